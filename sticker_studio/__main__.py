@@ -1,0 +1,3 @@
+from sticker_studio.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,16 @@
+"""`sticker-studio gui` (placeholder until UI (issue 6) lands; replace this whole module)."""
+
+from __future__ import annotations
+
+import argparse
+
+from sticker_studio.core.errors import StickerStudioError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("gui", help="(not available yet)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    raise StickerStudioError("'gui' is not available in this build yet")

@@ -1,0 +1,16 @@
+"""`sticker-studio matte` (placeholder until engine (issue 4) lands; replace this whole module)."""
+
+from __future__ import annotations
+
+import argparse
+
+from sticker_studio.core.errors import StickerStudioError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("matte", help="(not available yet)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    raise StickerStudioError("'matte' is not available in this build yet")

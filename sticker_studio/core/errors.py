@@ -1,0 +1,43 @@
+"""One family of errors a user can cause.
+
+Each carries a message a person can act on. The CLI prints ``str(error)`` on one line
+and exits 2; the GUI shows it in a dialog. Programming errors are *not* in this family.
+"""
+
+from __future__ import annotations
+
+
+class StickerStudioError(Exception):
+    """Base of every error a user can cause (bad file, too big, unknown model...)."""
+
+
+class InvalidInputError(StickerStudioError):
+    """A file or argument that cannot be used: unreadable, truncated, not an image, bad value."""
+
+
+class LimitExceededError(StickerStudioError):
+    """Input beyond what the machine is protected against (decoded pixels, frame count)."""
+
+
+class BudgetError(StickerStudioError):
+    """A messenger target's rules cannot be met for this sticker (e.g. byte budget impossible)."""
+
+
+class ModelError(StickerStudioError):
+    """A model cannot be used: unknown id, missing files, checksum mismatch, offline."""
+
+
+class ModelNotFoundError(ModelError):
+    """The model is not in the manifest, or its files are not on disk and cannot be fetched."""
+
+
+class ModelIntegrityError(ModelError):
+    """A model file's sha256 or size does not match the manifest."""
+
+
+class CancelledError(StickerStudioError):
+    """The user cancelled a long operation."""
+
+
+class PackError(StickerStudioError):
+    """A sticker pack on disk cannot be opened or saved."""
