@@ -1,16 +1,140 @@
-"""`sticker-studio animate` (placeholder until motion (issue 3) lands; replace this whole module)."""
+"""`sticker-studio animate IMAGE --motion NAME -o OUT`: keyframed motion, no model needed.
+
+An input with no alpha (a JPEG on white, a scan) first gets its background removed:
+by the bundled matting head when it is installed, otherwise by the colour key of
+``core.background``; stderr says which. ``--list-motions`` prints one preset a line.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from sticker_studio.core.errors import StickerStudioError
+from sticker_studio.core.errors import InvalidInputError, ModelError, StickerStudioError
+from sticker_studio.core.sticker import Sticker
+
+BACKGROUND_CHOICES = ("auto", "matting", "colorkey", "keep")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("animate", help="(not available yet)")
+    parser = subparsers.add_parser(
+        "animate",
+        help="animate a still drawing with a motion preset (bounce, spin, jelly, ...)",
+        description="Animate a drawing with a keyframed motion preset. The output format follows "
+        "OUT's extension (.png = APNG, .gif, .webp, .webm).",
+    )
+    parser.add_argument("image", nargs="?", type=Path, help="a still (PNG, JPEG, WebP...) or an animated sticker")
+    parser.add_argument("--motion", "-m", default=None, help="preset name (see --list-motions)")
+    parser.add_argument("--list-motions", action="store_true", help="print the presets, one a line, and exit")
+    parser.add_argument("--frames", type=int, default=None, help="frame count (default: the preset's)")
+    parser.add_argument("--fps", type=float, default=None, help="frames per second (default: the preset's)")
+    parser.add_argument("--amplitude", type=float, default=1.0, help="how big the motion is (1 = default)")
+    parser.add_argument("--speed", type=float, default=1.0, help="how fast (2 = twice the cycles per second)")
+    parser.add_argument("--easing", default=None, help="easing curve for oscillations (default: the preset's)")
+    parser.add_argument("--size", type=int, default=None, help="square output side in pixels (default: input size, max 512)")
+    parser.add_argument("--background", choices=BACKGROUND_CHOICES, default="auto",
+                        help="for inputs without alpha: auto (matting model if installed, else colour key), "
+                        "matting, colorkey, or keep (animate the whole rectangle)")
+    parser.add_argument("-o", "--output", type=Path, default=None, help="output file (.png APNG, .gif, .webp, .webm)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise StickerStudioError("'animate' is not available in this build yet")
+    from sticker_studio.core.motion import PRESETS, animate, get_preset
+    from sticker_studio.core.motion_presets import EASINGS
+
+    if args.list_motions:
+        for preset in PRESETS.values():
+            kind = "loop" if preset.loops else "intro"
+            print(f"{preset.name:<12} {preset.description} ({kind}, {preset.frames} frames at {preset.fps:g} fps)")
+        print("easings: " + ", ".join(EASINGS), file=sys.stderr)
+        return 0
+    if args.image is None:
+        raise InvalidInputError("give an IMAGE to animate (or --list-motions)")
+    if not args.motion:
+        raise InvalidInputError("choose a motion with --motion NAME; see --list-motions")
+    if args.output is None:
+        raise InvalidInputError("give an output file with -o OUT (e.g. -o sticker.png)")
+    preset = get_preset(args.motion)
+    sticker = read_input(args.image)
+    sticker = ensure_alpha(sticker, args.background)
+    result = animate(
+        sticker if sticker.frame_count > 1 else sticker.frames[0],
+        preset.name,
+        frames=args.frames or preset.frames,
+        fps=args.fps or preset.fps,
+        amplitude=args.amplitude,
+        speed=args.speed,
+        easing=args.easing,
+        size=args.size,
+    )
+    path = write_output(result, args.output)
+    print(f"wrote {path} ({result.frame_count} frames, {result.width}x{result.height}, "
+          f"{result.total_duration_ms} ms, motion {preset.name})")
+    return 0
+
+
+def read_input(path: Path) -> Sticker:
+    """Any file the readers accept (Pillow directly if the formats package is absent)."""
+    try:
+        from sticker_studio.formats.readers import read_sticker
+    except ImportError:
+        return _read_with_pillow(path)
+    return read_sticker(path)
+
+
+def _read_with_pillow(path: Path) -> Sticker:
+    import numpy as np
+    from PIL import Image
+
+    if not path.is_file():
+        raise InvalidInputError(f"{path} does not exist")
+    try:
+        with Image.open(path) as im:
+            frame = np.asarray(im.convert("RGBA")).copy()
+    except OSError as error:
+        raise InvalidInputError(f"cannot read {path}: {error}") from error
+    return Sticker([frame], [100])
+
+
+def ensure_alpha(sticker: Sticker, mode: str) -> Sticker:
+    """Cut the subject out when the input has no useful alpha; say how on stderr."""
+    from sticker_studio.core.background import has_useful_alpha, remove_background_colorkey
+
+    if mode == "keep" or has_useful_alpha(sticker.frames[0]):
+        return sticker
+    if mode in ("auto", "matting"):
+        try:
+            from sticker_studio.engine.matting import matte_sticker
+
+            matted = matte_sticker(sticker)
+        except (ImportError, OSError, ModelError) as error:
+            if mode == "matting":
+                raise ModelError(f"the matting model is not available ({error}); use --background colorkey") from error
+        else:
+            print("no alpha channel: removed the background with the bundled matting model", file=sys.stderr)
+            return matted
+    frames = [remove_background_colorkey(frame) for frame in sticker.frames]
+    print("no alpha channel: removed a flat background with the colour key", file=sys.stderr)
+    return Sticker(frames, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
+
+
+def write_output(sticker: Sticker, path: Path) -> Path:
+    """Write with the formats package (format from the extension); APNG via Pillow without it."""
+    try:
+        from sticker_studio.formats.writers import write_sticker
+    except ImportError:
+        return _write_apng_fallback(sticker, path)
+    return write_sticker(sticker, path)
+
+
+def _write_apng_fallback(sticker: Sticker, path: Path) -> Path:
+    from sticker_studio.core.atomic import atomic_path
+    from sticker_studio.training.dataset import write_apng
+
+    if path.suffix.lower() not in (".png", ".apng"):
+        raise StickerStudioError(f"this build can only write APNG (.png), not {path.suffix or path.name}")
+    with atomic_path(path) as tmp:
+        write_apng(tmp, sticker.frames, sticker.durations_ms, loop=sticker.loop_count)
+    return path

@@ -1,0 +1,580 @@
+"""A sticker pack on disk: ordered stickers with names and emoji, saved crash-safely.
+
+A pack is a folder (layout in :mod:`sticker_studio.core.pack_store`). The in-memory
+:class:`StickerPack` is the model the GUI's pack panel shows; every change goes
+through its methods so it knows what is dirty, and :meth:`StickerPack.save` writes
+only what changed:
+
+1. frames of changed stickers are written under content-hash names that the
+   committed ``pack.json`` does not use (existing files are never overwritten);
+2. ``pack.json`` is replaced atomically - the commit point;
+3. files the new ``pack.json`` no longer uses are deleted.
+
+A kill before step 2 leaves the old pack intact (plus unused new files); a kill after
+it leaves the new pack (plus unused old files). :meth:`StickerPack.open` deletes such
+leftovers, so a crash loses at most the edit that was being saved.
+:class:`PackAutosaver` debounces saves for a GUI timer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sticker_studio.core.errors import InvalidInputError, PackError
+from sticker_studio.core.pack_store import (
+    MAX_PACK_FRAME_SIDE,
+    PACK_FILE,
+    STICKERS_DIR,
+    PackManifest,
+    StickerRecord,
+    check_emojis,
+    find_orphans,
+    frame_digest,
+    frame_file_name,
+    is_valid_id,
+    json_safe_metadata,
+    read_frame,
+    read_manifest,
+    remove_paths,
+    sticker_dir,
+    write_frame,
+    write_manifest,
+)
+from sticker_studio.core.sticker import Sticker
+
+__all__ = [
+    "DEFAULT_EMOJIS",
+    "PackAutosaver",
+    "PackEntry",
+    "RecoveryReport",
+    "SaveReport",
+    "StickerPack",
+    "default_packs_dir",
+]
+
+#: Emoji given to a sticker added without any (every messenger requires at least one).
+DEFAULT_EMOJIS = ("\U0001F642",)
+MAX_NAME_LENGTH = 64
+MAX_TITLE_LENGTH = 128
+
+
+def default_packs_dir() -> Path:
+    """Where new packs go by default: ``<platformdirs data dir>/packs``."""
+    from sticker_studio.paths import user_data_dir
+
+    return user_data_dir() / "packs"
+
+
+@dataclass(frozen=True)
+class PackEntry:
+    """One sticker of a pack. Entries are values: pack methods return new ones on change.
+
+    ``sticker`` is the pack's own copy. Editing it in place (e.g. through
+    :mod:`sticker_studio.core.edits`) is allowed; call ``pack.mark_dirty(id)`` after.
+    """
+
+    id: str
+    name: str
+    emojis: list[str]
+    sticker: Sticker
+
+
+@dataclass(frozen=True)
+class SaveReport:
+    """What one :meth:`StickerPack.save` did (for a status bar and for tests)."""
+
+    saved: bool
+    stickers_written: int = 0
+    frames_written: int = 0
+    files_removed: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class RecoveryReport:
+    """Leftovers of an interrupted save that :meth:`StickerPack.recover` deleted."""
+
+    removed: tuple[Path, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.removed)
+
+
+class StickerPack:
+    """An ordered set of stickers in a folder. Make one with :meth:`create` or :meth:`open`."""
+
+    def __init__(self, folder: Path, title: str, author: str = "") -> None:
+        self._folder = Path(folder)
+        self._title = _check_title(title)
+        self._author = _check_author(author)
+        self._entries: list[PackEntry] = []
+        self._tray_icon_id: str | None = None
+        self._committed: PackManifest | None = None  # what pack.json on disk says
+        self._committed_files: dict[str, tuple[str, ...]] = {}
+        self._dirty_ids: set[str] = set()  # stickers whose frames must be re-hashed/written
+        self._meta_dirty = False  # title, order, names, emojis, durations, removals...
+        self._broken: list[StickerRecord] = []  # kept verbatim when opened with skip_broken
+        self.problems: list[str] = []
+        self.last_recovery = RecoveryReport()
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def create(cls, folder: str | Path, title: str, author: str = "") -> "StickerPack":
+        """Make a new, empty pack in ``folder`` (which must not exist or be empty) and save it."""
+        folder = Path(folder)
+        if (folder / PACK_FILE).exists():
+            raise PackError(f"{folder} already holds a sticker pack; open it instead")
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise PackError(f"{folder} is not an empty folder; choose a new folder for the pack")
+        pack = cls(folder, title, author)
+        pack._meta_dirty = True
+        pack.save()
+        return pack
+
+    @classmethod
+    def open(cls, folder: str | Path, *, skip_broken: bool = False) -> "StickerPack":
+        """Open a pack, first deleting leftovers of an interrupted save.
+
+        A sticker whose frame files are missing or damaged raises a :class:`PackError`
+        naming it; with ``skip_broken`` it is left out instead (and listed in
+        :attr:`problems`) but kept in ``pack.json`` untouched until
+        :meth:`discard_broken` is called, so nothing is deleted behind the user's back.
+        """
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise PackError(f"there is no sticker pack folder at {folder}")
+        manifest = read_manifest(folder)
+        title = manifest.title.strip()[:MAX_TITLE_LENGTH] or "Untitled pack"
+        pack = cls(folder, title, manifest.author)
+        pack._committed = manifest
+        pack.last_recovery = pack.recover()
+        for record in manifest.stickers:
+            try:
+                sticker = _load_sticker(folder, record)
+            except PackError as exc:
+                if not skip_broken:
+                    raise
+                pack.problems.append(str(exc))
+                pack._broken.append(record)
+                continue
+            pack._entries.append(PackEntry(record.id, record.name, list(record.emojis), sticker))
+            pack._committed_files[record.id] = record.frame_files
+        pack._tray_icon_id = manifest.tray_icon_id if manifest.tray_icon_id in pack.ids else None
+        return pack
+
+    @classmethod
+    def open_or_create(cls, folder: str | Path, title: str) -> "StickerPack":
+        """Open the pack in ``folder``, or create it there if the folder has none."""
+        folder = Path(folder)
+        if (folder / PACK_FILE).exists():
+            return cls.open(folder)
+        return cls.create(folder, title)
+
+    def recover(self) -> RecoveryReport:
+        """Delete what an interrupted save left behind (temp files, unreferenced frames).
+
+        Safe at any time from the owning process: only files the committed
+        ``pack.json`` does not reference are touched, and unsaved edits have no files yet.
+        """
+        if self._committed is None or not self._folder.is_dir():
+            return RecoveryReport()
+        orphans = find_orphans(self._folder, self._committed)
+        remove_paths(orphans)
+        return RecoveryReport(tuple(orphans))
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def folder(self) -> Path:
+        return self._folder
+
+    @property
+    def title(self) -> str:
+        return self._title
+
+    @title.setter
+    def title(self, value: str) -> None:
+        value = _check_title(value)
+        if value != self._title:
+            self._title = value
+            self._meta_dirty = True
+
+    @property
+    def author(self) -> str:
+        return self._author
+
+    @author.setter
+    def author(self, value: str) -> None:
+        value = _check_author(value)
+        if value != self._author:
+            self._author = value
+            self._meta_dirty = True
+
+    @property
+    def tray_icon_id(self) -> str | None:
+        """The sticker chosen as the pack's tray/cover icon (None: the first sticker)."""
+        return self._tray_icon_id
+
+    @tray_icon_id.setter
+    def tray_icon_id(self, sticker_id: str | None) -> None:
+        if sticker_id is not None:
+            self._index(sticker_id)
+        if sticker_id != self._tray_icon_id:
+            self._tray_icon_id = sticker_id
+            self._meta_dirty = True
+
+    @property
+    def tray_entry(self) -> PackEntry | None:
+        """The entry to use as tray icon: the chosen one, else the first sticker."""
+        if self._tray_icon_id is not None:
+            return self.get(self._tray_icon_id)
+        return self._entries[0] if self._entries else None
+
+    @property
+    def entries(self) -> tuple[PackEntry, ...]:
+        return tuple(self._entries)
+
+    @property
+    def ids(self) -> list[str]:
+        return [e.id for e in self._entries]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[PackEntry]:
+        return iter(tuple(self._entries))
+
+    def __contains__(self, sticker_id: object) -> bool:
+        return any(e.id == sticker_id for e in self._entries)
+
+    def get(self, sticker_id: str) -> PackEntry:
+        return self._entries[self._index(sticker_id)]
+
+    def index_of(self, sticker_id: str) -> int:
+        return self._index(sticker_id)
+
+    @property
+    def is_dirty(self) -> bool:
+        """True when there are changes :meth:`save` has not written yet."""
+        return self._meta_dirty or bool(self._dirty_ids)
+
+    @property
+    def dirty_ids(self) -> frozenset[str]:
+        return frozenset(self._dirty_ids)
+
+    # ------------------------------------------------------------------ changes
+    def add(
+        self,
+        sticker: Sticker,
+        name: str | None = None,
+        emojis: Sequence[str] | None = None,
+        *,
+        index: int | None = None,
+    ) -> PackEntry:
+        """Add a copy of ``sticker`` (at the end, or before ``index``); returns its entry."""
+        _check_sticker(sticker)
+        emoji_list = check_emojis(list(emojis) if emojis is not None else list(DEFAULT_EMOJIS))
+        entry = PackEntry(self._new_id(), _check_name(name, len(self._entries) + 1), emoji_list, sticker.copy())
+        position = len(self._entries) if index is None else max(0, min(len(self._entries), index))
+        self._entries.insert(position, entry)
+        self._dirty_ids.add(entry.id)
+        self._meta_dirty = True
+        return entry
+
+    def remove(self, sticker_id: str) -> PackEntry:
+        """Remove a sticker; its files go at the next save."""
+        entry = self._entries.pop(self._index(sticker_id))
+        self._dirty_ids.discard(sticker_id)
+        self._committed_files.pop(sticker_id, None)
+        if self._tray_icon_id == sticker_id:
+            self._tray_icon_id = None
+        self._meta_dirty = True
+        return entry
+
+    def update(self, sticker_id: str, sticker: Sticker) -> PackEntry:
+        """Replace a sticker's frames, timing and loop count with a copy of ``sticker``."""
+        _check_sticker(sticker)
+        i = self._index(sticker_id)
+        entry = PackEntry(sticker_id, self._entries[i].name, list(self._entries[i].emojis), sticker.copy())
+        self._entries[i] = entry
+        self.mark_dirty(sticker_id)
+        return entry
+
+    def rename(self, sticker_id: str, name: str) -> PackEntry:
+        i = self._index(sticker_id)
+        old = self._entries[i]
+        entry = PackEntry(old.id, _check_name(name, i + 1), list(old.emojis), old.sticker)
+        self._entries[i] = entry
+        self._meta_dirty = True
+        return entry
+
+    def set_emojis(self, sticker_id: str, emojis: Sequence[str]) -> PackEntry:
+        i = self._index(sticker_id)
+        old = self._entries[i]
+        entry = PackEntry(old.id, old.name, check_emojis(list(emojis)), old.sticker)
+        self._entries[i] = entry
+        self._meta_dirty = True
+        return entry
+
+    def move(self, sticker_id: str, index: int) -> None:
+        """Move a sticker so it ends up at position ``index`` (clamped to the pack)."""
+        entry = self._entries.pop(self._index(sticker_id))
+        self._entries.insert(max(0, min(len(self._entries), index)), entry)
+        self._meta_dirty = True
+
+    def reorder(self, ids: Sequence[str]) -> None:
+        """Put the stickers in the order of ``ids`` (a permutation of :attr:`ids`)."""
+        if sorted(ids) != sorted(self.ids) or len(set(ids)) != len(ids):
+            raise InvalidInputError("the new order must list every sticker of the pack exactly once")
+        by_id = {e.id: e for e in self._entries}
+        self._entries = [by_id[i] for i in ids]
+        self._meta_dirty = True
+
+    def mark_dirty(self, sticker_id: str | None = None) -> None:
+        """Note a change made outside the pack's methods (e.g. an edit applied to ``entry.sticker``)."""
+        if sticker_id is None:
+            self._meta_dirty = True
+            return
+        self._index(sticker_id)
+        self._dirty_ids.add(sticker_id)
+        self._meta_dirty = True
+
+    def discard_broken(self) -> None:
+        """Drop the stickers that :meth:`open` skipped; their files go at the next save."""
+        if self._broken:
+            self._broken.clear()
+            self.problems.clear()
+            self._meta_dirty = True
+
+    # ------------------------------------------------------------------ saving
+    def save(self) -> SaveReport:
+        """Write what changed; atomic and crash-safe (see the module docstring)."""
+        if not self.is_dirty:
+            return SaveReport(saved=False)
+        start = time.perf_counter()
+        new_files: dict[str, tuple[str, ...]] = {}
+        frames_written = 0
+        try:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            records: list[StickerRecord] = []
+            for entry in self._entries:
+                if entry.id in self._dirty_ids or entry.id not in self._committed_files:
+                    files, written = self._write_frames(entry)
+                    new_files[entry.id] = files
+                    frames_written += written
+                else:
+                    files = self._committed_files[entry.id]
+                records.append(_record_for(entry, files))
+            manifest = PackManifest(
+                title=self._title,
+                author=self._author,
+                tray_icon_id=self._tray_icon_id,
+                stickers=tuple(records) + tuple(self._broken),
+            )
+            write_manifest(self._folder, manifest)  # the commit point
+        except OSError as exc:
+            raise PackError(
+                f"could not save the pack {self._title!r} to {self._folder}: {exc.strerror or exc}"
+            ) from exc
+        old = self._committed
+        self._committed = manifest
+        self._committed_files.update(new_files)
+        self._dirty_ids.clear()
+        self._meta_dirty = False
+        removed = self._remove_unused(old, manifest)
+        return SaveReport(
+            saved=True,
+            stickers_written=len(new_files),
+            frames_written=frames_written,
+            files_removed=removed,
+            seconds=time.perf_counter() - start,
+        )
+
+    def _write_frames(self, entry: PackEntry) -> tuple[tuple[str, ...], int]:
+        folder = sticker_dir(self._folder, entry.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        names: list[str] = []
+        written = 0
+        present = {p.name for p in folder.iterdir()}
+        for frame in entry.sticker.frames:
+            name = frame_file_name(frame_digest(frame))
+            if name not in present:
+                write_frame(folder / name, frame)
+                present.add(name)
+                written += 1
+            names.append(name)
+        return tuple(names), written
+
+    def _remove_unused(self, old: PackManifest | None, new: PackManifest) -> int:
+        """After a commit: delete files only the previous pack.json used (best effort)."""
+        if old is None:
+            return 0
+        keep = new.referenced_files()
+        doomed: list[Path] = []
+        for sid, files in old.referenced_files().items():
+            if sid not in keep:
+                doomed.append(sticker_dir(self._folder, sid))
+            else:
+                doomed += [sticker_dir(self._folder, sid) / f for f in files - keep[sid]]
+        with contextlib.suppress(OSError):
+            return remove_paths(doomed)
+        return 0  # anything left over is removed by recover() on the next open
+
+    # ------------------------------------------------------------------ internals
+    def _index(self, sticker_id: str) -> int:
+        for i, e in enumerate(self._entries):
+            if e.id == sticker_id:
+                return i
+        raise PackError(f"there is no sticker with id {sticker_id!r} in the pack {self._title!r}")
+
+    def _new_id(self) -> str:
+        taken = set(self.ids) | {r.id for r in self._broken}
+        root = self._folder / STICKERS_DIR
+        while True:
+            candidate = "s" + secrets.token_hex(4)
+            if candidate not in taken and not (root / candidate).exists():
+                return candidate
+
+    def __repr__(self) -> str:
+        return f"StickerPack({self._title!r}, {len(self)} stickers, folder={str(self._folder)!r})"
+
+
+# --------------------------------------------------------------------------- helpers
+def _check_title(title: object) -> str:
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidInputError("a pack needs a title")
+    title = title.strip()
+    if len(title) > MAX_TITLE_LENGTH:
+        raise InvalidInputError(f"a pack title may have at most {MAX_TITLE_LENGTH} characters")
+    return title
+
+
+def _check_author(author: object) -> str:
+    if not isinstance(author, str):
+        raise InvalidInputError("the author must be text")
+    return author.strip()
+
+
+def _check_name(name: str | None, position: int) -> str:
+    if name is None or not str(name).strip():
+        return f"Sticker {position}"
+    name = str(name).strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInputError(f"a sticker name may have at most {MAX_NAME_LENGTH} characters")
+    return name
+
+
+def _check_sticker(sticker: object) -> None:
+    if not isinstance(sticker, Sticker):
+        raise InvalidInputError(f"a pack holds Sticker objects, got {type(sticker).__name__}")
+    if max(sticker.size) > MAX_PACK_FRAME_SIDE:
+        raise InvalidInputError(
+            f"the sticker is {sticker.width}x{sticker.height}; a pack keeps stickers up to"
+            f" {MAX_PACK_FRAME_SIDE} pixels a side - resize it first"
+        )
+
+
+def _record_for(entry: PackEntry, files: tuple[str, ...]) -> StickerRecord:
+    s = entry.sticker
+    if len(files) != s.frame_count:  # the sticker changed in place without mark_dirty()
+        raise PackError(
+            f"sticker {entry.name!r} changed without being marked dirty; call mark_dirty({entry.id!r})"
+        )
+    return StickerRecord(
+        id=entry.id,
+        name=entry.name,
+        emojis=tuple(entry.emojis),
+        width=s.width,
+        height=s.height,
+        loop_count=s.loop_count,
+        frame_files=files,
+        durations_ms=tuple(int(d) for d in s.durations_ms),
+        metadata=json_safe_metadata(s.metadata),
+    )
+
+
+def _load_sticker(folder: Path, record: StickerRecord) -> Sticker:
+    where = f"sticker {record.name!r} ({record.id})"
+    base = sticker_dir(folder, record.id)
+    missing = [f for f in dict.fromkeys(record.frame_files) if not (base / f).is_file()]
+    if missing:
+        raise PackError(
+            f"{where} is incomplete: {len(missing)} of its frame files are missing"
+            f" (first: {STICKERS_DIR}/{record.id}/{missing[0]})"
+        )
+    cache: dict[str, object] = {}
+    frames = []
+    for name in record.frame_files:
+        if name not in cache:
+            cache[name] = read_frame(base / name, record.width, record.height, where)
+        frames.append(cache[name])
+    try:
+        return Sticker(frames, list(record.durations_ms), record.loop_count, dict(record.metadata))  # type: ignore[arg-type]
+    except InvalidInputError as exc:
+        raise PackError(f"{where} cannot be loaded: {exc}") from None
+
+
+# --------------------------------------------------------------------------- autosave
+@dataclass
+class PackAutosaver:
+    """Debounced autosave for a GUI: call :meth:`mark_dirty` on every change and
+    :meth:`flush` from a timer (and with ``force=True`` on close).
+
+    A save happens ``delay_s`` after the last change, or at the latest ``max_delay_s``
+    after the first unsaved one while changes keep coming. No threads: the GUI decides
+    when to call. A failed save raises (show it) and is retried ``delay_s`` later.
+    """
+
+    pack: StickerPack
+    delay_s: float = 0.5
+    max_delay_s: float = 5.0
+    clock: Callable[[], float] = time.monotonic
+    last_report: SaveReport | None = field(default=None, init=False)
+    _first_change: float | None = field(default=None, init=False, repr=False)
+    _last_change: float | None = field(default=None, init=False, repr=False)
+
+    def mark_dirty(self, sticker_id: str | None = None) -> None:
+        """Record a change (and, with an id, tell the pack that sticker's frames changed)."""
+        if sticker_id is not None:
+            self.pack.mark_dirty(sticker_id)
+        now = self.clock()
+        if self._first_change is None:
+            self._first_change = now
+        self._last_change = now
+
+    def seconds_until_due(self) -> float | None:
+        """Seconds until :meth:`flush` would save; None when nothing is unsaved."""
+        if not self.pack.is_dirty:
+            return None
+        if self._last_change is None or self._first_change is None:
+            return 0.0  # changed through the pack directly: save at the next tick
+        now = self.clock()
+        due = min(self._last_change + self.delay_s, self._first_change + self.max_delay_s)
+        return max(0.0, due - now)
+
+    @property
+    def due(self) -> bool:
+        remaining = self.seconds_until_due()
+        return remaining is not None and remaining <= 0.0
+
+    def flush(self, force: bool = False) -> SaveReport | None:
+        """Save if a save is due (or ``force``); returns the report, or None if nothing was saved."""
+        if not self.pack.is_dirty:
+            self._first_change = self._last_change = None
+            return None
+        if not force and not self.due:
+            return None
+        try:
+            report = self.pack.save()
+        except PackError:
+            now = self.clock()
+            self._first_change = self._last_change = now  # back off, then retry
+            raise
+        self._first_change = self._last_change = None
+        self.last_report = report
+        return report

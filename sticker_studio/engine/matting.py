@@ -1,0 +1,230 @@
+"""Give frames on a flat background their alpha channel back, without flicker or fringes.
+
+The ILDiff matting head sees a window of frames at once (its 3D-conv temporal layers
+keep alpha steady over time) at its own working resolution. Long stickers are cut into
+overlapping temporal windows whose alphas are cross-faded; big frames are matted at
+the head's resolution and the alpha is brought back to full size with a guided
+upsampling (He et al.'s fast guided filter, the full-resolution image as the guide),
+so edges follow the real drawing instead of a blurred mask.
+
+Colour comes from the original pixels: where alpha is partial, the background colour
+(the median of the frame border) is un-mixed out (``F = (I - (1 - α) B) / α``), which
+removes the white or coloured fringe a plain alpha cut would leave.
+
+Without a head (none bundled, or none asked for), :func:`colorkey_matte` floods the
+background from the border (``sticker_studio.core.background``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from sticker_studio.core.sticker import Sticker
+
+#: frames per temporal window, and frames shared by neighbouring windows
+DEFAULT_WINDOW = 16
+DEFAULT_OVERLAP = 4
+#: working side when the head's config names none (fully convolutional heads)
+DEFAULT_HEAD_SIDE = 256
+MATTING_CLASS = ["sticker_studio.engine.models.matting", "MattingHead"]
+
+
+def load_matting_head(model: str | Path | None = None, *, device: torch.device | None = None,
+                      dtype: torch.dtype | None = None) -> Any:
+    """A :class:`MattingHead` from a folder, a manifest id, or (``None``) the default id.
+
+    Raises :class:`ModelNotFoundError` when it is not available; never builds random weights.
+    """
+    from sticker_studio.engine import bundle
+    from sticker_studio.engine.manifest import ModelManifest, resolve_model
+
+    if model is not None and Path(model).is_dir():
+        folder = Path(model)
+    else:
+        manifest = ModelManifest.load()
+        model_id = str(model) if model is not None else manifest.default_id("matting")
+        folder = resolve_model(model_id, manifest=manifest)
+    head = bundle.load_model(folder, MATTING_CLASS, "matting head")
+    head.eval()
+    if device is not None or dtype is not None:
+        head.to(device=device, dtype=dtype)
+    return head
+
+
+def head_working_size(head: Any, height: int, width: int) -> tuple[int, int] | None:
+    """(h, w) to resize frames to before the head, or ``None`` when the head takes full frames.
+
+    A head with an ``internal_size`` config downsizes internally and refines alpha at
+    full resolution itself; a head with a fixed ``sample_size`` gets frames at that size
+    (alpha then comes back by guided upsampling); otherwise frames over 256 px are
+    brought to ≤ 256 px (multiples of 16).
+    """
+    config = getattr(head, "config", None)
+    if config is not None and getattr(config, "internal_size", None):
+        return None
+    size = getattr(config, "sample_size", None) if config is not None else None
+    if isinstance(size, (list, tuple)):
+        return int(size[0]), int(size[1])
+    if size:
+        return int(size), int(size)
+    if max(height, width) <= DEFAULT_HEAD_SIDE:
+        return None
+    scale = DEFAULT_HEAD_SIDE / max(height, width)
+    return max(16, int(round(height * scale / 16)) * 16), max(16, int(round(width * scale / 16)) * 16)
+
+
+def _module_device_dtype(module: Any) -> tuple[torch.device, torch.dtype]:
+    try:
+        p = next(module.parameters())
+        return p.device, p.dtype
+    except (StopIteration, AttributeError):
+        return torch.device("cpu"), torch.float32
+
+
+def _window_starts(n: int, window: int, overlap: int) -> list[int]:
+    if n <= window:
+        return [0]
+    step = max(1, window - overlap)
+    starts = list(range(0, n - window + 1, step))
+    if starts[-1] != n - window:
+        starts.append(n - window)
+    return starts
+
+
+@torch.no_grad()
+def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
+             overlap: int = DEFAULT_OVERLAP, progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
+    """Alpha [N,1,h,w] for frames [N,3,h,w] in [0,1] (already at the head's size), window by window."""
+    device, dtype = _module_device_dtype(head)
+    n = frames.shape[0]
+    starts = _window_starts(n, window, overlap)
+    acc = torch.zeros(n, 1, *frames.shape[-2:])
+    weight = torch.zeros(n, 1, 1, 1)
+    for i, s in enumerate(starts):
+        e = min(n, s + window)
+        clip = frames[s:e].permute(1, 0, 2, 3)[None].to(device=device, dtype=dtype)  # [1,3,F,h,w]
+        out = head(clip)
+        alpha = (out.alpha if hasattr(out, "alpha") else out[0])[0].permute(1, 0, 2, 3).float().cpu()
+        # cross-fade overlaps: weights ramp up over the first `overlap` frames of a window
+        w = torch.ones(e - s)
+        if s > 0 and overlap > 0:
+            ramp = torch.linspace(0, 1, min(overlap, e - s) + 2)[1:-1]
+            w[: len(ramp)] = ramp
+        if e < n and overlap > 0:
+            ramp = torch.linspace(1, 0, min(overlap, e - s) + 2)[1:-1]
+            w[len(w) - len(ramp):] = torch.minimum(w[len(w) - len(ramp):], ramp)
+        acc[s:e] += alpha * w.view(-1, 1, 1, 1)
+        weight[s:e] += w.view(-1, 1, 1, 1)
+        if progress is not None:
+            progress(i + 1, len(starts))
+    return (acc / weight.clamp_min(1e-6)).clamp(0.0, 1.0)
+
+
+def _box(x: torch.Tensor, r: int) -> torch.Tensor:
+    k = 2 * r + 1
+    return F.avg_pool2d(F.pad(x, (r, r, r, r), mode="replicate"), k, stride=1)
+
+
+def guided_upsample(alpha_low: torch.Tensor, guide_low: torch.Tensor, guide_high: torch.Tensor,
+                    *, radius: int = 2, eps: float = 1e-3) -> torch.Tensor:
+    """Fast guided filter: fit ``alpha ≈ a·I + b`` locally at low res, apply a, b at full res.
+
+    All tensors [N,1,H,W]; returns alpha [N,1,H_high,W_high] in [0,1].
+    """
+    mean_i = _box(guide_low, radius)
+    mean_p = _box(alpha_low, radius)
+    cov_ip = _box(guide_low * alpha_low, radius) - mean_i * mean_p
+    var_i = _box(guide_low * guide_low, radius) - mean_i * mean_i
+    a = cov_ip / (var_i + eps)
+    b = mean_p - a * mean_i
+    mean_a = _box(a, radius)
+    mean_b = _box(b, radius)
+    size = guide_high.shape[-2:]
+    a_up = F.interpolate(mean_a, size=size, mode="bilinear", align_corners=False)
+    b_up = F.interpolate(mean_b, size=size, mode="bilinear", align_corners=False)
+    return (a_up * guide_high + b_up).clamp(0.0, 1.0)
+
+
+def border_colour(rgb: np.ndarray) -> np.ndarray:
+    """The median colour of the outer one-pixel ring of all frames (N,H,W,3) → (3,) float in [0,1]."""
+    ring = np.concatenate([rgb[:, 0], rgb[:, -1], rgb[:, :, 0], rgb[:, :, -1]], axis=1).reshape(-1, 3)
+    return np.median(ring, axis=0).astype(np.float32) / 255.0
+
+
+def unmix_foreground(rgb: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Straight RGBA uint8 frames: colour with the background un-mixed at partial alpha."""
+    img = rgb.astype(np.float32) / 255.0
+    a = alpha[..., None].astype(np.float32)
+    fg = (img - (1.0 - a) * background) / np.maximum(a, 1e-3)
+    fg = np.where(a > 0.995, img, np.clip(fg, 0.0, 1.0))
+    out = np.concatenate([fg, a], axis=-1)
+    return (np.clip(out, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def clean_alpha(alpha: np.ndarray, low: float = 0.02, high: float = 0.98) -> np.ndarray:
+    """Snap near-0 and near-1 alpha (noise that would make 'transparent' pixels faintly visible)."""
+    out = alpha.copy()
+    out[out < low] = 0.0
+    out[out > high] = 1.0
+    return out
+
+
+def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WINDOW,
+                 overlap: int = DEFAULT_OVERLAP, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """RGBA frames (N,H,W,4) uint8 for flat-background RGB frames (N,H,W,3) uint8.
+
+    ``head=None`` uses the colour key.
+    """
+    rgb = np.ascontiguousarray(rgb[..., :3])
+    if head is None:
+        return colorkey_matte(rgb)
+    n, h, w, _ = rgb.shape
+    working = head_working_size(head, h, w)
+    full = torch.from_numpy(rgb.astype(np.float32) / 255.0).permute(0, 3, 1, 2)
+    if working is None or working == (h, w):
+        alpha = run_head(head, full, window=window, overlap=overlap, progress=progress)
+    else:
+        low = F.interpolate(full, size=working, mode="bilinear", align_corners=False, antialias=True)
+        alpha_low = run_head(head, low, window=window, overlap=overlap, progress=progress)
+        grey = lambda t: (0.299 * t[:, 0:1] + 0.587 * t[:, 1:2] + 0.114 * t[:, 2:3])  # noqa: E731
+        radius = max(1, min(working) // 64)
+        alpha = guided_upsample(alpha_low, grey(low), grey(full), radius=radius)
+    alpha_np = clean_alpha(alpha[:, 0].numpy())
+    return unmix_foreground(rgb, alpha_np, border_colour(rgb))
+
+
+def colorkey_matte(rgb: np.ndarray) -> np.ndarray:
+    """The no-model fallback: flood the flat background from the border, per frame."""
+    from sticker_studio.core.background import remove_background_colorkey
+
+    return np.stack([remove_background_colorkey(frame) for frame in rgb])
+
+
+def flatten_on_white(frames: list[np.ndarray]) -> np.ndarray:
+    """(N,H,W,3) uint8: RGBA frames composited on white (what the head was trained on)."""
+    arr = np.stack(frames).astype(np.float32)
+    a = arr[..., 3:4] / 255.0
+    return (arr[..., :3] * a + 255.0 * (1.0 - a) + 0.5).astype(np.uint8)
+
+
+def matte_sticker(sticker: Sticker, head: Any | None = None, *, use_colorkey: bool = False,
+                  window: int = DEFAULT_WINDOW, progress: Callable[[int, int], None] | None = None) -> Sticker:
+    """``sticker`` with alpha estimated from its (flat) background; timing and loop kept.
+
+    ``head=None`` loads the default matting head (ModelNotFoundError if it is not
+    installed); ``use_colorkey=True`` skips the model and uses the colour key.
+    Frames that already have alpha are flattened on white first, so re-matting works.
+    """
+    if head is None and not use_colorkey:
+        head = load_matting_head()
+    rgb = flatten_on_white(sticker.frames)
+    rgba = matte_frames(rgb, None if use_colorkey else head, window=window, progress=progress)
+    out = Sticker(list(rgba), list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
+    out.metadata["matting"] = "colour key" if use_colorkey else type(head).__name__
+    return out

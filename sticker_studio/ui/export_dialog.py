@@ -1,0 +1,320 @@
+"""Export the pack for messengers: pick targets, see predicted sizes, export, validate.
+
+Sizes are *predicted* by running the real fit (``formats.fit.fit_sticker``) in a
+worker thread -- the same encode the export does -- so the number shown is the number
+the file will have. Export writes every sticker of the pack into one folder per
+messenger with ``formats.export.export_sticker``, which validates the written file
+with a real decoder; the result per target is what that validation said.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from sticker_studio.core.errors import BudgetError, CancelledError, StickerStudioError
+from sticker_studio.core.pack import PackEntry
+from sticker_studio.ui.workers import BackgroundJob, ProgressFn
+
+COL_TARGET, COL_SIZE, COL_BUDGET, COL_RESULT = range(4)
+
+
+def target_budget(target: object) -> int | None:
+    """The byte budget of a target, wherever the targets table keeps it."""
+    for holder in (target, getattr(target, "limits", None)):
+        if holder is None:
+            continue
+        for name in ("max_bytes", "max_file_bytes", "max_size_bytes", "byte_budget"):
+            value = getattr(holder, name, None)
+            if isinstance(value, int) and value > 0:
+                return value
+    return None
+
+
+def human_bytes(n: int | None) -> str:
+    if n is None:
+        return "—"
+    if n < 1000:
+        return f"{n} B"
+    return f"{n / 1000:.1f} KB"
+
+
+def safe_file_stem(name: str, fallback: str) -> str:
+    stem = re.sub(r"[^\w\- ]+", "_", name, flags=re.UNICODE).strip(" ._") or fallback
+    return stem[:60]
+
+
+@dataclass
+class TargetOutcome:
+    """What happened for one target: sizes per sticker, files, rule violations."""
+
+    target: str
+    sizes: list[int] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def predict_sizes(entries: list[PackEntry], targets: list[str], progress: ProgressFn,
+                  cancel: threading.Event) -> dict[str, TargetOutcome]:
+    """Fit every sticker to every target (in a worker) and report the byte sizes."""
+    from sticker_studio.formats.fit import fit_sticker
+    from sticker_studio.formats.targets import get_target
+
+    out: dict[str, TargetOutcome] = {}
+    total, done = len(entries) * len(targets), 0
+    for name in targets:
+        target = get_target(name)
+        outcome = out.setdefault(name, TargetOutcome(name))
+        for entry in entries:
+            if cancel.is_set():
+                raise CancelledError("size check cancelled")
+            try:
+                result = fit_sticker(entry.sticker, target)
+                outcome.sizes.append(int(result.byte_size))
+            except StickerStudioError as error:
+                outcome.problems.append(f"{entry.name}: {error}")
+            done += 1
+            progress(done, total)
+    return out
+
+
+def export_pack(entries: list[PackEntry], targets: list[str], folder: Path, progress: ProgressFn,
+                cancel: threading.Event) -> dict[str, TargetOutcome]:
+    """Export every sticker to ``folder/<target>/<name>.<ext>`` and collect validation results."""
+    from sticker_studio.formats.export import export_sticker
+    from sticker_studio.formats.targets import get_target
+
+    out: dict[str, TargetOutcome] = {}
+    total, done = len(entries) * len(targets), 0
+    for name in targets:
+        target = get_target(name)
+        outcome = out.setdefault(name, TargetOutcome(name))
+        used: set[str] = set()
+        for i, entry in enumerate(entries, start=1):
+            if cancel.is_set():
+                raise CancelledError("export cancelled; files already written are complete")
+            stem = safe_file_stem(entry.name, f"sticker_{i:02d}")
+            while stem in used:
+                stem += f"_{i}"
+            used.add(stem)
+            ext = str(getattr(target, "extension", ".webp"))
+            path = folder / name / f"{stem}{ext if ext.startswith('.') else '.' + ext}"
+            try:
+                report = export_sticker(entry.sticker, target, path)
+            except BudgetError as error:
+                outcome.problems.append(f"{entry.name}: {error}")
+            else:
+                outcome.paths.append(Path(report.path))
+                outcome.sizes.append(int(report.byte_size))
+                for v in report.violations:
+                    outcome.problems.append(f"{entry.name}: {v.rule}: {v.message}")
+            done += 1
+            progress(done, total)
+    return out
+
+
+class ExportDialog(QDialog):
+    """Targets table + output folder + Check sizes / Export, all work in a worker."""
+
+    export_finished = Signal(dict)
+    prediction_finished = Signal(dict)
+
+    def __init__(self, entries: list[PackEntry], output_folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export pack")
+        self.resize(720, 460)
+        self.entries = entries
+        self.job: BackgroundJob | None = None
+        self.last_outcomes: dict[str, TargetOutcome] = {}
+        from sticker_studio.formats.targets import TARGETS
+
+        self.targets = dict(TARGETS)
+        self.table = QTableWidget(len(self.targets), 4, self)
+        self.table.setHorizontalHeaderLabels(["Target", "Predicted size", "Budget", "Result"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_TARGET, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_RESULT, QHeaderView.ResizeMode.Stretch)
+        for row, (name, target) in enumerate(self.targets.items()):
+            item = QTableWidgetItem(str(getattr(target, "title", name)))
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.table.setItem(row, COL_TARGET, item)
+            self.table.setItem(row, COL_SIZE, QTableWidgetItem("—"))
+            self.table.setItem(row, COL_BUDGET, QTableWidgetItem(human_bytes(target_budget(target))))
+            self.table.setItem(row, COL_RESULT, QTableWidgetItem(""))
+        self.folder_edit = QLineEdit(str(output_folder), self)
+        browse = QPushButton("Choose…", self)
+        browse.clicked.connect(self._browse)
+        self.progress = QProgressBar(self)
+        self.progress.setVisible(False)
+        self.status = QLabel(f"{len(entries)} sticker(s) in the pack", self)
+        self.status.setWordWrap(True)
+        self.check_button = QPushButton("Check sizes", self)
+        self.check_button.clicked.connect(self.start_prediction)
+        self.export_button = QPushButton("Export", self)
+        self.export_button.setObjectName("primaryButton")
+        self.export_button.clicked.connect(self.start_export)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.clicked.connect(self.cancel_job)
+        self.cancel_button.setEnabled(False)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(QLabel("Folder", self))
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(browse)
+        actions = QHBoxLayout()
+        actions.addWidget(self.check_button)
+        actions.addWidget(self.cancel_button)
+        actions.addStretch(1)
+        actions.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("One folder per messenger is written under the folder below.", self))
+        layout.addWidget(self.table, 1)
+        layout.addLayout(folder_row)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(actions)
+        layout.addWidget(buttons)
+
+    # ------------------------------------------------------------- choices
+    def selected_targets(self) -> list[str]:
+        out = []
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, COL_TARGET)
+            if item.checkState() == Qt.CheckState.Checked:
+                out.append(str(item.data(Qt.ItemDataRole.UserRole)))
+        return out
+
+    def set_selected_targets(self, names: list[str]) -> None:
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, COL_TARGET)
+            checked = item.data(Qt.ItemDataRole.UserRole) in names
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def output_folder(self) -> Path:
+        return Path(self.folder_edit.text()).expanduser()
+
+    def set_output_folder(self, folder: Path) -> None:
+        self.folder_edit.setText(str(folder))
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export to", self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
+
+    # -------------------------------------------------------------- work
+    def start_prediction(self) -> None:
+        targets = self.selected_targets()
+        if not targets:
+            self.status.setText("Tick at least one target.")
+            return
+        entries = list(self.entries)
+        self._run(lambda p, c: predict_sizes(entries, targets, p, c), self._prediction_done, "Checking sizes…")
+
+    def start_export(self) -> None:
+        targets = self.selected_targets()
+        if not targets:
+            self.status.setText("Tick at least one target.")
+            return
+        entries, folder = list(self.entries), self.output_folder()
+        self._run(lambda p, c: export_pack(entries, targets, folder, p, c), self._export_done, "Exporting…")
+
+    def cancel_job(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def is_busy(self) -> bool:
+        return self.job is not None and self.job.is_running()
+
+    def _run(self, fn, on_done, text: str) -> None:  # noqa: ANN001
+        if self.is_busy():
+            return
+        self.job = BackgroundJob(fn, self, name="export")
+        self.job.progress.connect(self._progress)
+        self.job.succeeded.connect(on_done)
+        self.job.failed.connect(lambda message: self.status.setText(message))
+        self.job.cancelled.connect(lambda: self.status.setText("Cancelled."))
+        self.job.finished.connect(self._job_finished)
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.status.setText(text)
+        for b in (self.check_button, self.export_button):
+            b.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.job.start()
+
+    def _progress(self, step: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(step)
+
+    def _job_finished(self) -> None:
+        self.progress.setVisible(False)
+        for b in (self.check_button, self.export_button):
+            b.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def _row_of(self, name: str) -> int:
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, COL_TARGET).data(Qt.ItemDataRole.UserRole) == name:
+                return row
+        return -1
+
+    def _show_outcomes(self, outcomes: dict[str, TargetOutcome], exported: bool) -> None:
+        self.last_outcomes = outcomes
+        for name, outcome in outcomes.items():
+            row = self._row_of(name)
+            if row < 0:
+                continue
+            budget = target_budget(self.targets[name])
+            largest = max(outcome.sizes) if outcome.sizes else None
+            self.table.item(row, COL_SIZE).setText(human_bytes(largest) + (" (largest)" if len(outcome.sizes) > 1 else ""))
+            over = budget is not None and largest is not None and largest > budget
+            if outcome.ok and not over:
+                text = f"✓ {len(outcome.paths)} file(s) valid" if exported else "✓ fits"
+                color = "#4cc38a"
+            else:
+                text = "✗ " + "; ".join(outcome.problems[:2]) if outcome.problems else "✗ over budget"
+                color = "#e5645c"
+            item = self.table.item(row, COL_RESULT)
+            item.setText(text)
+            item.setToolTip("\n".join(outcome.problems))
+            item.setForeground(Qt.GlobalColor.white)
+            from PySide6.QtGui import QColor
+
+            item.setForeground(QColor(color))
+
+    def _prediction_done(self, outcomes: dict[str, TargetOutcome]) -> None:
+        self._show_outcomes(outcomes, exported=False)
+        self.status.setText("Predicted sizes are from the same encode the export uses.")
+        self.prediction_finished.emit(outcomes)
+
+    def _export_done(self, outcomes: dict[str, TargetOutcome]) -> None:
+        self._show_outcomes(outcomes, exported=True)
+        files = sum(len(o.paths) for o in outcomes.values())
+        bad = [n for n, o in outcomes.items() if not o.ok]
+        self.status.setText(f"Wrote {files} file(s) to {self.output_folder()}"
+                            + (f"; problems with: {', '.join(bad)}" if bad else "; every file passed validation"))
+        self.export_finished.emit(outcomes)
+
+    def reject(self) -> None:
+        self.cancel_job()
+        if self.job is not None:
+            self.job.wait(10_000)
+        super().reject()

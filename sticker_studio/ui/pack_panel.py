@@ -1,0 +1,198 @@
+"""The pack panel: the stickers of the open pack, its title, emoji and tray icon.
+
+Messengers ask for one to three emoji per sticker (Telegram, WhatsApp) and a tray or
+cover icon for the pack; both are edited here and saved with the pack.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget,
+                               QListWidgetItem, QPushButton, QStyle, QToolButton, QVBoxLayout, QWidget)
+
+from sticker_studio.core.pack import PackEntry
+from sticker_studio.ui.image_convert import thumbnail_icon
+from sticker_studio.ui.timeline import local_paths
+
+MAX_EMOJIS = 3
+_JOINERS = {0x200D}
+_MODIFIERS = set(range(0x1F3FB, 0x1F400)) | {0xFE0E, 0xFE0F, 0x20E3} | set(range(0xE0020, 0xE0080))
+
+
+def split_emojis(text: str) -> list[str]:
+    """Split text into emoji (ZWJ sequences, skin tones, flags and keycaps stay whole)."""
+    out: list[str] = []
+    joining = False
+    for ch in text:
+        cp = ord(ch)
+        if ch.isspace() or ch == ",":
+            joining = False
+            continue
+        if cp in _JOINERS:
+            if out:
+                out[-1] += ch
+                joining = True
+            continue
+        if out and (joining or cp in _MODIFIERS):
+            out[-1] += ch
+            joining = False
+            continue
+        is_regional = 0x1F1E6 <= cp <= 0x1F1FF
+        if is_regional and out and len(out[-1]) == 1 and 0x1F1E6 <= ord(out[-1]) <= 0x1F1FF:
+            out[-1] += ch  # the second half of a flag
+            continue
+        out.append(ch)
+    return out
+
+
+class StickerList(QListWidget):
+    """The pack's stickers as tiles; files dropped here become new stickers."""
+
+    files_dropped = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setIconSize(QSize(64, 64))
+        self.setGridSize(QSize(86, 96))
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+        self.setWordWrap(True)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if local_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    dragMoveEvent = dragEnterEvent  # noqa: N815
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = local_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.files_dropped.emit(paths)
+        else:
+            event.ignore()
+
+
+class PackPanel(QWidget):
+    """Title, sticker tiles, emoji of the selected sticker, tray icon, remove."""
+
+    title_changed = Signal(str)
+    sticker_selected = Signal(str)
+    emojis_changed = Signal(str, list)
+    tray_requested = Signal(str)
+    remove_requested = Signal(str)
+    files_dropped = Signal(list)
+    export_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._updating = False
+        self.title_edit = QLineEdit(self)
+        self.title_edit.setPlaceholderText("Pack title")
+        self.title_edit.editingFinished.connect(lambda: self.title_changed.emit(self.title_edit.text().strip()))
+        self.folder_label = QLabel("", self)
+        self.folder_label.setObjectName("dimLabel")
+        self.folder_label.setWordWrap(True)
+        self.list = StickerList(self)
+        self.list.currentItemChanged.connect(self._current_changed)
+        self.list.files_dropped.connect(self.files_dropped)
+        self.emoji_edit = QLineEdit(self)
+        self.emoji_edit.setPlaceholderText("1–3 emoji, e.g. 😺👋")
+        self.emoji_edit.editingFinished.connect(self._emit_emojis)
+        self.tray_button = QToolButton(self)
+        self.tray_button.setText("Tray icon")
+        self.tray_button.setToolTip("Use this sticker as the pack's tray / cover icon")
+        self.tray_button.clicked.connect(lambda: self._emit_for_current(self.tray_requested))
+        self.remove_button = QToolButton(self)
+        self.remove_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon))
+        self.remove_button.setToolTip("Remove this sticker from the pack")
+        self.remove_button.clicked.connect(lambda: self._emit_for_current(self.remove_requested))
+        self.export_button = QPushButton("Export pack…", self)
+        self.export_button.setObjectName("primaryButton")
+        self.export_button.clicked.connect(self.export_requested)
+        self.emoji_note = QLabel("", self)
+        self.emoji_note.setObjectName("dimLabel")
+
+        title = QLabel("Pack", self)
+        title.setObjectName("sectionTitle")
+        row = QHBoxLayout()
+        row.addWidget(self.emoji_edit, 1)
+        row.addWidget(self.tray_button)
+        row.addWidget(self.remove_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(8)
+        layout.addWidget(title)
+        layout.addWidget(self.title_edit)
+        layout.addWidget(self.folder_label)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.emoji_note)
+        layout.addWidget(self.export_button)
+
+    def set_entries(self, entries: list[PackEntry], current_id: str, tray_id: str) -> None:
+        self._updating = True
+        try:
+            self.list.clear()
+            for e in entries:
+                mark = "★ " if e.id == tray_id else ""
+                emojis = "".join(e.emojis)
+                item = QListWidgetItem(thumbnail_icon(e.sticker.frames[0], 64), f"{mark}{e.name}\n{emojis}".strip())
+                item.setData(Qt.ItemDataRole.UserRole, e.id)
+                item.setToolTip(f"{e.name}: {e.sticker.frame_count} frames, {e.sticker.total_duration_ms} ms")
+                self.list.addItem(item)
+                if e.id == current_id:
+                    self.list.setCurrentItem(item)
+        finally:
+            self._updating = False
+        self._show_current_details(entries, current_id)
+
+    def refresh_thumbnail(self, entry: PackEntry) -> None:
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == entry.id:
+                item.setIcon(thumbnail_icon(entry.sticker.frames[0], 64))
+
+    def _show_current_details(self, entries: list[PackEntry], current_id: str) -> None:
+        entry = next((e for e in entries if e.id == current_id), None)
+        self.emoji_edit.setEnabled(entry is not None)
+        self.tray_button.setEnabled(entry is not None)
+        self.remove_button.setEnabled(entry is not None)
+        self.emoji_edit.setText("".join(entry.emojis) if entry is not None else "")
+        self.emoji_note.setText(f"{len(entries)} sticker{'s' if len(entries) != 1 else ''}")
+
+    def set_title(self, title: str, folder: str) -> None:
+        self.title_edit.setText(title)
+        self.folder_label.setText(folder)
+        self.folder_label.setToolTip(folder)
+
+    def current_id(self) -> str:
+        item = self.list.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
+
+    def _current_changed(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
+        if not self._updating and current is not None:
+            self.sticker_selected.emit(str(current.data(Qt.ItemDataRole.UserRole)))
+
+    def _emit_for_current(self, signal: Signal) -> None:
+        entry_id = self.current_id()
+        if entry_id:
+            signal.emit(entry_id)
+
+    def _emit_emojis(self) -> None:
+        entry_id = self.current_id()
+        if not entry_id:
+            return
+        emojis = split_emojis(self.emoji_edit.text())
+        if len(emojis) > MAX_EMOJIS:
+            self.emoji_note.setText(f"Messengers take at most {MAX_EMOJIS} emoji; kept the first {MAX_EMOJIS}")
+            emojis = emojis[:MAX_EMOJIS]
+            self.emoji_edit.setText("".join(emojis))
+        self.emojis_changed.emit(entry_id, emojis)

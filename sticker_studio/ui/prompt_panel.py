@@ -1,0 +1,179 @@
+"""The prompt panel: describe a sticker and generate it.
+
+It only collects settings and shows progress; the main window builds the engine
+request and runs it in a worker. Task names come from ``engine.tasks`` (pure Python),
+so opening the window never imports torch.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QStyle, QToolButton,
+                               QVBoxLayout, QWidget)
+
+from sticker_studio.engine.tasks import Task
+
+TASK_TITLES: dict[Task, str] = {
+    Task.TEXT_TO_ANIMATION: "Text → animation",
+    Task.IMAGE_TO_ANIMATION: "Animate the reference",
+    Task.LOOP: "Seamless loop from the reference",
+    Task.INTERPOLATION: "In-between frames",
+    Task.CONTINUATION: "Continue the sticker",
+}
+MAX_SEED = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class PromptSettings:
+    """What the user asked for; ``steps``/``guidance`` 0 mean the model's defaults."""
+
+    prompt: str
+    task: Task
+    frames: int
+    seed: int
+    steps: int
+    guidance: float
+
+
+class PromptPanel(QWidget):
+    """Prompt, task, frames, seed (with a dice), steps/guidance under More, Generate/Cancel."""
+
+    generate_requested = Signal(object)   # PromptSettings
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.prompt_edit = QPlainTextEdit(self)
+        self.prompt_edit.setPlaceholderText("a happy orange cat waving, thick outline, flat colours")
+        self.prompt_edit.setFixedHeight(72)
+        self.task_box = QComboBox(self)
+        for task, title in TASK_TITLES.items():
+            self.task_box.addItem(title, task)
+        self.frames_spin = QSpinBox(self)
+        self.frames_spin.setRange(2, 48)
+        self.frames_spin.setValue(8)
+        self.seed_spin = QSpinBox(self)
+        self.seed_spin.setRange(0, MAX_SEED)
+        self.seed_spin.setValue(random.randint(0, 99_999))
+        self.dice_button = QToolButton(self)
+        self.dice_button.setText("🎲")
+        self.dice_button.setToolTip("New random seed")
+        self.dice_button.clicked.connect(self.roll_seed)
+        self.steps_spin = QSpinBox(self)
+        self.steps_spin.setRange(0, 200)
+        self.steps_spin.setSpecialValueText("model default")
+        self.guidance_spin = QDoubleSpinBox(self)
+        self.guidance_spin.setRange(0.0, 30.0)
+        self.guidance_spin.setSingleStep(0.5)
+        self.guidance_spin.setSpecialValueText("model default")
+
+        self.more_box = QGroupBox("More", self)
+        self.more_box.setCheckable(True)
+        self.more_box.setChecked(False)
+        more_form = QFormLayout(self.more_box)
+        more_form.addRow("Steps", self.steps_spin)
+        more_form.addRow("Guidance", self.guidance_spin)
+        self.more_box.toggled.connect(self._toggle_more)
+        self._toggle_more(False)
+
+        self.generate_button = QPushButton("Generate", self)
+        self.generate_button.setObjectName("primaryButton")
+        self.generate_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+        self.generate_button.setToolTip("Make a new sticker in the pack (Ctrl+Enter)")
+        self.generate_button.clicked.connect(self._emit_generate)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.cancel_button.setVisible(False)
+        self.progress = QProgressBar(self)
+        self.progress.setVisible(False)
+        self.progress.setTextVisible(True)
+        self.message = QLabel(self)
+        self.message.setObjectName("panelMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setVisible(False)
+
+        seed_row = QHBoxLayout()
+        seed_row.setSpacing(4)
+        seed_row.addWidget(self.seed_spin, 1)
+        seed_row.addWidget(self.dice_button)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.addRow("Task", self.task_box)
+        form.addRow("Frames", self.frames_spin)
+        form.addRow("Seed", seed_row)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button, 1)
+        buttons.addWidget(self.cancel_button)
+
+        title = QLabel("Prompt", self)
+        title.setObjectName("sectionTitle")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(8)
+        layout.addWidget(title)
+        layout.addWidget(self.prompt_edit)
+        layout.addLayout(form)
+        layout.addWidget(self.more_box)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.message)
+
+    def _toggle_more(self, on: bool) -> None:
+        for w in (self.steps_spin, self.guidance_spin):
+            w.setVisible(on)
+        lay = self.more_box.layout()
+        for i in range(lay.count()):
+            item = lay.itemAt(i)
+            if item.widget() is not None:
+                item.widget().setVisible(on)
+
+    def roll_seed(self) -> None:
+        self.seed_spin.setValue(random.randint(0, MAX_SEED))
+
+    def settings(self) -> PromptSettings:
+        return PromptSettings(
+            prompt=self.prompt_edit.toPlainText().strip(),
+            task=self.task_box.currentData(),
+            frames=int(self.frames_spin.value()),
+            seed=int(self.seed_spin.value()),
+            steps=int(self.steps_spin.value()),
+            guidance=float(self.guidance_spin.value()),
+        )
+
+    def set_task(self, task: Task) -> None:
+        i = self.task_box.findData(task)
+        if i >= 0:
+            self.task_box.setCurrentIndex(i)
+
+    def _emit_generate(self) -> None:
+        self.generate_requested.emit(self.settings())
+
+    # ------------------------------------------------------------ feedback
+    def set_busy(self, busy: bool, text: str = "") -> None:
+        self.generate_button.setEnabled(not busy)
+        self.cancel_button.setVisible(busy)
+        self.cancel_button.setEnabled(busy)
+        self.progress.setVisible(busy)
+        if busy:
+            self.progress.setRange(0, 0)  # busy until the first step arrives
+            self.progress.setFormat(text or "Loading the model…")
+            self.show_message("")
+
+    def set_progress(self, step: int, total: int) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(step)
+            self.progress.setFormat(f"Step {step} of {total}")
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        """Show an inline message: ``info``, ``error`` or ``ok`` (styled by the theme)."""
+        self.message.setProperty("kind", kind)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+        self.message.setText(text)
+        self.message.setVisible(bool(text))

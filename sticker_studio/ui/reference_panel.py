@@ -1,0 +1,239 @@
+"""The reference panel: a drawing or animation to start from.
+
+Drop a file from the file manager, open one, or paste from the clipboard. With a
+reference in place, "Animate with motion preset" makes a new sticker with no model at
+all (``core.motion``), previewed live on a small copy; "Generate from this image"
+asks the generator for an image-to-animation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton,
+                               QSpinBox, QStyle, QToolButton, QVBoxLayout, QWidget)
+
+from sticker_studio.core.errors import StickerStudioError
+from sticker_studio.core.imageops import fit_into_canvas
+from sticker_studio.core.sticker import Sticker
+from sticker_studio.ui.image_convert import thumbnail_pixmap
+from sticker_studio.ui.preview import PreviewWidget
+from sticker_studio.ui.timeline import local_paths
+
+LIVE_PREVIEW_SIDE = 112
+
+
+class ReferenceDropArea(QFrame):
+    """A framed thumbnail that accepts dropped files."""
+
+    files_dropped = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dropArea")
+        self.setAcceptDrops(True)
+        self.setMinimumHeight(120)
+        self.label = QLabel("Drop a drawing here\nor paste (Ctrl+V)", self)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setObjectName("dropHint")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.label)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if local_paths(event.mimeData()):
+            event.acceptProposedAction()
+            self.setProperty("hover", True)
+            self.style().polish(self)
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802, ANN001
+        self.setProperty("hover", False)
+        self.style().polish(self)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        self.setProperty("hover", False)
+        self.style().polish(self)
+        paths = local_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.files_dropped.emit(paths)
+
+
+class ReferencePanel(QWidget):
+    """Reference image + motion presets with a live preview."""
+
+    files_dropped = Signal(list)                      # paths
+    open_requested = Signal()
+    paste_requested = Signal()
+    animate_requested = Signal(str, int, float, float)  # preset, frames, fps, amplitude
+    generate_from_image_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._reference: Sticker | None = None
+        self._reference_name = ""
+        self.drop_area = ReferenceDropArea(self)
+        self.drop_area.files_dropped.connect(self.files_dropped)
+        self.open_button = QToolButton(self)
+        self.open_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogOpenButton))
+        self.open_button.setText("Open…")
+        self.open_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.open_button.clicked.connect(self.open_requested)
+        self.paste_button = QToolButton(self)
+        self.paste_button.setText("Paste")
+        self.paste_button.clicked.connect(self.paste_requested)
+        self.info = QLabel("", self)
+        self.info.setObjectName("dimLabel")
+
+        self.preset_box = QComboBox(self)
+        self.frames_spin = QSpinBox(self)
+        self.frames_spin.setRange(2, 48)
+        self.frames_spin.setValue(16)
+        self.fps_spin = QDoubleSpinBox(self)
+        self.fps_spin.setRange(1.0, 30.0)
+        self.fps_spin.setValue(16.0)
+        self.fps_spin.setSuffix(" fps")
+        self.amplitude_spin = QDoubleSpinBox(self)
+        self.amplitude_spin.setRange(0.1, 3.0)
+        self.amplitude_spin.setSingleStep(0.1)
+        self.amplitude_spin.setValue(1.0)
+        self.live = PreviewWidget(self, show_strip=False)
+        self.live.setMinimumSize(LIVE_PREVIEW_SIDE, LIVE_PREVIEW_SIDE)
+        self.live.setMaximumHeight(LIVE_PREVIEW_SIDE + 16)
+        self.animate_button = QPushButton("Animate with motion preset", self)
+        self.animate_button.setToolTip("Make a new sticker from the reference with this motion (no model needed)")
+        self.animate_button.clicked.connect(self._emit_animate)
+        self.generate_button = QPushButton("Generate from this image", self)
+        self.generate_button.setToolTip("Ask the model to animate the reference (uses the prompt too)")
+        self.generate_button.clicked.connect(self.generate_from_image_requested)
+        self.preset_error = QLabel("", self)
+        self.preset_error.setObjectName("panelMessage")
+        self.preset_error.setWordWrap(True)
+        self.preset_error.setVisible(False)
+
+        self._live_timer = QTimer(self)
+        self._live_timer.setSingleShot(True)
+        self._live_timer.setInterval(120)
+        self._live_timer.timeout.connect(self.update_live_preview)
+        for signal in (self.preset_box.currentIndexChanged, self.frames_spin.valueChanged,
+                       self.fps_spin.valueChanged, self.amplitude_spin.valueChanged):
+            signal.connect(lambda *_: self._live_timer.start())
+        self.preset_box.currentIndexChanged.connect(self._preset_changed)
+        self._load_presets()
+
+        tools = QHBoxLayout()
+        tools.addWidget(self.open_button)
+        tools.addWidget(self.paste_button)
+        tools.addStretch(1)
+        tools.addWidget(self.info)
+        form = QFormLayout()
+        form.addRow("Motion", self.preset_box)
+        numbers = QHBoxLayout()
+        numbers.addWidget(self.frames_spin)
+        numbers.addWidget(self.fps_spin)
+        form.addRow("Frames", numbers)
+        form.addRow("Strength", self.amplitude_spin)
+        title = QLabel("Reference", self)
+        title.setObjectName("sectionTitle")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(8)
+        layout.addWidget(title)
+        layout.addWidget(self.drop_area)
+        layout.addLayout(tools)
+        layout.addLayout(form)
+        layout.addWidget(self.live)
+        layout.addWidget(self.animate_button)
+        layout.addWidget(self.generate_button)
+        layout.addWidget(self.preset_error)
+        self._update_enabled()
+
+    # ------------------------------------------------------------ presets
+    def _load_presets(self) -> None:
+        try:
+            from sticker_studio.core.motion import list_presets
+        except ImportError:  # the motion module is not in this build
+            self.preset_box.addItem("(motion presets unavailable)", "")
+            return
+        for preset in list_presets():
+            self.preset_box.addItem(preset.name, preset.name)
+            self.preset_box.setItemData(self.preset_box.count() - 1, getattr(preset, "description", ""),
+                                        Qt.ItemDataRole.ToolTipRole)
+
+    def _preset_changed(self, index: int) -> None:
+        try:
+            from sticker_studio.core.motion import PRESETS
+        except ImportError:
+            return
+        preset = PRESETS.get(self.preset_box.itemData(index) or "")
+        if preset is None:
+            return
+        frames = getattr(preset, "default_frames", None) or getattr(preset, "frames", None)
+        fps = getattr(preset, "default_fps", None) or getattr(preset, "fps", None)
+        if isinstance(frames, int):
+            self.frames_spin.setValue(frames)
+        if isinstance(fps, (int, float)):
+            self.fps_spin.setValue(float(fps))
+
+    def preset_name(self) -> str:
+        return str(self.preset_box.currentData() or "")
+
+    def set_preset(self, name: str) -> None:
+        i = self.preset_box.findData(name)
+        if i >= 0:
+            self.preset_box.setCurrentIndex(i)
+
+    # ---------------------------------------------------------- reference
+    def reference(self) -> Sticker | None:
+        return self._reference
+
+    def reference_name(self) -> str:
+        return self._reference_name
+
+    def set_reference(self, sticker: Sticker | None, name: str = "") -> None:
+        self._reference = sticker
+        self._reference_name = name
+        if sticker is None:
+            self.drop_area.label.setPixmap(thumbnail_pixmap(np.zeros((1, 1, 4), np.uint8), 1))
+            self.drop_area.label.setText("Drop a drawing here\nor paste (Ctrl+V)")
+            self.info.setText("")
+        else:
+            self.drop_area.label.setPixmap(thumbnail_pixmap(sticker.frames[0], 104))
+            frames = f" · {sticker.frame_count} frames" if sticker.frame_count > 1 else ""
+            self.info.setText(f"{Path(name).name or 'pasted'} · {sticker.width}×{sticker.height}{frames}")
+        self._update_enabled()
+        self.update_live_preview()
+
+    def _update_enabled(self) -> None:
+        has = self._reference is not None and bool(self.preset_name())
+        self.animate_button.setEnabled(has)
+        self.generate_button.setEnabled(self._reference is not None)
+
+    def update_live_preview(self) -> None:
+        """Animate a small copy of the reference so the choice shows at once."""
+        if self._reference is None or not self.preset_name():
+            self.live.set_sticker(None)
+            return
+        small = fit_into_canvas(self._reference.frames[0], LIVE_PREVIEW_SIDE, LIVE_PREVIEW_SIDE)
+        try:
+            from sticker_studio.core.motion import animate
+
+            sticker = animate(small, self.preset_name(), frames=self.frames_spin.value(),
+                              fps=self.fps_spin.value(), amplitude=self.amplitude_spin.value())
+        except (StickerStudioError, ImportError) as error:
+            self.preset_error.setText(str(error))
+            self.preset_error.setVisible(True)
+            self.live.set_sticker(None)
+            return
+        self.preset_error.setVisible(False)
+        self.live.set_sticker(sticker)
+        self.live.play()
+
+    def _emit_animate(self) -> None:
+        self.animate_requested.emit(self.preset_name(), int(self.frames_spin.value()),
+                                    float(self.fps_spin.value()), float(self.amplitude_spin.value()))

@@ -1,0 +1,116 @@
+"""Run long work (generation, fitting, export, downloads) off the GUI thread.
+
+A :class:`BackgroundJob` owns one ``QThread`` and one worker object moved onto it.
+The job function receives a ``progress(step, total)`` callback and a
+``threading.Event`` it must poll for cancellation -- the same shapes the engine's
+pipeline and the manifest downloader accept, so they plug in directly. Results and
+errors come back as queued Qt signals, so every slot runs on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from sticker_studio.core.errors import CancelledError, StickerStudioError
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int], None]
+JobFn = Callable[[ProgressFn, threading.Event], Any]
+
+
+class _Worker(QObject):
+    progress = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(str, object)
+    cancelled = Signal()
+    done = Signal()
+
+    def __init__(self, fn: JobFn, cancel: threading.Event) -> None:
+        super().__init__()
+        self._fn = fn
+        self._cancel = cancel
+
+    def _report(self, step: int, total: int) -> None:
+        self.progress.emit(int(step), int(total))
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._fn(self._report, self._cancel)
+        except CancelledError:
+            self.cancelled.emit()
+        except StickerStudioError as error:
+            self.failed.emit(str(error), error)
+        except Exception as error:  # a bug: keep the app alive, log the traceback
+            log.error("background job failed:\n%s", traceback.format_exc())
+            self.failed.emit(f"Something went wrong: {error.__class__.__name__}: {error}", error)
+        else:
+            if self._cancel.is_set():
+                self.cancelled.emit()
+            else:
+                self.succeeded.emit(result)
+        finally:
+            self.done.emit()
+
+
+class BackgroundJob(QObject):
+    """One function run once on its own thread, with progress, cancel and result signals.
+
+    Signals (all delivered on the GUI thread): ``progress(step, total)``,
+    ``succeeded(result)``, ``failed(message)``, ``cancelled()`` and, last,
+    ``finished()`` whatever the outcome.
+    """
+
+    progress = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    finished = Signal()
+
+    def __init__(self, fn: JobFn, parent: QObject | None = None, name: str = "job") -> None:
+        super().__init__(parent)
+        self.name = name
+        self.cancel_event = threading.Event()
+        self.error: BaseException | None = None
+        self._thread = QThread()
+        self._thread.setObjectName(f"sticker-studio-{name}")
+        self._worker = _Worker(fn, self.cancel_event)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.progress.connect(self.progress)
+        self._worker.succeeded.connect(self.succeeded)
+        self._worker.failed.connect(self._on_failed)
+        self._worker.cancelled.connect(self.cancelled)
+        self._worker.done.connect(self._thread.quit)
+        self._thread.finished.connect(self._on_thread_finished)
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Ask the job to stop; it ends at its next cancellation check."""
+        self.cancel_event.set()
+
+    def is_running(self) -> bool:
+        return self._running
+
+    def wait(self, timeout_ms: int = 30_000) -> bool:
+        """Block until the thread ends (used on shutdown and in tests)."""
+        return self._thread.wait(timeout_ms)
+
+    def _on_failed(self, message: str, error: object) -> None:
+        self.error = error if isinstance(error, BaseException) else None
+        self.failed.emit(message)
+
+    def _on_thread_finished(self) -> None:
+        self._running = False
+        self.finished.emit()
