@@ -1,16 +1,47 @@
-"""`sticker-studio matte` (placeholder until engine (issue 4) lands; replace this whole module)."""
+"""`sticker-studio matte IN -o OUT`: give a flat-background animation its alpha back.
+
+Uses the matting head (the default bundled one, or ``--model``); ``--colorkey``
+uses the model-free colour key instead.
+"""
 
 from __future__ import annotations
 
 import argparse
-
-from sticker_studio.core.errors import StickerStudioError
+import sys
+from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("matte", help="(not available yet)")
+    parser = subparsers.add_parser(
+        "matte", help="remove a flat background from an animation (alpha matting)",
+        description="Estimate alpha for every frame of an animation on a flat background.",
+    )
+    parser.add_argument("input", type=Path, help="animation or image (GIF, APNG, WebP, MP4, PNG, ...)")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="output with alpha (.webp, .png, .gif, .webm)")
+    parser.add_argument("--model", help="matting model id or folder (default: the bundled matting head)")
+    parser.add_argument("--colorkey", action="store_true", help="no model: flood the background from the border")
+    parser.add_argument("--device", default="auto", help="auto (default), cuda, mps or cpu")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise StickerStudioError("'matte' is not available in this build yet")
+    from sticker_studio.core.background import has_useful_alpha
+    from sticker_studio.engine.device import pick_device
+    from sticker_studio.engine.matting import load_matting_head, matte_sticker
+    from sticker_studio.formats.readers import read_sticker
+    from sticker_studio.formats.writers import format_for_path, write_sticker
+
+    format_for_path(args.output)
+    sticker = read_sticker(args.input)
+    if any(has_useful_alpha(f) for f in sticker.frames[:3]):
+        print("sticker-studio: note: the input already has transparency; it is flattened on white and matted again",
+              file=sys.stderr)
+    head = None
+    if not args.colorkey:
+        choice = pick_device(args.device)
+        head = load_matting_head(args.model, device=choice.device,
+                                 dtype=choice.dtype if choice.device.type != "cpu" else None)
+    out_sticker = matte_sticker(sticker, head, use_colorkey=args.colorkey)
+    out = write_sticker(out_sticker, args.output)
+    print(f"wrote {out} ({out_sticker.frame_count} frames, {out_sticker.metadata.get('matting')})")
+    return 0

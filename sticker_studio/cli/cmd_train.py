@@ -1,16 +1,96 @@
-"""`sticker-studio train` (placeholder until training (issue 5) lands; replace this whole module)."""
+"""`sticker-studio train generator|matting`: train the DFGN or the matting head.
+
+Examples::
+
+    sticker-studio train generator --data data/fluent-anim --data data/synth \\
+        --config bundled-cpu --out runs/gen --max-minutes 45 --export resources/models/dfgn-sticker-64
+    torchrun --nproc_per_node 8 -m sticker_studio train generator --data ... --config bundled-gpu ...
+    sticker-studio train matting --data data/fluent-anim --out runs/matting --max-minutes 25
+"""
 
 from __future__ import annotations
 
 import argparse
-
-from sticker_studio.core.errors import StickerStudioError
+from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("train", help="(not available yet)")
+    parser = subparsers.add_parser("train", help="train the generator (RDTF) or the matting head",
+                                   description="Train a model on dataset folders (index.jsonl + clips/).")
+    parser.add_argument("what", choices=("generator", "matting"), help="which model to train")
+    parser.add_argument("--data", action="append", required=True, metavar="DIR",
+                        help="dataset folder (repeat for several)")
+    parser.add_argument("--config", default=None,
+                        help="named model config (generator: tiny, bundled-cpu, bundled-gpu; "
+                             "matting: tiny, bundled, bundled-per-frame)")
+    parser.add_argument("--out", required=True, type=Path, metavar="RUN_DIR", help="run folder (checkpoints, logs)")
+    parser.add_argument("--steps", type=int, default=None, help="optimiser steps (default 20000 / 4000)")
+    parser.add_argument("--max-minutes", type=float, default=None, help="stop after this much wall-clock time")
+    parser.add_argument("--batch", type=int, default=None, help="clips per step and process")
+    parser.add_argument("--lr", type=float, default=None, help="peak learning rate")
+    parser.add_argument("--frames", type=int, default=None, help="frames per training clip")
+    parser.add_argument("--curriculum", choices=("dcl", "static", "linear", "none"), default="dcl",
+                        help="generator task curriculum (dcl = RDTF's difficulty-adaptive)")
+    parser.add_argument("--temporal-depth", type=int, default=None,
+                        help="matting: temporal layers (0 = the per-frame baseline)")
+    parser.add_argument("--crop", type=int, default=None, help="matting: crop side in pixels")
+    parser.add_argument("--checkpoint-every", type=int, default=None, help="steps between checkpoints")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--resume", action="store_true", help="continue from the run's latest checkpoint")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="where decoded clips are cached (default RUN_DIR/../.clip-cache)")
+    parser.add_argument("--device", default="auto", choices=("auto", "cuda", "cpu"))
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--export", type=Path, default=None, metavar="DIR",
+                        help="write the EMA weights (fp16 safetensors) here when done")
+    parser.add_argument("--export-only", action="store_true",
+                        help="do not train; export the run's latest checkpoint to --export")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise StickerStudioError("'train' is not available in this build yet")
+    from sticker_studio.core.errors import InvalidInputError
+
+    for folder in args.data:
+        if not (Path(folder) / "index.jsonl").is_file():
+            raise InvalidInputError(f"{folder} is not a dataset folder (no index.jsonl); "
+                                    "build one with `sticker-studio data fetch` or `data synth`")
+    cache_dir = str(args.cache_dir or (Path(args.out).parent / ".clip-cache"))
+    common = {
+        "data": [str(d) for d in args.data], "out": str(args.out), "seed": args.seed, "resume": args.resume,
+        "max_minutes": args.max_minutes, "cache_dir": cache_dir, "device": args.device,
+        "threads": args.threads, "progress": not args.no_progress,
+        "export": str(args.export) if args.export else None,
+    }
+    optional = {"steps": args.steps, "batch_size": args.batch, "lr": args.lr, "num_frames": args.frames,
+                "checkpoint_every": args.checkpoint_every}
+    common.update({k: v for k, v in optional.items() if v is not None})
+    if args.export_only and not args.export:
+        raise InvalidInputError("--export-only needs --export DIR")
+    if args.what == "generator":
+        from sticker_studio.training.train import GeneratorTrainConfig, export_from_run, train_generator
+
+        if args.export_only:
+            print(f"exported {export_from_run(args.out, args.export)}")
+            return 0
+        cfg = GeneratorTrainConfig(model_config=args.config or "bundled-cpu", curriculum=args.curriculum,
+                                   **{"steps": 20000, **common})
+        result = train_generator(cfg)
+    else:
+        from sticker_studio.training.train_matting import (
+            MattingTrainConfig,
+            export_matting_from_run,
+            train_matting,
+        )
+
+        if args.export_only:
+            print(f"exported {export_matting_from_run(args.out, args.export)}")
+            return 0
+        extra = {"crop_size": args.crop} if args.crop else {}
+        cfg = MattingTrainConfig(model_config=args.config or "bundled", temporal_depth=args.temporal_depth,
+                                 **{"steps": 4000, **common, **extra})
+        result = train_matting(cfg)
+    print(f"trained {result.steps} steps in {result.seconds / 60:.1f} min, final loss {result.final_loss:.4f}; "
+          f"run in {result.run_dir}" + (f"; exported {result.exported}" if result.exported else ""))
+    return 0

@@ -17,14 +17,13 @@ import numpy as np
 from PIL import Image
 
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.imageops import premultiply
 from sticker_studio.core.motion_presets import Pose
 
 #: Smallest |scale| rendered: a flip passes through a thin sliver rather than vanishing.
 MIN_SCALE = 0.02
 #: Source pixels per output pixel above which the source is pre-filtered (anti-aliasing).
 PREFILTER_RATIO = 1.3
-_PAD = 2  # transparent border around the source so out-of-range samples read alpha 0
+_PAD = 2  # transparent border around the source so samples at its edge fade out
 
 
 @dataclass(frozen=True)
@@ -175,31 +174,36 @@ def fit_layout(extent: tuple[float, float, float, float], width: int, height: in
 # ------------------------------------------------------------------------ sampling
 @dataclass
 class PreparedSource:
-    """A source frame, premultiplied and padded, possibly pre-filtered, ready to sample."""
+    """A source frame, premultiplied (Pillow "RGBa") and padded, possibly pre-filtered.
 
-    premul: np.ndarray  # (H + 2 PAD, W + 2 PAD, 4) float32
+    The transparent padding makes samples at the drawing's own border fade out
+    bilinearly instead of being cut at the image edge.
+    """
+
+    image: Image.Image  # mode "RGBa", padded by _PAD on every side
     pixels_per_unit: float
-    center: tuple[float, float]  # in this (pre-filtered) image's pixel edge coordinates
+    center: tuple[float, float]  # subject centre in the padded image (pixel edge coordinates)
 
     @classmethod
     def build(cls, rgba: np.ndarray, geom: SubjectGeometry, out_pixels_per_unit: float) -> "PreparedSource":
-        premul = premultiply(rgba)
-        ratio = geom.unit / max(1e-6, out_pixels_per_unit)
-        cx, cy = geom.center
+        h, w = rgba.shape[:2]
+        padded = np.zeros((h + 2 * _PAD, w + 2 * _PAD, 4), np.uint8)
+        padded[_PAD:-_PAD, _PAD:-_PAD] = rgba
+        image = Image.fromarray(padded, "RGBA").convert("RGBa")
+        cx, cy = geom.center[0] + _PAD, geom.center[1] + _PAD
         unit = geom.unit
-        if ratio > PREFILTER_RATIO:  # downscale once so bilinear sampling does not alias
-            h, w = rgba.shape[:2]
-            nw, nh = max(1, int(round(w / ratio))), max(1, int(round(h / ratio))),
-            fx, fy = nw / w, nh / h
-            chans = [np.asarray(Image.fromarray(np.ascontiguousarray(premul[..., c]), mode="F").resize(
-                (nw, nh), Image.Resampling.LANCZOS)) for c in range(4)]
-            premul = np.stack(chans, axis=-1)
-            premul[..., 3] = np.clip(premul[..., 3], 0.0, 1.0)
-            premul[..., :3] = np.clip(premul[..., :3], 0.0, premul[..., 3:4])
+        ratio = geom.unit / max(1e-6, out_pixels_per_unit)
+        if ratio > PREFILTER_RATIO:  # reduce once (premultiplied) so bilinear sampling does not alias
+            nw = max(1, int(round(image.width / ratio)))
+            nh = max(1, int(round(image.height / ratio)))
+            fx, fy = nw / image.width, nh / image.height
+            image = image.resize((nw, nh), Image.Resampling.LANCZOS)
             cx, cy, unit = cx * fx, cy * fy, unit * (fx + fy) / 2.0
-        padded = np.zeros((premul.shape[0] + 2 * _PAD, premul.shape[1] + 2 * _PAD, 4), np.float32)
-        padded[_PAD:-_PAD, _PAD:-_PAD] = premul
-        return cls(padded, unit, (cx, cy))
+        return cls(image, unit, (cx, cy))
+
+
+#: Mesh cell side (output pixels) for warped poses; affine poses need a single cell.
+WARP_CELL = 16
 
 
 def render_pose(
@@ -208,11 +212,16 @@ def render_pose(
     pose: Pose,
     layout: CanvasLayout,
 ) -> np.ndarray:
-    """One output frame (RGBA uint8) for ``pose``: inverse map + one bilinear premultiplied sample."""
+    """One output frame (RGBA uint8) for ``pose``: one premultiplied bilinear resampling.
+
+    The inverse map is evaluated exactly at the vertices of a mesh over the region the
+    posed subject can reach and handed to Pillow's MESH transform, which interpolates
+    bilinearly inside each cell: exact for affine poses (one cell), within a fraction
+    of a pixel for the smooth warps (16 px cells).
+    """
     out = np.zeros((layout.height, layout.width, 4), np.uint8)
     if pose.opacity <= 0.0:
         return out
-    # Only pixels the posed subject can reach are computed.
     pts = forward_points(pose, geom, densify(geom.hull, 0.02) if pose.warp is not None else geom.hull)
     ox = (pts[:, 0] - layout.origin[0]) * layout.scale + layout.width / 2.0
     oy = (pts[:, 1] - layout.origin[1]) * layout.scale + layout.height / 2.0
@@ -222,41 +231,33 @@ def render_pose(
     r1 = min(layout.height, int(math.ceil(oy.max())) + 2)
     if c1 <= c0 or r1 <= r0:
         return out
-    xs = (np.arange(c0, c1, dtype=np.float64) + 0.5 - layout.width / 2.0) / layout.scale + layout.origin[0]
-    ys = (np.arange(r0, r1, dtype=np.float64) + 0.5 - layout.height / 2.0) / layout.scale + layout.origin[1]
-    gx, gy = np.meshgrid(xs, ys)
-    qx, qy = inverse_points(pose, geom, gx, gy)
-    px = source.center[0] + qx * source.pixels_per_unit - 0.5 + _PAD
-    py = source.center[1] + qy * source.pixels_per_unit - 0.5 + _PAD
-    sample = _bilinear(source.premul, px, py)
+    w, h = c1 - c0, r1 - r0
+    nx = max(1, math.ceil(w / WARP_CELL)) if pose.warp is not None else 1
+    ny = max(1, math.ceil(h / WARP_CELL)) if pose.warp is not None else 1
+    xs = np.linspace(0, w, nx + 1).round().astype(int)
+    ys = np.linspace(0, h, ny + 1).round().astype(int)
+    gx, gy = np.meshgrid(xs.astype(np.float64) + c0, ys.astype(np.float64) + r0)
+    qx, qy = inverse_points(
+        pose, geom,
+        (gx - layout.width / 2.0) / layout.scale + layout.origin[0],
+        (gy - layout.height / 2.0) / layout.scale + layout.origin[1],
+    )
+    sx = source.center[0] + qx * source.pixels_per_unit
+    sy = source.center[1] + qy * source.pixels_per_unit
+    mesh = [
+        (
+            (int(xs[i]), int(ys[j]), int(xs[i + 1]), int(ys[j + 1])),
+            (sx[j, i], sy[j, i], sx[j + 1, i], sy[j + 1, i],
+             sx[j + 1, i + 1], sy[j + 1, i + 1], sx[j, i + 1], sy[j, i + 1]),
+        )
+        for j in range(ny)
+        for i in range(nx)
+    ]
+    warped = source.image.transform((w, h), Image.Transform.MESH, mesh, resample=Image.Resampling.BILINEAR)
+    region = np.asarray(warped.convert("RGBA"))
     if pose.opacity < 1.0:
-        sample *= np.float32(pose.opacity)
-    out[r0:r1, c0:c1] = _to_straight_uint8(sample)
-    return out
-
-
-def _bilinear(img: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
-    h, w = img.shape[:2]
-    x0 = np.floor(px)
-    y0 = np.floor(py)
-    fx = (px - x0).astype(np.float32)[..., None]
-    fy = (py - y0).astype(np.float32)[..., None]
-    x0i = np.clip(x0.astype(np.int64), 0, w - 2)
-    y0i = np.clip(y0.astype(np.int64), 0, h - 2)
-    # Out-of-range taps are clamped into the transparent padding (_PAD >= 2), so they read 0.
-    flat = img.reshape(-1, 4)
-    idx = y0i * w + x0i
-    top = flat[idx] * (1 - fx) + flat[idx + 1] * fx
-    bot = flat[idx + w] * (1 - fx) + flat[idx + w + 1] * fx
-    return top * (1 - fy) + bot * fy
-
-
-def _to_straight_uint8(premul: np.ndarray) -> np.ndarray:
-    a = np.clip(premul[..., 3:4], 0.0, 1.0)
-    safe = np.maximum(a, 1e-6)
-    rgb = np.clip(premul[..., :3] / safe, 0.0, 1.0)
-    out = np.empty(premul.shape, np.uint8)
-    out[..., :3] = (rgb * 255.0 + 0.5).astype(np.uint8)
-    out[..., 3:] = (a * 255.0 + 0.5).astype(np.uint8)
+        region = region.copy()
+        region[..., 3] = (region[..., 3].astype(np.float32) * pose.opacity + 0.5).astype(np.uint8)
+    out[r0:r1, c0:c1] = region
     out[..., :3][out[..., 3] == 0] = 0
     return out

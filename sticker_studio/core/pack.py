@@ -36,7 +36,6 @@ from sticker_studio.core.pack_store import (
     find_orphans,
     frame_digest,
     frame_file_name,
-    is_valid_id,
     json_safe_metadata,
     read_frame,
     read_manifest,

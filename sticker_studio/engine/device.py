@@ -36,7 +36,7 @@ class DeviceChoice:
 
     @property
     def name(self) -> str:
-        if self.device.type == "cuda":
+        if self.device.type == "cuda" and torch.cuda.is_available():
             index = self.device.index if self.device.index is not None else torch.cuda.current_device()
             return f"cuda:{index} ({torch.cuda.get_device_name(index)}, {dtype_name(self.dtype)})"
         return f"{self.device.type} ({dtype_name(self.dtype)})"

@@ -52,8 +52,10 @@ def load_matting_head(model: str | Path | None = None, *, device: torch.device |
         folder = resolve_model(model_id, manifest=manifest)
     head = bundle.load_model(folder, MATTING_CLASS, "matting head")
     head.eval()
-    if device is not None or dtype is not None:
-        head.to(device=device, dtype=dtype)
+    if device is not None:
+        head.to(device=device)
+    if dtype is not None and dtype != head.dtype:
+        head.to(dtype=dtype)
     return head
 
 

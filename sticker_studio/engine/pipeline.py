@@ -229,7 +229,9 @@ class StickerPipeline:
             dtype = choice.dtype
             if module is self.matting_head and choice.dtype == torch.float16 and choice.device.type == "cpu":
                 dtype = torch.float32
-            module.to(device=choice.device, dtype=dtype)
+            current = next((p.dtype for p in module.parameters() if p.is_floating_point()), dtype)
+            # only cast when needed: ModelMixin.to(dtype) warns even for a no-op cast
+            module.to(device=choice.device) if current == dtype else module.to(device=choice.device, dtype=dtype)
         self._placed_on = key
 
     # -------------------------------------------------------------- loading

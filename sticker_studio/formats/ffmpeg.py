@@ -84,7 +84,7 @@ def probe_video(path: Path) -> VideoProbe:
     dm = _DURATION_RE.search(text)
     if dm:
         duration = int(dm.group(1)) * 3600 + int(dm.group(2)) * 60 + float(dm.group(3))
-    alpha = bool(re.search(r"alpha_mode\s*:\s*1", text)) or "yuva" in pix_fmt or pix_fmt in {"rgba", "argb", "bgra"}
+    alpha = bool(re.search(r"alpha_mode\s*:\s*1", text, re.IGNORECASE)) or "yuva" in pix_fmt or pix_fmt in {"rgba", "argb", "bgra"}
     has_audio = bool(re.search(r"Stream #\d+:\d+.*: Audio:", text))
     streams = len(re.findall(r"Stream #\d+:\d+", text))
     return VideoProbe(codec, width, height, fps, duration, pix_fmt, alpha, has_audio, streams, text)

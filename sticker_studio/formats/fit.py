@@ -65,7 +65,7 @@ def quality_ladder(target: ExportTarget, size_count: int, base_fps: float) -> li
         rungs = [Rung(f"webp q={q}", {"quality": q}) for q in (95, 90, 85, 80, 75, 70, 65, 60, 50, 40, 30, 20, 10, 5)]
         worst: dict[str, Any] = {"quality": 5}
     elif c == "webm":
-        rungs = [Rung(f"vp9 crf={q}", {"crf": q}) for q in (12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60, 63)]
+        rungs = [Rung(f"vp9 crf={q}", {"crf": q}) for q in (18, 22, 26, 30, 34, 38, 42, 46, 50, 55, 60, 63)]
         worst = {"crf": 63}
     elif c == "apng":
         rungs = [Rung("apng lossless rgba", {"colors": None})]

@@ -1,6 +1,6 @@
 """The one timing rule ("timing is sacred"), used by every fps or frame-count change.
 
-Output frame k starts at ``t_k`` and shows the source frame that is *on screen* at
+Output frame k starts at ``t_k`` (rounded to the whole ms the file stores) and shows the source frame that is *on screen* at
 ``t_k`` in the source timeline. No frame is duplicated at the start, nothing is
 shifted, and the loop keeps its length. Two entry points:
 
@@ -44,8 +44,8 @@ def resample_to_fps(sticker: Sticker, fps: float) -> Sticker:
         raise InvalidInputError(f"fps must be positive, got {fps}")
     total = sticker.total_duration_ms
     n = max(1, int(round(total * fps / 1000.0)))
-    step = 1000.0 / fps
-    return resample_at_times(sticker, [k * step for k in range(n)], durations_for_fps(n, fps))
+    durations = durations_for_fps(n, fps)
+    return resample_at_times(sticker, _starts(durations), durations)
 
 
 def resample_to_count(sticker: Sticker, frame_count: int) -> Sticker:
@@ -56,7 +56,16 @@ def resample_to_count(sticker: Sticker, frame_count: int) -> Sticker:
     step = total / frame_count
     edges = [int(round(k * step)) for k in range(frame_count + 1)]
     durations = [max(1, b - a) for a, b in zip(edges, edges[1:])]
-    return resample_at_times(sticker, [k * step for k in range(frame_count)], durations)
+    return resample_at_times(sticker, _starts(durations), durations)
+
+
+def _starts(durations: Sequence[int]) -> list[int]:
+    """The whole-ms start times the output frames really have (what a player shows)."""
+    out, t = [], 0
+    for d in durations:
+        out.append(t)
+        t += d
+    return out
 
 
 def max_instant_fps(sticker: Sticker) -> float:

@@ -25,7 +25,7 @@ rotation range     25° (hands: waving)                          rocking      wo
 vertical range     6% of the side (3–6%: floating)              bouncing     bounce/float
 horizontal range   6% (>= 3 direction changes: shaking)         swaying      -/shake
 scale range        12% (returns to start: pulsing)              pulsing      pulse
-aspect range       20%                                          squashing    squash
+aspect range       20% (only without rotation)                  squashing    squash
 inner change       1.2% mean colour change                        wiggling     -
 =================  ===========================================  ===========  ===========
 
@@ -158,8 +158,9 @@ def describe_motion(stats: MotionStats, subject: str = "") -> MotionLabel:
     candidates: list[tuple[float, str, str | None]] = []
     spin = stats.rotation_total / 300.0
     if spin >= 1.0:
-        # A full turn is the most salient motion there is: it names the clip first.
-        candidates.append((max(2.0 * spin, 3.0), "spinning", "spin"))
+        # A full turn is the most salient motion there is, and turning about an off-centre
+        # pivot also moves the centroid: the spin names the clip first.
+        candidates.append((100.0 + spin, "spinning", "spin"))
     else:
         rock = stats.rotation_range / 25.0
         candidates.append((rock, "waving" if hand else "rocking", "wave" if hand else "wobble"))
@@ -178,7 +179,8 @@ def describe_motion(stats: MotionStats, subject: str = "") -> MotionLabel:
         candidates.append((pulse, "pulsing", "pulse"))
     else:
         candidates.append((pulse, "growing", None))
-    candidates.append((stats.aspect_range / 0.20, "squashing", "squash"))
+    if stats.rotation_range < 25.0:  # a turning silhouette changes its aspect without any squash
+        candidates.append((stats.aspect_range / 0.20, "squashing", "squash"))
     strong = sorted((c for c in candidates if c[0] >= 1.0), key=lambda c: -c[0])
     if strong:
         top = strong[:2]

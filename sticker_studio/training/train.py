@@ -85,6 +85,7 @@ class GeneratorTrainConfig:
     model_config: str = "tiny"
     steps: int = 1000
     max_minutes: float | None = None
+    stop_at_step: int | None = None  # end this session early (the schedule still spans `steps`)
     batch_size: int = 8
     lr: float = 3e-4
     weight_decay: float = 1e-2
@@ -97,7 +98,7 @@ class GeneratorTrainConfig:
     condition_dropout: float = 0.1
     word_dropout: float = 0.2
     empty_text_prob: float = 0.1
-    text_encoder: dict[str, Any] = field(default_factory=lambda: {"type": "minilm-l6-v2"})
+    text_encoder: dict[str, Any] | None = None  # None: MiniLM for 384-d models, else a tiny one
     noise_schedule: dict[str, Any] = field(default_factory=lambda: dict(NOISE_SCHEDULE))
     checkpoint_every: int = 500
     log_every: int = 10
@@ -118,6 +119,18 @@ class TrainResult:
     final_loss: float
     seconds: float
     exported: Path | None = None
+    weights_sha256: str = ""
+
+
+def weights_digest(model: torch.nn.Module) -> str:
+    """sha256 over a model's state (names + bytes): equal digests mean identical weights."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().contiguous().float().numpy().tobytes())
+    return h.hexdigest()
 
 
 # ----------------------------------------------------------------------------- pieces
@@ -133,9 +146,34 @@ def learning_rate(step: int, cfg: GeneratorTrainConfig, total: int) -> float:
 def build_generator(name: str, overrides: dict[str, Any] | None = None):
     """A fresh DFGN from a named config of :mod:`sticker_studio.engine.models.configs`."""
     from sticker_studio.engine.models import configs
-    from sticker_studio.engine.models.dfgn import DFGN
 
-    return DFGN(**{**configs.get_config(name), **(overrides or {})})
+    return configs.make_dfgn(name, **(overrides or {}))
+
+
+def text_encoder_config_for(model, requested: dict[str, Any] | None) -> dict[str, Any]:
+    """The text encoder a run uses: the requested one, else the frozen MiniLM when the
+    model's cross-attention takes 384-d states, else a small random frozen encoder of the
+    right width (test configs; its weights are exported with the model)."""
+    if requested:
+        return dict(requested)
+    dim = int(model.config.cross_attention_dim)
+    from sticker_studio.engine.models.text_encoder import MINILM_HIDDEN_SIZE
+
+    if dim == MINILM_HIDDEN_SIZE:
+        return {"type": "minilm-l6-v2"}
+    return {"type": "tiny", "width": 32, "num_layers": 1, "num_heads": 2, "output_dim": dim}
+
+
+def build_text_encoder(config: dict[str, Any], seed: int):
+    """The frozen text encoder (random tiny encoders are seeded so every rank agrees)."""
+    from sticker_studio.engine.models.text_encoder import load_text_encoder
+
+    with torch.random.fork_rng():
+        torch.manual_seed(seed + 7919)
+        encoder = load_text_encoder(config)
+    if hasattr(encoder, "requires_grad_"):
+        encoder.requires_grad_(False).eval()
+    return encoder
 
 
 def make_noise_scheduler(schedule: dict[str, Any]):
@@ -272,9 +310,8 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
                           empty_text_prob=cfg.empty_text_prob)
     dataset = ClipDataset(cfg.data, split="train", config=clip_cfg, cache_dir=cfg.cache_dir,
                           progress=cfg.progress and info.is_main)
-    from sticker_studio.engine.models.text_encoder import load_text_encoder
-
-    encoder = load_text_encoder(cfg.text_encoder)
+    cfg.text_encoder = text_encoder_config_for(model, cfg.text_encoder)
+    encoder = build_text_encoder(cfg.text_encoder, cfg.seed)
     text = TextEmbeddingCache(encoder, device)
     text.precompute(dataset.all_captions(), progress=cfg.progress and info.is_main)
 
@@ -309,7 +346,8 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
     bar = tqdm(total=cfg.steps, initial=step, desc="train generator", disable=not (cfg.progress and info.is_main))
     last_loss = float("nan")
     model.train()
-    while step < cfg.steps:
+    end = min(cfg.steps, cfg.stop_at_step) if cfg.stop_at_step else cfg.steps
+    while step < end:
         elapsed = elapsed_before + time.monotonic() - start
         if distributed.broadcast_int(int(budget_s is not None and elapsed >= budget_s), info):
             break
@@ -335,7 +373,7 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
         last_loss = mean_loss
         step += 1
         bar.update(1)
-        if step % cfg.log_every == 0 or step == 1:
+        if step % cfg.log_every == 0 or step == 1 or step == end:
             weights = curriculum.group_weights(curriculum_step)
             losses.write({"step": step, "loss": round(mean_loss, 6), "task": task.value, "lr": lr,
                           "grad_norm": round(float(grad_norm), 4), "bucket": curriculum.last_bucket,
@@ -350,12 +388,13 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
     _checkpoint(run_dir, model, optimizer, ema, curriculum, step, seconds, info)
     exported = None
     if cfg.export and info.is_main:
-        exported = export_generator(model, ema, cfg, Path(cfg.export), run_info={
+        exported = export_generator(model, ema, cfg, Path(cfg.export), encoder, run_info={
             "steps": step, "seconds": round(seconds, 1), "world_size": info.world_size,
             "device": str(device), "train_clips": len(dataset), "final_loss": last_loss})
+    digest = weights_digest(model)
     distributed.barrier(info)
     distributed.cleanup(info)
-    return TrainResult(run_dir, step, last_loss, seconds, exported)
+    return TrainResult(run_dir, step, last_loss, seconds, exported, digest)
 
 
 def _checkpoint(run_dir: Path, model, optimizer, ema: EMAModel, curriculum: Curriculum, step: int,
@@ -368,7 +407,7 @@ def _checkpoint(run_dir: Path, model, optimizer, ema: EMAModel, curriculum: Curr
 
 
 # ----------------------------------------------------------------------------- export
-def export_generator(model, ema: EMAModel | None, cfg: GeneratorTrainConfig, out: Path,
+def export_generator(model, ema: EMAModel | None, cfg: GeneratorTrainConfig, out: Path, text_encoder=None,
                      run_info: dict[str, Any] | None = None, dtype: torch.dtype = torch.float16) -> Path:
     """Write the EMA weights as a diffusers-layout bundle the pipeline loads::
 
@@ -376,6 +415,7 @@ def export_generator(model, ema: EMAModel | None, cfg: GeneratorTrainConfig, out
         out/unet/config.json + diffusion_pytorch_model.safetensors   (fp16)
         out/scheduler/scheduler_config.json                            (DDIM, trailing)
         out/text_encoder/config.json                                   {"type": "minilm-l6-v2"}
+                                       (+ weights for a tiny random encoder)
         out/training.json                                              what made it
     """
     import copy
@@ -384,21 +424,24 @@ def export_generator(model, ema: EMAModel | None, cfg: GeneratorTrainConfig, out
     from diffusers import DDIMScheduler
 
     from sticker_studio.core.atomic import atomic_write_text
+    from sticker_studio.engine import bundle
 
     out = Path(out)
+    if text_encoder is None:
+        text_encoder = build_text_encoder(cfg.text_encoder or text_encoder_config_for(model, None), cfg.seed)
     export_model = copy.deepcopy(model).to("cpu")
     if ema is not None:
         ema.copy_to(export_model)
-    export_model = export_model.to(dtype)
+    export_model = _cast(export_model, dtype)
     export_model.save_pretrained(out / "unet", safe_serialization=True, max_shard_size="15MB")
     DDIMScheduler(**cfg.noise_schedule).save_pretrained(out / "scheduler")
-    atomic_write_text(out / "text_encoder" / "config.json", json.dumps(cfg.text_encoder, indent=2) + "\n")
+    bundle.save_text_encoder(text_encoder, out / "text_encoder")
     index = {
         "_class_name": "StickerPipeline",
         "_diffusers_version": diffusers.__version__,
         "unet": ["sticker_studio.engine.models.dfgn", "DFGN"],
         "scheduler": ["diffusers", "DDIMScheduler"],
-        "text_encoder": ["sticker_studio.engine.models.text_encoder", "MiniLMTextEncoder"],
+        "text_encoder": bundle.class_spec(text_encoder),
         "num_frames": cfg.num_frames,
         "sample_size": int(model.config.sample_size),
         "defaults": {"steps": {"ddim": 25, "dpm": 10}, "guidance": 5.0, "image_guidance": 2.0, "fps": 8.0},
@@ -407,6 +450,19 @@ def export_generator(model, ema: EMAModel | None, cfg: GeneratorTrainConfig, out
     atomic_write_text(out / "training.json", json.dumps({"config": asdict(cfg), "run": run_info or {}},
                                                        indent=2, default=str) + "\n")
     return out
+
+
+def _cast(model, dtype: torch.dtype):
+    """``model.to(dtype)`` without diffusers' warning about fp32-kept modules (DFGN and the
+    matting head have none; the pipeline picks its own dtype when it loads them)."""
+    from diffusers.utils import logging as dlogging
+
+    level = dlogging.get_verbosity()
+    dlogging.set_verbosity_error()
+    try:
+        return model.to(dtype)
+    finally:
+        dlogging.set_verbosity(level)
 
 
 def export_from_run(run_dir: Path, out: Path) -> Path:

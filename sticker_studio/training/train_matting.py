@@ -60,10 +60,11 @@ class MattingTrainConfig:
 
     data: list[str]
     out: str
-    model_config: str = "matting"
+    model_config: str = "bundled"
     temporal_depth: int | None = None
     steps: int = 2000
     max_minutes: float | None = None
+    stop_at_step: int | None = None
     batch_size: int = 4
     num_frames: int = 5
     crop_size: int = 128
@@ -217,19 +218,12 @@ def matting_losses(alpha: torch.Tensor, fg: torch.Tensor, batch: MattingBatch) -
 def build_matting_head(name: str, temporal_depth: int | None = None, overrides: dict[str, Any] | None = None):
     """A fresh :class:`MattingHead` from a named config (``temporal_depth`` overrides it:
     0 gives the per-frame baseline of the eval table)."""
-    from sticker_studio.engine.models.matting import MattingHead
+    from sticker_studio.engine.models import configs
 
-    params: dict[str, Any] = {}
-    try:
-        from sticker_studio.engine.models import configs
-
-        params = dict(configs.get_config(name))
-    except (ImportError, KeyError, AttributeError, InvalidInputError):
-        params = {}
-    params.update(overrides or {})
+    params = dict(overrides or {})
     if temporal_depth is not None:
         params["temporal_depth"] = int(temporal_depth)
-    return MattingHead(**params)
+    return configs.make_matting_head(name, **params)
 
 
 def _lr(step: int, cfg: MattingTrainConfig, total: int) -> float:
@@ -289,7 +283,8 @@ def train_matting(cfg: MattingTrainConfig) -> MattingTrainResult:
     bar = tqdm(total=cfg.steps, initial=step, desc="train matting", disable=not (cfg.progress and info.is_main))
     last = float("nan")
     model.train()
-    while step < cfg.steps:
+    end = min(cfg.steps, cfg.stop_at_step) if cfg.stop_at_step else cfg.steps
+    while step < end:
         elapsed = elapsed_before + time.monotonic() - start
         if distributed.broadcast_int(int(budget_s is not None and elapsed >= budget_s), info):
             break
@@ -314,7 +309,7 @@ def train_matting(cfg: MattingTrainConfig) -> MattingTrainResult:
         last = float(distributed.all_reduce_mean(loss.detach(), info).item())
         step += 1
         bar.update(1)
-        if step % cfg.log_every == 0 or step == 1:
+        if step % cfg.log_every == 0 or step == 1 or step == end:
             losses.write({"step": step, "loss": round(last, 6), "lr": lr,
                           **{k: round(float(v), 6) for k, v in terms.items()},
                           "elapsed_s": round(elapsed_before + time.monotonic() - start, 2)})
@@ -349,7 +344,9 @@ def export_matting(model, ema: EMAModel | None, out: Path, cfg: MattingTrainConf
     export_model = copy.deepcopy(model).to("cpu")
     if ema is not None:
         ema.copy_to(export_model)
-    export_model.to(dtype).save_pretrained(out, safe_serialization=True, max_shard_size="15MB")
+    from sticker_studio.training.train import _cast
+
+    _cast(export_model, dtype).save_pretrained(out, safe_serialization=True, max_shard_size="15MB")
     atomic_write_text(out / "training.json", json.dumps({"config": asdict(cfg) if cfg else {}, "run": run_info or {}},
                                                        indent=2, default=str) + "\n")
     return out

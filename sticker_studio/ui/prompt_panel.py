@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QStyle, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -71,14 +71,18 @@ class PromptPanel(QWidget):
         self.guidance_spin.setSingleStep(0.5)
         self.guidance_spin.setSpecialValueText("model default")
 
-        self.more_box = QGroupBox("More", self)
-        self.more_box.setCheckable(True)
-        self.more_box.setChecked(False)
+        self.more_button = QToolButton(self)
+        self.more_button.setText("More")
+        self.more_button.setCheckable(True)
+        self.more_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.more_box = QWidget(self)
         more_form = QFormLayout(self.more_box)
+        more_form.setContentsMargins(0, 0, 0, 0)
         more_form.addRow("Steps", self.steps_spin)
         more_form.addRow("Guidance", self.guidance_spin)
-        self.more_box.toggled.connect(self._toggle_more)
-        self._toggle_more(False)
+        self.more_box.setVisible(False)
+        self.more_button.toggled.connect(self._toggle_more)
 
         self.generate_button = QPushButton("Generate", self)
         self.generate_button.setObjectName("primaryButton")
@@ -118,19 +122,15 @@ class PromptPanel(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.prompt_edit)
         layout.addLayout(form)
+        layout.addWidget(self.more_button)
         layout.addWidget(self.more_box)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
 
     def _toggle_more(self, on: bool) -> None:
-        for w in (self.steps_spin, self.guidance_spin):
-            w.setVisible(on)
-        lay = self.more_box.layout()
-        for i in range(lay.count()):
-            item = lay.itemAt(i)
-            if item.widget() is not None:
-                item.widget().setVisible(on)
+        self.more_box.setVisible(on)
+        self.more_button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
 
     def roll_seed(self) -> None:
         self.seed_spin.setValue(random.randint(0, MAX_SEED))

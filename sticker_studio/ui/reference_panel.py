@@ -89,6 +89,7 @@ class ReferencePanel(QWidget):
         self.paste_button.clicked.connect(self.paste_requested)
         self.info = QLabel("", self)
         self.info.setObjectName("dimLabel")
+        self.info.setWordWrap(True)
 
         self.preset_box = QComboBox(self)
         self.frames_spin = QSpinBox(self)
@@ -130,7 +131,6 @@ class ReferencePanel(QWidget):
         tools.addWidget(self.open_button)
         tools.addWidget(self.paste_button)
         tools.addStretch(1)
-        tools.addWidget(self.info)
         form = QFormLayout()
         form.addRow("Motion", self.preset_box)
         numbers = QHBoxLayout()
@@ -145,6 +145,7 @@ class ReferencePanel(QWidget):
         layout.setSpacing(8)
         layout.addWidget(title)
         layout.addWidget(self.drop_area)
+        layout.addWidget(self.info)
         layout.addLayout(tools)
         layout.addLayout(form)
         layout.addWidget(self.live)

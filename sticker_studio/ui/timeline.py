@@ -86,17 +86,32 @@ class FrameListModel(QAbstractListModel):
         return [FRAME_MIME, "text/uri-list"]
 
     def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # noqa: N802
-        mime = QMimeData()
-        rows = sorted({i.row() for i in indexes if i.isValid()})
-        mime.setData(FRAME_MIME, QByteArray(json.dumps(rows).encode()))
-        return mime
+        return frames_mime(self, sorted({i.row() for i in indexes if i.isValid()}))
 
 
-def rows_from_mime(mime: QMimeData) -> list[int]:
+def frames_mime(owner: object, rows: list[int]) -> QMimeData:
+    """Drag payload for frames: the rows plus a token of the model they came from.
+
+    The token (not ``QDropEvent.source()``) tells an internal move from a drag that
+    came from another window, and it works the same for a synthesized drop.
+    """
+    mime = QMimeData()
+    payload = {"owner": id(owner), "rows": [int(r) for r in rows]}
+    mime.setData(FRAME_MIME, QByteArray(json.dumps(payload).encode()))
+    return mime
+
+
+def rows_from_mime(mime: QMimeData, owner: object) -> list[int] | None:
+    """The dragged rows if the drag came from ``owner``, else None."""
+    if not mime.hasFormat(FRAME_MIME):
+        return None
     try:
-        return [int(r) for r in json.loads(bytes(mime.data(FRAME_MIME).data()).decode() or "[]")]
-    except (ValueError, TypeError):
-        return []
+        payload = json.loads(bytes(mime.data(FRAME_MIME).data()).decode())
+        if payload.get("owner") != id(owner):
+            return None
+        return [int(r) for r in payload["rows"]]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def local_paths(mime: QMimeData) -> list[Path]:
@@ -185,7 +200,7 @@ class TimelineView(QListView):
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         mime = event.mimeData()
-        if mime.hasFormat(FRAME_MIME) and event.source() is self:
+        if rows_from_mime(mime, self.frame_model) is not None:
             event.setDropAction(Qt.DropAction.MoveAction)
             event.accept()
         elif local_paths(mime):
@@ -196,9 +211,10 @@ class TimelineView(QListView):
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
         mime = event.mimeData()
-        if (mime.hasFormat(FRAME_MIME) and event.source() is self) or local_paths(mime):
+        internal = rows_from_mime(mime, self.frame_model) is not None
+        if internal or local_paths(mime):
             self._drop_index = self.insertion_index_at(event.position().toPoint())
-            event.setDropAction(Qt.DropAction.MoveAction if mime.hasFormat(FRAME_MIME) else Qt.DropAction.CopyAction)
+            event.setDropAction(Qt.DropAction.MoveAction if internal else Qt.DropAction.CopyAction)
             event.accept()
             self.viewport().update()
         else:
@@ -214,11 +230,12 @@ class TimelineView(QListView):
         to_index = self.insertion_index_at(event.position().toPoint())
         self._drop_index = -1
         self.viewport().update()
-        if mime.hasFormat(FRAME_MIME) and event.source() is self:
+        rows = rows_from_mime(mime, self.frame_model)
+        if rows is not None:
             # Copy, not Move: the view must not remove rows itself; the edit command does.
             event.setDropAction(Qt.DropAction.CopyAction)
             event.accept()
-            self.request_move(rows_from_mime(mime), to_index)
+            self.request_move(rows, to_index)
             return
         paths = local_paths(mime)
         if paths:

@@ -149,12 +149,12 @@ class SpatialTransformer(nn.Module):
     """
 
     def __init__(self, channels: int, heads: int, head_dim: int, context_dim: int, groups: int,
-                 depth: int = 1) -> None:
+                 depth: int = 1, ff_mult: int = 4) -> None:
         super().__init__()
         self.norm = group_norm(channels, groups)
         self.proj_in = nn.Linear(channels, channels)
         self.blocks = nn.ModuleList(
-            _TransformerBlock(channels, heads, head_dim, context_dim) for _ in range(depth)
+            _TransformerBlock(channels, heads, head_dim, context_dim, ff_mult) for _ in range(depth)
         )
         self.proj_out = zero_module(nn.Linear(channels, channels))
 
@@ -170,14 +170,14 @@ class SpatialTransformer(nn.Module):
 
 
 class _TransformerBlock(nn.Module):
-    def __init__(self, dim: int, heads: int, head_dim: int, context_dim: int) -> None:
+    def __init__(self, dim: int, heads: int, head_dim: int, context_dim: int, ff_mult: int = 4) -> None:
         super().__init__()
         self.norm1 = nn.LayerNorm(dim)
         self.self_attn = MultiHeadAttention(dim, heads, head_dim)
         self.norm2 = nn.LayerNorm(dim)
         self.cross_attn = MultiHeadAttention(dim, heads, head_dim, context_dim=context_dim)
         self.norm3 = nn.LayerNorm(dim)
-        self.ff = FeedForward(dim)
+        self.ff = FeedForward(dim, ff_mult)
 
     def forward(self, x: torch.Tensor, num_frames: int, context: torch.Tensor,
                 context_mask: torch.Tensor | None) -> torch.Tensor:

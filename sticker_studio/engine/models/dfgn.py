@@ -82,12 +82,13 @@ class DFGNLayer(nn.Module):
 
     def __init__(self, in_ch: int, out_ch: int, temb_ch: int, groups: int, *, sti_heads: int, sti_head_dim: int,
                  sti_downsample: int, sti_detail_layers: int, attention: bool, attn_heads: int, attn_head_dim: int,
-                 cross_attention_dim: int, transformer_depth: int, dropout: float) -> None:
+                 cross_attention_dim: int, transformer_depth: int, dropout: float, ff_mult: int = 4) -> None:
         super().__init__()
         self.resnet = ResBlock2D(in_ch, out_ch, temb_ch, groups, dropout)
         self.temporal = STILayer(out_ch, sti_heads, sti_head_dim, sti_downsample, sti_detail_layers, groups)
         self.transformer = (
-            SpatialTransformer(out_ch, attn_heads, attn_head_dim, cross_attention_dim, groups, transformer_depth)
+            SpatialTransformer(out_ch, attn_heads, attn_head_dim, cross_attention_dim, groups, transformer_depth,
+                               ff_mult)
             if attention else None
         )
 
@@ -149,6 +150,11 @@ class DFGN(ModelMixin, ConfigMixin):
         sti_detail_layers: temporal convolutions in STI's detail branch.
         norm_num_groups: GroupNorm groups (RDTF: 32).
         condition_channels / condition_hidden_channels: width of the condition path.
+        patch_size: space-to-depth factor p applied to the sample and the condition before
+            the UNet (pixel-unshuffle; output pixel-shuffled back), so a pixel-space model
+            runs its UNet at H/p × W/p with p²·C channels — the cheap way to afford pixel
+            space on a CPU ("simple diffusion"-style patching). 1 = off.
+        ff_mult: width multiplier of the transformers' GEGLU feed-forward.
     """
 
     _supports_gradient_checkpointing = True
@@ -177,6 +183,8 @@ class DFGN(ModelMixin, ConfigMixin):
         condition_heads: int = 2,
         time_embedding_dim: int | None = None,
         dropout: float = 0.0,
+        patch_size: int = 1,
+        ff_mult: int = 4,
     ) -> None:
         super().__init__()
         if space not in ("pixel", "latent"):
@@ -197,15 +205,16 @@ class DFGN(ModelMixin, ConfigMixin):
                              sti_downsample=sti_r[level], sti_detail_layers=sti_detail_layers, attention=use_attn,
                              attn_heads=max(1, cout // attention_head_dim), attn_head_dim=attention_head_dim,
                              cross_attention_dim=cross_attention_dim, transformer_depth=transformer_depth,
-                             dropout=dropout)
+                             dropout=dropout, ff_mult=ff_mult)
 
         self.time_proj = Timesteps(chans[0], flip_sin_to_cos=True, downscale_freq_shift=0)
         self.time_embedding = TimestepEmbedding(chans[0], temb_dim)
         self.null_text_embedding = nn.Parameter(torch.randn(1, cross_attention_dim) * 0.02)
-        self.condition_encoder = ConditionEncoder(in_channels, condition_hidden_channels, condition_channels,
+        unet_in = in_channels * patch_size * patch_size
+        self.condition_encoder = ConditionEncoder(unet_in, condition_hidden_channels, condition_channels,
                                                   condition_heads)
 
-        self.conv_in = nn.Conv2d(in_channels + condition_channels, chans[0], 3, padding=1)
+        self.conv_in = nn.Conv2d(unet_in + condition_channels, chans[0], 3, padding=1)
         self.conv_in_temporal = STILayer(chans[0], sti_heads(chans[0]), sti_head_dim, sti_r[0], sti_detail_layers,
                                          groups)
 
@@ -243,7 +252,7 @@ class DFGN(ModelMixin, ConfigMixin):
                 self.upsamplers.append(Upsample2D(cout))
 
         self.norm_out = group_norm(chans[0], groups)
-        self.conv_out = nn.Conv2d(chans[0], out_channels, 3, padding=1)
+        self.conv_out = nn.Conv2d(chans[0], out_channels * patch_size * patch_size, 3, padding=1)
         nn.init.zeros_(self.conv_out.weight)
         nn.init.zeros_(self.conv_out.bias)
         self.gradient_checkpointing = False
@@ -251,7 +260,7 @@ class DFGN(ModelMixin, ConfigMixin):
     @property
     def downsample_factor(self) -> int:
         """Spatial sizes that are multiples of this need no internal padding."""
-        return 2 ** (len(self.config.block_out_channels) - 1)
+        return self.config.patch_size * 2 ** (len(self.config.block_out_channels) - 1)
 
     @staticmethod
     def unconditional_text(batch: int, length: int, dim: int, device: torch.device | str | None = None,
@@ -310,6 +319,10 @@ class DFGN(ModelMixin, ConfigMixin):
             condition_mask = torch.zeros(b, f, device=sample.device, dtype=dtype)
         sample, _ = pad_to_multiple(sample, self.downsample_factor)
         condition, _ = pad_to_multiple(condition.to(dtype), self.downsample_factor)
+        p = self.config.patch_size
+        if p > 1:
+            sample = batch_to_frames(F.pixel_unshuffle(frames_to_batch(sample), p), f)
+            condition = batch_to_frames(F.pixel_unshuffle(frames_to_batch(condition), p), f)
 
         t = torch.as_tensor(timestep, device=sample.device)
         if t.dim() == 0:
@@ -339,6 +352,8 @@ class DFGN(ModelMixin, ConfigMixin):
             if i < len(self.upsamplers):
                 h = self.upsamplers[i](h, size=skips[-1].shape[-2:])
         out = self.conv_out(F.silu(self.norm_out(h)))
+        if p > 1:
+            out = F.pixel_shuffle(out, p)
         out = batch_to_frames(out, f)[..., :h0, :w0].contiguous()
         if not return_dict:
             return (out,)

@@ -1,0 +1,130 @@
+"""Application setup and the GUI entry point.
+
+``run_gui`` opens the window over the last pack (or a new one in the user's data
+dir), optionally importing a file, and -- with ``screenshot`` -- renders the window
+at 1280x800 into a PNG and exits (README images and tests use this; it works with
+``QT_QPA_PLATFORM=offscreen`` on a machine without a display).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtWidgets import QApplication
+
+from sticker_studio import __version__
+from sticker_studio.core.atomic import atomic_write_bytes
+from sticker_studio.core.errors import InvalidInputError, StickerStudioError
+from sticker_studio.paths import APP_NAME
+from sticker_studio.ui.document import DEFAULT_PACK_TITLE, PackDocument, default_pack_folder, open_or_create_pack
+from sticker_studio.ui.main_window import MainWindow, app_icon, read_file, settle
+from sticker_studio.ui.settings import AppSettings, load_settings
+from sticker_studio.ui.theme import apply_theme
+
+SCREENSHOT_SIZE = (1280, 800)
+
+
+def create_application(argv: Sequence[str] | None = None) -> QApplication:
+    """The QApplication (reused if one exists), named and themed."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("Sticker Studio")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("Sticker Studio")
+    app.setDesktopFileName("sticker-studio")
+    app.setWindowIcon(app_icon())
+    apply_theme(app)
+    return app  # type: ignore[return-value]
+
+
+def open_start_pack(settings: AppSettings) -> PackDocument:
+    """The last pack if it still opens, else the default pack (created when missing)."""
+    if settings.last_pack:
+        folder = Path(settings.last_pack)
+        if (folder / "pack.json").is_file():
+            try:
+                return PackDocument(open_or_create_pack(folder))
+            except StickerStudioError:
+                pass  # fall back to the default pack; the broken one stays untouched on disk
+    return PackDocument(open_or_create_pack(default_pack_folder(DEFAULT_PACK_TITLE), DEFAULT_PACK_TITLE))
+
+
+def build_window(file: Path | None = None, *, pack_folder: Path | None = None,
+                 settings: AppSettings | None = None) -> MainWindow:
+    """The main window over ``pack_folder`` (or the start pack), with ``file`` loaded."""
+    settings = settings or load_settings()
+    if pack_folder is not None:
+        document = PackDocument(open_or_create_pack(pack_folder, pack_folder.name or DEFAULT_PACK_TITLE))
+    else:
+        document = open_start_pack(settings)
+    window = MainWindow(document, settings)
+    if file is not None:
+        load_into(window, file)
+    return window
+
+
+def load_into(window: MainWindow, file: Path) -> None:
+    """Open a pack folder, or add an image/animation as a new sticker and reference (synchronously)."""
+    if file.is_dir():
+        window.switch_pack(open_or_create_pack(file, file.name))
+        return
+    if not file.is_file():
+        raise InvalidInputError(f"{file} does not exist")
+    sticker = read_file(file)
+    window.document.add_sticker(sticker, name=file.stem[:64])
+    window.reference_panel.set_reference(sticker, str(file))
+
+
+def save_screenshot(window: MainWindow, path: Path) -> Path:
+    """Render the window at 1280x800 into a PNG (written atomically)."""
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    settle(250)  # layouts, the live preset preview and a few animation frames
+    window.preview.pause()
+    pixmap = window.grab()
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    pixmap.save(buffer, "PNG")
+    buffer.close()
+    return atomic_write_bytes(path, bytes(data.data()))
+
+
+def run_gui(file: Path | None = None, screenshot: Path | None = None, pack_folder: Path | None = None) -> int:
+    """Open the app (blocking until it closes), or make a screenshot and return."""
+    app = create_application()
+    if screenshot is not None:
+        # a throwaway pack, so a screenshot never changes the user's own packs or settings
+        with tempfile.TemporaryDirectory(prefix="sticker-studio-shot-") as tmp:
+            window = build_window(file, pack_folder=pack_folder or Path(tmp) / "Screenshot pack",
+                                  settings=AppSettings())
+            if file is not None and window.reference_panel.preset_box.findData("bounce") >= 0:
+                window.reference_panel.set_preset("bounce")
+            window.prompt_panel.prompt_edit.setPlainText("a happy orange cat waving, thick outline")
+            save_screenshot(window, screenshot)
+            window.preview.pause()
+            window.document.save_now()
+            window.hide()
+            window.deleteLater()
+            settle(0)
+        return 0
+    window = build_window(file, pack_folder=pack_folder)
+    window.show()
+    return int(app.exec())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sticker_studio.ui.app`` -- the same as ``sticker-studio gui``."""
+    from sticker_studio.cli import main as cli_main
+
+    return cli_main(["gui", *(argv if argv is not None else sys.argv[1:])])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,161 @@
+"""StickerPipeline on tiny random models (CPU): shapes, task masks, determinism, cancel, save/load."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from engine_fixtures import SAMPLE_SIZE, reference_drawing, tiny_pipeline
+from sticker_studio.core.errors import CancelledError, InvalidInputError
+from sticker_studio.core.sticker import Sticker
+from sticker_studio.engine.pipeline import StickerPipeline, condition_image, place_reference
+from sticker_studio.engine.request import GenerationRequest
+from sticker_studio.engine.tasks import Task, condition_mask
+
+
+@pytest.fixture(scope="module")
+def pipe() -> StickerPipeline:
+    return tiny_pipeline()
+
+
+class Spy:
+    """Wraps the unet, recording what each forward saw."""
+
+    def __init__(self, unet) -> None:
+        self.unet = unet
+        self.calls: list[dict] = []
+
+    def __getattr__(self, name):
+        return getattr(self.unet, name)
+
+    def __call__(self, sample, timestep, **kwargs):
+        self.calls.append({"sample": sample.clone(), **{k: v for k, v in kwargs.items()}})
+        return self.unet(sample, timestep, **kwargs)
+
+
+def reference_sticker(n: int = 3, size: int = 24, width: int | None = None) -> Sticker:
+    return Sticker.from_frames([reference_drawing(size, width, seed=i) for i in range(n)], fps=10)
+
+
+@pytest.mark.parametrize("frames", [4, 24])
+def test_output_shapes_for_4_to_24_frames(pipe: StickerPipeline, frames: int) -> None:
+    out = pipe(GenerationRequest("a red heart", task="t2v", frames=frames, steps=1, size=32, seed=0, fps=12))
+    assert out.frame_count == frames
+    assert out.size == (32, 32)
+    assert all(f.dtype == np.uint8 and f.shape == (32, 32, 4) for f in out.frames)
+    assert out.durations_ms[0] in (83, 84)
+    assert out.metadata["seed"] == 0 and out.metadata["task"] == "t2v"
+
+
+@pytest.mark.parametrize("task", ["i2v", "interp", "continue", "loop"])
+def test_each_task_gives_the_masked_frames_and_returns_them_unchanged(pipe: StickerPipeline, task: str) -> None:
+    ref = reference_sticker(3)
+    spy = Spy(pipe.unet)
+    pipe.unet = spy
+    try:
+        out = pipe(GenerationRequest("a cat", image=ref, task=task, frames=6, steps=2, size=24, seed=1))
+    finally:
+        pipe.unet = spy.unet
+    t = Task.parse(task)
+    prefix = 3 if t is Task.CONTINUATION else None
+    expected = condition_mask(t, 6, given_prefix=prefix)
+    assert len(expected) == (7 if t is Task.LOOP else 6)
+    seen_mask = spy.calls[0]["condition_mask"]
+    assert seen_mask.shape == (3, len(expected))  # uncond, image, full passes batched
+    assert seen_mask[0].sum() == 0  # the unconditional pass sees no frames
+    assert seen_mask[2].tolist() == [float(m) for m in expected]
+    cond = spy.calls[0]["condition"][2]  # [C, F, H, W]
+    placement = place_reference(24, 24, SAMPLE_SIZE)
+    for slot, given in enumerate(expected):
+        if given:
+            src = {Task.IMAGE_TO_ANIMATION: 0, Task.LOOP: 0, Task.INTERPOLATION: 0 if slot == 0 else 2,
+                   Task.CONTINUATION: slot}[t]
+            want = condition_image(ref.frames[src], placement, SAMPLE_SIZE).astype(np.float32) / 127.5 - 1
+            got = cond[:, slot].permute(1, 2, 0).numpy()
+            np.testing.assert_allclose(got, want, atol=1e-5)
+        else:
+            assert float(cond[:, slot].abs().max()) == 0.0
+    # given frames come back unchanged (output size = the reference's size)
+    assert out.frame_count == 6
+    given_out = {Task.IMAGE_TO_ANIMATION: {0: 0}, Task.LOOP: {0: 0}, Task.INTERPOLATION: {0: 0, 5: 2},
+                 Task.CONTINUATION: {0: 0, 1: 1, 2: 2}}[t]
+    for slot, src in given_out.items():
+        np.testing.assert_array_equal(out.frames[slot], ref.frames[src])
+
+
+def test_wide_reference_keeps_its_aspect_and_motion_transfer_keeps_frame_zero(pipe: StickerPipeline) -> None:
+    ref = reference_sticker(1, size=40, width=60)  # larger than the model's 16 px: motion transfer
+    out = pipe(GenerationRequest("", image=ref, task="i2v", frames=4, steps=1, seed=2, size=60))
+    assert out.size == (60, 40)
+    np.testing.assert_array_equal(out.frames[0], ref.frames[0])
+    assert "motion_transfer" in pipe.last_timings
+
+
+def test_same_seed_same_output_and_other_seed_differs(pipe: StickerPipeline) -> None:
+    def make(seed: int) -> np.ndarray:
+        return pipe(GenerationRequest("a dog", task="t2v", frames=4, steps=2, size=16, seed=seed)).as_array()
+
+    a, b, c = make(5), make(5), make(6)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_dpm_scheduler_runs(pipe: StickerPipeline) -> None:
+    out = pipe(GenerationRequest("a star", task="t2v", frames=4, steps=2, scheduler="dpm", size=16, seed=0))
+    assert out.metadata["scheduler"] == "dpm" and out.frame_count == 4
+
+
+def test_cancel_stops_within_one_step(pipe: StickerPipeline) -> None:
+    cancel = threading.Event()
+    spy = Spy(pipe.unet)
+    pipe.unet = spy
+
+    def progress(step: int, total: int) -> None:
+        if step == 1:
+            cancel.set()
+
+    try:
+        with pytest.raises(CancelledError):
+            pipe(GenerationRequest("x", task="t2v", frames=4, steps=10, size=16, seed=0), progress=progress, cancel=cancel)
+    finally:
+        pipe.unet = spy.unet
+    assert 1 <= len(spy.calls) <= 2
+
+
+def test_sequential_guidance_matches_batched(pipe: StickerPipeline) -> None:
+    req = GenerationRequest("a cat", image=reference_sticker(1), task="i2v", frames=4, steps=2, size=16, seed=3)
+    batched = pipe(req).as_array()
+    pipe.batch_guidance = False
+    try:
+        sequential = pipe(req).as_array()
+    finally:
+        pipe.batch_guidance = True
+    assert np.abs(batched.astype(int) - sequential.astype(int)).max() <= 2
+
+
+def test_save_load_round_trip_is_bit_exact(tmp_path) -> None:
+    pipe = tiny_pipeline(with_head=True)
+    folder = pipe.save_pretrained(tmp_path / "gen")
+    loaded = StickerPipeline.from_pretrained(folder, device="cpu", matting=None)
+    assert loaded.matting_head is not None  # saved inside the generator folder
+    for (name, a), (_, b) in zip(pipe.unet.state_dict().items(), loaded.unet.state_dict().items()):
+        assert torch.equal(a, b), name
+    req = GenerationRequest("a frog", task="t2v", frames=4, steps=2, size=16, seed=9)
+    np.testing.assert_array_equal(pipe(req).as_array(), loaded(req).as_array())
+
+
+def test_request_validation() -> None:
+    with pytest.raises(InvalidInputError):
+        GenerationRequest("x", task="i2v")  # no image
+    with pytest.raises(InvalidInputError):
+        GenerationRequest("x", frames=1)
+    with pytest.raises(InvalidInputError):
+        GenerationRequest("x", scheduler="euler")
+
+
+def test_interpolation_needs_two_frames(pipe: StickerPipeline) -> None:
+    with pytest.raises(InvalidInputError):
+        pipe(GenerationRequest("x", image=reference_drawing(24), task="interp", frames=4, steps=1))
