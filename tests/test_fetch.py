@@ -204,6 +204,9 @@ def test_codepoint_normal_form() -> None:
     assert normalize_codepoints("1f3f4-e0067_e0062_e007f") == "1f3f4-e0067-e0062-e007f"
     with pytest.raises(InvalidInputError):
         normalize_codepoints("not-hex!")
+    # Subdivision flags are named without the closing CANCEL TAG that the metadata has.
+    wales = EmojiCatalog().lookup("1f3f4-e0067_e0062_e0077_e006c_e0073")
+    assert wales.key.endswith("-e007f") and wales.label == "waving black flag"
 
 
 def test_describe_without_metadata_falls_back_to_unicode_names() -> None:

@@ -104,7 +104,7 @@ def ensure_alpha(sticker: Sticker, mode: str) -> Sticker:
 
     if mode == "keep" or has_useful_alpha(sticker.frames[0]):
         return sticker
-    if mode in ("auto", "matting"):
+    if mode == "matting" or (mode == "auto" and matting_model_installed()):
         try:
             from sticker_studio.engine.matting import matte_sticker
 
@@ -118,6 +118,18 @@ def ensure_alpha(sticker: Sticker, mode: str) -> Sticker:
     frames = [remove_background_colorkey(frame) for frame in sticker.frames]
     print("no alpha channel: removed a flat background with the colour key", file=sys.stderr)
     return Sticker(frames, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
+
+
+def matting_model_installed() -> bool:
+    """Whether the default matting head is on disk, checked without importing torch."""
+    try:
+        from sticker_studio.engine.manifest import ModelManifest, resolve_model
+
+        manifest = ModelManifest.load()
+        resolve_model(manifest.default_id("matting"), manifest=manifest, download=False)
+    except (ImportError, OSError, ValueError, StickerStudioError):
+        return False
+    return True
 
 
 def write_output(sticker: Sticker, path: Path) -> Path:

@@ -28,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-minutes", type=float, default=None, help="stop after this much wall-clock time")
     parser.add_argument("--batch", type=int, default=None, help="clips per step and process")
     parser.add_argument("--lr", type=float, default=None, help="peak learning rate")
+    parser.add_argument("--warmup", type=int, default=None, help="learning-rate warmup steps")
+    parser.add_argument("--ema-decay", type=float, default=None, help="EMA decay (after its warmup)")
     parser.add_argument("--frames", type=int, default=None, help="frames per training clip")
     parser.add_argument("--curriculum", choices=("dcl", "static", "linear", "none"), default="dcl",
                         help="generator task curriculum (dcl = RDTF's difficulty-adaptive)")
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         "export": str(args.export) if args.export else None,
     }
     optional = {"steps": args.steps, "batch_size": args.batch, "lr": args.lr, "num_frames": args.frames,
-                "checkpoint_every": args.checkpoint_every}
+                "checkpoint_every": args.checkpoint_every, "warmup_steps": args.warmup, "ema_decay": args.ema_decay}
     common.update({k: v for k, v in optional.items() if v is not None})
     if args.export_only and not args.export:
         raise InvalidInputError("--export-only needs --export DIR")

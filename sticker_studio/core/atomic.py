@@ -14,12 +14,15 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> Iterator[Path]:
+def atomic_path(
+    target: str | os.PathLike[str], suffix: str | None = None, *, durable: bool = True
+) -> Iterator[Path]:
     """Yield a temp path in the target's folder; on success rename it onto ``target``.
 
     The temp name keeps the target's extension (or ``suffix``) so tools that pick a
     format from the extension (ffmpeg, Pillow) still work. On any exception the temp
-    file is removed and the target is untouched.
+    file is removed and the target is untouched. ``durable=False`` skips the fsyncs
+    (the rename stays atomic): for bulk files that can be re-made, like dataset clips.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -29,9 +32,11 @@ def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> It
     tmp = Path(tmp_name)
     try:
         yield tmp
-        _fsync_file(tmp)
+        if durable:
+            _fsync_file(tmp)
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        if durable:
+            _fsync_dir(target.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -73,7 +73,7 @@ def colorkey(rgb_or_rgba: np.ndarray, tolerance: float | None = None) -> ColorKe
     bg = np.median(border, axis=0)
     border_d = np.linalg.norm(border - bg, axis=1)
     noise = float(np.percentile(border_d, 75))
-    low = max(8.0, 2.5 * noise)
+    low = min(24.0, max(8.0, 2.5 * noise))  # a noisy (JPEG) border widens the fully-clear range
     high = float(tolerance) if tolerance is not None else max(low + 40.0, 56.0)
     low = min(low, 0.6 * high)
     if float(np.mean(border_d < high)) < MIN_FLAT_BORDER_SHARE:

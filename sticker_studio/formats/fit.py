@@ -4,7 +4,8 @@ Order of work (each step only when needed):
 1. duration - a loop longer than the target allows is *sped up* (the whole loop is
    kept, so it still loops seamlessly) rather than cut; LINE's plays x duration rule
    picks the largest play count that fits;
-2. frame rate / frame count - by the timing rule of :mod:`resample`;
+2. frame rate / frame count - by the timing rule of :mod:`resample` (never above
+   the target's cap, nor above 30 fps, which no messenger plays faster);
 3. canvas - scaled to fit keeping aspect, on transparent padding where the target
    wants an exact canvas (premultiplied-alpha resize);
 4. bytes - a quality ladder ordered best -> smallest (WebP quality, WebM crf,
@@ -28,6 +29,9 @@ from sticker_studio.formats.resample import cap_frame_rate
 from sticker_studio.formats.targets import ExportTarget
 from sticker_studio.formats.writers import encode_sticker
 
+#: Fit never writes more than this frame rate even where a target has no fps rule:
+#: messengers play stickers at <= 30 fps and every extra frame costs bytes and time.
+FIT_MAX_FPS = 30.0
 #: Frame-rate fall-backs used after the quality rungs (only those below the current rate).
 FALLBACK_FPS = (20.0, 15.0, 12.0, 10.0, 8.0)
 
@@ -107,7 +111,7 @@ def fit_timing(sticker: Sticker, target: ExportTarget) -> tuple[Sticker, float, 
         plays = max(allowed)
     if out.loop_count != plays:
         out.loop_count = plays
-    max_fps = target.max_fps
+    max_fps = min(target.max_fps or FIT_MAX_FPS, FIT_MAX_FPS)
     if target.min_frame_ms is not None:
         cap = 1000.0 / target.min_frame_ms
         max_fps = cap if max_fps is None else min(max_fps, cap)

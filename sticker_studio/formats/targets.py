@@ -15,7 +15,6 @@ from sticker_studio.core.errors import InvalidInputError
 
 #: Stable rule names (validate reports these; tests and scripts may match on them).
 RULES: dict[str, str] = {
-    "file.decode": "the file decodes with a real decoder",
     "container.format": "the file is the container the messenger expects",
     "size.canvas": "width x height follow the messenger's canvas rule",
     "bytes.max": "file size within the byte limit",
@@ -134,7 +133,7 @@ class ExportTarget:
     @property
     def rules(self) -> tuple[str, ...]:
         """The names of the rules this target checks."""
-        names = ["file.decode", "container.format", "size.canvas", "bytes.max"]
+        names = ["container.format", "size.canvas", "bytes.max"]
         if self.max_duration_ms is not None:
             names.append("duration.max")
         if self.max_fps is not None:

@@ -48,7 +48,11 @@ class ExportValidationError(StickerStudioError):
 
 
 def validate_file(path: str | os.PathLike[str], target: ExportTarget) -> list[RuleViolation]:
-    """Every rule of ``target`` that the file at ``path`` breaks (empty = valid)."""
+    """Every rule of ``target`` that the file at ``path`` breaks (empty = valid).
+
+    Raises :class:`InvalidInputError` / :class:`LimitExceededError` when the file
+    cannot be decoded at all (missing, empty, truncated, not an image).
+    """
     from sticker_studio.formats.readers import read_sticker
 
     path = Path(path)
@@ -61,11 +65,8 @@ def validate_file(path: str | os.PathLike[str], target: ExportTarget) -> list[Ru
     if kind != want:
         violations.append(RuleViolation(
             "container.format", f"{target.title} needs {target.container.upper()}, the file is {kind or 'unknown'}"))
-    try:
-        sticker = read_sticker(path)
-    except StickerStudioError as error:
-        violations.append(RuleViolation("file.decode", str(error)))
-        return violations
+    # A file that does not decode at all is a user error (exit 2), not a rule list.
+    sticker = read_sticker(path)
     if len(data) > target.max_bytes:
         violations.append(RuleViolation("bytes.max", f"{len(data):,} B is over the {target.max_bytes:,} B limit"))
     problem = target.canvas.check(sticker.width, sticker.height)

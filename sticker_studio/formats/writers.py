@@ -207,6 +207,17 @@ def encode_webp(sticker: Sticker, *, quality: int = 80, lossless: bool = False, 
                 alpha_quality: int = 100) -> bytes:
     """Animated WebP with alpha: lossy ``quality`` or lossless; ``method`` trades speed for size."""
     frames = [clear_transparent_rgb(f) for f in sticker.frames]
+    data = _webp_bytes(frames, sticker, quality, lossless, method, alpha_quality)
+    if sticker.has_transparency() and not webp_has_alpha(data):
+        # libwebp 1.6's animation encoder drops the alpha plane of lossy frames whose
+        # alpha is only 0/255. One invisible pixel at alpha 1 per frame keeps it.
+        frames = [_nudge_binary_alpha(f) for f in frames]
+        data = _webp_bytes(frames, sticker, quality, lossless, method, alpha_quality)
+    return data
+
+
+def _webp_bytes(frames: list[np.ndarray], sticker: Sticker, quality: int, lossless: bool, method: int,
+                alpha_quality: int) -> bytes:
     images = [Image.fromarray(f, "RGBA") for f in frames]
     buf = io.BytesIO()
     images[0].save(
@@ -215,6 +226,22 @@ def encode_webp(sticker: Sticker, *, quality: int = 80, lossless: bool = False, 
         method=int(method), alpha_quality=int(alpha_quality), minimize_size=False, allow_mixed=False,
     )
     return buf.getvalue()
+
+
+def webp_has_alpha(data: bytes) -> bool:
+    """The VP8X header's alpha flag (simple lossy files without VP8X have no alpha)."""
+    if data[12:16] == b"VP8X":
+        return bool(data[20] & 0x10)
+    return data[12:16] == b"VP8L"
+
+
+def _nudge_binary_alpha(frame: np.ndarray) -> np.ndarray:
+    out = frame.copy()
+    zeros = np.argwhere(out[..., 3] == 0)
+    if len(zeros):
+        y, x = zeros[0]
+        out[y, x, 3] = 1
+    return out
 
 
 # ----------------------------------------------------------------------- WebM

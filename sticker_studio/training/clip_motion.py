@@ -24,12 +24,13 @@ accumulated turn   300°                                         spinning     sp
 rotation range     25° (hands: waving)                          rocking      wobble/wave
 vertical range     6% of the side (3–6%: floating)              bouncing     bounce/float
 horizontal range   6% (>= 3 direction changes: shaking)         swaying      -/shake
-scale range        12% (returns to start: pulsing)              pulsing      pulse
+scale range        12% (turns back at least once: pulsing)      pulsing      pulse
 aspect range       20% (only without rotation)                  squashing    squash
-inner change       1.2% mean colour change                        wiggling     -
+inner change       1.2% mean colour change (if nothing above)   wiggling     -
 =================  ===========================================  ===========  ===========
 
-Below every threshold the clip is "gently moving". The preset names match
+A spin always names the clip first (turning about an off-centre pivot also moves
+the centroid and changes the aspect). Below every threshold the clip is "gently moving". The preset names match
 ``core/motion.py`` so synthetic and real clips share motion labels.
 """
 

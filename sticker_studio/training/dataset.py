@@ -233,7 +233,7 @@ def write_clip(
     ``rgb_only`` stores RGB frames (for composites, whose alpha is 255 by construction).
     """
     target = Path(folder) / relative_path
-    with atomic_path(target) as tmp:
+    with atomic_path(target, durable=False) as tmp:  # re-makeable bulk data
         write_apng(tmp, sticker.frames, sticker.durations_ms, loop=sticker.loop_count,
                    rgb_only=rgb_only, compress_level=compress_level)
     return target

@@ -25,6 +25,8 @@ from sticker_studio.core.errors import InvalidInputError
 
 #: The variation selector that forces emoji presentation; it carries no meaning for us.
 VARIATION_SELECTOR = 0xFE0F
+#: Ends the tag sequence of a subdivision flag (England, Scotland, Wales).
+CANCEL_TAG = 0xE007F
 #: Fitzpatrick skin-tone modifiers, light (1) to dark (5).
 SKIN_TONES: dict[int, str] = {
     0x1F3FB: "light skin tone",
@@ -123,6 +125,8 @@ class EmojiCatalog:
     def lookup(self, name: str) -> EmojiInfo:
         """Metadata for a file stem like ``1f44b-1f3fd``; never fails for valid codepoints."""
         cps = parse_codepoints(name)
+        if any(0xE0020 <= cp <= 0xE007E for cp in cps) and cps[-1] != CANCEL_TAG:
+            cps = (*cps, CANCEL_TAG)  # subdivision flags are named without their closing tag
         key = normalize_codepoints(cps)
         base = base_codepoints(cps)
         found = self.entries.get(key)

@@ -33,7 +33,7 @@ import subprocess
 import tarfile
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -295,9 +295,6 @@ def process_clip(job: ClipJob) -> dict[str, Any]:
         keyframes = {str(k): [0] for k in K_RANGE}
     else:
         keyframes = keyframes_for_ks(frame_features(stack))
-    domain, description, triggers = describe(job.info, motion.phrase if motion else None)
-    if motion is not None:
-        triggers = list(dict.fromkeys([*triggers, *motion.words]))
     rid = clip_id(job.info, job.still)
     rel = clip_path_for(rid)
     write_clip(job.out, rel, Sticker(frames, durations, loop_count=0), compress_level=6)
@@ -305,11 +302,11 @@ def process_clip(job: ClipJob) -> dict[str, Any]:
     record = DatasetRecord(
         id=rid,
         path=rel,
-        caption=make_caption(domain, description),
-        domain=domain,
-        description=description,
-        trigger_words=triggers,
-        motion=motion.preset if motion else None,
+        caption="",
+        domain="",
+        description="",
+        trigger_words=[],
+        motion=None,
         frame_count=len(frames),
         fps=round(1000.0 * len(frames) / max(1, total_ms), 3),
         width=job.size,
@@ -330,11 +327,34 @@ def process_clip(job: ClipJob) -> dict[str, Any]:
             "skin_tones": list(job.info.skin_tones),
             "package": job.source.package,
             "source_frames": source_frames,
-            "motion_phrase": motion.phrase if motion else None,
             "motion_stats": motion.stats.to_json() if motion else None,
         },
     )
-    return record.to_json()
+    return apply_caption(record.to_json(), job.info)
+
+
+def apply_caption(data: dict[str, Any], info: EmojiInfo) -> dict[str, Any]:
+    """Fill a record's caption fields from its metadata and its stored ``motion_stats``.
+
+    Naming the motion needs only the stored measures, so captions follow the current
+    heuristic on a resumed build without decoding a clip again.
+    """
+    from sticker_studio.training.clip_motion import MotionStats, describe_motion
+
+    stats = data.get("motion_stats")
+    motion = describe_motion(MotionStats(**stats), info.base_label) if stats else None
+    domain, description, triggers = describe(info, motion.phrase if motion else None)
+    if motion is not None:
+        triggers = list(dict.fromkeys([*triggers, *motion.words]))
+    data.update(
+        caption=make_caption(domain, description),
+        domain=domain,
+        description=description,
+        trigger_words=triggers,
+        motion=motion.preset if motion else None,
+        motion_phrase=motion.phrase if motion else None,
+    )
+    return data
 
 
 def _run_job(job: ClipJob) -> tuple[str, dict[str, Any] | None, str | None]:
@@ -402,7 +422,7 @@ def _load_done(folder: Path) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in done.items() if (folder / v.get("path", "")).is_file()}
 
 
-def _sources_meta(package_dirs: dict[str, Path], still: bool) -> list[dict[str, str]]:
+def _sources_meta(package_dirs: dict[str, Path]) -> list[dict[str, str]]:
     sources = []
     for package in ANIM_PACKAGES:
         if package in package_dirs:
@@ -440,8 +460,8 @@ def build_folder(
     done = _load_done(out)
     todo = [j for j in jobs if clip_id(j.info, j.still) not in done]
     report = FetchReport(skipped=len(jobs) - len(todo))
-    wanted = {clip_id(j.info, j.still) for j in jobs}
-    records = {k: v for k, v in done.items() if k in wanted}
+    wanted = {clip_id(j.info, j.still): j for j in jobs}
+    records = {k: apply_caption(v, wanted[k].info) for k, v in done.items() if k in wanted}
     if todo:
         log(f"{desc}: {len(todo)} to build, {report.skipped} already done -> {out}")
     with open(out / PARTIAL_NAME, "a", encoding="utf-8") as partial:
@@ -510,7 +530,7 @@ def build_datasets(cfg: FetchConfig, log: Callable[[str], None] = print) -> dict
     reports = {}
     anim_jobs = [ClipJob(f, catalog.lookup(f.path.stem), cfg.out, cfg.size, cfg.target_fps, False)
                  for f in _take(animated, cfg.max_clips)]
-    anim_meta = DatasetMeta(name="fluent-anim", sources=_sources_meta(dirs, False), extra={
+    anim_meta = DatasetMeta(name="fluent-anim", sources=_sources_meta(dirs), extra={
         "size": cfg.size, "target_fps": cfg.target_fps, "split_by": "subject (skin tones folded)",
         "keyframes": "KMeans on 16x16 premultiplied RGBA + colour histogram, first frame per cluster, k=3..8",
     })
@@ -521,14 +541,10 @@ def build_datasets(cfg: FetchConfig, log: Callable[[str], None] = print) -> dict
         still_limit = None if cfg.max_clips is None else max(1, cfg.max_clips // 2)
         still_jobs = [ClipJob(f, catalog.lookup(f.path.stem), cfg.stills_out, cfg.stills_size, cfg.target_fps, True)
                       for f in _take(stills, still_limit)]
-        still_meta = DatasetMeta(name="fluent-stills", sources=_sources_meta(dirs, True),
+        still_meta = DatasetMeta(name="fluent-stills", sources=_sources_meta(dirs),
                                  extra={"size": cfg.stills_size, "split_by": "subject (skin tones folded)"})
         reports["stills"] = build_folder(still_jobs, cfg.stills_out, still_meta, workers=cfg.workers,
                                          progress=cfg.progress, desc="stills", log=log)
         reports["stills"].stills = len(still_jobs)
     return reports
 
-
-def with_overrides(cfg: FetchConfig, **changes: Any) -> FetchConfig:
-    """``cfg`` with the given fields replaced (``None`` values ignored)."""
-    return replace(cfg, **{k: v for k, v in changes.items() if v is not None})

@@ -351,15 +351,18 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
         elapsed = elapsed_before + time.monotonic() - start
         if distributed.broadcast_int(int(budget_s is not None and elapsed >= budget_s), info):
             break
-        # the curriculum runs over whichever ends first: the steps or the time budget
+        # the curriculum and the LR schedule run over whichever ends first: the steps or
+        # the time budget (rank 0's clock decides, so every rank uses the same value)
         progress = step / cfg.steps
         if budget_s:
-            progress = max(progress, elapsed / budget_s)
+            clock = distributed.broadcast_int(int(1000 * min(1.0, elapsed / budget_s)), info) / 1000
+            progress = max(progress, clock)
+        schedule_step = min(cfg.steps, max(step, int(progress * cfg.steps)))
         curriculum_step = int(progress * curriculum.config.total_steps)
         task_rng, data_rng, gen = step_rngs(cfg.seed, step, info.rank)
         task = curriculum.sample_task(curriculum_step, task_rng)
         batch = make_batch(dataset, scheduler, cfg, task, data_rng, gen)
-        lr = learning_rate(step, cfg, cfg.steps)
+        lr = learning_rate(schedule_step, cfg, cfg.steps)
         for group in optimizer.param_groups:
             group["lr"] = lr
         loss = generator_loss(ddp_model, batch, text, device, autocast_dtype)

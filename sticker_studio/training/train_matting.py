@@ -292,7 +292,10 @@ def train_matting(cfg: MattingTrainConfig) -> MattingTrainResult:
         batch = make_matting_batch(clips, cfg, rng)
         batch = MattingBatch(*(t.to(device) for t in (batch.image, batch.clean, batch.alpha,
                                                          batch.foreground, batch.background)))
-        lr = _lr(step, cfg, cfg.steps)
+        progress = step / cfg.steps
+        if budget_s:
+            progress = max(progress, distributed.broadcast_int(int(1000 * min(1.0, elapsed / budget_s)), info) / 1000)
+        lr = _lr(min(cfg.steps, max(step, int(progress * cfg.steps))), cfg, cfg.steps)
         for group in optimizer.param_groups:
             group["lr"] = lr
         with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):

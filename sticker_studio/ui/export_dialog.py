@@ -136,6 +136,7 @@ class ExportDialog(QDialog):
         self.resize(720, 460)
         self.entries = entries
         self.job: BackgroundJob | None = None
+        self._pending: tuple[Signal, dict[str, TargetOutcome]] | None = None
         self.last_outcomes: dict[str, TargetOutcome] = {}
         from sticker_studio.formats.targets import TARGETS
 
@@ -269,6 +270,11 @@ class ExportDialog(QDialog):
         for b in (self.check_button, self.export_button):
             b.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        # announce results only once the worker is gone, so a listener may start the next job
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            signal, outcomes = pending
+            signal.emit(outcomes)
 
     def _row_of(self, name: str) -> int:
         for row in range(self.table.rowCount()):
@@ -303,7 +309,7 @@ class ExportDialog(QDialog):
     def _prediction_done(self, outcomes: dict[str, TargetOutcome]) -> None:
         self._show_outcomes(outcomes, exported=False)
         self.status.setText("Predicted sizes are from the same encode the export uses.")
-        self.prediction_finished.emit(outcomes)
+        self._pending = (self.prediction_finished, outcomes)
 
     def _export_done(self, outcomes: dict[str, TargetOutcome]) -> None:
         self._show_outcomes(outcomes, exported=True)
@@ -311,7 +317,7 @@ class ExportDialog(QDialog):
         bad = [n for n, o in outcomes.items() if not o.ok]
         self.status.setText(f"Wrote {files} file(s) to {self.output_folder()}"
                             + (f"; problems with: {', '.join(bad)}" if bad else "; every file passed validation"))
-        self.export_finished.emit(outcomes)
+        self._pending = (self.export_finished, outcomes)
 
     def reject(self) -> None:
         self.cancel_job()

@@ -22,6 +22,9 @@ from sticker_studio.core.errors import CancelledError, StickerStudioError
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
+#: Jobs whose thread has not fully ended. Holding them here means Python never
+#: garbage-collects a QThread that is still running (Qt aborts the process if it is).
+_LIVE_JOBS: set["BackgroundJob"] = set()
 JobFn = Callable[[ProgressFn, threading.Event], Any]
 
 
@@ -94,6 +97,7 @@ class BackgroundJob(QObject):
 
     def start(self) -> None:
         self._running = True
+        _LIVE_JOBS.add(self)
         self._thread.start()
 
     def cancel(self) -> None:
@@ -101,7 +105,7 @@ class BackgroundJob(QObject):
         self.cancel_event.set()
 
     def is_running(self) -> bool:
-        return self._running
+        return self._running or self._thread.isRunning()
 
     def wait(self, timeout_ms: int = 30_000) -> bool:
         """Block until the thread ends (used on shutdown and in tests)."""
@@ -112,5 +116,7 @@ class BackgroundJob(QObject):
         self.failed.emit(message)
 
     def _on_thread_finished(self) -> None:
+        self._thread.wait()  # the thread is past its last line; this returns at once
         self._running = False
+        _LIVE_JOBS.discard(self)
         self.finished.emit()

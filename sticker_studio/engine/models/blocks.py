@@ -209,3 +209,27 @@ class Upsample2D(nn.Module):
         else:
             x = F.interpolate(x, size=size, mode="nearest")
         return self.conv(x)
+
+
+def realign_parameters(model: nn.Module, alignment: int = 64) -> nn.Module:
+    """Copy parameters/buffers whose storage is not ``alignment``-byte aligned into fresh memory.
+
+    safetensors loading memory-maps the file, so tensors start at arbitrary offsets; CPU
+    kernels (oneDNN, vectorised reductions) then take different code paths and the loaded
+    model's outputs differ from the saved one's in the last bits. Re-allocating makes a
+    round trip bit-exact (and keeps a seed's output identical whichever copy is loaded).
+    """
+    with torch.no_grad():
+        for tensor in list(model.parameters()) + list(model.buffers()):
+            if tensor.device.type == "cpu" and tensor.data_ptr() % alignment:
+                tensor.data = tensor.data.clone()
+    return model
+
+
+class AlignedLoadMixin:
+    """``from_pretrained`` that re-aligns memory-mapped weights (see :func:`realign_parameters`)."""
+
+    @classmethod
+    def from_pretrained(cls, *args, **kwargs):  # type: ignore[override]
+        model = super().from_pretrained(*args, **kwargs)  # type: ignore[misc]
+        return realign_parameters(model)

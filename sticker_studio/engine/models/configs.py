@@ -3,10 +3,11 @@
 * ``"tiny"`` — for tests: builds in milliseconds, runs on the CPU at 16×16.
 * ``"bundled-cpu"`` — what trains on a 2-core CPU in about 40 minutes: pixel space, 64×64.
 * ``"bundled-gpu"`` — the shipped default when a GPU trains it: pixel space, 128×128.
-  Sized so its fp16 weights plus the matting head fit the 40 MiB bundle (≈ 19 M params;
-  the "20-60 M" wish does not fit 40 MiB at fp16 — 2 bytes a parameter).
+  Sized so its fp16 weights plus the matting head fit the 40 MiB bundle (≈ 18.5 M params;
+  the "20-60 M" wish does not fit 40 MiB at fp16 — 2 bytes a parameter). The UNet runs on
+  2×2 patches (64×64 cells), as ``bundled-cpu`` does (32×32 cells for 64×64 pixels).
 * ``"bundled-gpu-latent"`` — the alternative: latent 32×32×4 of a small self-trained
-  f=8 VAE (``make_vae("bundled")``) for 256² output.
+  f=8 VAE (``make_vae("bundled")``) for 256² output; DFGN + VAE + matting fit 40 MiB.
 * ``"paper"`` — DFGN at RDTF's shape (latent 32×32×4, channels 320…1280, 2 layers per
   block, head dim 64, GroupNorm 32); cross-attention at MiniLM's 384 instead of the
   paper's 1024 Chinese-CLIP/T5 states. Build it on the ``meta`` device to count.
@@ -35,14 +36,14 @@ DFGN_CONFIGS: dict[str, dict[str, Any]] = {
         condition_hidden_channels=16, condition_heads=2, ff_mult=2,
     ),
     "bundled-gpu": dict(
-        in_channels=3, sample_size=128, space="pixel", patch_size=2, block_out_channels=[96, 192, 256, 320],
-        layers_per_block=1, attention_levels=[False, True, True, True], cross_attention_dim=384,
-        attention_head_dim=32, sti_downsample=[2, 2, 1, 1], sti_head_dim=32, norm_num_groups=32,
+        in_channels=3, sample_size=128, space="pixel", patch_size=2, block_out_channels=[64, 128, 192, 192],
+        layers_per_block=1, attention_levels=[False, False, True, True], cross_attention_dim=384,
+        attention_head_dim=32, sti_downsample=[4, 2, 1, 1], sti_head_dim=32, norm_num_groups=32,
         condition_channels=8, condition_hidden_channels=16, condition_heads=2, ff_mult=2,
     ),
     "bundled-gpu-latent": dict(
-        in_channels=4, sample_size=32, space="latent", block_out_channels=[96, 192, 320], layers_per_block=1,
-        attention_levels=[True, True, True], cross_attention_dim=384, attention_head_dim=32,
+        in_channels=4, sample_size=32, space="latent", block_out_channels=[96, 160, 192], layers_per_block=1,
+        attention_levels=[False, True, True], cross_attention_dim=384, attention_head_dim=32,
         sti_downsample=[2, 1, 1], sti_head_dim=32, norm_num_groups=32, condition_channels=8,
         condition_hidden_channels=16, condition_heads=2, ff_mult=2,
     ),

@@ -48,6 +48,7 @@ from diffusers.utils import BaseOutput
 from torch import nn
 
 from sticker_studio.engine.models.blocks import (
+    AlignedLoadMixin,
     Downsample2D,
     MultiHeadAttention,
     ResBlock2D,
@@ -131,7 +132,7 @@ class ConditionEncoder(nn.Module):
         return tokens.reshape(b, h * w, f, cc).permute(0, 3, 2, 1).reshape(b, cc, f, h, w)
 
 
-class DFGN(ModelMixin, ConfigMixin):
+class DFGN(AlignedLoadMixin, ModelMixin, ConfigMixin):
     """RDTF's Discrete Frame Generation Network (a compact 3D UNet with STI temporal layers).
 
     Config (all JSON-serialisable; see ``configs.py`` for the named sizes):

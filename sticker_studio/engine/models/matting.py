@@ -44,7 +44,7 @@ from diffusers.models.modeling_utils import ModelMixin
 from diffusers.utils import BaseOutput
 from torch import nn
 
-from sticker_studio.engine.models.blocks import batch_to_frames, frames_to_batch, group_norm
+from sticker_studio.engine.models.blocks import AlignedLoadMixin, batch_to_frames, frames_to_batch, group_norm
 
 
 @dataclass
@@ -83,7 +83,7 @@ class TemporalConvLayer(nn.Module):
         return F.relu(x + y)
 
 
-class MattingHead(ModelMixin, ConfigMixin):
+class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):
     """ILDiff-style video matting head: frames ``[B, 3, F, H, W]`` in [0, 1] → alpha + foreground."""
 
     @register_to_config

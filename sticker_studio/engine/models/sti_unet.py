@@ -32,7 +32,7 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
-from sticker_studio.engine.models.blocks import batch_to_frames, frames_to_batch
+from sticker_studio.engine.models.blocks import AlignedLoadMixin, batch_to_frames, frames_to_batch
 from sticker_studio.engine.models.dfgn import DFGNOutput
 from sticker_studio.engine.models.sti import STILayer
 
@@ -47,7 +47,7 @@ def _plain_unet_config(unet: UNet2DConditionModel) -> dict[str, Any]:
     return cfg
 
 
-class STIUNet(ModelMixin, ConfigMixin):
+class STIUNet(AlignedLoadMixin, ModelMixin, ConfigMixin):
     """A ``UNet2DConditionModel`` with STI temporal layers; input/output ``[B, C, F, H, W]``."""
 
     _supports_gradient_checkpointing = True

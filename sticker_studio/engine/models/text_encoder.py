@@ -25,6 +25,8 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
+from sticker_studio.engine.models.blocks import AlignedLoadMixin
+
 from sticker_studio.core.errors import ModelError
 
 MINILM_TYPE = "minilm-l6-v2"
@@ -129,7 +131,7 @@ class MiniLMTextEncoder:
         return out.last_hidden_state.to(dtype), mask
 
 
-class TinyTextEncoder(ModelMixin, ConfigMixin):
+class TinyTextEncoder(AlignedLoadMixin, ModelMixin, ConfigMixin):
     """A small trainable transformer over MiniLM's WordPiece vocabulary (random init)."""
 
     @register_to_config

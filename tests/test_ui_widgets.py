@@ -1,0 +1,164 @@
+"""UI building blocks: frame conversion, settings file, emoji splitting, preview timing,
+worker cancel, and the model manager's statuses (offscreen, pytest-qt)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from sticker_studio.core.errors import CancelledError  # noqa: E402
+from sticker_studio.core.sticker import Sticker  # noqa: E402
+from sticker_studio.ui.image_convert import qimage_to_rgba, rgba_to_qimage  # noqa: E402
+from sticker_studio.ui.pack_panel import split_emojis  # noqa: E402
+from sticker_studio.ui.preview import PreviewWidget, seam_difference  # noqa: E402
+from sticker_studio.ui.settings import AppSettings, load_settings, save_settings, settings_path  # noqa: E402
+from sticker_studio.ui.workers import BackgroundJob  # noqa: E402
+
+
+def test_rgba_qimage_round_trip_keeps_straight_alpha(qapp) -> None:
+    rng = np.random.default_rng(1)
+    frame = rng.integers(0, 256, (7, 5, 4), dtype=np.uint8)
+    image = rgba_to_qimage(frame)
+    frame[0, 0] = 0  # the QImage owns its own copy
+    back = qimage_to_rgba(image)
+    assert back.shape == (7, 5, 4)
+    assert np.array_equal(back[1:], qimage_to_rgba(rgba_to_qimage(back))[1:])
+    assert tuple(back[0, 0]) != (0, 0, 0, 0) or tuple(back[0, 0]) == tuple(frame[0, 0])
+
+
+def test_settings_round_trip_and_bad_files(tmp_path: Path) -> None:
+    assert load_settings() == AppSettings()  # no file yet
+    s = AppSettings(device="cpu", export_folder=str(tmp_path), preview_background="#ffffff", last_pack="/x")
+    save_settings(s)
+    assert load_settings() == s
+    settings_path().write_text("{ not json")
+    assert load_settings() == AppSettings()
+    settings_path().write_text(json.dumps({"device": 3, "onion_skin": True, "unknown": 1}))
+    loaded = load_settings()
+    assert loaded.device == "auto" and loaded.onion_skin is True
+
+
+def test_split_emojis_keeps_sequences_whole() -> None:
+    family = "\U0001F468\u200D\U0001F469\u200D\U0001F467"
+    assert split_emojis("😺👋") == ["😺", "👋"]
+    assert split_emojis(f"👍🏽 {family}, 🇺🇦") == ["👍🏽", family, "🇺🇦"]
+    assert split_emojis("❤️") == ["❤️"]
+
+
+def test_preview_plays_at_the_stickers_real_timing(qtbot) -> None:
+    frames = [np.full((8, 8, 4), v, np.uint8) for v in (10, 120, 240)]
+    sticker = Sticker(frames, [40, 240, 40])
+    widget = PreviewWidget()
+    qtbot.addWidget(widget)
+    widget.set_sticker(sticker)
+    changes: list[tuple[int, float]] = []
+    widget.frame_changed.connect(lambda i: changes.append((i, time.perf_counter())))
+    start = time.perf_counter()
+    widget.play()
+    qtbot.waitUntil(lambda: len(changes) >= 3, timeout=3000)
+    widget.pause()
+    (i1, t1), (i2, t2) = changes[0], changes[1]
+    assert (i1, i2) == (1, 2)
+    assert 0.030 <= t1 - start <= 0.120           # frame 0 shows ~40 ms
+    assert 0.215 <= t2 - t1 <= 0.330              # frame 1 holds ~240 ms
+    assert changes[2][0] == 0                     # and it loops
+
+
+def test_preview_options_and_seam(qtbot) -> None:
+    a = np.zeros((8, 8, 4), np.uint8)
+    b = np.full((8, 8, 4), 255, np.uint8)
+    widget = PreviewWidget()
+    qtbot.addWidget(widget)
+    widget.set_sticker(Sticker([a, b, a], [50, 50, 50]))
+    assert seam_difference(widget.sticker()) == 0.0
+    assert seam_difference(Sticker([a, b], [50, 50])) == 1.0
+    widget.set_background("#ffffff")
+    assert widget.background() == "#ffffff"
+    widget.set_background("not a colour")
+    assert widget.background() == "checker"
+    widget.set_onion_skin(True)
+    widget.set_zoom(2.0)
+    widget.resize(200, 200)
+    assert not widget.grab().isNull()
+    widget.step(-1)
+    assert widget.current_index() == 2
+
+
+def test_background_job_cancel_and_errors(qtbot) -> None:
+    started = threading.Event()
+
+    def slow(progress, cancel):
+        started.set()
+        for i in range(1000):
+            if cancel.is_set():
+                raise CancelledError("stopped")
+            progress(i, 1000)
+            time.sleep(0.002)
+        return "done"
+
+    job = BackgroundJob(slow)
+    with qtbot.waitSignal(job.cancelled, timeout=5000):
+        job.start()
+        assert started.wait(5)
+        job.cancel()
+    qtbot.waitUntil(lambda: not job.is_running(), timeout=5000)
+
+    from sticker_studio.core.errors import InvalidInputError
+
+    def bad(progress, cancel):
+        raise InvalidInputError("that file is not an image")
+
+    job2 = BackgroundJob(bad)
+    with qtbot.waitSignal(job2.failed, timeout=5000) as blocker:
+        job2.start()
+    assert blocker.args == ["that file is not an image"]
+    assert isinstance(job2.error, InvalidInputError)
+    job2.wait()
+
+
+def test_model_manager_statuses(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sticker_studio.engine.manifest import ModelEntry, ModelFile, write_manifest_file
+    from sticker_studio.ui.model_manager import ModelManagerDialog, model_statuses
+
+    resources = tmp_path / "resources"
+    good = resources / "models" / "good"
+    good.mkdir(parents=True)
+    (good / "w.bin").write_bytes(b"weights")
+    import hashlib
+
+    digest = hashlib.sha256(b"weights").hexdigest()
+    f = ModelFile("w.bin", digest, 7)
+    entries = [
+        ModelEntry("good", "matting-head", "bundled:resources/models/good", (f,)),
+        ModelEntry("gone", "matting-head", "bundled:resources/models/gone", (f,)),
+        ModelEntry("remote", "dfgn", "hf:someone/model@abc", (f,)),
+    ]
+    manifest = tmp_path / "m.json"
+    write_manifest_file(manifest, entries)
+    monkeypatch.setenv("STICKER_STUDIO_RESOURCES", str(resources))
+    monkeypatch.setenv("STICKER_STUDIO_MANIFEST", str(manifest))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert [s.status for s in model_statuses()] == ["bundled", "missing", "missing"]
+    (good / "w.bin").write_bytes(b"WEIGHTS")
+    assert model_statuses(use_cache=False)[0].status == "corrupt"
+
+    dialog = ModelManagerDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 3
+    dialog.select_model("remote")
+    assert dialog.download_button.isEnabled()
+    with qtbot.waitSignal(dialog.models_changed, timeout=10_000):
+        dialog.start_download()  # offline: a clear message, no traceback
+    assert "offline" in dialog.status.text() or "not downloaded" in dialog.status.text()
+    dialog.select_model("good")
+    with qtbot.waitSignal(dialog.models_changed, timeout=10_000):
+        dialog.start_verify()
+    assert "sha256" in dialog.status.text() or "bytes" in dialog.status.text()
