@@ -67,8 +67,8 @@ def test_preview_plays_at_the_stickers_real_timing(qtbot) -> None:
     widget.pause()
     (i1, t1), (i2, t2) = changes[0], changes[1]
     assert (i1, i2) == (1, 2)
-    assert 0.030 <= t1 - start <= 0.120           # frame 0 shows ~40 ms
-    assert 0.215 <= t2 - t1 <= 0.330              # frame 1 holds ~240 ms
+    assert 0.030 <= t1 - start <= 0.200           # frame 0 shows ~40 ms (upper bounds allow a busy CI)
+    assert 0.220 <= t2 - t1 <= 0.450              # frame 1 holds ~240 ms, never less
     assert changes[2][0] == 0                     # and it loops
 
 

@@ -82,7 +82,7 @@ def cluster_keyframes(features: np.ndarray, k: int, seed: int = 0) -> list[int]:
         raise InvalidInputError("a clip with no frames has no keyframes")
     if k < 1:
         raise InvalidInputError(f"k must be >= 1, got {k}")
-    distinct = len(np.unique(np.round(features, 6), axis=0))
+    distinct = count_distinct_rows(features)
     k_eff = min(k, n, distinct)
     if k_eff >= n:
         return list(range(n))
@@ -95,6 +95,13 @@ def cluster_keyframes(features: np.ndarray, k: int, seed: int = 0) -> list[int]:
     for index, label in enumerate(labels):
         firsts.setdefault(int(label), index)
     return sorted(firsts.values())
+
+
+def count_distinct_rows(features: np.ndarray) -> int:
+    """How many different feature rows there are (rounded to 1e-6; hashing rows is far
+    cheaper than ``np.unique(axis=0)``, which sorts structured copies)."""
+    rounded = np.ascontiguousarray(np.round(np.asarray(features, np.float64), 6))
+    return len({row.tobytes() for row in rounded})
 
 
 def keyframes_for_ks(features: np.ndarray, ks: Iterable[int] = K_RANGE, seed: int = 0) -> dict[str, list[int]]:

@@ -314,7 +314,7 @@ def train_matting(cfg: MattingTrainConfig) -> MattingTrainResult:
         bar.update(1)
         if step % cfg.log_every == 0 or step == 1 or step == end:
             losses.write({"step": step, "loss": round(last, 6), "lr": lr,
-                          **{k: round(float(v), 6) for k, v in terms.items()},
+                          **{k: round(float(v.detach()), 6) for k, v in terms.items()},
                           "elapsed_s": round(elapsed_before + time.monotonic() - start, 2)})
             bar.set_postfix(loss=f"{last:.4f}")
         if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and info.is_main:

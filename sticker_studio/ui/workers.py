@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from sticker_studio.core.errors import CancelledError, StickerStudioError
 
@@ -91,7 +91,9 @@ class BackgroundJob(QObject):
         self._worker.succeeded.connect(self.succeeded)
         self._worker.failed.connect(self._on_failed)
         self._worker.cancelled.connect(self.cancelled)
-        self._worker.done.connect(self._thread.quit)
+        # direct: QThread.quit is thread-safe, and a queued call would need the GUI
+        # thread's event loop -- which is blocked when someone wait()s for the job
+        self._worker.done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread.finished.connect(self._on_thread_finished)
         self._running = False
 

@@ -155,3 +155,38 @@ def meta_model(name: str):
     """Build a named DFGN on the ``meta`` device (no memory) — for counting the paper size."""
     with torch.device("meta"):
         return make_dfgn(name)
+
+
+def forward_seconds(model: nn.Module, *, batch: int = 1, frames: int = 8, size: int | None = None,
+                    repeats: int = 3, text_length: int = 32) -> float:
+    """Median wall seconds of one no-grad forward of a DFGN/STIUNet at its native size (benchmarks)."""
+    import statistics
+    import time
+
+    cfg = model.config
+    size = size or int(getattr(cfg, "sample_size", 64))
+    channels = int(getattr(cfg, "out_channels", None) or cfg.in_channels)
+    if isinstance(getattr(cfg, "unet_config", None), dict):  # STIUNet
+        channels = int(cfg.unet_config["out_channels"])
+    ctx_dim = int(getattr(cfg, "cross_attention_dim", None) or cfg.unet_config["cross_attention_dim"])
+    if getattr(cfg, "text_embed_dim", None):
+        ctx_dim = int(cfg.text_embed_dim)
+    device = next(model.parameters()).device
+    dtype = next(model.parameters()).dtype
+    gen = torch.Generator().manual_seed(0)
+    sample = torch.randn(batch, channels, frames, size, size, generator=gen).to(device, dtype)
+    ctx = torch.randn(batch, text_length, ctx_dim, generator=gen).to(device, dtype)
+    mask = torch.zeros(batch, frames, device=device, dtype=dtype)
+    mask[:, 0] = 1
+    times = []
+    with torch.inference_mode():
+        for i in range(repeats + 1):
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            model(sample, 500, ctx, sample, mask)
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            if i:  # the first run warms up allocators and kernels
+                times.append(time.perf_counter() - t0)
+    return statistics.median(times)

@@ -20,6 +20,9 @@ residual through the GroupNorm's affine scale, which starts at zero::
     out = x + GroupNorm_γ(w1 · semantic(x) + w2 · detail(x)),   γ initialised to 0
 
 so ``STILayer`` is exactly the identity at initialisation and learns its contribution.
+GroupNorms normalise each frame (the layer runs on frames folded into the batch, the
+UNets' native layout, so no permuted copies are made; the temporal convolution is
+computed as one 1×1 conv plus frame-shifted sums).
 
 Frame order: the joint attention alone is permutation-invariant over frames, so a
 sinusoidal frame-index embedding is added to the tokens before attention. Any number of
@@ -90,36 +93,63 @@ class STILayer(nn.Module):
         nn.init.zeros_(self.fuse_norm.weight)
         nn.init.zeros_(self.fuse_norm.bias)
 
-    # -- branches -----------------------------------------------------------------
-    def semantic(self, x: torch.Tensor) -> torch.Tensor:
+    # -- branches (frames folded into the batch: [B*F, C, H, W], no permuted copies) ----------
+    def semantic(self, h: torch.Tensor, num_frames: int) -> torch.Tensor:
         """Joint self-attention over all frames × pooled positions, upsampled, plus residual."""
-        b, c, f, h, w = x.shape
-        y = self.sem_norm(x)
+        bf, c, height, width = h.shape
+        b = bf // num_frames
+        y = self.sem_norm(h)
         r = self.downsample
         if r > 1:
-            y = F.avg_pool3d(y, kernel_size=(1, r, r), stride=(1, r, r), ceil_mode=True)
+            y = F.avg_pool2d(y, kernel_size=r, stride=r, ceil_mode=True)
         hh, ww = y.shape[-2:]
-        frame_pos = sinusoidal_embedding(torch.arange(f, device=x.device), c).to(y.dtype)  # [F, C]
-        tokens = y.permute(0, 2, 3, 4, 1) + frame_pos[None, :, None, None, :]
-        tokens = tokens.reshape(b, f * hh * ww, c)
-        out = self.attn(tokens).reshape(b, f, hh, ww, c).permute(0, 4, 1, 2, 3)
+        frame_pos = sinusoidal_embedding(torch.arange(num_frames, device=h.device), c).to(y.dtype)  # [F, C]
+        tokens = y.reshape(b, num_frames, c, hh * ww).transpose(2, 3) + frame_pos[None, :, None, :]
+        out = self.attn(tokens.reshape(b, num_frames * hh * ww, c))
+        out = out.reshape(b, num_frames, hh, ww, c).permute(0, 1, 4, 2, 3).reshape(bf, c, hh, ww)
         if r > 1:
-            out = F.interpolate(out, size=(f, h, w), mode="nearest")
-        return x + out
+            out = F.interpolate(out, size=(height, width), mode="nearest")
+        return h + out
 
-    def detail(self, x: torch.Tensor) -> torch.Tensor:
+    def detail(self, h: torch.Tensor, num_frames: int) -> torch.Tensor:
         """Temporal (k, 1, 1) convolutions with a residual."""
-        y = x
+        y = h
         for norm, conv in zip(self.detail_norms, self.detail_convs):
-            y = conv(F.silu(norm(y)))
-        return x + y
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 5:
-            raise ValueError(f"STILayer expects [B, C, F, H, W], got shape {tuple(x.shape)}")
-        fused = self.w1 * self.semantic(x) + self.w2 * self.detail(x)
-        return x + self.fuse_norm(fused)
+            y = _temporal_conv(F.silu(norm(y)), conv, num_frames)
+        return h + y
 
     def forward_frames(self, h: torch.Tensor, num_frames: int) -> torch.Tensor:
-        """Apply to frames folded into the batch: ``[B*F, C, H, W]`` → same."""
-        return frames_to_batch(self(batch_to_frames(h, num_frames)))
+        """Apply to frames folded into the batch: ``[B*F, C, H, W]`` → same (the UNets' layout)."""
+        fused = self.w1 * self.semantic(h, num_frames) + self.w2 * self.detail(h, num_frames)
+        return h + self.fuse_norm(fused)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``[B, C, F, H, W]`` → same shape."""
+        if x.dim() != 5:
+            raise ValueError(f"STILayer expects [B, C, F, H, W], got shape {tuple(x.shape)}")
+        f = x.shape[2]
+        return batch_to_frames(self.forward_frames(frames_to_batch(x), f), f)
+
+
+def _temporal_conv(h: torch.Tensor, conv: nn.Conv3d, num_frames: int) -> torch.Tensor:
+    """A ``(k, 1, 1)`` Conv3d (zero padding) on frames-in-batch features, without permuting.
+
+    One 1×1 conv produces the k per-tap outputs for every frame; summing them with frame
+    shifts is the temporal convolution. Same weights and result as ``conv`` on [B, C, F, H, W].
+    """
+    bf, c, height, width = h.shape
+    k = conv.weight.shape[2]
+    pad = conv.padding[0]
+    cout = conv.weight.shape[0]
+    w = conv.weight.permute(2, 0, 1, 3, 4).reshape(k * cout, c, 1, 1)
+    z = F.conv2d(h, w).view(bf // num_frames, num_frames, k, cout, height, width)
+    out = torch.zeros(bf // num_frames, num_frames, cout, height, width, dtype=z.dtype, device=z.device)
+    for j in range(k):
+        off = j - pad
+        lo, hi = max(0, -off), min(num_frames, num_frames - off)
+        if lo < hi:
+            out[:, lo:hi] += z[:, lo + off:hi + off, j]
+    out = out.view(bf, cout, height, width)
+    if conv.bias is not None:
+        out = out + conv.bias.view(1, -1, 1, 1)
+    return out
