@@ -176,7 +176,7 @@ class RandomConvFeatures:
         self.weights = []
         cin = 3
         for w in widths:
-            k = rng.standard_normal((w, cin, 3, 3)).astype(np.float32) / np.sqrt(cin * 9)
+            k = (rng.standard_normal((w, cin, 3, 3)) / np.sqrt(cin * 9)).astype(np.float32)
             self.weights.append(k)
             cin = w
 
