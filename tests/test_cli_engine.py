@@ -57,7 +57,7 @@ def test_generate_offline_with_a_missing_model_exits_2_with_the_message(
 def test_generate_with_no_models_at_all_fails_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.setenv("STICKER_STUDIO_MANIFEST", str(tmp_path / "empty.json"))
     assert main(["generate", "a cat", "-o", str(tmp_path / "x.webp")]) == 2
-    assert "unknown model" in capsys.readouterr().err
+    assert "no generator model is installed" in capsys.readouterr().err
 
 
 def test_matte_gives_alpha_back(tiny_models_env: Path, tmp_path: Path) -> None:  # noqa: F811

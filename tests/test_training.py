@@ -18,7 +18,7 @@ COLOURS = {"red": (230, 40, 40), "blue": (40, 80, 230), "green": (40, 200, 80), 
 MOTIONS = ("bounce", "pulse", "shake")
 
 
-def disc_clip(colour: tuple[int, int, int], frames: int, size: int, motion: str) -> Sticker:
+def disc_clip(colour: tuple[int, int, int], frames: int, size: int, motion: str, white_half: bool = True) -> Sticker:
     """A disc (left half white) moving by ``motion``: real alpha, real motion, tiny."""
     ys, xs = np.mgrid[0:size, 0:size].astype(np.float32)
     out = []
@@ -35,12 +35,13 @@ def disc_clip(colour: tuple[int, int, int], frames: int, size: int, motion: str)
         frame = np.zeros((size, size, 4), np.uint8)
         frame[inside, :3] = colour
         frame[inside, 3] = 255
-        frame[inside & (xs < cx), :3] = 255
+        if white_half:
+            frame[inside & (xs < cx), :3] = 255
         out.append(frame)
     return Sticker.from_frames(out, fps=10)
 
 
-def make_tiny_dataset(root: Path, n: int = 8, size: int = 32) -> Path:
+def make_tiny_dataset(root: Path, n: int = 8, size: int = 32, white_half: bool = True) -> Path:
     """A dataset folder of ``n`` small RGBA clips (last two subjects held out as val/test)."""
     records = []
     names = list(COLOURS)
@@ -48,7 +49,7 @@ def make_tiny_dataset(root: Path, n: int = 8, size: int = 32) -> Path:
         colour, motion = names[i % len(names)], MOTIONS[i % len(MOTIONS)]
         frames = 5 + (i % 4) * 2
         rid = f"tiny-{i:03d}"
-        write_clip(root, clip_path_for(rid), disc_clip(COLOURS[colour], frames, size, motion))
+        write_clip(root, clip_path_for(rid), disc_clip(COLOURS[colour], frames, size, motion, white_half))
         split = "test" if i >= n - 2 else ("val" if i == n - 3 else "train")
         verb = {"bounce": "bouncing", "pulse": "pulsing", "shake": "shaking"}[motion]
         desc = f"a {colour} ball {verb}"

@@ -36,6 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--temporal-depth", type=int, default=None,
                         help="matting: temporal layers (0 = the per-frame baseline)")
     parser.add_argument("--crop", type=int, default=None, help="matting: crop side in pixels")
+    parser.add_argument("--model-overrides", default=None, metavar="JSON",
+                        help='change the named config, e.g. \'{"block_out_channels": [32, 64, 128]}\'')
     parser.add_argument("--checkpoint-every", type=int, default=None, help="steps between checkpoints")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="continue from the run's latest checkpoint")
@@ -65,6 +67,13 @@ def run(args: argparse.Namespace) -> int:
         "threads": args.threads, "progress": not args.no_progress,
         "export": str(args.export) if args.export else None,
     }
+    if args.model_overrides:
+        import json
+
+        try:
+            common["model_overrides"] = json.loads(args.model_overrides)
+        except json.JSONDecodeError as error:
+            raise InvalidInputError(f"--model-overrides is not valid JSON: {error}") from None
     optional = {"steps": args.steps, "batch_size": args.batch, "lr": args.lr, "num_frames": args.frames,
                 "checkpoint_every": args.checkpoint_every, "warmup_steps": args.warmup, "ema_decay": args.ema_decay}
     common.update({k: v for k, v in optional.items() if v is not None})

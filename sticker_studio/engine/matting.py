@@ -1,11 +1,12 @@
 """Give frames on a flat background their alpha channel back, without flicker or fringes.
 
 The ILDiff matting head sees a window of frames at once (its 3D-conv temporal layers
-keep alpha steady over time) at its own working resolution. Long stickers are cut into
-overlapping temporal windows whose alphas are cross-faded; big frames are matted at
-the head's resolution and the alpha is brought back to full size with a guided
-upsampling (He et al.'s fast guided filter, the full-resolution image as the guide),
-so edges follow the real drawing instead of a blurred mask.
+keep alpha steady over time). Long stickers are cut into overlapping temporal windows
+whose alphas are cross-faded. The bundled head (config ``internal_size``) downsizes
+internally and refines alpha at full resolution itself; a head without that runs at
+its ``sample_size`` (or ≤ 256 px) and the alpha is brought back to full size with a
+guided upsampling (He et al.'s fast guided filter, the full-resolution image as the
+guide), so edges follow the real drawing instead of a blurred mask.
 
 Colour comes from the original pixels: where alpha is partial, the background colour
 (the median of the frame border) is un-mixed out (``F = (I - (1 - α) B) / α``), which
@@ -49,6 +50,13 @@ def load_matting_head(model: str | Path | None = None, *, device: torch.device |
     else:
         manifest = ModelManifest.load()
         model_id = str(model) if model is not None else manifest.default_id("matting")
+        if model is None and model_id not in manifest.ids():
+            from sticker_studio.core.errors import ModelNotFoundError
+
+            raise ModelNotFoundError(
+                f"no matting head is installed (the default {model_id} is not in the model manifest); "
+                "use --colorkey, or add one with `sticker-studio models add PATH`"
+            )
         folder = resolve_model(model_id, manifest=manifest)
     head = bundle.load_model(folder, MATTING_CLASS, "matting head")
     head.eval()
@@ -178,14 +186,15 @@ def clean_alpha(alpha: np.ndarray, low: float = 0.02, high: float = 0.98) -> np.
 
 
 def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WINDOW,
-                 overlap: int = DEFAULT_OVERLAP, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+                 overlap: int = DEFAULT_OVERLAP, progress: Callable[[int, int], None] | None = None,
+                 strict: bool = True) -> np.ndarray:
     """RGBA frames (N,H,W,4) uint8 for flat-background RGB frames (N,H,W,3) uint8.
 
-    ``head=None`` uses the colour key.
+    ``head=None`` uses the colour key (``strict``: see :func:`colorkey_matte`).
     """
     rgb = np.ascontiguousarray(rgb[..., :3])
     if head is None:
-        return colorkey_matte(rgb)
+        return colorkey_matte(rgb, strict=strict)
     n, h, w, _ = rgb.shape
     working = head_working_size(head, h, w)
     full = torch.from_numpy(rgb.astype(np.float32) / 255.0).permute(0, 3, 1, 2)
@@ -201,11 +210,24 @@ def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WIN
     return unmix_foreground(rgb, alpha_np, border_colour(rgb))
 
 
-def colorkey_matte(rgb: np.ndarray) -> np.ndarray:
-    """The no-model fallback: flood the flat background from the border, per frame."""
-    from sticker_studio.core.background import remove_background_colorkey
+def colorkey_matte(rgb: np.ndarray, *, strict: bool = True) -> np.ndarray:
+    """The no-model fallback: flood the flat background from the border, per frame.
 
-    return np.stack([remove_background_colorkey(frame) for frame in rgb])
+    ``strict=False`` (generation) keeps a frame whose background is not flat opaque
+    instead of failing the whole sticker.
+    """
+    from sticker_studio.core.background import remove_background_colorkey
+    from sticker_studio.core.errors import InvalidInputError
+
+    out = []
+    for frame in rgb:
+        try:
+            out.append(remove_background_colorkey(frame))
+        except InvalidInputError:
+            if strict:
+                raise
+            out.append(np.concatenate([frame, np.full(frame.shape[:2] + (1,), 255, np.uint8)], axis=-1))
+    return np.stack(out)
 
 
 def flatten_on_white(frames: list[np.ndarray]) -> np.ndarray:

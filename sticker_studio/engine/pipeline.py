@@ -259,6 +259,11 @@ class StickerPipeline:
         else:
             manifest = ModelManifest.load()
             model_id = str(path_or_id) if path_or_id is not None else manifest.default_id("generator")
+            if path_or_id is None and model_id not in manifest.ids():
+                raise ModelNotFoundError(
+                    f"no generator model is installed (the default {model_id} is not in the model manifest); "
+                    "add one with `sticker-studio models add PATH` and pass --model ID"
+                )
             entry = manifest.get(model_id)
             if not entry.is_generator:
                 raise InvalidInputError(f"model {model_id} is a {entry.architecture}, not a generator")
@@ -432,7 +437,7 @@ class StickerPipeline:
 
         from sticker_studio.engine.matting import matte_frames
 
-        low_rgba = matte_frames(rgb, self.matting_head)
+        low_rgba = matte_frames(rgb, self.matting_head, strict=False)
         start = self._mark("matting", start)
 
         frames = self._assemble(request, task, settings, cond_frames, rgb, low_rgba)

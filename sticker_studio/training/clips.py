@@ -343,6 +343,40 @@ class TextEmbeddingCache:
         self.batch_size = batch_size
         self._store: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
 
+    def __contains__(self, caption: str) -> bool:
+        return caption in self._store
+
+    def load(self, path: Path) -> int:
+        """Add the embeddings stored at ``path`` by :meth:`save` (safetensors + JSON); returns how many."""
+        from safetensors.torch import load_file
+
+        path = Path(path)
+        names = path.with_suffix(".json")
+        if not (path.is_file() and names.is_file()):
+            return 0
+        captions = json.loads(names.read_text(encoding="utf-8"))
+        tensors = load_file(str(path))
+        for i, c in enumerate(captions):
+            self._store.setdefault(c, (tensors[f"h{i}"], tensors[f"m{i}"].bool()))
+        return len(captions)
+
+    def save(self, path: Path) -> None:
+        """Store all cached embeddings (so the next run and ``eval`` skip the encoder)."""
+        from safetensors.torch import save_file
+
+        from sticker_studio.core.atomic import atomic_path, atomic_write_text
+
+        path = Path(path)
+        captions = sorted(self._store)
+        tensors = {}
+        for i, c in enumerate(captions):
+            h, m = self._store[c]
+            tensors[f"h{i}"] = h.contiguous()
+            tensors[f"m{i}"] = m.to(torch.uint8).contiguous()
+        with atomic_path(path) as tmp:
+            save_file(tensors, str(tmp))
+        atomic_write_text(path.with_suffix(".json"), json.dumps(captions, ensure_ascii=False))
+
     def precompute(self, captions: Sequence[str], progress: bool = False) -> None:
         from tqdm import tqdm
 

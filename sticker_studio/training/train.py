@@ -313,7 +313,18 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
     cfg.text_encoder = text_encoder_config_for(model, cfg.text_encoder)
     encoder = build_text_encoder(cfg.text_encoder, cfg.seed)
     text = TextEmbeddingCache(encoder, device)
-    text.precompute(dataset.all_captions(), progress=cfg.progress and info.is_main)
+    # the frozen MiniLM's outputs are cached on disk (random tiny test encoders are not)
+    text_cache = None
+    if cfg.cache_dir and cfg.text_encoder.get("type") != "tiny":
+        import hashlib
+
+        key = hashlib.sha256(json.dumps(cfg.text_encoder, sort_keys=True).encode()).hexdigest()[:12]
+        text_cache = Path(cfg.cache_dir) / f"text-{key}.safetensors"
+        text.load(text_cache)
+    missing = [c for c in dataset.all_captions() if c not in text]
+    text.precompute(missing, progress=cfg.progress and info.is_main)
+    if text_cache is not None and missing and info.is_main:
+        text.save(text_cache)
 
     model.to(device)
     ema = EMAModel(model, decay=cfg.ema_decay)

@@ -76,6 +76,9 @@ VAE_CONFIGS: dict[str, dict[str, Any]] = {
 # Budgets of the bundled files (issue 5): fp16 bytes per file and for everything shipped.
 MAX_BUNDLED_FILE_BYTES = 16 * 1024 * 1024
 MAX_BUNDLED_TOTAL_BYTES = 40 * 1024 * 1024
+# ``save_pretrained(dir, max_shard_size=BUNDLE_SHARD_SIZE)`` keeps every bundled file under 16 MiB
+# (diffusers caps tensor bytes per shard; the safetensors header adds a few kB).
+BUNDLE_SHARD_SIZE = "15MB"
 
 
 def _lookup(table: dict[str, dict[str, Any]], name: str, kind: str) -> dict[str, Any]:
