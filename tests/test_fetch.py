@@ -79,6 +79,8 @@ def tarballs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "package/package.json": pkg2,
         "package/assets/1f431.webp": _webp(_square_clip(10, dy=2, color=(200, 150, 90))),
         "package/assets/0023-fe0f-20e3.webp": _webp(_square_clip(1, color=(80, 80, 200))),
+        "package/assets/23-fe0f-20e3.webp": _webp(_square_clip(1, color=(80, 80, 200))),  # same emoji again
+        "package/assets/README.webp": b"not an emoji file name",
     })
     emojibase = [
         {"label": "waving hand", "hexcode": "1F44B", "tags": ["hello", "wave", "hand"], "emoji": "\U0001f44b",

@@ -54,7 +54,7 @@ from sticker_studio.training.dataset import (
     write_clip,
     write_index,
 )
-from sticker_studio.training.emoji_meta import EmojiCatalog, EmojiInfo, read_package_license
+from sticker_studio.training.emoji_meta import EmojiCatalog, EmojiInfo, normalize_codepoints, read_package_license
 
 ANIM_PACKAGES: tuple[str, ...] = tuple(f"@lobehub/fluent-emoji-anim-{i}" for i in range(1, 5))
 EMOJIBASE_PACKAGE = "emojibase-data"
@@ -379,7 +379,9 @@ def _init_worker() -> None:
 def list_sources(package_dirs: dict[str, Path]) -> list[SourceFile]:
     """Every WebP of the animated packages with its frame count, sorted by file name.
 
-    The same codepoints in two packages keep the first package's file.
+    The packages spell some emoji twice (``0023-fe0f-20e3`` and ``23-fe0f-20e3``,
+    ``26a7`` and ``26a7-fe0f``); one file per normalised codepoint sequence is kept,
+    the first by package and name. Files not named by codepoints are ignored.
     """
     seen: set[str] = set()
     files = []
@@ -389,9 +391,13 @@ def list_sources(package_dirs: dict[str, Path]) -> list[SourceFile]:
             continue
         license = read_package_license(folder)
         for path in sorted((folder / "assets").glob("*.webp")):
-            if path.name in seen:
+            try:
+                key = normalize_codepoints(path.stem)
+            except InvalidInputError:
                 continue
-            seen.add(path.name)
+            if key in seen:
+                continue
+            seen.add(key)
             try:
                 with Image.open(path) as im:
                     frames = int(getattr(im, "n_frames", 1))

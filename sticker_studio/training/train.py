@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.engine.tasks import Task, sample_training_mask

@@ -34,7 +34,6 @@ from typing import Any, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.imageops import resize_rgba
