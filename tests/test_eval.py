@@ -91,7 +91,8 @@ def test_eval_matting_table(trained: dict[str, Path]) -> None:
                  "--baseline", str(trained["mat0"]), "--max-clips", "2", "--threads", "1",
                  "--out", str(out)]) == 0
     table = out.read_text()
-    assert "colour key" in table and "temporal_depth=0" in table and "temporal_depth=2" in table
+    assert "colour key" in table and "per-frame head (temporal_depth=0, 1 steps)" in table
+    assert "temporal head (temporal_depth=2, 2 steps)" in table
     rows = [line for line in table.splitlines() if line.startswith("| ") and "dB" not in line]
     assert len(rows) >= 6  # three methods × pale and white
     for row in rows:

@@ -21,8 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", action="append", required=True, metavar="DIR", help="dataset folder (repeatable)")
     parser.add_argument("--model", default=None, metavar="ID|PATH",
                         help="model id or folder (default: the bundled default)")
-    parser.add_argument("--baseline", default=None, metavar="ID|PATH",
-                        help="matting: the per-frame head (temporal_depth=0) to compare against")
+    parser.add_argument("--baseline", action="append", default=[], metavar="ID|PATH",
+                        help="matting: another head to compare against, e.g. the per-frame head "
+                             "(temporal_depth=0); repeatable")
     parser.add_argument("--split", default="test", choices=("train", "val", "test"))
     parser.add_argument("--max-clips", type=int, default=None, help="clips/prompts to use (default 40 / 12)")
     parser.add_argument("--steps", type=int, default=None, help="generator: DDIM steps (default: the model's)")
@@ -38,6 +39,24 @@ def _load_head(spec: str | None):
     return load_matting_head(spec)
 
 
+def _head_label(head, spec: str | None) -> str:
+    """"temporal head (temporal_depth=5, 1993 steps)" — steps from the folder's training.json."""
+    import json
+
+    from sticker_studio.engine.manifest import ModelManifest, resolve_model
+
+    depth = getattr(getattr(head, "config", None), "temporal_depth", "?")
+    kind = "per-frame head" if depth == 0 else "temporal head"
+    steps = None
+    try:
+        folder = Path(spec) if spec and Path(spec).is_dir() else resolve_model(
+            spec or ModelManifest.load().default_id("matting"))
+        steps = json.loads((folder / "training.json").read_text(encoding="utf-8"))["run"]["steps"]
+    except Exception:  # noqa: BLE001 - the label is cosmetic; a missing/odd file just drops the step count
+        steps = None
+    return f"{kind} (temporal_depth={depth}" + (f", {steps} steps)" if steps else ")")
+
+
 def run(args: argparse.Namespace) -> int:
     import torch
 
@@ -48,11 +67,9 @@ def run(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     if args.what == "matting":
         heads: dict[str, object] = {"colour key (flood fill)": None}
-        if args.baseline:
-            heads["per-frame head (temporal_depth=0)"] = _load_head(args.baseline)
-        head = _load_head(args.model)
-        depth = getattr(getattr(head, "config", None), "temporal_depth", "?")
-        heads[f"temporal head (temporal_depth={depth})"] = head
+        for spec in [*args.baseline, args.model]:
+            head = _load_head(spec)
+            heads[_head_label(head, spec)] = head
         report = evaluate.evaluate_matting(args.data, heads, split=args.split,
                                            max_clips=args.max_clips or 40, timing=not args.no_timing,
                                            progress=True)

@@ -30,6 +30,7 @@ def atomic_path(
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{ext}", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    _chmod_like_new_file(tmp)
     try:
         yield tmp
         if durable:
@@ -52,6 +53,14 @@ def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> Path:
 
 def atomic_write_text(target: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
     return atomic_write_bytes(target, text.encode(encoding))
+
+
+def _chmod_like_new_file(path: Path) -> None:
+    """mkstemp makes 0600 files; give the target the mode a plain ``open`` would (0666 & ~umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o666 & ~umask)
 
 
 def _fsync_file(path: Path) -> None:
