@@ -34,6 +34,10 @@ class FlowSettings:
     ridge: float = 1e-3
     max_step: float = 2.0
     smooth: int = 3
+    #: The final flow is box-filtered twice with a window of this fraction of the frame
+    #: side: a drawing should move as a smooth whole (squash, sway, bend), and the
+    #: per-pixel wiggles of a small model's frames would otherwise tear its outline.
+    final_smooth_fraction: float = 0.125
 
 
 # ------------------------------------------------------------------------ geometry
@@ -189,9 +193,17 @@ def estimate_motion(
         # refine only the guess that already explains the frame better (half the cost)
         init = min(candidates, key=lambda c: _residual(ref, dst, c))
         best = refine_flow(ref, dst, init, settings)
-        flows[k] = best[0]
         previous = best
+        flows[k] = _smooth_flow(best, settings)[0]
     return flows
+
+
+def _smooth_flow(flow: torch.Tensor, settings: FlowSettings) -> torch.Tensor:
+    k = int(round(min(flow.shape[-2:]) * settings.final_smooth_fraction))
+    if k < 3:
+        return flow
+    k += 1 - k % 2  # odd window keeps the field centred
+    return _box(_box(flow, k), k)
 
 
 # ---------------------------------------------------------------------- transfer
