@@ -205,6 +205,7 @@ def test_resume_matches_uninterrupted_training(tiny_data: Path, tmp_path: Path) 
     from sticker_studio.training.train import train_generator
 
     straight = train_generator(tiny_config(tiny_data, tmp_path / "a", steps=4))
+    assert straight.steps == 4
     first = train_generator(tiny_config(tiny_data, tmp_path / "b", steps=4, stop_at_step=2))
     assert first.steps == 2
     resumed = train_generator(tiny_config(tiny_data, tmp_path / "b", steps=4, resume=True))

@@ -37,7 +37,6 @@ import json
 import logging
 import math
 import random
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +53,7 @@ from sticker_studio.training.checkpoint import (
     save_checkpoint,
     save_run_config,
 )
+from sticker_studio.training.clock import TrainingClock
 from sticker_studio.training.clips import ClipConfig, ClipDataset, TextEmbeddingCache, collate
 from sticker_studio.training.curriculum import Curriculum, CurriculumConfig
 from sticker_studio.training.ema import EMAModel
@@ -351,22 +351,16 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
                                   "train_clips": len(dataset)})
     ddp_model = distributed.wrap_model(model, info)
     losses = LossLog(run_dir / LOSS_LOG, info.is_main)
-    budget_s = cfg.max_minutes * 60 if cfg.max_minutes else None
-    start = time.monotonic()
+    clock = TrainingClock(cfg.steps, cfg.max_minutes, elapsed_before)
     bar = tqdm(total=cfg.steps, initial=step, desc="train generator", disable=not (cfg.progress and info.is_main))
     last_loss = float("nan")
     model.train()
     end = min(cfg.steps, cfg.stop_at_step) if cfg.stop_at_step else cfg.steps
     while step < end:
-        elapsed = elapsed_before + time.monotonic() - start
-        if distributed.broadcast_int(int(budget_s is not None and elapsed >= budget_s), info):
+        if clock.out_of_time(info):
             break
-        # the curriculum and the LR schedule run over whichever ends first: the steps or
-        # the time budget (rank 0's clock decides, so every rank uses the same value)
-        progress = step / cfg.steps
-        if budget_s:
-            clock = distributed.broadcast_int(int(1000 * min(1.0, elapsed / budget_s)), info) / 1000
-            progress = max(progress, clock)
+        # the curriculum and the LR schedule run over whichever ends first: the steps or the time budget
+        progress = clock.progress(step, info)
         schedule_step = min(cfg.steps, max(step, int(progress * cfg.steps)))
         curriculum_step = int(progress * curriculum.config.total_steps)
         task_rng, data_rng, gen = step_rngs(cfg.seed, step, info.rank)
@@ -391,13 +385,12 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
             losses.write({"step": step, "loss": round(mean_loss, 6), "task": task.value, "lr": lr,
                           "grad_norm": round(float(grad_norm), 4), "bucket": curriculum.last_bucket,
                           "weights": {k: round(v, 4) for k, v in weights.items()},
-                          "elapsed_s": round(elapsed_before + time.monotonic() - start, 2)})
+                          "elapsed_s": round(clock.elapsed(), 2)})
             bar.set_postfix(loss=f"{mean_loss:.4f}", task=task.value)
         if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
-            _checkpoint(run_dir, model, optimizer, ema, curriculum, step,
-                        elapsed_before + time.monotonic() - start, info)
+            _checkpoint(run_dir, model, optimizer, ema, curriculum, step, clock.elapsed(), info)
     bar.close()
-    seconds = elapsed_before + time.monotonic() - start
+    seconds = clock.elapsed()
     _checkpoint(run_dir, model, optimizer, ema, curriculum, step, seconds, info)
     exported = None
     if cfg.export and info.is_main:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -45,6 +44,7 @@ from sticker_studio.training.checkpoint import (
     save_checkpoint,
     save_run_config,
 )
+from sticker_studio.training.clock import TrainingClock
 from sticker_studio.training.clips import ClipCache, load_or_build_cache
 from sticker_studio.training.dataset import DatasetRecord, read_index
 from sticker_studio.training.ema import EMAModel
@@ -277,24 +277,19 @@ def train_matting(cfg: MattingTrainConfig) -> MattingTrainResult:
                                   "train_clips": len(clips)})
     ddp_model = distributed.wrap_model(model, info)
     losses = LossLog(run_dir / LOSS_LOG, info.is_main)
-    budget_s = cfg.max_minutes * 60 if cfg.max_minutes else None
-    start = time.monotonic()
+    clock = TrainingClock(cfg.steps, cfg.max_minutes, elapsed_before)
     bar = tqdm(total=cfg.steps, initial=step, desc="train matting", disable=not (cfg.progress and info.is_main))
     last = float("nan")
     model.train()
     end = min(cfg.steps, cfg.stop_at_step) if cfg.stop_at_step else cfg.steps
     while step < end:
-        elapsed = elapsed_before + time.monotonic() - start
-        if distributed.broadcast_int(int(budget_s is not None and elapsed >= budget_s), info):
+        if clock.out_of_time(info):
             break
         rng = random.Random(f"matting-{cfg.seed}-{step}-{info.rank}")
         batch = make_matting_batch(clips, cfg, rng)
         batch = MattingBatch(*(t.to(device) for t in (batch.image, batch.clean, batch.alpha,
                                                          batch.foreground, batch.background)))
-        progress = step / cfg.steps
-        if budget_s:
-            progress = max(progress, distributed.broadcast_int(int(1000 * min(1.0, elapsed / budget_s)), info) / 1000)
-        lr = _lr(min(cfg.steps, max(step, int(progress * cfg.steps))), cfg, cfg.steps)
+        lr = _lr(clock.schedule_step(step, info), cfg, cfg.steps)
         for group in optimizer.param_groups:
             group["lr"] = lr
         with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
@@ -314,14 +309,14 @@ def train_matting(cfg: MattingTrainConfig) -> MattingTrainResult:
         if step % cfg.log_every == 0 or step == 1 or step == end:
             losses.write({"step": step, "loss": round(last, 6), "lr": lr,
                           **{k: round(float(v.detach()), 6) for k, v in terms.items()},
-                          "elapsed_s": round(elapsed_before + time.monotonic() - start, 2)})
+                          "elapsed_s": round(clock.elapsed(), 2)})
             bar.set_postfix(loss=f"{last:.4f}")
         if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and info.is_main:
             save_checkpoint(run_dir, model=model, optimizer=optimizer, ema_tensors=ema.state_dict(),
-                            state=TrainerState(step=step, elapsed_s=elapsed_before + time.monotonic() - start,
+                            state=TrainerState(step=step, elapsed_s=clock.elapsed(),
                                                ema_updates=ema.num_updates))
     bar.close()
-    seconds = elapsed_before + time.monotonic() - start
+    seconds = clock.elapsed()
     if info.is_main:
         save_checkpoint(run_dir, model=model, optimizer=optimizer, ema_tensors=ema.state_dict(),
                         state=TrainerState(step=step, elapsed_s=seconds, ema_updates=ema.num_updates))

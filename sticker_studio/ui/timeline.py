@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import (QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex,
-                            QPoint, QRect, QSize, Qt, Signal)
+                            QPoint, QSize, Qt, Signal)
 from PySide6.QtGui import (QAction, QColor, QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent,
                            QIcon, QPainter, QPaintEvent, QPen)
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListView, QMenu, QPushButton, QSpinBox,
