@@ -179,6 +179,22 @@ def test_delete_undo_redo_duplicate_with_shortcuts(qtbot, window: MainWindow) ->
     assert [fid(f) for f in reopened.entries[0].sticker.frames] == [fid(f) for f in sticker.frames]
 
 
+def test_undo_follows_the_pack_after_switching_packs(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    add_sticker(window, 4)
+    window.switch_pack(open_or_create_pack(tmp_path / "second", "Second"))
+    edit_actions = window.edit_menu.actions()
+    # the Edit menu shows the new document's actions, in the same place, and no stale ones
+    assert edit_actions[0] is window.undo_action and edit_actions[1] is window.redo_action
+    assert sum(a.text().startswith("Undo") for a in edit_actions) == 1
+    add_sticker(window, 4)
+    window.timeline.select_rows([0])
+    press(qtbot, window, Qt.Key.Key_Delete)
+    assert window.document.current_sticker().frame_count == 3
+    assert window.undo_action.isEnabled()
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.document.current_sticker().frame_count == 4
+
+
 def test_deleting_every_frame_is_refused_with_a_message(qtbot, window: MainWindow) -> None:
     sticker = add_sticker(window, 2)
     window.timeline.select_rows([0, 1])

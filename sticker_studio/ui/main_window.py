@@ -156,12 +156,7 @@ class MainWindow(QMainWindow):
         self.save_action = self._action("Save now", self.save_now, QKeySequence.StandardKey.Save,
                                         tip="Packs save themselves after every change; this saves at once")
         self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.undo_action = self.document.undo_group.createUndoAction(self, "Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.document.undo_group.createRedoAction(self, "Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.addAction(self.undo_action)
-        self.addAction(self.redo_action)
+        self._install_undo_actions()
         self.delete_action = self._action("Delete frames", self.delete_selected, QKeySequence.StandardKey.Delete)
         self.duplicate_action = self._action("Duplicate frames", self.duplicate_selected, "Ctrl+D")
         self.reverse_action = self._action("Reverse", self.reverse_selected)
@@ -180,7 +175,7 @@ class MainWindow(QMainWindow):
         for a in (self.new_pack_action, self.open_pack_action, None, self.open_action, self.paste_action, None,
                   self.export_action, self.save_action, None, self.quit_action):
             file_menu.addSeparator() if a is None else file_menu.addAction(a)
-        edit_menu = menu.addMenu("&Edit")
+        edit_menu = self.edit_menu = menu.addMenu("&Edit")
         for a in (self.undo_action, self.redo_action, None, self.delete_action, self.duplicate_action,
                   self.reverse_action, self.ping_pong_action, self.duration_action):
             edit_menu.addSeparator() if a is None else edit_menu.addAction(a)
@@ -510,19 +505,36 @@ class MainWindow(QMainWindow):
         if folder:
             self._guard(lambda: self.switch_pack(open_or_create_pack(Path(folder), Path(folder).name)))
 
+    def _install_undo_actions(self) -> None:
+        """Bind Undo/Redo to the open document's undo group, as window shortcuts and in the Edit menu.
+
+        Called again when another pack opens: the old actions belong to the old document's
+        group, so they are replaced in place (same menu position), not left stale.
+        """
+        old = [a for a in (getattr(self, "undo_action", None), getattr(self, "redo_action", None)) if a is not None]
+        undo = self.document.undo_group.createUndoAction(self, "Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.document.undo_group.createRedoAction(self, "Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        edit_menu = getattr(self, "edit_menu", None)
+        for action in old:
+            self.removeAction(action)
+        self.addAction(undo)
+        self.addAction(redo)
+        if edit_menu is not None and old:
+            edit_menu.insertAction(old[0], undo)
+            edit_menu.insertAction(old[0], redo)
+            for action in old:
+                edit_menu.removeAction(action)
+                action.deleteLater()
+        self.undo_action, self.redo_action = undo, redo
+
     def switch_pack(self, pack: Any) -> None:
         """Save the open pack and show another one."""
         self.document.save_now()
         old = self.document
         self.document = PackDocument(pack, self)
-        self.removeAction(self.undo_action)
-        self.removeAction(self.redo_action)
-        self.undo_action = self.document.undo_group.createUndoAction(self, "Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.document.undo_group.createRedoAction(self, "Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.addAction(self.undo_action)
-        self.addAction(self.redo_action)
+        self._install_undo_actions()
         d = self.document
         d.pack_changed.connect(self._show_pack)
         d.current_changed.connect(lambda _id: self._show_current())

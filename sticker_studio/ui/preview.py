@@ -95,7 +95,10 @@ class PreviewWidget(QWidget):
         if self._index >= len(self._images):
             self._index = max(0, len(self._images) - 1)
         if self._playing:
-            self._restart_clock()
+            if s is None:
+                self.pause()  # e.g. switched to an empty pack while playing
+            else:
+                self._restart_clock()
         self.update()
 
     # ----------------------------------------------------------------- playback
