@@ -198,6 +198,24 @@ def load_checkpoint(path: Path) -> LoadedCheckpoint:
     )
 
 
+def resume_latest(run_dir: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                  ema: Any | None = None) -> LoadedCheckpoint | None:
+    """Load the run's latest checkpoint into ``model``, ``optimizer`` and ``ema`` (an EMAModel).
+
+    Returns the checkpoint (for its step, elapsed time and any extra state such as the
+    curriculum), or None when the run has none yet (a fresh start).
+    """
+    ckpt = latest_checkpoint(run_dir)
+    if ckpt is None:
+        return None
+    loaded = load_checkpoint(ckpt)
+    model.load_state_dict(loaded.model)
+    optimizer.load_state_dict(loaded.optimizer)
+    if ema is not None and loaded.ema is not None:
+        ema.load_state_dict(loaded.ema, loaded.state.ema_updates)
+    return loaded
+
+
 def python_rng_to_json(state: tuple) -> list:
     """``random.Random.getstate()`` as JSON lists."""
     version, internal, gauss = state

@@ -50,6 +50,7 @@ from sticker_studio.training.checkpoint import (
     TrainerState,
     latest_checkpoint,
     load_checkpoint,
+    resume_latest,
     save_checkpoint,
     save_run_config,
 )
@@ -333,18 +334,11 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
     curriculum = Curriculum(CurriculumConfig(kind=cfg.curriculum, total_steps=max(1, cfg.steps)))
 
     step, elapsed_before = 0, 0.0
-    if cfg.resume:
-        ckpt = latest_checkpoint(run_dir)
-        if ckpt is not None:
-            loaded = load_checkpoint(ckpt)
-            model.load_state_dict(loaded.model)
-            optimizer.load_state_dict(loaded.optimizer)
-            if loaded.ema is not None:
-                ema.load_state_dict(loaded.ema, loaded.state.ema_updates)
-            if loaded.state.curriculum:
-                curriculum.load_state_dict(loaded.state.curriculum)
-            step, elapsed_before = loaded.state.step, loaded.state.elapsed_s
-            log.info("resumed %s at step %d", run_dir, step)
+    if cfg.resume and (loaded := resume_latest(run_dir, model, optimizer, ema)) is not None:
+        if loaded.state.curriculum:
+            curriculum.load_state_dict(loaded.state.curriculum)
+        step, elapsed_before = loaded.state.step, loaded.state.elapsed_s
+        log.info("resumed %s at step %d", run_dir, step)
     if info.is_main:
         save_run_config(run_dir, {"kind": "generator", **asdict(cfg), "world_size": info.world_size,
                                   "model": dict(model.config), "parameters": sum(p.numel() for p in params),

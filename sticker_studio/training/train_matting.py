@@ -41,6 +41,7 @@ from sticker_studio.training.checkpoint import (
     TrainerState,
     latest_checkpoint,
     load_checkpoint,
+    resume_latest,
     save_checkpoint,
     save_run_config,
 )
@@ -264,12 +265,7 @@ def train_matting(cfg: MattingTrainConfig) -> MattingTrainResult:
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, elapsed_before = 0, 0.0
-    if cfg.resume and (ckpt := latest_checkpoint(run_dir)) is not None:
-        loaded = load_checkpoint(ckpt)
-        model.load_state_dict(loaded.model)
-        optimizer.load_state_dict(loaded.optimizer)
-        if loaded.ema is not None:
-            ema.load_state_dict(loaded.ema, loaded.state.ema_updates)
+    if cfg.resume and (loaded := resume_latest(run_dir, model, optimizer, ema)) is not None:
         step, elapsed_before = loaded.state.step, loaded.state.elapsed_s
     if info.is_main:
         save_run_config(run_dir, {"kind": "matting", **asdict(cfg), "world_size": info.world_size,
