@@ -201,6 +201,22 @@ class ModelManifest:
                 return entry.id
         return DEFAULT_GENERATOR_ID if role == "generator" else DEFAULT_MATTING_ID
 
+    def choose_id(self, requested: str | None, role: str, *, what: str, hint: str) -> str:
+        """``requested``, or the default id for ``role`` when None.
+
+        A default that is not in the manifest raises :class:`ModelNotFoundError` naming
+        ``what`` is missing and ``hint`` (what the user can do about it); a requested id
+        is checked later by :meth:`get` / :func:`resolve_model` with their own messages.
+        """
+        if requested is not None:
+            return str(requested)
+        model_id = self.default_id(role)
+        if model_id not in self.ids():
+            raise ModelNotFoundError(
+                f"no {what} is installed (the default {model_id} is not in the model manifest); {hint}"
+            )
+        return model_id
+
 
 # --------------------------------------------------------------------------- files
 def user_manifest_path() -> Path:

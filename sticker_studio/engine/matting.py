@@ -49,14 +49,10 @@ def load_matting_head(model: str | Path | None = None, *, device: torch.device |
         folder = Path(model)
     else:
         manifest = ModelManifest.load()
-        model_id = str(model) if model is not None else manifest.default_id("matting")
-        if model is None and model_id not in manifest.ids():
-            from sticker_studio.core.errors import ModelNotFoundError
-
-            raise ModelNotFoundError(
-                f"no matting head is installed (the default {model_id} is not in the model manifest); "
-                "use --colorkey, or add one with `sticker-studio models add PATH`"
-            )
+        model_id = manifest.choose_id(
+            None if model is None else str(model), "matting", what="matting head",
+            hint="use --colorkey, or add one with `sticker-studio models add PATH`",
+        )
         folder = resolve_model(model_id, manifest=manifest)
     head = bundle.load_model(folder, MATTING_CLASS, "matting head")
     head.eval()

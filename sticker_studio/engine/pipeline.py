@@ -258,12 +258,10 @@ class StickerPipeline:
             folder, model_id = Path(path_or_id), Path(path_or_id).name
         else:
             manifest = ModelManifest.load()
-            model_id = str(path_or_id) if path_or_id is not None else manifest.default_id("generator")
-            if path_or_id is None and model_id not in manifest.ids():
-                raise ModelNotFoundError(
-                    f"no generator model is installed (the default {model_id} is not in the model manifest); "
-                    "add one with `sticker-studio models add PATH` and pass --model ID"
-                )
+            model_id = manifest.choose_id(
+                None if path_or_id is None else str(path_or_id), "generator", what="generator model",
+                hint="add one with `sticker-studio models add PATH` and pass --model ID",
+            )
             entry = manifest.get(model_id)
             if not entry.is_generator:
                 raise InvalidInputError(f"model {model_id} is a {entry.architecture}, not a generator")

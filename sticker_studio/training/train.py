@@ -355,7 +355,7 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
             break
         # the curriculum and the LR schedule run over whichever ends first: the steps or the time budget
         progress = clock.progress(step, info)
-        schedule_step = min(cfg.steps, max(step, int(progress * cfg.steps)))
+        schedule_step = clock.schedule_step_at(step, progress)
         curriculum_step = int(progress * curriculum.config.total_steps)
         task_rng, data_rng, gen = step_rngs(cfg.seed, step, info.rank)
         task = curriculum.sample_task(curriculum_step, task_rng)
