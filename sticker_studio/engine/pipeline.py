@@ -342,21 +342,25 @@ class StickerPipeline:
     def encode_prompt(self, prompt: str, choice: DeviceChoice) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor | None]:
         """(prompt states, prompt mask, no-text states, no-text mask), one batch each.
 
-        "No text" is the unet's own null text (an all-False mask → its learned null
-        token) when it defines one, which is also what an empty prompt means; otherwise
-        the encoding of the empty string.
+        "No text" is the text encoder's encoding of the empty caption: exactly what
+        training fed the model for its caption-dropout rows
+        (:data:`sticker_studio.training.clips.EMPTY_TEXT` through the same frozen encoder).
+        The DFGN's ``null_text_embedding`` (used only for an all-False text mask) is never
+        trained, so sampling must not use it. The prompt is normalised the way training
+        captions are phrased (:func:`sticker_studio.engine.prompts.normalise_prompt`).
         """
-        null_fn = getattr(self.unet, "unconditional_text", None)
-        prompts = [prompt] if null_fn is not None else [prompt, ""]
-        states, mask = self.text_encoder.encode(prompts, choice.device, choice.dtype)
+        from sticker_studio.engine.prompts import normalise_prompt
+
+        text = normalise_prompt(prompt)
+        states, mask = self.text_encoder.encode([text, ""], choice.device, choice.dtype)
         states = states.to(device=choice.device, dtype=choice.dtype)
-        mask = mask.to(choice.device).bool() if mask is not None else None
-        if null_fn is None:
-            return states[:1], (mask[:1] if mask is not None else None), states[1:], (mask[1:] if mask is not None else None)
-        null_states, null_mask = null_fn(1, states.shape[1], states.shape[2], device=choice.device, dtype=choice.dtype)
-        if not prompt.strip():
+        if mask is not None:
+            mask = mask.to(choice.device).bool().clone()
+            mask[:, 0] = True  # as training's text cache: never an all-masked row
+        null_states, null_mask = states[1:], (mask[1:] if mask is not None else None)
+        if not text:
             return null_states, null_mask, null_states, null_mask
-        return states, mask, null_states, null_mask
+        return states[:1], (mask[:1] if mask is not None else None), null_states, null_mask
 
     @torch.no_grad()
     def encode_frames(self, pixels: torch.Tensor) -> torch.Tensor:

@@ -55,7 +55,7 @@ class ClipConfig:
     ``pingpong_prob``: chance a short clip is padded by ping-pong instead of zeros.
     ``word_dropout``: share of description words replaced by ``#``.
     ``empty_text_prob``: chance of the empty caption (for guidance).
-    ``caption_variants``: dropout variants per caption (variant 0 is the full caption).
+    ``caption_variants``: text variants per caption (natural phrasings, then word dropout).
     ``flip_prob``: chance of a horizontal flip (a cheap, label-safe augmentation).
     """
 
@@ -66,7 +66,7 @@ class ClipConfig:
     pingpong_prob: float = 0.5
     word_dropout: float = 0.2
     empty_text_prob: float = 0.1
-    caption_variants: int = 4
+    caption_variants: int = 6
     flip_prob: float = 0.5
 
 
@@ -96,13 +96,19 @@ def drop_words(caption: str, rate: float, rng: random.Random) -> str:
 
 
 def caption_variants(caption: str, count: int, rate: float) -> list[str]:
-    """The fixed dropout variants of a caption (seeded by the caption, so every run and
-    every DDP rank agrees on them). Variant 0 is the caption itself."""
+    """The fixed text variants of a caption (seeded by the caption, so every run and
+    every DDP rank agrees on them): its natural phrasings
+    (:func:`sticker_studio.engine.prompts.natural_phrasings` — what users type, no
+    ``domain\t`` prefix), then word-dropout versions of them. Variant 0 is the most
+    natural phrasing."""
+    from sticker_studio.engine.prompts import natural_phrasings
+
     seed = int.from_bytes(hashlib.sha256(caption.encode("utf-8")).digest()[:8], "big")
     rng = random.Random(seed)
-    out = [caption]
-    for _ in range(max(0, count - 1)):
-        out.append(drop_words(caption, rate, rng))
+    base = natural_phrasings(caption)
+    out = base[:max(1, count)]
+    while len(out) < count:
+        out.append(drop_words(rng.choice(base), rate, rng))
     return out
 
 

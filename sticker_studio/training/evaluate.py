@@ -287,8 +287,11 @@ def silhouette_on_white(rgb: np.ndarray) -> np.ndarray:
 
 
 def motion_prompt(record: DatasetRecord, motion_word: str) -> str:
-    subject = record.subject or record.description
-    return f"{record.domain}\t{subject} {motion_word}"
+    """"a cyclone bouncing": the subject and a motion word, phrased as a user types it."""
+    from sticker_studio.engine.prompts import natural_phrasings
+
+    subject = record.subject or record.description.split(";")[0]
+    return natural_phrasings(f"{subject} {motion_word}")[0]
 
 
 def evaluate_generator(folders: Sequence[str | Path], model: str | Path, *, split: str = "test",
