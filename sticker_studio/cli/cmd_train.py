@@ -38,6 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--crop", type=int, default=None, help="matting: crop side in pixels")
     parser.add_argument("--model-overrides", default=None, metavar="JSON",
                         help='change the named config, e.g. \'{"block_out_channels": [32, 64, 128]}\'')
+    parser.add_argument("--task-mix", default=None, metavar="JSON",
+                        help='generator: a fixed task mix instead of the curriculum, e.g. '
+                             '\'{"i2v": 0.4, "loop": 0.25, "interp": 0.15, "continue": 0.15, "t2v": 0.05}\'')
+    parser.add_argument("--augment", type=float, default=None, metavar="P",
+                        help="generator: share of conditioned clips flipped/scaled/shifted/hue-jittered")
+    parser.add_argument("--low-noise-share", type=float, default=None, metavar="P",
+                        help="generator: share of timesteps drawn from the low-noise end (t < 250)")
     parser.add_argument("--checkpoint-every", type=int, default=None, help="steps between checkpoints")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="continue from the run's latest checkpoint")
@@ -74,6 +81,24 @@ def run(args: argparse.Namespace) -> int:
             common["model_overrides"] = json.loads(args.model_overrides)
         except json.JSONDecodeError as error:
             raise InvalidInputError(f"--model-overrides is not valid JSON: {error}") from None
+    generator_only: dict[str, object] = {}
+    if args.task_mix:
+        import json
+
+        try:
+            mix = json.loads(args.task_mix)
+        except json.JSONDecodeError as error:
+            raise InvalidInputError(f"--task-mix is not valid JSON: {error}") from None
+        from sticker_studio.engine.tasks import Task
+
+        if not isinstance(mix, dict) or not mix or any(float(v) < 0 for v in mix.values()):
+            raise InvalidInputError("--task-mix must be a JSON object of task -> non-negative weight")
+        generator_only["task_weights"] = {Task.parse(k).value: float(v) for k, v in mix.items()}
+    for name, value in (("augment_prob", args.augment), ("low_noise_share", args.low_noise_share)):
+        if value is not None:
+            if not 0.0 <= value <= 1.0:
+                raise InvalidInputError(f"--{name.replace('_prob', '').replace('_', '-')} must be in [0, 1]")
+            generator_only[name] = value
     optional = {"steps": args.steps, "batch_size": args.batch, "lr": args.lr, "num_frames": args.frames,
                 "checkpoint_every": args.checkpoint_every, "warmup_steps": args.warmup, "ema_decay": args.ema_decay}
     common.update({k: v for k, v in optional.items() if v is not None})
@@ -86,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"exported {export_from_run(args.out, args.export)}")
             return 0
         cfg = GeneratorTrainConfig(model_config=args.config or "bundled-cpu", curriculum=args.curriculum,
-                                   **{"steps": 20000, **common})
+                                   **{"steps": 20000, **common, **generator_only})
         result = train_generator(cfg)
     else:
         from sticker_studio.training.train_matting import (

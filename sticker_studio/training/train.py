@@ -55,6 +55,12 @@ from sticker_studio.training.checkpoint import (
     save_run_config,
 )
 from sticker_studio.training.clock import TrainingClock
+from sticker_studio.training.conditioning_aug import (
+    AugmentConfig,
+    augment_clips,
+    sample_fixed_task,
+    sample_timesteps,
+)
 from sticker_studio.training.clips import ClipConfig, ClipDataset, TextEmbeddingCache, collate
 from sticker_studio.training.curriculum import Curriculum, CurriculumConfig
 from sticker_studio.training.ema import EMAModel
@@ -110,6 +116,11 @@ class GeneratorTrainConfig:
     progress: bool = True
     export: str | None = None
     model_overrides: dict[str, Any] = field(default_factory=dict)
+    # conditioned-task training (training/conditioning_aug.py); the defaults keep RDTF's recipe
+    task_weights: dict[str, float] | None = None  # a fixed task mix instead of the curriculum
+    augment_prob: float = 0.0                      # share of conditioned clips flipped/scaled/shifted/hue-jittered
+    low_noise_share: float = 0.0                   # share of timesteps drawn from t < low_noise_max
+    low_noise_max: int = 250
 
 
 @dataclass
@@ -237,6 +248,8 @@ def make_batch(dataset: ClipDataset, scheduler, cfg: GeneratorTrainConfig, task:
     frames, valid, captions, _ = collate([dataset.sample(i, data_rng) for i in indices])
     if task is Task.LOOP:
         frames, valid = apply_loop_closing(frames, valid)
+    if cfg.augment_prob > 0 and task is not Task.TEXT_TO_ANIMATION:
+        frames = augment_clips(frames, gen, AugmentConfig(prob=cfg.augment_prob))
     masks = []
     for b in range(frames.shape[0]):
         mask = sample_training_mask(task, [int(v) for v in valid[b].tolist()], data_rng)
@@ -246,7 +259,8 @@ def make_batch(dataset: ClipDataset, scheduler, cfg: GeneratorTrainConfig, task:
     cmask = torch.tensor(masks, dtype=torch.float32)
     condition = frames * cmask[:, None, :, None, None]
     noise = torch.randn(frames.shape, generator=gen)
-    timesteps = torch.randint(0, scheduler.config.num_train_timesteps, (frames.shape[0],), generator=gen)
+    timesteps = sample_timesteps(frames.shape[0], scheduler.config.num_train_timesteps, gen,
+                                 low_noise_share=cfg.low_noise_share, low_noise_max=cfg.low_noise_max)
     noisy = scheduler.add_noise(frames, noise, timesteps)
     if scheduler.config.prediction_type == "v_prediction":
         target = scheduler.get_velocity(frames, noise, timesteps)
@@ -358,7 +372,10 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
         schedule_step = clock.schedule_step_at(step, progress)
         curriculum_step = int(progress * curriculum.config.total_steps)
         task_rng, data_rng, gen = step_rngs(cfg.seed, step, info.rank)
-        task = curriculum.sample_task(curriculum_step, task_rng)
+        if cfg.task_weights:
+            task = sample_fixed_task(cfg.task_weights, task_rng)
+        else:
+            task = curriculum.sample_task(curriculum_step, task_rng)
         batch = make_batch(dataset, scheduler, cfg, task, data_rng, gen)
         lr = learning_rate(schedule_step, cfg, cfg.steps)
         for group in optimizer.param_groups:
