@@ -13,7 +13,9 @@ A "white, subjects with white parts" row isolates the hard case (white belly on 
 pipeline's pieces (the model's own DDIM schedule and guidance) so the raw frames can be
 measured before the pipeline pastes the given frame back:
 
-* motion adherence — prompts naming a motion ("… bouncing") for i2v; the generated
+* loop seam — last → first change over the mean frame-to-frame change
+  (:func:`.metrics.loop_seam`), for the loop task, plain i2v and real clips (median);
+* motion adherence — prompts naming a motion ("a cyclone bouncing") for i2v; the generated
   clip's silhouette (distance from the white it is painted on) is measured — centroid
   path, rotation, scale, aspect — named and compared (:func:`.metrics.motion_matches`);
   share that match;
@@ -38,8 +40,6 @@ from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.training import metrics
 from sticker_studio.training.dataset import DatasetRecord, load_clip, read_index
 
-#: Motions asked for in the motion-adherence prompts (names of ``core/motion.py`` presets).
-EVAL_MOTIONS: tuple[str, ...] = ("bouncing", "spinning", "shaking", "pulsing", "rocking", "floating")
 
 
 # ----------------------------------------------------------------------------- data
@@ -209,6 +209,14 @@ def evaluate_matting(folders: Sequence[str | Path], heads: dict[str, Any], *, sp
 
 
 # ----------------------------------------------------------------------------- generation
+#: Motion (``core/motion.py`` preset name) → the word the adherence prompts use for it.
+ADHERENCE_MOTIONS: dict[str, str] = {
+    "bounce": "bouncing", "spin": "spinning", "shake": "shaking", "pulse": "pulsing",
+    "wobble": "wobbling", "float": "floating", "squash": "squashing", "wave": "waving",
+}
+MOTION_ADHERENCE_FILE = "motion_adherence.json"
+
+
 @dataclass
 class GenerationReport:
     model: str
@@ -222,53 +230,91 @@ class GenerationReport:
     frame0_psnr: float
     seconds_per_clip: float
     steps: int
+    loop_seam: float = float("nan")          # loop task, generated (last → first vs mean step)
+    i2v_seam: float = float("nan")           # plain i2v, generated
+    real_seam: float = float("nan")          # real held-out clips
+    real_adherence: float = float("nan")     # the checker on real clips with their own labels
+    real_checks: int = 0
     notes: list[str] = field(default_factory=list)
+
+    def per_motion(self) -> dict[str, float]:
+        """Measured adherence per motion name, in [0, 1]."""
+        out: dict[str, list[bool]] = {}
+        for c in self.motion_checks:
+            out.setdefault(c.expected, []).append(c.matches)
+        return {k: round(sum(v) / len(v), 3) for k, v in out.items()}
+
+    def adherence_json(self, measured_on: str) -> dict[str, Any]:
+        """The ``motion_adherence.json`` the two-stage text → sticker path reads."""
+        return {"schema": 1, "motions": self.per_motion(), "overall": round(self.motion_adherence, 3),
+                "measured_on": measured_on}
 
     def markdown(self) -> str:
         rows = [
-            ("motion adherence (i2v, prompts naming a motion) ↑",
+            ("motion adherence (i2v, held-out subjects, prompts naming a motion) ↑",
              f"{self.motion_adherence * 100:.0f}% ({sum(c.matches for c in self.motion_checks)}/"
              f"{len(self.motion_checks)})"),
+            ("the same checker on real held-out clips with their own labels (its ceiling)",
+             f"{self.real_adherence * 100:.0f}% ({self.real_checks} clips)" if self.real_checks else "—"),
+            ("loop seam, loop task (last→first change ÷ mean step; 1 = seamless) ↓", f"{self.loop_seam:.2f}"),
+            ("loop seam, plain i2v", f"{self.i2v_seam:.2f}"),
+            ("loop seam, real held-out clips", f"{self.real_seam:.2f}"),
             ("FD-proxy t2v vs held-out real (random-conv features; proxy, not FVD) ↓", f"{self.fd_proxy_t2v:.3f}"),
             ("FD-proxy i2v vs held-out real ↓", f"{self.fd_proxy_i2v:.3f}"),
-            ("temporal consistency, generated (1 − mean |Δ frame|)", f"{self.consistency_generated:.4f}"),
+            ("temporal consistency, generated i2v (1 − mean |Δ frame|)", f"{self.consistency_generated:.4f}"),
             ("temporal consistency, real held-out clips", f"{self.consistency_real:.4f}"),
             ("frame-0 fidelity i2v (PSNR of raw frame 0 to the reference) ↑", f"{self.frame0_psnr:.2f} dB"),
-            (f"seconds per 8-frame clip ({self.steps} DDIM steps, guidance)", f"{self.seconds_per_clip:.2f}"),
+            (f"seconds per 8-frame i2v clip ({self.steps} DDIM steps, guidance)", f"{self.seconds_per_clip:.2f}"),
         ]
         lines = ["| measure | value |", "|---|---:|"] + [f"| {a} | {b} |" for a, b in rows]
+        per = self.per_motion()
+        if per:
+            lines += ["", "| motion | adherence |", "|---|---:|"]
+            lines += [f"| {k} | {v * 100:.0f}% |" for k, v in per.items()]
         return "\n".join(lines) + "\n"
 
 
-def _raw_generate(pipe, prompt: str, reference: np.ndarray | None, frames: int, steps: int, seed: int
+def _raw_generate(pipe, prompt: str, canvas: np.ndarray, mask: Sequence[int], steps: int, seed: int
                   ) -> np.ndarray:
-    """Raw RGB frames on white ``[F, S, S, 3]`` from the pipeline's model, before the
-    pipeline pastes given frames back (so frame-0 fidelity measures the model)."""
+    """Raw RGB frames on white ``[F, S, S, 3]`` from the pipeline's model for a condition
+    ``mask`` over ``canvas`` (the given frames, white elsewhere), before the pipeline
+    pastes given frames back (so frame-0 fidelity measures the model)."""
     import torch
 
     from sticker_studio.engine.request import GenerationRequest
     from sticker_studio.engine.sampling import Conditioning, denoise, make_scheduler
 
-    side = pipe.sample_size
     choice = pipe.device_choice
+    frames = len(mask)
     settings = GenerationRequest(prompt=prompt, steps=steps, seed=seed).resolved(pipe.defaults)
-    canvas = np.full((frames, side, side, 3), 255, np.uint8)
-    mask = [0] * frames
-    if reference is not None:
-        canvas[0] = reference
-        mask[0] = 1
     text, text_mask, null_text, null_mask = pipe.encode_prompt(prompt, choice)
-    mask_t = torch.tensor(mask, dtype=choice.dtype, device=choice.device)[None]
+    mask_t = torch.tensor(list(mask), dtype=choice.dtype, device=choice.device)[None]
     pixels = torch.from_numpy(canvas).to(choice.device).permute(3, 0, 1, 2)[None].to(choice.dtype) / 127.5 - 1.0
     given = pipe.encode_frames(pixels) * mask_t.view(1, 1, frames, 1, 1)
     cond = Conditioning(text, text_mask, null_text, null_mask, given, mask_t)
     channels, latent = pipe.latent_shape
+    guidance = settings.guidance if prompt or not any(mask) else 1.0
     sample = denoise(pipe.unet, make_scheduler(pipe.scheduler.config, "ddim"), cond,
                      shape=(1, channels, frames, latent, latent), steps=settings.steps,
-                     guidance=settings.guidance, image_guidance=settings.image_guidance, seed=seed,
+                     guidance=guidance, image_guidance=settings.image_guidance, seed=seed,
                      device=choice.device, dtype=choice.dtype)
     images = pipe.decode_frames(sample)[0].float().permute(1, 2, 3, 0).cpu().numpy()
     return ((images + 1.0) * 127.5 + 0.5).clip(0, 255).astype(np.uint8)
+
+
+def _task_canvas(reference: np.ndarray | None, frames: int, side: int, task: str) -> tuple[np.ndarray, list[int]]:
+    """(canvas, mask) for ``t2v`` / ``i2v`` / ``loop`` (loop: frame 0 also after the last)."""
+    from sticker_studio.engine.tasks import Task, condition_mask, frames_in_flight
+
+    kind = Task.parse(task)
+    n = frames_in_flight(kind, frames)
+    mask = condition_mask(kind, frames)
+    canvas = np.full((n, side, side, 3), 255, np.uint8)
+    if reference is not None:
+        for i, m in enumerate(mask):
+            if m:
+                canvas[i] = reference
+    return canvas, mask
 
 
 def _on_white_at(rgba: np.ndarray, side: int) -> np.ndarray:
@@ -294,10 +340,22 @@ def motion_prompt(record: DatasetRecord, motion_word: str) -> str:
     return natural_phrasings(f"{subject} {motion_word}")[0]
 
 
+def _cycle_frames(clip: np.ndarray, frames: int) -> np.ndarray:
+    """``frames`` frames spread over one pass of a (looping) clip, without repeating frame 0
+    at the end, so a real looping clip's last → first step is an ordinary step."""
+    idx = (np.arange(frames) * len(clip) / frames).astype(int)
+    return clip[np.clip(idx, 0, len(clip) - 1)]
+
+
 def evaluate_generator(folders: Sequence[str | Path], model: str | Path, *, split: str = "test",
-                       max_prompts: int = 12, frames: int = 8, steps: int | None = None, seed: int = 0,
-                       progress: bool = False) -> GenerationReport:
-    """Generation measures on held-out subjects (see the module docs)."""
+                       max_prompts: int = 12, per_motion: int = 2, frames: int = 8, steps: int | None = None,
+                       seed: int = 0, t2v: bool = True, progress: bool = False) -> GenerationReport:
+    """Generation measures on held-out subjects (see the module docs).
+
+    ``max_prompts`` held-out clips give FD-proxy, consistency, frame-0 fidelity and the loop
+    seams; motion adherence asks each motion of :data:`ADHERENCE_MOTIONS` of ``per_motion``
+    held-out subjects. ``t2v=False`` skips the text-only samples (FD-proxy t2v is then NaN).
+    """
     from tqdm import tqdm
 
     from sticker_studio.engine.pipeline import StickerPipeline
@@ -305,37 +363,66 @@ def evaluate_generator(folders: Sequence[str | Path], model: str | Path, *, spli
     pipe = StickerPipeline.from_pretrained(model, device="cpu", matting=None)
     side = pipe.sample_size
     steps = int(steps or _default_steps(pipe))
-    records = _spread(held_out_records(folders, split), max_prompts)
+    held_out = held_out_records(folders, split)
+    records = _spread(held_out, max_prompts)
     feats = metrics.RandomConvFeatures()
     real_feats, t2v_feats, i2v_feats = [], [], []
     real_cons, gen_cons, f0 = [], [], []
-    checks: list[metrics.MotionCheck] = []
+    seams: dict[str, list[float]] = {"loop": [], "i2v": [], "real": []}
     seconds = []
+    real_hits: list[bool] = []
+    firsts: list[np.ndarray] = []
     for k, (folder, record) in enumerate(tqdm(records, desc="eval generator", disable=not progress, leave=False)):
         clip = np.stack(load_clip(folder, record).frames)
-        idx = np.linspace(0, len(clip) - 1, min(frames, len(clip))).round().astype(int)
-        real = _on_white_at(clip[idx], side)
+        real = _on_white_at(_cycle_frames(clip, min(frames, len(clip))), side)
+        firsts.append(real[0])
         real_feats.append(feats.clip_features(real))
         real_cons.append(metrics.frame_consistency(real))
+        seams["real"].append(metrics.loop_seam(real))
+        if record.motion in ADHERENCE_MOTIONS:
+            real_hits.append(metrics.motion_matches(silhouette_on_white(real), record.motion).matches)
+        if t2v:
+            canvas, mask = _task_canvas(None, frames, side, "t2v")
+            t2v_feats.append(feats.clip_features(_raw_generate(pipe, record.caption, canvas, mask, steps, seed + k)))
+        canvas, mask = _task_canvas(real[0], frames, side, "i2v")
         t = time.perf_counter()
-        t2v = _raw_generate(pipe, record.caption, None, frames, steps, seed + k)
+        i2v = _raw_generate(pipe, record.caption, canvas, mask, steps, seed + k)
         seconds.append(time.perf_counter() - t)
-        t2v_feats.append(feats.clip_features(t2v))
-        gen_cons.append(metrics.frame_consistency(t2v))
-        i2v = _raw_generate(pipe, record.caption, real[0], frames, steps, seed + k)
         i2v_feats.append(feats.clip_features(i2v))
+        gen_cons.append(metrics.frame_consistency(i2v))
         f0.append(metrics.frame_psnr(i2v[0], real[0]))
-        word = EVAL_MOTIONS[k % len(EVAL_MOTIONS)]
-        moving = _raw_generate(pipe, motion_prompt(record, word), real[0], frames, steps, seed + 1000 + k)
-        moving[0] = real[0]  # as the pipeline does: the given frame comes back as given
-        rgba = silhouette_on_white(moving)
-        checks.append(metrics.motion_matches(rgba, metrics.motion_in_prompt(word) or word))
-    fd_t2v = metrics.frechet_distance(np.stack(t2v_feats), np.stack(real_feats))
+        i2v[0] = real[0]
+        seams["i2v"].append(metrics.loop_seam(i2v))
+        canvas, mask = _task_canvas(real[0], frames, side, "loop")
+        looped = _raw_generate(pipe, record.caption, canvas, mask, steps, seed + 500 + k)[:frames]
+        looped[0] = real[0]
+        seams["loop"].append(metrics.loop_seam(looped))
+    checks: list[metrics.MotionCheck] = []
+    subjects = _spread(held_out, max(1, per_motion * len(ADHERENCE_MOTIONS)))
+    jobs = [(motion, word, subjects[(j * len(ADHERENCE_MOTIONS) + m) % len(subjects)])
+            for j in range(per_motion) for m, (motion, word) in enumerate(ADHERENCE_MOTIONS.items())]
+    for n, (motion, word, (folder, record)) in enumerate(
+            tqdm(jobs, desc="eval motion adherence", disable=not progress, leave=False)):
+        first = _on_white_at(np.stack(load_clip(folder, record).frames[:1]), side)[0]
+        canvas, mask = _task_canvas(first, frames, side, "i2v")
+        moving = _raw_generate(pipe, motion_prompt(record, word), canvas, mask, steps, seed + 1000 + n)
+        moving[0] = first  # as the pipeline does: the given frame comes back as given
+        check = metrics.motion_matches(silhouette_on_white(moving), motion)
+        checks.append(metrics.MotionCheck(motion, check.produced, check.matches))
+    fd_t2v = metrics.frechet_distance(np.stack(t2v_feats), np.stack(real_feats)) if t2v else float("nan")
     fd_i2v = metrics.frechet_distance(np.stack(i2v_feats), np.stack(real_feats))
     adherence = sum(c.matches for c in checks) / max(1, len(checks))
+
+    def median(v: list[float]) -> float:
+        finite = [x for x in v if np.isfinite(x)]
+        return float(np.median(finite)) if finite else float("nan")
+
     return GenerationReport(str(model), len(records), adherence, checks, fd_t2v, fd_i2v,
                             float(np.mean(gen_cons)), float(np.mean(real_cons)), float(np.mean(f0)),
-                            float(np.mean(seconds)), steps)
+                            float(np.mean(seconds)), steps, loop_seam=median(seams["loop"]),
+                            i2v_seam=median(seams["i2v"]), real_seam=median(seams["real"]),
+                            real_adherence=float(np.mean(real_hits)) if real_hits else float("nan"),
+                            real_checks=len(real_hits))
 
 
 def _default_steps(pipe) -> int:
