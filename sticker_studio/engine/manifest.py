@@ -14,6 +14,7 @@ from __future__ import annotations
 from sticker_studio.engine.model_files import (
     FileProblem,
     VerifyReport,
+    list_model_files,
     sha256_file,
     verify_files,
     verify_model,
@@ -40,11 +41,7 @@ from sticker_studio.engine.model_manifest import (
     user_manifest_path,
     write_manifest_file,
 )
-from sticker_studio.engine.user_models import (
-    add_user_model,
-    list_model_files,
-    manifest_entry_for_folder,
-)
+from sticker_studio.engine.user_models import add_user_model, manifest_entry_for_folder
 
 __all__ = [
     "ARCHITECTURES",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +53,7 @@ def _save_verified(cache: dict[str, list[Any]]) -> None:
 @dataclass(frozen=True)
 class FileProblem:
     path: Path
-    kind: str  # "missing" | "size" | "sha256"
+    kind: str  # "missing" | "size" | "sha256" | "extra" (not listed) | "outside" (links out / not a file)
     message: str
 
 
@@ -70,11 +72,44 @@ class VerifyReport:
         return bool(self.problems) and all(p.kind == "missing" for p in self.problems)
 
 
+def list_model_files(folder: Path) -> list[Path]:
+    """Every file under ``folder`` that belongs to the model (no dotfiles, no caches).
+
+    Symlinked entries are listed too (as files), so a link cannot hide an extra file.
+    """
+    out = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+            continue
+        if path.is_symlink() or path.is_file():
+            out.append(path)
+    return out
+
+
+def file_stamp(st: os.stat_result, sha256: str) -> list[Any]:
+    """What a verified file is remembered by: a rewrite with the old mtime put back still changes ``st_ctime``."""
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, sha256]
+
+
 def verify_files(entry: ModelEntry, folder: Path, *, use_cache: bool = True) -> VerifyReport:
-    """Check every listed file's size and sha256 (hashing only files changed since last verified)."""
+    """Check the folder holds exactly the listed files, each with its size and sha256.
+
+    A file the entry does not list (a ``*.safetensors.index.json`` and shard dropped
+    beside the weights, a ``.bin`` a loader would fall back to) is a problem, and so
+    is a listed file that is a symlink leading out of the folder. Files unchanged
+    since they were last verified (same :func:`file_stamp`) are not re-hashed.
+    """
     cache = _load_verified()
     changed = False
     problems: list[FileProblem] = []
+    listed = {f.path for f in entry.files}
+    if folder.is_dir():
+        for path in list_model_files(folder):
+            rel = path.relative_to(folder).as_posix()
+            if rel not in listed:
+                problems.append(FileProblem(path, "extra", f"{rel} is in the model folder but not in the manifest"))
+    root = folder.resolve()
     for f in entry.files:
         path = folder / f.path
         try:
@@ -82,14 +117,18 @@ def verify_files(entry: ModelEntry, folder: Path, *, use_cache: bool = True) -> 
         except OSError:
             problems.append(FileProblem(path, "missing", f"{f.path} is missing"))
             continue
-        key = str(path.resolve())
+        real = path.resolve()
+        if not real.is_relative_to(root) or not stat.S_ISREG(st.st_mode):
+            problems.append(FileProblem(path, "outside", f"{f.path} is not a regular file inside the model folder"))
+            continue
+        key = str(real)
         if st.st_size != f.size:
             problems.append(
                 FileProblem(path, "size", f"{f.path} is {st.st_size} bytes, the manifest says {f.size}")
             )
             changed |= cache.pop(key, None) is not None
             continue
-        stamp = [st.st_size, st.st_mtime_ns, f.sha256]
+        stamp = file_stamp(st, f.sha256)
         if use_cache and cache.get(key) == stamp:
             continue
         digest = sha256_file(path)

@@ -81,7 +81,7 @@ def _raise_integrity(entry: ModelEntry, report: VerifyReport) -> None:
     detail = "; ".join(p.message for p in bad[:3])
     if entry.source_kind == "hf":
         for p in bad:
-            if p.kind != "missing":
+            if p.kind in ("size", "sha256"):  # a bad download of a listed file; never a file we did not fetch
                 p.path.unlink(missing_ok=True)
         raise ModelIntegrityError(
             f"model {entry.id} failed its checksum ({detail}); the bad file was deleted, "

@@ -37,7 +37,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sticker_studio import paths
@@ -127,25 +127,64 @@ class ModelEntry:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], where: str = "manifest") -> ModelEntry:
-        try:
-            entry = cls(
-                id=str(data["id"]),
-                architecture=str(data["architecture"]),
-                source=str(data["source"]),
-                files=tuple(ModelFile(str(f["path"]), str(f["sha256"]).lower(), int(f["size"])) for f in data["files"]),
-                tasks=tuple(str(t) for t in data.get("tasks", ())),
-                licence=str(data.get("licence", data.get("license", "unknown"))),
-                description=str(data.get("description", "")),
-                default=bool(data.get("default", False)),
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            raise ModelError(f"{where} has a malformed model entry ({error}): {data!r:.200}") from None
+    def from_json(cls, data: Any, where: str = "manifest") -> ModelEntry:
+        """One entry, every field type-checked: a wrong type is one :class:`ModelError` line."""
+        if not isinstance(data, dict):
+            raise ModelError(f"{where}: a model entry must be an object, got {type(data).__name__}: {data!r:.80}")
+        label = f"{where}: model {data.get('id')!r}"
+        model_id = _typed(data, "id", str, label)
+        if not ID_RE.match(model_id):
+            raise ModelError(f"{label}: the id must be lower-case letters, digits, '.', '_' or '-'")
+        files_raw = _typed(data, "files", list, label)
+        tasks = _typed(data, "tasks", list, label, default=[])
+        entry = cls(
+            id=model_id,
+            architecture=_typed(data, "architecture", str, label),
+            source=_typed(data, "source", str, label),
+            files=tuple(_model_file(f, label) for f in files_raw),
+            tasks=tuple(_item(t, str, f"{label}: tasks") for t in tasks),
+            licence=_typed(data, "licence", str, label, default=_typed(data, "license", str, label, default="unknown")),
+            description=_typed(data, "description", str, label, default=""),
+            default=_typed(data, "default", bool, label, default=False),
+        )
         if entry.architecture not in ARCHITECTURES:
             raise ModelError(f"{where}: model {entry.id} has unknown architecture {entry.architecture!r}")
         if entry.source_kind not in ("bundled", "hf", "user"):
             raise ModelError(f"{where}: model {entry.id} has an unknown source {entry.source!r}")
         return entry
+
+
+_MISSING: Any = object()
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _typed(data: dict[str, Any], key: str, kind: type, label: str, *, default: Any = _MISSING) -> Any:
+    if key not in data:
+        if default is _MISSING:
+            raise ModelError(f"{label} has no {key!r} field")
+        return default
+    return _item(data[key], kind, f"{label}: {key!r}")
+
+
+def _item(value: Any, kind: type, label: str) -> Any:
+    # bool is an int in Python: a size of `true` is still the wrong type
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ModelError(f"{label} must be {kind.__name__}, got {type(value).__name__} {value!r:.60}")
+    return value
+
+
+def _model_file(data: Any, label: str) -> ModelFile:
+    if not isinstance(data, dict):
+        raise ModelError(f"{label}: each of 'files' must be an object, got {type(data).__name__}")
+    path = _typed(data, "path", str, f"{label} file")
+    sha = _typed(data, "sha256", str, f"{label} file {path!r}").lower()
+    size = _typed(data, "size", int, f"{label} file {path!r}")
+    parts = PurePosixPath(path).parts
+    if not parts or path.startswith("/") or "\\" in path or any(p in ("..", ".") for p in parts):
+        raise ModelError(f"{label}: file path {path!r} must be relative to the model folder, without '..'")
+    if not _SHA256_RE.match(sha) or size < 0:
+        raise ModelError(f"{label}: file {path!r} needs a 64-hex sha256 and a size >= 0")
+    return ModelFile(path, sha, size)
 
 
 @dataclass
@@ -215,11 +254,12 @@ def read_manifest_file(path: Path) -> list[ModelEntry]:
     if isinstance(data, list):  # the pre-schema placeholder "[]"
         models = data
     elif isinstance(data, dict):
-        if int(data.get("schema", SCHEMA_VERSION)) > SCHEMA_VERSION:
-            raise ModelError(f"{path} uses manifest schema {data['schema']}; this version reads {SCHEMA_VERSION}")
-        models = data.get("models", [])
+        schema = _typed(data, "schema", int, str(path), default=SCHEMA_VERSION)
+        if schema > SCHEMA_VERSION:
+            raise ModelError(f"{path} uses manifest schema {schema}; this version reads {SCHEMA_VERSION}")
+        models = _typed(data, "models", list, str(path), default=[])
     else:
-        raise ModelError(f"{path} is not a model manifest")
+        raise ModelError(f"{path} is not a model manifest (a JSON object with 'schema' and 'models')")
     entries = [ModelEntry.from_json(m, str(path)) for m in models]
     seen: set[str] = set()
     for e in entries:

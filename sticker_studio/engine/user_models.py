@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sticker_studio import paths
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.engine.model_files import sha256_file
+from sticker_studio.engine.model_files import list_model_files, sha256_file
 from sticker_studio.engine.model_manifest import (
     ARCHITECTURES,
     GENERATOR_ARCHITECTURES,
@@ -27,16 +27,6 @@ from sticker_studio.engine.model_manifest import (
     upsert_entry,
     user_manifest_path,
 )
-
-
-def list_model_files(folder: Path) -> list[Path]:
-    """Every file under ``folder`` that belongs to the model (no dotfiles, no caches)."""
-    out = []
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if path.is_file() and not any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
-            out.append(path)
-    return out
 
 
 def manifest_entry_for_folder(
@@ -104,10 +94,17 @@ def add_user_model(
     src = Path(path).expanduser()
     if not src.is_dir():
         raise InvalidInputError(f"{src} is not a folder; `models add` takes a checkpoint folder")
-    from sticker_studio.engine.bundle import detect_architecture, validate_folder
+    from sticker_studio.engine.bundle import (
+        check_folder_parameters,
+        check_unverified_folder,
+        detect_architecture,
+        validate_folder,
+    )
 
+    check_unverified_folder(src)  # safetensors + JSON only, nothing linking out
     arch = architecture or detect_architecture(src)
     validate_folder(src, arch)
+    check_folder_parameters(src, arch)  # an absurd config is refused before anything is allocated
     model_id = model_id or re.sub(r"[^a-z0-9._-]+", "-", src.resolve().name.lower()).strip("-.") or "user-model"
     if not ID_RE.match(model_id):
         raise InvalidInputError(f"model id {model_id!r} must be lower-case letters, digits, '.', '_' or '-'")

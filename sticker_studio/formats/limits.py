@@ -34,7 +34,7 @@ class DecodeLimits:
     the file size read into memory.
     """
 
-    max_decoded_bytes: int = 256 * 1024 * 1024
+    max_decoded_bytes: int = 160 * 1024 * 1024
     max_frames: int = 2000
     max_side: int = 8192
     max_file_bytes: int = 256 * 1024 * 1024
