@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="train the generator (RDTF) or the matting head",
                                    description="Train a model on dataset folders (index.jsonl + clips/).")
     parser.add_argument("what", choices=("generator", "matting"), help="which model to train")
-    parser.add_argument("--data", action="append", required=True, metavar="DIR",
+    parser.add_argument("--data", action="append", default=[], metavar="DIR",
                         help="dataset folder (repeat for several)")
     parser.add_argument("--config", default=None,
                         help="named model config (generator: tiny, bundled-cpu, bundled-gpu; "
@@ -45,6 +45,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="generator: share of conditioned clips flipped/scaled/shifted/hue-jittered")
     parser.add_argument("--low-noise-share", type=float, default=None, metavar="P",
                         help="generator: share of timesteps drawn from the low-noise end (t < 250)")
+    parser.add_argument("--pack", type=Path, default=None, metavar="KIT_DIR",
+                        help="generator: instead of training, pack an offline GPU training kit (<= 45 MiB: "
+                             "uint8 frames, precomputed text states, the wheels; run KIT_DIR/train.sh there)")
+    parser.add_argument("--pack-size", type=int, default=64, help="--pack: frame side in pixels (default 64)")
+    parser.add_argument("--wheels", type=Path, default=None, metavar="DIR",
+                        help="--pack: folder holding the diffusers and importlib_metadata wheels")
+    parser.add_argument("--kit", type=Path, default=None, metavar="KIT_DIR",
+                        help="generator: train from a packed kit instead of --data folders")
     parser.add_argument("--checkpoint-every", type=int, default=None, help="steps between checkpoints")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="continue from the run's latest checkpoint")
@@ -63,6 +71,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.errors import InvalidInputError
 
+    if not args.data and not (args.what == "generator" and args.kit):
+        raise InvalidInputError("give at least one --data DIR (or --kit KIT_DIR for the generator)")
+    if args.pack:
+        if args.what != "generator":
+            raise InvalidInputError("--pack makes a generator training kit; use it with `train generator`")
+        if not args.wheels:
+            raise InvalidInputError("--pack needs --wheels DIR holding the diffusers and importlib_metadata wheels")
+        from sticker_studio.training.gpu_kit import pack_kit
+
+        summary = pack_kit(args.data, args.pack, wheels_dir=args.wheels, size=args.pack_size,
+                           cache_dir=args.cache_dir, seed=args.seed, progress=not args.no_progress)
+        print(f"packed {summary.clips} clips ({summary.frames} frames at {summary.size} px, "
+              f"{summary.captions} caption states) into {summary.folder}: {summary.bytes / 2**20:.1f} MiB; "
+              f"on the GPU run: {summary.folder}/train.sh MINUTES OUT_DIR [CONFIG]")
+        return 0
     for folder in args.data:
         if not (Path(folder) / "index.jsonl").is_file():
             raise InvalidInputError(f"{folder} is not a dataset folder (no index.jsonl); "
@@ -74,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         "threads": args.threads, "progress": not args.no_progress,
         "export": str(args.export) if args.export else None,
     }
+    if args.kit:
+        common["kit"] = str(args.kit)
     if args.model_overrides:
         import json
 

@@ -121,6 +121,7 @@ class GeneratorTrainConfig:
     augment_prob: float = 0.0                      # share of conditioned clips flipped/scaled/shifted/hue-jittered
     low_noise_share: float = 0.0                   # share of timesteps drawn from t < low_noise_max
     low_noise_max: int = 250
+    kit: str | None = None  # train from a packed offline kit (training/gpu_kit.py) instead of `data`
 
 
 @dataclass
@@ -303,6 +304,29 @@ class LossLog:
                 fh.write(json.dumps(record) + "\n")
 
 
+def _dataset_and_text(cfg: GeneratorTrainConfig, model, clip_cfg: ClipConfig, device: torch.device,
+                      info: distributed.DistInfo):
+    """The training clips of ``cfg.data`` and their cached text states (MiniLM cached on disk)."""
+    dataset = ClipDataset(cfg.data, split="train", config=clip_cfg, cache_dir=cfg.cache_dir,
+                          progress=cfg.progress and info.is_main)
+    cfg.text_encoder = text_encoder_config_for(model, cfg.text_encoder)
+    encoder = build_text_encoder(cfg.text_encoder, cfg.seed)
+    text = TextEmbeddingCache(encoder, device)
+    # the frozen MiniLM's outputs are cached on disk (random tiny test encoders are not)
+    text_cache = None
+    if cfg.cache_dir and cfg.text_encoder.get("type") != "tiny":
+        import hashlib
+
+        key = hashlib.sha256(json.dumps(cfg.text_encoder, sort_keys=True).encode()).hexdigest()[:12]
+        text_cache = Path(cfg.cache_dir) / f"text-{key}.safetensors"
+        text.load(text_cache)
+    missing = [c for c in dataset.all_captions() if c not in text]
+    text.precompute(missing, progress=cfg.progress and info.is_main)
+    if text_cache is not None and missing and info.is_main:
+        text.save(text_cache)
+    return dataset, text, encoder
+
+
 # ----------------------------------------------------------------------------- loop
 def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
     """Run (or resume) a generator training run into ``cfg.out``."""
@@ -322,23 +346,20 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
     size = int(model.config.sample_size)
     clip_cfg = ClipConfig(num_frames=cfg.num_frames, size=size, word_dropout=cfg.word_dropout,
                           empty_text_prob=cfg.empty_text_prob)
-    dataset = ClipDataset(cfg.data, split="train", config=clip_cfg, cache_dir=cfg.cache_dir,
-                          progress=cfg.progress and info.is_main)
-    cfg.text_encoder = text_encoder_config_for(model, cfg.text_encoder)
-    encoder = build_text_encoder(cfg.text_encoder, cfg.seed)
-    text = TextEmbeddingCache(encoder, device)
-    # the frozen MiniLM's outputs are cached on disk (random tiny test encoders are not)
-    text_cache = None
-    if cfg.cache_dir and cfg.text_encoder.get("type") != "tiny":
-        import hashlib
+    if cfg.kit:
+        from sticker_studio.training.gpu_kit import (
+            MINILM_CONFIG,
+            kit_text_encoder_stub,
+            load_kit_dataset,
+            load_kit_text,
+        )
 
-        key = hashlib.sha256(json.dumps(cfg.text_encoder, sort_keys=True).encode()).hexdigest()[:12]
-        text_cache = Path(cfg.cache_dir) / f"text-{key}.safetensors"
-        text.load(text_cache)
-    missing = [c for c in dataset.all_captions() if c not in text]
-    text.precompute(missing, progress=cfg.progress and info.is_main)
-    if text_cache is not None and missing and info.is_main:
-        text.save(text_cache)
+        dataset = load_kit_dataset(cfg.kit, clip_cfg)
+        cfg.text_encoder = dict(cfg.text_encoder or MINILM_CONFIG)
+        text = load_kit_text(cfg.kit, device)  # precomputed: no text encoder on this machine
+        encoder = kit_text_encoder_stub(cfg.text_encoder)
+    else:
+        dataset, text, encoder = _dataset_and_text(cfg, model, clip_cfg, device, info)
 
     model.to(device)
     ema = EMAModel(model, decay=cfg.ema_decay)
