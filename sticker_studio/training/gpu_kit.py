@@ -147,6 +147,15 @@ def pack_kit(data: Sequence[str | Path], out: str | Path, *, wheels_dir: str | P
 
         encoder = load_text_encoder(dict(MINILM_CONFIG))
     text = TextEmbeddingCache(encoder, torch.device("cpu"))
+    if cache_dir is not None:  # the training run's cached MiniLM states, when there are any
+        import hashlib
+
+        from sticker_studio.engine.bundle import text_encoder_config
+
+        full = text_encoder_config(encoder)
+        for config in (full, {"type": full.get("type")}):  # as train_generator keys its cache
+            key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
+            text.load(Path(cache_dir) / f"text-{key}.safetensors")
     out.mkdir(parents=True, exist_ok=True)
     code_bytes = _package_zip(out / "sticker_studio.zip")
     fixed = code_bytes + sum(w.stat().st_size for w in wheels) + 64 * 1024  # + json, script, headers
