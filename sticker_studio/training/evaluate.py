@@ -41,7 +41,6 @@ from sticker_studio.training import metrics
 from sticker_studio.training.dataset import DatasetRecord, load_clip, read_index
 
 
-
 # ----------------------------------------------------------------------------- data
 def held_out_records(folders: Sequence[str | Path], split: str = "test") -> list[tuple[Path, DatasetRecord]]:
     out = []
@@ -252,8 +251,8 @@ class GenerationReport:
     def markdown(self) -> str:
         rows = [
             ("motion adherence (i2v, held-out subjects, prompts naming a motion) ↑",
-             f"{self.motion_adherence * 100:.0f}% ({sum(c.matches for c in self.motion_checks)}/"
-             f"{len(self.motion_checks)})"),
+             (f"{self.motion_adherence * 100:.0f}% ({sum(c.matches for c in self.motion_checks)}/"
+              f"{len(self.motion_checks)})")),
             ("the same checker on real held-out clips with their own labels (its ceiling)",
              f"{self.real_adherence * 100:.0f}% ({self.real_checks} clips)" if self.real_checks else "—"),
             ("loop seam, loop task (last→first change ÷ mean step; 1 = seamless) ↓", f"{self.loop_seam:.2f}"),

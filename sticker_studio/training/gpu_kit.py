@@ -134,7 +134,12 @@ def pack_kit(data: Sequence[str | Path], out: str | Path, *, wheels_dir: str | P
     from safetensors.torch import save_file
 
     from sticker_studio.core.atomic import atomic_path, atomic_write_text
-    from sticker_studio.training.clips import EMPTY_TEXT, ClipConfig, ClipDataset, TextEmbeddingCache
+    from sticker_studio.training.clips import (
+        EMPTY_TEXT,
+        ClipConfig,
+        ClipDataset,
+        TextEmbeddingCache,
+    )
 
     out = Path(out)
     if out.exists() and any(out.iterdir()):
@@ -188,9 +193,8 @@ def pack_kit(data: Sequence[str | Path], out: str | Path, *, wheels_dir: str | P
     meta = {"keyframes": [{str(k): v for k, v in ds.keyframes(i).items()} for i in chosen],
             "variants": [ds.variants[ds.records[i].caption] for i in chosen],
             "ids": [ds.records[i].id for i in chosen]}
-    with atomic_path(out / "frames.npz") as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, frames=np.concatenate(clips), offsets=offsets, meta=np.asarray(json.dumps(meta)))
+    with atomic_path(out / "frames.npz") as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, frames=np.concatenate(clips), offsets=offsets, meta=np.asarray(json.dumps(meta)))
     captions = sorted(seen_captions)
     tensors: dict[str, torch.Tensor] = {}
     for k, c in enumerate(captions):
