@@ -158,8 +158,8 @@ def pack_kit(data: Sequence[str | Path], out: str | Path, *, wheels_dir: str | P
         from sticker_studio.engine.bundle import text_encoder_config
 
         full = text_encoder_config(encoder)
-        for config in (full, {"type": full.get("type")}):  # as train_generator keys its cache
-            key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
+        for keyed in (full, {"type": full.get("type")}):  # as train_generator keys its cache
+            key = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:12]
             text.load(Path(cache_dir) / f"text-{key}.safetensors")
     out.mkdir(parents=True, exist_ok=True)
     code_bytes = _package_zip(out / "sticker_studio.zip")
