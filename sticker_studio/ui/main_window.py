@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
             return None
         dialog = CanvasDialog(sticker, self)
         dialog.show_tab(tab)
-        dialog.accepted.connect(lambda: self.session.guard(lambda: self.session.apply_edit(dialog.command()) and None))
+        dialog.accepted.connect(lambda: self.session.guard(lambda: self.session.apply_edit(dialog.command())))
         dialog.open()
         return dialog
 
@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
         dialog.setDoubleStep(0.25)
         dialog.setDoubleValue(1.0)
         dialog.doubleValueSelected.connect(
-            lambda factor: self.session.guard(lambda: self.session.apply_edit(edits.ScaleSpeed(factor)) and None))
+            lambda factor: self.session.guard(lambda: self.session.apply_edit(edits.ScaleSpeed(factor))))
         dialog.open()
         return dialog
 
@@ -316,7 +316,7 @@ class MainWindow(QMainWindow):
         dialog.setIntRange(0, edits.MAX_LOOP_COUNT)
         dialog.setIntValue(sticker.loop_count)
         dialog.intValueSelected.connect(
-            lambda count: self.session.guard(lambda: self.session.apply_edit(edits.SetLoopCount(count)) and None))
+            lambda count: self.session.guard(lambda: self.session.apply_edit(edits.SetLoopCount(count))))
         dialog.open()
         return dialog
 

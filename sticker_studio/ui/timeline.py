@@ -335,7 +335,8 @@ class TimelinePanel(QWidget):
         self.duration_spin.setMaximumWidth(96)
         self.duration_spin.setToolTip("Duration of the selected frames (Enter applies it)")
         self.duration_spin.entered.connect(self._apply_duration)
-        self.apply_duration = QPushButton("Set for selection", self)
+        self.apply_duration = QPushButton("Apply", self)
+        self.apply_duration.setToolTip("Give the selected frames this frame time (or press Enter in the field)")
         self.tools_button = QToolButton(self)
         self.tools_button.setText("Canvas · speed")
         self.tools_button.setToolTip("Crop, resize or pad every frame; play faster or slower; play count")
@@ -349,7 +350,7 @@ class TimelinePanel(QWidget):
         title = QLabel("Timeline", self)
         title.setObjectName("sectionTitle")
         header.addWidget(title)
-        header.addSpacing(12)
+        header.addSpacing(6)
         header.addWidget(self.summary, 1)
         header.addWidget(self.tools_button)
         header.addSpacing(8)
@@ -382,9 +383,10 @@ class TimelinePanel(QWidget):
             self.summary.setText("No sticker")
             return
         plays = "" if s.loop_count == 0 else f" · plays {s.loop_count}×"
-        self.summary.setText(f"{s.frame_count} frames · {s.total_duration_ms / 1000:.2f} s · "
-                             f"{s.average_fps:.1f} fps · {s.width}×{s.height}{plays}")
-        self.summary.setToolTip(self.summary.text())
+        # the frame count is under the preview already; the tooltip has everything
+        self.summary.setText(f"{s.total_duration_ms / 1000:.2f} s · {round(s.average_fps, 1):g} fps · "
+                             f"{s.width}×{s.height}{plays}")
+        self.summary.setToolTip(f"{s.frame_count} frames · {self.summary.text()}")
 
     def _selection_changed(self, *args: object) -> None:
         rows = self.view.selected_rows()

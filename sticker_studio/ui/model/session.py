@@ -150,7 +150,7 @@ class StudioSession(QObject):
             n += 1
         return self.guard(lambda: self.switch_pack(open_or_create_pack(folder, title)))
 
-    def guard(self, fn: Callable[[], None]) -> bool:
+    def guard(self, fn: Callable[[], object]) -> bool:
         """Run a change; a refusal becomes ``error`` and views re-read the pack."""
         try:
             fn()
