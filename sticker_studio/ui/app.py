@@ -22,6 +22,7 @@ from sticker_studio.core.errors import InvalidInputError, StickerStudioError
 from sticker_studio.paths import APP_NAME
 from sticker_studio.ui.document import DEFAULT_PACK_TITLE, PackDocument, default_pack_folder, open_or_create_pack
 from sticker_studio.ui.main_window import MainWindow, app_icon, read_file, settle
+from sticker_studio.ui.qt_guard import check_qt_refcounts
 from sticker_studio.ui.settings import AppSettings, load_settings
 from sticker_studio.ui.theme import apply_theme
 
@@ -29,7 +30,12 @@ SCREENSHOT_SIZE = (1280, 800)
 
 
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
-    """The QApplication (reused if one exists), named and themed."""
+    """The QApplication (reused if one exists), named and themed.
+
+    Raises :class:`~sticker_studio.ui.qt_guard.BrokenQtError` on a PySide6 build that
+    would crash mid-playback (see :mod:`sticker_studio.ui.qt_guard`).
+    """
+    check_qt_refcounts()
     app = QApplication.instance()
     if app is None:
         app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
