@@ -127,13 +127,13 @@ def check_output_path(target: str | os.PathLike[str]) -> Path:
     target = Path(target)
     if target.name in ("", ".", ".."):
         raise OutputError(f"{target} is not a file name; give an output file such as out.webp")
-    if target.is_dir():
-        raise OutputError(f"{target} is a folder; give a file name for the output (e.g. {target / 'sticker.webp'})")
     if len(os.fsencode(target.name)) > _name_max(target.parent):
         raise OutputError(
             f"the output name is {len(os.fsencode(target.name))} bytes; this file system allows at most"
             f" {_name_max(target.parent)} (choose a shorter name)"
         )
+    if target.is_dir():
+        raise OutputError(f"{target} is a folder; give a file name for the output (e.g. {target / 'sticker.webp'})")
     for parent in target.parents:
         if parent.exists():
             if not parent.is_dir():
@@ -225,11 +225,7 @@ def _output_error(target: Path, exc: OSError) -> OutputError:
         reason = "a file is in the way where a folder should be"
     elif exc.errno == errno.EISDIR:
         reason = "it is a folder"
-    err = OutputError(f"cannot write {target}: {reason}")
-    err.errno = exc.errno
-    err.strerror = exc.strerror
-    err.filename = exc.filename
-    return err
+    return OutputError(f"cannot write {target}: {reason}")
 
 
 @contextlib.contextmanager
@@ -306,3 +302,12 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def check_output(
+    output: str | os.PathLike[str], *inputs: str | os.PathLike[str] | None
+) -> Path:
+    """What every writing command calls before reading anything: ``output`` can be written
+    there (:func:`check_output_path`) and is none of ``inputs`` (:func:`refuse_output_over_input`)."""
+    refuse_output_over_input(output, inputs)
+    return check_output_path(output)
