@@ -236,7 +236,9 @@ class MainWindow(QMainWindow):
         d = self.document
         self.pack_panel.set_title(d.pack.title, str(d.folder))
         self.pack_panel.set_entries(d.entries(), d.current_id(), d.tray_id())
-        self.setWindowTitle(f"{d.pack.title} — Sticker Studio")
+        self.setWindowTitle(f"{d.pack.title}{' (read-only)' if d.read_only else ''} — Sticker Studio")
+        if d.status_text():
+            self.show_error(d.status_text())
 
     def _show_current(self) -> None:
         sticker = self.document.current_sticker()
@@ -543,6 +545,8 @@ class MainWindow(QMainWindow):
         d.save_failed.connect(self.show_error)
         self.pack_panel.sticker_selected.disconnect()
         self.pack_panel.sticker_selected.connect(d.set_current)
+        if old.pack is not pack:
+            old.close()  # its writer lock goes back
         old.deleteLater()
         self.settings.last_pack = str(d.folder)
         self._show_pack()
@@ -617,7 +621,7 @@ class MainWindow(QMainWindow):
             job.cancel()
         for job in list(self.jobs):
             job.wait(timeout_ms)
-        self.document.save_now()
+        self.document.close()
         self._store_settings()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
