@@ -153,3 +153,15 @@ def test_failed_write_removes_the_folders_it_created(
 
 def test_output_error_is_still_an_oserror() -> None:
     assert issubclass(OutputError, OSError)
+
+
+# --------------------------------------------------------------------------- ffmpeg names
+def test_colon_in_a_relative_video_name_is_a_file_not_a_protocol(
+        gif: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, err = _run(capsys, "convert", "a.gif", "-o", "a:b.webm")  # written through ffmpeg too
+    assert code == 0, err
+    assert (tmp_path / "a:b.webm").is_file()
+    code, err = _run(capsys, "convert", "a:b.webm", "-o", "back.gif")  # before: "Protocol not found"
+    assert code == 0, err
+    assert (tmp_path / "back.gif").is_file()

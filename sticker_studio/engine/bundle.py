@@ -132,7 +132,10 @@ def load_model(folder: Path, spec: Any, what: str) -> Any:
         raise ModelError(f"{what} class {cls.__name__} cannot be loaded from a folder")
     kwargs: dict[str, Any] = {}
     if what != "scheduler":
+        from sticker_studio.engine.models.blocks import low_cpu_mem_usage_default
+
         kwargs["use_safetensors"] = True
+        kwargs["low_cpu_mem_usage"] = low_cpu_mem_usage_default()
     try:
         return loader(str(folder), **kwargs)
     except (OSError, ValueError, EnvironmentError) as error:
@@ -145,7 +148,7 @@ def load_text_encoder_from(folder: Path, spec: Any) -> Any:
     cls = import_class(spec, "text_encoder") if spec is not None else None
     has_weights = any(folder.glob("*.safetensors"))
     if cls is not None and has_weights and hasattr(cls, "from_pretrained"):
-        return cls.from_pretrained(str(folder), use_safetensors=True)
+        return cls.from_pretrained(str(folder), use_safetensors=True)  # AlignedLoadMixin sets low_cpu_mem_usage
     from sticker_studio.engine.models.text_encoder import load_text_encoder
 
     return load_text_encoder(config)
