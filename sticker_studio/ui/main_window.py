@@ -194,7 +194,9 @@ class MainWindow(QMainWindow):
         d = self.document
         self.pack_panel.set_title(d.pack.title, str(d.folder))
         self.pack_panel.set_entries(d.entries(), d.current_id(), d.tray_id())
-        self.setWindowTitle(f"{d.pack.title} — Sticker Studio")
+        self.setWindowTitle(f"{d.pack.title}{' (read-only)' if d.read_only else ''} — Sticker Studio")
+        if d.status_text():
+            self.show_error(d.status_text())  # read-only, or stickers that could not be loaded
 
     def _show_current(self) -> None:
         sticker = self.document.current_sticker()

@@ -132,6 +132,8 @@ class StudioSession(QObject):
         self._relay(self._document)
         self.settings.last_pack = str(self._document.folder)
         self.document_changed.emit(self._document)
+        if old.pack is not pack:
+            old.close()  # its writer lock goes back: another window may now write it
         old.deleteLater()
 
     def open_pack_folder(self, folder: Path) -> bool:
@@ -387,5 +389,5 @@ class StudioSession(QObject):
             job.cancel()
         for job in list(self.jobs):
             job.wait(timeout_ms)
-        self._document.save_now()
+        self._document.close()  # saves, then gives the writer lock back
         self.store_settings()
