@@ -51,12 +51,15 @@ def warn(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from sticker_studio.core.atomic import check_output
+
     from sticker_studio.engine.pipeline import StickerPipeline
     from sticker_studio.engine.request import GenerationRequest
     from sticker_studio.formats.readers import read_sticker
     from sticker_studio.formats.writers import format_for_path, write_sticker
 
     format_for_path(args.output)  # fail on an unknown extension before loading any model
+    check_output(args.output, args.image)
     image = read_sticker(args.image) if args.image else None
     task = args.task or ("i2v" if image is not None else "t2v")
     request = GenerationRequest(
