@@ -337,9 +337,17 @@ class StickerPipeline:
         """Generate one sticker. Out of GPU memory → lighter plan, then CPU (reported via ``warn``)."""
         settings = request.resolved(self.defaults)
         plan = ExecutionPlan(self.device_choice, batch_guidance=self.batch_guidance)
-        return run_with_oom_fallback(
-            lambda p: self._generate(request, settings, p, progress, cancel), plan, warn=warn
-        )
+        before = torch.get_num_threads()
+        if self.device_choice.device.type == "cpu":
+            from sticker_studio.engine.device import inference_threads
+
+            torch.set_num_threads(inference_threads())
+        try:
+            return run_with_oom_fallback(
+                lambda p: self._generate(request, settings, p, progress, cancel), plan, warn=warn
+            )
+        finally:
+            torch.set_num_threads(before)
 
     def _mark(self, name: str, start: float) -> float:
         synchronize(self._placed_on[0] if self._placed_on else torch.device("cpu"))

@@ -181,7 +181,7 @@ def pack_kit(data: Sequence[str | Path], out: str | Path, *, wheels_dir: str | P
         text.precompute(caps)
         frames = ds.cached_frames(i)
         cost = len(zlib.compress(np.ascontiguousarray(frames).tobytes(), 6)) + _text_bytes(text, caps) + 64
-        if used + cost > budget_bytes:
+        if used + cost > budget_bytes * 0.98 - 512 * 1024:  # margin: npz/zip headers, estimate error
             continue
         used += cost
         chosen.append(i)
