@@ -98,8 +98,6 @@ def test_user_errors_exit_2_one_line_no_partial_output(capsys: pytest.CaptureFix
         (("convert", tmp_path / "bomb.png", "-o", out), "decompression bomb"),
         (("convert", many, "-o", out), "2001 frames"),
         (("convert", disc_gif, "-o", tmp_path / "o.bmp"), "cannot write"),
-        (("convert", disc_gif, "-o", out, "--fps", "0"), "--fps"),
-        (("convert", disc_gif, "-o", out, "--size", "0"), "--size"),
         (("export", disc_gif, "--target", "nope", "-o", out), "unknown target"),
         (("export", disc_gif, "--target", "telegram", "-o", out), "*.webm"),
         (("validate", tmp_path / "missing.png", "--target", "signal"), "does not exist"),
@@ -112,11 +110,18 @@ def test_user_errors_exit_2_one_line_no_partial_output(capsys: pytest.CaptureFix
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str], disc_gif: Path, tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as info:
         main(["convert", "in.gif"])
     assert info.value.code == 2
     assert "required" in capsys.readouterr().err
+    for flag in ("--fps", "--size"):  # range-checked by argparse (cli/arguments.py), before decoding
+        with pytest.raises(SystemExit) as info:
+            main(["convert", str(disc_gif), "-o", str(tmp_path / "o.webp"), flag, "0"])
+        assert info.value.code == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and flag in err[0]
+    assert not (tmp_path / "o.webp").exists()
 
 
 def test_demo_exports_every_target(capsys: pytest.CaptureFixture[str], tmp_path: Path,

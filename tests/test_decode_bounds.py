@@ -24,8 +24,8 @@ from sticker_studio.formats.files import read_regular_file
 from sticker_studio.formats.limits import DEFAULT_LIMITS, DecodeLimits, frame_bytes
 from sticker_studio.formats.readers import read_sticker
 from sticker_studio.formats.resample import resample_to_count, resample_to_fps
-from sticker_studio.formats.validate import validate_file
 from sticker_studio.formats.targets import get_target
+from sticker_studio.formats.validate import validate_file
 from sticker_studio.formats.writers import write_sticker
 
 REPO = Path(__file__).resolve().parent.parent
