@@ -119,7 +119,7 @@ def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
     device, dtype = _module_device_dtype(head)
     n = frames.shape[0]
     starts = _window_starts(n, window, overlap)
-    acc = torch.zeros(n, 1, *frames.shape[-2:])
+    acc = torch.zeros(n, 1, *frames.shape[-2:], dtype=torch.float16)  # alpha in [0, 1]: half is plenty
     weight = torch.zeros(n, 1, 1, 1)
     for i, s in enumerate(starts):
         e = min(n, s + window)
@@ -137,11 +137,13 @@ def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
         if e < n and overlap > 0:
             ramp = torch.linspace(1, 0, min(overlap, e - s) + 2)[1:-1]
             w[len(w) - len(ramp):] = torch.minimum(w[len(w) - len(ramp):], ramp)
-        acc[s:e] += alpha * w.view(-1, 1, 1, 1)
+        acc[s:e] += (alpha * w.view(-1, 1, 1, 1)).half()
         weight[s:e] += w.view(-1, 1, 1, 1)
         if progress is not None:
             progress(i + 1, len(starts))
-    return (acc / weight.clamp_min(1e-6)).clamp(0.0, 1.0)
+    out = acc.float()
+    del acc
+    return (out / weight.clamp_min(1e-6)).clamp_(0.0, 1.0)
 
 
 def _box(x: torch.Tensor, r: int) -> torch.Tensor:
@@ -193,10 +195,14 @@ def clean_alpha(alpha: np.ndarray, low: float = 0.02, high: float = 0.98) -> np.
     return out
 
 
-#: frames x pixels a full-resolution window may hold (16 frames of 320 x 320): bounds the head's activations
+#: frames x pixels a full-resolution window may hold (16 frames of 320 x 320): the head's activations
+#: cost about 230 bytes a pixel, so this bounds them near 400 MB
 WINDOW_PIXELS = 16 * 320 * 320
-#: frames converted to float at once outside the head's windows (keeps float copies small)
-CHUNK_FRAMES = 16
+#: the fewest frames a window may have (the head's temporal layers still see neighbours)
+MIN_WINDOW = 2
+#: pixels (frames x height x width) converted to float at once outside the head's windows; the
+#: un-mixing needs about 60 bytes a pixel of temporaries, so this keeps them near 60 MB
+CHUNK_PIXELS = 1 << 20
 
 
 def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WINDOW,
@@ -205,7 +211,7 @@ def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WIN
     """RGBA frames (N,H,W,4) uint8 for flat-background RGB frames (N,H,W,3) uint8.
 
     ``head=None`` uses the colour key (``strict``: see :func:`colorkey_matte`). Float
-    copies are made a window or :data:`CHUNK_FRAMES` frames at a time, never of the
+    copies are made a window or :data:`CHUNK_PIXELS` pixels at a time, never of the
     whole animation: memory is the uint8 input and output plus one float alpha plane.
     """
     rgb = np.ascontiguousarray(rgb[..., :3])
@@ -215,8 +221,10 @@ def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WIN
     working = head_working_size(head, h, w)
     full_u8 = torch.from_numpy(rgb).permute(0, 3, 1, 2)  # a view: no copy
     if working is None:  # the head refines at full size: fewer frames a window for big frames
-        window = max(min(window, 2 * overlap), min(window, WINDOW_PIXELS // max(1, h * w)))
-    chunks = [(s, min(n, s + CHUNK_FRAMES)) for s in range(0, n, CHUNK_FRAMES)]
+        window = min(window, max(MIN_WINDOW, WINDOW_PIXELS // max(1, h * w)))
+        overlap = min(overlap, window // 2)
+    step = max(1, CHUNK_PIXELS // max(1, h * w))
+    chunks = [(s, min(n, s + step)) for s in range(0, n, step)]
     if working is None or working == (h, w):
         alpha = run_head(head, full_u8, window=window, overlap=overlap, progress=progress)
     else:

@@ -15,7 +15,7 @@ import io
 import math
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -221,19 +221,19 @@ def encode_apng(sticker: Sticker, *, colors: int | None = None, compress_level: 
 def encode_webp(sticker: Sticker, *, quality: int = 80, lossless: bool = False, method: int = 4,
                 alpha_quality: int = 100) -> bytes:
     """Animated WebP with alpha: lossy ``quality`` or lossless; ``method`` trades speed for size."""
-    frames = [clear_transparent_rgb(f) for f in sticker.frames]
-    data = _webp_bytes(frames, sticker, quality, lossless, method, alpha_quality)
+    data = _webp_bytes(lambda f: clear_transparent_rgb(f), sticker, quality, lossless, method, alpha_quality)
     if sticker.has_transparency() and not webp_has_alpha(data):
         # libwebp 1.6's animation encoder drops the alpha plane of lossy frames whose
         # alpha is only 0/255. One invisible pixel at alpha 1 per frame keeps it.
-        frames = [_nudge_binary_alpha(f) for f in frames]
-        data = _webp_bytes(frames, sticker, quality, lossless, method, alpha_quality)
+        data = _webp_bytes(lambda f: _nudge_binary_alpha(clear_transparent_rgb(f)), sticker, quality, lossless,
+                           method, alpha_quality)
     return data
 
 
-def _webp_bytes(frames: list[np.ndarray], sticker: Sticker, quality: int, lossless: bool, method: int,
-                alpha_quality: int) -> bytes:
-    images = [Image.fromarray(f, "RGBA") for f in frames]
+def _webp_bytes(prepare: Callable[[np.ndarray], np.ndarray], sticker: Sticker, quality: int, lossless: bool,
+                method: int, alpha_quality: int) -> bytes:
+    # one prepared copy per frame at a time: the Pillow images are all that is held
+    images = [Image.fromarray(prepare(f), "RGBA") for f in sticker.frames]
     buf = io.BytesIO()
     images[0].save(
         buf, format="WEBP", save_all=True, append_images=images[1:], duration=list(sticker.durations_ms),
