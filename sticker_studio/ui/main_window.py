@@ -142,6 +142,8 @@ class MainWindow(QMainWindow):
         s.generation_message.connect(p.show_message)
         s.generation_finished.connect(lambda: p.set_busy(False))
         p.generate_requested.connect(s.generate)
+        s.candidates_ready.connect(p.show_candidates)
+        p.candidate_chosen.connect(s.animate_candidate)
         p.cancel_requested.connect(s.cancel_generation)
 
         t = self.timeline
