@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from sticker_studio.core.art_library import (
-    EMBEDDINGS_FILE,
     INDEX_FILE,
     INDEX_SCHEMA,
     ArtLibrary,
@@ -139,7 +138,7 @@ def test_bundled_library_is_consistent() -> None:
 @pytest.fixture(scope="module")
 def tiny_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Six subjects, including the two the issue's probe got wrong (bicycle, coffin)."""
-    from sticker_studio.engine.art_retrieval import embed_texts, quantize
+    from sticker_studio.training.build_art_library import write_embeddings
 
     folder = tmp_path_factory.mktemp("art")
     subjects = [("cat", ["cat", "pet"], "#f3ad61"), ("bicycle", ["bicycle", "bike", "ride"], "#888888"),
@@ -152,11 +151,7 @@ def tiny_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     entries = [{"key": f"{i:x}", "emoji": "?", "label": label, "tags": tags, "group": "",
                 "icons": {"fluent-emoji-flat": label.replace(" ", "-")}} for i, (label, tags, _) in enumerate(subjects)]
     write_xz_json(folder / INDEX_FILE, {"schema": INDEX_SCHEMA, "sources": {}, "entries": entries})
-    arrays = {}
-    for name, texts in (("label", [e["label"] for e in entries]),
-                        ("tags", [f"{e['label']}: {', '.join(e['tags'])}" for e in entries])):
-        arrays[f"{name}_q"], arrays[f"{name}_scale"] = quantize(embed_texts(texts))
-    np.savez_compressed(folder / EMBEDDINGS_FILE, **arrays)
+    write_embeddings(folder, entries)
     return folder
 
 

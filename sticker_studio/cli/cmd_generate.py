@@ -17,8 +17,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from sticker_studio.cli.arguments import (
+    MAX_FPS,
+    MAX_SEED,
+    MAX_SIDE,
+    finite_float,
+    int_in,
+    seed_type,
+    side_type,
+)
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.cli.arguments import MAX_FPS, MAX_SEED, MAX_SIDE, finite_float, int_in, seed_type, side_type
 from sticker_studio.engine.request import MAX_FRAMES, MIN_FRAMES
 
 TASK_CHOICES = ("t2v", "i2v", "interp", "continue", "loop")
@@ -80,7 +88,11 @@ def run_two_stage(args: argparse.Namespace) -> int:
 
     import torch
 
-    from sticker_studio.engine.two_stage import animate_subject, pick_subject, sensible_threads
+    from sticker_studio.engine.two_stage import (
+        animate_subject,
+        pick_subject,
+        sensible_threads,
+    )
     from sticker_studio.formats.writers import write_sticker
 
     if not args.prompt.strip():

@@ -22,7 +22,7 @@ import lzma
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sticker_studio import paths
 from sticker_studio.core.errors import InvalidInputError, StickerStudioError
@@ -85,8 +85,8 @@ def write_xz_json(path: Path, data: Any) -> None:
 class ArtLibrary:
     """The index entries and the icon sets, loaded lazily and cached per folder."""
 
-    _cache: dict[str, "ArtLibrary"] = {}
-    _lock = threading.Lock()
+    _cache: ClassVar[dict[str, ArtLibrary]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
@@ -102,7 +102,7 @@ class ArtLibrary:
         self._sets: dict[str, dict[str, Any]] = {}
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> "ArtLibrary":
+    def load(cls, folder: Path | None = None) -> ArtLibrary:
         folder = Path(folder) if folder is not None else art_dir()
         key = str(folder.resolve())
         with cls._lock:

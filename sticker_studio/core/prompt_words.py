@@ -123,10 +123,10 @@ def find_motion(words: list[str]) -> tuple[str | None, str | None, set[int]]:
     covered = {i for *_, idx in found for i in idx}
     weak: list[tuple[int, str, str, tuple[int, ...]]] = []
     for i, word in enumerate(words):
-        name = _MOTION_OF.get(word)
-        if name is None or i in covered:
+        preset = _MOTION_OF.get(word)
+        if preset is None or i in covered:
             continue
-        (weak if word in _WEAK_MOTION_WORDS else found).append((i, name, word, (i,)))
+        (weak if word in _WEAK_MOTION_WORDS else found).append((i, preset, word, (i,)))
     if not found:  # a weak word moves only something named before it: "a rock that can fly", not "no entry"
         found = [w for w in weak if any(_is_content(v) for v in words[:w[0]])][-1:]
     if not found:

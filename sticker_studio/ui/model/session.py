@@ -44,8 +44,17 @@ from sticker_studio.core.errors import ModelNotFoundError, StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.ui.document import PackDocument, default_pack_folder, open_or_create_pack
-from sticker_studio.ui.generation import GeneratorHost, build_request, default_pipeline_factory, no_model_message
+from sticker_studio.ui.document import (
+    PackDocument,
+    default_pack_folder,
+    open_or_create_pack,
+)
+from sticker_studio.ui.generation import (
+    GeneratorHost,
+    build_request,
+    default_pipeline_factory,
+    no_model_message,
+)
 from sticker_studio.ui.image_convert import qimage_to_rgba
 from sticker_studio.ui.model.motion import MotionChoice
 from sticker_studio.ui.model.prompt import PromptSettings, SubjectCandidates
@@ -338,7 +347,10 @@ class StudioSession(QObject):
         """Stage one of text → sticker: find library subjects for the prompt (``candidates_ready``)."""
 
         def work(progress: ProgressFn, cancel: Any) -> SubjectCandidates:
-            from sticker_studio.engine.two_stage import candidate_thumbnails, pick_subject
+            from sticker_studio.engine.two_stage import (
+                candidate_thumbnails,
+                pick_subject,
+            )
 
             subject = pick_subject(settings.prompt, size=96)
             note = f"recoloured to {subject.recoloured}" if subject.recoloured else ""
