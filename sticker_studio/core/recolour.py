@@ -168,7 +168,7 @@ def recolour(rgba: np.ndarray, target: str, colour: DominantColour | None = None
     h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     lit = np.clip((v - OUTLINE_VALUE) / 0.1, 0.0, 1.0)
     if colour.hue is not None:
-        weight = np.clip((38.0 - _hue_distance(h, colour.hue)) / 14.0, 0.0, 1.0)
+        weight = np.clip((30.0 - _hue_distance(h, colour.hue)) / 12.0, 0.0, 1.0)
         weight *= np.clip((s - 0.12) / 0.12, 0.0, 1.0) * lit
     else:
         weight = np.clip((CHROMA_MIN + 0.05 - s) / 0.1, 0.0, 1.0) * lit
