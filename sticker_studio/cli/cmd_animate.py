@@ -58,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sticker_studio.core.atomic import check_output
     from sticker_studio.core.motion import PRESETS, animate, get_preset
     from sticker_studio.core.motion_presets import EASINGS
 
@@ -73,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError("choose a motion with --motion NAME; see --list-motions")
     if args.output is None:
         raise InvalidInputError("give an output file with -o OUT (e.g. -o sticker.png)")
+    check_output(args.output, args.image)
     preset = get_preset(args.motion)
     sticker = shrink_for_output(read_input(args.image), args.size)
     sticker = ensure_alpha(sticker, args.background)
