@@ -126,7 +126,6 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sticker_studio.core.atomic import check_output
-
     from sticker_studio.engine.pipeline import StickerPipeline
     from sticker_studio.engine.request import GenerationRequest
     from sticker_studio.formats.readers import read_sticker
