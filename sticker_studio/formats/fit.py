@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from sticker_studio.core.errors import BudgetError
 from sticker_studio.core.imageops import fit_into_canvas, resize_rgba
 from sticker_studio.core.sticker import Sticker
@@ -32,6 +34,12 @@ from sticker_studio.formats.writers import encode_sticker
 #: Fit never writes more than this frame rate even where a target has no fps rule:
 #: messengers play stickers at <= 30 fps and every extra frame costs bytes and time.
 FIT_MAX_FPS = 30.0
+#: How long a still lasts when a target needs it as an animation (WhatsApp, LINE).
+STILL_AS_ANIMATION_MS = 1000
+#: Colour change (levels, one pixel per frame) that keeps a still's repeated frames
+#: distinct: far below what anyone sees on one pixel, above the threshold under which
+#: libwebp's animation encoder merges "unchanged" frames (it did: 1-frame WhatsApp files).
+DISTINCT_NUDGE = 24
 #: Frame-rate fall-backs used after the quality rungs (only those below the current rate).
 FALLBACK_FPS = (20.0, 15.0, 12.0, 10.0, 8.0)
 
@@ -93,6 +101,11 @@ def fit_timing(sticker: Sticker, target: ExportTarget) -> tuple[Sticker, float, 
     """Duration, plays and frame-count rules; returns (sticker, speed factor, notes)."""
     notes: list[str] = []
     out = sticker.copy()
+    if out.frame_count == 1 and (target.min_frames or 1) > 1:
+        # A still where the target needs an animation: hold it for a second (split into
+        # the frames the target needs below; make_frames_distinct keeps them apart).
+        out.durations_ms = [max(out.durations_ms[0], STILL_AS_ANIMATION_MS)]
+        notes.append(f"still shown as a {target.min_frames}-frame animation that looks still")
     total = out.total_duration_ms
     limit = target.max_duration_ms
     if target.max_play_time_ms is not None:
@@ -122,6 +135,36 @@ def fit_timing(sticker: Sticker, target: ExportTarget) -> tuple[Sticker, float, 
     return out, factor, notes
 
 
+def make_frames_distinct(sticker: Sticker) -> Sticker:
+    """Frames that repeat frame 0 get one pixel changed by :data:`DISTINCT_NUDGE` levels.
+
+    For a still exported where a target needs >= 2 (distinct) frames. Frame 0, the one
+    messengers show as the preview, is never touched; frame k changes the k-th of the
+    most opaque pixels, so the frames also differ from each other.
+    """
+    first = sticker.frames[0]
+    repeats = [k for k in range(1, sticker.frame_count) if np.array_equal(sticker.frames[k], first)]
+    if not repeats:
+        return sticker
+    alpha = first[..., 3].reshape(-1)
+    order = np.argsort(-alpha.astype(np.int32), kind="stable")
+    stride = max(1, len(order) // (4 * (len(repeats) + 1)))
+    frames = list(sticker.frames)
+    w = first.shape[1]
+    for n, k in enumerate(repeats):
+        flat = int(order[min(len(order) - 1, (n + 1) * stride)])
+        y, x = divmod(flat, w)
+        frame = first.copy()
+        if frame[y, x, 3] == 0:
+            frame[y, x] = (0, 0, 0, DISTINCT_NUDGE)
+        else:
+            rgb = frame[y, x, :3].astype(np.int32)
+            rgb = np.where(rgb > 255 - DISTINCT_NUDGE, rgb - DISTINCT_NUDGE, rgb + DISTINCT_NUDGE)
+            frame[y, x, :3] = rgb.astype(np.uint8)
+        frames[k] = frame
+    return Sticker(frames, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
+
+
 def fit_canvas(sticker: Sticker, width: int, height: int, pad: bool) -> Sticker:
     """Frames scaled (and padded when ``pad``) to ``width`` x ``height``."""
     if sticker.size == (width, height):
@@ -149,6 +192,8 @@ def fit_sticker(sticker: Sticker, target: ExportTarget) -> FitResult:
             if rung.size_index not in canvases:
                 w, h, pad = sizes[rung.size_index]
                 canvases[rung.size_index] = fit_canvas(timed, w, h, pad)
+                if (target.min_frames or 1) > 1 or target.distinct_frames:
+                    canvases[rung.size_index] = make_frames_distinct(canvases[rung.size_index])
             base = canvases[rung.size_index]
             if rung.fps_cap is not None:
                 base = cap_frame_rate(base, max_fps=rung.fps_cap, min_frames=target.min_frames)
