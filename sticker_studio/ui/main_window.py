@@ -561,7 +561,11 @@ class MainWindow(QMainWindow):
             self.show_error("The pack is empty: make or import a sticker first")
             return None
         self.document.save_now()
-        dialog = ExportDialog(entries, self.settings.default_export_folder() / self.document.folder.name, self)
+        pack = self.document.pack
+        tray = pack.tray_entry
+        dialog = ExportDialog(entries, self.settings.default_export_folder() / self.document.folder.name, self,
+                              title=pack.title, publisher=pack.author,
+                              cover_index=pack.index_of(tray.id) if tray is not None else 0, settings=self.settings)
         dialog.open()
         return dialog
 

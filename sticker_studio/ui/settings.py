@@ -30,6 +30,7 @@ class AppSettings:
     last_pack: str = ""                     # folder of the pack opened last
     recent_files: list[str] = field(default_factory=list)
     onion_skin: bool = False
+    export_targets: list[str] = field(default_factory=list)  # ticked in the export dialog last time
 
     def default_export_folder(self) -> Path:
         if self.export_folder:
