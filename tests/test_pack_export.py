@@ -13,7 +13,12 @@ from sticker_studio.cli import main
 from sticker_studio.core.errors import BudgetError
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats import pack_export
-from sticker_studio.formats.pack_export import MARKER_FILE, PackExportError, PackItem, export_pack
+from sticker_studio.formats.pack_export import (
+    MARKER_FILE,
+    PackExportError,
+    PackItem,
+    export_pack,
+)
 from sticker_studio.formats.pack_rules import PACK_RULES, get_pack_rule
 from sticker_studio.formats.readers import read_sticker
 from sticker_studio.formats.targets import TARGETS, get_target
@@ -63,7 +68,7 @@ def test_three_sticker_pack_with_a_still_exports_to_every_target(
         pack_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     args = [a for t in ALL_BUT_LINE for a in ("--target", t)]
-    code, stdout, err = run_cli(capsys, "pack", "export", pack_dir, *args, "-o", out)
+    code, _, err = run_cli(capsys, "pack", "export", pack_dir, *args, "-o", out)
     assert code == 0, err
     for name in ALL_BUT_LINE:
         folder = out / name
@@ -115,7 +120,7 @@ def test_two_sticker_whatsapp_export_is_refused_and_leaves_nothing(
     for i in range(2):
         run_cli(capsys, "pack", "add", folder, still_png(tmp_path / f"s{i}.png"))
     out = tmp_path / "out"
-    code, stdout, err = run_cli(capsys, "pack", "export", folder, "--target", "whatsapp", "--target", "signal",
+    code, _, err = run_cli(capsys, "pack", "export", folder, "--target", "whatsapp", "--target", "signal",
                                 "-o", out)
     assert code == 2
     assert "at least 3 stickers" in err and "has 2" in err
@@ -172,7 +177,7 @@ def test_one_failing_sticker_is_named_and_the_others_still_checked(
     real = pack_export.fit_sticker
     seen: list[int] = []
 
-    def fit(sticker: Sticker, target: object):  # noqa: ANN202
+    def fit(sticker: Sticker, target: object):
         seen.append(sticker.frame_count)
         if sticker.frame_count == 5:
             raise BudgetError("cannot fit (test)")

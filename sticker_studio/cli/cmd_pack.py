@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--emoji", action="append", default=None, metavar="E",
                      help="an emoji for the sticker (repeat for up to 3; default 🙂)")
     add.add_argument("--name", default=None, metavar="N", help="the sticker's name (default: the file's stem)")
+    add.add_argument("--pixel-art", dest="pixel_art", action=argparse.BooleanOptionalAction, default=None,
+                     help="export it as pixel art (nearest, whole multiples) or never; default: detected")
     add.set_defaults(func=run_add)
 
     lst = actions.add_parser("list", help="list the stickers of a pack")
@@ -58,6 +60,8 @@ def run_add(args: argparse.Namespace) -> int:
 
     pack = StickerPack.open(args.folder)
     sticker = read_sticker(args.file)
+    if args.pixel_art is not None:
+        sticker.metadata["pixel_art"] = bool(args.pixel_art)
     entry = pack.add(sticker, name=args.name or args.file.stem, emojis=args.emoji)
     pack.save()
     kind = "still" if sticker.frame_count == 1 else f"{sticker.frame_count} frames"

@@ -273,11 +273,15 @@ class Setting:
     options: dict[str, Any]
 
 
-def quality_axis(target: ExportTarget, pixel_art: bool = False) -> list[Setting]:
-    """The lossy knob of ``target``'s container, best quality first (sizes fall along it)."""
+def quality_axis(target: ExportTarget, lossless_first: bool = False) -> list[Setting]:
+    """The lossy knob of ``target``'s container, best quality first (sizes fall along it).
+
+    ``lossless_first`` (flat colours on hard alpha, pixel art) puts lossless WebP first:
+    such art is smaller lossless than at high lossy quality, and keeps its palette.
+    """
     c = target.container
     if c == "webp":
-        axis = [Setting("webp lossless", {"lossless": True, "quality": 100})] if pixel_art else []
+        axis = [Setting("webp lossless", {"lossless": True, "quality": 100})] if lossless_first else []
         return axis + [Setting(f"webp q={q}", {"quality": q})
                        for q in (95, 90, 85, 80, 75, 70, 65, 60, 50, 40, 30, 20, 10, 5)]
     if c == "webm":
@@ -339,7 +343,7 @@ def fit_sticker(sticker: Sticker, target: ExportTarget, *, pixel_art: bool | Non
     once (one encode). ``pixel_art`` (None: from the sticker's metadata, else detected)
     scales by whole multiples with nearest-neighbour and tries lossless WebP first.
     """
-    from sticker_studio.core.pixelart import is_pixel_art
+    from sticker_studio.core.pixelart import has_hard_alpha, is_pixel_art, visible_colors
 
     art = is_pixel_art(sticker.frames, sticker.metadata) if pixel_art is None else pixel_art
     timed, factor, notes = fit_timing(sticker, target)
@@ -347,7 +351,8 @@ def fit_sticker(sticker: Sticker, target: ExportTarget, *, pixel_art: bool | Non
         notes.append("pixel art: whole-multiple nearest-neighbour scaling")
     sizes = target.canvas.sizes(timed.width, timed.height)
     sizes = sizes[:1] + sizes[2::2] if len(sizes) > 3 else sizes  # 512, 384, 256, 128: coarse steps
-    axis = quality_axis(target, art)
+    flat = art or (has_hard_alpha(timed.frames) and visible_colors(timed.frames, 256) <= 256)
+    axis = quality_axis(target, flat)  # flat colours + hard alpha: lossless WebP first
     base_fps = timed.frame_count * 1000.0 / max(1, timed.total_duration_ms)
     fps_steps: list[float | None] = [None] + [f for f in SEARCH_FPS if f < base_fps - 1e-6]
     needs_distinct = (target.min_frames or 1) > 1 or target.distinct_frames
