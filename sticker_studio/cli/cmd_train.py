@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     if args.export_only and not args.export:
         raise InvalidInputError("--export-only needs --export DIR")
     if args.what == "generator":
-        from sticker_studio.training.train import GeneratorTrainConfig, export_from_run, train_generator
+        from sticker_studio.training.train_generator import GeneratorTrainConfig, export_from_run, train_generator
 
         if args.export_only:
             print(f"exported {export_from_run(args.out, args.export)}")

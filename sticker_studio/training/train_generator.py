@@ -34,34 +34,38 @@ RNG ignores the rank) and different clips.
 from __future__ import annotations
 
 import json
-import logging
-import math
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
-from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.engine.tasks import Task, sample_training_mask
 from sticker_studio.training import distributed
-from sticker_studio.training.checkpoint import (
-    TrainerState,
-    latest_checkpoint,
-    load_checkpoint,
-    resume_latest,
-    save_checkpoint,
-    save_run_config,
-)
-from sticker_studio.training.clock import TrainingClock
 from sticker_studio.training.clips import ClipConfig, ClipDataset, TextEmbeddingCache, collate
 from sticker_studio.training.curriculum import Curriculum, CurriculumConfig
 from sticker_studio.training.ema import EMAModel
+from sticker_studio.training.loop import (
+    LOSS_LOG,
+    StepInfo,
+    TrainConfig,
+    TrainResult,
+    autocast_dtype_for,
+    export_copy,
+    export_run,
+    learning_rate,
+    read_run_config,
+    run_training,
+    weights_digest,
+    write_training_info,
+)
 
-log = logging.getLogger(__name__)
-
-LOSS_LOG = "loss.jsonl"
+__all__ = [
+    "LOSS_LOG", "NOISE_SCHEDULE", "GeneratorTask", "GeneratorTrainConfig", "TrainResult", "export_from_run",
+    "export_generator", "learning_rate", "train_generator", "weights_digest",
+]
 
 #: The diffusion process (saved with the model as scheduler/scheduler_config.json).
 NOISE_SCHEDULE: dict[str, Any] = {
@@ -77,72 +81,19 @@ NOISE_SCHEDULE: dict[str, Any] = {
 
 
 @dataclass
-class GeneratorTrainConfig:
-    """Everything that defines a generator run (saved as ``run_config.json``)."""
+class GeneratorTrainConfig(TrainConfig):
+    """Everything that defines a generator run (saved as ``run_config.json``); the shared
+    fields and their defaults are :class:`~sticker_studio.training.loop.TrainConfig`'s."""
 
-    data: list[str]
-    out: str
-    model_config: str = "tiny"
-    steps: int = 1000
-    max_minutes: float | None = None
-    stop_at_step: int | None = None  # end this session early (the schedule still spans `steps`)
-    batch_size: int = 8
-    lr: float = 3e-4
-    weight_decay: float = 1e-2
-    warmup_steps: int = 100
-    min_lr_ratio: float = 0.1
-    grad_clip: float = 1.0
-    ema_decay: float = 0.999
-    num_frames: int = 8
     curriculum: str = "dcl"
     condition_dropout: float = 0.1
     word_dropout: float = 0.2
     empty_text_prob: float = 0.1
     text_encoder: dict[str, Any] | None = None  # None: MiniLM for 384-d models, else a tiny one
     noise_schedule: dict[str, Any] = field(default_factory=lambda: dict(NOISE_SCHEDULE))
-    checkpoint_every: int = 500
-    log_every: int = 10
-    seed: int = 0
-    resume: bool = False
-    cache_dir: str | None = None
-    device: str = "auto"
-    threads: int | None = None
-    progress: bool = True
-    export: str | None = None
-    model_overrides: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class TrainResult:
-    run_dir: Path
-    steps: int
-    final_loss: float
-    seconds: float
-    exported: Path | None = None
-    weights_sha256: str = ""
-
-
-def weights_digest(model: torch.nn.Module) -> str:
-    """sha256 over a model's state (names + bytes): equal digests mean identical weights."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
-        h.update(name.encode())
-        h.update(tensor.detach().cpu().contiguous().float().numpy().tobytes())
-    return h.hexdigest()
 
 
 # ----------------------------------------------------------------------------- pieces
-def learning_rate(step: int, cfg: GeneratorTrainConfig, total: int) -> float:
-    """Linear warmup, then cosine decay to ``min_lr_ratio·lr`` at ``total`` steps."""
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    span = max(1, total - cfg.warmup_steps)
-    t = min(1.0, (step - cfg.warmup_steps) / span)
-    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t)))
-
-
 def build_generator(name: str, overrides: dict[str, Any] | None = None):
     """A fresh DFGN from a named config of :mod:`sticker_studio.engine.models.configs`."""
     from sticker_studio.engine.models import configs
@@ -271,144 +222,94 @@ def generator_loss(model, batch: Batch, text: TextEmbeddingCache, device: torch.
     return masked_mse(pred, batch.target.to(device), batch.valid.to(device))
 
 
-def _set_threads(threads: int | None) -> None:
-    if threads:
-        torch.set_num_threads(int(threads))
+# ----------------------------------------------------------------------------- step body
+class GeneratorTask:
+    """The DFGN's step body for :func:`sticker_studio.training.loop.run_training`:
+    curriculum task → clips + condition masks + noise → masked v-prediction MSE."""
+
+    name = "generator"
+
+    def __init__(self, cfg: GeneratorTrainConfig) -> None:
+        self.cfg = cfg
+        self.curriculum = Curriculum(CurriculumConfig(kind=cfg.curriculum, total_steps=max(1, cfg.steps)))
+        self.scheduler = make_noise_scheduler(cfg.noise_schedule)
+        self.device = torch.device("cpu")
+        self.encoder: Any = None
+        self._dataset: ClipDataset | None = None
+        self._text: TextEmbeddingCache | None = None
+
+    @property
+    def config(self) -> GeneratorTrainConfig:
+        return self.cfg
+
+    def build_model(self) -> nn.Module:
+        return build_generator(self.cfg.model_config, self.cfg.model_overrides)
+
+    def prepare(self, model: nn.Module, info: distributed.DistInfo) -> dict[str, Any]:
+        cfg = self.cfg
+        self.device = info.device
+        clip_cfg = ClipConfig(num_frames=cfg.num_frames, size=int(model.config.sample_size),
+                              word_dropout=cfg.word_dropout, empty_text_prob=cfg.empty_text_prob)
+        dataset = ClipDataset(cfg.data, split="train", config=clip_cfg, cache_dir=cfg.cache_dir,
+                              progress=cfg.progress and info.is_main)
+        cfg.text_encoder = text_encoder_config_for(model, cfg.text_encoder)
+        self.encoder = build_text_encoder(cfg.text_encoder, cfg.seed)
+        text = TextEmbeddingCache(self.encoder, info.device)
+        # the frozen MiniLM's outputs are cached on disk (random tiny test encoders are not)
+        text_cache = None
+        if cfg.cache_dir and cfg.text_encoder.get("type") != "tiny":
+            import hashlib
+
+            key = hashlib.sha256(json.dumps(cfg.text_encoder, sort_keys=True).encode()).hexdigest()[:12]
+            text_cache = Path(cfg.cache_dir) / f"text-{key}.safetensors"
+            text.load(text_cache)
+        missing = [c for c in dataset.all_captions() if c not in text]
+        text.precompute(missing, progress=cfg.progress and info.is_main)
+        if text_cache is not None and missing and info.is_main:
+            text.save(text_cache)
+        self._dataset, self._text = dataset, text
+        return {"train_clips": len(dataset)}
+
+    def _curriculum_step(self, step: StepInfo) -> int:
+        return int(step.progress * self.curriculum.config.total_steps)
+
+    def make_batch(self, step: StepInfo) -> Batch:
+        assert self._dataset is not None, "prepare() first"
+        task_rng, data_rng, gen = step_rngs(self.cfg.seed, step.step, step.rank)
+        task = self.curriculum.sample_task(self._curriculum_step(step), task_rng)
+        return make_batch(self._dataset, self.scheduler, self.cfg, task, data_rng, gen)
+
+    def loss(self, model: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:
+        assert self._text is not None, "prepare() first"
+        return {"loss": generator_loss(model, batch, self._text, self.device, autocast_dtype_for(self.device))}
+
+    def after_step(self, mean_loss: float, step: StepInfo) -> None:
+        self.curriculum.update(mean_loss)
+
+    def log_fields(self, batch: Batch, step: StepInfo) -> dict[str, Any]:
+        weights = self.curriculum.group_weights(self._curriculum_step(step))
+        return {"task": batch.task.value, "bucket": self.curriculum.last_bucket,
+                "weights": {k: round(v, 4) for k, v in weights.items()}}
+
+    def state_dict(self) -> dict[str, Any] | None:
+        return self.curriculum.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.curriculum.load_state_dict(state)
+
+    def export(self, model: nn.Module, ema: EMAModel | None, out: Path, run_info: dict[str, Any]) -> Path:
+        return export_generator(model, ema, self.cfg, out, self.encoder, run_info=run_info)
 
 
-class LossLog:
-    """``loss.jsonl``: one line per logged step (appended; a log, not a user file)."""
-
-    def __init__(self, path: Path, enabled: bool) -> None:
-        self.path = path
-        self.enabled = enabled
-
-    def write(self, record: dict[str, Any]) -> None:
-        if self.enabled:
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(record) + "\n")
-
-
-# ----------------------------------------------------------------------------- loop
 def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
     """Run (or resume) a generator training run into ``cfg.out``."""
-    from tqdm import tqdm
-
-    _set_threads(cfg.threads)
-    info = distributed.init_distributed(cfg.device)
-    device = info.device
-    run_dir = Path(cfg.out)
-    if info.is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-    distributed.barrier(info)
-    autocast_dtype = torch.bfloat16 if device.type == "cuda" else None
-
-    torch.manual_seed(cfg.seed)
-    model = build_generator(cfg.model_config, cfg.model_overrides)
-    size = int(model.config.sample_size)
-    clip_cfg = ClipConfig(num_frames=cfg.num_frames, size=size, word_dropout=cfg.word_dropout,
-                          empty_text_prob=cfg.empty_text_prob)
-    dataset = ClipDataset(cfg.data, split="train", config=clip_cfg, cache_dir=cfg.cache_dir,
-                          progress=cfg.progress and info.is_main)
-    cfg.text_encoder = text_encoder_config_for(model, cfg.text_encoder)
-    encoder = build_text_encoder(cfg.text_encoder, cfg.seed)
-    text = TextEmbeddingCache(encoder, device)
-    # the frozen MiniLM's outputs are cached on disk (random tiny test encoders are not)
-    text_cache = None
-    if cfg.cache_dir and cfg.text_encoder.get("type") != "tiny":
-        import hashlib
-
-        key = hashlib.sha256(json.dumps(cfg.text_encoder, sort_keys=True).encode()).hexdigest()[:12]
-        text_cache = Path(cfg.cache_dir) / f"text-{key}.safetensors"
-        text.load(text_cache)
-    missing = [c for c in dataset.all_captions() if c not in text]
-    text.precompute(missing, progress=cfg.progress and info.is_main)
-    if text_cache is not None and missing and info.is_main:
-        text.save(text_cache)
-
-    model.to(device)
-    ema = EMAModel(model, decay=cfg.ema_decay)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.999))
-    scheduler = make_noise_scheduler(cfg.noise_schedule)
-    curriculum = Curriculum(CurriculumConfig(kind=cfg.curriculum, total_steps=max(1, cfg.steps)))
-
-    step, elapsed_before = 0, 0.0
-    if cfg.resume and (loaded := resume_latest(run_dir, model, optimizer, ema)) is not None:
-        if loaded.state.curriculum:
-            curriculum.load_state_dict(loaded.state.curriculum)
-        step, elapsed_before = loaded.state.step, loaded.state.elapsed_s
-        log.info("resumed %s at step %d", run_dir, step)
-    if info.is_main:
-        save_run_config(run_dir, {"kind": "generator", **asdict(cfg), "world_size": info.world_size,
-                                  "model": dict(model.config), "parameters": sum(p.numel() for p in params),
-                                  "train_clips": len(dataset)})
-    ddp_model = distributed.wrap_model(model, info)
-    losses = LossLog(run_dir / LOSS_LOG, info.is_main)
-    clock = TrainingClock(cfg.steps, cfg.max_minutes, elapsed_before)
-    bar = tqdm(total=cfg.steps, initial=step, desc="train generator", disable=not (cfg.progress and info.is_main))
-    last_loss = float("nan")
-    model.train()
-    end = min(cfg.steps, cfg.stop_at_step) if cfg.stop_at_step else cfg.steps
-    while step < end:
-        if clock.out_of_time(info):
-            break
-        # the curriculum and the LR schedule run over whichever ends first: the steps or the time budget
-        progress = clock.progress(step, info)
-        schedule_step = clock.schedule_step_at(step, progress)
-        curriculum_step = int(progress * curriculum.config.total_steps)
-        task_rng, data_rng, gen = step_rngs(cfg.seed, step, info.rank)
-        task = curriculum.sample_task(curriculum_step, task_rng)
-        batch = make_batch(dataset, scheduler, cfg, task, data_rng, gen)
-        lr = learning_rate(schedule_step, cfg, cfg.steps)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        loss = generator_loss(ddp_model, batch, text, device, autocast_dtype)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-        optimizer.step()
-        ema.update(model)
-        mean_loss = float(distributed.all_reduce_mean(loss.detach(), info).item())
-        curriculum.update(mean_loss)
-        last_loss = mean_loss
-        step += 1
-        bar.update(1)
-        if step % cfg.log_every == 0 or step == 1 or step == end:
-            weights = curriculum.group_weights(curriculum_step)
-            losses.write({"step": step, "loss": round(mean_loss, 6), "task": task.value, "lr": lr,
-                          "grad_norm": round(float(grad_norm), 4), "bucket": curriculum.last_bucket,
-                          "weights": {k: round(v, 4) for k, v in weights.items()},
-                          "elapsed_s": round(clock.elapsed(), 2)})
-            bar.set_postfix(loss=f"{mean_loss:.4f}", task=task.value)
-        if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
-            _checkpoint(run_dir, model, optimizer, ema, curriculum, step, clock.elapsed(), info)
-    bar.close()
-    seconds = clock.elapsed()
-    _checkpoint(run_dir, model, optimizer, ema, curriculum, step, seconds, info)
-    exported = None
-    if cfg.export and info.is_main:
-        exported = export_generator(model, ema, cfg, Path(cfg.export), encoder, run_info={
-            "steps": step, "seconds": round(seconds, 1), "world_size": info.world_size,
-            "device": str(device), "train_clips": len(dataset), "final_loss": last_loss})
-    digest = weights_digest(model)
-    distributed.barrier(info)
-    distributed.cleanup(info)
-    return TrainResult(run_dir, step, last_loss, seconds, exported, digest)
-
-
-def _checkpoint(run_dir: Path, model, optimizer, ema: EMAModel, curriculum: Curriculum, step: int,
-                seconds: float, info: distributed.DistInfo) -> None:
-    if info.is_main:
-        save_checkpoint(run_dir, model=model, optimizer=optimizer, ema_tensors=ema.state_dict(),
-                        state=TrainerState(step=step, elapsed_s=seconds, ema_updates=ema.num_updates,
-                                           curriculum=curriculum.state_dict()))
-    distributed.barrier(info)
+    return run_training(GeneratorTask(cfg))
 
 
 # ----------------------------------------------------------------------------- export
-def export_generator(model, ema: EMAModel | None, cfg: GeneratorTrainConfig, out: Path, text_encoder=None,
-                     run_info: dict[str, Any] | None = None, dtype: torch.dtype = torch.float16) -> Path:
+def export_generator(model: nn.Module, ema: EMAModel | None, cfg: GeneratorTrainConfig, out: Path,
+                     text_encoder: Any = None, run_info: dict[str, Any] | None = None,
+                     dtype: torch.dtype = torch.float16) -> Path:
     """Write the EMA weights as a diffusers-layout bundle the pipeline loads::
 
         out/model_index.json
@@ -418,8 +319,6 @@ def export_generator(model, ema: EMAModel | None, cfg: GeneratorTrainConfig, out
                                        (+ weights for a tiny random encoder)
         out/training.json                                              what made it
     """
-    import copy
-
     import diffusers
     from diffusers import DDIMScheduler
 
@@ -429,11 +328,7 @@ def export_generator(model, ema: EMAModel | None, cfg: GeneratorTrainConfig, out
     out = Path(out)
     if text_encoder is None:
         text_encoder = build_text_encoder(cfg.text_encoder or text_encoder_config_for(model, None), cfg.seed)
-    export_model = copy.deepcopy(model).to("cpu")
-    if ema is not None:
-        ema.copy_to(export_model)
-    export_model = _cast(export_model, dtype)
-    export_model.save_pretrained(out / "unet", safe_serialization=True, max_shard_size="15MB")
+    export_copy(model, ema, dtype).save_pretrained(out / "unet", safe_serialization=True, max_shard_size="15MB")
     DDIMScheduler(**cfg.noise_schedule).save_pretrained(out / "scheduler")
     bundle.save_text_encoder(text_encoder, out / "text_encoder")
     index = {
@@ -447,38 +342,10 @@ def export_generator(model, ema: EMAModel | None, cfg: GeneratorTrainConfig, out
         "defaults": {"steps": {"ddim": 25, "dpm": 10}, "guidance": 5.0, "image_guidance": 2.0, "fps": 8.0},
     }
     atomic_write_text(out / "model_index.json", json.dumps(index, indent=2) + "\n")
-    atomic_write_text(out / "training.json", json.dumps({"config": asdict(cfg), "run": run_info or {}},
-                                                       indent=2, default=str) + "\n")
+    write_training_info(out, cfg, run_info)
     return out
-
-
-def _cast(model, dtype: torch.dtype):
-    """``model.to(dtype)`` without diffusers' warning about fp32-kept modules (DFGN and the
-    matting head have none; the pipeline picks its own dtype when it loads them)."""
-    from diffusers.utils import logging as dlogging
-
-    level = dlogging.get_verbosity()
-    dlogging.set_verbosity_error()
-    try:
-        return model.to(dtype)
-    finally:
-        dlogging.set_verbosity(level)
 
 
 def export_from_run(run_dir: Path, out: Path) -> Path:
     """Export the newest checkpoint of a finished run (EMA weights)."""
-    run_dir = Path(run_dir)
-    config_path = run_dir / "run_config.json"
-    if not config_path.is_file():
-        raise InvalidInputError(f"{run_dir} is not a training run (run_config.json missing)")
-    raw = json.loads(config_path.read_text(encoding="utf-8"))
-    known = set(GeneratorTrainConfig.__dataclass_fields__)
-    cfg = GeneratorTrainConfig(**{k: v for k, v in raw.items() if k in known})
-    ckpt = latest_checkpoint(run_dir)
-    if ckpt is None:
-        raise InvalidInputError(f"{run_dir} has no checkpoint to export")
-    loaded = load_checkpoint(ckpt)
-    model = build_generator(cfg.model_config, cfg.model_overrides)
-    model.load_state_dict(loaded.ema if loaded.ema is not None else loaded.model)
-    run_info = {"steps": loaded.state.step, "seconds": round(loaded.state.elapsed_s, 1)}
-    return export_generator(model, None, cfg, out, run_info=run_info)
+    return export_run(run_dir, out, GeneratorTask(read_run_config(run_dir, GeneratorTrainConfig)))
