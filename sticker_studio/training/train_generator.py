@@ -94,6 +94,12 @@ class GeneratorTrainConfig(TrainConfig):
 
 
 # ----------------------------------------------------------------------------- pieces
+def model_sample_size(model: nn.Module) -> int:
+    """The frame side a diffusers-style model was configured for."""
+    config: Any = model.config
+    return int(config.sample_size)
+
+
 def build_generator(name: str, overrides: dict[str, Any] | None = None):
     """A fresh DFGN from a named config of :mod:`sticker_studio.engine.models.configs`."""
     from sticker_studio.engine.models import configs
@@ -248,7 +254,7 @@ class GeneratorTask:
     def prepare(self, model: nn.Module, info: distributed.DistInfo) -> dict[str, Any]:
         cfg = self.cfg
         self.device = info.device
-        clip_cfg = ClipConfig(num_frames=cfg.num_frames, size=int(model.config.sample_size),
+        clip_cfg = ClipConfig(num_frames=cfg.num_frames, size=model_sample_size(model),
                               word_dropout=cfg.word_dropout, empty_text_prob=cfg.empty_text_prob)
         dataset = ClipDataset(cfg.data, split="train", config=clip_cfg, cache_dir=cfg.cache_dir,
                               progress=cfg.progress and info.is_main)
@@ -329,7 +335,8 @@ def export_generator(model: nn.Module, ema: EMAModel | None, cfg: GeneratorTrain
     if text_encoder is None:
         text_encoder = build_text_encoder(cfg.text_encoder or text_encoder_config_for(model, None), cfg.seed)
     export_copy(model, ema, dtype).save_pretrained(out / "unet", safe_serialization=True, max_shard_size="15MB")
-    DDIMScheduler(**cfg.noise_schedule).save_pretrained(out / "scheduler")
+    scheduler: Any = DDIMScheduler(**cfg.noise_schedule)  # ConfigMixin adds save_pretrained
+    scheduler.save_pretrained(out / "scheduler")
     bundle.save_text_encoder(text_encoder, out / "text_encoder")
     index = {
         "_class_name": "StickerPipeline",
@@ -338,7 +345,7 @@ def export_generator(model: nn.Module, ema: EMAModel | None, cfg: GeneratorTrain
         "scheduler": ["diffusers", "DDIMScheduler"],
         "text_encoder": bundle.class_spec(text_encoder),
         "num_frames": cfg.num_frames,
-        "sample_size": int(model.config.sample_size),
+        "sample_size": model_sample_size(model),
         "defaults": {"steps": {"ddim": 25, "dpm": 10}, "guidance": 5.0, "image_guidance": 2.0, "fps": 8.0},
     }
     atomic_write_text(out / "model_index.json", json.dumps(index, indent=2) + "\n")
