@@ -67,26 +67,32 @@ class TrainConfig:
     data: list[str]
     out: str
     model_config: str = "tiny"
+    """A named config of :mod:`sticker_studio.engine.models.configs` (``model_overrides`` change fields)."""
     steps: int = 1000
     max_minutes: float | None = None
-    stop_at_step: int | None = None  # end this session early (the schedule still spans `steps`)
+    stop_at_step: int | None = None
+    """End this session early at this step (the schedule still spans ``steps``)."""
     batch_size: int = 8
     num_frames: int = 8
     lr: float = 3e-4
     weight_decay: float = 1e-2
+    """AdamW (betas 0.9, 0.999)."""
     warmup_steps: int = 100
     min_lr_ratio: float = 0.1
     grad_clip: float = 1.0
     ema_decay: float = 0.999
+    """The exported weights are the EMA's."""
     checkpoint_every: int = 500
     log_every: int = 10
     seed: int = 0
     resume: bool = False
+    """Continue from ``out/checkpoints/latest`` (exactly as an uninterrupted run would)."""
     cache_dir: str | None = None
     device: str = "auto"
     threads: int | None = None
     progress: bool = True
     export: str | None = None
+    """Write the shipped model folder here at the end."""
     model_overrides: dict[str, Any] = field(default_factory=dict)
 
 

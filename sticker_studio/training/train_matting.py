@@ -37,25 +37,14 @@ from torch import nn
 
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.imageops import resize_rgba
-from sticker_studio.training import distributed
+from sticker_studio.training import distributed, loop
 from sticker_studio.training.clips import ClipCache, load_or_build_cache
 from sticker_studio.training.dataset import DatasetRecord, read_index
 from sticker_studio.training.ema import EMAModel
-from sticker_studio.training.loop import (
-    StepInfo,
-    TrainConfig,
-    TrainResult,
-    autocast_dtype_for,
-    export_copy,
-    export_run,
-    read_run_config,
-    run_training,
-    write_training_info,
-)
 
 
 @dataclass
-class MattingTrainConfig(TrainConfig):
+class MattingTrainConfig(loop.TrainConfig):
     """Everything that defines a matting run (saved as ``run_config.json``); the shared
     fields are :class:`~sticker_studio.training.loop.TrainConfig`'s, with matting defaults."""
 
@@ -63,12 +52,14 @@ class MattingTrainConfig(TrainConfig):
     steps: int = 2000
     batch_size: int = 4
     num_frames: int = 5
+    """Consecutive frames per sample (the temporal layers see them together)."""
     lr: float = 2e-3
     weight_decay: float = 1e-4
     warmup_steps: int = 50
     min_lr_ratio: float = 0.05
     ema_decay: float = 0.995
     temporal_depth: int | None = None
+    """Overrides the config's temporal layers (0: the per-frame baseline)."""
     crop_size: int = 128
     max_cached_frames: int = 12
     loss_weights: dict[str, float] = field(default_factory=lambda: {
@@ -213,7 +204,7 @@ def build_matting_head(name: str, temporal_depth: int | None = None, overrides: 
 
 
 #: kept for callers of the old name; every run returns :class:`~sticker_studio.training.loop.TrainResult`
-MattingTrainResult = TrainResult
+MattingTrainResult = loop.TrainResult
 
 
 # ----------------------------------------------------------------------------- step body
@@ -242,7 +233,7 @@ class MattingTask:
                                    cache_dir=cfg.cache_dir, progress=cfg.progress and info.is_main)
         return {"train_clips": len(self._clips)}
 
-    def make_batch(self, step: StepInfo) -> MattingBatch:
+    def make_batch(self, step: loop.StepInfo) -> MattingBatch:
         assert self._clips is not None, "prepare() first"
         rng = random.Random(f"matting-{self.cfg.seed}-{step.step}-{step.rank}")
         batch = make_matting_batch(self._clips, self.cfg, rng)
@@ -250,7 +241,7 @@ class MattingTask:
                                                             batch.foreground, batch.background)))
 
     def loss(self, model: nn.Module, batch: MattingBatch) -> dict[str, torch.Tensor]:
-        dtype = autocast_dtype_for(self.device)
+        dtype = loop.autocast_dtype_for(self.device)
         with torch.autocast(self.device.type, dtype=dtype, enabled=dtype is not None):
             out = model(batch.image)
         alpha = out.alpha if hasattr(out, "alpha") else out[0]
@@ -260,10 +251,10 @@ class MattingTask:
         total = sum((weights.get(k, 0.0) * v for k, v in terms.items()), torch.zeros((), device=alpha.device))
         return {"loss": total, **terms}
 
-    def after_step(self, mean_loss: float, step: StepInfo) -> None:
+    def after_step(self, mean_loss: float, step: loop.StepInfo) -> None:
         return None
 
-    def log_fields(self, batch: MattingBatch, step: StepInfo) -> dict[str, Any]:
+    def log_fields(self, batch: MattingBatch, step: loop.StepInfo) -> dict[str, Any]:
         return {}
 
     def state_dict(self) -> dict[str, Any] | None:
@@ -276,20 +267,20 @@ class MattingTask:
         return export_matting(model, ema, out, self.cfg, run_info)
 
 
-def train_matting(cfg: MattingTrainConfig) -> TrainResult:
+def train_matting(cfg: MattingTrainConfig) -> loop.TrainResult:
     """Run (or resume) a matting-head training run into ``cfg.out``."""
-    return run_training(MattingTask(cfg))
+    return loop.run_training(MattingTask(cfg))
 
 
 def export_matting(model: nn.Module, ema: EMAModel | None, out: Path, cfg: MattingTrainConfig | None = None,
                    run_info: dict[str, Any] | None = None, dtype: torch.dtype = torch.float16) -> Path:
     """Save the EMA weights with ``save_pretrained`` (config.json + safetensors, fp16)."""
     out = Path(out)
-    export_copy(model, ema, dtype).save_pretrained(out, safe_serialization=True, max_shard_size="15MB")
-    write_training_info(out, cfg, run_info)
+    loop.export_copy(model, ema, dtype).save_pretrained(out, safe_serialization=True, max_shard_size="15MB")
+    loop.write_training_info(out, cfg, run_info)
     return out
 
 
 def export_matting_from_run(run_dir: Path, out: Path) -> Path:
     """Export the newest checkpoint of a finished run (EMA weights)."""
-    return export_run(run_dir, out, MattingTask(read_run_config(run_dir, MattingTrainConfig)))
+    return loop.export_run(run_dir, out, MattingTask(loop.read_run_config(run_dir, MattingTrainConfig)))
