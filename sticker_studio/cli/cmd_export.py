@@ -18,6 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sticker_studio.core.atomic import check_output
     from sticker_studio.formats.export import check_extension, export_sticker
     from sticker_studio.formats.readers import read_sticker
     from sticker_studio.formats.targets import get_target
@@ -26,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     target = get_target(args.target)
     out = args.output or args.input.with_name(f"{args.input.stem}.{target.name}{target.extension}")
     check_extension(target, out)
+    check_output(out, args.input)
     sticker = read_sticker(args.input)
     try:
         report = export_sticker(sticker, target, out)

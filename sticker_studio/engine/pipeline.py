@@ -31,6 +31,7 @@ the model's size), all before the given frames are put back — what evaluation 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,6 +63,10 @@ OutputType = Literal["sticker", "np", "pt", "latent"]
 OUTPUT_TYPES: tuple[str, ...] = ("sticker", "np", "pt", "latent")
 #: (prompt states, prompt mask, no-text states, no-text mask), as :meth:`StickerPipeline.encode_prompt` returns
 PromptStates = tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor | None]
+
+
+def _log_warning(message: str) -> None:
+    logging.getLogger(__name__).warning(message)
 
 
 @dataclass(frozen=True)
@@ -268,6 +273,10 @@ class StickerPipeline:
         manifest = None
         if path_or_id is not None and (Path(path_or_id) / bundle.MODEL_INDEX).is_file():
             folder, model_id = Path(path_or_id), Path(path_or_id).name
+            bundle.check_unverified_folder(folder)
+            notice = bundle.unverified_notice(folder)
+            if notice is not None:
+                (warn or _log_warning)(notice)
         else:
             manifest = ModelManifest.load()
             model_id = manifest.choose_id(
