@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sticker_studio.core.atomic import check_output
     from sticker_studio.core.background import has_useful_alpha
     from sticker_studio.engine.device import pick_device
     from sticker_studio.engine.matting import load_matting_head, matte_sticker
@@ -32,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from sticker_studio.formats.writers import format_for_path, write_sticker
 
     format_for_path(args.output)
+    check_output(args.output, args.input)
     sticker = read_sticker(args.input)
     if any(has_useful_alpha(f) for f in sticker.frames[:3]):
         print("sticker-studio: note: the input already has transparency; it is flattened on white and matted again",

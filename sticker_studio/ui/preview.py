@@ -91,6 +91,9 @@ class PreviewWidget(QWidget):
         """Re-read the frames of the current sticker (after an edit or undo)."""
         s = self._sticker
         self._images = [rgba_to_qimage(f) for f in s.frames] if s is not None else []
+        from sticker_studio.core.pixelart import is_pixel_art
+
+        self._pixel_art = s is not None and is_pixel_art(s.frames[:1], s.metadata)
         self._seam = seam_difference(s) if s is not None else 0.0
         if self._index >= len(self._images):
             self._index = max(0, len(self._images) - 1)
@@ -243,6 +246,8 @@ class PreviewWidget(QWidget):
         else:
             painter.fillRect(target, QColor(self._background))
         smooth = (self._zoom or 1.0) < 1.0 or self._zoom is None
+        if getattr(self, "_pixel_art", False) and target.width() >= self._images[0].width():
+            smooth = False  # pixel art enlarged: crisp nearest-neighbour pixels, never blurred
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         if self._onion and len(self._images) > 1:
             painter.setOpacity(0.35)
@@ -295,6 +300,9 @@ class PreviewWidget(QWidget):
 
 class PreviewPanel(QWidget):
     """The preview with its transport and view controls underneath."""
+
+    #: background or onion skin changed (read them from ``preview``)
+    view_options_changed = Signal()
 
     ZOOMS: tuple[tuple[str, float | None], ...] = (
         ("Fit", None), ("50%", 0.5), ("100%", 1.0), ("200%", 2.0), ("400%", 4.0))
@@ -350,6 +358,8 @@ class PreviewPanel(QWidget):
         self.background_box.currentIndexChanged.connect(
             lambda i: self.preview.set_background(self.background_box.itemData(i)))
         self.onion_box.toggled.connect(self.preview.set_onion_skin)
+        self.background_box.currentIndexChanged.connect(lambda _i: self.view_options_changed.emit())
+        self.onion_box.toggled.connect(lambda _on: self.view_options_changed.emit())
         self._update_play_icon(False)
 
     def _update_play_icon(self, playing: bool) -> None:
@@ -357,6 +367,9 @@ class PreviewPanel(QWidget):
 
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
+
+    def set_onion_skin(self, on: bool) -> None:
+        self.onion_box.setChecked(on)
 
     def set_background(self, background: str) -> None:
         for i in range(self.background_box.count()):
