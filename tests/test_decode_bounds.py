@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from fixtures_formats import moving_disc
 from fixtures_formats.hostile import many_frame_gif
-
 from sticker_studio.core.errors import InvalidInputError, LimitExceededError
 from sticker_studio.formats import readers
 from sticker_studio.formats.files import read_regular_file
@@ -35,7 +35,7 @@ def _count_conversions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = readers._frame_to_rgba
 
-    def counting(im, *, apply_exif):  # noqa: ANN001, ANN202 - a spy with the real signature
+    def counting(im, *, apply_exif):
         calls.append(im.tell())
         return real(im, apply_exif=apply_exif)
 

@@ -19,7 +19,7 @@ def _frames(n: int = 12, side: int = 64) -> list[np.ndarray]:
     return out
 
 
-def _peak(fn, *args):  # noqa: ANN001, ANN202 - any callable
+def _peak(fn, *args):
     tracemalloc.start()
     tracemalloc.reset_peak()
     result = fn(*args)

@@ -131,7 +131,7 @@ def _read_image(data: bytes, name: str, kind: str | None, limits: DecodeLimits, 
         raise InvalidInputError(
             f"{name} is not an image or video this app can read (GIF, PNG/APNG, WebP, JPEG, WebM, MP4, MOV)"
         ) from None
-    except Exception as error:  # noqa: BLE001 - a damaged file may raise anything inside a decoder
+    except Exception as error:
         raise _damaged(name, error) from None
 
 
@@ -172,7 +172,7 @@ def _decode_image(data: bytes, name: str, kind: str | None, limits: DecodeLimits
                 raise
             except MemoryError:
                 raise
-            except Exception as error:  # noqa: BLE001 - see _read_image
+            except Exception as error:
                 raise _damaged(name, error, f"frame {index + 1} of {n_frames}: ") from None
         loop_count = _loop_count(im, fmt, n_frames)
     if not kept:
