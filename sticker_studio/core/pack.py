@@ -477,6 +477,16 @@ class StickerPack:
         self._meta_dirty = True
         return entry
 
+    def restore(self, entry: PackEntry, index: int) -> PackEntry:
+        """Put back an entry :meth:`remove` returned (same id, name, emoji and sticker), e.g. on undo."""
+        if entry.id in self:
+            raise PackError(f"the pack {self._title!r} already has a sticker with id {entry.id!r}")
+        _check_sticker(entry.sticker)
+        self._entries.insert(max(0, min(len(self._entries), index)), entry)
+        self._dirty_ids.add(entry.id)  # its files may be gone already: write them again
+        self._meta_dirty = True
+        return entry
+
     def update(self, sticker_id: str, sticker: Sticker) -> PackEntry:
         """Replace a sticker's frames, timing and loop count with a copy of ``sticker``."""
         self._check_writable()

@@ -120,7 +120,7 @@ def load_into(window: MainWindow, file: Path) -> None:
         raise InvalidInputError(f"{file} does not exist")
     sticker = read_file(file)
     window.document.add_sticker(sticker, name=file.stem[:64])
-    window.session.set_reference(sticker, str(file))
+    window.session.set_reference(sticker, str(file), file)
 
 
 def save_screenshot(window: MainWindow, path: Path) -> Path:

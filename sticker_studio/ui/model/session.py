@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 
 #: Longest a sticker name made from a file name or a prompt may be.
 NAME_LIMIT = 64
+#: Where a pasted reference is kept (under the user data dir) so it comes back on restart.
+REFERENCE_COPY = Path("reference") / "pasted.png"
 
 
 def read_file(path: Path) -> Sticker:
@@ -150,7 +152,7 @@ class StudioSession(QObject):
             n += 1
         return self.guard(lambda: self.switch_pack(open_or_create_pack(folder, title)))
 
-    def guard(self, fn: Callable[[], None]) -> bool:
+    def guard(self, fn: Callable[[], object]) -> bool:
         """Run a change; a refusal becomes ``error`` and views re-read the pack."""
         try:
             fn()
@@ -212,14 +214,53 @@ class StudioSession(QObject):
     def reference_name(self) -> str:
         return self._reference_name
 
-    def set_reference(self, sticker: Sticker | None, name: str = "") -> None:
+    def set_reference(self, sticker: Sticker | None, name: str = "", source: Path | None = None) -> None:
+        """Make ``sticker`` the reference. It is remembered for the next start: by ``source``
+        (the file it came from), or else as a copy in the user data dir (a pasted image)."""
         self._reference = sticker
         self._reference_name = name
+        self.settings.reference_path = self._remember_reference(sticker, source)
         self.reference_changed.emit(sticker, name)
+
+    def _remember_reference(self, sticker: Sticker | None, source: Path | None) -> str:
+        if sticker is None:
+            return ""
+        if source is not None:
+            return str(source.resolve())
+        from sticker_studio import paths
+        from sticker_studio.formats.writers import write_sticker
+
+        try:
+            return str(write_sticker(sticker, paths.user_data_dir() / REFERENCE_COPY))
+        except (OSError, StickerStudioError) as error:
+            log.warning("could not keep a copy of the reference: %s", error)
+            return ""
 
     def load_reference(self, path: Path) -> BackgroundJob:
         """Decode ``path`` in a worker and make it the reference (the pack is not changed)."""
-        return self.run_job(lambda p, c: read_file(path), lambda s: self.set_reference(s, str(path)), "reference")
+        return self.run_job(lambda p, c: read_file(path), lambda s: self.set_reference(s, str(path), path),
+                            "reference")
+
+    def restore_reference(self) -> BackgroundJob | None:
+        """Bring back the reference of the last session (unless one was set meanwhile)."""
+        path = Path(self.settings.reference_path) if self.settings.reference_path else None
+        if path is None or not path.is_file():
+            return None
+
+        def done(sticker: Sticker) -> None:
+            if self._reference is None:
+                self.set_reference(sticker, str(path), path)
+
+        return self.run_job(lambda p, c: read_file(path), done, "reference",
+                            on_failed=lambda message: log.info("last reference not restored: %s", message))
+
+    def set_motion(self, choice: MotionChoice) -> None:
+        """Remember the motion settings for the next start."""
+        self.settings.motion = choice.as_dict()
+
+    def motion(self) -> MotionChoice | None:
+        """The motion settings of the last session, if any."""
+        return MotionChoice.from_dict(self.settings.motion)
 
     def paste_mime(self, mime: QMimeData) -> bool:
         """Clipboard contents as the reference: image files, or an image."""
@@ -233,7 +274,7 @@ class StudioSession(QObject):
             except (ValueError, TypeError):
                 frame = None
             if frame is not None:
-                self.set_reference(Sticker([frame], [100]), "pasted")
+                self.set_reference(Sticker([frame], [100]), "pasted")  # kept as a copy
                 return True
         self.error.emit("The clipboard holds no image")
         return False
@@ -248,7 +289,7 @@ class StudioSession(QObject):
             for path, sticker in results:
                 self._document.add_sticker(sticker, name=path.stem[:NAME_LIMIT])
             if results:
-                self.set_reference(results[-1][1], str(results[-1][0]))
+                self.set_reference(results[-1][1], str(results[-1][0]), results[-1][0])
                 self.status.emit(f"Imported {len(results)} file(s)", 3000)
 
         return self.run_job(work, done, "import")
