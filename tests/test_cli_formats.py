@@ -19,7 +19,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exit_:  # argparse rejects a bad argument value itself
+        code = int(exit_.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -151,8 +151,11 @@ def test_frame_count_and_pixel_caps(tmp_path: Path) -> None:
     path = write_gif(tmp_path / "many.gif", numbered_frames(60, 8), [20] * 60)
     with pytest.raises(LimitExceededError, match="60 frames"):
         read_sticker(path, limits=DecodeLimits(max_frames=50))
-    with pytest.raises(LimitExceededError, match="megapixels"):
-        read_sticker(path, limits=DecodeLimits(max_pixels=60 * 8 * 8 - 1))
+    # over the memory bound: resampled (count form, loop kept) to the frames that fit
+    small = read_sticker(path, limits=DecodeLimits(max_decoded_bytes=59 * 8 * 8 * 4))
+    assert small.frame_count == 59 and small.total_duration_ms == 60 * 20
+    with pytest.raises(LimitExceededError, match="decode limit"):
+        read_sticker(path, limits=DecodeLimits(max_decoded_bytes=8 * 8 * 4 - 1))
     with pytest.raises(LimitExceededError, match="MB"):
         read_sticker(path, limits=DecodeLimits(max_file_bytes=10))
     webm = write_sticker(moving_disc(12, 16), tmp_path / "v.webm")

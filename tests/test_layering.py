@@ -91,3 +91,9 @@ def test_importing_core_and_formats_loads_no_heavy_framework() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_ui_never_imports_the_cli() -> None:
+    """The CLI opens the app (cli/cmd_gui.py -> ui.app.run_gui); no arrow points back up."""
+    bad = sorted(str(p.relative_to(PACKAGE)) for p in _modules("ui") if "cli" in _upward_imports(p))
+    assert bad == []

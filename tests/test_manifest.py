@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from sticker_studio.core.errors import ModelIntegrityError, ModelNotFoundError
+from sticker_studio.cli import manifest_tool
 from sticker_studio.engine import manifest as mf
+from sticker_studio.engine import model_files
 
 
 def make_model(folder: Path, payload: bytes = b"weights-v1") -> Path:
@@ -66,8 +68,8 @@ def test_verified_files_are_not_rehashed(env: Path, monkeypatch: pytest.MonkeyPa
     mf.write_manifest_file(env / "models_manifest.json", [mf.manifest_entry_for_folder(folder, "gen", licence="MIT")])
     mf.resolve_model("gen")
     calls = []
-    real = mf.sha256_file
-    monkeypatch.setattr(mf, "sha256_file", lambda p: calls.append(p) or real(p))
+    real = model_files.sha256_file
+    monkeypatch.setattr(model_files, "sha256_file", lambda p: calls.append(p) or real(p))
     mf.resolve_model("gen")
     assert calls == []
     mf.verify_model("gen")  # explicit verify always re-hashes
@@ -147,7 +149,7 @@ def test_add_bundled_script_rewrites_an_entry(env: Path) -> None:
     manifest.write_text("[]")  # the placeholder the repository started with
     assert mf.read_manifest_file(manifest) == []
     args = ["add-bundled", str(folder), "--id", "gen", "--licence", "MIT", "--default", "--manifest", str(manifest)]
-    assert mf._main(args) == 0
-    assert mf._main(args) == 0  # re-running replaces, never duplicates
+    assert manifest_tool.main(args) == 0
+    assert manifest_tool.main(args) == 0  # re-running replaces, never duplicates
     entries = mf.read_manifest_file(manifest)
     assert [e.id for e in entries] == ["gen"] and entries[0].default

@@ -127,7 +127,7 @@ def test_drop_on_reference_panel_and_timeline(qtbot, window: MainWindow, sample_
     drop(view.viewport(), [big], pos=QPointF(first.left() + 2, first.center().y()))
     qtbot.waitUntil(lambda: sticker.frame_count == 4, timeout=WAIT_MS)
     assert sticker.frames[0].shape == (32, 32, 4)  # fitted to the sticker's size
-    window.undo_action.trigger()
+    window.window_actions.undo.trigger()
     assert sticker.frame_count == 3
 
 
@@ -141,7 +141,7 @@ def test_reorder_by_drag_then_undo(qtbot, window: MainWindow) -> None:
     drop(view.viewport(), mime=mime, pos=QPointF(target.right() - 2, target.center().y()))
     assert [fid(f) for f in sticker.frames] == [before[i] for i in (1, 2, 3, 0, 4)]
     assert view.selected_rows() == [3]
-    window.undo_action.trigger()
+    window.window_actions.undo.trigger()
     assert [fid(f) for f in sticker.frames] == before
     # a drag from another view (different owner token) is not treated as a move
     foreign = frames_mime(object(), [0])
@@ -162,12 +162,12 @@ def test_delete_undo_redo_duplicate_with_shortcuts(qtbot, window: MainWindow) ->
     press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert sticker.frame_count == 3
     press(qtbot, window, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)  # nothing left to redo
-    window.undo_action.trigger()
+    window.window_actions.undo.trigger()
     window.timeline.select_rows([0])
     press(qtbot, window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert [fid(f) for f in sticker.frames] == [before[0]] + before
     # context-menu actions: reverse all, ping-pong
-    window.undo_action.trigger()
+    window.window_actions.undo.trigger()
     window.timeline.select_rows([])
     window.timeline.reverse_action.trigger()
     assert [fid(f) for f in sticker.frames] == before[::-1]
@@ -182,15 +182,15 @@ def test_delete_undo_redo_duplicate_with_shortcuts(qtbot, window: MainWindow) ->
 def test_undo_follows_the_pack_after_switching_packs(qtbot, window: MainWindow, tmp_path: Path) -> None:
     add_sticker(window, 4)
     window.switch_pack(open_or_create_pack(tmp_path / "second", "Second"))
-    edit_actions = window.edit_menu.actions()
+    edit_actions = window.window_actions.edit_menu.actions()
     # the Edit menu shows the new document's actions, in the same place, and no stale ones
-    assert edit_actions[0] is window.undo_action and edit_actions[1] is window.redo_action
+    assert edit_actions[0] is window.window_actions.undo and edit_actions[1] is window.window_actions.redo
     assert sum(a.text().startswith("Undo") for a in edit_actions) == 1
     add_sticker(window, 4)
     window.timeline.select_rows([0])
     press(qtbot, window, Qt.Key.Key_Delete)
     assert window.document.current_sticker().frame_count == 3
-    assert window.undo_action.isEnabled()
+    assert window.window_actions.undo.isEnabled()
     press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.document.current_sticker().frame_count == 4
 
@@ -225,12 +225,12 @@ def test_change_durations_of_several_frames(qtbot, window: MainWindow) -> None:
     qtbot.mouseClick(window.timeline_panel.apply_duration, Qt.MouseButton.LeftButton)
     assert sticker.durations_ms == [80, 250, 80, 250]
     assert "0.66 s" in window.timeline_panel.summary.text()
-    window.undo_action.trigger()
+    window.window_actions.undo.trigger()
     assert sticker.durations_ms == [80] * 4
 
 
 def test_animate_with_motion_preset_needs_no_model(qtbot, window: MainWindow, sample_file: Path) -> None:
-    window.reference_panel.set_reference(Sticker([make_sticker(1, 48).frames[0]], [100]), str(sample_file))
+    window.session.set_reference(Sticker([make_sticker(1, 48).frames[0]], [100]), str(sample_file))
     panel = window.reference_panel
     assert panel.preset_box.count() > 3
     panel.set_preset("bounce")
@@ -265,7 +265,7 @@ def tiny_pipe():
 
 
 def test_generate_with_tiny_model_adds_a_new_sticker_and_keeps_edits(qtbot, window: MainWindow, tiny_pipe) -> None:
-    window.generator = GeneratorHost(lambda: tiny_pipe)
+    window.session.generator = GeneratorHost(lambda: tiny_pipe)
     own = add_sticker(window, 4)
     window.timeline.select_rows([0])
     window.delete_selected()
@@ -275,9 +275,9 @@ def test_generate_with_tiny_model_adds_a_new_sticker_and_keeps_edits(qtbot, wind
     p.frames_spin.setValue(4)
     p.steps_spin.setValue(3)
     steps: list[tuple[int, int]] = []
-    window.generation_job = None
+    window.session.generation_job = None
     qtbot.mouseClick(p.generate_button, Qt.MouseButton.LeftButton)
-    window.generation_job.progress.connect(lambda s, t: steps.append((s, t)))
+    window.session.generation_job.progress.connect(lambda s, t: steps.append((s, t)))
     qtbot.waitUntil(lambda: len(window.document.entries()) == 2, timeout=60_000)
     new = window.document.current_sticker()
     assert new is not own and new.frame_count == 4
@@ -289,7 +289,7 @@ def test_generate_with_tiny_model_adds_a_new_sticker_and_keeps_edits(qtbot, wind
 
 
 def test_generate_cancel_and_event_loop_stall(qtbot, window: MainWindow, tiny_pipe, record_property) -> None:
-    window.generator = GeneratorHost(lambda: tiny_pipe)
+    window.session.generator = GeneratorHost(lambda: tiny_pipe)
     p = window.prompt_panel
     p.prompt_edit.setPlainText("a star spinning")
     p.frames_spin.setValue(8)
@@ -307,7 +307,7 @@ def test_generate_cancel_and_event_loop_stall(qtbot, window: MainWindow, tiny_pi
     timer.timeout.connect(tick)
     timer.start()
     qtbot.mouseClick(p.generate_button, Qt.MouseButton.LeftButton)
-    job = window.generation_job
+    job = window.session.generation_job
     seen: list[int] = []
     job.progress.connect(lambda s, t: seen.append(s))
     qtbot.waitUntil(lambda: len(seen) >= 5, timeout=60_000)
@@ -374,7 +374,7 @@ def test_save_killed_half_way_loses_nothing(qtbot, window: MainWindow, monkeypat
     assert [fid(f) for f in on_disk.entries[0].sticker.frames] == saved
     assert sticker.frame_count == 3  # the edit is still on screen ...
     monkeypatch.setattr(pack_module, "write_manifest", real_write_manifest)
-    window.save_action.trigger()  # ... and reaches the disk with the next save
+    window.window_actions.save.trigger()  # ... and reaches the disk with the next save
     reopened = StickerPack.open(window.document.folder)
     assert [fid(f) for f in reopened.entries[0].sticker.frames] == saved[2:]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -64,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args_list:
         args_list = ["gui"]
     args = parser.parse_args(args_list)
+    _show_warnings_as_lines()
     handler = getattr(args, "func", None)
     if handler is None:
         parser.print_help()
@@ -80,6 +82,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("sticker-studio: error: out of memory; try a smaller input or fewer frames", file=sys.stderr)
         return 2
     return int(code or 0)
+
+
+class _OneLineWarnings(logging.Handler):
+    """The package's logged warnings (a resampled long input, a truncated video) as one stderr line each."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"sticker-studio: warning: {one_line(record.getMessage())}", file=sys.stderr)
+
+
+def _show_warnings_as_lines() -> None:
+    logger = logging.getLogger("sticker_studio")
+    if not any(isinstance(h, _OneLineWarnings) for h in logger.handlers):
+        logger.addHandler(_OneLineWarnings(logging.WARNING))
+    logger.propagate = False
 
 
 def one_line(message: str) -> str:

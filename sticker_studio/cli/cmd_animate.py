@@ -11,6 +11,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from sticker_studio.cli.arguments import (
+    MAX_FPS,
+    MAX_MOTION_FRAMES,
+    MAX_SIDE,
+    finite_float,
+    fps_type,
+    int_in,
+    side_type,
+)
 from sticker_studio.core.errors import InvalidInputError, ModelError, StickerStudioError
 from sticker_studio.core.sticker import Sticker
 
@@ -30,12 +39,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("image", nargs="?", type=Path, help="a still (PNG, JPEG, WebP...) or an animated sticker")
     parser.add_argument("--motion", "-m", default=None, help="preset name (see --list-motions)")
     parser.add_argument("--list-motions", action="store_true", help="print the presets, one a line, and exit")
-    parser.add_argument("--frames", type=int, default=None, help="frame count (default: the preset's)")
-    parser.add_argument("--fps", type=float, default=None, help="frames per second (default: the preset's)")
-    parser.add_argument("--amplitude", type=float, default=1.0, help="how big the motion is (1 = default)")
-    parser.add_argument("--speed", type=float, default=1.0, help="how fast (2 = twice the cycles per second)")
+    parser.add_argument("--frames", type=int_in(1, MAX_MOTION_FRAMES), default=None,
+                        help=f"frame count, 1-{MAX_MOTION_FRAMES} (default: the preset's)")
+    parser.add_argument("--fps", type=fps_type, default=None,
+                        help=f"frames per second, up to {MAX_FPS:g} (default: the preset's)")
+    parser.add_argument("--amplitude", type=finite_float(0.0, 10.0), default=1.0,
+                        help="how big the motion is, 0-10 (1 = default)")
+    parser.add_argument("--speed", type=finite_float(0.0, 10.0, low_open=True), default=1.0,
+                        help="how fast, up to 10 (2 = twice the cycles per second)")
     parser.add_argument("--easing", default=None, help="easing curve for oscillations (default: the preset's)")
-    parser.add_argument("--size", type=int, default=None, help="square output side in pixels (default: input size, max 512)")
+    parser.add_argument("--size", type=side_type, default=None,
+                        help=f"square output side in pixels, 16-{MAX_SIDE} (default: input size, max 512)")
     parser.add_argument("--background", choices=BACKGROUND_CHOICES, default="auto",
                         help="for inputs without alpha: auto (matting model if installed, else colour key), "
                         "matting, colorkey, or keep (animate the whole rectangle)")
@@ -65,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
     result = animate(
         sticker if sticker.frame_count > 1 else sticker.frames[0],
         preset.name,
-        frames=args.frames or preset.frames,
-        fps=args.fps or preset.fps,
+        frames=preset.frames if args.frames is None else args.frames,
+        fps=preset.fps if args.fps is None else args.fps,
         amplitude=args.amplitude,
         speed=args.speed,
         easing=args.easing,

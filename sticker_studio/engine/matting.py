@@ -47,6 +47,12 @@ def load_matting_head(model: str | Path | None = None, *, device: torch.device |
 
     if model is not None and Path(model).is_dir():
         folder = Path(model)
+        bundle.check_unverified_folder(folder)
+        notice = bundle.unverified_notice(folder)
+        if notice is not None:
+            import logging
+
+            logging.getLogger(__name__).warning(notice)
     else:
         manifest = ModelManifest.load()
         model_id = manifest.choose_id(
@@ -106,7 +112,10 @@ def _window_starts(n: int, window: int, overlap: int) -> list[int]:
 @torch.no_grad()
 def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
              overlap: int = DEFAULT_OVERLAP, progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
-    """Alpha [N,1,h,w] for frames [N,3,h,w] in [0,1] (already at the head's size), window by window."""
+    """Alpha [N,1,h,w] for frames [N,3,h,w] in [0,1] (already at the head's size), window by window.
+
+    ``frames`` may be uint8 (0-255): each window is converted to float only when it runs.
+    """
     device, dtype = _module_device_dtype(head)
     n = frames.shape[0]
     starts = _window_starts(n, window, overlap)
@@ -114,7 +123,10 @@ def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
     weight = torch.zeros(n, 1, 1, 1)
     for i, s in enumerate(starts):
         e = min(n, s + window)
-        clip = frames[s:e].permute(1, 0, 2, 3)[None].to(device=device, dtype=dtype)  # [1,3,F,h,w]
+        part = frames[s:e]
+        if part.dtype == torch.uint8:  # frames may stay uint8 until their window runs
+            part = part.float() / 255.0
+        clip = part.permute(1, 0, 2, 3)[None].to(device=device, dtype=dtype)  # [1,3,F,h,w]
         out = head(clip)
         alpha = (out.alpha if hasattr(out, "alpha") else out[0])[0].permute(1, 0, 2, 3).float().cpu()
         # cross-fade overlaps: weights ramp up over the first `overlap` frames of a window
@@ -181,29 +193,54 @@ def clean_alpha(alpha: np.ndarray, low: float = 0.02, high: float = 0.98) -> np.
     return out
 
 
+#: frames x pixels a full-resolution window may hold (16 frames of 320 x 320): bounds the head's activations
+WINDOW_PIXELS = 16 * 320 * 320
+#: frames converted to float at once outside the head's windows (keeps float copies small)
+CHUNK_FRAMES = 16
+
+
 def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WINDOW,
                  overlap: int = DEFAULT_OVERLAP, progress: Callable[[int, int], None] | None = None,
                  strict: bool = True) -> np.ndarray:
     """RGBA frames (N,H,W,4) uint8 for flat-background RGB frames (N,H,W,3) uint8.
 
-    ``head=None`` uses the colour key (``strict``: see :func:`colorkey_matte`).
+    ``head=None`` uses the colour key (``strict``: see :func:`colorkey_matte`). Float
+    copies are made a window or :data:`CHUNK_FRAMES` frames at a time, never of the
+    whole animation: memory is the uint8 input and output plus one float alpha plane.
     """
     rgb = np.ascontiguousarray(rgb[..., :3])
     if head is None:
         return colorkey_matte(rgb, strict=strict)
     n, h, w, _ = rgb.shape
     working = head_working_size(head, h, w)
-    full = torch.from_numpy(rgb.astype(np.float32) / 255.0).permute(0, 3, 1, 2)
+    full_u8 = torch.from_numpy(rgb).permute(0, 3, 1, 2)  # a view: no copy
+    if working is None:  # the head refines at full size: fewer frames a window for big frames
+        window = max(min(window, 2 * overlap), min(window, WINDOW_PIXELS // max(1, h * w)))
+    chunks = [(s, min(n, s + CHUNK_FRAMES)) for s in range(0, n, CHUNK_FRAMES)]
     if working is None or working == (h, w):
-        alpha = run_head(head, full, window=window, overlap=overlap, progress=progress)
+        alpha = run_head(head, full_u8, window=window, overlap=overlap, progress=progress)
     else:
-        low = F.interpolate(full, size=working, mode="bilinear", align_corners=False, antialias=True)
+        low = torch.cat([
+            F.interpolate(full_u8[s:e].float() / 255.0, size=working, mode="bilinear", align_corners=False,
+                          antialias=True)
+            for s, e in chunks
+        ])
         alpha_low = run_head(head, low, window=window, overlap=overlap, progress=progress)
-        grey = lambda t: (0.299 * t[:, 0:1] + 0.587 * t[:, 1:2] + 0.114 * t[:, 2:3])  # noqa: E731
         radius = max(1, min(working) // 64)
-        alpha = guided_upsample(alpha_low, grey(low), grey(full), radius=radius)
-    alpha_np = clean_alpha(alpha[:, 0].numpy())
-    return unmix_foreground(rgb, alpha_np, border_colour(rgb))
+        alpha = torch.cat([
+            guided_upsample(alpha_low[s:e], _grey(low[s:e]), _grey(full_u8[s:e].float() / 255.0), radius=radius)
+            for s, e in chunks
+        ])
+        del low, alpha_low
+    background = border_colour(rgb)
+    out = np.empty((n, h, w, 4), np.uint8)
+    for s, e in chunks:
+        out[s:e] = unmix_foreground(rgb[s:e], clean_alpha(alpha[s:e, 0].numpy()), background)
+    return out
+
+
+def _grey(t: torch.Tensor) -> torch.Tensor:
+    return 0.299 * t[:, 0:1] + 0.587 * t[:, 1:2] + 0.114 * t[:, 2:3]
 
 
 def colorkey_matte(rgb: np.ndarray, *, strict: bool = True) -> np.ndarray:
@@ -215,22 +252,30 @@ def colorkey_matte(rgb: np.ndarray, *, strict: bool = True) -> np.ndarray:
     from sticker_studio.core.background import remove_background_colorkey
     from sticker_studio.core.errors import InvalidInputError
 
-    out = []
-    for frame in rgb:
+    out = np.empty(rgb.shape[:3] + (4,), np.uint8)  # filled frame by frame: no list + stack copy
+    for k, frame in enumerate(rgb):
         try:
-            out.append(remove_background_colorkey(frame))
+            out[k] = remove_background_colorkey(frame)
         except InvalidInputError:
             if strict:
                 raise
-            out.append(np.concatenate([frame, np.full(frame.shape[:2] + (1,), 255, np.uint8)], axis=-1))
-    return np.stack(out)
+            out[k, ..., :3] = frame
+            out[k, ..., 3] = 255
+    return out
 
 
 def flatten_on_white(frames: list[np.ndarray]) -> np.ndarray:
-    """(N,H,W,3) uint8: RGBA frames composited on white (what the head was trained on)."""
-    arr = np.stack(frames).astype(np.float32)
-    a = arr[..., 3:4] / 255.0
-    return (arr[..., :3] * a + 255.0 * (1.0 - a) + 0.5).astype(np.uint8)
+    """(N,H,W,3) uint8: RGBA frames composited on white (what the head was trained on).
+
+    One frame at a time (a float copy of all frames would be 16 bytes a pixel).
+    """
+    h, w = frames[0].shape[:2]
+    out = np.empty((len(frames), h, w, 3), np.uint8)
+    for k, frame in enumerate(frames):
+        f = frame.astype(np.float32)
+        a = f[..., 3:4] / 255.0
+        out[k] = (f[..., :3] * a + 255.0 * (1.0 - a) + 0.5).astype(np.uint8)
+    return out
 
 
 def matte_sticker(sticker: Sticker, head: Any | None = None, *, use_colorkey: bool = False,

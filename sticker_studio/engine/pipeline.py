@@ -26,6 +26,7 @@ defaults or the request say otherwise.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,6 +53,10 @@ from sticker_studio.engine.sampling import CancelSignal, Conditioning, ProgressC
 from sticker_studio.engine.tasks import Task, condition_mask, frames_in_flight
 
 WarnCallback = Callable[[str], None]
+
+
+def _log_warning(message: str) -> None:
+    logging.getLogger(__name__).warning(message)
 
 
 @dataclass(frozen=True)
@@ -256,6 +261,10 @@ class StickerPipeline:
         manifest = None
         if path_or_id is not None and (Path(path_or_id) / bundle.MODEL_INDEX).is_file():
             folder, model_id = Path(path_or_id), Path(path_or_id).name
+            bundle.check_unverified_folder(folder)
+            notice = bundle.unverified_notice(folder)
+            if notice is not None:
+                (warn or _log_warning)(notice)
         else:
             manifest = ModelManifest.load()
             model_id = manifest.choose_id(

@@ -73,6 +73,8 @@ class GenerationRequest:
         self.frames = int(self.frames)
         if self.size is not None and not 16 <= int(self.size) <= 2048:
             raise InvalidInputError(f"size must be between 16 and 2048 pixels, got {self.size}")
+        if self.seed is not None and not 0 <= int(self.seed) < 2**64:
+            raise InvalidInputError(f"seed must be between 0 and 2**64 - 1, got {self.seed}")
         if self.steps is not None and not 1 <= int(self.steps) <= 1000:
             raise InvalidInputError(f"steps must be between 1 and 1000, got {self.steps}")
         for name in ("guidance", "image_guidance"):

@@ -10,9 +10,10 @@ frame rates survive.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,13 +115,20 @@ class DecodedVideo:
     last_duration_ms: float | None
 
 
-def decode_video(path: Path, probe: VideoProbe, max_frames: int) -> DecodedVideo:
-    """Decode every frame to RGBA with its presentation time; stop past ``max_frames``."""
+def decode_video(path: Path, probe: VideoProbe, max_frames: int, *, rate: float | None = None) -> DecodedVideo:
+    """Decode every frame to RGBA with its presentation time.
+
+    More than ``max_frames`` frames is a :class:`LimitExceededError` (checked as they
+    stream, so memory stays bounded whatever the header said). ``rate`` resamples in
+    ffmpeg to that constant rate (each output time shows the input frame on screen
+    then); a frame or two past ``max_frames`` at the very end is then dropped.
+    """
     from sticker_studio.core.errors import LimitExceededError
 
     w, h = probe.width, probe.height
+    vf = "showinfo" if rate is None else f"fps=fps={rate:.6f}:round=down,showinfo"
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "info", *decoder_args(probe.codec),
-           "-i", str(path), "-map", "0:v:0", "-an", "-vf", "showinfo", "-fps_mode", "passthrough",
+           "-i", str(path), "-map", "0:v:0", "-an", "-vf", vf, "-fps_mode", "passthrough",
            "-f", "rawvideo", "-pix_fmt", "rgba", "-"]
     frame_bytes = w * h * 4
     frames: list[np.ndarray] = []
@@ -136,6 +144,8 @@ def decode_video(path: Path, probe: VideoProbe, max_frames: int) -> DecodedVideo
                 if len(buf) < frame_bytes:
                     break
                 if len(frames) >= max_frames:
+                    if rate is not None:
+                        break
                     raise LimitExceededError(
                         f"{path.name} has more than {max_frames} frames; the limit is {max_frames} (trim it first)"
                     )
@@ -161,23 +171,40 @@ def decode_video(path: Path, probe: VideoProbe, max_frames: int) -> DecodedVideo
     return DecodedVideo(frames, pts[: len(frames)], last_duration)
 
 
-def encode_webm_vp9(frames: Sequence[np.ndarray], fps_num: int, fps_den: int, *, crf: int,
+def encode_webm_vp9(frames: Iterable[np.ndarray], fps_num: int, fps_den: int, *, crf: int,
                     deadline: str = "good", cpu_used: int = 5, out_path: Path) -> None:
     """Encode RGBA frames at a constant rational rate into WebM VP9 with alpha.
 
     ``yuva420p`` + libvpx-vp9 stores alpha as a second VP9 stream that the WebM
     muxer flags with ``alpha_mode=1``; ``-auto-alt-ref 0`` is required with alpha;
-    ``-b:v 0 -crf N`` is constant quality; no audio track (``-an``).
+    ``-b:v 0 -crf N`` is constant quality; no audio track (``-an``). Frames are
+    piped one at a time (``frames`` may be a generator), never joined in memory.
     """
-    h, w = frames[0].shape[:2]
+    it = iter(frames)
+    first = next(it)
+    h, w = first.shape[:2]
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
            "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{w}x{h}", "-framerate", f"{fps_num}/{fps_den}",
            "-i", "-", "-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-b:v", "0", "-crf", str(int(crf)),
            "-deadline", deadline, "-cpu-used", str(int(cpu_used)), "-row-mt", "1", "-threads", "2",
            "-auto-alt-ref", "0", "-an", "-metadata:s:v:0", "alpha_mode=1", "-f", "webm", str(out_path)]
-    raw = b"".join(np.ascontiguousarray(f).tobytes() for f in frames)
-    proc = subprocess.run(cmd, input=raw, capture_output=True, timeout=600)
-    if proc.returncode != 0:
-        raise StickerStudioError(
-            f"ffmpeg could not encode the WebM: {_last_error_line(proc.stderr.decode('utf-8', 'replace'))}"
-        )
+    import tempfile
+
+    with tempfile.TemporaryFile() as err_file:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err_file)
+        assert proc.stdin is not None
+        try:
+            for frame in itertools.chain([first], it):
+                proc.stdin.write(np.ascontiguousarray(frame).tobytes())
+            proc.stdin.close()
+            returncode = proc.wait(timeout=600)
+        except BrokenPipeError:
+            returncode = proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        err_file.seek(0)
+        err = err_file.read().decode("utf-8", "replace")
+    if returncode != 0:
+        raise StickerStudioError(f"ffmpeg could not encode the WebM: {_last_error_line(err)}")

@@ -11,11 +11,14 @@ shifted, and the loop keeps its length. Two entry points:
   length is kept exactly, the frame rate is ``n * 1000 / total_ms``. Caps (max fps,
   max frames) use this form with ``n = floor(...)`` so a cap is never exceeded.
 
-Both go through :func:`resample_at_times`, so they cannot disagree.
+Both go through :func:`plan_at_times`, so they cannot disagree. The plans work on
+durations alone (:func:`count_form_plan`, :func:`fps_form_plan`), so a reader can pick
+the frames it needs *while the file streams* and never hold the others.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 
@@ -28,35 +31,66 @@ def source_indices_at(sticker: Sticker, times_ms: Sequence[float]) -> list[int]:
     return [sticker.frame_index_at(t) for t in times_ms]
 
 
+def plan_at_times(durations_ms: Sequence[int], starts_ms: Sequence[float]) -> list[int]:
+    """Index of the source frame (of these durations) on screen at each start time."""
+    total = sum(durations_ms)
+    source_starts = _starts(durations_ms)
+    out = []
+    for t in starts_ms:
+        t = t % total if total > 0 else 0
+        out.append(max(0, bisect.bisect_right(source_starts, t) - 1))
+    return out
+
+
+def count_form_timing(total_ms: int, frame_count: int) -> list[int]:
+    """Durations of ``frame_count`` evenly timed frames over exactly ``total_ms``."""
+    if frame_count < 1:
+        raise InvalidInputError(f"frame count must be >= 1, got {frame_count}")
+    step = total_ms / frame_count
+    edges = [int(round(k * step)) for k in range(frame_count + 1)]
+    return [max(1, b - a) for a, b in zip(edges, edges[1:])]
+
+
+def count_form_plan(durations_ms: Sequence[int], frame_count: int) -> tuple[list[int], list[int]]:
+    """``(source index per output frame, output durations)`` of :func:`resample_to_count`."""
+    durations = count_form_timing(sum(durations_ms), frame_count)
+    return plan_at_times(durations_ms, _starts(durations)), durations
+
+
+def fps_form_plan(durations_ms: Sequence[int], fps: float) -> tuple[list[int], list[int]]:
+    """``(source index per output frame, output durations)`` of :func:`resample_to_fps`."""
+    if not (math.isfinite(fps) and fps > 0):
+        raise InvalidInputError(f"fps must be a positive number, got {fps}")
+    n = max(1, int(round(sum(durations_ms) * fps / 1000.0)))
+    durations = durations_for_fps(n, fps)
+    return plan_at_times(durations_ms, _starts(durations)), durations
+
+
+def fps_form_count(total_ms: int, fps: float) -> int:
+    """How many frames :func:`resample_to_fps` makes of a ``total_ms`` loop."""
+    return max(1, int(round(total_ms * fps / 1000.0)))
+
+
 def resample_at_times(sticker: Sticker, starts_ms: Sequence[float], durations_ms: Sequence[int]) -> Sticker:
     """A sticker whose frame k shows the source frame on screen at ``starts_ms[k]``."""
     if len(starts_ms) != len(durations_ms) or not starts_ms:
         raise InvalidInputError("resampling needs one duration per output frame")
-    indices = source_indices_at(sticker, starts_ms)
+    return _take(sticker, plan_at_times(sticker.durations_ms, starts_ms), durations_ms)
+
+
+def _take(sticker: Sticker, indices: Sequence[int], durations_ms: Sequence[int]) -> Sticker:
     frames = [sticker.frames[i] for i in indices]
-    out = Sticker(frames, list(durations_ms), sticker.loop_count, dict(sticker.metadata))
-    return out
+    return Sticker(frames, list(durations_ms), sticker.loop_count, dict(sticker.metadata))
 
 
 def resample_to_fps(sticker: Sticker, fps: float) -> Sticker:
     """Constant ``fps`` output by the timing rule (see module docstring)."""
-    if fps <= 0:
-        raise InvalidInputError(f"fps must be positive, got {fps}")
-    total = sticker.total_duration_ms
-    n = max(1, int(round(total * fps / 1000.0)))
-    durations = durations_for_fps(n, fps)
-    return resample_at_times(sticker, _starts(durations), durations)
+    return _take(sticker, *fps_form_plan(sticker.durations_ms, fps))
 
 
 def resample_to_count(sticker: Sticker, frame_count: int) -> Sticker:
     """``frame_count`` evenly timed frames over exactly the source loop length."""
-    if frame_count < 1:
-        raise InvalidInputError(f"frame count must be >= 1, got {frame_count}")
-    total = sticker.total_duration_ms
-    step = total / frame_count
-    edges = [int(round(k * step)) for k in range(frame_count + 1)]
-    durations = [max(1, b - a) for a, b in zip(edges, edges[1:])]
-    return resample_at_times(sticker, _starts(durations), durations)
+    return _take(sticker, *count_form_plan(sticker.durations_ms, frame_count))
 
 
 def _starts(durations: Sequence[int]) -> list[int]:

@@ -55,10 +55,13 @@ def validate_file(path: str | os.PathLike[str], target: ExportTarget) -> list[Ru
     """
     from sticker_studio.formats.readers import read_sticker
 
+    from sticker_studio.formats.files import read_regular_file
+    from sticker_studio.formats.limits import DEFAULT_LIMITS
+
     path = Path(path)
-    if not path.exists():
-        raise InvalidInputError(f"{path} does not exist")
-    data = path.read_bytes()
+    data = read_regular_file(path, DEFAULT_LIMITS.max_file_bytes)  # refuses folders, devices, FIFOs
+    if not data:
+        raise InvalidInputError(f"{path.name} is empty (0 bytes)")
     violations: list[RuleViolation] = []
     kind = sniff_kind(data[:64])
     want = _CONTAINER_KINDS[target.container]

@@ -15,6 +15,7 @@ import io
 import math
 import os
 import tempfile
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -122,20 +123,16 @@ def encode_gif(sticker: Sticker, *, colors: int = 256, dither: bool = True, alph
 
     The palette is built from the visible pixels of all frames (transparent ones do
     not steal entries); one index is reserved for transparency; frames use disposal 2
-    (restore to background) so moving transparent areas clear correctly.
+    (restore to background) so moving transparent areas clear correctly. Frames are
+    quantized one at a time (never a stack of all of them): memory beyond the
+    sticker itself is one palette image per frame.
     """
     sticker, cs = gif_timing(sticker)
     frames = sticker.frames
-    h, w = frames[0].shape[:2]
-    stack = np.stack(frames)
-    transparent = stack[..., 3] < alpha_threshold
-    has_alpha = bool(transparent.any())
+    visible_counts = [int(np.count_nonzero(f[..., 3] >= alpha_threshold)) for f in frames]
+    has_alpha = sum(visible_counts) < sum(f.shape[0] * f.shape[1] for f in frames)
     ncol = max(2, min(256, int(colors))) - (1 if has_alpha else 0)
-    visible = stack[..., :3][~transparent]
-    if visible.size == 0:
-        visible = np.zeros((1, 3), np.uint8)
-    step = max(1, visible.shape[0] // 250_000)
-    sample = np.ascontiguousarray(visible[::step])
+    sample = _palette_sample(frames, visible_counts, alpha_threshold)
     sample_img = Image.fromarray(sample.reshape(-1, 1, 3), "RGB")
     pal_img = sample_img.quantize(colors=ncol, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     pal = (pal_img.getpalette() or [0, 0, 0])[: ncol * 3]
@@ -143,19 +140,20 @@ def encode_gif(sticker: Sticker, *, colors: int = 256, dither: bool = True, alph
     pal = pal + pal[:3] * (256 - real)
     palette_image = Image.new("P", (1, 1))
     palette_image.putpalette(pal)
-    mosaic = Image.fromarray(np.ascontiguousarray(stack[..., :3].reshape(-1, w, 3)), "RGB")
     dmode = Image.Dither.FLOYDSTEINBERG if dither else Image.Dither.NONE
-    idx = np.asarray(mosaic.quantize(palette=palette_image, dither=dmode)).reshape(len(frames), h, w).copy()
-    idx[idx >= real] = 0
     tidx = real if has_alpha else None
-    if has_alpha:
-        idx[transparent] = tidx
     out_pal = pal[: real * 3] + ([0, 0, 0] if has_alpha else [])
     images = []
-    for k in range(len(frames)):
-        im = Image.fromarray(idx[k], "P")
+    for frame in frames:
+        rgb = Image.fromarray(np.ascontiguousarray(frame[..., :3]), "RGB")
+        idx = np.array(rgb.quantize(palette=palette_image, dither=dmode), dtype=np.uint8)
+        del rgb
+        idx[idx >= real] = 0
+        if tidx is not None:
+            idx[frame[..., 3] < alpha_threshold] = tidx
+        im = Image.fromarray(idx, "P")
         im.putpalette(out_pal)
-        if has_alpha:
+        if tidx is not None:
             im.info["transparency"] = tidx
         images.append(im)
     params: dict[str, Any] = {
@@ -169,6 +167,23 @@ def encode_gif(sticker: Sticker, *, colors: int = 256, dither: bool = True, alph
     buf = io.BytesIO()
     images[0].save(buf, **params)
     return buf.getvalue()
+
+
+def _palette_sample(frames: list[np.ndarray], visible_counts: list[int], alpha_threshold: int,
+                    target: int = 250_000) -> np.ndarray:
+    """Every ``step``-th visible RGB pixel over all frames in order (as if they were one array)."""
+    total = sum(visible_counts)
+    if total == 0:
+        return np.zeros((1, 3), np.uint8)
+    step = max(1, total // target)
+    parts, offset = [], 0
+    for frame, count in zip(frames, visible_counts, strict=True):
+        if count:
+            first = (-offset) % step
+            visible = frame[..., :3][frame[..., 3] >= alpha_threshold]
+            parts.append(visible[first::step])
+        offset += count
+    return np.ascontiguousarray(np.concatenate(parts))
 
 
 # ----------------------------------------------------------------------- APNG
@@ -267,12 +282,17 @@ def _write_webm(sticker: Sticker, path: Path, *, quality: int | None = None, crf
     from sticker_studio.formats.ffmpeg import encode_webm_vp9
 
     sticker, rate = constant_rate(sticker, max_fps)
-    frames = [bleed_into_transparent(f) for f in sticker.frames]
-    if frames[0].shape[0] % 2 or frames[0].shape[1] % 2:
-        # yuva420p needs even sides: pad one transparent row/column (never scale).
-        h, w = frames[0].shape[:2]
-        frames = [np.pad(f, ((0, h % 2), (0, w % 2), (0, 0))) for f in frames]
+    h, w = sticker.frames[0].shape[:2]
+
+    def prepared() -> Iterator[np.ndarray]:  # one frame at a time: nothing is stacked
+        for f in sticker.frames:
+            f = bleed_into_transparent(f)
+            if h % 2 or w % 2:
+                # yuva420p needs even sides: pad one transparent row/column (never scale).
+                f = np.pad(f, ((0, h % 2), (0, w % 2), (0, 0)))
+            yield f
+
     encode_webm_vp9(
-        frames, rate.numerator, rate.denominator, crf=crf if crf is not None else crf_for_quality(quality),
+        prepared(), rate.numerator, rate.denominator, crf=crf if crf is not None else crf_for_quality(quality),
         deadline=deadline, cpu_used=cpu_used, out_path=path,
     )

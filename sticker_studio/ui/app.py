@@ -1,6 +1,7 @@
 """Application setup and the GUI entry point.
 
-``run_gui`` opens the window over the last pack (or a new one in the user's data
+``sticker-studio gui`` (``cli/cmd_gui.py``) calls :func:`run_gui`; the ui package never
+imports the CLI. ``run_gui`` opens the window over the last pack (or a new one in the user's data
 dir), optionally importing a file, and -- with ``screenshot`` -- renders the window
 at 1280x800 into a PNG and exits (README images and tests use this; it works with
 ``QT_QPA_PLATFORM=offscreen`` on a machine without a display).
@@ -21,7 +22,8 @@ from sticker_studio.core.atomic import atomic_write_bytes
 from sticker_studio.core.errors import InvalidInputError, StickerStudioError
 from sticker_studio.paths import APP_NAME
 from sticker_studio.ui.document import DEFAULT_PACK_TITLE, PackDocument, default_pack_folder, open_or_create_pack
-from sticker_studio.ui.main_window import MainWindow, app_icon, read_file, settle
+from sticker_studio.ui.main_window import MainWindow, app_icon, settle
+from sticker_studio.ui.model.session import read_file
 from sticker_studio.ui.settings import AppSettings, load_settings
 from sticker_studio.ui.theme import apply_theme
 
@@ -30,9 +32,9 @@ SCREENSHOT_SIZE = (1280, 800)
 
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
     """The QApplication (reused if one exists), named and themed."""
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(
+        list(argv) if argv is not None else [sys.argv[0]])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("Sticker Studio")
     app.setApplicationVersion(__version__)
@@ -40,7 +42,7 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setDesktopFileName("sticker-studio")
     app.setWindowIcon(app_icon())
     apply_theme(app)
-    return app  # type: ignore[return-value]
+    return app
 
 
 def open_start_pack(settings: AppSettings) -> PackDocument:
@@ -78,7 +80,7 @@ def load_into(window: MainWindow, file: Path) -> None:
         raise InvalidInputError(f"{file} does not exist")
     sticker = read_file(file)
     window.document.add_sticker(sticker, name=file.stem[:64])
-    window.reference_panel.set_reference(sticker, str(file))
+    window.session.set_reference(sticker, str(file))
 
 
 def save_screenshot(window: MainWindow, path: Path) -> Path:
@@ -104,9 +106,9 @@ def run_gui(file: Path | None = None, screenshot: Path | None = None, pack_folde
         with tempfile.TemporaryDirectory(prefix="sticker-studio-shot-") as tmp:
             window = build_window(file, pack_folder=pack_folder or Path(tmp) / "Screenshot pack",
                                   settings=AppSettings())
-            if file is not None and window.reference_panel.preset_box.findData("bounce") >= 0:
+            if file is not None:
                 window.reference_panel.set_preset("bounce")
-            window.prompt_panel.prompt_edit.setPlainText("a happy orange cat waving, thick outline")
+            window.prompt_panel.set_prompt("a happy orange cat waving, thick outline")
             save_screenshot(window, screenshot)
             window.preview.pause()
             window.document.save_now()
@@ -117,14 +119,3 @@ def run_gui(file: Path | None = None, screenshot: Path | None = None, pack_folde
     window = build_window(file, pack_folder=pack_folder)
     window.show()
     return int(app.exec())
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sticker_studio.ui.app`` -- the same as ``sticker-studio gui``."""
-    from sticker_studio.cli import main as cli_main
-
-    return cli_main(["gui", *(argv if argv is not None else sys.argv[1:])])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

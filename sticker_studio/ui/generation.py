@@ -16,7 +16,7 @@ from sticker_studio.core.errors import ModelNotFoundError
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.engine.request import GenerationRequest
 from sticker_studio.engine.tasks import Task
-from sticker_studio.ui.prompt_panel import PromptSettings
+from sticker_studio.ui.model.prompt import PromptSettings
 
 PipelineFactory = Callable[[], Any]
 

@@ -296,6 +296,9 @@ class PreviewWidget(QWidget):
 class PreviewPanel(QWidget):
     """The preview with its transport and view controls underneath."""
 
+    #: background or onion skin changed (read them from ``preview``)
+    view_options_changed = Signal()
+
     ZOOMS: tuple[tuple[str, float | None], ...] = (
         ("Fit", None), ("50%", 0.5), ("100%", 1.0), ("200%", 2.0), ("400%", 4.0))
     BACKGROUNDS: tuple[tuple[str, str], ...] = (
@@ -350,6 +353,8 @@ class PreviewPanel(QWidget):
         self.background_box.currentIndexChanged.connect(
             lambda i: self.preview.set_background(self.background_box.itemData(i)))
         self.onion_box.toggled.connect(self.preview.set_onion_skin)
+        self.background_box.currentIndexChanged.connect(lambda _i: self.view_options_changed.emit())
+        self.onion_box.toggled.connect(lambda _on: self.view_options_changed.emit())
         self._update_play_icon(False)
 
     def _update_play_icon(self, playing: bool) -> None:
@@ -357,6 +362,9 @@ class PreviewPanel(QWidget):
 
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
+
+    def set_onion_skin(self, on: bool) -> None:
+        self.onion_box.setChecked(on)
 
     def set_background(self, background: str) -> None:
         for i in range(self.background_box.count()):

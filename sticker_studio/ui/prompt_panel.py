@@ -1,14 +1,13 @@
 """The prompt panel: describe a sticker and generate it.
 
-It only collects settings and shows progress; the main window builds the engine
-request and runs it in a worker. Task names come from ``engine.tasks`` (pure Python),
+It only collects settings and shows progress; the session
+(``ui.model.session``) builds the engine request and runs it in a worker. Task names come from ``engine.tasks`` (pure Python),
 so opening the window never imports torch.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
                                QVBoxLayout, QWidget)
 
 from sticker_studio.engine.tasks import Task
+from sticker_studio.ui.model.prompt import PromptSettings
 
 TASK_TITLES: dict[Task, str] = {
     Task.TEXT_TO_ANIMATION: "Text → animation",
@@ -25,18 +25,6 @@ TASK_TITLES: dict[Task, str] = {
     Task.CONTINUATION: "Continue the sticker",
 }
 MAX_SEED = 2**31 - 1
-
-
-@dataclass(frozen=True)
-class PromptSettings:
-    """What the user asked for; ``steps``/``guidance`` 0 mean the model's defaults."""
-
-    prompt: str
-    task: Task
-    frames: int
-    seed: int
-    steps: int
-    guidance: float
 
 
 class PromptPanel(QWidget):
@@ -150,6 +138,19 @@ class PromptPanel(QWidget):
         if i >= 0:
             self.task_box.setCurrentIndex(i)
 
+    def set_prompt(self, text: str) -> None:
+        self.prompt_edit.setPlainText(text)
+
+    def prefer_image_task(self) -> None:
+        """Switch from text-to-animation to animating the reference (other tasks stay)."""
+        if self.settings().task is Task.TEXT_TO_ANIMATION:
+            self.set_task(Task.IMAGE_TO_ANIMATION)
+
+    def request_generate(self) -> None:
+        """What the Generate button (and Ctrl+Enter) does: emit ``generate_requested``."""
+        if self.generate_button.isEnabled():
+            self._emit_generate()
+
     def _emit_generate(self) -> None:
         self.generate_requested.emit(self.settings())
 
@@ -163,6 +164,11 @@ class PromptPanel(QWidget):
             self.progress.setRange(0, 0)  # busy until the first step arrives
             self.progress.setFormat(text or "Loading the model…")
             self.show_message("")
+
+    def show_cancelling(self) -> None:
+        """Cancel was asked for: the job ends at its next step."""
+        self.cancel_button.setEnabled(False)
+        self.progress.setFormat("Cancelling…")
 
     def set_progress(self, step: int, total: int) -> None:
         if total > 0:

@@ -20,6 +20,7 @@ from sticker_studio.core.errors import StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.image_convert import thumbnail_pixmap
+from sticker_studio.ui.model.motion import MotionChoice
 from sticker_studio.ui.preview import PreviewWidget
 from sticker_studio.ui.timeline import local_paths
 
@@ -70,7 +71,7 @@ class ReferencePanel(QWidget):
     files_dropped = Signal(list)                      # paths
     open_requested = Signal()
     paste_requested = Signal()
-    animate_requested = Signal(str, int, float, float)  # preset, frames, fps, amplitude
+    animate_requested = Signal(object)                # MotionChoice
     generate_from_image_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -184,10 +185,17 @@ class ReferencePanel(QWidget):
     def preset_name(self) -> str:
         return str(self.preset_box.currentData() or "")
 
-    def set_preset(self, name: str) -> None:
+    def set_preset(self, name: str) -> bool:
+        """Choose the preset called ``name``; False (nothing changes) when there is none."""
         i = self.preset_box.findData(name)
         if i >= 0:
             self.preset_box.setCurrentIndex(i)
+        return i >= 0
+
+    def choice(self) -> MotionChoice:
+        """The motion settings as the user left them."""
+        return MotionChoice(preset=self.preset_name(), frames=int(self.frames_spin.value()),
+                            fps=float(self.fps_spin.value()), amplitude=float(self.amplitude_spin.value()))
 
     # ---------------------------------------------------------- reference
     def reference(self) -> Sticker | None:
@@ -197,6 +205,7 @@ class ReferencePanel(QWidget):
         return self._reference_name
 
     def set_reference(self, sticker: Sticker | None, name: str = "") -> None:
+        """Show ``sticker`` as the reference (the session holds the real one and calls this)."""
         self._reference = sticker
         self._reference_name = name
         if sticker is None:
@@ -236,5 +245,4 @@ class ReferencePanel(QWidget):
         self.live.play()
 
     def _emit_animate(self) -> None:
-        self.animate_requested.emit(self.preset_name(), int(self.frames_spin.value()),
-                                    float(self.fps_spin.value()), float(self.amplitude_spin.value()))
+        self.animate_requested.emit(self.choice())

@@ -341,6 +341,9 @@ class TimelinePanel(QWidget):
             self.view.select_rows([r for r in keep if r < sticker.frame_count])
         self.update_summary()
 
+    def set_playhead(self, row: int) -> None:
+        self.view.frame_model.set_playhead(row)
+
     def update_summary(self) -> None:
         s = self.view.frame_model.sticker()
         if s is None:

@@ -1,0 +1,117 @@
+"""Every window command as a QAction: text, shortcut, icon, menu place.
+
+:class:`WindowActions` makes the actions and the menu bar for a :class:`MainWindow`
+and connects each action to one window method (the window forwards to the session
+or opens a dialog). Actions are added to the window itself too, so their shortcuts
+work with the menus closed. Undo/Redo come from the open document's ``QUndoGroup``
+and are replaced in place when another pack opens (:meth:`WindowActions.install_undo`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import QMenu, QStyle
+
+if TYPE_CHECKING:
+    from sticker_studio.ui.main_window import MainWindow
+
+Shortcut = str | QKeySequence.StandardKey | list[QKeySequence] | None
+
+
+class WindowActions:
+    """The window's actions (``actions.undo``, ``actions.delete`` ...) and its menus."""
+
+    def __init__(self, window: MainWindow, undo_group: QUndoGroup) -> None:
+        self._window = window
+        sp = QStyle.StandardPixmap
+        w = window
+        self.new_pack = self._make("New pack…", w.new_pack, None, sp.SP_FileDialogNewFolder)
+        self.open_pack = self._make("Open pack folder…", w.open_pack_dialog, None, sp.SP_DirOpenIcon)
+        self.import_file = self._make("Import image or animation…", w.open_file_dialog,
+                                      QKeySequence.StandardKey.Open, sp.SP_DialogOpenButton)
+        self.export = self._make("Export pack…", w.open_export_dialog, "Ctrl+E", sp.SP_DialogSaveButton)
+        self.save = self._make("Save now", w.save_now, QKeySequence.StandardKey.Save,
+                               tip="Packs save themselves after every change; this saves at once")
+        self.quit = self._make("Quit", w.close, QKeySequence.StandardKey.Quit)
+        self.delete = self._make("Delete frames", w.delete_selected, QKeySequence.StandardKey.Delete)
+        self.duplicate = self._make("Duplicate frames", w.duplicate_selected, "Ctrl+D")
+        self.reverse = self._make("Reverse", w.reverse_selected)
+        self.ping_pong = self._make("Ping-pong", w.ping_pong)
+        self.duration = self._make("Set frame duration…", w.ask_duration)
+        self.paste = self._make("Paste image", w.paste, QKeySequence.StandardKey.Paste)
+        self.play = self._make("Play / pause", w.preview.toggle_playback, "Space")
+        self.previous_frame = self._make("Previous frame", lambda: w.preview.step(-1), "Left")
+        self.next_frame = self._make("Next frame", lambda: w.preview.step(1), "Right")
+        self.models = self._make("Models…", w.open_model_manager)
+        self.settings = self._make("Settings…", w.open_settings)
+        self.generate = self._make("Generate", w.prompt_panel.request_generate, "Ctrl+Return")
+        #: actions that need a sticker in the editor
+        self.sticker_actions = (self.delete, self.duplicate, self.reverse, self.ping_pong, self.duration)
+        self._build_menus()
+        self.undo, self.redo = self._undo_actions(undo_group)
+        self.edit_menu.insertActions(self.edit_menu.actions()[0], [self.undo, self.redo])
+
+    def _make(self, text: str, slot: Callable[[], Any], shortcut: Shortcut = None,
+              icon: QStyle.StandardPixmap | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self._window)
+        if isinstance(shortcut, list):
+            action.setShortcuts(shortcut)
+        elif shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon is not None:
+            action.setIcon(self._window.style().standardIcon(icon))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda checked=False: slot())
+        self._window.addAction(action)  # shortcuts work without the menu being open
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self._window.menuBar()
+        self.file_menu = self._fill(bar.addMenu("&File"), (
+            self.new_pack, self.open_pack, None, self.import_file, self.paste, None,
+            self.export, self.save, None, self.quit))
+        self.edit_menu = self._fill(bar.addMenu("&Edit"), (
+            None, self.delete, self.duplicate, self.reverse, self.ping_pong, self.duration))
+        self.playback_menu = self._fill(bar.addMenu("&Playback"), (self.play, self.previous_frame, self.next_frame))
+        self.tools_menu = self._fill(bar.addMenu("&Tools"), (self.generate, self.models, self.settings))
+
+    @staticmethod
+    def _fill(menu: QMenu, actions: tuple[QAction | None, ...]) -> QMenu:
+        for action in actions:
+            if action is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(action)
+        return menu
+
+    def install_undo(self, undo_group: QUndoGroup) -> None:
+        """Bind Undo/Redo to ``undo_group`` (the open document's), first in the Edit menu.
+
+        Called again when another pack opens: the old actions belong to the old
+        document's group, so they are replaced in place, not left stale.
+        """
+        old = (self.undo, self.redo)
+        undo, redo = self._undo_actions(undo_group)
+        self.edit_menu.insertActions(self.undo, [undo, redo])
+        for action in old:
+            self._window.removeAction(action)
+            self.edit_menu.removeAction(action)
+            action.deleteLater()
+        self.undo, self.redo = undo, redo
+
+    def _undo_actions(self, undo_group: QUndoGroup) -> tuple[QAction, QAction]:
+        undo = undo_group.createUndoAction(self._window, "Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = undo_group.createRedoAction(self._window, "Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self._window.addAction(undo)
+        self._window.addAction(redo)
+        return undo, redo
+
+    def set_sticker_actions_enabled(self, enabled: bool) -> None:
+        for action in self.sticker_actions:
+            action.setEnabled(enabled)

@@ -1,0 +1,350 @@
+"""The app's state and its jobs, without any widget: the layer the window is a view of.
+
+How the ui package is laid out (after krita-ai-diffusion's ``model/`` layer)::
+
+    ui/model/session.py   StudioSession  -- THIS FILE: the open pack document, the reference,
+                                            running jobs (import, animate, generate), app settings
+    ui/model/motion.py    MotionChoice   -- the motion preset settings as a value
+    ui/document.py        PackDocument   -- the open pack: stickers, undo stacks, autosave
+    ui/actions.py         WindowActions  -- every QAction, its shortcut and the menus
+                                            (``window.window_actions.undo`` ...)
+    ui/main_window.py     MainWindow     -- lays panels out and wires them to the session
+    ui/*_panel.py, timeline.py, preview.py  -- widgets: show state, emit *intent* signals
+
+Rules that keep it that way:
+
+* Panels never reach into each other or into the session; they emit intent signals
+  (``animate_requested(MotionChoice)``, ``generate_requested(PromptSettings)`` ...) and
+  offer intent methods (``show_cancelling()``, ``set_prompt()``, ``set_preset()``). The
+  window connects signals to session methods and session signals to panel methods.
+* The session owns state and work: it starts every :class:`BackgroundJob`, holds the
+  reference and the :class:`PackDocument`, and reports back only through its signals
+  (``error``, ``status``, ``reference_changed``, ``generation_*`` ...). It never imports
+  a panel, so it is testable without a window.
+* Document signals are relayed by the session (``pack_changed``, ``current_changed``,
+  ``sticker_changed``, ``saved``, ``save_failed``), so a view connects once and keeps
+  working after :meth:`StudioSession.switch_pack` replaces the document
+  (``document_changed`` tells views that hold document objects, e.g. the undo actions).
+* Edits a user can refuse (``StickerStudioError``) end in ``error`` (status bar), never
+  in a traceback; the window decides how to show them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QObject, Signal
+
+from sticker_studio.core import edits
+from sticker_studio.core.errors import ModelNotFoundError, StickerStudioError
+from sticker_studio.core.imageops import fit_into_canvas
+from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.sticker import Sticker
+from sticker_studio.ui.document import PackDocument, default_pack_folder, open_or_create_pack
+from sticker_studio.ui.generation import GeneratorHost, build_request, default_pipeline_factory, no_model_message
+from sticker_studio.ui.image_convert import qimage_to_rgba
+from sticker_studio.ui.model.motion import MotionChoice
+from sticker_studio.ui.model.prompt import PromptSettings
+from sticker_studio.ui.settings import AppSettings, save_settings
+from sticker_studio.ui.timeline import local_paths
+from sticker_studio.ui.workers import BackgroundJob, ProgressFn
+
+log = logging.getLogger(__name__)
+
+#: Longest a sticker name made from a file name or a prompt may be.
+NAME_LIMIT = 64
+
+
+def read_file(path: Path) -> Sticker:
+    """Decode any supported image or animation (the formats package does the work)."""
+    from sticker_studio.formats.readers import read_sticker
+
+    return read_sticker(path)
+
+
+class StudioSession(QObject):
+    """The open pack, the reference and the jobs of one app window."""
+
+    # relayed from the current PackDocument (stay connected across switch_pack)
+    pack_changed = Signal()
+    current_changed = Signal(str)
+    sticker_changed = Signal(str)
+    saved = Signal()
+    save_failed = Signal(str)
+    #: another pack was opened: the new PackDocument
+    document_changed = Signal(object)
+    #: the reference drawing changed: Sticker (or None), its name/path
+    reference_changed = Signal(object, str)
+    #: a frame edit went on the undo stack: the core FrameCommand
+    edit_applied = Signal(object)
+    #: a refused edit or a failed job, in words for the user
+    error = Signal(str)
+    #: a short note for the status bar: text, milliseconds
+    status = Signal(str, int)
+    # the generation job
+    generation_started = Signal()
+    generation_progress = Signal(int, int)
+    generation_cancelling = Signal()
+    generation_message = Signal(str, str)   # text, kind ("info" | "ok" | "error")
+    generation_finished = Signal()
+
+    def __init__(self, document: PackDocument, settings: AppSettings | None = None,
+                 generator: GeneratorHost | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings or AppSettings()
+        self.generator = generator or GeneratorHost(default_pipeline_factory(self.settings.device))
+        self.jobs: set[BackgroundJob] = set()
+        self.generation_job: BackgroundJob | None = None
+        self._reference: Sticker | None = None
+        self._reference_name = ""
+        self._document = document
+        document.setParent(self)
+        self._relay(document)
+
+    # ------------------------------------------------------------- document
+    @property
+    def document(self) -> PackDocument:
+        return self._document
+
+    def _relay(self, document: PackDocument) -> None:
+        document.pack_changed.connect(self.pack_changed)
+        document.current_changed.connect(self.current_changed)
+        document.sticker_changed.connect(self.sticker_changed)
+        document.saved.connect(self.saved)
+        document.save_failed.connect(self.save_failed)
+
+    def switch_pack(self, pack: StickerPack) -> None:
+        """Save the open pack and make ``pack`` the open one."""
+        self._document.save_now()
+        old = self._document
+        old.pack_changed.disconnect(self.pack_changed)
+        old.current_changed.disconnect(self.current_changed)
+        old.sticker_changed.disconnect(self.sticker_changed)
+        old.saved.disconnect(self.saved)
+        old.save_failed.disconnect(self.save_failed)
+        self._document = PackDocument(pack, self)
+        self._relay(self._document)
+        self.settings.last_pack = str(self._document.folder)
+        self.document_changed.emit(self._document)
+        old.deleteLater()
+
+    def open_pack_folder(self, folder: Path) -> bool:
+        """Open (or create) the pack in ``folder``; False with ``error`` when it cannot."""
+        return self.guard(lambda: self.switch_pack(open_or_create_pack(folder, folder.name)))
+
+    def create_pack(self, title: str) -> bool:
+        """A new pack in the user's packs folder, named after ``title`` (never an existing folder)."""
+        title = title.strip()
+        if not title:
+            return False
+        folder = default_pack_folder(title)
+        n = 2
+        while folder.exists():
+            folder = default_pack_folder(f"{title} {n}")
+            n += 1
+        return self.guard(lambda: self.switch_pack(open_or_create_pack(folder, title)))
+
+    def guard(self, fn: Callable[[], None]) -> bool:
+        """Run a change; a refusal becomes ``error`` and views re-read the pack."""
+        try:
+            fn()
+        except StickerStudioError as error:
+            self.error.emit(str(error))
+            self.pack_changed.emit()
+            return False
+        return True
+
+    def save_now(self) -> bool:
+        if self._document.save_now():
+            self.status.emit("Saved", 2000)
+            return True
+        return False
+
+    # --------------------------------------------------------------- editing
+    def apply_edit(self, command: edits.FrameCommand) -> bool:
+        """Push a core edit command for the current sticker on its undo stack."""
+        if self._document.current_sticker() is None:
+            self.error.emit("Make or import a sticker first")
+            return False
+        if not self.guard(lambda: self._document.edit(command)):
+            return False
+        self.edit_applied.emit(command)
+        self.status.emit(command.label, 2000)
+        return True
+
+    def set_title(self, title: str) -> bool:
+        return self.guard(lambda: self._document.set_title(title))
+
+    def set_emojis(self, entry_id: str, emojis: list[str]) -> bool:
+        return self.guard(lambda: self._document.set_emojis(entry_id, emojis))
+
+    def set_tray(self, entry_id: str) -> bool:
+        return self.guard(lambda: self._document.set_tray(entry_id))
+
+    def remove_sticker(self, entry_id: str) -> bool:
+        return self.guard(lambda: self._document.remove_sticker(entry_id))
+
+    # ------------------------------------------------------------------ jobs
+    def run_job(self, fn: Callable[[ProgressFn, Any], Any], on_success: Callable[[Any], object], name: str,
+                on_failed: Callable[[str], None] | None = None) -> BackgroundJob:
+        """Run ``fn(progress, cancel)`` on a worker thread; results come back on the GUI thread."""
+        job = BackgroundJob(fn, self, name=name)
+        job.succeeded.connect(on_success)
+        job.failed.connect(on_failed or self.error.emit)
+        job.finished.connect(lambda: self.jobs.discard(job))
+        self.jobs.add(job)
+        job.start()
+        return job
+
+    def is_busy(self) -> bool:
+        return any(j.is_running() for j in self.jobs)
+
+    # ------------------------------------------------------------- reference
+    def reference(self) -> Sticker | None:
+        return self._reference
+
+    def reference_name(self) -> str:
+        return self._reference_name
+
+    def set_reference(self, sticker: Sticker | None, name: str = "") -> None:
+        self._reference = sticker
+        self._reference_name = name
+        self.reference_changed.emit(sticker, name)
+
+    def load_reference(self, path: Path) -> BackgroundJob:
+        """Decode ``path`` in a worker and make it the reference (the pack is not changed)."""
+        return self.run_job(lambda p, c: read_file(path), lambda s: self.set_reference(s, str(path)), "reference")
+
+    def paste_mime(self, mime: QMimeData) -> bool:
+        """Clipboard contents as the reference: image files, or an image."""
+        paths = local_paths(mime)
+        if paths:
+            self.load_reference(paths[0])
+            return True
+        if mime.hasImage():
+            try:
+                frame = qimage_to_rgba(mime.imageData())
+            except (ValueError, TypeError):
+                frame = None
+            if frame is not None:
+                self.set_reference(Sticker([frame], [100]), "pasted")
+                return True
+        self.error.emit("The clipboard holds no image")
+        return False
+
+    # ------------------------------------------------------------- importing
+    def import_files(self, paths: list[Path]) -> BackgroundJob:
+        """Each file becomes a new sticker in the pack (and the last one the reference)."""
+        def work(progress: ProgressFn, cancel: Any) -> list[tuple[Path, Sticker]]:
+            return [(p, read_file(p)) for p in paths]
+
+        def done(results: list[tuple[Path, Sticker]]) -> None:
+            for path, sticker in results:
+                self._document.add_sticker(sticker, name=path.stem[:NAME_LIMIT])
+            if results:
+                self.set_reference(results[-1][1], str(results[-1][0]))
+                self.status.emit(f"Imported {len(results)} file(s)", 3000)
+
+        return self.run_job(work, done, "import")
+
+    def insert_files(self, paths: list[Path], index: int) -> BackgroundJob:
+        """Frames of ``paths`` go into the current sticker at ``index`` (fitted to its size)."""
+        sticker = self._document.current_sticker()
+        if sticker is None:
+            return self.import_files(paths)
+        width, height = sticker.size
+
+        def work(progress: ProgressFn, cancel: Any) -> tuple[list[np.ndarray], list[int]]:
+            frames: list[np.ndarray] = []
+            durations: list[int] = []
+            for p in paths:
+                s = read_file(p)
+                frames += [f if (f.shape[1], f.shape[0]) == (width, height) else fit_into_canvas(f, width, height)
+                           for f in s.frames]
+                durations += list(s.durations_ms) if s.is_animated else [sticker.durations_ms[max(0, index - 1)]]
+            return frames, durations
+
+        return self.run_job(work, lambda r: self.apply_edit(edits.InsertFrames(index, r[0], r[1])), "insert")
+
+    # --------------------------------------------------------------- animate
+    def animate(self, choice: MotionChoice) -> BackgroundJob | None:
+        """A new sticker from the reference + a motion preset (no model needed)."""
+        reference = self._reference
+        if reference is None:
+            self.error.emit("Drop or paste a drawing in the Reference panel first")
+            return None
+        name = f"{Path(self._reference_name).stem or 'drawing'} {choice.preset}"[:NAME_LIMIT]
+        kwargs = choice.animate_kwargs(max(reference.size))
+
+        def work(progress: ProgressFn, cancel: Any) -> Sticker:
+            from sticker_studio.core.motion import animate
+
+            return animate(reference.frames[0], choice.preset, **kwargs)
+
+        return self.run_job(work, lambda s: self._document.add_sticker(s, name=name), "animate")
+
+    # -------------------------------------------------------------- generate
+    def generate(self, settings: PromptSettings) -> BackgroundJob | None:
+        """Run the generator in a worker; the result is added as a new sticker."""
+        if self.generation_job is not None and self.generation_job.is_running():
+            return None
+        try:
+            request = build_request(settings, self._reference)
+        except StickerStudioError as error:
+            self.generation_message.emit(str(error), "error")
+            return None
+        if not settings.prompt and request.image is None:
+            self.generation_message.emit("Describe the sticker first, e.g. “a happy cat waving”.", "error")
+            return None
+        name = (settings.prompt or "generated")[:40]
+        job = BackgroundJob(lambda p, c: self.generator.run(request, p, c), self, name="generate")
+        job.progress.connect(self.generation_progress)
+        job.succeeded.connect(lambda s: self._generation_done(s, name))
+        job.failed.connect(lambda message: self._generation_failed(job, message))
+        job.cancelled.connect(lambda: self.generation_message.emit("Cancelled — nothing was changed.", "info"))
+        job.finished.connect(self.generation_finished)
+        job.finished.connect(lambda: self.jobs.discard(job))
+        self.generation_job = job
+        self.jobs.add(job)
+        self.generation_started.emit()
+        job.start()
+        return job
+
+    def cancel_generation(self) -> None:
+        if self.generation_job is not None and self.generation_job.is_running():
+            self.generation_job.cancel()
+            self.generation_cancelling.emit()
+
+    def _generation_done(self, sticker: Sticker, name: str) -> None:
+        self._document.add_sticker(sticker, name=name)  # a new sticker: never replaces the user's edits
+        self.generation_message.emit(f"Added “{name}” to the pack.", "ok")
+
+    def _generation_failed(self, job: BackgroundJob, message: str) -> None:
+        if isinstance(job.error, ModelNotFoundError):
+            message = no_model_message(job.error)
+        self.generation_message.emit(message, "error")
+
+    def reload_generator(self) -> None:
+        """Load the generator afresh on next use (models or the device changed)."""
+        self.generator.set_factory(default_pipeline_factory(self.settings.device))
+
+    # --------------------------------------------------------------- closing
+    def store_settings(self) -> None:
+        self.settings.last_pack = str(self._document.folder)
+        try:
+            save_settings(self.settings)
+        except OSError as error:
+            log.warning("could not save settings: %s", error)
+
+    def shutdown(self, timeout_ms: int = 15_000) -> None:
+        """Cancel running work, wait for it, save the pack and the settings."""
+        for job in list(self.jobs):
+            job.cancel()
+        for job in list(self.jobs):
+            job.wait(timeout_ms)
+        self._document.save_now()
+        self.store_settings()
