@@ -128,6 +128,9 @@ class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):
             self.decoder.append(_conv_gn_relu(prev + skip, skip, g))
             prev = skip
         self.coarse_head = nn.Conv2d(prev, 4, 3, padding=1)  # alpha logit + colour correction
+        if prior_channels:  # start as the prior itself: the network learns only the correction
+            nn.init.zeros_(self.coarse_head.weight)
+            nn.init.zeros_(self.coarse_head.bias)
         layers: list[nn.Module] = [nn.Conv2d(3 + 4 + background_channels + prior_channels, refine_channels, 3,
                                              padding=1), nn.ReLU(inplace=True)]
         for _ in range(refine_layers - 1):
