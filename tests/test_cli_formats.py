@@ -13,6 +13,7 @@ from fixtures_formats import bomb_png, moving_disc, numbered_frames, palette_apn
 from sticker_studio.cli import main
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.readers import read_sticker
+from sticker_studio.formats.targets import TARGETS
 from sticker_studio.formats.writers import write_sticker
 
 REPO = Path(__file__).resolve().parent.parent
@@ -127,10 +128,14 @@ def test_demo_exports_every_target(capsys: pytest.CaptureFixture[str], tmp_path:
     resources = tmp_path / "resources"
     write_sticker(moving_disc(8, 96, fps=10), resources / "samples" / "disc.png")
     monkeypatch.setenv("STICKER_STUDIO_RESOURCES", str(resources))
-    code, stdout, _ = run_cli(capsys, "demo", "--sample", "disc", "--out", tmp_path / "demo")
+    code, stdout, _ = run_cli(capsys, "demo", "--sample", "disc", "--out", tmp_path / "demo", "--no-generate",
+                              "--size", "96")
     assert code == 0, stdout
     assert "8/8 targets ok" in stdout
-    assert len(list((tmp_path / "demo").iterdir())) == 8
+    assert (tmp_path / "demo" / "pack" / "pack.json").is_file()
+    exported = sorted(p.name for p in (tmp_path / "demo" / "export").iterdir())
+    assert exported == sorted(TARGETS)
+    assert len(list((tmp_path / "demo" / "export" / "line").glob("[0-9][0-9].png"))) == 8
     code, _, err = run_cli(capsys, "demo", "--sample", "nope", "--out", tmp_path / "x")
     assert_user_error(code, err, "no bundled sample")
 

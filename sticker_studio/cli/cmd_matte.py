@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sticker_studio.core.atomic import check_output
     from sticker_studio.core.background import has_useful_alpha
     from sticker_studio.engine.device import pick_device
     from sticker_studio.engine.matting import load_matting_head, matte_sticker
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from sticker_studio.formats.writers import format_for_path, write_sticker
 
     format_for_path(args.output)
+    check_output(args.output, args.input)
     sticker = read_sticker(args.input)
     mode = args.mode or ("colorkey" if args.colorkey else "model")
     if mode == "lineart":

@@ -11,7 +11,8 @@ A "white, subjects with white parts" row isolates the hard case (white belly on 
 
 **Generation** — held-out clips' captions and first frames, sampled with the shipped
 pipeline's pieces (the model's own DDIM schedule and guidance) so the raw frames can be
-measured before the pipeline pastes the given frame back:
+measured before the pipeline pastes the given frame back (the pipeline's
+``output_type="np"``):
 
 * motion adherence — prompts naming a motion ("… bouncing") for i2v; the generated
   clip's silhouette (distance from the white it is painted on) is measured — centroid
@@ -30,13 +31,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.training import metrics
 from sticker_studio.training.dataset import DatasetRecord, load_clip, read_index
+
+if TYPE_CHECKING:
+    from sticker_studio.engine.pipeline import StickerPipeline
 
 #: Motions asked for in the motion-adherence prompts (names of ``core/motion.py`` presets).
 EVAL_MOTIONS: tuple[str, ...] = ("bouncing", "spinning", "shaking", "pulsing", "rocking", "floating")
@@ -134,7 +138,10 @@ def matting_methods(heads: dict[str, Any]) -> dict[str, MattingMethod]:
         except StickerStudioError:  # the colour key refuses a frame: it removes nothing there
             return np.concatenate([rgb, np.full(rgb.shape[:-1] + (1,), 255, np.uint8)], axis=-1)
 
-    return {name: (lambda rgb, h=head: method(rgb, h)) for name, head in heads.items()}
+    def bound(head: Any) -> MattingMethod:
+        return lambda rgb: method(rgb, head)
+
+    return {name: bound(head) for name, head in heads.items()}
 
 
 def time_per_512_frame(method: MattingMethod, rgba: np.ndarray, frames: int = 8, repeats: int = 1) -> float:
@@ -240,35 +247,21 @@ class GenerationReport:
         return "\n".join(lines) + "\n"
 
 
-def _raw_generate(pipe, prompt: str, reference: np.ndarray | None, frames: int, steps: int, seed: int
-                  ) -> np.ndarray:
-    """Raw RGB frames on white ``[F, S, S, 3]`` from the pipeline's model, before the
-    pipeline pastes given frames back (so frame-0 fidelity measures the model)."""
-    import torch
-
+def _raw_generate(pipe: StickerPipeline, prompt: str, reference: np.ndarray | None, frames: int, steps: int,
+                  seed: int) -> np.ndarray:
+    """Raw RGB frames on white ``[F, S, S, 3]`` from the pipeline's model (its own DDIM
+    schedule and guidance), before the pipeline pastes given frames back — so frame-0
+    fidelity measures the model. ``reference``: the RGB frame 0 at the model's size (i2v)."""
     from sticker_studio.engine.request import GenerationRequest
-    from sticker_studio.engine.sampling import Conditioning, denoise, make_scheduler
+    from sticker_studio.engine.tasks import Task
 
-    side = pipe.sample_size
-    choice = pipe.device_choice
-    settings = GenerationRequest(prompt=prompt, steps=steps, seed=seed).resolved(pipe.defaults)
-    canvas = np.full((frames, side, side, 3), 255, np.uint8)
-    mask = [0] * frames
+    image = None
     if reference is not None:
-        canvas[0] = reference
-        mask[0] = 1
-    text, text_mask, null_text, null_mask = pipe.encode_prompt(prompt, choice)
-    mask_t = torch.tensor(mask, dtype=choice.dtype, device=choice.device)[None]
-    pixels = torch.from_numpy(canvas).to(choice.device).permute(3, 0, 1, 2)[None].to(choice.dtype) / 127.5 - 1.0
-    given = pipe.encode_frames(pixels) * mask_t.view(1, 1, frames, 1, 1)
-    cond = Conditioning(text, text_mask, null_text, null_mask, given, mask_t)
-    channels, latent = pipe.latent_shape
-    sample = denoise(pipe.unet, make_scheduler(pipe.scheduler.config, "ddim"), cond,
-                     shape=(1, channels, frames, latent, latent), steps=settings.steps,
-                     guidance=settings.guidance, image_guidance=settings.image_guidance, seed=seed,
-                     device=choice.device, dtype=choice.dtype)
-    images = pipe.decode_frames(sample)[0].float().permute(1, 2, 3, 0).cpu().numpy()
-    return ((images + 1.0) * 127.5 + 0.5).clip(0, 255).astype(np.uint8)
+        image = np.concatenate([reference, np.full(reference.shape[:-1] + (1,), 255, np.uint8)], axis=-1)
+    request = GenerationRequest(
+        prompt=prompt, image=image, frames=frames, steps=steps, seed=seed, scheduler="ddim", eta=0.0,
+        task=Task.TEXT_TO_ANIMATION if reference is None else Task.IMAGE_TO_ANIMATION)
+    return pipe(request, output_type="np")
 
 
 def _on_white_at(rgba: np.ndarray, side: int) -> np.ndarray:

@@ -30,8 +30,11 @@ class WindowActions:
         w = window
         self.new_pack = self._make("New pack…", w.new_pack, None, sp.SP_FileDialogNewFolder)
         self.open_pack = self._make("Open pack folder…", w.open_pack_dialog, None, sp.SP_DirOpenIcon)
-        self.import_file = self._make("Import image or animation…", w.open_file_dialog,
-                                      QKeySequence.StandardKey.Open, sp.SP_DialogOpenButton)
+        self.open_reference = self._make("Open reference drawing…", w.open_reference_dialog,
+                                         QKeySequence.StandardKey.Open, sp.SP_DialogOpenButton,
+                                         tip="Show a drawing in the Reference panel (the pack is not changed)")
+        self.import_file = self._make("Import as new stickers…", w.open_file_dialog, "Ctrl+I",
+                                      tip="Add images or animations to the pack as new stickers")
         self.export = self._make("Export pack…", w.open_export_dialog, "Ctrl+E", sp.SP_DialogSaveButton)
         self.save = self._make("Save now", w.save_now, QKeySequence.StandardKey.Save,
                                tip="Packs save themselves after every change; this saves at once")
@@ -41,6 +44,10 @@ class WindowActions:
         self.reverse = self._make("Reverse", w.reverse_selected)
         self.ping_pong = self._make("Ping-pong", w.ping_pong)
         self.duration = self._make("Set frame duration…", w.ask_duration)
+        self.canvas = self._make("Crop, resize or pad…", w.open_canvas_dialog, "Ctrl+Shift+C",
+                                 tip="Change the canvas of every frame of this sticker")
+        self.speed = self._make("Speed…", w.ask_speed, tip="Play this sticker faster or slower")
+        self.loop_count = self._make("Play count…", w.ask_loop_count, tip="Loop forever, or play N times")
         self.paste = self._make("Paste image", w.paste, QKeySequence.StandardKey.Paste)
         self.play = self._make("Play / pause", w.preview.toggle_playback, "Space")
         self.previous_frame = self._make("Previous frame", lambda: w.preview.step(-1), "Left")
@@ -49,7 +56,8 @@ class WindowActions:
         self.settings = self._make("Settings…", w.open_settings)
         self.generate = self._make("Generate", w.prompt_panel.request_generate, "Ctrl+Return")
         #: actions that need a sticker in the editor
-        self.sticker_actions = (self.delete, self.duplicate, self.reverse, self.ping_pong, self.duration)
+        self.sticker_actions = (self.delete, self.duplicate, self.reverse, self.ping_pong, self.duration,
+                                self.canvas, self.speed, self.loop_count)
         self._build_menus()
         self.undo, self.redo = self._undo_actions(undo_group)
         self.edit_menu.insertActions(self.edit_menu.actions()[0], [self.undo, self.redo])
@@ -72,11 +80,13 @@ class WindowActions:
     def _build_menus(self) -> None:
         bar = self._window.menuBar()
         self.file_menu = self._fill(bar.addMenu("&File"), (
-            self.new_pack, self.open_pack, None, self.import_file, self.paste, None,
+            self.new_pack, self.open_pack, None, self.open_reference, self.paste, self.import_file, None,
             self.export, self.save, None, self.quit))
         self.edit_menu = self._fill(bar.addMenu("&Edit"), (
-            None, self.delete, self.duplicate, self.reverse, self.ping_pong, self.duration))
+            None, self.delete, self.duplicate, self.reverse, self.ping_pong, self.duration,
+            None, self.canvas, self.speed, self.loop_count))
         self.playback_menu = self._fill(bar.addMenu("&Playback"), (self.play, self.previous_frame, self.next_frame))
+        self.sticker_menu = self._fill(QMenu("Sticker", self._window), (self.canvas, self.speed, self.loop_count))
         self.tools_menu = self._fill(bar.addMenu("&Tools"), (self.generate, self.models, self.settings))
 
     @staticmethod

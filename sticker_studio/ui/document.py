@@ -16,10 +16,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoGroup, QUndoStack
 
-from sticker_studio.core.errors import PackError, StickerStudioError
+from sticker_studio.core.errors import PackError, PackReadOnlyError, StickerStudioError
 from sticker_studio.core.pack import PackEntry, StickerPack, default_packs_dir
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.ui.undo import StickerEditCommand
+from sticker_studio.ui.undo import ChangeCommand, StickerEditCommand
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,12 @@ def default_pack_folder(name: str = "My stickers") -> Path:
 
 
 def open_or_create_pack(folder: Path, title: str = DEFAULT_PACK_TITLE) -> StickerPack:
-    """Open the pack in ``folder`` (recovering from a crash), or create it there."""
-    return StickerPack.open_or_create(folder, title)  # open() deletes leftovers of a killed save
+    """Open the pack in ``folder`` (recovering from a crash), or create it there.
+
+    Stickers that cannot be loaded are left on disk untouched and listed in
+    ``pack.problems``; a pack another process has open comes back read-only.
+    """
+    return StickerPack.open_or_create(folder, title, skip_broken=True, allow_read_only=True)
 
 
 class PackDocument(QObject):
@@ -51,8 +55,12 @@ class PackDocument(QObject):
                  autosave_delay_ms: int = AUTOSAVE_DELAY_MS) -> None:
         super().__init__(parent)
         self.pack = pack
+        self.notice = ""  # a message for the window (e.g. why the last pack did not open)
         self.undo_group = QUndoGroup(self)
         self._stacks: dict[str, QUndoStack] = {}
+        #: pack-level changes (title, removing stickers); active right after such a change
+        self.pack_stack = QUndoStack(self.undo_group)
+        self.undo_group.addStack(self.pack_stack)
         self._current_id = ""
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -104,8 +112,21 @@ class PackDocument(QObject):
         self.current_changed.emit(entry_id)
 
     # -------------------------------------------------------------- editing
+    @property
+    def read_only(self) -> bool:
+        """True when another window or script has this pack open: nothing here can change it."""
+        return self.pack.read_only
+
+    def _check_writable(self) -> None:
+        if self.pack.read_only:
+            raise PackReadOnlyError(
+                f"the pack {self.pack.title!r} is read-only here because {self.pack.read_only_reason};"
+                " open another pack to make changes"
+            )
+
     def edit(self, command: object, entry_id: str | None = None) -> None:
         """Apply a core edit command to a sticker (the current one by default), undoably."""
+        self._check_writable()
         entry_id = entry_id or self._current_id
         if not entry_id:
             raise PackError("open or make a sticker first")
@@ -116,6 +137,7 @@ class PackDocument(QObject):
 
     def apply_edit(self, entry_id: str, edit: object, *, forward: bool) -> None:
         """Called by the undo commands: apply or revert, then show, then autosave."""
+        self._check_writable()
         sticker = self.entry(entry_id).sticker
         (edit.apply if forward else edit.revert)(sticker)  # type: ignore[attr-defined]
         self._after_edit(entry_id)
@@ -138,12 +160,37 @@ class PackDocument(QObject):
         return entry
 
     def remove_sticker(self, entry_id: str) -> None:
+        """Remove a sticker, undoably (its own undo history comes back with it)."""
+        entry = self.entry(entry_id)
+        index = self.pack.index_of(entry_id)
+        was_tray = self.pack.tray_icon_id == entry_id
+        stack = self._detach(entry_id)
+
+        def restore() -> None:
+            self.pack.restore(entry, index)
+            if was_tray:
+                self.pack.tray_icon_id = entry.id
+            self._stacks[entry.id] = stack
+            self.undo_group.addStack(stack)
+            self.pack_changed.emit()
+            self.set_current(entry.id)
+            self.undo_group.setActiveStack(self.pack_stack)  # so Redo removes it again
+            self.schedule_save()
+
+        def remove_again() -> None:
+            self._detach(entry.id)
+            self.undo_group.setActiveStack(self.pack_stack)
+
+        self.pack_stack.push(ChangeCommand(f"Remove “{entry.name}”", remove_again, restore))
+        self.undo_group.setActiveStack(self.pack_stack)
+
+    def _detach(self, entry_id: str) -> QUndoStack:
+        """Take a sticker out of the pack; its undo stack is returned (kept for an undo)."""
         ids = [e.id for e in self.entries()]
         self.pack.remove(entry_id)
-        stack = self._stacks.pop(entry_id, None)
-        if stack is not None:
-            self.undo_group.removeStack(stack)
-            stack.deleteLater()
+        stack = self.stack(entry_id)
+        del self._stacks[entry_id]
+        self.undo_group.removeStack(stack)
         if entry_id == self._current_id:
             rest = [i for i in ids if i != entry_id]
             pos = min(ids.index(entry_id), len(rest) - 1)
@@ -153,19 +200,36 @@ class PackDocument(QObject):
                 self.current_changed.emit("")
         self.pack_changed.emit()
         self.schedule_save()
+        return stack
 
     def set_title(self, title: str) -> None:
-        if title != self.pack.title:
-            self.pack.title = title  # InvalidInputError for an empty or too long title
-            self.pack_changed.emit()
-            self.schedule_save()
+        """Rename the pack, undoably (InvalidInputError for an empty or too long title)."""
+        old = self.pack.title
+        if title == old:
+            return
+        self._set_title(title)
+        self.pack_stack.push(ChangeCommand("Rename pack", lambda: self._set_title(title),
+                                           lambda: self._set_title(old)))
+        self.undo_group.setActiveStack(self.pack_stack)
+
+    def _set_title(self, title: str) -> None:
+        self.pack.title = title
+        self.pack_changed.emit()
+        self.schedule_save()
 
     def set_emojis(self, entry_id: str, emojis: list[str]) -> None:
-        entry = self.entry(entry_id)
-        if list(entry.emojis) != emojis:
-            self.pack.set_emojis(entry_id, emojis)  # InvalidInputError for 0 or > 3, or plain text
-            self.pack_changed.emit()
-            self.schedule_save()
+        """Set a sticker's emoji, undoably on that sticker's stack (InvalidInputError for 0, > 3, text)."""
+        old = list(self.entry(entry_id).emojis)
+        if old == emojis:
+            return
+        self._set_emojis(entry_id, emojis)
+        self.stack(entry_id).push(ChangeCommand("Set emoji", lambda: self._set_emojis(entry_id, emojis),
+                                                lambda: self._set_emojis(entry_id, old)))
+
+    def _set_emojis(self, entry_id: str, emojis: list[str]) -> None:
+        self.pack.set_emojis(entry_id, emojis)
+        self.pack_changed.emit()
+        self.schedule_save()
 
     def set_name(self, entry_id: str, name: str) -> None:
         entry = self.entry(entry_id)
@@ -193,6 +257,8 @@ class PackDocument(QObject):
     def save_now(self) -> bool:
         """Save the pack atomically now; on failure keep what is on disk and say why."""
         self._save_timer.stop()
+        if self.pack.read_only and not self.pack.is_dirty:
+            return True  # nothing to save (and nothing may be saved)
         try:
             self.pack.save()
         except (OSError, StickerStudioError) as error:
@@ -201,3 +267,18 @@ class PackDocument(QObject):
             return False
         self.saved.emit()
         return True
+
+    def close(self) -> None:
+        """Save what is pending and give the pack's writer lock back (another window may then write)."""
+        self.save_now()
+        self.pack.close()
+
+    def status_text(self) -> str:
+        """A line for the window: read-only state and stickers that could not be loaded."""
+        parts = []
+        if self.pack.read_only:
+            parts.append(f"Read-only: {self.pack.read_only_reason}; changes here are not possible")
+        if self.pack.problems:
+            parts.append(f"{len(self.pack.problems)} sticker(s) not loaded (left on disk untouched):"
+                         f" {self.pack.problems[0]}")
+        return " · ".join(parts)

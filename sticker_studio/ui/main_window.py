@@ -16,12 +16,13 @@ from typing import Any
 
 from PySide6.QtCore import QMimeData, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QIcon
-from PySide6.QtWidgets import (QFileDialog, QFrame, QInputDialog, QLabel, QMainWindow, QMessageBox, QScrollArea,
+from PySide6.QtWidgets import (QFileDialog, QFrame, QInputDialog, QLabel, QMainWindow, QScrollArea,
                                QSplitter, QVBoxLayout, QWidget)
 
 from sticker_studio.core import edits
 from sticker_studio.core.pack import StickerPack
 from sticker_studio.ui.actions import WindowActions
+from sticker_studio.ui.canvas_dialog import CROP, CanvasDialog
 from sticker_studio.ui.document import PackDocument, default_pack_folder
 from sticker_studio.ui.generation import GeneratorHost
 from sticker_studio.ui.model.session import StudioSession
@@ -65,12 +66,22 @@ class MainWindow(QMainWindow):
         self.pack_panel = PackPanel()
         self._build_layout()
         self.window_actions = WindowActions(self, self.document.undo_group)
+        self.timeline_panel.set_tools_menu(self.window_actions.sticker_menu)
         self._build_status_bar()
         self._connect()
         self.preview_panel.set_background(self.session.settings.preview_background)
         self.preview_panel.set_onion_skin(self.session.settings.onion_skin)
         self._show_pack()
         self._show_current()
+        self._restore_reference_panel()
+
+    def _restore_reference_panel(self) -> None:
+        """The motion settings and the reference drawing as the last session left them."""
+        choice = self.session.motion()
+        if choice is not None:
+            self.reference_panel.set_choice(choice)
+        self.reference_panel.choice_changed.connect(self.session.set_motion)
+        self.session.restore_reference()
 
     @property
     def document(self) -> PackDocument:
@@ -91,8 +102,8 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(310)
-        left.setMinimumWidth(290)
+        scroll.setMinimumWidth(340)
+        left.setMinimumWidth(320)
 
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
@@ -108,7 +119,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 0)
-        splitter.setSizes([330, 680, 270])
+        splitter.setSizes([350, 660, 270])
         splitter.setChildrenCollapsible(False)
         holder = QWidget()
         holder_layout = QVBoxLayout(holder)
@@ -142,6 +153,8 @@ class MainWindow(QMainWindow):
         s.generation_message.connect(p.show_message)
         s.generation_finished.connect(lambda: p.set_busy(False))
         p.generate_requested.connect(s.generate)
+        s.candidates_ready.connect(p.show_candidates)
+        p.candidate_chosen.connect(s.animate_candidate)
         p.cancel_requested.connect(s.cancel_generation)
 
         t = self.timeline
@@ -183,7 +196,9 @@ class MainWindow(QMainWindow):
         d = self.document
         self.pack_panel.set_title(d.pack.title, str(d.folder))
         self.pack_panel.set_entries(d.entries(), d.current_id(), d.tray_id())
-        self.setWindowTitle(f"{d.pack.title} — Sticker Studio")
+        self.setWindowTitle(f"{d.pack.title}{' (read-only)' if d.read_only else ''} — Sticker Studio")
+        if d.status_text():
+            self.show_error(d.status_text())  # read-only, or stickers that could not be loaded
 
     def _show_current(self) -> None:
         sticker = self.document.current_sticker()
@@ -259,11 +274,55 @@ class MainWindow(QMainWindow):
             self.set_durations(rows, ms)
 
     def remove_sticker(self, entry_id: str) -> None:
-        entry = self.document.entry(entry_id)
-        answer = QMessageBox.question(self, "Remove sticker",
-                                      f"Remove “{entry.name}” from the pack? This cannot be undone.")
-        if answer == QMessageBox.StandardButton.Yes:
-            self.session.remove_sticker(entry_id)
+        """Remove at once: Undo (Ctrl+Z) brings the sticker back with its own history."""
+        self.session.remove_sticker(entry_id)
+
+    def open_canvas_dialog(self, tab: int = CROP) -> CanvasDialog | None:
+        """Crop / resize / pad the current sticker (the edit is undoable)."""
+        sticker = self.document.current_sticker()
+        if sticker is None:
+            self.show_error("Make or import a sticker first")
+            return None
+        dialog = CanvasDialog(sticker, self)
+        dialog.show_tab(tab)
+        dialog.accepted.connect(lambda: self.session.guard(lambda: self.session.apply_edit(dialog.command())))
+        dialog.open()
+        return dialog
+
+    def ask_speed(self) -> QInputDialog | None:
+        """Play faster or slower: every frame time divided by the factor (undoable)."""
+        if self.document.current_sticker() is None:
+            self.show_error("Make or import a sticker first")
+            return None
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Speed")
+        dialog.setLabelText("Play this many times as fast (0.5 = half speed):")
+        dialog.setInputMode(QInputDialog.InputMode.DoubleInput)
+        dialog.setDoubleRange(0.1, 10.0)
+        dialog.setDoubleDecimals(2)
+        dialog.setDoubleStep(0.25)
+        dialog.setDoubleValue(1.0)
+        dialog.doubleValueSelected.connect(
+            lambda factor: self.session.guard(lambda: self.session.apply_edit(edits.ScaleSpeed(factor))))
+        dialog.open()
+        return dialog
+
+    def ask_loop_count(self) -> QInputDialog | None:
+        """How many times the sticker plays (0 = forever; undoable)."""
+        sticker = self.document.current_sticker()
+        if sticker is None:
+            self.show_error("Make or import a sticker first")
+            return None
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Play count")
+        dialog.setLabelText("Times the animation plays (0 = loop forever):")
+        dialog.setInputMode(QInputDialog.InputMode.IntInput)
+        dialog.setIntRange(0, edits.MAX_LOOP_COUNT)
+        dialog.setIntValue(sticker.loop_count)
+        dialog.intValueSelected.connect(
+            lambda count: self.session.guard(lambda: self.session.apply_edit(edits.SetLoopCount(count))))
+        dialog.open()
+        return dialog
 
     # ------------------------------------------------------------ importing
     def open_file_dialog(self) -> None:
@@ -315,7 +374,11 @@ class MainWindow(QMainWindow):
             return None
         self.document.save_now()
         folder = self.session.settings.default_export_folder() / self.document.folder.name
-        dialog = ExportDialog(entries, folder, self)
+        pack = self.document.pack
+        tray = pack.tray_entry
+        dialog = ExportDialog(entries, folder, self, title=pack.title, publisher=pack.author,
+                              cover_index=pack.index_of(tray.id) if tray is not None else 0,
+                              settings=self.session.settings)
         dialog.open()
         return dialog
 

@@ -16,6 +16,10 @@ from sticker_studio.ui.image_convert import thumbnail_icon
 from sticker_studio.ui.timeline import local_paths
 
 MAX_EMOJIS = 3
+#: Width of a sticker tile in the pack list (icon 64 px + its name underneath).
+TILE_WIDTH = 96
+#: Marks the pack's tray / cover icon on its tile.
+TRAY_MARK = "★"
 _JOINERS = {0x200D}
 _MODIFIERS = set(range(0x1F3FB, 0x1F400)) | {0xFE0E, 0xFE0F, 0x20E3} | set(range(0xE0020, 0xE0080))
 
@@ -55,7 +59,8 @@ class StickerList(QListWidget):
         super().__init__(parent)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setIconSize(QSize(64, 64))
-        self.setGridSize(QSize(86, 96))
+        self.setGridSize(QSize(TILE_WIDTH, 104))
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setMovement(QListView.Movement.Static)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -142,17 +147,23 @@ class PackPanel(QWidget):
         try:
             self.list.clear()
             for e in entries:
-                mark = "★ " if e.id == tray_id else ""
-                emojis = "".join(e.emojis)
-                item = QListWidgetItem(thumbnail_icon(e.sticker.frames[0], 64), f"{mark}{e.name}\n{emojis}".strip())
+                item = QListWidgetItem(thumbnail_icon(e.sticker.frames[0], 64), self.tile_text(e, e.id == tray_id))
                 item.setData(Qt.ItemDataRole.UserRole, e.id)
-                item.setToolTip(f"{e.name}: {e.sticker.frame_count} frames, {e.sticker.total_duration_ms} ms")
+                tray = " · tray icon" if e.id == tray_id else ""
+                item.setToolTip(f"{e.name}: {e.sticker.frame_count} frames, {e.sticker.total_duration_ms} ms{tray}")
                 self.list.addItem(item)
                 if e.id == current_id:
                     self.list.setCurrentItem(item)
         finally:
             self._updating = False
         self._show_current_details(entries, current_id)
+
+    def tile_text(self, entry: PackEntry, is_tray: bool) -> str:
+        """Name on the first line (shortened in the middle, so its start and end show), then
+        the emoji and the tray mark. The tray mark never takes the name's place."""
+        name = self.list.fontMetrics().elidedText(entry.name, Qt.TextElideMode.ElideMiddle, TILE_WIDTH - 8)
+        second = " ".join(part for part in ("".join(entry.emojis), TRAY_MARK if is_tray else "") if part)
+        return f"{name}\n{second}" if second else name
 
     def refresh_thumbnail(self, entry: PackEntry) -> None:
         for i in range(self.list.count()):

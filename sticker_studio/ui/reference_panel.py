@@ -20,11 +20,27 @@ from sticker_studio.core.errors import StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.image_convert import thumbnail_pixmap
-from sticker_studio.ui.model.motion import MotionChoice
+from sticker_studio.ui.model.motion import ANIMATE_MAX_SIDE, PRESET_EASING, MotionChoice
 from sticker_studio.ui.preview import PreviewWidget
 from sticker_studio.ui.timeline import local_paths
 
 LIVE_PREVIEW_SIDE = 112
+
+
+def _easing_names() -> list[str]:
+    try:
+        from sticker_studio.core.motion_presets import EASINGS
+    except ImportError:  # the motion module is not in this build
+        return []
+    return list(EASINGS)
+
+
+def _row(*widgets: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setSpacing(6)
+    for w in widgets:
+        row.addWidget(w, 1)
+    return row
 
 
 class ReferenceDropArea(QFrame):
@@ -36,7 +52,7 @@ class ReferenceDropArea(QFrame):
         super().__init__(parent)
         self.setObjectName("dropArea")
         self.setAcceptDrops(True)
-        self.setMinimumHeight(120)
+        self.setMinimumHeight(LIVE_PREVIEW_SIDE)
         self.label = QLabel("Drop a drawing here\nor paste (Ctrl+V)", self)
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.label.setObjectName("dropHint")
@@ -72,6 +88,7 @@ class ReferencePanel(QWidget):
     open_requested = Signal()
     paste_requested = Signal()
     animate_requested = Signal(object)                # MotionChoice
+    choice_changed = Signal(object)                   # MotionChoice (any motion setting changed)
     generate_from_image_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -90,7 +107,7 @@ class ReferencePanel(QWidget):
         self.paste_button.clicked.connect(self.paste_requested)
         self.info = QLabel("", self)
         self.info.setObjectName("dimLabel")
-        self.info.setWordWrap(True)
+        self.info.setWordWrap(False)
 
         self.preset_box = QComboBox(self)
         self.frames_spin = QSpinBox(self)
@@ -104,10 +121,30 @@ class ReferencePanel(QWidget):
         self.amplitude_spin.setRange(0.1, 3.0)
         self.amplitude_spin.setSingleStep(0.1)
         self.amplitude_spin.setValue(1.0)
+        self.amplitude_spin.setToolTip("How big the motion is (1 = the preset's own size), like animate --amplitude")
+        self.speed_spin = QDoubleSpinBox(self)
+        self.speed_spin.setRange(0.25, 4.0)
+        self.speed_spin.setSingleStep(0.25)
+        self.speed_spin.setValue(1.0)
+        self.speed_spin.setPrefix("speed ×")
+        self.speed_spin.setToolTip("How fast (2 = twice the cycles per second), like animate --speed")
+        self.easing_box = QComboBox(self)
+        self.easing_box.addItem("preset's easing", PRESET_EASING)
+        for name in _easing_names():
+            self.easing_box.addItem(name, name)
+        self.easing_box.setToolTip("Easing curve of the motion, like animate --easing")
+        self.size_spin = QSpinBox(self)
+        self.size_spin.setRange(0, 1024)
+        self.size_spin.setSingleStep(32)
+        self.size_spin.setSpecialValueText("drawing's size")
+        self.size_spin.setSuffix(" px")
+        self.size_spin.setToolTip("Square output side in pixels, like animate --size "
+                                  f"(lowest: the drawing's size, at most {ANIMATE_MAX_SIDE})")
         self.live = PreviewWidget(self, show_strip=False)
-        self.live.setMinimumSize(LIVE_PREVIEW_SIDE, LIVE_PREVIEW_SIDE)
-        self.live.setMaximumHeight(LIVE_PREVIEW_SIDE + 16)
+        self.live.setFixedSize(LIVE_PREVIEW_SIDE, LIVE_PREVIEW_SIDE)
+        self.live.setToolTip("Live preview of the motion")
         self.animate_button = QPushButton("Animate with motion preset", self)
+        self.animate_button.setObjectName("primaryButton")
         self.animate_button.setToolTip("Make a new sticker from the reference with this motion (no model needed)")
         self.animate_button.clicked.connect(self._emit_animate)
         self.generate_button = QPushButton("Generate from this image", self)
@@ -123,33 +160,44 @@ class ReferencePanel(QWidget):
         self._live_timer.setInterval(120)
         self._live_timer.timeout.connect(self.update_live_preview)
         for signal in (self.preset_box.currentIndexChanged, self.frames_spin.valueChanged,
-                       self.fps_spin.valueChanged, self.amplitude_spin.valueChanged):
+                       self.fps_spin.valueChanged, self.amplitude_spin.valueChanged,
+                       self.speed_spin.valueChanged, self.easing_box.currentIndexChanged):
             signal.connect(lambda *_: self._live_timer.start())
         self.preset_box.currentIndexChanged.connect(self._preset_changed)
         self._load_presets()
+
+        for signal in (self.preset_box.currentIndexChanged, self.frames_spin.valueChanged,
+                       self.fps_spin.valueChanged, self.amplitude_spin.valueChanged,
+                       self.speed_spin.valueChanged, self.easing_box.currentIndexChanged,
+                       self.size_spin.valueChanged):
+            signal.connect(lambda *_: self.choice_changed.emit(self.choice()))
 
         tools = QHBoxLayout()
         tools.addWidget(self.open_button)
         tools.addWidget(self.paste_button)
         tools.addStretch(1)
+        tools.addWidget(self.info)
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(self.drop_area, 1)
+        top.addWidget(self.live)
         form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setVerticalSpacing(6)
         form.addRow("Motion", self.preset_box)
-        numbers = QHBoxLayout()
-        numbers.addWidget(self.frames_spin)
-        numbers.addWidget(self.fps_spin)
-        form.addRow("Frames", numbers)
-        form.addRow("Strength", self.amplitude_spin)
+        form.addRow("Frames", _row(self.frames_spin, self.fps_spin))
+        form.addRow("Amplitude", _row(self.amplitude_spin, self.speed_spin))
+        form.addRow("Easing", self.easing_box)
+        form.addRow("Size", self.size_spin)
         title = QLabel("Reference", self)
         title.setObjectName("sectionTitle")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(8)
         layout.addWidget(title)
-        layout.addWidget(self.drop_area)
-        layout.addWidget(self.info)
+        layout.addLayout(top)
         layout.addLayout(tools)
         layout.addLayout(form)
-        layout.addWidget(self.live)
         layout.addWidget(self.animate_button)
         layout.addWidget(self.generate_button)
         layout.addWidget(self.preset_error)
@@ -195,7 +243,21 @@ class ReferencePanel(QWidget):
     def choice(self) -> MotionChoice:
         """The motion settings as the user left them."""
         return MotionChoice(preset=self.preset_name(), frames=int(self.frames_spin.value()),
-                            fps=float(self.fps_spin.value()), amplitude=float(self.amplitude_spin.value()))
+                            fps=float(self.fps_spin.value()), amplitude=float(self.amplitude_spin.value()),
+                            speed=float(self.speed_spin.value()), easing=str(self.easing_box.currentData() or ""),
+                            size=int(self.size_spin.value()))
+
+    def set_choice(self, choice: MotionChoice) -> None:
+        """Show ``choice`` (e.g. the one saved when the app closed); unknown values keep the defaults."""
+        if not self.set_preset(choice.preset):
+            return
+        self.frames_spin.setValue(choice.frames)  # after the preset, whose defaults it overrides
+        self.fps_spin.setValue(choice.fps)
+        self.amplitude_spin.setValue(choice.amplitude)
+        self.speed_spin.setValue(choice.speed)
+        i = self.easing_box.findData(choice.easing)
+        self.easing_box.setCurrentIndex(max(0, i))
+        self.size_spin.setValue(choice.size)
 
     # ---------------------------------------------------------- reference
     def reference(self) -> Sticker | None:
@@ -212,10 +274,15 @@ class ReferencePanel(QWidget):
             self.drop_area.label.setPixmap(thumbnail_pixmap(np.zeros((1, 1, 4), np.uint8), 1))
             self.drop_area.label.setText("Drop a drawing here\nor paste (Ctrl+V)")
             self.info.setText("")
+            self.info.setToolTip("")
+            self.drop_area.setToolTip("")
         else:
-            self.drop_area.label.setPixmap(thumbnail_pixmap(sticker.frames[0], 104))
+            self.drop_area.label.setPixmap(thumbnail_pixmap(sticker.frames[0], LIVE_PREVIEW_SIDE - 16))
             frames = f" · {sticker.frame_count} frames" if sticker.frame_count > 1 else ""
-            self.info.setText(f"{Path(name).name or 'pasted'} · {sticker.width}×{sticker.height}{frames}")
+            self.info.setText(f"{sticker.width}×{sticker.height}{frames}")
+            described = f"{Path(name).name or 'pasted'} · {sticker.width}×{sticker.height}{frames}"
+            self.info.setToolTip(described)
+            self.drop_area.setToolTip(described)
         self._update_enabled()
         self.update_live_preview()
 
@@ -233,8 +300,9 @@ class ReferencePanel(QWidget):
         try:
             from sticker_studio.core.motion import animate
 
-            sticker = animate(small, self.preset_name(), frames=self.frames_spin.value(),
-                              fps=self.fps_spin.value(), amplitude=self.amplitude_spin.value())
+            kwargs = self.choice().animate_kwargs(LIVE_PREVIEW_SIDE)
+            kwargs["size"] = None  # the small copy's own size
+            sticker = animate(small, self.preset_name(), **kwargs)
         except (StickerStudioError, ImportError) as error:
             self.preset_error.setText(str(error))
             self.preset_error.setVisible(True)

@@ -30,6 +30,9 @@ class AppSettings:
     last_pack: str = ""                     # folder of the pack opened last
     recent_files: list[str] = field(default_factory=list)
     onion_skin: bool = False
+    reference_path: str = ""                # the Reference panel's drawing (a pasted one is kept in the data dir)
+    motion: dict[str, object] = field(default_factory=dict)  # the motion settings (ui.model.motion.MotionChoice)
+    export_targets: list[str] = field(default_factory=list)  # ticked in the export dialog last time
 
     def default_export_folder(self) -> Path:
         if self.export_folder:

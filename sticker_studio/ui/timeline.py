@@ -16,9 +16,9 @@ from pathlib import Path
 from PySide6.QtCore import (QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex,
                             QPoint, QSize, Qt, Signal)
 from PySide6.QtGui import (QAction, QColor, QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent,
-                           QIcon, QPainter, QPaintEvent, QPen)
+                           QIcon, QKeyEvent, QPainter, QPaintEvent, QPen)
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListView, QMenu, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+                               QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.image_convert import thumbnail_icon
@@ -45,6 +45,10 @@ class FrameListModel(QAbstractListModel):
 
     def sticker(self) -> Sticker | None:
         return self._sticker
+
+    def set_tools_menu(self, menu: QMenu) -> None:
+        """Offer ``menu`` (crop/resize/pad, speed, play count) from a button in the header."""
+        self.tools_button.setMenu(menu)
 
     def set_playhead(self, row: int) -> None:
         old, self._playhead = self._playhead, row
@@ -296,6 +300,20 @@ class TimelineView(QListView):
         menu.exec(event.globalPos())
 
 
+class EnterSpinBox(QSpinBox):
+    """A spin box that says when Enter (or Return) is pressed in it."""
+
+    entered = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.interpretText()
+            self.entered.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class TimelinePanel(QWidget):
     """The timeline with the duration editor and the total-length / fps summary."""
 
@@ -306,13 +324,23 @@ class TimelinePanel(QWidget):
         self.view = TimelineView(self)
         self.summary = QLabel("No sticker", self)
         self.summary.setObjectName("timelineSummary")
-        self.duration_spin = QSpinBox(self)
+        # the summary gives way (clipped, full text in its tooltip) so the header never widens the window
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.summary.setMinimumWidth(60)
+        self.duration_spin = EnterSpinBox(self)
         self.duration_spin.setRange(8, 10_000)
         self.duration_spin.setSingleStep(10)
         self.duration_spin.setSuffix(" ms")
         self.duration_spin.setValue(100)
-        self.duration_spin.setToolTip("Duration of the selected frames")
-        self.apply_duration = QPushButton("Set for selection", self)
+        self.duration_spin.setMaximumWidth(96)
+        self.duration_spin.setToolTip("Duration of the selected frames (Enter applies it)")
+        self.duration_spin.entered.connect(self._apply_duration)
+        self.apply_duration = QPushButton("Apply", self)
+        self.apply_duration.setToolTip("Give the selected frames this frame time (or press Enter in the field)")
+        self.tools_button = QToolButton(self)
+        self.tools_button.setText("Canvas · speed")
+        self.tools_button.setToolTip("Crop, resize or pad every frame; play faster or slower; play count")
+        self.tools_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.apply_duration.clicked.connect(self._apply_duration)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.frame_model.modelReset.connect(self._selection_changed)
@@ -322,9 +350,10 @@ class TimelinePanel(QWidget):
         title = QLabel("Timeline", self)
         title.setObjectName("sectionTitle")
         header.addWidget(title)
-        header.addSpacing(12)
-        header.addWidget(self.summary)
-        header.addStretch(1)
+        header.addSpacing(6)
+        header.addWidget(self.summary, 1)
+        header.addWidget(self.tools_button)
+        header.addSpacing(8)
         header.addWidget(QLabel("Frame time", self))
         header.addWidget(self.duration_spin)
         header.addWidget(self.apply_duration)
@@ -341,6 +370,10 @@ class TimelinePanel(QWidget):
             self.view.select_rows([r for r in keep if r < sticker.frame_count])
         self.update_summary()
 
+    def set_tools_menu(self, menu: QMenu) -> None:
+        """Offer ``menu`` (crop/resize/pad, speed, play count) from a button in the header."""
+        self.tools_button.setMenu(menu)
+
     def set_playhead(self, row: int) -> None:
         self.view.frame_model.set_playhead(row)
 
@@ -349,8 +382,11 @@ class TimelinePanel(QWidget):
         if s is None:
             self.summary.setText("No sticker")
             return
-        self.summary.setText(f"{s.frame_count} frames · {s.total_duration_ms / 1000:.2f} s · "
-                             f"{s.average_fps:.1f} fps · {s.width}×{s.height}")
+        plays = "" if s.loop_count == 0 else f" · plays {s.loop_count}×"
+        # the frame count is under the preview already; the tooltip has everything
+        self.summary.setText(f"{s.total_duration_ms / 1000:.2f} s · {round(s.average_fps, 1):g} fps · "
+                             f"{s.width}×{s.height}{plays}")
+        self.summary.setToolTip(f"{s.frame_count} frames · {self.summary.text()}")
 
     def _selection_changed(self, *args: object) -> None:
         rows = self.view.selected_rows()
@@ -360,6 +396,7 @@ class TimelinePanel(QWidget):
             self.duration_spin.setValue(s.durations_ms[rows[0]])
 
     def _apply_duration(self) -> None:
+        self.duration_spin.interpretText()  # typed digits count even before the field loses focus
         rows = self.view.selected_rows()
         if rows:
             self.durations_requested.emit(rows, int(self.duration_spin.value()))

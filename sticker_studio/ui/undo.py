@@ -10,6 +10,7 @@ undo takes the same path as a user edit: repaint, then autosave.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtGui import QUndoCommand
@@ -55,3 +56,26 @@ class StickerEditCommand(QUndoCommand):
             return False
         self.setText(str(getattr(self.edit, "label", self.text())))
         return True
+
+
+class ChangeCommand(QUndoCommand):
+    """A pack-level change (title, emoji, removing a sticker) as two callables.
+
+    Like :class:`StickerEditCommand`, the change is made before the push (so a refused
+    change raises to the caller), and the push's first ``redo()`` is skipped.
+    """
+
+    def __init__(self, text: str, forward: Callable[[], None], backward: Callable[[], None]) -> None:
+        super().__init__(text)
+        self._forward = forward
+        self._backward = backward
+        self._skip_redo = True
+
+    def redo(self) -> None:
+        if self._skip_redo:
+            self._skip_redo = False
+            return
+        self._forward()
+
+    def undo(self) -> None:
+        self._backward()

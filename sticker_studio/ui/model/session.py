@@ -44,11 +44,20 @@ from sticker_studio.core.errors import ModelNotFoundError, StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.ui.document import PackDocument, default_pack_folder, open_or_create_pack
-from sticker_studio.ui.generation import GeneratorHost, build_request, default_pipeline_factory, no_model_message
+from sticker_studio.ui.document import (
+    PackDocument,
+    default_pack_folder,
+    open_or_create_pack,
+)
+from sticker_studio.ui.generation import (
+    GeneratorHost,
+    build_request,
+    default_pipeline_factory,
+    no_model_message,
+)
 from sticker_studio.ui.image_convert import qimage_to_rgba
 from sticker_studio.ui.model.motion import MotionChoice
-from sticker_studio.ui.model.prompt import PromptSettings
+from sticker_studio.ui.model.prompt import PromptSettings, SubjectCandidates
 from sticker_studio.ui.settings import AppSettings, save_settings
 from sticker_studio.ui.timeline import local_paths
 from sticker_studio.ui.workers import BackgroundJob, ProgressFn
@@ -57,6 +66,8 @@ log = logging.getLogger(__name__)
 
 #: Longest a sticker name made from a file name or a prompt may be.
 NAME_LIMIT = 64
+#: Where a pasted reference is kept (under the user data dir) so it comes back on restart.
+REFERENCE_COPY = Path("reference") / "pasted.png"
 
 
 def read_file(path: Path) -> Sticker:
@@ -91,6 +102,8 @@ class StudioSession(QObject):
     generation_cancelling = Signal()
     generation_message = Signal(str, str)   # text, kind ("info" | "ok" | "error")
     generation_finished = Signal()
+    #: two-stage generation found subjects to pick from: a SubjectCandidates
+    candidates_ready = Signal(object)
 
     def __init__(self, document: PackDocument, settings: AppSettings | None = None,
                  generator: GeneratorHost | None = None, parent: QObject | None = None) -> None:
@@ -99,6 +112,7 @@ class StudioSession(QObject):
         self.generator = generator or GeneratorHost(default_pipeline_factory(self.settings.device))
         self.jobs: set[BackgroundJob] = set()
         self.generation_job: BackgroundJob | None = None
+        self._candidates: SubjectCandidates | None = None
         self._reference: Sticker | None = None
         self._reference_name = ""
         self._document = document
@@ -130,6 +144,8 @@ class StudioSession(QObject):
         self._relay(self._document)
         self.settings.last_pack = str(self._document.folder)
         self.document_changed.emit(self._document)
+        if old.pack is not pack:
+            old.close()  # its writer lock goes back: another window may now write it
         old.deleteLater()
 
     def open_pack_folder(self, folder: Path) -> bool:
@@ -148,7 +164,7 @@ class StudioSession(QObject):
             n += 1
         return self.guard(lambda: self.switch_pack(open_or_create_pack(folder, title)))
 
-    def guard(self, fn: Callable[[], None]) -> bool:
+    def guard(self, fn: Callable[[], object]) -> bool:
         """Run a change; a refusal becomes ``error`` and views re-read the pack."""
         try:
             fn()
@@ -210,14 +226,53 @@ class StudioSession(QObject):
     def reference_name(self) -> str:
         return self._reference_name
 
-    def set_reference(self, sticker: Sticker | None, name: str = "") -> None:
+    def set_reference(self, sticker: Sticker | None, name: str = "", source: Path | None = None) -> None:
+        """Make ``sticker`` the reference. It is remembered for the next start: by ``source``
+        (the file it came from), or else as a copy in the user data dir (a pasted image)."""
         self._reference = sticker
         self._reference_name = name
+        self.settings.reference_path = self._remember_reference(sticker, source)
         self.reference_changed.emit(sticker, name)
+
+    def _remember_reference(self, sticker: Sticker | None, source: Path | None) -> str:
+        if sticker is None:
+            return ""
+        if source is not None:
+            return str(source.resolve())
+        from sticker_studio import paths
+        from sticker_studio.formats.writers import write_sticker
+
+        try:
+            return str(write_sticker(sticker, paths.user_data_dir() / REFERENCE_COPY))
+        except (OSError, StickerStudioError) as error:
+            log.warning("could not keep a copy of the reference: %s", error)
+            return ""
 
     def load_reference(self, path: Path) -> BackgroundJob:
         """Decode ``path`` in a worker and make it the reference (the pack is not changed)."""
-        return self.run_job(lambda p, c: read_file(path), lambda s: self.set_reference(s, str(path)), "reference")
+        return self.run_job(lambda p, c: read_file(path), lambda s: self.set_reference(s, str(path), path),
+                            "reference")
+
+    def restore_reference(self) -> BackgroundJob | None:
+        """Bring back the reference of the last session (unless one was set meanwhile)."""
+        path = Path(self.settings.reference_path) if self.settings.reference_path else None
+        if path is None or not path.is_file():
+            return None
+
+        def done(sticker: Sticker) -> None:
+            if self._reference is None:
+                self.set_reference(sticker, str(path), path)
+
+        return self.run_job(lambda p, c: read_file(path), done, "reference",
+                            on_failed=lambda message: log.info("last reference not restored: %s", message))
+
+    def set_motion(self, choice: MotionChoice) -> None:
+        """Remember the motion settings for the next start."""
+        self.settings.motion = choice.as_dict()
+
+    def motion(self) -> MotionChoice | None:
+        """The motion settings of the last session, if any."""
+        return MotionChoice.from_dict(self.settings.motion)
 
     def paste_mime(self, mime: QMimeData) -> bool:
         """Clipboard contents as the reference: image files, or an image."""
@@ -231,7 +286,7 @@ class StudioSession(QObject):
             except (ValueError, TypeError):
                 frame = None
             if frame is not None:
-                self.set_reference(Sticker([frame], [100]), "pasted")
+                self.set_reference(Sticker([frame], [100]), "pasted")  # kept as a copy
                 return True
         self.error.emit("The clipboard holds no image")
         return False
@@ -246,7 +301,7 @@ class StudioSession(QObject):
             for path, sticker in results:
                 self._document.add_sticker(sticker, name=path.stem[:NAME_LIMIT])
             if results:
-                self.set_reference(results[-1][1], str(results[-1][0]))
+                self.set_reference(results[-1][1], str(results[-1][0]), results[-1][0])
                 self.status.emit(f"Imported {len(results)} file(s)", 3000)
 
         return self.run_job(work, done, "import")
@@ -297,9 +352,11 @@ class StudioSession(QObject):
         except StickerStudioError as error:
             self.generation_message.emit(str(error), "error")
             return None
-        if not settings.prompt and request.image is None:
+        if not settings.prompt and (request.image is None or settings.two_stage):
             self.generation_message.emit("Describe the sticker first, e.g. “a happy cat waving”.", "error")
             return None
+        if settings.two_stage:
+            return self.find_candidates(settings)
         name = (settings.prompt or "generated")[:40]
         job = BackgroundJob(lambda p, c: self.generator.run(request, p, c), self, name="generate")
         job.progress.connect(self.generation_progress)
@@ -313,6 +370,67 @@ class StudioSession(QObject):
         self.generation_started.emit()
         job.start()
         return job
+
+    def _start_generation_job(self, fn: Callable[[ProgressFn, Any], Any], on_success: Callable[[Any], object],
+                              name: str) -> BackgroundJob:
+        job = BackgroundJob(fn, self, name=name)
+        job.progress.connect(self.generation_progress)
+        job.succeeded.connect(on_success)
+        job.failed.connect(lambda message: self._generation_failed(job, message))
+        job.cancelled.connect(lambda: self.generation_message.emit("Cancelled — nothing was changed.", "info"))
+        job.finished.connect(self.generation_finished)
+        job.finished.connect(lambda: self.jobs.discard(job))
+        self.generation_job = job
+        self.jobs.add(job)
+        self.generation_started.emit()
+        job.start()
+        return job
+
+    def find_candidates(self, settings: PromptSettings) -> BackgroundJob | None:
+        """Stage one of text → sticker: find library subjects for the prompt (``candidates_ready``)."""
+
+        def work(progress: ProgressFn, cancel: Any) -> SubjectCandidates:
+            from sticker_studio.engine.two_stage import (
+                candidate_thumbnails,
+                pick_subject,
+            )
+
+            subject = pick_subject(settings.prompt, size=96)
+            note = f"recoloured to {subject.recoloured}" if subject.recoloured else ""
+            return SubjectCandidates(settings, [c.entry.label for c in subject.candidates],
+                                     candidate_thumbnails(subject), note)
+
+        def done(found: SubjectCandidates) -> None:
+            self._candidates = found
+            self.candidates_ready.emit(found)
+            self.generation_message.emit("Pick a subject, then Animate.", "info")
+
+        return self._start_generation_job(work, done, "find subjects")
+
+    def animate_candidate(self, index: int) -> BackgroundJob | None:
+        """Stage two: animate the ``index``-th found subject; the result is added as a new sticker."""
+        found = self._candidates
+        if found is None or not 0 <= index < len(found.labels):
+            self.generation_message.emit("Generate first, then pick one of the subjects it finds.", "error")
+            return None
+        if self.generation_job is not None and self.generation_job.is_running():
+            return None
+        settings = found.settings
+        name = settings.prompt[:40]
+
+        def work(progress: ProgressFn, cancel: Any) -> Sticker:
+            from sticker_studio.engine.two_stage import generate_two_stage
+
+            result = generate_two_stage(settings.prompt, candidate=index, seed=settings.seed)
+            result.sticker.metadata["summary"] = result.summary()
+            return result.sticker
+
+        def done(sticker: Sticker) -> None:
+            self._document.add_sticker(sticker, name=name)
+            self.generation_message.emit(f"Added “{name}” to the pack — {sticker.metadata.get('summary', '')}.",
+                                         "ok")
+
+        return self._start_generation_job(work, done, "animate subject")
 
     def cancel_generation(self) -> None:
         if self.generation_job is not None and self.generation_job.is_running():
@@ -346,5 +464,5 @@ class StudioSession(QObject):
             job.cancel()
         for job in list(self.jobs):
             job.wait(timeout_ms)
-        self._document.save_now()
+        self._document.close()  # saves, then gives the writer lock back
         self.store_settings()
