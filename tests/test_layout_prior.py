@@ -40,9 +40,9 @@ def test_vote_gives_one_decision_per_region_over_the_clip_and_flips_override_it(
     alpha[2][priors[2].enclosed_labels > 0] = 0.9   # ...and "keep" in frame 2
     voted, tracks = vote_enclosed_regions(priors, alpha)
     assert len({int(t.max()) for t in tracks}) == 1 and int(tracks[0].max()) == 1  # one track
-    assert all(v[48, 48 + s] == 0.0 for v, s in zip(voted, (0, 2, 4)))  # mean 0.4 -> removed everywhere
+    assert all(v[48, 48 + s] == 0.0 for v, s in zip(voted, (0, 2, 4), strict=False))  # mean 0.4 -> removed everywhere
     kept, _ = vote_enclosed_regions(priors, alpha, flips={1: True})
-    assert all(v[48, 48 + s] == 1.0 for v, s in zip(kept, (0, 2, 4)))
+    assert all(v[48, 48 + s] == 1.0 for v, s in zip(kept, (0, 2, 4), strict=False))
     assert prior_array(priors).shape == (3, 96, 96, PRIOR_INPUT_CHANNELS)
 
 
@@ -74,8 +74,8 @@ def test_pack_round_trip_and_one_training_step(tmp_path) -> None:
     import torch
 
     from sticker_studio.training.matting_pack import PackSpec, build_pack, load_pack
-    from sticker_studio.training.train_matting_prior import LayoutTrainConfig, layout_matting_step, make_batch
     from sticker_studio.training.train_matting import build_matting_head
+    from sticker_studio.training.train_matting_prior import LayoutTrainConfig, layout_matting_step, make_batch
 
     build_pack(tmp_path / "p", PackSpec(clips=2, size=64, frames=2, emoji_share=0.0,
                                         emoji_folder=str(tmp_path / "none")), progress=False)
@@ -87,3 +87,18 @@ def test_pack_round_trip_and_one_training_step(tmp_path) -> None:
     loss, terms = layout_matting_step(model, batch, LayoutTrainConfig(pack="", out=""))
     loss.backward()
     assert torch.isfinite(loss) and "alpha" in terms
+
+
+def test_cli_matte_lineart_mode(tmp_path, capsys) -> None:
+    from PIL import Image
+
+    from sticker_studio.cli import main
+    from sticker_studio.formats.readers import read_sticker
+
+    sketch = np.full((48, 48, 3), (246, 242, 230), np.uint8)
+    sketch[20:22, 5:40] = (30, 30, 30)
+    Image.fromarray(sketch).save(tmp_path / "sketch.jpg", quality=95)
+    code = main(["matte", str(tmp_path / "sketch.jpg"), "-o", str(tmp_path / "ink.png"), "--mode", "lineart"])
+    assert code == 0 and "line art" in capsys.readouterr().out
+    frame = read_sticker(tmp_path / "ink.png").frames[0]
+    assert frame[2, 2, 3] == 0 and frame[20, 20, 3] > 200

@@ -56,7 +56,7 @@ def _head_label(head, spec: str | None) -> str:
         folder = Path(spec) if spec and Path(spec).is_dir() else resolve_model(
             spec or ModelManifest.load().default_id("matting"))
         steps = json.loads((folder / "training.json").read_text(encoding="utf-8"))["run"]["steps"]
-    except Exception:  # noqa: BLE001 - the label is cosmetic; a missing/odd file just drops the step count
+    except Exception:
         steps = None
     return f"{kind} (temporal_depth={depth}" + (f", {steps} steps)" if steps else ")")
 

@@ -183,7 +183,7 @@ def region_tracks(labels: list[np.ndarray], min_overlap: float = 0.3) -> list[np
         size_b = np.bincount(b.ravel(), minlength=nb + 1)
         pair = a[both].astype(np.int64) * (nb + 1) + b[both]
         ids, counts = np.unique(pair, return_counts=True)
-        for pid, c in zip(ids.tolist(), counts.tolist()):
+        for pid, c in zip(ids.tolist(), counts.tolist(), strict=False):
             ra, rb = divmod(pid, nb + 1)
             if c >= min_overlap * min(size_a[ra], size_b[rb]):
                 x, y = find(offsets[t - 1] + ra), find(offsets[t] + rb)
@@ -210,7 +210,7 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray,
     """
     labels = [p.enclosed_labels for p in priors]
     maps = region_tracks(labels)
-    track_imgs = [m[lab] for m, lab in zip(maps, labels)]
+    track_imgs = [m[lab] for m, lab in zip(maps, labels, strict=False)]
     out = alpha.astype(np.float32).copy()
     total = max((int(t.max()) for t in track_imgs), default=0)
     if total == 0:
@@ -224,7 +224,7 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray,
     for tid, decision in (flips or {}).items():
         if 0 < tid <= total:
             keep[tid] = bool(decision)
-    for t, (img, prior) in enumerate(zip(track_imgs, priors)):
+    for t, (img, prior) in enumerate(zip(track_imgs, priors, strict=False)):
         inside = img > 0
         if not inside.any():
             continue

@@ -79,7 +79,8 @@ def time_per_512(method: Method, frames: int = 8) -> float:
 
 
 def evaluate_drawn(pack: Path, methods: dict[str, Method], *, timing: bool = True,
-                   progress: bool = False, limit: int | None = None) -> tuple[list[DrawnRow], dict[str, list[tuple[str, str, float]]]]:
+                   progress: bool = False, limit: int | None = None,
+                   ) -> tuple[list[DrawnRow], dict[str, list[tuple[str, str, float]]]]:
     """Rows per (method, group, background), plus every clip's PSNR per method (for 'worst case')."""
     from tqdm import tqdm
 

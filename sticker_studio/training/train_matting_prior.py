@@ -70,7 +70,7 @@ class LayoutBatch:
 def make_batch(arrays: dict[str, np.ndarray], indices: list[int], flips: list[bool]) -> LayoutBatch:
     """A batch of packed clips (flipped left-right where asked: prior and truth flip with the image)."""
     imgs, priors, alphas, fgs, plates = [], [], [], [], []
-    for i, flip in zip(indices, flips):
+    for i, flip in zip(indices, flips, strict=False):
         comp = np.asarray(arrays["composite"][i])
         pr = np.asarray(arrays["prior"][i])
         al = np.asarray(arrays["alpha"][i])
@@ -122,7 +122,8 @@ def layout_losses(alpha: torch.Tensor, fg: torch.Tensor, batch: LayoutBatch, enc
     return out
 
 
-def layout_matting_step(model: Any, batch: LayoutBatch, cfg: LayoutTrainConfig) -> tuple[torch.Tensor, dict[str, float]]:
+def layout_matting_step(model: Any, batch: LayoutBatch,
+                        cfg: LayoutTrainConfig) -> tuple[torch.Tensor, dict[str, float]]:
     """Forward + weighted loss of one batch (the caller does backward/step)."""
     uses_prior = bool(getattr(model.config, "prior_channels", 0))
     out = model(batch.image, prior=batch.prior if uses_prior else None)

@@ -44,8 +44,8 @@ takes the known/estimated background as a colour ``[B, 3]`` or plate ``[B, 3, F,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 import torch.nn.functional as F
