@@ -68,7 +68,9 @@ def test_preview_plays_at_the_stickers_real_timing(qtbot) -> None:
     (i1, t1), (i2, t2) = changes[0], changes[1]
     assert (i1, i2) == (1, 2)
     assert 0.030 <= t1 - start <= 0.200           # frame 0 shows ~40 ms (upper bounds allow a busy CI)
-    assert 0.220 <= t2 - t1 <= 0.450              # frame 1 holds ~240 ms, never less
+    # frame 1 ends ~280 ms after the start (40 + 240), never earlier; measured from the start, not from
+    # frame 1's own signal, which a busy machine may deliver late
+    assert 0.270 <= t2 - start <= 0.650
     assert changes[2][0] == 0                     # and it loops
 
 
