@@ -81,11 +81,11 @@ def test_pipeline_reports_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     real = pipe._generate
     plans = []
 
-    def flaky(request, settings, plan, progress, cancel):
+    def flaky(request, settings, plan, *rest):
         plans.append(plan.batch_guidance)
         if plan.batch_guidance:
             raise torch.cuda.OutOfMemoryError("out of memory")
-        return real(request, settings, plan, progress, cancel)
+        return real(request, settings, plan, *rest)
 
     monkeypatch.setattr(pipe, "_generate", flaky)
     warnings: list[str] = []

@@ -13,7 +13,12 @@ import numpy as np
 import pytest
 
 from sticker_studio.core import pack_store
-from sticker_studio.core.errors import PackError, PackLockedError, PackReadOnlyError, UnsafePackError
+from sticker_studio.core.errors import (
+    PackError,
+    PackLockedError,
+    PackReadOnlyError,
+    UnsafePackError,
+)
 from sticker_studio.core.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
 
@@ -70,7 +75,7 @@ def test_symlinked_frame_file_is_refused_not_read(tmp_path: Path) -> None:
     pack = tmp_path / "pack"
     p = _pack(pack)
     sid = p.ids[0]
-    victim = sorted((pack / "stickers" / sid).iterdir())[0]
+    victim = min((pack / "stickers" / sid).iterdir())
     victim.unlink()
     victim.symlink_to("/etc/hostname")
     with pytest.raises(UnsafePackError):

@@ -237,3 +237,22 @@ def test_prompts_are_normalised_like_training_captions(pipe: StickerPipeline) ->
     a = pipe.encode_prompt("A cat waving!", pipe.device_choice)[0]
     b = pipe.encode_prompt(natural_phrasings("animals & nature\tcat waving")[0], pipe.device_choice)[0]
     assert torch.equal(a, b)
+
+
+def test_output_type_returns_raw_samples_before_given_frames_are_pasted_back(pipe: StickerPipeline) -> None:
+    side = pipe.sample_size
+    ref = reference_sticker(1, size=side)
+    request = GenerationRequest("a cat", image=ref, task="i2v", frames=4, steps=2, size=side, seed=3)
+    raw = pipe(request, output_type="np")
+    decoded = pipe(request, output_type="pt")
+    latent = pipe(request, output_type="latent")
+    assert raw.dtype == np.uint8 and raw.shape == (4, side, side, 3)
+    assert decoded.shape == (1, 3, 4, side, side) and float(decoded.abs().max()) <= 1.0
+    assert latent.shape[2] == 4
+    expected = ((decoded[0].float().permute(1, 2, 3, 0).numpy() + 1.0) * 127.5 + 0.5).clip(0, 255).astype(np.uint8)
+    np.testing.assert_array_equal(raw, expected)
+    given = condition_image(ref.frames[0], place_reference(side, side, side), side)
+    assert not np.array_equal(raw[0], given), "raw frame 0 is the model's, not the pasted reference"
+    np.testing.assert_array_equal(pipe(request).frames[0], ref.frames[0])  # the sticker gets it back exactly
+    with pytest.raises(InvalidInputError):
+        pipe(request, output_type="pil")  # type: ignore[call-overload]

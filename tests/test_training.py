@@ -68,7 +68,7 @@ def tiny_data(tmp_path: Path) -> Path:
 
 
 def tiny_config(data: Path, out: Path, **kw):
-    from sticker_studio.training.train import GeneratorTrainConfig
+    from sticker_studio.training.train_generator import GeneratorTrainConfig
 
     base = dict(data=[str(data)], out=str(out), model_config="tiny", steps=4, batch_size=2, warmup_steps=2,
                 checkpoint_every=0, log_every=1, progress=False, cache_dir=str(out.parent / "cache"), threads=1)
@@ -111,7 +111,7 @@ def test_keyframes_are_used_when_stored(tiny_data: Path) -> None:
 
 
 def test_loop_closing_appends_frame_zero() -> None:
-    from sticker_studio.training.train import apply_loop_closing
+    from sticker_studio.training.train_generator import apply_loop_closing
 
     frames = torch.arange(2 * 1 * 4).float().view(2, 1, 4, 1, 1)
     valid = torch.tensor([[1, 1, 0, 0], [1, 1, 1, 1]]).float()
@@ -122,7 +122,7 @@ def test_loop_closing_appends_frame_zero() -> None:
 
 # ----------------------------------------------------------------------------- loss mask
 def test_loss_mask_gives_padded_frames_no_gradient() -> None:
-    from sticker_studio.training.train import masked_mse
+    from sticker_studio.training.train_generator import masked_mse
 
     torch.manual_seed(0)
     pred = torch.randn(2, 3, 6, 4, 4, requires_grad=True)
@@ -144,7 +144,7 @@ def test_loss_mask_zeroes_parameter_gradient_from_padding(tiny_data: Path, tmp_p
     """Through the real DFGN: changing what padded frames should be changes no gradient."""
     from sticker_studio.engine.tasks import Task
     from sticker_studio.training.clips import ClipConfig, ClipDataset, TextEmbeddingCache
-    from sticker_studio.training.train import (
+    from sticker_studio.training.train_generator import (
         build_generator, build_text_encoder, generator_loss, make_batch, make_noise_scheduler,
         text_encoder_config_for,
     )
@@ -205,7 +205,7 @@ def test_resume_matches_uninterrupted_training(tiny_data: Path, tmp_path: Path) 
     from safetensors.torch import load_file
 
     from sticker_studio.training.checkpoint import latest_checkpoint
-    from sticker_studio.training.train import train_generator
+    from sticker_studio.training.train_generator import train_generator
 
     straight = train_generator(tiny_config(tiny_data, tmp_path / "a", steps=4))
     assert straight.steps == 4
@@ -257,7 +257,7 @@ def test_ema_warms_up_and_tracks() -> None:
 
 
 def test_learning_rate_warms_up_then_decays(tmp_path: Path) -> None:
-    from sticker_studio.training.train import learning_rate
+    from sticker_studio.training.train_generator import learning_rate
 
     cfg = tiny_config(tmp_path, tmp_path / "r", lr=1e-3, warmup_steps=10, min_lr_ratio=0.1)
     lrs = [learning_rate(s, cfg, 100) for s in range(100)]

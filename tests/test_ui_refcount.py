@@ -18,11 +18,15 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtGui import QImage  # noqa: E402
+from PySide6.QtGui import QImage
 
-from sticker_studio.core.sticker import Sticker  # noqa: E402
-from sticker_studio.ui.preview import PreviewWidget  # noqa: E402
-from sticker_studio.ui.qt_guard import BrokenQtError, check_qt_refcounts, none_refs_lost_per_call  # noqa: E402
+from sticker_studio.core.sticker import Sticker
+from sticker_studio.ui.preview import PreviewWidget
+from sticker_studio.ui.qt_guard import (
+    BrokenQtError,
+    check_qt_refcounts,
+    none_refs_lost_per_call,
+)
 
 #: A sound build may wobble by a few references (caches, temporaries); a broken one loses
 #: ~40 per painted frame, thousands per chunk.

@@ -12,13 +12,13 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from sticker_studio.core import pack_store  # noqa: E402
-from sticker_studio.core.errors import PackReadOnlyError  # noqa: E402
-from sticker_studio.core.pack import StickerPack  # noqa: E402
-from sticker_studio.core.sticker import Sticker  # noqa: E402
-from sticker_studio.ui.app import build_window, open_start_pack  # noqa: E402
-from sticker_studio.ui.document import PackDocument, default_pack_folder  # noqa: E402
-from sticker_studio.ui.settings import AppSettings  # noqa: E402
+from sticker_studio.core import pack_store
+from sticker_studio.core.errors import PackReadOnlyError
+from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.sticker import Sticker
+from sticker_studio.ui.app import build_window, open_start_pack
+from sticker_studio.ui.document import default_pack_folder
+from sticker_studio.ui.settings import AppSettings
 
 
 @pytest.fixture()

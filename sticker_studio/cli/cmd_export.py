@@ -14,6 +14,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="messenger target (see `sticker-studio targets`)")
     parser.add_argument("-o", "--output", type=Path, default=None, metavar="OUT",
                         help="output file (default: IN's name with the target's extension)")
+    parser.add_argument("--pixel-art", dest="pixel_art", action=argparse.BooleanOptionalAction, default=None,
+                        help="scale by whole multiples, nearest-neighbour, palette kept (default: detected)")
     parser.set_defaults(func=run)
 
 
@@ -29,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     check_extension(target, out)
     check_output(out, args.input)
     sticker = read_sticker(args.input)
+    if args.pixel_art is not None:
+        sticker.metadata["pixel_art"] = bool(args.pixel_art)
     try:
         report = export_sticker(sticker, target, out)
     except ExportValidationError as error:

@@ -130,14 +130,14 @@ def run(args: argparse.Namespace) -> int:
     if args.export_only and not args.export:
         raise InvalidInputError("--export-only needs --export DIR")
     if args.what == "generator":
-        from sticker_studio.training.train import GeneratorTrainConfig, export_from_run, train_generator
+        from sticker_studio.training.train_generator import GeneratorTrainConfig, export_from_run, train_generator
 
         if args.export_only:
             print(f"exported {export_from_run(args.out, args.export)}")
             return 0
-        cfg = GeneratorTrainConfig(model_config=args.config or "bundled-cpu", curriculum=args.curriculum,
-                                   **{"steps": 20000, **common, **generator_only})
-        result = train_generator(cfg)
+        result = train_generator(GeneratorTrainConfig(model_config=args.config or "bundled-cpu",
+                                                      curriculum=args.curriculum,
+                                                      **{"steps": 20000, **common, **generator_only}))
     else:
         from sticker_studio.training.train_matting import (
             MattingTrainConfig,
@@ -149,9 +149,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"exported {export_matting_from_run(args.out, args.export)}")
             return 0
         extra = {"crop_size": args.crop} if args.crop else {}
-        cfg = MattingTrainConfig(model_config=args.config or "bundled", temporal_depth=args.temporal_depth,
-                                 **{"steps": 4000, **common, **extra})
-        result = train_matting(cfg)
+        result = train_matting(MattingTrainConfig(model_config=args.config or "bundled",
+                                                  temporal_depth=args.temporal_depth,
+                                                  **{"steps": 4000, **common, **extra}))
     print(f"trained {result.steps} steps in {result.seconds / 60:.1f} min, final loss {result.final_loss:.4f}; "
           f"run in {result.run_dir}" + (f"; exported {result.exported}" if result.exported else ""))
     return 0

@@ -39,8 +39,9 @@ STALE_ANY_S = 24 * 3600.0
 #: count as stale after an hour.
 STALE_LEGACY_S = 3600.0
 
-_TEMP_RE = re.compile(r"^\.(?P<stem>.{0,%d})\.(?P<pid>[0-9]{1,10})\.[a-z0-9_]{8}\.tmp(?:\.[^./]{1,16})?$"
-                      % TEMP_STEM_CHARS, re.DOTALL)
+_TEMP_RE = re.compile(
+    r"^\.(?P<stem>.{0,24})\.(?P<pid>[0-9]{1,10})\.[a-z0-9_]{8}\.tmp(?:\.[^./]{1,16})?$", re.DOTALL
+)  # 24 = TEMP_STEM_CHARS
 _LEGACY_TEMP_RE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp(?:\.[^./]{1,16})?$", re.DOTALL)
 _cleaned_folders: set[str] = set()
 
@@ -288,9 +289,8 @@ def _chmod_like_new_file(path: Path) -> None:
 
 
 def _fsync_file(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        with open(path, "rb") as fh:
-            os.fsync(fh.fileno())
+    with contextlib.suppress(OSError), open(path, "rb") as fh:
+        os.fsync(fh.fileno())
 
 
 def _fsync_dir(path: Path) -> None:

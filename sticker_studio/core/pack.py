@@ -33,9 +33,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from sticker_studio.core.errors import InvalidInputError, PackError, PackLockedError, PackReadOnlyError
+from sticker_studio.core.errors import (
+    InvalidInputError,
+    PackError,
+    PackLockedError,
+    PackReadOnlyError,
+)
 from sticker_studio.core.pack_store import (
     LOCK_FILE,
     MAX_PACK_FRAME_SIDE,
@@ -163,7 +168,7 @@ class StickerPack:
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
-    def create(cls, folder: str | Path, title: str, author: str = "") -> "StickerPack":
+    def create(cls, folder: str | Path, title: str, author: str = "") -> StickerPack:
         """Make a new, empty pack in ``folder`` (which must not exist or be empty) and save it."""
         folder = Path(folder)
         if (folder / PACK_FILE).exists():
@@ -189,7 +194,7 @@ class StickerPack:
 
     @classmethod
     def open(cls, folder: str | Path, *, skip_broken: bool = False, allow_read_only: bool = False,
-             read_only: bool = False) -> "StickerPack":
+             read_only: bool = False) -> StickerPack:
         """Open a pack as its one writer, first deleting leftovers of an interrupted save.
 
         A sticker whose frame files are missing or damaged, or that is over the memory
@@ -265,7 +270,7 @@ class StickerPack:
 
     @classmethod
     def open_or_create(cls, folder: str | Path, title: str, *, skip_broken: bool = False,
-                       allow_read_only: bool = False) -> "StickerPack":
+                       allow_read_only: bool = False) -> StickerPack:
         """Open the pack in ``folder``, or create it there if the folder has none."""
         folder = Path(folder)
         if (folder / PACK_FILE).exists() or (folder / PACK_FILE).is_symlink():
@@ -332,7 +337,7 @@ class StickerPack:
             with contextlib.suppress(Exception):
                 held.release_one()
 
-    def __enter__(self) -> "StickerPack":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -34,7 +34,12 @@ import numpy as np
 from PIL import Image
 
 from sticker_studio.core.atomic import atomic_path, atomic_write_text
-from sticker_studio.core.errors import InvalidInputError, LimitExceededError, PackError, UnsafePackError
+from sticker_studio.core.errors import (
+    InvalidInputError,
+    LimitExceededError,
+    PackError,
+    UnsafePackError,
+)
 from sticker_studio.core.sticker import MAX_FRAME_MS, MIN_FRAME_MS
 
 PACK_FILE = "pack.json"

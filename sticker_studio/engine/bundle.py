@@ -143,7 +143,7 @@ def load_model(folder: Path, spec: Any, what: str) -> Any:
         check_parameter_count(cls, folder, what)
     try:
         return loader(str(folder), **kwargs)
-    except (OSError, ValueError, EnvironmentError) as error:
+    except (OSError, ValueError) as error:
         raise ModelError(f"cannot load the {what} from {folder}: {error}") from None
 
 

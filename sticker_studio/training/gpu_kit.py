@@ -293,7 +293,7 @@ def kit_text_encoder_stub(config: dict[str, Any]) -> Any:
 def train_from_kit(kit: str | Path, out: str | Path, *, minutes: float, model_config: str = "bundled-cpu",
                    extra: dict[str, Any] | None = None, device: str = "auto"):
     """Train for ``minutes`` of wall-clock from the kit into ``out`` and export ``out/export``."""
-    from sticker_studio.training.train import GeneratorTrainConfig, train_generator
+    from sticker_studio.training.train_generator import GeneratorTrainConfig, train_generator
 
     info = read_kit(kit)
     fields = {"steps": 100_000, "batch_size": 32, "lr": 5e-4, "warmup_steps": 200, "ema_decay": 0.999,

@@ -153,6 +153,8 @@ class MainWindow(QMainWindow):
         s.generation_message.connect(p.show_message)
         s.generation_finished.connect(lambda: p.set_busy(False))
         p.generate_requested.connect(s.generate)
+        s.candidates_ready.connect(p.show_candidates)
+        p.candidate_chosen.connect(s.animate_candidate)
         p.cancel_requested.connect(s.cancel_generation)
 
         t = self.timeline
@@ -372,7 +374,11 @@ class MainWindow(QMainWindow):
             return None
         self.document.save_now()
         folder = self.session.settings.default_export_folder() / self.document.folder.name
-        dialog = ExportDialog(entries, folder, self)
+        pack = self.document.pack
+        tray = pack.tray_entry
+        dialog = ExportDialog(entries, folder, self, title=pack.title, publisher=pack.author,
+                              cover_index=pack.index_of(tray.id) if tray is not None else 0,
+                              settings=self.session.settings)
         dialog.open()
         return dialog
 
