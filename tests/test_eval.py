@@ -132,7 +132,6 @@ def test_eval_generator_table(trained: dict[str, Path]) -> None:
     assert set(data["motions"]) == set(evaluate_module().ADHERENCE_MOTIONS)
     from sticker_studio.engine.motion_choice import read_motion_adherence  # the two-stage path's reader
 
-    adherence.rename(trained["root"] / "motion_adherence.json") if adherence.name != "motion_adherence.json" else None
     read = read_motion_adherence(trained["root"])
     assert read is not None and set(read.motions) == set(data["motions"])
 
