@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures_formats import moving_disc
 
+from fixtures_formats import moving_disc
 from sticker_studio.cli import main
 from sticker_studio.formats.writers import write_sticker
 

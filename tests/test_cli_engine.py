@@ -13,7 +13,7 @@ from sticker_studio.cli import main
 
 
 def test_generate_same_seed_gives_identical_files(tiny_models_env: Path, tmp_path: Path, capsys) -> None:  # noqa: F811
-    args = ["generate", "a happy cat", "--frames", "4", "--steps", "2", "--size", "32", "--seed", "7", "--quiet"]
+    args = ["generate", "a happy cat", "--mode", "t2v", "--frames", "4", "--steps", "2", "--size", "32", "--seed", "7", "--quiet"]
     assert main(args + ["-o", str(tmp_path / "a.png")]) == 0
     assert main(args + ["-o", str(tmp_path / "b.png")]) == 0
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
@@ -47,7 +47,7 @@ def test_generate_offline_with_a_missing_model_exits_2_with_the_message(
         "licence": "Apache-2.0", "description": "", "default": True}]}))
     monkeypatch.setenv("STICKER_STUDIO_MANIFEST", str(manifest))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert main(["generate", "a cat", "-o", str(tmp_path / "x.webp")]) == 2
+    assert main(["generate", "a cat", "--mode", "t2v", "-o", str(tmp_path / "x.webp")]) == 2
     err = capsys.readouterr().err
     assert "model big-gen is not downloaded and the machine is offline" in err
     assert "sticker-studio models download big-gen" in err
@@ -56,7 +56,7 @@ def test_generate_offline_with_a_missing_model_exits_2_with_the_message(
 
 def test_generate_with_no_models_at_all_fails_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.setenv("STICKER_STUDIO_MANIFEST", str(tmp_path / "empty.json"))
-    assert main(["generate", "a cat", "-o", str(tmp_path / "x.webp")]) == 2
+    assert main(["generate", "a cat", "--mode", "t2v", "-o", str(tmp_path / "x.webp")]) == 2
     assert "no generator model is installed" in capsys.readouterr().err
 
 
@@ -95,7 +95,7 @@ def test_models_list_verify_add(tiny_models_env: Path, tmp_path: Path, capsys) -
     weights.write_bytes(bytes(data))
     assert main(["models", "verify", GENERATOR_ID]) == 2
     assert "FAILED" in capsys.readouterr().out
-    assert main(["generate", "x", "--quiet", "-o", str(tmp_path / "t.png")]) == 2
+    assert main(["generate", "x", "--task", "t2v", "--quiet", "-o", str(tmp_path / "t.png")]) == 2
     assert "does not match the manifest" in capsys.readouterr().err
 
 

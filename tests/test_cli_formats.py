@@ -13,6 +13,7 @@ from fixtures_formats import bomb_png, moving_disc, numbered_frames, palette_apn
 from sticker_studio.cli import main
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.readers import read_sticker
+from sticker_studio.formats.targets import TARGETS
 from sticker_studio.formats.writers import write_sticker
 
 REPO = Path(__file__).resolve().parent.parent
@@ -101,8 +102,6 @@ def test_user_errors_exit_2_one_line_no_partial_output(capsys: pytest.CaptureFix
         (("convert", tmp_path / "bomb.png", "-o", out), "decompression bomb"),
         (("convert", many, "-o", out), "2001 frames"),
         (("convert", disc_gif, "-o", tmp_path / "o.bmp"), "cannot write"),
-        (("convert", disc_gif, "-o", out, "--fps", "0"), "--fps"),
-        (("convert", disc_gif, "-o", out, "--size", "0"), "--size"),
         (("export", disc_gif, "--target", "nope", "-o", out), "unknown target"),
         (("export", disc_gif, "--target", "telegram", "-o", out), "*.webm"),
         (("validate", tmp_path / "missing.png", "--target", "signal"), "does not exist"),
@@ -115,11 +114,18 @@ def test_user_errors_exit_2_one_line_no_partial_output(capsys: pytest.CaptureFix
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str], disc_gif: Path, tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as info:
         main(["convert", "in.gif"])
     assert info.value.code == 2
     assert "required" in capsys.readouterr().err
+    for flag in ("--fps", "--size"):  # range-checked by argparse (cli/arguments.py), before decoding
+        with pytest.raises(SystemExit) as info:
+            main(["convert", str(disc_gif), "-o", str(tmp_path / "o.webp"), flag, "0"])
+        assert info.value.code == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and flag in err[0]
+    assert not (tmp_path / "o.webp").exists()
 
 
 def test_demo_exports_every_target(capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -127,10 +133,14 @@ def test_demo_exports_every_target(capsys: pytest.CaptureFixture[str], tmp_path:
     resources = tmp_path / "resources"
     write_sticker(moving_disc(8, 96, fps=10), resources / "samples" / "disc.png")
     monkeypatch.setenv("STICKER_STUDIO_RESOURCES", str(resources))
-    code, stdout, _ = run_cli(capsys, "demo", "--sample", "disc", "--out", tmp_path / "demo")
+    code, stdout, _ = run_cli(capsys, "demo", "--sample", "disc", "--out", tmp_path / "demo", "--no-generate",
+                              "--size", "96")
     assert code == 0, stdout
     assert "8/8 targets ok" in stdout
-    assert len(list((tmp_path / "demo").iterdir())) == 8
+    assert (tmp_path / "demo" / "pack" / "pack.json").is_file()
+    exported = sorted(p.name for p in (tmp_path / "demo" / "export").iterdir())
+    assert exported == sorted(TARGETS)
+    assert len(list((tmp_path / "demo" / "export" / "line").glob("[0-9][0-9].png"))) == 8
     code, _, err = run_cli(capsys, "demo", "--sample", "nope", "--out", tmp_path / "x")
     assert_user_error(code, err, "no bundled sample")
 

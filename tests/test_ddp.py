@@ -15,7 +15,7 @@ import os, sys
 from pathlib import Path
 import torch
 torch.set_num_threads(1)
-from sticker_studio.training.train import GeneratorTrainConfig, train_generator
+from sticker_studio.training.train_generator import GeneratorTrainConfig, train_generator
 data, out = sys.argv[1], sys.argv[2]
 cfg = GeneratorTrainConfig(data=[data], out=out, model_config="tiny", steps=2, batch_size=1, warmup_steps=1,
                            checkpoint_every=0, log_every=1, progress=False, cache_dir=out + "-cache")

@@ -15,17 +15,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from fixtures_formats import moving_disc
 from fixtures_formats.hostile import many_frame_gif
-
 from sticker_studio.core.errors import InvalidInputError, LimitExceededError
 from sticker_studio.formats import readers
 from sticker_studio.formats.files import read_regular_file
 from sticker_studio.formats.limits import DEFAULT_LIMITS, DecodeLimits, frame_bytes
 from sticker_studio.formats.readers import read_sticker
 from sticker_studio.formats.resample import resample_to_count, resample_to_fps
-from sticker_studio.formats.validate import validate_file
 from sticker_studio.formats.targets import get_target
+from sticker_studio.formats.validate import validate_file
 from sticker_studio.formats.writers import write_sticker
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ def _count_conversions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = readers._frame_to_rgba
 
-    def counting(im, *, apply_exif):  # noqa: ANN001, ANN202 - a spy with the real signature
+    def counting(im, *, apply_exif):
         calls.append(im.tell())
         return real(im, apply_exif=apply_exif)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sticker_studio.core.errors import ModelIntegrityError, ModelNotFoundError
 from sticker_studio.cli import manifest_tool
+from sticker_studio.core.errors import ModelIntegrityError, ModelNotFoundError
 from sticker_studio.engine import manifest as mf
 from sticker_studio.engine import model_files
 

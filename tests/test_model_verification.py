@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from engine_fixtures import GENERATOR_ID, MATTING_ID, tiny_models_env, tiny_models_root  # noqa: F401
 
+from engine_fixtures import GENERATOR_ID, MATTING_ID, tiny_models_env, tiny_models_root  # noqa: F401
 from sticker_studio.cli import main
 from sticker_studio.core.errors import InvalidInputError, ModelError, ModelIntegrityError
 from sticker_studio.engine import bundle

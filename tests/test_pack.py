@@ -50,7 +50,8 @@ def state(pack: StickerPack) -> dict:
 
 
 def disk_files(folder: Path) -> set[str]:
-    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+    """Files of the pack (the writer lock file is part of every open pack's layout)."""
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} - {pack_store.LOCK_FILE}
 
 
 def assert_no_orphans(folder: Path) -> None:

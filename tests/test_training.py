@@ -68,7 +68,7 @@ def tiny_data(tmp_path: Path) -> Path:
 
 
 def tiny_config(data: Path, out: Path, **kw):
-    from sticker_studio.training.train import GeneratorTrainConfig
+    from sticker_studio.training.train_generator import GeneratorTrainConfig
 
     base = dict(data=[str(data)], out=str(out), model_config="tiny", steps=4, batch_size=2, warmup_steps=2,
                 checkpoint_every=0, log_every=1, progress=False, cache_dir=str(out.parent / "cache"), threads=1)
@@ -95,8 +95,11 @@ def test_clip_samples_pad_with_a_loss_mask_and_drop_words(tiny_data: Path) -> No
     assert frames.shape == (5, 3, 8, 16, 16) and valid.shape == (5, 8)
     assert pingpong_order(3, 8) == [0, 1, 2, 1, 0, 1, 2, 1]
     variants = ds.variants[ds.records[0].caption]
-    assert variants[0] == ds.records[0].caption and any("#" in v for v in variants[1:])
-    assert all(v.startswith("cartoon\t") for v in variants)
+    # natural phrasing as users type it: no "domain\t" prefix, an article, word dropout in some
+    from sticker_studio.engine.prompts import natural_phrasings
+
+    assert variants[0] == natural_phrasings(ds.records[0].caption)[0] and any("#" in v for v in variants[1:])
+    assert not any("\t" in v for v in variants) and variants[0].split()[0] in ("a", "an", "the")
 
 
 def test_keyframes_are_used_when_stored(tiny_data: Path) -> None:
@@ -108,7 +111,7 @@ def test_keyframes_are_used_when_stored(tiny_data: Path) -> None:
 
 
 def test_loop_closing_appends_frame_zero() -> None:
-    from sticker_studio.training.train import apply_loop_closing
+    from sticker_studio.training.train_generator import apply_loop_closing
 
     frames = torch.arange(2 * 1 * 4).float().view(2, 1, 4, 1, 1)
     valid = torch.tensor([[1, 1, 0, 0], [1, 1, 1, 1]]).float()
@@ -119,7 +122,7 @@ def test_loop_closing_appends_frame_zero() -> None:
 
 # ----------------------------------------------------------------------------- loss mask
 def test_loss_mask_gives_padded_frames_no_gradient() -> None:
-    from sticker_studio.training.train import masked_mse
+    from sticker_studio.training.train_generator import masked_mse
 
     torch.manual_seed(0)
     pred = torch.randn(2, 3, 6, 4, 4, requires_grad=True)
@@ -141,7 +144,7 @@ def test_loss_mask_zeroes_parameter_gradient_from_padding(tiny_data: Path, tmp_p
     """Through the real DFGN: changing what padded frames should be changes no gradient."""
     from sticker_studio.engine.tasks import Task
     from sticker_studio.training.clips import ClipConfig, ClipDataset, TextEmbeddingCache
-    from sticker_studio.training.train import (
+    from sticker_studio.training.train_generator import (
         build_generator, build_text_encoder, generator_loss, make_batch, make_noise_scheduler,
         text_encoder_config_for,
     )
@@ -202,7 +205,7 @@ def test_resume_matches_uninterrupted_training(tiny_data: Path, tmp_path: Path) 
     from safetensors.torch import load_file
 
     from sticker_studio.training.checkpoint import latest_checkpoint
-    from sticker_studio.training.train import train_generator
+    from sticker_studio.training.train_generator import train_generator
 
     straight = train_generator(tiny_config(tiny_data, tmp_path / "a", steps=4))
     assert straight.steps == 4
@@ -254,10 +257,38 @@ def test_ema_warms_up_and_tracks() -> None:
 
 
 def test_learning_rate_warms_up_then_decays(tmp_path: Path) -> None:
-    from sticker_studio.training.train import learning_rate
+    from sticker_studio.training.train_generator import learning_rate
 
     cfg = tiny_config(tmp_path, tmp_path / "r", lr=1e-3, warmup_steps=10, min_lr_ratio=0.1)
     lrs = [learning_rate(s, cfg, 100) for s in range(100)]
     assert lrs[0] == pytest.approx(1e-4) and lrs[9] == pytest.approx(1e-3)
     assert all(a >= b for a, b in zip(lrs[10:], lrs[11:]))
     assert lrs[-1] == pytest.approx(1e-4, rel=0.05)
+
+
+def test_conditioned_augmentation_keeps_white_and_the_motion_per_clip() -> None:
+    from sticker_studio.training.conditioning_aug import (
+        AugmentConfig,
+        augment_clips,
+        hue_rotate,
+        sample_fixed_task,
+        sample_timesteps,
+    )
+
+    frames = torch.ones(4, 3, 5, 16, 16)  # white
+    frames[:, 0, :, 6:10, 6:10] = -1.0   # a cyan square, the same in every frame
+    gen = torch.Generator().manual_seed(0)
+    out = augment_clips(frames, gen, AugmentConfig(prob=1.0))
+    assert out.shape == frames.shape and out.min() >= -1 and out.max() <= 1
+    assert torch.allclose(out[:, :, :, 0, 0], torch.ones(4, 3, 5), atol=1e-5)  # moved-in canvas is white
+    assert torch.allclose(out[:, :, :1].expand_as(out), out, atol=1e-5)  # one transform for all frames
+    assert not torch.allclose(out, frames)
+    assert torch.equal(augment_clips(frames, torch.Generator().manual_seed(0), AugmentConfig(prob=0.0)), frames)
+    white = torch.ones(1, 3, 1, 2, 2)
+    assert torch.allclose(hue_rotate(white, torch.tensor([90.0])), white, atol=1e-5)
+    t = sample_timesteps(4000, 1000, torch.Generator().manual_seed(0), low_noise_share=0.5, low_noise_max=250)
+    assert 0.55 < float((t < 250).float().mean()) < 0.7  # 0.5 + 0.5 * 0.25
+    plain = sample_timesteps(8, 1000, torch.Generator().manual_seed(3))
+    assert torch.equal(plain, torch.randint(0, 1000, (8,), generator=torch.Generator().manual_seed(3)))
+    rng = random.Random(0)
+    assert {sample_fixed_task({"i2v": 1.0, "loop": 1.0}, rng).value for _ in range(50)} == {"i2v", "loop"}

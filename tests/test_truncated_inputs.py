@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures_formats import moving_disc, numbered_frames, write_gif
 
+from fixtures_formats import moving_disc, numbered_frames, write_gif
 from sticker_studio.cli import main
 from sticker_studio.core.errors import StickerStudioError
 from sticker_studio.core.sticker import Sticker

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from sticker_studio.core.pack import StickerPack  # noqa: E402
 from sticker_studio.core.sticker import Sticker  # noqa: E402
+from sticker_studio.engine.tasks import Task  # noqa: E402
 from sticker_studio.formats.writers import write_sticker  # noqa: E402
 from sticker_studio.ui.document import PackDocument, open_or_create_pack  # noqa: E402
 from sticker_studio.ui.generation import GeneratorHost  # noqa: E402
@@ -246,6 +247,7 @@ def test_animate_with_motion_preset_needs_no_model(qtbot, window: MainWindow, sa
 
 def test_generate_without_a_model_explains_what_to_do(qtbot, window: MainWindow) -> None:
     window.prompt_panel.prompt_edit.setPlainText("a cat waving")
+    window.prompt_panel.set_task(Task.TEXT_TO_ANIMATION)  # the model path (two-stage needs no model)
     qtbot.mouseClick(window.prompt_panel.generate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.prompt_panel.message.isVisible(), timeout=WAIT_MS)
     text = window.prompt_panel.message.text()
@@ -272,6 +274,7 @@ def test_generate_with_tiny_model_adds_a_new_sticker_and_keeps_edits(qtbot, wind
     own_frames = [f.copy() for f in own.frames]
     p = window.prompt_panel
     p.prompt_edit.setPlainText("a red heart beating")
+    p.set_task(Task.TEXT_TO_ANIMATION)
     p.frames_spin.setValue(4)
     p.steps_spin.setValue(3)
     steps: list[tuple[int, int]] = []
@@ -292,6 +295,7 @@ def test_generate_cancel_and_event_loop_stall(qtbot, window: MainWindow, tiny_pi
     window.session.generator = GeneratorHost(lambda: tiny_pipe)
     p = window.prompt_panel
     p.prompt_edit.setPlainText("a star spinning")
+    p.set_task(Task.TEXT_TO_ANIMATION)
     p.frames_spin.setValue(8)
     p.steps_spin.setValue(200)  # long enough to cancel half-way
     gaps: list[float] = []
@@ -413,3 +417,27 @@ def test_gui_screenshot_command(qtbot, tmp_path: Path, sample_file: Path, no_mod
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1280, 800)
     assert not (Path(load_settings().last_pack or "/nonexistent") / "pack.json").exists()  # user packs untouched
+
+
+# ------------------------------------------------------- two-stage text -> sticker
+def test_generate_shows_subject_candidates_then_animates_the_chosen_one(qtbot, window: MainWindow) -> None:
+    """The default Generate finds library subjects (thumbnails), the picked one is animated (no model)."""
+    p = window.prompt_panel
+    assert p.settings().two_stage  # the default task
+    p.prompt_edit.setPlainText("a blue cat jumping")
+    qtbot.mouseClick(p.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: p.candidates_list.count() > 1, timeout=60_000)
+    assert p.candidates_box.isVisible() or not window.isVisible()
+    labels = [p.candidates_list.item(i).text() for i in range(p.candidates_list.count())]
+    assert labels[0] == "cat" and all(labels)
+    assert not p.candidates_list.item(1).icon().isNull()
+    assert window.document.entries() == []  # nothing is added before a subject is picked
+    qtbot.waitUntil(p.animate_button.isEnabled, timeout=WAIT_MS)
+    p.candidates_list.setCurrentRow(1)
+    qtbot.mouseClick(p.animate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.document.entries()) == 1, timeout=60_000)
+    made = window.document.current_sticker()
+    assert made.metadata["subject"] == labels[1] and made.metadata["motion"] == "jump"
+    assert made.metadata["motion_source"] == "preset" and made.frame_count > 1
+    qtbot.waitUntil(lambda: "Added" in p.message.text(), timeout=WAIT_MS)
+    assert "preset" in p.message.text()

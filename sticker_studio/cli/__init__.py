@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "convert",   # sticker-studio convert IN -o OUT
     "export",    # sticker-studio export IN --target NAME -o OUT
     "validate",  # sticker-studio validate FILE --target NAME
+    "pack",      # sticker-studio pack create|add|list|export
     "targets",   # sticker-studio targets
     "models",    # sticker-studio models list|download|verify|add
     "data",      # sticker-studio data fetch|synth

@@ -50,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--easing", default=None, help="easing curve for oscillations (default: the preset's)")
     parser.add_argument("--size", type=side_type, default=None,
                         help=f"square output side in pixels, 16-{MAX_SIDE} (default: input size, max 512)")
+    parser.add_argument("--subject-size", dest="subject_size", type=float, default=None, metavar="F",
+                        help="fraction of the canvas the subject's longer side takes, the same for every motion"
+                             " (default 0.65; the motion's amplitude adapts; 0 = fit the whole motion instead)")
+    parser.add_argument("--pixel-art", dest="pixel_art", action=argparse.BooleanOptionalAction, default=None,
+                        help="whole-multiple nearest-neighbour scaling, whole-pixel motion, palette and hard alpha"
+                             " kept (default: detected)")
     parser.add_argument("--background", choices=BACKGROUND_CHOICES, default="auto",
                         help="for inputs without alpha: auto (matting model if installed, else colour key), "
                         "matting, colorkey, or keep (animate the whole rectangle)")
@@ -58,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sticker_studio.core.atomic import check_output
     from sticker_studio.core.motion import PRESETS, animate, get_preset
     from sticker_studio.core.motion_presets import EASINGS
 
@@ -73,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError("choose a motion with --motion NAME; see --list-motions")
     if args.output is None:
         raise InvalidInputError("give an output file with -o OUT (e.g. -o sticker.png)")
+    check_output(args.output, args.image)
     preset = get_preset(args.motion)
     sticker = shrink_for_output(read_input(args.image), args.size)
     sticker = ensure_alpha(sticker, args.background)
@@ -85,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         easing=args.easing,
         size=args.size,
+        subject_size=args.subject_size,
+        pixel_art=args.pixel_art,
     )
     path = write_output(result, args.output)
     print(f"wrote {path} ({result.frame_count} frames, {result.width}x{result.height}, "

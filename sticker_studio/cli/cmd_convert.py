@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sticker_studio.core.atomic import check_output
     from sticker_studio.core.errors import InvalidInputError
     from sticker_studio.core.imageops import fit_into_canvas
     from sticker_studio.core.sticker import Sticker
@@ -42,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--size must be between 1 and 4096, got {args.size}")
     if args.quality is not None and not (0 <= args.quality <= 100):
         raise InvalidInputError(f"--quality must be between 0 and 100, got {args.quality}")
-    if args.input.resolve() == args.output.resolve():
-        raise InvalidInputError("IN and OUT are the same file; choose another output name")
+    check_output(args.output, args.input)
     sticker = read_sticker(args.input, fps=args.fps)  # --fps resamples while decoding
     if args.size is not None:
         DEFAULT_LIMITS.check_held(sticker.frame_count, args.size, args.size, f"{args.input.name} at --size {args.size}")

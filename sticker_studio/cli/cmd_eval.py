@@ -18,7 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("eval", help="measure a matting head or generator on held-out clips",
                                    description="Evaluate on a dataset's held-out split and print a markdown table.")
     parser.add_argument("what", choices=("matting", "generator"))
-    parser.add_argument("--data", action="append", required=True, metavar="DIR", help="dataset folder (repeatable)")
+    parser.add_argument("--data", action="append", default=[], metavar="DIR", help="dataset folder (repeatable)")
+    parser.add_argument("--pack", type=Path, default=None, metavar="DIR",
+                        help="matting: a held-out drawings pack (training/matting_pack.py, split test); scores "
+                             "per background (white / pale / near colour / texture)")
+    parser.add_argument("--sheet", type=Path, default=None, help="matting --pack: also write a contact sheet PNG")
     parser.add_argument("--model", default=None, metavar="ID|PATH",
                         help="model id or folder (default: the bundled default)")
     parser.add_argument("--baseline", action="append", default=[], metavar="ID|PATH",
@@ -27,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--split", default="test", choices=("train", "val", "test"))
     parser.add_argument("--max-clips", type=int, default=None, help="clips/prompts to use (default 40 / 12)")
     parser.add_argument("--steps", type=int, default=None, help="generator: DDIM steps (default: the model's)")
+    parser.add_argument("--per-motion", type=int, default=2,
+                        help="generator: held-out subjects asked for each motion (default 2)")
+    parser.add_argument("--no-t2v", action="store_true", help="generator: skip the text-only samples")
+    parser.add_argument("--adherence-out", type=Path, default=None, metavar="FILE",
+                        help="generator: write the per-motion adherence JSON (motion_adherence.json) here")
     parser.add_argument("--no-timing", action="store_true", help="matting: skip the 512² timing")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--out", type=Path, default=None, help="also write the table (markdown) here")
@@ -52,7 +61,7 @@ def _head_label(head, spec: str | None) -> str:
         folder = Path(spec) if spec and Path(spec).is_dir() else resolve_model(
             spec or ModelManifest.load().default_id("matting"))
         steps = json.loads((folder / "training.json").read_text(encoding="utf-8"))["run"]["steps"]
-    except Exception:  # noqa: BLE001 - the label is cosmetic; a missing/odd file just drops the step count
+    except Exception:
         steps = None
     return f"{kind} (temporal_depth={depth}" + (f", {steps} steps)" if steps else ")")
 
@@ -65,7 +74,25 @@ def run(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.what == "matting":
+    if args.what == "matting" and args.pack is not None:
+        from sticker_studio.engine.matting import head_uses_prior
+        from sticker_studio.training import evaluate_drawn as ed
+
+        methods = {"colour key": ed.method_for(None, "key")}
+        for spec in [*args.baseline, args.model]:
+            head = _load_head(spec)
+            label = Path(spec).name if spec else "bundled head"
+            methods[label] = ed.method_for(head, "prior" if head_uses_prior(head) else "plain")
+        rows, _ = ed.evaluate_drawn(args.pack, methods, timing=not args.no_timing, progress=True,
+                                    limit=args.max_clips)
+        text = ed.markdown(rows)
+        if args.sheet:
+            ed.contact_sheet(args.pack, methods, args.sheet)
+    elif not args.data:
+        from sticker_studio.core.errors import InvalidInputError
+
+        raise InvalidInputError("give --data DIR (or --pack DIR for matting)")
+    elif args.what == "matting":
         heads: dict[str, object] = {"colour key (flood fill)": None}
         for spec in [*args.baseline, args.model]:
             head = _load_head(spec)
@@ -79,11 +106,26 @@ def run(args: argparse.Namespace) -> int:
         from sticker_studio.engine.manifest import DEFAULT_GENERATOR_ID
 
         model = args.model or DEFAULT_GENERATOR_ID
+        if args.per_motion < 1:
+            from sticker_studio.core.errors import InvalidInputError
+
+            raise InvalidInputError("--per-motion must be at least 1")
         gen = evaluate.evaluate_generator(args.data, model, split=args.split, max_prompts=args.max_clips or 12,
-                                          steps=args.steps, progress=True)
+                                          per_motion=args.per_motion, steps=args.steps, t2v=not args.no_t2v,
+                                          progress=True)
         text = gen.markdown() + "\nMotion checks (asked → measured):\n\n" + "".join(
             f"- {c.expected} → {c.produced} ({'match' if c.matches else 'no match'})\n" for c in gen.motion_checks)
     print(text, end="")
+    if args.what == "generator" and args.adherence_out:
+        import json
+        import time
+
+        names = ", ".join(Path(d).name for d in args.data)
+        measured_on = (f"{len(gen.motion_checks)} i2v prompts on held-out ({args.split}) subjects of {names}, "
+                       f"{gen.steps} DDIM steps, {time.strftime('%Y-%m-%d', time.gmtime())}")
+        model_name = Path(str(model)).name
+        atomic_write_text(args.adherence_out,
+                          json.dumps(gen.adherence_json(model_name, measured_on), indent=2) + "\n")
     if args.out:
         atomic_write_text(args.out, text)
     return 0

@@ -14,10 +14,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="messenger target (see `sticker-studio targets`)")
     parser.add_argument("-o", "--output", type=Path, default=None, metavar="OUT",
                         help="output file (default: IN's name with the target's extension)")
+    parser.add_argument("--pixel-art", dest="pixel_art", action=argparse.BooleanOptionalAction, default=None,
+                        help="scale by whole multiples, nearest-neighbour, palette kept (default: detected)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from sticker_studio.core.atomic import check_output
     from sticker_studio.formats.export import check_extension, export_sticker
     from sticker_studio.formats.readers import read_sticker
     from sticker_studio.formats.targets import get_target
@@ -26,7 +29,10 @@ def run(args: argparse.Namespace) -> int:
     target = get_target(args.target)
     out = args.output or args.input.with_name(f"{args.input.stem}.{target.name}{target.extension}")
     check_extension(target, out)
+    check_output(out, args.input)
     sticker = read_sticker(args.input)
+    if args.pixel_art is not None:
+        sticker.metadata["pixel_art"] = bool(args.pixel_art)
     try:
         report = export_sticker(sticker, target, out)
     except ExportValidationError as error:

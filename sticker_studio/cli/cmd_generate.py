@@ -1,7 +1,12 @@
 """`sticker-studio generate PROMPT [--image REF] ... -o OUT`: make an animated sticker with the engine.
 
-The task follows from the inputs unless ``--task`` says otherwise: a prompt alone is
-text-to-animation, ``--image`` makes it image-to-animation. The same ``--seed`` on the
+A prompt alone goes the **two-stage** way by default (:mod:`sticker_studio.engine.two_stage`):
+the subject is licensed vector art found by the prompt (recoloured when the prompt's
+colour contradicts it; ``--candidates`` lists the others, ``--candidate N`` picks one),
+and the prompt's motion word animates it, by the generator or by the motion preset
+(whichever the model's measured adherence says; the output line says which).
+``--mode t2v`` (or ``--task t2v``) is the pure text-to-video model path, experimental.
+``--image`` makes it image-to-animation of the user's drawing (``--task`` for others). The same ``--seed`` on the
 same device gives a byte-identical file. The default model is the bundled one; a
 missing model is one clear line and exit code 2, never random weights.
 """
@@ -12,10 +17,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from sticker_studio.cli.arguments import MAX_FPS, MAX_SEED, MAX_SIDE, finite_float, int_in, seed_type, side_type
+from sticker_studio.cli.arguments import (
+    MAX_FPS,
+    MAX_SEED,
+    MAX_SIDE,
+    finite_float,
+    int_in,
+    seed_type,
+    side_type,
+)
+from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.engine.request import MAX_FRAMES, MIN_FRAMES
 
 TASK_CHOICES = ("t2v", "i2v", "interp", "continue", "loop")
+MODE_CHOICES = ("two-stage", "t2v")
+ART_STYLE_CHOICES = ("fluent-emoji-flat", "noto")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,9 +42,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("prompt", nargs="?", default="", help="what the sticker shows and does (may be empty with --image)")
     parser.add_argument("--image", type=Path, help="reference drawing or animation (PNG, WebP, GIF, APNG, ...)")
-    parser.add_argument("--task", choices=TASK_CHOICES, help="default: i2v with --image, else t2v")
-    parser.add_argument("--frames", type=int_in(MIN_FRAMES, MAX_FRAMES), default=8,
-                        help=f"output frames, {MIN_FRAMES}-{MAX_FRAMES} (default 8)")
+    parser.add_argument("--mode", choices=MODE_CHOICES,
+                        help="two-stage (default for a prompt alone: library art + motion) or t2v "
+                             "(experimental: the generator draws the subject too)")
+    parser.add_argument("--task", choices=TASK_CHOICES, help="model task: default i2v with --image; t2v = --mode t2v")
+    parser.add_argument("--candidates", action="store_true",
+                        help="two-stage: list the retrieved subjects (numbered for --candidate) and exit")
+    parser.add_argument("--candidate", type=int_in(0, 49), default=0,
+                        help="two-stage: use the N-th retrieved subject (default 0, the best)")
+    parser.add_argument("--style", choices=ART_STYLE_CHOICES, default="fluent-emoji-flat",
+                        help="two-stage: art style (default fluent-emoji-flat)")
+    parser.add_argument("--motion-source", choices=("auto", "model", "preset"), default="auto",
+                        help="two-stage: who animates: auto (by the model's measured adherence), model or preset")
+    parser.add_argument("--frames", type=int_in(MIN_FRAMES, MAX_FRAMES),
+                        help=f"output frames, {MIN_FRAMES}-{MAX_FRAMES} (default 8; two-stage: the motion's)")
     parser.add_argument("--steps", type=int_in(1, 1000), help="sampling steps (default: the model's; DDIM 25, DPM 10)")
     parser.add_argument("--guidance", type=finite_float(0.0, 50.0), help="text guidance scale (default 7.5)")
     parser.add_argument("--image-guidance", type=finite_float(0.0, 50.0), help="image guidance scale (default 7.5)")
@@ -48,19 +75,75 @@ def warn(message: str) -> None:
     print(f"sticker-studio: warning: {message}", file=sys.stderr)
 
 
+def two_stage_wanted(args: argparse.Namespace) -> bool:
+    if args.mode == "two-stage":
+        if args.image or args.task:
+            raise InvalidInputError("--mode two-stage starts from the prompt alone; drop --image/--task")
+        return True
+    return args.mode is None and args.image is None and args.task is None
+
+
+def run_two_stage(args: argparse.Namespace) -> int:
+    import time
+
+    import torch
+
+    from sticker_studio.engine.two_stage import (
+        animate_subject,
+        pick_subject,
+        sensible_threads,
+    )
+    from sticker_studio.formats.writers import write_sticker
+
+    if not args.prompt.strip():
+        raise InvalidInputError("say what the sticker shows, e.g. generate \"a blue cat waving\" -o cat.webp")
+    torch.set_num_threads(sensible_threads())
+    start = time.perf_counter()
+    seed = 0 if args.seed is None else args.seed
+    size = args.size or 512
+    subject = pick_subject(args.prompt, candidate=args.candidate, style=args.style, size=size)
+    if args.candidates:
+        for i, cand in enumerate(subject.candidates):
+            mark = "*" if cand is subject.chosen else " "
+            print(f"{mark}{i:2d}  {cand.entry.emoji}  {cand.entry.label}  (score {cand.score:.2f})")
+        return 0
+    sticker, choice = animate_subject(subject, size=size, seed=seed, motion_source=args.motion_source,
+                                      model=args.model, device=args.device, frames=args.frames, fps=args.fps,
+                                      warn=warn)
+    sticker.metadata.update({"prompt": args.prompt, "mode": "two-stage", "subject": subject.label,
+                             "motion": choice.motion, "motion_source": choice.source, "seed": seed})
+    out = write_sticker(sticker, args.output)
+    colour = f", recoloured {subject.art_colour} -> {subject.recoloured}" if subject.recoloured else ""
+    print(f"subject: {subject.chosen.entry.emoji} {subject.label} ({subject.style} art{colour}; "
+          f"candidate {args.candidate} of {len(subject.candidates)}, see --candidates)")
+    print(f"motion: {choice.motion} by {choice.reason}")
+    print(f"wrote {out} ({sticker.width}x{sticker.height}, {sticker.frame_count} frames, seed {seed}, "
+          f"{time.perf_counter() - start:.1f} s)")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from sticker_studio.core.atomic import check_output
     from sticker_studio.engine.pipeline import StickerPipeline
     from sticker_studio.engine.request import GenerationRequest
     from sticker_studio.formats.readers import read_sticker
     from sticker_studio.formats.writers import format_for_path, write_sticker
 
     format_for_path(args.output)  # fail on an unknown extension before loading any model
+    check_output(args.output, args.image)
+    if two_stage_wanted(args):
+        return run_two_stage(args)
+    if args.mode == "t2v" and (args.image or (args.task and args.task != "t2v")):
+        raise InvalidInputError("--mode t2v draws from the prompt alone; drop --image/--task")
     image = read_sticker(args.image) if args.image else None
     task = args.task or ("i2v" if image is not None else "t2v")
+    if task == "t2v":
+        warn("text-to-video is experimental: the bundled generator draws subjects as coloured noise; "
+             "the default two-stage mode (no --mode/--task) gives clean stickers")
     request = GenerationRequest(
-        prompt=args.prompt, image=image, task=task, frames=args.frames, size=args.size,
+        prompt=args.prompt, image=image, task=task, frames=args.frames or 8, size=args.size,
         steps=args.steps, guidance=args.guidance, image_guidance=args.image_guidance,
         seed=args.seed, scheduler=args.scheduler, fps=args.fps,
     )

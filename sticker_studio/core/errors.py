@@ -41,3 +41,21 @@ class CancelledError(StickerStudioError):
 
 class PackError(StickerStudioError):
     """A sticker pack on disk cannot be opened or saved."""
+
+
+class OutputError(InvalidInputError, OSError):
+    """An output cannot be written where asked (a folder, a read-only place, a name too long,
+    the same file as an input). Also an ``OSError``, so code that handles write failures
+    as ``OSError`` keeps working."""
+
+
+class UnsafePackError(PackError):
+    """A pack folder holds symbolic links where the pack store reads or deletes."""
+
+
+class PackLockedError(PackError):
+    """Another process (an app window, a script) has the pack open for writing."""
+
+
+class PackReadOnlyError(PackError):
+    """A change was asked of a pack that is open read-only."""

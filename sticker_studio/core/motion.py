@@ -14,12 +14,14 @@ times the base rate exactly, and frame N is frame 0 again.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from sticker_studio.core import motion_presets as mp
+from sticker_studio.core import pixelart
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.motion_presets import MotionParams, Pose, PresetFn, get_easing
 from sticker_studio.core.motion_render import (
@@ -167,6 +169,8 @@ def animate(
     easing: str | None = "ease-in-out",
     size: int | tuple[int, int] | None = None,
     margin: float = 0.03,
+    subject_size: float | None = None,
+    pixel_art: bool | None = None,
 ) -> Sticker:
     """Animate a still (or an animated sticker) with a motion preset.
 
@@ -174,18 +178,42 @@ def animate(
     playing underneath the motion). ``size`` is the square output side, or (width,
     height); None keeps the input's size, scaled down to at most 512 on its longer
     side. ``easing=None`` uses the preset's own default (intros overshoot).
+
+    ``subject_size`` (default :data:`DEFAULT_SUBJECT_SIZE`) is the fraction of the
+    canvas's shorter side the subject's longer side takes at rest, the same for every
+    motion, so a pack's stickers share one subject size: the motion's *amplitude* is
+    reduced until it fits the canvas, and the drawing is shrunk only when no amplitude
+    can fit (a spinning square's corners). ``subject_size=0`` fits the motion's whole
+    extent into the canvas instead (the drawing shrinks with big motions).
+
+    ``pixel_art`` (None: detected, see :mod:`sticker_studio.core.pixelart`) scales by a
+    whole multiple with nearest-neighbour sampling, moves in whole art pixels and keeps
+    the palette and the hard alpha.
     """
     preset = get_preset(motion)
     ease_name = preset.easing if easing is None or (not preset.loops and easing == "ease-in-out") else easing
     params = MotionParams(amplitude=float(amplitude), easing=get_easing(ease_name))
     plan = plan_motion(preset, int(frames), float(fps), float(speed))
     sources, source_times, source_total = _source_frames(image)
-    width, height = _canvas_size(sources[0], size)
+    art = pixelart.is_pixel_art(sources, image.metadata if isinstance(image, Sticker) else None) \
+        if pixel_art is None else bool(pixel_art)
+    if art:
+        sources, _ = pixelart.native(sources)
+    width, height = _canvas_size(sources[0], size, art)
 
     union_alpha = np.max(np.stack([f[..., 3] for f in sources]), axis=0) if len(sources) > 1 else sources[0][..., 3]
     geom = SubjectGeometry.from_alpha(union_alpha)
-    poses = [preset.pose(t, params) for t in plan.phases]
-    layout: CanvasLayout = fit_layout(motion_extent(poses, geom), width, height, margin)
+    size_fraction = DEFAULT_SUBJECT_SIZE if subject_size is None else float(subject_size)
+    if not 0.0 <= size_fraction <= 1.0:
+        raise InvalidInputError(f"subject size is a fraction of the canvas between 0 and 1, got {subject_size}")
+    if size_fraction > 0:
+        layout, amp_factor, poses = sized_layout(preset, plan.phases, params, geom, width, height, size_fraction,
+                                                 margin, art)
+    else:
+        poses = [preset.pose(t, params) for t in plan.phases]
+        layout, amp_factor = fit_layout(motion_extent(poses, geom), width, height, margin), 1.0
+    if art:
+        poses = [whole_pixel_pose(p, geom) for p in poses]
     biggest = max(max(abs(p.sx), abs(p.sy)) for p in poses)
     out_pixels_per_unit = layout.scale * max(1.0, biggest)
 
@@ -196,13 +224,16 @@ def animate(
     for pose, dur in zip(poses, durations):
         idx = _source_index_at(t_ms, source_times, source_total)
         if idx not in prepared:
-            prepared[idx] = PreparedSource.build(sources[idx], geom, out_pixels_per_unit)
-        out_frames.append(render_pose(prepared[idx], geom, pose, layout))
+            prepared[idx] = PreparedSource.build(sources[idx], geom, out_pixels_per_unit, prefilter=not art)
+        out_frames.append(render_pose(prepared[idx], geom, pose, layout, nearest=art))
         t_ms += dur
     sticker = Sticker(out_frames, durations, loop_count=0)
     sticker.metadata.update({
         "motion": preset.name, "amplitude": float(amplitude), "speed": float(speed), "easing": ease_name,
-        "cycles": plan.cycles, "loops": preset.loops,
+        "cycles": plan.cycles, "loops": preset.loops, "pixel_art": art,
+        "subject_size": round(layout.scale / min(width, height), 4),
+        "pixel_scale": round(layout.scale / geom.unit, 4),  # output pixels per source (art) pixel
+        "amplitude_used": round(float(amplitude) * amp_factor, 4),
         "cycles_per_second": plan.cycles * plan.fps / len(poses) if preset.loops else None,
     })
     return sticker
@@ -226,7 +257,87 @@ def _source_index_at(t_ms: int, starts: list[int], total: int) -> int:
     return max(0, int(np.searchsorted(np.asarray(starts), t, side="right")) - 1)
 
 
-def _canvas_size(frame: np.ndarray, size: int | tuple[int, int] | None) -> tuple[int, int]:
+def sized_layout(preset: MotionPreset, phases: Sequence[float], params: MotionParams, geom: SubjectGeometry,
+                 width: int, height: int, subject_size: float, margin: float,
+                 pixel_art: bool = False) -> tuple[CanvasLayout, float, list[Pose]]:
+    """A layout at a fixed subject size; the amplitude shrinks (bisection) until the motion fits.
+
+    Returns (layout, amplitude factor used, poses). When even the smallest amplitude
+    cannot fit (the extent does not depend on it, e.g. spin), the drawing is shrunk as
+    little as needed instead.
+    """
+    pad = max(2.0, margin * min(width, height))
+    scale = subject_size * min(width, height)  # output pixels per subject unit
+    if pixel_art:
+        per_pixel = math.floor(scale / geom.unit + 1e-9)
+        if per_pixel >= 1:
+            scale = per_pixel * geom.unit
+
+    def poses_at(f: float) -> list[Pose]:
+        return [preset.pose(t, replace(params, amplitude=params.amplitude * f)) for t in phases]
+
+    def fits(extent: tuple[float, float, float, float], s: float) -> bool:
+        x0, y0, x1, y1 = extent
+        return (x1 - x0) * s <= width - 2 * pad + 1e-6 and (y1 - y0) * s <= height - 2 * pad + 1e-6
+
+    poses = poses_at(1.0)
+    extent = motion_extent(poses, geom)
+    factor = 1.0
+    if not fits(extent, scale):
+        low_poses = poses_at(MIN_AMPLITUDE_FACTOR)
+        low_extent = motion_extent(low_poses, geom)
+        if fits(low_extent, scale):
+            lo, hi = MIN_AMPLITUDE_FACTOR, 1.0  # lo fits, hi does not
+            poses, extent = low_poses, low_extent
+            for _ in range(8):
+                mid = (lo + hi) / 2.0
+                mid_poses = poses_at(mid)
+                mid_extent = motion_extent(mid_poses, geom)
+                if fits(mid_extent, scale):
+                    lo, poses, extent = mid, mid_poses, mid_extent
+                else:
+                    hi = mid
+            factor = lo
+        else:  # no amplitude fits: shrink the drawing as little as needed (full amplitude)
+            shrunk = fit_layout(extent, width, height, margin)
+            scale = shrunk.scale
+            if pixel_art and scale / geom.unit >= 1:
+                scale = math.floor(scale / geom.unit) * geom.unit
+    x0, y0, x1, y1 = extent
+    origin = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
+    if pixel_art:
+        origin = _pixel_aligned_origin(origin, geom, scale, width, height)
+    return CanvasLayout(width, height, scale, origin), factor, poses
+
+
+#: Amplitude is never reduced below this fraction of what was asked to make a motion fit.
+MIN_AMPLITUDE_FACTOR = 0.2
+#: Fraction of the canvas's shorter side the subject's longer side takes at rest.
+DEFAULT_SUBJECT_SIZE = 0.65
+
+
+def _pixel_aligned_origin(origin: tuple[float, float], geom: SubjectGeometry, scale: float, width: int,
+                          height: int) -> tuple[float, float]:
+    """Shift the origin so source pixel edges land on whole output pixels."""
+    k = scale / geom.unit
+    out = []
+    for o, c, side in ((origin[0], geom.center[0], width), (origin[1], geom.center[1], height)):
+        offset = side / 2.0 - o * scale - c * k
+        out.append((side / 2.0 - c * k - round(offset)) / scale)
+    return out[0], out[1]
+
+
+def whole_pixel_pose(pose: Pose, geom: SubjectGeometry) -> Pose:
+    """The pose with its translation rounded to whole art pixels."""
+    unit = geom.unit
+    return replace(pose, tx=round(pose.tx * unit) / unit, ty=round(pose.ty * unit) / unit)
+
+
+def _canvas_size(frame: np.ndarray, size: int | tuple[int, int] | None, pixel_art: bool = False) -> tuple[int, int]:
+    if size is None and pixel_art:
+        h, w = frame.shape[:2]
+        factor = max(1, DEFAULT_MAX_SIDE // max(h, w))
+        return max(16, w * factor), max(16, h * factor)
     if size is None:
         h, w = frame.shape[:2]
         scale = min(1.0, DEFAULT_MAX_SIDE / max(h, w))

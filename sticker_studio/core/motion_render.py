@@ -185,7 +185,8 @@ class PreparedSource:
     center: tuple[float, float]  # subject centre in the padded image (pixel edge coordinates)
 
     @classmethod
-    def build(cls, rgba: np.ndarray, geom: SubjectGeometry, out_pixels_per_unit: float) -> "PreparedSource":
+    def build(cls, rgba: np.ndarray, geom: SubjectGeometry, out_pixels_per_unit: float,
+              prefilter: bool = True) -> "PreparedSource":
         h, w = rgba.shape[:2]
         padded = np.zeros((h + 2 * _PAD, w + 2 * _PAD, 4), np.uint8)
         padded[_PAD:-_PAD, _PAD:-_PAD] = rgba
@@ -193,7 +194,7 @@ class PreparedSource:
         cx, cy = geom.center[0] + _PAD, geom.center[1] + _PAD
         unit = geom.unit
         ratio = geom.unit / max(1e-6, out_pixels_per_unit)
-        if ratio > PREFILTER_RATIO:  # reduce once (premultiplied) so bilinear sampling does not alias
+        if prefilter and ratio > PREFILTER_RATIO:  # reduce once (premultiplied) so bilinear sampling does not alias
             nw = max(1, int(round(image.width / ratio)))
             nh = max(1, int(round(image.height / ratio)))
             fx, fy = nw / image.width, nh / image.height
@@ -211,13 +212,15 @@ def render_pose(
     geom: SubjectGeometry,
     pose: Pose,
     layout: CanvasLayout,
+    nearest: bool = False,
 ) -> np.ndarray:
     """One output frame (RGBA uint8) for ``pose``: one premultiplied bilinear resampling.
 
     The inverse map is evaluated exactly at the vertices of a mesh over the region the
     posed subject can reach and handed to Pillow's MESH transform, which interpolates
     bilinearly inside each cell: exact for affine poses (one cell), within a fraction
-    of a pixel for the smooth warps (16 px cells).
+    of a pixel for the smooth warps (16 px cells). ``nearest`` (pixel art) samples
+    nearest-neighbour and keeps alpha hard (0 or 255, opacity thresholded at half).
     """
     out = np.zeros((layout.height, layout.width, 4), np.uint8)
     if pose.opacity <= 0.0:
@@ -253,9 +256,14 @@ def render_pose(
         for j in range(ny)
         for i in range(nx)
     ]
-    warped = source.image.transform((w, h), Image.Transform.MESH, mesh, resample=Image.Resampling.BILINEAR)
+    resample = Image.Resampling.NEAREST if nearest else Image.Resampling.BILINEAR
+    warped = source.image.transform((w, h), Image.Transform.MESH, mesh, resample=resample)
     region = np.asarray(warped.convert("RGBA"))
-    if pose.opacity < 1.0:
+    if nearest:
+        region = region.copy()
+        keep = pose.opacity >= 0.5
+        region[..., 3] = np.where((region[..., 3] >= 128) & keep, 255, 0).astype(np.uint8)
+    elif pose.opacity < 1.0:
         region = region.copy()
         region[..., 3] = (region[..., 3].astype(np.float32) * pose.opacity + 0.5).astype(np.uint8)
     out[r0:r1, c0:c1] = region

@@ -14,25 +14,43 @@ A kill before step 2 leaves the old pack intact (plus unused new files); a kill 
 it leaves the new pack (plus unused old files). :meth:`StickerPack.open` deletes such
 leftovers, so a crash loses at most the edit that was being saved.
 :class:`PackAutosaver` debounces saves for a GUI timer.
+
+One writer per pack: an open pack holds an OS-level lock (``filelock`` on
+``PACK/.pack.lock``, released by the OS even when the process is killed). A second
+process -- another app window, a script -- gets :class:`PackLockedError`, or with
+``allow_read_only=True`` a read-only pack that never saves and never cleans up, so
+it can neither drop the writer's stickers nor delete the frames it is writing.
+A pack holding symbolic links (``stickers/`` -> ``..``) is refused before anything
+is read or deleted, and the pack's decoded size is capped before decoding.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Self
 
-from sticker_studio.core.errors import InvalidInputError, PackError
+from sticker_studio.core.errors import (
+    InvalidInputError,
+    PackError,
+    PackLockedError,
+    PackReadOnlyError,
+)
 from sticker_studio.core.pack_store import (
+    LOCK_FILE,
     MAX_PACK_FRAME_SIDE,
     PACK_FILE,
     STICKERS_DIR,
     PackManifest,
     StickerRecord,
     check_emojis,
+    check_pack_tree,
+    check_sticker_budget,
     find_orphans,
     frame_digest,
     frame_file_name,
@@ -56,6 +74,30 @@ __all__ = [
     "default_packs_dir",
 ]
 
+
+
+@dataclass
+class _HeldLock:
+    """This process's writer lock on one pack folder, shared by its open pack objects."""
+
+    key: str
+    lock: Any  # filelock.FileLock
+    holders: int
+
+    def release_one(self) -> None:
+        self.holders -= 1
+        if self.holders <= 0 and _PROCESS_LOCKS.get(self.key) is self:
+            del _PROCESS_LOCKS[self.key]
+            with contextlib.suppress(OSError):
+                self.lock.release(force=True)
+
+    def __del__(self) -> None:  # the last pack object was garbage-collected without close()
+        with contextlib.suppress(Exception):
+            self.lock.release(force=True)
+
+
+#: The writer locks this process holds, by real pack folder path.
+_PROCESS_LOCKS: dict[str, _HeldLock] = {}
 #: Emoji given to a sticker added without any (every messenger requires at least one).
 DEFAULT_EMOJIS = ("\U0001F642",)
 MAX_NAME_LENGTH = 64
@@ -121,68 +163,203 @@ class StickerPack:
         self._broken: list[StickerRecord] = []  # kept verbatim when opened with skip_broken
         self.problems: list[str] = []
         self.last_recovery = RecoveryReport()
+        self._lock: _HeldLock | None = None  # this process's writer lock, while held
+        self._read_only_reason: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
-    def create(cls, folder: str | Path, title: str, author: str = "") -> "StickerPack":
+    def create(cls, folder: str | Path, title: str, author: str = "") -> StickerPack:
         """Make a new, empty pack in ``folder`` (which must not exist or be empty) and save it."""
         folder = Path(folder)
         if (folder / PACK_FILE).exists():
             raise PackError(f"{folder} already holds a sticker pack; open it instead")
-        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        if folder.exists() and (not folder.is_dir() or any(p.name != LOCK_FILE for p in folder.iterdir())):
             raise PackError(f"{folder} is not an empty folder; choose a new folder for the pack")
         pack = cls(folder, title, author)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PackError(f"cannot make the pack folder {folder}: {exc.strerror or exc}") from None
+        pack._acquire_lock(allow_read_only=False)
+        if (folder / PACK_FILE).exists():  # another process made one meanwhile
+            pack.close()
+            raise PackError(f"{folder} already holds a sticker pack; open it instead")
         pack._meta_dirty = True
-        pack.save()
+        try:
+            pack.save()
+        except BaseException:
+            pack.close()
+            raise
         return pack
 
     @classmethod
-    def open(cls, folder: str | Path, *, skip_broken: bool = False) -> "StickerPack":
-        """Open a pack, first deleting leftovers of an interrupted save.
+    def open(cls, folder: str | Path, *, skip_broken: bool = False, allow_read_only: bool = False,
+             read_only: bool = False) -> StickerPack:
+        """Open a pack as its one writer, first deleting leftovers of an interrupted save.
 
-        A sticker whose frame files are missing or damaged raises a :class:`PackError`
-        naming it; with ``skip_broken`` it is left out instead (and listed in
-        :attr:`problems`) but kept in ``pack.json`` untouched until
+        A sticker whose frame files are missing or damaged, or that is over the memory
+        caps, raises a :class:`PackError` naming it; with ``skip_broken`` it is left out
+        instead (and listed in :attr:`problems`) but kept in ``pack.json`` untouched until
         :meth:`discard_broken` is called, so nothing is deleted behind the user's back.
+
+        When another process has the pack open: :class:`PackLockedError`, or with
+        ``allow_read_only`` a read-only pack (:attr:`read_only_reason` says why).
+        ``read_only=True`` opens read-only without taking the lock.
         """
         folder = Path(folder)
         if not folder.is_dir():
             raise PackError(f"there is no sticker pack folder at {folder}")
+        check_pack_tree(folder)  # before anything is read, locked or deleted
         manifest = read_manifest(folder)
         title = manifest.title.strip()[:MAX_TITLE_LENGTH] or "Untitled pack"
         pack = cls(folder, title, manifest.author)
-        pack._committed = manifest
-        pack.last_recovery = pack.recover()
-        for record in manifest.stickers:
-            try:
-                sticker = _load_sticker(folder, record)
-            except PackError as exc:
-                if not skip_broken:
-                    raise
-                pack.problems.append(str(exc))
-                pack._broken.append(record)
-                continue
-            pack._entries.append(PackEntry(record.id, record.name, list(record.emojis), sticker))
-            pack._committed_files[record.id] = record.frame_files
+        if read_only:
+            pack._read_only_reason = "it was opened read-only"
+        else:
+            pack._acquire_lock(allow_read_only=allow_read_only)
+        try:
+            if pack.read_only:
+                manifest = pack._load_read_only(manifest, skip_broken)
+            else:
+                manifest = read_manifest(folder)  # as committed by the last writer, now that we hold the lock
+                pack._committed = manifest
+                pack.last_recovery = pack.recover()
+                pack._load(manifest, skip_broken)
+        except BaseException:
+            pack.close()
+            raise
+        pack._title = manifest.title.strip()[:MAX_TITLE_LENGTH] or "Untitled pack"
+        pack._author = manifest.author.strip()
         pack._tray_icon_id = manifest.tray_icon_id if manifest.tray_icon_id in pack.ids else None
         return pack
 
+    def _load(self, manifest: PackManifest, skip_broken: bool) -> None:
+        self._committed = manifest
+        self._entries, self._broken, self.problems, self._committed_files = [], [], [], {}
+        total = 0
+        for record in manifest.stickers:
+            try:
+                total_with = check_sticker_budget(record, total)  # before decoding a single pixel
+                sticker = _load_sticker(self._folder, record)
+            except PackError as exc:
+                if not skip_broken:
+                    raise
+                self.problems.append(str(exc))
+                self._broken.append(record)
+                continue
+            total = total_with
+            self._entries.append(PackEntry(record.id, record.name, list(record.emojis), sticker))
+            self._committed_files[record.id] = record.frame_files
+
+    def _load_read_only(self, manifest: PackManifest, skip_broken: bool) -> PackManifest:
+        """Load while another process may be saving: retry when its pack.json changed under us."""
+        for _attempt in range(5):
+            try:
+                self._load(manifest, skip_broken)
+            except PackError:
+                newer = read_manifest(self._folder)
+                if newer == manifest:
+                    raise
+                manifest = newer
+                continue
+            newer = read_manifest(self._folder)
+            if newer == manifest or not self.problems:
+                return manifest
+            manifest = newer  # some stickers failed because the writer replaced them: read again
+        return manifest
+
     @classmethod
-    def open_or_create(cls, folder: str | Path, title: str) -> "StickerPack":
+    def open_or_create(cls, folder: str | Path, title: str, *, skip_broken: bool = False,
+                       allow_read_only: bool = False) -> StickerPack:
         """Open the pack in ``folder``, or create it there if the folder has none."""
         folder = Path(folder)
-        if (folder / PACK_FILE).exists():
-            return cls.open(folder)
+        if (folder / PACK_FILE).exists() or (folder / PACK_FILE).is_symlink():
+            return cls.open(folder, skip_broken=skip_broken, allow_read_only=allow_read_only)
         return cls.create(folder, title)
+
+    # ------------------------------------------------------------------ the writer lock
+    def _acquire_lock(self, *, allow_read_only: bool) -> None:
+        """Become a writer of the pack, or read-only (``allow_read_only``), or raise PackLockedError.
+
+        The lock is per process, like POSIX record locks: pack objects of one process share
+        it (a program that opens one pack twice coordinates itself); another process is
+        kept out until every object of this one is closed or gone.
+        """
+        from filelock import FileLock, Timeout
+
+        key = os.path.realpath(self._folder)
+        held = _PROCESS_LOCKS.get(key)
+        if held is not None:
+            held.holders += 1
+            self._lock = held
+            return
+        lock = FileLock(str(self._folder / LOCK_FILE), timeout=0, thread_local=False)
+        try:
+            lock.acquire()
+        except Timeout:
+            reason = "it is open in another Sticker Studio window or script"
+        except OSError as exc:
+            reason = f"its folder cannot be locked for writing ({exc.strerror or exc})"
+        else:
+            self._lock = _PROCESS_LOCKS[key] = _HeldLock(key, lock, 1)
+            return
+        if not allow_read_only:
+            raise PackLockedError(
+                f"the pack {self._title!r} ({self._folder}) cannot be opened for changes: {reason};"
+                " close it there first, or open it read-only"
+            )
+        self._read_only_reason = reason
+
+    @property
+    def read_only(self) -> bool:
+        """True when this process may not change the pack (another one is its writer)."""
+        return self._read_only_reason is not None
+
+    @property
+    def read_only_reason(self) -> str | None:
+        return self._read_only_reason
+
+    def close(self) -> None:
+        """Release the writer lock (unsaved changes are not saved; call :meth:`save` first).
+
+        After closing, the pack is read-only. Safe to call more than once.
+        """
+        held, self._lock = self._lock, None
+        if held is not None:
+            held.release_one()
+        if self._read_only_reason is None:
+            self._read_only_reason = "it was closed"
+
+    def __del__(self) -> None:  # dropped without close(): give this object's share of the lock back
+        held = getattr(self, "_lock", None)
+        if held is not None:
+            self._lock = None
+            with contextlib.suppress(Exception):
+                held.release_one()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_writable(self) -> None:
+        if self._read_only_reason is not None:
+            raise PackReadOnlyError(
+                f"the pack {self._title!r} is read-only here because {self._read_only_reason};"
+                " nothing was changed"
+            )
 
     def recover(self) -> RecoveryReport:
         """Delete what an interrupted save left behind (temp files, unreferenced frames).
 
         Safe at any time from the owning process: only files the committed
         ``pack.json`` does not reference are touched, and unsaved edits have no files yet.
+        A read-only pack never cleans up (the writer may be mid-save).
         """
-        if self._committed is None or not self._folder.is_dir():
+        if self._committed is None or not self._folder.is_dir() or self.read_only:
             return RecoveryReport()
+        check_pack_tree(self._folder)
         orphans = find_orphans(self._folder, self._committed)
         remove_paths(orphans)
         return RecoveryReport(tuple(orphans))
@@ -198,6 +375,7 @@ class StickerPack:
 
     @title.setter
     def title(self, value: str) -> None:
+        self._check_writable()
         value = _check_title(value)
         if value != self._title:
             self._title = value
@@ -209,6 +387,7 @@ class StickerPack:
 
     @author.setter
     def author(self, value: str) -> None:
+        self._check_writable()
         value = _check_author(value)
         if value != self._author:
             self._author = value
@@ -221,6 +400,7 @@ class StickerPack:
 
     @tray_icon_id.setter
     def tray_icon_id(self, sticker_id: str | None) -> None:
+        self._check_writable()
         if sticker_id is not None:
             self._index(sticker_id)
         if sticker_id != self._tray_icon_id:
@@ -276,6 +456,7 @@ class StickerPack:
         index: int | None = None,
     ) -> PackEntry:
         """Add a copy of ``sticker`` (at the end, or before ``index``); returns its entry."""
+        self._check_writable()
         _check_sticker(sticker)
         emoji_list = check_emojis(list(emojis) if emojis is not None else list(DEFAULT_EMOJIS))
         entry = PackEntry(self._new_id(), _check_name(name, len(self._entries) + 1), emoji_list, sticker.copy())
@@ -287,6 +468,7 @@ class StickerPack:
 
     def remove(self, sticker_id: str) -> PackEntry:
         """Remove a sticker; its files go at the next save."""
+        self._check_writable()
         entry = self._entries.pop(self._index(sticker_id))
         self._dirty_ids.discard(sticker_id)
         self._committed_files.pop(sticker_id, None)
@@ -307,6 +489,7 @@ class StickerPack:
 
     def update(self, sticker_id: str, sticker: Sticker) -> PackEntry:
         """Replace a sticker's frames, timing and loop count with a copy of ``sticker``."""
+        self._check_writable()
         _check_sticker(sticker)
         i = self._index(sticker_id)
         entry = PackEntry(sticker_id, self._entries[i].name, list(self._entries[i].emojis), sticker.copy())
@@ -315,6 +498,7 @@ class StickerPack:
         return entry
 
     def rename(self, sticker_id: str, name: str) -> PackEntry:
+        self._check_writable()
         i = self._index(sticker_id)
         old = self._entries[i]
         entry = PackEntry(old.id, _check_name(name, i + 1), list(old.emojis), old.sticker)
@@ -323,6 +507,7 @@ class StickerPack:
         return entry
 
     def set_emojis(self, sticker_id: str, emojis: Sequence[str]) -> PackEntry:
+        self._check_writable()
         i = self._index(sticker_id)
         old = self._entries[i]
         entry = PackEntry(old.id, old.name, check_emojis(list(emojis)), old.sticker)
@@ -332,12 +517,14 @@ class StickerPack:
 
     def move(self, sticker_id: str, index: int) -> None:
         """Move a sticker so it ends up at position ``index`` (clamped to the pack)."""
+        self._check_writable()
         entry = self._entries.pop(self._index(sticker_id))
         self._entries.insert(max(0, min(len(self._entries), index)), entry)
         self._meta_dirty = True
 
     def reorder(self, ids: Sequence[str]) -> None:
         """Put the stickers in the order of ``ids`` (a permutation of :attr:`ids`)."""
+        self._check_writable()
         if sorted(ids) != sorted(self.ids) or len(set(ids)) != len(ids):
             raise InvalidInputError("the new order must list every sticker of the pack exactly once")
         by_id = {e.id: e for e in self._entries}
@@ -346,6 +533,7 @@ class StickerPack:
 
     def mark_dirty(self, sticker_id: str | None = None) -> None:
         """Note a change made outside the pack's methods (e.g. an edit applied to ``entry.sticker``)."""
+        self._check_writable()
         if sticker_id is None:
             self._meta_dirty = True
             return
@@ -355,6 +543,7 @@ class StickerPack:
 
     def discard_broken(self) -> None:
         """Drop the stickers that :meth:`open` skipped; their files go at the next save."""
+        self._check_writable()
         if self._broken:
             self._broken.clear()
             self.problems.clear()
@@ -365,6 +554,7 @@ class StickerPack:
         """Write what changed; atomic and crash-safe (see the module docstring)."""
         if not self.is_dirty:
             return SaveReport(saved=False)
+        self._check_writable()
         start = time.perf_counter()
         new_files: dict[str, tuple[str, ...]] = {}
         frames_written = 0

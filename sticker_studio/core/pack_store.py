@@ -23,8 +23,9 @@ import contextlib
 import hashlib
 import json
 import math
+import os
 import re
-import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,18 @@ import numpy as np
 from PIL import Image
 
 from sticker_studio.core.atomic import atomic_path, atomic_write_text
-from sticker_studio.core.errors import InvalidInputError, PackError
+from sticker_studio.core.errors import (
+    InvalidInputError,
+    LimitExceededError,
+    PackError,
+    UnsafePackError,
+)
 from sticker_studio.core.sticker import MAX_FRAME_MS, MIN_FRAME_MS
 
 PACK_FILE = "pack.json"
 STICKERS_DIR = "stickers"
+#: The OS-level lock that makes one process the pack's only writer (see core/pack.py).
+LOCK_FILE = ".pack.lock"
 FORMAT_NAME = "sticker-studio-pack"
 SCHEMA_VERSION = 1
 MAX_EMOJIS = 3
@@ -45,9 +53,20 @@ MAX_EMOJIS = 3
 PNG_COMPRESS_LEVEL = 1
 #: Largest frame side a pack may declare (guards against a hostile pack.json).
 MAX_PACK_FRAME_SIDE = 4096
+#: Largest ``pack.json`` read (a pack of 120 stickers x 200 frames is ~1 MB).
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+#: Largest frame PNG read (a 4096 x 4096 RGBA frame stored raw is 64 MiB).
+MAX_FRAME_FILE_BYTES = 80 * 1024 * 1024
+#: Decoded RGBA bytes one sticker may hold (distinct frames x width x height x 4)...
+MAX_STICKER_DECODED_BYTES = 512 * 1024 * 1024
+#: ...and the whole pack (the open pack lives in memory; this keeps opening under ~1.5 GB).
+MAX_PACK_DECODED_BYTES = 1024 * 1024 * 1024
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _FRAME_RE = re.compile(r"^frame_([0-9a-f]{16})\.png$")
+#: Temp files of frame and pack.json writes (core.atomic names, this and earlier versions).
+_FRAME_TEMP_RE = re.compile(r"^\.frame_[0-9a-f]{16}\.[A-Za-z0-9_.]{1,40}\.tmp\.png$")
+_MANIFEST_TEMP_RE = re.compile(r"^\.pack\.[A-Za-z0-9_.]{1,40}\.tmp\.json$")
 
 
 # --------------------------------------------------------------------------- records
@@ -175,6 +194,8 @@ def manifest_from_json(text: str, source: Path) -> PackManifest:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PackError(f"{source} is damaged and cannot be read ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise PackError(f"{source} is damaged: its JSON is nested too deeply") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
         raise PackError(f"{source} is not a Sticker Studio pack file")
     version = doc.get("schema_version")
@@ -197,7 +218,7 @@ def manifest_from_json(text: str, source: Path) -> PackManifest:
             raise PackError(f"pack.json is damaged: sticker #{n + 1} is not an object")
         records.append(_record_from_json(item, n, seen))
     tray = doc.get("tray_icon_id")
-    if tray is not None and tray not in seen:
+    if not isinstance(tray, str) or tray not in seen:
         tray = None  # a dangling tray icon is harmless: fall back to the default
     return PackManifest(title=title, author=author, tray_icon_id=tray, stickers=tuple(records), schema_version=version)
 
@@ -233,6 +254,7 @@ def _record_from_json(item: dict[str, Any], n: int, seen: set[str]) -> StickerRe
     metadata = item.get("metadata") or {}
     if not isinstance(metadata, dict):
         metadata = {}
+    metadata = json_safe_metadata(metadata)  # drops values nested absurdly deep
     return StickerRecord(
         id=sid, name=name, emojis=emojis, width=width, height=height, loop_count=max(0, loop_count),
         frame_files=tuple(frames), durations_ms=tuple(durations), metadata=metadata,
@@ -242,12 +264,50 @@ def _record_from_json(item: dict[str, Any], n: int, seen: set[str]) -> StickerRe
 def read_manifest(folder: Path) -> PackManifest:
     path = folder / PACK_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        st = path.lstat()
+        if stat.S_ISLNK(st.st_mode):
+            raise UnsafePackError(_link_message(folder, PACK_FILE))
+        if not stat.S_ISREG(st.st_mode):
+            raise PackError(f"{path} is not a regular file")
+        if st.st_size > MAX_MANIFEST_BYTES:
+            raise PackError(f"{path} is {st.st_size / 1e6:.0f} MB; a pack file is at most"
+                            f" {MAX_MANIFEST_BYTES / 1e6:.0f} MB (it is damaged)")
+        with open(path, "rb") as fh:
+            text = fh.read(MAX_MANIFEST_BYTES + 1).decode("utf-8")
     except FileNotFoundError:
         raise PackError(f"{folder} is not a sticker pack: it has no {PACK_FILE}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PackError(f"cannot read {path}: {exc}") from None
     return manifest_from_json(text, path)
+
+
+def decoded_bytes(record: StickerRecord) -> int:
+    """RGBA bytes a sticker takes in memory once loaded (each distinct frame once)."""
+    return len(set(record.frame_files)) * record.width * record.height * 4
+
+
+def check_sticker_budget(record: StickerRecord, pack_bytes_so_far: int) -> int:
+    """Refuse, before decoding, a sticker over the per-sticker or whole-pack memory cap.
+
+    Returns the pack's decoded total with this sticker added.
+    """
+    need = decoded_bytes(record)
+    where = f"sticker {record.name!r} ({record.id})"
+    if need > MAX_STICKER_DECODED_BYTES:
+        raise PackLimitError(
+            f"{where} is not loaded: its {len(set(record.frame_files))} frames of {record.width}x{record.height}"
+            f" decode to {need / 2**20:.0f} MiB; a sticker may take at most {MAX_STICKER_DECODED_BYTES / 2**20:.0f} MiB"
+        )
+    if pack_bytes_so_far + need > MAX_PACK_DECODED_BYTES:
+        raise PackLimitError(
+            f"{where} is not loaded: the pack would take more than {MAX_PACK_DECODED_BYTES / 2**20:.0f} MiB"
+            " of decoded frames; move some stickers to another pack"
+        )
+    return pack_bytes_so_far + need
+
+
+class PackLimitError(PackError, LimitExceededError):
+    """A sticker of a pack is over the memory caps; it is left on disk, not loaded."""
 
 
 def write_manifest(folder: Path, manifest: PackManifest) -> None:
@@ -268,9 +328,20 @@ def write_frame(path: Path, frame: np.ndarray) -> None:
 
 
 def read_frame(path: Path, width: int, height: int, where: str) -> np.ndarray:
-    """Read a frame PNG back, checking size and that its pixels match the hash in its name."""
+    """Read a frame PNG back, checking size and that its pixels match the hash in its name.
+
+    The file must be a regular file (not a link, FIFO or device) of at most
+    :data:`MAX_FRAME_FILE_BYTES`, and its header must give the size ``pack.json`` declares,
+    all checked before any pixel is decoded.
+    """
     try:
-        with Image.open(path) as image:
+        st = path.lstat()
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a symbolic link" if stat.S_ISLNK(st.st_mode) else "not a regular file"
+            raise PackError(f"{where}: frame file {path.name} is {kind}")
+        if st.st_size > MAX_FRAME_FILE_BYTES:
+            raise PackError(f"{where}: frame file {path.name} is {st.st_size / 1e6:.0f} MB, too big for a frame")
+        with Image.open(path, formats=["PNG"]) as image:
             if image.size != (width, height):
                 raise PackError(
                     f"{where}: frame file {path.name} is {image.size[0]}x{image.size[1]},"
@@ -281,7 +352,7 @@ def read_frame(path: Path, width: int, height: int, where: str) -> np.ndarray:
         raise PackError(f"{where}: frame file {path.name} is missing") from None
     except PackError:
         raise
-    except (OSError, ValueError, SyntaxError) as exc:
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, MemoryError) as exc:
         raise PackError(f"{where}: frame file {path.name} is damaged ({exc})") from None
     frame = np.ascontiguousarray(frame)
     match = _FRAME_RE.match(path.name)
@@ -290,38 +361,107 @@ def read_frame(path: Path, width: int, height: int, where: str) -> np.ndarray:
     return frame
 
 
-# --------------------------------------------------------------------------- cleanup
-def is_temp_name(name: str) -> bool:
-    """Files :mod:`sticker_studio.core.atomic` leaves behind when killed mid-write."""
-    return name.startswith(".") and ".tmp" in name
+# --------------------------------------------------------------------------- links and cleanup
+def is_own_file_name(name: str) -> bool:
+    """Names the pack store itself makes inside ``stickers/<id>/``: frames and their temp files."""
+    return bool(_FRAME_RE.match(name) or _FRAME_TEMP_RE.match(name))
+
+
+def _is_manifest_temp(name: str) -> bool:
+    return bool(_MANIFEST_TEMP_RE.match(name))
+
+
+def check_pack_tree(folder: Path) -> None:
+    """Refuse a pack that holds symbolic links where the pack store reads or deletes.
+
+    ``pack.json``, the lock file, ``stickers/``, every ``stickers/<id>`` and every file in
+    them must be real (not links): a link could send a read or a clean-up out of the pack
+    folder (a zip that keeps symlinks is enough to make one).
+    """
+    for name in (PACK_FILE, LOCK_FILE, STICKERS_DIR):
+        if (folder / name).is_symlink():
+            raise UnsafePackError(_link_message(folder, name))
+    root = folder / STICKERS_DIR
+    if not root.exists():
+        return
+    if not root.is_dir():
+        raise UnsafePackError(f"{folder} cannot be opened: {STICKERS_DIR} is not a folder")
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if entry.is_symlink():
+                raise UnsafePackError(_link_message(folder, f"{STICKERS_DIR}/{entry.name}"))
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            with os.scandir(entry.path) as files:
+                for f in files:
+                    if f.is_symlink():
+                        raise UnsafePackError(_link_message(folder, f"{STICKERS_DIR}/{entry.name}/{f.name}"))
+
+
+def _link_message(folder: Path, name: str) -> str:
+    return (
+        f"{folder} cannot be opened: {name} is a symbolic link, and Sticker Studio never follows"
+        " links out of a pack folder (they could make it read or delete files elsewhere);"
+        " replace the link with a real folder or file"
+    )
 
 
 def find_orphans(folder: Path, manifest: PackManifest) -> list[Path]:
-    """Files and folders not referenced by ``manifest``: leftovers of an interrupted save."""
+    """Leftovers of an interrupted save that the pack store made and ``manifest`` no longer uses.
+
+    Only regular files with the store's own names (frame files, temp files) qualify, plus
+    the ``stickers/<id>`` folders of removed stickers (emptied of such files, and removed
+    only if nothing else is left in them). Links, other files and folders are never listed.
+    """
     orphans: list[Path] = []
-    orphans += [p for p in folder.iterdir() if p.is_file() and p.name.startswith(f".{Path(PACK_FILE).stem}.")
-                and is_temp_name(p.name)]
+    for p in folder.iterdir():
+        if _is_manifest_temp(p.name) and _is_regular(p):
+            orphans.append(p)
     root = folder / STICKERS_DIR
-    if not root.is_dir():
+    if root.is_symlink() or not root.is_dir():
         return orphans
     referenced = manifest.referenced_files()
     for entry in root.iterdir():
+        if entry.is_symlink() or not entry.is_dir() or not is_valid_id(entry.name):
+            continue  # not something the store made
         files = referenced.get(entry.name)
-        if files is None or not entry.is_dir():
-            orphans.append(entry)
+        if files is None:
+            orphans.append(entry)  # a removed sticker's folder: emptied of our files, then rmdir
             continue
-        orphans += [p for p in entry.iterdir() if p.name not in files]
+        for p in entry.iterdir():
+            if p.name not in files and is_own_file_name(p.name) and _is_regular(p):
+                orphans.append(p)
     return orphans
 
 
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
 def remove_paths(paths: list[Path]) -> int:
-    """Delete files and folders; returns how many were removed (missing ones are skipped)."""
+    """Delete the store's own files, then empty folders; returns how many were removed.
+
+    Files are unlinked only if they are regular files (never a link); folders are removed
+    with ``rmdir`` only, so a folder holding anything the store did not make survives.
+    Missing paths are skipped.
+    """
     removed = 0
-    for p in paths:
+    files = [p for p in paths if not (p.is_dir() and not p.is_symlink())]
+    folders = [p for p in paths if p.is_dir() and not p.is_symlink()]
+    for p in files:
+        if not _is_regular(p) or p.parent.is_symlink():
+            continue
         with contextlib.suppress(FileNotFoundError):
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p)
-            else:
-                p.unlink()
+            p.unlink()
+            removed += 1
+    for d in folders:
+        with contextlib.suppress(OSError):
+            for p in d.iterdir():  # files of a removed sticker that were not listed yet
+                if is_own_file_name(p.name) and _is_regular(p):
+                    p.unlink()
+            d.rmdir()
             removed += 1
     return removed

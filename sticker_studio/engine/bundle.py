@@ -136,11 +136,14 @@ def load_model(folder: Path, spec: Any, what: str) -> Any:
         raise ModelError(f"{what} class {cls.__name__} cannot be loaded from a folder")
     kwargs: dict[str, Any] = {}
     if what != "scheduler":
+        from sticker_studio.engine.models.blocks import low_cpu_mem_usage_default
+
         kwargs["use_safetensors"] = True
+        kwargs["low_cpu_mem_usage"] = low_cpu_mem_usage_default()
         check_parameter_count(cls, folder, what)
     try:
         return loader(str(folder), **kwargs)
-    except (OSError, ValueError, EnvironmentError) as error:
+    except (OSError, ValueError) as error:
         raise ModelError(f"cannot load the {what} from {folder}: {error}") from None
 
 

@@ -19,6 +19,7 @@ background from the border (``sticker_studio.core.background``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,8 @@ def _window_starts(n: int, window: int, overlap: int) -> list[int]:
 
 @torch.no_grad()
 def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
-             overlap: int = DEFAULT_OVERLAP, progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
+             overlap: int = DEFAULT_OVERLAP, progress: Callable[[int, int], None] | None = None,
+             prior: Callable[[int, int], torch.Tensor] | None = None) -> torch.Tensor:
     """Alpha [N,1,h,w] for frames [N,3,h,w] in [0,1] (already at the head's size), window by window.
 
     ``frames`` may be uint8 (0-255): each window is converted to float only when it runs.
@@ -119,7 +121,7 @@ def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
     device, dtype = _module_device_dtype(head)
     n = frames.shape[0]
     starts = _window_starts(n, window, overlap)
-    acc = torch.zeros(n, 1, *frames.shape[-2:])
+    acc = torch.zeros(n, 1, *frames.shape[-2:], dtype=torch.float16)  # alpha in [0, 1]: half is plenty
     weight = torch.zeros(n, 1, 1, 1)
     for i, s in enumerate(starts):
         e = min(n, s + window)
@@ -127,7 +129,10 @@ def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
         if part.dtype == torch.uint8:  # frames may stay uint8 until their window runs
             part = part.float() / 255.0
         clip = part.permute(1, 0, 2, 3)[None].to(device=device, dtype=dtype)  # [1,3,F,h,w]
-        out = head(clip)
+        if prior is not None:  # the layout prior of these frames, [F, C, h, w] -> [1, C, F, h, w]
+            out = head(clip, prior=prior(s, e).permute(1, 0, 2, 3)[None].to(device=device, dtype=dtype))
+        else:
+            out = head(clip)
         alpha = (out.alpha if hasattr(out, "alpha") else out[0])[0].permute(1, 0, 2, 3).float().cpu()
         # cross-fade overlaps: weights ramp up over the first `overlap` frames of a window
         w = torch.ones(e - s)
@@ -137,11 +142,13 @@ def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
         if e < n and overlap > 0:
             ramp = torch.linspace(1, 0, min(overlap, e - s) + 2)[1:-1]
             w[len(w) - len(ramp):] = torch.minimum(w[len(w) - len(ramp):], ramp)
-        acc[s:e] += alpha * w.view(-1, 1, 1, 1)
+        acc[s:e] += (alpha * w.view(-1, 1, 1, 1)).half()
         weight[s:e] += w.view(-1, 1, 1, 1)
         if progress is not None:
             progress(i + 1, len(starts))
-    return (acc / weight.clamp_min(1e-6)).clamp(0.0, 1.0)
+    out = acc.float()
+    del acc
+    return (out / weight.clamp_min(1e-6)).clamp_(0.0, 1.0)
 
 
 def _box(x: torch.Tensor, r: int) -> torch.Tensor:
@@ -193,10 +200,14 @@ def clean_alpha(alpha: np.ndarray, low: float = 0.02, high: float = 0.98) -> np.
     return out
 
 
-#: frames x pixels a full-resolution window may hold (16 frames of 320 x 320): bounds the head's activations
+#: frames x pixels a full-resolution window may hold (16 frames of 320 x 320): the head's activations
+#: cost about 230 bytes a pixel, so this bounds them near 400 MB
 WINDOW_PIXELS = 16 * 320 * 320
-#: frames converted to float at once outside the head's windows (keeps float copies small)
-CHUNK_FRAMES = 16
+#: the fewest frames a window may have (the head's temporal layers still see neighbours)
+MIN_WINDOW = 2
+#: pixels (frames x height x width) converted to float at once outside the head's windows; the
+#: un-mixing needs about 60 bytes a pixel of temporaries, so this keeps them near 60 MB
+CHUNK_PIXELS = 1 << 20
 
 
 def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WINDOW,
@@ -205,18 +216,22 @@ def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WIN
     """RGBA frames (N,H,W,4) uint8 for flat-background RGB frames (N,H,W,3) uint8.
 
     ``head=None`` uses the colour key (``strict``: see :func:`colorkey_matte`). Float
-    copies are made a window or :data:`CHUNK_FRAMES` frames at a time, never of the
+    copies are made a window or :data:`CHUNK_PIXELS` pixels at a time, never of the
     whole animation: memory is the uint8 input and output plus one float alpha plane.
     """
     rgb = np.ascontiguousarray(rgb[..., :3])
     if head is None:
         return colorkey_matte(rgb, strict=strict)
+    if head_uses_prior(head):
+        return matte_with_prior(rgb, head, window=window, overlap=overlap, progress=progress).rgba
     n, h, w, _ = rgb.shape
     working = head_working_size(head, h, w)
     full_u8 = torch.from_numpy(rgb).permute(0, 3, 1, 2)  # a view: no copy
     if working is None:  # the head refines at full size: fewer frames a window for big frames
-        window = max(min(window, 2 * overlap), min(window, WINDOW_PIXELS // max(1, h * w)))
-    chunks = [(s, min(n, s + CHUNK_FRAMES)) for s in range(0, n, CHUNK_FRAMES)]
+        window = min(window, max(MIN_WINDOW, WINDOW_PIXELS // max(1, h * w)))
+        overlap = min(overlap, window // 2)
+    step = max(1, CHUNK_PIXELS // max(1, h * w))
+    chunks = [(s, min(n, s + step)) for s in range(0, n, step)]
     if working is None or working == (h, w):
         alpha = run_head(head, full_u8, window=window, overlap=overlap, progress=progress)
     else:
@@ -237,6 +252,52 @@ def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WIN
     for s, e in chunks:
         out[s:e] = unmix_foreground(rgb[s:e], clean_alpha(alpha[s:e, 0].numpy()), background)
     return out
+
+
+def head_uses_prior(head: Any) -> bool:
+    """Whether ``head`` takes the layout prior of :mod:`sticker_studio.core.layout_prior`."""
+    config = getattr(head, "config", None)
+    return bool(getattr(config, "prior_channels", 0)) if config is not None else False
+
+
+@dataclass
+class PriorMatte:
+    """A matte made with the layout prior: RGBA frames, and per frame the image of enclosed-region
+    track ids (0 = none) that :func:`matte_with_prior`'s ``flips`` refer to."""
+
+    rgba: np.ndarray
+    regions: list[np.ndarray]
+
+
+def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool] | None = None,
+                     window: int = DEFAULT_WINDOW, overlap: int = DEFAULT_OVERLAP,
+                     progress: Callable[[int, int], None] | None = None,
+                     base_alpha: np.ndarray | None = None) -> PriorMatte:
+    """Matte (N,H,W,3) uint8 frames with the layout prior; every enclosed region decided once per clip.
+
+    ``head=None`` with ``base_alpha`` (N,H,W) in [0, 1] (e.g. the colour key's) only applies
+    the per-region decisions and ``flips`` (track id -> keep) to that alpha.
+    """
+    from sticker_studio.core.layout_prior import clip_layout_priors, prior_array, vote_enclosed_regions
+
+    priors = clip_layout_priors(rgb)
+    if head is not None:
+        full_u8 = torch.from_numpy(rgb).permute(0, 3, 1, 2)
+        n, h, w, _ = rgb.shape
+        window = max(min(window, 2 * overlap), min(window, WINDOW_PIXELS // max(1, h * w)))
+
+        def prior_of(s: int, e: int) -> torch.Tensor:
+            return torch.from_numpy(prior_array(priors[s:e])).permute(0, 3, 1, 2)
+
+        alpha = run_head(head, full_u8, window=window, overlap=overlap, progress=progress, prior=prior_of)[:, 0].numpy()
+    elif base_alpha is not None:
+        alpha = base_alpha.astype(np.float32)
+    else:
+        alpha = np.stack([p.key_alpha for p in priors])
+    alpha, regions = vote_enclosed_regions(priors, alpha, flips)
+    background = priors[0].background.astype(np.float32)
+    rgba = unmix_foreground(rgb, clean_alpha(alpha), background)
+    return PriorMatte(rgba, regions)
 
 
 def _grey(t: torch.Tensor) -> torch.Tensor:

@@ -120,7 +120,7 @@ def download_model(
             progress(i, len(todo), f.path)
         try:
             hf_hub_download(repo_id=repo, filename=f.path, revision=revision, local_dir=folder)
-        except Exception as error:  # noqa: BLE001 - every hub failure becomes one actionable line
+        except Exception as error:
             target.unlink(missing_ok=True)
             if _looks_offline(error):
                 raise ModelNotFoundError(_offline_message(model_id)) from None

@@ -277,7 +277,10 @@ def write_manifest_file(path: Path, entries: Sequence[ModelEntry]) -> None:
 def upsert_entry(path: Path, entry: ModelEntry) -> None:
     """Add or replace ``entry`` in the manifest at ``path``; a new default unsets the old one."""
     entries = read_manifest_file(path)
-    role_of = lambda e: e.architecture in GENERATOR_ARCHITECTURES
+
+    def role_of(e: ModelEntry) -> bool:
+        return e.architecture in GENERATOR_ARCHITECTURES
+
     out: list[ModelEntry] = []
     for e in entries:
         if e.id == entry.id:

@@ -22,6 +22,11 @@ Steps of one call (RDTF's dual-mask inference):
 
 Output size: ``request.size`` or 512 on the longer side; 10 fps unless the model's
 defaults or the request say otherwise.
+
+``output_type`` (as in diffusers) stops early and returns the model's raw samples
+instead of a Sticker: ``"latent"`` (the denoised sample), ``"pt"`` (decoded frames,
+``[1, 3, F, S, S]`` in [-1, 1]) or ``"np"`` (RGB uint8 ``[frames, S, S, 3]`` on white at
+the model's size), all before the given frames are put back — what evaluation measures.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import torch
@@ -53,6 +58,11 @@ from sticker_studio.engine.sampling import CancelSignal, Conditioning, ProgressC
 from sticker_studio.engine.tasks import Task, condition_mask, frames_in_flight
 
 WarnCallback = Callable[[str], None]
+#: What :meth:`StickerPipeline.__call__` returns: the finished sticker, or raw samples (see the module docs).
+OutputType = Literal["sticker", "np", "pt", "latent"]
+OUTPUT_TYPES: tuple[str, ...] = ("sticker", "np", "pt", "latent")
+#: (prompt states, prompt mask, no-text states, no-text mask), as :meth:`StickerPipeline.encode_prompt` returns
+PromptStates = tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor | None]
 
 
 def _log_warning(message: str) -> None:
@@ -146,10 +156,11 @@ def assign_given_frames(request: GenerationRequest, side: int) -> ConditionFrame
         else:
             if len(refs) < len(slots):
                 raise InvalidInputError(
-                    f"alternate interpolation of {n} frames needs {len(slots)} given frames, the reference has {len(refs)}"
+                    f"alternate interpolation of {n} frames needs {len(slots)} given frames, "
+                    f"the reference has {len(refs)}"
                 )
             picks = np.linspace(0, len(refs) - 1, len(slots)).round().astype(int)
-            given = {s: refs[int(p)] for s, p in zip(slots, picks)}
+            given = {s: refs[int(p)] for s, p in zip(slots, picks, strict=True)}
     elif task is Task.CONTINUATION:
         given = {s: refs[s] for s in slots}
     return ConditionFrames(mask, given, placement)
@@ -193,7 +204,8 @@ class StickerPipeline:
         }
 
     def _modules(self) -> list[Any]:
-        return [m for m in (self.unet, self.text_encoder, self.vae, self.matting_head) if isinstance(m, torch.nn.Module)]
+        parts = (self.unet, self.text_encoder, self.vae, self.matting_head)
+        return [m for m in parts if isinstance(m, torch.nn.Module)]
 
     @property
     def unet_config(self) -> Any:
@@ -218,7 +230,7 @@ class StickerPipeline:
         size = size[0] if isinstance(size, (list, tuple)) else size
         return int(self.unet_config.in_channels), int(size)
 
-    def to(self, choice: DeviceChoice | str | torch.device) -> "StickerPipeline":
+    def to(self, choice: DeviceChoice | str | torch.device) -> StickerPipeline:
         """Move every component to a device (a :class:`DeviceChoice`, ``"auto"``, ``"cpu"``, …)."""
         if not isinstance(choice, DeviceChoice):
             choice = pick_device(str(choice))
@@ -249,7 +261,7 @@ class StickerPipeline:
         dtype: torch.dtype | str | None = None,
         matting: str | Path | None = "default",
         warn: WarnCallback | None = None,
-    ) -> "StickerPipeline":
+    ) -> StickerPipeline:
         """Load a generator folder or a manifest id (``None``: the default generator).
 
         ``matting``: ``"default"`` (the manifest's default matting head; the colour key
@@ -326,6 +338,21 @@ class StickerPipeline:
         return folder
 
     # ------------------------------------------------------------ generation
+    @overload
+    def __call__(self, request: GenerationRequest, progress: ProgressCallback | None = ...,
+                 cancel: CancelSignal = ..., *, warn: WarnCallback | None = ...,
+                 output_type: Literal["sticker"] = ...) -> Sticker: ...
+
+    @overload
+    def __call__(self, request: GenerationRequest, progress: ProgressCallback | None = ...,
+                 cancel: CancelSignal = ..., *, warn: WarnCallback | None = ...,
+                 output_type: Literal["np"]) -> np.ndarray: ...
+
+    @overload
+    def __call__(self, request: GenerationRequest, progress: ProgressCallback | None = ...,
+                 cancel: CancelSignal = ..., *, warn: WarnCallback | None = ...,
+                 output_type: Literal["pt", "latent"]) -> torch.Tensor: ...
+
     def __call__(
         self,
         request: GenerationRequest,
@@ -333,13 +360,25 @@ class StickerPipeline:
         cancel: CancelSignal = None,
         *,
         warn: WarnCallback | None = None,
-    ) -> Sticker:
-        """Generate one sticker. Out of GPU memory → lighter plan, then CPU (reported via ``warn``)."""
+        output_type: OutputType = "sticker",
+    ) -> Sticker | np.ndarray | torch.Tensor:
+        """Generate one sticker (or its raw samples, see ``output_type`` in the module docs).
+        Out of GPU memory → lighter plan, then CPU (reported via ``warn``)."""
+        if output_type not in OUTPUT_TYPES:
+            raise InvalidInputError(f"unknown output_type {output_type!r}; choose one of: {', '.join(OUTPUT_TYPES)}")
         settings = request.resolved(self.defaults)
         plan = ExecutionPlan(self.device_choice, batch_guidance=self.batch_guidance)
-        return run_with_oom_fallback(
-            lambda p: self._generate(request, settings, p, progress, cancel), plan, warn=warn
-        )
+        before = torch.get_num_threads()
+        if self.device_choice.device.type == "cpu":
+            from sticker_studio.engine.device import inference_threads
+
+            torch.set_num_threads(inference_threads())
+        try:
+            return run_with_oom_fallback(
+                lambda p: self._generate(request, settings, p, progress, cancel, output_type), plan, warn=warn
+            )
+        finally:
+            torch.set_num_threads(before)
 
     def _mark(self, name: str, start: float) -> float:
         synchronize(self._placed_on[0] if self._placed_on else torch.device("cpu"))
@@ -348,24 +387,28 @@ class StickerPipeline:
         return now
 
     @torch.no_grad()
-    def encode_prompt(self, prompt: str, choice: DeviceChoice) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor | None]:
+    def encode_prompt(self, prompt: str, choice: DeviceChoice) -> PromptStates:
         """(prompt states, prompt mask, no-text states, no-text mask), one batch each.
 
-        "No text" is the unet's own null text (an all-False mask → its learned null
-        token) when it defines one, which is also what an empty prompt means; otherwise
-        the encoding of the empty string.
+        "No text" is the text encoder's encoding of the empty caption: exactly what
+        training fed the model for its caption-dropout rows
+        (:data:`sticker_studio.training.clips.EMPTY_TEXT` through the same frozen encoder).
+        The DFGN's ``null_text_embedding`` (used only for an all-False text mask) is never
+        trained, so sampling must not use it. The prompt is normalised the way training
+        captions are phrased (:func:`sticker_studio.engine.prompts.normalise_prompt`).
         """
-        null_fn = getattr(self.unet, "unconditional_text", None)
-        prompts = [prompt] if null_fn is not None else [prompt, ""]
-        states, mask = self.text_encoder.encode(prompts, choice.device, choice.dtype)
+        from sticker_studio.engine.prompts import normalise_prompt
+
+        text = normalise_prompt(prompt)
+        states, mask = self.text_encoder.encode([text, ""], choice.device, choice.dtype)
         states = states.to(device=choice.device, dtype=choice.dtype)
-        mask = mask.to(choice.device).bool() if mask is not None else None
-        if null_fn is None:
-            return states[:1], (mask[:1] if mask is not None else None), states[1:], (mask[1:] if mask is not None else None)
-        null_states, null_mask = null_fn(1, states.shape[1], states.shape[2], device=choice.device, dtype=choice.dtype)
-        if not prompt.strip():
+        if mask is not None:
+            mask = mask.to(choice.device).bool().clone()
+            mask[:, 0] = True  # as training's text cache: never an all-masked row
+        null_states, null_mask = states[1:], (mask[1:] if mask is not None else None)
+        if not text:
             return null_states, null_mask, null_states, null_mask
-        return states, mask, null_states, null_mask
+        return states[:1], (mask[:1] if mask is not None else None), null_states, null_mask
 
     @torch.no_grad()
     def encode_frames(self, pixels: torch.Tensor) -> torch.Tensor:
@@ -397,7 +440,8 @@ class StickerPipeline:
         plan: ExecutionPlan,
         progress: ProgressCallback | None,
         cancel: CancelSignal,
-    ) -> Sticker:
+        output_type: OutputType = "sticker",
+    ) -> Sticker | np.ndarray | torch.Tensor:
         choice = plan.choice
         self.last_timings = {}
         t0 = start = time.perf_counter()
@@ -434,9 +478,16 @@ class StickerPipeline:
         )
         start = self._mark("sampling", start)
         self.last_timings["sampling_per_step"] = self.last_timings["sampling"] / max(1, settings.steps)
+        if output_type == "latent":
+            return sample
 
-        images = self.decode_frames(sample)[0].float().permute(1, 2, 3, 0).cpu().numpy()
+        decoded = self.decode_frames(sample)
+        if output_type == "pt":
+            return decoded
+        images = decoded[0].float().permute(1, 2, 3, 0).cpu().numpy()
         rgb = ((images + 1.0) * 127.5 + 0.5).clip(0, 255).astype(np.uint8)
+        if output_type == "np":
+            return rgb[:n]
         for slot in cond_frames.given:  # given frames come back exactly as given
             rgb[slot] = canvas[slot]
         rgb = rgb[:n]
@@ -481,7 +532,7 @@ class StickerPipeline:
             and reference is not None
             and max(reference.shape[:2]) > self.sample_size
         )
-        if use_transfer:
+        if use_transfer and reference is not None:
             from sticker_studio.engine.motion_transfer import transfer_motion
 
             start = time.perf_counter()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import re
 import subprocess
 from collections.abc import Iterable
@@ -60,10 +61,19 @@ _FPS_RE = re.compile(r",\s*([\d.]+)\s*fps")
 _TBR_RE = re.compile(r",\s*([\d.]+k?)\s*tbr")
 
 
+def ffmpeg_file_arg(path: str | os.PathLike[str]) -> str:
+    """A path as ffmpeg must be given it: ``file:`` + absolute path.
+
+    ffmpeg reads ``a:b.webm`` as protocol ``a``; the ``file:`` protocol takes the rest
+    of the string verbatim, so any file name (colons, a leading ``-``) reaches it intact.
+    """
+    return "file:" + os.path.abspath(os.fspath(path))
+
+
 def probe_video(path: Path) -> VideoProbe:
     """Parse ``ffmpeg -i FILE`` stream info (ffprobe is not shipped by imageio-ffmpeg)."""
     proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", ffmpeg_file_arg(path)],
         capture_output=True, text=True, errors="replace", timeout=60,
     )
     text = proc.stderr
@@ -128,7 +138,7 @@ def decode_video(path: Path, probe: VideoProbe, max_frames: int, *, rate: float 
     w, h = probe.width, probe.height
     vf = "showinfo" if rate is None else f"fps=fps={rate:.6f}:round=down,showinfo"
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "info", *decoder_args(probe.codec),
-           "-i", str(path), "-map", "0:v:0", "-an", "-vf", vf, "-fps_mode", "passthrough",
+           "-i", ffmpeg_file_arg(path), "-map", "0:v:0", "-an", "-vf", vf, "-fps_mode", "passthrough",
            "-f", "rawvideo", "-pix_fmt", "rgba", "-"]
     frame_bytes = w * h * 4
     frames: list[np.ndarray] = []
@@ -187,7 +197,7 @@ def encode_webm_vp9(frames: Iterable[np.ndarray], fps_num: int, fps_den: int, *,
            "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{w}x{h}", "-framerate", f"{fps_num}/{fps_den}",
            "-i", "-", "-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-b:v", "0", "-crf", str(int(crf)),
            "-deadline", deadline, "-cpu-used", str(int(cpu_used)), "-row-mt", "1", "-threads", "2",
-           "-auto-alt-ref", "0", "-an", "-metadata:s:v:0", "alpha_mode=1", "-f", "webm", str(out_path)]
+           "-auto-alt-ref", "0", "-an", "-metadata:s:v:0", "alpha_mode=1", "-f", "webm", ffmpeg_file_arg(out_path)]
     import tempfile
 
     with tempfile.TemporaryFile() as err_file:

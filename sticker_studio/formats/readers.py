@@ -115,7 +115,8 @@ def plan_frames(durations_ms: list[int], keep: int, fps: float | None, *, name: 
 
 
 # --------------------------------------------------------------------- images
-def _read_image(data: bytes, name: str, kind: str | None, limits: DecodeLimits, *, fps: float | None = None) -> Sticker:
+def _read_image(data: bytes, name: str, kind: str | None, limits: DecodeLimits, *,
+                fps: float | None = None) -> Sticker:
     try:
         return _decode_image(data, name, kind, limits, fps)
     except StickerStudioError:
@@ -123,12 +124,14 @@ def _read_image(data: bytes, name: str, kind: str | None, limits: DecodeLimits, 
     except MemoryError:
         raise
     except Image.DecompressionBombError as error:
-        raise LimitExceededError(f"{name} is too large to decode safely (possible decompression bomb): {error}") from None
+        raise LimitExceededError(
+            f"{name} is too large to decode safely (possible decompression bomb): {error}"
+        ) from None
     except UnidentifiedImageError:
         raise InvalidInputError(
             f"{name} is not an image or video this app can read (GIF, PNG/APNG, WebP, JPEG, WebM, MP4, MOV)"
         ) from None
-    except Exception as error:  # noqa: BLE001 - a damaged file may raise anything inside a decoder
+    except Exception as error:
         raise _damaged(name, error) from None
 
 
@@ -169,7 +172,7 @@ def _decode_image(data: bytes, name: str, kind: str | None, limits: DecodeLimits
                 raise
             except MemoryError:
                 raise
-            except Exception as error:  # noqa: BLE001 - see _read_image
+            except Exception as error:
                 raise _damaged(name, error, f"frame {index + 1} of {n_frames}: ") from None
         loop_count = _loop_count(im, fmt, n_frames)
     if not kept:
@@ -326,5 +329,5 @@ def _video_durations(decoded: DecodedVideo, probe: VideoProbe) -> list[int]:
         if probe.duration_s and probe.duration_s * 1000.0 > starts[-1]:
             last = max(1.0, min(last, probe.duration_s * 1000.0 - starts[-1]))
         edges = [int(round(s)) for s in starts] + [int(round(starts[-1] + last))]
-        return [max(1, b - a) for a, b in zip(edges, edges[1:])]
+        return [max(1, b - a) for a, b in zip(edges, edges[1:], strict=False)]
     return [int(round(default_ms))] * n

@@ -48,7 +48,7 @@ def count_form_timing(total_ms: int, frame_count: int) -> list[int]:
         raise InvalidInputError(f"frame count must be >= 1, got {frame_count}")
     step = total_ms / frame_count
     edges = [int(round(k * step)) for k in range(frame_count + 1)]
-    return [max(1, b - a) for a, b in zip(edges, edges[1:])]
+    return [max(1, b - a) for a, b in zip(edges, edges[1:], strict=False)]
 
 
 def count_form_plan(durations_ms: Sequence[int], frame_count: int) -> tuple[list[int], list[int]]:

@@ -53,10 +53,9 @@ def validate_file(path: str | os.PathLike[str], target: ExportTarget) -> list[Ru
     Raises :class:`InvalidInputError` / :class:`LimitExceededError` when the file
     cannot be decoded at all (missing, empty, truncated, not an image).
     """
-    from sticker_studio.formats.readers import read_sticker
-
     from sticker_studio.formats.files import read_regular_file
     from sticker_studio.formats.limits import DEFAULT_LIMITS
+    from sticker_studio.formats.readers import read_sticker
 
     path = Path(path)
     data = read_regular_file(path, DEFAULT_LIMITS.max_file_bytes)  # refuses folders, devices, FIFOs

@@ -15,7 +15,7 @@ import io
 import math
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -187,24 +187,45 @@ def _palette_sample(frames: list[np.ndarray], visible_counts: list[int], alpha_t
 
 
 # ----------------------------------------------------------------------- APNG
-def reduce_colors_rgba(frames: list[np.ndarray], colors: int) -> list[np.ndarray]:
+#: 4x4 Bayer matrix, thresholds in (0, 1): ordered dithering is the same on every frame,
+#: so still areas of an animation do not shimmer the way error diffusion makes them.
+BAYER4 = (np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]], np.float32) + 0.5) / 16.0
+
+
+def ordered_dither(frame: np.ndarray, colors: int, strength: float = 0.5) -> np.ndarray:
+    """RGB of visible pixels offset by a Bayer pattern scaled to the palette's colour step."""
+    h, w = frame.shape[:2]
+    step = strength * 256.0 / max(2.0, colors ** (1.0 / 3.0))
+    noise = (np.tile(BAYER4, (h // 4 + 1, w // 4 + 1))[:h, :w] - 0.5) * step
+    out = frame.copy()
+    rgb = frame[..., :3].astype(np.float32) + noise[..., None]
+    visible = frame[..., 3] > 0
+    out[..., :3] = np.where(visible[..., None], np.clip(rgb + 0.5, 0, 255), frame[..., :3]).astype(np.uint8)
+    return out
+
+
+def reduce_colors_rgba(frames: list[np.ndarray], colors: int, dither: bool = False) -> list[np.ndarray]:
     """Lossy step for APNG that keeps full RGBA (colour type 6, never palette).
 
     One octree palette over all frames tiled together (shared, so no flicker);
     the result is expanded back to RGBA so the file stays RGBA for Signal/iOS.
+    ``dither`` adds ordered dithering (for small palettes: gradients do not band).
     """
-    h, w = frames[0].shape[:2]
+    h = frames[0].shape[0]
+    if dither:
+        frames = [ordered_dither(f, colors) for f in frames]
     mosaic = Image.fromarray(np.ascontiguousarray(np.concatenate(frames, axis=0)), "RGBA")
     q = mosaic.quantize(colors=max(2, min(256, colors)), method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     back = np.asarray(q.convert("RGBA"))
     return [clear_transparent_rgb(back[k * h:(k + 1) * h]) for k in range(len(frames))]
 
 
-def encode_apng(sticker: Sticker, *, colors: int | None = None, compress_level: int = 6) -> bytes:
+def encode_apng(sticker: Sticker, *, colors: int | None = None, compress_level: int = 6,
+                dither: bool = False) -> bytes:
     """APNG in full RGBA mode (colour type 6); ``colors`` reduces colours but not the mode."""
     frames = [clear_transparent_rgb(f) for f in sticker.frames]
     if colors is not None:
-        frames = reduce_colors_rgba(frames, colors)
+        frames = reduce_colors_rgba(frames, colors, dither)
     images = [Image.fromarray(f, "RGBA") for f in frames]
     buf = io.BytesIO()
     if len(images) == 1:
@@ -221,19 +242,19 @@ def encode_apng(sticker: Sticker, *, colors: int | None = None, compress_level: 
 def encode_webp(sticker: Sticker, *, quality: int = 80, lossless: bool = False, method: int = 4,
                 alpha_quality: int = 100) -> bytes:
     """Animated WebP with alpha: lossy ``quality`` or lossless; ``method`` trades speed for size."""
-    frames = [clear_transparent_rgb(f) for f in sticker.frames]
-    data = _webp_bytes(frames, sticker, quality, lossless, method, alpha_quality)
+    data = _webp_bytes(lambda f: clear_transparent_rgb(f), sticker, quality, lossless, method, alpha_quality)
     if sticker.has_transparency() and not webp_has_alpha(data):
         # libwebp 1.6's animation encoder drops the alpha plane of lossy frames whose
         # alpha is only 0/255. One invisible pixel at alpha 1 per frame keeps it.
-        frames = [_nudge_binary_alpha(f) for f in frames]
-        data = _webp_bytes(frames, sticker, quality, lossless, method, alpha_quality)
+        data = _webp_bytes(lambda f: _nudge_binary_alpha(clear_transparent_rgb(f)), sticker, quality, lossless,
+                           method, alpha_quality)
     return data
 
 
-def _webp_bytes(frames: list[np.ndarray], sticker: Sticker, quality: int, lossless: bool, method: int,
-                alpha_quality: int) -> bytes:
-    images = [Image.fromarray(f, "RGBA") for f in frames]
+def _webp_bytes(prepare: Callable[[np.ndarray], np.ndarray], sticker: Sticker, quality: int, lossless: bool,
+                method: int, alpha_quality: int) -> bytes:
+    # one prepared copy per frame at a time: the Pillow images are all that is held
+    images = [Image.fromarray(prepare(f), "RGBA") for f in sticker.frames]
     buf = io.BytesIO()
     images[0].save(
         buf, format="WEBP", save_all=True, append_images=images[1:], duration=list(sticker.durations_ms),

@@ -117,6 +117,7 @@ def make_sample(out: Path, index: int, subjects: list[Subject], cfg: SynthConfig
     sticker = animate(
         image, spec.preset.name, frames=spec.frames, fps=spec.fps, amplitude=spec.amplitude,
         speed=spec.speed, easing=spec.easing, size=cfg.size, margin=spec.margin,
+        subject_size=0.0, pixel_art=False,  # the data's layout: the motion's extent fills the canvas
     )
     meta = sticker.metadata
     facts = ClipFacts(

@@ -18,76 +18,53 @@ Loss (weights in :class:`MattingTrainConfig`):
 * temporal consistency — L1 between the predicted and true frame-to-frame alpha
   change, which penalises flicker without forbidding real motion.
 
-AdamW, warmup + cosine, gradient clipping, EMA, safetensors checkpoints — the same
-machinery as the generator.
+:class:`MattingTask` is the step body; the loop (AdamW, warmup + cosine, gradient
+clipping, EMA, safetensors checkpoints, DDP, time budget) is
+:func:`sticker_studio.training.loop.run_training`, the same as the generator's.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import random
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.imageops import resize_rgba
-from sticker_studio.training import distributed
-from sticker_studio.training.checkpoint import (
-    TrainerState,
-    latest_checkpoint,
-    load_checkpoint,
-    resume_latest,
-    save_checkpoint,
-    save_run_config,
-)
-from sticker_studio.training.clock import TrainingClock
+from sticker_studio.training import distributed, loop
 from sticker_studio.training.clips import ClipCache, load_or_build_cache
 from sticker_studio.training.dataset import DatasetRecord, read_index
 from sticker_studio.training.ema import EMAModel
-from sticker_studio.training.train import LOSS_LOG, LossLog
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
-class MattingTrainConfig:
-    """Everything that defines a matting run (saved as ``run_config.json``)."""
+class MattingTrainConfig(loop.TrainConfig):
+    """Everything that defines a matting run (saved as ``run_config.json``); the shared
+    fields are :class:`~sticker_studio.training.loop.TrainConfig`'s, with matting defaults."""
 
-    data: list[str]
-    out: str
     model_config: str = "bundled"
-    temporal_depth: int | None = None
     steps: int = 2000
-    max_minutes: float | None = None
-    stop_at_step: int | None = None
     batch_size: int = 4
     num_frames: int = 5
-    crop_size: int = 128
-    max_cached_frames: int = 12
+    """Consecutive frames per sample (the temporal layers see them together)."""
     lr: float = 2e-3
     weight_decay: float = 1e-4
     warmup_steps: int = 50
     min_lr_ratio: float = 0.05
-    grad_clip: float = 1.0
     ema_decay: float = 0.995
+    temporal_depth: int | None = None
+    """Overrides the config's temporal layers (0: the per-frame baseline)."""
+    crop_size: int = 128
+    max_cached_frames: int = 12
     loss_weights: dict[str, float] = field(default_factory=lambda: {
         "alpha": 1.0, "gradient": 1.0, "composition": 0.5, "foreground": 0.5, "temporal": 1.0})
     jpeg_prob: float = 0.3
-    checkpoint_every: int = 500
-    log_every: int = 10
-    seed: int = 0
-    resume: bool = False
-    cache_dir: str | None = None
-    device: str = "auto"
-    threads: int | None = None
-    progress: bool = True
-    export: str | None = None
-    model_overrides: dict[str, Any] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- data
@@ -226,134 +203,84 @@ def build_matting_head(name: str, temporal_depth: int | None = None, overrides: 
     return configs.make_matting_head(name, **params)
 
 
-def _lr(step: int, cfg: MattingTrainConfig, total: int) -> float:
-    import math
-
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    t = min(1.0, (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps))
-    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t)))
+#: kept for callers of the old name; every run returns :class:`~sticker_studio.training.loop.TrainResult`
+MattingTrainResult = loop.TrainResult
 
 
-@dataclass
-class MattingTrainResult:
-    run_dir: Path
-    steps: int
-    final_loss: float
-    seconds: float
-    exported: Path | None = None
+# ----------------------------------------------------------------------------- step body
+class MattingTask:
+    """The matting head's step body for :func:`sticker_studio.training.loop.run_training`:
+    clips composited over random backgrounds → the five weighted loss terms."""
 
+    name = "matting"
 
-def train_matting(cfg: MattingTrainConfig) -> MattingTrainResult:
-    """Run (or resume) a matting-head training run into ``cfg.out``."""
-    from tqdm import tqdm
+    def __init__(self, cfg: MattingTrainConfig) -> None:
+        self.cfg = cfg
+        self.device = torch.device("cpu")
+        self._clips: MattingClips | None = None
 
-    if cfg.threads:
-        torch.set_num_threads(int(cfg.threads))
-    info = distributed.init_distributed(cfg.device)
-    device = info.device
-    run_dir = Path(cfg.out)
-    if info.is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-    distributed.barrier(info)
-    autocast_dtype = torch.bfloat16 if device.type == "cuda" else None
-    torch.manual_seed(cfg.seed)
-    model = build_matting_head(cfg.model_config, cfg.temporal_depth, cfg.model_overrides).to(device)
-    clips = MattingClips(cfg.data, split="train", size=cfg.crop_size, max_cached=cfg.max_cached_frames,
-                         cache_dir=cfg.cache_dir, progress=cfg.progress and info.is_main)
-    ema = EMAModel(model, decay=cfg.ema_decay)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    step, elapsed_before = 0, 0.0
-    if cfg.resume and (loaded := resume_latest(run_dir, model, optimizer, ema)) is not None:
-        step, elapsed_before = loaded.state.step, loaded.state.elapsed_s
-    if info.is_main:
-        save_run_config(run_dir, {"kind": "matting", **asdict(cfg), "world_size": info.world_size,
-                                  "model": dict(model.config), "parameters": sum(p.numel() for p in params),
-                                  "train_clips": len(clips)})
-    ddp_model = distributed.wrap_model(model, info)
-    losses = LossLog(run_dir / LOSS_LOG, info.is_main)
-    clock = TrainingClock(cfg.steps, cfg.max_minutes, elapsed_before)
-    bar = tqdm(total=cfg.steps, initial=step, desc="train matting", disable=not (cfg.progress and info.is_main))
-    last = float("nan")
-    model.train()
-    end = min(cfg.steps, cfg.stop_at_step) if cfg.stop_at_step else cfg.steps
-    while step < end:
-        if clock.out_of_time(info):
-            break
-        rng = random.Random(f"matting-{cfg.seed}-{step}-{info.rank}")
-        batch = make_matting_batch(clips, cfg, rng)
-        batch = MattingBatch(*(t.to(device) for t in (batch.image, batch.clean, batch.alpha,
-                                                         batch.foreground, batch.background)))
-        lr = _lr(clock.schedule_step(step, info), cfg, cfg.steps)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
-            out = ddp_model(batch.image)
+    @property
+    def config(self) -> MattingTrainConfig:
+        return self.cfg
+
+    def build_model(self) -> nn.Module:
+        return build_matting_head(self.cfg.model_config, self.cfg.temporal_depth, self.cfg.model_overrides)
+
+    def prepare(self, model: nn.Module, info: distributed.DistInfo) -> dict[str, Any]:
+        cfg = self.cfg
+        self.device = info.device
+        self._clips = MattingClips(cfg.data, split="train", size=cfg.crop_size, max_cached=cfg.max_cached_frames,
+                                   cache_dir=cfg.cache_dir, progress=cfg.progress and info.is_main)
+        return {"train_clips": len(self._clips)}
+
+    def make_batch(self, step: loop.StepInfo) -> MattingBatch:
+        assert self._clips is not None, "prepare() first"
+        rng = random.Random(f"matting-{self.cfg.seed}-{step.step}-{step.rank}")
+        batch = make_matting_batch(self._clips, self.cfg, rng)
+        return MattingBatch(*(t.to(self.device) for t in (batch.image, batch.clean, batch.alpha,
+                                                            batch.foreground, batch.background)))
+
+    def loss(self, model: nn.Module, batch: MattingBatch) -> dict[str, torch.Tensor]:
+        dtype = loop.autocast_dtype_for(self.device)
+        with torch.autocast(self.device.type, dtype=dtype, enabled=dtype is not None):
+            out = model(batch.image)
         alpha = out.alpha if hasattr(out, "alpha") else out[0]
         fg = out.foreground if hasattr(out, "foreground") else out[1]
         terms = matting_losses(alpha.float(), fg.float(), batch)
-        loss = sum(cfg.loss_weights.get(k, 0.0) * v for k, v in terms.items())
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-        optimizer.step()
-        ema.update(model)
-        last = float(distributed.all_reduce_mean(loss.detach(), info).item())
-        step += 1
-        bar.update(1)
-        if step % cfg.log_every == 0 or step == 1 or step == end:
-            losses.write({"step": step, "loss": round(last, 6), "lr": lr,
-                          **{k: round(float(v.detach()), 6) for k, v in terms.items()},
-                          "elapsed_s": round(clock.elapsed(), 2)})
-            bar.set_postfix(loss=f"{last:.4f}")
-        if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and info.is_main:
-            save_checkpoint(run_dir, model=model, optimizer=optimizer, ema_tensors=ema.state_dict(),
-                            state=TrainerState(step=step, elapsed_s=clock.elapsed(),
-                                               ema_updates=ema.num_updates))
-    bar.close()
-    seconds = clock.elapsed()
-    if info.is_main:
-        save_checkpoint(run_dir, model=model, optimizer=optimizer, ema_tensors=ema.state_dict(),
-                        state=TrainerState(step=step, elapsed_s=seconds, ema_updates=ema.num_updates))
-    exported = None
-    if cfg.export and info.is_main:
-        exported = export_matting(model, ema, Path(cfg.export), cfg, {"steps": step, "seconds": round(seconds, 1),
-                                                                      "device": str(device), "train_clips": len(clips),
-                                                                      "final_loss": last})
-    distributed.barrier(info)
-    distributed.cleanup(info)
-    return MattingTrainResult(run_dir, step, last, seconds, exported)
+        weights = self.cfg.loss_weights
+        total = sum((weights.get(k, 0.0) * v for k, v in terms.items()), torch.zeros((), device=alpha.device))
+        return {"loss": total, **terms}
+
+    def after_step(self, mean_loss: float, step: loop.StepInfo) -> None:
+        return None
+
+    def log_fields(self, batch: MattingBatch, step: loop.StepInfo) -> dict[str, Any]:
+        return {}
+
+    def state_dict(self) -> dict[str, Any] | None:
+        return None
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        return None
+
+    def export(self, model: nn.Module, ema: EMAModel | None, out: Path, run_info: dict[str, Any]) -> Path:
+        return export_matting(model, ema, out, self.cfg, run_info)
 
 
-def export_matting(model, ema: EMAModel | None, out: Path, cfg: MattingTrainConfig | None = None,
+def train_matting(cfg: MattingTrainConfig) -> loop.TrainResult:
+    """Run (or resume) a matting-head training run into ``cfg.out``."""
+    return loop.run_training(MattingTask(cfg))
+
+
+def export_matting(model: nn.Module, ema: EMAModel | None, out: Path, cfg: MattingTrainConfig | None = None,
                    run_info: dict[str, Any] | None = None, dtype: torch.dtype = torch.float16) -> Path:
     """Save the EMA weights with ``save_pretrained`` (config.json + safetensors, fp16)."""
-    import copy
-
-    from sticker_studio.core.atomic import atomic_write_text
-
     out = Path(out)
-    export_model = copy.deepcopy(model).to("cpu")
-    if ema is not None:
-        ema.copy_to(export_model)
-    from sticker_studio.training.train import _cast
-
-    _cast(export_model, dtype).save_pretrained(out, safe_serialization=True, max_shard_size="15MB")
-    atomic_write_text(out / "training.json", json.dumps({"config": asdict(cfg) if cfg else {}, "run": run_info or {}},
-                                                       indent=2, default=str) + "\n")
+    loop.export_copy(model, ema, dtype).save_pretrained(out, safe_serialization=True, max_shard_size="15MB")
+    loop.write_training_info(out, cfg, run_info)
     return out
 
 
 def export_matting_from_run(run_dir: Path, out: Path) -> Path:
-    run_dir = Path(run_dir)
-    raw = json.loads((run_dir / "run_config.json").read_text(encoding="utf-8"))
-    known = set(MattingTrainConfig.__dataclass_fields__)
-    cfg = MattingTrainConfig(**{k: v for k, v in raw.items() if k in known})
-    ckpt = latest_checkpoint(run_dir)
-    if ckpt is None:
-        raise InvalidInputError(f"{run_dir} has no checkpoint to export")
-    loaded = load_checkpoint(ckpt)
-    model = build_matting_head(cfg.model_config, cfg.temporal_depth, cfg.model_overrides)
-    model.load_state_dict(loaded.ema if loaded.ema is not None else loaded.model)
-    return export_matting(model, None, out, cfg, {"steps": loaded.state.step, "seconds": round(loaded.state.elapsed_s, 1)})
+    """Export the newest checkpoint of a finished run (EMA weights)."""
+    return loop.export_run(run_dir, out, MattingTask(loop.read_run_config(run_dir, MattingTrainConfig)))

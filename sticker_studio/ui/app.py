@@ -9,6 +9,7 @@ at 1280x800 into a PNG and exits (README images and tests use this; it works wit
 
 from __future__ import annotations
 
+import logging
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -24,14 +25,21 @@ from sticker_studio.paths import APP_NAME
 from sticker_studio.ui.document import DEFAULT_PACK_TITLE, PackDocument, default_pack_folder, open_or_create_pack
 from sticker_studio.ui.main_window import MainWindow, app_icon, settle
 from sticker_studio.ui.model.session import read_file
+from sticker_studio.ui.qt_guard import check_qt_refcounts
 from sticker_studio.ui.settings import AppSettings, load_settings
 from sticker_studio.ui.theme import apply_theme
 
 SCREENSHOT_SIZE = (1280, 800)
+log = logging.getLogger(__name__)
 
 
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
-    """The QApplication (reused if one exists), named and themed."""
+    """The QApplication (reused if one exists), named and themed.
+
+    Raises :class:`~sticker_studio.ui.qt_guard.BrokenQtError` on a PySide6 build that
+    would crash mid-playback (see :mod:`sticker_studio.ui.qt_guard`).
+    """
+    check_qt_refcounts()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(
         list(argv) if argv is not None else [sys.argv[0]])
@@ -46,15 +54,45 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
 
 
 def open_start_pack(settings: AppSettings) -> PackDocument:
-    """The last pack if it still opens, else the default pack (created when missing)."""
+    """The last pack if it still opens, else the default pack, else a fresh one.
+
+    Nothing about the last pack can stop the app from starting: any error opening it
+    (a damaged pack.json, a bomb frame, a symlinked folder, no permission...) gives a
+    message (in the document's ``notice``) and another pack; the damaged one is left
+    untouched on disk.
+    """
+    message = ""
+    candidates: list[Path] = []
     if settings.last_pack:
-        folder = Path(settings.last_pack)
-        if (folder / "pack.json").is_file():
-            try:
-                return PackDocument(open_or_create_pack(folder))
-            except StickerStudioError:
-                pass  # fall back to the default pack; the broken one stays untouched on disk
-    return PackDocument(open_or_create_pack(default_pack_folder(DEFAULT_PACK_TITLE), DEFAULT_PACK_TITLE))
+        candidates.append(Path(settings.last_pack))
+    default = default_pack_folder(DEFAULT_PACK_TITLE)
+    if default not in candidates:
+        candidates.append(default)
+    for folder in candidates:
+        try:
+            if folder != default and not (folder / "pack.json").exists():
+                raise StickerStudioError(f"{folder} is no longer there")
+            return _with_notice(PackDocument(open_or_create_pack(folder, DEFAULT_PACK_TITLE)), message)
+        except Exception as error:  # noqa: BLE001 - whatever is wrong with a pack, the app must start
+            log.warning("could not open the pack %s: %s", folder, error)
+            text = str(error) if isinstance(error, StickerStudioError) else f"{type(error).__name__}: {error}"
+            message = message or f"Could not open the last pack ({text}); it is left untouched on disk."
+    return _with_notice(PackDocument(open_or_create_pack(_fresh_pack_folder(), DEFAULT_PACK_TITLE)), message)
+
+
+def _with_notice(document: PackDocument, message: str) -> PackDocument:
+    document.notice = message
+    return document
+
+
+def _fresh_pack_folder() -> Path:
+    """A new, unused pack folder beside the default one ("My stickers 2", "My stickers 3"...)."""
+    n = 2
+    while True:
+        folder = default_pack_folder(f"{DEFAULT_PACK_TITLE} {n}")
+        if not folder.exists():
+            return folder
+        n += 1
 
 
 def build_window(file: Path | None = None, *, pack_folder: Path | None = None,
@@ -66,6 +104,8 @@ def build_window(file: Path | None = None, *, pack_folder: Path | None = None,
     else:
         document = open_start_pack(settings)
     window = MainWindow(document, settings)
+    if document.notice:
+        window.show_error(document.notice)
     if file is not None:
         load_into(window, file)
     return window

@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoGroup, QUndoStack
 
-from sticker_studio.core.errors import PackError, StickerStudioError
+from sticker_studio.core.errors import PackError, PackReadOnlyError, StickerStudioError
 from sticker_studio.core.pack import PackEntry, StickerPack, default_packs_dir
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.undo import ChangeCommand, StickerEditCommand
@@ -36,8 +36,12 @@ def default_pack_folder(name: str = "My stickers") -> Path:
 
 
 def open_or_create_pack(folder: Path, title: str = DEFAULT_PACK_TITLE) -> StickerPack:
-    """Open the pack in ``folder`` (recovering from a crash), or create it there."""
-    return StickerPack.open_or_create(folder, title)  # open() deletes leftovers of a killed save
+    """Open the pack in ``folder`` (recovering from a crash), or create it there.
+
+    Stickers that cannot be loaded are left on disk untouched and listed in
+    ``pack.problems``; a pack another process has open comes back read-only.
+    """
+    return StickerPack.open_or_create(folder, title, skip_broken=True, allow_read_only=True)
 
 
 class PackDocument(QObject):
@@ -53,6 +57,7 @@ class PackDocument(QObject):
                  autosave_delay_ms: int = AUTOSAVE_DELAY_MS) -> None:
         super().__init__(parent)
         self.pack = pack
+        self.notice = ""  # a message for the window (e.g. why the last pack did not open)
         self.undo_group = QUndoGroup(self)
         self._stacks: dict[str, QUndoStack] = {}
         #: pack-level changes (title, removing stickers); active right after such a change
@@ -109,8 +114,21 @@ class PackDocument(QObject):
         self.current_changed.emit(entry_id)
 
     # -------------------------------------------------------------- editing
+    @property
+    def read_only(self) -> bool:
+        """True when another window or script has this pack open: nothing here can change it."""
+        return self.pack.read_only
+
+    def _check_writable(self) -> None:
+        if self.pack.read_only:
+            raise PackReadOnlyError(
+                f"the pack {self.pack.title!r} is read-only here because {self.pack.read_only_reason};"
+                " open another pack to make changes"
+            )
+
     def edit(self, command: object, entry_id: str | None = None) -> None:
         """Apply a core edit command to a sticker (the current one by default), undoably."""
+        self._check_writable()
         entry_id = entry_id or self._current_id
         if not entry_id:
             raise PackError("open or make a sticker first")
@@ -121,6 +139,7 @@ class PackDocument(QObject):
 
     def apply_edit(self, entry_id: str, edit: object, *, forward: bool) -> None:
         """Called by the undo commands: apply or revert, then show, then autosave."""
+        self._check_writable()
         sticker = self.entry(entry_id).sticker
         (edit.apply if forward else edit.revert)(sticker)  # type: ignore[attr-defined]
         self._after_edit(entry_id)
@@ -240,6 +259,8 @@ class PackDocument(QObject):
     def save_now(self) -> bool:
         """Save the pack atomically now; on failure keep what is on disk and say why."""
         self._save_timer.stop()
+        if self.pack.read_only and not self.pack.is_dirty:
+            return True  # nothing to save (and nothing may be saved)
         try:
             self.pack.save()
         except (OSError, StickerStudioError) as error:
@@ -248,3 +269,18 @@ class PackDocument(QObject):
             return False
         self.saved.emit()
         return True
+
+    def close(self) -> None:
+        """Save what is pending and give the pack's writer lock back (another window may then write)."""
+        self.save_now()
+        self.pack.close()
+
+    def status_text(self) -> str:
+        """A line for the window: read-only state and stickers that could not be loaded."""
+        parts = []
+        if self.pack.read_only:
+            parts.append(f"Read-only: {self.pack.read_only_reason}; changes here are not possible")
+        if self.pack.problems:
+            parts.append(f"{len(self.pack.problems)} sticker(s) not loaded (left on disk untouched):"
+                         f" {self.pack.problems[0]}")
+        return " · ".join(parts)

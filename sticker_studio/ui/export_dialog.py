@@ -2,9 +2,10 @@
 
 Sizes are *predicted* by running the real fit (``formats.fit.fit_sticker``) in a
 worker thread -- the same encode the export does -- so the number shown is the number
-the file will have. Export writes every sticker of the pack into one folder per
-messenger with ``formats.export.export_sticker``, which validates the written file
-with a real decoder; the result per target is what that validation said.
+the file will have. Export is ``formats.pack_export.export_pack``: one folder per messenger
+with every sticker and what the messenger's importer needs, each file validated with a
+real decoder, all targets written or none; failures are listed by sticker name.
+The ticked targets are remembered in the app settings.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QHeaderView,
@@ -21,6 +23,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFi
 
 from sticker_studio.core.errors import BudgetError, CancelledError, StickerStudioError
 from sticker_studio.core.pack import PackEntry
+from sticker_studio.ui.settings import AppSettings, save_settings
+
+if TYPE_CHECKING:
+    from sticker_studio.formats.pack_export import PackItem
 from sticker_studio.ui.workers import BackgroundJob, ProgressFn
 
 COL_TARGET, COL_SIZE, COL_BUDGET, COL_RESULT = range(4)
@@ -65,62 +71,63 @@ class TargetOutcome:
         return not self.problems
 
 
+def _items(entries: list[PackEntry]) -> list[PackItem]:
+    from sticker_studio.formats.pack_export import items_from_pack
+
+    return items_from_pack(entries)
+
+
 def predict_sizes(entries: list[PackEntry], targets: list[str], progress: ProgressFn,
                   cancel: threading.Event) -> dict[str, TargetOutcome]:
-    """Fit every sticker to every target (in a worker) and report the byte sizes."""
+    """Pack rules, then fit every sticker to every target (in a worker) and report the byte sizes."""
     from sticker_studio.formats.fit import fit_sticker
-    from sticker_studio.formats.targets import get_target
+    from sticker_studio.formats.pack_export import check_pack_rules, file_target_for
+    from sticker_studio.formats.pack_rules import get_pack_rule
 
+    items = _items(entries)
     out: dict[str, TargetOutcome] = {}
     total, done = len(entries) * len(targets), 0
     for name in targets:
-        target = get_target(name)
+        target = file_target_for(get_pack_rule(name), items)
         outcome = out.setdefault(name, TargetOutcome(name))
-        for entry in entries:
+        outcome.problems += check_pack_rules(items, name)
+        for item in items:
             if cancel.is_set():
                 raise CancelledError("size check cancelled")
             try:
-                result = fit_sticker(entry.sticker, target)
+                result = fit_sticker(item.sticker, target)
                 outcome.sizes.append(int(result.byte_size))
             except StickerStudioError as error:
-                outcome.problems.append(f"{entry.name}: {error}")
+                outcome.problems.append(f"{item.name}: {error}")
             done += 1
             progress(done, total)
     return out
 
 
 def export_pack(entries: list[PackEntry], targets: list[str], folder: Path, progress: ProgressFn,
-                cancel: threading.Event) -> dict[str, TargetOutcome]:
-    """Export every sticker to ``folder/<target>/<name>.<ext>`` and collect validation results."""
-    from sticker_studio.formats.export import export_sticker
-    from sticker_studio.formats.targets import get_target
+                cancel: threading.Event, *, title: str = "Sticker pack", publisher: str = "",
+                cover_index: int = 0) -> dict[str, TargetOutcome]:
+    """Export the pack with :func:`formats.pack_export.export_pack`: every target valid and written, or none.
 
+    Per-sticker failures come back by sticker name in each target's ``problems``.
+    """
+    from sticker_studio.formats import pack_export
+
+    items = _items(entries)
+    try:
+        report = pack_export.export_pack(items, targets, folder, title=title, publisher=publisher,
+                                         cover_index=cover_index, progress=progress, cancel=cancel.is_set)
+    except pack_export.PackExportError as error:
+        report = error.report
     out: dict[str, TargetOutcome] = {}
-    total, done = len(entries) * len(targets), 0
-    for name in targets:
-        target = get_target(name)
+    for name, r in report.targets.items():
         outcome = out.setdefault(name, TargetOutcome(name))
-        used: set[str] = set()
-        for i, entry in enumerate(entries, start=1):
-            if cancel.is_set():
-                raise CancelledError("export cancelled; files already written are complete")
-            stem = safe_file_stem(entry.name, f"sticker_{i:02d}")
-            while stem in used:
-                stem += f"_{i}"
-            used.add(stem)
-            ext = str(getattr(target, "extension", ".webp"))
-            path = folder / name / f"{stem}{ext if ext.startswith('.') else '.' + ext}"
-            try:
-                report = export_sticker(entry.sticker, target, path)
-            except BudgetError as error:
-                outcome.problems.append(f"{entry.name}: {error}")
-            else:
-                outcome.paths.append(Path(report.path))
-                outcome.sizes.append(int(report.byte_size))
-                for v in report.violations:
-                    outcome.problems.append(f"{entry.name}: {v.rule}: {v.message}")
-            done += 1
-            progress(done, total)
+        outcome.problems = r.all_problems()
+        outcome.sizes = [s.byte_size for s in r.stickers if s.byte_size]
+        if report.written:
+            outcome.paths = [r.folder / s.file for s in r.stickers]
+        elif not outcome.problems:
+            outcome.problems = ["not written: another target failed"]
     return out
 
 
@@ -130,8 +137,12 @@ class ExportDialog(QDialog):
     export_finished = Signal(dict)
     prediction_finished = Signal(dict)
 
-    def __init__(self, entries: list[PackEntry], output_folder: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, entries: list[PackEntry], output_folder: Path, parent: QWidget | None = None, *,
+                 title: str = "Sticker pack", publisher: str = "", cover_index: int = 0,
+                 settings: AppSettings | None = None) -> None:
         super().__init__(parent)
+        self.pack_title, self.publisher, self.cover_index = title, publisher, cover_index
+        self.settings = settings
         self.setWindowTitle("Export pack")
         self.resize(720, 460)
         self.entries = entries
@@ -153,7 +164,8 @@ class ExportDialog(QDialog):
             item = QTableWidgetItem(str(getattr(target, "title", name)))
             item.setData(Qt.ItemDataRole.UserRole, name)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
+            remembered = settings is not None and name in settings.export_targets
+            item.setCheckState(Qt.CheckState.Checked if remembered else Qt.CheckState.Unchecked)
             self.table.setItem(row, COL_TARGET, item)
             self.table.setItem(row, COL_SIZE, QTableWidgetItem("—"))
             self.table.setItem(row, COL_BUDGET, QTableWidgetItem(human_bytes(target_budget(target))))
@@ -234,8 +246,21 @@ class ExportDialog(QDialog):
         if not targets:
             self.status.setText("Tick at least one target.")
             return
+        self.remember_targets(targets)
         entries, folder = list(self.entries), self.output_folder()
-        self._run(lambda p, c: export_pack(entries, targets, folder, p, c), self._export_done, "Exporting…")
+        title, publisher, cover = self.pack_title, self.publisher, self.cover_index
+        self._run(lambda p, c: export_pack(entries, targets, folder, p, c, title=title, publisher=publisher,
+                                           cover_index=cover), self._export_done, "Exporting…")
+
+    def remember_targets(self, targets: list[str]) -> None:
+        """Store the ticked targets in the app settings (the next dialog starts with them)."""
+        if self.settings is None:
+            return
+        self.settings.export_targets = list(targets)
+        try:
+            save_settings(self.settings)
+        except OSError as error:
+            self.status.setText(f"Could not remember the targets: {error}")
 
     def cancel_job(self) -> None:
         if self.job is not None:
@@ -296,7 +321,7 @@ class ExportDialog(QDialog):
                 text = f"✓ {len(outcome.paths)} file(s) valid" if exported else "✓ fits"
                 color = "#4cc38a"
             else:
-                text = "✗ " + "; ".join(outcome.problems[:2]) if outcome.problems else "✗ over budget"
+                text = ("✗ " + "; ".join(outcome.problems[:2])) if outcome.problems else "✗ over budget"
                 color = "#e5645c"
             item = self.table.item(row, COL_RESULT)
             item.setText(text)
@@ -315,8 +340,13 @@ class ExportDialog(QDialog):
         self._show_outcomes(outcomes, exported=True)
         files = sum(len(o.paths) for o in outcomes.values())
         bad = [n for n, o in outcomes.items() if not o.ok]
-        self.status.setText(f"Wrote {files} file(s) to {self.output_folder()}"
-                            + (f"; problems with: {', '.join(bad)}" if bad else "; every file passed validation"))
+        if bad:
+            named = [p for n in bad for p in outcomes[n].problems if p != "not written: another target failed"]
+            self.status.setText("Nothing was written. " + "; ".join(named[:4])
+                                + (f" (+{len(named) - 4} more)" if len(named) > 4 else ""))
+        else:
+            self.status.setText(f"Wrote {files} sticker file(s) to {self.output_folder()}; every file passed"
+                                " validation")
         self._pending = (self.export_finished, outcomes)
 
     def reject(self) -> None:

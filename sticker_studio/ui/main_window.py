@@ -153,6 +153,8 @@ class MainWindow(QMainWindow):
         s.generation_message.connect(p.show_message)
         s.generation_finished.connect(lambda: p.set_busy(False))
         p.generate_requested.connect(s.generate)
+        s.candidates_ready.connect(p.show_candidates)
+        p.candidate_chosen.connect(s.animate_candidate)
         p.cancel_requested.connect(s.cancel_generation)
 
         t = self.timeline
@@ -194,7 +196,9 @@ class MainWindow(QMainWindow):
         d = self.document
         self.pack_panel.set_title(d.pack.title, str(d.folder))
         self.pack_panel.set_entries(d.entries(), d.current_id(), d.tray_id())
-        self.setWindowTitle(f"{d.pack.title} — Sticker Studio")
+        self.setWindowTitle(f"{d.pack.title}{' (read-only)' if d.read_only else ''} — Sticker Studio")
+        if d.status_text():
+            self.show_error(d.status_text())  # read-only, or stickers that could not be loaded
 
     def _show_current(self) -> None:
         sticker = self.document.current_sticker()
@@ -370,7 +374,11 @@ class MainWindow(QMainWindow):
             return None
         self.document.save_now()
         folder = self.session.settings.default_export_folder() / self.document.folder.name
-        dialog = ExportDialog(entries, folder, self)
+        pack = self.document.pack
+        tray = pack.tray_entry
+        dialog = ExportDialog(entries, folder, self, title=pack.title, publisher=pack.author,
+                              cover_index=pack.index_of(tray.id) if tray is not None else 0,
+                              settings=self.session.settings)
         dialog.open()
         return dialog
 

@@ -91,6 +91,9 @@ class PreviewWidget(QWidget):
         """Re-read the frames of the current sticker (after an edit or undo)."""
         s = self._sticker
         self._images = [rgba_to_qimage(f) for f in s.frames] if s is not None else []
+        from sticker_studio.core.pixelart import is_pixel_art
+
+        self._pixel_art = s is not None and is_pixel_art(s.frames[:1], s.metadata)
         self._seam = seam_difference(s) if s is not None else 0.0
         if self._index >= len(self._images):
             self._index = max(0, len(self._images) - 1)
@@ -243,6 +246,8 @@ class PreviewWidget(QWidget):
         else:
             painter.fillRect(target, QColor(self._background))
         smooth = (self._zoom or 1.0) < 1.0 or self._zoom is None
+        if getattr(self, "_pixel_art", False) and target.width() >= self._images[0].width():
+            smooth = False  # pixel art enlarged: crisp nearest-neighbour pixels, never blurred
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         if self._onion and len(self._images) > 1:
             painter.setOpacity(0.35)

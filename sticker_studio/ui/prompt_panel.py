@@ -9,22 +9,42 @@ from __future__ import annotations
 
 import random
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-                               QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QStyle, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sticker_studio.engine.tasks import Task
-from sticker_studio.ui.model.prompt import PromptSettings
+from sticker_studio.ui.image_convert import thumbnail_icon
+from sticker_studio.ui.model.prompt import PromptSettings, SubjectCandidates
 
+#: The task box's first entry: text → sticker in two stages (library art + motion), the default.
+TWO_STAGE = "two-stage"
+TWO_STAGE_TITLE = "Text → sticker (library art + motion)"
 TASK_TITLES: dict[Task, str] = {
-    Task.TEXT_TO_ANIMATION: "Text → animation",
+    Task.TEXT_TO_ANIMATION: "Text → animation (experimental: the model draws)",
     Task.IMAGE_TO_ANIMATION: "Animate the reference",
     Task.LOOP: "Seamless loop from the reference",
     Task.INTERPOLATION: "In-between frames",
     Task.CONTINUATION: "Continue the sticker",
 }
 MAX_SEED = 2**31 - 1
+THUMB_SIDE = 56
 
 
 class PromptPanel(QWidget):
@@ -32,6 +52,8 @@ class PromptPanel(QWidget):
 
     generate_requested = Signal(object)   # PromptSettings
     cancel_requested = Signal()
+    #: the user picked a found subject to animate (its index in the candidates)
+    candidate_chosen = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,8 +61,9 @@ class PromptPanel(QWidget):
         self.prompt_edit.setPlaceholderText("a happy orange cat waving, thick outline, flat colours")
         self.prompt_edit.setFixedHeight(72)
         self.task_box = QComboBox(self)
-        for task, title in TASK_TITLES.items():
-            self.task_box.addItem(title, task)
+        self.task_box.addItem(TWO_STAGE_TITLE, TWO_STAGE)
+        for task, task_title in TASK_TITLES.items():
+            self.task_box.addItem(task_title, task)
         self.frames_spin = QSpinBox(self)
         self.frames_spin.setRange(2, 48)
         self.frames_spin.setValue(8)
@@ -91,6 +114,26 @@ class PromptPanel(QWidget):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setVisible(False)
 
+        self.candidates_title = QLabel("Subjects found — pick one", self)
+        self.candidates_list = QListWidget(self)
+        self.candidates_list.setViewMode(QListView.ViewMode.IconMode)
+        self.candidates_list.setIconSize(QSize(THUMB_SIDE, THUMB_SIDE))
+        self.candidates_list.setMovement(QListView.Movement.Static)
+        self.candidates_list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.candidates_list.setWrapping(True)
+        self.candidates_list.setFixedHeight(THUMB_SIDE * 2 + 56)
+        self.candidates_list.itemDoubleClicked.connect(lambda _item: self._emit_candidate())
+        self.animate_button = QPushButton("Animate chosen subject", self)
+        self.animate_button.setToolTip("Animate the selected subject with the prompt's motion (adds a sticker)")
+        self.animate_button.clicked.connect(self._emit_candidate)
+        self.candidates_box = QWidget(self)
+        cand_layout = QVBoxLayout(self.candidates_box)
+        cand_layout.setContentsMargins(0, 0, 0, 0)
+        cand_layout.addWidget(self.candidates_title)
+        cand_layout.addWidget(self.candidates_list)
+        cand_layout.addWidget(self.animate_button)
+        self.candidates_box.setVisible(False)
+
         seed_row = QHBoxLayout()
         seed_row.setSpacing(4)
         seed_row.addWidget(self.frames_spin)
@@ -118,6 +161,7 @@ class PromptPanel(QWidget):
         layout.addWidget(self.more_button)
         layout.addWidget(self.more_box)
         layout.addLayout(buttons)
+        layout.addWidget(self.candidates_box)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
 
@@ -129,9 +173,12 @@ class PromptPanel(QWidget):
         self.seed_spin.setValue(random.randint(0, MAX_SEED))
 
     def settings(self) -> PromptSettings:
+        data = self.task_box.currentData()
+        two_stage = data == TWO_STAGE
         return PromptSettings(
             prompt=self.prompt_edit.toPlainText().strip(),
-            task=self.task_box.currentData(),
+            task=Task.TEXT_TO_ANIMATION if two_stage else data,
+            two_stage=two_stage,
             frames=int(self.frames_spin.value()),
             seed=int(self.seed_spin.value()),
             steps=int(self.steps_spin.value()),
@@ -147,7 +194,7 @@ class PromptPanel(QWidget):
         self.prompt_edit.setPlainText(text)
 
     def prefer_image_task(self) -> None:
-        """Switch from text-to-animation to animating the reference (other tasks stay)."""
+        """Switch from a text task to animating the reference (other tasks stay)."""
         if self.settings().task is Task.TEXT_TO_ANIMATION:
             self.set_task(Task.IMAGE_TO_ANIMATION)
 
@@ -159,9 +206,29 @@ class PromptPanel(QWidget):
     def _emit_generate(self) -> None:
         self.generate_requested.emit(self.settings())
 
+    # ------------------------------------------------------------ candidates
+    def show_candidates(self, found: SubjectCandidates) -> None:
+        """Show the found subjects as thumbnails, the best one selected."""
+        self.candidates_list.clear()
+        for label, rgba in zip(found.labels, found.thumbnails):
+            item = QListWidgetItem(thumbnail_icon(rgba, THUMB_SIDE), label)
+            item.setToolTip(label + (f" ({found.notes})" if found.notes else ""))
+            self.candidates_list.addItem(item)
+        if found.labels:
+            self.candidates_list.setCurrentRow(0)
+        self.candidates_box.setVisible(bool(found.labels))
+
+    def chosen_candidate(self) -> int:
+        return max(0, self.candidates_list.currentRow())
+
+    def _emit_candidate(self) -> None:
+        if self.candidates_list.count() and self.animate_button.isEnabled():
+            self.candidate_chosen.emit(self.chosen_candidate())
+
     # ------------------------------------------------------------ feedback
     def set_busy(self, busy: bool, text: str = "") -> None:
         self.generate_button.setEnabled(not busy)
+        self.animate_button.setEnabled(not busy)
         self.cancel_button.setVisible(busy)
         self.cancel_button.setEnabled(busy)
         self.progress.setVisible(busy)

@@ -32,6 +32,7 @@ class AppSettings:
     onion_skin: bool = False
     reference_path: str = ""                # the Reference panel's drawing (a pasted one is kept in the data dir)
     motion: dict[str, object] = field(default_factory=dict)  # the motion settings (ui.model.motion.MotionChoice)
+    export_targets: list[str] = field(default_factory=list)  # ticked in the export dialog last time
 
     def default_export_folder(self) -> Path:
         if self.export_folder:

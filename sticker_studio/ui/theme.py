@@ -63,7 +63,13 @@ QMenuBar::item:selected {{ background: #2c2f34; }}
 QMenu {{ background: #24272b; color: #e6e8eb; border: 1px solid #33373c; }}
 QMenu::item:selected {{ background: #2e4470; }}
 QStatusBar {{ background: #17191c; color: #8a8f98; }}
-QCheckBox {{ color: #c8ccd2; }}
+QCheckBox {{ color: #e6e8eb; spacing: 6px; }}
+QCheckBox::indicator, QTableView::indicator, QListView::indicator {{ width: 15px; height: 15px;
+    border: 1px solid #9aa0a8; border-radius: 3px; background: #2a2d31; }}
+QCheckBox::indicator:hover, QTableView::indicator:hover {{ border-color: {ACCENT}; }}
+QCheckBox::indicator:checked, QTableView::indicator:checked, QListView::indicator:checked {{
+    background: {ACCENT}; border-color: #c9d8fb; }}
+QCheckBox::indicator:disabled {{ background: #1f2124; border-color: #4a4e55; }}
 QToolTip {{ background: #2c2f34; color: #e6e8eb; border: 1px solid #3a3e44; }}
 """
 

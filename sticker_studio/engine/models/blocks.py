@@ -226,10 +226,20 @@ def realign_parameters(model: nn.Module, alignment: int = 64) -> nn.Module:
     return model
 
 
+def low_cpu_mem_usage_default() -> bool:
+    """diffusers' ``low_cpu_mem_usage`` needs ``accelerate``; asking for it without it prints a
+    multi-line warning on every load. Our models are a few MB, so plain loading is as good:
+    use the fast path only where accelerate is installed."""
+    from diffusers.utils import is_accelerate_available
+
+    return bool(is_accelerate_available())
+
+
 class AlignedLoadMixin:
     """``from_pretrained`` that re-aligns memory-mapped weights (see :func:`realign_parameters`)."""
 
     @classmethod
     def from_pretrained(cls, *args, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("low_cpu_mem_usage", low_cpu_mem_usage_default())
         model = super().from_pretrained(*args, **kwargs)  # type: ignore[misc]
         return realign_parameters(model)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sticker_studio.engine.tasks import Task
 
@@ -17,3 +18,15 @@ class PromptSettings:
     seed: int
     steps: int
     guidance: float
+    #: text → sticker in two stages (library art + motion) instead of the model's task
+    two_stage: bool = False
+
+
+@dataclass(frozen=True)
+class SubjectCandidates:
+    """Stage one of a two-stage generation: the subjects found for a prompt, to pick from."""
+
+    settings: PromptSettings
+    labels: list[str]
+    thumbnails: list[Any]      #: HxWx4 uint8 RGBA arrays
+    notes: str = ""            #: e.g. "recoloured to blue"

@@ -44,11 +44,20 @@ from sticker_studio.core.errors import ModelNotFoundError, StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.ui.document import PackDocument, default_pack_folder, open_or_create_pack
-from sticker_studio.ui.generation import GeneratorHost, build_request, default_pipeline_factory, no_model_message
+from sticker_studio.ui.document import (
+    PackDocument,
+    default_pack_folder,
+    open_or_create_pack,
+)
+from sticker_studio.ui.generation import (
+    GeneratorHost,
+    build_request,
+    default_pipeline_factory,
+    no_model_message,
+)
 from sticker_studio.ui.image_convert import qimage_to_rgba
 from sticker_studio.ui.model.motion import MotionChoice
-from sticker_studio.ui.model.prompt import PromptSettings
+from sticker_studio.ui.model.prompt import PromptSettings, SubjectCandidates
 from sticker_studio.ui.settings import AppSettings, save_settings
 from sticker_studio.ui.timeline import local_paths
 from sticker_studio.ui.workers import BackgroundJob, ProgressFn
@@ -93,6 +102,8 @@ class StudioSession(QObject):
     generation_cancelling = Signal()
     generation_message = Signal(str, str)   # text, kind ("info" | "ok" | "error")
     generation_finished = Signal()
+    #: two-stage generation found subjects to pick from: a SubjectCandidates
+    candidates_ready = Signal(object)
 
     def __init__(self, document: PackDocument, settings: AppSettings | None = None,
                  generator: GeneratorHost | None = None, parent: QObject | None = None) -> None:
@@ -101,6 +112,7 @@ class StudioSession(QObject):
         self.generator = generator or GeneratorHost(default_pipeline_factory(self.settings.device))
         self.jobs: set[BackgroundJob] = set()
         self.generation_job: BackgroundJob | None = None
+        self._candidates: SubjectCandidates | None = None
         self._reference: Sticker | None = None
         self._reference_name = ""
         self._document = document
@@ -132,6 +144,8 @@ class StudioSession(QObject):
         self._relay(self._document)
         self.settings.last_pack = str(self._document.folder)
         self.document_changed.emit(self._document)
+        if old.pack is not pack:
+            old.close()  # its writer lock goes back: another window may now write it
         old.deleteLater()
 
     def open_pack_folder(self, folder: Path) -> bool:
@@ -343,9 +357,11 @@ class StudioSession(QObject):
         except StickerStudioError as error:
             self.generation_message.emit(str(error), "error")
             return None
-        if not settings.prompt and request.image is None:
+        if not settings.prompt and (request.image is None or settings.two_stage):
             self.generation_message.emit("Describe the sticker first, e.g. “a happy cat waving”.", "error")
             return None
+        if settings.two_stage:
+            return self.find_candidates(settings)
         name = (settings.prompt or "generated")[:40]
         job = BackgroundJob(lambda p, c: self.generator.run(request, p, c), self, name="generate")
         job.progress.connect(self.generation_progress)
@@ -359,6 +375,67 @@ class StudioSession(QObject):
         self.generation_started.emit()
         job.start()
         return job
+
+    def _start_generation_job(self, fn: Callable[[ProgressFn, Any], Any], on_success: Callable[[Any], object],
+                              name: str) -> BackgroundJob:
+        job = BackgroundJob(fn, self, name=name)
+        job.progress.connect(self.generation_progress)
+        job.succeeded.connect(on_success)
+        job.failed.connect(lambda message: self._generation_failed(job, message))
+        job.cancelled.connect(lambda: self.generation_message.emit("Cancelled — nothing was changed.", "info"))
+        job.finished.connect(self.generation_finished)
+        job.finished.connect(lambda: self.jobs.discard(job))
+        self.generation_job = job
+        self.jobs.add(job)
+        self.generation_started.emit()
+        job.start()
+        return job
+
+    def find_candidates(self, settings: PromptSettings) -> BackgroundJob | None:
+        """Stage one of text → sticker: find library subjects for the prompt (``candidates_ready``)."""
+
+        def work(progress: ProgressFn, cancel: Any) -> SubjectCandidates:
+            from sticker_studio.engine.two_stage import (
+                candidate_thumbnails,
+                pick_subject,
+            )
+
+            subject = pick_subject(settings.prompt, size=96)
+            note = f"recoloured to {subject.recoloured}" if subject.recoloured else ""
+            return SubjectCandidates(settings, [c.entry.label for c in subject.candidates],
+                                     candidate_thumbnails(subject), note)
+
+        def done(found: SubjectCandidates) -> None:
+            self._candidates = found
+            self.candidates_ready.emit(found)
+            self.generation_message.emit("Pick a subject, then Animate.", "info")
+
+        return self._start_generation_job(work, done, "find subjects")
+
+    def animate_candidate(self, index: int) -> BackgroundJob | None:
+        """Stage two: animate the ``index``-th found subject; the result is added as a new sticker."""
+        found = self._candidates
+        if found is None or not 0 <= index < len(found.labels):
+            self.generation_message.emit("Generate first, then pick one of the subjects it finds.", "error")
+            return None
+        if self.generation_job is not None and self.generation_job.is_running():
+            return None
+        settings = found.settings
+        name = settings.prompt[:40]
+
+        def work(progress: ProgressFn, cancel: Any) -> Sticker:
+            from sticker_studio.engine.two_stage import generate_two_stage
+
+            result = generate_two_stage(settings.prompt, candidate=index, seed=settings.seed)
+            result.sticker.metadata["summary"] = result.summary()
+            return result.sticker
+
+        def done(sticker: Sticker) -> None:
+            self._document.add_sticker(sticker, name=name)
+            self.generation_message.emit(f"Added “{name}” to the pack — {sticker.metadata.get('summary', '')}.",
+                                         "ok")
+
+        return self._start_generation_job(work, done, "animate subject")
 
     def cancel_generation(self) -> None:
         if self.generation_job is not None and self.generation_job.is_running():
@@ -392,5 +469,5 @@ class StudioSession(QObject):
             job.cancel()
         for job in list(self.jobs):
             job.wait(timeout_ms)
-        self._document.save_now()
+        self._document.close()  # saves, then gives the writer lock back
         self.store_settings()

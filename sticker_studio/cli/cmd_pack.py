@@ -1,0 +1,119 @@
+"""`sticker-studio pack create|add|list|export`: the app's pack folders from the command line.
+
+The folder is the same pack store the app opens (:mod:`sticker_studio.core.pack`).
+``pack export`` runs :func:`sticker_studio.formats.pack_export.export_sticker_pack`:
+exit 0 only when every target's pack is valid and written; otherwise exit 2 with the
+reasons, and nothing under OUT changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("pack", help="make a sticker pack folder and export it for messengers")
+    actions = parser.add_subparsers(dest="pack_action", metavar="ACTION", required=True)
+
+    create = actions.add_parser("create", help="make a new, empty pack folder")
+    create.add_argument("folder", type=Path, metavar="DIR")
+    create.add_argument("--title", required=True, help="the pack's title")
+    create.add_argument("--publisher", default="", help="author / publisher shown by messengers")
+    create.set_defaults(func=run_create)
+
+    add = actions.add_parser("add", help="add a sticker file to a pack")
+    add.add_argument("folder", type=Path, metavar="DIR")
+    add.add_argument("file", type=Path, metavar="FILE", help="any file `convert` reads (a still or an animation)")
+    add.add_argument("--emoji", action="append", default=None, metavar="E",
+                     help="an emoji for the sticker (repeat for up to 3; default 🙂)")
+    add.add_argument("--name", default=None, metavar="N", help="the sticker's name (default: the file's stem)")
+    add.add_argument("--pixel-art", dest="pixel_art", action=argparse.BooleanOptionalAction, default=None,
+                     help="export it as pixel art (nearest, whole multiples) or never; default: detected")
+    add.set_defaults(func=run_add)
+
+    lst = actions.add_parser("list", help="list the stickers of a pack")
+    lst.add_argument("folder", type=Path, metavar="DIR")
+    lst.set_defaults(func=run_list)
+
+    export = actions.add_parser("export", help="export the pack: one folder per messenger, all valid or none")
+    export.add_argument("folder", type=Path, metavar="DIR")
+    export.add_argument("--target", "-t", action="append", required=True, metavar="NAME",
+                        help="messenger target (repeat; see `sticker-studio targets`)")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="OUT", help="output folder")
+    export.set_defaults(func=run_export)
+
+
+def run_create(args: argparse.Namespace) -> int:
+    from sticker_studio.core.pack import StickerPack
+
+    pack = StickerPack.create(args.folder, args.title, args.publisher)
+    print(f"{pack.folder}: new pack {pack.title!r}")
+    return 0
+
+
+def run_add(args: argparse.Namespace) -> int:
+    from sticker_studio.core.pack import StickerPack
+    from sticker_studio.formats.readers import read_sticker
+
+    pack = StickerPack.open(args.folder)
+    sticker = read_sticker(args.file)
+    if args.pixel_art is not None:
+        sticker.metadata["pixel_art"] = bool(args.pixel_art)
+    entry = pack.add(sticker, name=args.name or args.file.stem, emojis=args.emoji)
+    pack.save()
+    kind = "still" if sticker.frame_count == 1 else f"{sticker.frame_count} frames"
+    print(f"{pack.folder}: added {entry.name!r} ({kind}, {sticker.width}x{sticker.height},"
+          f" {' '.join(entry.emojis)}); {len(pack)} sticker(s)")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from sticker_studio.core.pack import StickerPack
+
+    pack = StickerPack.open(args.folder)
+    author = f" by {pack.author}" if pack.author else ""
+    print(f"{pack.title!r}{author}: {len(pack)} sticker(s)")
+    for i, entry in enumerate(pack, start=1):
+        s = entry.sticker
+        kind = "still" if s.frame_count == 1 else f"{s.frame_count} frames, {s.total_duration_ms} ms"
+        print(f"{i:3d}. {entry.name}  {' '.join(entry.emojis)}  {s.width}x{s.height}  {kind}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from sticker_studio.core.pack import StickerPack
+    from sticker_studio.formats.pack_export import PackExportError, export_sticker_pack
+
+    pack = StickerPack.open(args.folder)
+    try:
+        report = export_sticker_pack(pack, args.target, args.output, progress=_progress_bar(len(pack) * len(args.target)))
+    except PackExportError as error:
+        for name, target in error.report.targets.items():
+            for problem in target.all_problems():
+                print(f"{name}: {problem}", file=sys.stderr)
+        raise
+    for name, target in report.targets.items():
+        kind = "animated" if target.animated else "static"
+        extra = ", ".join(target.extra_files)
+        print(f"{target.folder}: {len(target.stickers)} {kind} sticker(s) valid for {name}"
+              f"{'; ' + extra if extra else ''} ({target.seconds:.1f} s)")
+    return 0
+
+
+def _progress_bar(total: int) -> Callable[[int, int], None] | None:
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    bar = tqdm(total=total, unit="file", leave=False, disable=not sys.stderr.isatty())
+
+    def progress(done: int, _total: int) -> None:
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return progress
