@@ -18,7 +18,6 @@ background from the border (``sticker_studio.core.background``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
 
 #: frames per temporal window, and frames shared by neighbouring windows
@@ -111,7 +111,7 @@ def _window_starts(n: int, window: int, overlap: int) -> list[int]:
 
 @torch.no_grad()
 def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
-             overlap: int = DEFAULT_OVERLAP, progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
+             overlap: int = DEFAULT_OVERLAP, progress: ProgressCallback | None = None) -> torch.Tensor:
     """Alpha [N,1,h,w] for frames [N,3,h,w] in [0,1] (already at the head's size), window by window.
 
     ``frames`` may be uint8 (0-255): each window is converted to float only when it runs.
@@ -206,7 +206,7 @@ CHUNK_PIXELS = 1 << 20
 
 
 def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WINDOW,
-                 overlap: int = DEFAULT_OVERLAP, progress: Callable[[int, int], None] | None = None,
+                 overlap: int = DEFAULT_OVERLAP, progress: ProgressCallback | None = None,
                  strict: bool = True) -> np.ndarray:
     """RGBA frames (N,H,W,4) uint8 for flat-background RGB frames (N,H,W,3) uint8.
 
@@ -287,7 +287,7 @@ def flatten_on_white(frames: list[np.ndarray]) -> np.ndarray:
 
 
 def matte_sticker(sticker: Sticker, head: Any | None = None, *, use_colorkey: bool = False,
-                  window: int = DEFAULT_WINDOW, progress: Callable[[int, int], None] | None = None) -> Sticker:
+                  window: int = DEFAULT_WINDOW, progress: ProgressCallback | None = None) -> Sticker:
     """``sticker`` with alpha estimated from its (flat) background; timing and loop kept.
 
     ``head=None`` loads the default matting head (ModelNotFoundError if it is not

@@ -44,6 +44,7 @@ from PIL import Image
 
 from sticker_studio.core.errors import InvalidInputError, ModelNotFoundError
 from sticker_studio.core.imageops import resize_rgba
+from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.engine import bundle
 from sticker_studio.engine.device import (
@@ -54,7 +55,7 @@ from sticker_studio.engine.device import (
     synchronize,
 )
 from sticker_studio.engine.request import GenerationRequest, ResolvedSettings
-from sticker_studio.engine.sampling import CancelSignal, Conditioning, ProgressCallback, denoise, make_scheduler
+from sticker_studio.engine.sampling import CancelSignal, Conditioning, denoise, make_scheduler
 from sticker_studio.engine.tasks import Task, condition_mask, frames_in_flight
 
 WarnCallback = Callable[[str], None]
