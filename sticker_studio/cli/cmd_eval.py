@@ -18,7 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("eval", help="measure a matting head or generator on held-out clips",
                                    description="Evaluate on a dataset's held-out split and print a markdown table.")
     parser.add_argument("what", choices=("matting", "generator"))
-    parser.add_argument("--data", action="append", required=True, metavar="DIR", help="dataset folder (repeatable)")
+    parser.add_argument("--data", action="append", default=[], metavar="DIR", help="dataset folder (repeatable)")
+    parser.add_argument("--pack", type=Path, default=None, metavar="DIR",
+                        help="matting: a held-out drawings pack (training/matting_pack.py, split test); scores "
+                             "per background (white / pale / near colour / texture)")
+    parser.add_argument("--sheet", type=Path, default=None, help="matting --pack: also write a contact sheet PNG")
     parser.add_argument("--model", default=None, metavar="ID|PATH",
                         help="model id or folder (default: the bundled default)")
     parser.add_argument("--baseline", action="append", default=[], metavar="ID|PATH",
@@ -52,7 +56,7 @@ def _head_label(head, spec: str | None) -> str:
         folder = Path(spec) if spec and Path(spec).is_dir() else resolve_model(
             spec or ModelManifest.load().default_id("matting"))
         steps = json.loads((folder / "training.json").read_text(encoding="utf-8"))["run"]["steps"]
-    except Exception:  # noqa: BLE001 - the label is cosmetic; a missing/odd file just drops the step count
+    except Exception:
         steps = None
     return f"{kind} (temporal_depth={depth}" + (f", {steps} steps)" if steps else ")")
 
@@ -65,7 +69,25 @@ def run(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.what == "matting":
+    if args.what == "matting" and args.pack is not None:
+        from sticker_studio.engine.matting import head_uses_prior
+        from sticker_studio.training import evaluate_drawn as ed
+
+        methods = {"colour key": ed.method_for(None, "key")}
+        for spec in [*args.baseline, args.model]:
+            head = _load_head(spec)
+            label = Path(spec).name if spec else "bundled head"
+            methods[label] = ed.method_for(head, "prior" if head_uses_prior(head) else "plain")
+        rows, _ = ed.evaluate_drawn(args.pack, methods, timing=not args.no_timing, progress=True,
+                                    limit=args.max_clips)
+        text = ed.markdown(rows)
+        if args.sheet:
+            ed.contact_sheet(args.pack, methods, args.sheet)
+    elif not args.data:
+        from sticker_studio.core.errors import InvalidInputError
+
+        raise InvalidInputError("give --data DIR (or --pack DIR for matting)")
+    elif args.what == "matting":
         heads: dict[str, object] = {"colour key (flood fill)": None}
         for spec in [*args.baseline, args.model]:
             head = _load_head(spec)

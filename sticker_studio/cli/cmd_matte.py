@@ -20,6 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", type=Path, required=True, help="output with alpha (.webp, .png, .gif, .webm)")
     parser.add_argument("--model", help="matting model id or folder (default: the bundled matting head)")
     parser.add_argument("--colorkey", action="store_true", help="no model: flood the background from the border")
+    parser.add_argument("--mode", choices=("model", "colorkey", "lineart"), default=None,
+                        help="model (default), colorkey (= --colorkey), or lineart: pencil/ink on paper, "
+                             "alpha from darkness against the paper colour, ink colour kept")
     parser.add_argument("--device", default="auto", help="auto (default), cuda, mps or cpu")
     parser.set_defaults(func=run)
 
@@ -35,6 +38,19 @@ def run(args: argparse.Namespace) -> int:
     format_for_path(args.output)
     check_output(args.output, args.input)
     sticker = read_sticker(args.input)
+    mode = args.mode or ("colorkey" if args.colorkey else "model")
+    if mode == "lineart":
+        from sticker_studio.core.lineart import lineart_alpha
+        from sticker_studio.core.sticker import Sticker
+        from sticker_studio.engine.matting import flatten_on_white
+
+        rgb = flatten_on_white(sticker.frames)
+        out_sticker = Sticker([lineart_alpha(f) for f in rgb], list(sticker.durations_ms), sticker.loop_count,
+                              {**sticker.metadata, "matting": "line art"})
+        out = write_sticker(out_sticker, args.output)
+        print(f"wrote {out} ({out_sticker.frame_count} frames, line art)")
+        return 0
+    args.colorkey = mode == "colorkey"
     if any(has_useful_alpha(f) for f in sticker.frames[:3]):
         print("sticker-studio: note: the input already has transparency; it is flattened on white and matted again",
               file=sys.stderr)

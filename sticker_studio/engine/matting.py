@@ -18,6 +18,8 @@ background from the border (``sticker_studio.core.background``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +113,8 @@ def _window_starts(n: int, window: int, overlap: int) -> list[int]:
 
 @torch.no_grad()
 def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
-             overlap: int = DEFAULT_OVERLAP, progress: ProgressCallback | None = None) -> torch.Tensor:
+             overlap: int = DEFAULT_OVERLAP, progress: ProgressCallback | None = None,
+             prior: Callable[[int, int], torch.Tensor] | None = None) -> torch.Tensor:
     """Alpha [N,1,h,w] for frames [N,3,h,w] in [0,1] (already at the head's size), window by window.
 
     ``frames`` may be uint8 (0-255): each window is converted to float only when it runs.
@@ -127,7 +130,10 @@ def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
         if part.dtype == torch.uint8:  # frames may stay uint8 until their window runs
             part = part.float() / 255.0
         clip = part.permute(1, 0, 2, 3)[None].to(device=device, dtype=dtype)  # [1,3,F,h,w]
-        out = head(clip)
+        if prior is not None:  # the layout prior of these frames, [F, C, h, w] -> [1, C, F, h, w]
+            out = head(clip, prior=prior(s, e).permute(1, 0, 2, 3)[None].to(device=device, dtype=dtype))
+        else:
+            out = head(clip)
         alpha = (out.alpha if hasattr(out, "alpha") else out[0])[0].permute(1, 0, 2, 3).float().cpu()
         # cross-fade overlaps: weights ramp up over the first `overlap` frames of a window
         w = torch.ones(e - s)
@@ -217,6 +223,8 @@ def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WIN
     rgb = np.ascontiguousarray(rgb[..., :3])
     if head is None:
         return colorkey_matte(rgb, strict=strict)
+    if head_uses_prior(head):
+        return matte_with_prior(rgb, head, window=window, overlap=overlap, progress=progress).rgba
     n, h, w, _ = rgb.shape
     working = head_working_size(head, h, w)
     full_u8 = torch.from_numpy(rgb).permute(0, 3, 1, 2)  # a view: no copy
@@ -245,6 +253,52 @@ def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WIN
     for s, e in chunks:
         out[s:e] = unmix_foreground(rgb[s:e], clean_alpha(alpha[s:e, 0].numpy()), background)
     return out
+
+
+def head_uses_prior(head: Any) -> bool:
+    """Whether ``head`` takes the layout prior of :mod:`sticker_studio.core.layout_prior`."""
+    config = getattr(head, "config", None)
+    return bool(getattr(config, "prior_channels", 0)) if config is not None else False
+
+
+@dataclass
+class PriorMatte:
+    """A matte made with the layout prior: RGBA frames, and per frame the image of enclosed-region
+    track ids (0 = none) that :func:`matte_with_prior`'s ``flips`` refer to."""
+
+    rgba: np.ndarray
+    regions: list[np.ndarray]
+
+
+def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool] | None = None,
+                     window: int = DEFAULT_WINDOW, overlap: int = DEFAULT_OVERLAP,
+                     progress: ProgressCallback | None = None,
+                     base_alpha: np.ndarray | None = None) -> PriorMatte:
+    """Matte (N,H,W,3) uint8 frames with the layout prior; every enclosed region decided once per clip.
+
+    ``head=None`` with ``base_alpha`` (N,H,W) in [0, 1] (e.g. the colour key's) only applies
+    the per-region decisions and ``flips`` (track id -> keep) to that alpha.
+    """
+    from sticker_studio.core.layout_prior import clip_layout_priors, prior_array, vote_enclosed_regions
+
+    priors = clip_layout_priors(rgb)
+    if head is not None:
+        full_u8 = torch.from_numpy(rgb).permute(0, 3, 1, 2)
+        n, h, w, _ = rgb.shape
+        window = max(min(window, 2 * overlap), min(window, WINDOW_PIXELS // max(1, h * w)))
+
+        def prior_of(s: int, e: int) -> torch.Tensor:
+            return torch.from_numpy(prior_array(priors[s:e])).permute(0, 3, 1, 2)
+
+        alpha = run_head(head, full_u8, window=window, overlap=overlap, progress=progress, prior=prior_of)[:, 0].numpy()
+    elif base_alpha is not None:
+        alpha = base_alpha.astype(np.float32)
+    else:
+        alpha = np.stack([p.key_alpha for p in priors])
+    alpha, regions = vote_enclosed_regions(priors, alpha, flips)
+    background = priors[0].background.astype(np.float32)
+    rgba = unmix_foreground(rgb, clean_alpha(alpha), background)
+    return PriorMatte(rgba, regions)
 
 
 def _grey(t: torch.Tensor) -> torch.Tensor:

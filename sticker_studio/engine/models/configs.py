@@ -62,6 +62,13 @@ MATTING_CONFIGS: dict[str, dict[str, Any]] = {
                     temporal_kernel="factorized", norm_num_groups=8, internal_size=256, refine_channels=12),
 }
 MATTING_CONFIGS["bundled-per-frame"] = {**MATTING_CONFIGS["bundled"], "temporal_depth": 0}
+# issue 10: the layout-prior head (prior channels of core/layout_prior.py, fixed 128 content scale)
+MATTING_CONFIGS["layout"] = dict(stem_channels=12, encoder_channels=[16, 32, 48, 64], temporal_depth=3,
+                                 temporal_kernel="factorized", norm_num_groups=8, internal_size=128,
+                                 refine_channels=8, refine_layers=1, prior_channels=8)
+MATTING_CONFIGS["layout-no-prior"] = {**MATTING_CONFIGS["layout"], "prior_channels": 0}
+MATTING_CONFIGS["layout-tiny"] = dict(stem_channels=8, encoder_channels=[8, 16, 16], temporal_depth=1,
+                                      norm_num_groups=4, internal_size=64, refine_channels=4, prior_channels=8)
 
 # diffusers AutoencoderKL configs for latent-space DFGNs (f = 2 ** (levels - 1)).
 VAE_CONFIGS: dict[str, dict[str, Any]] = {

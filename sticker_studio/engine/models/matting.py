@@ -26,6 +26,16 @@ removed, so compositing ``α·F + (1−α)·B`` on any background B has no fring
 foreground is parameterised as a correction of the input colour (``sigmoid(logit(I) + Δ)``),
 so opaque interior pixels keep the drawing's colours exactly when Δ≈0.
 
+Layout prior (``prior_channels=8``, the bundled head since issue 10): beside RGB the head
+gets the channels of :mod:`sticker_studio.core.layout_prior` — distance to the
+border-median background colour, border-connected floods at a tight and a loose
+tolerance, enclosed background-coloured candidates, a key-style alpha with enclosed
+candidates at 0.5, and the background colour — and predicts a *correction* to that
+key alpha's logit. The encoder runs at a fixed content scale (``internal_size`` on the
+long side, e.g. 128, whatever the input size); the refinement runs at full resolution on
+``[image, prior, coarse alpha, coarse colour]``, so a 1-px ink line the key alpha holds
+survives the coarse grid. ``refine_layers`` hidden layers (1 for old heads).
+
 Optional background hint (``background_channels=3``): ``forward(frames, background=...)``
 takes the known/estimated background as a colour ``[B, 3]`` or plate ``[B, 3, F, H, W]`` in
 [0, 1] — useful when the caller knows it (generated stickers are composited on white;
@@ -34,8 +44,8 @@ takes the known/estimated background as a colour ``[B, 3]`` or plate ``[B, 3, F,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -97,12 +107,14 @@ class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):
         internal_size: int = 256,
         refine_channels: int = 12,
         background_channels: int = 0,
+        prior_channels: int = 0,
+        refine_layers: int = 1,
     ) -> None:
         super().__init__()
         if background_channels not in (0, 3):
             raise ValueError("background_channels must be 0 or 3")
         g = norm_num_groups
-        cin = 3 + background_channels
+        cin = 3 + background_channels + prior_channels
         self.stem = _conv_gn_relu(cin, stem_channels, g, stride=2)
         self.encoder = nn.ModuleList()
         prev = stem_channels
@@ -116,10 +128,15 @@ class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):
             self.decoder.append(_conv_gn_relu(prev + skip, skip, g))
             prev = skip
         self.coarse_head = nn.Conv2d(prev, 4, 3, padding=1)  # alpha logit + colour correction
-        self.refine = nn.Sequential(
-            nn.Conv2d(3 + 4 + background_channels, refine_channels, 3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(refine_channels, 4, 3, padding=1),
-        )
+        if prior_channels:  # start as the prior itself: the network learns only the correction
+            nn.init.zeros_(self.coarse_head.weight)
+            nn.init.zeros_(self.coarse_head.bias)
+        layers: list[nn.Module] = [nn.Conv2d(3 + 4 + background_channels + prior_channels, refine_channels, 3,
+                                             padding=1), nn.ReLU(inplace=True)]
+        for _ in range(refine_layers - 1):
+            layers += [nn.Conv2d(refine_channels, refine_channels, 3, padding=1), nn.ReLU(inplace=True)]
+        layers.append(nn.Conv2d(refine_channels, 4, 3, padding=1))
+        self.refine = nn.Sequential(*layers)
         nn.init.zeros_(self.refine[-1].weight)
         nn.init.zeros_(self.refine[-1].bias)
 
@@ -128,12 +145,21 @@ class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):
         return 2 ** (len(self.config.encoder_channels) + 1)
 
     def forward(self, frames: torch.Tensor, background: torch.Tensor | None = None,
-                return_dict: bool = True) -> MattingOutput | tuple[torch.Tensor, torch.Tensor]:
+                return_dict: bool = True, prior: torch.Tensor | None = None,
+                ) -> MattingOutput | tuple[torch.Tensor, torch.Tensor]:
         if frames.dim() != 5 or frames.shape[1] != 3:
             raise ValueError(f"frames must be [B, 3, F, H, W], got {tuple(frames.shape)}")
         b, _, f, h, w = frames.shape
         image = frames_to_batch(frames)  # [N, 3, H, W]
         bg = self._background(background, frames) if self.config.background_channels else None
+        pc = int(getattr(self.config, "prior_channels", 0) or 0)
+        prior_b = None
+        if pc:
+            if prior is None or prior.shape[1] != pc or prior.shape[2:] != frames.shape[2:]:
+                raise ValueError(f"this head needs its layout prior [B, {pc}, F, H, W] "
+                                 "(sticker_studio.core.layout_prior)")
+            prior_b = frames_to_batch(prior.to(dtype=frames.dtype))
+            bg = torch.cat([bg, prior_b], dim=1) if bg is not None else prior_b
 
         # run the network at the internal resolution (long side capped), padded to the stride
         scale = min(1.0, self.config.internal_size / max(h, w))
@@ -166,6 +192,8 @@ class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):
 
         img_logit = torch.logit(image.clamp(1e-3, 1 - 1e-3))
         alpha_logit = coarse[:, :1]
+        if prior_b is not None:  # a correction of the key alpha (channel 4 of the prior)
+            alpha_logit = alpha_logit + torch.logit(prior_b[:, 4:5].clamp(0.02, 0.98))
         fg_logit = img_logit + coarse[:, 1:]
         refine_in = [image, torch.sigmoid(alpha_logit), torch.sigmoid(fg_logit)]
         if bg is not None:

@@ -1,0 +1,235 @@
+"""The layout prior of the matting head: what the border colour already says about a frame.
+
+A drawing on a flat background (white paper, a pale chat colour) tells us a lot before
+any network runs: the background colour (the median of the frame border), which pixels
+look like it, and which of those are *connected to the border* (certainly background)
+versus *enclosed* by the subject. What it cannot tell is whether an enclosed
+background-coloured region is a hole (a donut's, a mug handle's) or a white interior (a
+belly, an eye) — that is left "unknown" (0.5) for the network to decide.
+
+Channels (all in [0, 1], ``PRIOR_CHANNELS`` of them, in this order):
+
+* ``distance`` — RGB distance to the background colour / 441 (×4, clipped: the range
+  that matters is near the background);
+* ``tight`` — border-connected flood through pixels within the tight tolerance;
+* ``loose`` — the same at the loose tolerance;
+* ``enclosed`` — background-coloured (loose tolerance) regions *not* reached from the border;
+* ``key`` — a colour-key alpha: 0 on the border-connected background, a smooth ramp over
+  the anti-aliased band, 1 on the subject, 0.5 on enclosed candidates.
+
+The background colour itself travels beside these as three more constant channels
+(:func:`prior_array`). numpy + scipy only (``core`` never imports torch).
+
+:func:`vote_enclosed_regions` decides each enclosed region once per clip: regions are
+linked across frames by overlap, the network's alpha is averaged over the whole track,
+and every frame gets the same keep/remove decision, so a hole does not flicker shut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+#: channels of :attr:`LayoutPrior.channels` (the background colour's three come on top)
+PRIOR_NAMES: tuple[str, ...] = ("distance", "tight", "loose", "enclosed", "key")
+PRIOR_CHANNELS = len(PRIOR_NAMES)
+#: channels a head gets from :func:`prior_array`: the prior plus the background colour
+PRIOR_INPUT_CHANNELS = PRIOR_CHANNELS + 3
+#: enclosed candidate regions smaller than this (pixels at 512²-equivalent) are ignored
+MIN_REGION_PIXELS_512 = 24
+_MAX_DIST = float(np.sqrt(3.0) * 255.0)
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """RGB distances (0-441): below ``tight`` is background; ``loose`` bounds the edge band."""
+
+    tight: float
+    loose: float
+
+
+@dataclass
+class LayoutPrior:
+    """The prior of one frame: ``channels`` (H, W, PRIOR_CHANNELS) float32 in [0, 1];
+    ``background`` (3,) float32 in [0, 1]; ``enclosed_labels`` (H, W) int32 (0 = none)."""
+
+    channels: np.ndarray
+    background: np.ndarray
+    enclosed_labels: np.ndarray
+    tolerances: Tolerances
+
+    @property
+    def key_alpha(self) -> np.ndarray:
+        return self.channels[..., PRIOR_NAMES.index("key")]
+
+    @property
+    def ramp_alpha(self) -> np.ndarray:
+        """The colour-key alpha as if every candidate were background (what a removed region gets)."""
+        dist = self.channels[..., 0] * (_MAX_DIST / 4.0)
+        return _ramp(dist, self.tolerances)
+
+
+def border_pixels(frames: np.ndarray) -> np.ndarray:
+    """(M, 3) float32: the outer one-pixel ring of every frame of (N, H, W, 3) or (H, W, 3)."""
+    f = frames[None] if frames.ndim == 3 else frames
+    f = f[..., :3].astype(np.float32)
+    return np.concatenate([f[:, 0], f[:, -1], f[:, 1:-1, 0], f[:, 1:-1, -1]], axis=1).reshape(-1, 3)
+
+
+def estimate_background(frames: np.ndarray) -> tuple[np.ndarray, Tolerances]:
+    """The border-median colour (3,) in 0-255 and tolerances adapted to the border's noise."""
+    ring = border_pixels(frames)
+    bg = np.median(ring, axis=0).astype(np.float32)
+    noise = float(np.percentile(np.linalg.norm(ring - bg, axis=1), 75))
+    tight = min(24.0, max(8.0, 2.5 * noise))
+    loose = max(tight + 40.0, 56.0)
+    return bg, Tolerances(tight, loose)
+
+
+def _ramp(dist: np.ndarray, tol: Tolerances) -> np.ndarray:
+    x = np.clip((dist - tol.tight) / max(1e-6, tol.loose - tol.tight), 0.0, 1.0)
+    return (x * x * (3.0 - 2.0 * x)).astype(np.float32)
+
+
+def _border_connected(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """(reached-from-border mask, component labels, count) of a boolean mask (4-connected)."""
+    labels, count = ndimage.label(mask)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    edge = edge[edge > 0]
+    keep = np.zeros(count + 1, bool)
+    keep[edge] = True
+    return keep[labels], labels, count
+
+
+def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
+                 tolerances: Tolerances | None = None) -> LayoutPrior:
+    """The prior of one RGB uint8 frame (H, W, 3); background/tolerances default to its border's."""
+    if background is None or tolerances is None:
+        bg_est, tol_est = estimate_background(rgb)
+        background = bg_est if background is None else background
+        tolerances = tol_est if tolerances is None else tolerances
+    bg = np.asarray(background, np.float32)
+    h, w = rgb.shape[:2]
+    dist = np.sqrt(np.sum((rgb[..., :3].astype(np.float32) - bg) ** 2, axis=-1))
+    tight, _, _ = _border_connected(dist < tolerances.tight)
+    loose_mask = dist < tolerances.loose
+    loose, labels, count = _border_connected(loose_mask)
+    # enclosed candidates: loose-tolerance regions the border flood does not reach, that
+    # have a core at the tight tolerance (a band of anti-aliasing alone is no region)
+    min_px = max(4, int(MIN_REGION_PIXELS_512 * (h * w) / (512 * 512)))
+    enclosed_labels = np.zeros((h, w), np.int32)
+    if count:
+        inner = loose_mask & ~loose
+        core_counts = np.bincount(labels[inner & (dist < tolerances.tight)], minlength=count + 1)
+        good = core_counts >= min_px
+        good[0] = False
+        cand = good[labels] & inner
+        enclosed_labels, _ = ndimage.label(cand)
+        enclosed_labels = enclosed_labels.astype(np.int32)
+    enclosed = enclosed_labels > 0
+    ramp = _ramp(dist, tolerances)
+    key = np.ones((h, w), np.float32)
+    key[loose] = ramp[loose]
+    key[enclosed] = 0.5 + 0.5 * ramp[enclosed]
+    channels = np.stack([
+        np.clip(dist * (4.0 / _MAX_DIST), 0.0, 1.0).astype(np.float32),
+        tight.astype(np.float32), loose.astype(np.float32), enclosed.astype(np.float32), key,
+    ], axis=-1)
+    return LayoutPrior(channels, bg / 255.0, enclosed_labels, tolerances)
+
+
+def clip_layout_priors(frames: np.ndarray) -> list[LayoutPrior]:
+    """Priors of every frame of (N, H, W, 3) uint8, sharing one background and tolerances."""
+    bg, tol = estimate_background(frames)
+    return [layout_prior(f, bg, tol) for f in frames]
+
+
+def prior_array(priors: list[LayoutPrior]) -> np.ndarray:
+    """(N, H, W, PRIOR_INPUT_CHANNELS) float32: the prior channels plus the background colour."""
+    out = []
+    for p in priors:
+        bgc = np.broadcast_to(p.background.astype(np.float32), p.channels.shape[:2] + (3,))
+        out.append(np.concatenate([p.channels, bgc], axis=-1))
+    return np.stack(out)
+
+
+def region_tracks(labels: list[np.ndarray], min_overlap: float = 0.3) -> list[np.ndarray]:
+    """Per frame, an array mapping each enclosed label (index) to a clip-wide track id (0 = none).
+
+    Regions of consecutive frames that overlap by ≥ ``min_overlap`` of the smaller one
+    are the same region moving (union-find over the overlap pairs).
+    """
+    offsets, total = [], 0
+    for lab in labels:
+        offsets.append(total)
+        total += int(lab.max())
+    parent = list(range(total + 1))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for t in range(1, len(labels)):
+        a, b = labels[t - 1], labels[t]
+        both = (a > 0) & (b > 0)
+        if not both.any():
+            continue
+        na, nb = int(a.max()), int(b.max())
+        size_a = np.bincount(a.ravel(), minlength=na + 1)
+        size_b = np.bincount(b.ravel(), minlength=nb + 1)
+        pair = a[both].astype(np.int64) * (nb + 1) + b[both]
+        ids, counts = np.unique(pair, return_counts=True)
+        for pid, c in zip(ids.tolist(), counts.tolist(), strict=False):
+            ra, rb = divmod(pid, nb + 1)
+            if c >= min_overlap * min(size_a[ra], size_b[rb]):
+                x, y = find(offsets[t - 1] + ra), find(offsets[t] + rb)
+                if x != y:
+                    parent[max(x, y)] = min(x, y)
+    maps = []
+    for t, lab in enumerate(labels):
+        n = int(lab.max())
+        m = np.zeros(n + 1, np.int64)
+        for r in range(1, n + 1):
+            m[r] = find(offsets[t] + r)
+        maps.append(m)
+    return maps
+
+
+def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray,
+                          flips: dict[int, bool] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Snap every enclosed region to one keep/remove decision per clip.
+
+    ``alpha`` (N, H, W) float in [0, 1] is the network's (or any) estimate; a track is
+    kept when its mean alpha over all its pixels in all frames is ≥ 0.5. ``flips`` maps
+    a track id to a forced decision (True = keep), for the user's click-to-flip.
+    Returns the new alpha and the per-frame track-id images (for the UI to hit-test).
+    """
+    labels = [p.enclosed_labels for p in priors]
+    maps = region_tracks(labels)
+    track_imgs = [m[lab] for m, lab in zip(maps, labels, strict=False)]
+    out = alpha.astype(np.float32).copy()
+    total = max((int(t.max()) for t in track_imgs), default=0)
+    if total == 0:
+        return out, track_imgs
+    sums = np.zeros(total + 1)
+    counts = np.zeros(total + 1)
+    for t, img in enumerate(track_imgs):
+        sums += np.bincount(img.ravel(), weights=alpha[t].ravel(), minlength=total + 1)[: total + 1]
+        counts += np.bincount(img.ravel(), minlength=total + 1)[: total + 1]
+    keep = sums / np.maximum(counts, 1) >= 0.5
+    for tid, decision in (flips or {}).items():
+        if 0 < tid <= total:
+            keep[tid] = bool(decision)
+    for t, (img, prior) in enumerate(zip(track_imgs, priors, strict=False)):
+        inside = img > 0
+        if not inside.any():
+            continue
+        kept = keep[img] & inside
+        removed = ~keep[img] & inside
+        out[t][kept] = 1.0
+        out[t][removed] = prior.ramp_alpha[removed]
+    return out, track_imgs

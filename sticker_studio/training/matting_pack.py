@@ -1,0 +1,227 @@
+"""The packed matting training set: composited, animated clips with their layout prior, as uint8 arrays.
+
+Training the matting head on a 2-core CPU (or 10 minutes of GPU) cannot afford decoding,
+drawing, compositing and flood-filling per step, so everything is made once and packed:
+
+* ``composite`` ``[N, F, S, S, 3]`` — the input the head sees (JPEG noise, scan blur);
+* ``alpha`` ``[N, F, S, S]`` and ``foreground`` ``[N, F, S, S, 3]`` — the truth;
+* ``prior`` ``[N, F, S, S, 3]`` — distance, key alpha and the tight/loose/enclosed masks as
+  bits (:func:`unpack_prior` rebuilds the head's prior channels);
+* ``plate`` ``[N, S, S, 3]`` — the clean background (for the compositing loss), ``bgcolour``
+  ``[N, 3]`` — the border-median colour the prior used;
+* ``meta.jsonl`` — family / subject / background kind / split of each clip.
+
+Subjects are :mod:`.drawn_families` (held-out family and seeds excluded from ``train``)
+and, when present, animated Fluent emoji clips; each is moved by a random motion preset
+and composited on white, pale colours, a colour near one of its own, paper textures or
+gradients. ``np.load(..., mmap_mode="r")`` makes a step I/O-free after the first epoch.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from sticker_studio.core.layout_prior import PRIOR_NAMES, clip_layout_priors
+from sticker_studio.training.backgrounds import random_background_with_kind
+from sticker_studio.training.drawn_families import FAMILIES, TRAIN_FAMILIES, render_subject, subject_split
+
+ARRAYS = ("composite", "alpha", "foreground", "prior", "plate", "bgcolour")
+#: background kinds of training clips and how often each is drawn
+TRAIN_BACKGROUNDS: dict[str, float] = {"white": 0.3, "pale": 0.2, "subject-colour": 0.2, "texture": 0.15,
+                                       "gradient": 0.1, "flat": 0.05}
+#: the backgrounds the eval scores each held-out clip on
+EVAL_BACKGROUNDS: tuple[str, ...] = ("white", "pale", "near colour", "texture")
+PRESET_NAMES = ("bounce", "jelly", "wobble", "spin", "shake", "nod", "pulse", "float", "swing", "wave", "tada")
+
+
+@dataclass
+class PackedClip:
+    composite: np.ndarray  # [F,S,S,3]
+    alpha: np.ndarray      # [F,S,S]
+    foreground: np.ndarray
+    prior: np.ndarray      # [F,S,S,3]
+    plate: np.ndarray      # [S,S,3]
+    bgcolour: np.ndarray   # [3]
+
+
+def pack_prior(composite: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(prior [F,S,S,3] uint8, bg colour [3] uint8) of a composited clip."""
+    priors = clip_layout_priors(composite)
+    out = []
+    for p in priors:
+        c = p.channels
+        bits = (c[..., 1] > 0.5).astype(np.uint8) | ((c[..., 2] > 0.5).astype(np.uint8) << 1) \
+            | ((c[..., 3] > 0.5).astype(np.uint8) << 2)
+        out.append(np.stack([(c[..., 0] * 255 + 0.5).astype(np.uint8), (c[..., 4] * 255 + 0.5).astype(np.uint8),
+                             bits], axis=-1))
+    return np.stack(out), (priors[0].background * 255 + 0.5).astype(np.uint8)
+
+
+def unpack_prior(prior: np.ndarray, bgcolour: np.ndarray) -> np.ndarray:
+    """float32 [..., PRIOR_INPUT_CHANNELS] head prior from the packed uint8 prior [..., 3] and colour [3]."""
+    dist = prior[..., 0].astype(np.float32) / 255.0
+    key = prior[..., 1].astype(np.float32) / 255.0
+    bits = prior[..., 2]
+    chans = [dist, (bits & 1).astype(np.float32), ((bits >> 1) & 1).astype(np.float32),
+             ((bits >> 2) & 1).astype(np.float32), key]
+    assert len(chans) == len(PRIOR_NAMES)
+    bg = np.broadcast_to(bgcolour.astype(np.float32) / 255.0, prior.shape[:-1] + (3,))
+    return np.concatenate([np.stack(chans, axis=-1), bg], axis=-1)
+
+
+def _pale(rng: np.random.Generator) -> np.ndarray:
+    return np.clip(rng.uniform(222, 250) + rng.uniform(-14, 14, size=3), 0, 255)
+
+
+def make_background(rng: np.random.Generator, kind: str, size: int, subject: np.ndarray) -> np.ndarray:
+    """[S,S,3] uint8 plate of ``kind`` (training kinds plus the eval's 'near colour')."""
+    if kind == "pale":
+        return np.broadcast_to(_pale(rng), (size, size, 3)).astype(np.uint8).copy()
+    if kind == "near colour":  # a colour close to one of the subject's own
+        from sticker_studio.training.backgrounds import subject_colour
+
+        c = subject_colour(rng, subject) + rng.uniform(-18, 18, size=3)
+        return np.broadcast_to(np.clip(c, 0, 255), (size, size, 3)).astype(np.uint8).copy()
+    return random_background_with_kind(rng, size, size, subject, kind)[0]
+
+
+def degrade(frames: np.ndarray, rng: np.random.Generator, blur_p: float = 0.15, jpeg_p: float = 0.3) -> np.ndarray:
+    """Scan-like blur and JPEG noise, the same settings on every frame."""
+    blur = rng.uniform(0.5, 1.1) if rng.random() < blur_p else 0.0
+    quality = int(rng.integers(50, 92)) if rng.random() < jpeg_p else None
+    if not blur and quality is None:
+        return frames
+    out = []
+    for f in frames:
+        im = Image.fromarray(f, "RGB")
+        if blur:
+            im = im.filter(ImageFilter.GaussianBlur(blur))
+        if quality is not None:
+            buf = io.BytesIO()
+            im.save(buf, format="JPEG", quality=quality)
+            buf.seek(0)
+            im = Image.open(buf).convert("RGB")
+        out.append(np.asarray(im))
+    return np.stack(out)
+
+
+def animate_subject(rgba: np.ndarray, rng: np.random.Generator, size: int, frames: int) -> np.ndarray:
+    """[F,S,S,4] consecutive frames of ``rgba`` moved by a random motion preset."""
+    from sticker_studio.core.motion import PRESETS, animate
+
+    names = [n for n in PRESET_NAMES if n in PRESETS] or list(PRESETS)
+    name = names[int(rng.integers(len(names)))]
+    total = int(rng.integers(max(frames, 8), 17))
+    sticker = animate(rgba, name, frames=total, fps=12.0, amplitude=float(rng.uniform(0.5, 1.5)), size=size,
+                      margin=float(rng.choice([0.03, 0.08, 0.15, 0.25])))
+    start = int(rng.integers(0, total - frames + 1))
+    return np.stack(sticker.frames[start:start + frames])
+
+
+def composite(rgba: np.ndarray, plate: np.ndarray) -> np.ndarray:
+    a = rgba[..., 3:4].astype(np.float32) / 255.0
+    return (rgba[..., :3].astype(np.float32) * a + plate.astype(np.float32) * (1 - a) + 0.5).astype(np.uint8)
+
+
+def make_clip(rgba_frames: np.ndarray, kind: str, rng: np.random.Generator, degrade_p: bool = True) -> PackedClip:
+    size = rgba_frames.shape[1]
+    plate = make_background(rng, kind, size, rgba_frames[0])
+    comp = composite(rgba_frames, plate[None])
+    if degrade_p:
+        comp = degrade(comp, rng)
+    prior, bgc = pack_prior(comp)
+    fg = rgba_frames[..., :3].copy()
+    fg[rgba_frames[..., 3] == 0] = 0
+    return PackedClip(comp, rgba_frames[..., 3].copy(), fg, prior, plate, bgc)
+
+
+def emoji_clips(folder: Path, split: str, limit: int, size: int, frames: int,
+                rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
+    """(subject, [F,S,S,4]) runs of animated Fluent emoji of ``split`` (none if the folder is absent)."""
+    from sticker_studio.core.imageops import resize_rgba
+    from sticker_studio.training.dataset import load_clip, read_index
+
+    if not (folder / "index.jsonl").exists():
+        return []
+    records = [r for r in read_index(folder) if r.split == split and r.frame_count >= frames]
+    rng.shuffle(records)  # type: ignore[arg-type]
+    out = []
+    for r in records[:limit]:
+        try:
+            st = load_clip(folder, r)
+        except Exception:  # a damaged clip in a partial fetch: skip it
+            continue
+        start = int(rng.integers(0, max(1, st.frame_count - frames * 2)))
+        idx = [min(st.frame_count - 1, start + 2 * i) for i in range(frames)]
+        out.append((r.subject, np.stack([resize_rgba(st.frames[i], size, size) for i in idx])))
+    return out
+
+
+def write_pack(out: Path, clips: list[PackedClip], meta: list[dict[str, object]]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ARRAYS:
+        arr = np.stack([getattr(c, name) for c in clips])
+        tmp = out / f".{name}.tmp.npy"
+        np.save(tmp, arr)
+        tmp.replace(out / f"{name}.npy")
+    (out / "meta.jsonl").write_text("".join(json.dumps(m) + "\n" for m in meta), encoding="utf-8")
+
+
+@dataclass
+class PackSpec:
+    split: str = "train"
+    clips: int = 800
+    size: int = 192
+    frames: int = 4
+    emoji_share: float = 0.2
+    emoji_folder: str = "/work/data/fluent-anim"
+    seed: int = 0
+
+
+def build_pack(out: Path, spec: PackSpec, progress: bool = True) -> Path:
+    """Build a training (``split='train'``) or eval (``'test'``) pack into ``out``."""
+    from tqdm import tqdm
+
+    rng = np.random.default_rng([spec.seed, 0 if spec.split == "train" else 1])
+    clips: list[PackedClip] = []
+    meta: list[dict[str, object]] = []
+    families = TRAIN_FAMILIES if spec.split == "train" else FAMILIES
+    n_emoji = int(spec.clips * spec.emoji_share)
+    emoji = emoji_clips(Path(spec.emoji_folder), spec.split, n_emoji, spec.size, spec.frames, rng)
+    kinds = list(TRAIN_BACKGROUNDS)
+    weights = np.asarray(list(TRAIN_BACKGROUNDS.values()))
+    jobs: list[tuple[str, str, np.ndarray | None]] = [("emoji", s, f) for s, f in emoji]
+    seed = 0
+    while len(jobs) < spec.clips:
+        fam = families[len(jobs) % len(families)]
+        seed += 1
+        if subject_split(fam, seed) != spec.split:
+            continue
+        jobs.append((fam, f"{fam}-{seed}", None))
+    for fam, subject, frames in tqdm(jobs, desc=f"pack {spec.split}", disable=not progress):
+        if frames is None:
+            s = int(subject.rsplit("-", 1)[1])
+            frames = animate_subject(render_subject(fam, s, spec.size * 2), rng, spec.size, spec.frames)
+        if spec.split == "train":
+            kind_list = [kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]]
+        else:
+            kind_list = list(EVAL_BACKGROUNDS)
+        for kind in kind_list:
+            plate_kind = "texture" if kind == "texture" else kind
+            clips.append(make_clip(frames, plate_kind, rng, degrade_p=spec.split == "train"))
+            meta.append({"family": fam, "subject": subject, "background": kind, "split": spec.split})
+    write_pack(out, clips, meta)
+    (out / "pack.json").write_text(json.dumps(asdict(spec), indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+def load_pack(folder: Path) -> tuple[dict[str, np.ndarray], list[dict[str, object]]]:
+    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in ARRAYS}
+    meta = [json.loads(line) for line in (folder / "meta.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    return arrays, meta

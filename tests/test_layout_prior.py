@@ -1,0 +1,104 @@
+"""Layout prior, per-clip region vote, line art, the prior head and the packed matting set (issue 10)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sticker_studio.core.layout_prior import (
+    PRIOR_INPUT_CHANNELS,
+    clip_layout_priors,
+    layout_prior,
+    prior_array,
+    vote_enclosed_regions,
+)
+from sticker_studio.core.lineart import lineart_alpha
+
+
+def _ring_on_white(shift: int = 0) -> np.ndarray:
+    yy, xx = np.mgrid[0:96, 0:96]
+    r = np.hypot(yy - 48, xx - 48 - shift)
+    img = np.full((96, 96, 3), 255, np.uint8)
+    img[(r < 36) & (r > 14)] = (200, 40, 60)
+    return img
+
+
+def test_enclosed_hole_is_an_unknown_candidate_and_border_background_is_clear() -> None:
+    p = layout_prior(_ring_on_white())
+    assert p.enclosed_labels[48, 48] > 0 and p.enclosed_labels[2, 2] == 0
+    assert p.key_alpha[48, 48] == pytest.approx(0.5)
+    assert p.key_alpha[2, 2] == 0.0 and p.key_alpha[48, 48 + 25] == 1.0
+    assert np.allclose(p.background, 1.0)
+
+
+def test_vote_gives_one_decision_per_region_over_the_clip_and_flips_override_it() -> None:
+    frames = np.stack([_ring_on_white(s) for s in (0, 2, 4)])
+    priors = clip_layout_priors(frames)
+    alpha = np.stack([p.key_alpha for p in priors])
+    alpha[0][priors[0].enclosed_labels > 0] = 0.1   # the network says "hole" in frame 0 only...
+    alpha[1][priors[1].enclosed_labels > 0] = 0.2
+    alpha[2][priors[2].enclosed_labels > 0] = 0.9   # ...and "keep" in frame 2
+    voted, tracks = vote_enclosed_regions(priors, alpha)
+    assert len({int(t.max()) for t in tracks}) == 1 and int(tracks[0].max()) == 1  # one track
+    assert all(v[48, 48 + s] == 0.0 for v, s in zip(voted, (0, 2, 4), strict=False))  # mean 0.4 -> removed everywhere
+    kept, _ = vote_enclosed_regions(priors, alpha, flips={1: True})
+    assert all(v[48, 48 + s] == 1.0 for v, s in zip(kept, (0, 2, 4), strict=False))
+    assert prior_array(priors).shape == (3, 96, 96, PRIOR_INPUT_CHANNELS)
+
+
+def test_lineart_keeps_ink_colour_and_drops_paper() -> None:
+    paper = np.full((32, 32, 3), (245, 240, 228), np.uint8)
+    paper[10, :] = (40, 40, 140)  # a blue ink line
+    out = lineart_alpha(paper)
+    assert out[0, 0, 3] == 0 and out[10, 5, 3] > 200
+    assert out[10, 5, 2] > out[10, 5, 0]  # still blue
+
+
+def test_prior_head_runs_and_starts_as_the_prior() -> None:
+    import torch
+
+    from sticker_studio.training.train_matting import build_matting_head
+
+    head = build_matting_head("layout-tiny").eval()
+    frames = np.stack([_ring_on_white(s) for s in (0, 2)])
+    prior = torch.from_numpy(prior_array(clip_layout_priors(frames))).permute(3, 0, 1, 2)[None]
+    x = torch.from_numpy(frames).permute(3, 0, 1, 2)[None].float() / 255
+    with torch.no_grad():
+        out = head(x, prior=prior)
+    assert out.alpha.shape == (1, 1, 2, 96, 96)
+    with pytest.raises(ValueError):
+        head(x)
+
+
+def test_pack_round_trip_and_one_training_step(tmp_path) -> None:
+    import torch
+
+    from sticker_studio.training.matting_pack import PackSpec, build_pack, load_pack
+    from sticker_studio.training.train_matting import build_matting_head
+    from sticker_studio.training.train_matting_prior import LayoutTrainConfig, layout_matting_step, make_batch
+
+    build_pack(tmp_path / "p", PackSpec(clips=2, size=64, frames=2, emoji_share=0.0,
+                                        emoji_folder=str(tmp_path / "none")), progress=False)
+    arrays, meta = load_pack(tmp_path / "p")
+    assert len(meta) == 2 and arrays["composite"].shape == (2, 2, 64, 64, 3)
+    assert all(m["family"] != "bag" for m in meta)  # the held-out family never trains
+    batch = make_batch(arrays, [0, 1], [False, True])
+    model = build_matting_head("layout-tiny")
+    loss, terms = layout_matting_step(model, batch, LayoutTrainConfig(pack="", out=""))
+    loss.backward()
+    assert torch.isfinite(loss) and "alpha" in terms
+
+
+def test_cli_matte_lineart_mode(tmp_path, capsys) -> None:
+    from PIL import Image
+
+    from sticker_studio.cli import main
+    from sticker_studio.formats.readers import read_sticker
+
+    sketch = np.full((48, 48, 3), (246, 242, 230), np.uint8)
+    sketch[20:22, 5:40] = (30, 30, 30)
+    Image.fromarray(sketch).save(tmp_path / "sketch.jpg", quality=95)
+    code = main(["matte", str(tmp_path / "sketch.jpg"), "-o", str(tmp_path / "ink.png"), "--mode", "lineart"])
+    assert code == 0 and "line art" in capsys.readouterr().out
+    frame = read_sticker(tmp_path / "ink.png").frames[0]
+    assert frame[2, 2, 3] == 0 and frame[20, 20, 3] > 200
