@@ -44,13 +44,13 @@ def load_matting_head(model: str | Path | None = None, *, device: torch.device |
 
     Raises :class:`ModelNotFoundError` when it is not available; never builds random weights.
     """
-    from sticker_studio.engine import bundle
+    from sticker_studio.engine import model_folder
     from sticker_studio.engine.manifest import ModelManifest, resolve_model
 
     if model is not None and Path(model).is_dir():
         folder = Path(model)
-        bundle.check_unverified_folder(folder)
-        notice = bundle.unverified_notice(folder)
+        model_folder.check_unverified_folder(folder)
+        notice = model_folder.unverified_notice(folder)
         if notice is not None:
             import logging
 
@@ -62,7 +62,7 @@ def load_matting_head(model: str | Path | None = None, *, device: torch.device |
             hint="use --colorkey, or add one with `sticker-studio models add PATH`",
         )
         folder = resolve_model(model_id, manifest=manifest)
-    head = bundle.load_model(folder, MATTING_CLASS, "matting head")
+    head = model_folder.load_model(folder, MATTING_CLASS, "matting head")
     head.eval()
     if device is not None:
         head.to(device=device)
