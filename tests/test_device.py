@@ -92,3 +92,15 @@ def test_pipeline_reports_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     out = pipe(GenerationRequest("x", frames=4, steps=1, size=16, seed=0), warn=warnings.append)
     assert out.frame_count == 4 and plans == [True, False]
     assert warnings and "out of memory" in warnings[0]
+
+
+def test_inference_threads_follow_the_idle_cores(monkeypatch) -> None:
+    from sticker_studio.engine.device import inference_threads
+
+    monkeypatch.delenv("STICKER_STUDIO_THREADS", raising=False)
+    assert inference_threads(cores=2, load=1.5) == 1   # another process keeps a core busy
+    assert inference_threads(cores=2, load=6.0) == 1
+    assert inference_threads(cores=2, load=0.1) == 2   # an idle 2-core machine uses both
+    assert inference_threads(cores=8, load=0.0) == 4
+    monkeypatch.setenv("STICKER_STUDIO_THREADS", "3")
+    assert inference_threads(cores=2, load=6.0) == 3

@@ -117,9 +117,37 @@ def test_eval_generator_table(trained: dict[str, Path]) -> None:
     from sticker_studio.cli import main
 
     out = trained["root"] / "gen.md"
+    adherence = trained["root"] / "motion_adherence.json"
     assert main(["eval", "generator", "--data", str(trained["data"]), "--model", str(trained["gen"]),
-                 "--max-clips", "2", "--steps", "2", "--threads", "1", "--out", str(out)]) == 0
+                 "--max-clips", "2", "--per-motion", "1", "--steps", "2", "--threads", "1", "--out", str(out),
+                 "--adherence-out", str(adherence)]) == 0
     table = out.read_text()
     assert "motion adherence" in table and "FD-proxy" in table and "frame-0 fidelity" in table
+    assert "loop seam, loop task" in table and "loop seam, real held-out clips" in table
     checks = [line for line in table.splitlines() if line.startswith("- ")]
-    assert len(checks) == 2 and all("→" in line for line in checks)
+    assert len(checks) == 8 and all("→" in line for line in checks)
+    import json
+
+    data = json.loads(adherence.read_text())
+    assert set(data["motions"]) == set(evaluate_module().ADHERENCE_MOTIONS)
+    from sticker_studio.engine.motion_choice import read_motion_adherence  # the two-stage path's reader
+
+    read = read_motion_adherence(trained["root"])
+    assert read is not None and set(read.motions) == set(data["motions"])
+
+
+def evaluate_module():
+    from sticker_studio.training import evaluate
+
+    return evaluate
+
+
+def test_loop_seam_is_one_for_a_cycle_and_large_for_a_jump() -> None:
+    from sticker_studio.training import eval_metrics
+
+    ramp = np.stack([np.full((4, 4, 3), v, np.uint8) for v in (0, 40, 80, 120, 80, 40)])
+    assert eval_metrics.loop_seam(ramp) == pytest.approx(1.0)       # 40 → 0 is an ordinary step
+    jump = np.stack([np.full((4, 4, 3), v, np.uint8) for v in (0, 20, 40, 60, 80, 100)])
+    assert eval_metrics.loop_seam(jump) == pytest.approx(5.0)       # 100 → 0 is five steps at once
+    still = np.zeros((3, 4, 4, 3), np.uint8)
+    assert eval_metrics.loop_seam(still) == 1.0

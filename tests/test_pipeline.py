@@ -201,6 +201,47 @@ def test_matte_sticker_with_head_and_colour_key() -> None:
     assert keyed.frames[0][0, 0, 3] == 0 and keyed.frames[0][20, 20, 3] == 255
 
 
+def test_no_text_rows_use_the_empty_caption_encoding_that_training_taught() -> None:
+    """Training's caption dropout feeds the encoder's states of "" (clips.EMPTY_TEXT through the
+    text cache); sampling's text-free and image-guidance rows must get exactly that, never the
+    DFGN's untrained ``null_text_embedding`` (the old all-False-mask path)."""
+    from sticker_studio.training.clips import EMPTY_TEXT, TextEmbeddingCache
+
+    pipe = tiny_pipeline(with_head=False)
+    choice = pipe.device_choice
+    _, _, null_states, null_mask = pipe.encode_prompt("a cat waving", choice)
+    cache = TextEmbeddingCache(pipe.text_encoder, torch.device("cpu"))
+    trained_states, trained_mask = cache.get([EMPTY_TEXT])
+    length = trained_states.shape[1]
+    assert null_mask is not None and bool(null_mask.any())
+    assert torch.equal(null_mask[:, :length], trained_mask) and not bool(null_mask[:, length:].any())
+    torch.testing.assert_close(null_states[:, :length], trained_states, atol=2e-3, rtol=0)
+
+    # the untrained null token has no influence on any guided sample
+    ref = reference_sticker(1)
+    requests = [GenerationRequest("a cat", image=ref, task="i2v", frames=4, steps=2, size=16, seed=3),
+                GenerationRequest("a cat", task="t2v", frames=4, steps=2, size=16, seed=3),
+                GenerationRequest("", image=ref, task="i2v", frames=4, steps=2, size=16, seed=3)]
+    before = [pipe(r).as_array() for r in requests]
+    with torch.no_grad():
+        pipe.unet.null_text_embedding.mul_(0).add_(50.0)
+    after = [pipe(r).as_array() for r in requests]
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_prompts_are_normalised_like_training_captions(pipe: StickerPipeline) -> None:
+    from sticker_studio.engine.prompts import natural_phrasings, normalise_prompt
+
+    assert normalise_prompt("  A Cat   Waving! ") == "a cat waving"
+    assert normalise_prompt("emoji\tcat waving") == "cat waving"
+    assert natural_phrasings("travel & places\tcyclone spinning; dizzy, hurricane") == [
+        "a cyclone spinning", "cyclone spinning", "a cyclone spinning, dizzy, hurricane"]
+    a = pipe.encode_prompt("A cat waving!", pipe.device_choice)[0]
+    b = pipe.encode_prompt(natural_phrasings("animals & nature\tcat waving")[0], pipe.device_choice)[0]
+    assert torch.equal(a, b)
+
+
 def test_output_type_returns_raw_samples_before_given_frames_are_pasted_back(pipe: StickerPipeline) -> None:
     side = pipe.sample_size
     ref = reference_sticker(1, size=side)

@@ -31,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--split", default="test", choices=("train", "val", "test"))
     parser.add_argument("--max-clips", type=int, default=None, help="clips/prompts to use (default 40 / 12)")
     parser.add_argument("--steps", type=int, default=None, help="generator: DDIM steps (default: the model's)")
+    parser.add_argument("--per-motion", type=int, default=2,
+                        help="generator: held-out subjects asked for each motion (default 2)")
+    parser.add_argument("--no-t2v", action="store_true", help="generator: skip the text-only samples")
+    parser.add_argument("--adherence-out", type=Path, default=None, metavar="FILE",
+                        help="generator: write the per-motion adherence JSON (motion_adherence.json) here")
     parser.add_argument("--no-timing", action="store_true", help="matting: skip the 512² timing")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--out", type=Path, default=None, help="also write the table (markdown) here")
@@ -101,11 +106,26 @@ def run(args: argparse.Namespace) -> int:
         from sticker_studio.engine.manifest import DEFAULT_GENERATOR_ID
 
         model = args.model or DEFAULT_GENERATOR_ID
+        if args.per_motion < 1:
+            from sticker_studio.core.errors import InvalidInputError
+
+            raise InvalidInputError("--per-motion must be at least 1")
         gen = evaluate.evaluate_generator(args.data, model, split=args.split, max_prompts=args.max_clips or 12,
-                                          steps=args.steps, progress=True)
+                                          per_motion=args.per_motion, steps=args.steps, t2v=not args.no_t2v,
+                                          progress=True)
         text = gen.markdown() + "\nMotion checks (asked → measured):\n\n" + "".join(
             f"- {c.expected} → {c.produced} ({'match' if c.matches else 'no match'})\n" for c in gen.motion_checks)
     print(text, end="")
+    if args.what == "generator" and args.adherence_out:
+        import json
+        import time
+
+        names = ", ".join(Path(d).name for d in args.data)
+        measured_on = (f"{len(gen.motion_checks)} i2v prompts on held-out ({args.split}) subjects of {names}, "
+                       f"{gen.steps} DDIM steps, {time.strftime('%Y-%m-%d', time.gmtime())}")
+        model_name = Path(str(model)).name
+        atomic_write_text(args.adherence_out,
+                          json.dumps(gen.adherence_json(model_name, measured_on), indent=2) + "\n")
     if args.out:
         atomic_write_text(args.out, text)
     return 0

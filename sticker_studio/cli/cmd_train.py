@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="train the generator (RDTF) or the matting head",
                                    description="Train a model on dataset folders (index.jsonl + clips/).")
     parser.add_argument("what", choices=("generator", "matting"), help="which model to train")
-    parser.add_argument("--data", action="append", required=True, metavar="DIR",
+    parser.add_argument("--data", action="append", default=[], metavar="DIR",
                         help="dataset folder (repeat for several)")
     parser.add_argument("--config", default=None,
                         help="named model config (generator: tiny, bundled-cpu, bundled-gpu; "
@@ -38,6 +38,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--crop", type=int, default=None, help="matting: crop side in pixels")
     parser.add_argument("--model-overrides", default=None, metavar="JSON",
                         help='change the named config, e.g. \'{"block_out_channels": [32, 64, 128]}\'')
+    parser.add_argument("--task-mix", default=None, metavar="JSON",
+                        help='generator: a fixed task mix instead of the curriculum, e.g. '
+                             '\'{"i2v": 0.4, "loop": 0.25, "interp": 0.15, "continue": 0.15, "t2v": 0.05}\'')
+    parser.add_argument("--augment", type=float, default=None, metavar="P",
+                        help="generator: share of conditioned clips flipped/scaled/shifted/hue-jittered")
+    parser.add_argument("--low-noise-share", type=float, default=None, metavar="P",
+                        help="generator: share of timesteps drawn from the low-noise end (t < 250)")
+    parser.add_argument("--pack", type=Path, default=None, metavar="KIT_DIR",
+                        help="generator: instead of training, pack an offline GPU training kit (<= 45 MiB: "
+                             "uint8 frames, precomputed text states, the wheels; run KIT_DIR/train.sh there)")
+    parser.add_argument("--pack-size", type=int, default=64, help="--pack: frame side in pixels (default 64)")
+    parser.add_argument("--wheels", type=Path, default=None, metavar="DIR",
+                        help="--pack: folder holding the diffusers and importlib_metadata wheels")
+    parser.add_argument("--kit", type=Path, default=None, metavar="KIT_DIR",
+                        help="generator: train from a packed kit instead of --data folders")
     parser.add_argument("--checkpoint-every", type=int, default=None, help="steps between checkpoints")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="continue from the run's latest checkpoint")
@@ -56,6 +71,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.errors import InvalidInputError
 
+    if not args.data and not (args.what == "generator" and args.kit):
+        raise InvalidInputError("give at least one --data DIR (or --kit KIT_DIR for the generator)")
+    if args.pack:
+        if args.what != "generator":
+            raise InvalidInputError("--pack makes a generator training kit; use it with `train generator`")
+        if not args.wheels:
+            raise InvalidInputError("--pack needs --wheels DIR holding the diffusers and importlib_metadata wheels")
+        from sticker_studio.training.gpu_kit import pack_kit
+
+        summary = pack_kit(args.data, args.pack, wheels_dir=args.wheels, size=args.pack_size,
+                           cache_dir=args.cache_dir, seed=args.seed, progress=not args.no_progress)
+        print(f"packed {summary.clips} clips ({summary.frames} frames at {summary.size} px, "
+              f"{summary.captions} caption states) into {summary.folder}: {summary.bytes / 2**20:.1f} MiB; "
+              f"on the GPU run: {summary.folder}/train.sh MINUTES OUT_DIR [CONFIG]")
+        return 0
     for folder in args.data:
         if not (Path(folder) / "index.jsonl").is_file():
             raise InvalidInputError(f"{folder} is not a dataset folder (no index.jsonl); "
@@ -67,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         "threads": args.threads, "progress": not args.no_progress,
         "export": str(args.export) if args.export else None,
     }
+    if args.kit:
+        common["kit"] = str(args.kit)
     if args.model_overrides:
         import json
 
@@ -74,6 +106,24 @@ def run(args: argparse.Namespace) -> int:
             common["model_overrides"] = json.loads(args.model_overrides)
         except json.JSONDecodeError as error:
             raise InvalidInputError(f"--model-overrides is not valid JSON: {error}") from None
+    generator_only: dict[str, object] = {}
+    if args.task_mix:
+        import json
+
+        try:
+            mix = json.loads(args.task_mix)
+        except json.JSONDecodeError as error:
+            raise InvalidInputError(f"--task-mix is not valid JSON: {error}") from None
+        from sticker_studio.engine.tasks import Task
+
+        if not isinstance(mix, dict) or not mix or any(float(v) < 0 for v in mix.values()):
+            raise InvalidInputError("--task-mix must be a JSON object of task -> non-negative weight")
+        generator_only["task_weights"] = {Task.parse(k).value: float(v) for k, v in mix.items()}
+    for name, value in (("augment_prob", args.augment), ("low_noise_share", args.low_noise_share)):
+        if value is not None:
+            if not 0.0 <= value <= 1.0:
+                raise InvalidInputError(f"--{name.replace('_prob', '').replace('_', '-')} must be in [0, 1]")
+            generator_only[name] = value
     optional = {"steps": args.steps, "batch_size": args.batch, "lr": args.lr, "num_frames": args.frames,
                 "checkpoint_every": args.checkpoint_every, "warmup_steps": args.warmup, "ema_decay": args.ema_decay}
     common.update({k: v for k, v in optional.items() if v is not None})
@@ -86,7 +136,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"exported {export_from_run(args.out, args.export)}")
             return 0
         result = train_generator(GeneratorTrainConfig(model_config=args.config or "bundled-cpu",
-                                                      curriculum=args.curriculum, **{"steps": 20000, **common}))
+                                                      curriculum=args.curriculum,
+                                                      **{"steps": 20000, **common, **generator_only}))
     else:
         from sticker_studio.training.train_matting import (
             MattingTrainConfig,

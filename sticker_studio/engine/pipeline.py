@@ -369,9 +369,17 @@ class StickerPipeline:
             raise InvalidInputError(f"unknown output_type {output_type!r}; choose one of: {', '.join(OUTPUT_TYPES)}")
         settings = request.resolved(self.defaults)
         plan = ExecutionPlan(self.device_choice, batch_guidance=self.batch_guidance)
-        return run_with_oom_fallback(
-            lambda p: self._generate(request, settings, p, progress, cancel, output_type), plan, warn=warn
-        )
+        before = torch.get_num_threads()
+        if self.device_choice.device.type == "cpu":
+            from sticker_studio.engine.device import inference_threads
+
+            torch.set_num_threads(inference_threads())
+        try:
+            return run_with_oom_fallback(
+                lambda p: self._generate(request, settings, p, progress, cancel, output_type), plan, warn=warn
+            )
+        finally:
+            torch.set_num_threads(before)
 
     def _mark(self, name: str, start: float) -> float:
         synchronize(self._placed_on[0] if self._placed_on else torch.device("cpu"))
@@ -383,23 +391,25 @@ class StickerPipeline:
     def encode_prompt(self, prompt: str, choice: DeviceChoice) -> PromptStates:
         """(prompt states, prompt mask, no-text states, no-text mask), one batch each.
 
-        "No text" is the unet's own null text (an all-False mask → its learned null
-        token) when it defines one, which is also what an empty prompt means; otherwise
-        the encoding of the empty string.
+        "No text" is the text encoder's encoding of the empty caption: exactly what
+        training fed the model for its caption-dropout rows
+        (:data:`sticker_studio.training.clips.EMPTY_TEXT` through the same frozen encoder).
+        The DFGN's ``null_text_embedding`` (used only for an all-False text mask) is never
+        trained, so sampling must not use it. The prompt is normalised the way training
+        captions are phrased (:func:`sticker_studio.engine.prompts.normalise_prompt`).
         """
-        null_fn = getattr(self.unet, "unconditional_text", None)
-        prompts = [prompt] if null_fn is not None else [prompt, ""]
-        states, mask = self.text_encoder.encode(prompts, choice.device, choice.dtype)
+        from sticker_studio.engine.prompts import normalise_prompt
+
+        text = normalise_prompt(prompt)
+        states, mask = self.text_encoder.encode([text, ""], choice.device, choice.dtype)
         states = states.to(device=choice.device, dtype=choice.dtype)
-        mask = mask.to(choice.device).bool() if mask is not None else None
-        if null_fn is None:
-            if mask is None:
-                return states[:1], None, states[1:], None
-            return states[:1], mask[:1], states[1:], mask[1:]
-        null_states, null_mask = null_fn(1, states.shape[1], states.shape[2], device=choice.device, dtype=choice.dtype)
-        if not prompt.strip():
+        if mask is not None:
+            mask = mask.to(choice.device).bool().clone()
+            mask[:, 0] = True  # as training's text cache: never an all-masked row
+        null_states, null_mask = states[1:], (mask[1:] if mask is not None else None)
+        if not text:
             return null_states, null_mask, null_states, null_mask
-        return states, mask, null_states, null_mask
+        return states[:1], (mask[:1] if mask is not None else None), null_states, null_mask
 
     @torch.no_grad()
     def encode_frames(self, pixels: torch.Tensor) -> torch.Tensor:

@@ -55,7 +55,7 @@ class ClipConfig:
     ``pingpong_prob``: chance a short clip is padded by ping-pong instead of zeros.
     ``word_dropout``: share of description words replaced by ``#``.
     ``empty_text_prob``: chance of the empty caption (for guidance).
-    ``caption_variants``: dropout variants per caption (variant 0 is the full caption).
+    ``caption_variants``: text variants per caption (natural phrasings, then word dropout).
     ``flip_prob``: chance of a horizontal flip (a cheap, label-safe augmentation).
     """
 
@@ -66,7 +66,7 @@ class ClipConfig:
     pingpong_prob: float = 0.5
     word_dropout: float = 0.2
     empty_text_prob: float = 0.1
-    caption_variants: int = 4
+    caption_variants: int = 6
     flip_prob: float = 0.5
 
 
@@ -96,13 +96,19 @@ def drop_words(caption: str, rate: float, rng: random.Random) -> str:
 
 
 def caption_variants(caption: str, count: int, rate: float) -> list[str]:
-    """The fixed dropout variants of a caption (seeded by the caption, so every run and
-    every DDP rank agrees on them). Variant 0 is the caption itself."""
+    """The fixed text variants of a caption (seeded by the caption, so every run and
+    every DDP rank agrees on them): its natural phrasings
+    (:func:`sticker_studio.engine.prompts.natural_phrasings` — what users type, no
+    ``domain\t`` prefix), then word-dropout versions of them. Variant 0 is the most
+    natural phrasing."""
+    from sticker_studio.engine.prompts import natural_phrasings
+
     seed = int.from_bytes(hashlib.sha256(caption.encode("utf-8")).digest()[:8], "big")
     rng = random.Random(seed)
-    out = [caption]
-    for _ in range(max(0, count - 1)):
-        out.append(drop_words(caption, rate, rng))
+    base = natural_phrasings(caption)
+    out = base[:max(1, count)]
+    while len(out) < count:
+        out.append(drop_words(rng.choice(base), rate, rng))
     return out
 
 
@@ -247,6 +253,22 @@ class ClipDataset(Dataset):
         self.variants = {r.caption: caption_variants(r.caption, self.config.caption_variants,
                                                      self.config.word_dropout) for r in self.records}
 
+    @classmethod
+    def from_cache(cls, cache: ClipCache, ids: Sequence[str], variants: Sequence[Sequence[str]],
+                   config: ClipConfig) -> "ClipDataset":
+        """A dataset over already-decoded clips with given caption variants (the GPU kit's)."""
+        self = cls.__new__(cls)
+        self.config = config
+        self._caches = [cache]
+        self._where = [(0, j) for j in range(len(ids))]
+        # the kit's own caption key per clip: its id, mapped to the stored variants
+        self.records = [DatasetRecord(id=str(i), path="", caption=str(i), domain="", description="",
+                                      trigger_words=[], motion=None, frame_count=len(cache.clip(j)), fps=0.0,
+                                      width=cache.frames.shape[2], height=cache.frames.shape[1], subject=str(i))
+                        for j, i in enumerate(ids)]
+        self.variants = {str(i): list(v) for i, v in zip(ids, variants)}
+        return self
+
     def __len__(self) -> int:
         return len(self.records)
 
@@ -346,6 +368,15 @@ class TextEmbeddingCache:
     def __contains__(self, caption: str) -> bool:
         return caption in self._store
 
+    def put(self, caption: str, hidden: torch.Tensor, mask: torch.Tensor) -> None:
+        """Store precomputed states ``[L, D]`` and mask ``[L]`` for ``caption``."""
+        self._store[caption] = (hidden.to(torch.float16), mask.bool())
+
+    def get_stored(self, caption: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """The stored (states [L, D] fp16, mask [L]) of one caption (computed if missing)."""
+        self.precompute([caption])
+        return self._store[caption]
+
     def load(self, path: Path) -> int:
         """Add the embeddings stored at ``path`` by :meth:`save` (safetensors + JSON); returns how many."""
         from safetensors.torch import load_file
@@ -381,6 +412,9 @@ class TextEmbeddingCache:
         from tqdm import tqdm
 
         todo = [c for c in dict.fromkeys(captions) if c not in self._store]
+        if todo and self.encoder is None:
+            raise InvalidInputError(f"no text encoder here and {len(todo)} caption(s) were not precomputed, "
+                                    f"e.g. {todo[0]!r}")
         steps = range(0, len(todo), self.batch_size)
         for start in tqdm(steps, desc="text embeddings", disable=not progress, leave=False):
             chunk = todo[start:start + self.batch_size]

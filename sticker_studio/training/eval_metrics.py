@@ -146,6 +146,20 @@ def motion_matches(frames_rgba: np.ndarray, expected: str) -> MotionCheck:
     return MotionCheck(expected, label.phrase, want in families)
 
 
+def loop_seam(frames_rgb: np.ndarray) -> float:
+    """How visible a clip's loop seam is: mean |last → first| change over the mean
+    frame-to-frame change (``[F, H, W, 3]``). 1.0 = the wrap is like any other step;
+    well above 1 = a jump every time the sticker loops. A still clip gives 1.0."""
+    x = np.asarray(frames_rgb, np.float32) / 255.0
+    if len(x) < 2:
+        return 1.0
+    steps = float(np.abs(np.diff(x, axis=0)).mean())
+    seam = float(np.abs(x[0] - x[-1]).mean())
+    if steps < 1e-6:
+        return 1.0 if seam < 1e-6 else float("inf")
+    return seam / steps
+
+
 def frame_psnr(a: np.ndarray, b: np.ndarray) -> float:
     """PSNR (dB) between two uint8 images (or float images in [0, 255])."""
     mse = float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))

@@ -45,6 +45,12 @@ from torch import nn
 from sticker_studio.engine.tasks import Task, sample_training_mask
 from sticker_studio.training import distributed
 from sticker_studio.training.clips import ClipConfig, ClipDataset, TextEmbeddingCache, collate
+from sticker_studio.training.conditioning_aug import (
+    AugmentConfig,
+    augment_clips,
+    sample_fixed_task,
+    sample_timesteps,
+)
 from sticker_studio.training.curriculum import Curriculum, CurriculumConfig
 from sticker_studio.training.ema import ParameterEMA
 from sticker_studio.training.loop import (
@@ -91,6 +97,12 @@ class GeneratorTrainConfig(TrainConfig):
     empty_text_prob: float = 0.1
     text_encoder: dict[str, Any] | None = None  # None: MiniLM for 384-d models, else a tiny one
     noise_schedule: dict[str, Any] = field(default_factory=lambda: dict(NOISE_SCHEDULE))
+    # conditioned-task training (training/conditioning_aug.py); the defaults keep RDTF's recipe
+    task_weights: dict[str, float] | None = None  # a fixed task mix instead of the curriculum
+    augment_prob: float = 0.0                      # share of conditioned clips flipped/scaled/shifted/hue-jittered
+    low_noise_share: float = 0.0                   # share of timesteps drawn from t < low_noise_max
+    low_noise_max: int = 250
+    kit: str | None = None  # train from a packed offline kit (training/gpu_kit.py) instead of `data`
 
 
 # ----------------------------------------------------------------------------- pieces
@@ -194,6 +206,8 @@ def make_batch(dataset: ClipDataset, scheduler, cfg: GeneratorTrainConfig, task:
     frames, valid, captions, _ = collate([dataset.sample(i, data_rng) for i in indices])
     if task is Task.LOOP:
         frames, valid = apply_loop_closing(frames, valid)
+    if cfg.augment_prob > 0 and task is not Task.TEXT_TO_ANIMATION:
+        frames = augment_clips(frames, gen, AugmentConfig(prob=cfg.augment_prob))
     masks = []
     for b in range(frames.shape[0]):
         mask = sample_training_mask(task, [int(v) for v in valid[b].tolist()], data_rng)
@@ -203,7 +217,8 @@ def make_batch(dataset: ClipDataset, scheduler, cfg: GeneratorTrainConfig, task:
     cmask = torch.tensor(masks, dtype=torch.float32)
     condition = frames * cmask[:, None, :, None, None]
     noise = torch.randn(frames.shape, generator=gen)
-    timesteps = torch.randint(0, scheduler.config.num_train_timesteps, (frames.shape[0],), generator=gen)
+    timesteps = sample_timesteps(frames.shape[0], scheduler.config.num_train_timesteps, gen,
+                                 low_noise_share=cfg.low_noise_share, low_noise_max=cfg.low_noise_max)
     noisy = scheduler.add_noise(frames, noise, timesteps)
     if scheduler.config.prediction_type == "v_prediction":
         target = scheduler.get_velocity(frames, noise, timesteps)
@@ -256,6 +271,19 @@ class GeneratorTask:
         self.device = info.device
         clip_cfg = ClipConfig(num_frames=cfg.num_frames, size=model_sample_size(model),
                               word_dropout=cfg.word_dropout, empty_text_prob=cfg.empty_text_prob)
+        if cfg.kit:
+            from sticker_studio.training.gpu_kit import (
+                MINILM_CONFIG,
+                kit_text_encoder_stub,
+                load_kit_dataset,
+                load_kit_text,
+            )
+
+            kit_dataset = load_kit_dataset(cfg.kit, clip_cfg)
+            cfg.text_encoder = dict(cfg.text_encoder or MINILM_CONFIG)
+            self.encoder = kit_text_encoder_stub(cfg.text_encoder)  # precomputed states: no encoder here
+            self._dataset, self._text = kit_dataset, load_kit_text(cfg.kit, info.device)
+            return {"train_clips": len(kit_dataset)}
         dataset = ClipDataset(cfg.data, split="train", config=clip_cfg, cache_dir=cfg.cache_dir,
                               progress=cfg.progress and info.is_main)
         cfg.text_encoder = text_encoder_config_for(model, cfg.text_encoder)
@@ -282,7 +310,10 @@ class GeneratorTask:
     def make_batch(self, step: StepInfo) -> Batch:
         assert self._dataset is not None, "prepare() first"
         task_rng, data_rng, gen = step_rngs(self.cfg.seed, step.step, step.rank)
-        task = self.curriculum.sample_task(self._curriculum_step(step), task_rng)
+        if self.cfg.task_weights:
+            task = sample_fixed_task(self.cfg.task_weights, task_rng)
+        else:
+            task = self.curriculum.sample_task(self._curriculum_step(step), task_rng)
         return make_batch(self._dataset, self.scheduler, self.cfg, task, data_rng, gen)
 
     def loss(self, model: nn.Module, batch: Batch) -> dict[str, torch.Tensor]:

@@ -2,6 +2,9 @@
 
 * ``"tiny"`` — for tests: builds in milliseconds, runs on the CPU at 16×16.
 * ``"bundled-cpu"`` — what trains on a 2-core CPU in about 40 minutes: pixel space, 64×64.
+* ``"conditioned-32"`` — the generator the app uses for image-to-animation, loop closing,
+  interpolation and continuation: pixel space 32×32 (2×2 patches), ≈3 M params, trains on
+  one CPU thread (the motion is transferred onto the full-resolution drawing).
 * ``"bundled-gpu"`` — the shipped default when a GPU trains it: pixel space, 128×128.
   Sized so its fp16 weights plus the matting head fit the 40 MiB bundle (≈ 18.5 M params;
   the "20-60 M" wish does not fit 40 MiB at fp16 — 2 bytes a parameter). The UNet runs on
@@ -31,6 +34,13 @@ DFGN_CONFIGS: dict[str, dict[str, Any]] = {
     ),
     "bundled-cpu": dict(
         in_channels=3, sample_size=64, space="pixel", patch_size=2, block_out_channels=[32, 64, 128],
+        layers_per_block=1, attention_levels=[False, True, True], cross_attention_dim=384, attention_head_dim=32,
+        sti_downsample=[2, 1, 1], sti_head_dim=32, norm_num_groups=16, condition_channels=8,
+        condition_hidden_channels=16, condition_heads=2, ff_mult=2,
+    ),
+    # conditioned tasks (i2v, loop, interpolation, continuation) at 32², ~3 M params, CPU-trainable
+    "conditioned-32": dict(
+        in_channels=3, sample_size=32, space="pixel", patch_size=2, block_out_channels=[32, 64, 96],
         layers_per_block=1, attention_levels=[False, True, True], cross_attention_dim=384, attention_head_dim=32,
         sti_downsample=[2, 1, 1], sti_head_dim=32, norm_num_groups=16, condition_channels=8,
         condition_hidden_channels=16, condition_heads=2, ff_mult=2,

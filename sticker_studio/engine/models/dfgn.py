@@ -17,9 +17,11 @@ then concatenated channel-wise with the noisy sample. The mask alone selects the
 none given = text-to-animation, first = image-to-animation, first+last / alternate =
 interpolation, prefix = continuation, first frame repeated after the last = loop.
 
-**Classifier-free guidance.** A text row with ``encoder_attention_mask`` all False (or
-``encoder_hidden_states=None``) is the *unconditional* text: the model attends to its
-learned ``null_text_embedding`` token instead. An image-unconditional row has
+**Classifier-free guidance.** The *unconditional* text is the frozen text encoder's
+encoding of the empty caption — what training's caption dropout feeds, and what the
+pipeline samples with. (A row with ``encoder_attention_mask`` all False, or
+``encoder_hidden_states=None``, attends to ``null_text_embedding`` instead; training never
+produces such rows, so that token is untrained and the pipeline does not use it.) An image-unconditional row has
 ``condition_mask`` all zero. Recommended use:
 
 * training — drop the caption with p≈0.1 by setting that row's attention mask all False
