@@ -2,7 +2,9 @@
 
 :class:`PackDocument` is the one place that changes stickers. Frame edits arrive as
 ``sticker_studio.core.edits`` commands and go on a per-sticker ``QUndoStack`` (held
-in a ``QUndoGroup``, so Ctrl+Z undoes the sticker you are looking at). After every
+in a ``QUndoGroup``, so Ctrl+Z undoes the sticker you are looking at); emoji changes go
+on the sticker's stack too, and pack-level changes (the title, removing a sticker) on
+``pack_stack``, which becomes the active stack right after such a change. After every
 change the pack is saved by ``StickerPack.save()`` -- the core's atomic save -- after
 a short debounce, so a burst of edits costs one save and a crash loses at most the
 edit in flight.

@@ -203,7 +203,12 @@ class StudioSession(QObject):
         return self.guard(lambda: self._document.set_tray(entry_id))
 
     def remove_sticker(self, entry_id: str) -> bool:
-        return self.guard(lambda: self._document.remove_sticker(entry_id))
+        """Remove a sticker (undoable: no confirmation needed)."""
+        name = self._document.entry(entry_id).name if entry_id in self._document.pack else ""
+        if not self.guard(lambda: self._document.remove_sticker(entry_id)):
+            return False
+        self.status.emit(f"Removed “{name}” — Undo (Ctrl+Z) brings it back", 6000)
+        return True
 
     # ------------------------------------------------------------------ jobs
     def run_job(self, fn: Callable[[ProgressCallback, Any], Any], on_success: Callable[[Any], object], name: str,
