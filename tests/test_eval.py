@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sticker_studio.training import metrics
+from sticker_studio.training import eval_metrics
 from test_training import disc_clip, make_tiny_dataset
 
 
@@ -15,51 +15,51 @@ from test_training import disc_clip, make_tiny_dataset
 def test_alpha_psnr_and_ssim() -> None:
     a = np.zeros((2, 16, 16))
     a[:, 4:12, 4:12] = 1.0
-    assert metrics.alpha_psnr(a, a) == 60.0
+    assert eval_metrics.alpha_psnr(a, a) == 60.0
     b = a + 0.1
-    assert metrics.alpha_psnr(b, a) == pytest.approx(20.0)
-    assert metrics.alpha_ssim(a, a) == pytest.approx(1.0)
+    assert eval_metrics.alpha_psnr(b, a) == pytest.approx(20.0)
+    assert eval_metrics.alpha_ssim(a, a) == pytest.approx(1.0)
     noisy = np.clip(a + np.random.default_rng(0).normal(0, 0.3, a.shape), 0, 1)
-    assert metrics.alpha_ssim(noisy, a) < 0.8
+    assert eval_metrics.alpha_ssim(noisy, a) < 0.8
 
 
 def test_flicker_is_relative_to_the_truth() -> None:
     truth = np.zeros((4, 8, 8))
     truth[1::2] = 0.5  # changes by 0.5 every frame
-    assert metrics.flicker_ratio(truth, truth) == pytest.approx(1.0)
-    assert metrics.temporal_alpha_error(truth, truth) == 0.0
+    assert eval_metrics.flicker_ratio(truth, truth) == pytest.approx(1.0)
+    assert eval_metrics.temporal_alpha_error(truth, truth) == 0.0
     steady = np.zeros((4, 8, 8))
-    assert metrics.flicker_ratio(steady, truth) == 0.0
+    assert eval_metrics.flicker_ratio(steady, truth) == 0.0
     ramp = np.linspace(0, 0.3, 4)[:, None, None] * np.ones((4, 8, 8))
     jitter = ramp + np.array([0, 0.2, 0, 0.2])[:, None, None]
-    assert metrics.flicker_ratio(jitter, ramp) == pytest.approx(0.7 / 0.3)
-    assert metrics.temporal_alpha_error(jitter, ramp) == pytest.approx(0.2)
+    assert eval_metrics.flicker_ratio(jitter, ramp) == pytest.approx(0.7 / 0.3)
+    assert eval_metrics.temporal_alpha_error(jitter, ramp) == pytest.approx(0.2)
     still = np.zeros((3, 8, 8))
-    assert metrics.flicker_ratio(still, still) == 1.0
+    assert eval_metrics.flicker_ratio(still, still) == 1.0
 
 
 def test_motion_words_and_adherence() -> None:
-    assert metrics.motion_in_prompt("cartoon\ta red ball Bouncing happily") == "bounce"
-    assert metrics.motion_in_prompt("a calm cat") is None
+    assert eval_metrics.motion_in_prompt("cartoon\ta red ball Bouncing happily") == "bounce"
+    assert eval_metrics.motion_in_prompt("a calm cat") is None
     bounce = np.stack(disc_clip((200, 30, 30), 8, 64, "bounce").frames)
     pulse = np.stack(disc_clip((200, 30, 30), 8, 64, "pulse").frames)
-    assert metrics.motion_matches(bounce, "bounce").matches
-    assert not metrics.motion_matches(bounce, "spin").matches
-    assert metrics.motion_matches(pulse, "pulse").matches
+    assert eval_metrics.motion_matches(bounce, "bounce").matches
+    assert not eval_metrics.motion_matches(bounce, "spin").matches
+    assert eval_metrics.motion_matches(pulse, "pulse").matches
 
 
 def test_frechet_distance_and_features() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 4))
-    assert metrics.frechet_distance(x, x) == pytest.approx(0.0, abs=1e-3)
-    assert metrics.frechet_distance(x, x + 2.0) == pytest.approx(16.0, rel=0.05)
-    feats = metrics.RandomConvFeatures()
+    assert eval_metrics.frechet_distance(x, x) == pytest.approx(0.0, abs=1e-3)
+    assert eval_metrics.frechet_distance(x, x + 2.0) == pytest.approx(16.0, rel=0.05)
+    feats = eval_metrics.RandomConvFeatures()
     clip = np.stack(disc_clip((200, 30, 30), 6, 32, "bounce").frames)[..., :3]
     f1 = feats.clip_features(clip)
     assert f1.ndim == 1 and np.all(np.isfinite(f1))
-    assert np.allclose(f1, metrics.RandomConvFeatures().clip_features(clip))  # fixed seed: deterministic
-    assert metrics.frame_psnr(clip[0], clip[0]) == 99.0
-    assert 0.0 < metrics.frame_consistency(clip) < 1.0
+    assert np.allclose(f1, eval_metrics.RandomConvFeatures().clip_features(clip))  # fixed seed: deterministic
+    assert eval_metrics.frame_psnr(clip[0], clip[0]) == 99.0
+    assert 0.0 < eval_metrics.frame_consistency(clip) < 1.0
 
 
 # ----------------------------------------------------------------------------- end to end
@@ -143,11 +143,11 @@ def evaluate_module():
 
 
 def test_loop_seam_is_one_for_a_cycle_and_large_for_a_jump() -> None:
-    from sticker_studio.training import metrics
+    from sticker_studio.training import eval_metrics
 
     ramp = np.stack([np.full((4, 4, 3), v, np.uint8) for v in (0, 40, 80, 120, 80, 40)])
-    assert metrics.loop_seam(ramp) == pytest.approx(1.0)       # 40 → 0 is an ordinary step
+    assert eval_metrics.loop_seam(ramp) == pytest.approx(1.0)       # 40 → 0 is an ordinary step
     jump = np.stack([np.full((4, 4, 3), v, np.uint8) for v in (0, 20, 40, 60, 80, 100)])
-    assert metrics.loop_seam(jump) == pytest.approx(5.0)       # 100 → 0 is five steps at once
+    assert eval_metrics.loop_seam(jump) == pytest.approx(5.0)       # 100 → 0 is five steps at once
     still = np.zeros((3, 4, 4, 3), np.uint8)
-    assert metrics.loop_seam(still) == 1.0
+    assert eval_metrics.loop_seam(still) == 1.0

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures_formats import frame_id, moving_disc, numbered_frames
 from PIL import Image
 
+from fixtures_formats import frame_id, moving_disc, numbered_frames
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.ffmpeg import probe_video
-from sticker_studio.formats.metrics import timeline_psnr
+from sticker_studio.formats.quality import timeline_psnr
 from sticker_studio.formats.readers import read_sticker, read_sticker_bytes
 from sticker_studio.formats.sniff import is_apng, png_color_type
 from sticker_studio.formats.writers import encode_sticker, gif_timing, write_sticker

@@ -65,6 +65,8 @@ def _upward_imports(path: Path) -> set[str]:
         ("core", {"core", "paths"}),
         ("formats", {"core", "formats", "paths"}),
         ("engine", {"core", "formats", "engine", "paths"}),
+        ("training", {"core", "formats", "engine", "training", "paths"}),
+        ("ui", {"core", "formats", "engine", "ui", "paths"}),
     ],
 )
 def test_arrows_point_one_way(sub: str, allowed: set[str]) -> None:

@@ -12,8 +12,8 @@ import pytest
 from engine_fixtures import GENERATOR_ID, MATTING_ID, tiny_models_env, tiny_models_root  # noqa: F401
 from sticker_studio.cli import main
 from sticker_studio.core.errors import InvalidInputError, ModelError, ModelIntegrityError
-from sticker_studio.engine import bundle
 from sticker_studio.engine import manifest as mf
+from sticker_studio.engine import model_folder
 
 
 def _weights(resources: Path) -> Path:
@@ -63,7 +63,7 @@ def test_text_encoder_config_may_not_point_elsewhere(tmp_path: Path) -> None:
         (folder / "config.json").write_text(json.dumps(config))
         (folder / "diffusion_pytorch_model.bin").write_bytes(b"pickle")
         with pytest.raises(ModelError, match=match):
-            bundle.load_text_encoder_from(folder, None)
+            model_folder.load_text_encoder_from(folder, None)
 
 
 def test_unverified_folder_only_safetensors_and_json(tiny_models_env: Path, tmp_path: Path,  # noqa: F811

@@ -15,7 +15,7 @@ import pytest
 from sticker_studio.core import pack_store
 from sticker_studio.core.edits import DeleteFrames, EditHistory, SetDurations
 from sticker_studio.core.errors import InvalidInputError, PackError
-from sticker_studio.core.pack import PackAutosaver, StickerPack, default_packs_dir
+from sticker_studio.core.pack import StickerPack, default_packs_dir
 from sticker_studio.core.sticker import Sticker
 
 
@@ -374,59 +374,6 @@ def _install_kill_switch(k: int) -> None:
         return real_rmdir(path, *a, **kw)
 
     os.replace, os.unlink, os.rmdir = replace, unlink, rmdir
-
-
-# --------------------------------------------------------------------------- autosave
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 100.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-def test_autosaver_debounces_and_caps_the_delay(pack: StickerPack) -> None:
-    clock = FakeClock()
-    saver = PackAutosaver(pack, delay_s=0.5, max_delay_s=2.0, clock=clock)
-    assert saver.seconds_until_due() is None and saver.flush() is None
-    pack.rename(pack.ids[0], "one")
-    saver.mark_dirty()
-    assert saver.seconds_until_due() == pytest.approx(0.5)
-    clock.t += 0.3
-    assert saver.flush() is None and pack.is_dirty
-    for _ in range(6):  # changes keep coming every 0.3 s: the cap forces a save
-        clock.t += 0.3
-        pack.rename(pack.ids[0], f"n{clock.t}")
-        saver.mark_dirty()
-        if saver.flush() is not None:
-            break
-    assert not pack.is_dirty and 2.0 <= clock.t - 100.0 <= 2.0 + 0.3  # first tick past the cap
-    assert StickerPack.open(pack.folder).entries[0].name == pack.entries[0].name
-
-
-def test_autosaver_force_flush_and_retry_after_error(pack: StickerPack, monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = FakeClock()
-    saver = PackAutosaver(pack, delay_s=1.0, clock=clock)
-    entry = pack.entries[0]
-    SetDurations(None, 55).apply(entry.sticker)
-    saver.mark_dirty(entry.id)
-    assert entry.id in pack.dirty_ids
-    real_save = pack.save
-
-    def failing_save() -> None:
-        raise PackError("disk full")
-
-    monkeypatch.setattr(pack, "save", failing_save)
-    with pytest.raises(PackError):
-        saver.flush(force=True)
-    assert saver.seconds_until_due() == pytest.approx(1.0)  # backs off before retrying
-    monkeypatch.setattr(pack, "save", real_save)
-    clock.t += 1.0
-    report = saver.flush()
-    assert report is not None and report.saved and saver.last_report is report
-    assert StickerPack.open(pack.folder).get(entry.id).sticker.durations_ms == [55, 55, 55]
-    pack.title = "changed directly"  # no mark_dirty: saved at the next tick anyway
-    assert saver.due and saver.flush() is not None
 
 
 # --------------------------------------------------------------------------- property test

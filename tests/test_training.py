@@ -145,7 +145,11 @@ def test_loss_mask_zeroes_parameter_gradient_from_padding(tiny_data: Path, tmp_p
     from sticker_studio.engine.tasks import Task
     from sticker_studio.training.clips import ClipConfig, ClipDataset, TextEmbeddingCache
     from sticker_studio.training.train_generator import (
-        build_generator, build_text_encoder, generator_loss, make_batch, make_noise_scheduler,
+        build_generator,
+        build_text_encoder,
+        generator_loss,
+        make_batch,
+        make_noise_scheduler,
         text_encoder_config_for,
     )
 
@@ -241,10 +245,10 @@ def test_optimizer_state_round_trips_without_pickle() -> None:
 
 
 def test_ema_warms_up_and_tracks() -> None:
-    from sticker_studio.training.ema import EMAModel
+    from sticker_studio.training.ema import ParameterEMA
 
     model = torch.nn.Linear(2, 1)
-    ema = EMAModel(model, decay=0.99)
+    ema = ParameterEMA(model, decay=0.99)
     assert ema.current_decay() == pytest.approx(0.1)
     with torch.no_grad():
         model.weight.fill_(1.0)

@@ -3,7 +3,7 @@
 Inputs (same for all three, same run): the bundled 16-frame 512x512 sample, a made-up
 "hard" sticker (a gradient ball with a soft shadow, 48 frames, the kind of art that
 used to band and lose its shadow), and any ``--input FILE`` (repeatable). For each
-input and target it prints bytes, seconds and timeline PSNR (``formats.metrics``:
+input and target it prints bytes, seconds and timeline PSNR (``formats.quality``:
 what is on screen at every moment, RGBA composited on white and on black) of:
 
 * ``new``: :func:`formats.fit.fit_sticker` (joint search, measured PSNR);
@@ -127,7 +127,7 @@ def psnr_on_preferred_canvas(source: Sticker, output: Sticker, target: ExportTar
     """Timeline PSNR with both on the target's first (preferred) canvas."""
     from sticker_studio.core.imageops import resize_rgba
     from sticker_studio.core.sticker import Sticker
-    from sticker_studio.formats.metrics import timeline_psnr
+    from sticker_studio.formats.quality import timeline_psnr
 
     w, h, pad = target.canvas.sizes(source.width, source.height)[0]
     if output.size != (w, h):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
+
+from sticker_studio.core.progress import ProgressCallback
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -103,7 +104,7 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress_bar(total: int) -> Callable[[int, int], None] | None:
+def _progress_bar(total: int) -> ProgressCallback | None:
     try:
         from tqdm import tqdm
     except ImportError:

@@ -724,7 +724,11 @@ class ReplaceSticker(FrameCommand):
 
 # --------------------------------------------------------------------------- history
 class EditHistory:
-    """A plain undo stack over one sticker (the GUI uses QUndoStack the same way).
+    """A headless undo stack over one sticker, for scripts, notebooks and tests.
+
+    The app does not use it: the GUI pushes the same commands onto Qt's QUndoStack.
+    Code without Qt (a batch script editing stickers, the pack property tests) gets
+    the same push/undo/redo/merge/clean-point behaviour from this class.
 
     ``push`` applies a command; if it raises, nothing changes and nothing is recorded.
     Pushing after an undo drops the redo tail. ``limit`` keeps only the newest

@@ -13,7 +13,6 @@ only what changed:
 A kill before step 2 leaves the old pack intact (plus unused new files); a kill after
 it leaves the new pack (plus unused old files). :meth:`StickerPack.open` deletes such
 leftovers, so a crash loses at most the edit that was being saved.
-:class:`PackAutosaver` debounces saves for a GUI timer.
 
 One writer per pack: an open pack holds an OS-level lock (``filelock`` on
 ``PACK/.pack.lock``, released by the OS even when the process is killed). A second
@@ -30,8 +29,8 @@ import contextlib
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -66,7 +65,6 @@ from sticker_studio.core.sticker import Sticker
 
 __all__ = [
     "DEFAULT_EMOJIS",
-    "PackAutosaver",
     "PackEntry",
     "RecoveryReport",
     "SaveReport",
@@ -716,64 +714,3 @@ def _load_sticker(folder: Path, record: StickerRecord) -> Sticker:
         return Sticker(frames, list(record.durations_ms), record.loop_count, dict(record.metadata))  # type: ignore[arg-type]
     except InvalidInputError as exc:
         raise PackError(f"{where} cannot be loaded: {exc}") from None
-
-
-# --------------------------------------------------------------------------- autosave
-@dataclass
-class PackAutosaver:
-    """Debounced autosave for a GUI: call :meth:`mark_dirty` on every change and
-    :meth:`flush` from a timer (and with ``force=True`` on close).
-
-    A save happens ``delay_s`` after the last change, or at the latest ``max_delay_s``
-    after the first unsaved one while changes keep coming. No threads: the GUI decides
-    when to call. A failed save raises (show it) and is retried ``delay_s`` later.
-    """
-
-    pack: StickerPack
-    delay_s: float = 0.5
-    max_delay_s: float = 5.0
-    clock: Callable[[], float] = time.monotonic
-    last_report: SaveReport | None = field(default=None, init=False)
-    _first_change: float | None = field(default=None, init=False, repr=False)
-    _last_change: float | None = field(default=None, init=False, repr=False)
-
-    def mark_dirty(self, sticker_id: str | None = None) -> None:
-        """Record a change (and, with an id, tell the pack that sticker's frames changed)."""
-        if sticker_id is not None:
-            self.pack.mark_dirty(sticker_id)
-        now = self.clock()
-        if self._first_change is None:
-            self._first_change = now
-        self._last_change = now
-
-    def seconds_until_due(self) -> float | None:
-        """Seconds until :meth:`flush` would save; None when nothing is unsaved."""
-        if not self.pack.is_dirty:
-            return None
-        if self._last_change is None or self._first_change is None:
-            return 0.0  # changed through the pack directly: save at the next tick
-        now = self.clock()
-        due = min(self._last_change + self.delay_s, self._first_change + self.max_delay_s)
-        return max(0.0, due - now)
-
-    @property
-    def due(self) -> bool:
-        remaining = self.seconds_until_due()
-        return remaining is not None and remaining <= 0.0
-
-    def flush(self, force: bool = False) -> SaveReport | None:
-        """Save if a save is due (or ``force``); returns the report, or None if nothing was saved."""
-        if not self.pack.is_dirty:
-            self._first_change = self._last_change = None
-            return None
-        if not force and not self.due:
-            return None
-        try:
-            report = self.pack.save()
-        except PackError:
-            now = self.clock()
-            self._first_change = self._last_change = now  # back off, then retry
-            raise
-        self._first_change = self._last_change = None
-        self.last_report = report
-        return report

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
 
 #: frames per temporal window, and frames shared by neighbouring windows
@@ -43,13 +44,13 @@ def load_matting_head(model: str | Path | None = None, *, device: torch.device |
 
     Raises :class:`ModelNotFoundError` when it is not available; never builds random weights.
     """
-    from sticker_studio.engine import bundle
+    from sticker_studio.engine import model_folder
     from sticker_studio.engine.manifest import ModelManifest, resolve_model
 
     if model is not None and Path(model).is_dir():
         folder = Path(model)
-        bundle.check_unverified_folder(folder)
-        notice = bundle.unverified_notice(folder)
+        model_folder.check_unverified_folder(folder)
+        notice = model_folder.unverified_notice(folder)
         if notice is not None:
             import logging
 
@@ -61,7 +62,7 @@ def load_matting_head(model: str | Path | None = None, *, device: torch.device |
             hint="use --colorkey, or add one with `sticker-studio models add PATH`",
         )
         folder = resolve_model(model_id, manifest=manifest)
-    head = bundle.load_model(folder, MATTING_CLASS, "matting head")
+    head = model_folder.load_model(folder, MATTING_CLASS, "matting head")
     head.eval()
     if device is not None:
         head.to(device=device)
@@ -112,7 +113,7 @@ def _window_starts(n: int, window: int, overlap: int) -> list[int]:
 
 @torch.no_grad()
 def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
-             overlap: int = DEFAULT_OVERLAP, progress: Callable[[int, int], None] | None = None,
+             overlap: int = DEFAULT_OVERLAP, progress: ProgressCallback | None = None,
              prior: Callable[[int, int], torch.Tensor] | None = None) -> torch.Tensor:
     """Alpha [N,1,h,w] for frames [N,3,h,w] in [0,1] (already at the head's size), window by window.
 
@@ -211,7 +212,7 @@ CHUNK_PIXELS = 1 << 20
 
 
 def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WINDOW,
-                 overlap: int = DEFAULT_OVERLAP, progress: Callable[[int, int], None] | None = None,
+                 overlap: int = DEFAULT_OVERLAP, progress: ProgressCallback | None = None,
                  strict: bool = True) -> np.ndarray:
     """RGBA frames (N,H,W,4) uint8 for flat-background RGB frames (N,H,W,3) uint8.
 
@@ -271,7 +272,7 @@ class PriorMatte:
 
 def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool] | None = None,
                      window: int = DEFAULT_WINDOW, overlap: int = DEFAULT_OVERLAP,
-                     progress: Callable[[int, int], None] | None = None,
+                     progress: ProgressCallback | None = None,
                      base_alpha: np.ndarray | None = None) -> PriorMatte:
     """Matte (N,H,W,3) uint8 frames with the layout prior; every enclosed region decided once per clip.
 
@@ -340,7 +341,7 @@ def flatten_on_white(frames: list[np.ndarray]) -> np.ndarray:
 
 
 def matte_sticker(sticker: Sticker, head: Any | None = None, *, use_colorkey: bool = False,
-                  window: int = DEFAULT_WINDOW, progress: Callable[[int, int], None] | None = None) -> Sticker:
+                  window: int = DEFAULT_WINDOW, progress: ProgressCallback | None = None) -> Sticker:
     """``sticker`` with alpha estimated from its (flat) background; timing and loop kept.
 
     ``head=None`` loads the default matting head (ModelNotFoundError if it is not

@@ -2,7 +2,7 @@
 
 It mirrors a diffusers pipeline (components ``unet``, ``scheduler``, ``text_encoder``,
 ``vae``, ``matting_head``; ``from_pretrained``/``save_pretrained`` over a
-``model_index.json`` folder, see :mod:`sticker_studio.engine.bundle`) but is a plain
+``model_index.json`` folder, see :mod:`sticker_studio.engine.model_folder`) but is a plain
 class: diffusers' ``DiffusionPipeline`` loader imports whatever library a folder names
 and cannot load our text encoder, and a downloaded folder must not choose what code runs.
 
@@ -44,8 +44,9 @@ from PIL import Image
 
 from sticker_studio.core.errors import InvalidInputError, ModelNotFoundError
 from sticker_studio.core.imageops import resize_rgba
+from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine import bundle
+from sticker_studio.engine import model_folder
 from sticker_studio.engine.device import (
     DeviceChoice,
     ExecutionPlan,
@@ -54,7 +55,7 @@ from sticker_studio.engine.device import (
     synchronize,
 )
 from sticker_studio.engine.request import GenerationRequest, ResolvedSettings
-from sticker_studio.engine.sampling import CancelSignal, Conditioning, ProgressCallback, denoise, make_scheduler
+from sticker_studio.engine.sampling import CancelSignal, Conditioning, denoise, make_scheduler
 from sticker_studio.engine.tasks import Task, condition_mask, frames_in_flight
 
 WarnCallback = Callable[[str], None]
@@ -271,10 +272,10 @@ class StickerPipeline:
         from sticker_studio.engine.manifest import ModelManifest, resolve_model
 
         manifest = None
-        if path_or_id is not None and (Path(path_or_id) / bundle.MODEL_INDEX).is_file():
+        if path_or_id is not None and (Path(path_or_id) / model_folder.MODEL_INDEX).is_file():
             folder, model_id = Path(path_or_id), Path(path_or_id).name
-            bundle.check_unverified_folder(folder)
-            notice = bundle.unverified_notice(folder)
+            model_folder.check_unverified_folder(folder)
+            notice = model_folder.unverified_notice(folder)
             if notice is not None:
                 (warn or _log_warning)(notice)
         else:
@@ -287,14 +288,14 @@ class StickerPipeline:
             if not entry.is_generator:
                 raise InvalidInputError(f"model {model_id} is a {entry.architecture}, not a generator")
             folder = resolve_model(model_id, manifest=manifest)
-        index = bundle.read_model_index(folder)
-        unet = bundle.load_model(folder / "unet", index["unet"], "unet")
-        scheduler = bundle.load_model(folder / "scheduler", index["scheduler"], "scheduler")
-        text_encoder = bundle.load_text_encoder_from(folder / "text_encoder", index.get("text_encoder"))
-        vae = bundle.load_model(folder / "vae", index["vae"], "vae") if index.get("vae") else None
+        index = model_folder.read_model_index(folder)
+        unet = model_folder.load_model(folder / "unet", index["unet"], "unet")
+        scheduler = model_folder.load_model(folder / "scheduler", index["scheduler"], "scheduler")
+        text_encoder = model_folder.load_text_encoder_from(folder / "text_encoder", index.get("text_encoder"))
+        vae = model_folder.load_model(folder / "vae", index["vae"], "vae") if index.get("vae") else None
         head = None
         if index.get("matting_head") and (folder / "matting_head").is_dir():
-            head = bundle.load_model(folder / "matting_head", index["matting_head"], "matting head")
+            head = model_folder.load_model(folder / "matting_head", index["matting_head"], "matting head")
         elif matting is not None:
             from sticker_studio.engine.matting import load_matting_head
 
@@ -315,26 +316,26 @@ class StickerPipeline:
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        index: dict[str, Any] = {"_class_name": bundle.PIPELINE_CLASS}
+        index: dict[str, Any] = {"_class_name": model_folder.PIPELINE_CLASS}
         from sticker_studio import __version__
 
         index["_sticker_studio_version"] = __version__
         self.unet.save_pretrained(str(folder / "unet"), safe_serialization=True)
-        index["unet"] = bundle.class_spec(self.unet)
+        index["unet"] = model_folder.class_spec(self.unet)
         self.scheduler.save_pretrained(str(folder / "scheduler"))
-        index["scheduler"] = bundle.class_spec(self.scheduler)
-        bundle.save_text_encoder(self.text_encoder, folder / "text_encoder")
-        index["text_encoder"] = bundle.class_spec(self.text_encoder)
+        index["scheduler"] = model_folder.class_spec(self.scheduler)
+        model_folder.save_text_encoder(self.text_encoder, folder / "text_encoder")
+        index["text_encoder"] = model_folder.class_spec(self.text_encoder)
         if self.vae is not None:
             self.vae.save_pretrained(str(folder / "vae"), safe_serialization=True)
-        index["vae"] = bundle.class_spec(self.vae) if self.vae is not None else None
+        index["vae"] = model_folder.class_spec(self.vae) if self.vae is not None else None
         if self.matting_head is not None:
             self.matting_head.save_pretrained(str(folder / "matting_head"), safe_serialization=True)
-        index["matting_head"] = bundle.class_spec(self.matting_head) if self.matting_head is not None else None
+        index["matting_head"] = model_folder.class_spec(self.matting_head) if self.matting_head is not None else None
         index["defaults"] = self.defaults
         import json
 
-        atomic_write_text(folder / bundle.MODEL_INDEX, json.dumps(index, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(folder / model_folder.MODEL_INDEX, json.dumps(index, indent=2, sort_keys=True) + "\n")
         return folder
 
     # ------------------------------------------------------------ generation

@@ -24,8 +24,8 @@ from typing import Any
 import torch
 
 from sticker_studio.core.errors import CancelledError, InvalidInputError
+from sticker_studio.core.progress import ProgressCallback
 
-ProgressCallback = Callable[[int, int], None]
 CancelSignal = threading.Event | Callable[[], bool] | None
 
 

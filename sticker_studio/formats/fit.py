@@ -501,7 +501,7 @@ def _score(data: bytes, reference: Sticker) -> float:
 
 def _score_sticker(out: Sticker, reference: Sticker) -> float:
     """Timeline PSNR of ``out`` against ``reference`` on the reference's canvas."""
-    from sticker_studio.formats.metrics import timeline_psnr
+    from sticker_studio.formats.quality import timeline_psnr
 
     if out.size != reference.size:
         frames = [resize_rgba(f, reference.width, reference.height) for f in out.frames]

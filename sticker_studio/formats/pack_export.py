@@ -38,6 +38,7 @@ from PIL import Image
 
 from sticker_studio.core.errors import InvalidInputError, StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
+from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.fit import fit_sticker
 from sticker_studio.formats.pack_rules import PackImage, PackRule, get_pack_rule
@@ -47,7 +48,6 @@ from sticker_studio.formats.validate import validate_file
 #: Written last into every target folder: the files this tool wrote there.
 MARKER_FILE = ".sticker-studio-export.json"
 
-ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
 
 
@@ -279,7 +279,7 @@ def export_pack(
     title: str,
     publisher: str = "",
     cover_index: int = 0,
-    progress: ProgressFn | None = None,
+    progress: ProgressCallback | None = None,
     cancel: CancelFn | None = None,
 ) -> PackExportReport:
     """Write ``out_dir/<target>/`` for every target, or nothing (see the module docstring).
@@ -381,7 +381,7 @@ def items_from_pack(pack: object) -> list[PackItem]:
 
 
 def export_sticker_pack(pack: object, targets: Sequence[str], out_dir: str | Path, *,
-                        progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> PackExportReport:
+                        progress: ProgressCallback | None = None, cancel: CancelFn | None = None) -> PackExportReport:
     """:func:`export_pack` for a :class:`~sticker_studio.core.pack.StickerPack` (title, author, tray icon)."""
     from sticker_studio.core.pack import StickerPack
 

@@ -221,19 +221,29 @@ def reduce_colors_rgba(frames: list[np.ndarray], colors: int, dither: bool = Fal
 
 
 def encode_apng(sticker: Sticker, *, colors: int | None = None, compress_level: int = 6,
-                dither: bool = False) -> bytes:
-    """APNG in full RGBA mode (colour type 6); ``colors`` reduces colours but not the mode."""
-    frames = [clear_transparent_rgb(f) for f in sticker.frames]
+                dither: bool = False, keep_every_frame: bool = False, rgb_only: bool = False,
+                keep_hidden_rgb: bool = False) -> bytes:
+    """APNG in full RGBA mode (colour type 6); ``colors`` reduces colours but not the mode.
+
+    Pillow merges consecutive identical frames; ``keep_every_frame`` keeps one APNG frame
+    per input frame (a training dataset's loss mask depends on the count) by alternating
+    the dispose op between NONE and BACKGROUND, which changes nothing in what is shown.
+    ``rgb_only`` stores RGB (for frames whose alpha is 255 by construction);
+    ``keep_hidden_rgb`` keeps the colour under alpha 0 (an exact round trip, for datasets).
+    """
+    frames = list(sticker.frames) if keep_hidden_rgb else [clear_transparent_rgb(f) for f in sticker.frames]
     if colors is not None:
         frames = reduce_colors_rgba(frames, colors, dither)
-    images = [Image.fromarray(f, "RGBA") for f in frames]
+    mode = "RGB" if rgb_only else "RGBA"
+    images = [Image.fromarray(np.ascontiguousarray(f[..., :3]) if rgb_only else f, mode) for f in frames]
     buf = io.BytesIO()
     if len(images) == 1:
         images[0].save(buf, format="PNG", compress_level=compress_level)
         return buf.getvalue()
+    disposal: int | list[int] = [i % 2 for i in range(len(images))] if keep_every_frame else 0
     images[0].save(
         buf, format="PNG", save_all=True, append_images=images[1:], duration=list(sticker.durations_ms),
-        loop=sticker.loop_count, disposal=0, blend=0, compress_level=compress_level, default_image=False,
+        loop=sticker.loop_count, disposal=disposal, blend=0, compress_level=compress_level, default_image=False,
     )
     return buf.getvalue()
 

@@ -200,7 +200,7 @@ def load_checkpoint(path: Path) -> LoadedCheckpoint:
 
 def resume_latest(run_dir: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                   ema: Any | None = None) -> LoadedCheckpoint | None:
-    """Load the run's latest checkpoint into ``model``, ``optimizer`` and ``ema`` (an EMAModel).
+    """Load the run's latest checkpoint into ``model``, ``optimizer`` and ``ema`` (an ParameterEMA).
 
     Returns the checkpoint (for its step, elapsed time and any extra state such as the
     curriculum), or None when the run has none yet (a fresh start).

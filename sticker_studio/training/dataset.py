@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, PngImagePlugin
 
 from sticker_studio.core.atomic import atomic_path, atomic_write_text
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.sticker import Sticker
+from sticker_studio.formats.readers import read_sticker
+from sticker_studio.formats.writers import encode_apng
 
 DATASET_VERSION = 1
 INDEX_NAME = "index.jsonl"
@@ -248,50 +249,17 @@ def write_apng(
     rgb_only: bool = False,
     compress_level: int = 3,
 ) -> None:
-    """Write frames as an APNG with exactly one APNG frame per input frame.
-
-    Pillow merges consecutive identical frames unless their dispose ops differ; a
-    dataset must keep its frame count (the loss mask depends on it), so the dispose op
-    alternates between NONE and BACKGROUND, which changes nothing in what is shown.
-    """
-    mode = "RGB" if rgb_only else "RGBA"
-    images = [Image.fromarray(np.ascontiguousarray(f[..., :3] if rgb_only else f), mode) for f in frames]
-    if not images:
+    """Write frames as an APNG with exactly one APNG frame per input frame (formats' APNG writer)."""
+    if not frames:
         raise InvalidInputError("cannot write a clip with no frames")
-    if len(images) == 1:
-        images[0].save(path, format="PNG", compress_level=compress_level)
-        return
-    disposal = [
-        PngImagePlugin.Disposal.OP_NONE if i % 2 == 0 else PngImagePlugin.Disposal.OP_BACKGROUND
-        for i in range(len(images))
-    ]
-    images[0].save(
-        path,
-        format="PNG",
-        save_all=True,
-        append_images=images[1:],
-        duration=[int(d) for d in durations_ms],
-        loop=int(loop),
-        disposal=disposal,
-        blend=PngImagePlugin.Blend.OP_SOURCE,
-        compress_level=compress_level,
-    )
+    sticker = Sticker(list(frames), [int(d) for d in durations_ms], loop_count=int(loop))
+    Path(path).write_bytes(encode_apng(sticker, compress_level=compress_level, keep_every_frame=True,
+                                       keep_hidden_rgb=True, rgb_only=rgb_only))
 
 
 def read_apng(path: str | os.PathLike[str]) -> Sticker:
-    """Decode an APNG/PNG to a :class:`Sticker` (fully composed RGBA frames and their durations)."""
+    """Decode an APNG/PNG to a :class:`Sticker` (formats' reader: composed RGBA frames, durations)."""
     path = Path(path)
     if not path.is_file():
         raise InvalidInputError(f"clip {path} does not exist")
-    try:
-        with Image.open(path) as im:
-            frames, durations = [], []
-            n = getattr(im, "n_frames", 1)
-            for i in range(n):
-                im.seek(i)
-                frames.append(np.asarray(im.convert("RGBA")).copy())
-                durations.append(int(round(float(im.info.get("duration", 0) or 0))))
-            loop = int(im.info.get("loop", 0) or 0)
-    except (OSError, SyntaxError, ValueError) as error:
-        raise InvalidInputError(f"clip {path} cannot be read: {error}") from error
-    return Sticker(frames, durations, loop_count=loop)
+    return read_sticker(path)

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 
-class EMAModel:
+class ParameterEMA:
     """A float32 shadow copy of a model's floating-point parameters and buffers."""
 
     def __init__(self, model: nn.Module, decay: float = 0.999, warmup: bool = True) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from sticker_studio.training import metrics
+from sticker_studio.training import eval_metrics
 from sticker_studio.training.matting_pack import EVAL_BACKGROUNDS, load_pack
 
 Method = Callable[[np.ndarray], np.ndarray]  # (F,H,W,3) uint8 -> alpha (F,H,W) float
@@ -96,11 +96,11 @@ def evaluate_drawn(pack: Path, methods: dict[str, Method], *, timing: bool = Tru
         for name, method in methods.items():
             pred = method(rgb)
             cell = acc.setdefault((name, group, bg), {"psnr": [], "ssim": [], "dp": [], "dt": []})
-            p = metrics.alpha_psnr(pred, truth)
+            p = eval_metrics.alpha_psnr(pred, truth)
             cell["psnr"].append(p)
-            cell["ssim"].append(metrics.alpha_ssim(pred, truth))
-            cell["dp"].append(metrics.frame_change(pred))
-            cell["dt"].append(metrics.frame_change(truth))
+            cell["ssim"].append(eval_metrics.alpha_ssim(pred, truth))
+            cell["dp"].append(eval_metrics.frame_change(pred))
+            cell["dt"].append(eval_metrics.frame_change(truth))
             per_clip[name].append((str(meta[i]["subject"]), bg, p))
     speed = {name: (time_per_512(m) if timing else None) for name, m in methods.items()}
     rows = []

@@ -43,6 +43,8 @@ from PIL import Image
 from sticker_studio.core.errors import InvalidInputError, StickerStudioError
 from sticker_studio.core.imageops import pad_to_square, resize_rgba
 from sticker_studio.core.sticker import Sticker
+from sticker_studio.formats.readers import read_sticker
+from sticker_studio.formats.resample import resample_to_count
 from sticker_studio.training.dataset import (
     INDEX_NAME,
     DatasetMeta,
@@ -207,29 +209,19 @@ def install_packages(cfg: FetchConfig) -> dict[str, Path]:
 
 # ------------------------------------------------------------------ decoding
 def decode_webp(path: Path) -> tuple[list[np.ndarray], list[int]]:
-    """All frames of a (possibly animated) WebP as RGBA uint8 with their durations in ms."""
-    try:
-        with Image.open(path) as im:
-            frames, durations = [], []
-            for i in range(getattr(im, "n_frames", 1)):
-                im.seek(i)
-                im.load()
-                frames.append(np.asarray(im.convert("RGBA")).copy())
-                durations.append(int(im.info.get("duration") or 0))
-    except (OSError, ValueError) as error:
-        raise InvalidInputError(f"{path} cannot be decoded: {error}") from error
-    return frames, durations
+    """All frames of a (possibly animated) WebP as RGBA uint8 with their durations in ms (formats' reader)."""
+    sticker = read_sticker(path)
+    return list(sticker.frames), list(sticker.durations_ms)
 
 
-def subsample(frames: Sequence[np.ndarray], durations: Sequence[int], target_fps: float) -> tuple[list[np.ndarray], list[int]]:
-    """Keep every k-th frame so the rate is near ``target_fps``; a kept frame lasts its whole group."""
+def subsample(frames: Sequence[np.ndarray], durations: Sequence[int],
+              target_fps: float) -> tuple[list[np.ndarray], list[int]]:
+    """Resample towards ``target_fps`` by the timing rule of formats/resample.py (count form:
+    loop length kept exactly)."""
     durations = [d if d > 0 else 42 for d in durations]
-    step = max(1, int(round((1000.0 / target_fps) / float(np.median(durations)))))
-    kept, kept_ms = [], []
-    for start in range(0, len(frames), step):
-        kept.append(frames[start])
-        kept_ms.append(int(sum(durations[start:start + step])))
-    return kept, kept_ms
+    count = max(1, min(len(frames), int(round(sum(durations) * target_fps / 1000.0))))
+    sticker = resample_to_count(Sticker(list(frames), durations), count)
+    return list(sticker.frames), list(sticker.durations_ms)
 
 
 def _square(frame: np.ndarray, size: int) -> np.ndarray:

@@ -52,7 +52,7 @@ from sticker_studio.training.checkpoint import (
     save_run_config,
 )
 from sticker_studio.training.clock import TrainingClock
-from sticker_studio.training.ema import EMAModel
+from sticker_studio.training.ema import ParameterEMA
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class TrainingTask(Protocol):
 
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
-    def export(self, model: nn.Module, ema: EMAModel | None, out: Path, run_info: dict[str, Any]) -> Path: ...
+    def export(self, model: nn.Module, ema: ParameterEMA | None, out: Path, run_info: dict[str, Any]) -> Path: ...
 
 
 @dataclass
@@ -196,7 +196,7 @@ def cast_quietly(model: nn.Module, dtype: torch.dtype) -> nn.Module:
         dlogging.set_verbosity(level)
 
 
-def export_copy(model: nn.Module, ema: EMAModel | None, dtype: torch.dtype = torch.float16) -> Any:
+def export_copy(model: nn.Module, ema: ParameterEMA | None, dtype: torch.dtype = torch.float16) -> Any:
     """A CPU copy of ``model`` holding the EMA weights (when given) in ``dtype``, to save."""
     out = copy.deepcopy(model).to("cpu")
     if ema is not None:
@@ -232,7 +232,7 @@ def export_run(run_dir: Path, out: Path, task: TrainingTask) -> Path:
     return task.export(model, None, Path(out), run_info)
 
 
-def _checkpoint(run_dir: Path, model: nn.Module, optimizer: torch.optim.Optimizer, ema: EMAModel,
+def _checkpoint(run_dir: Path, model: nn.Module, optimizer: torch.optim.Optimizer, ema: ParameterEMA,
                 task: TrainingTask, step: int, seconds: float, info: distributed.DistInfo) -> None:
     if info.is_main:
         save_checkpoint(run_dir, model=model, optimizer=optimizer, ema_tensors=ema.state_dict(),
@@ -260,7 +260,7 @@ def run_training(task: TrainingTask) -> TrainResult:
     model = task.build_model()
     facts = task.prepare(model, info)
     model.to(device)
-    ema = EMAModel(model, decay=cfg.ema_decay)
+    ema = ParameterEMA(model, decay=cfg.ema_decay)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.999))
 

@@ -23,7 +23,6 @@ import argparse
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import numpy as np
 
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.motion import PRESETS, MotionPreset, animate
+from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.training.backgrounds import composite_on_background, random_background_with_kind
 from sticker_studio.training.captions import ClipFacts, describe
@@ -189,7 +189,7 @@ def generate_synthetic_dataset(
     max_frames: int = 24,
     composites: bool = True,
     workers: int = 1,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> list[DatasetRecord]:
     """Write ``n`` samples and the index into ``out``; returns the records.
 

@@ -52,7 +52,7 @@ from sticker_studio.training.conditioning_aug import (
     sample_timesteps,
 )
 from sticker_studio.training.curriculum import Curriculum, CurriculumConfig
-from sticker_studio.training.ema import EMAModel
+from sticker_studio.training.ema import ParameterEMA
 from sticker_studio.training.loop import (
     LOSS_LOG,
     StepInfo,
@@ -334,7 +334,7 @@ class GeneratorTask:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.curriculum.load_state_dict(state)
 
-    def export(self, model: nn.Module, ema: EMAModel | None, out: Path, run_info: dict[str, Any]) -> Path:
+    def export(self, model: nn.Module, ema: ParameterEMA | None, out: Path, run_info: dict[str, Any]) -> Path:
         return export_generator(model, ema, self.cfg, out, self.encoder, run_info=run_info)
 
 
@@ -344,7 +344,7 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
 
 
 # ----------------------------------------------------------------------------- export
-def export_generator(model: nn.Module, ema: EMAModel | None, cfg: GeneratorTrainConfig, out: Path,
+def export_generator(model: nn.Module, ema: ParameterEMA | None, cfg: GeneratorTrainConfig, out: Path,
                      text_encoder: Any = None, run_info: dict[str, Any] | None = None,
                      dtype: torch.dtype = torch.float16) -> Path:
     """Write the EMA weights as a diffusers-layout bundle the pipeline loads::
@@ -360,7 +360,7 @@ def export_generator(model: nn.Module, ema: EMAModel | None, cfg: GeneratorTrain
     from diffusers import DDIMScheduler
 
     from sticker_studio.core.atomic import atomic_write_text
-    from sticker_studio.engine import bundle
+    from sticker_studio.engine import model_folder
 
     out = Path(out)
     if text_encoder is None:
@@ -368,13 +368,13 @@ def export_generator(model: nn.Module, ema: EMAModel | None, cfg: GeneratorTrain
     export_copy(model, ema, dtype).save_pretrained(out / "unet", safe_serialization=True, max_shard_size="15MB")
     scheduler: Any = DDIMScheduler(**cfg.noise_schedule)  # ConfigMixin adds save_pretrained
     scheduler.save_pretrained(out / "scheduler")
-    bundle.save_text_encoder(text_encoder, out / "text_encoder")
+    model_folder.save_text_encoder(text_encoder, out / "text_encoder")
     index = {
         "_class_name": "StickerPipeline",
         "_diffusers_version": diffusers.__version__,
         "unet": ["sticker_studio.engine.models.dfgn", "DFGN"],
         "scheduler": ["diffusers", "DDIMScheduler"],
-        "text_encoder": bundle.class_spec(text_encoder),
+        "text_encoder": model_folder.class_spec(text_encoder),
         "num_frames": cfg.num_frames,
         "sample_size": model_sample_size(model),
         "defaults": {"steps": {"ddim": 25, "dpm": 10}, "guidance": 5.0, "image_guidance": 2.0, "fps": 8.0},

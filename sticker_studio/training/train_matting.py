@@ -40,7 +40,7 @@ from sticker_studio.core.imageops import resize_rgba
 from sticker_studio.training import distributed, loop
 from sticker_studio.training.clips import ClipCache, load_or_build_cache
 from sticker_studio.training.dataset import DatasetRecord, read_index
-from sticker_studio.training.ema import EMAModel
+from sticker_studio.training.ema import ParameterEMA
 
 
 @dataclass
@@ -263,7 +263,7 @@ class MattingTask:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         return None
 
-    def export(self, model: nn.Module, ema: EMAModel | None, out: Path, run_info: dict[str, Any]) -> Path:
+    def export(self, model: nn.Module, ema: ParameterEMA | None, out: Path, run_info: dict[str, Any]) -> Path:
         return export_matting(model, ema, out, self.cfg, run_info)
 
 
@@ -272,7 +272,7 @@ def train_matting(cfg: MattingTrainConfig) -> loop.TrainResult:
     return loop.run_training(MattingTask(cfg))
 
 
-def export_matting(model: nn.Module, ema: EMAModel | None, out: Path, cfg: MattingTrainConfig | None = None,
+def export_matting(model: nn.Module, ema: ParameterEMA | None, out: Path, cfg: MattingTrainConfig | None = None,
                    run_info: dict[str, Any] | None = None, dtype: torch.dtype = torch.float16) -> Path:
     """Save the EMA weights with ``save_pretrained`` (config.json + safetensors, fp16)."""
     out = Path(out)

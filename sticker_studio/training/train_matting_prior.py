@@ -142,7 +142,7 @@ def _lr(cfg: LayoutTrainConfig, step: int, progress: float) -> float:
 def train_layout_matting(cfg: LayoutTrainConfig) -> Path:
     """Run (or resume: the latest checkpoint in ``cfg.out``) a training run; returns the run folder."""
     from sticker_studio.training.checkpoint import TrainerState, resume_latest, save_checkpoint, save_run_config
-    from sticker_studio.training.ema import EMAModel
+    from sticker_studio.training.ema import ParameterEMA
     from sticker_studio.training.train_matting import build_matting_head
 
     torch.set_num_threads(int(cfg.threads))
@@ -154,7 +154,7 @@ def train_layout_matting(cfg: LayoutTrainConfig) -> Path:
     model = build_matting_head(cfg.model_config)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    ema = EMAModel(model, decay=cfg.ema_decay)
+    ema = ParameterEMA(model, decay=cfg.ema_decay)
     step, elapsed_before = 0, 0.0
     loaded = resume_latest(run, model, opt, ema)
     if loaded is not None:

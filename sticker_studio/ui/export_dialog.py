@@ -27,7 +27,8 @@ from sticker_studio.ui.settings import AppSettings, save_settings
 
 if TYPE_CHECKING:
     from sticker_studio.formats.pack_export import PackItem
-from sticker_studio.ui.workers import BackgroundJob, ProgressFn
+from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.ui.workers import BackgroundJob
 
 COL_TARGET, COL_SIZE, COL_BUDGET, COL_RESULT = range(4)
 
@@ -77,7 +78,7 @@ def _items(entries: list[PackEntry]) -> list[PackItem]:
     return items_from_pack(entries)
 
 
-def predict_sizes(entries: list[PackEntry], targets: list[str], progress: ProgressFn,
+def predict_sizes(entries: list[PackEntry], targets: list[str], progress: ProgressCallback,
                   cancel: threading.Event) -> dict[str, TargetOutcome]:
     """Pack rules, then fit every sticker to every target (in a worker) and report the byte sizes."""
     from sticker_studio.formats.fit import fit_sticker
@@ -104,7 +105,7 @@ def predict_sizes(entries: list[PackEntry], targets: list[str], progress: Progre
     return out
 
 
-def export_pack(entries: list[PackEntry], targets: list[str], folder: Path, progress: ProgressFn,
+def export_pack(entries: list[PackEntry], targets: list[str], folder: Path, progress: ProgressCallback,
                 cancel: threading.Event, *, title: str = "Sticker pack", publisher: str = "",
                 cover_index: int = 0) -> dict[str, TargetOutcome]:
     """Export the pack with :func:`formats.pack_export.export_pack`: every target valid and written, or none.

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sticker_studio.core.errors import ModelNotFoundError
+from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.engine.request import GenerationRequest
 from sticker_studio.engine.tasks import Task
@@ -71,7 +72,7 @@ class GeneratorHost:
                 self._pipeline = self.factory()
             return self._pipeline
 
-    def run(self, request: GenerationRequest, progress: Callable[[int, int], None],
+    def run(self, request: GenerationRequest, progress: ProgressCallback,
             cancel: threading.Event) -> Sticker:
         """Generate (in a worker thread). Raises ModelNotFoundError, CancelledError..."""
         pipe = self.pipeline()

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
                                QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from sticker_studio.core.errors import CancelledError, StickerStudioError
-from sticker_studio.ui.workers import BackgroundJob, ProgressFn
+from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.ui.workers import BackgroundJob
 
 STATUS_COLORS = {"bundled": "#4cc38a", "downloaded": "#4cc38a", "user": "#4cc38a",
                  "missing": "#e5b454", "corrupt": "#e5645c", "error": "#e5645c"}
@@ -148,7 +149,7 @@ class ModelManagerDialog(QDialog):
             return
         model_id = s.id
 
-        def work(progress: ProgressFn, cancel: threading.Event) -> str:
+        def work(progress: ProgressCallback, cancel: threading.Event) -> str:
             from sticker_studio.engine.manifest import download_model
 
             def report(done: int, total: int, name: str) -> None:
@@ -167,7 +168,7 @@ class ModelManagerDialog(QDialog):
             return
         model_id = s.id
 
-        def work(progress: ProgressFn, cancel: threading.Event) -> str:
+        def work(progress: ProgressCallback, cancel: threading.Event) -> str:
             from sticker_studio.engine.manifest import verify_model
 
             progress(0, 1)

@@ -18,14 +18,14 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from sticker_studio.core.errors import CancelledError, StickerStudioError
+from sticker_studio.core.progress import ProgressCallback
 
 log = logging.getLogger(__name__)
 
-ProgressFn = Callable[[int, int], None]
 #: Jobs whose thread has not fully ended. Holding them here means Python never
 #: garbage-collects a QThread that is still running (Qt aborts the process if it is).
 _LIVE_JOBS: set["BackgroundJob"] = set()
-JobFn = Callable[[ProgressFn, threading.Event], Any]
+JobFn = Callable[[ProgressCallback, threading.Event], Any]
 
 
 class _Worker(QObject):

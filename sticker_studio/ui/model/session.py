@@ -43,6 +43,7 @@ from sticker_studio.core import edits
 from sticker_studio.core.errors import ModelNotFoundError, StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.document import (
     PackDocument,
@@ -60,7 +61,7 @@ from sticker_studio.ui.model.motion import MotionChoice
 from sticker_studio.ui.model.prompt import PromptSettings, SubjectCandidates
 from sticker_studio.ui.settings import AppSettings, save_settings
 from sticker_studio.ui.timeline import local_paths
-from sticker_studio.ui.workers import BackgroundJob, ProgressFn
+from sticker_studio.ui.workers import BackgroundJob
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +211,7 @@ class StudioSession(QObject):
         return True
 
     # ------------------------------------------------------------------ jobs
-    def run_job(self, fn: Callable[[ProgressFn, Any], Any], on_success: Callable[[Any], object], name: str,
+    def run_job(self, fn: Callable[[ProgressCallback, Any], Any], on_success: Callable[[Any], object], name: str,
                 on_failed: Callable[[str], None] | None = None) -> BackgroundJob:
         """Run ``fn(progress, cancel)`` on a worker thread; results come back on the GUI thread."""
         job = BackgroundJob(fn, self, name=name)
@@ -299,7 +300,7 @@ class StudioSession(QObject):
     # ------------------------------------------------------------- importing
     def import_files(self, paths: list[Path]) -> BackgroundJob:
         """Each file becomes a new sticker in the pack (and the last one the reference)."""
-        def work(progress: ProgressFn, cancel: Any) -> list[tuple[Path, Sticker]]:
+        def work(progress: ProgressCallback, cancel: Any) -> list[tuple[Path, Sticker]]:
             return [(p, read_file(p)) for p in paths]
 
         def done(results: list[tuple[Path, Sticker]]) -> None:
@@ -318,7 +319,7 @@ class StudioSession(QObject):
             return self.import_files(paths)
         width, height = sticker.size
 
-        def work(progress: ProgressFn, cancel: Any) -> tuple[list[np.ndarray], list[int]]:
+        def work(progress: ProgressCallback, cancel: Any) -> tuple[list[np.ndarray], list[int]]:
             frames: list[np.ndarray] = []
             durations: list[int] = []
             for p in paths:
@@ -340,7 +341,7 @@ class StudioSession(QObject):
         name = f"{Path(self._reference_name).stem or 'drawing'} {choice.preset}"[:NAME_LIMIT]
         kwargs = choice.animate_kwargs(max(reference.size))
 
-        def work(progress: ProgressFn, cancel: Any) -> Sticker:
+        def work(progress: ProgressCallback, cancel: Any) -> Sticker:
             from sticker_studio.core.motion import animate
 
             return animate(reference.frames[0], choice.preset, **kwargs)
@@ -376,7 +377,7 @@ class StudioSession(QObject):
         job.start()
         return job
 
-    def _start_generation_job(self, fn: Callable[[ProgressFn, Any], Any], on_success: Callable[[Any], object],
+    def _start_generation_job(self, fn: Callable[[ProgressCallback, Any], Any], on_success: Callable[[Any], object],
                               name: str) -> BackgroundJob:
         job = BackgroundJob(fn, self, name=name)
         job.progress.connect(self.generation_progress)
@@ -394,7 +395,7 @@ class StudioSession(QObject):
     def find_candidates(self, settings: PromptSettings) -> BackgroundJob | None:
         """Stage one of text → sticker: find library subjects for the prompt (``candidates_ready``)."""
 
-        def work(progress: ProgressFn, cancel: Any) -> SubjectCandidates:
+        def work(progress: ProgressCallback, cancel: Any) -> SubjectCandidates:
             from sticker_studio.engine.two_stage import (
                 candidate_thumbnails,
                 pick_subject,
@@ -423,7 +424,7 @@ class StudioSession(QObject):
         settings = found.settings
         name = settings.prompt[:40]
 
-        def work(progress: ProgressFn, cancel: Any) -> Sticker:
+        def work(progress: ProgressCallback, cancel: Any) -> Sticker:
             from sticker_studio.engine.two_stage import generate_two_stage
 
             result = generate_two_stage(settings.prompt, candidate=index, seed=settings.seed)
