@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures_formats import bomb_png, moving_disc, numbered_frames, palette_apng, write_gif
 
+from fixtures_formats import bomb_png, moving_disc, numbered_frames, palette_apng, write_gif
 from sticker_studio.cli import main
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.readers import read_sticker

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.engine.tasks import Task
 from sticker_studio.training.curriculum import (
     GROUPS,
@@ -17,7 +18,6 @@ from sticker_studio.training.curriculum import (
     make_curriculum,
     static_weights,
 )
-from sticker_studio.core.errors import InvalidInputError
 
 
 def test_static_schedule_passes_through_the_papers_points() -> None:

@@ -58,7 +58,7 @@ def snapshot(sticker: Sticker) -> tuple:
 def assert_same(sticker: Sticker, snap: tuple) -> None:
     frames, durations, loop, metadata = snap
     assert len(sticker.frames) == len(frames)
-    for a, b in zip(sticker.frames, frames):
+    for a, b in zip(sticker.frames, frames, strict=False):
         assert a.dtype == np.uint8 and a.shape == b.shape
         assert np.array_equal(a, b)
     assert sticker.durations_ms == durations
@@ -87,7 +87,7 @@ def test_delete_frames_and_revert_restores_same_arrays() -> None:
     roundtrip(cmd, s)
     assert ids(s) == [0, 2, 4] and s.durations_ms == [10, 30, 50]
     cmd.revert(s)
-    assert all(a is b for a, b in zip(s.frames, originals))  # exactly the same arrays
+    assert all(a is b for a, b in zip(s.frames, originals, strict=False))  # exactly the same arrays
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,8 @@ from sticker_studio.training.dataset import load_clip, read_index, read_meta
 from sticker_studio.training.emoji_meta import EmojiCatalog, base_codepoints, normalize_codepoints
 from sticker_studio.training.fetch import (
     ANIM_SOURCE,
-    FetchConfig,
     STILL_SOURCE,
+    FetchConfig,
     build_datasets,
     describe,
     find_tarball,

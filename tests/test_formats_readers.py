@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from fixtures_formats import (
     bomb_png,
     frame_id,
@@ -15,8 +17,6 @@ from fixtures_formats import (
     palette_gif_with_transparency,
     write_gif,
 )
-from PIL import Image
-
 from sticker_studio.core.errors import InvalidInputError, LimitExceededError
 from sticker_studio.core.sticker import DEFAULT_FRAME_MS
 from sticker_studio.formats.ffmpeg import ffmpeg_exe

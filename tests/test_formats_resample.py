@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from fixtures_formats import frame_id, numbered_frames
 
+from fixtures_formats import frame_id, numbered_frames
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.resample import (

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures_formats import moving_disc, palette_apng
 
+from fixtures_formats import moving_disc, palette_apng
 from sticker_studio.core.errors import BudgetError, InvalidInputError
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.export import export_sticker

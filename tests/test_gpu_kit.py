@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+
 from test_training import make_tiny_dataset
 
 
@@ -31,7 +32,6 @@ def test_int8_text_states_round_trip_closely() -> None:
 
 def test_pack_then_train_from_kit_with_no_text_encoder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from engine_fixtures import tiny_text_encoder
-
     from sticker_studio.engine.models import text_encoder as te
     from sticker_studio.training import gpu_kit
 
@@ -70,7 +70,6 @@ def test_pack_then_train_from_kit_with_no_text_encoder(tmp_path: Path, monkeypat
 
 def test_kit_refuses_a_model_of_another_size(tmp_path: Path) -> None:
     from engine_fixtures import tiny_text_encoder
-
     from sticker_studio.core.errors import InvalidInputError
     from sticker_studio.training import gpu_kit
     from sticker_studio.training.clips import ClipConfig

@@ -32,7 +32,7 @@ def _pose(kind: int) -> np.ndarray:
 
 
 def _blocks(lengths: list[int], kinds: list[int]) -> np.ndarray:
-    return np.stack([_pose(k) for k, n in zip(kinds, lengths) for _ in range(n)])
+    return np.stack([_pose(k) for k, n in zip(kinds, lengths, strict=False) for _ in range(n)])
 
 
 def test_features_are_deterministic_rows() -> None:

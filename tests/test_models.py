@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from sticker_studio.engine.models.blocks import batch_to_frames, frames_to_batch
 from sticker_studio.engine.models.configs import (
     DFGN_CONFIGS,
     MATTING_CONFIGS,
@@ -22,7 +23,6 @@ from sticker_studio.engine.models.configs import (
     meta_model,
     tiny_unet2d_config,
 )
-from sticker_studio.engine.models.blocks import batch_to_frames, frames_to_batch
 from sticker_studio.engine.models.dfgn import DFGN
 from sticker_studio.engine.models.matting import MattingHead
 from sticker_studio.engine.models.sti import STILayer
@@ -211,7 +211,7 @@ def test_dfgn_gradients_reach_every_parameter_and_checkpointing_matches() -> Non
         return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
 
     plain = grads()
-    for name, p in model.named_parameters():
+    for name, _param in model.named_parameters():
         assert name in plain and plain[name].abs().sum() > 0, f"no gradient reaches {name}"
     model.enable_gradient_checkpointing()
     ckpt = grads()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures_formats import moving_disc
 
+from fixtures_formats import moving_disc
 from sticker_studio.cli import main
 from sticker_studio.core.errors import BudgetError
 from sticker_studio.core.sticker import Sticker

@@ -144,7 +144,7 @@ def test_save_load_round_trip_is_bit_exact(tmp_path) -> None:
     folder = pipe.save_pretrained(tmp_path / "gen")
     loaded = StickerPipeline.from_pretrained(folder, device="cpu", matting=None)
     assert loaded.matting_head is not None  # saved inside the generator folder
-    for (name, a), (_, b) in zip(pipe.unet.state_dict().items(), loaded.unet.state_dict().items()):
+    for (name, a), (_, b) in zip(pipe.unet.state_dict().items(), loaded.unet.state_dict().items(), strict=False):
         assert torch.equal(a, b), name
     req = GenerationRequest("a frog", task="t2v", frames=4, steps=2, size=16, seed=9)
     np.testing.assert_array_equal(pipe(req).as_array(), loaded(req).as_array())
@@ -226,7 +226,7 @@ def test_no_text_rows_use_the_empty_caption_encoding_that_training_taught() -> N
     with torch.no_grad():
         pipe.unet.null_text_embedding.mul_(0).add_(50.0)
     after = [pipe(r).as_array() for r in requests]
-    for a, b in zip(before, after):
+    for a, b in zip(before, after, strict=False):
         np.testing.assert_array_equal(a, b)
 
 

@@ -171,7 +171,7 @@ def test_loss_mask_zeroes_parameter_gradient_from_padding(tiny_data: Path, tmp_p
     pad = (batch.valid == 0)[:, None, :, None, None].expand_as(batch.target)
     batch.target = torch.where(pad, torch.full_like(batch.target, 7.0), batch.target)
     g2 = grads(batch)
-    assert all(torch.allclose(a, b) for a, b in zip(g1, g2))
+    assert all(torch.allclose(a, b) for a, b in zip(g1, g2, strict=False))
 
 
 # ----------------------------------------------------------------------------- train / resume / export
@@ -266,7 +266,7 @@ def test_learning_rate_warms_up_then_decays(tmp_path: Path) -> None:
     cfg = tiny_config(tmp_path, tmp_path / "r", lr=1e-3, warmup_steps=10, min_lr_ratio=0.1)
     lrs = [learning_rate(s, cfg, 100) for s in range(100)]
     assert lrs[0] == pytest.approx(1e-4) and lrs[9] == pytest.approx(1e-3)
-    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:]))
+    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:], strict=False))
     assert lrs[-1] == pytest.approx(1e-4, rel=0.05)
 
 

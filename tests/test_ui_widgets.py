@@ -14,13 +14,13 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from sticker_studio.core.errors import CancelledError  # noqa: E402
-from sticker_studio.core.sticker import Sticker  # noqa: E402
-from sticker_studio.ui.image_convert import qimage_to_rgba, rgba_to_qimage  # noqa: E402
-from sticker_studio.ui.pack_panel import split_emojis  # noqa: E402
-from sticker_studio.ui.preview import PreviewWidget, seam_difference  # noqa: E402
-from sticker_studio.ui.settings import AppSettings, load_settings, save_settings, settings_path  # noqa: E402
-from sticker_studio.ui.workers import BackgroundJob  # noqa: E402
+from sticker_studio.core.errors import CancelledError
+from sticker_studio.core.sticker import Sticker
+from sticker_studio.ui.image_convert import qimage_to_rgba, rgba_to_qimage
+from sticker_studio.ui.pack_panel import split_emojis
+from sticker_studio.ui.preview import PreviewWidget, seam_difference
+from sticker_studio.ui.settings import AppSettings, load_settings, save_settings, settings_path
+from sticker_studio.ui.workers import BackgroundJob
 
 
 def test_rgba_qimage_round_trip_keeps_straight_alpha(qapp) -> None:
@@ -196,7 +196,7 @@ def test_export_dialog_remembers_targets_and_names_failing_stickers(qtbot, tmp_p
 
     real = pack_export.fit_sticker
 
-    def fit(sticker, target):  # noqa: ANN001, ANN202
+    def fit(sticker, target):
         if np.array_equal(sticker.frames[0], moving[3]):  # the first frame of 'the bad one'
             raise BudgetError("too big (test)")
         return real(sticker, target)

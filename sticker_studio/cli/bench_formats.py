@@ -200,8 +200,8 @@ def run(args: argparse.Namespace) -> int:
                 print("  " + " | ".join(row), flush=True)
     print()
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    print("| " + " | ".join(c.ljust(w) for c, w in zip(header, widths)) + " |")
+    print("| " + " | ".join(c.ljust(w) for c, w in zip(header, widths, strict=False)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows[1:]:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + " |")
     return 0

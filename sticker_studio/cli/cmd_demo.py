@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
                      f"{largest:,}", f"{TARGETS[name].max_bytes:,}", f"{target.seconds:.1f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
     print(f"{len(report.targets)}/{len(TARGETS)} targets ok: pack {pack_dir}/ (open it in the app),"
           f" export {export_dir}/, {time.perf_counter() - start:.1f} s in all")
     return 0

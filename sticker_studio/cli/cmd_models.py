@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_add)
 
 
-def _status(entry) -> str:  # noqa: ANN001 - ModelEntry, imported lazily
+def _status(entry) -> str:
     from sticker_studio.engine.manifest import verify_files
 
     report = verify_files(entry, entry.local_folder())
@@ -52,7 +52,7 @@ def run_list(args: argparse.Namespace) -> int:
                      _status(e), e.licence, e.source))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip())
     print("* = default")
     return 0
 

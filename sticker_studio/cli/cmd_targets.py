@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
                      _limit(t.max_duration_ms), _limit(t.max_fps), frames, plays))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(header))]
     for row in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
     if args.sources:
         for t in TARGETS.values():
             print(f"\n{t.name}: {t.title}. {t.notes}")

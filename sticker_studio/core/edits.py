@@ -185,7 +185,7 @@ class FrameCommand(ABC):
     def applied(self) -> bool:
         return self._applied
 
-    def merge_with(self, other: "FrameCommand") -> bool:
+    def merge_with(self, other: FrameCommand) -> bool:
         """Absorb ``other`` (already applied right after this one) into this command.
 
         Returns True when merged: undoing this command then undoes both. Like Qt's
@@ -409,7 +409,7 @@ class ReverseFrames(FrameCommand):
 
     def _reverse(self, sticker: Sticker) -> None:
         order = list(range(sticker.frame_count))
-        for pos, src in zip(self._positions, reversed(self._positions)):
+        for pos, src in zip(self._positions, reversed(self._positions), strict=False):
             order[pos] = src
         _permute(sticker, order)
 
@@ -496,7 +496,7 @@ class SetDurations(FrameCommand):
         self.selection_after = self._resolved if self.indices is not None else ()
 
     def _backward(self, sticker: Sticker) -> None:
-        for i, old in zip(self._resolved, self._old):
+        for i, old in zip(self._resolved, self._old, strict=False):
             sticker.durations_ms[i] = old
 
     def merge_with(self, other: FrameCommand) -> bool:

@@ -221,7 +221,7 @@ def animate(
     prepared: dict[int, PreparedSource] = {}
     out_frames = []
     t_ms = 0
-    for pose, dur in zip(poses, durations):
+    for pose, dur in zip(poses, durations, strict=False):
         idx = _source_index_at(t_ms, source_times, source_total)
         if idx not in prepared:
             prepared[idx] = PreparedSource.build(sources[idx], geom, out_pixels_per_unit, prefilter=not art)

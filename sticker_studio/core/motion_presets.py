@@ -142,11 +142,11 @@ def keyframes(t: float, keys: Sequence[tuple[float, Sequence[float]]]) -> list[f
     """Values keyed at times in [0, 1], smoothstep-interpolated between keys (clamped at the ends)."""
     if t <= keys[0][0]:
         return list(keys[0][1])
-    for (t0, v0), (t1, v1) in zip(keys, keys[1:]):
+    for (t0, v0), (t1, v1) in zip(keys, keys[1:], strict=False):
         if t <= t1:
             u = (t - t0) / max(1e-9, t1 - t0)
             s = u * u * (3.0 - 2.0 * u)
-            return [a + (b - a) * s for a, b in zip(v0, v1)]
+            return [a + (b - a) * s for a, b in zip(v0, v1, strict=False)]
     return list(keys[-1][1])
 
 

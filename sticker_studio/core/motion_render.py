@@ -36,7 +36,7 @@ class SubjectGeometry:
     hull: np.ndarray  # (K, 2) convex hull of the opaque pixels, subject units, closed polygon order
 
     @classmethod
-    def from_alpha(cls, alpha: np.ndarray) -> "SubjectGeometry":
+    def from_alpha(cls, alpha: np.ndarray) -> SubjectGeometry:
         mask = alpha > 0
         if not mask.any():
             raise InvalidInputError("the image is fully transparent: there is no subject to animate")
@@ -186,7 +186,7 @@ class PreparedSource:
 
     @classmethod
     def build(cls, rgba: np.ndarray, geom: SubjectGeometry, out_pixels_per_unit: float,
-              prefilter: bool = True) -> "PreparedSource":
+              prefilter: bool = True) -> PreparedSource:
         h, w = rgba.shape[:2]
         padded = np.zeros((h + 2 * _PAD, w + 2 * _PAD, 4), np.uint8)
         padded[_PAD:-_PAD, _PAD:-_PAD] = rgba

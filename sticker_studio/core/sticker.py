@@ -79,7 +79,7 @@ class Sticker:
         fps: float | None = None,
         durations_ms: Sequence[int] | None = None,
         loop_count: int = 0,
-    ) -> "Sticker":
+    ) -> Sticker:
         """Build from frames and either an ``fps`` or explicit durations.
 
         With ``fps``, durations are spread so the *cumulative* times stay exact
@@ -91,14 +91,14 @@ class Sticker:
         return cls(frame_list, list(durations_ms), loop_count)
 
     @classmethod
-    def from_array(cls, array: np.ndarray, fps: float = 10.0, loop_count: int = 0) -> "Sticker":
+    def from_array(cls, array: np.ndarray, fps: float = 10.0, loop_count: int = 0) -> Sticker:
         """Build from an ``(N, H, W, 4)`` uint8 array."""
         arr = np.asarray(array)
         if arr.ndim != 4:
             raise InvalidInputError(f"expected an (N, H, W, 4) array, got shape {arr.shape}")
         return cls.from_frames(list(arr), fps=fps, loop_count=loop_count)
 
-    def copy(self) -> "Sticker":
+    def copy(self) -> Sticker:
         return Sticker(
             [f.copy() for f in self.frames],
             list(self.durations_ms),
@@ -195,4 +195,4 @@ def durations_for_fps(frame_count: int, fps: float) -> list[int]:
         raise InvalidInputError(f"fps must be positive, got {fps}")
     step = 1000.0 / fps
     edges = [int(round(k * step)) for k in range(frame_count + 1)]
-    return [max(1, b - a) for a, b in zip(edges, edges[1:])]
+    return [max(1, b - a) for a, b in zip(edges, edges[1:], strict=False)]

@@ -158,7 +158,7 @@ def run_with_oom_fallback(
     for i, current in enumerate(plans):
         try:
             return work(current)
-        except Exception as error:  # noqa: BLE001 - filtered just below
+        except Exception as error:
             if not is_out_of_memory(error) or i == len(plans) - 1:
                 raise
             release_cached_memory(current.choice.device)

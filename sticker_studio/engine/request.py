@@ -98,7 +98,7 @@ class GenerationRequest:
             frames = list(arr) if arr.ndim == 4 else [arr]
             self.image = Sticker.from_frames(frames, fps=ENGINE_DEFAULTS["fps"])
 
-    def resolved(self, defaults: dict[str, Any] | None = None) -> "ResolvedSettings":
+    def resolved(self, defaults: dict[str, Any] | None = None) -> ResolvedSettings:
         """The settings to sample with: the request's, else the model's ``defaults``, else the engine's."""
         model = dict(defaults or {})
 
@@ -132,7 +132,7 @@ class GenerationRequest:
             size=int(self.size) if self.size is not None else DEFAULT_OUTPUT_SIZE,
         )
 
-    def with_changes(self, **changes: Any) -> "GenerationRequest":
+    def with_changes(self, **changes: Any) -> GenerationRequest:
         return replace(self, **changes)
 
 

@@ -127,7 +127,7 @@ def predict_noise(
             encoder_attention_mask=text_mask, return_dict=True,
         )
         pred = result.sample if hasattr(result, "sample") else result[0]
-        for name, chunk in zip(group, pred.chunk(k)):
+        for name, chunk in zip(group, pred.chunk(k), strict=False):
             out[name] = chunk
     return out
 

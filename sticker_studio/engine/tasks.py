@@ -18,7 +18,7 @@ import random
 from collections.abc import Sequence
 
 
-class Task(str, enum.Enum):
+class Task(str, enum.Enum):  # noqa: UP042 - str() must stay "Task.T2V"-style for existing callers
     """What a generation request asks for."""
 
     TEXT_TO_ANIMATION = "t2v"   # no frame given
@@ -28,7 +28,7 @@ class Task(str, enum.Enum):
     LOOP = "loop"               # first frame given, and again after the last
 
     @classmethod
-    def parse(cls, value: "str | Task") -> "Task":
+    def parse(cls, value: str | Task) -> Task:
         if isinstance(value, Task):
             return value
         aliases = {"text": "t2v", "image": "i2v", "interpolate": "interp", "continuation": "continue",

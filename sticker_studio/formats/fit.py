@@ -115,7 +115,7 @@ def fit_timing(sticker: Sticker, target: ExportTarget) -> tuple[Sticker, float, 
         factor = total / limit
         starts = out.start_times_ms() + [total]
         edges = [min(limit, int(round(t / factor))) for t in starts]
-        out.durations_ms = [max(1, b - a) for a, b in zip(edges, edges[1:])]
+        out.durations_ms = [max(1, b - a) for a, b in zip(edges, edges[1:], strict=False)]
         notes.append(f"sped up x{factor:.2f} to fit {limit} ms (whole loop kept)")
     plays = target.default_plays()
     if target.max_play_time_ms is not None and plays > 0:

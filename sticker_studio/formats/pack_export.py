@@ -208,7 +208,7 @@ def index_document(rule: PackRule, items: Sequence[PackItem], files: Sequence[st
                 "license_agreement_website": "",
                 "animated_sticker_pack": animated,
                 "stickers": [{"image_file": f, "emojis": list(i.emojis[:rule.max_emojis])}
-                             for f, i in zip(files, items)],
+                             for f, i in zip(files, items, strict=False)],
             }],
         }
     if rule.target in ("telegram", "telegram-emoji"):
@@ -219,7 +219,7 @@ def index_document(rule: PackRule, items: Sequence[PackItem], files: Sequence[st
             "sticker_format": "video",
             "thumbnail": "thumbnail.png",
             "stickers": [{"sticker": f, "format": "video", "emoji_list": list(i.emojis[:rule.max_emojis])}
-                         for f, i in zip(files, items)],
+                         for f, i in zip(files, items, strict=False)],
         }
     if rule.target == "signal":
         # Signal's pack manifest: title, author, cover, one emoji per sticker.
@@ -228,7 +228,7 @@ def index_document(rule: PackRule, items: Sequence[PackItem], files: Sequence[st
             "title": title,
             "author": publisher,
             "cover": {"file": files[cover], "emoji": items[cover].emojis[0]},
-            "stickers": [{"file": f, "emoji": i.emojis[0]} for f, i in zip(files, items)],
+            "stickers": [{"file": f, "emoji": i.emojis[0]} for f, i in zip(files, items, strict=False)],
         }
     return None
 
@@ -342,7 +342,7 @@ def _build_target(report: TargetPackReport, tmp: Path, items: Sequence[PackItem]
     target = file_target_for(rule, items)
     report.animated = target.max_frames != 1
     files = sticker_file_names(items, target)
-    for item, file_name in zip(items, files):
+    for item, file_name in zip(items, files, strict=False):
         if cancel is not None and cancel():
             from sticker_studio.core.errors import CancelledError
 

@@ -59,7 +59,7 @@ def timeline_psnr(source: Sticker, output: Sticker, *, speed: float = 1.0, pad: 
     points = sorted(c for c in cuts if 0.0 <= c <= total_out)
     weighted, weight = 0.0, 0.0
     cache: dict[tuple[int, int], float] = {}
-    for t0, t1 in zip(points, points[1:]):
+    for t0, t1 in zip(points, points[1:], strict=False):
         span = t1 - t0
         if span <= 0:
             continue

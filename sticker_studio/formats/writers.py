@@ -111,7 +111,7 @@ def gif_timing(sticker: Sticker) -> tuple[Sticker, list[int]]:
     while True:
         starts = sticker.start_times_ms() + [sticker.total_duration_ms]
         edges = [int(round(t / 10.0)) for t in starts]
-        cs = [b - a for a, b in zip(edges, edges[1:])]
+        cs = [b - a for a, b in zip(edges, edges[1:], strict=False)]
         if min(cs) >= 2 or sticker.frame_count == 1:
             return sticker, [max(2, c) for c in cs]
         n = max(1, math.floor(sticker.total_duration_ms / 20.0))

@@ -87,7 +87,7 @@ def _reversals(path: np.ndarray, tolerance: float) -> int:
     """Direction changes of a 1-D path, ignoring steps smaller than ``tolerance``."""
     steps = np.diff(path)
     signs = [np.sign(s) for s in steps if abs(s) > tolerance]
-    return int(sum(1 for a, b in zip(signs, signs[1:]) if a != b))
+    return int(sum(1 for a, b in zip(signs, signs[1:], strict=False) if a != b))
 
 
 def _centred(alpha: np.ndarray, cx: float, cy: float) -> np.ndarray:

@@ -255,7 +255,7 @@ class ClipDataset(Dataset):
 
     @classmethod
     def from_cache(cls, cache: ClipCache, ids: Sequence[str], variants: Sequence[Sequence[str]],
-                   config: ClipConfig) -> "ClipDataset":
+                   config: ClipConfig) -> ClipDataset:
         """A dataset over already-decoded clips with given caption variants (the GPU kit's)."""
         self = cls.__new__(cls)
         self.config = config
@@ -266,7 +266,7 @@ class ClipDataset(Dataset):
                                       trigger_words=[], motion=None, frame_count=len(cache.clip(j)), fps=0.0,
                                       width=cache.frames.shape[2], height=cache.frames.shape[1], subject=str(i))
                         for j, i in enumerate(ids)]
-        self.variants = {str(i): list(v) for i, v in zip(ids, variants)}
+        self.variants = {str(i): list(v) for i, v in zip(ids, variants, strict=False)}
         return self
 
     def __len__(self) -> int:

@@ -79,7 +79,7 @@ class DatasetRecord:
         return data
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "DatasetRecord":
+    def from_json(cls, data: Mapping[str, Any]) -> DatasetRecord:
         """Build from an index line; raises :class:`InvalidInputError` naming a missing field."""
         known = {f.name for f in fields(cls)} - {"extra"}
         required = [f.name for f in fields(cls) if f.name not in ("split", "source", "license", "composite_path", "extra")]
@@ -104,7 +104,7 @@ class DatasetMeta:
 
     name: str
     version: int = DATASET_VERSION
-    created: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    created: str = field(default_factory=lambda: _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
     sources: list[dict[str, str]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -116,7 +116,7 @@ class DatasetMeta:
         return data
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "DatasetMeta":
+    def from_json(cls, data: Mapping[str, Any]) -> DatasetMeta:
         known = {"name", "version", "created", "sources"}
         return cls(
             name=str(data.get("name", "dataset")),

@@ -108,7 +108,7 @@ class EmojiCatalog:
     categories: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, emojibase_dir: Path | None, datasource_dir: Path | None) -> "EmojiCatalog":
+    def load(cls, emojibase_dir: Path | None, datasource_dir: Path | None) -> EmojiCatalog:
         """Read ``emojibase-data`` (``en/data.json``) and ``emoji-datasource`` (``emoji.json``).
 
         Either may be ``None`` (labels then fall back to Unicode names, categories to "").

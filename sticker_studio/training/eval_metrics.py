@@ -53,7 +53,7 @@ def alpha_ssim(pred: np.ndarray, true: np.ndarray) -> float:
         p, t = p[None], t[None]
     c1, c2 = 0.01 ** 2, 0.03 ** 2
     values = []
-    for a, b in zip(p, t):
+    for a, b in zip(p, t, strict=False):
         mu_a, mu_b = _gaussian_filter(a), _gaussian_filter(b)
         saa = _gaussian_filter(a * a) - mu_a ** 2
         sbb = _gaussian_filter(b * b) - mu_b ** 2

@@ -73,7 +73,7 @@ def open_start_pack(settings: AppSettings) -> PackDocument:
             if folder != default and not (folder / "pack.json").exists():
                 raise StickerStudioError(f"{folder} is no longer there")
             return _with_notice(PackDocument(open_or_create_pack(folder, DEFAULT_PACK_TITLE)), message)
-        except Exception as error:  # noqa: BLE001 - whatever is wrong with a pack, the app must start
+        except Exception as error:
             log.warning("could not open the pack %s: %s", folder, error)
             text = str(error) if isinstance(error, StickerStudioError) else f"{type(error).__name__}: {error}"
             message = message or f"Could not open the last pack ({text}); it is left untouched on disk."

@@ -17,11 +17,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from sticker_studio.core.errors import BudgetError, CancelledError, StickerStudioError
+from sticker_studio.core.errors import CancelledError, StickerStudioError
 from sticker_studio.core.pack import PackEntry
 from sticker_studio.ui.settings import AppSettings, save_settings
 
@@ -270,7 +283,7 @@ class ExportDialog(QDialog):
     def is_busy(self) -> bool:
         return self.job is not None and self.job.is_running()
 
-    def _run(self, fn, on_done, text: str) -> None:  # noqa: ANN001
+    def _run(self, fn, on_done, text: str) -> None:
         if self.is_busy():
             return
         self.job = BackgroundJob(fn, self, name="export")

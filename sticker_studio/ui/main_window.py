@@ -16,8 +16,17 @@ from typing import Any
 
 from PySide6.QtCore import QMimeData, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QIcon
-from PySide6.QtWidgets import (QFileDialog, QFrame, QInputDialog, QLabel, QMainWindow, QScrollArea,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sticker_studio.core import edits
 from sticker_studio.core.pack import StickerPack
@@ -402,13 +411,13 @@ class MainWindow(QMainWindow):
         return dialog
 
     # ----------------------------------------------------------- drag & drop
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_paths(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = local_paths(event.mimeData())
         if not paths:
             event.ignore()
@@ -425,7 +434,7 @@ class MainWindow(QMainWindow):
         """Cancel running work, wait for it, save the pack and the settings."""
         self.session.shutdown(timeout_ms)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.preview.pause()
         self.shutdown()
         super().closeEvent(event)

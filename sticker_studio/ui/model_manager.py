@@ -13,8 +13,20 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
-                               QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sticker_studio.core.errors import CancelledError, StickerStudioError
 from sticker_studio.core.progress import ProgressCallback
@@ -184,7 +196,7 @@ class ModelManagerDialog(QDialog):
         if self.job is not None:
             self.job.cancel()
 
-    def _run(self, fn, text: str) -> None:  # noqa: ANN001
+    def _run(self, fn, text: str) -> None:
         if self.job is not None and self.job.is_running():
             return
         self.job = BackgroundJob(fn, self, name="models")

@@ -228,7 +228,7 @@ class PreviewWidget(QWidget):
         pw, ph = w * scale, h * scale
         return QRectF(area.center().x() - pw / 2, area.center().y() - ph / 2, pw, ph)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#1e2023"))
         if not self._images:
@@ -288,7 +288,7 @@ class PreviewWidget(QWidget):
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          f"frame {self._index + 1} · {s.durations_ms[self._index]} ms")
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt API)
+    def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier and self._images:
             current = self._zoom or (self._picture_rect().width() / self._images[0].width())
             factor = 1.25 if event.angleDelta().y() > 0 else 0.8

@@ -210,7 +210,7 @@ class PromptPanel(QWidget):
     def show_candidates(self, found: SubjectCandidates) -> None:
         """Show the found subjects as thumbnails, the best one selected."""
         self.candidates_list.clear()
-        for label, rgba in zip(found.labels, found.thumbnails):
+        for label, rgba in zip(found.labels, found.thumbnails, strict=False):
             item = QListWidgetItem(thumbnail_icon(rgba, THUMB_SIDE), label)
             item.setToolTip(label + (f" ({found.notes})" if found.notes else ""))
             self.candidates_list.addItem(item)

@@ -13,12 +13,43 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import (QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex,
-                            QPoint, QSize, Qt, Signal)
-from PySide6.QtGui import (QAction, QColor, QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent,
-                           QIcon, QKeyEvent, QPainter, QPaintEvent, QPen)
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListView, QMenu, QPushButton, QSpinBox,
-                               QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QContextMenuEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QIcon,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.image_convert import thumbnail_icon
@@ -57,7 +88,7 @@ class FrameListModel(QAbstractListModel):
                 idx = self.index(r)
                 self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.BackgroundRole])
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
         if parent.isValid() or self._sticker is None:
             return 0
         return self._sticker.frame_count
@@ -83,13 +114,13 @@ class FrameListModel(QAbstractListModel):
             base |= Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
         return base
 
-    def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802
+    def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
 
-    def mimeTypes(self) -> list[str]:  # noqa: N802
+    def mimeTypes(self) -> list[str]:
         return [FRAME_MIME, "text/uri-list"]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # noqa: N802
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
         return frames_mime(self, sorted({i.row() for i in indexes if i.isValid()}))
 
 
@@ -202,7 +233,7 @@ class TimelineView(QListView):
             return
         self.move_requested.emit(rows, int(to_index))
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         mime = event.mimeData()
         if rows_from_mime(mime, self.frame_model) is not None:
             event.setDropAction(Qt.DropAction.MoveAction)
@@ -213,7 +244,7 @@ class TimelineView(QListView):
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         mime = event.mimeData()
         internal = rows_from_mime(mime, self.frame_model) is not None
         if internal or local_paths(mime):
@@ -224,12 +255,12 @@ class TimelineView(QListView):
         else:
             event.ignore()
 
-    def dragLeaveEvent(self, event) -> None:  # noqa: N802, ANN001
+    def dragLeaveEvent(self, event) -> None:
         self._drop_index = -1
         self.viewport().update()
         super().dragLeaveEvent(event)
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         mime = event.mimeData()
         to_index = self.insertion_index_at(event.position().toPoint())
         self._drop_index = -1
@@ -249,7 +280,7 @@ class TimelineView(QListView):
             return
         event.ignore()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if self._drop_index < 0:
             return
@@ -285,7 +316,7 @@ class TimelineView(QListView):
         if rows:
             signal.emit(rows)
 
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         idx = self.indexAt(event.pos())
         if idx.isValid() and idx.row() not in self.selected_rows():
             self.select_rows([idx.row()])
@@ -305,7 +336,7 @@ class EnterSpinBox(QSpinBox):
 
     entered = Signal()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.interpretText()
             self.entered.emit()

@@ -45,10 +45,10 @@ class StickerEditCommand(QUndoCommand):
     def undo(self) -> None:
         self.target.apply_edit(self.entry_id, self.edit, forward=False)
 
-    def id(self) -> int:  # noqa: A003 (Qt API)
+    def id(self) -> int:
         return MERGE_ID
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt API)
+    def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, StickerEditCommand) or other.entry_id != self.entry_id:
             return False
         merge = getattr(self.edit, "merge_with", None)

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 #: Jobs whose thread has not fully ended. Holding them here means Python never
 #: garbage-collects a QThread that is still running (Qt aborts the process if it is).
-_LIVE_JOBS: set["BackgroundJob"] = set()
+_LIVE_JOBS: set[BackgroundJob] = set()
 JobFn = Callable[[ProgressCallback, threading.Event], Any]
 
 

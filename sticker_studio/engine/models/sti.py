@@ -114,7 +114,7 @@ class STILayer(nn.Module):
     def detail(self, h: torch.Tensor, num_frames: int) -> torch.Tensor:
         """Temporal (k, 1, 1) convolutions with a residual."""
         y = h
-        for norm, conv in zip(self.detail_norms, self.detail_convs):
+        for norm, conv in zip(self.detail_norms, self.detail_convs, strict=False):
             y = _temporal_conv(F.silu(norm(y)), conv, num_frames)
         return h + y
 

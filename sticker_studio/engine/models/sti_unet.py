@@ -24,7 +24,8 @@ encoder's encoding of the empty prompt, as in Stable Diffusion.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import torch
 from diffusers import UNet2DConditionModel
@@ -116,7 +117,7 @@ class STIUNet(AlignedLoadMixin, ModelMixin, ConfigMixin):
 
     @classmethod
     def from_unet2d(cls, unet: UNet2DConditionModel, *, with_condition: bool = True,
-                    text_embed_dim: int | None = None, **sti_kwargs: Any) -> "STIUNet":
+                    text_embed_dim: int | None = None, **sti_kwargs: Any) -> STIUNet:
         """Start from an image UNet's weights (e.g. Stable Diffusion 2.1's) and add STI layers."""
         cfg = _plain_unet_config(unet)
         c = int(cfg["out_channels"])

@@ -25,9 +25,8 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
-from sticker_studio.engine.models.blocks import AlignedLoadMixin
-
 from sticker_studio.core.errors import ModelError
+from sticker_studio.engine.models.blocks import AlignedLoadMixin
 
 MINILM_TYPE = "minilm-l6-v2"
 MINILM_HIDDEN_SIZE = 384
