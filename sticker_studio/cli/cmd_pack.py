@@ -23,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create.add_argument("folder", type=Path, metavar="DIR")
     create.add_argument("--title", required=True, help="the pack's title")
     create.add_argument("--publisher", default="", help="author / publisher shown by messengers")
+    create.add_argument("--subject-size", dest="subject_size", type=float, default=None, metavar="F",
+                        help="fraction of the canvas the subject takes in the pack's motion-animated stickers,"
+                             " 0.3 to 1.0 (default 0.65; like animate --subject-size)")
     create.set_defaults(func=run_create)
 
     add = actions.add_parser("add", help="add a sticker file to a pack")
@@ -49,9 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_create(args: argparse.Namespace) -> int:
     from sticker_studio.core.pack import StickerPack
+    from sticker_studio.core.pack_store import DEFAULT_SUBJECT_SIZE
 
-    pack = StickerPack.create(args.folder, args.title, args.publisher)
-    print(f"{pack.folder}: new pack {pack.title!r}")
+    size = DEFAULT_SUBJECT_SIZE if args.subject_size is None else args.subject_size
+    pack = StickerPack.create(args.folder, args.title, args.publisher, subject_size=size)
+    print(f"{pack.folder}: new pack {pack.title!r}, subject size {pack.subject_size:g}")
     return 0
 
 
@@ -76,7 +81,7 @@ def run_list(args: argparse.Namespace) -> int:
 
     pack = StickerPack.open(args.folder)
     author = f" by {pack.author}" if pack.author else ""
-    print(f"{pack.title!r}{author}: {len(pack)} sticker(s)")
+    print(f"{pack.title!r}{author}: {len(pack)} sticker(s), subject size {pack.subject_size:g}")
     for i, entry in enumerate(pack, start=1):
         s = entry.sticker
         kind = "still" if s.frame_count == 1 else f"{s.frame_count} frames, {s.total_duration_ms} ms"
@@ -90,7 +95,8 @@ def run_export(args: argparse.Namespace) -> int:
 
     pack = StickerPack.open(args.folder)
     try:
-        report = export_sticker_pack(pack, args.target, args.output, progress=_progress_bar(len(pack) * len(args.target)))
+        report = export_sticker_pack(pack, args.target, args.output,
+                                     progress=_progress_bar(len(pack) * len(args.target)))
     except PackExportError as error:
         for name, target in error.report.targets.items():
             for problem in target.all_problems():

@@ -41,8 +41,11 @@ from sticker_studio.core.errors import (
     PackReadOnlyError,
 )
 from sticker_studio.core.pack_store import (
+    DEFAULT_SUBJECT_SIZE,
     LOCK_FILE,
     MAX_PACK_FRAME_SIDE,
+    MAX_SUBJECT_SIZE,
+    MIN_SUBJECT_SIZE,
     PACK_FILE,
     STICKERS_DIR,
     PackManifest,
@@ -53,6 +56,7 @@ from sticker_studio.core.pack_store import (
     find_orphans,
     frame_digest,
     frame_file_name,
+    is_valid_subject_size,
     json_safe_metadata,
     read_frame,
     read_manifest,
@@ -148,10 +152,12 @@ class RecoveryReport:
 class StickerPack:
     """An ordered set of stickers in a folder. Make one with :meth:`create` or :meth:`open`."""
 
-    def __init__(self, folder: Path, title: str, author: str = "") -> None:
+    def __init__(self, folder: Path, title: str, author: str = "",
+                 subject_size: float = DEFAULT_SUBJECT_SIZE) -> None:
         self._folder = Path(folder)
         self._title = _check_title(title)
         self._author = _check_author(author)
+        self._subject_size = _check_subject_size(subject_size)
         self._entries: list[PackEntry] = []
         self._tray_icon_id: str | None = None
         self._committed: PackManifest | None = None  # what pack.json on disk says
@@ -166,14 +172,15 @@ class StickerPack:
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
-    def create(cls, folder: str | Path, title: str, author: str = "") -> StickerPack:
+    def create(cls, folder: str | Path, title: str, author: str = "",
+               subject_size: float = DEFAULT_SUBJECT_SIZE) -> StickerPack:
         """Make a new, empty pack in ``folder`` (which must not exist or be empty) and save it."""
         folder = Path(folder)
         if (folder / PACK_FILE).exists():
             raise PackError(f"{folder} already holds a sticker pack; open it instead")
         if folder.exists() and (not folder.is_dir() or any(p.name != LOCK_FILE for p in folder.iterdir())):
             raise PackError(f"{folder} is not an empty folder; choose a new folder for the pack")
-        pack = cls(folder, title, author)
+        pack = cls(folder, title, author, subject_size)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -228,6 +235,7 @@ class StickerPack:
             raise
         pack._title = manifest.title.strip()[:MAX_TITLE_LENGTH] or "Untitled pack"
         pack._author = manifest.author.strip()
+        pack._subject_size = manifest.subject_size  # already checked: a damaged value read as the default
         pack._tray_icon_id = manifest.tray_icon_id if manifest.tray_icon_id in pack.ids else None
         return pack
 
@@ -389,6 +397,24 @@ class StickerPack:
         value = _check_author(value)
         if value != self._author:
             self._author = value
+            self._meta_dirty = True
+
+    @property
+    def subject_size(self) -> float:
+        """Fraction of the canvas the subject takes in the pack's motion-animated stickers.
+
+        The same for every motion (``core.motion.animate(subject_size=...)``), so one pack's
+        stickers show the subject at one size. From :data:`MIN_SUBJECT_SIZE` to
+        :data:`MAX_SUBJECT_SIZE`; packs saved before it existed read as the default.
+        """
+        return self._subject_size
+
+    @subject_size.setter
+    def subject_size(self, value: float) -> None:
+        self._check_writable()
+        value = _check_subject_size(value)
+        if value != self._subject_size:
+            self._subject_size = value
             self._meta_dirty = True
 
     @property
@@ -572,6 +598,7 @@ class StickerPack:
                 author=self._author,
                 tray_icon_id=self._tray_icon_id,
                 stickers=tuple(records) + tuple(self._broken),
+                subject_size=self._subject_size,
             )
             write_manifest(self._folder, manifest)  # the commit point
         except OSError as exc:
@@ -649,6 +676,15 @@ def _check_title(title: object) -> str:
     if len(title) > MAX_TITLE_LENGTH:
         raise InvalidInputError(f"a pack title may have at most {MAX_TITLE_LENGTH} characters")
     return title
+
+
+def _check_subject_size(value: object) -> float:
+    if not is_valid_subject_size(value) or not isinstance(value, (int, float)):
+        raise InvalidInputError(
+            f"the subject size is a fraction of the canvas from {MIN_SUBJECT_SIZE:g} to {MAX_SUBJECT_SIZE:g}"
+            f" (e.g. {DEFAULT_SUBJECT_SIZE:g}), got {value!r}"
+        )
+    return round(float(value), 4)
 
 
 def _check_author(author: object) -> str:

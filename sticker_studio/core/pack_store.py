@@ -40,6 +40,7 @@ from sticker_studio.core.errors import (
     PackError,
     UnsafePackError,
 )
+from sticker_studio.core.motion import DEFAULT_SUBJECT_SIZE
 from sticker_studio.core.sticker import MAX_FRAME_MS, MIN_FRAME_MS
 
 PACK_FILE = "pack.json"
@@ -48,6 +49,11 @@ STICKERS_DIR = "stickers"
 LOCK_FILE = ".pack.lock"
 FORMAT_NAME = "sticker-studio-pack"
 SCHEMA_VERSION = 1
+#: The pack's subject size (fraction of the canvas's shorter side the subject takes in
+#: motion-animated stickers, see ``core.motion.animate``): default and allowed range.
+#: Older packs have none and read as the default; the field is additive, so the schema stays 1.
+MIN_SUBJECT_SIZE = 0.3
+MAX_SUBJECT_SIZE = 1.0
 MAX_EMOJIS = 3
 #: zlib level for frame PNGs: 1 keeps autosave fast; stickers are flat art, so files stay small.
 PNG_COMPRESS_LEVEL = 1
@@ -94,6 +100,8 @@ class PackManifest:
     tray_icon_id: str | None
     stickers: tuple[StickerRecord, ...]
     schema_version: int = SCHEMA_VERSION
+    #: fraction of the canvas the subject takes in every motion-animated sticker of the pack
+    subject_size: float = DEFAULT_SUBJECT_SIZE
 
     def referenced_files(self) -> dict[str, set[str]]:
         """Frame file names each sticker id uses."""
@@ -163,6 +171,7 @@ def manifest_to_json(manifest: PackManifest) -> str:
         "title": manifest.title,
         "author": manifest.author,
         "tray_icon_id": manifest.tray_icon_id,
+        "subject_size": manifest.subject_size,
         "stickers": [
             {
                 "id": r.id,
@@ -220,7 +229,22 @@ def manifest_from_json(text: str, source: Path) -> PackManifest:
     tray = doc.get("tray_icon_id")
     if not isinstance(tray, str) or tray not in seen:
         tray = None  # a dangling tray icon is harmless: fall back to the default
-    return PackManifest(title=title, author=author, tray_icon_id=tray, stickers=tuple(records), schema_version=version)
+    return PackManifest(title=title, author=author, tray_icon_id=tray, stickers=tuple(records), schema_version=version,
+                        subject_size=read_subject_size(doc.get("subject_size")))
+
+
+def is_valid_subject_size(value: object) -> bool:
+    """A number (not a bool) from :data:`MIN_SUBJECT_SIZE` to :data:`MAX_SUBJECT_SIZE`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) and MIN_SUBJECT_SIZE <= value <= MAX_SUBJECT_SIZE
+
+
+def read_subject_size(value: object) -> float:
+    """The pack's subject size as ``pack.json`` holds it; missing (older packs) or damaged: the default."""
+    if isinstance(value, (int, float)) and is_valid_subject_size(value):
+        return float(value)
+    return DEFAULT_SUBJECT_SIZE
 
 
 def _record_from_json(item: dict[str, Any], n: int, seen: set[str]) -> StickerRecord:

@@ -219,6 +219,22 @@ class PackDocument(QObject):
         self.pack_changed.emit()
         self.schedule_save()
 
+    def set_subject_size(self, fraction: float) -> None:
+        """Set the pack's subject size, undoably (InvalidInputError outside the allowed range)."""
+        old = self.pack.subject_size
+        self._set_subject_size(fraction)
+        if self.pack.subject_size == old:
+            return
+        new = self.pack.subject_size
+        self.pack_stack.push(ChangeCommand("Set subject size", lambda: self._set_subject_size(new),
+                                           lambda: self._set_subject_size(old)))
+        self.undo_group.setActiveStack(self.pack_stack)
+
+    def _set_subject_size(self, fraction: float) -> None:
+        self.pack.subject_size = fraction
+        self.pack_changed.emit()
+        self.schedule_save()
+
     def set_emojis(self, entry_id: str, emojis: list[str]) -> None:
         """Set a sticker's emoji, undoably on that sticker's stack (InvalidInputError for 0, > 3, text)."""
         old = list(self.entry(entry_id).emojis)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSpinBox,
     QStyle,
     QToolButton,
     QVBoxLayout,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from sticker_studio.core.pack import PackEntry
+from sticker_studio.core.pack_store import MAX_SUBJECT_SIZE, MIN_SUBJECT_SIZE
 from sticker_studio.ui.image_convert import thumbnail_icon
 from sticker_studio.ui.timeline import local_paths
 
@@ -101,6 +103,8 @@ class PackPanel(QWidget):
     """Title, sticker tiles, emoji of the selected sticker, tray icon, remove."""
 
     title_changed = Signal(str)
+    #: the pack's subject size, as a fraction of the canvas (0.3 .. 1.0)
+    subject_size_changed = Signal(float)
     sticker_selected = Signal(str)
     emojis_changed = Signal(str, list)
     tray_requested = Signal(str)
@@ -114,6 +118,17 @@ class PackPanel(QWidget):
         self.title_edit = QLineEdit(self)
         self.title_edit.setPlaceholderText("Pack title")
         self.title_edit.editingFinished.connect(lambda: self.title_changed.emit(self.title_edit.text().strip()))
+        self.subject_size_spin = QSpinBox(self)
+        self.subject_size_spin.setRange(round(MIN_SUBJECT_SIZE * 100), round(MAX_SUBJECT_SIZE * 100))
+        self.subject_size_spin.setSingleStep(5)
+        self.subject_size_spin.setSuffix(" %")
+        self.subject_size_spin.setKeyboardTracking(False)  # typed values count on Enter / leaving the box
+        self.subject_size_spin.setToolTip(
+            "How much of the canvas the subject takes in every sticker animated with a motion preset,"
+            " like animate --subject-size; the motion adapts, the drawing keeps this size")
+        self.subject_size_spin.valueChanged.connect(self._emit_subject_size)
+        subject_label = QLabel("Subject size", self)
+        subject_label.setBuddy(self.subject_size_spin)
         self.folder_label = QLabel("", self)
         self.folder_label.setObjectName("dimLabel")
         self.folder_label.setWordWrap(True)
@@ -148,6 +163,10 @@ class PackPanel(QWidget):
         layout.setSpacing(8)
         layout.addWidget(title)
         layout.addWidget(self.title_edit)
+        size_row = QHBoxLayout()
+        size_row.addWidget(subject_label)
+        size_row.addWidget(self.subject_size_spin, 1)
+        layout.addLayout(size_row)
         layout.addWidget(self.folder_label)
         layout.addWidget(self.list, 1)
         layout.addLayout(row)
@@ -195,6 +214,20 @@ class PackPanel(QWidget):
         self.title_edit.setText(title)
         self.folder_label.setText(folder)
         self.folder_label.setToolTip(folder)
+
+    def set_subject_size(self, fraction: float) -> None:
+        """Show the pack's subject size (no signal is emitted)."""
+        self.subject_size_spin.blockSignals(True)
+        try:
+            self.subject_size_spin.setValue(round(fraction * 100))
+        finally:
+            self.subject_size_spin.blockSignals(False)
+
+    def subject_size(self) -> float:
+        return self.subject_size_spin.value() / 100.0
+
+    def _emit_subject_size(self, percent: int) -> None:
+        self.subject_size_changed.emit(percent / 100.0)
 
     def current_id(self) -> str:
         item = self.list.currentItem()

@@ -196,6 +196,10 @@ class StudioSession(QObject):
     def set_title(self, title: str) -> bool:
         return self.guard(lambda: self._document.set_title(title))
 
+    def set_subject_size(self, fraction: float) -> bool:
+        """The pack's subject size for motion presets (undoable, saved with the pack)."""
+        return self.guard(lambda: self._document.set_subject_size(fraction))
+
     def set_emojis(self, entry_id: str, emojis: list[str]) -> bool:
         return self.guard(lambda: self._document.set_emojis(entry_id, emojis))
 
@@ -333,13 +337,15 @@ class StudioSession(QObject):
 
     # --------------------------------------------------------------- animate
     def animate(self, choice: MotionChoice) -> BackgroundJob | None:
-        """A new sticker from the reference + a motion preset (no model needed)."""
+        """A new sticker from the reference + a motion preset (no model needed), the subject at
+        the pack's subject size."""
         reference = self._reference
         if reference is None:
             self.error.emit("Drop or paste a drawing in the Reference panel first")
             return None
         name = f"{Path(self._reference_name).stem or 'drawing'} {choice.preset}"[:NAME_LIMIT]
         kwargs = choice.animate_kwargs(max(reference.size))
+        kwargs["subject_size"] = self._document.pack.subject_size  # one subject size for the whole pack
 
         def work(progress: ProgressCallback, cancel: Any) -> Sticker:
             from sticker_studio.core.motion import animate
