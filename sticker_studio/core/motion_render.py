@@ -160,7 +160,9 @@ def motion_extent(poses: Sequence[Pose], geom: SubjectGeometry) -> tuple[float, 
     return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
 
 
-def fit_layout(extent: tuple[float, float, float, float], width: int, height: int, margin: float = 0.03) -> CanvasLayout:
+def fit_layout(
+    extent: tuple[float, float, float, float], width: int, height: int, margin: float = 0.03
+) -> CanvasLayout:
     """Scale and centre the motion's extent inside the canvas with a margin (fraction of the shorter side)."""
     x0, y0, x1, y1 = extent
     pad = max(2.0, margin * min(width, height))

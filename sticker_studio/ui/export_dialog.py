@@ -329,7 +329,9 @@ class ExportDialog(QDialog):
                 continue
             budget = target_budget(self.targets[name])
             largest = max(outcome.sizes) if outcome.sizes else None
-            self.table.item(row, COL_SIZE).setText(human_bytes(largest) + (" (largest)" if len(outcome.sizes) > 1 else ""))
+            self.table.item(row, COL_SIZE).setText(
+                human_bytes(largest) + (" (largest)" if len(outcome.sizes) > 1 else "")
+            )
             over = budget is not None and largest is not None and largest > budget
             if outcome.ok and not over:
                 text = f"✓ {len(outcome.paths)} file(s) valid" if exported else "✓ fits"
