@@ -152,9 +152,12 @@ def motion_extent(poses: Sequence[Pose], geom: SubjectGeometry) -> tuple[float, 
     lo = np.array([np.inf, np.inf])
     hi = -lo
     for pose in poses:
-        if pose.warp is not None and dense is None:
-            dense = densify(geom.hull)
-        pts = forward_points(pose, geom, dense if pose.warp is not None else geom.hull)
+        if pose.warp is not None:
+            if dense is None:
+                dense = densify(geom.hull)
+            pts = forward_points(pose, geom, dense)
+        else:
+            pts = forward_points(pose, geom, geom.hull)
         lo = np.minimum(lo, pts.min(axis=0))
         hi = np.maximum(hi, pts.max(axis=0))
     return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])

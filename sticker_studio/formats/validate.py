@@ -87,7 +87,7 @@ def validate_file(path: str | os.PathLike[str], target: ExportTarget) -> list[Ru
     return violations
 
 
-_COLOR_TYPES = {0: "grey", 2: "RGB", 3: "palette", 4: "grey+alpha", 6: "RGBA"}
+_COLOR_TYPES: dict[int | None, str] = {0: "grey", 2: "RGB", 3: "palette", 4: "grey+alpha", 6: "RGBA"}
 
 
 def _timing_violations(sticker: Sticker, target: ExportTarget) -> list[RuleViolation]:

@@ -330,8 +330,8 @@ class PreviewPanel(QWidget):
             self.zoom_box.addItem(label, value)
         self.zoom_box.setToolTip("Zoom (Ctrl + wheel on the preview)")
         self.background_box = QComboBox(self)
-        for label, value in self.BACKGROUNDS:
-            self.background_box.addItem(label, value)
+        for bg_label, bg_value in self.BACKGROUNDS:
+            self.background_box.addItem(bg_label, bg_value)
         self.background_box.setToolTip("Preview background (not exported)")
         self.onion_box = QCheckBox("Onion skin", self)
         self.onion_box.setToolTip("Show the previous frame faintly under the current one")
