@@ -29,6 +29,9 @@ BACKGROUND_METHODS: list[tuple[str, str]] = [
     (MODEL, "Model"), (COLOURKEY, "Colour key"), (LINEART, "Line art"), (NONE, "None"),
 ]
 
+#: a cut-out keeping less than this share of opaque pixels is not used
+MIN_KEPT_SHARE = 0.005
+
 
 class MattingHeadCache:
     """The bundled matting head, loaded at most once; ``None`` when it is not installed."""
@@ -66,7 +69,8 @@ def _matte_with_head(sticker: Sticker, head: Any) -> list[np.ndarray]:
 def cut_out(sticker: Sticker, method: str, heads: MattingHeadCache) -> Sticker:
     """``sticker`` with its background removed by ``method``; unchanged when it has alpha or ``method`` is none.
 
-    ``model`` without an installed head uses the colour key. A background the colour
+    ``model`` without an installed head uses the colour key. A cut-out that would leave
+    (almost) nothing keeps the image as it is. A background the colour
     key cannot find (not flat) raises :class:`InvalidInputError` with a message.
     """
     if method == NONE or not needs_cut_out(sticker):
@@ -83,6 +87,9 @@ def cut_out(sticker: Sticker, method: str, heads: MattingHeadCache) -> Sticker:
     else:
         frames = [remove_background_colorkey(f) for f in sticker.frames]
         used = COLOURKEY
+    if float(np.mean(frames[0][..., 3] > 127)) < MIN_KEPT_SHARE:
+        log.info("removing the background with %s left nothing: the image is kept as it is", used)
+        return sticker  # e.g. a flat colour fill: it is all "background", and an empty sticker helps no one
     out = Sticker(frames, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
     out.metadata["background"] = used
     return out

@@ -293,8 +293,12 @@ class StudioSession(QObject):
 
     def load_reference(self, path: Path) -> BackgroundJob:
         """Decode ``path`` in a worker and make it the reference (the pack is not changed)."""
-        return self.run_job(lambda p, c: read_file(path), lambda s: self.set_reference(s, str(path), path),
-                            "reference")
+        def work(progress: ProgressCallback, cancel: Any) -> Sticker:
+            if self._background_method in (None, MODEL):
+                self._heads.head()  # loaded here (~2 s once), not on the event loop in set_reference
+            return read_file(path)
+
+        return self.run_job(work, lambda s: self.set_reference(s, str(path), path), "reference")
 
     def restore_reference(self) -> BackgroundJob | None:
         """Bring back the reference of the last session (unless one was set meanwhile)."""
