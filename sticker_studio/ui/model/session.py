@@ -293,12 +293,14 @@ class StudioSession(QObject):
 
     def load_reference(self, path: Path) -> BackgroundJob:
         """Decode ``path`` in a worker and make it the reference (the pack is not changed)."""
-        def work(progress: ProgressCallback, cancel: Any) -> Sticker:
-            if self._background_method in (None, MODEL):
-                self._heads.head()  # loaded here (~2 s once), not on the event loop in set_reference
-            return read_file(path)
+        return self.run_job(lambda p, c: self._read_reference(path), lambda s: self.set_reference(s, str(path), path),
+                            "reference")
 
-        return self.run_job(work, lambda s: self.set_reference(s, str(path), path), "reference")
+    def _read_reference(self, path: Path) -> Sticker:
+        """In a worker: decode ``path``, and load the matting head (~2 s, once) off the event loop."""
+        if self._background_method in (None, MODEL):
+            self._heads.head()
+        return read_file(path)
 
     def restore_reference(self) -> BackgroundJob | None:
         """Bring back the reference of the last session (unless one was set meanwhile)."""
@@ -310,7 +312,7 @@ class StudioSession(QObject):
             if self._reference is None:
                 self.set_reference(sticker, str(path), path)
 
-        return self.run_job(lambda p, c: read_file(path), done, "reference",
+        return self.run_job(lambda p, c: self._read_reference(path), done, "reference",
                             on_failed=lambda message: log.info("last reference not restored: %s", message))
 
     def set_motion(self, choice: MotionChoice) -> None:
