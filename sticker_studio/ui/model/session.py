@@ -243,11 +243,19 @@ class StudioSession(QObject):
         return self._reference_original
 
     def background_method(self) -> str:
-        """How the reference's background is removed: the user's choice, else the model if
-        the bundled matting head loads, else the colour key."""
+        """How the reference's background is removed: the user's choice, else the model if the
+        bundled matting head takes the layout prior, else the colour key. (The bundled head without
+        the prior removes white bellies on white paper and scores below the colour key on held-out
+        drawings, so it is a choice, not the default.)"""
         if self._background_method is not None:
             return self._background_method
-        return MODEL if self._heads.head() is not None else COLOURKEY
+        head = self._heads.head()
+        if head is not None:
+            from sticker_studio.engine.matting import head_uses_prior
+
+            if head_uses_prior(head):
+                return MODEL
+        return COLOURKEY
 
     def set_background_method(self, method: str) -> None:
         """Remove the reference's background with ``method`` (ui.model.cutout) from now on."""
