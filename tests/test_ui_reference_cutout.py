@@ -80,3 +80,12 @@ def test_background_none_animates_the_opaque_card(qtbot, window: MainWindow, tmp
     ys, xs = np.nonzero(alpha[0] > 0)
     card = alpha[0][ys.min() + 3:ys.max() - 2, xs.min() + 3:xs.max() - 2]  # inside its resampled edge
     assert card.size > 0.3 * SIDE * SIDE and card.min() >= 240  # the whole paper rectangle is opaque
+
+
+def test_imported_drawing_goes_into_the_pack_cut_out(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """Importing (drop / Ctrl+I) a JPEG drawing adds it to the pack already cut out, not as a white card."""
+    window.session.import_files([drawing_on_paper(tmp_path / "a.jpg"), drawing_on_paper(tmp_path / "b.jpg")])
+    qtbot.waitUntil(lambda: len(window.document.entries()) == 2, timeout=WAIT_MS)
+    for entry in window.document.entries():
+        a = entry.sticker.frames[0][..., 3]
+        assert a[:4, :4].max() <= 8 and a[53, 48] >= 247  # corners gone, the white belly kept

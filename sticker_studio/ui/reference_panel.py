@@ -220,8 +220,7 @@ class ReferencePanel(QWidget):
         form.addRow("Motion", self.preset_box)
         form.addRow("Frames", _row(self.frames_spin, self.fps_spin))
         form.addRow("Amplitude", _row(self.amplitude_spin, self.speed_spin))
-        form.addRow("Easing", self.easing_box)
-        form.addRow("Size", self.size_spin)
+        form.addRow("Easing · size", _row(self.easing_box, self.size_spin))  # one row: fits 1280×800
         title = QLabel("Reference", self)
         title.setObjectName("sectionTitle")
         layout = QVBoxLayout(self)
