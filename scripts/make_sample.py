@@ -25,7 +25,9 @@ def _coverage(sd: np.ndarray) -> np.ndarray:
     return np.clip(0.5 - sd, 0.0, 1.0)
 
 
-def _ellipse_sd(x: np.ndarray, y: np.ndarray, cx: float, cy: float, rx: float, ry: float, angle: float = 0.0) -> np.ndarray:
+def _ellipse_sd(
+    x: np.ndarray, y: np.ndarray, cx: float, cy: float, rx: float, ry: float, angle: float = 0.0
+) -> np.ndarray:
     dx, dy = x - cx, y - cy
     if angle:
         c, s = math.cos(angle), math.sin(angle)
@@ -95,7 +97,11 @@ def draw_frame(t: float) -> np.ndarray:
         _over(canvas, (0.10, 0.07, 0.06), _coverage(_ellipse_sd(x, y, ex, ey, 15, 21 * blink)))
         if blink == 1.0:
             _over(canvas, (1, 1, 1), _coverage(_ellipse_sd(x, y, ex - 5, ey - 8, 5.5, 6.5)))
-        _over(canvas, (1.0, 0.45, 0.50), _coverage(_ellipse_sd(x, y, cx + side * rx * 0.58, cy + ry * 0.16, 22, 12)) * 0.55)
+        _over(
+            canvas,
+            (1.0, 0.45, 0.50),
+            _coverage(_ellipse_sd(x, y, cx + side * rx * 0.58, cy + ry * 0.16, 22, 12)) * 0.55,
+        )
     mx, my, mr = cx, cy + ry * 0.08, 22.0 + 10.0 * squash
     ring = np.abs(np.hypot(x - mx, y - my) - mr) - 3.5
     _over(canvas, (0.16, 0.09, 0.08), _coverage(ring) * (y > my + 4))

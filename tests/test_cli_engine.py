@@ -13,7 +13,21 @@ from sticker_studio.cli import main
 
 
 def test_generate_same_seed_gives_identical_files(tiny_models_env: Path, tmp_path: Path, capsys) -> None:  # noqa: F811
-    args = ["generate", "a happy cat", "--mode", "t2v", "--frames", "4", "--steps", "2", "--size", "32", "--seed", "7", "--quiet"]
+    args = [
+        "generate",
+        "a happy cat",
+        "--mode",
+        "t2v",
+        "--frames",
+        "4",
+        "--steps",
+        "2",
+        "--size",
+        "32",
+        "--seed",
+        "7",
+        "--quiet",
+    ]
     assert main(args + ["-o", str(tmp_path / "a.png")]) == 0
     assert main(args + ["-o", str(tmp_path / "b.png")]) == 0
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()

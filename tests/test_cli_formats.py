@@ -41,7 +41,9 @@ def disc_gif(tmp_path: Path) -> Path:
     return write_sticker(moving_disc(6, 40, fps=10), tmp_path / "disc.gif")
 
 
-def test_convert_each_format_with_fps_and_size(capsys: pytest.CaptureFixture[str], disc_gif: Path, tmp_path: Path) -> None:
+def test_convert_each_format_with_fps_and_size(
+    capsys: pytest.CaptureFixture[str], disc_gif: Path, tmp_path: Path
+) -> None:
     for ext in (".png", ".webp", ".webm", ".gif"):
         out = tmp_path / f"out{ext}"
         code, stdout, _ = run_cli(capsys, "convert", disc_gif, "-o", out, "--fps", 5, "--size", 64)

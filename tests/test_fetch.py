@@ -83,8 +83,15 @@ def tarballs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "package/assets/README.webp": b"not an emoji file name",
     })
     emojibase = [
-        {"label": "waving hand", "hexcode": "1F44B", "tags": ["hello", "wave", "hand"], "emoji": "\U0001f44b",
-         "skins": [{"label": "waving hand: medium skin tone", "hexcode": "1F44B-1F3FD", "emoji": "\U0001f44b\U0001f3fd"}]},
+        {
+            "label": "waving hand",
+            "hexcode": "1F44B",
+            "tags": ["hello", "wave", "hand"],
+            "emoji": "\U0001f44b",
+            "skins": [
+                {"label": "waving hand: medium skin tone", "hexcode": "1F44B-1F3FD", "emoji": "\U0001f44b\U0001f3fd"}
+            ],
+        },
         {"label": "grinning face", "hexcode": "1F600", "tags": ["face", "grin"], "emoji": "\U0001f600"},
         {"label": "cat", "hexcode": "1F431", "tags": ["pet"], "emoji": "\U0001f431"},
         {"label": "star", "hexcode": "2B50", "tags": ["star"], "emoji": "\u2b50"},

@@ -119,7 +119,11 @@ def test_cancel_stops_within_one_step(pipe: StickerPipeline) -> None:
 
     try:
         with pytest.raises(CancelledError):
-            pipe(GenerationRequest("x", task="t2v", frames=4, steps=10, size=16, seed=0), progress=progress, cancel=cancel)
+            pipe(
+                GenerationRequest("x", task="t2v", frames=4, steps=10, size=16, seed=0),
+                progress=progress,
+                cancel=cancel,
+            )
     finally:
         pipe.unet = spy.unet
     assert 1 <= len(spy.calls) <= 2

@@ -179,7 +179,9 @@ def test_pick_subject_recolours_on_a_contradicting_colour(tiny_library: Path) ->
 
 
 # ------------------------------------------------------------------ CLI default path, end to end
-def test_cli_generate_default_is_two_stage_and_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_generate_default_is_two_stage_and_deterministic(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from sticker_studio.cli import main
     from sticker_studio.formats.readers import read_sticker
 

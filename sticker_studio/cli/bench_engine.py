@@ -115,8 +115,16 @@ def run(args: argparse.Namespace) -> int:
           f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}")
     print(f"load: {load_s:.2f} s")
     image = _reference() if args.task == "i2v" else None
-    request = GenerationRequest("a cat waving its paw", image=image, task=args.task, frames=args.frames,
-                                steps=args.steps, scheduler=args.scheduler, seed=0, size=512 if image is not None else side)
+    request = GenerationRequest(
+        "a cat waving its paw",
+        image=image,
+        task=args.task,
+        frames=args.frames,
+        steps=args.steps,
+        scheduler=args.scheduler,
+        seed=0,
+        size=512 if image is not None else side,
+    )
     settings = request.resolved(pipe.defaults)
     base = _time_runs(pipe, request, args.repeats)
     _print_timings(f"eager, {settings.scheduler} {settings.steps} steps (median of {args.repeats})", base)

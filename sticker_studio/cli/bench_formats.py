@@ -190,8 +190,12 @@ def run(args: argparse.Namespace) -> int:
                         cells["sc"] = ("failed", why[:20], f"{sc_seconds:.1f}")
                     else:
                         sc_sticker = read_sticker(sc_out)
-                        sc_psnr = psnr_on_preferred_canvas(sticker, sc_sticker, target,
-                                                           sticker.total_duration_ms / max(1, sc_sticker.total_duration_ms))
+                        sc_psnr = psnr_on_preferred_canvas(
+                            sticker,
+                            sc_sticker,
+                            target,
+                            sticker.total_duration_ms / max(1, sc_sticker.total_duration_ms),
+                        )
                         cells["sc"] = (f"{sc_psnr:.2f}", f"{sc_out.stat().st_size:,}", f"{sc_seconds:.1f}")
                 for i in range(3):
                     row += [cells[k][i] for k in ("new", "old", "sc")]

@@ -11,7 +11,9 @@ import importlib
 
 #: area -> one-line help
 BENCH_AREAS: dict[str, str] = {
-    "formats": "fit + write a 16-frame 512x512 sticker for every target; time and PSNR (vs sticker-convert when installed)",
+    "formats": (
+        "fit + write a 16-frame 512x512 sticker for every target; time and PSNR (vs sticker-convert when installed)"
+    ),
     "animate": "motion presets: animate a 512x512 drawing into a 16-frame APNG",
     "synth": "synthetic dataset generator: samples per second",
     "engine": "generation latency per stage and device for the bundled model",

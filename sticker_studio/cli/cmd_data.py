@@ -126,7 +126,9 @@ def run_info(args: argparse.Namespace) -> int:
         ("domain", Counter(r.domain for r in records)),
     ):
         print(f"{title}: " + ", ".join(f"{k} {v}" for k, v in counter.most_common()))
-    print("frames: " + ", ".join(f"{label}: {n}" for label, n in frame_count_histogram([r.frame_count for r in records])))
+    print(
+        "frames: " + ", ".join(f"{label}: {n}" for label, n in frame_count_histogram([r.frame_count for r in records]))
+    )
     for source in meta.sources:
         print(f"source: {source.get('name')} ({source.get('license', 'unknown')})"
               + (f" - {source['note']}" if source.get("note") else ""))

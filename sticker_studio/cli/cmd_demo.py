@@ -26,7 +26,9 @@ PACK_SIZE = 8
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("demo", help="showcase: animate a drawing, generate from text, export a pack to every target")
+    parser = subparsers.add_parser(
+        "demo", help="showcase: animate a drawing, generate from text, export a pack to every target"
+    )
     parser.add_argument("--sample", default="bounce", help="file stem in resources/samples (default: bounce)")
     parser.add_argument("--out", type=Path, default=Path("sticker-studio-demo"), metavar="DIR",
                         help="output folder (default: ./sticker-studio-demo/)")

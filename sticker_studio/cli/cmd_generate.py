@@ -40,7 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="generate an animated sticker from a prompt and/or a drawing",
         description="Generate an animated sticker with a transparent background.",
     )
-    parser.add_argument("prompt", nargs="?", default="", help="what the sticker shows and does (may be empty with --image)")
+    parser.add_argument(
+        "prompt", nargs="?", default="", help="what the sticker shows and does (may be empty with --image)"
+    )
     parser.add_argument("--image", type=Path, help="reference drawing or animation (PNG, WebP, GIF, APNG, ...)")
     parser.add_argument("--mode", choices=MODE_CHOICES,
                         help="two-stage (default for a prompt alone: library art + motion) or t2v "
@@ -59,13 +61,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--steps", type=int_in(1, 1000), help="sampling steps (default: the model's; DDIM 25, DPM 10)")
     parser.add_argument("--guidance", type=finite_float(0.0, 50.0), help="text guidance scale (default 7.5)")
     parser.add_argument("--image-guidance", type=finite_float(0.0, 50.0), help="image guidance scale (default 7.5)")
-    parser.add_argument("--scheduler", choices=("ddim", "dpm"), help="ddim (the papers') or dpm (DPM-Solver++, few steps)")
+    parser.add_argument(
+        "--scheduler", choices=("ddim", "dpm"), help="ddim (the papers') or dpm (DPM-Solver++, few steps)"
+    )
     parser.add_argument("--seed", type=seed_type, help=f"random seed, 0-{MAX_SEED} (printed when not given)")
     parser.add_argument("--model", help="model id from `sticker-studio models list` or a model folder")
     parser.add_argument("--device", default="auto", help="auto (default), cuda, cuda:N, mps or cpu")
     parser.add_argument("--size", type=side_type, help=f"output side in pixels, 16-{MAX_SIDE} (default 512)")
-    parser.add_argument("--fps", type=finite_float(1.0, MAX_FPS), help=f"frame rate, 1-{MAX_FPS:g} (default: the model's, 10)")
-    parser.add_argument("--no-matting-model", action="store_true", help="use the colour key instead of the matting head")
+    parser.add_argument(
+        "--fps", type=finite_float(1.0, MAX_FPS), help=f"frame rate, 1-{MAX_FPS:g} (default: the model's, 10)"
+    )
+    parser.add_argument(
+        "--no-matting-model", action="store_true", help="use the colour key instead of the matting head"
+    )
     parser.add_argument("-o", "--output", type=Path, required=True, help="output file (.webp, .png/.apng, .gif, .webm)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)

@@ -95,8 +95,9 @@ def run_export(args: argparse.Namespace) -> int:
 
     pack = StickerPack.open(args.folder)
     try:
-        report = export_sticker_pack(pack, args.target, args.output,
-                                     progress=_progress_bar(len(pack) * len(args.target)))
+        report = export_sticker_pack(
+            pack, args.target, args.output, progress=_progress_bar(len(pack) * len(args.target))
+        )
     except PackExportError as error:
         for name, target in error.report.targets.items():
             for problem in target.all_problems():

@@ -32,17 +32,17 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     header = ("target", "container", "canvas", "max bytes", "max ms", "max fps", "frames", "plays")
-    rows = [header]
+    table: list[tuple[str, ...]] = [header]
     for t in TARGETS.values():
         frames = f"{t.min_frames or 1}-{t.max_frames or 'any'}"
         plays = "any" if t.allowed_plays is None else ",".join("forever" if p == 0 else str(p) for p in t.allowed_plays)
         if t.max_play_time_ms:
             plays += f" (x loop <= {t.max_play_time_ms} ms)"
-        rows.append((t.name, f"{t.container} ({t.extension})", t.canvas.describe(), f"{t.max_bytes:,}",
+        table.append((t.name, f"{t.container} ({t.extension})", t.canvas.describe(), f"{t.max_bytes:,}",
                      _limit(t.max_duration_ms), _limit(t.max_fps), frames, plays))
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(header))]
-    for row in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
+    widths = [max(len(str(r[i])) for r in table) for i in range(len(header))]
+    for line in table:
+        print("  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=False)).rstrip())
     if args.sources:
         for t in TARGETS.values():
             print(f"\n{t.name}: {t.title}. {t.notes}")

@@ -165,7 +165,9 @@ def _propagate_rows(mask: np.ndarray, reached: np.ndarray) -> np.ndarray:
     return hit[run_id].reshape(h, w + 1)[:, :w]
 
 
-def _spread_foreground(rgb: np.ndarray, known: np.ndarray, want: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+def _spread_foreground(
+    rgb: np.ndarray, known: np.ndarray, want: np.ndarray, steps: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Local foreground colour for ``want`` pixels: the mean of known neighbours, grown ``steps`` pixels."""
     colour = np.where(known[..., None], rgb, 0.0).astype(np.float32)
     have = known.copy()

@@ -67,7 +67,7 @@ def _is_int(value: object) -> bool:
 def _whole_number(value: object, what: str) -> int:
     if not _is_int(value):
         raise InvalidInputError(f"{what} must be a whole number, got {value!r}")
-    return int(value)  # type: ignore[arg-type]
+    return int(value)  # type: ignore[call-overload]
 
 
 def _normalize_indices(indices: Iterable[int] | int, verb: str) -> tuple[int, ...]:

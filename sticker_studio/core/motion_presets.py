@@ -234,7 +234,9 @@ def nod(t: float, p: MotionParams) -> Pose:
     """Head nod "yes": dips forward and back up twice a loop."""
     a = p.amplitude
     dip = pingpong(2.0 * t, p.easing)
-    return Pose(ty=0.035 * a * dip, sy=1.0 - 0.08 * a * dip, sx=1.0 + 0.02 * a * dip, rotation=1.5 * a * dip, pivot=BOTTOM)
+    return Pose(
+        ty=0.035 * a * dip, sy=1.0 - 0.08 * a * dip, sx=1.0 + 0.02 * a * dip, rotation=1.5 * a * dip, pivot=BOTTOM
+    )
 
 
 def pulse(t: float, p: MotionParams) -> Pose:

@@ -152,15 +152,20 @@ def motion_extent(poses: Sequence[Pose], geom: SubjectGeometry) -> tuple[float, 
     lo = np.array([np.inf, np.inf])
     hi = -lo
     for pose in poses:
-        if pose.warp is not None and dense is None:
-            dense = densify(geom.hull)
-        pts = forward_points(pose, geom, dense if pose.warp is not None else geom.hull)
+        if pose.warp is not None:
+            if dense is None:
+                dense = densify(geom.hull)
+            pts = forward_points(pose, geom, dense)
+        else:
+            pts = forward_points(pose, geom, geom.hull)
         lo = np.minimum(lo, pts.min(axis=0))
         hi = np.maximum(hi, pts.max(axis=0))
     return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
 
 
-def fit_layout(extent: tuple[float, float, float, float], width: int, height: int, margin: float = 0.03) -> CanvasLayout:
+def fit_layout(
+    extent: tuple[float, float, float, float], width: int, height: int, margin: float = 0.03
+) -> CanvasLayout:
     """Scale and centre the motion's extent inside the canvas with a margin (fraction of the shorter side)."""
     x0, y0, x1, y1 = extent
     pad = max(2.0, margin * min(width, height))

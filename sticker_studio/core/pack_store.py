@@ -28,7 +28,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 from PIL import Image
@@ -109,7 +109,7 @@ class PackManifest:
 
 
 # --------------------------------------------------------------------------- names and checks
-def is_valid_id(value: object) -> bool:
+def is_valid_id(value: object) -> TypeGuard[str]:
     """Ids become folder names: letters, digits, ``_`` and ``-`` only (no path tricks)."""
     return isinstance(value, str) and bool(_ID_RE.match(value))
 

@@ -87,7 +87,11 @@ def _raise_integrity(entry: ModelEntry, report: VerifyReport) -> None:
             f"model {entry.id} failed its checksum ({detail}); the bad file was deleted, "
             f"run `sticker-studio models download {entry.id}` to fetch it again"
         )
-    hint = "reinstall Sticker Studio" if entry.source_kind == "bundled" else "add it again with `sticker-studio models add`"
+    hint = (
+        "reinstall Sticker Studio"
+        if entry.source_kind == "bundled"
+        else "add it again with `sticker-studio models add`"
+    )
     raise ModelIntegrityError(f"model {entry.id} does not match the manifest ({detail}); refusing to load it, {hint}")
 
 
@@ -124,7 +128,9 @@ def download_model(
             target.unlink(missing_ok=True)
             if _looks_offline(error):
                 raise ModelNotFoundError(_offline_message(model_id)) from None
-            raise ModelError(f"could not download model {model_id} from {repo}: {type(error).__name__}: {error}") from None
+            raise ModelError(
+                f"could not download model {model_id} from {repo}: {type(error).__name__}: {error}"
+            ) from None
     if progress is not None:
         progress(len(todo), len(todo), "")
     report = verify_files(entry, folder, use_cache=False)

@@ -7,7 +7,8 @@ and loops, we estimate how every pixel of each generated frame came from frame 0
 warp the user's own drawing with it, on premultiplied alpha so edges do not fringe.
 Frame 0 is the drawing itself, and every frame keeps its crispness.
 
-The flow for frame k starts from the better (lower photometric residual) of two guesses: the previous frame's flow (motion is smooth), and a
+The flow for frame k starts from the better (lower photometric residual) of two guesses: the previous frame's flow
+(motion is smooth), and a
 similarity transform (shift, scale, rotation) from the alpha masks' moments (which
 catches large spins and jumps that a local method misses). Refinement is a
 coarse-to-fine Lucas–Kanade on grey level + alpha, with a small ridge term so flat
@@ -116,7 +117,9 @@ def _box(x: torch.Tensor, k: int) -> torch.Tensor:
     return F.avg_pool2d(x, k, stride=1, padding=k // 2, count_include_pad=False)
 
 
-def refine_flow(src: torch.Tensor, dst: torch.Tensor, init: torch.Tensor, settings: FlowSettings = FlowSettings()) -> torch.Tensor:
+def refine_flow(
+    src: torch.Tensor, dst: torch.Tensor, init: torch.Tensor, settings: FlowSettings = FlowSettings()
+) -> torch.Tensor:
     """Coarse-to-fine Lucas–Kanade: find ``flow`` with ``src(x + flow) ≈ dst(x)``.
 
     ``src``/``dst`` [N,C,H,W] features, ``init`` [N,2,H,W] starting flow.
@@ -224,7 +227,9 @@ def straight_rgba(premul: torch.Tensor) -> np.ndarray:
 
 
 @torch.no_grad()
-def warp_reference(reference_rgba: np.ndarray, flows: torch.Tensor, *, keep: set[int] | None = None) -> list[np.ndarray]:
+def warp_reference(
+    reference_rgba: np.ndarray, flows: torch.Tensor, *, keep: set[int] | None = None
+) -> list[np.ndarray]:
     """Warp the full-resolution ``reference_rgba`` by each flow (already at its resolution).
 
     Frames in ``keep`` are the reference itself, bit for bit.

@@ -8,7 +8,7 @@ for few-step sampling can say so without every caller knowing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -120,7 +120,7 @@ class GenerationRequest:
                 steps = model_steps
         if steps is None:
             steps = ENGINE_DEFAULTS["steps"][scheduler]
-        seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy % (2**31))
+        seed = self.seed if self.seed is not None else int(cast(int, np.random.SeedSequence().entropy) % (2**31))
         return ResolvedSettings(
             steps=int(steps),
             guidance=float(pick("guidance")),

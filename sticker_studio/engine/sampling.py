@@ -142,7 +142,9 @@ def _step_kwargs(scheduler: Any, generator: torch.Generator, eta: float) -> dict
     return kwargs
 
 
-def initial_noise(shape: tuple[int, ...], seed: int, device: torch.device, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Generator]:
+def initial_noise(
+    shape: tuple[int, ...], seed: int, device: torch.device, dtype: torch.dtype
+) -> tuple[torch.Tensor, torch.Generator]:
     """Seeded start noise drawn on the CPU (same on every device), and the generator for later draws."""
     generator = torch.Generator("cpu").manual_seed(int(seed))
     noise = torch.randn(shape, generator=generator, dtype=torch.float32)

@@ -67,7 +67,9 @@ class TwoStageResult:
 
     def summary(self) -> str:
         art = f"{self.subject.label} ({self.subject.style})"
-        colour = f", recoloured {self.subject.art_colour} -> {self.subject.recoloured}" if self.subject.recoloured else ""
+        colour = (
+            f", recoloured {self.subject.art_colour} -> {self.subject.recoloured}" if self.subject.recoloured else ""
+        )
         return f"subject: {art}{colour}; motion: {self.motion.motion} by {self.motion.reason}"
 
 

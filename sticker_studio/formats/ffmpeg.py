@@ -29,7 +29,9 @@ def ffmpeg_exe() -> str:
     try:
         import imageio_ffmpeg
     except ImportError as error:  # pragma: no cover - a declared dependency
-        raise StickerStudioError("video support needs the 'imageio-ffmpeg' package (pip install imageio-ffmpeg)") from error
+        raise StickerStudioError(
+            "video support needs the 'imageio-ffmpeg' package (pip install imageio-ffmpeg)"
+        ) from error
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
@@ -95,7 +97,11 @@ def probe_video(path: Path) -> VideoProbe:
     dm = _DURATION_RE.search(text)
     if dm:
         duration = int(dm.group(1)) * 3600 + int(dm.group(2)) * 60 + float(dm.group(3))
-    alpha = bool(re.search(r"alpha_mode\s*:\s*1", text, re.IGNORECASE)) or "yuva" in pix_fmt or pix_fmt in {"rgba", "argb", "bgra"}
+    alpha = (
+        bool(re.search(r"alpha_mode\s*:\s*1", text, re.IGNORECASE))
+        or "yuva" in pix_fmt
+        or pix_fmt in {"rgba", "argb", "bgra"}
+    )
     has_audio = bool(re.search(r"Stream #\d+:\d+.*: Audio:", text))
     streams = len(re.findall(r"Stream #\d+:\d+", text))
     return VideoProbe(codec, width, height, fps, duration, pix_fmt, alpha, has_audio, streams, text)

@@ -1,6 +1,7 @@
 """The one timing rule ("timing is sacred"), used by every fps or frame-count change.
 
-Output frame k starts at ``t_k`` (rounded to the whole ms the file stores) and shows the source frame that is *on screen* at
+Output frame k starts at ``t_k`` (rounded to the whole ms the file stores) and shows the source frame that is
+*on screen* at
 ``t_k`` in the source timeline. No frame is duplicated at the start, nothing is
 shifted, and the loop keeps its length. Two entry points:
 

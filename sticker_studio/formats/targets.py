@@ -163,7 +163,10 @@ class ExportTarget:
         return max(self.allowed_plays)
 
 
-_STICKER_CONVERT = "sticker-convert 2.21 compression presets (github.com/laggykiller/sticker-convert, src/sticker_convert/resources/compression.json) as the converter reference"
+_STICKER_CONVERT = (
+    "sticker-convert 2.21 compression presets (github.com/laggykiller/sticker-convert, "
+    "src/sticker_convert/resources/compression.json) as the converter reference"
+)
 
 TARGETS: dict[str, ExportTarget] = {
     t.name: t

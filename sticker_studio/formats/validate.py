@@ -87,7 +87,7 @@ def validate_file(path: str | os.PathLike[str], target: ExportTarget) -> list[Ru
     return violations
 
 
-_COLOR_TYPES = {0: "grey", 2: "RGB", 3: "palette", 4: "grey+alpha", 6: "RGBA"}
+_COLOR_TYPES: dict[int | None, str] = {0: "grey", 2: "RGB", 3: "palette", 4: "grey+alpha", 6: "RGBA"}
 
 
 def _timing_violations(sticker: Sticker, target: ExportTarget) -> list[RuleViolation]:
@@ -122,8 +122,12 @@ def _timing_violations(sticker: Sticker, target: ExportTarget) -> list[RuleViola
         if plays == 0:
             out.append(RuleViolation("loop.play_time", "loops forever; plays x duration must be finite"))
         elif plays * total > target.max_play_time_ms + TIMING_TOLERANCE_MS:
-            out.append(RuleViolation(
-                "loop.play_time", f"{plays} plays x {total} ms = {plays * total} ms, over {target.max_play_time_ms} ms"))
+            out.append(
+                RuleViolation(
+                    "loop.play_time",
+                    f"{plays} plays x {total} ms = {plays * total} ms, over {target.max_play_time_ms} ms",
+                )
+            )
     return out
 
 

@@ -76,7 +76,9 @@ def build(fluent: Path, noto: Path, emojibase: Path, out: Path) -> dict[str, Any
     out.mkdir(parents=True, exist_ok=True)
     for style, (icons, _, _) in sets.items():
         write_xz_json(out / f"{style}.json.xz", _subset(icons, used[style]))
-    versions = {style: f"{info['name']}@{info['version']} ({info.get('license')})" for style, (_, _, info) in sets.items()}
+    versions = {
+        style: f"{info['name']}@{info['version']} ({info.get('license')})" for style, (_, _, info) in sets.items()
+    }
     eb_info = json.loads((emojibase / "package.json").read_text(encoding="utf-8"))
     write_xz_json(out / INDEX_FILE, {
         "schema": INDEX_SCHEMA, "sources": versions,

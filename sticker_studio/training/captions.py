@@ -88,7 +88,9 @@ def _article(phrase: str) -> str:
 
 def _looks_plural(name: str) -> bool:
     first, last = name.split()[0].lower(), name.split()[-1].lower()
-    return first in {"men", "women", "people", "two", "family"} or (last.endswith("s") and not last.endswith(("ss", "us")))
+    return first in {"men", "women", "people", "two", "family"} or (
+        last.endswith("s") and not last.endswith(("ss", "us"))
+    )
 
 
 def clean_name(name: str) -> str:

@@ -84,7 +84,9 @@ def unflatten_optimizer_state(tensors: dict[str, torch.Tensor], meta: dict[str, 
 
 def save_run_config(run_dir: Path, config: dict[str, Any]) -> Path:
     """Write the run's configuration (kept beside every checkpoint so a run explains itself)."""
-    return atomic_write_text(Path(run_dir) / RUN_CONFIG, json.dumps(config, indent=2, sort_keys=True, default=str) + "\n")
+    return atomic_write_text(
+        Path(run_dir) / RUN_CONFIG, json.dumps(config, indent=2, sort_keys=True, default=str) + "\n"
+    )
 
 
 def save_checkpoint(

@@ -148,7 +148,7 @@ def build_cache(folder: Path, records: Sequence[DatasetRecord], size: int, max_c
 
     chunks: list[np.ndarray] = []
     offsets = [0]
-    keyframes: list[list[int]] = []
+    keyframes: list[dict[int, list[int]]] = []
     kept: list[int] = []
     for i, record in enumerate(tqdm(records, desc=f"decoding {folder.name}", disable=not progress, leave=False)):
         try:

@@ -82,7 +82,9 @@ class DatasetRecord:
     def from_json(cls, data: Mapping[str, Any]) -> DatasetRecord:
         """Build from an index line; raises :class:`InvalidInputError` naming a missing field."""
         known = {f.name for f in fields(cls)} - {"extra"}
-        required = [f.name for f in fields(cls) if f.name not in ("split", "source", "license", "composite_path", "extra")]
+        required = [
+            f.name for f in fields(cls) if f.name not in ("split", "source", "license", "composite_path", "extra")
+        ]
         missing = [k for k in required if k not in data]
         if missing:
             raise InvalidInputError(f"dataset record {data.get('id', '?')!r} lacks {', '.join(missing)}")

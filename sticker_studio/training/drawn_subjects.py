@@ -74,8 +74,15 @@ def _ghost(d: ImageDraw.ImageDraw, s: int) -> None:
 
 
 def _donut(d: ImageDraw.ImageDraw, s: int) -> None:
-    d.ellipse((s * 0.1, s * 0.1, s * 0.9, s * 0.9), fill=(240, 130, 180, 255), outline=(150, 70, 30, 255), width=max(1, s // 30))
-    d.ellipse((s * 0.37, s * 0.37, s * 0.63, s * 0.63), fill=(0, 0, 0, 0), outline=(150, 70, 30, 255), width=max(1, s // 30))
+    d.ellipse(
+        (s * 0.1, s * 0.1, s * 0.9, s * 0.9),
+        fill=(240, 130, 180, 255),
+        outline=(150, 70, 30, 255),
+        width=max(1, s // 30),
+    )
+    d.ellipse(
+        (s * 0.37, s * 0.37, s * 0.63, s * 0.63), fill=(0, 0, 0, 0), outline=(150, 70, 30, 255), width=max(1, s // 30)
+    )
 
 
 def _balloon(d: ImageDraw.ImageDraw, s: int) -> None:
@@ -93,7 +100,12 @@ def _penguin(d: ImageDraw.ImageDraw, s: int) -> None:
 
 
 def _leaf(d: ImageDraw.ImageDraw, s: int) -> None:
-    d.ellipse((s * 0.18, s * 0.25, s * 0.82, s * 0.75), fill=(70, 180, 70, 255), outline=(20, 90, 30, 255), width=max(1, s // 50))
+    d.ellipse(
+        (s * 0.18, s * 0.25, s * 0.82, s * 0.75),
+        fill=(70, 180, 70, 255),
+        outline=(20, 90, 30, 255),
+        width=max(1, s // 50),
+    )
     d.line((s * 0.2, s * 0.5, s * 0.92, s * 0.5), fill=(20, 90, 30, 255), width=max(1, s // 50))
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from sticker_studio.training import eval_metrics
 from sticker_studio.training.matting_pack import EVAL_BACKGROUNDS, load_pack
@@ -136,7 +137,9 @@ def contact_sheet(pack: Path, methods: dict[str, Method], out: Path, limit: int 
         rgb = np.asarray(arrays["composite"][i])
         truth = np.asarray(arrays["alpha"][i])[0].astype(np.float32) / 255.0
         alphas = [truth] + [m(rgb)[0] for m in methods.values()]
-        cells = [np.asarray(Image.fromarray(rgb[0]).resize((tile, tile)), np.float32)]
+        cells: list[npt.NDArray[np.floating[Any]]] = [
+            np.asarray(Image.fromarray(rgb[0]).resize((tile, tile)), np.float32)
+        ]
         for a in alphas:
             a_s = np.asarray(Image.fromarray((a * 255).astype(np.uint8)).resize((tile, tile)), np.float32)[..., None]
             col = np.asarray(Image.fromarray(rgb[0]).resize((tile, tile)), np.float32)

@@ -202,7 +202,8 @@ def install_packages(cfg: FetchConfig) -> dict[str, Path]:
         folders[package] = safe_extract(tarball, cfg.cache / "extracted" / _tarball_stem(package))
     if not any(p in folders for p in ANIM_PACKAGES):
         raise InvalidInputError(
-            f"no @lobehub/fluent-emoji-anim-N tarball in {cfg.from_tarballs}; expected e.g. lobehub-fluent-emoji-anim-1-1.0.0.tgz"
+            f"no @lobehub/fluent-emoji-anim-N tarball in {cfg.from_tarballs}; "
+            "expected e.g. lobehub-fluent-emoji-anim-1-1.0.0.tgz"
         )
     return folders
 
@@ -481,7 +482,9 @@ def build_folder(
     return report
 
 
-def _map(jobs: Sequence[ClipJob], workers: int, progress: bool, desc: str) -> Iterable[tuple[str, dict[str, Any] | None, str | None]]:
+def _map(
+    jobs: Sequence[ClipJob], workers: int, progress: bool, desc: str
+) -> Iterable[tuple[str, dict[str, Any] | None, str | None]]:
     from tqdm import tqdm
 
     bar = tqdm(total=len(jobs), desc=desc, unit="clip", disable=not progress or not jobs, mininterval=2.0)

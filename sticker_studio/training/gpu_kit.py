@@ -43,7 +43,8 @@ KIT_BUDGET_BYTES = 45 * 1024 * 1024
 KIT_WHEELS = ("diffusers", "importlib_metadata")
 MINILM_CONFIG = {"type": "minilm-l6-v2", "max_length": 32}
 
-TRAIN_SH = """#!/usr/bin/env bash
+TRAIN_SH = (
+    """#!/usr/bin/env bash
 # Train the sticker generator from this kit on one GPU, offline. Usage:
 #   ./train.sh MINUTES OUT_DIR [MODEL_CONFIG] [extra JSON of GeneratorTrainConfig fields]
 set -euo pipefail
@@ -54,8 +55,10 @@ mkdir -p "$SITE"
 "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" "$KIT"/wheels/*.whl
 "$PY" -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$KIT/sticker_studio.zip" "$SITE"
 export PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}" HF_HUB_OFFLINE=1
-exec "$PY" -m sticker_studio.training.gpu_kit train "$KIT" --minutes "$MINUTES" --out "$OUT" --config "$CONFIG" --extra "$EXTRA"
+exec "$PY" -m sticker_studio.training.gpu_kit train "$KIT" --minutes "$MINUTES" --out "$OUT" """
+    """--config "$CONFIG" --extra "$EXTRA"
 """
+)
 
 
 @dataclass
@@ -304,9 +307,18 @@ def train_from_kit(kit: str | Path, out: str | Path, *, minutes: float, model_co
     unknown = sorted(set(fields) - known)
     if unknown:
         raise InvalidInputError(f"unknown training fields: {', '.join(unknown)}")
-    cfg = GeneratorTrainConfig(data=[], out=str(out), model_config=model_config, max_minutes=float(minutes),
-                               device=device, kit=str(kit), text_encoder=dict(info.get("text_encoder") or MINILM_CONFIG),
-                               export=str(Path(out) / "export"), progress=False, **fields)
+    cfg = GeneratorTrainConfig(
+        data=[],
+        out=str(out),
+        model_config=model_config,
+        max_minutes=float(minutes),
+        device=device,
+        kit=str(kit),
+        text_encoder=dict(info.get("text_encoder") or MINILM_CONFIG),
+        export=str(Path(out) / "export"),
+        progress=False,
+        **fields,
+    )
     return train_generator(cfg)
 
 

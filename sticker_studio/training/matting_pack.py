@@ -150,7 +150,7 @@ def emoji_clips(folder: Path, split: str, limit: int, size: int, frames: int,
     if not (folder / "index.jsonl").exists():
         return []
     records = [r for r in read_index(folder) if r.split == split and r.frame_count >= frames]
-    rng.shuffle(records)  # type: ignore[arg-type]
+    rng.shuffle(records)
     out = []
     for r in records[:limit]:
         try:

@@ -110,7 +110,7 @@ class PackDocument(QObject):
         if entry_id == self._current_id:
             return
         self._current_id = entry_id
-        self.undo_group.setActiveStack(self.stack(entry_id) if entry_id else None)
+        self.undo_group.setActiveStack(self.stack(entry_id) if entry_id else None)  # type: ignore[arg-type]  # None clears
         self.current_changed.emit(entry_id)
 
     # -------------------------------------------------------------- editing

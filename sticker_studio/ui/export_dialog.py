@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -161,7 +161,7 @@ class ExportDialog(QDialog):
         self.resize(720, 460)
         self.entries = entries
         self.job: BackgroundJob | None = None
-        self._pending: tuple[Signal, dict[str, TargetOutcome]] | None = None
+        self._pending: tuple[SignalInstance, dict[str, TargetOutcome]] | None = None
         self.last_outcomes: dict[str, TargetOutcome] = {}
         from sticker_studio.formats.targets import TARGETS
 
@@ -224,16 +224,21 @@ class ExportDialog(QDialog):
     def selected_targets(self) -> list[str]:
         out = []
         for row in range(self.table.rowCount()):
-            item = self.table.item(row, COL_TARGET)
+            item = self._cell(row, COL_TARGET)
             if item.checkState() == Qt.CheckState.Checked:
                 out.append(str(item.data(Qt.ItemDataRole.UserRole)))
         return out
 
     def set_selected_targets(self, names: list[str]) -> None:
         for row in range(self.table.rowCount()):
-            item = self.table.item(row, COL_TARGET)
+            item = self._cell(row, COL_TARGET)
             checked = item.data(Qt.ItemDataRole.UserRole) in names
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def _cell(self, row: int, column: int) -> QTableWidgetItem:
+        item = self.table.item(row, column)
+        assert item is not None  # every cell is filled when the table is built
+        return item
 
     def output_folder(self) -> Path:
         return Path(self.folder_edit.text()).expanduser()
@@ -317,7 +322,7 @@ class ExportDialog(QDialog):
 
     def _row_of(self, name: str) -> int:
         for row in range(self.table.rowCount()):
-            if self.table.item(row, COL_TARGET).data(Qt.ItemDataRole.UserRole) == name:
+            if self._cell(row, COL_TARGET).data(Qt.ItemDataRole.UserRole) == name:
                 return row
         return -1
 
@@ -329,7 +334,9 @@ class ExportDialog(QDialog):
                 continue
             budget = target_budget(self.targets[name])
             largest = max(outcome.sizes) if outcome.sizes else None
-            self.table.item(row, COL_SIZE).setText(human_bytes(largest) + (" (largest)" if len(outcome.sizes) > 1 else ""))
+            self._cell(row, COL_SIZE).setText(
+                human_bytes(largest) + (" (largest)" if len(outcome.sizes) > 1 else "")
+            )
             over = budget is not None and largest is not None and largest > budget
             if outcome.ok and not over:
                 text = f"✓ {len(outcome.paths)} file(s) valid" if exported else "✓ fits"
@@ -337,7 +344,7 @@ class ExportDialog(QDialog):
             else:
                 text = ("✗ " + "; ".join(outcome.problems[:2])) if outcome.problems else "✗ over budget"
                 color = "#e5645c"
-            item = self.table.item(row, COL_RESULT)
+            item = self._cell(row, COL_RESULT)
             item.setText(text)
             item.setToolTip("\n".join(outcome.problems))
             item.setForeground(Qt.GlobalColor.white)

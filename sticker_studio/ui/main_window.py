@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from sticker_studio.core import edits
 from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.actions import WindowActions
 from sticker_studio.ui.canvas_dialog import CROP, CanvasDialog
 from sticker_studio.ui.document import PackDocument, default_pack_folder
@@ -151,7 +152,8 @@ class MainWindow(QMainWindow):
         s.saved.connect(lambda: self.save_label.setText(f"All changes saved · {self.document.folder}"))
         s.save_failed.connect(self.show_error)
         s.document_changed.connect(self._document_changed)
-        s.reference_changed.connect(self.reference_panel.set_reference)
+        s.reference_changed.connect(self._reference_changed)
+        s.background_method_changed.connect(self.reference_panel.set_background_method)
         s.edit_applied.connect(self._edit_applied)
         s.error.connect(self.show_error)
         s.status.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
@@ -184,6 +186,7 @@ class MainWindow(QMainWindow):
         r.open_requested.connect(self.open_reference_dialog)
         r.paste_requested.connect(self.paste)
         r.animate_requested.connect(s.animate)
+        r.background_method_changed.connect(s.set_background_method)
         r.generate_from_image_requested.connect(self.generate_from_reference)
 
         k = self.pack_panel
@@ -340,6 +343,13 @@ class MainWindow(QMainWindow):
         names, _ = QFileDialog.getOpenFileNames(self, "Import images or animations", "", OPEN_FILTER)
         if names:
             self.session.import_files([Path(n) for n in names])
+
+    def _reference_changed(self, sticker: Sticker | None, name: str) -> None:
+        """Show the reference's cut-out, the original behind it, and the background method used."""
+        panel = self.reference_panel
+        if sticker is not None:
+            panel.set_background_method(self.session.background_method())
+        panel.set_reference(sticker, name, self.session.reference_original())
 
     def open_reference_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Reference drawing", "", OPEN_FILTER)

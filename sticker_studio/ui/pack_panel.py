@@ -6,8 +6,8 @@ cover icon for the pack; both are edited here and saved with the pack.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QSize, Qt, Signal, SignalInstance
+from PySide6.QtGui import QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -82,7 +82,7 @@ class StickerList(QListWidget):
         self.viewport().setAcceptDrops(True)
         self.setWordWrap(True)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+    def dragEnterEvent(self, event: QDragMoveEvent) -> None:  # also the move handler
         if local_paths(event.mimeData()):
             event.acceptProposedAction()
         else:
@@ -237,7 +237,7 @@ class PackPanel(QWidget):
         if not self._updating and current is not None:
             self.sticker_selected.emit(str(current.data(Qt.ItemDataRole.UserRole)))
 
-    def _emit_for_current(self, signal: Signal) -> None:
+    def _emit_for_current(self, signal: SignalInstance) -> None:
         entry_id = self.current_id()
         if entry_id:
             signal.emit(entry_id)

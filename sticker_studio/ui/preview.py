@@ -280,7 +280,8 @@ class PreviewWidget(QWidget):
         painter.setPen(pen)
         painter.drawLine(QPointF(strip.right() - 1, strip.top()), QPointF(strip.right() - 1, strip.bottom()))
         painter.setPen(QColor("#c8ccd2"))
-        label = f"{s.frame_count} frames · {total / 1000:.2f} s · loop seam {'smooth' if self._seam <= SEAM_SMOOTH else 'jump' if self._seam > SEAM_JUMP else 'slight'}"
+        seam = "smooth" if self._seam <= SEAM_SMOOTH else "jump" if self._seam > SEAM_JUMP else "slight"
+        label = f"{s.frame_count} frames · {total / 1000:.2f} s · loop seam {seam}"
         painter.drawText(QRectF(12, strip.top() - 18, self.width() - 24, 16),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
         painter.setPen(QColor("#c8ccd2"))
@@ -329,8 +330,8 @@ class PreviewPanel(QWidget):
             self.zoom_box.addItem(label, value)
         self.zoom_box.setToolTip("Zoom (Ctrl + wheel on the preview)")
         self.background_box = QComboBox(self)
-        for label, value in self.BACKGROUNDS:
-            self.background_box.addItem(label, value)
+        for bg_label, bg_value in self.BACKGROUNDS:
+            self.background_box.addItem(bg_label, bg_value)
         self.background_box.setToolTip("Preview background (not exported)")
         self.onion_box = QCheckBox("Onion skin", self)
         self.onion_box.setToolTip("Show the previous frame faintly under the current one")

@@ -1,8 +1,8 @@
 """The prompt panel: describe a sticker and generate it.
 
 It only collects settings and shows progress; the session
-(``ui.model.session``) builds the engine request and runs it in a worker. Task names come from ``engine.tasks`` (pure Python),
-so opening the window never imports torch.
+(``ui.model.session``) builds the engine request and runs it in a worker. Task names come from ``engine.tasks``
+(pure Python), so opening the window never imports torch.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ Drop a file from the file manager, open one, or paste from the clipboard. With a
 reference in place, "Animate with motion preset" makes a new sticker with no model at
 all (``core.motion``), previewed live on a small copy; "Generate from this image"
 asks the generator for an image-to-animation.
+
+A drawing without useful alpha (a JPEG on paper) has its background removed first:
+the "Background" choice says how (model / colour key / line art / none), the
+thumbnail shows the cut-out on a checkerboard, and "Show original" the image as given.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from sticker_studio.core.errors import StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.image_convert import thumbnail_pixmap
+from sticker_studio.ui.model.cutout import BACKGROUND_METHODS
 from sticker_studio.ui.model.motion import ANIMATE_MAX_SIDE, PRESET_EASING, MotionChoice
 from sticker_studio.ui.preview import PreviewWidget
 from sticker_studio.ui.timeline import local_paths
@@ -102,11 +107,13 @@ class ReferencePanel(QWidget):
     animate_requested = Signal(object)                # MotionChoice
     choice_changed = Signal(object)                   # MotionChoice (any motion setting changed)
     generate_from_image_requested = Signal()
+    background_method_changed = Signal(str)           # ui.model.cutout method id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._reference: Sticker | None = None
         self._reference_name = ""
+        self._original: Sticker | None = None
         self.drop_area = ReferenceDropArea(self)
         self.drop_area.files_dropped.connect(self.files_dropped)
         self.open_button = QToolButton(self)
@@ -120,6 +127,19 @@ class ReferencePanel(QWidget):
         self.info = QLabel("", self)
         self.info.setObjectName("dimLabel")
         self.info.setWordWrap(False)
+
+        self.background_box = QComboBox(self)
+        for method, label in BACKGROUND_METHODS:
+            self.background_box.addItem(label, method)
+        self.background_box.setToolTip("How the drawing's background is removed before it is animated "
+                                       "(only for images without transparency)")
+        self.background_box.currentIndexChanged.connect(
+            lambda *_: self.background_method_changed.emit(self.background_method()))
+        self.original_button = QToolButton(self)
+        self.original_button.setText("Show original")
+        self.original_button.setCheckable(True)
+        self.original_button.setToolTip("Show the image as it was given instead of the cut-out that is animated")
+        self.original_button.toggled.connect(lambda *_: self._show_thumbnail())
 
         self.preset_box = QComboBox(self)
         self.frames_spin = QSpinBox(self)
@@ -196,11 +216,11 @@ class ReferencePanel(QWidget):
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setVerticalSpacing(6)
+        form.addRow("Background", _row(self.background_box, self.original_button))
         form.addRow("Motion", self.preset_box)
         form.addRow("Frames", _row(self.frames_spin, self.fps_spin))
         form.addRow("Amplitude", _row(self.amplitude_spin, self.speed_spin))
-        form.addRow("Easing", self.easing_box)
-        form.addRow("Size", self.size_spin)
+        form.addRow("Easing · size", _row(self.easing_box, self.size_spin))  # one row: fits 1280×800
         title = QLabel("Reference", self)
         title.setObjectName("sectionTitle")
         layout = QVBoxLayout(self)
@@ -278,9 +298,26 @@ class ReferencePanel(QWidget):
     def reference_name(self) -> str:
         return self._reference_name
 
-    def set_reference(self, sticker: Sticker | None, name: str = "") -> None:
-        """Show ``sticker`` as the reference (the session holds the real one and calls this)."""
+    def original(self) -> Sticker | None:
+        """The reference as given, before its background was removed (or the reference itself)."""
+        return self._original if self._original is not None else self._reference
+
+    def background_method(self) -> str:
+        return str(self.background_box.currentData() or "")
+
+    def set_background_method(self, method: str) -> None:
+        """Show ``method`` as the background choice without asking for it again."""
+        i = self.background_box.findData(method)
+        if i >= 0 and i != self.background_box.currentIndex():
+            self.background_box.blockSignals(True)
+            self.background_box.setCurrentIndex(i)
+            self.background_box.blockSignals(False)
+
+    def set_reference(self, sticker: Sticker | None, name: str = "", original: Sticker | None = None) -> None:
+        """Show ``sticker`` (the cut-out that is animated) as the reference, and ``original``
+        (as given) behind "Show original"; the session holds the real ones and calls this."""
         self._reference = sticker
+        self._original = original
         self._reference_name = name
         if sticker is None:
             self.drop_area.label.setPixmap(thumbnail_pixmap(np.zeros((1, 1, 4), np.uint8), 1))
@@ -289,19 +326,25 @@ class ReferencePanel(QWidget):
             self.info.setToolTip("")
             self.drop_area.setToolTip("")
         else:
-            self.drop_area.label.setPixmap(thumbnail_pixmap(sticker.frames[0], LIVE_PREVIEW_SIDE - 16))
             frames = f" · {sticker.frame_count} frames" if sticker.frame_count > 1 else ""
             self.info.setText(f"{sticker.width}×{sticker.height}{frames}")
             described = f"{Path(name).name or 'pasted'} · {sticker.width}×{sticker.height}{frames}"
             self.info.setToolTip(described)
             self.drop_area.setToolTip(described)
+            self._show_thumbnail()
         self._update_enabled()
         self.update_live_preview()
+
+    def _show_thumbnail(self) -> None:
+        shown = self.original() if self.original_button.isChecked() else self._reference
+        if shown is not None:
+            self.drop_area.label.setPixmap(thumbnail_pixmap(shown.frames[0], LIVE_PREVIEW_SIDE - 16))
 
     def _update_enabled(self) -> None:
         has = self._reference is not None and bool(self.preset_name())
         self.animate_button.setEnabled(has)
         self.generate_button.setEnabled(self._reference is not None)
+        self.original_button.setEnabled(self._original is not None and self._original is not self._reference)
 
     def update_live_preview(self) -> None:
         """Animate a small copy of the reference so the choice shows at once."""

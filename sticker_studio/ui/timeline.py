@@ -11,6 +11,7 @@ code path both the drag and the tests use.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -23,6 +24,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     Signal,
+    SignalInstance,
 )
 from PySide6.QtGui import (
     QAction,
@@ -77,10 +79,6 @@ class FrameListModel(QAbstractListModel):
     def sticker(self) -> Sticker | None:
         return self._sticker
 
-    def set_tools_menu(self, menu: QMenu) -> None:
-        """Offer ``menu`` (crop/resize/pad, speed, play count) from a button in the header."""
-        self.tools_button.setMenu(menu)
-
     def set_playhead(self, row: int) -> None:
         old, self._playhead = self._playhead, row
         for r in (old, row):
@@ -120,7 +118,7 @@ class FrameListModel(QAbstractListModel):
     def mimeTypes(self) -> list[str]:
         return [FRAME_MIME, "text/uri-list"]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         return frames_mime(self, sorted({i.row() for i in indexes if i.isValid()}))
 
 
@@ -311,7 +309,7 @@ class TimelineView(QListView):
         self.duration_action = QAction("Set duration…", self)
         self.duration_action.triggered.connect(lambda: self._emit_rows(self.duration_dialog_requested))
 
-    def _emit_rows(self, signal: Signal) -> None:
+    def _emit_rows(self, signal: SignalInstance) -> None:
         rows = self.selected_rows()
         if rows:
             signal.emit(rows)

@@ -239,7 +239,7 @@ class AlignedLoadMixin:
     """``from_pretrained`` that re-aligns memory-mapped weights (see :func:`realign_parameters`)."""
 
     @classmethod
-    def from_pretrained(cls, *args, **kwargs):  # type: ignore[override]
+    def from_pretrained(cls, *args, **kwargs):
         kwargs.setdefault("low_cpu_mem_usage", low_cpu_mem_usage_default())
         model = super().from_pretrained(*args, **kwargs)  # type: ignore[misc]
         return realign_parameters(model)

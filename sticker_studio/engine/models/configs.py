@@ -183,7 +183,7 @@ def forward_seconds(model: nn.Module, *, batch: int = 1, frames: int = 8, size: 
     import statistics
     import time
 
-    cfg = model.config
+    cfg: Any = model.config  # a diffusers FrozenDict (nn.Module declares no config)
     size = size or int(getattr(cfg, "sample_size", 64))
     channels = int(getattr(cfg, "out_channels", None) or cfg.in_channels)
     if isinstance(getattr(cfg, "unet_config", None), dict):  # STIUNet

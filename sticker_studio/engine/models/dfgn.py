@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -134,7 +135,7 @@ class ConditionEncoder(nn.Module):
         return tokens.reshape(b, h * w, f, cc).permute(0, 3, 2, 1).reshape(b, cc, f, h, w)
 
 
-class DFGN(AlignedLoadMixin, ModelMixin, ConfigMixin):
+class DFGN(AlignedLoadMixin, ModelMixin, ConfigMixin):  # type: ignore[misc]
     """RDTF's Discrete Frame Generation Network (a compact 3D UNet with STI temporal layers).
 
     Config (all JSON-serialisable; see ``configs.py`` for the named sizes):
@@ -257,13 +258,14 @@ class DFGN(AlignedLoadMixin, ModelMixin, ConfigMixin):
         self.norm_out = group_norm(chans[0], groups)
         self.conv_out = nn.Conv2d(chans[0], out_channels * patch_size * patch_size, 3, padding=1)
         nn.init.zeros_(self.conv_out.weight)
+        assert self.conv_out.bias is not None
         nn.init.zeros_(self.conv_out.bias)
         self.gradient_checkpointing = False
 
     @property
     def downsample_factor(self) -> int:
         """Spatial sizes that are multiples of this need no internal padding."""
-        return self.config.patch_size * 2 ** (len(self.config.block_out_channels) - 1)
+        return self.config["patch_size"] * 2 ** (len(self.config["block_out_channels"]) - 1)
 
     @staticmethod
     def unconditional_text(batch: int, length: int, dim: int, device: torch.device | str | None = None,
@@ -292,7 +294,7 @@ class DFGN(AlignedLoadMixin, ModelMixin, ConfigMixin):
 
     def _run(self, layer: nn.Module, *args) -> torch.Tensor:
         if torch.is_grad_enabled() and self.gradient_checkpointing:
-            return self._gradient_checkpointing_func(layer, *args)
+            return self._gradient_checkpointing_func(layer, *args)  # type: ignore[misc]
         return layer(*args)
 
     def forward(
@@ -322,7 +324,7 @@ class DFGN(AlignedLoadMixin, ModelMixin, ConfigMixin):
             condition_mask = torch.zeros(b, f, device=sample.device, dtype=dtype)
         sample, _ = pad_to_multiple(sample, self.downsample_factor)
         condition, _ = pad_to_multiple(condition.to(dtype), self.downsample_factor)
-        p = self.config.patch_size
+        p = self.config["patch_size"]
         if p > 1:
             sample = batch_to_frames(F.pixel_unshuffle(frames_to_batch(sample), p), f)
             condition = batch_to_frames(F.pixel_unshuffle(frames_to_batch(condition), p), f)
@@ -341,7 +343,7 @@ class DFGN(AlignedLoadMixin, ModelMixin, ConfigMixin):
 
         skips = [h]
         for level, block in enumerate(self.down_layers):
-            for lay in block:
+            for lay in cast(nn.ModuleList, block):
                 h = self._run(lay, h, temb, f, context, context_mask)
                 skips.append(h)
             if level < len(self.downsamplers):
@@ -350,7 +352,7 @@ class DFGN(AlignedLoadMixin, ModelMixin, ConfigMixin):
         for lay in self.mid_layers:
             h = self._run(lay, h, temb, f, context, context_mask)
         for i, block in enumerate(self.up_layers):
-            for lay in block:
+            for lay in cast(nn.ModuleList, block):
                 h = self._run(lay, torch.cat([h, skips.pop()], dim=1), temb, f, context, context_mask)
             if i < len(self.upsamplers):
                 h = self.upsamplers[i](h, size=skips[-1].shape[-2:])

@@ -77,7 +77,7 @@ class TemporalConvLayer(nn.Module):
         super().__init__()
         if kernel == "factorized":
             self.conv1 = nn.Conv3d(channels, channels, (3, 1, 1), padding=(1, 0, 0), bias=False)
-            self.conv2 = nn.Conv3d(channels, channels, (1, 3, 3), padding=(0, 1, 1), bias=False)
+            self.conv2: nn.Conv3d | None = nn.Conv3d(channels, channels, (1, 3, 3), padding=(0, 1, 1), bias=False)
         elif kernel == "3x3x3":
             self.conv1 = nn.Conv3d(channels, channels, 3, padding=1, bias=False)
             self.conv2 = None
@@ -89,11 +89,12 @@ class TemporalConvLayer(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = F.relu(self.norm1(self.conv1(x)))
         if self.conv2 is not None:
+            assert self.norm2 is not None
             y = self.norm2(self.conv2(y))
         return F.relu(x + y)
 
 
-class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):
+class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):  # type: ignore[misc]
     """ILDiff-style video matting head: frames ``[B, 3, F, H, W]`` in [0, 1] → alpha + foreground."""
 
     @register_to_config
@@ -130,19 +131,22 @@ class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):
         self.coarse_head = nn.Conv2d(prev, 4, 3, padding=1)  # alpha logit + colour correction
         if prior_channels:  # start as the prior itself: the network learns only the correction
             nn.init.zeros_(self.coarse_head.weight)
+            assert self.coarse_head.bias is not None
             nn.init.zeros_(self.coarse_head.bias)
         layers: list[nn.Module] = [nn.Conv2d(3 + 4 + background_channels + prior_channels, refine_channels, 3,
                                              padding=1), nn.ReLU(inplace=True)]
         for _ in range(refine_layers - 1):
             layers += [nn.Conv2d(refine_channels, refine_channels, 3, padding=1), nn.ReLU(inplace=True)]
-        layers.append(nn.Conv2d(refine_channels, 4, 3, padding=1))
+        refine_out = nn.Conv2d(refine_channels, 4, 3, padding=1)
+        layers.append(refine_out)
         self.refine = nn.Sequential(*layers)
-        nn.init.zeros_(self.refine[-1].weight)
-        nn.init.zeros_(self.refine[-1].bias)
+        nn.init.zeros_(refine_out.weight)
+        assert refine_out.bias is not None
+        nn.init.zeros_(refine_out.bias)
 
     @property
     def stride(self) -> int:
-        return 2 ** (len(self.config.encoder_channels) + 1)
+        return 2 ** (len(self.config["encoder_channels"]) + 1)
 
     def forward(self, frames: torch.Tensor, background: torch.Tensor | None = None,
                 return_dict: bool = True, prior: torch.Tensor | None = None,
@@ -151,7 +155,7 @@ class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):
             raise ValueError(f"frames must be [B, 3, F, H, W], got {tuple(frames.shape)}")
         b, _, f, h, w = frames.shape
         image = frames_to_batch(frames)  # [N, 3, H, W]
-        bg = self._background(background, frames) if self.config.background_channels else None
+        bg = self._background(background, frames) if self.config["background_channels"] else None
         pc = int(getattr(self.config, "prior_channels", 0) or 0)
         prior_b = None
         if pc:
@@ -162,7 +166,7 @@ class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):
             bg = torch.cat([bg, prior_b], dim=1) if bg is not None else prior_b
 
         # run the network at the internal resolution (long side capped), padded to the stride
-        scale = min(1.0, self.config.internal_size / max(h, w))
+        scale = min(1.0, self.config["internal_size"] / max(h, w))
         ih, iw = max(1, round(h * scale)), max(1, round(w * scale))
         x = torch.cat([image, bg], dim=1) if bg is not None else image
         small = x if (ih, iw) == (h, w) else F.interpolate(x, size=(ih, iw), mode="bilinear",

@@ -31,6 +31,8 @@ frames works (F = 1 degenerates to spatial self-attention plus a conv over one f
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -81,11 +83,13 @@ class STILayer(nn.Module):
         # detail preservation: GroupNorm -> SiLU -> Conv3d (k,1,1), last conv zero-initialised
         pad = temporal_kernel // 2
         self.detail_norms = nn.ModuleList(group_norm(channels, norm_num_groups) for _ in range(detail_layers))
-        self.detail_convs = nn.ModuleList(
+        convs = [
             nn.Conv3d(channels, channels, (temporal_kernel, 1, 1), padding=(pad, 0, 0)) for _ in range(detail_layers)
-        )
-        nn.init.zeros_(self.detail_convs[-1].weight)
-        nn.init.zeros_(self.detail_convs[-1].bias)
+        ]
+        self.detail_convs = nn.ModuleList(convs)
+        nn.init.zeros_(convs[-1].weight)
+        assert convs[-1].bias is not None
+        nn.init.zeros_(convs[-1].bias)
         # fusion
         self.w1 = nn.Parameter(torch.zeros(()))
         self.w2 = nn.Parameter(torch.ones(()))
@@ -115,7 +119,7 @@ class STILayer(nn.Module):
         """Temporal (k, 1, 1) convolutions with a residual."""
         y = h
         for norm, conv in zip(self.detail_norms, self.detail_convs, strict=False):
-            y = _temporal_conv(F.silu(norm(y)), conv, num_frames)
+            y = _temporal_conv(F.silu(norm(y)), cast(nn.Conv3d, conv), num_frames)
         return h + y
 
     def forward_frames(self, h: torch.Tensor, num_frames: int) -> torch.Tensor:
@@ -139,7 +143,7 @@ def _temporal_conv(h: torch.Tensor, conv: nn.Conv3d, num_frames: int) -> torch.T
     """
     bf, c, height, width = h.shape
     k = conv.weight.shape[2]
-    pad = conv.padding[0]
+    pad = int(conv.padding[0])
     cout = conv.weight.shape[0]
     w = conv.weight.permute(2, 0, 1, 3, 4).reshape(k * cout, c, 1, 1)
     z = F.conv2d(h, w).view(bf // num_frames, num_frames, k, cout, height, width)

@@ -25,12 +25,12 @@ encoder's encoding of the empty prompt, as in Stable Diffusion.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import torch
-from diffusers import UNet2DConditionModel
 from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
+from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 from torch import nn
 
 from sticker_studio.engine.models.blocks import AlignedLoadMixin, batch_to_frames, frames_to_batch
@@ -48,7 +48,7 @@ def _plain_unet_config(unet: UNet2DConditionModel) -> dict[str, Any]:
     return cfg
 
 
-class STIUNet(AlignedLoadMixin, ModelMixin, ConfigMixin):
+class STIUNet(AlignedLoadMixin, ModelMixin, ConfigMixin):  # type: ignore[misc]
     """A ``UNet2DConditionModel`` with STI temporal layers; input/output ``[B, C, F, H, W]``."""
 
     _supports_gradient_checkpointing = True
@@ -105,7 +105,7 @@ class STIUNet(AlignedLoadMixin, ModelMixin, ConfigMixin):
             f = self._num_frames
             if f is None:  # the UNet is being used as a plain image model
                 return output
-            sti = self.temporal_layers[key]
+            sti = cast(STILayer, self.temporal_layers[key])
             if isinstance(output, torch.Tensor):
                 return sti.forward_frames(output, f)
             if isinstance(output, tuple):
@@ -142,7 +142,7 @@ class STIUNet(AlignedLoadMixin, ModelMixin, ConfigMixin):
         self.temporal_layers.requires_grad_(True)
         if self.text_projection is not None:
             self.text_projection.requires_grad_(True)
-        if keep_conv_in and self.config.with_condition:
+        if keep_conv_in and self.config["with_condition"]:
             self.unet.conv_in.requires_grad_(True)
 
     def temporal_parameters(self) -> list[nn.Parameter]:
@@ -163,7 +163,7 @@ class STIUNet(AlignedLoadMixin, ModelMixin, ConfigMixin):
             raise ValueError(f"sample must be [B, C, F, H, W], got {tuple(sample.shape)}")
         b, c, f, h, w = sample.shape
         x = sample
-        if self.config.with_condition:
+        if self.config["with_condition"]:
             if condition is None:
                 condition = torch.zeros_like(sample)
             if condition_mask is None:

@@ -130,7 +130,7 @@ class MiniLMTextEncoder:
         return out.last_hidden_state.to(dtype), mask
 
 
-class TinyTextEncoder(AlignedLoadMixin, ModelMixin, ConfigMixin):
+class TinyTextEncoder(AlignedLoadMixin, ModelMixin, ConfigMixin):  # type: ignore[misc]
     """A small trainable transformer over MiniLM's WordPiece vocabulary (random init)."""
 
     @register_to_config
@@ -150,7 +150,7 @@ class TinyTextEncoder(AlignedLoadMixin, ModelMixin, ConfigMixin):
     @property
     def hidden_size(self) -> int:
         """Width of the returned states (the protocol's ``hidden_size``; internal width is ``width``)."""
-        return int(self.config.output_dim)
+        return int(self.config["output_dim"])
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         pos = torch.arange(input_ids.shape[1], device=input_ids.device)
@@ -162,7 +162,7 @@ class TinyTextEncoder(AlignedLoadMixin, ModelMixin, ConfigMixin):
                dtype: torch.dtype | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Token states (with grad, so it can train jointly) and the padding mask."""
         device = torch.device(device) if device is not None else self.device
-        ids, mask = _tokenize(minilm_model_dir(), prompts, self.config.max_length, device)
+        ids, mask = _tokenize(minilm_model_dir(), prompts, self.config["max_length"], device)
         states = self(ids, mask)
         return (states.to(dtype) if dtype is not None else states), mask
 

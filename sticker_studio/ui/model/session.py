@@ -57,6 +57,7 @@ from sticker_studio.ui.generation import (
     no_model_message,
 )
 from sticker_studio.ui.image_convert import qimage_to_rgba
+from sticker_studio.ui.model.cutout import COLOURKEY, MODEL, MattingHeadCache, cut_out
 from sticker_studio.ui.model.motion import MotionChoice
 from sticker_studio.ui.model.prompt import PromptSettings, SubjectCandidates
 from sticker_studio.ui.settings import AppSettings, save_settings
@@ -91,6 +92,8 @@ class StudioSession(QObject):
     document_changed = Signal(object)
     #: the reference drawing changed: Sticker (or None), its name/path
     reference_changed = Signal(object, str)
+    #: the background method in use for the reference changed: its id (ui.model.cutout)
+    background_method_changed = Signal(str)
     #: a frame edit went on the undo stack: the core FrameCommand
     edit_applied = Signal(object)
     #: a refused edit or a failed job, in words for the user
@@ -114,8 +117,11 @@ class StudioSession(QObject):
         self.jobs: set[BackgroundJob] = set()
         self.generation_job: BackgroundJob | None = None
         self._candidates: SubjectCandidates | None = None
-        self._reference: Sticker | None = None
+        self._reference: Sticker | None = None          # what is animated: the cut-out
+        self._reference_original: Sticker | None = None  # as the file/clipboard gave it
         self._reference_name = ""
+        self._background_method: str | None = None       # None: the default (model, else colour key)
+        self._heads = MattingHeadCache()
         self._document = document
         document.setParent(self)
         self._relay(document)
@@ -236,13 +242,52 @@ class StudioSession(QObject):
     def reference_name(self) -> str:
         return self._reference_name
 
+    def reference_original(self) -> Sticker | None:
+        """The reference as it was set, before its background was removed."""
+        return self._reference_original
+
+    def background_method(self) -> str:
+        """How the reference's background is removed: the user's choice, else the model if the
+        bundled matting head takes the layout prior, else the colour key. (The bundled head without
+        the prior removes white bellies on white paper and scores below the colour key on held-out
+        drawings, so it is a choice, not the default.)"""
+        if self._background_method is not None:
+            return self._background_method
+        head = self._heads.head()
+        if head is not None:
+            from sticker_studio.engine.matting import head_uses_prior
+
+            if head_uses_prior(head):
+                return MODEL
+        return COLOURKEY
+
+    def set_background_method(self, method: str) -> None:
+        """Remove the reference's background with ``method`` (ui.model.cutout) from now on."""
+        if method == self._background_method:
+            return
+        self._background_method = method
+        self.background_method_changed.emit(method)
+        if self._reference_original is not None:
+            self._reference = self._cut_out(self._reference_original)
+            self.reference_changed.emit(self._reference, self._reference_name)
+
+    def _cut_out(self, sticker: Sticker) -> Sticker:
+        try:
+            return cut_out(sticker, self.background_method(), self._heads)
+        except StickerStudioError as error:
+            self.error.emit(f"The background was kept: {error}")
+            return sticker
+
     def set_reference(self, sticker: Sticker | None, name: str = "", source: Path | None = None) -> None:
-        """Make ``sticker`` the reference. It is remembered for the next start: by ``source``
-        (the file it came from), or else as a copy in the user data dir (a pasted image)."""
-        self._reference = sticker
+        """Make ``sticker`` the reference; without useful alpha its background is removed
+        (see :meth:`background_method`) and the cut-out is what gets animated. It is
+        remembered for the next start: by ``source`` (the file it came from), or else as
+        a copy in the user data dir (a pasted image)."""
+        self._reference_original = sticker
+        self._reference = None if sticker is None else self._cut_out(sticker)
         self._reference_name = name
         self.settings.reference_path = self._remember_reference(sticker, source)
-        self.reference_changed.emit(sticker, name)
+        self.reference_changed.emit(self._reference, name)
 
     def _remember_reference(self, sticker: Sticker | None, source: Path | None) -> str:
         if sticker is None:
@@ -260,8 +305,14 @@ class StudioSession(QObject):
 
     def load_reference(self, path: Path) -> BackgroundJob:
         """Decode ``path`` in a worker and make it the reference (the pack is not changed)."""
-        return self.run_job(lambda p, c: read_file(path), lambda s: self.set_reference(s, str(path), path),
+        return self.run_job(lambda p, c: self._read_reference(path), lambda s: self.set_reference(s, str(path), path),
                             "reference")
+
+    def _read_reference(self, path: Path) -> Sticker:
+        """In a worker: decode ``path``, and load the matting head (~2 s, once) off the event loop."""
+        if self._background_method in (None, MODEL):
+            self._heads.head()
+        return read_file(path)
 
     def restore_reference(self) -> BackgroundJob | None:
         """Bring back the reference of the last session (unless one was set meanwhile)."""
@@ -273,7 +324,7 @@ class StudioSession(QObject):
             if self._reference is None:
                 self.set_reference(sticker, str(path), path)
 
-        return self.run_job(lambda p, c: read_file(path), done, "reference",
+        return self.run_job(lambda p, c: self._read_reference(path), done, "reference",
                             on_failed=lambda message: log.info("last reference not restored: %s", message))
 
     def set_motion(self, choice: MotionChoice) -> None:
@@ -303,15 +354,21 @@ class StudioSession(QObject):
 
     # ------------------------------------------------------------- importing
     def import_files(self, paths: list[Path]) -> BackgroundJob:
-        """Each file becomes a new sticker in the pack (and the last one the reference)."""
+        """Each file becomes a new sticker in the pack (and the last one the reference). A still
+        without useful alpha (a drawing on paper) goes into the pack cut out, by the same
+        :meth:`background_method` as the reference; animations go in as they are."""
         def work(progress: ProgressCallback, cancel: Any) -> list[tuple[Path, Sticker]]:
             return [(p, read_file(p)) for p in paths]
 
         def done(results: list[tuple[Path, Sticker]]) -> None:
-            for path, sticker in results:
-                self._document.add_sticker(sticker, name=path.stem[:NAME_LIMIT])
             if results:
                 self.set_reference(results[-1][1], str(results[-1][0]), results[-1][0])
+            for i, (path, sticker) in enumerate(results):
+                if i == len(results) - 1 and self._reference is not None:
+                    added = self._reference if not sticker.is_animated else sticker
+                else:
+                    added = sticker if sticker.is_animated else self._cut_out(sticker)
+                self._document.add_sticker(added, name=path.stem[:NAME_LIMIT])
                 self.status.emit(f"Imported {len(results)} file(s)", 3000)
 
         return self.run_job(work, done, "import")

@@ -1,0 +1,91 @@
+"""A JPEG drawing on white paper set as the reference is cut out before it is animated (issue 10)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PIL import Image, ImageDraw
+from PySide6.QtCore import Qt
+
+from sticker_studio.ui.document import PackDocument, open_or_create_pack
+from sticker_studio.ui.main_window import MainWindow
+from sticker_studio.ui.model.cutout import COLOURKEY, NONE
+from sticker_studio.ui.settings import AppSettings
+
+WAIT_MS = 20_000
+SIDE = 96
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
+    manifest = tmp_path / "empty_manifest.json"  # no matting head: the default is the colour key
+    manifest.write_text(json.dumps({"schema": 1, "models": []}))
+    monkeypatch.setenv("STICKER_STUDIO_MANIFEST", str(manifest))
+    document = PackDocument(open_or_create_pack(tmp_path / "pack", "Test pack"), autosave_delay_ms=30)
+    win = MainWindow(document, AppSettings())
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.shutdown()
+
+
+def drawing_on_paper(path: Path) -> Path:
+    """A blue character with a white belly enclosed by its outline, on white paper, as a JPEG."""
+    image = Image.new("RGB", (SIDE, SIDE), "white")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((18, 14, 78, 84), fill=(40, 90, 200), outline=(20, 20, 40), width=3)
+    draw.ellipse((34, 36, 62, 70), fill="white", outline=(20, 20, 40), width=2)
+    image.save(path, quality=85)
+    return path
+
+
+def animate(qtbot, win: MainWindow, path: Path) -> np.ndarray:
+    win.session.load_reference(path)
+    panel = win.reference_panel
+    qtbot.waitUntil(lambda: panel.reference() is not None, timeout=WAIT_MS)
+    panel.set_preset("bounce")
+    panel.frames_spin.setValue(4)
+    qtbot.mouseClick(panel.animate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(win.document.entries()) == 1, timeout=WAIT_MS)
+    return np.stack([f[..., 3] for f in win.document.current_sticker().frames])
+
+
+def test_jpeg_drawing_is_cut_out_and_keeps_its_white_belly(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    alpha = animate(qtbot, window, drawing_on_paper(tmp_path / "bear.jpg"))
+    panel = window.reference_panel
+    assert panel.background_method() == COLOURKEY
+    assert panel.original_button.isEnabled()
+    assert window.session.reference_original() is not window.session.reference()
+    for a in alpha:
+        border = np.concatenate([a[:3].ravel(), a[-3:].ravel(), a[:, :3].ravel(), a[:, -3:].ravel()])
+        assert border.max() <= 8                     # transparent corners and border
+    still = window.session.reference().frames[0][..., 3]
+    assert still[:4, :4].max() <= 8 and still[53, 48] >= 247  # the enclosed white belly is kept
+    assert (alpha[0] >= 247).sum() > 0.2 * SIDE * SIDE       # the character itself is opaque
+
+
+def test_background_none_animates_the_opaque_card(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    window.reference_panel.background_box.setCurrentIndex(window.reference_panel.background_box.findData(NONE))
+    alpha = animate(qtbot, window, drawing_on_paper(tmp_path / "bear.jpg"))
+    assert window.session.background_method() == NONE
+    assert window.session.reference().frames[0][..., 3].min() == 255
+    ys, xs = np.nonzero(alpha[0] > 0)
+    card = alpha[0][ys.min() + 3:ys.max() - 2, xs.min() + 3:xs.max() - 2]  # inside its resampled edge
+    assert card.size > 0.3 * SIDE * SIDE and card.min() >= 240  # the whole paper rectangle is opaque
+
+
+def test_imported_drawing_goes_into_the_pack_cut_out(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """Importing (drop / Ctrl+I) a JPEG drawing adds it to the pack already cut out, not as a white card."""
+    window.session.import_files([drawing_on_paper(tmp_path / "a.jpg"), drawing_on_paper(tmp_path / "b.jpg")])
+    qtbot.waitUntil(lambda: len(window.document.entries()) == 2, timeout=WAIT_MS)
+    for entry in window.document.entries():
+        a = entry.sticker.frames[0][..., 3]
+        assert a[:4, :4].max() <= 8 and a[53, 48] >= 247  # corners gone, the white belly kept
