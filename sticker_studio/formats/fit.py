@@ -244,16 +244,7 @@ def search_ladder(count: int, fits: Callable[[int], bool]) -> int | None:
         return None
     if fits(0):
         return 0
-    if count == 1 or not fits(count - 1):
-        return None
-    lo, hi = 0, count - 1  # lo fails, hi fits
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if fits(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    return _bisect_first_fit(0, count - 1, fits)  # the last rung, then bisection between them
 
 
 # ----------------------------------------------------------------- quality-optimal fit

@@ -427,18 +427,8 @@ class StudioSession(QObject):
         if settings.two_stage:
             return self.find_candidates(settings)
         name = (settings.prompt or "generated")[:40]
-        job = BackgroundJob(lambda p, c: self.generator.run(request, p, c), self, name="generate")
-        job.progress.connect(self.generation_progress)
-        job.succeeded.connect(lambda s: self._generation_done(s, name))
-        job.failed.connect(lambda message: self._generation_failed(job, message))
-        job.cancelled.connect(lambda: self.generation_message.emit("Cancelled — nothing was changed.", "info"))
-        job.finished.connect(self.generation_finished)
-        job.finished.connect(lambda: self.jobs.discard(job))
-        self.generation_job = job
-        self.jobs.add(job)
-        self.generation_started.emit()
-        job.start()
-        return job
+        return self._start_generation_job(lambda p, c: self.generator.run(request, p, c),
+                                          lambda s: self._generation_done(s, name), "generate")
 
     def _start_generation_job(self, fn: Callable[[ProgressCallback, Any], Any], on_success: Callable[[Any], object],
                               name: str) -> BackgroundJob:
