@@ -52,7 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--wheels", type=Path, default=None, metavar="DIR",
                         help="--pack: folder holding the diffusers and importlib_metadata wheels")
     parser.add_argument("--kit", type=Path, default=None, metavar="KIT_DIR",
-                        help="generator: train from a packed kit instead of --data folders")
+                        help="train from a packed kit instead of --data folders (generator: `train generator "
+                             "--pack`; matting: `data matting-pack`, trains the layout-prior head)")
     parser.add_argument("--checkpoint-every", type=int, default=None, help="steps between checkpoints")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="continue from the run's latest checkpoint")
@@ -71,8 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.errors import InvalidInputError
 
-    if not args.data and not (args.what == "generator" and args.kit):
-        raise InvalidInputError("give at least one --data DIR (or --kit KIT_DIR for the generator)")
+    if not args.data and not args.kit:
+        raise InvalidInputError("give at least one --data DIR (or --kit KIT_DIR)")
     if args.pack:
         if args.what != "generator":
             raise InvalidInputError("--pack makes a generator training kit; use it with `train generator`")
@@ -149,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"exported {export_matting_from_run(args.out, args.export)}")
             return 0
         extra = {"crop_size": args.crop} if args.crop else {}
-        result = train_matting(MattingTrainConfig(model_config=args.config or "bundled",
+        result = train_matting(MattingTrainConfig(model_config=args.config or ("layout" if args.kit else "bundled"),
                                                   temporal_depth=args.temporal_depth,
                                                   **{"steps": 4000, **common, **extra}))
     print(f"trained {result.steps} steps in {result.seconds / 60:.1f} min, final loss {result.final_loss:.4f}; "

@@ -204,8 +204,10 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray,
     """Snap every enclosed region to one keep/remove decision per clip.
 
     ``alpha`` (N, H, W) float in [0, 1] is the network's (or any) estimate; a track is
-    kept when its mean alpha over all its pixels in all frames is ≥ 0.5. ``flips`` maps
-    a track id to a forced decision (True = keep), for the user's click-to-flip.
+    kept (alpha 1) when its mean alpha over all its pixels in all frames is ≥ 0.5; a removed
+    one keeps the estimate's alpha where that is below 0.5 (partial: a shadow seen through
+    the hole) and gets the colour-key ramp elsewhere. ``flips`` maps a track id to a forced
+    decision (True = keep), for the user's click-to-flip.
     Returns the new alpha and the per-frame track-id images (for the UI to hit-test).
     """
     labels = [p.enclosed_labels for p in priors]
@@ -230,6 +232,9 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray,
             continue
         kept = keep[img] & inside
         removed = ~keep[img] & inside
-        out[t][kept] = 1.0
-        out[t][removed] = prior.ramp_alpha[removed]
+        # a removed region keeps the estimate's partial alpha (a shadow seen through a hole)
+        # and gets the colour-key ramp where the estimate called it opaque
+        frame = out[t]
+        frame[kept] = 1.0
+        frame[removed] = np.where(frame[removed] < 0.5, frame[removed], prior.ramp_alpha[removed])
     return out, track_imgs

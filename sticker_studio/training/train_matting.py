@@ -41,6 +41,12 @@ from sticker_studio.training import distributed, loop
 from sticker_studio.training.clips import ClipCache, load_or_build_cache
 from sticker_studio.training.dataset import DatasetRecord, read_index
 from sticker_studio.training.ema import ParameterEMA
+from sticker_studio.training.layout_matting import (
+    LAYOUT_LOSS_WEIGHTS,
+    LayoutBatch,
+    layout_losses,
+    make_layout_batch,
+)
 
 
 @dataclass
@@ -65,6 +71,15 @@ class MattingTrainConfig(loop.TrainConfig):
     loss_weights: dict[str, float] = field(default_factory=lambda: {
         "alpha": 1.0, "gradient": 1.0, "composition": 0.5, "foreground": 0.5, "temporal": 1.0})
     jpeg_prob: float = 0.3
+    kit: str | None = None
+    """Train from a matting pack (:mod:`.matting_pack`: composited clips with their layout
+    prior precomputed) instead of ``data`` folders — how the layout-prior head is trained;
+    then :func:`.layout_matting.layout_losses` with ``layout_loss_weights`` is the loss."""
+    layout_loss_weights: dict[str, float] = field(default_factory=lambda: dict(LAYOUT_LOSS_WEIGHTS))
+    enclosed_weight: float = 4.0
+    """Kit runs: extra alpha-L1 weight on the prior's enclosed candidates (holes vs white parts)."""
+    edge_weight: float = 2.0
+    """Kit runs: extra alpha-L1 weight on the truth's partial-alpha band."""
 
 
 # ----------------------------------------------------------------------------- data
@@ -208,9 +223,15 @@ MattingTrainResult = loop.TrainResult
 
 
 # ----------------------------------------------------------------------------- step body
+def _uses_prior(model: nn.Module) -> bool:
+    inner = getattr(model, "module", model)  # DDP wraps the head
+    return bool(getattr(getattr(inner, "config", None), "prior_channels", 0))
+
+
 class MattingTask:
     """The matting head's step body for :func:`sticker_studio.training.loop.run_training`:
-    clips composited over random backgrounds → the five weighted loss terms."""
+    clips composited over random backgrounds → the five weighted loss terms; or, with
+    ``cfg.kit``, packed clips with their layout prior → :func:`.layout_matting.layout_losses`."""
 
     name = "matting"
 
@@ -218,6 +239,8 @@ class MattingTask:
         self.cfg = cfg
         self.device = torch.device("cpu")
         self._clips: MattingClips | None = None
+        self._kit: dict[str, np.ndarray] | None = None
+        self._kit_size = 0
 
     @property
     def config(self) -> MattingTrainConfig:
@@ -229,32 +252,54 @@ class MattingTask:
     def prepare(self, model: nn.Module, info: distributed.DistInfo) -> dict[str, Any]:
         cfg = self.cfg
         self.device = info.device
+        if cfg.kit:
+            from sticker_studio.training.matting_pack import load_pack
+
+            if not (Path(cfg.kit) / "meta.jsonl").is_file():
+                raise InvalidInputError(f"{cfg.kit} is not a matting pack (no meta.jsonl); build one with "
+                                        "`sticker-studio data matting-pack`")
+            self._kit, meta = load_pack(Path(cfg.kit))
+            self._kit_size = len(meta)
+            return {"train_clips": self._kit_size, "kit": str(cfg.kit)}
         self._clips = MattingClips(cfg.data, split="train", size=cfg.crop_size, max_cached=cfg.max_cached_frames,
                                    cache_dir=cfg.cache_dir, progress=cfg.progress and info.is_main)
         return {"train_clips": len(self._clips)}
 
-    def make_batch(self, step: loop.StepInfo) -> MattingBatch:
+    def make_batch(self, step: loop.StepInfo) -> MattingBatch | LayoutBatch:
+        if self._kit is not None:
+            rng = random.Random(f"layout-{self.cfg.seed}-{step.step}-{step.rank}")
+            idx = [rng.randrange(self._kit_size) for _ in range(self.cfg.batch_size)]
+            kb = make_layout_batch(self._kit, idx, [rng.random() < 0.5 for _ in idx])
+            return LayoutBatch(*(t.to(self.device) for t in (kb.image, kb.prior, kb.alpha, kb.foreground, kb.plate)))
         assert self._clips is not None, "prepare() first"
         rng = random.Random(f"matting-{self.cfg.seed}-{step.step}-{step.rank}")
         batch = make_matting_batch(self._clips, self.cfg, rng)
         return MattingBatch(*(t.to(self.device) for t in (batch.image, batch.clean, batch.alpha,
                                                             batch.foreground, batch.background)))
 
-    def loss(self, model: nn.Module, batch: MattingBatch) -> dict[str, torch.Tensor]:
+    def loss(self, model: nn.Module, batch: MattingBatch | LayoutBatch) -> dict[str, torch.Tensor]:
         dtype = loop.autocast_dtype_for(self.device)
+        layout = isinstance(batch, LayoutBatch)
         with torch.autocast(self.device.type, dtype=dtype, enabled=dtype is not None):
-            out = model(batch.image)
+            if layout and _uses_prior(model):
+                out = model(batch.image, prior=batch.prior)
+            else:
+                out = model(batch.image)
         alpha = out.alpha if hasattr(out, "alpha") else out[0]
         fg = out.foreground if hasattr(out, "foreground") else out[1]
-        terms = matting_losses(alpha.float(), fg.float(), batch)
-        weights = self.cfg.loss_weights
+        if isinstance(batch, LayoutBatch):
+            terms = layout_losses(alpha.float(), fg.float(), batch, self.cfg.enclosed_weight, self.cfg.edge_weight)
+            weights = self.cfg.layout_loss_weights
+        else:
+            terms = matting_losses(alpha.float(), fg.float(), batch)
+            weights = self.cfg.loss_weights
         total = sum((weights.get(k, 0.0) * v for k, v in terms.items()), torch.zeros((), device=alpha.device))
         return {"loss": total, **terms}
 
     def after_step(self, mean_loss: float, step: loop.StepInfo) -> None:
         return None
 
-    def log_fields(self, batch: MattingBatch, step: loop.StepInfo) -> dict[str, Any]:
+    def log_fields(self, batch: MattingBatch | LayoutBatch, step: loop.StepInfo) -> dict[str, Any]:
         return {}
 
     def state_dict(self) -> dict[str, Any] | None:
