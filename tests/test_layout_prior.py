@@ -75,8 +75,8 @@ def test_prior_head_runs_and_starts_as_the_prior() -> None:
 def test_pack_round_trip_and_one_training_step(tmp_path) -> None:
     import torch
 
-    from sticker_studio.training.matting_pack import PackSpec, build_pack, load_pack
     from sticker_studio.training.layout_matting import make_layout_batch
+    from sticker_studio.training.matting_pack import PackSpec, build_pack, load_pack
     from sticker_studio.training.train_matting import MattingTask, MattingTrainConfig, build_matting_head
 
     build_pack(tmp_path / "p", PackSpec(clips=2, size=64, frames=2, emoji_share=0.0,
