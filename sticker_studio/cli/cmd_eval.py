@@ -37,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--adherence-out", type=Path, default=None, metavar="FILE",
                         help="generator: write the per-motion adherence JSON (motion_adherence.json) here")
     parser.add_argument("--no-timing", action="store_true", help="matting: skip the 512² timing")
+    parser.add_argument("--prior-only", action="store_true",
+                        help="matting --pack: also score the layout prior alone (colour key + per-region vote)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--out", type=Path, default=None, help="also write the table (markdown) here")
     parser.set_defaults(func=run)
@@ -79,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
         from sticker_studio.training import evaluate_drawn as ed
 
         methods = {"colour key": ed.method_for(None, "key")}
+        if args.prior_only:
+            methods["layout prior only (no network)"] = ed.method_for(None, "prior")
         for spec in [*args.baseline, args.model]:
             head = _load_head(spec)
             label = Path(spec).name if spec else "bundled head"
