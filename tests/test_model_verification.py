@@ -121,3 +121,9 @@ def test_manifest_with_wrong_types_is_one_line(tmp_path: Path, monkeypatch: pyte
         assert main(["models", "list"]) == 2, data
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("sticker-studio: error:"), (data, err)
+
+
+def test_saved_index_naming_the_old_matting_module_still_loads() -> None:
+    from sticker_studio.engine.models.matting_head import MattingHead
+
+    assert model_folder.import_class(["sticker_studio.engine.models.matting", "MattingHead"], "matting head") is MattingHead

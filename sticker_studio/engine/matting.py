@@ -35,7 +35,7 @@ DEFAULT_WINDOW = 16
 DEFAULT_OVERLAP = 4
 #: working side when the head's config names none (fully convolutional heads)
 DEFAULT_HEAD_SIDE = 256
-MATTING_CLASS = ["sticker_studio.engine.models.matting", "MattingHead"]
+MATTING_CLASS = ["sticker_studio.engine.models.matting_head", "MattingHead"]
 
 
 def load_matting_head(model: str | Path | None = None, *, device: torch.device | None = None,
