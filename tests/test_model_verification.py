@@ -126,4 +126,5 @@ def test_manifest_with_wrong_types_is_one_line(tmp_path: Path, monkeypatch: pyte
 def test_saved_index_naming_the_old_matting_module_still_loads() -> None:
     from sticker_studio.engine.models.matting_head import MattingHead
 
-    assert model_folder.import_class(["sticker_studio.engine.models.matting", "MattingHead"], "matting head") is MattingHead
+    old_spec = ["sticker_studio.engine.models.matting", "MattingHead"]  # as pipelines saved it before the rename
+    assert model_folder.import_class(old_spec, "matting head") is MattingHead
