@@ -45,7 +45,8 @@ def load_matting_head(model: str | Path | None = None, *, device: torch.device |
     Raises :class:`ModelNotFoundError` when it is not available; never builds random weights.
     """
     from sticker_studio.engine import model_folder
-    from sticker_studio.engine.manifest import ModelManifest, resolve_model
+    from sticker_studio.engine.model_hub import resolve_model
+    from sticker_studio.engine.model_manifest import ModelManifest
 
     if model is not None and Path(model).is_dir():
         folder = Path(model)

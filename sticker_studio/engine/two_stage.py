@@ -128,7 +128,7 @@ def model_adherence(model: str | Path | None) -> MotionAdherence | None:
     if model is not None and Path(model).is_dir():
         return read_motion_adherence(Path(model))
     from sticker_studio.core.errors import ModelNotFoundError
-    from sticker_studio.engine.manifest import ModelManifest
+    from sticker_studio.engine.model_manifest import ModelManifest
 
     try:
         manifest = ModelManifest.load()
