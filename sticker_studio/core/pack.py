@@ -29,7 +29,7 @@ import contextlib
 import os
 import secrets
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -371,6 +371,14 @@ class StickerPack:
         return RecoveryReport(tuple(orphans))
 
     # ------------------------------------------------------------------ properties
+    def _set_meta(self, attribute: str, check: Callable[[Any], Any], value: Any) -> None:
+        """Set a pack-level field of ``pack.json`` (title, author, subject size) to ``check(value)``."""
+        self._check_writable()
+        value = check(value)
+        if value != getattr(self, attribute):
+            setattr(self, attribute, value)
+            self._meta_dirty = True
+
     @property
     def folder(self) -> Path:
         return self._folder
@@ -381,11 +389,7 @@ class StickerPack:
 
     @title.setter
     def title(self, value: str) -> None:
-        self._check_writable()
-        value = _check_title(value)
-        if value != self._title:
-            self._title = value
-            self._meta_dirty = True
+        self._set_meta("_title", _check_title, value)
 
     @property
     def author(self) -> str:
@@ -393,11 +397,7 @@ class StickerPack:
 
     @author.setter
     def author(self, value: str) -> None:
-        self._check_writable()
-        value = _check_author(value)
-        if value != self._author:
-            self._author = value
-            self._meta_dirty = True
+        self._set_meta("_author", _check_author, value)
 
     @property
     def subject_size(self) -> float:
@@ -411,11 +411,7 @@ class StickerPack:
 
     @subject_size.setter
     def subject_size(self, value: float) -> None:
-        self._check_writable()
-        value = _check_subject_size(value)
-        if value != self._subject_size:
-            self._subject_size = value
-            self._meta_dirty = True
+        self._set_meta("_subject_size", _check_subject_size, value)
 
     @property
     def tray_icon_id(self) -> str | None:
