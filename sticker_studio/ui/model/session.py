@@ -475,9 +475,9 @@ class StudioSession(QObject):
         name = settings.prompt[:40]
 
         def work(progress: ProgressCallback, cancel: Any) -> Sticker:
-            from sticker_studio.engine.two_stage import generate_two_stage
+            from sticker_studio.engine.two_stage import MotionOptions, generate_two_stage
 
-            result = generate_two_stage(settings.prompt, candidate=index, seed=settings.seed)
+            result = generate_two_stage(settings.prompt, MotionOptions(seed=settings.seed), candidate=index)
             result.sticker.metadata["summary"] = result.summary()
             return result.sticker
 
