@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from sticker_studio.core.atomic import atomic_path, atomic_write_text
 from sticker_studio.core.errors import InvalidInputError, StickerStudioError
-from sticker_studio.training.drawn_subjects import DRAWN_SUBJECTS
+from sticker_studio.training.drawn_subjects import DRAWN_SUBJECTS, NamedSubject
 from sticker_studio.training.programs import require_program
 
 SUBJECTS_INDEX = "index.jsonl"
@@ -45,13 +45,9 @@ def default_subjects_dir() -> Path:
 
 
 @dataclass(frozen=True)
-class Subject:
-    """A still to animate: what it is called, its tags and group, its licence, and its pixels."""
+class Subject(NamedSubject):
+    """A still to animate: its names (key, caption name, tags, group), its licence, and its pixels."""
 
-    key: str
-    name: str
-    tags: tuple[str, ...]
-    group: str
     license: str
     source: str
     path: Path | None = None
