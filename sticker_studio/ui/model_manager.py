@@ -156,11 +156,14 @@ class ModelManagerDialog(QDialog):
         self.cancel_button.setEnabled(busy)
 
     # ------------------------------------------------------------------ jobs
-    def start_download(self) -> None:
+    def _selected_id(self) -> str | None:
         s = self.selected()
-        if s is None:
+        return None if s is None else s.id
+
+    def start_download(self) -> None:
+        model_id = self._selected_id()
+        if model_id is None:
             return
-        model_id = s.id
 
         def work(progress: ProgressCallback, cancel: threading.Event) -> str:
             from sticker_studio.engine.model_hub import download_model
@@ -176,10 +179,9 @@ class ModelManagerDialog(QDialog):
         self._run(work, f"Downloading {model_id}…")
 
     def start_verify(self) -> None:
-        s = self.selected()
-        if s is None:
+        model_id = self._selected_id()
+        if model_id is None:
             return
-        model_id = s.id
 
         def work(progress: ProgressCallback, cancel: threading.Event) -> str:
             from sticker_studio.engine.model_files import verify_model
