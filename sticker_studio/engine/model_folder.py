@@ -105,7 +105,8 @@ def import_class(spec: Any, what: str) -> type:
     if not (isinstance(spec, (list, tuple)) and len(spec) == 2 and all(isinstance(s, str) for s in spec)):
         raise ModelError(f"{MODEL_INDEX}: {what} must be [module, ClassName], got {spec!r}")
     module_name, class_name = spec
-    module_name = RENAMED_MODULES.get(module_name, module_name)
+    if module_name in RENAMED_MODULES:
+        module_name = RENAMED_MODULES[module_name]
     if not any(module_name == p or module_name.startswith(p + ".") for p in ALLOWED_MODULE_PREFIXES):
         raise ModelError(f"{MODEL_INDEX}: {what} comes from {module_name!r}, which a model folder may not name")
     try:
