@@ -77,7 +77,8 @@ def write_tiny_models(resources: Path) -> tuple[Path, Path]:
 
 
 def write_manifest(manifest: Path, gen_dir: Path, mat_dir: Path) -> None:
-    from sticker_studio.engine.manifest import manifest_entry_for_folder, write_manifest_file
+    from sticker_studio.engine.model_manifest import write_manifest_file
+    from sticker_studio.engine.user_models import manifest_entry_for_folder
 
     entries = [
         manifest_entry_for_folder(gen_dir, GENERATOR_ID, "dfgn", "test-only", default=True,

@@ -12,8 +12,9 @@ import pytest
 from engine_fixtures import GENERATOR_ID, MATTING_ID, tiny_models_env, tiny_models_root  # noqa: F401
 from sticker_studio.cli import main
 from sticker_studio.core.errors import InvalidInputError, ModelError, ModelIntegrityError
-from sticker_studio.engine import manifest as mf
 from sticker_studio.engine import model_folder
+from sticker_studio.engine.model_hub import resolve_model
+from sticker_studio.engine.user_models import add_user_model
 
 
 def _weights(resources: Path) -> Path:
@@ -21,7 +22,7 @@ def _weights(resources: Path) -> Path:
 
 
 def test_rewritten_bytes_with_restored_mtime_are_caught(tiny_models_env: Path) -> None:  # noqa: F811
-    assert mf.resolve_model(MATTING_ID) is not None  # verified once: now in the cache
+    assert resolve_model(MATTING_ID) is not None  # verified once: now in the cache
     weights = _weights(tiny_models_env)
     st = weights.stat()
     data = bytearray(weights.read_bytes())
@@ -30,7 +31,7 @@ def test_rewritten_bytes_with_restored_mtime_are_caught(tiny_models_env: Path) -
     os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns))  # put the old mtime back
     assert weights.stat().st_mtime_ns == st.st_mtime_ns and weights.stat().st_size == st.st_size
     with pytest.raises(ModelIntegrityError, match="does not match"):
-        mf.resolve_model(MATTING_ID)
+        resolve_model(MATTING_ID)
 
 
 def test_unlisted_shard_index_beside_the_weights_is_refused(tiny_models_env: Path) -> None:  # noqa: F811
@@ -40,7 +41,7 @@ def test_unlisted_shard_index_beside_the_weights_is_refused(tiny_models_env: Pat
     (folder / "diffusion_pytorch_model.safetensors.index.json").write_text(
         json.dumps({"metadata": {}, "weight_map": {"x": shard.name}}))
     with pytest.raises(ModelIntegrityError, match="not in the manifest"):
-        mf.resolve_model(MATTING_ID)
+        resolve_model(MATTING_ID)
     # a listed file may not be a link out of the folder either
     (folder / "diffusion_pytorch_model.safetensors.index.json").unlink()
     shard.unlink()
@@ -48,7 +49,7 @@ def test_unlisted_shard_index_beside_the_weights_is_refused(tiny_models_env: Pat
     shutil.move(folder / "diffusion_pytorch_model.safetensors", outside)
     (folder / "diffusion_pytorch_model.safetensors").symlink_to(outside)
     with pytest.raises(ModelIntegrityError, match="inside the model folder"):
-        mf.resolve_model(MATTING_ID)
+        resolve_model(MATTING_ID)
 
 
 def test_text_encoder_config_may_not_point_elsewhere(tmp_path: Path) -> None:
@@ -80,7 +81,7 @@ def test_unverified_folder_only_safetensors_and_json(tiny_models_env: Path, tmp_
     with pytest.raises(InvalidInputError, match="extra.bin is not allowed"):
         load_matting_head(src)
     with pytest.raises(InvalidInputError, match="extra.bin is not allowed"):
-        mf.add_user_model(src, "mine")
+        add_user_model(src, "mine")
 
 
 def test_absurd_config_is_refused_before_allocating(tiny_models_env: Path, tmp_path: Path,  # noqa: F811
@@ -121,3 +122,10 @@ def test_manifest_with_wrong_types_is_one_line(tmp_path: Path, monkeypatch: pyte
         assert main(["models", "list"]) == 2, data
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("sticker-studio: error:"), (data, err)
+
+
+def test_saved_index_naming_the_old_matting_module_still_loads() -> None:
+    from sticker_studio.engine.models.matting_head import MattingHead
+
+    old_spec = ["sticker_studio.engine.models.matting", "MattingHead"]  # as pipelines saved it before the rename
+    assert model_folder.import_class(old_spec, "matting head") is MattingHead

@@ -24,7 +24,7 @@ from sticker_studio.engine.models.configs import (
     tiny_unet2d_config,
 )
 from sticker_studio.engine.models.dfgn import DFGN
-from sticker_studio.engine.models.matting import MattingHead
+from sticker_studio.engine.models.matting_head import MattingHead
 from sticker_studio.engine.models.sti import STILayer
 from sticker_studio.engine.models.sti_unet import STIUNet
 

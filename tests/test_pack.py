@@ -55,14 +55,14 @@ def disk_files(folder: Path) -> set[str]:
 
 
 def assert_no_orphans(folder: Path) -> None:
-    manifest = pack_store.read_manifest(folder)
+    info = pack_store.read_pack_info(folder)
     expected = {"pack.json"} | {
-        f"stickers/{r.id}/{name}" for r in manifest.stickers for name in r.frame_files
+        f"stickers/{r.id}/{name}" for r in info.stickers for name in r.frame_files
     }
     assert disk_files(folder) == expected
     root = folder / "stickers"
     present = {p.name for p in root.iterdir()} if root.is_dir() else set()
-    assert present == {r.id for r in manifest.stickers}
+    assert present == {r.id for r in info.stickers}
 
 
 @pytest.fixture
@@ -224,7 +224,7 @@ def test_missing_frame_names_the_sticker_and_skip_broken_keeps_it(pack: StickerP
     assert len(q) == 2 and "sleep" in q.problems[0]
     q.rename(q.ids[0], "renamed")
     q.save()  # the broken sticker stays in pack.json, its other files stay on disk
-    assert len(pack_store.read_manifest(pack.folder).stickers) == 3
+    assert len(pack_store.read_pack_info(pack.folder).stickers) == 3
     assert (pack.folder / "stickers" / sid).is_dir()
     q.discard_broken()
     q.save()
@@ -266,7 +266,7 @@ def test_failed_save_keeps_old_pack_and_retries(pack: StickerPack, monkeypatch: 
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("sticker_studio.core.pack.write_manifest", disk_full)
+    monkeypatch.setattr("sticker_studio.core.pack.write_pack_info", disk_full)
     with pytest.raises(PackError, match="No space left"):
         pack.save()
     assert pack.is_dirty and state(StickerPack.open(pack.folder)) == before

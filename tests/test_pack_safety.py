@@ -176,7 +176,7 @@ def test_damaged_pack_json_is_a_pack_error(tmp_path: Path, damage: str) -> None:
         p.close()
         return
     else:
-        path.write_bytes(b" " * (pack_store.MAX_MANIFEST_BYTES + 1))
+        path.write_bytes(b" " * (pack_store.MAX_PACK_FILE_BYTES + 1))
     with pytest.raises(PackError):
         StickerPack.open(pack)
 

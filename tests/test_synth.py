@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sticker_studio.training.backgrounds import (
+from sticker_studio.training.background_plates import (
     BACKGROUND_KINDS,
     composite_on_background,
     random_background,

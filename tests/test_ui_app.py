@@ -365,19 +365,19 @@ def test_save_killed_half_way_loses_nothing(qtbot, window: MainWindow, monkeypat
     sticker = add_sticker(window, 5)
     assert window.document.save_now()
     saved = [fid(f) for f in sticker.frames]
-    real_write_manifest = pack_module.write_manifest
+    real_write_pack_info = pack_module.write_pack_info
 
     def killed(*args, **kwargs):  # frames are written, then the process "dies" before the commit
         raise OSError(5, "simulated crash during save")
 
-    monkeypatch.setattr(pack_module, "write_manifest", killed)
+    monkeypatch.setattr(pack_module, "write_pack_info", killed)
     window.timeline.select_rows([0, 1])
     window.delete_selected()
     qtbot.waitUntil(lambda: "Could not save" in window.last_error, timeout=WAIT_MS)
     on_disk = StickerPack.open(window.document.folder)  # what a restart after the crash sees
     assert [fid(f) for f in on_disk.entries[0].sticker.frames] == saved
     assert sticker.frame_count == 3  # the edit is still on screen ...
-    monkeypatch.setattr(pack_module, "write_manifest", real_write_manifest)
+    monkeypatch.setattr(pack_module, "write_pack_info", real_write_pack_info)
     window.window_actions.save.trigger()  # ... and reaches the disk with the next save
     reopened = StickerPack.open(window.document.folder)
     assert [fid(f) for f in reopened.entries[0].sticker.frames] == saved[2:]

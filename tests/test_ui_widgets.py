@@ -127,7 +127,7 @@ def test_background_job_cancel_and_errors(qtbot) -> None:
 
 
 def test_model_manager_statuses(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sticker_studio.engine.manifest import ModelEntry, ModelFile, write_manifest_file
+    from sticker_studio.engine.model_manifest import ModelEntry, ModelFile, write_manifest_file
     from sticker_studio.ui.model_manager import ModelManagerDialog, model_statuses
 
     resources = tmp_path / "resources"

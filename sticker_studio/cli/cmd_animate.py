@@ -153,7 +153,8 @@ def ensure_alpha(sticker: Sticker, mode: str) -> Sticker:
 def matting_model_installed() -> bool:
     """Whether the default matting head is on disk, checked without importing torch."""
     try:
-        from sticker_studio.engine.manifest import ModelManifest, resolve_model
+        from sticker_studio.engine.model_hub import resolve_model
+        from sticker_studio.engine.model_manifest import ModelManifest
 
         manifest = ModelManifest.load()
         resolve_model(manifest.default_id("matting"), manifest=manifest, download=False)

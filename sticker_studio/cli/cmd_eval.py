@@ -54,7 +54,8 @@ def _head_label(head, spec: str | None) -> str:
     """"temporal head (temporal_depth=5, 1993 steps)" — steps from the folder's training.json."""
     import json
 
-    from sticker_studio.engine.manifest import ModelManifest, resolve_model
+    from sticker_studio.engine.model_hub import resolve_model
+    from sticker_studio.engine.model_manifest import ModelManifest
 
     depth = getattr(getattr(head, "config", None), "temporal_depth", "?")
     kind = "per-frame head" if depth == 0 else "temporal head"
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         text = report.markdown() + (f"\nHeld-out clips: {report.clips}; the truth's mean frame-to-frame "
                                     f"|Δα| is {report.truth_change:.4f}.\n")
     else:
-        from sticker_studio.engine.manifest import DEFAULT_GENERATOR_ID
+        from sticker_studio.engine.model_manifest import DEFAULT_GENERATOR_ID
 
         model = args.model or DEFAULT_GENERATOR_ID
         if args.per_motion < 1:

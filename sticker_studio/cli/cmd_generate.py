@@ -97,6 +97,7 @@ def run_two_stage(args: argparse.Namespace) -> int:
     import torch
 
     from sticker_studio.engine.two_stage import (
+        MotionOptions,
         animate_subject,
         pick_subject,
         sensible_threads,
@@ -115,9 +116,9 @@ def run_two_stage(args: argparse.Namespace) -> int:
             mark = "*" if cand is subject.chosen else " "
             print(f"{mark}{i:2d}  {cand.entry.emoji}  {cand.entry.label}  (score {cand.score:.2f})")
         return 0
-    sticker, choice = animate_subject(subject, size=size, seed=seed, motion_source=args.motion_source,
-                                      model=args.model, device=args.device, frames=args.frames, fps=args.fps,
-                                      warn=warn)
+    options = MotionOptions(seed=seed, motion_source=args.motion_source, model=args.model, device=args.device,
+                            frames=args.frames, fps=args.fps)
+    sticker, choice = animate_subject(subject, options, size=size, warn=warn)
     sticker.metadata.update({"prompt": args.prompt, "mode": "two-stage", "subject": subject.label,
                              "motion": choice.motion, "motion_source": choice.source, "seed": seed})
     out = write_sticker(sticker, args.output)

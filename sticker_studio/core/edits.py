@@ -24,6 +24,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -209,21 +210,37 @@ class FrameCommand(ABC):
 
 # --------------------------------------------------------------------------- frame order
 @dataclass
-class DeleteFrames(FrameCommand):
-    """Delete the frames at ``indices`` (a sticker keeps at least one frame)."""
+class _SelectedFramesCommand(FrameCommand):
+    """A command on the frames at ``indices`` (sorted, without repeats, all in range).
+
+    Subclasses name the action: ``_verb`` for errors, ``_labels`` (one frame, ``{n}`` frames).
+    """
 
     indices: Sequence[int]
-    _removed: list[tuple[int, np.ndarray, int]] = field(default_factory=list, init=False, repr=False, compare=False)
+    _verb: ClassVar[str]
+    _labels: ClassVar[tuple[str, str]]
 
     def __post_init__(self) -> None:
-        self.indices = _normalize_indices(self.indices, "delete")
+        self.indices = _normalize_indices(self.indices, self._verb)
         super().__post_init__()
 
     def _default_label(self) -> str:
-        return _count_label(len(self.indices), "Delete frame", "Delete {n} frames")
+        return _count_label(len(self.indices), *self._labels)
 
     def _validate(self, sticker: Sticker) -> None:
         _check_in_range(self.indices, sticker)
+
+
+@dataclass
+class DeleteFrames(_SelectedFramesCommand):
+    """Delete the frames at ``indices`` (a sticker keeps at least one frame)."""
+
+    _removed: list[tuple[int, np.ndarray, int]] = field(default_factory=list, init=False, repr=False, compare=False)
+    _verb = "delete"
+    _labels = ("Delete frame", "Delete {n} frames")
+
+    def _validate(self, sticker: Sticker) -> None:
+        super()._validate(sticker)
         if len(self.indices) >= sticker.frame_count:
             raise InvalidInputError("cannot delete every frame: a sticker needs at least one frame")
 
@@ -243,7 +260,7 @@ class DeleteFrames(FrameCommand):
 
 
 @dataclass
-class MoveFrames(FrameCommand):
+class MoveFrames(_SelectedFramesCommand):
     """Move the selected frames, as one block in their current order, to ``to_index``.
 
     Qt drag-and-drop semantics: ``to_index`` (0..frame_count) is the gap before which
@@ -251,22 +268,19 @@ class MoveFrames(FrameCommand):
     "to the end". Durations travel with their frames.
     """
 
-    indices: Sequence[int]
     to_index: int
     _order: list[int] = field(default_factory=list, init=False, repr=False, compare=False)
+    _verb = "move"
+    _labels = ("Move frame", "Move {n} frames")
 
     def __post_init__(self) -> None:
-        self.indices = _normalize_indices(self.indices, "move")
+        super().__post_init__()
         self.to_index = _whole_number(self.to_index, "the drop position")
         if self.to_index < 0:
             raise InvalidInputError(f"the drop position must be >= 0, got {self.to_index}")
-        super().__post_init__()
-
-    def _default_label(self) -> str:
-        return _count_label(len(self.indices), "Move frame", "Move {n} frames")
 
     def _validate(self, sticker: Sticker) -> None:
-        _check_in_range(self.indices, sticker)
+        super()._validate(sticker)
         if self.to_index > sticker.frame_count:
             raise InvalidInputError(
                 f"the drop position {self.to_index} is past the end of {sticker.frame_count} frames"
@@ -288,21 +302,12 @@ class MoveFrames(FrameCommand):
 
 
 @dataclass
-class DuplicateFrames(FrameCommand):
+class DuplicateFrames(_SelectedFramesCommand):
     """Duplicate each selected frame; each copy lands right after its original."""
 
-    indices: Sequence[int]
     _inserted: list[int] = field(default_factory=list, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self.indices = _normalize_indices(self.indices, "duplicate")
-        super().__post_init__()
-
-    def _default_label(self) -> str:
-        return _count_label(len(self.indices), "Duplicate frame", "Duplicate {n} frames")
-
-    def _validate(self, sticker: Sticker) -> None:
-        _check_in_range(self.indices, sticker)
+    _verb = "duplicate"
+    _labels = ("Duplicate frame", "Duplicate {n} frames")
 
     def _forward(self, sticker: Sticker) -> None:
         self._inserted = []

@@ -29,7 +29,7 @@ import contextlib
 import os
 import secrets
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -48,7 +48,7 @@ from sticker_studio.core.pack_store import (
     MIN_SUBJECT_SIZE,
     PACK_FILE,
     STICKERS_DIR,
-    PackManifest,
+    PackInfo,
     StickerRecord,
     check_emojis,
     check_pack_tree,
@@ -59,11 +59,11 @@ from sticker_studio.core.pack_store import (
     is_valid_subject_size,
     json_safe_metadata,
     read_frame,
-    read_manifest,
+    read_pack_info,
     remove_paths,
     sticker_dir,
     write_frame,
-    write_manifest,
+    write_pack_info,
 )
 from sticker_studio.core.sticker import Sticker
 
@@ -160,7 +160,7 @@ class StickerPack:
         self._subject_size = _check_subject_size(subject_size)
         self._entries: list[PackEntry] = []
         self._tray_icon_id: str | None = None
-        self._committed: PackManifest | None = None  # what pack.json on disk says
+        self._committed: PackInfo | None = None  # what pack.json on disk says
         self._committed_files: dict[str, tuple[str, ...]] = {}
         self._dirty_ids: set[str] = set()  # stickers whose frames must be re-hashed/written
         self._meta_dirty = False  # title, order, names, emojis, durations, removals...
@@ -215,35 +215,35 @@ class StickerPack:
         if not folder.is_dir():
             raise PackError(f"there is no sticker pack folder at {folder}")
         check_pack_tree(folder)  # before anything is read, locked or deleted
-        manifest = read_manifest(folder)
-        title = manifest.title.strip()[:MAX_TITLE_LENGTH] or "Untitled pack"
-        pack = cls(folder, title, manifest.author)
+        info = read_pack_info(folder)
+        title = info.title.strip()[:MAX_TITLE_LENGTH] or "Untitled pack"
+        pack = cls(folder, title, info.author)
         if read_only:
             pack._read_only_reason = "it was opened read-only"
         else:
             pack._acquire_lock(allow_read_only=allow_read_only)
         try:
             if pack.read_only:
-                manifest = pack._load_read_only(manifest, skip_broken)
+                info = pack._load_read_only(info, skip_broken)
             else:
-                manifest = read_manifest(folder)  # as committed by the last writer, now that we hold the lock
-                pack._committed = manifest
+                info = read_pack_info(folder)  # as committed by the last writer, now that we hold the lock
+                pack._committed = info
                 pack.last_recovery = pack.recover()
-                pack._load(manifest, skip_broken)
+                pack._load(info, skip_broken)
         except BaseException:
             pack.close()
             raise
-        pack._title = manifest.title.strip()[:MAX_TITLE_LENGTH] or "Untitled pack"
-        pack._author = manifest.author.strip()
-        pack._subject_size = manifest.subject_size  # already checked: a damaged value read as the default
-        pack._tray_icon_id = manifest.tray_icon_id if manifest.tray_icon_id in pack.ids else None
+        pack._title = info.title.strip()[:MAX_TITLE_LENGTH] or "Untitled pack"
+        pack._author = info.author.strip()
+        pack._subject_size = info.subject_size  # already checked: a damaged value read as the default
+        pack._tray_icon_id = info.tray_icon_id if info.tray_icon_id in pack.ids else None
         return pack
 
-    def _load(self, manifest: PackManifest, skip_broken: bool) -> None:
-        self._committed = manifest
+    def _load(self, info: PackInfo, skip_broken: bool) -> None:
+        self._committed = info
         self._entries, self._broken, self.problems, self._committed_files = [], [], [], {}
         total = 0
-        for record in manifest.stickers:
+        for record in info.stickers:
             try:
                 total_with = check_sticker_budget(record, total)  # before decoding a single pixel
                 sticker = _load_sticker(self._folder, record)
@@ -257,22 +257,22 @@ class StickerPack:
             self._entries.append(PackEntry(record.id, record.name, list(record.emojis), sticker))
             self._committed_files[record.id] = record.frame_files
 
-    def _load_read_only(self, manifest: PackManifest, skip_broken: bool) -> PackManifest:
+    def _load_read_only(self, info: PackInfo, skip_broken: bool) -> PackInfo:
         """Load while another process may be saving: retry when its pack.json changed under us."""
         for _attempt in range(5):
             try:
-                self._load(manifest, skip_broken)
+                self._load(info, skip_broken)
             except PackError:
-                newer = read_manifest(self._folder)
-                if newer == manifest:
+                newer = read_pack_info(self._folder)
+                if newer == info:
                     raise
-                manifest = newer
+                info = newer
                 continue
-            newer = read_manifest(self._folder)
-            if newer == manifest or not self.problems:
-                return manifest
-            manifest = newer  # some stickers failed because the writer replaced them: read again
-        return manifest
+            newer = read_pack_info(self._folder)
+            if newer == info or not self.problems:
+                return info
+            info = newer  # some stickers failed because the writer replaced them: read again
+        return info
 
     @classmethod
     def open_or_create(cls, folder: str | Path, title: str, *, skip_broken: bool = False,
@@ -371,6 +371,14 @@ class StickerPack:
         return RecoveryReport(tuple(orphans))
 
     # ------------------------------------------------------------------ properties
+    def _set_meta(self, attribute: str, check: Callable[[Any], Any], value: Any) -> None:
+        """Set a pack-level field of ``pack.json`` (title, author, subject size) to ``check(value)``."""
+        self._check_writable()
+        value = check(value)
+        if value != getattr(self, attribute):
+            setattr(self, attribute, value)
+            self._meta_dirty = True
+
     @property
     def folder(self) -> Path:
         return self._folder
@@ -381,11 +389,7 @@ class StickerPack:
 
     @title.setter
     def title(self, value: str) -> None:
-        self._check_writable()
-        value = _check_title(value)
-        if value != self._title:
-            self._title = value
-            self._meta_dirty = True
+        self._set_meta("_title", _check_title, value)
 
     @property
     def author(self) -> str:
@@ -393,11 +397,7 @@ class StickerPack:
 
     @author.setter
     def author(self, value: str) -> None:
-        self._check_writable()
-        value = _check_author(value)
-        if value != self._author:
-            self._author = value
-            self._meta_dirty = True
+        self._set_meta("_author", _check_author, value)
 
     @property
     def subject_size(self) -> float:
@@ -411,11 +411,7 @@ class StickerPack:
 
     @subject_size.setter
     def subject_size(self, value: float) -> None:
-        self._check_writable()
-        value = _check_subject_size(value)
-        if value != self._subject_size:
-            self._subject_size = value
-            self._meta_dirty = True
+        self._set_meta("_subject_size", _check_subject_size, value)
 
     @property
     def tray_icon_id(self) -> str | None:
@@ -593,24 +589,24 @@ class StickerPack:
                 else:
                     files = self._committed_files[entry.id]
                 records.append(_record_for(entry, files))
-            manifest = PackManifest(
+            info = PackInfo(
                 title=self._title,
                 author=self._author,
                 tray_icon_id=self._tray_icon_id,
                 stickers=tuple(records) + tuple(self._broken),
                 subject_size=self._subject_size,
             )
-            write_manifest(self._folder, manifest)  # the commit point
+            write_pack_info(self._folder, info)  # the commit point
         except OSError as exc:
             raise PackError(
                 f"could not save the pack {self._title!r} to {self._folder}: {exc.strerror or exc}"
             ) from exc
         old = self._committed
-        self._committed = manifest
+        self._committed = info
         self._committed_files.update(new_files)
         self._dirty_ids.clear()
         self._meta_dirty = False
-        removed = self._remove_unused(old, manifest)
+        removed = self._remove_unused(old, info)
         return SaveReport(
             saved=True,
             stickers_written=len(new_files),
@@ -634,7 +630,7 @@ class StickerPack:
             names.append(name)
         return tuple(names), written
 
-    def _remove_unused(self, old: PackManifest | None, new: PackManifest) -> int:
+    def _remove_unused(self, old: PackInfo | None, new: PackInfo) -> int:
         """After a commit: delete files only the previous pack.json used (best effort)."""
         if old is None:
             return 0

@@ -60,7 +60,7 @@ PNG_COMPRESS_LEVEL = 1
 #: Largest frame side a pack may declare (guards against a hostile pack.json).
 MAX_PACK_FRAME_SIDE = 4096
 #: Largest ``pack.json`` read (a pack of 120 stickers x 200 frames is ~1 MB).
-MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+MAX_PACK_FILE_BYTES = 16 * 1024 * 1024
 #: Largest frame PNG read (a 4096 x 4096 RGBA frame stored raw is 64 MiB).
 MAX_FRAME_FILE_BYTES = 80 * 1024 * 1024
 #: Decoded RGBA bytes one sticker may hold (distinct frames x width x height x 4)...
@@ -72,7 +72,7 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _FRAME_RE = re.compile(r"^frame_([0-9a-f]{16})\.png$")
 #: Temp files of frame and pack.json writes (core.atomic names, this and earlier versions).
 _FRAME_TEMP_RE = re.compile(r"^\.frame_[0-9a-f]{16}\.[A-Za-z0-9_.]{1,40}\.tmp\.png$")
-_MANIFEST_TEMP_RE = re.compile(r"^\.pack\.[A-Za-z0-9_.]{1,40}\.tmp\.json$")
+_PACK_FILE_TEMP_RE = re.compile(r"^\.pack\.[A-Za-z0-9_.]{1,40}\.tmp\.json$")
 
 
 # --------------------------------------------------------------------------- records
@@ -92,7 +92,7 @@ class StickerRecord:
 
 
 @dataclass(frozen=True)
-class PackManifest:
+class PackInfo:
     """The whole ``pack.json``."""
 
     title: str
@@ -164,14 +164,14 @@ def json_safe_metadata(metadata: dict[str, object]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- pack.json
-def manifest_to_json(manifest: PackManifest) -> str:
+def pack_info_to_json(info: PackInfo) -> str:
     doc = {
         "format": FORMAT_NAME,
         "schema_version": SCHEMA_VERSION,
-        "title": manifest.title,
-        "author": manifest.author,
-        "tray_icon_id": manifest.tray_icon_id,
-        "subject_size": manifest.subject_size,
+        "title": info.title,
+        "author": info.author,
+        "tray_icon_id": info.tray_icon_id,
+        "subject_size": info.subject_size,
         "stickers": [
             {
                 "id": r.id,
@@ -184,7 +184,7 @@ def manifest_to_json(manifest: PackManifest) -> str:
                 "durations_ms": list(r.durations_ms),
                 "metadata": r.metadata,
             }
-            for r in manifest.stickers
+            for r in info.stickers
         ],
     }
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
@@ -197,7 +197,7 @@ def _field(doc: dict[str, Any], key: str, kind: type | tuple[type, ...], where: 
     return value
 
 
-def manifest_from_json(text: str, source: Path) -> PackManifest:
+def pack_info_from_json(text: str, source: Path) -> PackInfo:
     """Parse and check ``pack.json``; anything malformed is a :class:`PackError`."""
     try:
         doc = json.loads(text)
@@ -229,7 +229,7 @@ def manifest_from_json(text: str, source: Path) -> PackManifest:
     tray = doc.get("tray_icon_id")
     if not isinstance(tray, str) or tray not in seen:
         tray = None  # a dangling tray icon is harmless: fall back to the default
-    return PackManifest(title=title, author=author, tray_icon_id=tray, stickers=tuple(records), schema_version=version,
+    return PackInfo(title=title, author=author, tray_icon_id=tray, stickers=tuple(records), schema_version=version,
                         subject_size=read_subject_size(doc.get("subject_size")))
 
 
@@ -285,7 +285,7 @@ def _record_from_json(item: dict[str, Any], n: int, seen: set[str]) -> StickerRe
     )
 
 
-def read_manifest(folder: Path) -> PackManifest:
+def read_pack_info(folder: Path) -> PackInfo:
     path = folder / PACK_FILE
     try:
         st = path.lstat()
@@ -293,16 +293,16 @@ def read_manifest(folder: Path) -> PackManifest:
             raise UnsafePackError(_link_message(folder, PACK_FILE))
         if not stat.S_ISREG(st.st_mode):
             raise PackError(f"{path} is not a regular file")
-        if st.st_size > MAX_MANIFEST_BYTES:
+        if st.st_size > MAX_PACK_FILE_BYTES:
             raise PackError(f"{path} is {st.st_size / 1e6:.0f} MB; a pack file is at most"
-                            f" {MAX_MANIFEST_BYTES / 1e6:.0f} MB (it is damaged)")
+                            f" {MAX_PACK_FILE_BYTES / 1e6:.0f} MB (it is damaged)")
         with open(path, "rb") as fh:
-            text = fh.read(MAX_MANIFEST_BYTES + 1).decode("utf-8")
+            text = fh.read(MAX_PACK_FILE_BYTES + 1).decode("utf-8")
     except FileNotFoundError:
         raise PackError(f"{folder} is not a sticker pack: it has no {PACK_FILE}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PackError(f"cannot read {path}: {exc}") from None
-    return manifest_from_json(text, path)
+    return pack_info_from_json(text, path)
 
 
 def decoded_bytes(record: StickerRecord) -> int:
@@ -334,9 +334,9 @@ class PackLimitError(PackError, LimitExceededError):
     """A sticker of a pack is over the memory caps; it is left on disk, not loaded."""
 
 
-def write_manifest(folder: Path, manifest: PackManifest) -> None:
+def write_pack_info(folder: Path, info: PackInfo) -> None:
     """Atomically replace ``pack.json``: the single commit point of every save."""
-    atomic_write_text(folder / PACK_FILE, manifest_to_json(manifest))
+    atomic_write_text(folder / PACK_FILE, pack_info_to_json(info))
 
 
 # --------------------------------------------------------------------------- frames
@@ -391,8 +391,8 @@ def is_own_file_name(name: str) -> bool:
     return bool(_FRAME_RE.match(name) or _FRAME_TEMP_RE.match(name))
 
 
-def _is_manifest_temp(name: str) -> bool:
-    return bool(_MANIFEST_TEMP_RE.match(name))
+def _is_pack_file_temp(name: str) -> bool:
+    return bool(_PACK_FILE_TEMP_RE.match(name))
 
 
 def check_pack_tree(folder: Path) -> None:
@@ -430,8 +430,8 @@ def _link_message(folder: Path, name: str) -> str:
     )
 
 
-def find_orphans(folder: Path, manifest: PackManifest) -> list[Path]:
-    """Leftovers of an interrupted save that the pack store made and ``manifest`` no longer uses.
+def find_orphans(folder: Path, info: PackInfo) -> list[Path]:
+    """Leftovers of an interrupted save that the pack store made and ``info`` no longer uses.
 
     Only regular files with the store's own names (frame files, temp files) qualify, plus
     the ``stickers/<id>`` folders of removed stickers (emptied of such files, and removed
@@ -439,12 +439,12 @@ def find_orphans(folder: Path, manifest: PackManifest) -> list[Path]:
     """
     orphans: list[Path] = []
     for p in folder.iterdir():
-        if _is_manifest_temp(p.name) and _is_regular(p):
+        if _is_pack_file_temp(p.name) and _is_regular(p):
             orphans.append(p)
     root = folder / STICKERS_DIR
     if root.is_symlink() or not root.is_dir():
         return orphans
-    referenced = manifest.referenced_files()
+    referenced = info.referenced_files()
     for entry in root.iterdir():
         if entry.is_symlink() or not entry.is_dir() or not is_valid_id(entry.name):
             continue  # not something the store made

@@ -35,7 +35,7 @@ DEFAULT_WINDOW = 16
 DEFAULT_OVERLAP = 4
 #: working side when the head's config names none (fully convolutional heads)
 DEFAULT_HEAD_SIDE = 256
-MATTING_CLASS = ["sticker_studio.engine.models.matting", "MattingHead"]
+MATTING_CLASS = ["sticker_studio.engine.models.matting_head", "MattingHead"]
 
 
 def load_matting_head(model: str | Path | None = None, *, device: torch.device | None = None,
@@ -45,7 +45,8 @@ def load_matting_head(model: str | Path | None = None, *, device: torch.device |
     Raises :class:`ModelNotFoundError` when it is not available; never builds random weights.
     """
     from sticker_studio.engine import model_folder
-    from sticker_studio.engine.manifest import ModelManifest, resolve_model
+    from sticker_studio.engine.model_hub import resolve_model
+    from sticker_studio.engine.model_manifest import ModelManifest
 
     if model is not None and Path(model).is_dir():
         folder = Path(model)

@@ -36,6 +36,8 @@ PIPELINE_CLASS = "StickerPipeline"
 WEIGHTS_NAME = "diffusion_pytorch_model.safetensors"
 #: Modules a model folder may name classes from.
 ALLOWED_MODULE_PREFIXES: tuple[str, ...] = ("diffusers", "sticker_studio.engine.models")
+#: module paths that saved ``model_index.json`` files may still name → where the class lives now
+RENAMED_MODULES: dict[str, str] = {"sticker_studio.engine.models.matting": "sticker_studio.engine.models.matting_head"}
 #: unet class name → manifest architecture
 UNET_ARCHITECTURES: dict[str, str] = {"DFGN": "dfgn", "STIUNet": "sti-unet"}
 
@@ -103,6 +105,8 @@ def import_class(spec: Any, what: str) -> type:
     if not (isinstance(spec, (list, tuple)) and len(spec) == 2 and all(isinstance(s, str) for s in spec)):
         raise ModelError(f"{MODEL_INDEX}: {what} must be [module, ClassName], got {spec!r}")
     module_name, class_name = spec
+    if module_name in RENAMED_MODULES:
+        module_name = RENAMED_MODULES[module_name]
     if not any(module_name == p or module_name.startswith(p + ".") for p in ALLOWED_MODULE_PREFIXES):
         raise ModelError(f"{MODEL_INDEX}: {what} comes from {module_name!r}, which a model folder may not name")
     try:
@@ -280,7 +284,7 @@ def check_folder_parameters(folder: Path, architecture: str) -> None:
     """:func:`check_parameter_count` for every weighted part of a generator or matting folder."""
     folder = Path(folder)
     if architecture == "matting-head":
-        parts = [(folder, ["sticker_studio.engine.models.matting", "MattingHead"], "matting head")]
+        parts = [(folder, ["sticker_studio.engine.models.matting_head", "MattingHead"], "matting head")]
     else:
         index = read_model_index(folder)
         parts = [(folder / name, index[name], name) for name in ("unet", "vae", "matting_head")

@@ -269,7 +269,8 @@ class StickerPipeline:
         with a warning when it is not installed), an id or folder, or ``None`` (colour key).
         A missing generator raises :class:`ModelNotFoundError`; random weights are never used.
         """
-        from sticker_studio.engine.manifest import ModelManifest, resolve_model
+        from sticker_studio.engine.model_hub import resolve_model
+        from sticker_studio.engine.model_manifest import ModelManifest
 
         manifest = None
         if path_or_id is not None and (Path(path_or_id) / model_folder.MODEL_INDEX).is_file():

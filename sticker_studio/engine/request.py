@@ -25,7 +25,7 @@ MIN_FRAMES = 2
 MAX_FRAMES = 48
 SCHEDULERS: tuple[str, ...] = ("ddim", "dpm")
 
-#: Used where neither the request nor the model's bundle says otherwise. Guidance
+#: Used where neither the request nor the model's folder says otherwise. Guidance
 #: scales are RDTF's (text 7.5, image 7.5, DDIM); 25 DDIM steps as in VSD2M.
 ENGINE_DEFAULTS: dict[str, Any] = {
     "steps": {"ddim": 25, "dpm": 10},

@@ -128,7 +128,7 @@ def model_adherence(model: str | Path | None) -> MotionAdherence | None:
     if model is not None and Path(model).is_dir():
         return read_motion_adherence(Path(model))
     from sticker_studio.core.errors import ModelNotFoundError
-    from sticker_studio.engine.manifest import ModelManifest
+    from sticker_studio.engine.model_manifest import ModelManifest
 
     try:
         manifest = ModelManifest.load()
@@ -147,29 +147,38 @@ def motion_caption(parts: PromptParts, label: str) -> str:
     return f"a {label} {verbs[0] if verbs else parts.motion}"
 
 
+@dataclass(frozen=True)
+class MotionOptions:
+    """How stage two animates a subject: the motion's source, its model and device, timing, seed."""
+
+    seed: int = 0
+    motion_source: str = "auto"
+    model: str | Path | None = None
+    device: str = "auto"
+    frames: int | None = None
+    fps: float | None = None
+
+
 def animate_subject(
     subject: Subject,
+    options: MotionOptions = MotionOptions(),
     *,
     size: int = DEFAULT_SIZE,
-    seed: int = 0,
-    motion_source: str = "auto",
-    model: str | Path | None = None,
-    device: str = "auto",
-    frames: int | None = None,
-    fps: float | None = None,
     warn: WarnCallback | None = None,
 ) -> tuple[Sticker, MotionChoice]:
     """Stage two: animate the subject by the model or the motion preset (see the module docstring)."""
     motion = subject.parts.motion
-    choice = choose_motion_source(motion, model_adherence(model) if motion_source != "preset" else None,
-                                  motion_source)
+    model, frames, fps = options.model, options.frames, options.fps
+    choice = choose_motion_source(motion, model_adherence(model) if options.motion_source != "preset" else None,
+                                  options.motion_source)
     if choice.source == "model":
         from sticker_studio.engine.pipeline import StickerPipeline
         from sticker_studio.engine.request import GenerationRequest
 
-        pipe = StickerPipeline.from_pretrained(None if model is None else str(model), device=device, warn=warn)
+        pipe = StickerPipeline.from_pretrained(None if model is None else str(model), device=options.device,
+                                               warn=warn)
         request = GenerationRequest(prompt=motion_caption(subject.parts, subject.label), image=subject.rgba,
-                                    task="i2v", frames=frames or 8, size=size, seed=seed, fps=fps)
+                                    task="i2v", frames=frames or 8, size=size, seed=options.seed, fps=fps)
         sticker = pipe(request, warn=warn)
     else:
         from sticker_studio.core.motion import animate, get_preset
@@ -181,16 +190,11 @@ def animate_subject(
 
 def generate_two_stage(
     prompt: str,
+    options: MotionOptions = MotionOptions(),
     *,
     candidate: int = 0,
     style: str = DEFAULT_STYLE,
     size: int = DEFAULT_SIZE,
-    seed: int = 0,
-    motion_source: str = "auto",
-    model: str | Path | None = None,
-    device: str = "auto",
-    frames: int | None = None,
-    fps: float | None = None,
     library_folder: Path | None = None,
     warn: WarnCallback | None = None,
 ) -> TwoStageResult:
@@ -198,13 +202,12 @@ def generate_two_stage(
     t0 = time.perf_counter()
     subject = pick_subject(prompt, candidate=candidate, style=style, size=size, library_folder=library_folder)
     t1 = time.perf_counter()
-    sticker, choice = animate_subject(subject, size=size, seed=seed, motion_source=motion_source, model=model,
-                                      device=device, frames=frames, fps=fps, warn=warn)
+    sticker, choice = animate_subject(subject, options, size=size, warn=warn)
     t2 = time.perf_counter()
     sticker.metadata.update({
         "prompt": prompt, "mode": "two-stage", "subject": subject.label, "art": f"{subject.style}:{subject.label}",
         "recoloured": subject.recoloured, "motion": choice.motion, "motion_source": choice.source,
-        "motion_reason": choice.reason, "seed": seed,
+        "motion_reason": choice.reason, "seed": options.seed,
     })
     return TwoStageResult(sticker, subject, choice, {"subject": t1 - t0, "motion": t2 - t1, "total": t2 - t0})
 

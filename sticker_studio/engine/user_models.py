@@ -88,7 +88,7 @@ def add_user_model(
 ) -> ModelEntry:
     """Copy (or symlink) a checkpoint folder into the user data dir and register it.
 
-    The folder must be a generator bundle (``model_index.json``) or a matting head
+    The folder must be a generator folder (``model_index.json``) or a matting head
     (``config.json``); its files are hashed so later loads are checked like bundled ones.
     """
     src = Path(path).expanduser()

@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -121,6 +122,40 @@ def decoder_args(codec: str) -> list[str]:
     return []
 
 
+class _FfmpegRun:
+    """``cmd`` running with its stderr in a temporary file, as a ``with`` block.
+
+    Leaving the block (normally or by an exception) ends the process — killed if it is
+    still running — and reads what it wrote to stderr into :attr:`stderr`.
+    """
+
+    def __init__(self, cmd: list[str], **popen: Any) -> None:
+        self._cmd = cmd
+        self._popen = popen
+        self.stderr = ""
+
+    def __enter__(self) -> _FfmpegRun:
+        import tempfile
+
+        self._err_file = tempfile.TemporaryFile()
+        try:
+            self.proc = subprocess.Popen(self._cmd, stderr=self._err_file, **self._popen)
+        except BaseException:
+            self._err_file.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            self._err_file.seek(0)
+            self.stderr = self._err_file.read().decode("utf-8", "replace")
+        finally:
+            self._err_file.close()
+
+
 _SHOWINFO_RE = re.compile(r"n:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.]+)(?:.*?duration_time:\s*([\d.]+))?")
 
 
@@ -148,30 +183,22 @@ def decode_video(path: Path, probe: VideoProbe, max_frames: int, *, rate: float 
            "-f", "rawvideo", "-pix_fmt", "rgba", "-"]
     frame_bytes = w * h * 4
     frames: list[np.ndarray] = []
-    import tempfile
-    with tempfile.TemporaryFile() as err_file:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file)
-        assert proc.stdout is not None
-        try:
-            while True:
-                buf = proc.stdout.read(frame_bytes)
-                if not buf:
+    with _FfmpegRun(cmd, stdout=subprocess.PIPE) as run:
+        assert run.proc.stdout is not None
+        while True:
+            buf = run.proc.stdout.read(frame_bytes)
+            if not buf:
+                break
+            if len(buf) < frame_bytes:
+                break
+            if len(frames) >= max_frames:
+                if rate is not None:
                     break
-                if len(buf) < frame_bytes:
-                    break
-                if len(frames) >= max_frames:
-                    if rate is not None:
-                        break
-                    raise LimitExceededError(
-                        f"{path.name} has more than {max_frames} frames; the limit is {max_frames} (trim it first)"
-                    )
-                frames.append(np.frombuffer(buf, np.uint8).reshape(h, w, 4).copy())
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-        err_file.seek(0)
-        err = err_file.read().decode("utf-8", "replace")
+                raise LimitExceededError(
+                    f"{path.name} has more than {max_frames} frames; the limit is {max_frames} (trim it first)"
+                )
+            frames.append(np.frombuffer(buf, np.uint8).reshape(h, w, 4).copy())
+    err = run.stderr
     if not frames:
         raise InvalidInputError(f"{path.name}: no frames could be decoded ({_last_error_line(err)})")
     pts: list[float] = []
@@ -204,23 +231,15 @@ def encode_webm_vp9(frames: Iterable[np.ndarray], fps_num: int, fps_den: int, *,
            "-i", "-", "-c:v", "libvpx-vp9", "-pix_fmt", "yuva420p", "-b:v", "0", "-crf", str(int(crf)),
            "-deadline", deadline, "-cpu-used", str(int(cpu_used)), "-row-mt", "1", "-threads", "2",
            "-auto-alt-ref", "0", "-an", "-metadata:s:v:0", "alpha_mode=1", "-f", "webm", ffmpeg_file_arg(out_path)]
-    import tempfile
-
-    with tempfile.TemporaryFile() as err_file:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err_file)
-        assert proc.stdin is not None
+    with _FfmpegRun(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL) as run:
+        assert run.proc.stdin is not None
         try:
             for frame in itertools.chain([first], it):
-                proc.stdin.write(np.ascontiguousarray(frame).tobytes())
-            proc.stdin.close()
-            returncode = proc.wait(timeout=600)
+                run.proc.stdin.write(np.ascontiguousarray(frame).tobytes())
+            run.proc.stdin.close()
+            returncode = run.proc.wait(timeout=600)
         except BrokenPipeError:
-            returncode = proc.wait(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        err_file.seek(0)
-        err = err_file.read().decode("utf-8", "replace")
+            returncode = run.proc.wait(timeout=60)
+    err = run.stderr
     if returncode != 0:
         raise StickerStudioError(f"ffmpeg could not encode the WebM: {_last_error_line(err)}")

@@ -56,30 +56,34 @@ class Caption:
         return f"{self.domain}\t{self.description}"
 
 
-def speed_class(cycles_per_second: float | None) -> str | None:
-    if cycles_per_second is None:
+#: (below, its word, above, its word): the caption's adjective bands for a motion fact
+SPEED_BANDS = (0.55, "slow", 1.6, "fast")  # cycles per second
+SIZE_BANDS = (0.45, "small", 0.8, "big")  # coverage of the canvas side
+STRENGTH_BANDS = (0.7, "weak", 1.35, "strong")  # amplitude
+
+
+def band_word(value: float | None, bands: tuple[float, str, float, str]) -> str | None:
+    """The low word under the low bound, the high word over the high bound, else (and for None) None."""
+    low, low_word, high, high_word = bands
+    if value is None:
         return None
-    if cycles_per_second < 0.55:
-        return "slow"
-    if cycles_per_second > 1.6:
-        return "fast"
+    if value < low:
+        return low_word
+    if value > high:
+        return high_word
     return None
+
+
+def speed_class(cycles_per_second: float | None) -> str | None:
+    return band_word(cycles_per_second, SPEED_BANDS)
 
 
 def size_class(coverage: float) -> str | None:
-    if coverage < 0.45:
-        return "small"
-    if coverage > 0.8:
-        return "big"
-    return None
+    return band_word(coverage, SIZE_BANDS)
 
 
 def strength_class(amplitude: float) -> str | None:
-    if amplitude < 0.7:
-        return "weak"
-    if amplitude > 1.35:
-        return "strong"
-    return None
+    return band_word(amplitude, STRENGTH_BANDS)
 
 
 def _article(phrase: str) -> str:

@@ -84,12 +84,20 @@ def _box(cx: float, cy: float, rx: float, ry: float) -> tuple[float, float, floa
     return (cx - rx, cy - ry, cx + rx, cy + ry)
 
 
-def _critter(im: Image.Image, rng: np.random.Generator) -> None:
+def _outlined(im: Image.Image, rng: np.random.Generator, *, white_share: float, outline_prob: float,
+              max_width: float) -> tuple[int, ImageDraw.ImageDraw, Colour, Colour, int]:
+    """A painter's start: side, a drawing context, a fill colour, an outline colour and its width
+    (0, no outline, with chance 1 - ``outline_prob``; else 0.8 % to ``max_width`` of the side)."""
     s = im.size[0]
     d = ImageDraw.Draw(im)
-    body = _rgb(rng, white_share=0.25)
+    fill = _rgb(rng, white_share=white_share)
     line = _dark(rng)
-    lw = int(s * rng.uniform(0.008, 0.025)) if rng.random() < 0.75 else 0
+    lw = int(s * rng.uniform(0.008, max_width)) if rng.random() < outline_prob else 0
+    return s, d, fill, line, lw
+
+
+def _critter(im: Image.Image, rng: np.random.Generator) -> None:
+    s, d, body, line, lw = _outlined(im, rng, white_share=0.25, outline_prob=0.75, max_width=0.025)
     cx, cy = s * rng.uniform(0.45, 0.55), s * rng.uniform(0.5, 0.6)
     rx, ry = s * rng.uniform(0.24, 0.34), s * rng.uniform(0.24, 0.34)
     ears = rng.random()
@@ -119,11 +127,7 @@ def _critter(im: Image.Image, rng: np.random.Generator) -> None:
 
 
 def _ring(im: Image.Image, rng: np.random.Generator) -> None:
-    s = im.size[0]
-    d = ImageDraw.Draw(im)
-    fill = _rgb(rng, white_share=0.3)
-    line = _dark(rng)
-    lw = int(s * rng.uniform(0.008, 0.02)) if rng.random() < 0.7 else 0
+    s, d, fill, line, lw = _outlined(im, rng, white_share=0.3, outline_prob=0.7, max_width=0.02)
     cx, cy = s * 0.5, s * 0.5
     rx = s * rng.uniform(0.28, 0.4)
     ry = rx * rng.uniform(0.75, 1.0)
@@ -154,11 +158,7 @@ def _steam(im: Image.Image, rng: np.random.Generator, x0: float, x1: float, y: f
 
 
 def _mug(im: Image.Image, rng: np.random.Generator) -> None:
-    s = im.size[0]
-    d = ImageDraw.Draw(im)
-    fill = _rgb(rng, white_share=0.4)
-    line = _dark(rng)
-    lw = int(s * rng.uniform(0.008, 0.02)) if rng.random() < 0.75 else 0
+    s, d, fill, line, lw = _outlined(im, rng, white_share=0.4, outline_prob=0.75, max_width=0.02)
     x0, x1 = s * rng.uniform(0.18, 0.28), s * rng.uniform(0.6, 0.68)
     y0, y1 = s * rng.uniform(0.32, 0.42), s * rng.uniform(0.8, 0.88)
     hx = x1 + (x1 - x0) * 0.05
@@ -178,11 +178,7 @@ def _mug(im: Image.Image, rng: np.random.Generator) -> None:
 
 
 def _loops(im: Image.Image, rng: np.random.Generator) -> None:
-    s = im.size[0]
-    d = ImageDraw.Draw(im)
-    body = _rgb(rng, white_share=0.3)
-    line = _dark(rng)
-    lw = int(s * rng.uniform(0.008, 0.02)) if rng.random() < 0.7 else 0
+    s, d, body, line, lw = _outlined(im, rng, white_share=0.3, outline_prob=0.7, max_width=0.02)
     cx = s * 0.5
     bw, top, bot = s * rng.uniform(0.14, 0.2), s * rng.uniform(0.25, 0.32), s * rng.uniform(0.78, 0.88)
     arm = max(3, int(s * rng.uniform(0.025, 0.05)))
@@ -256,11 +252,7 @@ def _snow(im: Image.Image, rng: np.random.Generator) -> None:
 
 
 def _bag(im: Image.Image, rng: np.random.Generator) -> None:
-    s = im.size[0]
-    d = ImageDraw.Draw(im)
-    fill = _rgb(rng, white_share=0.3)
-    line = _dark(rng)
-    lw = int(s * rng.uniform(0.008, 0.02)) if rng.random() < 0.75 else 0
+    s, d, fill, line, lw = _outlined(im, rng, white_share=0.3, outline_prob=0.75, max_width=0.02)
     x0, x1 = s * rng.uniform(0.18, 0.28), s * rng.uniform(0.72, 0.82)
     y0, y1 = s * rng.uniform(0.42, 0.5), s * rng.uniform(0.82, 0.9)
     hr = (x1 - x0) * rng.uniform(0.25, 0.35)

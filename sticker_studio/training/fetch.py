@@ -57,6 +57,7 @@ from sticker_studio.training.dataset import (
     write_index,
 )
 from sticker_studio.training.emoji_meta import EmojiCatalog, EmojiInfo, normalize_codepoints, read_package_license
+from sticker_studio.training.programs import require_program
 
 ANIM_PACKAGES: tuple[str, ...] = tuple(f"@lobehub/fluent-emoji-anim-{i}" for i in range(1, 5))
 EMOJIBASE_PACKAGE = "emojibase-data"
@@ -134,11 +135,8 @@ def npm_pack(package: str, cache: Path) -> Path:
     existing = find_tarball(cache, package)
     if existing is not None:
         return existing
-    npm = shutil.which("npm")
-    if npm is None:
-        raise StickerStudioError(
-            f"npm is not installed; install Node.js/npm, or pass --from-tarballs with {package}'s .tgz"
-        )
+    npm = require_program(
+        "npm", f"npm is not installed; install Node.js/npm, or pass --from-tarballs with {package}'s .tgz")
     result = subprocess.run(
         [npm, "pack", package, "--pack-destination", str(cache)],
         capture_output=True, text=True, check=False,
@@ -421,25 +419,24 @@ def _load_done(folder: Path) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in done.items() if (folder / v.get("path", "")).is_file()}
 
 
+def _package_note(package: str) -> str:
+    """What the dataset takes from an npm package."""
+    if package in ANIM_PACKAGES:
+        return UPSTREAM_NOTE
+    return "labels and tags" if package == EMOJIBASE_PACKAGE else "categories"
+
+
 def _sources_meta(package_dirs: dict[str, Path]) -> list[dict[str, str]]:
-    sources = []
-    for package in ANIM_PACKAGES:
-        if package in package_dirs:
-            sources.append({
-                "name": package,
-                "license": read_package_license(package_dirs[package]),
-                "url": f"https://www.npmjs.com/package/{package}",
-                "note": UPSTREAM_NOTE,
-            })
-    for package in META_PACKAGES:
-        if package in package_dirs:
-            sources.append({
-                "name": package,
-                "license": read_package_license(package_dirs[package]),
-                "url": f"https://www.npmjs.com/package/{package}",
-                "note": "labels and tags" if package == EMOJIBASE_PACKAGE else "categories",
-            })
-    return sources
+    return [
+        {
+            "name": package,
+            "license": read_package_license(package_dirs[package]),
+            "url": f"https://www.npmjs.com/package/{package}",
+            "note": _package_note(package),
+        }
+        for package in (*ANIM_PACKAGES, *META_PACKAGES)
+        if package in package_dirs
+    ]
 
 
 # ------------------------------------------------------------------ building

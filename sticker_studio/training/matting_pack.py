@@ -28,7 +28,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from sticker_studio.core.layout_prior import PRIOR_NAMES, clip_layout_priors
-from sticker_studio.training.backgrounds import random_background_with_kind
+from sticker_studio.training.background_plates import random_background_with_kind
 from sticker_studio.training.drawn_families import FAMILIES, TRAIN_FAMILIES, render_subject, subject_split
 
 ARRAYS = ("composite", "alpha", "foreground", "prior", "plate", "bgcolour")
@@ -84,7 +84,7 @@ def make_background(rng: np.random.Generator, kind: str, size: int, subject: np.
     if kind == "pale":
         return np.broadcast_to(_pale(rng), (size, size, 3)).astype(np.uint8).copy()
     if kind == "near colour":  # a colour close to one of the subject's own
-        from sticker_studio.training.backgrounds import subject_colour
+        from sticker_studio.training.background_plates import subject_colour
 
         c = subject_colour(rng, subject) + rng.uniform(-18, 18, size=3)
         return np.broadcast_to(np.clip(c, 0, 255), (size, size, 3)).astype(np.uint8).copy()

@@ -23,7 +23,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from sticker_studio.core.atomic import atomic_path, atomic_write_text
 from sticker_studio.core.errors import InvalidInputError, StickerStudioError
-from sticker_studio.training.drawn_subjects import DRAWN_SUBJECTS
+from sticker_studio.training.drawn_subjects import DRAWN_SUBJECTS, NamedSubject
+from sticker_studio.training.programs import require_program
 
 SUBJECTS_INDEX = "index.jsonl"
 #: The bitmap strike of Noto Color Emoji (CBDT): glyphs are 136x128 px at this size.
@@ -44,13 +45,9 @@ def default_subjects_dir() -> Path:
 
 
 @dataclass(frozen=True)
-class Subject:
-    """A still to animate: what it is called, its tags and group, its licence, and its pixels."""
+class Subject(NamedSubject):
+    """A still to animate: its names (key, caption name, tags, group), its licence, and its pixels."""
 
-    key: str
-    name: str
-    tags: tuple[str, ...]
-    group: str
     license: str
     source: str
     path: Path | None = None
@@ -119,12 +116,9 @@ def install_noto_font() -> Path:
     found = find_noto_font()
     if found is not None:
         return found
-    apt = shutil.which("apt-get")
-    if apt is None:
-        raise StickerStudioError(
-            f"Noto Color Emoji is not installed and there is no apt-get; install the '{NOTO_DEB_PACKAGE}' "
-            "package (or NotoColorEmoji.ttf) with your system's package manager"
-        )
+    apt = require_program(
+        "apt-get", f"Noto Color Emoji is not installed and there is no apt-get; install the '{NOTO_DEB_PACKAGE}' "
+        "package (or NotoColorEmoji.ttf) with your system's package manager")
     prefix = [] if _is_root() else ["sudo"]
     for cmd in ([*prefix, apt, "update", "-qq"], [*prefix, apt, "install", "-y", "-qq", NOTO_DEB_PACKAGE]):
         done = subprocess.run(cmd, capture_output=True, text=True, check=False,

@@ -32,7 +32,7 @@ from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.motion import PRESETS, MotionPreset, animate
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.training.backgrounds import composite_on_background, random_background_with_kind
+from sticker_studio.training.background_plates import composite_on_background, random_background_with_kind
 from sticker_studio.training.captions import ClipFacts, describe
 from sticker_studio.training.dataset import (
     DatasetMeta,

@@ -347,7 +347,7 @@ def train_generator(cfg: GeneratorTrainConfig) -> TrainResult:
 def export_generator(model: nn.Module, ema: ParameterEMA | None, cfg: GeneratorTrainConfig, out: Path,
                      text_encoder: Any = None, run_info: dict[str, Any] | None = None,
                      dtype: torch.dtype = torch.float16) -> Path:
-    """Write the EMA weights as a diffusers-layout bundle the pipeline loads::
+    """Write the EMA weights as a diffusers-layout model folder the pipeline loads::
 
         out/model_index.json
         out/unet/config.json + diffusion_pytorch_model.safetensors   (fp16)

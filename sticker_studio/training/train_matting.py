@@ -145,7 +145,7 @@ class MattingBatch:
 
 def composite_clip(rgba: np.ndarray, background: np.ndarray, jpeg_quality: int | None) -> tuple[np.ndarray, np.ndarray]:
     """(composite with JPEG noise, clean composite) of a clip over one background; [F, S, S, 3] uint8."""
-    from sticker_studio.training.backgrounds import composite_on_background
+    from sticker_studio.training.background_plates import composite_on_background
 
     noisy = np.stack([composite_on_background(f, background, jpeg_quality=jpeg_quality) for f in rgba])
     clean = np.stack([composite_on_background(f, background, jpeg_quality=None) for f in rgba]) \
@@ -154,7 +154,7 @@ def composite_clip(rgba: np.ndarray, background: np.ndarray, jpeg_quality: int |
 
 
 def make_matting_batch(clips: MattingClips, cfg: MattingTrainConfig, rng: random.Random) -> MattingBatch:
-    from sticker_studio.training.backgrounds import random_background
+    from sticker_studio.training.background_plates import random_background
 
     np_rng = np.random.default_rng(rng.getrandbits(63))
     s, n = cfg.crop_size, cfg.num_frames

@@ -206,32 +206,27 @@ class PackDocument(QObject):
 
     def set_title(self, title: str) -> None:
         """Rename the pack, undoably (InvalidInputError for an empty or too long title)."""
-        old = self.pack.title
-        if title == old:
-            return
-        self._set_title(title)
-        self.pack_stack.push(ChangeCommand("Rename pack", lambda: self._set_title(title),
-                                           lambda: self._set_title(old)))
-        self.undo_group.setActiveStack(self.pack_stack)
-
-    def _set_title(self, title: str) -> None:
-        self.pack.title = title
-        self.pack_changed.emit()
-        self.schedule_save()
+        self._change_pack_field("Rename pack", "title", title)
 
     def set_subject_size(self, fraction: float) -> None:
         """Set the pack's subject size, undoably (InvalidInputError outside the allowed range)."""
-        old = self.pack.subject_size
-        self._set_subject_size(fraction)
-        if self.pack.subject_size == old:
+        self._change_pack_field("Set subject size", "subject_size", fraction)
+
+    def _change_pack_field(self, label: str, name: str, value: object) -> None:
+        """Set ``pack.<name>`` (the pack checks the value) as one step on the pack's undo stack."""
+        old = getattr(self.pack, name)
+        if value == old:
             return
-        new = self.pack.subject_size
-        self.pack_stack.push(ChangeCommand("Set subject size", lambda: self._set_subject_size(new),
-                                           lambda: self._set_subject_size(old)))
+        self._set_pack_field(name, value)
+        new = getattr(self.pack, name)
+        if new == old:
+            return
+        self.pack_stack.push(ChangeCommand(label, lambda: self._set_pack_field(name, new),
+                                           lambda: self._set_pack_field(name, old)))
         self.undo_group.setActiveStack(self.pack_stack)
 
-    def _set_subject_size(self, fraction: float) -> None:
-        self.pack.subject_size = fraction
+    def _set_pack_field(self, name: str, value: object) -> None:
+        setattr(self.pack, name, value)
         self.pack_changed.emit()
         self.schedule_save()
 

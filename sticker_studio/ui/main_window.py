@@ -293,9 +293,8 @@ class MainWindow(QMainWindow):
 
     def open_canvas_dialog(self, tab: int = CROP) -> CanvasDialog | None:
         """Crop / resize / pad the current sticker (the edit is undoable)."""
-        sticker = self.document.current_sticker()
+        sticker = self._sticker_to_edit()
         if sticker is None:
-            self.show_error("Make or import a sticker first")
             return None
         dialog = CanvasDialog(sticker, self)
         dialog.show_tab(tab)
@@ -303,15 +302,26 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def _sticker_to_edit(self) -> Sticker | None:
+        """The current sticker, or None after telling the user there is none to edit."""
+        sticker = self.document.current_sticker()
+        if sticker is None:
+            self.show_error("Make or import a sticker first")
+        return sticker
+
+    def _input_dialog(self, title: str, label: str, mode: QInputDialog.InputMode) -> QInputDialog:
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        dialog.setInputMode(mode)
+        return dialog
+
     def ask_speed(self) -> QInputDialog | None:
         """Play faster or slower: every frame time divided by the factor (undoable)."""
-        if self.document.current_sticker() is None:
-            self.show_error("Make or import a sticker first")
+        if self._sticker_to_edit() is None:
             return None
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle("Speed")
-        dialog.setLabelText("Play this many times as fast (0.5 = half speed):")
-        dialog.setInputMode(QInputDialog.InputMode.DoubleInput)
+        dialog = self._input_dialog("Speed", "Play this many times as fast (0.5 = half speed):",
+                                    QInputDialog.InputMode.DoubleInput)
         dialog.setDoubleRange(0.1, 10.0)
         dialog.setDoubleDecimals(2)
         dialog.setDoubleStep(0.25)
@@ -323,14 +333,11 @@ class MainWindow(QMainWindow):
 
     def ask_loop_count(self) -> QInputDialog | None:
         """How many times the sticker plays (0 = forever; undoable)."""
-        sticker = self.document.current_sticker()
+        sticker = self._sticker_to_edit()
         if sticker is None:
-            self.show_error("Make or import a sticker first")
             return None
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle("Play count")
-        dialog.setLabelText("Times the animation plays (0 = loop forever):")
-        dialog.setInputMode(QInputDialog.InputMode.IntInput)
+        dialog = self._input_dialog("Play count", "Times the animation plays (0 = loop forever):",
+                                    QInputDialog.InputMode.IntInput)
         dialog.setIntRange(0, edits.MAX_LOOP_COUNT)
         dialog.setIntValue(sticker.loop_count)
         dialog.intValueSelected.connect(

@@ -52,7 +52,8 @@ class ModelStatus:
 
 def model_statuses(use_cache: bool = True) -> list[ModelStatus]:
     """Every manifest model with its status (hashing is cached by the engine)."""
-    from sticker_studio.engine.manifest import ModelManifest, verify_files
+    from sticker_studio.engine.model_files import verify_files
+    from sticker_studio.engine.model_manifest import ModelManifest
 
     out = []
     for entry in ModelManifest.load().entries:
@@ -155,14 +156,17 @@ class ModelManagerDialog(QDialog):
         self.cancel_button.setEnabled(busy)
 
     # ------------------------------------------------------------------ jobs
-    def start_download(self) -> None:
+    def _selected_id(self) -> str | None:
         s = self.selected()
-        if s is None:
+        return None if s is None else s.id
+
+    def start_download(self) -> None:
+        model_id = self._selected_id()
+        if model_id is None:
             return
-        model_id = s.id
 
         def work(progress: ProgressCallback, cancel: threading.Event) -> str:
-            from sticker_studio.engine.manifest import download_model
+            from sticker_studio.engine.model_hub import download_model
 
             def report(done: int, total: int, name: str) -> None:
                 if cancel.is_set():  # stops between files; a partial file is never kept
@@ -175,13 +179,12 @@ class ModelManagerDialog(QDialog):
         self._run(work, f"Downloading {model_id}…")
 
     def start_verify(self) -> None:
-        s = self.selected()
-        if s is None:
+        model_id = self._selected_id()
+        if model_id is None:
             return
-        model_id = s.id
 
         def work(progress: ProgressCallback, cancel: threading.Event) -> str:
-            from sticker_studio.engine.manifest import verify_model
+            from sticker_studio.engine.model_files import verify_model
 
             progress(0, 1)
             report = verify_model(model_id, use_cache=False)

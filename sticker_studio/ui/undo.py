@@ -26,24 +26,38 @@ class EditTarget(Protocol):
     def apply_edit(self, entry_id: str, edit: object, *, forward: bool) -> None: ...
 
 
-class StickerEditCommand(QUndoCommand):
-    """One reversible edit of one sticker in the open pack."""
+class _MadeBeforePush(QUndoCommand):
+    """A command whose change may already be made when it is pushed: then the push's
+    first ``redo()`` is skipped. Subclasses say how to go forward and back."""
 
-    def __init__(self, target: EditTarget, entry_id: str, edit: object, *, already_applied: bool = False) -> None:
-        super().__init__(str(getattr(edit, "label", "") or edit.__class__.__name__))
-        self.target = target
-        self.entry_id = entry_id
-        self.edit = edit
+    def __init__(self, text: str, *, already_applied: bool) -> None:
+        super().__init__(text)
         self._skip_redo = already_applied
 
     def redo(self) -> None:
         if self._skip_redo:
             self._skip_redo = False
             return
-        self.target.apply_edit(self.entry_id, self.edit, forward=True)
+        self._apply(forward=True)
 
     def undo(self) -> None:
-        self.target.apply_edit(self.entry_id, self.edit, forward=False)
+        self._apply(forward=False)
+
+    def _apply(self, *, forward: bool) -> None:
+        raise NotImplementedError
+
+
+class StickerEditCommand(_MadeBeforePush):
+    """One reversible edit of one sticker in the open pack."""
+
+    def __init__(self, target: EditTarget, entry_id: str, edit: object, *, already_applied: bool = False) -> None:
+        super().__init__(str(getattr(edit, "label", "") or edit.__class__.__name__), already_applied=already_applied)
+        self.target = target
+        self.entry_id = entry_id
+        self.edit = edit
+
+    def _apply(self, *, forward: bool) -> None:
+        self.target.apply_edit(self.entry_id, self.edit, forward=forward)
 
     def id(self) -> int:
         return MERGE_ID
@@ -58,7 +72,7 @@ class StickerEditCommand(QUndoCommand):
         return True
 
 
-class ChangeCommand(QUndoCommand):
+class ChangeCommand(_MadeBeforePush):
     """A pack-level change (title, emoji, removing a sticker) as two callables.
 
     Like :class:`StickerEditCommand`, the change is made before the push (so a refused
@@ -66,16 +80,9 @@ class ChangeCommand(QUndoCommand):
     """
 
     def __init__(self, text: str, forward: Callable[[], None], backward: Callable[[], None]) -> None:
-        super().__init__(text)
+        super().__init__(text, already_applied=True)
         self._forward = forward
         self._backward = backward
-        self._skip_redo = True
 
-    def redo(self) -> None:
-        if self._skip_redo:
-            self._skip_redo = False
-            return
-        self._forward()
-
-    def undo(self) -> None:
-        self._backward()
+    def _apply(self, *, forward: bool) -> None:
+        (self._forward if forward else self._backward)()

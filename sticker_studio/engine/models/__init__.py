@@ -3,7 +3,7 @@
 * :mod:`.sti` — the STI temporal layer (VSD2M / RDTF).
 * :mod:`.dfgn` — DFGN, RDTF's compact 3D UNet with the dual-mask condition path.
 * :mod:`.sti_unet` — STI layers inside a diffusers ``UNet2DConditionModel`` (VSD2M).
-* :mod:`.matting` — the ILDiff-style matting head (alpha + foreground colour).
+* :mod:`.matting_head` — the ILDiff-style matting head (alpha + foreground colour).
 * :mod:`.text_encoder` — frozen MiniLM and a tiny trainable encoder.
 * :mod:`.configs` — named sizes (tiny, bundled-cpu, bundled-gpu, paper) and ``describe``.
 
@@ -21,8 +21,8 @@ _EXPORTS = {
     "DFGN": "dfgn",
     "DFGNOutput": "dfgn",
     "STIUNet": "sti_unet",
-    "MattingHead": "matting",
-    "MattingOutput": "matting",
+    "MattingHead": "matting_head",
+    "MattingOutput": "matting_head",
     "TextEncoder": "text_encoder",
     "MiniLMTextEncoder": "text_encoder",
     "TinyTextEncoder": "text_encoder",

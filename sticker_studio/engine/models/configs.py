@@ -119,7 +119,7 @@ def make_dfgn(name: str, **overrides: Any):
 
 
 def make_matting_head(name: str, **overrides: Any):
-    from sticker_studio.engine.models.matting import MattingHead
+    from sticker_studio.engine.models.matting_head import MattingHead
 
     return MattingHead(**{**_lookup(MATTING_CONFIGS, name, "matting"), **overrides})
 

@@ -131,22 +131,19 @@ class StudioSession(QObject):
     def document(self) -> PackDocument:
         return self._document
 
+    #: the open document's signals the session passes on under the same names
+    RELAYED_SIGNALS = ("pack_changed", "current_changed", "sticker_changed", "saved", "save_failed")
+
     def _relay(self, document: PackDocument) -> None:
-        document.pack_changed.connect(self.pack_changed)
-        document.current_changed.connect(self.current_changed)
-        document.sticker_changed.connect(self.sticker_changed)
-        document.saved.connect(self.saved)
-        document.save_failed.connect(self.save_failed)
+        for name in self.RELAYED_SIGNALS:
+            getattr(document, name).connect(getattr(self, name))
 
     def switch_pack(self, pack: StickerPack) -> None:
         """Save the open pack and make ``pack`` the open one."""
         self._document.save_now()
         old = self._document
-        old.pack_changed.disconnect(self.pack_changed)
-        old.current_changed.disconnect(self.current_changed)
-        old.sticker_changed.disconnect(self.sticker_changed)
-        old.saved.disconnect(self.saved)
-        old.save_failed.disconnect(self.save_failed)
+        for name in self.RELAYED_SIGNALS:
+            getattr(old, name).disconnect(getattr(self, name))
         self._document = PackDocument(pack, self)
         self._relay(self._document)
         self.settings.last_pack = str(self._document.folder)
@@ -478,9 +475,9 @@ class StudioSession(QObject):
         name = settings.prompt[:40]
 
         def work(progress: ProgressCallback, cancel: Any) -> Sticker:
-            from sticker_studio.engine.two_stage import generate_two_stage
+            from sticker_studio.engine.two_stage import MotionOptions, generate_two_stage
 
-            result = generate_two_stage(settings.prompt, candidate=index, seed=settings.seed)
+            result = generate_two_stage(settings.prompt, MotionOptions(seed=settings.seed), candidate=index)
             result.sticker.metadata["summary"] = result.summary()
             return result.sticker
 
