@@ -2,7 +2,7 @@
 
 Every sample is a short run of consecutive frames of an RGBA clip (real animated emoji
 or synthetic ones), randomly scaled, shifted and flipped (the same transform on every
-frame), then composited over one background from :mod:`.backgrounds` — white, flat
+frame), then composited over one background from :mod:`.background_plates` — white, flat
 colours, soft gradients, light textures, colours sampled from the subject itself (a
 white belly on white: the case ILDiff is about) — with JPEG noise on some. The target
 is the clip's own alpha and colour.
@@ -279,9 +279,8 @@ class MattingTask:
 
     def loss(self, model: nn.Module, batch: MattingBatch | LayoutBatch) -> dict[str, torch.Tensor]:
         dtype = loop.autocast_dtype_for(self.device)
-        layout = isinstance(batch, LayoutBatch)
         with torch.autocast(self.device.type, dtype=dtype, enabled=dtype is not None):
-            if layout and _uses_prior(model):
+            if isinstance(batch, LayoutBatch) and _uses_prior(model):
                 out = model(batch.image, prior=batch.prior)
             else:
                 out = model(batch.image)
