@@ -279,9 +279,8 @@ class MattingTask:
 
     def loss(self, model: nn.Module, batch: MattingBatch | LayoutBatch) -> dict[str, torch.Tensor]:
         dtype = loop.autocast_dtype_for(self.device)
-        layout = isinstance(batch, LayoutBatch)
         with torch.autocast(self.device.type, dtype=dtype, enabled=dtype is not None):
-            if layout and _uses_prior(model):
+            if isinstance(batch, LayoutBatch) and _uses_prior(model):
                 out = model(batch.image, prior=batch.prior)
             else:
                 out = model(batch.image)
