@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
         r.paste_requested.connect(self.paste)
         r.animate_requested.connect(s.animate)
         r.background_method_changed.connect(s.set_background_method)
+        r.region_clicked.connect(s.flip_region_at)
         r.generate_from_image_requested.connect(self.generate_from_reference)
 
         k = self.pack_panel

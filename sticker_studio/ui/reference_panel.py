@@ -8,6 +8,8 @@ asks the generator for an image-to-animation.
 A drawing without useful alpha (a JPEG on paper) has its background removed first:
 the "Background" choice says how (model / colour key / line art / none), the
 thumbnail shows the cut-out on a checkerboard, and "Show original" the image as given.
+Clicking the cut-out thumbnail asks (``region_clicked``) to flip the enclosed white
+region under the click: on white paper a hole and a white belly differ only by meaning.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -42,6 +44,8 @@ from sticker_studio.ui.preview import PreviewWidget
 from sticker_studio.ui.timeline import local_paths
 
 LIVE_PREVIEW_SIDE = 112
+THUMBNAIL_SIDE = LIVE_PREVIEW_SIDE - 16
+FLIP_HINT = "Click a white region to keep or remove it"
 
 
 def _easing_names() -> list[str]:
@@ -60,6 +64,58 @@ def _row(*widgets: QWidget) -> QHBoxLayout:
     return row
 
 
+class ThumbnailLabel(QLabel):
+    """The reference thumbnail; a left click on the picture emits ``pixel_clicked(x, y)`` in
+    the shown image's pixel coordinates (the thumbnail is scaled and centred in the label)."""
+
+    pixel_clicked = Signal(int, int)
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self._image_size: tuple[int, int] | None = None  # (width, height) of the shown image
+
+    def set_image_size(self, size: tuple[int, int] | None) -> None:
+        """The (width, height) of the image the thumbnail shows; None when it shows none."""
+        self._image_size = size
+
+    def image_rect(self) -> QRectF | None:
+        """Where the picture lies in the label (the thumbnail keeps the aspect, centred)."""
+        if self._image_size is None:
+            return None
+        w, h = self._image_size
+        scale = THUMBNAIL_SIDE / max(w, h)
+        pw, ph = w * scale, h * scale
+        left = (self.width() - THUMBNAIL_SIDE) / 2 + (THUMBNAIL_SIDE - pw) / 2
+        top = (self.height() - THUMBNAIL_SIDE) / 2 + (THUMBNAIL_SIDE - ph) / 2
+        return QRectF(left, top, pw, ph)
+
+    def pixel_at(self, pos: QPointF) -> tuple[int, int] | None:
+        """The image pixel under ``pos`` (label coordinates); None off the picture."""
+        rect = self.image_rect()
+        if rect is None or self._image_size is None or not rect.contains(pos):
+            return None
+        w, h = self._image_size
+        x = int((pos.x() - rect.left()) * w / rect.width())
+        y = int((pos.y() - rect.top()) * h / rect.height())
+        return min(x, w - 1), min(y, h - 1)
+
+    def point_of(self, x: int, y: int) -> QPoint:
+        """The label point that shows image pixel (``x``, ``y``) (its centre): the inverse of :meth:`pixel_at`."""
+        rect = self.image_rect()
+        if rect is None or self._image_size is None:
+            return QPoint()
+        w, h = self._image_size
+        return QPoint(int(rect.left() + (x + 0.5) * rect.width() / w), int(rect.top() + (y + 0.5) * rect.height() / h))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        pixel = self.pixel_at(event.position()) if event.button() == Qt.MouseButton.LeftButton else None
+        if pixel is None:
+            super().mousePressEvent(event)
+            return
+        event.accept()
+        self.pixel_clicked.emit(*pixel)
+
+
 class ReferenceDropArea(QFrame):
     """A framed thumbnail that accepts dropped files."""
 
@@ -70,7 +126,7 @@ class ReferenceDropArea(QFrame):
         self.setObjectName("dropArea")
         self.setAcceptDrops(True)
         self.setMinimumHeight(LIVE_PREVIEW_SIDE)
-        self.label = QLabel("Drop a drawing here\nor paste (Ctrl+V)", self)
+        self.label = ThumbnailLabel("Drop a drawing here\nor paste (Ctrl+V)", self)
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.label.setObjectName("dropHint")
         layout = QVBoxLayout(self)
@@ -108,6 +164,7 @@ class ReferencePanel(QWidget):
     choice_changed = Signal(object)                   # MotionChoice (any motion setting changed)
     generate_from_image_requested = Signal()
     background_method_changed = Signal(str)           # ui.model.cutout method id
+    region_clicked = Signal(int, int)                 # x, y: a reference pixel whose region is to flip
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,6 +173,7 @@ class ReferencePanel(QWidget):
         self._original: Sticker | None = None
         self.drop_area = ReferenceDropArea(self)
         self.drop_area.files_dropped.connect(self.files_dropped)
+        self.drop_area.label.pixel_clicked.connect(self._thumbnail_clicked)
         self.open_button = QToolButton(self)
         self.open_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogOpenButton))
         self.open_button.setText("Open…")
@@ -140,6 +198,7 @@ class ReferencePanel(QWidget):
         self.original_button.setCheckable(True)
         self.original_button.setToolTip("Show the image as it was given instead of the cut-out that is animated")
         self.original_button.toggled.connect(lambda *_: self._show_thumbnail())
+        self.original_button.toggled.connect(lambda *_: self._update_flip_hint())
 
         self.preset_box = QComboBox(self)
         self.frames_spin = QSpinBox(self)
@@ -322,6 +381,7 @@ class ReferencePanel(QWidget):
         if sticker is None:
             self.drop_area.label.setPixmap(thumbnail_pixmap(np.zeros((1, 1, 4), np.uint8), 1))
             self.drop_area.label.setText("Drop a drawing here\nor paste (Ctrl+V)")
+            self.drop_area.label.set_image_size(None)
             self.info.setText("")
             self.info.setToolTip("")
             self.drop_area.setToolTip("")
@@ -330,15 +390,37 @@ class ReferencePanel(QWidget):
             self.info.setText(f"{sticker.width}×{sticker.height}{frames}")
             described = f"{Path(name).name or 'pasted'} · {sticker.width}×{sticker.height}{frames}"
             self.info.setToolTip(described)
-            self.drop_area.setToolTip(described)
             self._show_thumbnail()
+        self._update_flip_hint()
         self._update_enabled()
         self.update_live_preview()
 
     def _show_thumbnail(self) -> None:
         shown = self.original() if self.original_button.isChecked() else self._reference
         if shown is not None:
-            self.drop_area.label.setPixmap(thumbnail_pixmap(shown.frames[0], LIVE_PREVIEW_SIDE - 16))
+            self.drop_area.label.setPixmap(thumbnail_pixmap(shown.frames[0], THUMBNAIL_SIDE))
+            self.drop_area.label.set_image_size(shown.size)
+
+    def flips_regions(self) -> bool:
+        """Whether a click on the thumbnail asks to flip a region: a cut-out is shown, not the original."""
+        cut = self._original is not None and self._original is not self._reference
+        return self._reference is not None and cut and not self.original_button.isChecked()
+
+    def _update_flip_hint(self) -> None:
+        """The thumbnail's tooltip and cursor say when a click flips a region."""
+        described = self.info.toolTip()
+        flips = self.flips_regions()
+        self.drop_area.setToolTip(f"{described}\n{FLIP_HINT}" if flips and described else described)
+        label = self.drop_area.label
+        if flips:
+            label.setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            label.unsetCursor()
+
+    def _thumbnail_clicked(self, x: int, y: int) -> None:
+        """A click on the thumbnail at reference pixel (``x``, ``y``): ask to flip the region there."""
+        if self.flips_regions():
+            self.region_clicked.emit(x, y)
 
     def _update_enabled(self) -> None:
         has = self._reference is not None and bool(self.preset_name())

@@ -10,6 +10,7 @@ remembers when none is installed, so the default falls back to the colour key.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -58,38 +59,123 @@ def needs_cut_out(sticker: Sticker) -> bool:
     return not has_useful_alpha(sticker.frames[0])
 
 
-def _matte_with_head(sticker: Sticker, head: Any) -> list[np.ndarray]:
+@dataclass
+class CutOut:
+    """A cut-out and what the user may click in it.
+
+    ``regions`` is frame 0's image (H, W) of enclosed-region track ids (0 = none) for
+    the model and colour-key methods, ``None`` for the others; ``kept`` says, for every
+    track, whether it is kept (True) or removed (a hole) right now. A flip given to
+    :func:`cut_out_regions` applies to the track in every frame.
+    """
+
+    sticker: Sticker
+    regions: np.ndarray | None = None
+    kept: dict[int, bool] = field(default_factory=dict)
+
+    def region_at(self, x: int, y: int) -> int:
+        """The track id of the enclosed region under pixel (``x``, ``y``) of frame 0; 0 when none."""
+        if self.regions is None or not (0 <= y < self.regions.shape[0] and 0 <= x < self.regions.shape[1]):
+            return 0
+        return int(self.regions[y, x])
+
+
+def _track_means(alpha: np.ndarray, regions: list[np.ndarray]) -> dict[int, float]:
+    """Mean alpha (in [0, 1]) of every track over all its pixels in all frames (the clip vote's rule)."""
+    total = max((int(r.max()) for r in regions), default=0)
+    sums = np.zeros(total + 1)
+    counts = np.zeros(total + 1)
+    for a, r in zip(alpha, regions, strict=False):
+        sums += np.bincount(r.ravel(), weights=a.ravel(), minlength=total + 1)[: total + 1]
+        counts += np.bincount(r.ravel(), minlength=total + 1)[: total + 1]
+    return {t: float(sums[t] / counts[t]) for t in range(1, total + 1) if counts[t] > 0}
+
+
+def _kept_tracks(rgba: np.ndarray, regions: list[np.ndarray]) -> dict[int, bool]:
+    """Which tracks a prior matte kept: a kept region is opaque all over, a removed one is
+    clear at its background-coloured core, so the lowest alpha tells them apart."""
+    total = max((int(r.max()) for r in regions), default=0)
+    lowest = np.full(total + 1, 255)
+    present = np.zeros(total + 1, bool)
+    for frame, r in zip(rgba, regions, strict=False):
+        inside = r > 0
+        np.minimum.at(lowest, r[inside], frame[..., 3][inside])
+        present[r[inside]] = True
+    return {t: bool(lowest[t] > 127) for t in np.flatnonzero(present).tolist()}
+
+
+#: frames, frame 0's region image (or None), and every track's keep decision
+_Matte = tuple[list[np.ndarray], np.ndarray | None, dict[int, bool]]
+
+
+def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | None) -> _Matte:
+    """``base`` RGBA frames (N, H, W, 4) with the enclosed regions of ``rgb`` found and ``flips`` applied.
+
+    Only the pixels of regions whose decision differs from ``base``'s own come from the
+    prior matte, so without flips the frames are ``base``'s exactly (the colour key's
+    edges are better than a plain un-mix).
+    """
+    from sticker_studio.engine.matting import matte_with_prior
+
+    base_alpha = base[..., 3].astype(np.float32) / 255.0
+    prior = matte_with_prior(rgb, None, flips=flips, base_alpha=base_alpha)
+    kept = _kept_tracks(prior.rgba, prior.regions)
+    base_kept = {t: m >= 0.5 for t, m in _track_means(base_alpha, prior.regions).items()}
+    changed = [t for t, k in kept.items() if k != base_kept.get(t, k)]
+    out = base.copy()
+    if changed:
+        for t, regions in enumerate(prior.regions):
+            mask = np.isin(regions, changed)
+            out[t][mask] = prior.rgba[t][mask]
+    return list(out), prior.regions[0], kept
+
+
+def _matte_with_head(sticker: Sticker, head: Any, flips: dict[int, bool] | None) -> _Matte:
     from sticker_studio.engine.matting import flatten_on_white, head_uses_prior, matte_sticker, matte_with_prior
 
+    rgb = flatten_on_white(sticker.frames)
     if head_uses_prior(head):
-        return list(matte_with_prior(flatten_on_white(sticker.frames), head).rgba)
-    return list(matte_sticker(sticker, head).frames)
+        prior = matte_with_prior(rgb, head, flips=flips)
+        return list(prior.rgba), prior.regions[0], _kept_tracks(prior.rgba, prior.regions)
+    return _flip_regions(rgb, np.stack(matte_sticker(sticker, head).frames), flips)
 
 
-def cut_out(sticker: Sticker, method: str, heads: MattingHeadCache) -> Sticker:
-    """``sticker`` with its background removed by ``method``; unchanged when it has alpha or ``method`` is none.
+def _colour_key(sticker: Sticker, flips: dict[int, bool] | None) -> _Matte:
+    from sticker_studio.engine.matting import flatten_on_white
 
-    ``model`` without an installed head uses the colour key. A cut-out that would leave
-    (almost) nothing keeps the image as it is. A background the colour
-    key cannot find (not flat) raises :class:`InvalidInputError` with a message.
+    base = np.stack([remove_background_colorkey(f) for f in sticker.frames])
+    return _flip_regions(flatten_on_white(sticker.frames), base, flips)
+
+
+def cut_out_regions(sticker: Sticker, method: str, heads: MattingHeadCache,
+                    flips: dict[int, bool] | None = None) -> CutOut:
+    """``sticker`` with its background removed by ``method``, and its enclosed regions to click.
+
+    Unchanged (no regions) when it has alpha or ``method`` is none. ``model`` without an
+    installed head uses the colour key. ``flips`` (track id -> keep) overrides the
+    model's or colour key's decision for enclosed regions (a hole vs. a white belly), in
+    every frame. A cut-out that would leave (almost) nothing keeps the image as it is. A
+    background the colour key cannot find (not flat) raises :class:`InvalidInputError`.
     """
     if method == NONE or not needs_cut_out(sticker):
-        return sticker
+        return CutOut(sticker)
     head = heads.head() if method == MODEL else None
     if head is not None:
-        frames = _matte_with_head(sticker, head)
-        used = MODEL
+        (frames, regions, kept), used = _matte_with_head(sticker, head, flips), MODEL
     elif method == LINEART:
         from sticker_studio.core.lineart import lineart_alpha
 
-        frames = [lineart_alpha(f[..., :3]) for f in sticker.frames]
-        used = LINEART
+        frames, regions, kept, used = [lineart_alpha(f[..., :3]) for f in sticker.frames], None, {}, LINEART
     else:
-        frames = [remove_background_colorkey(f) for f in sticker.frames]
-        used = COLOURKEY
+        (frames, regions, kept), used = _colour_key(sticker, flips), COLOURKEY
     if float(np.mean(frames[0][..., 3] > 127)) < MIN_KEPT_SHARE:
         log.info("removing the background with %s left nothing: the image is kept as it is", used)
-        return sticker  # e.g. a flat colour fill: it is all "background", and an empty sticker helps no one
-    out = Sticker(frames, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
+        return CutOut(sticker)  # e.g. a flat colour fill: it is all "background", and an empty sticker helps no one
+    out = Sticker(list(frames), list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
     out.metadata["background"] = used
-    return out
+    return CutOut(out, regions, kept)
+
+
+def cut_out(sticker: Sticker, method: str, heads: MattingHeadCache) -> Sticker:
+    """``sticker`` with its background removed by ``method`` (see :func:`cut_out_regions`), no flips."""
+    return cut_out_regions(sticker, method, heads).sticker

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QMimeData, QObject, Signal
+from PySide6.QtGui import QUndoStack
 
 from sticker_studio.core import edits
 from sticker_studio.core.errors import ModelNotFoundError, StickerStudioError
@@ -57,11 +58,12 @@ from sticker_studio.ui.generation import (
     no_model_message,
 )
 from sticker_studio.ui.image_convert import qimage_to_rgba
-from sticker_studio.ui.model.cutout import COLOURKEY, MODEL, MattingHeadCache, cut_out
+from sticker_studio.ui.model.cutout import COLOURKEY, MODEL, CutOut, MattingHeadCache, cut_out, cut_out_regions
 from sticker_studio.ui.model.motion import MotionChoice
 from sticker_studio.ui.model.prompt import PromptSettings, SubjectCandidates
 from sticker_studio.ui.settings import AppSettings, save_settings
 from sticker_studio.ui.timeline import local_paths
+from sticker_studio.ui.undo import ChangeCommand
 from sticker_studio.ui.workers import BackgroundJob
 
 log = logging.getLogger(__name__)
@@ -121,7 +123,11 @@ class StudioSession(QObject):
         self._reference_original: Sticker | None = None  # as the file/clipboard gave it
         self._reference_name = ""
         self._background_method: str | None = None       # None: the default (model, else colour key)
+        self._cut: CutOut | None = None                  # the reference's cut-out with its regions
+        self._flips: dict[int, bool] = {}                # the user's region flips (track id -> keep)
         self._heads = MattingHeadCache()
+        #: undo stack of the reference's region flips, in the open document's undo group
+        self.reference_stack = QUndoStack(self)
         self._document = document
         document.setParent(self)
         self._relay(document)
@@ -135,6 +141,7 @@ class StudioSession(QObject):
     RELAYED_SIGNALS = ("pack_changed", "current_changed", "sticker_changed", "saved", "save_failed")
 
     def _relay(self, document: PackDocument) -> None:
+        document.undo_group.addStack(self.reference_stack)  # Ctrl+Z reaches the reference's flips too
         for name in self.RELAYED_SIGNALS:
             getattr(document, name).connect(getattr(self, name))
 
@@ -144,6 +151,7 @@ class StudioSession(QObject):
         old = self._document
         for name in self.RELAYED_SIGNALS:
             getattr(old, name).disconnect(getattr(self, name))
+        old.undo_group.removeStack(self.reference_stack)
         self._document = PackDocument(pack, self)
         self._relay(self._document)
         self.settings.last_pack = str(self._document.folder)
@@ -265,7 +273,8 @@ class StudioSession(QObject):
         self._background_method = method
         self.background_method_changed.emit(method)
         if self._reference_original is not None:
-            self._reference = self._cut_out(self._reference_original)
+            self._clear_flips()  # another method finds other regions
+            self._cut_reference()
             self.reference_changed.emit(self._reference, self._reference_name)
 
     def _cut_out(self, sticker: Sticker) -> Sticker:
@@ -275,13 +284,32 @@ class StudioSession(QObject):
             self.error.emit(f"The background was kept: {error}")
             return sticker
 
+    def _cut_reference(self) -> None:
+        """Cut the reference out afresh with the current method and flips."""
+        original = self._reference_original
+        if original is None:
+            self._reference, self._cut = None, None
+            return
+        try:
+            self._cut = cut_out_regions(original, self.background_method(), self._heads, self._flips)
+        except StickerStudioError as error:
+            self.error.emit(f"The background was kept: {error}")
+            self._cut = CutOut(original)
+        self._reference = self._cut.sticker
+
+    def _clear_flips(self) -> None:
+        """Forget the region flips (their track ids belong to the old cut-out) and their undo steps."""
+        self._flips = {}
+        self.reference_stack.clear()
+
     def set_reference(self, sticker: Sticker | None, name: str = "", source: Path | None = None) -> None:
         """Make ``sticker`` the reference; without useful alpha its background is removed
         (see :meth:`background_method`) and the cut-out is what gets animated. It is
         remembered for the next start: by ``source`` (the file it came from), or else as
-        a copy in the user data dir (a pasted image)."""
+        a copy in the user data dir (a pasted image). Region flips of the last one are forgotten."""
         self._reference_original = sticker
-        self._reference = None if sticker is None else self._cut_out(sticker)
+        self._clear_flips()
+        self._cut_reference()
         self._reference_name = name
         self.settings.reference_path = self._remember_reference(sticker, source)
         self.reference_changed.emit(self._reference, name)
@@ -299,6 +327,41 @@ class StudioSession(QObject):
         except (OSError, StickerStudioError) as error:
             log.warning("could not keep a copy of the reference: %s", error)
             return ""
+
+    def reference_flips(self) -> dict[int, bool]:
+        """The user's region flips of the reference: track id -> keep (True) or remove."""
+        return dict(self._flips)
+
+    def reference_region_at(self, x: int, y: int) -> int:
+        """The enclosed region (track id) under pixel (``x``, ``y``) of the reference; 0 when none."""
+        return self._cut.region_at(x, y) if self._cut is not None else 0
+
+    def reference_region_kept(self, track: int) -> bool | None:
+        """Whether region ``track`` of the reference is kept now; None when there is no such region."""
+        return self._cut.kept.get(track) if self._cut is not None else None
+
+    def flip_region_at(self, x: int, y: int) -> bool:
+        """Flip the enclosed region under pixel (``x``, ``y``) of the reference: a kept white part
+        becomes a hole and a hole a white part, in every frame (undoable on :attr:`reference_stack`,
+        which becomes the active stack). False, with a status note, when no region is there."""
+        track = self.reference_region_at(x, y)
+        kept = self.reference_region_kept(track)
+        if kept is None:
+            self.status.emit("No enclosed white region there to keep or remove", 3000)
+            return False
+        before, after = dict(self._flips), {**self._flips, track: not kept}
+        text = "Keep region" if not kept else "Remove region"
+        self._set_flips(after)
+        self.reference_stack.push(ChangeCommand(text, lambda: self._set_flips(after), lambda: self._set_flips(before)))
+        self._document.undo_group.setActiveStack(self.reference_stack)
+        self.status.emit("Region kept" if not kept else "Region removed", 2000)
+        return True
+
+    def _set_flips(self, flips: dict[int, bool]) -> None:
+        """Cut the reference out with ``flips`` and show it (a flip, its undo and its redo)."""
+        self._flips = dict(flips)
+        self._cut_reference()
+        self.reference_changed.emit(self._reference, self._reference_name)
 
     def load_reference(self, path: Path) -> BackgroundJob:
         """Decode ``path`` in a worker and make it the reference (the pack is not changed)."""

@@ -1,0 +1,161 @@
+"""Click a white region of the reference's cut-out to flip it, keep <-> remove (issue 10).
+
+On white paper the colour key keeps every enclosed white region: the ring's hole (paper
+showing through) as well as the character's belly. A click on the thumbnail removes the
+hole in every frame; Undo brings it back.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PIL import Image, ImageDraw
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
+
+from sticker_studio.core.background import remove_background_colorkey
+from sticker_studio.core.sticker import Sticker
+from sticker_studio.ui.document import PackDocument, open_or_create_pack
+from sticker_studio.ui.main_window import MainWindow
+from sticker_studio.ui.model.cutout import COLOURKEY, LINEART, MattingHeadCache, cut_out_regions
+from sticker_studio.ui.reference_panel import FLIP_HINT
+from sticker_studio.ui.settings import AppSettings
+
+W, H = 128, 96
+HOLE = (34, 46)    # centre of the ring's hole
+BELLY = (95, 53)   # centre of the character's white belly
+BODY = (80, 30)    # the character's blue body: not an enclosed region
+PAPER = (3, 3)
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
+    manifest = tmp_path / "empty_manifest.json"  # no matting head: the default is the colour key
+    manifest.write_text(json.dumps({"schema": 1, "models": []}))
+    monkeypatch.setenv("STICKER_STUDIO_MANIFEST", str(manifest))
+    document = PackDocument(open_or_create_pack(tmp_path / "pack", "Test pack"), autosave_delay_ms=30)
+    win = MainWindow(document, AppSettings())
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.shutdown()
+
+
+def ring_and_bear(dx: int = 0) -> np.ndarray:
+    """A red ring (white paper through its hole) and a blue character with a white belly, on
+    white, JPEG-compressed, opaque RGBA; ``dx`` moves the ring (for an animated reference)."""
+    image = Image.new("RGB", (W, H), "white")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((8 + dx, 20, 60 + dx, 72), fill=(200, 60, 60), outline=(20, 20, 40), width=3)
+    draw.ellipse((22 + dx, 34, 46 + dx, 58), fill="white", outline=(20, 20, 40), width=2)
+    draw.ellipse((70, 14, 120, 84), fill=(40, 90, 200), outline=(20, 20, 40), width=3)
+    draw.ellipse((82, 36, 108, 70), fill="white", outline=(20, 20, 40), width=2)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    rgb = np.asarray(Image.open(buffer).convert("RGB"))
+    return np.dstack([rgb, np.full((H, W), 255, np.uint8)])
+
+
+def alpha_at(window: MainWindow, point: tuple[int, int], frame: int = 0) -> int:
+    reference = window.session.reference()
+    assert reference is not None
+    return int(reference.frames[frame][point[1], point[0], 3])
+
+
+def click_thumbnail(window: MainWindow, point: tuple[int, int]) -> None:
+    label = window.reference_panel.drop_area.label
+    QTest.mouseClick(label, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, label.point_of(*point))
+
+
+def no_head() -> MattingHeadCache:
+    heads = MattingHeadCache()
+    heads._tried = True  # as if none were installed
+    return heads
+
+
+def test_colour_key_cut_out_is_unchanged_without_flips() -> None:
+    frame = ring_and_bear()
+    cut = cut_out_regions(Sticker([frame], [100]), COLOURKEY, no_head())
+    assert np.array_equal(cut.sticker.frames[0], remove_background_colorkey(frame))
+    assert cut.region_at(*HOLE) and cut.region_at(*BELLY) and cut.region_at(*HOLE) != cut.region_at(*BELLY)
+    assert cut.region_at(*PAPER) == 0 and cut.region_at(*BODY) == 0 and cut.region_at(-1, 500) == 0
+    assert cut.kept == {cut.region_at(*HOLE): True, cut.region_at(*BELLY): True}
+    assert cut_out_regions(Sticker([frame], [100]), LINEART, no_head()).regions is None
+
+
+def test_clicking_the_hole_removes_it_and_undo_brings_it_back(qtbot, window: MainWindow) -> None:
+    session, actions = window.session, window.window_actions
+    session.set_reference(Sticker([ring_and_bear()], [100]), "ring.jpg")
+    assert session.background_method() == COLOURKEY
+    assert alpha_at(window, HOLE) == 255 and alpha_at(window, BELLY) == 255  # the key keeps both
+    with qtbot.waitSignal(window.reference_panel.region_clicked):
+        click_thumbnail(window, HOLE)
+    assert alpha_at(window, HOLE) <= 8                       # the hole is open
+    assert alpha_at(window, BELLY) == 255                    # the belly is still white
+    assert window.reference_panel.reference() is session.reference()  # the panel shows the new cut-out
+    assert actions.undo.isEnabled() and "region" in actions.undo.text().lower()
+    actions.undo.trigger()
+    assert alpha_at(window, HOLE) == 255 and session.reference_flips() == {}
+    actions.redo.trigger()
+    assert alpha_at(window, HOLE) <= 8
+    click_thumbnail(window, HOLE)                            # and a second click keeps it again
+    assert alpha_at(window, HOLE) == 255
+
+
+def test_a_flip_applies_to_every_frame(qtbot, window: MainWindow) -> None:
+    frames = [ring_and_bear(dx) for dx in (0, 2, 4, 6)]
+    session = window.session
+    session.set_reference(Sticker(frames, [80] * 4), "ring.gif")
+    assert session.flip_region_at(*HOLE)
+    reference = session.reference()
+    assert reference is not None and reference.frame_count == 4 and reference.durations_ms == [80] * 4
+    for k, dx in enumerate((0, 2, 4, 6)):
+        assert alpha_at(window, (HOLE[0] + dx, HOLE[1]), k) <= 8, k   # the moving hole is open everywhere
+        assert alpha_at(window, BELLY, k) == 255
+    window.window_actions.undo.trigger()
+    assert all(alpha_at(window, (HOLE[0] + dx, HOLE[1]), k) == 255 for k, dx in enumerate((0, 2, 4, 6)))
+
+
+def test_a_click_where_no_region_is_does_nothing(qtbot, window: MainWindow) -> None:
+    session = window.session
+    session.set_reference(Sticker([ring_and_bear()], [100]), "ring.jpg")
+    before = session.reference()
+    for point in (PAPER, BODY):
+        click_thumbnail(window, point)
+        assert session.reference() is before and session.reference_flips() == {}
+    assert "no enclosed" in window.statusBar().currentMessage().lower()
+    assert session.reference_stack.count() == 0
+    # "Show original" shows the image as given: a click there flips nothing
+    panel = window.reference_panel
+    panel.original_button.setChecked(True)
+    label = panel.drop_area.label
+    event = QMouseEvent(QMouseEvent.Type.MouseButtonPress, QPointF(label.point_of(*HOLE)), QPointF(),
+                        Qt.MouseButton.LeftButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.assertNotEmitted(panel.region_clicked):
+        label.mousePressEvent(event)
+    assert session.reference() is before
+
+
+def test_new_method_or_reference_forgets_the_flips(qtbot, window: MainWindow) -> None:
+    session = window.session
+    session.set_reference(Sticker([ring_and_bear()], [100]), "ring.jpg")
+    assert session.flip_region_at(*HOLE) and session.reference_flips()
+    assert FLIP_HINT in window.reference_panel.drop_area.toolTip()
+    session.set_background_method(LINEART)
+    assert session.reference_flips() == {} and session.reference_stack.count() == 0
+    assert not session.flip_region_at(*HOLE)                 # line art has no regions
+    session.set_background_method(COLOURKEY)
+    assert session.flip_region_at(*HOLE)
+    session.set_reference(Sticker([ring_and_bear()], [100]), "again.jpg")
+    assert session.reference_flips() == {} and session.reference_stack.count() == 0
+    assert alpha_at(window, HOLE) == 255
