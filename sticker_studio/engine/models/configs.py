@@ -77,6 +77,8 @@ MATTING_CONFIGS["layout"] = dict(stem_channels=12, encoder_channels=[16, 32, 48,
                                  temporal_kernel="factorized", norm_num_groups=8, internal_size=128,
                                  refine_channels=8, refine_layers=1, prior_channels=8)
 MATTING_CONFIGS["layout-no-prior"] = {**MATTING_CONFIGS["layout"], "prior_channels": 0}
+# the prior as input only, alpha predicted directly (the bundled head since issue 10)
+MATTING_CONFIGS["layout-direct"] = {**MATTING_CONFIGS["layout"], "prior_residual": False}
 MATTING_CONFIGS["layout-tiny"] = dict(stem_channels=8, encoder_channels=[8, 16, 16], temporal_depth=1,
                                       norm_num_groups=4, internal_size=64, refine_channels=4, prior_channels=8)
 
