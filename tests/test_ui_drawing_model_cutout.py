@@ -1,0 +1,91 @@
+"""Issue 10's "done when": a drawing on white paper dropped into the app comes out as a clean animated
+sticker with its white parts kept and its holes open, with no extra clicks — using the bundled
+matting head (the default background method when the head takes the layout prior)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PIL import Image, ImageDraw
+from PySide6.QtCore import Qt
+from scipy import ndimage
+
+from sticker_studio.ui.document import PackDocument, open_or_create_pack
+from sticker_studio.ui.main_window import MainWindow
+from sticker_studio.ui.model.cutout import MODEL
+from sticker_studio.ui.settings import AppSettings
+
+WAIT_MS = 60_000
+SIDE = 256
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path: Path) -> MainWindow:
+    document = PackDocument(open_or_create_pack(tmp_path / "pack", "Test pack"), autosave_delay_ms=30)
+    win = MainWindow(document, AppSettings())
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.shutdown()
+
+
+def drawing_on_paper(path: Path) -> Path:
+    """A JPEG on white paper: an orange character with a white belly and white eyes, holding a
+    green ring whose hole shows the paper (drawn at 2x and downsampled, like a scan)."""
+    s = 2
+    image = Image.new("RGB", (SIDE * s, SIDE * s), "white")
+    d = ImageDraw.Draw(image)
+    ink = (35, 30, 40)
+    d.ellipse((40 * s, 40 * s, 160 * s, 200 * s), fill=(240, 150, 60), outline=ink, width=4 * s)   # body
+    d.ellipse((70 * s, 110 * s, 130 * s, 180 * s), fill="white", outline=ink, width=3 * s)        # belly
+    for x in (75, 110):                                                                          # eyes
+        d.ellipse((x * s, 65 * s, (x + 18) * s, 85 * s), fill="white", outline=ink, width=2 * s)
+        d.ellipse(((x + 6) * s, 71 * s, (x + 12) * s, 79 * s), fill=ink)
+    d.ellipse((150 * s, 100 * s, 230 * s, 180 * s), fill=(70, 170, 90), outline=ink, width=4 * s)  # ring
+    d.ellipse((175 * s, 125 * s, 205 * s, 155 * s), fill="white", outline=ink, width=3 * s)       # its hole
+    image.resize((SIDE, SIDE), Image.Resampling.LANCZOS).save(path, quality=88)
+    return path
+
+
+def enclosed_transparent_area(alpha: np.ndarray) -> int:
+    """Pixels of transparent regions that do not touch the border (holes)."""
+    labels, n = ndimage.label(alpha < 32)
+    edge = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))) - {0}
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    return int(sum(sizes[i] for i in range(1, n + 1) if i not in edge))
+
+
+def opaque_white_area(frame: np.ndarray) -> int:
+    return int(((frame[..., 3] >= 240) & (frame[..., :3].min(axis=-1) >= 225)).sum())
+
+
+def test_drawing_on_white_paper_keeps_white_parts_and_opens_holes(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    window.session.load_reference(drawing_on_paper(tmp_path / "drawing.jpg"))
+    panel = window.reference_panel
+    qtbot.waitUntil(lambda: panel.reference() is not None, timeout=WAIT_MS)
+    assert window.session.background_method() == MODEL  # the bundled head is the default: no clicks
+    still = window.session.reference().frames[0]
+    a = still[..., 3]
+    assert a[:6].max() <= 8 and a[-6:].max() <= 8 and a[:, :6].max() <= 8  # the paper is gone
+    assert a[145, 100] >= 240 and still[145, 100, :3].min() >= 225         # the white belly is kept, white
+    assert a[75, 84] >= 240                                                 # an eye white is kept
+    assert a[140, 190] <= 16                                                # the ring's hole is open
+    assert a[140, 162] >= 240                                               # the ring itself is opaque
+    panel.set_preset("bounce")
+    panel.frames_spin.setValue(6)
+    qtbot.mouseClick(panel.animate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.document.entries()) == 1, timeout=WAIT_MS)
+    frames = window.document.current_sticker().frames
+    hole, belly = enclosed_transparent_area(a), opaque_white_area(still)
+    assert hole > 300 and belly > 2000
+    for f in frames:  # every frame of the animated sticker: the hole stays open, the belly stays
+        scale = (f.shape[0] / SIDE) ** 2
+        assert enclosed_transparent_area(f[..., 3]) > 0.4 * hole * scale
+        assert opaque_white_area(f) > 0.6 * belly * scale
