@@ -289,12 +289,8 @@ class ReferencePanel(QWidget):
         preset = PRESETS.get(self.preset_box.itemData(index) or "")
         if preset is None:
             return
-        frames = getattr(preset, "default_frames", None) or getattr(preset, "frames", None)
-        fps = getattr(preset, "default_fps", None) or getattr(preset, "fps", None)
-        if isinstance(frames, int):
-            self.frames_spin.setValue(frames)
-        if isinstance(fps, (int, float)):
-            self.fps_spin.setValue(float(fps))
+        self.frames_spin.setValue(preset.frames)
+        self.fps_spin.setValue(float(preset.fps))
 
     def preset_name(self) -> str:
         return str(self.preset_box.currentData() or "")
