@@ -1,4 +1,4 @@
-"""UI building blocks: frame conversion, settings file, emoji splitting, preview timing,
+"""UI building blocks: frame conversion, settings file, emoji splitting, preview timing, widget factories,
 worker cancel, and the model manager's statuses (offscreen, pytest-qt)."""
 
 from __future__ import annotations
@@ -208,3 +208,34 @@ def test_export_dialog_remembers_targets_and_names_failing_stickers(qtbot, tmp_p
     assert failed.args[0]["slack"].problems == ["the bad one: too big (test)"]
     assert "the bad one" in dialog.status.text() and "Nothing was written" in dialog.status.text()
     dialog.reject()
+
+
+def test_widget_factories_set_what_they_are_given(qapp) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QStyle, QToolButton, QWidget
+
+    from sticker_studio.ui.widgets import cancel_and_progress, double_spin_box, section_column, spin_box, tool_button
+
+    panel = QWidget()
+    layout = section_column(panel, "Pack")
+    title = layout.itemAt(0).widget()
+    assert title.objectName() == "sectionTitle" and title.text() == "Pack"
+    spin = spin_box(panel, 0, 1024, step=32, special_text="drawing's size", suffix=" px", tooltip="side")
+    assert (spin.minimum(), spin.maximum(), spin.value(), spin.singleStep()) == (0, 1024, 0, 32)
+    texts = (spin.specialValueText(), spin.suffix(), spin.prefix(), spin.toolTip())
+    assert texts == ("drawing's size", " px", "", "side")
+    speed = double_spin_box(panel, 0.25, 4.0, value=1.0, step=0.25, prefix="speed ×")
+    assert (speed.minimum(), speed.maximum(), speed.value(), speed.singleStep(), speed.prefix()) == (
+        0.25, 4.0, 1.0, 0.25, "speed ×")
+    button = tool_button(panel, "Open…", icon=QStyle.StandardPixmap.SP_DialogOpenButton, text_beside_icon=True)
+    assert button.text() == "Open…" and not button.icon().isNull() and not button.isCheckable()
+    assert button.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+    toggle = tool_button(panel, "More", checkable=True, tooltip="more")
+    assert toggle.isCheckable() and toggle.toolTip() == "more" and toggle.icon().isNull()
+    assert isinstance(toggle, QToolButton)
+    cancelled: list[bool] = []
+    cancel, progress = cancel_and_progress(panel, lambda: cancelled.append(True))
+    assert cancel.text() == "Cancel" and not cancel.isEnabled() and progress.isHidden()
+    cancel.setEnabled(True)
+    cancel.click()
+    assert cancelled == [True]

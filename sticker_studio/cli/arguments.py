@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from typing import Any
 
 #: The fastest frame rate any command writes (WebM's cap; GIF plays at most 50).
 MAX_FPS = 60.0
@@ -58,3 +59,9 @@ def int_in(low: int, high: int) -> Callable[[str], int]:
 fps_type = finite_float(0.0, MAX_FPS, low_open=True)
 side_type = int_in(16, MAX_SIDE)
 seed_type = int_in(0, MAX_SEED)
+
+
+def passed_through(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """The options ``names`` as keyword arguments of the same names, for a call whose
+    parameters are named like the command's options (``**passed_through(args, "size")``)."""
+    return {name: getattr(args, name) for name in names}

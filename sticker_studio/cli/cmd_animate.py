@@ -18,6 +18,7 @@ from sticker_studio.cli.arguments import (
     finite_float,
     fps_type,
     int_in,
+    passed_through,
     side_type,
 )
 from sticker_studio.core.errors import InvalidInputError, ModelError, StickerStudioError
@@ -89,12 +90,7 @@ def run(args: argparse.Namespace) -> int:
         preset.name,
         frames=preset.frames if args.frames is None else args.frames,
         fps=preset.fps if args.fps is None else args.fps,
-        amplitude=args.amplitude,
-        speed=args.speed,
-        easing=args.easing,
-        size=args.size,
-        subject_size=args.subject_size,
-        pixel_art=args.pixel_art,
+        **passed_through(args, "amplitude", "speed", "easing", "size", "subject_size", "pixel_art"),
     )
     path = write_output(result, args.output)
     print(f"wrote {path} ({result.frame_count} frames, {result.width}x{result.height}, "

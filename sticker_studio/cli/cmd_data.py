@@ -12,6 +12,7 @@ import importlib
 from collections import Counter
 from pathlib import Path
 
+from sticker_studio.cli.arguments import passed_through
 from sticker_studio.core.errors import StickerStudioError
 
 
@@ -97,16 +98,10 @@ def run_fetch(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise StickerStudioError("--workers must be >= 1")
     cfg = FetchConfig(
-        out=args.out,
         stills_out=None if args.no_stills else args.stills_out,
-        cache=args.cache,
-        size=args.size,
-        stills_size=args.stills_size,
         target_fps=args.fps,
-        max_clips=args.max_clips,
-        workers=args.workers,
-        from_tarballs=args.from_tarballs,
         progress=not args.quiet,
+        **passed_through(args, "out", "cache", "size", "stills_size", "max_clips", "workers", "from_tarballs"),
     )
     reports = build_datasets(cfg)
     for name, report in reports.items():

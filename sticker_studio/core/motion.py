@@ -46,6 +46,7 @@ class MotionPreset:
     name: str
     description: str
     loops: bool
+    #: the default frame count and frame rate (``animate`` and the Reference panel start from them)
     frames: int
     fps: float
     fn: PresetFn
@@ -55,14 +56,6 @@ class MotionPreset:
 
     def pose(self, t: float, params: MotionParams) -> Pose:
         return self.fn(t, params)
-
-    @property
-    def default_frames(self) -> int:
-        return self.frames
-
-    @property
-    def default_fps(self) -> float:
-        return self.fps
 
 
 def _p(name: str, fn: PresetFn, description: str, *, loops: bool = True, frames: int = 16, fps: float = 16.0,

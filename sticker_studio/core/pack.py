@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar, overload
 
 from sticker_studio.core.errors import (
     InvalidInputError,
@@ -147,6 +147,69 @@ class RecoveryReport:
     @property
     def count(self) -> int:
         return len(self.removed)
+
+
+# --------------------------------------------------------------------------- pack-level fields
+def _check_title(title: object) -> str:
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidInputError("a pack needs a title")
+    title = title.strip()
+    if len(title) > MAX_TITLE_LENGTH:
+        raise InvalidInputError(f"a pack title may have at most {MAX_TITLE_LENGTH} characters")
+    return title
+
+
+def _check_subject_size(value: object) -> float:
+    if not is_valid_subject_size(value) or not isinstance(value, (int, float)):
+        raise InvalidInputError(
+            f"the subject size is a fraction of the canvas from {MIN_SUBJECT_SIZE:g} to {MAX_SUBJECT_SIZE:g}"
+            f" (e.g. {DEFAULT_SUBJECT_SIZE:g}), got {value!r}"
+        )
+    return round(float(value), 4)
+
+
+def _check_author(author: object) -> str:
+    if not isinstance(author, str):
+        raise InvalidInputError("the author must be text")
+    return author.strip()
+
+
+
+T = TypeVar("T")
+
+
+class _PackField(Generic[T]):
+    """A pack-level field of ``pack.json`` (title, author, subject size) on :class:`StickerPack`.
+
+    Reads give the value kept in the pack's ``_<name>`` attribute; setting one needs a writable
+    pack and stores ``check(value)``, marking the metadata for saving when the value changed.
+    """
+
+    def __init__(self, check: Callable[[object], T]) -> None:
+        self._check = check
+        self._attribute = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._attribute = "_" + name
+
+    @overload
+    def __get__(self, pack: None, owner: type | None = None) -> Self: ...
+
+    @overload
+    def __get__(self, pack: StickerPack, owner: type | None = None) -> T: ...
+
+    def __get__(self, pack: StickerPack | None, owner: type | None = None) -> Self | T:
+        if pack is None:
+            return self  # looked up on the class (help(), documentation tools)
+        value: T = getattr(pack, self._attribute)
+        return value
+
+    def __set__(self, pack: StickerPack, value: T) -> None:
+        pack._check_writable()
+        value = self._check(value)
+        if value != getattr(pack, self._attribute):
+            setattr(pack, self._attribute, value)
+            pack._meta_dirty = True
 
 
 class StickerPack:
@@ -371,47 +434,17 @@ class StickerPack:
         return RecoveryReport(tuple(orphans))
 
     # ------------------------------------------------------------------ properties
-    def _set_meta(self, attribute: str, check: Callable[[Any], Any], value: Any) -> None:
-        """Set a pack-level field of ``pack.json`` (title, author, subject size) to ``check(value)``."""
-        self._check_writable()
-        value = check(value)
-        if value != getattr(self, attribute):
-            setattr(self, attribute, value)
-            self._meta_dirty = True
-
     @property
     def folder(self) -> Path:
         return self._folder
 
-    @property
-    def title(self) -> str:
-        return self._title
-
-    @title.setter
-    def title(self, value: str) -> None:
-        self._set_meta("_title", _check_title, value)
-
-    @property
-    def author(self) -> str:
-        return self._author
-
-    @author.setter
-    def author(self, value: str) -> None:
-        self._set_meta("_author", _check_author, value)
-
-    @property
-    def subject_size(self) -> float:
-        """Fraction of the canvas the subject takes in the pack's motion-animated stickers.
-
-        The same for every motion (``core.motion.animate(subject_size=...)``), so one pack's
-        stickers show the subject at one size. From :data:`MIN_SUBJECT_SIZE` to
-        :data:`MAX_SUBJECT_SIZE`; packs saved before it existed read as the default.
-        """
-        return self._subject_size
-
-    @subject_size.setter
-    def subject_size(self, value: float) -> None:
-        self._set_meta("_subject_size", _check_subject_size, value)
+    title = _PackField(_check_title)
+    author = _PackField(_check_author)
+    #: Fraction of the canvas the subject takes in the pack's motion-animated stickers.
+    #: The same for every motion (``core.motion.animate(subject_size=...)``), so one pack's
+    #: stickers show the subject at one size. From :data:`MIN_SUBJECT_SIZE` to
+    #: :data:`MAX_SUBJECT_SIZE`; packs saved before it existed read as the default.
+    subject_size = _PackField(_check_subject_size)
 
     @property
     def tray_icon_id(self) -> str | None:
@@ -665,30 +698,6 @@ class StickerPack:
 
 
 # --------------------------------------------------------------------------- helpers
-def _check_title(title: object) -> str:
-    if not isinstance(title, str) or not title.strip():
-        raise InvalidInputError("a pack needs a title")
-    title = title.strip()
-    if len(title) > MAX_TITLE_LENGTH:
-        raise InvalidInputError(f"a pack title may have at most {MAX_TITLE_LENGTH} characters")
-    return title
-
-
-def _check_subject_size(value: object) -> float:
-    if not is_valid_subject_size(value) or not isinstance(value, (int, float)):
-        raise InvalidInputError(
-            f"the subject size is a fraction of the canvas from {MIN_SUBJECT_SIZE:g} to {MAX_SUBJECT_SIZE:g}"
-            f" (e.g. {DEFAULT_SUBJECT_SIZE:g}), got {value!r}"
-        )
-    return round(float(value), 4)
-
-
-def _check_author(author: object) -> str:
-    if not isinstance(author, str):
-        raise InvalidInputError("the author must be text")
-    return author.strip()
-
-
 def _check_name(name: str | None, position: int) -> str:
     if name is None or not str(name).strip():
         return f"Sticker {position}"

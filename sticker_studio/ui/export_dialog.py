@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -41,6 +40,7 @@ from sticker_studio.ui.settings import AppSettings, save_settings
 if TYPE_CHECKING:
     from sticker_studio.formats.pack_export import PackItem
 from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.ui.widgets import cancel_and_progress
 from sticker_studio.ui.workers import BackgroundJob
 
 COL_TARGET, COL_SIZE, COL_BUDGET, COL_RESULT = range(4)
@@ -187,8 +187,7 @@ class ExportDialog(QDialog):
         self.folder_edit = QLineEdit(str(output_folder), self)
         browse = QPushButton("Choose…", self)
         browse.clicked.connect(self._browse)
-        self.progress = QProgressBar(self)
-        self.progress.setVisible(False)
+        self.cancel_button, self.progress = cancel_and_progress(self, self.cancel_job)
         self.status = QLabel(f"{len(entries)} sticker(s) in the pack", self)
         self.status.setWordWrap(True)
         self.check_button = QPushButton("Check sizes", self)
@@ -196,9 +195,6 @@ class ExportDialog(QDialog):
         self.export_button = QPushButton("Export", self)
         self.export_button.setObjectName("primaryButton")
         self.export_button.clicked.connect(self.start_export)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.clicked.connect(self.cancel_job)
-        self.cancel_button.setEnabled(False)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
 

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from sticker_studio.core.errors import CancelledError, StickerStudioError
 from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.ui.widgets import cancel_and_progress
 from sticker_studio.ui.workers import BackgroundJob
 
 STATUS_COLORS = {"bundled": "#4cc38a", "downloaded": "#4cc38a", "user": "#4cc38a",
@@ -97,11 +97,7 @@ class ModelManagerDialog(QDialog):
         self.download_button.clicked.connect(self.start_download)
         self.verify_button = QPushButton("Verify", self)
         self.verify_button.clicked.connect(self.start_verify)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.clicked.connect(self.cancel_job)
-        self.cancel_button.setEnabled(False)
-        self.progress = QProgressBar(self)
-        self.progress.setVisible(False)
+        self.cancel_button, self.progress = cancel_and_progress(self, self.cancel_job)
         self.status = QLabel("", self)
         self.status.setWordWrap(True)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)

@@ -17,10 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSpinBox,
     QStyle,
-    QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -28,6 +25,7 @@ from sticker_studio.core.pack import PackEntry
 from sticker_studio.core.pack_store import MAX_SUBJECT_SIZE, MIN_SUBJECT_SIZE
 from sticker_studio.ui.image_convert import thumbnail_icon
 from sticker_studio.ui.timeline import local_paths
+from sticker_studio.ui.widgets import section_column, spin_box, tool_button
 
 MAX_EMOJIS = 3
 #: Width of a sticker tile in the pack list (icon 64 px + its name underneath).
@@ -118,14 +116,11 @@ class PackPanel(QWidget):
         self.title_edit = QLineEdit(self)
         self.title_edit.setPlaceholderText("Pack title")
         self.title_edit.editingFinished.connect(lambda: self.title_changed.emit(self.title_edit.text().strip()))
-        self.subject_size_spin = QSpinBox(self)
-        self.subject_size_spin.setRange(round(MIN_SUBJECT_SIZE * 100), round(MAX_SUBJECT_SIZE * 100))
-        self.subject_size_spin.setSingleStep(5)
-        self.subject_size_spin.setSuffix(" %")
+        self.subject_size_spin = spin_box(
+            self, round(MIN_SUBJECT_SIZE * 100), round(MAX_SUBJECT_SIZE * 100), step=5, suffix=" %",
+            tooltip="How much of the canvas the subject takes in every sticker animated with a motion preset,"
+                    " like animate --subject-size; the motion adapts, the drawing keeps this size")
         self.subject_size_spin.setKeyboardTracking(False)  # typed values count on Enter / leaving the box
-        self.subject_size_spin.setToolTip(
-            "How much of the canvas the subject takes in every sticker animated with a motion preset,"
-            " like animate --subject-size; the motion adapts, the drawing keeps this size")
         self.subject_size_spin.valueChanged.connect(self._emit_subject_size)
         subject_label = QLabel("Subject size", self)
         subject_label.setBuddy(self.subject_size_spin)
@@ -138,13 +133,10 @@ class PackPanel(QWidget):
         self.emoji_edit = QLineEdit(self)
         self.emoji_edit.setPlaceholderText("1–3 emoji, e.g. 😺👋")
         self.emoji_edit.editingFinished.connect(self._emit_emojis)
-        self.tray_button = QToolButton(self)
-        self.tray_button.setText("Tray icon")
-        self.tray_button.setToolTip("Use this sticker as the pack's tray / cover icon")
+        self.tray_button = tool_button(self, "Tray icon", tooltip="Use this sticker as the pack's tray / cover icon")
         self.tray_button.clicked.connect(lambda: self._emit_for_current(self.tray_requested))
-        self.remove_button = QToolButton(self)
-        self.remove_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon))
-        self.remove_button.setToolTip("Remove this sticker from the pack")
+        self.remove_button = tool_button(self, icon=QStyle.StandardPixmap.SP_TrashIcon,
+                                         tooltip="Remove this sticker from the pack")
         self.remove_button.clicked.connect(lambda: self._emit_for_current(self.remove_requested))
         self.export_button = QPushButton("Export pack…", self)
         self.export_button.setObjectName("primaryButton")
@@ -152,16 +144,11 @@ class PackPanel(QWidget):
         self.emoji_note = QLabel("", self)
         self.emoji_note.setObjectName("dimLabel")
 
-        title = QLabel("Pack", self)
-        title.setObjectName("sectionTitle")
         row = QHBoxLayout()
         row.addWidget(self.emoji_edit, 1)
         row.addWidget(self.tray_button)
         row.addWidget(self.remove_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
-        layout.setSpacing(8)
-        layout.addWidget(title)
+        layout = section_column(self, "Pack")
         layout.addWidget(self.title_edit)
         size_row = QHBoxLayout()
         size_row.addWidget(subject_label)

@@ -12,7 +12,6 @@ import random
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -20,11 +19,8 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
-    QSpinBox,
     QStyle,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +28,7 @@ from PySide6.QtWidgets import (
 from sticker_studio.engine.tasks import Task
 from sticker_studio.ui.image_convert import thumbnail_icon
 from sticker_studio.ui.model.prompt import PromptSettings, SubjectCandidates
+from sticker_studio.ui.widgets import cancel_and_progress, double_spin_box, section_column, spin_box, tool_button
 
 #: The task box's first entry: text → sticker in two stages (library art + motion), the default.
 TWO_STAGE = "two-stage"
@@ -64,30 +61,16 @@ class PromptPanel(QWidget):
         self.task_box.addItem(TWO_STAGE_TITLE, TWO_STAGE)
         for task, task_title in TASK_TITLES.items():
             self.task_box.addItem(task_title, task)
-        self.frames_spin = QSpinBox(self)
-        self.frames_spin.setRange(2, 48)
-        self.frames_spin.setValue(8)
+        self.frames_spin = spin_box(self, 2, 48, value=8)
         self.frames_spin.setMaximumWidth(72)
-        self.seed_spin = QSpinBox(self)
-        self.seed_spin.setRange(0, MAX_SEED)
+        self.seed_spin = spin_box(self, 0, MAX_SEED, value=random.randint(0, 99_999))
         self.seed_spin.setMinimumWidth(70)  # its size hint fits 10 digits; that would squeeze the labels
-        self.seed_spin.setValue(random.randint(0, 99_999))
-        self.dice_button = QToolButton(self)
-        self.dice_button.setText("🎲")
-        self.dice_button.setToolTip("New random seed")
+        self.dice_button = tool_button(self, "🎲", tooltip="New random seed")
         self.dice_button.clicked.connect(self.roll_seed)
-        self.steps_spin = QSpinBox(self)
-        self.steps_spin.setRange(0, 200)
-        self.steps_spin.setSpecialValueText("model default")
-        self.guidance_spin = QDoubleSpinBox(self)
-        self.guidance_spin.setRange(0.0, 30.0)
-        self.guidance_spin.setSingleStep(0.5)
-        self.guidance_spin.setSpecialValueText("model default")
+        self.steps_spin = spin_box(self, 0, 200, special_text="model default")
+        self.guidance_spin = double_spin_box(self, 0.0, 30.0, step=0.5, special_text="model default")
 
-        self.more_button = QToolButton(self)
-        self.more_button.setText("More")
-        self.more_button.setCheckable(True)
-        self.more_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more_button = tool_button(self, "More", checkable=True, text_beside_icon=True)
         self.more_button.setArrowType(Qt.ArrowType.RightArrow)
         self.more_box = QWidget(self)
         more_form = QFormLayout(self.more_box)
@@ -102,11 +85,8 @@ class PromptPanel(QWidget):
         self.generate_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.generate_button.setToolTip("Make a new sticker in the pack (Ctrl+Enter)")
         self.generate_button.clicked.connect(self._emit_generate)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.clicked.connect(self.cancel_requested)
-        self.cancel_button.setVisible(False)
-        self.progress = QProgressBar(self)
-        self.progress.setVisible(False)
+        self.cancel_button, self.progress = cancel_and_progress(self, self.cancel_requested)
+        self.cancel_button.setVisible(False)  # shown (and enabled) while a job runs: set_busy
         self.progress.setTextVisible(True)
         self.message = QLabel(self)
         self.message.setObjectName("panelMessage")
@@ -150,12 +130,7 @@ class PromptPanel(QWidget):
         buttons.addWidget(self.generate_button, 1)
         buttons.addWidget(self.cancel_button)
 
-        title = QLabel("Prompt", self)
-        title.setObjectName("sectionTitle")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
-        layout.setSpacing(8)
-        layout.addWidget(title)
+        layout = section_column(self, "Prompt")
         layout.addWidget(self.prompt_edit)
         layout.addLayout(form)
         layout.addWidget(self.more_button)

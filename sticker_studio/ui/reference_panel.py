@@ -21,15 +21,12 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QStyle,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +39,7 @@ from sticker_studio.ui.model.cutout import BACKGROUND_METHODS
 from sticker_studio.ui.model.motion import ANIMATE_MAX_SIDE, PRESET_EASING, MotionChoice
 from sticker_studio.ui.preview import PreviewWidget
 from sticker_studio.ui.timeline import local_paths
+from sticker_studio.ui.widgets import double_spin_box, section_column, spin_box, tool_button
 
 LIVE_PREVIEW_SIDE = 112
 THUMBNAIL_SIDE = LIVE_PREVIEW_SIDE - 16
@@ -174,13 +172,10 @@ class ReferencePanel(QWidget):
         self.drop_area = ReferenceDropArea(self)
         self.drop_area.files_dropped.connect(self.files_dropped)
         self.drop_area.label.pixel_clicked.connect(self._thumbnail_clicked)
-        self.open_button = QToolButton(self)
-        self.open_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogOpenButton))
-        self.open_button.setText("Open…")
-        self.open_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.open_button = tool_button(self, "Open…", icon=QStyle.StandardPixmap.SP_DialogOpenButton,
+                                       text_beside_icon=True)
         self.open_button.clicked.connect(self.open_requested)
-        self.paste_button = QToolButton(self)
-        self.paste_button.setText("Paste")
+        self.paste_button = tool_button(self, "Paste")
         self.paste_button.clicked.connect(self.paste_requested)
         self.info = QLabel("", self)
         self.info.setObjectName("dimLabel")
@@ -193,44 +188,29 @@ class ReferencePanel(QWidget):
                                        "(only for images without transparency)")
         self.background_box.currentIndexChanged.connect(
             lambda *_: self.background_method_changed.emit(self.background_method()))
-        self.original_button = QToolButton(self)
-        self.original_button.setText("Show original")
-        self.original_button.setCheckable(True)
-        self.original_button.setToolTip("Show the image as it was given instead of the cut-out that is animated")
+        self.original_button = tool_button(
+            self, "Show original", checkable=True,
+            tooltip="Show the image as it was given instead of the cut-out that is animated")
         self.original_button.toggled.connect(lambda *_: self._show_thumbnail())
         self.original_button.toggled.connect(lambda *_: self._update_flip_hint())
 
         self.preset_box = QComboBox(self)
-        self.frames_spin = QSpinBox(self)
-        self.frames_spin.setRange(2, 48)
-        self.frames_spin.setValue(16)
-        self.fps_spin = QDoubleSpinBox(self)
-        self.fps_spin.setRange(1.0, 30.0)
-        self.fps_spin.setValue(16.0)
-        self.fps_spin.setSuffix(" fps")
-        self.amplitude_spin = QDoubleSpinBox(self)
-        self.amplitude_spin.setRange(0.1, 3.0)
-        self.amplitude_spin.setSingleStep(0.1)
-        self.amplitude_spin.setValue(1.0)
-        self.amplitude_spin.setToolTip("How big the motion is (1 = the preset's own size), like animate --amplitude")
-        self.speed_spin = QDoubleSpinBox(self)
-        self.speed_spin.setRange(0.25, 4.0)
-        self.speed_spin.setSingleStep(0.25)
-        self.speed_spin.setValue(1.0)
-        self.speed_spin.setPrefix("speed ×")
-        self.speed_spin.setToolTip("How fast (2 = twice the cycles per second), like animate --speed")
+        self.frames_spin = spin_box(self, 2, 48, value=16)
+        self.fps_spin = double_spin_box(self, 1.0, 30.0, value=16.0, suffix=" fps")
+        self.amplitude_spin = double_spin_box(
+            self, 0.1, 3.0, value=1.0, step=0.1,
+            tooltip="How big the motion is (1 = the preset's own size), like animate --amplitude")
+        self.speed_spin = double_spin_box(
+            self, 0.25, 4.0, value=1.0, step=0.25, prefix="speed ×",
+            tooltip="How fast (2 = twice the cycles per second), like animate --speed")
         self.easing_box = QComboBox(self)
         self.easing_box.addItem("preset's easing", PRESET_EASING)
         for name in _easing_names():
             self.easing_box.addItem(name, name)
         self.easing_box.setToolTip("Easing curve of the motion, like animate --easing")
-        self.size_spin = QSpinBox(self)
-        self.size_spin.setRange(0, 1024)
-        self.size_spin.setSingleStep(32)
-        self.size_spin.setSpecialValueText("drawing's size")
-        self.size_spin.setSuffix(" px")
-        self.size_spin.setToolTip("Square output side in pixels, like animate --size "
-                                  f"(lowest: the drawing's size, at most {ANIMATE_MAX_SIDE})")
+        self.size_spin = spin_box(self, 0, 1024, step=32, special_text="drawing's size", suffix=" px",
+                                  tooltip="Square output side in pixels, like animate --size "
+                                          f"(lowest: the drawing's size, at most {ANIMATE_MAX_SIDE})")
         self.live = PreviewWidget(self, show_strip=False)
         self.live.setFixedSize(LIVE_PREVIEW_SIDE, LIVE_PREVIEW_SIDE)
         self.live.setToolTip("Live preview of the motion")
@@ -280,12 +260,7 @@ class ReferencePanel(QWidget):
         form.addRow("Frames", _row(self.frames_spin, self.fps_spin))
         form.addRow("Amplitude", _row(self.amplitude_spin, self.speed_spin))
         form.addRow("Easing · size", _row(self.easing_box, self.size_spin))  # one row: fits 1280×800
-        title = QLabel("Reference", self)
-        title.setObjectName("sectionTitle")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
-        layout.setSpacing(8)
-        layout.addWidget(title)
+        layout = section_column(self, "Reference")
         layout.addLayout(top)
         layout.addLayout(tools)
         layout.addLayout(form)
@@ -314,12 +289,8 @@ class ReferencePanel(QWidget):
         preset = PRESETS.get(self.preset_box.itemData(index) or "")
         if preset is None:
             return
-        frames = getattr(preset, "default_frames", None) or getattr(preset, "frames", None)
-        fps = getattr(preset, "default_fps", None) or getattr(preset, "fps", None)
-        if isinstance(frames, int):
-            self.frames_spin.setValue(frames)
-        if isinstance(fps, (int, float)):
-            self.fps_spin.setValue(float(fps))
+        self.frames_spin.setValue(preset.frames)
+        self.fps_spin.setValue(float(preset.fps))
 
     def preset_name(self) -> str:
         return str(self.preset_box.currentData() or "")

@@ -55,6 +55,7 @@ from PySide6.QtWidgets import (
 
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.image_convert import thumbnail_icon
+from sticker_studio.ui.widgets import section_title, tool_button
 
 FRAME_MIME = "application/x-sticker-studio-frames"
 THUMB = 72
@@ -366,9 +367,8 @@ class TimelinePanel(QWidget):
         self.duration_spin.entered.connect(self._apply_duration)
         self.apply_duration = QPushButton("Apply", self)
         self.apply_duration.setToolTip("Give the selected frames this frame time (or press Enter in the field)")
-        self.tools_button = QToolButton(self)
-        self.tools_button.setText("Canvas · speed")
-        self.tools_button.setToolTip("Crop, resize or pad every frame; play faster or slower; play count")
+        self.tools_button = tool_button(
+            self, "Canvas · speed", tooltip="Crop, resize or pad every frame; play faster or slower; play count")
         self.tools_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.apply_duration.clicked.connect(self._apply_duration)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -376,9 +376,7 @@ class TimelinePanel(QWidget):
 
         header = QHBoxLayout()
         header.setContentsMargins(8, 0, 8, 0)
-        title = QLabel("Timeline", self)
-        title.setObjectName("sectionTitle")
-        header.addWidget(title)
+        header.addWidget(section_title("Timeline", self))
         header.addSpacing(6)
         header.addWidget(self.summary, 1)
         header.addWidget(self.tools_button)
