@@ -185,13 +185,23 @@ def border_colour(rgb: np.ndarray) -> np.ndarray:
 
 
 def unmix_foreground(rgb: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """Straight RGBA uint8 frames: colour with the background un-mixed at partial alpha."""
-    img = rgb.astype(np.float32) / 255.0
-    a = alpha[..., None].astype(np.float32)
-    fg = (img - (1.0 - a) * background) / np.maximum(a, 1e-3)
-    fg = np.where(a > 0.995, img, np.clip(fg, 0.0, 1.0))
-    out = np.concatenate([fg, a], axis=-1)
-    return (np.clip(out, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    """Straight RGBA uint8 frames: colour with the background un-mixed at partial alpha.
+
+    Opaque pixels keep their colour exactly, fully transparent ones become (0, 0, 0, 0);
+    only the partial pixels (the edges, a shadow) are computed in float.
+    """
+    a = np.clip(alpha.astype(np.float32), 0.0, 1.0)
+    out = np.empty(rgb.shape[:-1] + (4,), np.uint8)
+    out[..., :3] = rgb[..., :3]
+    out[..., 3] = (a * 255.0 + 0.5).astype(np.uint8)
+    out[a <= 0.0, :3] = 0
+    partial = (a > 0.0) & (a <= 0.995)
+    if partial.any():
+        ap = a[partial][:, None]
+        img = rgb[..., :3][partial].astype(np.float32) / 255.0
+        fg = np.clip((img - (1.0 - ap) * background.astype(np.float32)) / np.maximum(ap, 1e-3), 0.0, 1.0)
+        out[..., :3][partial] = (fg * 255.0 + 0.5).astype(np.uint8)
+    return out
 
 
 def clean_alpha(alpha: np.ndarray, low: float = 0.02, high: float = 0.98) -> np.ndarray:
@@ -280,7 +290,7 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
     ``head=None`` with ``base_alpha`` (N,H,W) in [0, 1] (e.g. the colour key's) only applies
     the per-region decisions and ``flips`` (track id -> keep) to that alpha.
     """
-    from sticker_studio.core.layout_prior import clip_layout_priors, prior_array, vote_enclosed_regions
+    from sticker_studio.core.layout_prior import clip_layout_priors, vote_enclosed_regions
 
     priors = clip_layout_priors(rgb)
     if head is not None:
@@ -288,8 +298,11 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
         n, h, w, _ = rgb.shape
         window = max(min(window, 2 * overlap), min(window, WINDOW_PIXELS // max(1, h * w)))
 
-        def prior_of(s: int, e: int) -> torch.Tensor:
-            return torch.from_numpy(prior_array(priors[s:e])).permute(0, 3, 1, 2)
+        bg_colour = torch.from_numpy(priors[0].background.astype(np.float32))
+
+        def prior_of(s: int, e: int) -> torch.Tensor:  # [F, C, h, w]: the prior channels + the background colour
+            chans = torch.stack([torch.from_numpy(p.channels) for p in priors[s:e]]).permute(0, 3, 1, 2)
+            return torch.cat([chans, bg_colour.view(1, 3, 1, 1).expand(e - s, 3, h, w)], dim=1)
 
         alpha = run_head(head, full_u8, window=window, overlap=overlap, progress=progress, prior=prior_of)[:, 0].numpy()
     elif base_alpha is not None:
