@@ -180,7 +180,7 @@ class PackSpec:
     size: int = 192
     frames: int = 4
     emoji_share: float = 0.2
-    emoji_folder: str = "/work/data/fluent-anim"
+    emoji_folder: str = "data/fluent-anim"
     seed: int = 0
 
 
