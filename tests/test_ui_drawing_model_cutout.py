@@ -16,10 +16,9 @@ from PIL import Image, ImageDraw
 from PySide6.QtCore import Qt
 from scipy import ndimage
 
-from sticker_studio.ui.document import PackDocument, open_or_create_pack
 from sticker_studio.ui.main_window import MainWindow
 from sticker_studio.ui.model.cutout import MODEL
-from sticker_studio.ui.settings import AppSettings
+from window_fixtures import open_main_window
 
 WAIT_MS = 60_000
 SIDE = 256
@@ -27,13 +26,8 @@ SIDE = 256
 
 @pytest.fixture()
 def window(qtbot, tmp_path: Path) -> MainWindow:
-    document = PackDocument(open_or_create_pack(tmp_path / "pack", "Test pack"), autosave_delay_ms=30)
-    win = MainWindow(document, AppSettings())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.shutdown()
+    with open_main_window(qtbot, tmp_path) as win:  # the default manifest: the bundled matting head
+        yield win
 
 
 def drawing_on_paper(path: Path) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +13,9 @@ pytest.importorskip("pytestqt")
 from PIL import Image, ImageDraw
 from PySide6.QtCore import Qt
 
-from sticker_studio.ui.document import PackDocument, open_or_create_pack
 from sticker_studio.ui.main_window import MainWindow
 from sticker_studio.ui.model.cutout import COLOURKEY, NONE
-from sticker_studio.ui.settings import AppSettings
+from window_fixtures import open_main_window, use_no_models
 
 WAIT_MS = 20_000
 SIDE = 96
@@ -25,16 +23,9 @@ SIDE = 96
 
 @pytest.fixture()
 def window(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
-    manifest = tmp_path / "empty_manifest.json"  # no matting head: the default is the colour key
-    manifest.write_text(json.dumps({"schema": 1, "models": []}))
-    monkeypatch.setenv("STICKER_STUDIO_MANIFEST", str(manifest))
-    document = PackDocument(open_or_create_pack(tmp_path / "pack", "Test pack"), autosave_delay_ms=30)
-    win = MainWindow(document, AppSettings())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.shutdown()
+    use_no_models(tmp_path, monkeypatch)  # no matting head: the default is the colour key
+    with open_main_window(qtbot, tmp_path) as win:
+        yield win
 
 
 def drawing_on_paper(path: Path) -> Path:

@@ -8,7 +8,6 @@ hole in every frame; Undo brings it back.
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +23,10 @@ from PySide6.QtTest import QTest
 
 from sticker_studio.core.background import remove_background_colorkey
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.ui.document import PackDocument, open_or_create_pack
 from sticker_studio.ui.main_window import MainWindow
 from sticker_studio.ui.model.cutout import COLOURKEY, LINEART, MattingHeadCache, cut_out_regions
 from sticker_studio.ui.reference_panel import FLIP_HINT
-from sticker_studio.ui.settings import AppSettings
+from window_fixtures import open_main_window, use_no_models
 
 W, H = 128, 96
 HOLE = (34, 46)    # centre of the ring's hole
@@ -39,16 +37,9 @@ PAPER = (3, 3)
 
 @pytest.fixture()
 def window(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
-    manifest = tmp_path / "empty_manifest.json"  # no matting head: the default is the colour key
-    manifest.write_text(json.dumps({"schema": 1, "models": []}))
-    monkeypatch.setenv("STICKER_STUDIO_MANIFEST", str(manifest))
-    document = PackDocument(open_or_create_pack(tmp_path / "pack", "Test pack"), autosave_delay_ms=30)
-    win = MainWindow(document, AppSettings())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.shutdown()
+    use_no_models(tmp_path, monkeypatch)  # no matting head: the default is the colour key
+    with open_main_window(qtbot, tmp_path) as win:
+        yield win
 
 
 def ring_and_bear(dx: int = 0) -> np.ndarray:
