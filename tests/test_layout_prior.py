@@ -72,6 +72,28 @@ def test_prior_head_runs_and_starts_as_the_prior() -> None:
         head(x)
 
 
+def test_mirror_averaging_is_left_right_symmetric_and_optional() -> None:
+    import torch
+
+    from sticker_studio.engine.matting import MIRROR_AVERAGE, matte_with_prior
+    from sticker_studio.training.train_matting import build_matting_head
+
+    torch.manual_seed(0)
+    head = build_matting_head("layout-tiny").eval()
+    with torch.no_grad():  # random weights (it starts as the prior, which is symmetric): asymmetric on purpose
+        for p in head.parameters():
+            p.add_(torch.randn_like(p) * 0.2)
+    frames = np.stack([_ring_on_white(s) for s in (5, 7)])
+    mirrored = np.ascontiguousarray(frames[:, :, ::-1])
+    one = matte_with_prior(frames, head, mirror=True).network_alpha
+    other = matte_with_prior(mirrored, head, mirror=True).network_alpha
+    assert one is not None and other is not None
+    assert np.allclose(one, other[:, :, ::-1], atol=1e-5)  # the average does not depend on the side
+    single = matte_with_prior(frames, head, mirror=False).network_alpha
+    assert single is not None and not np.allclose(single, one, atol=1e-4)
+    assert MIRROR_AVERAGE is False  # twice the head's time: asked for, not the default
+
+
 def test_pack_round_trip_and_one_training_step(tmp_path) -> None:
     import torch
 
@@ -90,6 +112,21 @@ def test_pack_round_trip_and_one_training_step(tmp_path) -> None:
     terms = task.loss(model, batch)
     terms["loss"].backward()
     assert torch.isfinite(terms["loss"]) and "alpha" in terms and "laplacian" in terms
+
+
+def test_training_near_colour_plates_sit_close_to_a_subject_colour() -> None:
+    from sticker_studio.training.drawn_families import render_subject
+    from sticker_studio.training.matting_pack import TRAIN_BACKGROUNDS, make_background
+
+    assert "near-colour" in TRAIN_BACKGROUNDS and abs(sum(TRAIN_BACKGROUNDS.values()) - 1.0) < 1e-9
+    subject = render_subject("mug", 3, 64)
+    colours = subject[subject[..., 3] > 240][:, :3].astype(np.float32)
+    for seed in range(12):
+        plate = make_background(np.random.default_rng(seed), "near-colour", 64, subject)
+        assert plate.shape == (64, 64, 3) and plate.dtype == np.uint8
+        centre = plate[32, 32].astype(np.float32)
+        nearest = float(np.min(np.linalg.norm(colours - centre, axis=1)))
+        assert nearest <= 50.0  # close to one of the subject's own colours (4-48 units, rounding)
 
 
 def test_cli_matte_lineart_mode(tmp_path, capsys) -> None:

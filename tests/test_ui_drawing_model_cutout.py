@@ -83,3 +83,24 @@ def test_drawing_on_white_paper_keeps_white_parts_and_opens_holes(qtbot, window:
         scale = (f.shape[0] / SIDE) ** 2
         assert enclosed_transparent_area(f[..., 3]) > 0.4 * hole * scale
         assert opaque_white_area(f) > 0.6 * belly * scale
+
+
+def test_a_flip_reuses_the_heads_alpha(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sticker_studio.core.sticker import Sticker
+    from sticker_studio.engine import matting
+    from sticker_studio.ui.model.cutout import MattingHeadCache, cut_out_regions
+
+    rgb = np.asarray(Image.open(drawing_on_paper(tmp_path / "d.jpg")).convert("RGB"))
+    sticker = Sticker([np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])], [100])
+    heads = MattingHeadCache()
+    first = cut_out_regions(sticker, MODEL, heads)
+    track = first.region_at(190, 140)  # the ring's hole
+    assert track and first.kept[track] is False and first.network_alpha is not None
+    calls = []
+    real = matting.run_head
+    monkeypatch.setattr(matting, "run_head", lambda *a, **k: calls.append(1) or real(*a, **k))
+    flipped = cut_out_regions(sticker, MODEL, heads, {track: True}, previous=first)
+    assert not calls                                           # the head did not run again
+    assert flipped.sticker.frames[0][140, 190, 3] == 255 and flipped.kept[track] is True
+    fresh = cut_out_regions(sticker, MODEL, heads, {track: True})
+    assert calls and np.array_equal(fresh.sticker.frames[0], flipped.sticker.frames[0])

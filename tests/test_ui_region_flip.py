@@ -150,3 +150,31 @@ def test_new_method_or_reference_forgets_the_flips(qtbot, window: MainWindow) ->
     session.set_reference(Sticker([ring_and_bear()], [100]), "again.jpg")
     assert session.reference_flips() == {} and session.reference_stack.count() == 0
     assert alpha_at(window, HOLE) == 255
+
+
+def test_flips_come_back_with_the_reference_after_a_restart(qtbot, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from sticker_studio.ui.settings import AppSettings, load_settings, save_settings
+
+    use_no_models(tmp_path, monkeypatch)
+    drawing = tmp_path / "ring.png"
+    Image.fromarray(ring_and_bear()).save(drawing)
+    settings = AppSettings()
+    with open_main_window(qtbot, tmp_path, settings) as first:
+        first.session.load_reference(drawing)
+        qtbot.waitUntil(lambda: first.session.reference() is not None, timeout=10_000)
+        assert first.session.flip_region_at(*HOLE) and alpha_at(first, HOLE) <= 8
+    save_settings(settings, tmp_path / "settings.json")
+    again = load_settings(tmp_path / "settings.json")
+    assert again.reference_flips and again.reference_flips_method == COLOURKEY
+    with open_main_window(qtbot, tmp_path, again) as second:
+        qtbot.waitUntil(lambda: second.session.reference() is not None, timeout=10_000)
+        assert alpha_at(second, HOLE) <= 8 and alpha_at(second, BELLY) == 255  # the hole is still open
+        assert second.session.reference_flips() == {second.session.reference_region_at(*HOLE): False}
+        assert second.session.reference_stack.count() == 0  # restored, not a new edit
+        assert second.session.flip_region_at(*HOLE) and alpha_at(second, HOLE) == 255
+    # flips of another method are not applied: they name other regions
+    again.reference_flips, again.reference_flips_method = {"1": False}, "lineart"
+    with open_main_window(qtbot, tmp_path, again) as third:
+        qtbot.waitUntil(lambda: third.session.reference() is not None, timeout=10_000)
+        assert third.session.reference_flips() == {} and alpha_at(third, HOLE) == 255

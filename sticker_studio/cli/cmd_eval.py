@@ -37,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--adherence-out", type=Path, default=None, metavar="FILE",
                         help="generator: write the per-motion adherence JSON (motion_adherence.json) here")
     parser.add_argument("--no-timing", action="store_true", help="matting: skip the 512² timing")
+    parser.add_argument("--mirror", action="store_true",
+                        help="matting --pack: also score each layout-prior head with mirror averaging (matte --mirror)")
     parser.add_argument("--prior-only", action="store_true",
                         help="matting --pack: also score the layout prior alone (colour key + per-region vote)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -88,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
             head = _load_head(spec)
             label = Path(spec).name if spec else "bundled head"
             methods[label] = ed.method_for(head, "prior" if head_uses_prior(head) else "plain")
+            if args.mirror and head_uses_prior(head):
+                methods[f"{label} + mirror"] = ed.method_for(head, "prior", mirror=True)
         rows, _ = ed.evaluate_drawn(args.pack, methods, timing=not args.no_timing, progress=True,
                                     limit=args.max_clips)
         text = ed.markdown(rows)

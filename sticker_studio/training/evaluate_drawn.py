@@ -40,13 +40,14 @@ class DrawnRow:
     ms_per_512: float | None
 
 
-def method_for(head: Any | None, kind: str) -> Method:
-    """An alpha function for a head (``kind``: 'prior', 'plain') or the colour key (head None)."""
+def method_for(head: Any | None, kind: str, mirror: bool = False) -> Method:
+    """An alpha function for a head (``kind``: 'prior', 'plain') or the colour key (head None);
+    ``mirror``: a prior head also runs on the mirrored frames (averaged)."""
     from sticker_studio.engine.matting import colorkey_matte, matte_frames, matte_with_prior
 
     def run(rgb: np.ndarray) -> np.ndarray:
         if kind == "prior":
-            rgba = matte_with_prior(rgb, head).rgba
+            rgba = matte_with_prior(rgb, head, mirror=mirror).rgba
         elif kind == "key":
             rgba = colorkey_matte(rgb, strict=False)
         else:

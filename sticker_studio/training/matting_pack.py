@@ -33,8 +33,8 @@ from sticker_studio.training.drawn_families import FAMILIES, TRAIN_FAMILIES, ren
 
 ARRAYS = ("composite", "alpha", "foreground", "prior", "plate", "bgcolour")
 #: background kinds of training clips and how often each is drawn
-TRAIN_BACKGROUNDS: dict[str, float] = {"white": 0.3, "pale": 0.2, "subject-colour": 0.2, "texture": 0.15,
-                                       "gradient": 0.1, "flat": 0.05}
+TRAIN_BACKGROUNDS: dict[str, float] = {"white": 0.25, "pale": 0.15, "near-colour": 0.2, "subject-colour": 0.1,
+                                       "texture": 0.15, "gradient": 0.1, "flat": 0.05}
 #: the backgrounds the eval scores each held-out clip on
 EVAL_BACKGROUNDS: tuple[str, ...] = ("white", "pale", "near colour", "texture")
 PRESET_NAMES = ("bounce", "jelly", "wobble", "spin", "shake", "nod", "pulse", "float", "swing", "wave", "tada")
@@ -83,11 +83,20 @@ def make_background(rng: np.random.Generator, kind: str, size: int, subject: np.
     """[S,S,3] uint8 plate of ``kind`` (training kinds plus the eval's 'near colour')."""
     if kind == "pale":
         return np.broadcast_to(_pale(rng), (size, size, 3)).astype(np.uint8).copy()
-    if kind == "near colour":  # a colour close to one of the subject's own
+    if kind in ("near colour", "near-colour"):  # a colour close to one of the subject's own
         from sticker_studio.training.background_plates import subject_colour
 
-        c = subject_colour(rng, subject) + rng.uniform(-18, 18, size=3)
-        return np.broadcast_to(np.clip(c, 0, 255), (size, size, 3)).astype(np.uint8).copy()
+        if kind == "near colour":  # the eval's: within ±18 a channel
+            c = subject_colour(rng, subject) + rng.uniform(-18, 18, size=3)
+            return np.broadcast_to(np.clip(c, 0, 255), (size, size, 3)).astype(np.uint8).copy()
+        # training's: 4-48 RGB units away in a random direction, with a soft gradient in 30 %
+        step = rng.normal(size=3)
+        c = subject_colour(rng, subject) + step / max(1e-6, float(np.linalg.norm(step))) * rng.uniform(4, 48)
+        plate = np.broadcast_to(c, (size, size, 3)).astype(np.float64)
+        if rng.random() < 0.3:
+            ramp = np.linspace(-1.0, 1.0, size)[:, None, None] * rng.uniform(-12, 12, size=3)
+            plate = plate + (ramp if rng.random() < 0.5 else ramp.transpose(1, 0, 2))
+        return (np.clip(plate, 0, 255) + 0.5).astype(np.uint8)
     return random_background_with_kind(rng, size, size, subject, kind)[0]
 
 

@@ -31,6 +31,8 @@ class AppSettings:
     recent_files: list[str] = field(default_factory=list)
     onion_skin: bool = False
     reference_path: str = ""                # the Reference panel's drawing (a pasted one is kept in the data dir)
+    reference_flips: dict[str, bool] = field(default_factory=dict)  # its region flips: track id -> keep
+    reference_flips_method: str = ""        # the background method those flips belong to
     motion: dict[str, object] = field(default_factory=dict)  # the motion settings (ui.model.motion.MotionChoice)
     export_targets: list[str] = field(default_factory=list)  # ticked in the export dialog last time
 

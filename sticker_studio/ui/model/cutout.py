@@ -72,6 +72,8 @@ class CutOut:
     sticker: Sticker
     regions: np.ndarray | None = None
     kept: dict[int, bool] = field(default_factory=dict)
+    #: the head's alpha (N, H, W) before the region vote (model method): a flip reuses it
+    network_alpha: np.ndarray | None = None
 
     def region_at(self, x: int, y: int) -> int:
         """The track id of the enclosed region under pixel (``x``, ``y``) of frame 0; 0 when none."""
@@ -104,8 +106,9 @@ def _kept_tracks(rgba: np.ndarray, regions: list[np.ndarray]) -> dict[int, bool]
     return {t: bool(lowest[t] > 127) for t in np.flatnonzero(present).tolist()}
 
 
-#: frames, frame 0's region image (or None), and every track's keep decision
-_Matte = tuple[list[np.ndarray], np.ndarray | None, dict[int, bool]]
+#: frames, frame 0's region image (or None), every track's keep decision, and the head's alpha
+#: before the vote (None unless a prior head made it)
+_Matte = tuple[list[np.ndarray], np.ndarray | None, dict[int, bool], np.ndarray | None]
 
 
 def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | None) -> _Matte:
@@ -127,16 +130,21 @@ def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | No
         for t, regions in enumerate(prior.regions):
             mask = np.isin(regions, changed)
             out[t][mask] = prior.rgba[t][mask]
-    return list(out), prior.regions[0], kept
+    return list(out), prior.regions[0], kept, None
 
 
-def _matte_with_head(sticker: Sticker, head: Any, flips: dict[int, bool] | None) -> _Matte:
+def _matte_with_head(sticker: Sticker, head: Any, flips: dict[int, bool] | None,
+                     network_alpha: np.ndarray | None = None) -> _Matte:
+    """The model's cut-out; ``network_alpha`` (from an earlier cut-out of the same frames) skips the head."""
     from sticker_studio.engine.matting import flatten_on_white, head_uses_prior, matte_sticker, matte_with_prior
 
     rgb = flatten_on_white(sticker.frames)
     if head_uses_prior(head):
-        prior = matte_with_prior(rgb, head, flips=flips)
-        return list(prior.rgba), prior.regions[0], _kept_tracks(prior.rgba, prior.regions)
+        if network_alpha is not None and network_alpha.shape == rgb.shape[:3]:
+            prior = matte_with_prior(rgb, None, flips=flips, base_alpha=network_alpha)
+        else:
+            prior = matte_with_prior(rgb, head, flips=flips)
+        return list(prior.rgba), prior.regions[0], _kept_tracks(prior.rgba, prior.regions), prior.network_alpha
     return _flip_regions(rgb, np.stack(matte_sticker(sticker, head).frames), flips)
 
 
@@ -148,7 +156,7 @@ def _colour_key(sticker: Sticker, flips: dict[int, bool] | None) -> _Matte:
 
 
 def cut_out_regions(sticker: Sticker, method: str, heads: MattingHeadCache,
-                    flips: dict[int, bool] | None = None) -> CutOut:
+                    flips: dict[int, bool] | None = None, previous: CutOut | None = None) -> CutOut:
     """``sticker`` with its background removed by ``method``, and its enclosed regions to click.
 
     Unchanged (no regions) when it has alpha or ``method`` is none. ``model`` without an
@@ -156,24 +164,28 @@ def cut_out_regions(sticker: Sticker, method: str, heads: MattingHeadCache,
     model's or colour key's decision for enclosed regions (a hole vs. a white belly), in
     every frame. A cut-out that would leave (almost) nothing keeps the image as it is. A
     background the colour key cannot find (not flat) raises :class:`InvalidInputError`.
+    ``previous`` — an earlier cut-out of the *same* ``sticker`` with the same method — lets a
+    flip reuse the head's alpha instead of running the head again.
     """
     if method == NONE or not needs_cut_out(sticker):
         return CutOut(sticker)
     head = heads.head() if method == MODEL else None
     if head is not None:
-        (frames, regions, kept), used = _matte_with_head(sticker, head, flips), MODEL
+        reuse = previous.network_alpha if previous is not None else None
+        (frames, regions, kept, network_alpha), used = _matte_with_head(sticker, head, flips, reuse), MODEL
     elif method == LINEART:
         from sticker_studio.core.lineart import lineart_alpha
 
-        frames, regions, kept, used = [lineart_alpha(f[..., :3]) for f in sticker.frames], None, {}, LINEART
+        frames, regions, kept, network_alpha = [lineart_alpha(f[..., :3]) for f in sticker.frames], None, {}, None
+        used = LINEART
     else:
-        (frames, regions, kept), used = _colour_key(sticker, flips), COLOURKEY
+        (frames, regions, kept, network_alpha), used = _colour_key(sticker, flips), COLOURKEY
     if float(np.mean(frames[0][..., 3] > 127)) < MIN_KEPT_SHARE:
         log.info("removing the background with %s left nothing: the image is kept as it is", used)
         return CutOut(sticker)  # e.g. a flat colour fill: it is all "background", and an empty sticker helps no one
     out = Sticker(list(frames), list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
     out.metadata["background"] = used
-    return CutOut(out, regions, kept)
+    return CutOut(out, regions, kept, network_alpha)
 
 
 def cut_out(sticker: Sticker, method: str, heads: MattingHeadCache) -> Sticker:

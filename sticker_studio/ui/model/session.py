@@ -284,14 +284,16 @@ class StudioSession(QObject):
             self.error.emit(f"The background was kept: {error}")
             return sticker
 
-    def _cut_reference(self) -> None:
-        """Cut the reference out afresh with the current method and flips."""
+    def _cut_reference(self, reuse: bool = False) -> None:
+        """Cut the reference out with the current method and flips; ``reuse``: the reference and
+        method are those of the current cut-out, so the head's alpha is reused (a flip)."""
         original = self._reference_original
         if original is None:
             self._reference, self._cut = None, None
             return
         try:
-            self._cut = cut_out_regions(original, self.background_method(), self._heads, self._flips)
+            self._cut = cut_out_regions(original, self.background_method(), self._heads, self._flips,
+                                        previous=self._cut if reuse else None)
         except StickerStudioError as error:
             self.error.emit(f"The background was kept: {error}")
             self._cut = CutOut(original)
@@ -300,7 +302,23 @@ class StudioSession(QObject):
     def _clear_flips(self) -> None:
         """Forget the region flips (their track ids belong to the old cut-out) and their undo steps."""
         self._flips = {}
+        self._remember_flips()
         self.reference_stack.clear()
+
+    def _remember_flips(self) -> None:
+        """Keep the flips in the settings with the method they belong to (restored with the reference)."""
+        self.settings.reference_flips = {str(k): v for k, v in sorted(self._flips.items())}
+        self.settings.reference_flips_method = self.background_method() if self._flips else ""
+
+    def _saved_flips(self) -> dict[int, bool]:
+        """The flips the settings remember for the reference, if they belong to the current method."""
+        if not self.settings.reference_flips or self.settings.reference_flips_method != self.background_method():
+            return {}
+        out = {}
+        for key, keep in self.settings.reference_flips.items():
+            if str(key).isdigit() and isinstance(keep, bool):
+                out[int(key)] = keep
+        return out
 
     def set_reference(self, sticker: Sticker | None, name: str = "", source: Path | None = None) -> None:
         """Make ``sticker`` the reference; without useful alpha its background is removed
@@ -360,7 +378,8 @@ class StudioSession(QObject):
     def _set_flips(self, flips: dict[int, bool]) -> None:
         """Cut the reference out with ``flips`` and show it (a flip, its undo and its redo)."""
         self._flips = dict(flips)
-        self._cut_reference()
+        self._remember_flips()
+        self._cut_reference(reuse=True)
         self.reference_changed.emit(self._reference, self._reference_name)
 
     def load_reference(self, path: Path) -> BackgroundJob:
@@ -382,7 +401,10 @@ class StudioSession(QObject):
 
         def done(sticker: Sticker) -> None:
             if self._reference is None:
+                saved = self._saved_flips()  # set_reference forgets them
                 self.set_reference(sticker, str(path), path)
+                if saved:  # the last session's keep/remove clicks (the same file gives the same regions)
+                    self._set_flips(saved)
 
         return self.run_job(lambda p, c: self._read_reference(path), done, "reference",
                             on_failed=lambda message: log.info("last reference not restored: %s", message))
