@@ -104,3 +104,41 @@ def test_a_flip_reuses_the_heads_alpha(tmp_path: Path, monkeypatch: pytest.Monke
     assert flipped.sticker.frames[0][140, 190, 3] == 255 and flipped.kept[track] is True
     fresh = cut_out_regions(sticker, MODEL, heads, {track: True})
     assert calls and np.array_equal(fresh.sticker.frames[0], flipped.sticker.frames[0])
+
+
+def test_close_calls_are_striped_in_the_panel_until_flipped(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    from sticker_studio.core.sticker import Sticker
+    from sticker_studio.ui.model.cutout import MattingHeadCache, close_calls, cut_out_regions
+    from sticker_studio.ui.reference_panel import CLOSE_CALL_COLOUR, CLOSE_CALL_HINT
+
+    rgb = np.asarray(Image.open(drawing_on_paper(tmp_path / "d.jpg")).convert("RGB"))
+    sticker = Sticker([np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])], [100])
+    heads = MattingHeadCache()
+    first = cut_out_regions(sticker, MODEL, heads)
+    hole = first.region_at(190, 140)
+    assert hole and hole not in first.close_calls  # the bundled head is sure of the ring's hole
+    # the same cut-out, had the head been unsure there (mean alpha 0.55 over the hole)
+    assert first.network_alpha is not None and first.regions is not None
+    unsure = first.network_alpha.copy()
+    unsure[0][first.regions == hole] = 0.55
+    first.network_alpha = unsure
+    doubtful = cut_out_regions(sticker, MODEL, heads, previous=first)
+    assert hole in doubtful.close_calls and doubtful.kept[hole] is True
+    mask = doubtful.close_call_mask()
+    assert mask is not None and mask[140, 190] and not mask[5, 5]
+    assert close_calls(unsure, [first.regions], {hole: False}) == doubtful.close_calls - {hole}  # a flip settles it
+
+    panel = window.reference_panel
+    panel.set_reference(doubtful.sticker, "d.jpg", sticker, mask)
+    assert "check striped" in panel.info.text() and CLOSE_CALL_HINT in panel.drop_area.toolTip()
+    image = panel.drop_area.label.pixmap().toImage()
+    point = panel.drop_area.label.point_of(190, 140)
+    pixmap_rect = panel.drop_area.label.image_rect()
+    assert pixmap_rect is not None
+    colours = set()
+    for dx in range(-6, 7):
+        c = image.pixelColor(int(point.x() - pixmap_rect.x()) + dx, int(point.y() - pixmap_rect.y()))
+        colours.add((c.red(), c.green(), c.blue()))
+    assert CLOSE_CALL_COLOUR in colours  # the stripes are drawn over the region
+    panel.set_reference(doubtful.sticker, "d.jpg", sticker, None)
+    assert "check striped" not in panel.info.text()

@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
         panel = self.reference_panel
         if sticker is not None:
             panel.set_background_method(self.session.background_method())
-        panel.set_reference(sticker, name, self.session.reference_original())
+        panel.set_reference(sticker, name, self.session.reference_original(), self.session.reference_close_calls())
 
     def open_reference_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Reference drawing", "", OPEN_FILTER)

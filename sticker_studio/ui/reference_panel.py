@@ -44,6 +44,23 @@ from sticker_studio.ui.widgets import double_spin_box, section_column, spin_box,
 LIVE_PREVIEW_SIDE = 112
 THUMBNAIL_SIDE = LIVE_PREVIEW_SIDE - 16
 FLIP_HINT = "Click a white region to keep or remove it"
+CLOSE_CALL_HINT = "Striped regions were close calls: check them, click to flip"
+#: the stripes over close-call regions in the thumbnail (colour, period in thumbnail pixels)
+CLOSE_CALL_COLOUR = (255, 140, 0)
+CLOSE_CALL_PERIOD = 6
+
+
+def striped(frame: np.ndarray, mask: np.ndarray, scale: float) -> np.ndarray:
+    """``frame`` (RGBA) with diagonal stripes over ``mask``, ``CLOSE_CALL_PERIOD`` thumbnail pixels apart
+    (``scale`` = thumbnail pixels per frame pixel), so they stay visible at any size."""
+    h, w = mask.shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    period = max(2.0, CLOSE_CALL_PERIOD / max(scale, 1e-6))
+    on = mask & (((xx + yy) % period) < period / 2)
+    out = frame.copy()
+    out[on, :3] = CLOSE_CALL_COLOUR
+    out[on, 3] = 255
+    return out
 
 
 def _easing_names() -> list[str]:
@@ -169,6 +186,7 @@ class ReferencePanel(QWidget):
         self._reference: Sticker | None = None
         self._reference_name = ""
         self._original: Sticker | None = None
+        self._close_calls: np.ndarray | None = None  # (H, W) bool: regions decided by a small margin
         self.drop_area = ReferenceDropArea(self)
         self.drop_area.files_dropped.connect(self.files_dropped)
         self.drop_area.label.pixel_clicked.connect(self._thumbnail_clicked)
@@ -343,11 +361,14 @@ class ReferencePanel(QWidget):
             self.background_box.setCurrentIndex(i)
             self.background_box.blockSignals(False)
 
-    def set_reference(self, sticker: Sticker | None, name: str = "", original: Sticker | None = None) -> None:
+    def set_reference(self, sticker: Sticker | None, name: str = "", original: Sticker | None = None,
+                      close_calls: np.ndarray | None = None) -> None:
         """Show ``sticker`` (the cut-out that is animated) as the reference, and ``original``
-        (as given) behind "Show original"; the session holds the real ones and calls this."""
+        (as given) behind "Show original"; the session holds the real ones and calls this.
+        ``close_calls`` (H, W) bool marks regions whose keep/remove was a close call (striped)."""
         self._reference = sticker
         self._original = original
+        self._close_calls = close_calls if close_calls is not None and close_calls.any() else None
         self._reference_name = name
         if sticker is None:
             self.drop_area.label.setPixmap(thumbnail_pixmap(np.zeros((1, 1, 4), np.uint8), 1))
@@ -358,7 +379,8 @@ class ReferencePanel(QWidget):
             self.drop_area.setToolTip("")
         else:
             frames = f" · {sticker.frame_count} frames" if sticker.frame_count > 1 else ""
-            self.info.setText(f"{sticker.width}×{sticker.height}{frames}")
+            close = " · check striped regions" if self._close_calls is not None else ""
+            self.info.setText(f"{sticker.width}×{sticker.height}{frames}{close}")
             described = f"{Path(name).name or 'pasted'} · {sticker.width}×{sticker.height}{frames}"
             self.info.setToolTip(described)
             self._show_thumbnail()
@@ -367,9 +389,14 @@ class ReferencePanel(QWidget):
         self.update_live_preview()
 
     def _show_thumbnail(self) -> None:
-        shown = self.original() if self.original_button.isChecked() else self._reference
+        original = self.original_button.isChecked()
+        shown = self.original() if original else self._reference
         if shown is not None:
-            self.drop_area.label.setPixmap(thumbnail_pixmap(shown.frames[0], THUMBNAIL_SIDE))
+            frame = shown.frames[0]
+            mask = self._close_calls
+            if not original and mask is not None and mask.shape == frame.shape[:2]:
+                frame = striped(frame, mask, THUMBNAIL_SIDE / max(frame.shape[:2]))
+            self.drop_area.label.setPixmap(thumbnail_pixmap(frame, THUMBNAIL_SIDE))
             self.drop_area.label.set_image_size(shown.size)
 
     def flips_regions(self) -> bool:
@@ -381,7 +408,8 @@ class ReferencePanel(QWidget):
         """The thumbnail's tooltip and cursor say when a click flips a region."""
         described = self.info.toolTip()
         flips = self.flips_regions()
-        self.drop_area.setToolTip(f"{described}\n{FLIP_HINT}" if flips and described else described)
+        hint = FLIP_HINT if self._close_calls is None else f"{FLIP_HINT}\n{CLOSE_CALL_HINT}"
+        self.drop_area.setToolTip(f"{described}\n{hint}" if flips and described else described)
         label = self.drop_area.label
         if flips:
             label.setCursor(Qt.CursorShape.PointingHandCursor)

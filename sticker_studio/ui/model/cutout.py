@@ -32,6 +32,9 @@ BACKGROUND_METHODS: list[tuple[str, str]] = [
 
 #: a cut-out keeping less than this share of opaque pixels is not used
 MIN_KEPT_SHARE = 0.005
+#: an enclosed region whose mean network alpha is within this of the vote's 0.5 is a close call:
+#: the panel marks it so the user knows which keep/remove decisions to check
+CLOSE_CALL_MARGIN = 0.2
 
 
 class MattingHeadCache:
@@ -74,6 +77,14 @@ class CutOut:
     kept: dict[int, bool] = field(default_factory=dict)
     #: the head's alpha (N, H, W) before the region vote (model method): a flip reuses it
     network_alpha: np.ndarray | None = None
+    #: tracks the head decided by a small margin (:func:`close_calls`) that the user has not flipped
+    close_calls: frozenset[int] = frozenset()
+
+    def close_call_mask(self) -> np.ndarray | None:
+        """(H, W) bool of frame 0: the close-call regions (None when there are none)."""
+        if self.regions is None or not self.close_calls:
+            return None
+        return np.isin(self.regions, sorted(self.close_calls))
 
     def region_at(self, x: int, y: int) -> int:
         """The track id of the enclosed region under pixel (``x``, ``y``) of frame 0; 0 when none."""
@@ -93,6 +104,13 @@ def _track_means(alpha: np.ndarray, regions: list[np.ndarray]) -> dict[int, floa
     return {t: float(sums[t] / counts[t]) for t in range(1, total + 1) if counts[t] > 0}
 
 
+def close_calls(network_alpha: np.ndarray, regions: list[np.ndarray], flips: dict[int, bool] | None = None,
+                margin: float = CLOSE_CALL_MARGIN) -> frozenset[int]:
+    """Tracks whose mean network alpha (the vote's number) is within ``margin`` of 0.5, minus the flipped ones."""
+    means = _track_means(network_alpha, regions)
+    return frozenset(t for t, m in means.items() if abs(m - 0.5) < margin and t not in (flips or {}))
+
+
 def _kept_tracks(rgba: np.ndarray, regions: list[np.ndarray]) -> dict[int, bool]:
     """Which tracks a prior matte kept: a kept region is opaque all over, a removed one is
     clear at its background-coloured core, so the lowest alpha tells them apart."""
@@ -106,9 +124,9 @@ def _kept_tracks(rgba: np.ndarray, regions: list[np.ndarray]) -> dict[int, bool]
     return {t: bool(lowest[t] > 127) for t in np.flatnonzero(present).tolist()}
 
 
-#: frames, frame 0's region image (or None), every track's keep decision, and the head's alpha
-#: before the vote (None unless a prior head made it)
-_Matte = tuple[list[np.ndarray], np.ndarray | None, dict[int, bool], np.ndarray | None]
+#: frames, frame 0's region image (or None), every track's keep decision, the head's alpha before
+#: the vote (None unless a prior head made it) and the close calls among the tracks
+_Matte = tuple[list[np.ndarray], np.ndarray | None, dict[int, bool], np.ndarray | None, frozenset[int]]
 
 
 def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | None) -> _Matte:
@@ -130,7 +148,7 @@ def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | No
         for t, regions in enumerate(prior.regions):
             mask = np.isin(regions, changed)
             out[t][mask] = prior.rgba[t][mask]
-    return list(out), prior.regions[0], kept, None
+    return list(out), prior.regions[0], kept, None, frozenset()
 
 
 def _matte_with_head(sticker: Sticker, head: Any, flips: dict[int, bool] | None,
@@ -144,7 +162,9 @@ def _matte_with_head(sticker: Sticker, head: Any, flips: dict[int, bool] | None,
             prior = matte_with_prior(rgb, None, flips=flips, base_alpha=network_alpha)
         else:
             prior = matte_with_prior(rgb, head, flips=flips)
-        return list(prior.rgba), prior.regions[0], _kept_tracks(prior.rgba, prior.regions), prior.network_alpha
+        alpha = prior.network_alpha
+        close = close_calls(alpha, prior.regions, flips) if alpha is not None else frozenset()
+        return list(prior.rgba), prior.regions[0], _kept_tracks(prior.rgba, prior.regions), alpha, close
     return _flip_regions(rgb, np.stack(matte_sticker(sticker, head).frames), flips)
 
 
@@ -172,20 +192,20 @@ def cut_out_regions(sticker: Sticker, method: str, heads: MattingHeadCache,
     head = heads.head() if method == MODEL else None
     if head is not None:
         reuse = previous.network_alpha if previous is not None else None
-        (frames, regions, kept, network_alpha), used = _matte_with_head(sticker, head, flips, reuse), MODEL
+        (frames, regions, kept, network_alpha, close), used = _matte_with_head(sticker, head, flips, reuse), MODEL
     elif method == LINEART:
         from sticker_studio.core.lineart import lineart_alpha
 
         frames, regions, kept, network_alpha = [lineart_alpha(f[..., :3]) for f in sticker.frames], None, {}, None
-        used = LINEART
+        close, used = frozenset(), LINEART
     else:
-        (frames, regions, kept, network_alpha), used = _colour_key(sticker, flips), COLOURKEY
+        (frames, regions, kept, network_alpha, close), used = _colour_key(sticker, flips), COLOURKEY
     if float(np.mean(frames[0][..., 3] > 127)) < MIN_KEPT_SHARE:
         log.info("removing the background with %s left nothing: the image is kept as it is", used)
         return CutOut(sticker)  # e.g. a flat colour fill: it is all "background", and an empty sticker helps no one
     out = Sticker(list(frames), list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
     out.metadata["background"] = used
-    return CutOut(out, regions, kept, network_alpha)
+    return CutOut(out, regions, kept, network_alpha, close)
 
 
 def cut_out(sticker: Sticker, method: str, heads: MattingHeadCache) -> Sticker:

@@ -350,6 +350,11 @@ class StudioSession(QObject):
         """The user's region flips of the reference: track id -> keep (True) or remove."""
         return dict(self._flips)
 
+    def reference_close_calls(self) -> np.ndarray | None:
+        """(H, W) bool of the reference's first frame: enclosed regions the head decided by a small
+        margin and the user has not flipped — the ones worth a look. None when there are none."""
+        return self._cut.close_call_mask() if self._cut is not None else None
+
     def reference_region_at(self, x: int, y: int) -> int:
         """The enclosed region (track id) under pixel (``x``, ``y``) of the reference; 0 when none."""
         return self._cut.region_at(x, y) if self._cut is not None else 0
