@@ -178,3 +178,28 @@ def test_flips_come_back_with_the_reference_after_a_restart(qtbot, tmp_path: Pat
     with open_main_window(qtbot, tmp_path, again) as third:
         qtbot.waitUntil(lambda: third.session.reference() is not None, timeout=10_000)
         assert third.session.reference_flips() == {} and alpha_at(third, HOLE) == 255
+
+
+def test_a_big_references_flip_is_cut_out_on_a_worker(qtbot, window: MainWindow,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from sticker_studio.ui.model import session as session_module
+
+    monkeypatch.setattr(session_module, "FLIP_IN_WORKER_PIXELS", 0)  # every reference counts as big
+    frames = [ring_and_bear(dx) for dx in (0, 2, 4)]
+    session = window.session
+    session.set_reference(Sticker(frames, [80] * 3), "ring.gif")
+    before = session.reference()
+    assert session.flip_region_at(*HOLE)
+    assert session.reference_region_kept(session.reference_region_at(*HOLE)) is False  # the pending flip counts
+    qtbot.waitUntil(lambda: session.reference() is not before, timeout=10_000)
+    assert all(alpha_at(window, (HOLE[0] + dx, HOLE[1]), k) <= 8 for k, dx in enumerate((0, 2, 4)))
+    assert window.reference_panel.reference() is session.reference()
+    # two quick flips: the second one's result wins, whatever order the workers finish in
+    assert session.flip_region_at(*BELLY) and session.flip_region_at(*HOLE)
+    qtbot.waitUntil(lambda: not session.is_busy(), timeout=10_000)
+    assert alpha_at(window, HOLE) == 255 and alpha_at(window, BELLY) <= 8
+    # a flip still being cut out when another reference arrives is dropped
+    assert session.flip_region_at(*HOLE)
+    session.set_reference(Sticker([ring_and_bear()], [100]), "other.jpg")
+    qtbot.waitUntil(lambda: not session.is_busy(), timeout=10_000)
+    assert session.reference_name() == "other.jpg" and alpha_at(window, HOLE) == 255

@@ -72,6 +72,9 @@ log = logging.getLogger(__name__)
 NAME_LIMIT = 64
 #: Where a pasted reference is kept (under the user data dir) so it comes back on restart.
 REFERENCE_COPY = Path("reference") / "pasted.png"
+#: a flip of a reference with more pixels than this (frames x width x height) is cut out on a
+#: worker thread (it re-votes and un-mixes every frame: ~40 ms per 512² frame); smaller ones at once
+FLIP_IN_WORKER_PIXELS = 4_000_000
 
 
 def read_file(path: Path) -> Sticker:
@@ -125,6 +128,7 @@ class StudioSession(QObject):
         self._background_method: str | None = None       # None: the default (model, else colour key)
         self._cut: CutOut | None = None                  # the reference's cut-out with its regions
         self._flips: dict[int, bool] = {}                # the user's region flips (track id -> keep)
+        self._flip_generation = 0                        # the latest flip's number: older worker results are dropped
         self._heads = MattingHeadCache()
         #: undo stack of the reference's region flips, in the open document's undo group
         self.reference_stack = QUndoStack(self)
@@ -302,6 +306,7 @@ class StudioSession(QObject):
     def _clear_flips(self) -> None:
         """Forget the region flips (their track ids belong to the old cut-out) and their undo steps."""
         self._flips = {}
+        self._flip_generation += 1  # a flip still being cut out belongs to the old cut-out
         self._remember_flips()
         self.reference_stack.clear()
 
@@ -360,8 +365,11 @@ class StudioSession(QObject):
         return self._cut.region_at(x, y) if self._cut is not None else 0
 
     def reference_region_kept(self, track: int) -> bool | None:
-        """Whether region ``track`` of the reference is kept now; None when there is no such region."""
-        return self._cut.kept.get(track) if self._cut is not None else None
+        """Whether region ``track`` of the reference is kept now (a flip still being cut out counts);
+        None when there is no such region."""
+        if self._cut is None or track not in self._cut.kept:
+            return None
+        return self._flips.get(track, self._cut.kept[track])
 
     def flip_region_at(self, x: int, y: int) -> bool:
         """Flip the enclosed region under pixel (``x``, ``y``) of the reference: a kept white part
@@ -381,11 +389,31 @@ class StudioSession(QObject):
         return True
 
     def _set_flips(self, flips: dict[int, bool]) -> None:
-        """Cut the reference out with ``flips`` and show it (a flip, its undo and its redo)."""
+        """Cut the reference out with ``flips`` and show it (a flip, its undo and its redo); a big
+        reference is cut out on a worker thread and shown when done (a newer flip wins)."""
         self._flips = dict(flips)
         self._remember_flips()
-        self._cut_reference(reuse=True)
-        self.reference_changed.emit(self._reference, self._reference_name)
+        self._flip_generation += 1
+        original = self._reference_original
+        if original is None or original.frame_count * original.width * original.height <= FLIP_IN_WORKER_PIXELS:
+            self._cut_reference(reuse=True)
+            self.reference_changed.emit(self._reference, self._reference_name)
+            return
+        generation, method, previous, wanted = self._flip_generation, self.background_method(), self._cut, dict(flips)
+
+        def work(progress: Callable[[int, int], None], cancel: Any) -> CutOut:
+            return cut_out_regions(original, method, self._heads, wanted, previous=previous)
+
+        def done(cut: CutOut) -> None:
+            if generation != self._flip_generation or original is not self._reference_original:
+                return  # a newer flip, another reference or another method came meanwhile
+            self._cut, self._reference = cut, cut.sticker
+            self.reference_changed.emit(self._reference, self._reference_name)
+            self.status.emit("Cut-out updated", 2000)
+
+        self.status.emit("Updating the cut-out…", 0)
+        self.run_job(work, done, "flip region",
+                     on_failed=lambda message: self.error.emit(f"The cut-out was not updated: {message}"))
 
     def load_reference(self, path: Path) -> BackgroundJob:
         """Decode ``path`` in a worker and make it the reference (the pack is not changed)."""
