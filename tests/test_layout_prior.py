@@ -56,6 +56,31 @@ def test_lineart_keeps_ink_colour_and_drops_paper() -> None:
     assert out[10, 5, 2] > out[10, 5, 0]  # still blue
 
 
+def test_lineart_on_cream_paper_jpeg_leaves_no_speckle() -> None:
+    import io
+
+    from PIL import Image, ImageDraw
+    from scipy import ndimage
+
+    paper = (246, 238, 215)  # cream: its red channel has almost no room toward white
+    image = Image.new("RGB", (160, 160), paper)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((30, 30, 130, 130), outline=(62, 56, 43), width=2)
+    draw.line((20, 140, 140, 100), fill=(40, 60, 160), width=1)  # a blue pencil line
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    rgb = np.asarray(Image.open(buffer).convert("RGB"))
+    out = lineart_alpha(rgb)
+    strokes = np.abs(rgb.astype(np.int32) - np.asarray(paper)).max(axis=-1) > 40
+    far = ~ndimage.binary_dilation(strokes, iterations=3)
+    # JPEG ringing and grain are paper (before the fix: 1,522 such pixels, up to alpha 255)
+    assert int((out[..., 3][far] > 8).sum()) <= 60 and out[..., 3][far].max() < 64
+    assert out[..., 3][strokes].mean() > 150                # the strokes are kept
+    blue = out[138:142, 20:30].reshape(-1, 4)
+    blue = blue[blue[:, 3] > 100]
+    assert len(blue) and blue[:, 2].mean() > 2 * blue[:, 0].mean()  # and keep their colour (a 1-px line after JPEG)
+
+
 def test_prior_head_runs_and_starts_as_the_prior() -> None:
     import torch
 
@@ -92,6 +117,17 @@ def test_mirror_averaging_is_left_right_symmetric_and_optional() -> None:
     single = matte_with_prior(frames, head, mirror=False).network_alpha
     assert single is not None and not np.allclose(single, one, atol=1e-4)
     assert MIRROR_AVERAGE is False  # twice the head's time: asked for, not the default
+
+
+def test_a_blank_page_is_all_background_without_running_the_head(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sticker_studio.engine import matting
+    from sticker_studio.training.train_matting import build_matting_head
+
+    monkeypatch.setattr(matting, "run_head", lambda *a, **k: pytest.fail("the head ran on a blank page"))
+    page = np.full((2, 8, 8, 3), 250, np.uint8)
+    page[:, 3, 3] = 252  # paper grain
+    out = matting.matte_with_prior(page, build_matting_head("layout-tiny").eval())
+    assert out.rgba[..., 3].max() == 0
 
 
 def test_pack_round_trip_and_one_training_step(tmp_path) -> None:

@@ -304,7 +304,10 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
     from sticker_studio.core.layout_prior import clip_layout_priors, vote_enclosed_regions
 
     priors = clip_layout_priors(rgb)
-    if head is not None:
+    blank = all(bool(p.channels[..., 1].all()) for p in priors)  # every pixel is paper (within its noise)
+    if head is not None and blank:  # nothing for the head to find: it could only invent something
+        alpha = np.zeros(rgb.shape[:3], np.float32)
+    elif head is not None:
         full_u8 = torch.from_numpy(rgb).permute(0, 3, 1, 2)
         n, h, w, _ = rgb.shape
         window = max(min(window, 2 * overlap), min(window, WINDOW_PIXELS // max(1, h * w)))
