@@ -81,6 +81,18 @@ def test_lineart_on_cream_paper_jpeg_leaves_no_speckle() -> None:
     assert len(blue) and blue[:, 2].mean() > 2 * blue[:, 0].mean()  # and keep their colour (a 1-px line after JPEG)
 
 
+def test_lineart_keeps_white_ink_on_kraft_and_on_dark_paper() -> None:
+    kraft = np.full((40, 40, 3), (200, 160, 110), np.uint8)
+    kraft[10:30, 18:22] = (250, 250, 245)  # a white gel pen: far lighter than the paper
+    kraft[5, 5:30] = (40, 30, 20)          # and a dark pen
+    out = lineart_alpha(kraft)
+    assert out[20, 20, 3] > 200 and out[20, 20, :3].min() > 230 and out[5, 10, 3] > 180 and out[2, 2, 3] == 0
+    dark = np.full((40, 40, 3), (40, 40, 50), np.uint8)
+    dark[10:30, 18:22] = (240, 240, 240)
+    out = lineart_alpha(dark)
+    assert out[20, 20, 3] > 200 and out[2, 2, 3] == 0
+
+
 def test_prior_head_runs_and_starts_as_the_prior() -> None:
     import torch
 

@@ -24,6 +24,8 @@ LINEART_NOISE = 0.06
 NOISE_SIGMAS = 3.0
 #: the least room (in [0, 1]) a channel is given toward black or white when its deviation becomes opacity
 MIN_ROOM = 0.25
+#: a stroke lighter than light paper (darker than dark paper) must differ from it by this much (in [0, 1])
+AGAINST_THE_PAPER = 40 / 255
 
 
 def paper_noise(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
@@ -44,11 +46,16 @@ def lineart_alpha(rgb: np.ndarray, paper: np.ndarray | None = None, noise: float
     # red of cream paper, 1 - P = 0.035) cannot be blown up into a strong stroke
     darker = np.where(p > 0.02, (p - c) / np.maximum(p, MIN_ROOM), 0.0)
     lighter = np.where(p < 0.98, (c - p) / np.maximum(1.0 - p, MIN_ROOM), 0.0)
-    # strokes are darker than light paper (lighter than dark paper): a pixel lighter than light paper is
-    # JPEG ringing or grain beside a stroke, not white ink
+    # strokes are mostly darker than light paper (lighter than dark paper); a pixel only a little lighter
+    # than light paper is JPEG ringing beside a stroke, while white ink on kraft paper is far lighter
     light_paper = float(p @ np.asarray([0.299, 0.587, 0.114], np.float32)) >= 0.5
-    a = np.clip(np.max(np.where(c < p, darker if light_paper else 0.0, 0.0 if light_paper else lighter), axis=-1),
-                0.0, 1.0)
+    against = np.max(c - p if light_paper else p - c, axis=-1, keepdims=True)  # how far against the paper's way
+    strong = against >= AGAINST_THE_PAPER
+    if light_paper:
+        lighter = np.where(strong, lighter, 0.0)
+    else:
+        darker = np.where(strong, darker, 0.0)
+    a = np.clip(np.max(np.where(c < p, darker, lighter), axis=-1), 0.0, 1.0)
     a = np.where(a < noise, 0.0, a)
     safe = np.maximum(a, 1e-3)[..., None]
     fg = np.clip((c - (1.0 - a[..., None]) * p) / safe, 0.0, 1.0)
