@@ -37,6 +37,8 @@ PRIOR_NAMES: tuple[str, ...] = ("distance", "tight", "loose", "enclosed", "key")
 PRIOR_CHANNELS = len(PRIOR_NAMES)
 #: channels a head gets from :func:`prior_array`: the prior plus the background colour
 PRIOR_INPUT_CHANNELS = PRIOR_CHANNELS + 3
+#: a region is kept when its mean alpha over the clip (:func:`track_means`) is at least this
+VOTE_THRESHOLD = 0.5
 #: enclosed candidate regions smaller than this (pixels at 512²-equivalent) are ignored
 MIN_REGION_PIXELS_512 = 24
 _MAX_DIST = float(np.sqrt(3.0) * 255.0)
@@ -199,6 +201,20 @@ def region_tracks(labels: list[np.ndarray], min_overlap: float = 0.3) -> list[np
     return maps
 
 
+def track_means(alpha: np.ndarray, track_imgs: list[np.ndarray]) -> dict[int, float]:
+    """Mean alpha of every track (id -> mean in [0, 1]) over all its pixels in all frames: the vote's number.
+
+    ``alpha`` (N, H, W); ``track_imgs`` per frame the (H, W) image of track ids (0 = none).
+    """
+    total = max((int(t.max()) for t in track_imgs), default=0)
+    sums = np.zeros(total + 1)
+    counts = np.zeros(total + 1)
+    for a, img in zip(alpha, track_imgs, strict=False):
+        sums += np.bincount(img.ravel(), weights=a.ravel(), minlength=total + 1)[: total + 1]
+        counts += np.bincount(img.ravel(), minlength=total + 1)[: total + 1]
+    return {t: float(sums[t] / counts[t]) for t in range(1, total + 1) if counts[t] > 0}
+
+
 def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray,
                           flips: dict[int, bool] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
     """Snap every enclosed region to one keep/remove decision per clip.
@@ -217,12 +233,9 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray,
     total = max((int(t.max()) for t in track_imgs), default=0)
     if total == 0:
         return out, track_imgs
-    sums = np.zeros(total + 1)
-    counts = np.zeros(total + 1)
-    for t, img in enumerate(track_imgs):
-        sums += np.bincount(img.ravel(), weights=alpha[t].ravel(), minlength=total + 1)[: total + 1]
-        counts += np.bincount(img.ravel(), minlength=total + 1)[: total + 1]
-    keep = sums / np.maximum(counts, 1) >= 0.5
+    keep = np.zeros(total + 1, bool)
+    for tid, mean in track_means(alpha, track_imgs).items():
+        keep[tid] = mean >= VOTE_THRESHOLD
     for tid, decision in (flips or {}).items():
         if 0 < tid <= total:
             keep[tid] = bool(decision)

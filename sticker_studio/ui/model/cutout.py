@@ -17,6 +17,7 @@ import numpy as np
 
 from sticker_studio.core.background import has_useful_alpha, remove_background_colorkey
 from sticker_studio.core.errors import StickerStudioError
+from sticker_studio.core.layout_prior import VOTE_THRESHOLD, track_means
 from sticker_studio.core.sticker import Sticker
 
 log = logging.getLogger(__name__)
@@ -93,22 +94,12 @@ class CutOut:
         return int(self.regions[y, x])
 
 
-def _track_means(alpha: np.ndarray, regions: list[np.ndarray]) -> dict[int, float]:
-    """Mean alpha (in [0, 1]) of every track over all its pixels in all frames (the clip vote's rule)."""
-    total = max((int(r.max()) for r in regions), default=0)
-    sums = np.zeros(total + 1)
-    counts = np.zeros(total + 1)
-    for a, r in zip(alpha, regions, strict=False):
-        sums += np.bincount(r.ravel(), weights=a.ravel(), minlength=total + 1)[: total + 1]
-        counts += np.bincount(r.ravel(), minlength=total + 1)[: total + 1]
-    return {t: float(sums[t] / counts[t]) for t in range(1, total + 1) if counts[t] > 0}
-
-
 def close_calls(network_alpha: np.ndarray, regions: list[np.ndarray], flips: dict[int, bool] | None = None,
                 margin: float = CLOSE_CALL_MARGIN) -> frozenset[int]:
-    """Tracks whose mean network alpha (the vote's number) is within ``margin`` of 0.5, minus the flipped ones."""
-    means = _track_means(network_alpha, regions)
-    return frozenset(t for t, m in means.items() if abs(m - 0.5) < margin and t not in (flips or {}))
+    """Tracks whose mean network alpha (the vote's number) is within ``margin`` of the vote's threshold,
+    minus the flipped ones."""
+    means = track_means(network_alpha, regions)
+    return frozenset(t for t, m in means.items() if abs(m - VOTE_THRESHOLD) < margin and t not in (flips or {}))
 
 
 def _kept_tracks(rgba: np.ndarray, regions: list[np.ndarray]) -> dict[int, bool]:
@@ -141,7 +132,7 @@ def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | No
     base_alpha = base[..., 3].astype(np.float32) / 255.0
     prior = matte_with_prior(rgb, None, flips=flips, base_alpha=base_alpha)
     kept = _kept_tracks(prior.rgba, prior.regions)
-    base_kept = {t: m >= 0.5 for t, m in _track_means(base_alpha, prior.regions).items()}
+    base_kept = {t: m >= VOTE_THRESHOLD for t, m in track_means(base_alpha, prior.regions).items()}
     changed = [t for t, k in kept.items() if k != base_kept.get(t, k)]
     out = base.copy()
     if changed:
