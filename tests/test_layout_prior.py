@@ -162,6 +162,20 @@ def test_pack_round_trip_and_one_training_step(tmp_path) -> None:
     assert torch.isfinite(terms["loss"]) and "alpha" in terms and "laplacian" in terms
 
 
+def test_val_pack_has_training_families_but_subjects_no_training_pack_reaches(tmp_path) -> None:
+    from sticker_studio.training.drawn_families import TRAIN_FAMILIES, subject_split
+    from sticker_studio.training.matting_pack import EVAL_BACKGROUNDS, VAL_FIRST_SEED, PackSpec, build_pack, load_pack
+
+    build_pack(tmp_path / "v", PackSpec(split="val", clips=2, size=32, frames=2, emoji_share=0.5,
+                                        emoji_folder=str(tmp_path / "none")), progress=False)
+    _arrays, meta = load_pack(tmp_path / "v")
+    assert len(meta) == 2 * len(EVAL_BACKGROUNDS)  # every subject on every eval background
+    for m in meta:
+        family, seed = str(m["subject"]).rsplit("-", 1)
+        assert m["split"] == "val" and family in TRAIN_FAMILIES and m["family"] == family
+        assert int(seed) >= VAL_FIRST_SEED and subject_split(family, int(seed)) == "train"
+
+
 def test_training_near_colour_plates_sit_close_to_a_subject_colour() -> None:
     from sticker_studio.training.drawn_families import render_subject
     from sticker_studio.training.matting_pack import TRAIN_BACKGROUNDS, make_background

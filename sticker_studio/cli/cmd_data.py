@@ -42,9 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     mpack = actions.add_parser("matting-pack", help="pack the matting head's training (or held-out eval) set: "
                                "procedural drawings + emoji clips, composited, with their layout prior")
     mpack.add_argument("--out", type=Path, required=True, help="pack folder (written whole)")
-    mpack.add_argument("--split", choices=("train", "test"), default="train",
+    mpack.add_argument("--split", choices=("train", "val", "test"), default="train",
                        help="train: training families and seeds; test: held-out seeds, the held-out family, "
-                            "each on white / pale / near colour / texture")
+                            "each on white / pale / near colour / texture; val: like test but training "
+                            "families with subjects no training pack reaches, drawings only (for tuning)")
     mpack.add_argument("--clips", type=int, default=2000, help="subjects to pack (default 2000)")
     mpack.add_argument("--size", type=int, default=192, help="frame side in pixels (default 192)")
     mpack.add_argument("--frames", type=int, default=4, help="consecutive frames per clip (default 4)")

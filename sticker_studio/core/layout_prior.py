@@ -44,12 +44,21 @@ MIN_REGION_PIXELS_512 = 24
 _MAX_DIST = float(np.sqrt(3.0) * 255.0)
 
 
+#: the tight tolerance of a background with (next to) no noise: a flat plate
+TIGHT_MIN = 8.0
+
+
 @dataclass(frozen=True)
 class Tolerances:
     """RGB distances (0-441): below ``tight`` is background; ``loose`` bounds the edge band."""
 
     tight: float
     loose: float
+
+    @property
+    def flat(self) -> bool:
+        """Whether the border is one flat colour (its noise is within :data:`TIGHT_MIN`)."""
+        return self.tight <= TIGHT_MIN
 
 
 @dataclass
@@ -67,10 +76,14 @@ class LayoutPrior:
         return self.channels[..., PRIOR_NAMES.index("key")]
 
     @property
+    def distance(self) -> np.ndarray:
+        """(H, W) RGB distance to the background colour (0-441; saturates at 110, beyond the loose band)."""
+        return self.channels[..., 0] * (_MAX_DIST / 4.0)
+
+    @property
     def ramp_alpha(self) -> np.ndarray:
         """The colour-key alpha as if every candidate were background (what a removed region gets)."""
-        dist = self.channels[..., 0] * (_MAX_DIST / 4.0)
-        return _ramp(dist, self.tolerances)
+        return _ramp(self.distance, self.tolerances)
 
 
 def border_pixels(frames: np.ndarray) -> np.ndarray:
@@ -85,7 +98,7 @@ def estimate_background(frames: np.ndarray) -> tuple[np.ndarray, Tolerances]:
     ring = border_pixels(frames)
     bg = np.median(ring, axis=0).astype(np.float32)
     noise = float(np.percentile(np.linalg.norm(ring - bg, axis=1), 75))
-    tight = min(24.0, max(8.0, 2.5 * noise))
+    tight = min(24.0, max(TIGHT_MIN, 2.5 * noise))
     loose = max(tight + 40.0, 56.0)
     return bg, Tolerances(tight, loose)
 

@@ -34,11 +34,8 @@ def paper_noise(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
     return (1.4826 * np.median(np.abs(ring - paper), axis=0)).astype(np.float32)
 
 
-def lineart_alpha(rgb: np.ndarray, paper: np.ndarray | None = None, noise: float = LINEART_NOISE) -> np.ndarray:
-    """RGBA uint8 (H, W, 4) of an RGB uint8 sketch (H, W, 3) on paper (default: the border median)."""
-    c = rgb[..., :3].astype(np.float32) / 255.0
-    p = (estimate_background(rgb)[0] if paper is None else np.asarray(paper, np.float32)) / 255.0
-    margin = np.maximum(NOISE_SIGMAS * paper_noise(rgb, p), 1.5 / 255.0)
+def _toward_black_and_white(c: np.ndarray, p: np.ndarray, margin: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(noise-shrunk colour, opacity needed toward black, toward white) per channel, all in [0, 1]."""
     d = c - p
     c = p + np.sign(d) * np.maximum(np.abs(d) - margin, 0.0)  # paper noise is paper
     # within 2 % of white (black) paper nothing can be lighter (darker) than it: only paper
@@ -46,6 +43,36 @@ def lineart_alpha(rgb: np.ndarray, paper: np.ndarray | None = None, noise: float
     # red of cream paper, 1 - P = 0.035) cannot be blown up into a strong stroke
     darker = np.where(p > 0.02, (p - c) / np.maximum(p, MIN_ROOM), 0.0)
     lighter = np.where(p < 0.98, (c - p) / np.maximum(1.0 - p, MIN_ROOM), 0.0)
+    return c, darker, lighter
+
+
+def paper_margin(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """(3,) in [0, 1]: per channel, how far from ``paper`` a pixel of these frames is still paper."""
+    return np.maximum(NOISE_SIGMAS * paper_noise(rgb, paper), 1.5 / 255.0).astype(np.float32)
+
+
+def least_opacity(rgb: np.ndarray, paper: np.ndarray, margin: np.ndarray | None = None) -> np.ndarray:
+    """(…, H, W) float32 in [0, 1]: the least opacity any colour over ``paper`` needs to give each pixel.
+
+    ``rgb`` uint8 (…, H, W, 3) (one frame or a clip), ``paper`` (3,) in [0, 1]. A pixel of
+    colour C over paper P is ``a·F + (1−a)·P`` for some F in the RGB cube, so a is at least
+    how far C is from P toward black or white, per channel (after the paper's noise, measured
+    on the border, or ``margin`` from :func:`paper_margin`, is taken off). Pure blue on white needs
+    a = 1; a 30 % grey shadow needs 0.3.
+    A lower bound on true alpha wherever the paper really is ``paper`` (the matting head's alpha
+    is raised to it on flat backgrounds).
+    """
+    c = rgb[..., :3].astype(np.float32) / 255.0
+    p = np.asarray(paper, np.float32)
+    c, darker, lighter = _toward_black_and_white(c, p, paper_margin(rgb, p) if margin is None else margin)
+    return np.clip(np.max(np.where(c < p, darker, lighter), axis=-1), 0.0, 1.0).astype(np.float32)
+
+
+def lineart_alpha(rgb: np.ndarray, paper: np.ndarray | None = None, noise: float = LINEART_NOISE) -> np.ndarray:
+    """RGBA uint8 (H, W, 4) of an RGB uint8 sketch (H, W, 3) on paper (default: the border median)."""
+    c = rgb[..., :3].astype(np.float32) / 255.0
+    p = (estimate_background(rgb)[0] if paper is None else np.asarray(paper, np.float32)) / 255.0
+    c, darker, lighter = _toward_black_and_white(c, p, paper_margin(rgb, p))
     # strokes are mostly darker than light paper (lighter than dark paper); a pixel only a little lighter
     # than light paper is JPEG ringing beside a stroke, while white ink on kraft paper is far lighter
     light_paper = float(p @ np.asarray([0.299, 0.587, 0.114], np.float32)) >= 0.5

@@ -300,7 +300,10 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
     ``flips`` (track id -> keep) to that alpha. ``mirror`` (default :data:`MIRROR_AVERAGE`)
     also runs the head on the left-right mirrored frames and averages the two alphas (the
     prior is mirror-symmetric, so this only evens out the network's own asymmetries).
+    On a flat background no pixel's alpha is left below what its colour demands
+    (:func:`sticker_studio.core.alpha_floor.raise_to_colour_floor`).
     """
+    from sticker_studio.core.alpha_floor import raise_to_colour_floor
     from sticker_studio.core.layout_prior import clip_layout_priors, vote_enclosed_regions
 
     priors = clip_layout_priors(rgb)
@@ -337,6 +340,7 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
     else:
         alpha = np.stack([p.key_alpha for p in priors])
     voted, regions = vote_enclosed_regions(priors, alpha, flips)
+    voted = raise_to_colour_floor(rgb, voted, priors)
     background = priors[0].background.astype(np.float32)
     rgba = unmix_foreground(rgb, clean_alpha(voted), background)
     return PriorMatte(rgba, regions, alpha)

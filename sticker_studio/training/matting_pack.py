@@ -37,6 +37,8 @@ TRAIN_BACKGROUNDS: dict[str, float] = {"white": 0.25, "pale": 0.15, "near-colour
                                        "texture": 0.15, "gradient": 0.1, "flat": 0.05}
 #: the backgrounds the eval scores each held-out clip on
 EVAL_BACKGROUNDS: tuple[str, ...] = ("white", "pale", "near colour", "texture")
+#: the first subject seed of the validation split (training packs count seeds up from 1)
+VAL_FIRST_SEED = 100_000
 PRESET_NAMES = ("bounce", "jelly", "wobble", "spin", "shake", "nod", "pulse", "float", "swing", "wave", "tada")
 
 
@@ -194,23 +196,29 @@ class PackSpec:
 
 
 def build_pack(out: Path, spec: PackSpec, progress: bool = True) -> Path:
-    """Build a training (``split='train'``) or eval (``'test'``) pack into ``out``."""
+    """Build a training (``split='train'``), validation (``'val'``) or eval (``'test'``) pack into ``out``.
+
+    ``val`` is for choosing inference rules and thresholds without looking at the test pack:
+    training families, but subjects from seed :data:`VAL_FIRST_SEED` on (no training pack of
+    fewer than ~80,000 clips reaches them), drawings only, scored on the eval backgrounds.
+    """
     from tqdm import tqdm
 
-    rng = np.random.default_rng([spec.seed, 0 if spec.split == "train" else 1])
+    rng = np.random.default_rng([spec.seed, {"train": 0, "test": 1, "val": 2}[spec.split]])
     clips: list[PackedClip] = []
     meta: list[dict[str, object]] = []
-    families = TRAIN_FAMILIES if spec.split == "train" else FAMILIES
-    n_emoji = int(spec.clips * spec.emoji_share)
+    families = FAMILIES if spec.split == "test" else TRAIN_FAMILIES
+    subject_split_of = "train" if spec.split == "val" else spec.split
+    n_emoji = 0 if spec.split == "val" else int(spec.clips * spec.emoji_share)
     emoji = emoji_clips(Path(spec.emoji_folder), spec.split, n_emoji, spec.size, spec.frames, rng)
     kinds = list(TRAIN_BACKGROUNDS)
     weights = np.asarray(list(TRAIN_BACKGROUNDS.values()))
     jobs: list[tuple[str, str, np.ndarray | None]] = [("emoji", s, f) for s, f in emoji]
-    seed = 0
+    seed = VAL_FIRST_SEED - 1 if spec.split == "val" else 0
     while len(jobs) < spec.clips:
         fam = families[len(jobs) % len(families)]
         seed += 1
-        if subject_split(fam, seed) != spec.split:
+        if subject_split(fam, seed) != subject_split_of:
             continue
         jobs.append((fam, f"{fam}-{seed}", None))
     for fam, subject, frames in tqdm(jobs, desc=f"pack {spec.split}", disable=not progress):
