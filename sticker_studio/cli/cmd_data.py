@@ -50,9 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     mpack.add_argument("--size", type=int, default=192, help="frame side in pixels (default 192)")
     mpack.add_argument("--frames", type=int, default=4, help="consecutive frames per clip (default 4)")
     mpack.add_argument("--emoji", type=Path, default=Path("data/fluent-anim"),
-                       help="animated emoji dataset folder (from `data fetch`; skipped if absent)")
+                       help="animated emoji dataset folder (from `data fetch`) or a matting GPU kit's emoji.npz; "
+                            "skipped if absent")
     mpack.add_argument("--emoji-share", type=float, default=0.2, help="share of emoji clips (default 0.2)")
     mpack.add_argument("--seed", type=int, default=0)
+    mpack.add_argument("--first-subject", type=int, default=1,
+                       help="train: the first subject seed (shards of a bigger set start apart; default 1)")
     mpack.add_argument("--quiet", action="store_true", help="no progress bar")
     mpack.set_defaults(func=run_matting_pack)
 
@@ -122,8 +125,11 @@ def run_matting_pack(args: argparse.Namespace) -> int:
         raise InvalidInputError("--clips must be >= 1, --size 16-1024 and --frames 1-32")
     if not 0.0 <= args.emoji_share <= 1.0:
         raise InvalidInputError("--emoji-share must be in [0, 1]")
+    if args.first_subject < 1:
+        raise InvalidInputError("--first-subject must be >= 1")
     spec = PackSpec(split=args.split, clips=args.clips, size=args.size, frames=args.frames,
-                    emoji_share=args.emoji_share, emoji_folder=str(args.emoji), seed=args.seed)
+                    emoji_share=args.emoji_share, emoji_folder=str(args.emoji), seed=args.seed,
+                    first_subject=args.first_subject)
     out = build_pack(args.out, spec, progress=not args.quiet)
     _, meta = load_pack(out)
     emoji = sum(1 for m in meta if m["family"] == "emoji")

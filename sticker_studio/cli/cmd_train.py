@@ -51,9 +51,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--pack-size", type=int, default=64, help="--pack: frame side in pixels (default 64)")
     parser.add_argument("--wheels", type=Path, default=None, metavar="DIR",
                         help="--pack: folder holding the diffusers and importlib_metadata wheels")
-    parser.add_argument("--kit", type=Path, default=None, metavar="KIT_DIR",
+    parser.add_argument("--kit", type=Path, action="append", default=None, metavar="KIT_DIR",
                         help="train from a packed kit instead of --data folders (generator: `train generator "
-                             "--pack`; matting: `data matting-pack`, trains the layout-prior head)")
+                             "--pack`; matting: `data matting-pack`, trains the layout-prior head; repeat for "
+                             "several shards)")
     parser.add_argument("--checkpoint-every", type=int, default=None, help="steps between checkpoints")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="continue from the run's latest checkpoint")
@@ -99,7 +100,11 @@ def run(args: argparse.Namespace) -> int:
         "export": str(args.export) if args.export else None,
     }
     if args.kit:
-        common["kit"] = str(args.kit)
+        if len(args.kit) > 1 and args.what != "matting":
+            raise InvalidInputError("the generator trains from one --kit")
+        common["kit"] = str(args.kit[0])
+        if len(args.kit) > 1:
+            common["more_kits"] = [str(k) for k in args.kit[1:]]
     if args.model_overrides:
         import json
 

@@ -23,8 +23,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from sticker_studio.training.matting_pack import unpack_prior
-
 #: default weights of the terms of :func:`layout_losses`
 LAYOUT_LOSS_WEIGHTS: dict[str, float] = {"alpha": 1.0, "gradient": 1.0, "laplacian": 0.5, "composition": 0.5,
                                          "foreground": 0.3, "temporal": 1.0}
@@ -39,27 +37,68 @@ class LayoutBatch:
     plate: torch.Tensor       # [B,3,1,S,S]
 
 
-def make_layout_batch(arrays: dict[str, np.ndarray], indices: list[int], flips: list[bool]) -> LayoutBatch:
-    """A batch of packed clips (flipped left-right where asked: prior and truth flip with the image)."""
-    imgs, priors, alphas, fgs, plates = [], [], [], [], []
+@dataclass
+class PackedBatch:
+    """A batch as the pack stores it (uint8 CPU tensors, channels last): cheap to gather on a
+    worker thread, turned into a :class:`LayoutBatch` on the training device (:meth:`to_batch`)."""
+
+    image: torch.Tensor       # [B,F,S,S,3]
+    prior: torch.Tensor       # [B,F,S,S,3] packed (distance, key, flood bits)
+    alpha: torch.Tensor       # [B,F,S,S]
+    foreground: torch.Tensor  # [B,F,S,S,3]
+    plate: torch.Tensor       # [B,S,S,3]
+    bgcolour: torch.Tensor    # [B,3]
+
+    def to_batch(self, device: torch.device | None = None) -> LayoutBatch:
+        """The float batch on ``device`` (the uint8 tensors travel; floats are made there)."""
+        dev = torch.device("cpu") if device is None else device
+
+        def put(t: torch.Tensor) -> torch.Tensor:
+            return t.to(dev, non_blocking=True)
+
+        def channels_first(t: torch.Tensor) -> torch.Tensor:  # [B,F,S,S,C] -> [B,C,F,S,S] float
+            return t.permute(0, 4, 1, 2, 3).float()
+
+        scale = 1 / 255
+        return LayoutBatch(channels_first(put(self.image)) * scale,
+                           channels_first(unpack_prior_tensor(put(self.prior), put(self.bgcolour))),
+                           channels_first(put(self.alpha)[..., None]) * scale,
+                           channels_first(put(self.foreground)) * scale,
+                           put(self.plate)[:, None].permute(0, 4, 1, 2, 3).float() * scale)
+
+
+def unpack_prior_tensor(prior: torch.Tensor, bgcolour: torch.Tensor) -> torch.Tensor:
+    """float [B,F,S,S,PRIOR_INPUT_CHANNELS] from the packed uint8 prior [B,F,S,S,3] and colours [B,3]
+    (:func:`.matting_pack.unpack_prior`, batched, on any device)."""
+    bits = prior[..., 2]
+    chans = [prior[..., 0].float() / 255.0, (bits & 1).float(), ((bits >> 1) & 1).float(),
+             ((bits >> 2) & 1).float(), prior[..., 1].float() / 255.0]
+    bg = (bgcolour.float() / 255.0)[:, None, None, None, :].expand(*prior.shape[:-1], 3)
+    return torch.cat([torch.stack(chans, dim=-1), bg], dim=-1)
+
+
+def gather_packed_batch(arrays: dict[str, np.ndarray], indices: list[int], flips: list[bool],
+                        pin: bool = False) -> PackedBatch:
+    """Packed clips ``indices`` (flipped left-right where asked: prior and truth flip with the image)."""
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("composite", "prior", "alpha", "foreground", "plate")}
     for i, flip in zip(indices, flips, strict=False):
-        comp = np.asarray(arrays["composite"][i])
-        pr = np.asarray(arrays["prior"][i])
-        al = np.asarray(arrays["alpha"][i])
-        fg = np.asarray(arrays["foreground"][i])
-        pl = np.asarray(arrays["plate"][i])
-        if flip:
-            comp, pr, al, fg, pl = comp[:, :, ::-1], pr[:, :, ::-1], al[:, :, ::-1], fg[:, :, ::-1], pl[:, ::-1]
-        imgs.append(comp)
-        priors.append(unpack_prior(pr, np.asarray(arrays["bgcolour"][i])))
-        alphas.append(al[..., None])
-        fgs.append(fg)
-        plates.append(pl[None])
+        for name, items in parts.items():
+            a = np.asarray(arrays[name][i])
+            items.append(a[:, ::-1] if flip and name == "plate" else a[:, :, ::-1] if flip else a)
 
-    def t(items: list[np.ndarray], scale: float) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(np.stack(items))).permute(0, 4, 1, 2, 3).float() * scale
+    def t(items: list[np.ndarray]) -> torch.Tensor:
+        out = torch.from_numpy(np.ascontiguousarray(np.stack(items)))
+        return out.pin_memory() if pin else out
 
-    return LayoutBatch(t(imgs, 1 / 255), t(priors, 1.0), t(alphas, 1 / 255), t(fgs, 1 / 255), t(plates, 1 / 255))
+    bg = torch.from_numpy(np.stack([np.asarray(arrays["bgcolour"][i]) for i in indices]))
+    return PackedBatch(t(parts["composite"]), t(parts["prior"]), t(parts["alpha"]), t(parts["foreground"]),
+                       t(parts["plate"]), bg)
+
+
+def make_layout_batch(arrays: dict[str, np.ndarray], indices: list[int], flips: list[bool],
+                      device: torch.device | None = None) -> LayoutBatch:
+    """A batch of packed clips on ``device`` (default CPU), flipped left-right where asked."""
+    return gather_packed_batch(arrays, indices, flips).to_batch(device)
 
 
 _LAPLACE = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])

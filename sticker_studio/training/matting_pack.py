@@ -154,10 +154,15 @@ def make_clip(rgba_frames: np.ndarray, kind: str, rng: np.random.Generator, degr
 
 def emoji_clips(folder: Path, split: str, limit: int, size: int, frames: int,
                 rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
-    """(subject, [F,S,S,4]) runs of animated Fluent emoji of ``split`` (none if the folder is absent)."""
+    """(subject, [F,S,S,4]) runs of animated Fluent emoji of ``split`` (none if the folder is absent).
+
+    ``folder`` may also be an ``emoji.npz`` of a matting GPU kit (:func:`write_emoji_runs`).
+    """
     from sticker_studio.core.imageops import resize_rgba
     from sticker_studio.training.dataset import load_clip, read_index
 
+    if folder.suffix == ".npz" and folder.is_file():
+        return _emoji_clips_from_runs(folder, split, limit, size, frames, rng)
     if not (folder / "index.jsonl").exists():
         return []
     records = [r for r in read_index(folder) if r.split == split and r.frame_count >= frames]
@@ -171,6 +176,57 @@ def emoji_clips(folder: Path, split: str, limit: int, size: int, frames: int,
         start = int(rng.integers(0, max(1, st.frame_count - frames * 2)))
         idx = [min(st.frame_count - 1, start + 2 * i) for i in range(frames)]
         out.append((r.subject, np.stack([resize_rgba(st.frames[i], size, size) for i in idx])))
+    return out
+
+
+#: source frames an emoji run of a GPU kit keeps (every other frame, as :func:`emoji_clips` samples them)
+EMOJI_RUN_FRAMES = 8
+
+
+def write_emoji_runs(folder: Path, out: Path, split: str, clips: int, seed: int = 0) -> int:
+    """Write ``out`` (.npz): up to ``clips`` runs of :data:`EMOJI_RUN_FRAMES` every-other frames of
+    ``split`` emoji from a dataset folder, at their stored size, zlib-compressed; returns the count."""
+    from sticker_studio.core.atomic import atomic_path
+    from sticker_studio.training.dataset import load_clip, read_index
+
+    records = [r for r in read_index(folder) if r.split == split and r.frame_count >= 2 * EMOJI_RUN_FRAMES]
+    np.random.default_rng(seed).shuffle(records)
+    runs: list[np.ndarray] = []
+    subjects: list[str] = []
+    for r in records:
+        if len(runs) == clips:
+            break
+        try:
+            st = load_clip(folder, r)
+        except Exception:  # a damaged clip in a partial fetch: skip it
+            continue
+        run = np.stack(st.frames[: 2 * EMOJI_RUN_FRAMES : 2])
+        if runs and run.shape != runs[0].shape:
+            continue
+        runs.append(run)
+        subjects.append(r.subject)
+    if not runs:
+        return 0
+    with atomic_path(out) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, frames=np.stack(runs), subjects=np.asarray(subjects), split=np.asarray(split))
+    return len(runs)
+
+
+def _emoji_clips_from_runs(path: Path, split: str, limit: int, size: int, frames: int,
+                           rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
+    from sticker_studio.core.imageops import resize_rgba
+
+    with np.load(path) as data:
+        if str(data["split"]) != split:
+            return []
+        runs, subjects = data["frames"], [str(s) for s in data["subjects"]]
+    order = rng.permutation(len(runs))
+    out = []
+    for k in range(min(limit, 4 * len(runs))):  # a small set is drawn from again, with new starts
+        i = int(order[k % len(runs)])
+        start = int(rng.integers(0, max(1, runs.shape[1] - frames + 1)))
+        idx = [min(runs.shape[1] - 1, start + j) for j in range(frames)]
+        out.append((subjects[i], np.stack([resize_rgba(runs[i][j], size, size) for j in idx])))
     return out
 
 
@@ -193,6 +249,9 @@ class PackSpec:
     emoji_share: float = 0.2
     emoji_folder: str = "data/fluent-anim"
     seed: int = 0
+    first_subject: int = 1
+    """train: the first subject seed (shards of a bigger set start apart; all stay below
+    :data:`VAL_FIRST_SEED`); val always starts there, test at 1."""
 
 
 def build_pack(out: Path, spec: PackSpec, progress: bool = True) -> Path:
@@ -214,10 +273,15 @@ def build_pack(out: Path, spec: PackSpec, progress: bool = True) -> Path:
     kinds = list(TRAIN_BACKGROUNDS)
     weights = np.asarray(list(TRAIN_BACKGROUNDS.values()))
     jobs: list[tuple[str, str, np.ndarray | None]] = [("emoji", s, f) for s, f in emoji]
-    seed = VAL_FIRST_SEED - 1 if spec.split == "val" else 0
+    seed = {"val": VAL_FIRST_SEED, "train": spec.first_subject}.get(spec.split, 1) - 1
     while len(jobs) < spec.clips:
         fam = families[len(jobs) % len(families)]
         seed += 1
+        if spec.split == "train" and seed >= VAL_FIRST_SEED:
+            from sticker_studio.core.errors import InvalidInputError
+
+            raise InvalidInputError(f"a training pack reached subject seed {VAL_FIRST_SEED:,}, where the validation "
+                                    "split's subjects start; use fewer clips or a lower first subject")
         if subject_split(fam, seed) != subject_split_of:
             continue
         jobs.append((fam, f"{fam}-{seed}", None))

@@ -44,9 +44,13 @@ from sticker_studio.training.ema import ParameterEMA
 from sticker_studio.training.layout_matting import (
     LAYOUT_LOSS_WEIGHTS,
     LayoutBatch,
+    PackedBatch,
+    gather_packed_batch,
     layout_losses,
-    make_layout_batch,
 )
+
+#: batches of a pack gathered ahead on worker threads when training on a GPU
+PREFETCH_BATCHES = 3
 
 
 @dataclass
@@ -75,6 +79,8 @@ class MattingTrainConfig(loop.TrainConfig):
     """Train from a matting pack (:mod:`.matting_pack`: composited clips with their layout
     prior precomputed) instead of ``data`` folders — how the layout-prior head is trained;
     then :func:`.layout_matting.layout_losses` with ``layout_loss_weights`` is the loss."""
+    more_kits: list[str] = field(default_factory=list)
+    """Further packs beside ``kit`` (shards built in parallel); clips are drawn uniformly from all."""
     layout_loss_weights: dict[str, float] = field(default_factory=lambda: dict(LAYOUT_LOSS_WEIGHTS))
     enclosed_weight: float = 4.0
     """Kit runs: extra alpha-L1 weight on the prior's enclosed candidates (holes vs white parts)."""
@@ -239,8 +245,11 @@ class MattingTask:
         self.cfg = cfg
         self.device = torch.device("cpu")
         self._clips: MattingClips | None = None
-        self._kit: dict[str, np.ndarray] | None = None
+        self._kits: list[dict[str, np.ndarray]] = []
+        self._kit_starts: list[int] = []
         self._kit_size = 0
+        self._prefetch: Any = None
+        self._pending: dict[int, Any] = {}
 
     @property
     def config(self) -> MattingTrainConfig:
@@ -255,22 +264,50 @@ class MattingTask:
         if cfg.kit:
             from sticker_studio.training.matting_pack import load_pack
 
-            if not (Path(cfg.kit) / "meta.jsonl").is_file():
-                raise InvalidInputError(f"{cfg.kit} is not a matting pack (no meta.jsonl); build one with "
-                                        "`sticker-studio data matting-pack`")
-            self._kit, meta = load_pack(Path(cfg.kit))
-            self._kit_size = len(meta)
-            return {"train_clips": self._kit_size, "kit": str(cfg.kit)}
+            for kit in (cfg.kit, *cfg.more_kits):
+                if not (Path(kit) / "meta.jsonl").is_file():
+                    raise InvalidInputError(f"{kit} is not a matting pack (no meta.jsonl); build one with "
+                                            "`sticker-studio data matting-pack`")
+                arrays, meta = load_pack(Path(kit))
+                self._kits.append(arrays)
+                self._kit_starts.append(self._kit_size)
+                self._kit_size += len(meta)
+            if self.device.type == "cuda":  # keep the GPU fed: the next batches are gathered on threads
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._prefetch = ThreadPoolExecutor(max_workers=PREFETCH_BATCHES, thread_name_prefix="kit-batch")
+            kits = [str(k) for k in (cfg.kit, *cfg.more_kits)]
+            return {"train_clips": self._kit_size, "kit": kits[0] if len(kits) == 1 else kits}
         self._clips = MattingClips(cfg.data, split="train", size=cfg.crop_size, max_cached=cfg.max_cached_frames,
                                    cache_dir=cfg.cache_dir, progress=cfg.progress and info.is_main)
         return {"train_clips": len(self._clips)}
 
+    def _packed_batch(self, step: int, rank: int) -> PackedBatch:
+        """The uint8 clips of ``step`` (a pure function of seed, step and rank: safe to prefetch)."""
+        from bisect import bisect_right
+
+        rng = random.Random(f"layout-{self.cfg.seed}-{step}-{rank}")
+        picks = [rng.randrange(self._kit_size) for _ in range(self.cfg.batch_size)]
+        flips = [rng.random() < 0.5 for _ in picks]
+        if len(self._kits) == 1:
+            return gather_packed_batch(self._kits[0], picks, flips, pin=self.device.type == "cuda")
+        parts = []
+        for p, f in zip(picks, flips, strict=False):
+            k = bisect_right(self._kit_starts, p) - 1
+            parts.append(gather_packed_batch(self._kits[k], [p - self._kit_starts[k]], [f]))
+        return PackedBatch(*(torch.cat([getattr(b, name) for b in parts])
+                             for name in ("image", "prior", "alpha", "foreground", "plate", "bgcolour")))
+
     def make_batch(self, step: loop.StepInfo) -> MattingBatch | LayoutBatch:
-        if self._kit is not None:
-            rng = random.Random(f"layout-{self.cfg.seed}-{step.step}-{step.rank}")
-            idx = [rng.randrange(self._kit_size) for _ in range(self.cfg.batch_size)]
-            kb = make_layout_batch(self._kit, idx, [rng.random() < 0.5 for _ in idx])
-            return LayoutBatch(*(t.to(self.device) for t in (kb.image, kb.prior, kb.alpha, kb.foreground, kb.plate)))
+        if self._kits:
+            if self._prefetch is None:
+                return self._packed_batch(step.step, step.rank).to_batch(self.device)
+            future = self._pending.pop(step.step, None)
+            for ahead in range(step.step + 1, step.step + 1 + PREFETCH_BATCHES):
+                if ahead not in self._pending:
+                    self._pending[ahead] = self._prefetch.submit(self._packed_batch, ahead, step.rank)
+            packed = future.result() if future is not None else self._packed_batch(step.step, step.rank)
+            return packed.to_batch(self.device)
         assert self._clips is not None, "prepare() first"
         rng = random.Random(f"matting-{self.cfg.seed}-{step.step}-{step.rank}")
         batch = make_matting_batch(self._clips, self.cfg, rng)

@@ -1,0 +1,125 @@
+"""The matting head's offline GPU kit, end to end at toy scale on the CPU (issue 10)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sticker_studio.core.errors import InvalidInputError
+
+
+def _emoji_dataset(folder: Path, clips: int = 3) -> None:
+    from sticker_studio.core.sticker import Sticker
+    from sticker_studio.training.dataset import DatasetMeta, DatasetRecord, clip_path_for, write_clip, write_index
+
+    records = []
+    for k in range(clips):
+        yy, xx = np.mgrid[0:32, 0:32]
+        frames = []
+        for t in range(18):
+            f = np.zeros((32, 32, 4), np.uint8)
+            disc = (yy - 16) ** 2 + (xx - 10 - t // 2) ** 2 < 64
+            f[disc] = (200, 40 * k, 60, 255)
+            frames.append(f)
+        rid = f"e{k}"
+        write_clip(folder, clip_path_for(rid), Sticker.from_frames(frames, fps=12))
+        records.append(DatasetRecord(id=rid, path=clip_path_for(rid), caption="c\td", domain="c", description="d",
+                                     trigger_words=["d"], motion="bounce", frame_count=18, fps=12.0, width=32,
+                                     height=32, subject=f"blob {k}", split="train"))
+    write_index(folder, records, DatasetMeta(name="toy"))
+
+
+def test_pack_then_build_shards_then_train_on_the_cpu(tmp_path: Path) -> None:
+    from sticker_studio.engine.matting import head_uses_prior, load_matting_head
+    from sticker_studio.training.matting_gpu_kit import GpuRecipe, pack_matting_kit, train_from_matting_kit
+    from sticker_studio.training.matting_pack import load_pack
+
+    _emoji_dataset(tmp_path / "emoji")
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    for name in ("diffusers-0.0-py3-none-any.whl", "importlib_metadata-0.0-py3-none-any.whl"):
+        (wheels / name).write_bytes(b"not a real wheel")
+    kit = tmp_path / "kit"
+    summary = pack_matting_kit(kit, emoji_folder=tmp_path / "emoji", wheels_dir=wheels, emoji_runs=2)
+    assert summary.emoji_runs == 2 and summary.bytes < 45 * 2**20
+    assert (kit / "train_matting.sh").stat().st_mode & 0o111 and (kit / "sticker_studio.zip").is_file()
+    with np.load(kit / "emoji.npz") as runs:
+        assert runs["frames"].shape == (2, 8, 32, 32, 4) and str(runs["split"]) == "train"
+
+    recipe = GpuRecipe(minutes=0.02, shards=2, clips_per_shard=5, batch=2, model_config="layout-tiny", device="cpu")
+    export = train_from_matting_kit(kit, tmp_path / "out", recipe, workers=1)
+    packs = sorted((tmp_path / "out" / "work" / "packs").iterdir())
+    metas = [load_pack(p)[1] for p in packs]
+    drawn = [{m["subject"] for m in meta if m["family"] != "emoji"} for meta in metas]
+    assert len(packs) == 2 and drawn[0] and not drawn[0] & drawn[1]  # every shard draws its own subjects
+    assert any(m["family"] == "emoji" and str(m["subject"]).startswith("blob") for m in metas[0])  # the kit's emoji
+    head = load_matting_head(export)
+    assert head_uses_prior(head)
+    facts = json.loads((tmp_path / "out" / "gpu_run.json").read_text())
+    assert facts["steps"] >= 1 and facts["recipe"]["shards"] == 2 and (tmp_path / "out" / "loss.jsonl").is_file()
+
+
+def test_shards_may_not_reach_the_validation_subjects(tmp_path: Path) -> None:
+    from sticker_studio.training.matting_gpu_kit import build_shards
+
+    with pytest.raises(InvalidInputError, match="validation"):
+        build_shards(tmp_path, tmp_path / "w", shards=40, clips=10)
+
+
+def test_a_training_pack_stops_before_the_validation_subjects(tmp_path: Path) -> None:
+    from sticker_studio.training.matting_pack import VAL_FIRST_SEED, PackSpec, build_pack
+
+    spec = PackSpec(clips=3, size=32, frames=2, emoji_share=0.0, emoji_folder=str(tmp_path / "none"),
+                    first_subject=VAL_FIRST_SEED - 1)
+    with pytest.raises(InvalidInputError, match="validation"):
+        build_pack(tmp_path / "p", spec, progress=False)
+
+
+def test_packed_batches_are_the_same_on_the_prefetch_path(tmp_path: Path) -> None:
+    import torch
+
+    from sticker_studio.training.layout_matting import gather_packed_batch, make_layout_batch
+    from sticker_studio.training.matting_pack import PackSpec, build_pack, load_pack, unpack_prior
+
+    build_pack(tmp_path / "p", PackSpec(clips=2, size=32, frames=2, emoji_share=0.0,
+                                        emoji_folder=str(tmp_path / "none")), progress=False)
+    arrays, _ = load_pack(tmp_path / "p")
+    batch = make_layout_batch(arrays, [0, 1], [False, True])
+    direct = torch.from_numpy(np.ascontiguousarray(np.stack(
+        [unpack_prior(np.asarray(arrays["prior"][0]), np.asarray(arrays["bgcolour"][0])),
+         unpack_prior(np.asarray(arrays["prior"][1])[:, :, ::-1], np.asarray(arrays["bgcolour"][1]))])))
+    assert torch.equal(batch.prior, direct.permute(0, 4, 1, 2, 3))
+    packed = gather_packed_batch(arrays, [0, 1], [False, True])
+    assert packed.image.dtype == torch.uint8 and torch.equal(packed.to_batch().alpha, batch.alpha)
+    assert torch.equal(batch.image[1], torch.from_numpy(np.ascontiguousarray(
+        np.asarray(arrays["composite"][1])[:, :, ::-1])).permute(3, 0, 1, 2).float() * (1 / 255))
+
+
+def test_prefetched_and_sharded_batches_match_the_plain_ones(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+
+    from sticker_studio.training import distributed, loop
+    from sticker_studio.training.matting_pack import PackSpec, build_pack
+    from sticker_studio.training.train_matting import MattingTask, MattingTrainConfig
+
+    for k in range(2):
+        build_pack(tmp_path / f"s{k}", PackSpec(clips=3, size=32, frames=2, emoji_share=0.0, seed=k,
+                                                emoji_folder=str(tmp_path / "none")), progress=False)
+    cfg = MattingTrainConfig(data=[], out=str(tmp_path / "run"), kit=str(tmp_path / "s0"),
+                             more_kits=[str(tmp_path / "s1")], model_config="layout-tiny", batch_size=4)
+    info = distributed.DistInfo(0, 1, 0, torch.device("cpu"), None)
+    plain, ahead = MattingTask(cfg), MattingTask(cfg)
+    assert plain.prepare(plain.build_model(), info)["train_clips"] == 6
+    ahead.prepare(ahead.build_model(), info)
+    ahead._prefetch = ThreadPoolExecutor(2)  # what a CUDA device turns on
+    for step in (0, 1, 2, 5, 6):  # a resume jumps: a step not prefetched is made on the spot
+        a = plain.make_batch(loop.StepInfo(step, 0, 0.0))
+        b = ahead.make_batch(loop.StepInfo(step, 0, 0.0))
+        names = ("image", "prior", "alpha", "foreground", "plate")
+        assert all(torch.equal(getattr(a, n), getattr(b, n)) for n in names)
+    ahead._prefetch.shutdown()
