@@ -64,3 +64,15 @@ def test_matte_with_prior_applies_the_floor_and_flips_reuse_it() -> None:
     assert (fresh.rgba[:, 10:40, 30:33, 3] == 255).all()   # whatever the untrained head says
     again = matting.matte_with_prior(frames, None, base_alpha=fresh.network_alpha)
     assert np.array_equal(again.rgba, fresh.rgba)
+
+
+def test_the_floor_is_the_same_computed_in_small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sticker_studio.core.alpha_floor as alpha_floor
+
+    frames = _scissors_on((250, 248, 240))
+    priors = clip_layout_priors(frames)
+    guess = np.random.default_rng(1).random(frames.shape[:3]).astype(np.float32)
+    whole = raise_to_colour_floor(frames, guess, priors)
+    monkeypatch.setattr(alpha_floor, "CHUNK_PIXELS", 7)
+    assert np.array_equal(raise_to_colour_floor(frames, guess, priors), whole)
+    assert not np.array_equal(whole, guess)

@@ -17,6 +17,9 @@ import numpy as np
 from sticker_studio.core.layout_prior import LayoutPrior
 from sticker_studio.core.lineart import least_opacity, paper_margin
 
+#: pixels whose floor is computed at once (its float temporaries are ~70 bytes a pixel)
+CHUNK_PIXELS = 1 << 20
+
 
 def raise_to_colour_floor(rgb: np.ndarray, alpha: np.ndarray, priors: list[LayoutPrior]) -> np.ndarray:
     """``alpha`` (N, H, W) in [0, 1], raised to the least opacity each pixel's colour needs.
@@ -30,8 +33,9 @@ def raise_to_colour_floor(rgb: np.ndarray, alpha: np.ndarray, priors: list[Layou
     out = alpha.astype(np.float32, copy=True)
     margin = paper_margin(rgb, priors[0].background)
     for t, prior in enumerate(priors):
-        far = prior.distance >= prior.tolerances.loose
-        if far.any():
-            floor = least_opacity(rgb[t][far], prior.background, margin)
-            out[t][far] = np.maximum(out[t][far], floor)
+        where = np.flatnonzero(prior.distance >= prior.tolerances.loose)
+        colours, frame = rgb[t].reshape(-1, rgb.shape[-1]), out[t].reshape(-1)
+        for s in range(0, where.size, CHUNK_PIXELS):  # float temporaries of at most a chunk
+            idx = where[s : s + CHUNK_PIXELS]
+            frame[idx] = np.maximum(frame[idx], least_opacity(colours[idx], prior.background, margin))
     return out
