@@ -123,3 +123,17 @@ def test_prefetched_and_sharded_batches_match_the_plain_ones(tmp_path: Path) -> 
         names = ("image", "prior", "alpha", "foreground", "plate")
         assert all(torch.equal(getattr(a, n), getattr(b, n)) for n in names)
     ahead._prefetch.shutdown()
+
+
+def test_effects_two_adds_translucent_cases_and_leaves_effects_one_alone() -> None:
+    from sticker_studio.training.drawn_families import render_subject
+
+    translucent = grown = 0
+    for seed in range(1, 25):
+        base = render_subject("critter", seed, 64)
+        assert np.array_equal(base, render_subject("critter", seed, 64, effects=1))
+        rich = render_subject("critter", seed, 64, effects=2)
+        assert rich.shape == base.shape and rich.dtype == np.uint8
+        translucent += int(rich[..., 3].max() < 250)
+        grown += int(((rich[..., 3] > 8) & (base[..., 3] <= 8)).sum() > 40)  # a glow or shadow beyond it
+    assert translucent >= 1 and grown >= 3

@@ -54,6 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             "skipped if absent")
     mpack.add_argument("--emoji-share", type=float, default=0.2, help="share of emoji clips (default 0.2)")
     mpack.add_argument("--seed", type=int, default=0)
+    mpack.add_argument("--effects", type=int, choices=(1, 2), default=1,
+                       help="drawn effects: 1 as the bundled head's and the eval packs; 2 adds big glows, shape "
+                            "shadows and translucent subjects (the GPU kit's)")
     mpack.add_argument("--first-subject", type=int, default=1,
                        help="train: the first subject seed (shards of a bigger set start apart; default 1)")
     mpack.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -129,7 +132,7 @@ def run_matting_pack(args: argparse.Namespace) -> int:
         raise InvalidInputError("--first-subject must be >= 1")
     spec = PackSpec(split=args.split, clips=args.clips, size=args.size, frames=args.frames,
                     emoji_share=args.emoji_share, emoji_folder=str(args.emoji), seed=args.seed,
-                    first_subject=args.first_subject)
+                    first_subject=args.first_subject, effects=args.effects)
     out = build_pack(args.out, spec, progress=not args.quiet)
     _, meta = load_pack(out)
     emoji = sum(1 for m in meta if m["family"] == "emoji")

@@ -14,7 +14,11 @@ are anti-aliased like a real drawing's) from ``(family, seed)``:
   the held-out family of the eval.
 
 Soft drop shadows (partial alpha) and a semi-transparent glow are added to some subjects
-of every family. Whole subjects are held out by seed (:func:`subject_split`).
+of every family. ``effects=2`` (what the GPU kit trains on; the bundled head's packs and the
+eval packs are ``1``) adds, after those, the translucent cases a trial found the head making
+opaque: big soft glows and halos (4–10 % of the frame), soft shadows of the subject's own
+shape offset below it, and whole subjects at 35–80 % opacity (watercolour washes, ghosts).
+Whole subjects are held out by seed (:func:`subject_split`).
 """
 
 from __future__ import annotations
@@ -298,13 +302,40 @@ def _shadow_and_glow(im: Image.Image, rng: np.random.Generator, family: str) -> 
     return out
 
 
-def render_subject(family: str, seed: int, size: int = 256) -> np.ndarray:
-    """RGBA uint8 ``size``² of subject ``seed`` of ``family``."""
+def _translucent_effects(im: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """Effects 2: big soft glows, offset shadows of the subject's shape, translucent subjects."""
+    s = im.size[0]
+    arr = np.asarray(im).copy()
+    solid = arr[..., 3] > 0
+    if rng.random() < 0.15:  # the whole subject translucent: a watercolour wash, a ghost
+        arr[..., 3] = (arr[..., 3].astype(np.float32) * rng.uniform(0.35, 0.8) + 0.5).astype(np.uint8)
+    under = Image.new("RGBA", im.size, CLEAR)
+    if rng.random() < 0.2:  # a big soft glow or halo
+        glow = np.zeros((s, s, 4), np.uint8)
+        glow[..., :3] = _rgb(rng, 0.3)[:3]
+        glow[..., 3] = solid.astype(np.uint8) * int(rng.integers(120, 230))
+        blur = ImageFilter.GaussianBlur(s * rng.uniform(0.04, 0.1))
+        under.alpha_composite(Image.fromarray(glow, "RGBA").filter(blur))
+    if rng.random() < 0.2:  # a soft shadow of the subject's own shape, offset down and aside
+        shadow = np.zeros((s, s, 4), np.uint8)
+        shadow[..., 3] = solid.astype(np.uint8) * int(rng.integers(40, 130))
+        dy, dx = int(rng.integers(0, s // 15 + 1)), int(rng.integers(-(s // 25), s // 25 + 1))
+        shadow = np.roll(np.roll(shadow, dy, axis=0), dx, axis=1)
+        blur = ImageFilter.GaussianBlur(s * rng.uniform(0.01, 0.04))
+        under.alpha_composite(Image.fromarray(shadow, "RGBA").filter(blur))
+    under.alpha_composite(Image.fromarray(arr, "RGBA"))
+    return under
+
+
+def render_subject(family: str, seed: int, size: int = 256, effects: int = 1) -> np.ndarray:
+    """RGBA uint8 ``size``² of subject ``seed`` of ``family`` (``effects``: see the module docs)."""
     rng = np.random.default_rng([FAMILIES.index(family), seed])
     big = size * _SS
     im = Image.new("RGBA", (big, big), CLEAR)
     PAINTERS[family](im, rng)
     im = _shadow_and_glow(im, rng, family)
+    if effects >= 2:  # drawn after effects 1's, so effects 1 subjects stay exactly as they were
+        im = _translucent_effects(im, rng)
     from sticker_studio.core.imageops import resize_rgba
 
     return resize_rgba(np.asarray(im), size, size, Image.Resampling.BOX)

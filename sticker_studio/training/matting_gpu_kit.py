@@ -16,8 +16,9 @@ what cannot be made there and the machine's own cores draw the training set:
 
 On the GPU ``train_matting.sh`` installs the wheels and runs :func:`train_from_matting_kit`:
 ``SHARDS`` training packs are built at once (under ``$MATTING_KIT_WORK``) on the machine's
-cores — the CPU kit's procedural families and backgrounds, each shard with its own subjects,
-animations and plates, 20 % the kit's emoji — then ``layout-direct`` is trained from scratch
+cores — the CPU kit's procedural families and backgrounds plus big glows, shape shadows and
+translucent washes (``effects=2``), each shard with its own subjects, animations and plates,
+20 % the kit's emoji — then ``layout-direct`` is trained from scratch
 for ``MINUTES`` (bf16 autocast, batches gathered on threads while the GPU works) and exported
 to ``OUT_DIR/export``: a matting-head folder for ``resources/models/matting-head`` (then
 the manifest's ``add-bundled`` and ``eval matting`` here on the CPU).
@@ -38,6 +39,8 @@ from sticker_studio.core.errors import InvalidInputError
 
 MATTING_KIT_VERSION = 1
 MATTING_KIT_BUDGET_BYTES = 45 * 1024 * 1024
+#: the drawn effects of the GPU kit's packs (:mod:`.drawn_families`: + big glows, shape shadows, washes)
+GPU_EFFECTS = 2
 #: subject seeds a shard may use before the next shard's start (a 4,000-clip shard uses ~3,700)
 SHARD_SUBJECT_STRIDE = 6000
 MATTING_TRAIN_SH = """#!/usr/bin/env bash
@@ -119,7 +122,7 @@ def _build_shard(args: tuple[str, str, int, int, int, int]) -> str:
 
     out, emoji, index, clips, size, frames = args
     spec = PackSpec(split="train", clips=clips, size=size, frames=frames, emoji_share=0.2, emoji_folder=emoji,
-                    seed=100 + index, first_subject=1 + index * SHARD_SUBJECT_STRIDE)
+                    seed=100 + index, first_subject=1 + index * SHARD_SUBJECT_STRIDE, effects=GPU_EFFECTS)
     return str(build_pack(Path(out), spec, progress=False))
 
 

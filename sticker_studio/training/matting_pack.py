@@ -249,6 +249,9 @@ class PackSpec:
     emoji_share: float = 0.2
     emoji_folder: str = "data/fluent-anim"
     seed: int = 0
+    effects: int = 1
+    """Drawn effects (:mod:`.drawn_families`): 1 as the bundled head's and the eval packs, 2 adds
+    big glows, shape shadows and translucent subjects (the GPU kit's)."""
     first_subject: int = 1
     """train: the first subject seed (shards of a bigger set start apart; all stay below
     :data:`VAL_FIRST_SEED`); val always starts there, test at 1."""
@@ -288,7 +291,7 @@ def build_pack(out: Path, spec: PackSpec, progress: bool = True) -> Path:
     for fam, subject, frames in tqdm(jobs, desc=f"pack {spec.split}", disable=not progress):
         if frames is None:
             s = int(subject.rsplit("-", 1)[1])
-            frames = animate_subject(render_subject(fam, s, spec.size * 2), rng, spec.size, spec.frames)
+            frames = animate_subject(render_subject(fam, s, spec.size * 2, spec.effects), rng, spec.size, spec.frames)
         if spec.split == "train":
             kind_list = [kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]]
         else:
