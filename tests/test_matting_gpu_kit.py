@@ -137,3 +137,32 @@ def test_effects_two_adds_translucent_cases_and_leaves_effects_one_alone() -> No
         translucent += int(rich[..., 3].max() < 250)
         grown += int(((rich[..., 3] > 8) & (base[..., 3] <= 8)).sum() > 40)  # a glow or shadow beyond it
     assert translucent >= 1 and grown >= 3
+
+
+def test_hole_crops_zoom_in_on_an_enclosed_region_with_truth_and_prior_alike() -> None:
+    import torch
+
+    from sticker_studio.core.layout_prior import clip_layout_priors, prior_array
+    from sticker_studio.training.layout_matting import LayoutBatch, crop_to_holes
+
+    yy, xx = np.mgrid[0:64, 0:64]
+    r = np.hypot(yy - 40, xx - 40)
+    ring = (r < 16) & (r > 7)
+    img = np.full((2, 64, 64, 3), 255, np.uint8)
+    img[:, ring] = (200, 40, 60)
+    prior = torch.from_numpy(prior_array(clip_layout_priors(img)))          # [F,S,S,8]
+    alpha = torch.from_numpy(np.stack([ring, ring]).astype(np.float32))    # [F,S,S]
+    batch = LayoutBatch(torch.from_numpy(img).float().permute(3, 0, 1, 2)[None] / 255,
+                        prior.permute(3, 0, 1, 2)[None], alpha[None, None],
+                        torch.from_numpy(img).float().permute(3, 0, 1, 2)[None] / 255, torch.ones(1, 3, 1, 64, 64))
+    plain = LayoutBatch(*(torch.cat([t, t]) for t in (batch.image, batch.prior, batch.alpha, batch.foreground,
+                                                       batch.plate)))
+    plain.prior[1, 3] = 0.0  # sample 1 has no enclosed candidate: it stays as it is
+    out = crop_to_holes(plain, [(0, 0.5, 0.5, 0.5), (1, 0.5, 0.5, 0.5)])
+    assert out.image.shape == plain.image.shape and torch.equal(out.image[1], plain.image[1])
+    masks = out.prior[0, 1:4]
+    assert set(masks.unique().tolist()) <= {0.0, 1.0}                       # masks stay masks
+    hole = out.prior[0, 3, 0] > 0.5
+    assert hole.float().mean() > (plain.prior[0, 3, 0] > 0.5).float().mean()  # the hole is seen bigger
+    assert out.alpha[0, 0, 0][hole].mean() < 0.05 and out.alpha[0, 0, 0].max() > 0.9  # truth moved with it
+    assert not torch.equal(out.image[0], plain.image[0])

@@ -79,6 +79,7 @@ class GpuRecipe:
     lr: float = 3e-3
     warmup_steps: int = 200
     ema_decay: float = 0.999
+    hole_crop_share: float = 0.25
     model_config: str = "layout-direct"
     device: str = "auto"
     seed: int = 0
@@ -159,7 +160,8 @@ def train_from_matting_kit(kit: str | Path, out: str | Path, recipe: GpuRecipe, 
     cfg = MattingTrainConfig(data=[], out=str(work / "run"), kit=str(shards[0]), more_kits=[str(s) for s in shards[1:]],
                              model_config=recipe.model_config, steps=10_000_000, max_minutes=recipe.minutes,
                              batch_size=recipe.batch, lr=recipe.lr, warmup_steps=recipe.warmup_steps,
-                             ema_decay=recipe.ema_decay, device=recipe.device, seed=recipe.seed, progress=False,
+                             ema_decay=recipe.ema_decay, hole_crop_share=recipe.hole_crop_share,
+                             device=recipe.device, seed=recipe.seed, progress=False,
                              export=str(out / "export"), checkpoint_every=2000)
     result = train_matting(cfg)
     facts = {"recipe": asdict(recipe), "pack_seconds": round(pack_seconds, 1), "steps": result.steps,

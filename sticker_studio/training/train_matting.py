@@ -45,6 +45,7 @@ from sticker_studio.training.layout_matting import (
     LAYOUT_LOSS_WEIGHTS,
     LayoutBatch,
     PackedBatch,
+    crop_to_holes,
     gather_packed_batch,
     layout_losses,
 )
@@ -86,6 +87,9 @@ class MattingTrainConfig(loop.TrainConfig):
     """Kit runs: extra alpha-L1 weight on the prior's enclosed candidates (holes vs white parts)."""
     edge_weight: float = 2.0
     """Kit runs: extra alpha-L1 weight on the truth's partial-alpha band."""
+    hole_crop_share: float = 0.0
+    """Kit runs: share of samples replaced by a zoomed crop (50-80 % of the side) centred on one
+    of their enclosed regions (:func:`.layout_matting.crop_to_holes`); 0 for the bundled head."""
 
 
 # ----------------------------------------------------------------------------- data
@@ -298,16 +302,25 @@ class MattingTask:
         return PackedBatch(*(torch.cat([getattr(b, name) for b in parts])
                              for name in ("image", "prior", "alpha", "foreground", "plate", "bgcolour")))
 
+    def _hole_crops(self, batch: LayoutBatch, step: loop.StepInfo) -> LayoutBatch:
+        share = self.cfg.hole_crop_share
+        if share <= 0.0:
+            return batch
+        rng = random.Random(f"holes-{self.cfg.seed}-{step.step}-{step.rank}")
+        picks = [(b, rng.uniform(0.5, 0.8), rng.random(), rng.random())
+                 for b in range(batch.image.shape[0]) if rng.random() < share]
+        return crop_to_holes(batch, picks) if picks else batch
+
     def make_batch(self, step: loop.StepInfo) -> MattingBatch | LayoutBatch:
         if self._kits:
             if self._prefetch is None:
-                return self._packed_batch(step.step, step.rank).to_batch(self.device)
+                return self._hole_crops(self._packed_batch(step.step, step.rank).to_batch(self.device), step)
             future = self._pending.pop(step.step, None)
             for ahead in range(step.step + 1, step.step + 1 + PREFETCH_BATCHES):
                 if ahead not in self._pending:
                     self._pending[ahead] = self._prefetch.submit(self._packed_batch, ahead, step.rank)
             packed = future.result() if future is not None else self._packed_batch(step.step, step.rank)
-            return packed.to_batch(self.device)
+            return self._hole_crops(packed.to_batch(self.device), step)
         assert self._clips is not None, "prepare() first"
         rng = random.Random(f"matting-{self.cfg.seed}-{step.step}-{step.rank}")
         batch = make_matting_batch(self._clips, self.cfg, rng)
