@@ -20,8 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("what", choices=("matting", "generator"))
     parser.add_argument("--data", action="append", default=[], metavar="DIR", help="dataset folder (repeatable)")
     parser.add_argument("--pack", type=Path, default=None, metavar="DIR",
-                        help="matting: a held-out drawings pack (training/matting_pack.py, split test); scores "
-                             "per background (white / pale / near colour / texture)")
+                        help="matting: a held-out drawings pack (training/matting_pack.py, split test, or val "
+                             "to tune on); scores per background (white / pale / near colour / texture)")
     parser.add_argument("--sheet", type=Path, default=None, help="matting --pack: also write a contact sheet PNG")
     parser.add_argument("--model", default=None, metavar="ID|PATH",
                         help="model id or folder (default: the bundled default)")
