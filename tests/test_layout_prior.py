@@ -219,3 +219,43 @@ def test_cli_matting_pack_then_train_from_it(tmp_path, capsys) -> None:
                  "--steps", "2", "--batch", "2", "--no-progress", "--export", str(export)]) == 0
     assert (run / "loss.jsonl").read_text().count("\n") == 2
     assert head_uses_prior(load_matting_head(export))
+
+
+def _star_with_a_kept_blob() -> tuple[np.ndarray, np.ndarray]:
+    """A red disc on white and an estimate that also keeps a white blob beside it (as a head did
+    around a glow), plus a faint rim around the disc that is no region."""
+    yy, xx = np.mgrid[0:96, 0:96]
+    img = np.full((2, 96, 96, 3), 255, np.uint8)
+    disc = np.hypot(yy - 48, xx - 40) < 14
+    img[:, disc] = (200, 30, 40)
+    alpha = np.zeros((2, 96, 96), np.float32)
+    alpha[:, disc] = 1.0
+    alpha[:, np.hypot(yy - 48, xx - 40) < 15.5] = np.maximum(alpha[:, np.hypot(yy - 48, xx - 40) < 15.5], 0.6)
+    blob = (np.hypot(yy - 48, xx - 64) < 10) & ~disc
+    alpha[:, blob] = 0.95
+    return img, alpha
+
+
+def test_paper_the_estimate_keeps_is_a_region_to_flip_and_stays_as_it_is_unless_flipped() -> None:
+    from sticker_studio.core.layout_prior import kept_paper_labels
+
+    img, alpha = _star_with_a_kept_blob()
+    priors = clip_layout_priors(img)
+    labels = kept_paper_labels(priors[0], alpha[0])
+    assert int(labels.max()) == 1 and labels[48, 66] == 1 and labels[48, 40] == 0
+    voted, tracks = vote_enclosed_regions(priors, alpha)
+    assert np.array_equal(voted, alpha)                     # kept paper stays exactly as the estimate has it
+    tid = int(tracks[0][48, 66])
+    assert tid > 0 and int(tracks[1][48, 66]) == tid        # one track over the clip
+    removed, _ = vote_enclosed_regions(priors, alpha, flips={tid: False})
+    assert (removed[:, 48, 66] == 0.0).all() and (removed[:, 48, 40] == 1.0).all()
+
+
+def test_a_subjects_rim_and_small_specks_of_paper_are_no_regions() -> None:
+    from sticker_studio.core.layout_prior import kept_paper_labels
+
+    img, alpha = _star_with_a_kept_blob()
+    yy, xx = np.mgrid[0:96, 0:96]
+    alpha[:, (np.hypot(yy - 48, xx - 64) < 10)] = 0.0     # no blob: only the disc and its 0.6 rim
+    alpha[:, 10:13, 10:13] = 0.9                         # a 3x3 speck of kept paper: too small to offer
+    assert int(kept_paper_labels(clip_layout_priors(img)[0], alpha[0]).max()) == 0

@@ -142,3 +142,30 @@ def test_close_calls_are_striped_in_the_panel_until_flipped(qtbot, window: MainW
     assert CLOSE_CALL_COLOUR in colours  # the stripes are drawn over the region
     panel.set_reference(doubtful.sticker, "d.jpg", sticker, None)
     assert "check striped" not in panel.info.text()
+
+
+def test_paper_the_head_kept_can_be_clicked_away(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A head that keeps a white blob beside the subject (as around a glow): one click removes it."""
+    import torch
+
+    from sticker_studio.core.sticker import Sticker
+    from sticker_studio.engine import matting
+    from sticker_studio.training.train_matting import build_matting_head
+    from sticker_studio.ui.model.cutout import MattingHeadCache, cut_out_regions
+
+    yy, xx = np.mgrid[0:128, 0:128]
+    disc = np.hypot(yy - 64, xx - 50) < 20
+    blob = (np.hypot(yy - 64, xx - 84) < 14) & ~disc
+    frame = np.full((128, 128, 4), 255, np.uint8)
+    frame[disc, :3] = (30, 40, 160)
+    alpha = torch.zeros(1, 1, 128, 128)
+    alpha[0, 0][torch.from_numpy(disc | blob)] = 1.0
+    monkeypatch.setattr(matting, "run_head", lambda head, x, **kw: alpha.clone())
+    heads = MattingHeadCache()
+    monkeypatch.setattr(heads, "head", lambda: build_matting_head("layout-tiny").eval())
+    cut = cut_out_regions(Sticker([frame], [100]), MODEL, heads)
+    track = cut.region_at(86, 64)
+    assert track and cut.kept[track] is True and cut.sticker.frames[0][64, 86, 3] == 255
+    flipped = cut_out_regions(Sticker([frame], [100]), MODEL, heads, {track: False}, previous=cut)
+    assert flipped.sticker.frames[0][64, 86, 3] == 0 and flipped.sticker.frames[0][64, 50, 3] == 255
+    assert flipped.kept[track] is False

@@ -124,7 +124,7 @@ def test_a_click_where_no_region_is_does_nothing(qtbot, window: MainWindow) -> N
     for point in (PAPER, BODY):
         click_thumbnail(window, point)
         assert session.reference() is before and session.reference_flips() == {}
-    assert "no enclosed" in window.statusBar().currentMessage().lower()
+    assert "no region there" in window.statusBar().currentMessage().lower()
     assert session.reference_stack.count() == 0
     # "Show original" shows the image as given: a click there flips nothing
     panel = window.reference_panel

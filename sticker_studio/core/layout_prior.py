@@ -23,6 +23,8 @@ The background colour itself travels beside these as three more constant channel
 :func:`vote_enclosed_regions` decides each enclosed region once per clip: regions are
 linked across frames by overlap, the network's alpha is averaged over the whole track,
 and every frame gets the same keep/remove decision, so a hole does not flicker shut.
+Background-coloured areas the network keeps although the border flood reaches them
+(:func:`kept_paper_labels`) become tracks too, so the user can remove them with a click.
 """
 
 from __future__ import annotations
@@ -228,18 +230,52 @@ def track_means(alpha: np.ndarray, track_imgs: list[np.ndarray]) -> dict[int, fl
     return {t: float(sums[t] / counts[t]) for t in range(1, total + 1) if counts[t] > 0}
 
 
+def kept_paper_labels(prior: LayoutPrior, alpha: np.ndarray) -> np.ndarray:
+    """(H, W) int32 labels (0 = none) of background-coloured areas that ``alpha`` keeps although the
+    border flood reaches them: an outline-free white body on white paper — or a white blob a head
+    made around a glow, or soft paper shading it kept. Only meaning tells those apart, so they are
+    offered to the user's click like enclosed regions. Pixels of the loose flood with alpha ≥
+    :data:`VOTE_THRESHOLD`, in patches with a core of paper-coloured (tight tolerance) pixels, more
+    than ~2 px (at 512²) from the patch's edge, of at least four times the enclosed candidates'
+    minimum size (a subject's soft rim has none).
+    """
+    h, w = alpha.shape
+    cand = (prior.channels[..., 2] > 0.5) & (alpha >= VOTE_THRESHOLD)
+    labels, count = ndimage.label(cand)
+    if count == 0:
+        return np.zeros((h, w), np.int32)
+    min_px = 4 * max(4, int(MIN_REGION_PIXELS_512 * (h * w) / (512 * 512)))
+    # the core must be more than a thin band: a head's soft edge reaching a pixel or two into the
+    # paper around every subject is no area to offer
+    depth = max(1, int(round(2 * max(h, w) / 512)))
+    core = ndimage.binary_erosion(cand & (prior.distance < prior.tolerances.tight), iterations=depth)
+    cores = np.bincount(labels[core], minlength=count + 1)
+    good = cores >= min_px
+    good[0] = False
+    if not good.any():
+        return np.zeros((h, w), np.int32)
+    ids = np.zeros(count + 1, np.int32)
+    ids[good] = np.arange(1, int(good.sum()) + 1, dtype=np.int32)
+    return ids[labels]
+
+
 def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray,
                           flips: dict[int, bool] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Snap every enclosed region to one keep/remove decision per clip.
+    """Snap every enclosed region to one keep/remove decision per clip; offer kept paper areas too.
 
     ``alpha`` (N, H, W) float in [0, 1] is the network's (or any) estimate; a track is
     kept (alpha 1) when its mean alpha over all its pixels in all frames is ≥ 0.5; a removed
     one keeps the estimate's alpha where that is below 0.5 (partial: a shadow seen through
-    the hole) and gets the colour-key ramp elsewhere. ``flips`` maps a track id to a forced
-    decision (True = keep), for the user's click-to-flip.
+    the hole) and gets the colour-key ramp elsewhere. Background-coloured areas the estimate
+    keeps outside the enclosed regions (:func:`kept_paper_labels`) are tracks too, after the
+    enclosed ones: kept as the estimate has them unless flipped, removed like a hole when
+    flipped. ``flips`` maps a track id to a forced decision (True = keep), for the user's
+    click-to-flip.
     Returns the new alpha and the per-frame track-id images (for the UI to hit-test).
     """
-    labels = [p.enclosed_labels for p in priors]
+    enclosed = [p.enclosed_labels for p in priors]
+    paper = [kept_paper_labels(p, a) for p, a in zip(priors, alpha, strict=False)]
+    labels = [np.where(pl > 0, pl + int(e.max()), e).astype(np.int32) for e, pl in zip(enclosed, paper, strict=False)]
     maps = region_tracks(labels)
     track_imgs = [m[lab] for m, lab in zip(maps, labels, strict=False)]
     out = alpha.astype(np.float32).copy()
@@ -256,7 +292,7 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray,
         inside = img > 0
         if not inside.any():
             continue
-        kept = keep[img] & inside
+        kept = keep[img] & inside & (enclosed[t] > 0)  # a kept paper area stays as the estimate has it
         removed = ~keep[img] & inside
         # a removed region keeps the estimate's partial alpha (a shadow seen through a hole)
         # and gets the colour-key ramp where the estimate called it opaque

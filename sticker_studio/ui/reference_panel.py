@@ -8,8 +8,10 @@ asks the generator for an image-to-animation.
 A drawing without useful alpha (a JPEG on paper) has its background removed first:
 the "Background" choice says how (model / colour key / line art / none), the
 thumbnail shows the cut-out on a checkerboard, and "Show original" the image as given.
-Clicking the cut-out thumbnail asks (``region_clicked``) to flip the enclosed white
-region under the click: on white paper a hole and a white belly differ only by meaning.
+Clicking the cut-out thumbnail asks (``region_clicked``) to flip the region under the
+click: an enclosed white region (on white paper a hole and a white belly differ only by
+meaning) or paper-coloured area the cut-out kept (a white body without an outline — or a
+white blob around a glow, soft paper shading).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from sticker_studio.ui.widgets import double_spin_box, section_column, spin_box,
 
 LIVE_PREVIEW_SIDE = 112
 THUMBNAIL_SIDE = LIVE_PREVIEW_SIDE - 16
-FLIP_HINT = "Click a white region to keep or remove it"
+FLIP_HINT = "Click a white region, a hole or kept paper to keep or remove it"
 CLOSE_CALL_HINT = "Striped regions were close calls: check them, click to flip"
 #: the stripes over close-call regions in the thumbnail (colour, period in thumbnail pixels)
 CLOSE_CALL_COLOUR = (255, 140, 0)

@@ -67,9 +67,11 @@ def needs_cut_out(sticker: Sticker) -> bool:
 class CutOut:
     """A cut-out and what the user may click in it.
 
-    ``regions`` is frame 0's image (H, W) of enclosed-region track ids (0 = none) for
-    the model and colour-key methods, ``None`` for the others; ``kept`` says, for every
-    track, whether it is kept (True) or removed (a hole) right now. A flip given to
+    ``regions`` is frame 0's image (H, W) of clickable region track ids (0 = none) for
+    the model and colour-key methods — enclosed regions, then paper-coloured areas the
+    cut-out kept (:func:`sticker_studio.core.layout_prior.kept_paper_labels`) — ``None``
+    for the others; ``kept`` says, for every track, whether it is kept (True) or removed
+    (a hole) right now. A flip given to
     :func:`cut_out_regions` applies to the track in every frame.
     """
 
@@ -88,7 +90,7 @@ class CutOut:
         return np.isin(self.regions, sorted(self.close_calls))
 
     def region_at(self, x: int, y: int) -> int:
-        """The track id of the enclosed region under pixel (``x``, ``y``) of frame 0; 0 when none."""
+        """The track id of the clickable region under pixel (``x``, ``y``) of frame 0; 0 when none."""
         if self.regions is None or not (0 <= y < self.regions.shape[0] and 0 <= x < self.regions.shape[1]):
             return 0
         return int(self.regions[y, x])
@@ -168,11 +170,11 @@ def _colour_key(sticker: Sticker, flips: dict[int, bool] | None) -> _Matte:
 
 def cut_out_regions(sticker: Sticker, method: str, heads: MattingHeadCache,
                     flips: dict[int, bool] | None = None, previous: CutOut | None = None) -> CutOut:
-    """``sticker`` with its background removed by ``method``, and its enclosed regions to click.
+    """``sticker`` with its background removed by ``method``, and its regions to click.
 
     Unchanged (no regions) when it has alpha or ``method`` is none. ``model`` without an
     installed head uses the colour key. ``flips`` (track id -> keep) overrides the
-    model's or colour key's decision for enclosed regions (a hole vs. a white belly), in
+    model's or colour key's decision for a region (a hole vs. a white belly; paper it kept), in
     every frame. A cut-out that would leave (almost) nothing keeps the image as it is. A
     background the colour key cannot find (not flat) raises :class:`InvalidInputError`.
     ``previous`` — an earlier cut-out of the *same* ``sticker`` with the same method — lets a

@@ -356,12 +356,12 @@ class StudioSession(QObject):
         return dict(self._flips)
 
     def reference_close_calls(self) -> np.ndarray | None:
-        """(H, W) bool of the reference's first frame: enclosed regions the head decided by a small
+        """(H, W) bool of the reference's first frame: regions the head decided by a small
         margin and the user has not flipped — the ones worth a look. None when there are none."""
         return self._cut.close_call_mask() if self._cut is not None else None
 
     def reference_region_at(self, x: int, y: int) -> int:
-        """The enclosed region (track id) under pixel (``x``, ``y``) of the reference; 0 when none."""
+        """The clickable region (track id) under pixel (``x``, ``y``) of the reference; 0 when none."""
         return self._cut.region_at(x, y) if self._cut is not None else 0
 
     def reference_region_kept(self, track: int) -> bool | None:
@@ -372,13 +372,14 @@ class StudioSession(QObject):
         return self._flips.get(track, self._cut.kept[track])
 
     def flip_region_at(self, x: int, y: int) -> bool:
-        """Flip the enclosed region under pixel (``x``, ``y``) of the reference: a kept white part
-        becomes a hole and a hole a white part, in every frame (undoable on :attr:`reference_stack`,
-        which becomes the active stack). False, with a status note, when no region is there."""
+        """Flip the region under pixel (``x``, ``y``) of the reference: a kept white part (or paper
+        the cut-out kept) is removed and a hole becomes a white part, in every frame (undoable on
+        :attr:`reference_stack`, which becomes the active stack). False, with a status note, when no region is there."""
         track = self.reference_region_at(x, y)
         kept = self.reference_region_kept(track)
         if kept is None:
-            self.status.emit("No enclosed white region there to keep or remove", 3000)
+            self.status.emit("No region there to keep or remove (click a white part, a hole, or paper "
+                             "the cut-out kept)", 3000)
             return False
         before, after = dict(self._flips), {**self._flips, track: not kept}
         text = "Keep region" if not kept else "Remove region"
