@@ -158,6 +158,7 @@ def test_paper_the_head_kept_can_be_clicked_away(monkeypatch: pytest.MonkeyPatch
     blob = (np.hypot(yy - 64, xx - 84) < 14) & ~disc
     frame = np.full((128, 128, 4), 255, np.uint8)
     frame[disc, :3] = (30, 40, 160)
+    frame[blob & (xx > 90), :3] = (255, 250, 200)  # a pale-yellow glow on part of the blob
     alpha = torch.zeros(1, 1, 128, 128)
     alpha[0, 0][torch.from_numpy(disc | blob)] = 1.0
     monkeypatch.setattr(matting, "run_head", lambda head, x, **kw: alpha.clone())
@@ -169,3 +170,5 @@ def test_paper_the_head_kept_can_be_clicked_away(monkeypatch: pytest.MonkeyPatch
     flipped = cut_out_regions(Sticker([frame], [100]), MODEL, heads, {track: False}, previous=cut)
     assert flipped.sticker.frames[0][64, 86, 3] == 0 and flipped.sticker.frames[0][64, 50, 3] == 255
     assert flipped.kept[track] is False
+    glow = flipped.sticker.frames[0][64, 94]
+    assert 40 <= glow[3] <= 70 and glow[2] < 60  # the glow stays a faint glow (its colour's least opacity), yellow

@@ -29,6 +29,7 @@ Background-coloured areas the network keeps although the border flood reaches th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -235,9 +236,9 @@ def kept_paper_labels(prior: LayoutPrior, alpha: np.ndarray) -> np.ndarray:
     border flood reaches them: an outline-free white body on white paper — or a white blob a head
     made around a glow, or soft paper shading it kept. Only meaning tells those apart, so they are
     offered to the user's click like enclosed regions. Pixels of the loose flood with alpha ≥
-    :data:`VOTE_THRESHOLD`, in patches with a core of paper-coloured (tight tolerance) pixels, more
-    than ~2 px (at 512²) from the patch's edge, of at least four times the enclosed candidates'
-    minimum size (a subject's soft rim has none).
+    :data:`VOTE_THRESHOLD`, in patches holding at least four times the enclosed candidates' minimum
+    size both of paper-coloured (tight tolerance) pixels and of pixels more than ~2 px (at 512²)
+    inside the patch (a subject's soft rim is too thin; a pale part of it is no paper).
     """
     h, w = alpha.shape
     cand = (prior.channels[..., 2] > 0.5) & (alpha >= VOTE_THRESHOLD)
@@ -248,9 +249,9 @@ def kept_paper_labels(prior: LayoutPrior, alpha: np.ndarray) -> np.ndarray:
     # the core must be more than a thin band: a head's soft edge reaching a pixel or two into the
     # paper around every subject is no area to offer
     depth = max(1, int(round(2 * max(h, w) / 512)))
-    core = ndimage.binary_erosion(cand & (prior.distance < prior.tolerances.tight), iterations=depth)
-    cores = np.bincount(labels[core], minlength=count + 1)
-    good = cores >= min_px
+    inner = np.bincount(labels[ndimage.binary_erosion(cand, iterations=depth)], minlength=count + 1)
+    cores = np.bincount(labels[cand & (prior.distance < prior.tolerances.tight)], minlength=count + 1)
+    good = (cores >= min_px) & (inner >= min_px)
     good[0] = False
     if not good.any():
         return np.zeros((h, w), np.int32)
@@ -259,8 +260,9 @@ def kept_paper_labels(prior: LayoutPrior, alpha: np.ndarray) -> np.ndarray:
     return ids[labels]
 
 
-def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray,
-                          flips: dict[int, bool] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, bool] | None = None,
+                          paper_alpha: Callable[[int], np.ndarray] | None = None,
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Snap every enclosed region to one keep/remove decision per clip; offer kept paper areas too.
 
     ``alpha`` (N, H, W) float in [0, 1] is the network's (or any) estimate; a track is
@@ -268,9 +270,10 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray,
     one keeps the estimate's alpha where that is below 0.5 (partial: a shadow seen through
     the hole) and gets the colour-key ramp elsewhere. Background-coloured areas the estimate
     keeps outside the enclosed regions (:func:`kept_paper_labels`) are tracks too, after the
-    enclosed ones: kept as the estimate has them unless flipped, removed like a hole when
-    flipped. ``flips`` maps a track id to a forced decision (True = keep), for the user's
-    click-to-flip.
+    enclosed ones: kept as the estimate has them unless flipped; when flipped, their pixels get
+    ``paper_alpha(t)`` (H, W) of frame t — the least opacity their colour needs over the paper,
+    so a glow stays a faint glow — or, without it, the colour-key ramp like a hole. ``flips``
+    maps a track id to a forced decision (True = keep), for the user's click-to-flip.
     Returns the new alpha and the per-frame track-id images (for the UI to hit-test).
     """
     enclosed = [p.enclosed_labels for p in priors]
@@ -295,8 +298,13 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray,
         kept = keep[img] & inside & (enclosed[t] > 0)  # a kept paper area stays as the estimate has it
         removed = ~keep[img] & inside
         # a removed region keeps the estimate's partial alpha (a shadow seen through a hole)
-        # and gets the colour-key ramp where the estimate called it opaque
+        # and gets the colour-key ramp (or, for paper, its colour's least opacity) where the
+        # estimate called it opaque
         frame = out[t]
         frame[kept] = 1.0
-        frame[removed] = np.where(frame[removed] < 0.5, frame[removed], prior.ramp_alpha[removed])
+        fill = prior.ramp_alpha
+        removed_paper = removed & (enclosed[t] == 0)
+        if paper_alpha is not None and removed_paper.any():
+            fill = np.where(removed_paper, paper_alpha(t), fill)
+        frame[removed] = np.where(frame[removed] < 0.5, frame[removed], fill[removed])
     return out, track_imgs

@@ -305,6 +305,7 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
     """
     from sticker_studio.core.alpha_floor import raise_to_colour_floor
     from sticker_studio.core.layout_prior import clip_layout_priors, vote_enclosed_regions
+    from sticker_studio.core.lineart import least_opacity, paper_margin
 
     priors = clip_layout_priors(rgb)
     blank = all(bool(p.channels[..., 1].all()) for p in priors)  # every pixel is paper (within its noise)
@@ -339,9 +340,11 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
         alpha = base_alpha.astype(np.float32)
     else:
         alpha = np.stack([p.key_alpha for p in priors])
-    voted, regions = vote_enclosed_regions(priors, alpha, flips)
-    voted = raise_to_colour_floor(rgb, voted, priors)
     background = priors[0].background.astype(np.float32)
+    margin = paper_margin(rgb, background)
+    voted, regions = vote_enclosed_regions(priors, alpha, flips,
+                                           paper_alpha=lambda t: least_opacity(rgb[t], background, margin))
+    voted = raise_to_colour_floor(rgb, voted, priors)
     rgba = unmix_foreground(rgb, clean_alpha(voted), background)
     return PriorMatte(rgba, regions, alpha)
 
