@@ -29,10 +29,13 @@ KEPT_PATCH = 0.5
 CHUNK_PIXELS = 1 << 20
 
 
-def raise_to_colour_floor(rgb: np.ndarray, alpha: np.ndarray, priors: list[LayoutPrior]) -> np.ndarray:
+def raise_to_colour_floor(rgb: np.ndarray, alpha: np.ndarray, priors: list[LayoutPrior],
+                          margin: np.ndarray | None = None) -> np.ndarray:
     """``alpha`` (N, H, W) in [0, 1], raised to the least opacity each pixel's colour needs.
 
-    ``rgb`` (N, H, W, 3) uint8 frames and their :func:`clip_layout_priors`. Unchanged when
+    ``rgb`` (N, H, W, 3) uint8 frames and their :func:`clip_layout_priors`; ``margin``: the
+    paper's noise margin if the caller has it (:func:`~sticker_studio.core.lineart.paper_margin`,
+    computed here otherwise). Unchanged when
     the background is not flat; otherwise only pixels beyond the loose tolerance move (not
     specks the estimate removed), and only up. Works frame by frame (a float copy of the clip's
     colour is never made).
@@ -40,7 +43,8 @@ def raise_to_colour_floor(rgb: np.ndarray, alpha: np.ndarray, priors: list[Layou
     if not priors or not priors[0].tolerances.flat:
         return alpha
     out = alpha.astype(np.float32, copy=True)
-    margin = paper_margin(rgb, priors[0].background)
+    if margin is None:
+        margin = paper_margin(rgb, priors[0].background)
     for t, prior in enumerate(priors):
         far = prior.distance >= prior.tolerances.loose
         patches, count = ndimage.label(far, structure=np.ones((3, 3), bool))

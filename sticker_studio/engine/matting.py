@@ -344,7 +344,7 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
     margin = paper_margin(rgb, background)
     voted, regions = vote_enclosed_regions(priors, alpha, flips,
                                            paper_alpha=lambda t: least_opacity(rgb[t], background, margin))
-    voted = raise_to_colour_floor(rgb, voted, priors)
+    voted = raise_to_colour_floor(rgb, voted, priors, margin)
     rgba = unmix_foreground(rgb, clean_alpha(voted), background)
     return PriorMatte(rgba, regions, alpha)
 

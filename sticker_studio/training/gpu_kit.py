@@ -43,6 +43,15 @@ KIT_BUDGET_BYTES = 45 * 1024 * 1024
 KIT_WHEELS = ("diffusers", "importlib_metadata")
 MINILM_CONFIG = {"type": "minilm-l6-v2", "max_length": 32}
 
+#: what every kit's script does first (``KIT`` set): install the carried wheels and the source
+#: into ``$SITE`` and put them on the path (also the matting kit's, :mod:`.matting_gpu_kit`)
+KIT_SETUP_SH = """SITE="${KIT_SITE:-/tmp/sticker-kit-site}"; PY="${PYTHON:-python3}"
+mkdir -p "$SITE"
+"$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" "$KIT"/wheels/*.whl
+"$PY" -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$KIT/sticker_studio.zip" "$SITE"
+export PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}" HF_HUB_OFFLINE=1
+"""
+
 TRAIN_SH = (
     """#!/usr/bin/env bash
 # Train the sticker generator from this kit on one GPU, offline. Usage:
@@ -50,12 +59,9 @@ TRAIN_SH = (
 set -euo pipefail
 KIT="$(cd "$(dirname "$0")" && pwd)"
 MINUTES="${1:?minutes}"; OUT="${2:?out dir}"; CONFIG="${3:-bundled-cpu}"; EXTRA="${4:-{\\}}"
-SITE="${KIT_SITE:-/tmp/sticker-kit-site}"; PY="${PYTHON:-python3}"
-mkdir -p "$SITE"
-"$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" "$KIT"/wheels/*.whl
-"$PY" -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$KIT/sticker_studio.zip" "$SITE"
-export PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}" HF_HUB_OFFLINE=1
-exec "$PY" -m sticker_studio.training.gpu_kit train "$KIT" --minutes "$MINUTES" --out "$OUT" """
+"""
+    + KIT_SETUP_SH
+    + """exec "$PY" -m sticker_studio.training.gpu_kit train "$KIT" --minutes "$MINUTES" --out "$OUT" """
     """--config "$CONFIG" --extra "$EXTRA"
 """
 )

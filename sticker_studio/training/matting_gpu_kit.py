@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sticker_studio.core.errors import InvalidInputError
+from sticker_studio.training.gpu_kit import KIT_SETUP_SH
 
 MATTING_KIT_VERSION = 1
 MATTING_KIT_BUDGET_BYTES = 45 * 1024 * 1024
@@ -49,16 +50,12 @@ MATTING_TRAIN_SH = """#!/usr/bin/env bash
 set -euo pipefail
 KIT="$(cd "$(dirname "$0")" && pwd)"
 MINUTES="${1:?minutes}"; OUT="${2:?out dir}"; SHARDS="${3:-12}"; CLIPS="${4:-800}"; BATCH="${5:-48}"
-SITE="${KIT_SITE:-/tmp/sticker-kit-site}"; PY="${PYTHON:-python3}"
-mkdir -p "$SITE"
-"$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" "$KIT"/wheels/*.whl
-"$PY" -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$KIT/sticker_studio.zip" "$SITE"
-export PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}" HF_HUB_OFFLINE=1
-# packs (~1.6 MB a clip) and checkpoints stay out of OUT_DIR, which gets export/, gpu_run.json, loss.jsonl
+""" + KIT_SETUP_SH + (
+    """# packs (~1.6 MB a clip) and checkpoints stay out of OUT_DIR, which gets export/, gpu_run.json, loss.jsonl
 export MATTING_KIT_WORK="${MATTING_KIT_WORK:-/tmp/matting-kit-work}"
 exec "$PY" -m sticker_studio.training.matting_gpu_kit train "$KIT" --minutes "$MINUTES" --out "$OUT" \\
     --shards "$SHARDS" --clips "$CLIPS" --batch "$BATCH"
-"""
+""")
 
 
 @dataclass
