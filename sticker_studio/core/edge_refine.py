@@ -7,7 +7,8 @@ every (2r+1)² window; with a small ``eps`` the fit follows the colour edge, so 
 transition lands where the colours change, at the drawing's sharpness, while flat areas keep
 their alpha. Only the edge band moves (pixels whose 3×3 alpha range exceeds
 :data:`EDGE_GATE`); the interior of a region, and every decision the vote made there, stays
-as it was.
+as it was, and so is every band pixel with no colour edge within the radius (a region the
+vote or the user kept or removed on flat paper has nothing to snap to).
 
 The radius and ``eps`` were chosen on the validation pack (``data matting-pack --split val``;
 256² and 512² frames, drawings on white, pale, near-colour and texture backgrounds), never on
@@ -25,6 +26,9 @@ from scipy import ndimage
 EPS = 1e-5
 #: only pixels whose alpha spans more than this over their 3×3 neighbourhood are refined
 EDGE_GATE = 0.05
+#: RGB units (0-255) a window must span to count as a colour edge: a decision with no edge in the
+#: frame to follow (white paper the vote kept beside white paper) is left exactly as it was
+COLOUR_SPREAD = 8
 #: frames with a side of at least this many pixels use the fast (2× subsampled) guided filter
 FAST_FROM = 384
 
@@ -113,12 +117,23 @@ def edge_band(alpha: np.ndarray, gate: float = EDGE_GATE) -> np.ndarray:
     return (ndimage.maximum_filter(alpha, size=3) - ndimage.minimum_filter(alpha, size=3)) > gate
 
 
+def colour_edges(rgb: np.ndarray, radius: int, spread: int = COLOUR_SPREAD) -> np.ndarray:
+    """(H, W) bool: pixels whose (2r+1)² window spans more than ``spread`` in some RGB channel."""
+    size = 2 * radius + 1
+    img = rgb[..., :3]
+    high = ndimage.maximum_filter(img, size=(size, size, 1)).astype(np.int16)
+    span = high - ndimage.minimum_filter(img, size=(size, size, 1))
+    return np.asarray(span.max(axis=-1) > spread)
+
+
 def refine_edges(rgb: np.ndarray, alpha: np.ndarray, *, radius: int | None = None,
-                 eps: float = EPS, subsample: int | None = None) -> np.ndarray:
+                 eps: float = EPS, subsample: int | None = None,
+                 frozen: list[np.ndarray] | None = None) -> np.ndarray:
     """``alpha`` (N, H, W) in [0, 1] with its edge band re-fitted to ``rgb`` (N, H, W, 3) uint8.
 
     Frame by frame; returns a new float32 array in [0, 1]. Pixels off the edge band keep
-    their value exactly.
+    their value exactly, and so do those where ``frozen[k]`` (H, W) is non-zero (the regions
+    the vote decided: their keep/remove stays exactly as decided).
     """
     n, h, w = alpha.shape
     r = radius_for(h, w) if radius is None else radius
@@ -126,6 +141,10 @@ def refine_edges(rgb: np.ndarray, alpha: np.ndarray, *, radius: int | None = Non
     out = alpha.astype(np.float32, copy=True)
     for k in range(n):
         band = edge_band(out[k])
+        if band.any():  # only where the frame has an edge of its own to follow
+            band &= colour_edges(rgb[k], r)
+            if frozen is not None:
+                band &= frozen[k] == 0
         if not band.any():
             continue
         guide = rgb[k, ..., :3].astype(np.float32) / 255.0

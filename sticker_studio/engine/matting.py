@@ -352,7 +352,7 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
     voted, regions = vote_enclosed_regions(priors, alpha, flips,
                                            paper_alpha=lambda t: least_opacity(rgb[t], background, margin))
     if REFINE_EDGES:
-        voted = refine_edges(rgb, voted)
+        voted = refine_edges(rgb, voted, frozen=regions)
     voted = raise_to_colour_floor(rgb, voted, priors, margin)
     rgba = unmix_foreground(rgb, clean_alpha(voted), background)
     return PriorMatte(rgba, regions, alpha)

@@ -1,0 +1,53 @@
+"""The colour guided edge refinement (core/edge_refine.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sticker_studio.core.edge_refine import edge_band, guided_filter_rgb, radius_for, refine_edges
+
+
+def _disc(side: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    yy, xx = np.mgrid[:side, :side]
+    inside = (yy - side / 2) ** 2 + (xx - side / 2) ** 2 < (side / 4) ** 2
+    rgb = np.full((side, side, 3), 255, np.uint8)
+    rgb[inside] = (200, 30, 40)
+    return rgb, inside.astype(np.float32)
+
+
+def test_soft_edge_snaps_back_to_the_colour_edge() -> None:
+    from scipy import ndimage
+
+    rgb, truth = _disc()
+    soft = ndimage.gaussian_filter(truth, 1.0)  # a head's blurry edge
+    for sub in (1, 2):
+        refined = refine_edges(rgb[None], soft[None], radius=3, subsample=sub)[0]
+        assert np.abs(refined - truth).mean() < 0.8 * np.abs(soft - truth).mean()
+        assert refined.min() >= 0.0 and refined.max() <= 1.0
+
+
+def test_interior_and_flat_alpha_untouched() -> None:
+    rgb, truth = _disc()
+    alpha = np.full(truth.shape, 0.4, np.float32)  # flat alpha: no edge band, nothing moves
+    assert not edge_band(alpha).any()
+    np.testing.assert_array_equal(refine_edges(rgb[None], alpha[None])[0], alpha)
+    stepped = truth.copy()
+    refined = refine_edges(rgb[None], stepped[None], radius=3)[0]
+    off_band = ~edge_band(stepped)
+    np.testing.assert_array_equal(refined[off_band], stepped[off_band])
+
+
+def test_float64_fit_is_exact_on_flat_paper() -> None:
+    # a float32 fit loses the tiny covariances of flat paper and returns garbage there
+    rgb = np.full((32, 32, 3), 250, np.float64) / 255.0
+    src = np.zeros((32, 32), np.float32)
+    src[:, 16:] = 1.0
+    out = guided_filter_rgb(rgb, src, 3)
+    assert np.isfinite(out).all()
+    assert np.abs(out[:, :10]).max() < 1e-3 and np.abs(out[:, -10:] - 1.0).max() < 1e-3
+
+
+def test_radius_grows_with_the_frame() -> None:
+    assert radius_for(256, 256) == 3
+    assert radius_for(512, 512) == 4
+    assert 2 <= radius_for(32, 32) <= radius_for(4096, 4096) <= 8
