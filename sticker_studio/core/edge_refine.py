@@ -1,4 +1,4 @@
-"""Snap a matte's edges to the image's: a full-resolution colour guided filter on the edge band.
+"""Snap a matte's edges to the image's: a colour guided filter on the edge band, at full resolution.
 
 The matting head sees the frame at a fixed content scale (128 px inside), so its edges come
 back a few pixels soft; the drawing's own edges are sharp and anti-aliased over about one
@@ -147,7 +147,7 @@ def refine_edges(rgb: np.ndarray, alpha: np.ndarray, *, radius: int | None = Non
                 band &= frozen[k] == 0
         if not band.any():
             continue
-        guide = rgb[k, ..., :3].astype(np.float32) / 255.0
+        guide = rgb[k, ..., :3] / 255.0  # float64, as the fit needs
         fitted = np.clip(guided_filter_rgb(guide, out[k], r, eps, sub), 0.0, 1.0)
         out[k][band] = fitted[band]
     return out
