@@ -48,6 +48,37 @@ def test_vote_gives_one_decision_per_region_over_the_clip_and_flips_override_it(
     assert prior_array(priors).shape == (3, 96, 96, PRIOR_INPUT_CHANNELS)
 
 
+def _ring_on_near_colour() -> np.ndarray:
+    """A ring whose inner band is 30 RGB units from the yellow background (inside the loose tolerance)."""
+    yy, xx = np.mgrid[0:96, 0:96]
+    r = np.hypot(yy - 48, xx - 48)
+    img = np.full((96, 96, 3), (205, 181, 72), np.uint8)
+    img[(r < 36) & (r > 24)] = (120, 60, 160)
+    img[(r <= 24) & (r > 16)] = (225, 160, 60)  # near the background: the loose flood takes it with the hole
+    return img
+
+
+def test_the_vote_counts_a_regions_paper_coloured_core_not_the_subject_inside_it() -> None:
+    from sticker_studio.core.layout_prior import region_cores
+
+    frames = np.stack([_ring_on_near_colour()] * 2)
+    priors = clip_layout_priors(frames)
+    inner_band = (np.hypot(*(np.mgrid[0:96, 0:96] - 48)) > 17) & (np.hypot(*(np.mgrid[0:96, 0:96] - 48)) < 23)
+    assert priors[0].enclosed_labels[48, 48] > 0 and (priors[0].enclosed_labels[inner_band] > 0).all()
+    alpha = np.ones((2, 96, 96), np.float32)
+    hole = np.hypot(*(np.mgrid[0:96, 0:96] - 48)) <= 16
+    alpha[:, hole] = 0.0  # the network opened the hole and kept the ring's near-colour band
+    alpha[:, ~hole & (np.hypot(*(np.mgrid[0:96, 0:96] - 48)) >= 36)] = 0.0
+    voted, tracks = vote_enclosed_regions(priors, alpha)
+    # the band is most of the region, but the hole's core decides: removed, and the band stays opaque
+    assert voted[0][48, 48] == 0.0 and (voted[:, inner_band] == 1.0).all()
+    cores = region_cores(priors, tracks)
+    assert cores[0][48, 48] == tracks[0][48, 48] > 0 and (cores[0][inner_band] == 0).all()
+    # a flip against the network's own vote still ramps the whole region away
+    removed, _ = vote_enclosed_regions(priors, np.ones_like(alpha), flips={int(tracks[0][48, 48]): False})
+    assert removed[0][48, 48] == 0.0 and float(removed[0][inner_band].max()) < 1.0
+
+
 def test_lineart_keeps_ink_colour_and_drops_paper() -> None:
     paper = np.full((32, 32, 3), (245, 240, 228), np.uint8)
     paper[10, :] = (40, 40, 140)  # a blue ink line

@@ -6,9 +6,11 @@ pixel. He et al.'s guided filter with the RGB frame as the guide fits ``alpha �
 every (2r+1)² window; with a small ``eps`` the fit follows the colour edge, so the alpha
 transition lands where the colours change, at the drawing's sharpness, while flat areas keep
 their alpha. Only the edge band moves (pixels whose 3×3 alpha range exceeds
-:data:`EDGE_GATE`); the interior of a region, and every decision the vote made there, stays
-as it was, and so is every band pixel with no colour edge within the radius (a region the
-vote or the user kept or removed on flat paper has nothing to snap to).
+:data:`EDGE_GATE`); the interior of a region, and the paper-coloured core of every region the
+vote decided, stays as it was, and so is every band pixel with no colour edge within the radius
+(a region the vote or the user kept or removed on flat paper has nothing to snap to). A voted
+region's rim (its anti-aliasing, or subject colours inside the loose tolerance) is refined like
+any other edge.
 
 The radius and ``eps`` were chosen on the validation pack (``data matting-pack --split val``;
 256² and 512² frames, drawings on white, pale, near-colour and texture backgrounds), never on
@@ -132,8 +134,8 @@ def refine_edges(rgb: np.ndarray, alpha: np.ndarray, *, radius: int | None = Non
     """``alpha`` (N, H, W) in [0, 1] with its edge band re-fitted to ``rgb`` (N, H, W, 3) uint8.
 
     Frame by frame; returns a new float32 array in [0, 1]. Pixels off the edge band keep
-    their value exactly, and so do those where ``frozen[k]`` (H, W) is non-zero (the regions
-    the vote decided: their keep/remove stays exactly as decided).
+    their value exactly, and so do those where ``frozen[k]`` (H, W) is non-zero (the cores of
+    the regions the vote decided: their keep/remove stays exactly as decided).
     """
     n, h, w = alpha.shape
     r = radius_for(h, w) if radius is None else radius

@@ -21,8 +21,12 @@ The background colour itself travels beside these as three more constant channel
 (:func:`prior_array`). numpy + scipy only (``core`` never imports torch).
 
 :func:`vote_enclosed_regions` decides each enclosed region once per clip: regions are
-linked across frames by overlap, the network's alpha is averaged over the whole track,
-and every frame gets the same keep/remove decision, so a hole does not flicker shut.
+linked across frames by overlap, the network's alpha is averaged over the track's
+paper-coloured core (:func:`region_cores`: the pixels within the tight tolerance of the
+background, what a hole is made of) in every frame, and every frame gets the same keep/remove
+decision, so a hole does not flicker shut. A region's rim — anti-aliasing, and on a background
+close to a subject colour the parts of the subject inside the loose tolerance — is the
+network's to decide unless the decision goes against the network's own (a flip).
 Background-coloured areas the network keeps although the border flood reaches them
 (:func:`kept_paper_labels`) become tracks too, so the user can remove them with a click.
 """
@@ -231,6 +235,17 @@ def track_means(alpha: np.ndarray, track_imgs: list[np.ndarray]) -> dict[int, fl
     return {t: float(sums[t] / counts[t]) for t in range(1, total + 1) if counts[t] > 0}
 
 
+def region_cores(priors: list[LayoutPrior], track_imgs: list[np.ndarray]) -> list[np.ndarray]:
+    """Per frame, the (H, W) track-id image kept only on the regions' paper-coloured cores (pixels
+    within the tight tolerance of the background, 0 elsewhere): the pixels the vote counts.
+
+    An enclosed candidate is a loose-tolerance region, so on a background close to one of the
+    subject's colours it also holds that part of the subject (a ring's rim around its hole);
+    averaging the network's alpha over all of it would let the rim outvote the hole.
+    """
+    return [np.where(p.distance < p.tolerances.tight, img, 0) for p, img in zip(priors, track_imgs, strict=False)]
+
+
 def kept_paper_labels(prior: LayoutPrior, alpha: np.ndarray) -> np.ndarray:
     """(H, W) int32 labels (0 = none) of background-coloured areas that ``alpha`` keeps although the
     border flood reaches them: an outline-free white body on white paper — or a white blob a head
@@ -266,9 +281,11 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: d
     """Snap every enclosed region to one keep/remove decision per clip; offer kept paper areas too.
 
     ``alpha`` (N, H, W) float in [0, 1] is the network's (or any) estimate; a track is
-    kept (alpha 1) when its mean alpha over all its pixels in all frames is ≥ 0.5; a removed
-    one keeps the estimate's alpha where that is below 0.5 (partial: a shadow seen through
-    the hole) and gets the colour-key ramp elsewhere. Background-coloured areas the estimate
+    kept (alpha 1 over the whole region) when its mean alpha over its paper-coloured core
+    (:func:`region_cores`) in all frames is ≥ 0.5. A removed one keeps the estimate's alpha
+    where that is below 0.5 (partial: a shadow seen through the hole) and gets the colour-key
+    ramp elsewhere on its core; its rim stays as the estimate has it, unless the removal goes
+    against the estimate's own vote (a flip), which ramps the whole region. Background-coloured areas the estimate
     keeps outside the enclosed regions (:func:`kept_paper_labels`) are tracks too, after the
     enclosed ones: kept as the estimate has them unless flipped; when flipped, their pixels get
     ``paper_alpha(t)`` (H, W) of frame t — the least opacity their colour needs over the paper,
@@ -285,9 +302,12 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: d
     total = max((int(t.max()) for t in track_imgs), default=0)
     if total == 0:
         return out, track_imgs
-    keep = np.zeros(total + 1, bool)
-    for tid, mean in track_means(alpha, track_imgs).items():
-        keep[tid] = mean >= VOTE_THRESHOLD
+    cores = region_cores(priors, track_imgs)
+    core_means = track_means(alpha, cores)
+    estimate = np.zeros(total + 1, bool)  # the estimate's own vote
+    for tid, mean in track_means(alpha, track_imgs).items():  # a track with no core pixel counts all of its own
+        estimate[tid] = core_means.get(tid, mean) >= VOTE_THRESHOLD
+    keep = estimate.copy()
     for tid, decision in (flips or {}).items():
         if 0 < tid <= total:
             keep[tid] = bool(decision)
@@ -296,7 +316,8 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: d
         if not inside.any():
             continue
         kept = keep[img] & inside & (enclosed[t] > 0)  # a kept paper area stays as the estimate has it
-        removed = ~keep[img] & inside
+        # a hole the estimate itself opened is cleared on its core only: its rim is the estimate's
+        removed = ~keep[img] & inside & ((cores[t] > 0) | estimate[img] | (enclosed[t] == 0))
         # a removed region keeps the estimate's partial alpha (a shadow seen through a hole)
         # and gets the colour-key ramp (or, for paper, its colour's least opacity) where the
         # estimate called it opaque

@@ -291,6 +291,9 @@ class PriorMatte:
     rgba: np.ndarray
     regions: list[np.ndarray]
     network_alpha: np.ndarray | None = None
+    #: per frame the track ids on the regions' paper-coloured cores only: the pixels the vote counts
+    #: (:func:`sticker_studio.core.layout_prior.region_cores`)
+    cores: list[np.ndarray] | None = None
 
 
 def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool] | None = None,
@@ -311,7 +314,7 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
     """
     from sticker_studio.core.alpha_floor import raise_to_colour_floor
     from sticker_studio.core.edge_refine import refine_edges
-    from sticker_studio.core.layout_prior import clip_layout_priors, vote_enclosed_regions
+    from sticker_studio.core.layout_prior import clip_layout_priors, region_cores, vote_enclosed_regions
     from sticker_studio.core.lineart import least_opacity, paper_margin
 
     priors = clip_layout_priors(rgb)
@@ -351,11 +354,12 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
     margin = paper_margin(rgb, background)
     voted, regions = vote_enclosed_regions(priors, alpha, flips,
                                            paper_alpha=lambda t: least_opacity(rgb[t], background, margin))
-    if REFINE_EDGES:
-        voted = refine_edges(rgb, voted, frozen=regions)
+    cores = region_cores(priors, regions)
+    if REFINE_EDGES:  # a region's decided core stays exactly as decided; its rim may follow the frame's edges
+        voted = refine_edges(rgb, voted, frozen=cores)
     voted = raise_to_colour_floor(rgb, voted, priors, margin)
     rgba = unmix_foreground(rgb, clean_alpha(voted), background)
-    return PriorMatte(rgba, regions, alpha)
+    return PriorMatte(rgba, regions, alpha, cores)
 
 
 def _grey(t: torch.Tensor) -> torch.Tensor:

@@ -99,7 +99,8 @@ class CutOut:
 def close_calls(network_alpha: np.ndarray, regions: list[np.ndarray], flips: dict[int, bool] | None = None,
                 margin: float = CLOSE_CALL_MARGIN) -> frozenset[int]:
     """Tracks whose mean network alpha (the vote's number) is within ``margin`` of the vote's threshold,
-    minus the flipped ones."""
+    minus the flipped ones. ``regions``: per frame the track ids of the pixels the vote counts
+    (:attr:`~sticker_studio.engine.matting.PriorMatte.cores`)."""
     means = track_means(network_alpha, regions)
     return frozenset(t for t, m in means.items() if abs(m - VOTE_THRESHOLD) < margin and t not in (flips or {}))
 
@@ -134,7 +135,9 @@ def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | No
     base_alpha = base[..., 3].astype(np.float32) / 255.0
     prior = matte_with_prior(rgb, None, flips=flips, base_alpha=base_alpha)
     kept = _kept_tracks(prior.rgba, prior.regions)
-    base_kept = {t: m >= VOTE_THRESHOLD for t, m in track_means(base_alpha, prior.regions).items()}
+    full = track_means(base_alpha, prior.regions)
+    core = track_means(base_alpha, prior.cores or prior.regions)  # what the vote counts
+    base_kept = {t: core.get(t, m) >= VOTE_THRESHOLD for t, m in full.items()}
     changed = [t for t, k in kept.items() if k != base_kept.get(t, k)]
     out = base.copy()
     if changed:
@@ -156,7 +159,7 @@ def _matte_with_head(sticker: Sticker, head: Any, flips: dict[int, bool] | None,
         else:
             prior = matte_with_prior(rgb, head, flips=flips)
         alpha = prior.network_alpha
-        close = close_calls(alpha, prior.regions, flips) if alpha is not None else frozenset()
+        close = close_calls(alpha, prior.cores or prior.regions, flips) if alpha is not None else frozenset()
         return list(prior.rgba), prior.regions[0], _kept_tracks(prior.rgba, prior.regions), alpha, close
     return _flip_regions(rgb, np.stack(matte_sticker(sticker, head).frames), flips)
 
