@@ -51,3 +51,25 @@ def test_radius_grows_with_the_frame() -> None:
     assert radius_for(256, 256) == 3
     assert radius_for(512, 512) == 4
     assert 2 <= radius_for(32, 32) <= radius_for(4096, 4096) <= 8
+
+
+def test_the_band_window_gives_the_whole_frames_fit() -> None:
+    from scipy import ndimage
+
+    from sticker_studio.core.edge_refine import colour_edges
+
+    rng = np.random.default_rng(3)
+    for side, (cy, cx), sub in ((97, (30, 61), 1), (97, (30, 61), 2), (120, (8, 111), 2), (64, (32, 32), 2)):
+        yy, xx = np.mgrid[:side, :side]
+        inside = (yy - cy) ** 2 + (xx - cx) ** 2 < 12**2
+        rgb = np.clip(rng.normal(245, 3, (side, side, 3)), 0, 255).astype(np.uint8)
+        rgb[inside] = (40, 90, 200)
+        soft = ndimage.gaussian_filter(inside.astype(np.float32), 1.2)[None]
+        frozen = [np.zeros((side, side), np.int32)]
+        frozen[0][cy, cx - 13 : cx - 9] = 1
+        got = refine_edges(rgb[None], soft, radius=3, subsample=sub, frozen=frozen)[0]
+        band = edge_band(soft[0]) & colour_edges(rgb, 3) & (frozen[0] == 0)
+        want = soft[0].copy()
+        want[band] = np.clip(guided_filter_rgb(rgb / 255.0, soft[0], 3, subsample=sub), 0, 1)[band]
+        np.testing.assert_allclose(got, want, atol=1e-6)
+        assert band.sum() > 20 and not np.array_equal(got, soft[0])

@@ -128,6 +128,22 @@ def colour_edges(rgb: np.ndarray, radius: int, spread: int = COLOUR_SPREAD) -> n
     return np.asarray(span.max(axis=-1) > spread)
 
 
+def band_window(band: np.ndarray, radius: int) -> tuple[slice, slice]:
+    """Rows and columns of ``band``'s bounding box grown by what the fit around a band pixel reads.
+
+    The fit at a pixel reads the window statistics of its (2r+1)² window, each of those of
+    another (2r+1)² window; the fast filter's half-resolution fit and bilinear upsampling reach a
+    few pixels further. The window starts on even pixels, so a 2×2-subsampled fit of it sees the
+    same 2×2 blocks as one of the whole frame, and on every band pixel the fit is the whole
+    frame's (the test holds it to that).
+    """
+    h, w = band.shape
+    margin = 2 * radius + 6
+    rows, cols = np.flatnonzero(band.any(axis=1)), np.flatnonzero(band.any(axis=0))
+    y0, x0 = max(0, int(rows[0]) - margin) // 2 * 2, max(0, int(cols[0]) - margin) // 2 * 2
+    return slice(y0, min(h, int(rows[-1]) + 1 + margin)), slice(x0, min(w, int(cols[-1]) + 1 + margin))
+
+
 def refine_edges(rgb: np.ndarray, alpha: np.ndarray, *, radius: int | None = None,
                  eps: float = EPS, subsample: int | None = None,
                  frozen: list[np.ndarray] | None = None) -> np.ndarray:
@@ -135,7 +151,8 @@ def refine_edges(rgb: np.ndarray, alpha: np.ndarray, *, radius: int | None = Non
 
     Frame by frame; returns a new float32 array in [0, 1]. Pixels off the edge band keep
     their value exactly, and so do those where ``frozen[k]`` (H, W) is non-zero (the cores of
-    the regions the vote decided: their keep/remove stays exactly as decided).
+    the regions the vote decided: their keep/remove stays exactly as decided). The filter runs
+    on the band's window (:func:`band_window`) only, not on the paper around the subject.
     """
     n, h, w = alpha.shape
     r = radius_for(h, w) if radius is None else radius
@@ -143,13 +160,16 @@ def refine_edges(rgb: np.ndarray, alpha: np.ndarray, *, radius: int | None = Non
     out = alpha.astype(np.float32, copy=True)
     for k in range(n):
         band = edge_band(out[k])
-        if band.any():  # only where the frame has an edge of its own to follow
-            band &= colour_edges(rgb[k], r)
-            if frozen is not None:
-                band &= frozen[k] == 0
         if not band.any():
             continue
-        guide = rgb[k, ..., :3] / 255.0  # float64, as the fit needs
-        fitted = np.clip(guided_filter_rgb(guide, out[k], r, eps, sub), 0.0, 1.0)
-        out[k][band] = fitted[band]
+        win = band_window(band, r)
+        band, frame = band[win], out[k][win]  # a view: writing the band writes ``out``
+        band &= colour_edges(rgb[k][win], r)  # only where the frame has an edge of its own to follow
+        if frozen is not None:
+            band &= frozen[k][win] == 0
+        if not band.any():
+            continue
+        guide = rgb[k][win][..., :3] / 255.0  # float64, as the fit needs
+        fitted = np.clip(guided_filter_rgb(guide, frame, r, eps, sub), 0.0, 1.0)
+        frame[band] = fitted[band]
     return out

@@ -218,7 +218,7 @@ def clean_alpha(alpha: np.ndarray, low: float = 0.02, high: float = 0.98) -> np.
 MIRROR_AVERAGE = False
 #: whether :func:`matte_with_prior` re-fits the edge band to the frame with a colour guided filter
 #: (:mod:`sticker_studio.core.edge_refine`): +1.2 to +2.0 dB alpha PSNR on the 512² validation
-#: drawings, ~55-65 ms more per 512² frame on 2 cores (the fast 2x-subsampled filter)
+#: drawings, ~30 ms more per 512² frame on 2 cores (the fast 2x-subsampled filter, on the band's window)
 REFINE_EDGES = True
 #: frames x pixels a full-resolution window may hold (16 frames of 320 x 320): the head's activations
 #: cost about 230 bytes a pixel, so this bounds them near 400 MB
