@@ -172,3 +172,17 @@ def test_paper_the_head_kept_can_be_clicked_away(monkeypatch: pytest.MonkeyPatch
     assert flipped.kept[track] is False
     glow = flipped.sticker.frames[0][64, 94]
     assert 40 <= glow[3] <= 70 and glow[2] < 60  # the glow stays a faint glow (its colour's least opacity), yellow
+
+
+def test_a_kept_region_is_read_from_its_core_not_its_refined_rim() -> None:
+    from sticker_studio.ui.model.cutout import _kept_tracks
+
+    regions = np.zeros((1, 8, 8), np.int32)
+    regions[0, 2:6, 2:6] = 1
+    cores = np.zeros_like(regions)
+    cores[0, 3:5, 3:5] = 1
+    rgba = np.full((1, 8, 8, 4), 255, np.uint8)
+    rgba[0, 2, 2:6, 3] = 90  # the edge refinement softened part of a kept region's rim
+    assert _kept_tracks(rgba, list(cores)) == {1: True}
+    rgba[0, 3, 3, 3] = 0  # a removed region is clear at its core
+    assert _kept_tracks(rgba, list(cores)) == {1: False}

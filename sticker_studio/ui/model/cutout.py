@@ -106,8 +106,10 @@ def close_calls(network_alpha: np.ndarray, regions: list[np.ndarray], flips: dic
 
 
 def _kept_tracks(rgba: np.ndarray, regions: list[np.ndarray]) -> dict[int, bool]:
-    """Which tracks a prior matte kept: a kept region is opaque all over, a removed one is
-    clear at its background-coloured core, so the lowest alpha tells them apart."""
+    """Which tracks a prior matte kept: a kept region is opaque over its background-coloured core
+    (the vote sets it, nothing later lowers it), a removed one is clear there, so the lowest
+    alpha tells them apart. ``regions``: the matte's cores (:attr:`PriorMatte.cores`) — a kept
+    region's rim may be edge-refined below opaque."""
     total = max((int(r.max()) for r in regions), default=0)
     lowest = np.full(total + 1, 255)
     present = np.zeros(total + 1, bool)
@@ -134,7 +136,7 @@ def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | No
 
     base_alpha = base[..., 3].astype(np.float32) / 255.0
     prior = matte_with_prior(rgb, None, flips=flips, base_alpha=base_alpha)
-    kept = _kept_tracks(prior.rgba, prior.regions)
+    kept = _kept_tracks(prior.rgba, prior.cores or prior.regions)
     full = track_means(base_alpha, prior.regions)
     core = track_means(base_alpha, prior.cores or prior.regions)  # what the vote counts
     base_kept = {t: core.get(t, m) >= VOTE_THRESHOLD for t, m in full.items()}
@@ -160,7 +162,7 @@ def _matte_with_head(sticker: Sticker, head: Any, flips: dict[int, bool] | None,
             prior = matte_with_prior(rgb, head, flips=flips)
         alpha = prior.network_alpha
         close = close_calls(alpha, prior.cores or prior.regions, flips) if alpha is not None else frozenset()
-        return list(prior.rgba), prior.regions[0], _kept_tracks(prior.rgba, prior.regions), alpha, close
+        return list(prior.rgba), prior.regions[0], _kept_tracks(prior.rgba, prior.cores or prior.regions), alpha, close
     return _flip_regions(rgb, np.stack(matte_sticker(sticker, head).frames), flips)
 
 
