@@ -73,3 +73,21 @@ def test_the_band_window_gives_the_whole_frames_fit() -> None:
         want[band] = np.clip(guided_filter_rgb(rgb / 255.0, soft[0], 3, subsample=sub), 0, 1)[band]
         np.testing.assert_allclose(got, want, atol=1e-6)
         assert band.sum() > 20 and not np.array_equal(got, soft[0])
+
+
+def test_a_kept_white_interior_keeps_its_rim_opaque_beside_a_soft_outline() -> None:
+    from scipy import ndimage
+
+    from sticker_studio.core.layout_prior import clip_layout_priors
+    from sticker_studio.engine.matting import matte_with_prior
+
+    side = 96
+    r = np.hypot(*(np.mgrid[:side, :side] - side / 2))
+    ink = np.clip(1.0 - np.abs(r - 30) / 2.5, 0, 1)  # a dark outline, anti-aliased both ways
+    rgb = np.repeat((255 - ink * 215)[..., None], 3, -1).round().astype(np.uint8)[None]  # white in, white out
+    soft = ndimage.gaussian_filter((r < 31).astype(np.float32), 2.0)[None]  # a head that kept the body, softly
+    prior = clip_layout_priors(rgb)[0]
+    rim = (prior.enclosed_labels > 0) & (prior.distance >= prior.tolerances.tight)
+    assert rim.sum() > 50  # the interior's anti-aliased pixels beside the outline, inside the region
+    out = matte_with_prior(rgb, None, base_alpha=soft).rgba[0, ..., 3]
+    assert (out[prior.enclosed_labels > 0] == 255).all()  # kept whole: the refinement leaves it alone

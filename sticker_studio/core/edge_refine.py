@@ -6,11 +6,12 @@ pixel. He et al.'s guided filter with the RGB frame as the guide fits ``alpha �
 every (2r+1)² window; with a small ``eps`` the fit follows the colour edge, so the alpha
 transition lands where the colours change, at the drawing's sharpness, while flat areas keep
 their alpha. Only the edge band moves (pixels whose 3×3 alpha range exceeds
-:data:`EDGE_GATE`); the interior of a region, and the paper-coloured core of every region the
-vote decided, stays as it was, and so is every band pixel with no colour edge within the radius
-(a region the vote or the user kept or removed on flat paper has nothing to snap to). A voted
-region's rim (its anti-aliasing, or subject colours inside the loose tolerance) is refined like
-any other edge.
+:data:`EDGE_GATE`); the interior of a region, and every pixel the region vote set (a kept
+enclosed region whole; a kept paper area's and a removed region's paper-coloured core), stays
+as it was, and so is every band pixel with no colour edge within the radius (a region the vote
+or the user kept or removed on flat paper has nothing to snap to). The rim of a hole the
+network opened itself (its anti-aliasing, or subject colours inside the loose tolerance) is
+refined like any other edge.
 
 The radius and ``eps`` were chosen on the validation pack (``data matting-pack --split val``;
 256² and 512² frames, drawings on white, pale, near-colour and texture backgrounds), never on
@@ -150,8 +151,8 @@ def refine_edges(rgb: np.ndarray, alpha: np.ndarray, *, radius: int | None = Non
     """``alpha`` (N, H, W) in [0, 1] with its edge band re-fitted to ``rgb`` (N, H, W, 3) uint8.
 
     Frame by frame; returns a new float32 array in [0, 1]. Pixels off the edge band keep
-    their value exactly, and so do those where ``frozen[k]`` (H, W) is non-zero (the cores of
-    the regions the vote decided: their keep/remove stays exactly as decided). The filter runs
+    their value exactly, and so do those where ``frozen[k]`` (H, W) is non-zero (the pixels the
+    region vote set: their keep/remove stays exactly as decided). The filter runs
     on the band's window (:func:`band_window`) only, not on the paper around the subject.
     """
     n, h, w = alpha.shape

@@ -275,23 +275,46 @@ def kept_paper_labels(prior: LayoutPrior, alpha: np.ndarray) -> np.ndarray:
     return ids[labels]
 
 
+@dataclass
+class RegionVote:
+    """What :func:`vote_regions` decided: the new ``alpha`` (N, H, W) float32; per frame the (H, W)
+    images of track ids (``tracks``, 0 = none; the UI hit-tests them), of the track ids on the
+    paper-coloured cores only (``cores``, :func:`region_cores`) and of the pixels the vote set
+    (``decided``, bool: a kept enclosed region whole, a kept paper area and a removed region on
+    their cores), which the edge refinement leaves as they are."""
+
+    alpha: np.ndarray
+    tracks: list[np.ndarray]
+    cores: list[np.ndarray]
+    decided: list[np.ndarray]
+
+
 def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, bool] | None = None,
                           paper_alpha: Callable[[int], np.ndarray] | None = None,
                           ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`vote_regions`'s new alpha and per-frame track-id images."""
+    vote = vote_regions(priors, alpha, flips, paper_alpha)
+    return vote.alpha, vote.tracks
+
+
+def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, bool] | None = None,
+                 paper_alpha: Callable[[int], np.ndarray] | None = None) -> RegionVote:
     """Snap every enclosed region to one keep/remove decision per clip; offer kept paper areas too.
 
     ``alpha`` (N, H, W) float in [0, 1] is the network's (or any) estimate; a track is
     kept (alpha 1 over the whole region) when its mean alpha over its paper-coloured core
     (:func:`region_cores`) in all frames is ≥ 0.5. A removed one keeps the estimate's alpha
     where that is below 0.5 (partial: a shadow seen through the hole) and gets the colour-key
-    ramp elsewhere on its core; its rim stays as the estimate has it, unless the removal goes
-    against the estimate's own vote (a flip), which ramps the whole region. Background-coloured areas the estimate
+    ramp elsewhere on its core; the rest of it (its anti-aliased edge; on a background close to
+    a subject colour, the subject inside the loose tolerance) stays as the estimate has it, for
+    the edge refinement to follow, unless the removal goes against the estimate's own vote (a
+    flip), which ramps the whole region. (Also clearing the pixels within 1–3 px of the core,
+    the anti-aliased edge, was worse on the validation packs.) Background-coloured areas the estimate
     keeps outside the enclosed regions (:func:`kept_paper_labels`) are tracks too, after the
     enclosed ones: kept as the estimate has them unless flipped; when flipped, their pixels get
     ``paper_alpha(t)`` (H, W) of frame t — the least opacity their colour needs over the paper,
     so a glow stays a faint glow — or, without it, the colour-key ramp like a hole. ``flips``
     maps a track id to a forced decision (True = keep), for the user's click-to-flip.
-    Returns the new alpha and the per-frame track-id images (for the UI to hit-test).
     """
     enclosed = [p.enclosed_labels for p in priors]
     paper = [kept_paper_labels(p, a) for p, a in zip(priors, alpha, strict=False)]
@@ -300,9 +323,10 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: d
     track_imgs = [m[lab] for m, lab in zip(maps, labels, strict=False)]
     out = alpha.astype(np.float32).copy()
     total = max((int(t.max()) for t in track_imgs), default=0)
-    if total == 0:
-        return out, track_imgs
     cores = region_cores(priors, track_imgs)
+    decided = [np.zeros(img.shape, bool) for img in track_imgs]
+    if total == 0:
+        return RegionVote(out, track_imgs, cores, decided)
     core_means = track_means(alpha, cores)
     estimate = np.zeros(total + 1, bool)  # the estimate's own vote
     for tid, mean in track_means(alpha, track_imgs).items():  # a track with no core pixel counts all of its own
@@ -318,6 +342,7 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: d
         kept = keep[img] & inside & (enclosed[t] > 0)  # a kept paper area stays as the estimate has it
         # a hole the estimate itself opened is cleared on its core only: its rim is the estimate's
         removed = ~keep[img] & inside & ((cores[t] > 0) | estimate[img] | (enclosed[t] == 0))
+        decided[t] = kept | (keep[img] & (cores[t] > 0)) | removed  # a kept paper area: on its core
         # a removed region keeps the estimate's partial alpha (a shadow seen through a hole)
         # and gets the colour-key ramp (or, for paper, its colour's least opacity) where the
         # estimate called it opaque
@@ -328,4 +353,4 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: d
         if paper_alpha is not None and removed_paper.any():
             fill = np.where(removed_paper, paper_alpha(t), fill)
         frame[removed] = np.where(frame[removed] < 0.5, frame[removed], fill[removed])
-    return out, track_imgs
+    return RegionVote(out, track_imgs, cores, decided)

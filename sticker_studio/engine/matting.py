@@ -314,7 +314,7 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
     """
     from sticker_studio.core.alpha_floor import raise_to_colour_floor
     from sticker_studio.core.edge_refine import refine_edges
-    from sticker_studio.core.layout_prior import clip_layout_priors, region_cores, vote_enclosed_regions
+    from sticker_studio.core.layout_prior import clip_layout_priors, vote_regions
     from sticker_studio.core.lineart import least_opacity, paper_margin
 
     priors = clip_layout_priors(rgb)
@@ -352,14 +352,13 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
         alpha = np.stack([p.key_alpha for p in priors])
     background = priors[0].background.astype(np.float32)
     margin = paper_margin(rgb, background)
-    voted, regions = vote_enclosed_regions(priors, alpha, flips,
-                                           paper_alpha=lambda t: least_opacity(rgb[t], background, margin))
-    cores = region_cores(priors, regions)
-    if REFINE_EDGES:  # a region's decided core stays exactly as decided; its rim may follow the frame's edges
-        voted = refine_edges(rgb, voted, frozen=cores)
+    vote = vote_regions(priors, alpha, flips, paper_alpha=lambda t: least_opacity(rgb[t], background, margin))
+    voted = vote.alpha
+    if REFINE_EDGES:  # what the vote set stays exactly as decided; a hole's rim left to the head may follow the frame
+        voted = refine_edges(rgb, voted, frozen=vote.decided)
     voted = raise_to_colour_floor(rgb, voted, priors, margin)
     rgba = unmix_foreground(rgb, clean_alpha(voted), background)
-    return PriorMatte(rgba, regions, alpha, cores)
+    return PriorMatte(rgba, vote.tracks, alpha, vote.cores)
 
 
 def _grey(t: torch.Tensor) -> torch.Tensor:
