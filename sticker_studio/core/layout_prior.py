@@ -281,12 +281,15 @@ class RegionVote:
     images of track ids (``tracks``, 0 = none; the UI hit-tests them), of the track ids on the
     paper-coloured cores only (``cores``, :func:`region_cores`) and of the pixels the vote set
     (``decided``, bool: a kept enclosed region whole, a kept paper area and a removed region on
-    their cores), which the edge refinement leaves as they are."""
+    their cores), which the edge refinement leaves as they are; ``means``: every track's number,
+    the estimate's mean alpha over its core (over the whole track if it has no core pixel), kept
+    at ≥ :data:`VOTE_THRESHOLD` unless flipped."""
 
     alpha: np.ndarray
     tracks: list[np.ndarray]
     cores: list[np.ndarray]
     decided: list[np.ndarray]
+    means: dict[int, float]
 
 
 def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, bool] | None = None,
@@ -326,11 +329,13 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     cores = region_cores(priors, track_imgs)
     decided = [np.zeros(img.shape, bool) for img in track_imgs]
     if total == 0:
-        return RegionVote(out, track_imgs, cores, decided)
+        return RegionVote(out, track_imgs, cores, decided, {})
     core_means = track_means(alpha, cores)
+    # a track with no core pixel counts all of its own
+    means = {tid: core_means.get(tid, mean) for tid, mean in track_means(alpha, track_imgs).items()}
     estimate = np.zeros(total + 1, bool)  # the estimate's own vote
-    for tid, mean in track_means(alpha, track_imgs).items():  # a track with no core pixel counts all of its own
-        estimate[tid] = core_means.get(tid, mean) >= VOTE_THRESHOLD
+    for tid, mean in means.items():
+        estimate[tid] = mean >= VOTE_THRESHOLD
     keep = estimate.copy()
     for tid, decision in (flips or {}).items():
         if 0 < tid <= total:
@@ -353,4 +358,4 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
         if paper_alpha is not None and removed_paper.any():
             fill = np.where(removed_paper, paper_alpha(t), fill)
         frame[removed] = np.where(frame[removed] < 0.5, frame[removed], fill[removed])
-    return RegionVote(out, track_imgs, cores, decided)
+    return RegionVote(out, track_imgs, cores, decided, means)

@@ -290,10 +290,12 @@ class PriorMatte:
 
     rgba: np.ndarray
     regions: list[np.ndarray]
-    network_alpha: np.ndarray | None = None
     #: per frame the track ids on the regions' paper-coloured cores only: the pixels the vote counts
     #: (:func:`sticker_studio.core.layout_prior.region_cores`)
-    cores: list[np.ndarray] | None = None
+    cores: list[np.ndarray]
+    #: every track's vote: its mean alpha over its core (:attr:`~sticker_studio.core.layout_prior.RegionVote.means`)
+    votes: dict[int, float]
+    network_alpha: np.ndarray | None = None
 
 
 def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool] | None = None,
@@ -358,7 +360,7 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
         voted = refine_edges(rgb, voted, frozen=vote.decided)
     voted = raise_to_colour_floor(rgb, voted, priors, margin)
     rgba = unmix_foreground(rgb, clean_alpha(voted), background)
-    return PriorMatte(rgba, vote.tracks, alpha, vote.cores)
+    return PriorMatte(rgba, vote.tracks, vote.cores, vote.means, alpha)
 
 
 def _grey(t: torch.Tensor) -> torch.Tensor:

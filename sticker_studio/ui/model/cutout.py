@@ -136,10 +136,8 @@ def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | No
 
     base_alpha = base[..., 3].astype(np.float32) / 255.0
     prior = matte_with_prior(rgb, None, flips=flips, base_alpha=base_alpha)
-    kept = _kept_tracks(prior.rgba, prior.cores or prior.regions)
-    full = track_means(base_alpha, prior.regions)
-    core = track_means(base_alpha, prior.cores or prior.regions)  # what the vote counts
-    base_kept = {t: core.get(t, m) >= VOTE_THRESHOLD for t, m in full.items()}
+    kept = _kept_tracks(prior.rgba, prior.cores)
+    base_kept = {t: m >= VOTE_THRESHOLD for t, m in prior.votes.items()}  # what the vote made of base's alpha
     changed = [t for t, k in kept.items() if k != base_kept.get(t, k)]
     out = base.copy()
     if changed:
@@ -161,8 +159,8 @@ def _matte_with_head(sticker: Sticker, head: Any, flips: dict[int, bool] | None,
         else:
             prior = matte_with_prior(rgb, head, flips=flips)
         alpha = prior.network_alpha
-        close = close_calls(alpha, prior.cores or prior.regions, flips) if alpha is not None else frozenset()
-        return list(prior.rgba), prior.regions[0], _kept_tracks(prior.rgba, prior.cores or prior.regions), alpha, close
+        close = close_calls(alpha, prior.cores, flips) if alpha is not None else frozenset()
+        return list(prior.rgba), prior.regions[0], _kept_tracks(prior.rgba, prior.cores), alpha, close
     return _flip_regions(rgb, np.stack(matte_sticker(sticker, head).frames), flips)
 
 
