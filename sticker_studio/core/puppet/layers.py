@@ -25,7 +25,7 @@ from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.puppet.arap import ArapSolver
 from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, locate
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, forward_kinematics, root_affine
-from sticker_studio.core.puppet.raster import draw_layer, premultiplied, to_straight_uint8
+from sticker_studio.core.puppet.raster import draw_layer, pad_texture, paste_layer, premultiplied, to_straight_uint8
 from sticker_studio.core.puppet.rig import JOINT_NAMES, PART_JOINTS, PART_NAMES, Rig
 
 #: Back-to-front drawing order of the parts.
@@ -41,7 +41,7 @@ RIGIDITY: dict[str, float] = {"head": 4.0, "body": 3.0}
 class Layer:
     part: str
     mesh: Mesh
-    texture: np.ndarray  # HxWx4 float32 premultiplied
+    texture: np.ndarray  # (H+2)x(W+2)x4 float32 premultiplied, padded by one transparent pixel
     solver: ArapSolver
     pin_joints: list[str]   # the joint whose transform each pin follows
     pin_rest: np.ndarray    # P x 2
@@ -262,7 +262,7 @@ class Puppet:
         tri, bary = locate(mesh.vertices, mesh.triangles, pts)
         rigid = np.full(len(mesh.triangles), RIGIDITY.get(part, 1.0))
         solver = ArapSolver(mesh.vertices, mesh.triangles, tri, bary, rigid)
-        return Layer(part, mesh, premultiplied(tex), solver, pin_joint, solver.rest_pins())
+        return Layer(part, mesh, pad_texture(premultiplied(tex)), solver, pin_joint, solver.rest_pins())
 
     def _anchor_joint(self, part: str) -> str:
         for j in PART_JOINTS[part]:
@@ -292,6 +292,10 @@ class Puppet:
             out.append(v)
         return out
 
+    def is_static(self, layer: Layer, verts: np.ndarray) -> bool:
+        """Whether a layer's deformed vertices are its rest vertices (to 1e-9 px)."""
+        return bool(np.abs(verts - (layer.mesh.vertices + self.origin)).max(initial=0.0) < 1e-9)
+
     def joint_transforms(self, pose: CharacterPose) -> dict[str, JointTransform]:
         """Joint transforms with the root transform folded in."""
         fk = forward_kinematics(self.rig, pose)
@@ -309,11 +313,31 @@ class Puppet:
         cw, ch = canvas if canvas is not None else (w, h)
         if deformed is None:
             deformed = self.deform(pose)
+        static = [self.is_static(layer, verts) for layer, verts in zip(self.layers, deformed, strict=True)]
+        ox, oy = offset
+        whole = float(ox).is_integer() and float(oy).is_integer()
+        if all(static) and whole:  # nothing moved: the drawing itself
+            frame = np.zeros((ch, cw, 4), np.uint8)
+            _paste_uint8(frame, self.rgba, (int(ox), int(oy)))
+            return frame
         buf = np.zeros((ch, cw, 4), np.float32)
-        for layer, verts in zip(self.layers, deformed, strict=True):
+        for layer, verts, still in zip(self.layers, deformed, static, strict=True):
+            if still and whole:
+                at = (int(self.origin[0] + ox), int(self.origin[1] + oy))
+                paste_layer(buf, layer.texture, at)
+                continue
             draw_layer(buf, layer.texture, layer.mesh.vertices, verts, layer.mesh.triangles, offset,
                        nearest=self.pixel_art)  # rest vertices are in the cropped texture's coordinates
         return to_straight_uint8(buf)
+
+
+def _paste_uint8(frame: np.ndarray, img: np.ndarray, at: tuple[int, int]) -> None:
+    x, y = at
+    h, w = img.shape[:2]
+    fh, fw = frame.shape[:2]
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(fw, x + w), min(fh, y + h)
+    if x1 > x0 and y1 > y0:
+        frame[y0:y1, x0:x1] = img[y0 - y:y1 - y, x0 - x:x1 - x]
 
 
 def _shifted(rig: Rig, delta: np.ndarray, box: tuple[int, int, int, int]) -> Rig:

@@ -54,6 +54,34 @@ def cover(vertices: np.ndarray, triangles: np.ndarray, shape: tuple[int, int]
     return (py * w + px)[inside], tid[inside]
 
 
+def cover_ids(vertices: np.ndarray, triangles: np.ndarray, shape: tuple[int, int]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`cover`, rasterised by Pillow's polygon fill into a triangle-id image (fast, C).
+
+    Pixels on an edge go to whichever triangle was drawn last; the affine of a
+    neighbour is continuous there, so the mapping is the same to a fraction of a pixel.
+    """
+    from PIL import Image, ImageDraw
+
+    h, w = shape
+    p = vertices[triangles]
+    x0 = int(max(0, np.floor(p[:, :, 0].min()) - 1))
+    y0 = int(max(0, np.floor(p[:, :, 1].min()) - 1))
+    x1 = int(min(w, np.ceil(p[:, :, 0].max()) + 2))
+    y1 = int(min(h, np.ceil(p[:, :, 1].max()) + 2))
+    if x1 <= x0 or y1 <= y0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    img = Image.new("I", (x1 - x0, y1 - y0), 0)
+    draw = ImageDraw.Draw(img)
+    q = (p - np.array([x0, y0], np.float64)).reshape(len(triangles), 6).tolist()
+    for i, tri in enumerate(q, 1):
+        draw.polygon(tri, fill=i)
+    ids = np.asarray(img, dtype=np.int32)
+    ys, xs = np.nonzero(ids)
+    tid = ids[ys, xs].astype(np.int64) - 1
+    return (ys + y0).astype(np.int64) * w + (xs + x0), tid
+
+
 def premultiplied(rgba: np.ndarray) -> np.ndarray:
     """HxWx4 float32, colour premultiplied by alpha, 0..255."""
     f = rgba.astype(np.float32)
@@ -62,47 +90,49 @@ def premultiplied(rgba: np.ndarray) -> np.ndarray:
 
 
 def to_straight_uint8(premul: np.ndarray) -> np.ndarray:
-    out = np.zeros(premul.shape, np.uint8)
-    rows = np.flatnonzero(premul[..., 3].max(1) > 0)
-    cols = np.flatnonzero(premul[..., 3].max(0) > 0)
-    if len(rows) == 0:
-        return out
-    sl = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-    p = premul[sl]
-    a = p[..., 3:4]
-    rgb = p[..., :3] * (255.0 / np.maximum(a, 1e-6))
-    rgb[np.broadcast_to(a <= 1e-6, rgb.shape)] = 0.0
-    out[sl] = np.clip(np.rint(np.concatenate([rgb, a], -1)), 0, 255).astype(np.uint8)
+    """Straight RGBA uint8 from premultiplied float (only soft pixels need the division)."""
+    alpha = premul[..., 3]
+    out = np.clip(np.rint(premul), 0, 255).astype(np.uint8)
+    soft = (alpha > 0.0) & (alpha < 254.5)
+    if soft.any():
+        p = premul[soft]
+        rgb = p[:, :3] * (255.0 / np.maximum(p[:, 3:4], 1e-6))
+        out[soft, :3] = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+    out[alpha <= 0.0] = 0
     return out
 
 
+def pad_texture(texture: np.ndarray) -> np.ndarray:
+    """A one-pixel transparent border, so bilinear samples never index outside (see :func:`sample`)."""
+    return np.pad(texture, ((1, 1), (1, 1), (0, 0)))
+
+
 def sample(texture: np.ndarray, sx: np.ndarray, sy: np.ndarray, nearest: bool = False) -> np.ndarray:
-    """K x 4 samples of an HxWx4 float texture at (sx, sy); outside = transparent."""
-    h, w = texture.shape[:2]
+    """K x 4 samples of a :func:`pad_texture`-padded texture at (sx, sy) in unpadded coordinates.
+
+    Outside the texture is transparent. Bilinear on premultiplied colour, or nearest.
+    """
+    hp, wp = texture.shape[:2]
     flat = texture.reshape(-1, 4)
     if nearest:
-        ix = np.floor(sx + 0.5).astype(np.int64)
-        iy = np.floor(sy + 0.5).astype(np.int64)
-        valid = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-        out = flat[np.clip(iy, 0, h - 1) * w + np.clip(ix, 0, w - 1)]
-        out[~valid] = 0.0
-        return out
+        ix = np.floor(sx + 0.5).astype(np.int64) + 1
+        iy = np.floor(sy + 0.5).astype(np.int64) + 1
+        inside = (ix >= 1) & (ix < wp - 1) & (iy >= 1) & (iy < hp - 1)
+        return np.where(inside[:, None], flat[np.clip(iy, 0, hp - 1) * wp + np.clip(ix, 0, wp - 1)], 0.0)
     # snap coordinates within 1e-6 of a pixel centre (frame 0 and rigid moves stay exact)
     rsx, rsy = np.rint(sx), np.rint(sy)
     sx = np.where(np.abs(sx - rsx) < 1e-6, rsx, sx)
     sy = np.where(np.abs(sy - rsy) < 1e-6, rsy, sy)
-    x0 = np.floor(sx).astype(np.int64)
-    y0 = np.floor(sy).astype(np.int64)
+    sx = np.clip(sx + 1.0, 0.0, wp - 1.000001)
+    sy = np.clip(sy + 1.0, 0.0, hp - 1.000001)
+    x0 = sx.astype(np.int64)
+    y0 = sy.astype(np.int64)
     fx = (sx - x0).astype(np.float32)[:, None]
     fy = (sy - y0).astype(np.float32)[:, None]
-    out = np.zeros((len(sx), 4), np.float32)
-    for dy, wy in ((0, 1.0 - fy), (1, fy)):
-        for dx, wx in ((0, 1.0 - fx), (1, fx)):
-            xi, yi = x0 + dx, y0 + dy
-            valid = ((xi >= 0) & (xi < w) & (yi >= 0) & (yi < h))[:, None]
-            wgt = wx * wy
-            out += np.where(valid, flat[np.clip(yi, 0, h - 1) * w + np.clip(xi, 0, w - 1)], 0.0) * wgt
-    return out
+    i = y0 * wp + x0
+    top = flat[i] * (1.0 - fx) + flat[i + 1] * fx
+    bot = flat[i + wp] * (1.0 - fx) + flat[i + wp + 1] * fx
+    return top * (1.0 - fy) + bot * fy
 
 
 def _affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> np.ndarray:
@@ -127,7 +157,7 @@ def draw_layer(canvas: np.ndarray, texture: np.ndarray, rest: np.ndarray, deform
     """
     h, w = canvas.shape[:2]
     verts = deformed + np.asarray(offset, np.float64)[None, :]
-    pix, tid = cover(verts, triangles, (h, w))
+    pix, tid = cover_ids(verts, triangles, (h, w))
     if len(pix) == 0:
         return
     # a pixel on a shared edge is covered twice with the same mapping: either write is right
@@ -141,4 +171,21 @@ def draw_layer(canvas: np.ndarray, texture: np.ndarray, rest: np.ndarray, deform
     col = sample(texture, sx, sy, nearest)
     flat = canvas.reshape(-1, 4)
     under = flat[pix]
-    flat[pix] = col + under * (1.0 - col[:, 3:4] / 255.0)
+    flat[pix] = col + under * (1.0 - col[:, 3:4] * (1.0 / 255.0))
+
+
+def paste_layer(canvas: np.ndarray, texture: np.ndarray, at: tuple[int, int]) -> None:
+    """Composite an unmoved layer (its premultiplied texture) over ``canvas`` at whole-pixel ``at`` (x, y)."""
+    h, w = canvas.shape[:2]
+    texture = texture[1:-1, 1:-1]
+    th, tw = texture.shape[:2]
+    x, y = at
+    cx0, cy0 = max(0, x), max(0, y)
+    cx1, cy1 = min(w, x + tw), min(h, y + th)
+    if cx1 <= cx0 or cy1 <= cy0:
+        return
+    src = texture[cy0 - y:cy1 - y, cx0 - x:cx1 - x]
+    dst = canvas[cy0:cy1, cx0:cx1]
+    a = src[..., 3:4]
+    m = a[..., 0] > 0
+    dst[m] = src[m] + dst[m] * (1.0 - a[m] * (1.0 / 255.0))
