@@ -44,6 +44,8 @@ class AnimateOptions:
     effects: bool = True
     pixel_art: bool | None = None   # None: detected
     seed: int = 0
+    #: effect kinds drawn through the whole loop on top of the motion's own (e.g. ("sparkles",))
+    extra_effects: tuple[str, ...] = ()
 
 
 @dataclass
@@ -180,6 +182,13 @@ def animate_character(rgba: np.ndarray, rig: Rig, motion: str, params: Character
     cycles = max(1, int(round(options.speed)))
     phases = [cycles * k / frames for k in range(frames)]
     poses = motion_poses(mot, rig, puppet, params, phases)
+    if options.extra_effects:
+        from sticker_studio.core.puppet.motions import env
+
+        kinds = [_effect_kind(k) for k in options.extra_effects]
+        for t, pose in zip(phases, poses, strict=True):
+            for kind in kinds:
+                pose.effects[kind] = max(pose.effects.get(kind, 0.0), env(t % 1.0, 0.1))
     body = _body_layer(options.body, options.body_amplitude, puppet) if options.body else None
     deformed_all = []
     opacities = []
@@ -239,6 +248,15 @@ def animate_character(rgba: np.ndarray, rig: Rig, motion: str, params: Character
         "face_stand_in": facefx.is_stand_in(),
     })
     return sticker
+
+
+def _effect_kind(name: str) -> str:
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    try:
+        return str(facefx.effects.EffectKind(key).value)
+    except ValueError:
+        kinds = ", ".join(k.value for k in facefx.effects.EffectKind)
+        raise InvalidInputError(f"unknown effect {name!r}; choose one of: {kinds}") from None
 
 
 def _shift_face(rest_face: object) -> object:
