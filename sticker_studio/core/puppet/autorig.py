@@ -187,6 +187,31 @@ def _grow_limb(limb: _Limb, rgba: np.ndarray, mask: np.ndarray, dist: np.ndarray
     limb.mid = (new_base + limb.tip) / 2
 
 
+def _split_pair(limb: _Limb, mask: np.ndarray, dist: np.ndarray) -> list[_Limb] | None:
+    """Two limbs side by side (a pair of legs) sharing one attachment, or None."""
+    ys, xs = np.nonzero(limb.pixels)
+    cx = float(limb.base[0])
+    left, right = xs < cx, xs >= cx
+    if left.sum() < 0.3 * len(xs) or right.sum() < 0.3 * len(xs):
+        return None
+    out = []
+    for side in (left, right):
+        comp = np.zeros_like(limb.pixels)
+        comp[ys[side], xs[side]] = True
+        pts = np.stack([xs[side], ys[side]], 1).astype(np.float64)
+        top = pts[:, 1] <= pts[:, 1].min() + 2
+        base = pts[top].mean(0)
+        d = np.linalg.norm(pts - base, axis=1)
+        far = pts[int(np.argmax(d))]
+        length = float(d.max())
+        radius = float(np.median(dist[ys[side], xs[side]])) + 1.0
+        tip = far - (far - base) / max(length, 1e-6) * min(radius, 0.3 * length)
+        out.append(_Limb(comp, base, tip, (base + tip) / 2, int(side.sum()), "leg"))
+    tip_gap = abs(out[0].tip[0] - out[1].tip[0])
+    width = 2 * float(np.median(dist[ys, xs])) + 2
+    return out if tip_gap > 1.5 * width else None
+
+
 def _blob_ellipse(comp: np.ndarray) -> Ellipse:
     ys, xs = np.nonzero(comp)
     return Ellipse(float(xs.mean()), float(ys.mean()), max(1.0, (xs.max() - xs.min() + 1) / 2.0),
@@ -337,6 +362,16 @@ def geometric_rig(rgba: np.ndarray) -> Rig:
             limb.kind = "leg"
         else:
             limb.kind = "side"
+    # two legs joined under the body come out as one piece with two feet: split it down the middle
+    split: list[_Limb] = []
+    for limb in limbs:
+        if limb.kind == "leg":
+            halves = _split_pair(limb, mask, dist)
+            if halves:
+                split.extend(halves)
+                continue
+        split.append(limb)
+    limbs = split
     ears = sorted([l for l in limbs if l.kind == "ear"], key=lambda l: -l.area)[:2]
     legs = sorted([l for l in limbs if l.kind == "leg"], key=lambda l: -l.area)
     sides = sorted([l for l in limbs if l.kind == "side"], key=lambda l: -l.area)
@@ -423,6 +458,14 @@ def geometric_rig(rgba: np.ndarray) -> Rig:
         put(f"knee_{side}", limb.mid)
         put(f"foot_{side}", limb.tip)
         label(f"leg_{side}", limb.pixels)
+    # convention shared with the learned rig and the labelled set: on a legged character the root is
+    # the pelvis (between the hips); on blobs and objects the body's centre
+    hips = [joints[n] for n in ("hip_l", "hip_r") if n in joints]
+    if hips and "pelvis" in joints:
+        pel = np.array([np.mean([j.x for j in hips]), np.mean([j.y for j in hips])])
+        if plan is BodyPlan.HUMANOID and len(hips) == 2:
+            put("pelvis", pel)
+        put("root", np.array([joints["pelvis"].x, joints["pelvis"].y]))
     # whatever is left (small bits, other limbs) goes with the body (or the head on a blob)
     label("body" if body.any() else "head", mask)
     # anti-aliased rim and cut-off specks: nearest label

@@ -221,11 +221,21 @@ class Puppet:
         mesh = build_mesh(alpha, self.spacing)
         pin_pts, pin_joint = [], []
         step = max(2.0, self.spacing * 0.75)
+        # joints inside a chain (elbow, knee, tail_mid) bend: no pins right at them, so ARAP spreads the
+        # bend over the joint's width instead of folding triangles between two differently turning pins
+        starts = {a for a, _ in bones}
+        ends = {b for _, b in bones}
+        interior = starts & ends
         for a, b in bones:
             pa, pb = rig.xy(a), rig.xy(b)
-            n = max(1, int(np.ceil(np.linalg.norm(pb - pa) / step)))
+            length = float(np.linalg.norm(pb - pa))
+            gap = max(1.5 * self.spacing, 0.3 * length)
+            n = max(1, int(np.ceil(length / step)))
             for k in range(n + 1):
-                pin_pts.append(pa + (pb - pa) * (k / n))
+                q = pa + (pb - pa) * (k / n)
+                if (a in interior and np.linalg.norm(q - pa) < gap) or (b in interior and np.linalg.norm(q - pb) < gap):
+                    continue
+                pin_pts.append(q)
                 pin_joint.append(a)
         pts = np.array(pin_pts)
         # keep pins on this layer's pixels (a bone may run outside a thin or curved part)
@@ -307,13 +317,18 @@ class Puppet:
         return out
 
     def render(self, pose: CharacterPose, canvas: tuple[int, int] | None = None,
-               offset: tuple[float, float] = (0.0, 0.0), deformed: list[np.ndarray] | None = None) -> np.ndarray:
-        """Straight RGBA uint8 frame of ``canvas`` (w, h) size; the drawing sits at ``offset``."""
+               offset: tuple[float, float] = (0.0, 0.0), deformed: list[np.ndarray] | None = None,
+               force_raster: bool = False) -> np.ndarray:
+        """Straight RGBA uint8 frame of ``canvas`` (w, h) size; the drawing sits at ``offset``.
+
+        Layers that did not move are pasted rather than resampled (``force_raster`` resamples all).
+        """
         h, w = self.rgba.shape[:2]
         cw, ch = canvas if canvas is not None else (w, h)
         if deformed is None:
             deformed = self.deform(pose)
-        static = [self.is_static(layer, verts) for layer, verts in zip(self.layers, deformed, strict=True)]
+        static = [not force_raster and self.is_static(layer, verts)
+                  for layer, verts in zip(self.layers, deformed, strict=True)]
         ox, oy = offset
         whole = float(ox).is_integer() and float(oy).is_integer()
         if all(static) and whole:  # nothing moved: the drawing itself

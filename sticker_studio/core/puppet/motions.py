@@ -200,7 +200,7 @@ def m_wave(t: float, c: MotionContext) -> CharacterPose:
     osc = wave_(t, 3) * e
     if f"elbow_{s}" in c.rig.joints:
         p.angles[f"shoulder_{s}"] = raise_turn * e + sign * 0.08 * c.amp * osc
-        p.angles[f"elbow_{s}"] = sign * 0.45 * c.amp * osc - sign * 0.25 * e
+        p.angles[f"elbow_{s}"] = sign * 0.35 * c.amp * osc - sign * 0.15 * e
     else:
         p.angles[f"shoulder_{s}"] = raise_turn * e + sign * 0.3 * c.amp * osc
     c.tilt(p, -sign * 0.05 * c.amp * e)
