@@ -9,14 +9,18 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from sticker_studio.core.puppet.animate import AnimateOptions, animate_character, prepare
+from sticker_studio.core.puppet.animate import AnimateOptions, animate_character
 from sticker_studio.core.puppet.arap import triangle_stretch
 from sticker_studio.core.puppet.autorig import propose_rig
 from sticker_studio.core.puppet.layers import Puppet
-from sticker_studio.core.puppet.motions import CharacterParams, MissingPartError, find_character_motion, \
-    list_character_motions
+from sticker_studio.core.puppet.motions import (
+    CharacterParams,
+    MissingPartError,
+    find_character_motion,
+    list_character_motions,
+)
 from sticker_studio.core.puppet.pose import CharacterPose
-from sticker_studio.core.puppet.rig import BodyPlan, Ellipse, Joint, Rig, RigError, load_rig, save_rig
+from sticker_studio.core.puppet.rig import BodyPlan, Rig, RigError, load_rig, save_rig
 
 SIDE = 192
 

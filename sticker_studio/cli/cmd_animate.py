@@ -85,7 +85,6 @@ def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.atomic import check_output
     from sticker_studio.core.motion import PRESETS, animate, get_preset
     from sticker_studio.core.motion_presets import EASINGS
-
     from sticker_studio.core.puppet.motions import find_character_motion
 
     if args.list_motions:
@@ -132,7 +131,7 @@ GROUP_TITLES = (("character", "character (the rig moves parts)"), ("face", "face
                 ("intro", "intro (ends on the drawing)"), ("effects", "effects (emotions drawn with effects)"))
 
 
-def print_motions(presets) -> None:  # type: ignore[no-untyped-def]
+def print_motions(presets) -> None:
     from sticker_studio.core.puppet.motions import MotionGroup, list_character_motions
 
     groups: dict[str, list[str]] = {key: [] for key, _ in GROUP_TITLES}
@@ -151,7 +150,7 @@ def print_motions(presets) -> None:  # type: ignore[no-untyped-def]
             print(f"  {line}")
 
 
-def _preset_or_none(name: str):  # type: ignore[no-untyped-def]
+def _preset_or_none(name: str):
     from sticker_studio.core.motion import get_preset
 
     try:
@@ -213,7 +212,7 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
     return 0
 
 
-def _uses_fallback(name: str, rig) -> bool:  # type: ignore[no-untyped-def]
+def _uses_fallback(name: str, rig) -> bool:
     if name in ("nod", "head-shake", "head-tilt"):
         return not (rig.has_part("head") and "neck" in rig.joints)
     if name == "sleepy":

@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def load_drawing(path: Path, background: str = "auto", size: int | None = None):  # type: ignore[no-untyped-def]
+def load_drawing(path: Path, background: str = "auto", size: int | None = None):
     """The drawing's first frame as RGBA, cut out when it has no alpha, at most 2x the output side."""
     from sticker_studio.cli.cmd_animate import ensure_alpha, read_input, shrink_for_output
 

@@ -152,7 +152,7 @@ def _anchors(plan: RenderPlan, jt: dict[str, JointTransform], offset: np.ndarray
     return cls(**{k: v for k, v in kwargs.items() if k in fields})
 
 
-def _body_layer(name: str, amplitude: float, puppet: Puppet):  # type: ignore[no-untyped-def]
+def _body_layer(name: str, amplitude: float, puppet: Puppet):
     """(preset, geometry, params) for a whole-body preset applied to the vertices."""
     from sticker_studio.core.motion import get_preset
     from sticker_studio.core.motion_presets import MotionParams, get_easing

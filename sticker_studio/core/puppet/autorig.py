@@ -284,15 +284,15 @@ def find_face(rgba: np.ndarray, head: np.ndarray, mask: np.ndarray) -> dict[str,
     mouth_best: tuple[float, Ellipse] | None = None
     for i in range(1, n + 1):
         c = lab == i
-        a = float(c.sum())
-        if a < 0.0008 * harea or a > 0.15 * harea:
+        area = float(c.sum())
+        if area < 0.0008 * harea or area > 0.15 * harea:
             continue
         e = _blob_ellipse(c)
         if e.cy <= eye_y or abs(e.cx - mid_x) > 0.45 * span or e.cy > hy1:
             continue
         if e.rx < 0.6 * e.ry:  # a mouth is wider than tall (or round when open)
             continue
-        score = a - abs(e.cy - eye_y) * 0.5
+        score = area - abs(e.cy - eye_y) * 0.5
         if mouth_best is None or score > mouth_best[0]:
             mouth_best = (score, e)
     if mouth_best is not None:
@@ -372,9 +372,9 @@ def geometric_rig(rgba: np.ndarray) -> Rig:
                 continue
         split.append(limb)
     limbs = split
-    ears = sorted([l for l in limbs if l.kind == "ear"], key=lambda l: -l.area)[:2]
-    legs = sorted([l for l in limbs if l.kind == "leg"], key=lambda l: -l.area)
-    sides = sorted([l for l in limbs if l.kind == "side"], key=lambda l: -l.area)
+    ears = sorted([lb for lb in limbs if lb.kind == "ear"], key=lambda lb: -lb.area)[:2]
+    legs = sorted([lb for lb in limbs if lb.kind == "leg"], key=lambda lb: -lb.area)
+    sides = sorted([lb for lb in limbs if lb.kind == "side"], key=lambda lb: -lb.area)
     has_head_split = head_peak is not None
     quadruped = has_head_split and body.any() and sw > sh and (
         len(legs) >= 3 or abs(head_c[0] - body_c[0]) > 0.25 * sw)
@@ -408,28 +408,28 @@ def geometric_rig(rgba: np.ndarray) -> Rig:
     label("head", head)
     label("body", body)
     # ears: the two biggest on the head, left/right by position
-    for limb, side in zip(sorted(ears, key=lambda l: l.base[0]), ("l", "r") if len(ears) == 2 else
+    for limb, side in zip(sorted(ears, key=lambda lb: lb.base[0]), ("l", "r") if len(ears) == 2 else
                           (("l",) if ears and ears[0].base[0] < head_c[0] else ("r",)), strict=False):
         put(f"ear_{side}_base", limb.base)
         put(f"ear_{side}_tip", limb.tip)
         label(f"ear_{side}", limb.pixels)
     if plan is BodyPlan.QUADRUPED:
         head_side = np.sign(head_c[0] - body_c[0]) or 1.0
-        tails = [l for l in sides + legs if np.sign(l.base[0] - body_c[0]) == -head_side
-                 and l.tip[1] < l.base[1] + 0.3 * abs(l.tip[0] - l.base[0]) + 1]
+        tails = [lb for lb in sides + legs if np.sign(lb.base[0] - body_c[0]) == -head_side
+                 and lb.tip[1] < lb.base[1] + 0.3 * abs(lb.tip[0] - lb.base[0]) + 1]
         if tails:
-            t = max(tails, key=lambda l: l.area)
+            t = max(tails, key=lambda lb: lb.area)
             put("tail_base", t.base)
             put("tail_mid", t.mid)
             put("tail_tip", t.tip)
             label("tail", t.pixels)
-            legs = [l for l in legs if l is not t]
-            sides = [l for l in sides if l is not t]
-        legs = sorted(legs, key=lambda l: -l.area)[:2]
+            legs = [lb for lb in legs if lb is not t]
+            sides = [lb for lb in sides if lb is not t]
+        legs = sorted(legs, key=lambda lb: -lb.area)[:2]
     else:
-        legs = sorted(legs, key=lambda l: -l.area)[:2]
-        arms = [l for l in sides if l.base[1] < (body_c[1] if body.any() else head_box[3])]
-        arms = sorted(arms, key=lambda l: -l.area)[:2]
+        legs = sorted(legs, key=lambda lb: -lb.area)[:2]
+        arms = [lb for lb in sides if lb.base[1] < (body_c[1] if body.any() else head_box[3])]
+        arms = sorted(arms, key=lambda lb: -lb.area)[:2]
         if len(arms) == 2 and abs(arms[0].base[0] - arms[1].base[0]) < 0.1 * sw:
             arms = arms[:1]
         for limb in arms:
@@ -441,14 +441,14 @@ def geometric_rig(rgba: np.ndarray) -> Rig:
             put(f"hand_{side}", limb.tip)
             label(f"arm_{side}", limb.pixels)
         # a tail on a humanoid: a side protrusion low on the body pointing away
-        others = [l for l in sides if l not in arms and l.base[1] >= body_c[1]]
+        others = [lb for lb in sides if lb not in arms and lb.base[1] >= body_c[1]]
         if others and body.any():
-            t = max(others, key=lambda l: l.area)
+            t = max(others, key=lambda lb: lb.area)
             put("tail_base", t.base)
             put("tail_mid", t.mid)
             put("tail_tip", t.tip)
             label("tail", t.pixels)
-    for limb in sorted(legs, key=lambda l: l.base[0]):
+    for limb in sorted(legs, key=lambda lb: lb.base[0]):
         side = "l" if limb.base[0] < (joints["root"].x if "root" in joints else cx_all) else "r"
         if f"hip_{side}" in joints:
             side = "r" if side == "l" else "l"

@@ -124,7 +124,8 @@ def _triangulate(pts: np.ndarray, keep_zone: np.ndarray, s: float) -> np.ndarray
     tri = tri[keep]
     # counter-clockwise in (x, y-down) => positive cross product
     p = pts[tri]
-    cross = (p[:, 1, 0] - p[:, 0, 0]) * (p[:, 2, 1] - p[:, 0, 1]) - (p[:, 2, 0] - p[:, 0, 0]) * (p[:, 1, 1] - p[:, 0, 1])
+    e1, e2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
+    cross = e1[:, 0] * e2[:, 1] - e2[:, 0] * e1[:, 1]
     flip = cross < 0
     tri[flip] = tri[flip][:, [0, 2, 1]]
     return tri[np.abs(cross) > 1e-9]

@@ -142,7 +142,8 @@ def _affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> np.ndar
     n = np.stack([q[:, 1] - q[:, 0], q[:, 2] - q[:, 0]], 2)
     det = m[:, 0, 0] * m[:, 1, 1] - m[:, 0, 1] * m[:, 1, 0]
     det = np.where(np.abs(det) < 1e-12, 1e-12, det)
-    inv = np.stack([np.stack([m[:, 1, 1], -m[:, 0, 1]], 1), np.stack([-m[:, 1, 0], m[:, 0, 0]], 1)], 1) / det[:, None, None]
+    adj = np.stack([np.stack([m[:, 1, 1], -m[:, 0, 1]], 1), np.stack([-m[:, 1, 0], m[:, 0, 0]], 1)], 1)
+    inv = adj / det[:, None, None]
     lin = n @ inv  # T,2,2
     off = q[:, 0] - (lin @ p[:, 0][..., None])[..., 0]
     return np.concatenate([lin[:, 0, :], off[:, :1], lin[:, 1, :], off[:, 1:]], 1)
