@@ -272,6 +272,13 @@ def find_face(rgba: np.ndarray, head: np.ndarray, mask: np.ndarray) -> dict[str,
                 best = (score, left, right)
     face: dict[str, Ellipse] = {}
     if best is None:
+        # a profile: one eye, round, in the upper head, off the head's centre towards the snout
+        singles = [(e, sa) for e, sa in candidates if e.cy < hy0 + 0.6 * hh and 0.5 < e.rx / e.ry < 2.0
+                   and sa >= 0.002 * harea]
+        if not singles:
+            return face
+        eye, _ = max(singles, key=lambda c: c[1])
+        face["eye_l" if eye.cx < (hx0 + hx1) / 2 else "eye_r"] = eye
         return face
     _, left, right = best
     face["eye_l"], face["eye_r"] = left, right
@@ -428,7 +435,12 @@ def geometric_rig(rgba: np.ndarray) -> Rig:
         legs = sorted(legs, key=lambda lb: -lb.area)[:2]
     else:
         legs = sorted(legs, key=lambda lb: -lb.area)[:2]
-        arms = [lb for lb in sides if lb.base[1] < (body_c[1] if body.any() else head_box[3])]
+        if body.any():
+            arms = [lb for lb in sides if lb.base[1] < body_c[1]]
+        else:  # a blob's arms stick out sideways from its middle band (not the lobes of a hem)
+            band = (head_box[2] + 0.2 * (head_box[3] - head_box[2]), head_box[2] + 0.75 * (head_box[3] - head_box[2]))
+            arms = [lb for lb in sides if band[0] <= lb.base[1] <= band[1]
+                    and abs(lb.tip[0] - lb.base[0]) > abs(lb.tip[1] - lb.base[1])]
         arms = sorted(arms, key=lambda lb: -lb.area)[:2]
         if len(arms) == 2 and abs(arms[0].base[0] - arms[1].base[0]) < 0.1 * sw:
             arms = arms[:1]

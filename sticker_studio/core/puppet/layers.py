@@ -237,7 +237,7 @@ class Puppet:
                     continue
                 pin_pts.append(q)
                 pin_joint.append(a)
-        pts = np.array(pin_pts)
+        pts = np.array(pin_pts, np.float64).reshape(-1, 2)
         # keep pins on this layer's pixels (a bone may run outside a thin or curved part)
         h, w = alpha.shape
         dil = ndimage.binary_dilation(alpha, iterations=2)
