@@ -25,7 +25,7 @@ from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.puppet.arap import ArapSolver
 from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, locate
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, forward_kinematics, root_affine
-from sticker_studio.core.puppet.raster import draw_layer, pad_texture, paste_layer, premultiplied, to_straight_uint8
+from sticker_studio.core.puppet.raster import draw_layer, pack_texture, paste_layer, premultiplied, to_straight_uint8
 from sticker_studio.core.puppet.rig import JOINT_NAMES, PART_JOINTS, PART_NAMES, Rig
 
 #: Back-to-front drawing order of the parts.
@@ -41,7 +41,8 @@ RIGIDITY: dict[str, float] = {"head": 4.0, "body": 3.0}
 class Layer:
     part: str
     mesh: Mesh
-    texture: np.ndarray  # (H+2)x(W+2)x4 float32 premultiplied, padded by one transparent pixel
+    texture: np.ndarray  # straight RGBA packed as uint32 words, padded by one transparent pixel (raster.pack_texture)
+    still: np.ndarray    # HxWx4 float32 premultiplied (pasted when the layer does not move)
     solver: ArapSolver
     pin_joints: list[str]   # the joint whose transform each pin follows
     pin_rest: np.ndarray    # P x 2
@@ -272,7 +273,7 @@ class Puppet:
         tri, bary = locate(mesh.vertices, mesh.triangles, pts)
         rigid = np.full(len(mesh.triangles), RIGIDITY.get(part, 1.0))
         solver = ArapSolver(mesh.vertices, mesh.triangles, tri, bary, rigid)
-        return Layer(part, mesh, pad_texture(premultiplied(tex)), solver, pin_joint, solver.rest_pins())
+        return Layer(part, mesh, pack_texture(tex), premultiplied(tex), solver, pin_joint, solver.rest_pins())
 
     def _anchor_joint(self, part: str) -> str:
         for j in PART_JOINTS[part]:
@@ -296,7 +297,10 @@ class Puppet:
             for j in set(layer.pin_joints):
                 sel = np.array([pj == j for pj in layer.pin_joints])
                 targets[sel] = fk[j].apply(layer.pin_rest[sel])
-            v = layer.solver.solve(targets) + self.origin
+            if np.array_equal(targets, layer.pin_rest):  # this layer's joints did not move
+                v = layer.mesh.vertices + self.origin
+            else:
+                v = layer.solver.solve(targets) + self.origin
             if not (np.array_equal(m, np.eye(2)) and not t.any()):
                 v = (v - self.pivot) @ m.T + self.pivot + t
             out.append(v)
@@ -339,7 +343,7 @@ class Puppet:
         for layer, verts, still in zip(self.layers, deformed, static, strict=True):
             if still and whole:
                 at = (int(self.origin[0] + ox), int(self.origin[1] + oy))
-                paste_layer(buf, layer.texture, at)
+                paste_layer(buf, layer.still, at)
                 continue
             draw_layer(buf, layer.texture, layer.mesh.vertices, verts, layer.mesh.triangles, offset,
                        nearest=self.pixel_art)  # rest vertices are in the cropped texture's coordinates

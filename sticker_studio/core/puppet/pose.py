@@ -53,7 +53,12 @@ class CharacterPose:
                 and self.rotation == 0.0 and self.face.is_neutral() and not any(self.effects.values()))
 
 
+_IDENTITY = np.eye(2)
+
+
 def _rot(theta: float) -> np.ndarray:
+    if theta == 0.0:
+        return np.eye(2)
     c, s = math.cos(theta), math.sin(theta)
     return np.array([[c, -s], [s, c]])
 
@@ -67,7 +72,10 @@ class JointTransform:
     matrix: np.ndarray
 
     def apply(self, pts: np.ndarray) -> np.ndarray:
-        return self.position + (np.asarray(pts, np.float64) - self.rest) @ self.matrix.T
+        pts = np.asarray(pts, np.float64)
+        if np.array_equal(self.position, self.rest) and np.array_equal(self.matrix, _IDENTITY):
+            return pts.copy()  # exactly unmoved (no rounding from subtracting and adding back)
+        return self.position + (pts - self.rest) @ self.matrix.T
 
 
 HEAD_SUBTREE = ("head", "head_top", "ear_l_base", "ear_l_tip", "ear_r_base", "ear_r_tip")
