@@ -45,7 +45,7 @@ def library_characters(names: list[str] | None, size: int) -> list[tuple[str, np
     return out
 
 
-def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24) -> dict[str, float]:  # noqa: ANN001
+def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24) -> dict[str, float]:
     """The per-motion figures for one character."""
     from sticker_studio.core.puppet.animate import AnimateOptions, animate_character, motion_poses
     from sticker_studio.core.puppet.arap import triangle_stretch
@@ -150,8 +150,9 @@ def run_bench(args: argparse.Namespace) -> int:
                     plan.puppet.render(p, deformed=d)
                 t2 = time.perf_counter()
                 best_d, best_r = min(best_d, (t1 - t0) / 24), min(best_r, (t2 - t1) / 24)
-            sticker_s = min(_timed(lambda: animate_character(rgba, rig, name, options=AnimateOptions(frames=24),  # noqa: B023
-                                                             plan=plan)) for _ in range(max(1, args.repeat)))
+            sticker_s = min(_timed(lambda: animate_character(rgba, rig, name,  # noqa: B023
+                                                             options=AnimateOptions(frames=24), plan=plan))  # noqa: B023
+                            for _ in range(max(1, args.repeat)))
             print(f"{key:<10} {rig_s:>7.3f} {setup_s:>8.3f} {name:<8} {best_d * 1e3:>10.2f} {best_r * 1e3:>10.2f} "
                   f"{(best_d + best_r) * 1e3:>9.2f} {sticker_s:>11.3f}")
     print("targets: rig <= 0.3 s per 512x512, deformation + raster <= 15 ms per frame, 24-frame sticker <= 1 s "
@@ -159,7 +160,7 @@ def run_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _timed(fn) -> float:  # noqa: ANN001
+def _timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0

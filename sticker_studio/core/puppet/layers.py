@@ -186,8 +186,16 @@ class Puppet:
             tex = np.where(own[..., None], rgba, 0).astype(np.uint8)
             parent = PARENT_PART.get(part)
             if parent is not None:
-                near = ndimage.distance_transform_edt(~own) <= band
+                # the parent's opaque pixels next to the part, only around the attachment joint (not
+                # along an arm's whole length where it lies against the body)
+                thick = float(np.median(ndimage.distance_transform_edt(own)[own])) + 1.0
+                near = ndimage.distance_transform_edt(~own) <= min(band, max(2.0, thick))
                 overlap = near & (labels == PART_NAMES.index(parent) + 1) & opaque
+                anchor = self._anchor_joint(part)
+                if anchor in rig.joints and part != "head":
+                    ax, ay = rig.xy(anchor)
+                    yy, xx = np.indices(own.shape)
+                    overlap &= np.hypot(xx - ax, yy - ay) <= 3.0 * thick + band
                 tex[overlap] = rgba[overlap]
             fills[part] = tex
         # fills under front parts: body under head/arms (and legs), head under ears is not needed (ears behind)
