@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from sticker_studio.cli.puppet_eval import add_arguments as _add, run_bench
+from sticker_studio.cli.puppet_eval import add_arguments as _add
+from sticker_studio.cli.puppet_eval import run_bench
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
