@@ -106,12 +106,12 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default()
 
 
-def checkerboard(size: int, cell: int = 16) -> Image.Image:
-    img = Image.new("RGBA", (size, size), (235, 235, 235, 255))
+def checkerboard(size: int, cell: int = 16, light: bool = False) -> Image.Image:
+    img = Image.new("RGBA", (size, size), (248, 248, 248, 255) if light else (235, 235, 235, 255))
     draw = ImageDraw.Draw(img)
     for y in range(0, size, cell):
         for x in range((y // cell) % 2 * cell, size, 2 * cell):
-            draw.rectangle([x, y, x + cell - 1, y + cell - 1], fill=(205, 205, 205, 255))
+            draw.rectangle([x, y, x + cell - 1, y + cell - 1], fill=(236, 236, 236, 255) if light else (205, 205, 205, 255))
     return img
 
 
@@ -126,7 +126,7 @@ def draw_labels(img: Image.Image, item: dict[str, Any], scale: float, names: boo
         for v in range(0, SIZE + 1, grid):
             p = v * scale
             strong = v % (grid * 4) == 0
-            colour = (0, 0, 0, 110 if strong else 55)
+            colour = (0, 90, 160, 200 if strong else 120)
             draw.line([(p, 0), (p, side)], fill=colour, width=1)
             draw.line([(0, p), (side, p)], fill=colour, width=1)
             if 0 < v < SIZE:
@@ -160,7 +160,7 @@ def draw_labels(img: Image.Image, item: dict[str, Any], scale: float, names: boo
 def overlay(folder: Path, item: dict[str, Any], scale: float = 2.0, grid: int = 32) -> Image.Image:
     art = Image.open(folder / item["file"]).convert("RGBA")
     side = int(SIZE * scale)
-    base = checkerboard(side, int(16 * scale))
+    base = checkerboard(side, int(16 * scale), light=True)
     base.alpha_composite(art.resize((side, side), Image.Resampling.LANCZOS))
     img = draw_labels(base, item, scale, names=True, grid=grid)
     draw = ImageDraw.Draw(img)
