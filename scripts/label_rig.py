@@ -199,17 +199,17 @@ def write_sheets(folder: Path, out: Path, only: list[str] | None, scale: float) 
 
 # ---------------------------------------------------------------- the window
 
-def run_window(folder: Path) -> int:
+def create_window(folder: Path) -> Any:
+    """The labelling window on ``folder`` (not shown); ``run_window`` shows it and runs Qt."""
     from PySide6.QtCore import QPointF, QRectF, Qt
     from PySide6.QtGui import QColor, QImage, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QShortcut
     from PySide6.QtWidgets import (
-        QApplication, QComboBox, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget,
+        QComboBox, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget,
     )
 
     data = load_labels(folder)
     if not data["items"]:
-        print(f"no PNG images in {folder}", file=sys.stderr)
-        return 2
+        raise ValueError(f"no PNG images in {folder}")
 
     class Canvas(QWidget):
         def __init__(self, owner: Window) -> None:
@@ -388,9 +388,20 @@ def run_window(folder: Path) -> int:
             self.save()
             event.accept()
 
-    app = QApplication.instance() or QApplication(sys.argv)
     window = Window()
     window.setWindowTitle(f"Label rig - {folder}")
+    return window
+
+
+def run_window(folder: Path) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    try:
+        window = create_window(folder)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
     window.show()
     return int(app.exec())
 
