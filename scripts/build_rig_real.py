@@ -84,7 +84,7 @@ ITEMS: list[tuple[str, str]] = [
 ]
 
 
-def png_bytes(rgba: "object") -> bytes:
+def png_bytes(rgba: object) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(rgba, "RGBA").save(buf, "PNG", optimize=True)  # type: ignore[arg-type]
     return buf.getvalue()

@@ -111,7 +111,8 @@ def checkerboard(size: int, cell: int = 16, light: bool = False) -> Image.Image:
     draw = ImageDraw.Draw(img)
     for y in range(0, size, cell):
         for x in range((y // cell) % 2 * cell, size, 2 * cell):
-            draw.rectangle([x, y, x + cell - 1, y + cell - 1], fill=(236, 236, 236, 255) if light else (205, 205, 205, 255))
+            shade = (236, 236, 236, 255) if light else (205, 205, 205, 255)
+            draw.rectangle([x, y, x + cell - 1, y + cell - 1], fill=shade)
     return img
 
 
@@ -148,11 +149,11 @@ def draw_labels(img: Image.Image, item: dict[str, Any], scale: float, names: boo
             if names:
                 draw.text((cx + rx + 2, cy - 4 * scale), face, fill=colour, font=font)
     for name, (x, y) in joints.items():
-        colour = side_colour(name)
-        draw.ellipse([x * scale - r, y * scale - r, x * scale + r, y * scale + r], fill=(*colour, 255),
+        rgb = side_colour(name)
+        draw.ellipse([x * scale - r, y * scale - r, x * scale + r, y * scale + r], fill=(*rgb, 255),
                      outline=(255, 255, 255, 255))
         if names:
-            draw.text((x * scale + r + 1, y * scale - r), name, fill=(*colour, 255), font=font,
+            draw.text((x * scale + r + 1, y * scale - r), name, fill=(*rgb, 255), font=font,
                       stroke_width=1, stroke_fill=(255, 255, 255, 255))
     return Image.alpha_composite(out, layer)
 
@@ -204,7 +205,13 @@ def create_window(folder: Path) -> Any:
     from PySide6.QtCore import QPointF, QRectF, Qt
     from PySide6.QtGui import QColor, QImage, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QShortcut
     from PySide6.QtWidgets import (
-        QComboBox, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget,
+        QComboBox,
+        QHBoxLayout,
+        QLabel,
+        QListWidget,
+        QPushButton,
+        QVBoxLayout,
+        QWidget,
     )
 
     data = load_labels(folder)
@@ -212,14 +219,16 @@ def create_window(folder: Path) -> Any:
         raise ValueError(f"no PNG images in {folder}")
 
     class Canvas(QWidget):
+        drag: str | None
+        box_start: QPointF | None
+        move_offset: tuple[float, float] | None
+
         def __init__(self, owner: Window) -> None:
             super().__init__()
             self.owner = owner
             self.setFixedSize(SIZE, SIZE)
             self.pixmap = QPixmap()
-            self.drag: str | None = None
-            self.box_start: QPointF | None = None
-            self.move_offset: tuple[float, float] | None = None
+            self.drag, self.box_start, self.move_offset = None, None, None
 
         def hit(self, pos: QPointF) -> str | None:
             item = self.owner.item
@@ -230,7 +239,7 @@ def create_window(folder: Path) -> Any:
                     best, dist = name, d
             return best
 
-        def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        def mousePressEvent(self, event: QMouseEvent) -> None:
             pos = event.position()
             item = self.owner.item
             target = self.owner.current()
@@ -253,7 +262,7 @@ def create_window(folder: Path) -> Any:
             item["joints"][target] = [pos.x(), pos.y()]
             self.owner.advance()
 
-        def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        def mouseMoveEvent(self, event: QMouseEvent) -> None:
             pos = event.position()
             item = self.owner.item
             x, y = min(max(pos.x(), 0.0), SIZE - 1.0), min(max(pos.y(), 0.0), SIZE - 1.0)
@@ -270,11 +279,11 @@ def create_window(folder: Path) -> Any:
                 return
             self.owner.changed(refresh_list=False)
 
-        def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        def mouseReleaseEvent(self, event: QMouseEvent) -> None:
             self.drag, self.box_start, self.move_offset = None, None, None
             self.owner.changed()
 
-        def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        def paintEvent(self, event: QPaintEvent) -> None:
             painter = QPainter(self)
             painter.drawPixmap(0, 0, self.pixmap)
             item = self.owner.item
@@ -326,16 +335,16 @@ def create_window(folder: Path) -> Any:
             row = QHBoxLayout(self)
             row.addWidget(self.canvas)
             row.addLayout(side)
-            QShortcut(QKeySequence("S"), self, activated=self.advance)
-            QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
-            QShortcut(QKeySequence(Qt.Key.Key_PageDown), self, activated=lambda: self.go(1))
-            QShortcut(QKeySequence(Qt.Key.Key_PageUp), self, activated=lambda: self.go(-1))
-            QShortcut(QKeySequence(Qt.Key.Key_Delete), self, activated=self.clear_face)
+            QShortcut(QKeySequence("S"), self).activated.connect(self.advance)
+            QShortcut(QKeySequence("Ctrl+S"), self).activated.connect(self.save)
+            QShortcut(QKeySequence(Qt.Key.Key_PageDown), self).activated.connect(lambda: self.go(1))
+            QShortcut(QKeySequence(Qt.Key.Key_PageUp), self).activated.connect(lambda: self.go(-1))
+            QShortcut(QKeySequence(Qt.Key.Key_Delete), self).activated.connect(self.clear_face)
             self.load()
 
         @property
         def item(self) -> dict[str, Any]:
-            return data["items"][self.index]  # type: ignore[no-any-return]
+            return data["items"][self.index]
 
         def current(self) -> str:
             row = self.targets.currentItem()
@@ -384,7 +393,7 @@ def create_window(folder: Path) -> Any:
         def save(self) -> None:
             save_labels(folder, data)
 
-        def closeEvent(self, event: Any) -> None:  # noqa: N802
+        def closeEvent(self, event: Any) -> None:
             self.save()
             event.accept()
 
