@@ -60,7 +60,7 @@ def test_the_floor_leaves_a_noisy_or_textured_background_to_the_head() -> None:
 def test_matte_with_prior_applies_the_floor_and_flips_reuse_it(monkeypatch: pytest.MonkeyPatch) -> None:
     torch = pytest.importorskip("torch")
     from sticker_studio.engine import matting
-    from sticker_studio.training.train_matting import build_matting_head
+    from sticker_studio.training.matting.train import build_matting_head
 
     frames = _scissors_on((255, 255, 255))
     monkeypatch.setattr(matting, "run_head", lambda head, x, **kw: torch.full((x.shape[0], 1, *x.shape[-2:]), 0.6))

@@ -11,8 +11,8 @@ from PIL import Image, ImageDraw
 
 from sticker_studio.cli import main
 from sticker_studio.core.motion import PRESETS
-from sticker_studio.training.dataset import read_apng
-from sticker_studio.training.drawn_subjects import sample_drawing
+from sticker_studio.training.data.dataset import read_apng
+from sticker_studio.training.data.drawn_subjects import sample_drawing
 
 
 def test_list_motions(capsys: pytest.CaptureFixture[str]) -> None:

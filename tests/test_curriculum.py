@@ -9,7 +9,7 @@ import pytest
 
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.engine.tasks import Task
-from sticker_studio.training.curriculum import (
+from sticker_studio.training.generator.curriculum import (
     GROUPS,
     Curriculum,
     CurriculumConfig,

@@ -127,7 +127,7 @@ def test_lineart_keeps_white_ink_on_kraft_and_on_dark_paper() -> None:
 def test_prior_head_runs_and_starts_as_the_prior() -> None:
     import torch
 
-    from sticker_studio.training.train_matting import build_matting_head
+    from sticker_studio.training.matting.train import build_matting_head
 
     head = build_matting_head("layout-tiny").eval()
     frames = np.stack([_ring_on_white(s) for s in (0, 2)])
@@ -144,7 +144,7 @@ def test_mirror_averaging_is_left_right_symmetric_and_optional() -> None:
     import torch
 
     from sticker_studio.engine.matting import MIRROR_AVERAGE, matte_with_prior
-    from sticker_studio.training.train_matting import build_matting_head
+    from sticker_studio.training.matting.train import build_matting_head
 
     torch.manual_seed(0)
     head = build_matting_head("layout-tiny").eval()
@@ -164,7 +164,7 @@ def test_mirror_averaging_is_left_right_symmetric_and_optional() -> None:
 
 def test_a_blank_page_is_all_background_without_running_the_head(monkeypatch: pytest.MonkeyPatch) -> None:
     from sticker_studio.engine import matting
-    from sticker_studio.training.train_matting import build_matting_head
+    from sticker_studio.training.matting.train import build_matting_head
 
     monkeypatch.setattr(matting, "run_head", lambda *a, **k: pytest.fail("the head ran on a blank page"))
     page = np.full((2, 8, 8, 3), 250, np.uint8)
@@ -176,9 +176,9 @@ def test_a_blank_page_is_all_background_without_running_the_head(monkeypatch: py
 def test_pack_round_trip_and_one_training_step(tmp_path) -> None:
     import torch
 
-    from sticker_studio.training.layout_matting import make_layout_batch
-    from sticker_studio.training.matting_pack import PackSpec, build_pack, load_pack
-    from sticker_studio.training.train_matting import MattingTask, MattingTrainConfig, build_matting_head
+    from sticker_studio.training.data.matting_pack import PackSpec, build_pack, load_pack
+    from sticker_studio.training.matting.layout_batches import make_layout_batch
+    from sticker_studio.training.matting.train import MattingTask, MattingTrainConfig, build_matting_head
 
     build_pack(tmp_path / "p", PackSpec(clips=2, size=64, frames=2, emoji_share=0.0,
                                         emoji_folder=str(tmp_path / "none")), progress=False)
@@ -194,8 +194,14 @@ def test_pack_round_trip_and_one_training_step(tmp_path) -> None:
 
 
 def test_val_pack_has_training_families_but_subjects_no_training_pack_reaches(tmp_path) -> None:
-    from sticker_studio.training.drawn_families import TRAIN_FAMILIES, subject_split
-    from sticker_studio.training.matting_pack import EVAL_BACKGROUNDS, VAL_FIRST_SEED, PackSpec, build_pack, load_pack
+    from sticker_studio.training.data.drawn_families import TRAIN_FAMILIES, subject_split
+    from sticker_studio.training.data.matting_pack import (
+        EVAL_BACKGROUNDS,
+        VAL_FIRST_SEED,
+        PackSpec,
+        build_pack,
+        load_pack,
+    )
 
     build_pack(tmp_path / "v", PackSpec(split="val", clips=2, size=32, frames=2, emoji_share=0.5,
                                         emoji_folder=str(tmp_path / "none")), progress=False)
@@ -208,8 +214,8 @@ def test_val_pack_has_training_families_but_subjects_no_training_pack_reaches(tm
 
 
 def test_training_near_colour_plates_sit_close_to_a_subject_colour() -> None:
-    from sticker_studio.training.drawn_families import render_subject
-    from sticker_studio.training.matting_pack import TRAIN_BACKGROUNDS, make_background
+    from sticker_studio.training.data.drawn_families import render_subject
+    from sticker_studio.training.data.matting_pack import TRAIN_BACKGROUNDS, make_background
 
     assert "near-colour" in TRAIN_BACKGROUNDS and abs(sum(TRAIN_BACKGROUNDS.values()) - 1.0) < 1e-9
     subject = render_subject("mug", 3, 64)

@@ -209,7 +209,7 @@ def test_no_text_rows_use_the_empty_caption_encoding_that_training_taught() -> N
     """Training's caption dropout feeds the encoder's states of "" (clips.EMPTY_TEXT through the
     text cache); sampling's text-free and image-guidance rows must get exactly that, never the
     DFGN's untrained ``null_text_embedding`` (the old all-False-mask path)."""
-    from sticker_studio.training.clips import EMPTY_TEXT, TextEmbeddingCache
+    from sticker_studio.training.data.clips import EMPTY_TEXT, TextEmbeddingCache
 
     pipe = tiny_pipeline(with_head=False)
     choice = pipe.device_choice

@@ -138,7 +138,7 @@ def test_bundled_library_is_consistent() -> None:
 @pytest.fixture(scope="module")
 def tiny_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Six subjects, including the two the issue's probe got wrong (bicycle, coffin)."""
-    from sticker_studio.training.build_art_library import write_embeddings
+    from sticker_studio.training.data.build_art_library import write_embeddings
 
     folder = tmp_path_factory.mktemp("art")
     subjects = [("cat", ["cat", "pet"], "#f3ad61"), ("bicycle", ["bicycle", "bike", "ride"], "#888888"),

@@ -150,7 +150,7 @@ def test_paper_the_head_kept_can_be_clicked_away(monkeypatch: pytest.MonkeyPatch
 
     from sticker_studio.core.sticker import Sticker
     from sticker_studio.engine import matting
-    from sticker_studio.training.train_matting import build_matting_head
+    from sticker_studio.training.matting.train import build_matting_head
     from sticker_studio.ui.model.cutout import MattingHeadCache, cut_out_regions
 
     yy, xx = np.mgrid[0:128, 0:128]

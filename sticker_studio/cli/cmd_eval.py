@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("what", choices=("matting", "generator"))
     parser.add_argument("--data", action="append", default=[], metavar="DIR", help="dataset folder (repeatable)")
     parser.add_argument("--pack", type=Path, default=None, metavar="DIR",
-                        help="matting: a held-out drawings pack (training/matting_pack.py, split test, or val "
+                        help="matting: a held-out drawings pack (training/data/matting_pack.py, split test, or val "
                              "to tune on); scores per background (white / pale / near colour / texture)")
     parser.add_argument("--sheet", type=Path, default=None, help="matting --pack: also write a contact sheet PNG")
     parser.add_argument("--model", default=None, metavar="ID|PATH",
@@ -75,13 +75,13 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from sticker_studio.core.atomic import atomic_write_text
-    from sticker_studio.training import evaluate
+    from sticker_studio.training.eval import evaluate
 
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.what == "matting" and args.pack is not None:
         from sticker_studio.engine.matting import head_uses_prior
-        from sticker_studio.training import evaluate_drawn as ed
+        from sticker_studio.training.eval import drawn as ed
 
         methods = {"colour key": ed.method_for(None, "key")}
         if args.prior_only:

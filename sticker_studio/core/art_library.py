@@ -1,6 +1,6 @@
 """The bundled library of licensed vector art that text-to-sticker starts from.
 
-``resources/art/`` holds (built by :mod:`sticker_studio.training.build_art_library`):
+``resources/art/`` holds (built by :mod:`sticker_studio.training.data.build_art_library`):
 
 * ``<set>.json.xz`` — an Iconify icon set subset (``{"prefix", "width", "height",
   "icons": {name: {"body", ...}}, "aliases": {name: {"parent", "hFlip", ...}}}``), one

@@ -1,7 +1,7 @@
 """Keyframed motion presets: animate a still drawing with no model.
 
 ``animate(image, "bounce")`` returns a looping :class:`Sticker`. The same presets make
-the synthetic training set (:mod:`sticker_studio.training.synth`), so every preset is
+the synthetic training set (:mod:`sticker_studio.training.data.synth`), so every preset is
 deterministic and cheap: poses come from :mod:`sticker_studio.core.motion_presets`,
 pixels from :mod:`sticker_studio.core.motion_render` (one premultiplied bilinear
 resampling per frame from the original drawing, subject fitted so nothing clips).

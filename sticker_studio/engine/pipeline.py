@@ -394,7 +394,7 @@ class StickerPipeline:
 
         "No text" is the text encoder's encoding of the empty caption: exactly what
         training fed the model for its caption-dropout rows
-        (:data:`sticker_studio.training.clips.EMPTY_TEXT` through the same frozen encoder).
+        (:data:`sticker_studio.training.data.clips.EMPTY_TEXT` through the same frozen encoder).
         The DFGN's ``null_text_embedding`` (used only for an all-False text mask) is never
         trained, so sampling must not use it. The prompt is normalised the way training
         captions are phrased (:func:`sticker_studio.engine.prompts.normalise_prompt`).

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sticker_studio.training import eval_metrics
-from sticker_studio.training.matting_pack import EVAL_BACKGROUNDS, load_pack
+from sticker_studio.training.data.matting_pack import EVAL_BACKGROUNDS, load_pack
+from sticker_studio.training.eval import metrics as eval_metrics
 
 Method = Callable[[np.ndarray], np.ndarray]  # (F,H,W,3) uint8 -> alpha (F,H,W) float
 
@@ -68,8 +68,8 @@ def group_of(meta: dict[str, object]) -> str:
 
 def time_per_512(method: Method, frames: int = 8) -> float:
     """ms per 512² frame on an 8-frame drawn clip on white."""
-    from sticker_studio.training.drawn_families import render_subject
-    from sticker_studio.training.matting_pack import animate_subject, composite
+    from sticker_studio.training.data.drawn_families import render_subject
+    from sticker_studio.training.data.matting_pack import animate_subject, composite
 
     rng = np.random.default_rng(0)
     clip = animate_subject(render_subject("critter", 7, 512), rng, 512, frames)

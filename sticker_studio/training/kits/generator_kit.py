@@ -12,7 +12,7 @@ writes one folder of at most 45 MiB::
     KIT/wheels/*.whl          diffusers + importlib_metadata (pure Python; the GPU's Python has
                               torch, numpy, Pillow, safetensors, huggingface_hub, tqdm already)
     KIT/sticker_studio.zip    this package's source
-    KIT/train.sh              installs the wheels into /tmp/site and runs ``train_from_kit``
+    KIT/train.sh              installs the wheels into /tmp/site and runs ``generator_runner.train_from_kit``
 
 Clips are added (interleaving the dataset folders, seeded order) until the budget is full,
 so a bigger frame size holds fewer clips. ``train.sh MINUTES OUT [CONFIG]`` trains for a fixed
@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import json
 import random
-import zipfile
 import zlib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,20 +36,11 @@ import numpy as np
 import torch
 
 from sticker_studio.core.errors import InvalidInputError
+from sticker_studio.training.kits.common import KIT_SETUP_SH, _package_zip, find_wheels
 
 KIT_VERSION = 1
 KIT_BUDGET_BYTES = 45 * 1024 * 1024
-KIT_WHEELS = ("diffusers", "importlib_metadata")
 MINILM_CONFIG = {"type": "minilm-l6-v2", "max_length": 32}
-
-#: what every kit's script does first (``KIT`` set): install the carried wheels and the source
-#: into ``$SITE`` and put them on the path (also the matting kit's, :mod:`.matting_gpu_kit`)
-KIT_SETUP_SH = """SITE="${KIT_SITE:-/tmp/sticker-kit-site}"; PY="${PYTHON:-python3}"
-mkdir -p "$SITE"
-"$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" "$KIT"/wheels/*.whl
-"$PY" -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$KIT/sticker_studio.zip" "$SITE"
-export PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}" HF_HUB_OFFLINE=1
-"""
 
 TRAIN_SH = (
     """#!/usr/bin/env bash
@@ -61,7 +51,7 @@ KIT="$(cd "$(dirname "$0")" && pwd)"
 MINUTES="${1:?minutes}"; OUT="${2:?out dir}"; CONFIG="${3:-bundled-cpu}"; EXTRA="${4:-{\\}}"
 """
     + KIT_SETUP_SH
-    + """exec "$PY" -m sticker_studio.training.gpu_kit train "$KIT" --minutes "$MINUTES" --out "$OUT" """
+    + """exec "$PY" -m sticker_studio.training.kits.generator_runner train "$KIT" --minutes "$MINUTES" --out "$OUT" """
     """--config "$CONFIG" --extra "$EXTRA"
 """
 )
@@ -98,39 +88,6 @@ def _interleaved(order_by_source: list[list[int]]) -> list[int]:
     return out
 
 
-def _package_zip(out: Path) -> int:
-    import sticker_studio
-
-    root = Path(sticker_studio.__file__).resolve().parent
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for path in sorted(root.rglob("*.py")):
-            if "__pycache__" not in path.parts:
-                z.write(path, Path("sticker_studio") / path.relative_to(root))
-    return out.stat().st_size
-
-
-def find_wheels(wheels_dir: Path) -> list[Path]:
-    """The kit's wheels in ``wheels_dir`` (one per name); a missing one is a clear error."""
-    found = []
-    for name in KIT_WHEELS:
-        hits = sorted(Path(wheels_dir).glob(f"{name}-*.whl"))
-        if not hits:
-            raise InvalidInputError(
-                f"no {name} wheel in {wheels_dir}; fetch it with: python -m pip download --no-deps "
-                f"--only-binary=:all: -d {wheels_dir} {name}" + ("==" + _installed(name) if _installed(name) else ""))
-        found.append(hits[-1])
-    return found
-
-
-def _installed(name: str) -> str:
-    import importlib.metadata as md
-
-    try:
-        return md.version(name)
-    except md.PackageNotFoundError:
-        return ""
-
-
 def pack_kit(data: Sequence[str | Path], out: str | Path, *, wheels_dir: str | Path, size: int = 64,
              frames_per_clip: int = 12, variants: int = 2, budget_bytes: int = KIT_BUDGET_BYTES,
              cache_dir: str | Path | None = None, seed: int = 0, encoder: Any = None,
@@ -143,7 +100,7 @@ def pack_kit(data: Sequence[str | Path], out: str | Path, *, wheels_dir: str | P
     from safetensors.torch import save_file
 
     from sticker_studio.core.atomic import atomic_path, atomic_write_text
-    from sticker_studio.training.clips import (
+    from sticker_studio.training.data.clips import (
         EMPTY_TEXT,
         ClipConfig,
         ClipDataset,
@@ -252,8 +209,8 @@ def read_kit(kit: str | Path) -> dict[str, Any]:
 
 
 def load_kit_dataset(kit: str | Path, config: Any):
-    """The kit's clips as a :class:`~sticker_studio.training.clips.ClipDataset`."""
-    from sticker_studio.training.clips import ClipCache, ClipDataset
+    """The kit's clips as a :class:`~sticker_studio.training.data.clips.ClipDataset`."""
+    from sticker_studio.training.data.clips import ClipCache, ClipDataset
 
     info = read_kit(kit)
     if int(config.size) != int(info["size"]):
@@ -271,7 +228,7 @@ def load_kit_text(kit: str | Path, device: torch.device):
     """A text cache holding the kit's precomputed states (no encoder: a caption not in the kit is an error)."""
     from safetensors.torch import load_file
 
-    from sticker_studio.training.clips import TextEmbeddingCache
+    from sticker_studio.training.data.clips import TextEmbeddingCache
 
     captions = json.loads((Path(kit) / "text.json").read_text(encoding="utf-8"))
     tensors = load_file(str(Path(kit) / "text.safetensors"))
@@ -297,56 +254,3 @@ def kit_text_encoder_stub(config: dict[str, Any]) -> Any:
 
         return MiniLMTextEncoder(max_length=int(config.get("max_length", 32)))
     return _ConfigOnlyEncoder(config)
-
-
-def train_from_kit(kit: str | Path, out: str | Path, *, minutes: float, model_config: str = "bundled-cpu",
-                   extra: dict[str, Any] | None = None, device: str = "auto"):
-    """Train for ``minutes`` of wall-clock from the kit into ``out`` and export ``out/export``."""
-    from sticker_studio.training.train_generator import GeneratorTrainConfig, train_generator
-
-    info = read_kit(kit)
-    fields = {"steps": 100_000, "batch_size": 32, "lr": 5e-4, "warmup_steps": 200, "ema_decay": 0.999,
-              "checkpoint_every": 2000, "task_weights": {"i2v": 0.4, "loop": 0.25, "interp": 0.15,
-                                                          "continue": 0.15, "t2v": 0.05},
-              "augment_prob": 0.8, "low_noise_share": 0.3, **(extra or {})}
-    known = set(GeneratorTrainConfig.__dataclass_fields__)
-    unknown = sorted(set(fields) - known)
-    if unknown:
-        raise InvalidInputError(f"unknown training fields: {', '.join(unknown)}")
-    cfg = GeneratorTrainConfig(
-        data=[],
-        out=str(out),
-        model_config=model_config,
-        max_minutes=float(minutes),
-        device=device,
-        kit=str(kit),
-        text_encoder=dict(info.get("text_encoder") or MINILM_CONFIG),
-        export=str(Path(out) / "export"),
-        progress=False,
-        **fields,
-    )
-    return train_generator(cfg)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m sticker_studio.training.gpu_kit",
-                                     description="train the generator from an offline kit")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    train = sub.add_parser("train")
-    train.add_argument("kit", type=Path)
-    train.add_argument("--minutes", type=float, required=True)
-    train.add_argument("--out", type=Path, required=True)
-    train.add_argument("--config", default="bundled-cpu")
-    train.add_argument("--extra", default="{}", help="JSON of GeneratorTrainConfig fields")
-    train.add_argument("--device", default="auto")
-    args = parser.parse_args(argv)
-    result = train_from_kit(args.kit, args.out, minutes=args.minutes, model_config=args.config,
-                            extra=json.loads(args.extra), device=args.device)
-    print(json.dumps({k: str(v) for k, v in asdict(result).items()}))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

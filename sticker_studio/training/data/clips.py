@@ -5,7 +5,7 @@ shown on light chat backgrounds, and RDTF trains on white), plus a loss mask:
 
 * **frame choice** — either the record's ``keyframes`` (one frame per cluster of frame
   features for every k in [3, 8], computed when the dataset was built by
-  :mod:`sticker_studio.training.keyframes`), with k drawn at random in [3, N] as RDTF
+  :mod:`sticker_studio.training.data.keyframes`), with k drawn at random in [3, N] as RDTF
   re-clusters with a random k, or a random stride through the clip;
 * **padding** — a clip shorter than ``N`` is padded either by ping-pong repetition
   (those frames are real content, loss mask 1) or with zeros (loss mask 0, so padding
@@ -37,7 +37,7 @@ from torch.utils.data import Dataset
 
 from sticker_studio.core.errors import InvalidInputError, StickerStudioError
 from sticker_studio.core.imageops import composite_on_color, resize_rgba
-from sticker_studio.training.dataset import DatasetRecord, load_clip, read_index
+from sticker_studio.training.data.dataset import DatasetRecord, load_clip, read_index
 
 log = logging.getLogger(__name__)
 

@@ -41,8 +41,8 @@ from torch import nn
 
 from sticker_studio.core.atomic import atomic_write_text
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.training import distributed
-from sticker_studio.training.checkpoint import (
+from sticker_studio.training.loop import distributed
+from sticker_studio.training.loop.checkpoint import (
     RUN_CONFIG,
     TrainerState,
     latest_checkpoint,
@@ -51,8 +51,8 @@ from sticker_studio.training.checkpoint import (
     save_checkpoint,
     save_run_config,
 )
-from sticker_studio.training.clock import TrainingClock
-from sticker_studio.training.ema import ParameterEMA
+from sticker_studio.training.loop.clock import TrainingClock
+from sticker_studio.training.loop.ema import ParameterEMA
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The pack (:mod:`.matting_pack`) holds composited, animated clips with their layout prior
 already computed; :func:`make_layout_batch` turns packed clips into tensors (flipped
 left-right where asked — prior and truth flip with the image) and :func:`layout_losses`
-are the terms :class:`~sticker_studio.training.train_matting.MattingTask` minimises when
+are the terms :class:`~sticker_studio.training.matting.train.MattingTask` minimises when
 it trains from a pack (``train matting --kit PACK``):
 
 * ``alpha`` — L1, with extra weight on the prior's *enclosed* candidates (holes vs white

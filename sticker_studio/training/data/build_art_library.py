@@ -1,7 +1,7 @@
 """Build ``resources/art/`` (see :mod:`sticker_studio.core.art_library`) from npm packages.
 
     npm pack @iconify-json/fluent-emoji-flat @iconify-json/noto emojibase-data   # then extract each
-    python -m sticker_studio.training.build_art_library \\
+    python -m sticker_studio.training.data.build_art_library \\
         --fluent X/fluent-emoji-flat/package --noto X/noto/package --emojibase X/emojibase-data/package \\
         -o resources/art
 
@@ -25,7 +25,7 @@ from sticker_studio.core.art_library import (
     INDEX_SCHEMA,
     write_xz_json,
 )
-from sticker_studio.training.emoji_meta import (
+from sticker_studio.training.data.emoji_meta import (
     normalize_codepoints,
     read_package_license,
 )

@@ -20,7 +20,7 @@ Loss (weights in :class:`MattingTrainConfig`):
 
 :class:`MattingTask` is the step body; the loop (AdamW, warmup + cosine, gradient
 clipping, EMA, safetensors checkpoints, DDP, time budget) is
-:func:`sticker_studio.training.loop.run_training`, the same as the generator's.
+:func:`sticker_studio.training.loop.train_loop.run_training`, the same as the generator's.
 """
 
 from __future__ import annotations
@@ -37,11 +37,12 @@ from torch import nn
 
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.imageops import resize_rgba
-from sticker_studio.training import distributed, loop
-from sticker_studio.training.clips import ClipCache, load_or_build_cache
-from sticker_studio.training.dataset import DatasetRecord, read_index
-from sticker_studio.training.ema import ParameterEMA
-from sticker_studio.training.layout_matting import (
+from sticker_studio.training.data.clips import ClipCache, load_or_build_cache
+from sticker_studio.training.data.dataset import DatasetRecord, read_index
+from sticker_studio.training.loop import distributed
+from sticker_studio.training.loop import train_loop as loop
+from sticker_studio.training.loop.ema import ParameterEMA
+from sticker_studio.training.matting.layout_batches import (
     LAYOUT_LOSS_WEIGHTS,
     LayoutBatch,
     PackedBatch,
@@ -57,7 +58,7 @@ PREFETCH_BATCHES = 3
 @dataclass
 class MattingTrainConfig(loop.TrainConfig):
     """Everything that defines a matting run (saved as ``run_config.json``); the shared
-    fields are :class:`~sticker_studio.training.loop.TrainConfig`'s, with matting defaults."""
+    fields are :class:`~sticker_studio.training.loop.train_loop.TrainConfig`'s, with matting defaults."""
 
     model_config: str = "bundled"
     steps: int = 2000
@@ -155,7 +156,7 @@ class MattingBatch:
 
 def composite_clip(rgba: np.ndarray, background: np.ndarray, jpeg_quality: int | None) -> tuple[np.ndarray, np.ndarray]:
     """(composite with JPEG noise, clean composite) of a clip over one background; [F, S, S, 3] uint8."""
-    from sticker_studio.training.background_plates import composite_on_background
+    from sticker_studio.training.data.background_plates import composite_on_background
 
     noisy = np.stack([composite_on_background(f, background, jpeg_quality=jpeg_quality) for f in rgba])
     clean = np.stack([composite_on_background(f, background, jpeg_quality=None) for f in rgba]) \
@@ -164,7 +165,7 @@ def composite_clip(rgba: np.ndarray, background: np.ndarray, jpeg_quality: int |
 
 
 def make_matting_batch(clips: MattingClips, cfg: MattingTrainConfig, rng: random.Random) -> MattingBatch:
-    from sticker_studio.training.background_plates import random_background
+    from sticker_studio.training.data.background_plates import random_background
 
     np_rng = np.random.default_rng(rng.getrandbits(63))
     s, n = cfg.crop_size, cfg.num_frames
@@ -228,7 +229,7 @@ def build_matting_head(name: str, temporal_depth: int | None = None, overrides: 
     return configs.make_matting_head(name, **params)
 
 
-#: kept for callers of the old name; every run returns :class:`~sticker_studio.training.loop.TrainResult`
+#: kept for callers of the old name; every run returns :class:`~sticker_studio.training.loop.train_loop.TrainResult`
 MattingTrainResult = loop.TrainResult
 
 
@@ -239,7 +240,7 @@ def _uses_prior(model: nn.Module) -> bool:
 
 
 class MattingTask:
-    """The matting head's step body for :func:`sticker_studio.training.loop.run_training`:
+    """The matting head's step body for :func:`sticker_studio.training.loop.train_loop.run_training`:
     clips composited over random backgrounds → the five weighted loss terms; or, with
     ``cfg.kit``, packed clips with their layout prior → :func:`.layout_matting.layout_losses`."""
 
@@ -266,7 +267,7 @@ class MattingTask:
         cfg = self.cfg
         self.device = info.device
         if cfg.kit:
-            from sticker_studio.training.matting_pack import load_pack
+            from sticker_studio.training.data.matting_pack import load_pack
 
             for kit in (cfg.kit, *cfg.more_kits):
                 if not (Path(kit) / "meta.jsonl").is_file():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from sticker_studio.training import distributed
+from sticker_studio.training.loop import distributed
 
 
 @dataclass

@@ -28,8 +28,8 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from sticker_studio.core.layout_prior import PRIOR_NAMES, clip_layout_priors
-from sticker_studio.training.background_plates import random_background_with_kind
-from sticker_studio.training.drawn_families import FAMILIES, TRAIN_FAMILIES, render_subject, subject_split
+from sticker_studio.training.data.background_plates import random_background_with_kind
+from sticker_studio.training.data.drawn_families import FAMILIES, TRAIN_FAMILIES, render_subject, subject_split
 
 ARRAYS = ("composite", "alpha", "foreground", "prior", "plate", "bgcolour")
 #: background kinds of training clips and how often each is drawn
@@ -86,7 +86,7 @@ def make_background(rng: np.random.Generator, kind: str, size: int, subject: np.
     if kind == "pale":
         return np.broadcast_to(_pale(rng), (size, size, 3)).astype(np.uint8).copy()
     if kind in ("near colour", "near-colour"):  # a colour close to one of the subject's own
-        from sticker_studio.training.background_plates import subject_colour
+        from sticker_studio.training.data.background_plates import subject_colour
 
         if kind == "near colour":  # the eval's: within ±18 a channel
             c = subject_colour(rng, subject) + rng.uniform(-18, 18, size=3)
@@ -159,7 +159,7 @@ def emoji_clips(folder: Path, split: str, limit: int, size: int, frames: int,
     ``folder`` may also be an ``emoji.npz`` of a matting GPU kit (:func:`write_emoji_runs`).
     """
     from sticker_studio.core.imageops import resize_rgba
-    from sticker_studio.training.dataset import load_clip, read_index
+    from sticker_studio.training.data.dataset import load_clip, read_index
 
     if folder.suffix == ".npz" and folder.is_file():
         return _emoji_clips_from_runs(folder, split, limit, size, frames, rng)
@@ -187,7 +187,7 @@ def write_emoji_runs(folder: Path, out: Path, split: str, clips: int, seed: int 
     """Write ``out`` (.npz): up to ``clips`` runs of :data:`EMOJI_RUN_FRAMES` every-other frames of
     ``split`` emoji from a dataset folder, at their stored size, zlib-compressed; returns the count."""
     from sticker_studio.core.atomic import atomic_path
-    from sticker_studio.training.dataset import load_clip, read_index
+    from sticker_studio.training.data.dataset import load_clip, read_index
 
     records = [r for r in read_index(folder) if r.split == split and r.frame_count >= 2 * EMOJI_RUN_FRAMES]
     np.random.default_rng(seed).shuffle(records)

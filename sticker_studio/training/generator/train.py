@@ -43,17 +43,17 @@ import torch
 from torch import nn
 
 from sticker_studio.engine.tasks import Task, sample_training_mask
-from sticker_studio.training import distributed
-from sticker_studio.training.clips import ClipConfig, ClipDataset, TextEmbeddingCache, collate
-from sticker_studio.training.conditioning_aug import (
+from sticker_studio.training.data.clips import ClipConfig, ClipDataset, TextEmbeddingCache, collate
+from sticker_studio.training.generator.conditioning_aug import (
     AugmentConfig,
     augment_clips,
     sample_fixed_task,
     sample_timesteps,
 )
-from sticker_studio.training.curriculum import Curriculum, CurriculumConfig
-from sticker_studio.training.ema import ParameterEMA
-from sticker_studio.training.loop import (
+from sticker_studio.training.generator.curriculum import Curriculum, CurriculumConfig
+from sticker_studio.training.loop import distributed
+from sticker_studio.training.loop.ema import ParameterEMA
+from sticker_studio.training.loop.train_loop import (
     LOSS_LOG,
     StepInfo,
     TrainConfig,
@@ -89,7 +89,7 @@ NOISE_SCHEDULE: dict[str, Any] = {
 @dataclass
 class GeneratorTrainConfig(TrainConfig):
     """Everything that defines a generator run (saved as ``run_config.json``); the shared
-    fields and their defaults are :class:`~sticker_studio.training.loop.TrainConfig`'s."""
+    fields and their defaults are :class:`~sticker_studio.training.loop.train_loop.TrainConfig`'s."""
 
     curriculum: str = "dcl"
     condition_dropout: float = 0.1
@@ -97,12 +97,12 @@ class GeneratorTrainConfig(TrainConfig):
     empty_text_prob: float = 0.1
     text_encoder: dict[str, Any] | None = None  # None: MiniLM for 384-d models, else a tiny one
     noise_schedule: dict[str, Any] = field(default_factory=lambda: dict(NOISE_SCHEDULE))
-    # conditioned-task training (training/conditioning_aug.py); the defaults keep RDTF's recipe
+    # conditioned-task training (training/generator/conditioning_aug.py); the defaults keep RDTF's recipe
     task_weights: dict[str, float] | None = None  # a fixed task mix instead of the curriculum
     augment_prob: float = 0.0                      # share of conditioned clips flipped/scaled/shifted/hue-jittered
     low_noise_share: float = 0.0                   # share of timesteps drawn from t < low_noise_max
     low_noise_max: int = 250
-    kit: str | None = None  # train from a packed offline kit (training/gpu_kit.py) instead of `data`
+    kit: str | None = None  # train from a packed offline kit (training/kits/generator_kit.py) instead of `data`
 
 
 # ----------------------------------------------------------------------------- pieces
@@ -245,7 +245,7 @@ def generator_loss(model, batch: Batch, text: TextEmbeddingCache, device: torch.
 
 # ----------------------------------------------------------------------------- step body
 class GeneratorTask:
-    """The DFGN's step body for :func:`sticker_studio.training.loop.run_training`:
+    """The DFGN's step body for :func:`sticker_studio.training.loop.train_loop.run_training`:
     curriculum task → clips + condition masks + noise → masked v-prediction MSE."""
 
     name = "generator"
@@ -272,7 +272,7 @@ class GeneratorTask:
         clip_cfg = ClipConfig(num_frames=cfg.num_frames, size=model_sample_size(model),
                               word_dropout=cfg.word_dropout, empty_text_prob=cfg.empty_text_prob)
         if cfg.kit:
-            from sticker_studio.training.gpu_kit import (
+            from sticker_studio.training.kits.generator_kit import (
                 MINILM_CONFIG,
                 kit_text_encoder_stub,
                 load_kit_dataset,

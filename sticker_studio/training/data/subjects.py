@@ -6,7 +6,7 @@ tags) and ``emoji-datasource`` (MIT; categories), then renders every emoji the f
 has from its 109 px colour bitmap strike into ``data/subjects/<codepoints>.png`` with
 a ``data/subjects/index.jsonl`` (name, tags, group, licence). Nothing of it is
 committed. Without that folder, :func:`load_subjects` falls back to the Pillow
-drawings of :mod:`sticker_studio.training.drawn_subjects`, so tests need no download.
+drawings of :mod:`sticker_studio.training.data.drawn_subjects`, so tests need no download.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from sticker_studio.core.atomic import atomic_path, atomic_write_text
 from sticker_studio.core.errors import InvalidInputError, StickerStudioError
-from sticker_studio.training.drawn_subjects import DRAWN_SUBJECTS, NamedSubject
-from sticker_studio.training.programs import require_program
+from sticker_studio.training.data.drawn_subjects import DRAWN_SUBJECTS, NamedSubject
+from sticker_studio.training.data.programs import require_program
 
 SUBJECTS_INDEX = "index.jsonl"
 #: The bitmap strike of Noto Color Emoji (CBDT): glyphs are 136x128 px at this size.
@@ -171,8 +171,8 @@ class EmojiRenderer:
 def fetch_subjects(out: Path | None = None, *, npm_cache: Path | None = None, limit: int | None = None,
                    log: Callable[[str], None] = print) -> int:
     """Install the font and metadata, render every emoji into ``out``; returns the subject count."""
-    from sticker_studio.training.emoji_meta import EmojiCatalog
-    from sticker_studio.training.fetch import npm_pack, safe_extract
+    from sticker_studio.training.data.emoji_meta import EmojiCatalog
+    from sticker_studio.training.data.fetch import npm_pack, safe_extract
 
     out = Path(out) if out is not None else default_subjects_dir()
     cache = Path(npm_cache) if npm_cache is not None else out.parent / "npm"

@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.training.gpu_kit import KIT_SETUP_SH
+from sticker_studio.training.kits.common import KIT_SETUP_SH
 
 MATTING_KIT_VERSION = 1
 MATTING_KIT_BUDGET_BYTES = 45 * 1024 * 1024
@@ -53,7 +53,7 @@ MINUTES="${1:?minutes}"; OUT="${2:?out dir}"; SHARDS="${3:-12}"; CLIPS="${4:-800
 """ + KIT_SETUP_SH + (
     """# packs (~1.6 MB a clip) and checkpoints stay out of OUT_DIR, which gets export/, gpu_run.json, loss.jsonl
 export MATTING_KIT_WORK="${MATTING_KIT_WORK:-/tmp/matting-kit-work}"
-exec "$PY" -m sticker_studio.training.matting_gpu_kit train "$KIT" --minutes "$MINUTES" --out "$OUT" \\
+exec "$PY" -m sticker_studio.training.kits.matting_kit train "$KIT" --minutes "$MINUTES" --out "$OUT" \\
     --shards "$SHARDS" --clips "$CLIPS" --batch "$BATCH"
 """)
 
@@ -86,8 +86,8 @@ def pack_matting_kit(out: str | Path, *, emoji_folder: str | Path, wheels_dir: s
                      emoji_runs: int = 160, budget_bytes: int = MATTING_KIT_BUDGET_BYTES) -> MattingKitSummary:
     """Write the kit folder ``out`` (see the module docs); ``emoji_folder`` is a `data fetch` dataset."""
     from sticker_studio.core.atomic import atomic_write_text
-    from sticker_studio.training.gpu_kit import _package_zip, find_wheels
-    from sticker_studio.training.matting_pack import write_emoji_runs
+    from sticker_studio.training.data.matting_pack import write_emoji_runs
+    from sticker_studio.training.kits.common import _package_zip, find_wheels
 
     out = Path(out)
     wheels = find_wheels(Path(wheels_dir))
@@ -116,7 +116,7 @@ def pack_matting_kit(out: str | Path, *, emoji_folder: str | Path, wheels_dir: s
 
 
 def _build_shard(args: tuple[str, str, int, int, int, int]) -> str:
-    from sticker_studio.training.matting_pack import PackSpec, build_pack
+    from sticker_studio.training.data.matting_pack import PackSpec, build_pack
 
     out, emoji, index, clips, size, frames = args
     spec = PackSpec(split="train", clips=clips, size=size, frames=frames, emoji_share=0.2, emoji_folder=emoji,
@@ -146,7 +146,7 @@ def train_from_matting_kit(kit: str | Path, out: str | Path, recipe: GpuRecipe, 
                            workers: int | None = None) -> Path:
     """Build the shards, train from scratch for ``recipe.minutes``, export ``out/export``; returns it."""
     from sticker_studio.core.atomic import atomic_write_text
-    from sticker_studio.training.train_matting import MattingTrainConfig, train_matting
+    from sticker_studio.training.matting.train import MattingTrainConfig, train_matting
 
     out = Path(out)
     work = Path(os.environ.get("MATTING_KIT_WORK", str(out / "work")))
@@ -173,7 +173,7 @@ def train_from_matting_kit(kit: str | Path, out: str | Path, recipe: GpuRecipe, 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sticker_studio.training.matting_gpu_kit",
+    parser = argparse.ArgumentParser(prog="python -m sticker_studio.training.kits.matting_kit",
                                      description="train the matting head from a GPU kit")
     sub = parser.add_subparsers(dest="cmd", required=True)
     pack = sub.add_parser("pack", help="write the kit folder (run here, where the emoji dataset and pip are)")

@@ -9,7 +9,7 @@ All functions take numpy arrays and return floats, so they are easy to check by 
   truth: 1.0 means the matte changes exactly as much as the subject does; above 1 is
   flicker. :func:`temporal_alpha_error` — mean |Δα̂ − Δα| (0 is perfect).
 * :func:`motion_matches` — does a clip move the way its prompt says? Uses the alpha
-  silhouette measures of :mod:`sticker_studio.training.clip_motion` (centroid path,
+  silhouette measures of :mod:`sticker_studio.training.data.clip_motion` (centroid path,
   rotation, scale, aspect) and compares the named motion with a prompt's motion word.
 * :func:`frame_psnr` — frame-0 fidelity of image-to-animation.
 * :class:`RandomConvFeatures` + :func:`frechet_distance` — **a proxy** for FVD: there is
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sticker_studio.training.clip_motion import describe_motion, measure_motion
+from sticker_studio.training.data.clip_motion import describe_motion, measure_motion
 
 
 # ----------------------------------------------------------------------------- matting

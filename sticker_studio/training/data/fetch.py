@@ -8,14 +8,14 @@ Sources (all from the npm registry, fetched with ``npm pack`` into a cache folde
   about 1,280 are single-frame stills (flags, keycaps, symbols, objects and the
   skin-tone variants whose animation is missing).
 - ``emojibase-data`` (labels and tags) and ``emoji-datasource`` (categories), joined
-  on the codepoints (:mod:`sticker_studio.training.emoji_meta`).
+  on the codepoints (:mod:`sticker_studio.training.data.emoji_meta`).
 
 :func:`build_datasets` writes two folders in the shape of
-:mod:`sticker_studio.training.dataset`: the animated clips (subsampled to ~12 fps,
+:mod:`sticker_studio.training.data.dataset`: the animated clips (subsampled to ~12 fps,
 resized to ``size`` on premultiplied alpha, keyframes for k = 3..8 precomputed, an
 action word measured from the motion) and the stills (``frame_count`` 1). The
 held-out split is by subject (the emoji with skin tones folded) through
-:func:`~sticker_studio.training.dataset.split_for_subject`, so every variant of an
+:func:`~sticker_studio.training.data.dataset.split_for_subject`, so every variant of an
 emoji lands in one split, and the same subject gets the same split in every dataset
 built with that function (the synthetic set included).
 
@@ -45,7 +45,7 @@ from sticker_studio.core.imageops import pad_to_square, resize_rgba
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.readers import read_sticker
 from sticker_studio.formats.resample import resample_to_count
-from sticker_studio.training.dataset import (
+from sticker_studio.training.data.dataset import (
     INDEX_NAME,
     DatasetMeta,
     DatasetRecord,
@@ -56,8 +56,8 @@ from sticker_studio.training.dataset import (
     write_clip,
     write_index,
 )
-from sticker_studio.training.emoji_meta import EmojiCatalog, EmojiInfo, normalize_codepoints, read_package_license
-from sticker_studio.training.programs import require_program
+from sticker_studio.training.data.emoji_meta import EmojiCatalog, EmojiInfo, normalize_codepoints, read_package_license
+from sticker_studio.training.data.programs import require_program
 
 ANIM_PACKAGES: tuple[str, ...] = tuple(f"@lobehub/fluent-emoji-anim-{i}" for i in range(1, 5))
 EMOJIBASE_PACKAGE = "emojibase-data"
@@ -270,8 +270,8 @@ def clip_id(info: EmojiInfo, still: bool) -> str:
 
 def process_clip(job: ClipJob) -> dict[str, Any]:
     """Decode, subsample, resize, label and write one clip; returns its index line (a dict)."""
-    from sticker_studio.training.clip_motion import label_motion
-    from sticker_studio.training.keyframes import K_RANGE, frame_features, keyframes_for_ks
+    from sticker_studio.training.data.clip_motion import label_motion
+    from sticker_studio.training.data.keyframes import K_RANGE, frame_features, keyframes_for_ks
 
     frames, durations = decode_webp(job.source.path)
     source_frames = len(frames)
@@ -330,7 +330,7 @@ def apply_caption(data: dict[str, Any], info: EmojiInfo) -> dict[str, Any]:
     Naming the motion needs only the stored measures, so captions follow the current
     heuristic on a resumed build without decoding a clip again.
     """
-    from sticker_studio.training.clip_motion import MotionStats, describe_motion
+    from sticker_studio.training.data.clip_motion import MotionStats, describe_motion
 
     stats = data.get("motion_stats")
     motion = describe_motion(MotionStats(**stats), info.base_label) if stats else None

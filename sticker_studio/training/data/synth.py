@@ -3,7 +3,7 @@
 Each sample is one subject (a colour emoji from ``data/subjects``, or a drawn stand-in)
 moved by a random preset with random amplitude, speed, easing, frame count (4-24, to
 exercise the loss mask) and frame rate, written in the dataset folder shape of
-:mod:`sticker_studio.training.dataset`:
+:mod:`sticker_studio.training.data.dataset`:
 
 - ``clips/<id>.png``: the RGBA clip, which is the ground truth alpha for matting;
 - ``clips/<id>_bg.png``: the same clip flattened on a typical sticker background
@@ -32,9 +32,9 @@ from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.motion import PRESETS, MotionPreset, animate
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.training.background_plates import composite_on_background, random_background_with_kind
-from sticker_studio.training.captions import ClipFacts, describe
-from sticker_studio.training.dataset import (
+from sticker_studio.training.data.background_plates import composite_on_background, random_background_with_kind
+from sticker_studio.training.data.captions import ClipFacts, describe
+from sticker_studio.training.data.dataset import (
     DatasetMeta,
     DatasetRecord,
     clip_path_for,
@@ -43,7 +43,7 @@ from sticker_studio.training.dataset import (
     write_clip,
     write_index,
 )
-from sticker_studio.training.subjects import Subject, load_subjects
+from sticker_studio.training.data.subjects import Subject, load_subjects
 
 SOURCE = "synth"
 FPS_CHOICES = (8.0, 10.0, 12.0, 15.0, 16.0, 20.0, 24.0)
@@ -225,7 +225,7 @@ def generate_synthetic_dataset(
         sources.append({"name": "emojibase-data and emoji-datasource (names, tags, groups)", "license": "MIT",
                         "url": "npm:emojibase-data, npm:emoji-datasource"})
     meta = DatasetMeta(name="synth-motion", sources=sources, extra={
-        "generator": "sticker_studio.training.synth", "seed": seed, "size": size, "count": n,
+        "generator": "sticker_studio.training.data.synth", "seed": seed, "size": size, "count": n,
         "subjects": len(subjects), "frames": [min_frames, max_frames],
     })
     write_index(folder, records, meta)
@@ -234,7 +234,7 @@ def generate_synthetic_dataset(
 
 def _source_url(source: str) -> str:
     if source == "drawn":
-        return "sticker_studio/training/drawn_subjects.py"
+        return "sticker_studio/training/data/drawn_subjects.py"
     if "fonts-noto-color-emoji" in source:
         return "deb:fonts-noto-color-emoji"
     return source
