@@ -27,10 +27,10 @@ from sticker_studio.core.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.engine.tasks import Task
 from sticker_studio.formats.writers import write_sticker
-from sticker_studio.ui.document import PackDocument, open_or_create_pack
-from sticker_studio.ui.generation import GeneratorHost
 from sticker_studio.ui.main_window import MainWindow
-from sticker_studio.ui.settings import AppSettings, load_settings
+from sticker_studio.ui.state.document import PackDocument, open_or_create_pack
+from sticker_studio.ui.state.generation import GeneratorHost
+from sticker_studio.ui.state.settings import AppSettings, load_settings
 from sticker_studio.ui.timeline import frames_mime
 
 WAIT_MS = 20_000

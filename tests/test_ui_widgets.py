@@ -19,8 +19,8 @@ from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.image_convert import qimage_to_rgba, rgba_to_qimage
 from sticker_studio.ui.pack_panel import split_emojis
 from sticker_studio.ui.preview import PreviewWidget, seam_difference
-from sticker_studio.ui.settings import AppSettings, load_settings, save_settings, settings_path
-from sticker_studio.ui.workers import BackgroundJob
+from sticker_studio.ui.state.settings import AppSettings, load_settings, save_settings, settings_path
+from sticker_studio.ui.state.workers import BackgroundJob
 
 
 def test_rgba_qimage_round_trip_keeps_straight_alpha(qapp) -> None:
@@ -130,7 +130,7 @@ def test_background_job_cancel_and_errors(qtbot) -> None:
 
 def test_model_manager_statuses(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sticker_studio.engine.model_manifest import ModelEntry, ModelFile, write_manifest_file
-    from sticker_studio.ui.model_manager import ModelManagerDialog, model_statuses
+    from sticker_studio.ui.dialogs.model_manager import ModelManagerDialog, model_statuses
 
     resources = tmp_path / "resources"
     good = resources / "models" / "good"
@@ -176,8 +176,8 @@ def test_export_dialog_remembers_targets_and_names_failing_stickers(qtbot, tmp_p
     from sticker_studio.core.pack import StickerPack
     from sticker_studio.core.sticker import Sticker
     from sticker_studio.formats import pack_export
-    from sticker_studio.ui.export_dialog import ExportDialog
-    from sticker_studio.ui.settings import AppSettings, load_settings
+    from sticker_studio.ui.dialogs.export import ExportDialog
+    from sticker_studio.ui.state.settings import AppSettings, load_settings
 
     pack = StickerPack.create(tmp_path / "pack", "Dialog pack")
     frame = np.zeros((32, 32, 4), np.uint8)

@@ -37,9 +37,9 @@ from sticker_studio.core.errors import StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.image_convert import thumbnail_pixmap
-from sticker_studio.ui.model.cutout import BACKGROUND_METHODS
-from sticker_studio.ui.model.motion import ANIMATE_MAX_SIDE, PRESET_EASING, MotionChoice
 from sticker_studio.ui.preview import PreviewWidget
+from sticker_studio.ui.state.cutout import BACKGROUND_METHODS
+from sticker_studio.ui.state.motion import ANIMATE_MAX_SIDE, PRESET_EASING, MotionChoice
 from sticker_studio.ui.timeline import local_paths
 from sticker_studio.ui.widgets import double_spin_box, section_column, spin_box, tool_button
 

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 
 from sticker_studio.core.errors import CancelledError, StickerStudioError
 from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.ui.state.workers import BackgroundJob
 from sticker_studio.ui.widgets import cancel_and_progress
-from sticker_studio.ui.workers import BackgroundJob
 
 STATUS_COLORS = {"bundled": "#4cc38a", "downloaded": "#4cc38a", "user": "#4cc38a",
                  "missing": "#e5b454", "corrupt": "#e5645c", "error": "#e5645c"}

@@ -21,7 +21,7 @@ from PySide6.QtGui import QUndoGroup, QUndoStack
 from sticker_studio.core.errors import PackError, PackReadOnlyError, StickerStudioError
 from sticker_studio.core.pack import PackEntry, StickerPack, default_packs_dir
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.ui.undo import ChangeCommand, StickerEditCommand
+from sticker_studio.ui.state.undo import ChangeCommand, StickerEditCommand
 
 log = logging.getLogger(__name__)
 

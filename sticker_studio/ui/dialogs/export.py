@@ -35,13 +35,13 @@ from PySide6.QtWidgets import (
 
 from sticker_studio.core.errors import CancelledError, StickerStudioError
 from sticker_studio.core.pack import PackEntry
-from sticker_studio.ui.settings import AppSettings, save_settings
+from sticker_studio.ui.state.settings import AppSettings, save_settings
 
 if TYPE_CHECKING:
     from sticker_studio.formats.pack_export import PackItem
 from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.ui.state.workers import BackgroundJob
 from sticker_studio.ui.widgets import cancel_and_progress
-from sticker_studio.ui.workers import BackgroundJob
 
 COL_TARGET, COL_SIZE, COL_BUDGET, COL_RESULT = range(4)
 

@@ -17,7 +17,7 @@ from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.engine.request import GenerationRequest
 from sticker_studio.engine.tasks import Task
-from sticker_studio.ui.model.prompt import PromptSettings
+from sticker_studio.ui.state.prompt import PromptSettings
 
 PipelineFactory = Callable[[], Any]
 

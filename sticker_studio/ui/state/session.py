@@ -2,10 +2,12 @@
 
 How the ui package is laid out (after krita-ai-diffusion's ``model/`` layer)::
 
-    ui/model/session.py   StudioSession  -- THIS FILE: the open pack document, the reference,
+    ui/state/session.py   StudioSession  -- THIS FILE: the open pack document, the reference,
                                             running jobs (import, animate, generate), app settings
-    ui/model/motion.py    MotionChoice   -- the motion preset settings as a value
-    ui/document.py        PackDocument   -- the open pack: stickers, undo stacks, autosave
+    ui/state/motion.py    MotionChoice   -- the motion preset settings as a value
+    ui/state/document.py  PackDocument   -- the open pack: stickers, undo stacks, autosave
+    ui/state/*.py         cut-out, undo commands, workers (jobs), settings, generation
+    ui/dialogs/*.py       canvas, export, settings, model manager
     ui/actions.py         WindowActions  -- every QAction, its shortcut and the menus
                                             (``window.window_actions.undo`` ...)
     ui/main_window.py     MainWindow     -- lays panels out and wires them to the session
@@ -46,25 +48,25 @@ from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.pack import StickerPack
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.ui.document import (
+from sticker_studio.ui.image_convert import qimage_to_rgba
+from sticker_studio.ui.state.cutout import COLOURKEY, MODEL, CutOut, MattingHeadCache, cut_out, cut_out_regions
+from sticker_studio.ui.state.document import (
     PackDocument,
     default_pack_folder,
     open_or_create_pack,
 )
-from sticker_studio.ui.generation import (
+from sticker_studio.ui.state.generation import (
     GeneratorHost,
     build_request,
     default_pipeline_factory,
     no_model_message,
 )
-from sticker_studio.ui.image_convert import qimage_to_rgba
-from sticker_studio.ui.model.cutout import COLOURKEY, MODEL, CutOut, MattingHeadCache, cut_out, cut_out_regions
-from sticker_studio.ui.model.motion import MotionChoice
-from sticker_studio.ui.model.prompt import PromptSettings, SubjectCandidates
-from sticker_studio.ui.settings import AppSettings, save_settings
+from sticker_studio.ui.state.motion import MotionChoice
+from sticker_studio.ui.state.prompt import PromptSettings, SubjectCandidates
+from sticker_studio.ui.state.settings import AppSettings, save_settings
+from sticker_studio.ui.state.undo import ChangeCommand
+from sticker_studio.ui.state.workers import BackgroundJob
 from sticker_studio.ui.timeline import local_paths
-from sticker_studio.ui.undo import ChangeCommand
-from sticker_studio.ui.workers import BackgroundJob
 
 log = logging.getLogger(__name__)
 

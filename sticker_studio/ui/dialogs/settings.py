@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from sticker_studio.ui.preview import PreviewPanel
-from sticker_studio.ui.settings import AppSettings
+from sticker_studio.ui.state.settings import AppSettings
 
 DEVICES = (("Automatic (GPU when present)", "auto"), ("NVIDIA GPU (CUDA)", "cuda"),
            ("Apple GPU (MPS)", "mps"), ("CPU", "cpu"))
