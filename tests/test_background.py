@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from sticker_studio.core.background import colorkey, flood_fill, has_useful_alpha, remove_background_colorkey
 from sticker_studio.core.errors import InvalidInputError
+from sticker_studio.core.matte.background import colorkey, flood_fill, has_useful_alpha, remove_background_colorkey
 
 
 def _penguin_on_white(side: int = 96) -> np.ndarray:

@@ -130,7 +130,7 @@ def test_eval_generator_table(trained: dict[str, Path]) -> None:
 
     data = json.loads(adherence.read_text())
     assert set(data["motions"]) == set(evaluate_module().ADHERENCE_MOTIONS)
-    from sticker_studio.engine.motion_choice import read_motion_adherence  # the two-stage path's reader
+    from sticker_studio.engine.generate.motion_choice import read_motion_adherence  # the two-stage path's reader
 
     read = read_motion_adherence(trained["root"])
     assert read is not None and set(read.motions) == set(data["motions"])

@@ -33,7 +33,7 @@ def _emoji_dataset(folder: Path, clips: int = 3) -> None:
 
 
 def test_pack_then_build_shards_then_train_on_the_cpu(tmp_path: Path) -> None:
-    from sticker_studio.engine.matting import head_uses_prior, load_matting_head
+    from sticker_studio.engine.matting.matte import head_uses_prior, load_matting_head
     from sticker_studio.training.data.matting_pack import load_pack
     from sticker_studio.training.kits.matting_kit import GpuRecipe, pack_matting_kit, train_from_matting_kit
 
@@ -143,7 +143,7 @@ def test_effects_two_adds_translucent_cases_and_leaves_effects_one_alone() -> No
 def test_hole_crops_zoom_in_on_an_enclosed_region_with_truth_and_prior_alike() -> None:
     import torch
 
-    from sticker_studio.core.layout_prior import clip_layout_priors, prior_array
+    from sticker_studio.core.matte.layout_prior import clip_layout_priors, prior_array
     from sticker_studio.training.matting.layout_batches import LayoutBatch, crop_to_holes
 
     yy, xx = np.mgrid[0:64, 0:64]

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from sticker_studio.cli import main
-from sticker_studio.core import motion
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.pack import StickerPack
-from sticker_studio.core.pack_store import DEFAULT_SUBJECT_SIZE, PACK_FILE
+from sticker_studio.core.motion import presets as motion
+from sticker_studio.core.pack.pack import StickerPack
+from sticker_studio.core.pack.store import DEFAULT_SUBJECT_SIZE, PACK_FILE
 from sticker_studio.core.sticker import Sticker
 
 WAIT_MS = 20_000

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sticker_studio.core import pixelart
-from sticker_studio.core.motion import DEFAULT_SUBJECT_SIZE, animate
+from sticker_studio.core.motion.presets import DEFAULT_SUBJECT_SIZE, animate
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.fit import fit_sticker
 from sticker_studio.formats.readers import read_sticker_bytes

@@ -96,7 +96,7 @@ def test_clip_samples_pad_with_a_loss_mask_and_drop_words(tiny_data: Path) -> No
     assert pingpong_order(3, 8) == [0, 1, 2, 1, 0, 1, 2, 1]
     variants = ds.variants[ds.records[0].caption]
     # natural phrasing as users type it: no "domain\t" prefix, an article, word dropout in some
-    from sticker_studio.engine.prompts import natural_phrasings
+    from sticker_studio.engine.generate.prompts import natural_phrasings
 
     assert variants[0] == natural_phrasings(ds.records[0].caption)[0] and any("#" in v for v in variants[1:])
     assert not any("\t" in v for v in variants) and variants[0].split()[0] in ("a", "an", "the")
@@ -142,7 +142,7 @@ def test_loss_mask_gives_padded_frames_no_gradient() -> None:
 
 def test_loss_mask_zeroes_parameter_gradient_from_padding(tiny_data: Path, tmp_path: Path) -> None:
     """Through the real DFGN: changing what padded frames should be changes no gradient."""
-    from sticker_studio.engine.tasks import Task
+    from sticker_studio.engine.generate.tasks import Task
     from sticker_studio.training.data.clips import ClipConfig, ClipDataset, TextEmbeddingCache
     from sticker_studio.training.generator.train import (
         build_generator,
@@ -196,8 +196,8 @@ def test_train_cli_end_to_end(tiny_data: Path, tmp_path: Path) -> None:
     index = json.loads((export / "model_index.json").read_text())
     assert index["unet"] == ["sticker_studio.engine.models.dfgn", "DFGN"]
     # the pipeline loads what training exports
-    from sticker_studio.engine.pipeline import StickerPipeline
-    from sticker_studio.engine.request import GenerationRequest
+    from sticker_studio.engine.generate.pipeline import StickerPipeline
+    from sticker_studio.engine.generate.request import GenerationRequest
 
     pipe = StickerPipeline.from_pretrained(export, device="cpu", matting=None)
     out = pipe(GenerationRequest(prompt="cartoon\ta red ball bouncing", task="t2v", frames=4, size=16, steps=2,

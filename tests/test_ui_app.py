@@ -23,9 +23,9 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication
 
-from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine.tasks import Task
+from sticker_studio.engine.generate.tasks import Task
 from sticker_studio.formats.writers import write_sticker
 from sticker_studio.ui.main_window import MainWindow
 from sticker_studio.ui.state.document import PackDocument, open_or_create_pack
@@ -360,7 +360,7 @@ def test_export_pack_to_two_targets_and_validate(qtbot, window: MainWindow, tmp_
 
 # --------------------------------------------------------------------- saving
 def test_save_killed_half_way_loses_nothing(qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sticker_studio.core.pack as pack_module
+    import sticker_studio.core.pack.pack as pack_module
 
     sticker = add_sticker(window, 5)
     assert window.document.save_now()

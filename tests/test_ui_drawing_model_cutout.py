@@ -87,7 +87,7 @@ def test_drawing_on_white_paper_keeps_white_parts_and_opens_holes(qtbot, window:
 
 def test_a_flip_reuses_the_heads_alpha(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sticker_studio.core.sticker import Sticker
-    from sticker_studio.engine import matting
+    from sticker_studio.engine.matting import matte as matting
     from sticker_studio.ui.state.cutout import MattingHeadCache, cut_out_regions
 
     rgb = np.asarray(Image.open(drawing_on_paper(tmp_path / "d.jpg")).convert("RGB"))
@@ -149,7 +149,7 @@ def test_paper_the_head_kept_can_be_clicked_away(monkeypatch: pytest.MonkeyPatch
     import torch
 
     from sticker_studio.core.sticker import Sticker
-    from sticker_studio.engine import matting
+    from sticker_studio.engine.matting import matte as matting
     from sticker_studio.training.matting.train import build_matting_head
     from sticker_studio.ui.state.cutout import MattingHeadCache, cut_out_regions
 

@@ -21,7 +21,7 @@ from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel
 
-from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.writers import write_sticker
 from sticker_studio.ui.dialogs.canvas import RESIZE, SQUARE

@@ -21,7 +21,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 
-from sticker_studio.core.background import remove_background_colorkey
+from sticker_studio.core.matte.background import remove_background_colorkey
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.main_window import MainWindow
 from sticker_studio.ui.reference_panel import FLIP_HINT

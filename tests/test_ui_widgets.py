@@ -129,7 +129,7 @@ def test_background_job_cancel_and_errors(qtbot) -> None:
 
 
 def test_model_manager_statuses(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sticker_studio.engine.model_manifest import ModelEntry, ModelFile, write_manifest_file
+    from sticker_studio.engine.store.manifest import ModelEntry, ModelFile, write_manifest_file
     from sticker_studio.ui.dialogs.model_manager import ModelManagerDialog, model_statuses
 
     resources = tmp_path / "resources"
@@ -173,7 +173,7 @@ def test_export_dialog_remembers_targets_and_names_failing_stickers(qtbot, tmp_p
     import numpy as np
 
     from sticker_studio.core.errors import BudgetError
-    from sticker_studio.core.pack import StickerPack
+    from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.core.sticker import Sticker
     from sticker_studio.formats import pack_export
     from sticker_studio.ui.dialogs.export import ExportDialog

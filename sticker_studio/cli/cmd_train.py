@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
             mix = json.loads(args.task_mix)
         except json.JSONDecodeError as error:
             raise InvalidInputError(f"--task-mix is not valid JSON: {error}") from None
-        from sticker_studio.engine.tasks import Task
+        from sticker_studio.engine.generate.tasks import Task
 
         if not isinstance(mix, dict) or not mix or any(float(v) < 0 for v in mix.values()):
             raise InvalidInputError("--task-mix must be a JSON object of task -> non-negative weight")

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from sticker_studio.core import edits
-from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.actions import WindowActions
 from sticker_studio.ui.dialogs.canvas import CROP, CanvasDialog

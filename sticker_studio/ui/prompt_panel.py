@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sticker_studio.engine.tasks import Task
+from sticker_studio.engine.generate.tasks import Task
 from sticker_studio.ui.image_convert import thumbnail_icon
 from sticker_studio.ui.state.prompt import PromptSettings, SubjectCandidates
 from sticker_studio.ui.widgets import cancel_and_progress, double_spin_box, section_column, spin_box, tool_button

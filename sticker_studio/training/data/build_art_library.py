@@ -1,4 +1,4 @@
-"""Build ``resources/art/`` (see :mod:`sticker_studio.core.art_library`) from npm packages.
+"""Build ``resources/art/`` (see :mod:`sticker_studio.core.text.art_library`) from npm packages.
 
     npm pack @iconify-json/fluent-emoji-flat @iconify-json/noto emojibase-data   # then extract each
     python -m sticker_studio.training.data.build_art_library \\
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sticker_studio.core.art_library import (
+from sticker_studio.core.text.art_library import (
     EMBEDDINGS_FILE,
     INDEX_FILE,
     INDEX_SCHEMA,
@@ -92,7 +92,7 @@ def build(fluent: Path, noto: Path, emojibase: Path, out: Path) -> dict[str, Any
 
 def write_embeddings(out: Path, entries: list[dict[str, Any]]) -> None:
     """``index_minilm.npz``: MiniLM vectors of every entry's label and "label: tags" (int8 + scales)."""
-    from sticker_studio.engine.art_retrieval import embed_texts, quantize
+    from sticker_studio.engine.generate.art_retrieval import embed_texts, quantize
 
     labels = [str(e["label"]) for e in entries]
     tagged = [f"{e['label']}: {', '.join(e['tags'])}" if e["tags"] else str(e["label"]) for e in entries]

@@ -31,7 +31,7 @@ inner change       1.2% mean colour change (if nothing above)   wiggling     -
 
 A spin always names the clip first (turning about an off-centre pivot also moves
 the centroid and changes the aspect). Below every threshold the clip is "gently moving". The preset names match
-``core/motion.py`` so synthetic and real clips share motion labels.
+``core/motion/presets.py`` so synthetic and real clips share motion labels.
 """
 
 from __future__ import annotations

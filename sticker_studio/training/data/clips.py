@@ -98,10 +98,10 @@ def drop_words(caption: str, rate: float, rng: random.Random) -> str:
 def caption_variants(caption: str, count: int, rate: float) -> list[str]:
     """The fixed text variants of a caption (seeded by the caption, so every run and
     every DDP rank agrees on them): its natural phrasings
-    (:func:`sticker_studio.engine.prompts.natural_phrasings` — what users type, no
+    (:func:`sticker_studio.engine.generate.prompts.natural_phrasings` — what users type, no
     ``domain\t`` prefix), then word-dropout versions of them. Variant 0 is the most
     natural phrasing."""
-    from sticker_studio.engine.prompts import natural_phrasings
+    from sticker_studio.engine.generate.prompts import natural_phrasings
 
     seed = int.from_bytes(hashlib.sha256(caption.encode("utf-8")).digest()[:8], "big")
     rng = random.Random(seed)

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from sticker_studio.core.layout_prior import PRIOR_NAMES, clip_layout_priors
+from sticker_studio.core.matte.layout_prior import PRIOR_NAMES, clip_layout_priors
 from sticker_studio.training.data.background_plates import random_background_with_kind
 from sticker_studio.training.data.drawn_families import FAMILIES, TRAIN_FAMILIES, render_subject, subject_split
 
@@ -124,7 +124,7 @@ def degrade(frames: np.ndarray, rng: np.random.Generator, blur_p: float = 0.15, 
 
 def animate_subject(rgba: np.ndarray, rng: np.random.Generator, size: int, frames: int) -> np.ndarray:
     """[F,S,S,4] consecutive frames of ``rgba`` moved by a random motion preset."""
-    from sticker_studio.core.motion import PRESETS, animate
+    from sticker_studio.core.motion.presets import PRESETS, animate
 
     names = [n for n in PRESET_NAMES if n in PRESETS] or list(PRESETS)
     name = names[int(rng.integers(len(names)))]

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.motion import PRESETS, MotionPreset, animate
+from sticker_studio.core.motion.presets import PRESETS, MotionPreset, animate
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.training.data.background_plates import composite_on_background, random_background_with_kind

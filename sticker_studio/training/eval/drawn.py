@@ -4,7 +4,7 @@ The eval pack (:func:`.matting_pack.build_pack` with ``split='test'``) holds sub
 seen in training — held-out seeds of every procedural family, the whole ``bag`` family
 (kept out of training entirely) and held-out animated emoji — each composited on white,
 a pale colour, a colour near one of its own and a paper texture. Every method runs
-through the app's own code path (:mod:`sticker_studio.engine.matting`).
+through the app's own code path (:mod:`sticker_studio.engine.matting.matte`).
 
 Columns: alpha PSNR (mean and worst clip), SSIM, flicker (frame-to-frame alpha change
 over all clips relative to the truth's; 1.00 = none added) and ms per 512² frame.
@@ -43,7 +43,7 @@ class DrawnRow:
 def method_for(head: Any | None, kind: str, mirror: bool = False) -> Method:
     """An alpha function for a head (``kind``: 'prior', 'plain') or the colour key (head None);
     ``mirror``: a prior head also runs on the mirrored frames (averaged)."""
-    from sticker_studio.engine.matting import colorkey_matte, matte_frames, matte_with_prior
+    from sticker_studio.engine.matting.matte import colorkey_matte, matte_frames, matte_with_prior
 
     def run(rgb: np.ndarray) -> np.ndarray:
         if kind == "prior":

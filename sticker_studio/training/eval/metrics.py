@@ -93,7 +93,7 @@ def temporal_alpha_error(pred: np.ndarray, true: np.ndarray) -> float:
 
 
 # ----------------------------------------------------------------------------- generation
-#: Prompt words → the motion they name (``core/motion.py`` preset names).
+#: Prompt words → the motion they name (``core/motion/presets.py`` preset names).
 MOTION_WORDS: dict[str, str] = {
     "bounce": "bounce", "bouncing": "bounce", "bounces": "bounce", "jump": "bounce", "jumping": "bounce",
     "hop": "bounce", "hopping": "bounce",

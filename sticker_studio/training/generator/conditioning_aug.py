@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from sticker_studio.engine.tasks import Task
+from sticker_studio.engine.generate.tasks import Task
 
 
 @dataclass(frozen=True)

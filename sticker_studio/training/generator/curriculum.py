@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.engine.tasks import Task
+from sticker_studio.engine.generate.tasks import Task
 
 #: Task groups of RDTF and the pipeline tasks each one trains.
 GROUPS: dict[str, tuple[Task, ...]] = {

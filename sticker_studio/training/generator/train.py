@@ -6,7 +6,7 @@ One step:
    continue or loop — from its static + loss-adaptive weights;
 2. a batch of clips (:mod:`.clips`): N frames on white in [-1, 1] plus the **loss mask**
    (1 = real frame); for loop closing frame 0 is appended after the last real frame;
-3. a **condition mask** per sample (:func:`sticker_studio.engine.tasks.sample_training_mask`);
+3. a **condition mask** per sample (:func:`sticker_studio.engine.generate.tasks.sample_training_mask`);
    with a small probability it is zeroed (condition-frame dropout, for image guidance);
    the condition is the clean frames × mask (zeros where not given);
 4. DDPM noise at a random timestep; the DFGN predicts **v** (see below) from the noisy
@@ -42,7 +42,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from sticker_studio.engine.tasks import Task, sample_training_mask
+from sticker_studio.engine.generate.tasks import Task, sample_training_mask
 from sticker_studio.training.data.clips import ClipConfig, ClipDataset, TextEmbeddingCache, collate
 from sticker_studio.training.generator.conditioning_aug import (
     AugmentConfig,
@@ -153,7 +153,7 @@ def make_noise_scheduler(schedule: dict[str, Any]):
 
 def apply_loop_closing(frames: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Put frame 0 after each clip's last real frame (dropping the last one if the clip is
-    full), as the loop task expects (:func:`sticker_studio.engine.tasks.sample_training_mask`).
+    full), as the loop task expects (:func:`sticker_studio.engine.generate.tasks.sample_training_mask`).
     ``frames``: [B, C, F, H, W]; ``valid``: [B, F]."""
     frames = frames.clone()
     valid = valid.clone()
@@ -360,7 +360,7 @@ def export_generator(model: nn.Module, ema: ParameterEMA | None, cfg: GeneratorT
     from diffusers import DDIMScheduler
 
     from sticker_studio.core.atomic import atomic_write_text
-    from sticker_studio.engine import model_folder
+    from sticker_studio.engine.store import folder as model_folder
 
     out = Path(out)
     if text_encoder is None:

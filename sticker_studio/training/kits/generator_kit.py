@@ -121,7 +121,7 @@ def pack_kit(data: Sequence[str | Path], out: str | Path, *, wheels_dir: str | P
     if cache_dir is not None:  # the training run's cached MiniLM states, when there are any
         import hashlib
 
-        from sticker_studio.engine.model_folder import text_encoder_config
+        from sticker_studio.engine.store.folder import text_encoder_config
 
         full = text_encoder_config(encoder)
         for keyed in (full, {"type": full.get("type")}):  # as train_generator keys its cache
@@ -176,7 +176,7 @@ def pack_kit(data: Sequence[str | Path], out: str | Path, *, wheels_dir: str | P
     script = out / "train.sh"
     atomic_write_text(script, TRAIN_SH)
     script.chmod(0o755)
-    from sticker_studio.engine.model_folder import text_encoder_config
+    from sticker_studio.engine.store.folder import text_encoder_config
 
     info = {"kit_version": KIT_VERSION, "size": size, "num_frames": 8, "clips": len(chosen),
             "frames": int(offsets[-1]), "captions": len(captions), "text_encoder": text_encoder_config(encoder),

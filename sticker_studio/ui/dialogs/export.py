@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from sticker_studio.core.errors import CancelledError, StickerStudioError
-from sticker_studio.core.pack import PackEntry
+from sticker_studio.core.pack.pack import PackEntry
 from sticker_studio.ui.state.settings import AppSettings, save_settings
 
 if TYPE_CHECKING:

@@ -52,8 +52,8 @@ class ModelStatus:
 
 def model_statuses(use_cache: bool = True) -> list[ModelStatus]:
     """Every manifest model with its status (hashing is cached by the engine)."""
-    from sticker_studio.engine.model_files import verify_files
-    from sticker_studio.engine.model_manifest import ModelManifest
+    from sticker_studio.engine.store.files import verify_files
+    from sticker_studio.engine.store.manifest import ModelManifest
 
     out = []
     for entry in ModelManifest.load().entries:
@@ -162,7 +162,7 @@ class ModelManagerDialog(QDialog):
             return
 
         def work(progress: ProgressCallback, cancel: threading.Event) -> str:
-            from sticker_studio.engine.model_hub import download_model
+            from sticker_studio.engine.store.hub import download_model
 
             def report(done: int, total: int, name: str) -> None:
                 if cancel.is_set():  # stops between files; a partial file is never kept
@@ -180,7 +180,7 @@ class ModelManagerDialog(QDialog):
             return
 
         def work(progress: ProgressCallback, cancel: threading.Event) -> str:
-            from sticker_studio.engine.model_files import verify_model
+            from sticker_studio.engine.store.files import verify_model
 
             progress(0, 1)
             report = verify_model(model_id, use_cache=False)

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from sticker_studio.core.background import has_useful_alpha, remove_background_colorkey
 from sticker_studio.core.errors import StickerStudioError
-from sticker_studio.core.layout_prior import VOTE_THRESHOLD, track_means
+from sticker_studio.core.matte.background import has_useful_alpha, remove_background_colorkey
+from sticker_studio.core.matte.layout_prior import VOTE_THRESHOLD, track_means
 from sticker_studio.core.sticker import Sticker
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class MattingHeadCache:
         if not self._tried:
             self._tried = True
             try:
-                from sticker_studio.engine.matting import load_matting_head
+                from sticker_studio.engine.matting.matte import load_matting_head
 
                 self._head = load_matting_head()
             except (StickerStudioError, ImportError, OSError) as error:
@@ -69,7 +69,7 @@ class CutOut:
 
     ``regions`` is frame 0's image (H, W) of clickable region track ids (0 = none) for
     the model and colour-key methods — enclosed regions, then paper-coloured areas the
-    cut-out kept (:func:`sticker_studio.core.layout_prior.kept_paper_labels`) — ``None``
+    cut-out kept (:func:`sticker_studio.core.matte.layout_prior.kept_paper_labels`) — ``None``
     for the others; ``kept`` says, for every track, whether it is kept (True) or removed
     (a hole) right now. A flip given to
     :func:`cut_out_regions` applies to the track in every frame.
@@ -100,7 +100,7 @@ def close_calls(network_alpha: np.ndarray, regions: list[np.ndarray], flips: dic
                 margin: float = CLOSE_CALL_MARGIN) -> frozenset[int]:
     """Tracks whose mean network alpha (the vote's number) is within ``margin`` of the vote's threshold,
     minus the flipped ones. ``regions``: per frame the track ids of the pixels the vote counts
-    (:attr:`~sticker_studio.engine.matting.PriorMatte.cores`)."""
+    (:attr:`~sticker_studio.engine.matting.matte.PriorMatte.cores`)."""
     means = track_means(network_alpha, regions)
     return frozenset(t for t, m in means.items() if abs(m - VOTE_THRESHOLD) < margin and t not in (flips or {}))
 
@@ -132,7 +132,7 @@ def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | No
     prior matte, so without flips the frames are ``base``'s exactly (the colour key's
     edges are better than a plain un-mix).
     """
-    from sticker_studio.engine.matting import matte_with_prior
+    from sticker_studio.engine.matting.matte import matte_with_prior
 
     base_alpha = base[..., 3].astype(np.float32) / 255.0
     prior = matte_with_prior(rgb, None, flips=flips, base_alpha=base_alpha)
@@ -150,7 +150,7 @@ def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | No
 def _matte_with_head(sticker: Sticker, head: Any, flips: dict[int, bool] | None,
                      network_alpha: np.ndarray | None = None) -> _Matte:
     """The model's cut-out; ``network_alpha`` (from an earlier cut-out of the same frames) skips the head."""
-    from sticker_studio.engine.matting import flatten_on_white, head_uses_prior, matte_sticker, matte_with_prior
+    from sticker_studio.engine.matting.matte import flatten_on_white, head_uses_prior, matte_sticker, matte_with_prior
 
     rgb = flatten_on_white(sticker.frames)
     if head_uses_prior(head):
@@ -165,7 +165,7 @@ def _matte_with_head(sticker: Sticker, head: Any, flips: dict[int, bool] | None,
 
 
 def _colour_key(sticker: Sticker, flips: dict[int, bool] | None) -> _Matte:
-    from sticker_studio.engine.matting import flatten_on_white
+    from sticker_studio.engine.matting.matte import flatten_on_white
 
     base = np.stack([remove_background_colorkey(f) for f in sticker.frames])
     return _flip_regions(flatten_on_white(sticker.frames), base, flips)
@@ -190,7 +190,7 @@ def cut_out_regions(sticker: Sticker, method: str, heads: MattingHeadCache,
         reuse = previous.network_alpha if previous is not None else None
         (frames, regions, kept, network_alpha, close), used = _matte_with_head(sticker, head, flips, reuse), MODEL
     elif method == LINEART:
-        from sticker_studio.core.lineart import lineart_alpha
+        from sticker_studio.core.matte.lineart import lineart_alpha
 
         frames, regions, kept, network_alpha = [lineart_alpha(f[..., :3]) for f in sticker.frames], None, {}, None
         close, used = frozenset(), LINEART

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoGroup, QUndoStack
 
 from sticker_studio.core.errors import PackError, PackReadOnlyError, StickerStudioError
-from sticker_studio.core.pack import PackEntry, StickerPack, default_packs_dir
+from sticker_studio.core.pack.pack import PackEntry, StickerPack, default_packs_dir
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.state.undo import ChangeCommand, StickerEditCommand
 

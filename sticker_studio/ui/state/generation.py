@@ -15,8 +15,8 @@ from typing import Any
 from sticker_studio.core.errors import ModelNotFoundError
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine.request import GenerationRequest
-from sticker_studio.engine.tasks import Task
+from sticker_studio.engine.generate.request import GenerationRequest
+from sticker_studio.engine.generate.tasks import Task
 from sticker_studio.ui.state.prompt import PromptSettings
 
 PipelineFactory = Callable[[], Any]
@@ -46,7 +46,7 @@ def default_pipeline_factory(device: str = "auto") -> PipelineFactory:
     """Load the manifest's default generator on ``device`` (imports torch when called)."""
 
     def load() -> Any:
-        from sticker_studio.engine.pipeline import StickerPipeline
+        from sticker_studio.engine.generate.pipeline import StickerPipeline
 
         return StickerPipeline.from_pretrained(None, device=device)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sticker_studio.engine.tasks import Task
+from sticker_studio.engine.generate.tasks import Task
 
 
 @dataclass(frozen=True)

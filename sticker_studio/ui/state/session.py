@@ -45,7 +45,7 @@ from PySide6.QtGui import QUndoStack
 from sticker_studio.core import edits
 from sticker_studio.core.errors import ModelNotFoundError, StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
-from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.image_convert import qimage_to_rgba
@@ -266,7 +266,7 @@ class StudioSession(QObject):
             return self._background_method
         head = self._heads.head()
         if head is not None:
-            from sticker_studio.engine.matting import head_uses_prior
+            from sticker_studio.engine.matting.matte import head_uses_prior
 
             if head_uses_prior(head):
                 return MODEL
@@ -523,7 +523,7 @@ class StudioSession(QObject):
         kwargs["subject_size"] = self._document.pack.subject_size  # one subject size for the whole pack
 
         def work(progress: ProgressCallback, cancel: Any) -> Sticker:
-            from sticker_studio.core.motion import animate
+            from sticker_studio.core.motion.presets import animate
 
             return animate(reference.frames[0], choice.preset, **kwargs)
 
@@ -567,7 +567,7 @@ class StudioSession(QObject):
         """Stage one of text → sticker: find library subjects for the prompt (``candidates_ready``)."""
 
         def work(progress: ProgressCallback, cancel: Any) -> SubjectCandidates:
-            from sticker_studio.engine.two_stage import (
+            from sticker_studio.engine.generate.two_stage import (
                 candidate_thumbnails,
                 pick_subject,
             )
@@ -596,7 +596,7 @@ class StudioSession(QObject):
         name = settings.prompt[:40]
 
         def work(progress: ProgressCallback, cancel: Any) -> Sticker:
-            from sticker_studio.engine.two_stage import MotionOptions, generate_two_stage
+            from sticker_studio.engine.generate.two_stage import MotionOptions, generate_two_stage
 
             result = generate_two_stage(settings.prompt, MotionOptions(seed=settings.seed), candidate=index)
             result.sticker.metadata["summary"] = result.summary()

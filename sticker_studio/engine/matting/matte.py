@@ -13,7 +13,7 @@ Colour comes from the original pixels: where alpha is partial, the background co
 removes the white or coloured fringe a plain alpha cut would leave.
 
 Without a head (none bundled, or none asked for), :func:`colorkey_matte` floods the
-background from the border (``sticker_studio.core.background``).
+background from the border (``sticker_studio.core.matte.background``).
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ def load_matting_head(model: str | Path | None = None, *, device: torch.device |
 
     Raises :class:`ModelNotFoundError` when it is not available; never builds random weights.
     """
-    from sticker_studio.engine import model_folder
-    from sticker_studio.engine.model_hub import resolve_model
-    from sticker_studio.engine.model_manifest import ModelManifest
+    from sticker_studio.engine.store import folder as model_folder
+    from sticker_studio.engine.store.hub import resolve_model
+    from sticker_studio.engine.store.manifest import ModelManifest
 
     if model is not None and Path(model).is_dir():
         folder = Path(model)
@@ -217,7 +217,7 @@ def clean_alpha(alpha: np.ndarray, low: float = 0.02, high: float = 0.98) -> np.
 #: ~100 ms per 512² frame on 2 cores), so it is asked for (``matte --mirror``), not the default
 MIRROR_AVERAGE = False
 #: whether :func:`matte_with_prior` re-fits the edge band to the frame with a colour guided filter
-#: (:mod:`sticker_studio.core.edge_refine`): +1.2 to +2.0 dB alpha PSNR on the 512² validation
+#: (:mod:`sticker_studio.core.matte.edge_refine`): +1.2 to +2.0 dB alpha PSNR on the 512² validation
 #: drawings, ~30 ms more per 512² frame on 2 cores (the fast 2x-subsampled filter, on the band's window)
 REFINE_EDGES = True
 #: frames x pixels a full-resolution window may hold (16 frames of 320 x 320): the head's activations
@@ -276,7 +276,7 @@ def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WIN
 
 
 def head_uses_prior(head: Any) -> bool:
-    """Whether ``head`` takes the layout prior of :mod:`sticker_studio.core.layout_prior`."""
+    """Whether ``head`` takes the layout prior of :mod:`sticker_studio.core.matte.layout_prior`."""
     config = getattr(head, "config", None)
     return bool(getattr(config, "prior_channels", 0)) if config is not None else False
 
@@ -291,9 +291,10 @@ class PriorMatte:
     rgba: np.ndarray
     regions: list[np.ndarray]
     #: per frame the track ids on the regions' paper-coloured cores only: the pixels the vote counts
-    #: (:func:`sticker_studio.core.layout_prior.region_cores`)
+    #: (:func:`sticker_studio.core.matte.layout_prior.region_cores`)
     cores: list[np.ndarray]
-    #: every track's vote: its mean alpha over its core (:attr:`~sticker_studio.core.layout_prior.RegionVote.means`)
+    #: every track's vote: its mean alpha over its core
+    #: (:attr:`~sticker_studio.core.matte.layout_prior.RegionVote.means`)
     votes: dict[int, float]
     network_alpha: np.ndarray | None = None
 
@@ -310,14 +311,14 @@ def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool
     also runs the head on the left-right mirrored frames and averages the two alphas (the
     prior is mirror-symmetric, so this only evens out the network's own asymmetries).
     The decided alpha's edge band is then snapped to the frame's colour edges
-    (:func:`sticker_studio.core.edge_refine.refine_edges`, when :data:`REFINE_EDGES`), and on a
+    (:func:`sticker_studio.core.matte.edge_refine.refine_edges`, when :data:`REFINE_EDGES`), and on a
     flat background no pixel's alpha is left below what its colour demands
-    (:func:`sticker_studio.core.alpha_floor.raise_to_colour_floor`).
+    (:func:`sticker_studio.core.matte.alpha_floor.raise_to_colour_floor`).
     """
-    from sticker_studio.core.alpha_floor import raise_to_colour_floor
-    from sticker_studio.core.edge_refine import refine_edges
-    from sticker_studio.core.layout_prior import clip_layout_priors, vote_regions
-    from sticker_studio.core.lineart import least_opacity, paper_margin
+    from sticker_studio.core.matte.alpha_floor import raise_to_colour_floor
+    from sticker_studio.core.matte.edge_refine import refine_edges
+    from sticker_studio.core.matte.layout_prior import clip_layout_priors, vote_regions
+    from sticker_studio.core.matte.lineart import least_opacity, paper_margin
 
     priors = clip_layout_priors(rgb)
     blank = all(bool(p.channels[..., 1].all()) for p in priors)  # every pixel is paper (within its noise)
@@ -373,8 +374,8 @@ def colorkey_matte(rgb: np.ndarray, *, strict: bool = True) -> np.ndarray:
     ``strict=False`` (generation) keeps a frame whose background is not flat opaque
     instead of failing the whole sticker.
     """
-    from sticker_studio.core.background import remove_background_colorkey
     from sticker_studio.core.errors import InvalidInputError
+    from sticker_studio.core.matte.background import remove_background_colorkey
 
     out = np.empty(rgb.shape[:3] + (4,), np.uint8)  # filled frame by frame: no list + stack copy
     for k, frame in enumerate(rgb):

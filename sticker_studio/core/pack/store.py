@@ -14,7 +14,7 @@ retimed frames cost nothing. Each file is written to a temp name and renamed
 Anything else in ``stickers/`` (temp files, frames of an interrupted save, stickers
 that were removed) is an orphan, deleted by :func:`remove_orphans` when the pack opens.
 
-This module knows files and JSON only; :mod:`sticker_studio.core.pack` holds the model.
+This module knows files and JSON only; :mod:`sticker_studio.core.pack.pack` holds the model.
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ from sticker_studio.core.errors import (
     PackError,
     UnsafePackError,
 )
-from sticker_studio.core.motion import DEFAULT_SUBJECT_SIZE
+from sticker_studio.core.motion.presets import DEFAULT_SUBJECT_SIZE
 from sticker_studio.core.sticker import MAX_FRAME_MS, MIN_FRAME_MS
 
 PACK_FILE = "pack.json"
 STICKERS_DIR = "stickers"
-#: The OS-level lock that makes one process the pack's only writer (see core/pack.py).
+#: The OS-level lock that makes one process the pack's only writer (see core/pack/pack.py).
 LOCK_FILE = ".pack.lock"
 FORMAT_NAME = "sticker-studio-pack"
 SCHEMA_VERSION = 1

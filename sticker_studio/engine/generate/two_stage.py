@@ -1,13 +1,13 @@
 """Text → animated sticker in two stages: licensed art for the subject, then motion.
 
-1. **Subject**: the prompt is parsed (:mod:`sticker_studio.core.prompt_words`), the art
-   library is searched (:mod:`sticker_studio.engine.art_retrieval`), the chosen entry is
+1. **Subject**: the prompt is parsed (:mod:`sticker_studio.core.text.prompt_words`), the art
+   library is searched (:mod:`sticker_studio.engine.generate.art_retrieval`), the chosen entry is
    rendered from its SVG at the output size (crisp, exact alpha: a clean cut-out), and
    recoloured when the prompt's colour contradicts the art (:mod:`sticker_studio.core.recolour`).
 2. **Motion**: the prompt's motion word picks the motion; the generator's
    image-to-animation (motion transferred onto the full-resolution subject) animates it
    when its measured adherence for that motion is high, otherwise the motion preset
-   does (:mod:`sticker_studio.engine.motion_choice`). The result says which.
+   does (:mod:`sticker_studio.engine.generate.motion_choice`). The result says which.
 
 ``pick_subject`` is the first stage alone (the app shows its candidates);
 ``animate_subject`` the second; ``generate_two_stage`` both.
@@ -23,13 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sticker_studio.core.art_library import ART_STYLES, DEFAULT_STYLE, ArtLibrary
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.prompt_words import PromptParts, parse_prompt
 from sticker_studio.core.recolour import dominant_colour, needs_recolour, recolour
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine.art_retrieval import ArtIndex, Candidate
-from sticker_studio.engine.motion_choice import (
+from sticker_studio.core.text.art_library import ART_STYLES, DEFAULT_STYLE, ArtLibrary
+from sticker_studio.core.text.prompt_words import PromptParts, parse_prompt
+from sticker_studio.engine.generate.art_retrieval import ArtIndex, Candidate
+from sticker_studio.engine.generate.motion_choice import (
     MotionAdherence,
     MotionChoice,
     choose_motion_source,
@@ -128,7 +128,7 @@ def model_adherence(model: str | Path | None) -> MotionAdherence | None:
     if model is not None and Path(model).is_dir():
         return read_motion_adherence(Path(model))
     from sticker_studio.core.errors import ModelNotFoundError
-    from sticker_studio.engine.model_manifest import ModelManifest
+    from sticker_studio.engine.store.manifest import ModelManifest
 
     try:
         manifest = ModelManifest.load()
@@ -141,7 +141,7 @@ def model_adherence(model: str | Path | None) -> MotionAdherence | None:
 
 def motion_caption(parts: PromptParts, label: str) -> str:
     """The generator's caption for an image-to-animation of the subject ("a cat waving")."""
-    from sticker_studio.core.motion import get_preset
+    from sticker_studio.core.motion.presets import get_preset
 
     verbs = get_preset(parts.motion).verbs
     return f"a {label} {verbs[0] if verbs else parts.motion}"
@@ -172,8 +172,8 @@ def animate_subject(
     choice = choose_motion_source(motion, model_adherence(model) if options.motion_source != "preset" else None,
                                   options.motion_source)
     if choice.source == "model":
-        from sticker_studio.engine.pipeline import StickerPipeline
-        from sticker_studio.engine.request import GenerationRequest
+        from sticker_studio.engine.generate.pipeline import StickerPipeline
+        from sticker_studio.engine.generate.request import GenerationRequest
 
         pipe = StickerPipeline.from_pretrained(None if model is None else str(model), device=options.device,
                                                warn=warn)
@@ -181,7 +181,7 @@ def animate_subject(
                                     task="i2v", frames=frames or 8, size=size, seed=options.seed, fps=fps)
         sticker = pipe(request, warn=warn)
     else:
-        from sticker_studio.core.motion import animate, get_preset
+        from sticker_studio.core.motion.presets import animate, get_preset
 
         preset = get_preset(motion)
         sticker = animate(subject.rgba, motion, frames=frames or preset.frames, fps=fps or preset.fps, size=size)

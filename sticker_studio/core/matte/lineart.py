@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sticker_studio.core.layout_prior import border_pixels, estimate_background
+from sticker_studio.core.matte.layout_prior import border_pixels, estimate_background
 
 #: opacity below which a pixel is paper grain, not a stroke
 LINEART_NOISE = 0.06

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sticker_studio import paths
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.engine.model_files import list_model_files, sha256_file
-from sticker_studio.engine.model_manifest import (
+from sticker_studio.engine.store.files import list_model_files, sha256_file
+from sticker_studio.engine.store.manifest import (
     ARCHITECTURES,
     GENERATOR_ARCHITECTURES,
     GENERATOR_TASKS,
@@ -51,7 +51,7 @@ def manifest_entry_for_folder(
     if not ID_RE.match(id):
         raise InvalidInputError(f"model id {id!r} must be lower-case letters, digits, '.', '_' or '-'")
     if architecture is None:
-        from sticker_studio.engine.model_folder import detect_architecture
+        from sticker_studio.engine.store.folder import detect_architecture
 
         architecture = detect_architecture(folder)
     if architecture not in ARCHITECTURES:
@@ -94,7 +94,7 @@ def add_user_model(
     src = Path(path).expanduser()
     if not src.is_dir():
         raise InvalidInputError(f"{src} is not a folder; `models add` takes a checkpoint folder")
-    from sticker_studio.engine.model_folder import (
+    from sticker_studio.engine.store.folder import (
         check_folder_parameters,
         check_unverified_folder,
         detect_architecture,

@@ -2,8 +2,8 @@
 
 ``animate(image, "bounce")`` returns a looping :class:`Sticker`. The same presets make
 the synthetic training set (:mod:`sticker_studio.training.data.synth`), so every preset is
-deterministic and cheap: poses come from :mod:`sticker_studio.core.motion_presets`,
-pixels from :mod:`sticker_studio.core.motion_render` (one premultiplied bilinear
+deterministic and cheap: poses come from :mod:`sticker_studio.core.motion.poses`,
+pixels from :mod:`sticker_studio.core.motion.render` (one premultiplied bilinear
 resampling per frame from the original drawing, subject fitted so nothing clips).
 
 Speed and seamless loops: a loop of N frames holds a whole number of motion cycles,
@@ -20,11 +20,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sticker_studio.core import motion_presets as mp
 from sticker_studio.core import pixelart
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.motion_presets import MotionParams, Pose, PresetFn, get_easing
-from sticker_studio.core.motion_render import (
+from sticker_studio.core.motion import poses as mp
+from sticker_studio.core.motion.poses import MotionParams, Pose, PresetFn, get_easing
+from sticker_studio.core.motion.render import (
     CanvasLayout,
     PreparedSource,
     SubjectGeometry,

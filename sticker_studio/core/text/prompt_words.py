@@ -3,10 +3,10 @@
 ``parse_prompt("a red heart beating")`` → subject "heart", colour "red", motion
 "heartbeat" (word "beating"). No tagger, just small word lists: artists' prompts are
 short ("a cat waving", "ghost floating", "a blue cat riding a bicycle"), and the
-retrieval that follows (:mod:`sticker_studio.engine.art_retrieval`) is forgiving.
+retrieval that follows (:mod:`sticker_studio.engine.generate.art_retrieval`) is forgiving.
 
 * The **motion** is the first word that names one (any inflection: wave, waves, waving,
-  waved); it maps onto a motion preset name of :mod:`sticker_studio.core.motion`.
+  waved); it maps onto a motion preset name of :mod:`sticker_studio.core.motion.presets`.
 * The **colour** is the first colour word (red, golden, grey/gray, ...).
 * The **subject** is the noun phrase at the start: the words before the first motion
   word, verb-like word (``riding``, ``holding``) or preposition (``on``, ``with``), minus

@@ -9,7 +9,7 @@
 * ``index.json.xz`` — one entry per emoji: codepoints, character, label and tags
   (emojibase-data, MIT), and the icon name in each set.
 * ``index_minilm.npz`` — MiniLM embeddings of every entry's label and label + tags
-  (int8 with a per-row scale), read by :mod:`sticker_studio.engine.art_retrieval`.
+  (int8 with a per-row scale), read by :mod:`sticker_studio.engine.generate.art_retrieval`.
 * ``NOTICE.md`` and the licence texts.
 
 Everything is read from the repository: nothing is downloaded at run time.

@@ -8,8 +8,8 @@ coordinates: (-1, -1) is the box's top-left corner, (1, 1) its bottom-right.
 
 Looping presets are built only from periodic functions of t (period 1), so frame N
 equals frame 0 and the loop has no seam. Intros run t from 0 to 1 inclusive and end
-on the rest pose. The renderer (:mod:`sticker_studio.core.motion_render`) turns poses
-into pixels; :mod:`sticker_studio.core.motion` is the public API.
+on the rest pose. The renderer (:mod:`sticker_studio.core.motion.render`) turns poses
+into pixels; :mod:`sticker_studio.core.motion.presets` is the public API.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 It mirrors a diffusers pipeline (components ``unet``, ``scheduler``, ``text_encoder``,
 ``vae``, ``matting_head``; ``from_pretrained``/``save_pretrained`` over a
-``model_index.json`` folder, see :mod:`sticker_studio.engine.model_folder`) but is a plain
+``model_index.json`` folder, see :mod:`sticker_studio.engine.store.folder`) but is a plain
 class: diffusers' ``DiffusionPipeline`` loader imports whatever library a folder names
 and cannot load our text encoder, and a downloaded folder must not choose what code runs.
 
@@ -13,7 +13,7 @@ Steps of one call (RDTF's dual-mask inference):
    square (aspect kept, padded with white), in [-1, 1], zeroed where the task's
    condition mask says "not given" (loop: frame 0 also given after the last);
 3. sampling: DDIM or DPM-Solver++ with text + image classifier-free guidance
-   (:mod:`sticker_studio.engine.sampling`), progress after each step, cancel between;
+   (:mod:`sticker_studio.engine.generate.sampling`), progress after each step, cancel between;
 4. decode (VAE when the model is latent), clamp; the given frames are put back exactly;
 5. alpha: the matting head at the model's size (or the colour key without one);
 6. output size: i2v/loop with a reference larger than the model's size → motion
@@ -46,7 +46,6 @@ from sticker_studio.core.errors import InvalidInputError, ModelNotFoundError
 from sticker_studio.core.imageops import resize_rgba
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine import model_folder
 from sticker_studio.engine.device import (
     DeviceChoice,
     ExecutionPlan,
@@ -54,9 +53,10 @@ from sticker_studio.engine.device import (
     run_with_oom_fallback,
     synchronize,
 )
-from sticker_studio.engine.request import GenerationRequest, ResolvedSettings
-from sticker_studio.engine.sampling import CancelSignal, Conditioning, denoise, make_scheduler
-from sticker_studio.engine.tasks import Task, condition_mask, frames_in_flight
+from sticker_studio.engine.generate.request import GenerationRequest, ResolvedSettings
+from sticker_studio.engine.generate.sampling import CancelSignal, Conditioning, denoise, make_scheduler
+from sticker_studio.engine.generate.tasks import Task, condition_mask, frames_in_flight
+from sticker_studio.engine.store import folder as model_folder
 
 WarnCallback = Callable[[str], None]
 #: What :meth:`StickerPipeline.__call__` returns: the finished sticker, or raw samples (see the module docs).
@@ -269,8 +269,8 @@ class StickerPipeline:
         with a warning when it is not installed), an id or folder, or ``None`` (colour key).
         A missing generator raises :class:`ModelNotFoundError`; random weights are never used.
         """
-        from sticker_studio.engine.model_hub import resolve_model
-        from sticker_studio.engine.model_manifest import ModelManifest
+        from sticker_studio.engine.store.hub import resolve_model
+        from sticker_studio.engine.store.manifest import ModelManifest
 
         manifest = None
         if path_or_id is not None and (Path(path_or_id) / model_folder.MODEL_INDEX).is_file():
@@ -298,7 +298,7 @@ class StickerPipeline:
         if index.get("matting_head") and (folder / "matting_head").is_dir():
             head = model_folder.load_model(folder / "matting_head", index["matting_head"], "matting head")
         elif matting is not None:
-            from sticker_studio.engine.matting import load_matting_head
+            from sticker_studio.engine.matting.matte import load_matting_head
 
             try:
                 head = load_matting_head(None if matting == "default" else matting)
@@ -397,9 +397,9 @@ class StickerPipeline:
         (:data:`sticker_studio.training.data.clips.EMPTY_TEXT` through the same frozen encoder).
         The DFGN's ``null_text_embedding`` (used only for an all-False text mask) is never
         trained, so sampling must not use it. The prompt is normalised the way training
-        captions are phrased (:func:`sticker_studio.engine.prompts.normalise_prompt`).
+        captions are phrased (:func:`sticker_studio.engine.generate.prompts.normalise_prompt`).
         """
-        from sticker_studio.engine.prompts import normalise_prompt
+        from sticker_studio.engine.generate.prompts import normalise_prompt
 
         text = normalise_prompt(prompt)
         states, mask = self.text_encoder.encode([text, ""], choice.device, choice.dtype)
@@ -495,7 +495,7 @@ class StickerPipeline:
         rgb = rgb[:n]
         start = self._mark("decode", start)
 
-        from sticker_studio.engine.matting import matte_frames
+        from sticker_studio.engine.matting.matte import matte_frames
 
         low_rgba = matte_frames(rgb, self.matting_head, strict=False)
         start = self._mark("matting", start)
@@ -535,7 +535,7 @@ class StickerPipeline:
             and max(reference.shape[:2]) > self.sample_size
         )
         if use_transfer and reference is not None:
-            from sticker_studio.engine.motion_transfer import transfer_motion
+            from sticker_studio.engine.generate.motion_transfer import transfer_motion
 
             start = time.perf_counter()
             ref_out = resize_rgba(reference, out_w, out_h)

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.motion_presets import Pose
+from sticker_studio.core.motion.poses import Pose
 
 #: Smallest |scale| rendered: a flip passes through a thin sliver rather than vanishing.
 MIN_SCALE = 0.02

@@ -16,8 +16,8 @@ from sticker_studio.core.errors import (
     ModelIntegrityError,
     ModelNotFoundError,
 )
-from sticker_studio.engine.model_files import VerifyReport, verify_files
-from sticker_studio.engine.model_manifest import ModelEntry, ModelManifest
+from sticker_studio.engine.store.files import VerifyReport, verify_files
+from sticker_studio.engine.store.manifest import ModelEntry, ModelManifest
 
 #: progress(files_done, files_total, current_file)
 DownloadProgress = Callable[[int, int, str], None]

@@ -236,7 +236,7 @@ def check_unverified_folder(folder: Path) -> None:
     """Refuse a folder holding anything but safetensors weights, JSON configs and text docs (or links out)."""
     folder = Path(folder)
     root = folder.resolve()
-    from sticker_studio.engine.model_files import list_model_files
+    from sticker_studio.engine.store.files import list_model_files
 
     for path in list_model_files(folder):
         rel = path.relative_to(folder).as_posix()

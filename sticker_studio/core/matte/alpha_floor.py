@@ -1,7 +1,7 @@
 """Alpha can be no lower than the pixel's colour demands: a floor under an estimated matte.
 
 Over a known, flat background B a pixel C = a·F + (1−a)·B needs at least the opacity that
-:func:`sticker_studio.core.lineart.least_opacity` gives (pure blue on white paper: 1). A
+:func:`sticker_studio.core.matte.lineart.least_opacity` gives (pure blue on white paper: 1). A
 network may still call such a pixel partly transparent (a thin, saturated, outline-free
 shape reads to it like a glow); raising its alpha to the floor is never wrong there. The
 floor is only applied where it is safe: the border must be one flat colour (so B is the
@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from sticker_studio.core.layout_prior import LayoutPrior
-from sticker_studio.core.lineart import least_opacity, paper_margin
+from sticker_studio.core.matte.layout_prior import LayoutPrior
+from sticker_studio.core.matte.lineart import least_opacity, paper_margin
 
 #: patches of far-from-the-background pixels smaller than this (at 512² frames; scaled with the
 #: frame) are specks: raised only when the estimate keeps them (mean alpha ≥ KEPT_PATCH)
@@ -34,7 +34,7 @@ def raise_to_colour_floor(rgb: np.ndarray, alpha: np.ndarray, priors: list[Layou
     """``alpha`` (N, H, W) in [0, 1], raised to the least opacity each pixel's colour needs.
 
     ``rgb`` (N, H, W, 3) uint8 frames and their :func:`clip_layout_priors`; ``margin``: the
-    paper's noise margin if the caller has it (:func:`~sticker_studio.core.lineart.paper_margin`,
+    paper's noise margin if the caller has it (:func:`~sticker_studio.core.matte.lineart.paper_margin`,
     computed here otherwise). Unchanged when
     the background is not flat; otherwise only pixels beyond the loose tolerance move (not
     specks the estimate removed), and only up. Works frame by frame (a float copy of the clip's

@@ -1,6 +1,6 @@
 """A sticker pack on disk: ordered stickers with names and emoji, saved crash-safely.
 
-A pack is a folder (layout in :mod:`sticker_studio.core.pack_store`). The in-memory
+A pack is a folder (layout in :mod:`sticker_studio.core.pack.store`). The in-memory
 :class:`StickerPack` is the model the GUI's pack panel shows; every change goes
 through its methods so it knows what is dirty, and :meth:`StickerPack.save` writes
 only what changed:
@@ -40,7 +40,7 @@ from sticker_studio.core.errors import (
     PackLockedError,
     PackReadOnlyError,
 )
-from sticker_studio.core.pack_store import (
+from sticker_studio.core.pack.store import (
     DEFAULT_SUBJECT_SIZE,
     LOCK_FILE,
     MAX_PACK_FRAME_SIDE,

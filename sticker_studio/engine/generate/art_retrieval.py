@@ -20,13 +20,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from sticker_studio.core.art_library import (
+from sticker_studio.core.text.art_library import (
     EMBEDDINGS_FILE,
     ArtEntry,
     ArtLibrary,
     ArtLibraryError,
 )
-from sticker_studio.core.prompt_words import PromptParts, parse_prompt
+from sticker_studio.core.text.prompt_words import PromptParts, parse_prompt
 
 #: (query kind, weight) in the order :func:`prompt_queries` returns them.
 QUERY_WEIGHTS: tuple[tuple[str, float], ...] = (("subject", 1.0), ("without motion", 0.5), ("full", 0.25))

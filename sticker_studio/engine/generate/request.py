@@ -14,7 +14,7 @@ import numpy as np
 
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine.tasks import Task
+from sticker_studio.engine.generate.tasks import Task
 
 #: The output side (pixels) when a request gives no ``size``: the messenger sticker
 #: size. i2v/loop with a reference ≥ this size get crisp frames by motion transfer;

@@ -18,7 +18,7 @@ from typing import Any
 
 from sticker_studio import paths
 from sticker_studio.core.atomic import atomic_write_text
-from sticker_studio.engine.model_manifest import ModelEntry, ModelManifest
+from sticker_studio.engine.store.manifest import ModelEntry, ModelManifest
 
 _HASH_CHUNK = 1 << 20
 
