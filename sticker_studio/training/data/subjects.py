@@ -41,7 +41,7 @@ DRAWN_LICENSE = "Apache-2.0"
 
 def default_subjects_dir() -> Path:
     """``<repo>/data/subjects`` (gitignored), where the fetch script puts the subjects."""
-    return Path(__file__).resolve().parents[2] / "data" / "subjects"
+    return Path(__file__).resolve().parents[3] / "data" / "subjects"
 
 
 @dataclass(frozen=True)
