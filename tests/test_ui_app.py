@@ -427,7 +427,7 @@ def test_generate_shows_subject_candidates_then_animates_the_chosen_one(qtbot, w
     p.prompt_edit.setPlainText("a blue cat jumping")
     qtbot.mouseClick(p.generate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: p.candidates_list.count() > 1, timeout=60_000)
-    assert p.candidates_box.isVisible() or not window.isVisible()
+    assert p.candidates_box.isVisibleTo(window)
     labels = [p.candidates_list.item(i).text() for i in range(p.candidates_list.count())]
     assert labels[0] == "cat" and all(labels)
     assert not p.candidates_list.item(1).icon().isNull()
