@@ -1,0 +1,236 @@
+"""Anti-aliased vector painting on RGBA frames for the face and the effects (numpy only).
+
+Shapes are described by a signed distance in pixels (negative inside) evaluated on the
+pixel centres of a small box, so every edge is anti-aliased the same way (coverage =
+``0.5 - distance``, clipped), and a sticker-style outline is the same shape grown by the
+outline width. Drawing accumulates in a premultiplied float :class:`Layer`; compositing
+touches only the pixels the layer covers, so a frame is left bit-exact wherever nothing
+was drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+Point = tuple[float, float]
+Colour = tuple[int, int, int]
+Sdf = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Box:
+    """A half-open pixel box ``[y0, y1) x [x0, x1)`` inside a frame."""
+
+    y0: int
+    y1: int
+    x0: int
+    x1: int
+
+    @property
+    def empty(self) -> bool:
+        return self.y1 <= self.y0 or self.x1 <= self.x0
+
+    def grid(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel-centre coordinates (x, y) of the box, each (h, w) float32."""
+        ys = np.arange(self.y0, self.y1, dtype=np.float32) + 0.5
+        xs = np.arange(self.x0, self.x1, dtype=np.float32) + 0.5
+        yy, xx = np.meshgrid(ys, xs, indexing="ij")
+        return xx, yy
+
+    def slices(self) -> tuple[slice, slice]:
+        return slice(self.y0, self.y1), slice(self.x0, self.x1)
+
+
+def box_around(cx: float, cy: float, half_w: float, half_h: float, shape: tuple[int, ...]) -> Box:
+    """The pixel box covering ``cx ± half_w, cy ± half_h`` (+2 px for anti-aliasing), clipped to ``shape``."""
+    h, w = int(shape[0]), int(shape[1])
+    return Box(max(0, int(np.floor(cy - half_h - 2))), min(h, int(np.ceil(cy + half_h + 2))),
+               max(0, int(np.floor(cx - half_w - 2))), min(w, int(np.ceil(cx + half_w + 2))))
+
+
+def coverage(distance: np.ndarray) -> np.ndarray:
+    """Anti-aliased coverage (0..1) of a shape from its signed distance in pixels."""
+    return np.clip(0.5 - distance, 0.0, 1.0)
+
+
+# --- signed distances ---------------------------------------------------------------
+
+
+def ellipse_sdf(cx: float, cy: float, rx: float, ry: float, angle: float = 0.0) -> Sdf:
+    """An ellipse's (approximate, exact near the rim) signed distance; ``angle`` turns it clockwise on screen."""
+    rx, ry = max(float(rx), 1e-3), max(float(ry), 1e-3)
+    c, s = float(np.cos(angle)), float(np.sin(angle))
+
+    def sdf(xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
+        dx, dy = xx - cx, yy - cy
+        u, v = c * dx + s * dy, -s * dx + c * dy
+        k = np.sqrt((u / rx) ** 2 + (v / ry) ** 2)
+        g = np.sqrt((u / rx**2) ** 2 + (v / ry**2) ** 2)
+        near_centre = g * min(rx, ry) < 1e-3 * np.maximum(k, 1e-6)
+        d = np.where(near_centre, (k - 1.0) * min(rx, ry), k * (k - 1.0) / np.maximum(g, 1e-9))
+        return d.astype(np.float32)
+
+    return sdf
+
+
+def polygon_sdf(points: np.ndarray) -> Sdf:
+    """A closed polygon's signed distance (even-odd inside), points (n, 2) as (x, y)."""
+    pts = np.asarray(points, np.float32)
+    a = pts
+    b = np.roll(pts, -1, axis=0)
+
+    def sdf(xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
+        dist = _segments_distance(xx, yy, a, b)
+        x, y = xx[..., None], yy[..., None]
+        ay, by = a[:, 1], b[:, 1]
+        crosses = (ay > y) != (by > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x_at = a[:, 0] + (b[:, 0] - a[:, 0]) * (y - ay) / (by - ay)
+        inside = (np.count_nonzero(crosses & (x < x_at), axis=-1) % 2) == 1
+        return np.where(inside, -dist, dist).astype(np.float32)
+
+    return sdf
+
+
+def stroke_sdf(points: np.ndarray, width: float) -> Sdf:
+    """A round-capped stroke of ``width`` along an open polyline (n, 2) as (x, y)."""
+    pts = np.asarray(points, np.float32)
+    half = float(width) / 2.0
+
+    def sdf(xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
+        if len(pts) == 1:
+            return (np.hypot(xx - pts[0, 0], yy - pts[0, 1]) - half).astype(np.float32)
+        return (_segments_distance(xx, yy, pts[:-1], pts[1:]) - half).astype(np.float32)
+
+    return sdf
+
+
+def _segments_distance(xx: np.ndarray, yy: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The distance from each pixel to the nearest of the segments a[i]→b[i]."""
+    out = np.full(xx.shape, np.inf, np.float32)
+    step = max(1, 4_000_000 // max(1, xx.size))  # bound the (pixels x segments) temporaries
+    for i in range(0, len(a), step):
+        sa, sb = a[i:i + step], b[i:i + step]
+        ab = sb - sa
+        den = np.maximum((ab**2).sum(axis=1), 1e-12)
+        px, py = xx[..., None] - sa[:, 0], yy[..., None] - sa[:, 1]
+        t = np.clip((px * ab[:, 0] + py * ab[:, 1]) / den, 0.0, 1.0)
+        d = np.hypot(px - t * ab[:, 0], py - t * ab[:, 1]).min(axis=-1)
+        out = np.minimum(out, d)
+    return out
+
+
+def sdf_union(*sdfs: Sdf) -> Sdf:
+    def sdf(xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
+        return np.minimum.reduce([f(xx, yy) for f in sdfs])
+
+    return sdf
+
+
+def sdf_bounds(points: np.ndarray, pad: float) -> tuple[float, float, float, float]:
+    """(cx, cy, half_w, half_h) of points grown by ``pad``."""
+    pts = np.asarray(points, np.float64)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    c = (lo + hi) / 2.0
+    half = (hi - lo) / 2.0 + pad
+    return float(c[0]), float(c[1]), float(half[0]), float(half[1])
+
+
+# --- premultiplied layers -------------------------------------------------------------
+
+
+class Layer:
+    """A premultiplied float RGBA layer the size of a frame, painted shape by shape."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.h, self.w = int(shape[0]), int(shape[1])
+        self.rgba = np.zeros((self.h, self.w, 4), np.float32)
+        self.touched: Box | None = None
+
+    def _touch(self, box: Box) -> None:
+        t = self.touched
+        self.touched = box if t is None else Box(min(t.y0, box.y0), max(t.y1, box.y1),
+                                                 min(t.x0, box.x0), max(t.x1, box.x1))
+
+    def paint(self, box: Box, rgb_premul: np.ndarray, alpha: np.ndarray) -> None:
+        """Composite premultiplied colour (h, w, 3) with ``alpha`` (h, w) over the layer in ``box``."""
+        if box.empty:
+            return
+        dst = self.rgba[box.slices()]
+        keep = 1.0 - alpha
+        dst[..., :3] = rgb_premul + dst[..., :3] * keep[..., None]
+        dst[..., 3] = alpha + dst[..., 3] * keep
+        self._touch(box)
+
+    def shape(self, sdf: Sdf, bounds: tuple[float, float, float, float], fill: Colour,
+              outline: Colour | None = None, outline_width: float = 0.0, opacity: float = 1.0) -> None:
+        """A filled shape with an optional outline outside it (sticker style)."""
+        if opacity <= 0.0:
+            return
+        ow = outline_width if outline is not None else 0.0
+        cx, cy, hw, hh = bounds
+        box = box_around(cx, cy, hw + ow, hh + ow, (self.h, self.w))
+        if box.empty:
+            return
+        xx, yy = box.grid()
+        d = sdf(xx, yy)
+        inner = coverage(d)
+        outer = coverage(d - ow) if ow > 0 else inner
+        f = np.asarray(fill, np.float32) / 255.0
+        rgb = inner[..., None] * f
+        if outline is not None and ow > 0:
+            rgb = rgb + (outer - inner)[..., None] * (np.asarray(outline, np.float32) / 255.0)
+        self.paint(box, rgb * opacity, outer * opacity)
+
+    def composite_onto(self, frame: np.ndarray, clip_alpha: np.ndarray | None = None) -> None:
+        """Composite the layer over a straight-alpha uint8 frame in place (only covered pixels change).
+
+        ``clip_alpha`` (h, w) in 0..1, when given, multiplies the layer first (e.g. the frame's own alpha,
+        to paint only on the subject).
+        """
+        if self.touched is None:
+            return
+        composite_premul(frame, self.touched, self.rgba[self.touched.slices()],
+                         None if clip_alpha is None else clip_alpha[self.touched.slices()])
+
+
+def composite_premul(frame: np.ndarray, box: Box, src: np.ndarray, clip: np.ndarray | None = None) -> None:
+    """Composite premultiplied float ``src`` (h, w, 4) over ``frame``'s ``box`` (straight uint8) in place."""
+    if box.empty:
+        return
+    if clip is not None:
+        src = src * clip[..., None]
+    sa = src[..., 3]
+    mask = sa > 1.0 / 1024.0
+    if not mask.any():
+        return
+    region = frame[box.slices()]
+    dst = region[mask].astype(np.float32) / 255.0
+    s = src[mask]
+    da = dst[:, 3:4]
+    keep = 1.0 - s[:, 3:4]
+    out_a = s[:, 3:4] + da * keep
+    out_rgb = s[:, :3] + dst[:, :3] * da * keep
+    straight = out_rgb / np.maximum(out_a, 1e-6)
+    out = np.concatenate([straight, out_a], axis=1)
+    region[mask] = np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
+
+
+def shift_bilinear(img: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """``img`` (h, w, c) float moved by (dx, dy) pixels with bilinear weights; zeros come in at the edges."""
+    h, w = img.shape[:2]
+    ix, iy = int(np.floor(dx)), int(np.floor(dy))
+    fx, fy = float(dx - ix), float(dy - iy)
+    out = np.zeros_like(img)
+    for oy, wy in ((iy, 1.0 - fy), (iy + 1, fy)):
+        for ox, wx in ((ix, 1.0 - fx), (ix + 1, fx)):
+            wgt = wy * wx
+            if wgt <= 0.0 or abs(oy) >= h or abs(ox) >= w:
+                continue
+            ys, yd = (slice(0, h - oy), slice(oy, h)) if oy >= 0 else (slice(-oy, h), slice(0, h + oy))
+            xs, xd = (slice(0, w - ox), slice(ox, w)) if ox >= 0 else (slice(-ox, w), slice(0, w + ox))
+            out[yd, xd] += wgt * img[ys, xs]
+    return out
