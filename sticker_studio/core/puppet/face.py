@@ -12,6 +12,7 @@ clockwise on screen (the lid line, the mouth, the brows follow it).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from enum import Enum
@@ -86,6 +87,9 @@ class FacePalette:
     sclera_r: Colour | None
     pupil_l: Colour
     pupil_r: Colour
+    #: how the skin around each eye changes per pixel (d colour / dx, d colour / dy) at rest, for shaded skin
+    skin_slope_l: tuple[tuple[float, float, float], tuple[float, float, float]] = ((0.0,) * 3, (0.0,) * 3)
+    skin_slope_r: tuple[tuple[float, float, float], tuple[float, float, float]] = ((0.0,) * 3, (0.0,) * 3)
 
 
 # --- colour sampling ---------------------------------------------------------------
@@ -148,6 +152,35 @@ def skin_colour(rest: np.ndarray, eye: Ellipse, outline: Colour) -> Colour:
     return c if c is not None else (240, 200, 160)
 
 
+Slope = tuple[tuple[float, float, float], tuple[float, float, float]]
+FLAT: Slope = ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
+
+
+def skin_slope(rest: np.ndarray, eye: Ellipse, skin: Colour) -> Slope:
+    """A plane fitted to the skin around the eye (shaded skin): its colour change per pixel in x and y."""
+    cx, cy, rx, ry = eye
+    r = max(rx, ry)
+    lo, hi = 2.0 + 0.1 * r, 3.0 + 0.6 * r
+    box = box_around(cx, cy, rx + hi, ry + hi, rest.shape)
+    if box.empty:
+        return FLAT
+    xx, yy = box.grid()
+    d = ellipse_sdf(cx, cy, rx, ry)(xx, yy)
+    region = rest[box.slices()]
+    sel = (d >= lo) & (d < hi) & (region[..., 3] >= 200)
+    px = region[sel][:, :3].astype(np.float64)
+    near = np.abs(px - np.asarray(skin)).sum(axis=1) < 60
+    if near.sum() < 12:
+        return FLAT
+    a = np.stack([np.ones(int(near.sum())), xx[sel][near] - cx, yy[sel][near] - cy], axis=1)
+    coef, *_ = np.linalg.lstsq(a, px[near], rcond=None)
+    g = coef[1:]  # (2, 3): d/dx, d/dy
+    span = float(np.abs(g).max()) * 2.0 * r
+    if span > 60.0:  # not a gentle shading: keep the change across the eye modest
+        g = g * (60.0 / span)
+    return ((float(g[0, 0]), float(g[0, 1]), float(g[0, 2])), (float(g[1, 0]), float(g[1, 1]), float(g[1, 2])))
+
+
 def _eye_colours(rest: np.ndarray, eye: Ellipse) -> tuple[Colour | None, Colour]:
     """(the light sclera colour or None, the eye's darkest colour) inside the eye at rest."""
     inside = _ellipse_pixels(rest, eye, -1e9, -1.0)
@@ -183,7 +216,25 @@ def face_palette(rest: np.ndarray, rest_face: FaceGeometry) -> FacePalette:
             if _luma(dark) < 110:
                 mix = 0.5 * dark + 0.5 * np.asarray(FALLBACK_MOUTH, np.float32)
                 mouth = (int(mix[0]), int(mix[1]), int(mix[2]))
-    return FacePalette(skin_l, skin_r, outline, mouth, sclera_l, sclera_r, pupil_l, pupil_r)
+    slope_l = skin_slope(rest, rest_face.eye_l, skin_l) if rest_face.eye_l else FLAT
+    slope_r = skin_slope(rest, rest_face.eye_r, skin_r) if rest_face.eye_r else FLAT
+    return FacePalette(skin_l, skin_r, outline, mouth, sclera_l, sclera_r, pupil_l, pupil_r, slope_l, slope_r)
+
+
+_PALETTES: dict[tuple[object, ...], FacePalette] = {}
+
+
+def _cached_palette(rest: np.ndarray, rest_face: FaceGeometry) -> FacePalette:
+    """:func:`face_palette`, remembered for the last few drawings (keyed by a sample of their pixels)."""
+    key = (rest.shape, rest_face, hashlib.blake2b(np.ascontiguousarray(rest[::5, ::5]).tobytes(),
+                                                  digest_size=16).digest())
+    pal = _PALETTES.get(key)
+    if pal is None:
+        pal = face_palette(rest, rest_face)
+        if len(_PALETTES) >= 8:
+            _PALETTES.pop(next(iter(_PALETTES)))
+        _PALETTES[key] = pal
+    return pal
 
 
 # --- drawing ---------------------------------------------------------------------
@@ -200,7 +251,7 @@ def draw_face(frame: np.ndarray, rest: np.ndarray, rest_face: FaceGeometry, face
         return
     if frame.ndim != 3 or frame.shape[2] != 4 or frame.dtype != np.uint8:
         raise ValueError("draw_face needs an HxWx4 uint8 frame")
-    pal = palette if palette is not None else face_palette(rest, rest_face)
+    pal = palette if palette is not None else _cached_palette(rest, rest_face)
     sides = ((face.eye_l, rest_face.eye_l, state.eye_open_l, pal.skin_l, pal.sclera_l, pal.pupil_l, face.eye_r),
              (face.eye_r, rest_face.eye_r, state.eye_open_r, pal.skin_r, pal.sclera_r, pal.pupil_r, face.eye_l))
     if state.pupil_dx != 0.0 or state.pupil_dy != 0.0:
@@ -211,10 +262,13 @@ def draw_face(frame: np.ndarray, rest: np.ndarray, rest_face: FaceGeometry, face
         for eye, _rest_eye, _o, _skin, _sc, _pu, other in sides:
             if eye is not None:
                 _blush(frame, eye, other, face.rotation, min(state.blush, 1.0))
-    for eye, rest_eye, openness, skin, _sc, _pu, _other in sides:
+    lids = ((face.eye_l, rest_face.eye_l, state.eye_open_l, pal.skin_l, pal.skin_slope_l),
+            (face.eye_r, rest_face.eye_r, state.eye_open_r, pal.skin_r, pal.skin_slope_r))
+    for eye, rest_eye, openness, skin, slope in lids:
         if eye is not None and openness < 1.0:
             lash_ref = max(rest_eye[2], rest_eye[3]) * face.scale if rest_eye else max(eye[2], eye[3])
-            _eyelid(frame, eye, max(openness, 0.0), skin, pal.outline, face.rotation, lash_ref)
+            _eyelid(frame, eye, max(openness, 0.0), skin, pal.outline, face.rotation, lash_ref,
+                    slope, max(face.scale, 1e-3))
     if face.mouth is not None and state.mouth_open > 0.0:
         ref_rx = rest_face.mouth[2] * face.scale if rest_face.mouth else face.mouth[2]
         _mouth(frame, face.mouth, min(state.mouth_open, 1.0), pal, face.rotation, ref_rx)
@@ -235,7 +289,7 @@ def _extent(e: Ellipse, direction: np.ndarray) -> float:
 
 
 def _eyelid(frame: np.ndarray, eye: Ellipse, openness: float, skin: Colour, outline: Colour,
-            rotation: float, lash_ref: float) -> None:
+            rotation: float, lash_ref: float, slope: Slope = FLAT, scale: float = 1.0) -> None:
     cx, cy, rx, ry = eye
     grown: Ellipse = (cx, cy, rx * 1.08 + 1.5, ry * 1.08 + 1.5)
     lat, down = _axes(rotation)
@@ -252,7 +306,12 @@ def _eyelid(frame: np.ndarray, eye: Ellipse, openness: float, skin: Colour, outl
     v = (xx - cx) * down[0] + (yy - cy) * down[1]
     edge = hv * (line + sag * (1.0 - np.clip(u / hu, -1.0, 1.0) ** 2))
     lid = coverage(v - edge) * coverage(ellipse_sdf(*grown)(xx, yy))
-    rgb = lid[..., None] * (np.asarray(skin, np.float32) / 255.0)
+    # the skin's shading, carried from rest: offsets in rest pixels are the frame's turned back and unscaled
+    rest_dx = ((xx - cx) * math.cos(rotation) + (yy - cy) * math.sin(rotation)) / scale
+    rest_dy = (-(xx - cx) * math.sin(rotation) + (yy - cy) * math.cos(rotation)) / scale
+    colour = (np.asarray(skin, np.float32) + rest_dx[..., None] * np.asarray(slope[0], np.float32)
+              + rest_dy[..., None] * np.asarray(slope[1], np.float32))
+    rgb = lid[..., None] * (np.clip(colour, 0.0, 255.0) / 255.0)
     src = np.concatenate([rgb, lid[..., None]], axis=-1)
     # the lash line: along the lid's edge while it closes, resting a little below the centre when shut
     hu0 = _extent(eye, lat)
@@ -299,7 +358,7 @@ def _look(frame: np.ndarray, eye: Ellipse, skin: Colour, sclera: Colour | None, 
     pupil_f = np.asarray(pupil, np.float32) / 255.0
     grow = 1.0 if sclera is not None else 1.15
     region_e: Ellipse = (cx, cy, rx * grow + 1.0, ry * grow + 1.0)
-    pad = max(rx, ry) * 0.5 + 3
+    pad = 2.0 if sclera is not None else 0.4 * max(rx, ry) + 2.0  # the pupil stays in the eye; a whole eye moves
     box = box_around(cx, cy, region_e[2] + pad, region_e[3] + pad, frame.shape)
     if box.empty:
         return
@@ -320,14 +379,22 @@ def _look(frame: np.ndarray, eye: Ellipse, skin: Colour, sclera: Colour | None, 
         return
     part = np.clip(c - (1.0 - w[..., None]) * base_f, 0.0, 1.0)  # = w * (the part's own colour), unmixed
     part = np.where(w[..., None] > 0, part, 0.0)
-    if sclera is not None:
-        size = math.sqrt(float(w.sum()) / math.pi)  # the pupil's radius from its area
-        travel_x, travel_y = max(rx - size, 0.25 * rx), max(ry - size, 0.25 * ry)
-    else:
-        travel_x, travel_y = 0.35 * rx, 0.35 * ry
     lat, down = _axes(rotation)
-    ox = dx * travel_x * lat[0] + dy * travel_y * down[0]
-    oy = dx * travel_x * lat[1] + dy * travel_y * down[1]
+    hu, hv = _extent(eye, lat), _extent(eye, down)
+    if sclera is not None:
+        # the pupil moves from where it is drawn: ±1 puts its edge on the eye's rim on that side
+        size = math.sqrt(float(w.sum()) / math.pi)  # the pupil's radius from its area
+        total = float(w.sum())
+        pu = float(((xx - cx) * lat[0] + (yy - cy) * lat[1]) .ravel() @ w.ravel()) / total
+        pv = float(((xx - cx) * down[0] + (yy - cy) * down[1]).ravel() @ w.ravel()) / total
+        room_u = hu - size - (pu if dx > 0 else -pu)
+        room_v = hv - size - (pv if dy > 0 else -pv)
+        off_u = dx * max(room_u, 0.2 * size)
+        off_v = dy * max(room_v, 0.2 * size)
+    else:
+        off_u, off_v = dx * 0.35 * hu, dy * 0.35 * hv
+    ox = off_u * lat[0] + off_v * down[0]
+    oy = off_u * lat[1] + off_v * down[1]
     moved = shift_bilinear(np.concatenate([part, w[..., None]], -1), ox, oy)
     # the base: the eye with its pupil (or the whole eye) taken out, filled with sclera (or skin)
     base = c + w[..., None] * base_f - part

@@ -76,51 +76,92 @@ def ellipse_sdf(cx: float, cy: float, rx: float, ry: float, angle: float = 0.0) 
     return sdf
 
 
-def polygon_sdf(points: np.ndarray) -> Sdf:
-    """A closed polygon's signed distance (even-odd inside), points (n, 2) as (x, y)."""
-    pts = np.asarray(points, np.float32)
+BAND = 16.0  #: distances are exact up to this far outside a shape's edge (and capped there)
+
+
+def polygon_sdf(points: np.ndarray, band: float = BAND) -> Sdf:
+    """A closed polygon's signed distance (even-odd inside), points (n, 2) as (x, y).
+
+    Evaluate it on a :meth:`Box.grid`; distances beyond ``band`` pixels of the edge read as ``±band``.
+    """
+    pts = np.asarray(points, np.float64)
     a = pts
     b = np.roll(pts, -1, axis=0)
 
     def sdf(xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
-        dist = _segments_distance(xx, yy, a, b)
-        x, y = xx[..., None], yy[..., None]
-        ay, by = a[:, 1], b[:, 1]
-        crosses = (ay > y) != (by > y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x_at = a[:, 0] + (b[:, 0] - a[:, 0]) * (y - ay) / (by - ay)
-        inside = (np.count_nonzero(crosses & (x < x_at), axis=-1) % 2) == 1
+        dist = _segments_distance(xx, yy, a, b, band)
+        inside = _inside_even_odd(xx, yy, a, b)
         return np.where(inside, -dist, dist).astype(np.float32)
 
     return sdf
 
 
-def stroke_sdf(points: np.ndarray, width: float) -> Sdf:
-    """A round-capped stroke of ``width`` along an open polyline (n, 2) as (x, y)."""
-    pts = np.asarray(points, np.float32)
+def stroke_sdf(points: np.ndarray, width: float, band: float = BAND) -> Sdf:
+    """A round-capped stroke of ``width`` along an open polyline (n, 2) as (x, y), on a :meth:`Box.grid`."""
+    pts = np.asarray(points, np.float64)
     half = float(width) / 2.0
+    if len(pts) == 1:
+        pts = np.vstack([pts, pts])
 
     def sdf(xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
-        if len(pts) == 1:
-            return (np.hypot(xx - pts[0, 0], yy - pts[0, 1]) - half).astype(np.float32)
-        return (_segments_distance(xx, yy, pts[:-1], pts[1:]) - half).astype(np.float32)
+        return (_segments_distance(xx, yy, pts[:-1], pts[1:], half + band) - half).astype(np.float32)
 
     return sdf
 
 
-def _segments_distance(xx: np.ndarray, yy: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The distance from each pixel to the nearest of the segments a[i]→b[i]."""
-    out = np.full(xx.shape, np.inf, np.float32)
-    step = max(1, 4_000_000 // max(1, xx.size))  # bound the (pixels x segments) temporaries
-    for i in range(0, len(a), step):
-        sa, sb = a[i:i + step], b[i:i + step]
-        ab = sb - sa
-        den = np.maximum((ab**2).sum(axis=1), 1e-12)
-        px, py = xx[..., None] - sa[:, 0], yy[..., None] - sa[:, 1]
-        t = np.clip((px * ab[:, 0] + py * ab[:, 1]) / den, 0.0, 1.0)
-        d = np.hypot(px - t * ab[:, 0], py - t * ab[:, 1]).min(axis=-1)
-        out = np.minimum(out, d)
+def _segments_distance(xx: np.ndarray, yy: np.ndarray, a: np.ndarray, b: np.ndarray, band: float) -> np.ndarray:
+    """The distance from each pixel of a box grid to the nearest segment a[i]→b[i], capped at ``band``.
+
+    Each segment is measured only in its own window (its bounds grown by ``band``), so the cost is
+    the shape's outline length times the band, not the box's area times the segment count.
+    """
+    h, w = xx.shape
+    out = np.full((h, w), band, np.float32)
+    if h == 0 or w == 0:
+        return out
+    gx0, gy0 = float(xx[0, 0]), float(yy[0, 0])
+    for (ax, ay), (bx, by) in zip(a.tolist(), b.tolist(), strict=True):
+        c0 = max(0, int(np.floor(min(ax, bx) - band - gx0)))
+        c1 = min(w, int(np.ceil(max(ax, bx) + band - gx0)) + 1)
+        r0 = max(0, int(np.floor(min(ay, by) - band - gy0)))
+        r1 = min(h, int(np.ceil(max(ay, by) + band - gy0)) + 1)
+        if c1 <= c0 or r1 <= r0:
+            continue
+        px = (gx0 + np.arange(c0, c1, dtype=np.float32))[None, :] - ax
+        py = (gy0 + np.arange(r0, r1, dtype=np.float32))[:, None] - ay
+        ex, ey = bx - ax, by - ay
+        den = ex * ex + ey * ey
+        if den > 1e-12:
+            t = np.clip((px * ex + py * ey) / den, 0.0, 1.0)
+            d = np.hypot(px - t * ex, py - t * ey)
+        else:
+            d = np.hypot(px, py)
+        win = out[r0:r1, c0:c1]
+        np.minimum(win, d, out=win)
     return out
+
+
+def _inside_even_odd(xx: np.ndarray, yy: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether each pixel centre of a box grid lies inside the polygon (even-odd), row by row."""
+    h, w = xx.shape
+    inside = np.zeros((h, w), bool)
+    if h == 0 or w == 0:
+        return inside
+    xs = xx[0].astype(np.float64)
+    ys = yy[:, 0].astype(np.float64)
+    ay, by = a[:, 1][None, :], b[:, 1][None, :]
+    y = ys[:, None]
+    crosses = (ay > y) != (by > y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_at = a[:, 0][None, :] + (b[:, 0] - a[:, 0])[None, :] * (y - ay) / (by - ay)
+    x_at = np.where(crosses, x_at, np.inf)
+    x_at.sort(axis=1)
+    for r in range(h):
+        row = x_at[r]
+        n = int(np.count_nonzero(np.isfinite(row)))
+        if n:
+            inside[r] = (np.searchsorted(row[:n], xs, side="right") % 2) == 1
+    return inside
 
 
 def sdf_union(*sdfs: Sdf) -> Sdf:
