@@ -192,3 +192,27 @@ def test_blush_is_pink_below_the_eyes_and_stays_on_the_subject() -> None:
     assert np.all(frame[rest[..., 3] == 0] == 0)
     px = frame[changed][:, :3].astype(int)
     assert np.mean(px[:, 2] - np.array(SKIN)[2]) > 5  # pinker (bluer) than the orange skin
+
+
+def test_an_eye_in_a_patch_closes_in_the_patch_colour() -> None:
+    """A panda-like eye: the rig's ellipse is a purple patch holding a dark eye; the lid is purple, the patch stays."""
+    rest, _ = _face(sclera=False)
+    patch = (110, 90, 170)
+    for cx in (44, 84):
+        _disk(rest, cx, 54, 13, 13, patch)
+        _disk(rest, cx, 55, 5, 6, PUPIL)
+    geo = FaceGeometry((44.0, 54.0, 13.0, 13.0), (84.0, 54.0, 13.0, 13.0), (64.0, 88.0, 17.0, 4.0))
+    frame = rest.copy()
+    draw_face(frame, rest, geo, geo, FaceState(eye_open_l=0.0, eye_open_r=0.0))
+    yy, xx = np.mgrid[0:SIZE, 0:SIZE] + 0.5
+    ring = (((xx - 44) / 13) ** 2 + ((yy - 54) / 13) ** 2 <= 0.95) & (((xx - 44) / 9) ** 2 + ((yy - 55) / 10) ** 2 > 1)
+    assert np.array_equal(frame[ring], rest[ring])  # the patch around the inner eye is untouched
+    inner = ((xx - 44) / 4) ** 2 + ((yy - 53) / 3) ** 2 <= 1
+    colours = frame[inner][:, :3].astype(int)
+    assert np.mean(np.abs(colours - patch).max(axis=1) <= 16) > 0.5  # the lid is the patch's colour
+    frame = rest.copy()
+    draw_face(frame, rest, geo, geo, FaceState(pupil_dx=1.0))
+    dark = np.abs(frame[..., :3].astype(int) - PUPIL).max(axis=-1) <= 30
+    _, xs = np.nonzero(dark[40:70, 30:60])
+    assert xs.mean() + 30 > 44 + 2  # the inner eye moved right, inside its patch
+    assert np.all(np.abs(frame[54, 32:34, :3].astype(int) - patch).max(axis=-1) <= 16)

@@ -90,6 +90,12 @@ class FacePalette:
     #: how the skin around each eye changes per pixel (d colour / dx, d colour / dy) at rest, for shaded skin
     skin_slope_l: tuple[tuple[float, float, float], tuple[float, float, float]] = ((0.0,) * 3, (0.0,) * 3)
     skin_slope_r: tuple[tuple[float, float, float], tuple[float, float, float]] = ((0.0,) * 3, (0.0,) * 3)
+    #: an eye drawn inside a coloured patch: the inner eye relative to the rig's ellipse (du, dv, fx, fy)
+    inset_l: tuple[float, float, float, float] | None = None
+    inset_r: tuple[float, float, float, float] | None = None
+    #: the lid's colour when it is not the skin's (the patch of a patch eye)
+    lid_l: Colour | None = None
+    lid_r: Colour | None = None
 
 
 # --- colour sampling ---------------------------------------------------------------
@@ -218,7 +224,65 @@ def face_palette(rest: np.ndarray, rest_face: FaceGeometry) -> FacePalette:
                 mouth = (int(mix[0]), int(mix[1]), int(mix[2]))
     slope_l = skin_slope(rest, rest_face.eye_l, skin_l) if rest_face.eye_l else FLAT
     slope_r = skin_slope(rest, rest_face.eye_r, skin_r) if rest_face.eye_r else FLAT
-    return FacePalette(skin_l, skin_r, outline, mouth, sclera_l, sclera_r, pupil_l, pupil_r, slope_l, slope_r)
+    inset_l = inset_r = None
+    lid_l: Colour | None = None
+    lid_r: Colour | None = None
+    if rest_face.eye_l is not None and sclera_l is None:
+        patch = eye_patch(rest, rest_face.eye_l, skin_l)
+        if patch is not None:
+            inset_l, lid_l, pupil_l = patch
+            sclera_l = lid_l
+    if rest_face.eye_r is not None and sclera_r is None:
+        patch = eye_patch(rest, rest_face.eye_r, skin_r)
+        if patch is not None:
+            inset_r, lid_r, pupil_r = patch
+            sclera_r = lid_r
+    return FacePalette(skin_l, skin_r, outline, mouth, sclera_l, sclera_r, pupil_l, pupil_r, slope_l, slope_r,
+                       inset_l, inset_r, lid_l, lid_r)
+
+
+def eye_patch(rest: np.ndarray, eye: Ellipse, skin: Colour) -> tuple[Ellipse, Colour, Colour] | None:
+    """When the eye ellipse holds a coloured patch around a smaller eye (a panda's eye patches):
+    (the inner eye relative to the ellipse as (du, dv, fx, fy), the patch colour, the inner eye's darkest colour).
+
+    The lids then close the inner eye in the patch's colour and the pupil moves inside the patch.
+    """
+    cx, cy, rx, ry = eye
+    box = box_around(cx, cy, rx, ry, rest.shape)
+    if box.empty:
+        return None
+    xx, yy = box.grid()
+    region = rest[box.slices()]
+    sel = (ellipse_sdf(cx, cy, rx, ry)(xx, yy) < -1.0) & (region[..., 3] >= 200)
+    px = region[sel][:, :3].astype(np.int32)
+    if len(px) < 30:
+        return None
+    patch = _mode_colour(px.astype(np.uint8))
+    if patch is None or _luma(np.asarray(patch)) > 185 or np.abs(np.subtract(patch, skin)).sum() < 90:
+        return None
+    near = np.abs(px - np.asarray(patch)).sum(axis=1) < 60
+    other = np.abs(px - np.asarray(patch)).sum(axis=1) > 90
+    if near.mean() < 0.4 or not 0.03 <= other.mean() <= 0.5:
+        return None
+    lum = _luma(px[other])
+    if lum.min() > _luma(np.asarray(patch)) - 30:
+        return None  # nothing darker inside: not an eye in a patch
+    ox, oy = xx[sel][other], yy[sel][other]
+    mx, my = float(ox.mean()), float(oy.mean())
+    erx, ery = max(2.0 * float(ox.std()), 1.5) * 1.08, max(2.0 * float(oy.std()), 1.5) * 1.08
+    dark = px[other][lum <= np.percentile(lum, 20)].astype(np.float32).mean(axis=0)
+    return (((mx - cx) / rx, (my - cy) / ry, erx / rx, ery / ry), patch,
+            (int(dark[0]), int(dark[1]), int(dark[2])))
+
+
+def _inner(eye: Ellipse | None, inset: Ellipse | None, rotation: float) -> Ellipse | None:
+    """The inner eye of a patch eye in this frame (the eye itself when it has no patch)."""
+    if eye is None or inset is None:
+        return eye
+    cx, cy, rx, ry = eye
+    du, dv = inset[0] * rx, inset[1] * ry
+    c, s = math.cos(rotation), math.sin(rotation)
+    return (cx + c * du - s * dv, cy + s * du + c * dv, inset[2] * rx, inset[3] * ry)
 
 
 _PALETTES: dict[tuple[object, ...], FacePalette] = {}
@@ -256,14 +320,16 @@ def draw_face(frame: np.ndarray, rest: np.ndarray, rest_face: FaceGeometry, face
              (face.eye_r, rest_face.eye_r, state.eye_open_r, pal.skin_r, pal.sclera_r, pal.pupil_r, face.eye_l))
     if state.pupil_dx != 0.0 or state.pupil_dy != 0.0:
         for eye, _rest_eye, _o, skin, sclera, pupil, _other in sides:
-            if eye is not None:
+            if eye is not None:  # a patch eye: the patch is the 'sclera', its inner eye the pupil
                 _look(frame, eye, skin, sclera, pupil, state.pupil_dx, state.pupil_dy, face.rotation)
     if state.blush > 0.0:
         for eye, _rest_eye, _o, _skin, _sc, _pu, other in sides:
             if eye is not None:
                 _blush(frame, eye, other, face.rotation, min(state.blush, 1.0))
-    lids = ((face.eye_l, rest_face.eye_l, state.eye_open_l, pal.skin_l, pal.skin_slope_l),
-            (face.eye_r, rest_face.eye_r, state.eye_open_r, pal.skin_r, pal.skin_slope_r))
+    lids = ((_inner(face.eye_l, pal.inset_l, face.rotation), _inner(rest_face.eye_l, pal.inset_l, 0.0),
+             state.eye_open_l, pal.lid_l or pal.skin_l, FLAT if pal.lid_l else pal.skin_slope_l),
+            (_inner(face.eye_r, pal.inset_r, face.rotation), _inner(rest_face.eye_r, pal.inset_r, 0.0),
+             state.eye_open_r, pal.lid_r or pal.skin_r, FLAT if pal.lid_r else pal.skin_slope_r))
     for eye, rest_eye, openness, skin, slope in lids:
         if eye is not None and openness < 1.0:
             lash_ref = max(rest_eye[2], rest_eye[3]) * face.scale if rest_eye else max(eye[2], eye[3])
@@ -331,7 +397,7 @@ def _mouth(frame: np.ndarray, mouth: Ellipse, amount: float, pal: FacePalette, r
            ref_rx: float) -> None:
     cx, cy, rx, _ry = mouth
     lat, down = _axes(rotation)
-    a = rx * (0.5 + 0.3 * amount)
+    a = rx * min(0.5 + 0.3 * amount, 0.25 + 3.0 * amount)  # a slit starts narrow, not as wide as the mouth
     b = rx * 0.66 * amount
     ocx, ocy = cx + down[0] * 0.45 * b, cy + down[1] * 0.45 * b
     ow = float(np.clip(0.07 * ref_rx, 1.0, 4.0))
@@ -374,7 +440,10 @@ def _look(frame: np.ndarray, eye: Ellipse, skin: Colour, sclera: Colour | None, 
     else:
         base_f = skin_f
     ref = max(float(np.linalg.norm(pupil_f - base_f)), 0.08)
-    w = np.clip(np.linalg.norm(c - base_f, axis=-1) / ref, 0.0, 1.0) * cover
+    if sclera is not None:  # how far each pixel is from the sclera toward the pupil (highlights stay behind)
+        w = np.clip(((c - base_f) @ (pupil_f - base_f)) / (ref * ref), 0.0, 1.0) * cover
+    else:  # the whole eye: everything unlike the skin
+        w = np.clip(np.linalg.norm(c - base_f, axis=-1) / ref, 0.0, 1.0) * cover
     if not np.any(w > 0):
         return
     part = np.clip(c - (1.0 - w[..., None]) * base_f, 0.0, 1.0)  # = w * (the part's own colour), unmixed
