@@ -347,7 +347,7 @@ def draw_face(frame: np.ndarray, rest: np.ndarray, rest_face: FaceGeometry, face
 def _axes(rotation: float) -> tuple[np.ndarray, np.ndarray]:
     """(lateral, down) unit vectors of the head turned by ``rotation``."""
     c, s = math.cos(rotation), math.sin(rotation)
-    return np.array([c, s]), np.array([-s, c])
+    return np.array([c, s], np.float32), np.array([-s, c], np.float32)
 
 
 def _extent(e: Ellipse, direction: np.ndarray) -> float:

@@ -246,18 +246,20 @@ def composite_premul(frame: np.ndarray, box: Box, src: np.ndarray, clip: np.ndar
         src = src * clip[..., None]
     sa = src[..., 3]
     mask = sa > 1.0 / 1024.0
-    if not mask.any():
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
         return
-    region = frame[box.slices()]
-    dst = region[mask].astype(np.float32) / 255.0
-    s = src[mask]
-    da = dst[:, 3:4]
-    keep = 1.0 - s[:, 3:4]
-    out_a = s[:, 3:4] + da * keep
-    out_rgb = s[:, :3] + dst[:, :3] * da * keep
-    straight = out_rgb / np.maximum(out_a, 1e-6)
-    out = np.concatenate([straight, out_a], axis=1)
-    region[mask] = np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
+    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    mask, s = mask[r0:r1, c0:c1], src[r0:r1, c0:c1]
+    region = frame[box.y0 + r0:box.y0 + r1, box.x0 + c0:box.x0 + c1]
+    dst = region.astype(np.float32) * np.float32(1.0 / 255.0)
+    da = dst[..., 3:4]
+    keep = 1.0 - s[..., 3:4]
+    out_a = s[..., 3:4] + da * keep
+    out_rgb = (s[..., :3] + dst[..., :3] * da * keep) / np.maximum(out_a, 1e-6)
+    out = np.concatenate([out_rgb, out_a], axis=-1) * np.float32(255.0)
+    out_u8 = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    region[...] = np.where(mask[..., None], out_u8, region)
 
 
 def shift_bilinear(img: np.ndarray, dx: float, dy: float) -> np.ndarray:
