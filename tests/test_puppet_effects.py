@@ -123,3 +123,12 @@ def test_effects_for_words() -> None:
     assert effects_for_words("Tired. Mad!") == [EffectKind.ZZZ, EffectKind.ANGER]
     assert effects_for_words("a robot waving hello") == []
     assert effects_for_words("made of madeleines, glovely") == []  # whole words only
+
+
+@pytest.mark.parametrize("kind", list(EffectKind))
+def test_a_tiny_canvas_or_a_head_off_it_does_not_crash(kind: EffectKind) -> None:
+    tiny = np.zeros((12, 20, 4), np.uint8)
+    draw_effect(tiny, kind, EffectAnchors((10.0, 6.0), 30.0, facing=-1), 0.5)
+    away = _drawing()
+    draw_effect(away, kind, EffectAnchors((-500.0, 900.0), 20.0, facing=0), 0.5)
+    assert away.shape == (SIZE, SIZE, 4)

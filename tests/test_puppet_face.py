@@ -216,3 +216,18 @@ def test_an_eye_in_a_patch_closes_in_the_patch_colour() -> None:
     _, xs = np.nonzero(dark[40:70, 30:60])
     assert xs.mean() + 30 > 44 + 2  # the inner eye moved right, inside its patch
     assert np.all(np.abs(frame[54, 32:34, :3].astype(int) - patch).max(axis=-1) <= 16)
+
+
+def test_odd_geometry_does_not_crash_and_stays_in_bounds() -> None:
+    """Eyes half off the canvas, a zero-size mouth, a bigger padded frame than the drawing."""
+    rest, geo = _face()
+    frame = np.zeros((SIZE + 40, SIZE + 40, 4), np.uint8)
+    frame[20:20 + SIZE, 20:20 + SIZE] = rest
+    moved = FaceGeometry((-3.0, 10.0, 11.0, 11.0), (SIZE + 45.0, 54.0, 11.0, 11.0), (84.0, 108.0, 0.0, 0.0),
+                         rotation=0.2, scale=1.1)
+    state = FaceState(0.0, 0.3, 1.0, 0.5, -0.5, Brow.SAD, 1.0)
+    before = frame.copy()
+    draw_face(frame, rest, geo, moved, state)
+    assert frame.shape == before.shape
+    empty = FaceGeometry()
+    draw_face(frame, rest, empty, empty, state)  # a face with no parts: nothing to draw, no error
