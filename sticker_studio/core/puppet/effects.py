@@ -103,7 +103,7 @@ def _heart_shape() -> np.ndarray:
 
 
 def _star_shape() -> np.ndarray:
-    phis = np.linspace(0, 2 * math.pi, 72, endpoint=False)
+    phis = np.linspace(0, 2 * math.pi, 48, endpoint=False)
     p = 0.58
     r = 1.0 / (np.abs(np.cos(phis)) ** p + np.abs(np.sin(phis)) ** p) ** (1.0 / p)
     return np.stack([r * np.cos(phis), r * np.sin(phis)], axis=1)
