@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from sticker_studio.core.art_library import ArtLibrary
 from sticker_studio.core.puppet.effects import EffectAnchors, EffectKind, draw_effect
 from sticker_studio.core.puppet.face import Brow, FaceGeometry, FaceState, draw_face, face_palette
+from sticker_studio.core.text.art_library import ArtLibrary
 from sticker_studio.formats.svg_render import render_svg
 
 TILE = 256
