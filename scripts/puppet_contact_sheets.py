@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from sticker_studio.core.art_library import ArtLibrary
 from sticker_studio.core.puppet.animate import AnimateOptions, animate_character, prepare
 from sticker_studio.core.puppet.autorig import propose_rig
 from sticker_studio.core.puppet.motions import list_character_motions, missing_for
 from sticker_studio.core.puppet.preview import contact_sheet, rig_preview
+from sticker_studio.core.text.art_library import ArtLibrary
 from sticker_studio.formats.svg_render import render_svg
 
 CHARACTERS: dict[str, str] = {

@@ -83,8 +83,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.atomic import check_output
-    from sticker_studio.core.motion import PRESETS, animate, get_preset
-    from sticker_studio.core.motion_presets import EASINGS
+    from sticker_studio.core.motion.poses import EASINGS
+    from sticker_studio.core.motion.presets import PRESETS, animate, get_preset
     from sticker_studio.core.puppet.motions import find_character_motion
 
     if args.list_motions:
@@ -151,7 +151,7 @@ def print_motions(presets) -> None:
 
 
 def _preset_or_none(name: str):
-    from sticker_studio.core.motion import get_preset
+    from sticker_studio.core.motion.presets import get_preset
 
     try:
         return get_preset(name)
@@ -160,7 +160,7 @@ def _preset_or_none(name: str):
 
 
 def unknown_motion_message(name: str) -> str:
-    from sticker_studio.core.motion import PRESETS
+    from sticker_studio.core.motion.presets import PRESETS
     from sticker_studio.core.puppet.motions import list_character_motions
 
     return (f"unknown motion {name!r}; character motions: {', '.join(m.name for m in list_character_motions())}; "
@@ -177,7 +177,7 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
     from sticker_studio.core.puppet.rig import load_rig
 
     if args.body is not None:
-        from sticker_studio.core.motion import get_preset
+        from sticker_studio.core.motion.presets import get_preset
 
         get_preset(args.body)
     sticker = ensure_alpha(shrink_for_output(read_input(args.image), args.size), args.background)
@@ -248,13 +248,13 @@ def shrink_for_output(sticker: Sticker, output_side: int | None) -> Sticker:
 
 def ensure_alpha(sticker: Sticker, mode: str) -> Sticker:
     """Cut the subject out when the input has no useful alpha; say how on stderr."""
-    from sticker_studio.core.background import has_useful_alpha, remove_background_colorkey
+    from sticker_studio.core.matte.background import has_useful_alpha, remove_background_colorkey
 
     if mode == "keep" or has_useful_alpha(sticker.frames[0]):
         return sticker
     if mode == "matting" or (mode == "auto" and matting_model_installed()):
         try:
-            from sticker_studio.engine.matting import matte_sticker
+            from sticker_studio.engine.matting.matte import matte_sticker
 
             matted = matte_sticker(sticker)
         except (ImportError, OSError, ModelError) as error:
@@ -271,8 +271,8 @@ def ensure_alpha(sticker: Sticker, mode: str) -> Sticker:
 def matting_model_installed() -> bool:
     """Whether the default matting head is on disk, checked without importing torch."""
     try:
-        from sticker_studio.engine.model_hub import resolve_model
-        from sticker_studio.engine.model_manifest import ModelManifest
+        from sticker_studio.engine.store.hub import resolve_model
+        from sticker_studio.engine.store.manifest import ModelManifest
 
         manifest = ModelManifest.load()
         resolve_model(manifest.default_id("matting"), manifest=manifest, download=False)

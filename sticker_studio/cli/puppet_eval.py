@@ -30,8 +30,8 @@ def machine_line() -> str:
 
 
 def library_characters(names: list[str] | None, size: int) -> list[tuple[str, np.ndarray]]:
-    from sticker_studio.core.art_library import ArtLibrary
     from sticker_studio.core.errors import InvalidInputError
+    from sticker_studio.core.text.art_library import ArtLibrary
     from sticker_studio.formats.svg_render import render_svg
 
     lib = ArtLibrary.load()
@@ -65,7 +65,9 @@ def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24) -
     sticker = animate_character(rgba, rig, motion, options=AnimateOptions(frames=frames), plan=plan)
     elapsed = time.perf_counter() - t0
     h, w = rgba.shape[:2]
-    px, py = sticker.metadata["canvas_padding"]  # type: ignore[misc]
+    pad = sticker.metadata["canvas_padding"]
+    assert isinstance(pad, list)
+    px, py = int(pad[0]), int(pad[1])
     fr = [f.astype(np.int16) for f in sticker.frames]
     steps = [float(np.abs(fr[k + 1] - fr[k]).mean()) for k in range(len(fr) - 1)]
     seam = float(np.abs(fr[0] - fr[-1]).mean())

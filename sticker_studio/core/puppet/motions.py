@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.motion_presets import EASINGS, Easing
+from sticker_studio.core.motion.poses import EASINGS, Easing
 from sticker_studio.core.puppet.pose import CharacterPose, FacePose
 from sticker_studio.core.puppet.rig import Rig
 
@@ -37,7 +37,7 @@ class MotionGroup:
 
 @dataclass(frozen=True)
 class CharacterParams:
-    """What the user turns, like :class:`~sticker_studio.core.motion_presets.MotionParams`."""
+    """What the user turns, like :class:`~sticker_studio.core.motion.poses.MotionParams`."""
 
     amplitude: float = 1.0
     easing: str = "ease-in-out"
