@@ -343,20 +343,22 @@ def find_face(rgba: np.ndarray, head: np.ndarray, mask: np.ndarray) -> dict[str,
     mid_x = (left.cx + right.cx) / 2
     span = right.cx - left.cx
     diff = np.linalg.norm(rgb - skin, axis=-1)
-    strong = inner & ((diff > 70) | (lum < 0.6 * skin_l))
+    # a mouth is dark or red (a light muzzle is not a mouth); of several, the lowest (a nose sits higher)
+    red = (rgb[..., 0] > rgb[..., 1] + 50) & (rgb[..., 0] > rgb[..., 2] + 20) & (diff > 50)
+    strong = inner & (red | (lum < 0.6 * skin_l))
     lab, n = ndimage.label(strong)
     mouth_best: tuple[float, Ellipse] | None = None
     for i in range(1, n + 1):
         c = lab == i
         area = float(c.sum())
-        if area < 0.0008 * harea or area > 0.15 * harea:
+        if area < 0.0015 * harea or area > 0.2 * harea:
             continue
         e = _blob_ellipse(c)
         if e.cy <= eye_y or abs(e.cx - mid_x) > 0.45 * span or e.cy > hy1:
             continue
         if e.rx < 0.6 * e.ry:  # a mouth is wider than tall (or round when open)
             continue
-        score = area - abs(e.cy - eye_y) * 0.5
+        score = e.cy + 0.25 * e.ry
         if mouth_best is None or score > mouth_best[0]:
             mouth_best = (score, e)
     if mouth_best is not None:
