@@ -196,15 +196,19 @@ def animate_character(rgba: np.ndarray, rig: Rig, motion: str, params: Character
         opacities.append(opacity)
     # canvas: the drawing's, grown evenly to hold the motion (and effects around the head)
     h, w = rgba.shape[:2]
+    # (measured against the rest mesh, which already reaches 2 px past the drawing's edge pixels)
     allv = np.concatenate([np.concatenate(v) for v in deformed_all])
-    margin = 2.0
-    grow_x = max(0.0, -allv[:, 0].min() + margin, allv[:, 0].max() - (w - 1) + margin)
-    grow_y = max(0.0, -allv[:, 1].min() + margin, allv[:, 1].max() - (h - 1) + margin)
+    rest_v = np.concatenate([layer.mesh.vertices + puppet.origin for layer in puppet.layers])
+    lo = np.minimum(rest_v.min(0), 0.0)
+    hi = np.maximum(rest_v.max(0), np.array([w - 1.0, h - 1.0]))
+    grow_x = max(0.0, lo[0] - allv[:, 0].min(), allv[:, 0].max() - hi[0])
+    grow_y = max(0.0, lo[1] - allv[:, 1].min(), allv[:, 1].max() - hi[1])
     px, py = int(math.ceil(grow_x)), int(math.ceil(grow_y))
     cw, ch = w + 2 * px, h + 2 * py
     offset = np.array([px, py], np.float64)
     out = []
     rig_full = puppet.rig
+    palette_rgb = np.unique(rgba[rgba[..., 3] > 0][:, :3], axis=0) if puppet.pixel_art else None
     for k, (t, pose, verts) in enumerate(zip(phases, poses, deformed_all, strict=True)):
         if pose.is_rest() and body is None or (body is not None and pose.is_rest() and k == 0 and _rest_verts(
                 puppet, verts)):
@@ -227,6 +231,8 @@ def animate_character(rgba: np.ndarray, rig: Rig, motion: str, params: Character
                     anchors = _anchors(plan, jt, geo, offset)
                     fx_effects.draw_effect(frame, fx_effects.EffectKind(kind), anchors, t % 1.0,
                                                float(amount), options.seed)
+        if puppet.pixel_art and k > 0:
+            frame = _to_palette(frame, palette_rgb)
         out.append(frame)
     sticker = Sticker(out, durations_for_fps(len(out), fps / 1.0 * 1.0), loop_count=0)
     sticker.metadata.update({
@@ -235,6 +241,28 @@ def animate_character(rgba: np.ndarray, rig: Rig, motion: str, params: Character
         "pixel_art": puppet.pixel_art, "canvas_padding": [px, py], "rig_plan": rig.plan.value,
     })
     return sticker
+
+
+def _to_palette(frame: np.ndarray, palette: np.ndarray | None) -> np.ndarray:
+    """Pixel art stays pixel art: hard alpha, and every visible colour one of the drawing's
+    (the face and effect painters draw smooth shapes)."""
+    if palette is None or len(palette) == 0:
+        return frame
+    out = frame.copy()
+    out[..., 3] = np.where(frame[..., 3] >= 128, 255, 0).astype(np.uint8)
+    vis = out[..., 3] > 0
+    cols = out[vis][:, :3].astype(np.int32)
+    key = (cols[:, 0] << 16) | (cols[:, 1] << 8) | cols[:, 2]
+    pal = palette.astype(np.int32)
+    pkey = (pal[:, 0] << 16) | (pal[:, 1] << 8) | pal[:, 2]
+    known = np.isin(key, pkey)
+    if not known.all():
+        odd = cols[~known]
+        nearest = np.argmin(((odd[:, None, :] - pal[None, :, :]) ** 2).sum(-1), axis=1)
+        cols[~known] = pal[nearest]
+    out[vis, :3] = cols.astype(np.uint8)
+    out[~vis] = 0
+    return out
 
 
 def _effect_kind(name: str) -> str:
