@@ -176,6 +176,7 @@ class Puppet:
         self.labels = labels
         self.spacing = default_spacing(mask) if spacing is None else spacing
         self.layers: list[Layer] = []
+        self._whole: np.ndarray | None = None
         opaque = rgba[..., 3] == 255
         band = max(2.0, 0.04 * self.size)
         reach = max(3.0, 0.08 * self.size)
@@ -314,6 +315,24 @@ class Puppet:
             out.append(v)
         return out
 
+    def _whole_texture(self) -> np.ndarray:
+        if self._whole is None:
+            x0, y0 = int(self.origin[0]), int(self.origin[1])
+            hh, ww = self.mask.shape
+            self._whole = pack_texture(self.rgba[y0:y0 + hh, x0:x0 + ww])
+        return self._whole
+
+    def _moves_as_a_whole(self, pose: CharacterPose, deformed: list[np.ndarray]) -> bool:
+        """The pose only has a root transform, and the vertices are exactly that transform of the rest."""
+        if any(a != 0.0 for a in pose.angles.values()) or pose.head_offset != (0.0, 0.0) \
+                or pose.head_scale != (1.0, 1.0):
+            return False
+        m, t = root_affine(pose, self.pivot)
+        layer = max(self.layers, key=lambda lay: lay.mesh.n)
+        verts = deformed[self.layers.index(layer)]
+        expect = (layer.mesh.vertices + self.origin - self.pivot) @ m.T + self.pivot + t
+        return bool(np.abs(verts - expect).max(initial=0.0) < 1e-6)
+
     def is_static(self, layer: Layer, verts: np.ndarray) -> bool:
         """Whether a layer's deformed vertices are its rest vertices (to 1e-9 px)."""
         return bool(np.abs(verts - (layer.mesh.vertices + self.origin)).max(initial=0.0) < 1e-9)
@@ -348,6 +367,15 @@ class Puppet:
             _paste_uint8(frame, self.rgba, (int(ox), int(oy)))
             return frame
         buf = np.zeros((ch, cw, 4), np.float32)
+        if not force_raster and self._moves_as_a_whole(pose, deformed):
+            # only the root transform moved it: one affine resample of the whole drawing
+            m, t = root_affine(pose, self.pivot)
+            hh, ww = self.mask.shape
+            quad = np.array([[-1.0, -1.0], [ww, -1.0], [ww, hh], [-1.0, hh]])
+            moved = (quad + self.origin - self.pivot) @ m.T + self.pivot + t
+            draw_layer(buf, self._whole_texture(), quad, moved, np.array([[0, 1, 2], [0, 2, 3]]), offset,
+                       nearest=self.pixel_art)
+            return to_straight_uint8(buf)
         for layer, verts, still in zip(self.layers, deformed, static, strict=True):
             if still and whole:
                 at = (int(self.origin[0] + ox), int(self.origin[1] + oy))
