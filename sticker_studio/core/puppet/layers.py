@@ -25,7 +25,14 @@ from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.puppet.arap import ArapSolver
 from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, locate
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, forward_kinematics, root_affine
-from sticker_studio.core.puppet.raster import draw_layer, pack_texture, paste_layer, premultiplied, to_straight_uint8
+from sticker_studio.core.puppet.raster import (
+    draw_layer,
+    pack_texture,
+    paste_layer,
+    planes,
+    premultiplied,
+    to_straight_uint8,
+)
 from sticker_studio.core.puppet.rig import JOINT_NAMES, PART_JOINTS, PART_NAMES, Rig
 
 #: Back-to-front drawing order of the parts.
@@ -43,6 +50,7 @@ class Layer:
     mesh: Mesh
     texture: np.ndarray  # straight RGBA packed as uint32 words, padded by one transparent pixel (raster.pack_texture)
     still: np.ndarray    # HxWx4 float32 premultiplied (pasted when the layer does not move)
+    planes: np.ndarray   # the same as 4 x H x W planes (bilinear sampling in scipy)
     solver: ArapSolver
     pin_joints: list[str]   # the joint whose transform each pin follows
     pin_rest: np.ndarray    # P x 2
@@ -177,6 +185,7 @@ class Puppet:
         self.spacing = default_spacing(mask) if spacing is None else spacing
         self.layers: list[Layer] = []
         self._whole: np.ndarray | None = None
+        self._whole_pm: np.ndarray | None = None
         opaque = rgba[..., 3] == 255
         band = max(2.0, 0.04 * self.size)
         reach = max(3.0, 0.08 * self.size)
@@ -282,7 +291,8 @@ class Puppet:
         tri, bary = locate(mesh.vertices, mesh.triangles, pts)
         rigid = np.full(len(mesh.triangles), RIGIDITY.get(part, 1.0))
         solver = ArapSolver(mesh.vertices, mesh.triangles, tri, bary, rigid)
-        return Layer(part, mesh, pack_texture(tex), premultiplied(tex), solver, pin_joint, solver.rest_pins())
+        still = premultiplied(tex)
+        return Layer(part, mesh, pack_texture(tex), still, planes(still), solver, pin_joint, solver.rest_pins())
 
     def _anchor_joint(self, part: str) -> str:
         for j in PART_JOINTS[part]:
@@ -314,6 +324,14 @@ class Puppet:
                 v = (v - self.pivot) @ m.T + self.pivot + t
             out.append(v)
         return out
+
+    def _whole_premultiplied(self) -> np.ndarray:
+        if self._whole_pm is None:
+            x0, y0 = int(self.origin[0]), int(self.origin[1])
+            hh, ww = self.mask.shape
+            pm = premultiplied(self.rgba[y0:y0 + hh, x0:x0 + ww])
+            self._whole_pm = np.ascontiguousarray(np.moveaxis(pm, -1, 0))  # channel planes
+        return self._whole_pm
 
     def _whole_texture(self) -> np.ndarray:
         if self._whole is None:
@@ -370,11 +388,22 @@ class Puppet:
         if not force_raster and self._moves_as_a_whole(pose, deformed):
             # only the root transform moved it: one affine resample of the whole drawing
             m, t = root_affine(pose, self.pivot)
-            hh, ww = self.mask.shape
-            quad = np.array([[-1.0, -1.0], [ww, -1.0], [ww, hh], [-1.0, hh]])
-            moved = (quad + self.origin - self.pivot) @ m.T + self.pivot + t
-            draw_layer(buf, self._whole_texture(), quad, moved, np.array([[0, 1, 2], [0, 2, 3]]), offset,
-                       nearest=self.pixel_art)
+            if self.pixel_art:
+                hh, ww = self.mask.shape
+                quad = np.array([[-1.0, -1.0], [ww, -1.0], [ww, hh], [-1.0, hh]])
+                moved = (quad + self.origin - self.pivot) @ m.T + self.pivot + t
+                draw_layer(buf, self._whole_texture(), quad, moved, np.array([[0, 1, 2], [0, 2, 3]]), offset,
+                           nearest=True)
+                return to_straight_uint8(buf)
+            # canvas (row, col) -> crop (row, col): one bilinear pass in C (scipy), premultiplied
+            minv = np.linalg.inv(m)
+            swap = np.array([[0.0, 1.0], [1.0, 0.0]])
+            mat = swap @ minv @ swap
+            shift = swap @ (-minv @ (self.pivot + t + np.asarray(offset, np.float64)) + self.pivot - self.origin)
+            src = self._whole_premultiplied()
+            for c in range(4):
+                ndimage.affine_transform(src[c], mat, offset=shift, output_shape=(ch, cw), output=buf[..., c],
+                                         order=1, mode="constant", cval=0.0, prefilter=False)
             return to_straight_uint8(buf)
         for layer, verts, still in zip(self.layers, deformed, static, strict=True):
             if still and whole:
@@ -382,7 +411,7 @@ class Puppet:
                 paste_layer(buf, layer.still, at)
                 continue
             draw_layer(buf, layer.texture, layer.mesh.vertices, verts, layer.mesh.triangles, offset,
-                       nearest=self.pixel_art)  # rest vertices are in the cropped texture's coordinates
+                       nearest=self.pixel_art, texture_planes=layer.planes)  # rest vertices: cropped texture
         return to_straight_uint8(buf)
 
 

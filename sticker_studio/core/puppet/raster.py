@@ -164,12 +164,20 @@ def _affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> np.ndar
     return np.concatenate([lin[:, 0, :], off[:, :1], lin[:, 1, :], off[:, 1:]], 1)
 
 
+def planes(premul: np.ndarray) -> np.ndarray:
+    """4 x H x W contiguous float32 planes of a premultiplied texture (for :func:`draw_layer`)."""
+    return np.ascontiguousarray(np.moveaxis(premul, -1, 0))
+
+
 def draw_layer(canvas: np.ndarray, texture: np.ndarray, rest: np.ndarray, deformed: np.ndarray,
-               triangles: np.ndarray, offset: tuple[float, float] = (0.0, 0.0), nearest: bool = False) -> None:
+               triangles: np.ndarray, offset: tuple[float, float] = (0.0, 0.0), nearest: bool = False,
+               texture_planes: np.ndarray | None = None) -> None:
     """Composite one textured mesh over ``canvas`` (HxWx4 float32 premultiplied), in place.
 
     ``rest`` are the vertices in ``texture`` coordinates, ``deformed`` in canvas
-    coordinates minus ``offset`` (the canvas may be larger than the drawing).
+    coordinates minus ``offset`` (the canvas may be larger than the drawing). With
+    ``texture_planes`` (:func:`planes` of the premultiplied texture) bilinear samples
+    come from scipy's C interpolation, else from :func:`sample` on the packed texture.
     """
     h, w = canvas.shape[:2]
     verts = deformed + np.asarray(offset, np.float64)[None, :]
@@ -185,7 +193,17 @@ def draw_layer(canvas: np.ndarray, texture: np.ndarray, rest: np.ndarray, deform
     py = (pix // w).astype(np.float32)
     sx = a[:, 0] * px + a[:, 1] * py + a[:, 2]
     sy = a[:, 3] * px + a[:, 4] * py + a[:, 5]
-    col = sample(texture, sx, sy, nearest)
+    if texture_planes is not None and not nearest:
+        from scipy import ndimage
+
+        rsx, rsy = np.rint(sx), np.rint(sy)  # snap: frame 0 and whole-pixel moves stay exact
+        coords = np.stack([np.where(np.abs(sy - rsy) < 1e-3, rsy, sy), np.where(np.abs(sx - rsx) < 1e-3, rsx, sx)])
+        col = np.empty((len(sx), 4), np.float32)
+        for c in range(4):
+            col[:, c] = ndimage.map_coordinates(texture_planes[c], coords, order=1, mode="constant", cval=0.0,
+                                                prefilter=False)
+    else:
+        col = sample(texture, sx, sy, nearest)
     flat = canvas.reshape(-1, 4)
     under = flat[pix]
     flat[pix] = col + under * (1.0 - col[:, 3:4] * (1.0 / 255.0))
