@@ -91,14 +91,22 @@ def premultiplied(rgba: np.ndarray) -> np.ndarray:
 
 def to_straight_uint8(premul: np.ndarray) -> np.ndarray:
     """Straight RGBA uint8 from premultiplied float (only soft pixels need the division)."""
-    alpha = premul[..., 3]
-    out = np.clip(np.rint(premul), 0, 255).astype(np.uint8)
+    out = np.zeros(premul.shape, np.uint8)
+    alpha_all = premul[..., 3]
+    rows = np.flatnonzero(alpha_all.max(1) > 0.0)
+    if len(rows) == 0:
+        return out
+    cols = np.flatnonzero(alpha_all[rows[0]:rows[-1] + 1].max(0) > 0.0)
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    p = premul[box]
+    alpha = p[..., 3]
+    o = np.clip(np.rint(p), 0, 255).astype(np.uint8)
     soft = (alpha > 0.0) & (alpha < 254.5)
     if soft.any():
-        p = premul[soft]
-        rgb = p[:, :3] * (255.0 / np.maximum(p[:, 3:4], 1e-6))
-        out[soft, :3] = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
-    out[alpha <= 0.0] = 0
+        q = p[soft]
+        o[soft, :3] = np.clip(np.rint(q[:, :3] * (255.0 / np.maximum(q[:, 3:4], 1e-6))), 0, 255).astype(np.uint8)
+    o[alpha <= 0.0] = 0
+    out[box] = o
     return out
 
 
