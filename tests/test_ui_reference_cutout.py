@@ -13,8 +13,8 @@ pytest.importorskip("pytestqt")
 from PIL import Image, ImageDraw
 from PySide6.QtCore import Qt
 
+from sticker_studio.engine.matting.cutout import Background
 from sticker_studio.ui.main_window import MainWindow
-from sticker_studio.ui.state.cutout import COLOURKEY, NONE
 from window_fixtures import open_main_window, use_no_models
 
 WAIT_MS = 20_000
@@ -52,7 +52,7 @@ def animate(qtbot, win: MainWindow, path: Path) -> np.ndarray:
 def test_jpeg_drawing_is_cut_out_and_keeps_its_white_belly(qtbot, window: MainWindow, tmp_path: Path) -> None:
     alpha = animate(qtbot, window, drawing_on_paper(tmp_path / "bear.jpg"))
     panel = window.reference_panel
-    assert panel.background_method() == COLOURKEY
+    assert panel.background_method() == Background.COLOUR_KEY.value
     assert panel.original_button.isEnabled()
     assert window.session.reference_original() is not window.session.reference()
     for a in alpha:
@@ -64,9 +64,9 @@ def test_jpeg_drawing_is_cut_out_and_keeps_its_white_belly(qtbot, window: MainWi
 
 
 def test_background_none_animates_the_opaque_card(qtbot, window: MainWindow, tmp_path: Path) -> None:
-    window.reference_panel.background_box.setCurrentIndex(window.reference_panel.background_box.findData(NONE))
+    window.reference_panel.background_box.setCurrentIndex(window.reference_panel.background_box.findData(Background.NONE.value))
     alpha = animate(qtbot, window, drawing_on_paper(tmp_path / "bear.jpg"))
-    assert window.session.background_method() == NONE
+    assert window.session.background_method() == Background.NONE
     assert window.session.reference().frames[0][..., 3].min() == 255
     ys, xs = np.nonzero(alpha[0] > 0)
     card = alpha[0][ys.min() + 3:ys.max() - 2, xs.min() + 3:xs.max() - 2]  # inside its resampled edge

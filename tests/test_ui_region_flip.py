@@ -23,9 +23,9 @@ from PySide6.QtTest import QTest
 
 from sticker_studio.core.matte.background import remove_background_colorkey
 from sticker_studio.core.sticker import Sticker
+from sticker_studio.engine.matting.cutout import Background, MattingHeadCache, cut_out
 from sticker_studio.ui.main_window import MainWindow
 from sticker_studio.ui.reference_panel import FLIP_HINT
-from sticker_studio.ui.state.cutout import COLOURKEY, LINEART, MattingHeadCache, cut_out_regions
 from window_fixtures import open_main_window, use_no_models
 
 W, H = 128, 96
@@ -76,18 +76,18 @@ def no_head() -> MattingHeadCache:
 
 def test_colour_key_cut_out_is_unchanged_without_flips() -> None:
     frame = ring_and_bear()
-    cut = cut_out_regions(Sticker([frame], [100]), COLOURKEY, no_head())
+    cut = cut_out(Sticker([frame], [100]), Background.COLOUR_KEY, no_head())
     assert np.array_equal(cut.sticker.frames[0], remove_background_colorkey(frame))
     assert cut.region_at(*HOLE) and cut.region_at(*BELLY) and cut.region_at(*HOLE) != cut.region_at(*BELLY)
     assert cut.region_at(*PAPER) == 0 and cut.region_at(*BODY) == 0 and cut.region_at(-1, 500) == 0
     assert cut.kept == {cut.region_at(*HOLE): True, cut.region_at(*BELLY): True}
-    assert cut_out_regions(Sticker([frame], [100]), LINEART, no_head()).regions is None
+    assert cut_out(Sticker([frame], [100]), Background.LINE_ART, no_head()).regions is None
 
 
 def test_clicking_the_hole_removes_it_and_undo_brings_it_back(qtbot, window: MainWindow) -> None:
     session, actions = window.session, window.window_actions
     session.set_reference(Sticker([ring_and_bear()], [100]), "ring.jpg")
-    assert session.background_method() == COLOURKEY
+    assert session.background_method() == Background.COLOUR_KEY
     assert alpha_at(window, HOLE) == 255 and alpha_at(window, BELLY) == 255  # the key keeps both
     with qtbot.waitSignal(window.reference_panel.region_clicked):
         click_thumbnail(window, HOLE)
@@ -142,10 +142,10 @@ def test_new_method_or_reference_forgets_the_flips(qtbot, window: MainWindow) ->
     session.set_reference(Sticker([ring_and_bear()], [100]), "ring.jpg")
     assert session.flip_region_at(*HOLE) and session.reference_flips()
     assert FLIP_HINT in window.reference_panel.drop_area.toolTip()
-    session.set_background_method(LINEART)
+    session.set_background_method(Background.LINE_ART)
     assert session.reference_flips() == {} and session.reference_stack.count() == 0
     assert not session.flip_region_at(*HOLE)                 # line art has no regions
-    session.set_background_method(COLOURKEY)
+    session.set_background_method(Background.COLOUR_KEY)
     assert session.flip_region_at(*HOLE)
     session.set_reference(Sticker([ring_and_bear()], [100]), "again.jpg")
     assert session.reference_flips() == {} and session.reference_stack.count() == 0
@@ -166,7 +166,7 @@ def test_flips_come_back_with_the_reference_after_a_restart(qtbot, tmp_path: Pat
         assert first.session.flip_region_at(*HOLE) and alpha_at(first, HOLE) <= 8
     save_settings(settings, tmp_path / "settings.json")
     again = load_settings(tmp_path / "settings.json")
-    assert again.reference_flips and again.reference_flips_method == COLOURKEY
+    assert again.reference_flips and again.reference_flips_method == Background.COLOUR_KEY.value
     with open_main_window(qtbot, tmp_path, again) as second:
         qtbot.waitUntil(lambda: second.session.reference() is not None, timeout=10_000)
         assert alpha_at(second, HOLE) <= 8 and alpha_at(second, BELLY) == 255  # the hole is still open

@@ -36,9 +36,9 @@ from PySide6.QtWidgets import (
 from sticker_studio.core.errors import StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.sticker import Sticker
+from sticker_studio.engine.matting.cutout import Background
 from sticker_studio.ui.image_convert import thumbnail_pixmap
 from sticker_studio.ui.preview import PreviewWidget
-from sticker_studio.ui.state.cutout import BACKGROUND_METHODS
 from sticker_studio.ui.state.motion import ANIMATE_MAX_SIDE, PRESET_EASING, MotionChoice
 from sticker_studio.ui.timeline import local_paths
 from sticker_studio.ui.widgets import double_spin_box, section_column, spin_box, tool_button
@@ -180,7 +180,7 @@ class ReferencePanel(QWidget):
     animate_requested = Signal(object)                # MotionChoice
     choice_changed = Signal(object)                   # MotionChoice (any motion setting changed)
     generate_from_image_requested = Signal()
-    background_method_changed = Signal(str)           # ui.model.cutout method id
+    background_method_changed = Signal(str)           # a Background's value
     region_clicked = Signal(int, int)                 # x, y: a reference pixel whose region is to flip
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -202,8 +202,8 @@ class ReferencePanel(QWidget):
         self.info.setWordWrap(False)
 
         self.background_box = QComboBox(self)
-        for method, label in BACKGROUND_METHODS:
-            self.background_box.addItem(label, method)
+        for method in Background:
+            self.background_box.addItem(method.label, method.value)
         self.background_box.setToolTip("How the drawing's background is removed before it is animated "
                                        "(only for images without transparency)")
         self.background_box.currentIndexChanged.connect(
@@ -355,9 +355,9 @@ class ReferencePanel(QWidget):
     def background_method(self) -> str:
         return str(self.background_box.currentData() or "")
 
-    def set_background_method(self, method: str) -> None:
+    def set_background_method(self, method: Background | str) -> None:
         """Show ``method`` as the background choice without asking for it again."""
-        i = self.background_box.findData(method)
+        i = self.background_box.findData(Background.parse(method).value)
         if i >= 0 and i != self.background_box.currentIndex():
             self.background_box.blockSignals(True)
             self.background_box.setCurrentIndex(i)

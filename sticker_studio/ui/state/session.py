@@ -48,8 +48,8 @@ from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
+from sticker_studio.engine.matting.cutout import Background, CutOut, MattingHeadCache, cut_out
 from sticker_studio.ui.image_convert import qimage_to_rgba
-from sticker_studio.ui.state.cutout import COLOURKEY, MODEL, CutOut, MattingHeadCache, cut_out, cut_out_regions
 from sticker_studio.ui.state.document import (
     PackDocument,
     default_pack_folder,
@@ -127,7 +127,7 @@ class StudioSession(QObject):
         self._reference: Sticker | None = None          # what is animated: the cut-out
         self._reference_original: Sticker | None = None  # as the file/clipboard gave it
         self._reference_name = ""
-        self._background_method: str | None = None       # None: the default (model, else colour key)
+        self._background_method: Background | None = None      # None: the default (model, else colour key)
         self._cut: CutOut | None = None                  # the reference's cut-out with its regions
         self._flips: dict[int, bool] = {}                # the user's region flips (track id -> keep)
         self._flip_generation = 0                        # the latest flip's number: older worker results are dropped
@@ -257,27 +257,22 @@ class StudioSession(QObject):
         """The reference as it was set, before its background was removed."""
         return self._reference_original
 
-    def background_method(self) -> str:
+    def background_method(self) -> Background:
         """How the reference's background is removed: the user's choice, else the model if the
         bundled matting head takes the layout prior, else the colour key. (The bundled head without
         the prior removes white bellies on white paper and scores below the colour key on held-out
         drawings, so it is a choice, not the default.)"""
         if self._background_method is not None:
             return self._background_method
-        head = self._heads.head()
-        if head is not None:
-            from sticker_studio.engine.matting.matte import head_uses_prior
+        return Background.MODEL if self._heads.uses_prior() else Background.COLOUR_KEY
 
-            if head_uses_prior(head):
-                return MODEL
-        return COLOURKEY
-
-    def set_background_method(self, method: str) -> None:
-        """Remove the reference's background with ``method`` (ui.model.cutout) from now on."""
+    def set_background_method(self, method: Background | str) -> None:
+        """Remove the reference's background with ``method`` from now on."""
+        method = Background.parse(method)
         if method == self._background_method:
             return
         self._background_method = method
-        self.background_method_changed.emit(method)
+        self.background_method_changed.emit(method.value)
         if self._reference_original is not None:
             self._clear_flips()  # another method finds other regions
             self._cut_reference()
@@ -285,7 +280,7 @@ class StudioSession(QObject):
 
     def _cut_out(self, sticker: Sticker) -> Sticker:
         try:
-            return cut_out(sticker, self.background_method(), self._heads)
+            return cut_out(sticker, self.background_method(), self._heads).sticker
         except StickerStudioError as error:
             self.error.emit(f"The background was kept: {error}")
             return sticker
@@ -298,8 +293,8 @@ class StudioSession(QObject):
             self._reference, self._cut = None, None
             return
         try:
-            self._cut = cut_out_regions(original, self.background_method(), self._heads, self._flips,
-                                        previous=self._cut if reuse else None)
+            self._cut = cut_out(original, self.background_method(), self._heads, flips=self._flips,
+                                previous=self._cut if reuse else None)
         except StickerStudioError as error:
             self.error.emit(f"The background was kept: {error}")
             self._cut = CutOut(original)
@@ -315,11 +310,13 @@ class StudioSession(QObject):
     def _remember_flips(self) -> None:
         """Keep the flips in the settings with the method they belong to (restored with the reference)."""
         self.settings.reference_flips = {str(k): v for k, v in sorted(self._flips.items())}
-        self.settings.reference_flips_method = self.background_method() if self._flips else ""
+        self.settings.reference_flips_method = self.background_method().value if self._flips else ""
 
     def _saved_flips(self) -> dict[int, bool]:
         """The flips the settings remember for the reference, if they belong to the current method."""
-        if not self.settings.reference_flips or self.settings.reference_flips_method != self.background_method():
+        saved_method = self.settings.reference_flips_method
+        if not self.settings.reference_flips or not saved_method or \
+                Background.parse(saved_method) != self.background_method():
             return {}
         out = {}
         for key, keep in self.settings.reference_flips.items():
@@ -405,7 +402,7 @@ class StudioSession(QObject):
         generation, method, previous, wanted = self._flip_generation, self.background_method(), self._cut, dict(flips)
 
         def work(progress: Callable[[int, int], None], cancel: Any) -> CutOut:
-            return cut_out_regions(original, method, self._heads, wanted, previous=previous)
+            return cut_out(original, method, self._heads, flips=wanted, previous=previous)
 
         def done(cut: CutOut) -> None:
             if generation != self._flip_generation or original is not self._reference_original:
@@ -425,7 +422,7 @@ class StudioSession(QObject):
 
     def _read_reference(self, path: Path) -> Sticker:
         """In a worker: decode ``path``, and load the matting head (~2 s, once) off the event loop."""
-        if self._background_method in (None, MODEL):
+        if self._background_method in (None, Background.MODEL):
             self._heads.head()
         return read_file(path)
 
