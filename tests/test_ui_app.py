@@ -405,6 +405,7 @@ def test_paste_image_from_clipboard(qtbot, window: MainWindow) -> None:
     mime = QMimeData()
     mime.setImageData(image)
     assert window.paste_mime(mime)
+    qtbot.waitUntil(lambda: window.reference_panel.reference() is not None, timeout=WAIT_MS)  # cut out on a worker
     ref = window.reference_panel.reference()
     assert ref.size == (20, 10) and tuple(ref.frames[0][0, 0]) == (255, 0, 0, 255)
 

@@ -65,7 +65,7 @@ def test_drawing_on_white_paper_keeps_white_parts_and_opens_holes(qtbot, window:
     panel = window.reference_panel
     qtbot.waitUntil(lambda: panel.reference() is not None, timeout=WAIT_MS)
     assert window.session.background_method() == Background.MODEL  # the bundled head is the default: no clicks
-    still = window.session.reference().frames[0]
+    still = window.session.reference.sticker().frames[0]
     a = still[..., 3]
     assert a[:6].max() <= 8 and a[-6:].max() <= 8 and a[:, :6].max() <= 8  # the paper is gone
     assert a[145, 100] >= 240 and still[145, 100, :3].min() >= 225         # the white belly is kept, white

@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         if choice is not None:
             self.reference_panel.set_choice(choice)
         self.reference_panel.choice_changed.connect(self.session.set_motion)
+        self.session.reference.warm_up()
         self.session.restore_reference()
 
     @property
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
         s.document_changed.connect(self._document_changed)
         s.reference_changed.connect(self._reference_changed)
         s.background_method_changed.connect(self.reference_panel.set_background_method)
+        s.reference_busy.connect(self.reference_panel.set_busy)
         s.edit_applied.connect(self._edit_applied)
         s.error.connect(self.show_error)
         s.status.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
@@ -357,7 +359,8 @@ class MainWindow(QMainWindow):
         panel = self.reference_panel
         if sticker is not None:
             panel.set_background_method(self.session.background_method())
-        panel.set_reference(sticker, name, self.session.reference_original(), self.session.reference_close_calls())
+        panel.set_reference(sticker, name, self.session.reference_original(), self.session.reference_close_calls(),
+                            self.session.reference.small())
 
     def open_reference_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Reference drawing", "", OPEN_FILTER)
@@ -447,7 +450,7 @@ class MainWindow(QMainWindow):
         if packs:
             self.session.open_pack_folder(packs[0])
             return
-        self.session.import_files(paths)
+        self.session.import_files(paths, reference=True)  # a drop on the window: the last one is shown too
 
     # --------------------------------------------------------------- closing
     def shutdown(self, timeout_ms: int = 15_000) -> None:
