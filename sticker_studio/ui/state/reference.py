@@ -152,8 +152,7 @@ class ReferenceModel(QObject):
         method = Background.parse(method)
         if method == self.background() and self._background is not None:
             return None
-        self._background = method
-        self.stack.clear()  # the undo steps were flips of another method's regions
+        self._background = method  # the flips' undo steps stay: each knows the method it belongs to
         self.background_changed.emit(method.value)
         self._remember()
         if self._original is None:
