@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         k.sticker_selected.connect(lambda entry_id: self.document.set_current(entry_id))
         k.title_changed.connect(s.set_title)
         k.subject_size_changed.connect(s.set_subject_size)
+        k.subject_size_to_all_requested.connect(s.apply_subject_size_to_all)
         k.emojis_changed.connect(s.set_emojis)
         k.tray_requested.connect(s.set_tray)
         k.remove_requested.connect(self.remove_sticker)

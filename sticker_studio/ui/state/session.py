@@ -65,6 +65,7 @@ from sticker_studio.ui.state.motion import MotionChoice
 from sticker_studio.ui.state.prompt import PromptSettings, SubjectCandidates
 from sticker_studio.ui.state.reference import ReferenceModel, read_file
 from sticker_studio.ui.state.settings import AppSettings, save_settings
+from sticker_studio.ui.state.undo import ChangeCommand
 from sticker_studio.ui.state.workers import BackgroundJob
 from sticker_studio.ui.timeline import local_paths
 
@@ -202,6 +203,51 @@ class StudioSession(QObject):
     def set_subject_size(self, fraction: float) -> bool:
         """The pack's subject size for motion presets (undoable, saved with the pack)."""
         return self.guard(lambda: self._document.set_subject_size(fraction))
+
+    def apply_subject_size_to_all(self) -> BackgroundJob | None:
+        """Bring every sticker's subject to the pack's subject size (scaled on a worker), as one
+        undoable step on the pack's stack; stickers already at that size are left as they are."""
+        document, fraction = self._document, self._document.pack.subject_size
+        stickers = [(e.id, e.sticker.copy()) for e in document.entries()]
+        if not stickers:
+            self.error.emit("The pack has no stickers yet")
+            return None
+
+        def work(progress: ProgressCallback, cancel: Any) -> list[tuple[str, Sticker]]:
+            from sticker_studio.core.pack.subject_fit import rescale_subject
+
+            out = []
+            for i, (entry_id, sticker) in enumerate(stickers):
+                new = rescale_subject(sticker, fraction)
+                if new is not None:
+                    out.append((entry_id, new))
+                progress(i + 1, len(stickers))
+            return out
+
+        def done(results: list[tuple[str, Sticker]]) -> None:
+            if document is not self._document:
+                return  # another pack was opened meanwhile
+            present = {e.id for e in document.entries()}
+            commands = [(entry_id, edits.ReplaceSticker(new)) for entry_id, new in results if entry_id in present]
+            if not commands:
+                self.status.emit(f"Every sticker's subject is at {fraction:.0%} already", 3000)
+                return
+            current = document.current_id()
+
+            def apply(forward: bool) -> None:
+                for entry_id, command in commands if forward else reversed(commands):
+                    document.apply_edit(entry_id, command, forward=forward)
+                if current and current in {e.id for e in document.entries()}:
+                    document.set_current(current)
+
+            if not self.guard(lambda: apply(True)):
+                return
+            document.pack_stack.push(ChangeCommand(f"Subject size {fraction:.0%} for all stickers",
+                                                   lambda: apply(True), lambda: apply(False)))
+            document.undo_group.setActiveStack(document.pack_stack)
+            self.status.emit(f"{len(commands)} sticker(s) now at {fraction:.0%} — Undo (Ctrl+Z) takes it back", 5000)
+
+        return self.run_job(work, done, "subject size")
 
     def set_emojis(self, entry_id: str, emojis: list[str]) -> bool:
         return self.guard(lambda: self._document.set_emojis(entry_id, emojis))
