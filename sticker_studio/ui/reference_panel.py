@@ -358,7 +358,7 @@ class ReferencePanel(QWidget):
         """Show (or hide) that the reference is being cut out; the panel stays usable meanwhile."""
         self.busy_bar.setVisible(busy)
         if busy:
-            self.info.setText("Cutting out the background…")
+            self.info.setText("Cutting out…")
         else:
             self.info.setText(self._info_text)
 
