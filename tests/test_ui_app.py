@@ -298,6 +298,8 @@ def test_generate_cancel_and_event_loop_stall(qtbot, window: MainWindow, tiny_pi
     p.set_task(Task.TEXT_TO_ANIMATION)
     p.frames_spin.setValue(8)
     p.steps_spin.setValue(200)  # long enough to cancel half-way
+    # the window's warm-up (importing torch & co. on a worker) holds the GIL for a moment at start
+    qtbot.waitUntil(lambda: not window.session.is_busy(), timeout=60_000)
     gaps: list[float] = []
     last = [time.perf_counter()]
 

@@ -47,6 +47,7 @@ def animate(qtbot, win: MainWindow, path: Path, background: Background | None = 
         qtbot.waitUntil(lambda: not win.session.reference.is_busy(), timeout=WAIT_MS)
     panel.set_preset("bounce")
     panel.frames_spin.setValue(4)
+    win.session.set_subject_size(0.65)  # room around the subject: a transparent border means no paper left
     qtbot.mouseClick(panel.animate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(win.document.entries()) == 1, timeout=WAIT_MS)
     return np.stack([f[..., 3] for f in win.document.current_sticker().frames])

@@ -61,7 +61,7 @@ class Background(enum.Enum):
 
 _LABELS = {Background.MODEL: "Model", Background.COLOUR_KEY: "Colour key", Background.LINE_ART: "Line art",
            Background.NONE: "None"}
-#: older spellings (ui.model.cutout's ids, animate's and matte's old options)
+#: older spellings (the app's old method ids, animate's and matte's old options)
 _ALIASES = {"colorkey": Background.COLOUR_KEY, "colourkey": Background.COLOUR_KEY, "color-key": Background.COLOUR_KEY,
             "lineart": Background.LINE_ART, "matting": Background.MODEL, "auto": Background.MODEL,
             "keep": Background.NONE}
