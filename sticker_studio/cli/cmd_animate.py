@@ -54,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"square output side in pixels, 16-{MAX_SIDE} (default: input size, max 512)")
     parser.add_argument("--subject-size", dest="subject_size", type=float, default=None, metavar="F",
                         help="fraction of the canvas the subject's longer side takes, the same for every motion"
-                             " (default 0.85; the motion's amplitude adapts; 0 = fit the whole motion instead)")
+                             " (default 0.8; the motion's amplitude adapts; 0 = fit the whole motion instead)")
     parser.add_argument("--pixel-art", dest="pixel_art", action=argparse.BooleanOptionalAction, default=None,
                         help="whole-multiple nearest-neighbour scaling, whole-pixel motion, palette and hard alpha"
                              " kept (default: detected)")
