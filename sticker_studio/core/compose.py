@@ -8,9 +8,12 @@ their visible pixels first so the sizes are the drawings' own:
   bottom, the main one 64 % as wide standing on it, sunk 35 % of the vehicle's height
   into it and drawn in front;
 * **holding** — the main subject 78 % of the canvas, the prop 40 % in front of its lower
-  right (overlapping it by a third of the prop's width), drawn in front;
+  right (lower left when it faces left: its head is on the left), overlapping it by a
+  third of the prop's width, drawn in front;
 * **wearing, or "with" headwear** (hat, cap, crown, glasses...) — the prop 58 % of the
-  main one's width on the top of its head, overlapping it by 30 % of the prop's height;
+  main one's width on the top of its head (the widest part of its topmost tenth: a
+  side-view dog's head, not its middle), overlapping it by 30 % of the prop's height;
+  glasses a fifth of the way down the head instead;
 * **with** anything else — beside, 45 %, lower right, a little overlap;
 * **and** — two characters side by side, each 52 % of the canvas, the second mirrored
   to face the first, overlapping by 8 %, on one baseline.
@@ -72,8 +75,33 @@ def _paste(canvas: np.ndarray, part: np.ndarray, x: int, y: int) -> None:
     canvas[y0:y1, x0:x1] = np.clip(np.concatenate([rgb, a_o], axis=-1) * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
+def _head_top(rgba: np.ndarray) -> tuple[int, int]:
+    """Where a hat goes: above the thickest part of the subject's top third (a side-view dog's head, not its
+    raised tail), at the top of the subject there."""
+    alpha = rgba[..., 3] > 32
+    rows = np.flatnonzero(alpha.any(axis=1))
+    if rows.size == 0:
+        return rgba.shape[1] // 2, 0
+    top = int(rows[0])
+    band = alpha[top:top + max(2, int(0.33 * (rows[-1] - top + 1)))].sum(axis=0).astype(np.float64)
+    window = max(1, int(0.25 * rgba.shape[1]))
+    thick = np.convolve(band, np.ones(window) / window, mode="same")
+    x = int(np.argmax(thick))
+    lo, hi = max(0, x - window // 2), min(rgba.shape[1], x + window // 2 + 1)
+    ys = np.flatnonzero(alpha[:, lo:hi].any(axis=1))
+    return x, int(ys[0]) if ys.size else top
+
+
+def _faces_left(rgba: np.ndarray) -> bool:
+    """A side view with its head on the left (not a front view: those are near mirror-symmetric)."""
+    alpha = rgba[..., 3] > 32
+    mirrored = alpha[:, ::-1]
+    symmetry = np.count_nonzero(alpha & mirrored) / max(1, np.count_nonzero(alpha | mirrored))
+    return symmetry < 0.8 and _head_top(rgba)[0] < 0.35 * rgba.shape[1]
+
+
 def compose_pair(main: np.ndarray, second: np.ndarray, relation: Relation, side: int,
-                 headwear: bool = False) -> np.ndarray:
+                 headwear: bool = False, eyewear: bool = False) -> np.ndarray:
     """The two subjects on one ``side``² canvas, laid out by ``relation`` (module docstring)."""
     a, b = crop_visible(main), crop_visible(second)
     work = 2 * side  # lay out on a larger canvas, then fit the union back into ``side``
@@ -92,8 +120,11 @@ def compose_pair(main: np.ndarray, second: np.ndarray, relation: Relation, side:
         vb = _scaled(b, 0.58 * va.shape[1])
         ax = (work - va.shape[1]) // 2
         ay = work - va.shape[0] - side // 4
-        bx = ax + (va.shape[1] - vb.shape[1]) // 2
-        by = ay - int(0.7 * vb.shape[0])
+        top_x, top_y = _head_top(va)
+        bx = ax + top_x - vb.shape[1] // 2
+        by = ay + top_y - int(0.7 * vb.shape[0])
+        if eyewear:  # glasses sit over the eyes, a fifth of the way down the head
+            by = ay + top_y + int(0.2 * va.shape[0]) - vb.shape[0] // 2
         _paste(canvas, va, ax, ay)
         _paste(canvas, vb, bx, by)
     elif relation in (Relation.HOLDING, Relation.WITH):
@@ -104,6 +135,9 @@ def compose_pair(main: np.ndarray, second: np.ndarray, relation: Relation, side:
         ay = work - va.shape[0] - side // 4
         overlap = (1 / 3 if holding else 0.15) * vb.shape[1]
         bx = int(ax + va.shape[1] - overlap)
+        if _faces_left(va):  # its head is on the left: the prop goes in front of it
+            ax += side // 5
+            bx = int(ax - vb.shape[1] + overlap)
         by = ay + va.shape[0] - vb.shape[0] - (int(0.12 * va.shape[0]) if holding else 0)
         _paste(canvas, va, ax, ay)
         _paste(canvas, vb, bx, by)

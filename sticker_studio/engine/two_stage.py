@@ -128,8 +128,13 @@ class Scene:
 
 
 def _article(label: str) -> str:
+    """"a cat", "an owl", "a unicorn", "sunglasses" (a plural name takes no article), "a T-Rex"."""
     word = label.lower() if not label[:1].isupper() or label[1:2].islower() else label
-    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+    last = word.split()[-1] if word.split() else word
+    if last.endswith("s") and not last.endswith(("us", "ss", "is", "as", "os")):
+        return word
+    vowel = word[:1].lower() in "aeiou" and not word.lower().startswith(("uni", "use", "eu", "one"))
+    return f"{'an' if vowel else 'a'} {word}"
 
 
 @dataclass
@@ -255,7 +260,7 @@ def _subject(index: ArtIndex, reading: PromptReading, slot: int, *, candidate: i
     scores = index.phrase_scores(words, reading.language, colour_word)
     if slot > 0 and reading.relation is not Relation.AND:  # a prop is a thing, not a face or a person
         groups = np.array([e.group in ("smileys-emotion", "people-body") for e in index.library.entries])
-        scores = scores - 0.03 * groups
+        scores = scores - 0.1 * groups
     candidates = index.rank(scores, max(count, (candidate or 0) + 1))
     chosen = _choose(candidates, candidate, seed)
     used_style, rgba, recoloured, art_colour = _render_candidate(
@@ -302,7 +307,9 @@ def pick_scene(
             second = other
             headwear = bool(set(other.phrase.lower().split()) & HEADWEAR) or any(
                 w in HEADWEAR for w in other.label.lower().replace("\u2019", " ").split())
-            rgba = compose_pair(main.rgba, other.rgba, relation, size, headwear=headwear)
+            eyewear = any(w in ("glasses", "sunglasses", "goggles") for w in other.label.lower().split())
+            rgba = compose_pair(main.rgba, other.rgba, relation, size, headwear=headwear or eyewear,
+                                eyewear=eyewear)
         else:
             ignored.insert(0, f"{relation.value} {other.phrase} (no library art; closest: "
                               f"{', '.join(c.entry.label for c in other.candidates[:3])})")
