@@ -33,7 +33,8 @@ PROMPTS = [
     "熊猫和恐龙",
     "骑着自行车的猫",
 ]
-READINGS = {"熊猫和恐龙": "熊猫和恐龙 (a panda and a dinosaur)", "骑着自行车的猫": "骑着自行车的猫 (a cat riding a bike)"}
+READINGS = {"熊猫和恐龙": "熊猫和恐龙 (a panda and a dinosaur)",
+            "骑着自行车的猫": "骑着自行车的猫 (a cat riding a bike)"}
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
