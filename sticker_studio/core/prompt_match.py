@@ -269,8 +269,8 @@ class Lexicon:
         """Entries a phrase's words name, best first.
 
         The whole phrase as a name (1.0) or keyword (0.9); its head noun (the last word;
-        the one before a container word: "coffee cup", "pizza slice") as a name (0.9), a
-        word of a name (0.85: "hat" of "top hat") or a keyword (0.8); another word as a
+        the one before a container word: "coffee cup", "pizza slice") as a name (0.9), the
+        last word of a name (0.85: "hat" of "top hat"; another word of it 0.75) or a keyword (0.8); another word as a
         name (0.7), a word of a name (0.65) or a keyword (0.6). Keywords many entries
         share lose up to 0.12 ("face", "animal"). Word forms: the word and its singulars.
         """
@@ -301,8 +301,10 @@ class Lexicon:
                     offer(form, i, (0.9 if head else 0.7) if is_label else (0.8 if head else 0.6) - spread(hits))
                 key = fold(form)
                 for i, label in enumerate(labels):
-                    if label and key in fold(label).replace("-", " ").split():
-                        offer(form, i, 0.85 if head else 0.65)
+                    label_words = fold(label).replace("-", " ").split() if label else []
+                    if key in label_words:  # the label's own head noun ("hat" of "top hat") counts more
+                        at_end = lang in ("zh", "zh-hant", "ja", "ko") or label_words[-1] == key
+                        offer(form, i, (0.85 if at_end else 0.75) if head else 0.65)
         return sorted(best.values(), key=lambda h: (-h.confidence, h.index))
 
     def segment_cjk(self, text: str, lang: str) -> list[str]:
