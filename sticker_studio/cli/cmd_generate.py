@@ -199,7 +199,18 @@ def run(args: argparse.Namespace) -> int:
         sticker = pipe(request, progress=progress, warn=warn)
     finally:
         bar.close()
+    from sticker_studio.core.visibility import ensure_visible
+
+    ensure_visible(sticker, "the generated sticker", (
+        "the model drew nothing the background removal kept — try another --seed, or --no-matting-model",
+        "the reference is the colour of its background" if image is not None else "the prompt is outside "
+        "what the model learned — the default two-stage mode (no --mode/--task) draws from library art"))
+    if task == "t2v":
+        sticker.metadata["experimental"] = True
+        sticker.metadata["name"] = sticker.metadata["label"] = f"experimental: {args.prompt}"[:80]
     out = write_sticker(sticker, args.output)
-    print(f"wrote {out} ({sticker.width}x{sticker.height}, {sticker.frame_count} frames, "
-          f"{sticker.metadata.get('device')}, seed {settings.seed})")
+    experimental = "an experimental sticker (text-to-video has not cleared its quality bar) to " \
+        if sticker.metadata.get("experimental") else ""
+    print(f"wrote {experimental}{out} ({sticker.width}x{sticker.height}, "
+          f"{sticker.frame_count} frames, {sticker.metadata.get('device')}, seed {settings.seed})")
     return 0

@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.atomic import check_output
     from sticker_studio.core.background import has_useful_alpha
+    from sticker_studio.core.visibility import MATTING_CAUSES, ensure_visible
     from sticker_studio.engine.device import pick_device
     from sticker_studio.engine.matting import load_matting_head, matte_sticker
     from sticker_studio.formats.readers import read_sticker
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         rgb = flatten_on_white(sticker.frames)
         out_sticker = Sticker([lineart_alpha(f) for f in rgb], list(sticker.durations_ms), sticker.loop_count,
                               {**sticker.metadata, "matting": "line art"})
+        ensure_visible(out_sticker, "the matte", MATTING_CAUSES["lineart"])
         out = write_sticker(out_sticker, args.output)
         print(f"wrote {out} ({out_sticker.frame_count} frames, line art)")
         return 0
@@ -63,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         head = load_matting_head(args.model, device=choice.device,
                                  dtype=choice.dtype if choice.device.type != "cpu" else None)
     out_sticker = matte_sticker(sticker, head, use_colorkey=args.colorkey, mirror=args.mirror or None)
+    ensure_visible(out_sticker, "the matte", MATTING_CAUSES["colorkey" if args.colorkey else "model"])
     out = write_sticker(out_sticker, args.output)
     print(f"wrote {out} ({out_sticker.frame_count} frames, {out_sticker.metadata.get('matting')})")
     return 0
