@@ -157,18 +157,18 @@ def run_two_stage(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from sticker_studio.core.atomic import check_output
-    from sticker_studio.engine.pipeline import StickerPipeline
-    from sticker_studio.engine.request import GenerationRequest
-    from sticker_studio.formats.readers import read_sticker
     from sticker_studio.formats.writers import format_for_path, write_sticker
 
     format_for_path(args.output)  # fail on an unknown extension before loading any model
     check_output(args.output, args.image)
     if two_stage_wanted(args):
-        return run_two_stage(args)
+        return run_two_stage(args)  # library art + preset: no torch import on this path
+    from tqdm import tqdm
+
+    from sticker_studio.engine.pipeline import StickerPipeline
+    from sticker_studio.engine.request import GenerationRequest
+    from sticker_studio.formats.readers import read_sticker
     if args.mode == "t2v" and (args.image or (args.task and args.task != "t2v")):
         raise InvalidInputError("--mode t2v draws from the prompt alone; drop --image/--task")
     image = read_sticker(args.image) if args.image else None

@@ -180,6 +180,8 @@ def script_language(text: str) -> str | None:
 
 def fold(word: str) -> str:
     """Lower case without accents ("vélo" → "velo", "Katze" → "katze") for forgiving lookups."""
+    if word.isascii():
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("ß", "ss")
 
@@ -211,7 +213,7 @@ class LexicalHit:
 class Lexicon:
     """Whole-word names and keywords of every library entry, per language.
 
-    ``terms[lang][term] → [(entry index, is_label)]``; English from the index's labels and
+    :meth:`table` (built per language on first use); English from the index's labels and
     tags, the others from ``locales.json.xz``.
     """
 
@@ -220,29 +222,42 @@ class Lexicon:
 
     def __init__(self, keys: list[str], en: list[tuple[str, tuple[str, ...]]],
                  locales: dict[str, dict[str, list[str]]]) -> None:
-        self.terms: dict[str, dict[str, list[tuple[int, bool]]]] = {}
-        self.labels: dict[str, list[str]] = {"en": [label.lower() for label, _ in en]}
+        self._keys = keys
+        self._sources: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {
+            "en": [(i, label, tags) for i, (label, tags) in enumerate(en)]}
         position = {key: i for i, key in enumerate(keys)}
-        self._add("en", [(i, label, tags) for i, (label, tags) in enumerate(en)])
         for lang, rows in locales.items():
-            labels = [""] * len(keys)
-            items = []
-            for key, words in rows.items():
-                if key in position and words:
-                    labels[position[key]] = words[0]
-                    items.append((position[key], words[0], tuple(words[1:])))
-            self.labels[lang] = labels
-            self._add(lang, items)
+            self._sources[lang] = [(position[key], words[0], tuple(words[1:]))
+                                   for key, words in rows.items() if key in position and words]
+        self._tables: dict[str, dict[str, list[tuple[int, bool]]]] = {}
+        self._label_words: dict[str, dict[str, list[tuple[int, bool]]]] = {}
+        self._build_lock = threading.Lock()
         self.max_cjk_term = 8
 
-    def _add(self, lang: str, items: list[tuple[int, str, tuple[str, ...]]]) -> None:
-        table: dict[str, list[tuple[int, bool]]] = {}
-        for i, label, tags in items:
-            for term, is_label in [(label, True)] + [(t, False) for t in tags]:
-                key = fold(term)
-                if key and (i, is_label) not in table.setdefault(key, []):
-                    table[key].append((i, is_label))
-        self.terms[lang] = table
+    def table(self, lang: str) -> dict[str, list[tuple[int, bool]]]:
+        """Folded name/keyword → [(entry index, is the name)] for ``lang`` (built on first use)."""
+        table = self._tables.get(lang)
+        if table is not None:
+            return table
+        with self._build_lock:
+            if lang not in self._tables:
+                built: dict[str, list[tuple[int, bool]]] = {}
+                words: dict[str, list[tuple[int, bool]]] = {}
+                for i, label, tags in self._sources.get(lang, ()):
+                    for term, is_label in [(label, True)] + [(t, False) for t in tags]:
+                        key = fold(term)
+                        if key and (i, is_label) not in built.setdefault(key, []):
+                            built[key].append((i, is_label))
+                    parts = fold(label).replace("-", " ").split()
+                    for k, part in enumerate(parts):  # (entry, the name's last word?) per word of a name
+                        words.setdefault(part, []).append((i, k == len(parts) - 1))
+                self._label_words[lang] = words
+                self._tables[lang] = built
+        return self._tables[lang]
+
+    def label_words(self, lang: str) -> dict[str, list[tuple[int, bool]]]:
+        self.table(lang)
+        return self._label_words[lang]
 
     @classmethod
     def load(cls, folder: Path, keys: list[str], en: list[tuple[str, tuple[str, ...]]]) -> Lexicon:
@@ -259,10 +274,10 @@ class Lexicon:
 
     @property
     def languages(self) -> list[str]:
-        return list(self.terms)
+        return list(self._sources)
 
     def knows(self, lang: str, word: str) -> bool:
-        table = self.terms.get(lang, {})
+        table = self.table(lang)
         return any(fold(form) in table for form in singular_forms(word, lang))
 
     def lookup(self, words: list[str], lang: str) -> list[LexicalHit]:
@@ -274,7 +289,7 @@ class Lexicon:
         name (0.7), a word of a name (0.65) or a keyword (0.6). Keywords many entries
         share lose up to 0.12 ("face", "animal"). Word forms: the word and its singulars.
         """
-        table = self.terms.get(lang, {})
+        table = self.table(lang)
         best: dict[int, LexicalHit] = {}
 
         def offer(term: str, i: int, confidence: float) -> None:
@@ -292,26 +307,23 @@ class Lexicon:
         order = list(reversed(words))
         if len(order) > 1 and fold(order[0]) in CONTAINER_WORDS:
             order = order[1:] + order[:1]
-        labels = self.labels.get(lang, [])
+        label_words = self.label_words(lang)
         for position, word in enumerate(order):
             head = position == 0
             for form in singular_forms(word, lang):
                 hits = table.get(fold(form), ())
                 for i, is_label in hits:
                     offer(form, i, (0.9 if head else 0.7) if is_label else (0.8 if head else 0.6) - spread(hits))
-                key = fold(form)
-                for i, label in enumerate(labels):
-                    label_words = fold(label).replace("-", " ").split() if label else []
-                    if key in label_words:  # the label's own head noun ("hat" of "top hat") counts more
-                        at_end = lang in ("zh", "zh-hant", "ja", "ko") or label_words[-1] == key
-                        offer(form, i, (0.85 if at_end else 0.75) if head else 0.65)
+                for i, last in label_words.get(fold(form), ()):  # the name's own head noun counts more
+                    at_end = last or lang in ("zh", "zh-hant", "ja", "ko")
+                    offer(form, i, (0.85 if at_end else 0.75) if head else 0.65)
         return sorted(best.values(), key=lambda h: (-h.confidence, h.index))
 
     def segment_cjk(self, text: str, lang: str) -> list[str]:
         """Han/kana text cut into the longest known terms (filler, motion, connectors, names)."""
         known: set[str] = set(CJK_FILLER.get(lang, ())) | set(LANG_MOTION.get(lang, ())) | set(
             LANG_CONNECTORS.get(lang, ())) | set(LANG_COLOURS.get(lang, ()))
-        tables = [self.terms.get(lang, {})] + ([self.terms.get("zh-hant", {})] if lang == "zh" else [])
+        tables = [self.table(lang)] + ([self.table("zh-hant")] if lang == "zh" else [])
         longest = max([len(k) for k in known] + [self.max_cjk_term])
         out: list[str] = []
         i = 0
@@ -360,9 +372,9 @@ def _guess_language(words: list[str], lexicon: Lexicon | None) -> str:
         own = LANG_STOPWORDS.get(lang, frozenset()) | set(LANG_MOTION.get(lang, {})) | set(
             LANG_CONNECTORS.get(lang, {})) | set(LANG_COLOURS.get(lang, {}))
         scores[lang] = sum(1.0 for w in words if w in own)
-    if lexicon is not None:
-        for lang in scores:
-            if lang in lexicon.terms:
+    if lexicon is not None:  # subject words count only for languages whose function/motion words appear
+        for lang in [lang for lang in scores if scores[lang] > 0]:
+            if lang in lexicon.languages:
                 scores[lang] += 0.6 * sum(1 for w in words if len(w) > 2 and w not in en_known
                                           and lexicon.knows(lang, w))
     if lexicon is not None and any(c in "абвгдежзийклмнопрстуфхцчшщъыьэюя" for w in words for c in w):
