@@ -96,7 +96,7 @@ def _faces_left(rgba: np.ndarray) -> bool:
     """A side view with its head on the left (not a front view: those are near mirror-symmetric)."""
     alpha = rgba[..., 3] > 32
     mirrored = alpha[:, ::-1]
-    symmetry = np.count_nonzero(alpha & mirrored) / max(1, np.count_nonzero(alpha | mirrored))
+    symmetry = int(np.count_nonzero(alpha & mirrored)) / max(1, int(np.count_nonzero(alpha | mirrored)))
     return symmetry < 0.8 and _head_top(rgba)[0] < 0.35 * rgba.shape[1]
 
 
