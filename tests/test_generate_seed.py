@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sticker_studio.core.compose import apply_variation, seed_variation
 
@@ -42,3 +43,26 @@ def test_seed_variation_is_deterministic_and_keeps_alpha() -> None:
     rgba[2:6, 1:4] = (200, 80, 40, 255)
     out = apply_variation(rgba, seed_variation(7))
     assert (out[..., 3] > 0).sum() == (rgba[..., 3] > 0).sum()
+
+
+def test_a_model_motion_below_its_quality_bar_is_labelled_experimental(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--motion-source model with a generator whose adherence has not cleared the bar: 'experimental'."""
+    from sticker_studio.core.sticker import Sticker
+    from sticker_studio.engine import pipeline as pipeline_module
+    from sticker_studio.engine import two_stage
+
+    class FakePipe:
+        def __call__(self, request: object, warn: object = None) -> Sticker:
+            frame = np.zeros((32, 32, 4), np.uint8)
+            frame[8:24, 8:24] = 200
+            return Sticker([frame, frame], [100, 100])
+
+    monkeypatch.setattr(pipeline_module.StickerPipeline, "from_pretrained",
+                        classmethod(lambda cls, *a, **k: FakePipe()))
+    monkeypatch.setattr(two_stage, "model_adherence", lambda model: None)  # not measured: not cleared
+    result = two_stage.generate_two_stage("a robot waving", two_stage.MotionOptions(motion_source="model"), size=32)
+    assert result.experimental and result.label().startswith("experimental: a robot")
+    assert result.sticker.metadata["name"].startswith("experimental")
+    preset = two_stage.generate_two_stage("a robot waving", two_stage.MotionOptions(motion_source="preset"), size=32)
+    assert not preset.experimental and preset.label() == "a robot, waving"
