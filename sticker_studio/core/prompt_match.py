@@ -72,6 +72,7 @@ LANG_STOPWORDS: dict[str, frozenset[str]] = {
     "it": frozenset("un uno una il lo la i gli le del della di che mio mia piccolo piccola è".split()),
     "pt": frozenset("um uma o a os as do da de que meu minha pequeno pequena é está".split()),
     "nl": frozenset("een de het van mijn kleine die dat is".split()),
+    "ru": frozenset("мой моя маленький маленькая милый милая который которая".split()),
 }
 LANG_CONNECTORS: dict[str, dict[str, Relation]] = {
     "fr": {"avec": Relation.WITH, "et": Relation.AND, "sur": Relation.ON, "tenant": Relation.HOLDING,
@@ -86,6 +87,7 @@ LANG_CONNECTORS: dict[str, dict[str, Relation]] = {
     "it": {"con": Relation.WITH, "e": Relation.AND, "su": Relation.ON, "sopra": Relation.ON},
     "pt": {"com": Relation.WITH, "e": Relation.AND, "sobre": Relation.ON},
     "nl": {"met": Relation.WITH, "en": Relation.AND, "op": Relation.ON},
+    "ru": {"с": Relation.WITH, "со": Relation.WITH, "и": Relation.AND, "на": Relation.ON},
     "zh": {"和": Relation.AND, "与": Relation.AND, "跟": Relation.AND, "骑着": Relation.RIDING,
            "骑": Relation.RIDING, "拿着": Relation.HOLDING, "抱着": Relation.HOLDING, "戴着": Relation.WEARING,
            "在": Relation.ON},
@@ -116,6 +118,11 @@ LANG_MOTION: dict[str, dict[str, str]] = {
            "gira": "spin", "voa": "fly", "voando": "fly", "dorme": "sleep", "dormindo": "sleep"},
     "nl": {"danst": "dance", "dansend": "dance", "springt": "jump", "zwaait": "waving", "draait": "spin",
            "vliegt": "fly", "slaapt": "sleep"},
+    "ru": {"танцует": "dance", "танцующий": "dance", "танцующая": "dance", "танцуют": "dance",
+           "прыгает": "jump", "машет": "waving", "летит": "fly", "спит": "sleep", "крутится": "spin",
+           "дрожит": "shake"},
+    "ko": {"춤추는": "dance", "춤추다": "dance", "춤": "dance", "점프": "jump", "손을": "waving",
+           "흔드는": "waving", "자는": "sleep"},
     "zh": {"跳舞": "dance", "舞蹈": "dance", "跳跃": "jump", "跳": "jump", "挥手": "waving", "招手": "waving",
            "旋转": "spin", "转圈": "spin", "漂浮": "float", "飘": "float", "飞": "fly", "飞翔": "fly",
            "睡觉": "sleep", "发抖": "shake", "颤抖": "shake", "弹跳": "bounce", "心跳": "heartbeat",
@@ -377,7 +384,7 @@ def _guess_language(words: list[str], lexicon: Lexicon | None) -> str:
             if lang in lexicon.languages:
                 scores[lang] += 0.6 * sum(1 for w in words if len(w) > 2 and w not in en_known
                                           and lexicon.knows(lang, w))
-    if lexicon is not None and any(c in "абвгдежзийклмнопрстуфхцчшщъыьэюя" for w in words for c in w):
+    if any(c in "абвгдежзийклмнопрстуфхцчшщъыьэюя" for w in words for c in w):
         return "ru"
     return max(scores, key=lambda lang: (scores[lang], lang == "en"))
 
