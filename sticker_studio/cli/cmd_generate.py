@@ -1,10 +1,15 @@
 """`sticker-studio generate PROMPT [--image REF] ... -o OUT`: make an animated sticker with the engine.
 
 A prompt alone goes the **two-stage** way by default (:mod:`sticker_studio.engine.two_stage`):
-the subject is licensed vector art found by the prompt (recoloured when the prompt's
-colour contradicts it; ``--candidates`` lists the others, ``--candidate N`` picks one),
-and the prompt's motion word animates it, by the generator or by the motion preset
-(whichever the model's measured adherence says; the output line says which).
+the subject is licensed vector art found by the prompt, in any bundled language
+(recoloured when the prompt's colour contradicts it; ``--candidates`` lists the others,
+``--candidate N`` picks one; a second subject, "a cat riding a bicycle", is composed
+with it), and the prompt's motion word animates it, by the generator or by the motion
+preset (whichever the model's measured adherence says; ``--verbose`` says which). When
+the library has nothing that surely is the subject ("an axolotl") it exits 2 listing the
+closest, unless ``--candidate N`` or ``--allow-weak-match``. ``--seed N`` picks another
+variant (subject among the confident ones, shade, mirror, motion amplitude). The output
+line names what was made: ``made a robot, waving -> robot.webp``.
 ``--mode t2v`` (or ``--task t2v``) is the pure text-to-video model path, experimental.
 ``--image`` makes it image-to-animation of the user's drawing (``--task`` for others). The same ``--seed`` on the
 same device gives a byte-identical file. The default model is the bundled one; a
