@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sticker_studio.core.compose import apply_variation, seed_variation
+from sticker_studio.core.text.compose import apply_variation, seed_variation
 
 
 def test_seed_7_and_8_differ_and_7_twice_is_identical(tmp_path: Path) -> None:

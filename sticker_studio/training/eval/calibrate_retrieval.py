@@ -1,6 +1,6 @@
 """Figures behind the text → sticker match threshold (``MATCH_THRESHOLD``).
 
-    python -m sticker_studio.training.calibrate_retrieval
+    python -m sticker_studio.training.eval.calibrate_retrieval
 
 Scores three sets of subject words with the shipped scorer
 (:meth:`sticker_studio.engine.generate.art_retrieval.ArtIndex.phrase_scores`): words the library

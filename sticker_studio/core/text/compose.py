@@ -1,7 +1,7 @@
 """Two library subjects in one sticker, and the small variations a seed picks.
 
 :func:`compose_pair` lays a second subject out against the main one by their
-:class:`~sticker_studio.core.prompt_match.Relation`, on a square canvas, both cropped to
+:class:`~sticker_studio.core.text.prompt_match.Relation`, on a square canvas, both cropped to
 their visible pixels first so the sizes are the drawings' own:
 
 * **riding / on** — the second subject (a bicycle, a skateboard) full width at the
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sticker_studio.core.imageops import opaque_bbox, resize_rgba
-from sticker_studio.core.prompt_match import Relation
+from sticker_studio.core.text.prompt_match import Relation
 
 
 @dataclass(frozen=True)

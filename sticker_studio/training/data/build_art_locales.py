@@ -1,12 +1,12 @@
 """Build ``resources/art/locales.json.xz``: emoji names and keywords in other languages.
 
     npm pack emojibase-data@17.0.0 && tar xzf emojibase-data-17.0.0.tgz
-    python -m sticker_studio.training.build_art_locales --emojibase package -o resources/art
+    python -m sticker_studio.training.data.build_art_locales --emojibase package -o resources/art
 
 emojibase-data's per-locale ``data.json`` carries each emoji's CLDR annotation (name and
 keywords, Unicode licence) for that language. For every entry of the bundled art index
 (``index.json.xz``) this keeps its label and tags in each of :data:`LOCALES`, so a prompt
-in that language is matched by :mod:`sticker_studio.core.prompt_match`. Lower-cased;
+in that language is matched by :mod:`sticker_studio.core.text.prompt_match`. Lower-cased;
 entries the locale does not annotate are left out.
 """
 
