@@ -22,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create = actions.add_parser("create", help="make a new, empty pack folder")
     create.add_argument("folder", type=Path, metavar="DIR")
     create.add_argument("--title", required=True, help="the pack's title")
-    create.add_argument("--publisher", default="", help="author / publisher shown by messengers")
+    create.add_argument("--author", "--publisher", dest="publisher", default="", metavar="NAME",
+                        help="author / publisher shown by messengers (WhatsApp, Signal)")
     create.add_argument("--subject-size", dest="subject_size", type=float, default=None, metavar="F",
                         help="fraction of the canvas the subject takes in the pack's motion-animated stickers,"
                              " 0.3 to 1.0 (default 0.65; like animate --subject-size)")
@@ -37,6 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--pixel-art", dest="pixel_art", action=argparse.BooleanOptionalAction, default=None,
                      help="export it as pixel art (nearest, whole multiples) or never; default: detected")
     add.set_defaults(func=run_add)
+
+    edit = actions.add_parser("set", help="change a pack's title or author")
+    edit.add_argument("folder", type=Path, metavar="DIR")
+    edit.add_argument("--title", default=None, help="the pack's new title")
+    edit.add_argument("--author", "--publisher", dest="publisher", default=None, metavar="NAME",
+                      help="author / publisher shown by messengers (empty to clear)")
+    edit.set_defaults(func=run_set)
 
     lst = actions.add_parser("list", help="list the stickers of a pack")
     lst.add_argument("folder", type=Path, metavar="DIR")
@@ -57,6 +65,26 @@ def run_create(args: argparse.Namespace) -> int:
     size = DEFAULT_SUBJECT_SIZE if args.subject_size is None else args.subject_size
     pack = StickerPack.create(args.folder, args.title, args.publisher, subject_size=size)
     print(f"{pack.folder}: new pack {pack.title!r}, subject size {pack.subject_size:g}")
+    return 0
+
+
+def run_set(args: argparse.Namespace) -> int:
+    from sticker_studio.core.errors import InvalidInputError
+    from sticker_studio.core.pack import StickerPack
+
+    if args.title is None and args.publisher is None:
+        raise InvalidInputError("say what to change: --title and/or --author")
+    pack = StickerPack.open(args.folder)
+    try:
+        if args.title is not None:
+            pack.title = args.title
+        if args.publisher is not None:
+            pack.author = args.publisher
+        pack.save()
+    finally:
+        pack.close()
+    author = f" by {pack.author}" if pack.author else " (no author)"
+    print(f"{pack.folder}: {pack.title!r}{author}")
     return 0
 
 
