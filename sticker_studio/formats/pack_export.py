@@ -41,6 +41,7 @@ from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.fit import fit_sticker
+from sticker_studio.formats.handoff import HandoffSticker, write_handoff
 from sticker_studio.formats.pack_rules import PackImage, PackRule, get_pack_rule
 from sticker_studio.formats.targets import ExportTarget, get_target
 from sticker_studio.formats.validate import validate_file
@@ -370,6 +371,13 @@ def _build_target(report: TargetPackReport, tmp: Path, items: Sequence[PackItem]
     if doc is not None and rule.index_file:
         (tmp / rule.index_file).write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         report.extra_files.append(rule.index_file)
+    if report.ok:  # hand-off files are built from the files above, so only when they are all valid
+        stickers = [HandoffSticker(s.file, i.emojis[:rule.max_emojis])
+                    for s, i in zip(report.stickers, items, strict=False)]
+        try:
+            report.extra_files += write_handoff(rule.target, tmp, stickers, title=title, author=publisher)
+        except StickerStudioError as error:
+            report.problems.append(f"hand-off file: {error}")
     written = [s.file for s in report.stickers] + report.extra_files
     (tmp / MARKER_FILE).write_text(json.dumps({"files": written}, indent=1) + "\n", encoding="utf-8")
 
