@@ -13,6 +13,8 @@ from PIL import Image
 
 from fixtures_formats import moving_disc
 from sticker_studio.cli import main
+from sticker_studio.core.art_library import ArtLibrary
+from sticker_studio.core.emoji_suggest import suggest_emojis, suggest_for_sticker
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
@@ -130,3 +132,40 @@ def test_line_zip_over_the_limit_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="at most"):
         write_line_zip(folder, stickers, title="Big", max_bytes=5000)
     assert not (folder / "Big_line.zip").exists()
+
+
+def test_emoji_come_from_the_art_library_subject_the_prompt_and_the_motion() -> None:
+    library = ArtLibrary.load()
+    cat = library.find("cat")
+    ghost = library.find("ghost")
+    assert cat is not None and ghost is not None
+    assert suggest_emojis(subject="cat", library=library)[0] == cat.emoji
+    assert suggest_emojis(subject="ghost", motion="blink", library=library) == [ghost.emoji, "😉"]
+    assert suggest_emojis(prompt="a sleepy ghost", library=library) == [ghost.emoji, "😴"]
+    assert suggest_emojis(prompt="two cats crying", motion="wave", library=library) == [cat.emoji, "😢", "👋"]
+    assert suggest_emojis(name="dance_party", motion="dance", library=library)[:2] == ["💃", "🎉"]
+    assert suggest_emojis(name="in love", motion="love", library=library) == ["😍"]
+    assert suggest_emojis(motion="angry") == ["😠"]
+    assert suggest_emojis(name="qx17", motion="spin") == ["🙂"]  # nothing meaningful: the fallback
+    meta = {"art": "noto:ghost", "prompt": "a ghost floating", "motion": "wave"}
+    assert suggest_for_sticker(meta, library=library) == [ghost.emoji, "👋"]
+
+
+def test_pack_add_suggests_emoji_when_none_are_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "pack"
+    assert run_cli(capsys, "pack", "create", folder, "--title", "Auto")[0] == 0
+    waving = still_png(tmp_path / "ghost_waving.png")
+    code, out, _ = run_cli(capsys, "pack", "add", folder, waving)
+    ghost = ArtLibrary.load().find("ghost")
+    assert code == 0 and ghost is not None
+    assert f"suggested {ghost.emoji} 👋" in out
+    code, out, _ = run_cli(capsys, "pack", "add", folder, waving, "--emoji", "🎃", "--name", "pumpkin")
+    assert "suggested" not in out
+    pack = StickerPack.open(folder, read_only=True)
+    assert [e.emojis for e in pack] == [[ghost.emoji, "👋"], ["🎃"]]
+    pack.close()
+    sticker = Sticker([np.zeros((8, 8, 4), np.uint8)], [100])
+    sticker.metadata.update({"subject": "cat", "prompt": "a cat crying", "motion": "wave"})
+    with StickerPack.open(folder) as writable:
+        entry = writable.add(sticker, name="made in the app")
+    assert entry.emojis[1:] == ["😢", "👋"]

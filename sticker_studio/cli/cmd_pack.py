@@ -33,7 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("folder", type=Path, metavar="DIR")
     add.add_argument("file", type=Path, metavar="FILE", help="any file `convert` reads (a still or an animation)")
     add.add_argument("--emoji", action="append", default=None, metavar="E",
-                     help="an emoji for the sticker (repeat for up to 3; default 🙂)")
+                     help="an emoji for the sticker (repeat for up to 3; default: suggested from the"
+                          " sticker's subject, prompt, motion and name, else 🙂)")
     add.add_argument("--name", default=None, metavar="N", help="the sticker's name (default: the file's stem)")
     add.add_argument("--pixel-art", dest="pixel_art", action=argparse.BooleanOptionalAction, default=None,
                      help="export it as pixel art (nearest, whole multiples) or never; default: detected")
@@ -99,8 +100,9 @@ def run_add(args: argparse.Namespace) -> int:
     entry = pack.add(sticker, name=args.name or args.file.stem, emojis=args.emoji)
     pack.save()
     kind = "still" if sticker.frame_count == 1 else f"{sticker.frame_count} frames"
+    suggested = "" if args.emoji else " suggested"
     print(f"{pack.folder}: added {entry.name!r} ({kind}, {sticker.width}x{sticker.height},"
-          f" {' '.join(entry.emojis)}); {len(pack)} sticker(s)")
+          f"{suggested} {' '.join(entry.emojis)}); {len(pack)} sticker(s)")
     return 0
 
 
