@@ -58,6 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("-o", "--output", type=Path, required=True, metavar="OUT", help="output folder")
     export.set_defaults(func=run_export)
 
+    from sticker_studio.cli import cmd_publish
+
+    cmd_publish.register(actions)
+
 
 def run_create(args: argparse.Namespace) -> int:
     from sticker_studio.core.pack import StickerPack
