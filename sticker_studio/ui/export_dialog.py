@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sticker_studio.core.errors import CancelledError, StickerStudioError
+from sticker_studio.core.errors import StickerStudioError
 from sticker_studio.core.pack import PackEntry
 from sticker_studio.ui.settings import AppSettings, save_settings
 
@@ -93,28 +93,25 @@ def _items(entries: list[PackEntry]) -> list[PackItem]:
 
 def predict_sizes(entries: list[PackEntry], targets: list[str], progress: ProgressCallback,
                   cancel: threading.Event) -> dict[str, TargetOutcome]:
-    """Pack rules, then fit every sticker to every target (in a worker) and report the byte sizes."""
-    from sticker_studio.formats.fit import fit_sticker
-    from sticker_studio.formats.pack_export import check_pack_rules, file_target_for
-    from sticker_studio.formats.pack_rules import get_pack_rule
+    """Pack rules, then fit every sticker to every target and report the byte sizes.
+
+    The fits run on every core and stay in the fit cache, so an Export right after
+    writes them without fitting again (:mod:`sticker_studio.formats.fit_pool`).
+    """
+    from sticker_studio.formats.pack_export import check_pack_rules, fit_pack
 
     items = _items(entries)
     out: dict[str, TargetOutcome] = {}
-    total, done = len(entries) * len(targets), 0
     for name in targets:
-        target = file_target_for(get_pack_rule(name), items)
+        out.setdefault(name, TargetOutcome(name)).problems += check_pack_rules(items, name)
+    fits = fit_pack(items, targets, progress=progress, cancel=cancel.is_set)
+    for name, results in fits.items():
         outcome = out.setdefault(name, TargetOutcome(name))
-        outcome.problems += check_pack_rules(items, name)
-        for item in items:
-            if cancel.is_set():
-                raise CancelledError("size check cancelled")
-            try:
-                result = fit_sticker(item.sticker, target)
-                outcome.sizes.append(int(result.byte_size))
-            except StickerStudioError as error:
-                outcome.problems.append(f"{item.name}: {error}")
-            done += 1
-            progress(done, total)
+        for item, result in zip(items, results, strict=False):
+            if isinstance(result, StickerStudioError):
+                outcome.problems.append(f"{item.name}: {result}")
+            else:
+                outcome.sizes.append(result.byte_size)
     return out
 
 
