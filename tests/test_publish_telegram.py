@@ -222,7 +222,7 @@ def test_short_names() -> None:
 
 def test_publishing_a_pack_folder_exports_it_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from fixtures_formats import moving_disc
-    from sticker_studio.core.pack import StickerPack
+    from sticker_studio.core.pack.pack import StickerPack
 
     folder = tmp_path / "pack"
     with StickerPack.create(folder, "Discs", "Ana") as pack:

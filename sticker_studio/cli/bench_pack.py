@@ -52,8 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def built_in_pack(count: int) -> list[PackItem]:
     """``count`` art-library subjects animated with the motion presets in turn."""
-    from sticker_studio.core.art_library import ArtLibrary
-    from sticker_studio.core.motion import animate, list_presets
+    from sticker_studio.core.motion.presets import animate, list_presets
+    from sticker_studio.core.text.art_library import ArtLibrary
     from sticker_studio.formats.pack_export import PackItem
     from sticker_studio.formats.svg_render import render_svg
 
@@ -70,7 +70,7 @@ def built_in_pack(count: int) -> list[PackItem]:
 
 
 def pack_items(folder: Path) -> tuple[list[PackItem], str]:
-    from sticker_studio.core.pack import StickerPack
+    from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.formats.pack_export import items_from_pack
 
     pack = StickerPack.open(folder, read_only=True)

@@ -89,7 +89,7 @@ def run_publish(args: argparse.Namespace) -> int:
 
 
 def _export_pack(folder: Path, out: Path) -> Path:
-    from sticker_studio.core.pack import StickerPack
+    from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.formats.pack_export import export_sticker_pack
 
     pack = StickerPack.open(folder, read_only=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sticker_studio.core.prompt_words import parse_prompt, words_of
+from sticker_studio.core.text.prompt_words import parse_prompt, words_of
 
 __all__ = ["FALLBACK_EMOJI", "MOTION_EMOJI", "WORD_EMOJI", "subject_emoji", "suggest_emojis",
            "suggest_for_sticker"]
@@ -88,8 +88,8 @@ def _library_labels(library: Any | None = None) -> dict[str, str]:
     if library is not None:
         return _labels_of(library)
     if _DEFAULT_LABELS is None:
-        from sticker_studio.core.art_library import ArtLibrary
         from sticker_studio.core.errors import StickerStudioError
+        from sticker_studio.core.text.art_library import ArtLibrary
 
         try:
             _DEFAULT_LABELS = _labels_of(ArtLibrary.load())
