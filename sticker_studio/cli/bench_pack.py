@@ -100,9 +100,13 @@ def run(args: argparse.Namespace) -> int:
     frames = sum(i.sticker.frame_count for i in items)
     print(f"pack: {len(items)} stickers ({frames} frames, {items[0].sticker.width}x{items[0].sticker.height}),"
           f" made in {time.perf_counter() - t0:.1f} s; targets {', '.join(targets)}")
-    print(f"cores: {os.cpu_count()}, workers: {args.workers or default_workers()}; before: {_load()}")
+    print(f"cores: {os.cpu_count()}, workers: {args.workers or default_workers()}; before: {_load()}", flush=True)
     out = args.out or Path(tempfile.mkdtemp(prefix="sticker-studio-bench-pack-"))
-    rows: list[tuple[str, float, float, str]] = []
+    print(f"{'run':40s} {'check sizes':>12s} {'export':>8s} {'together':>9s}  result", flush=True)
+
+    def row(name: str, check: float, export: float, written: str) -> None:
+        print(f"{name:40s} {check:10.1f} s {export:6.1f} s {check + export:7.1f} s  {written}", flush=True)
+
     try:
         cache = FitCache()
         stats: dict[str, object] = {}
@@ -116,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         except PackExportError as error:
             written = f"NOT written: {error}"[:120]
         export = time.perf_counter() - t0
-        rows.append((f"new ({stats.get('mode')}, {stats.get('workers')} workers, cache)", check, export, written))
+        row(f"new ({stats.get('mode')}, {stats.get('workers')} workers, cache)", check, export, written)
         if args.baseline:
             t0 = time.perf_counter()
             fit_pack(items, targets, workers=1, cache=None)
@@ -127,12 +131,9 @@ def run(args: argparse.Namespace) -> int:
                 written = "valid"
             except PackExportError as error:
                 written = f"NOT written: {error}"[:120]
-            rows.append(("old (serial, fits again)", check_old, time.perf_counter() - t0, written))
+            row("old (serial, fits again)", check_old, time.perf_counter() - t0, written)
     finally:
         if args.out is None:
             shutil.rmtree(out, ignore_errors=True)
-    print(f"{'run':40s} {'check sizes':>12s} {'export':>8s} {'together':>9s}  result")
-    for name, check, export, written in rows:
-        print(f"{name:40s} {check:10.1f} s {export:6.1f} s {check + export:7.1f} s  {written}")
     print(f"after: {_load()}")
     return 0

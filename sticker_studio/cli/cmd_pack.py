@@ -125,6 +125,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from sticker_studio.core.pack.pack import StickerPack
+    from sticker_studio.formats.handoff import next_step
     from sticker_studio.formats.pack_export import PackExportError, export_sticker_pack
 
     pack = StickerPack.open(args.folder)
@@ -142,6 +143,9 @@ def run_export(args: argparse.Namespace) -> int:
         extra = ", ".join(target.extra_files)
         print(f"{target.folder}: {len(target.stickers)} {kind} sticker(s) valid for {name}"
               f"{'; ' + extra if extra else ''} ({target.seconds:.1f} s)")
+        step = next_step(name)
+        if step:
+            print(f"  next: {step}")
     return 0
 
 

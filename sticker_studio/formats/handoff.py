@@ -137,3 +137,25 @@ def write_handoff(target: str, folder: Path, stickers: Sequence[HandoffSticker],
     if target == "line":
         return [write_line_zip(folder, stickers, title=title)]
     return []
+
+
+#: What to do with each target's folder after an export: one or two sentences per messenger.
+NEXT_STEPS: dict[str, str] = {
+    "telegram": "Publish it below (Telegram: your user id and a bot token from @BotFather), or send the .webm"
+                " files to @Stickers with /newvideo.",
+    "telegram-emoji": "Send the .webm files to @Stickers with /newemojipack, one emoji each.",
+    "whatsapp": "Copy the .wastickers file to your phone and open it with Sticker Maker or the open-source"
+                " Stickers app, then tap Add to WhatsApp.",
+    "signal": "In Signal Desktop choose File > Create/upload sticker pack, drop the .png files in order and give"
+              " each the emoji listed in emoji.txt.",
+    "line": "Upload the _line.zip file at LINE Creators Market (New submission > Animation stickers > ZIP);"
+            " LINE reviews every pack.",
+    "discord": "In your server's settings open Stickers and upload each .png (servers with boosts hold more).",
+    "imessage": "Drag the .png files into a Sticker Pack App target in Xcode (Stickers.xcstickers) and build it.",
+    "slack": "In Slack open Customize workspace > Emoji > Add custom emoji and upload each .gif with a name.",
+}
+
+
+def next_step(target: str) -> str:
+    """The next step for ``target``'s export folder (empty for an unknown target)."""
+    return NEXT_STEPS.get(target, "")

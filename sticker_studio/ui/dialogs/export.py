@@ -192,6 +192,11 @@ class ExportDialog(QDialog):
         self.export_button = QPushButton("Export", self)
         self.export_button.setObjectName("primaryButton")
         self.export_button.clicked.connect(self.start_export)
+        from sticker_studio.ui.dialogs.publish import NextStepsPanel, TelegramPublishPanel
+
+        self.next_steps = NextStepsPanel(self)
+        self.publish_panel = TelegramPublishPanel(self)
+        self.publish_panel.setVisible(False)  # shown once there is a Telegram export to publish
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
 
@@ -211,6 +216,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addLayout(actions)
+        layout.addWidget(self.next_steps)
+        layout.addWidget(self.publish_panel)
         layout.addWidget(buttons)
 
     # ------------------------------------------------------------- choices
@@ -361,9 +368,17 @@ class ExportDialog(QDialog):
         else:
             self.status.setText(f"Wrote {files} sticker file(s) to {self.output_folder()}; every file passed"
                                 " validation")
+            folders = {n: o.paths[0].parent for n, o in outcomes.items() if o.paths}
+            self.next_steps.show_targets(folders)
+            if "telegram" in folders:
+                self.publish_panel.set_export(folders["telegram"], self.pack_title)
+                self.publish_panel.setVisible(True)
         self._pending = (self.export_finished, outcomes)
 
     def reject(self) -> None:
+        self.publish_panel.cancel()
+        if self.publish_panel.job is not None:
+            self.publish_panel.job.wait(10_000)
         self.cancel_job()
         if self.job is not None:
             self.job.wait(10_000)
