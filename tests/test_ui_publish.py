@@ -124,3 +124,30 @@ def test_pack_panel_author_field_and_emoji_suggestion(qtbot, tmp_path: Path, mon
         assert panel.emoji_edit.text() == ghost.emoji + "👋"
     finally:
         win.shutdown()
+
+
+def test_the_app_exports_through_export_sticker_pack_with_its_guard(qtbot, tmp_path: Path) -> None:
+    """The dialog given the app's pack exports the pack itself: its tray/author, and never into its folder."""
+    from sticker_studio.formats.targets import get_target
+    from sticker_studio.ui.dialogs.export import ExportDialog, target_budget
+
+    pack = StickerPack.create(tmp_path / "pack", "Guarded", "Ana")
+    frame = np.zeros((32, 32, 4), np.uint8)
+    frame[8:24, 8:24] = (200, 50, 50, 255)
+    for i in range(3):
+        pack.add(Sticker([np.roll(frame, k + i, axis=1) for k in range(3)], [100] * 3), name=f"s{i}", emojis=["😀"])
+    pack.tray_icon_id = pack.entries[2].id
+    inside = tmp_path / "pack" / "exports"
+    dlg = ExportDialog(list(pack.entries), inside, None, title="ignored", publisher="ignored", pack=pack)
+    qtbot.addWidget(dlg)
+    dlg.set_selected_targets(["signal"])
+    dlg.start_export()
+    qtbot.waitUntil(lambda: not dlg.is_busy(), timeout=60_000)
+    assert "outside the pack folder" in dlg.status.text() and not inside.exists()
+    dlg.set_output_folder(tmp_path / "out")
+    with qtbot.waitSignal(dlg.export_finished, timeout=60_000):
+        dlg.start_export()
+    manifest = json.loads((tmp_path / "out" / "signal" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["author"] == "Ana" and manifest["title"] == "Guarded"  # from the pack, not the arguments
+    assert manifest["cover"]["file"].startswith("03_")  # the pack's tray sticker
+    assert target_budget(get_target("signal")) == 300_000

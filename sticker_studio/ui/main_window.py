@@ -410,7 +410,7 @@ class MainWindow(QMainWindow):
         tray = pack.tray_entry
         dialog = ExportDialog(entries, folder, self, title=pack.title, publisher=pack.author,
                               cover_index=pack.index_of(tray.id) if tray is not None else 0,
-                              settings=self.session.settings)
+                              settings=self.session.settings, pack=pack)
         dialog.open()
         return dialog
 

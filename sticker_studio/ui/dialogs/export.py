@@ -38,7 +38,9 @@ from sticker_studio.core.pack.pack import PackEntry
 from sticker_studio.ui.state.settings import AppSettings, save_settings
 
 if TYPE_CHECKING:
+    from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.formats.pack_export import PackItem
+    from sticker_studio.formats.targets import ExportTarget
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.ui.state.workers import BackgroundJob
 from sticker_studio.ui.widgets import cancel_and_progress
@@ -46,16 +48,9 @@ from sticker_studio.ui.widgets import cancel_and_progress
 COL_TARGET, COL_SIZE, COL_BUDGET, COL_RESULT = range(4)
 
 
-def target_budget(target: object) -> int | None:
-    """The byte budget of a target, wherever the targets table keeps it."""
-    for holder in (target, getattr(target, "limits", None)):
-        if holder is None:
-            continue
-        for name in ("max_bytes", "max_file_bytes", "max_size_bytes", "byte_budget"):
-            value = getattr(holder, name, None)
-            if isinstance(value, int) and value > 0:
-                return value
-    return None
+def target_budget(target: ExportTarget) -> int:
+    """The byte budget of a target's files."""
+    return target.max_bytes
 
 
 def human_bytes(n: int | None) -> str:
@@ -117,17 +112,21 @@ def predict_sizes(entries: list[PackEntry], targets: list[str], progress: Progre
 
 def export_pack(entries: list[PackEntry], targets: list[str], folder: Path, progress: ProgressCallback,
                 cancel: threading.Event, *, title: str = "Sticker pack", publisher: str = "",
-                cover_index: int = 0) -> dict[str, TargetOutcome]:
-    """Export the pack with :func:`formats.pack_export.export_pack`: every target valid and written, or none.
+                cover_index: int = 0, pack: StickerPack | None = None) -> dict[str, TargetOutcome]:
+    """Export every target valid and written, or none; per-sticker failures by name in ``problems``.
 
-    Per-sticker failures come back by sticker name in each target's ``problems``.
+    With ``pack`` (the app's open pack) this is :func:`formats.pack_export.export_sticker_pack`,
+    the one the CLI runs: title, author and tray icon from the pack, and an output folder
+    inside the pack folder refused. Without it, ``entries`` go to ``export_pack``.
     """
     from sticker_studio.formats import pack_export
 
-    items = _items(entries)
     try:
-        report = pack_export.export_pack(items, targets, folder, title=title, publisher=publisher,
-                                         cover_index=cover_index, progress=progress, cancel=cancel.is_set)
+        if pack is not None:
+            report = pack_export.export_sticker_pack(pack, targets, folder, progress=progress, cancel=cancel.is_set)
+        else:
+            report = pack_export.export_pack(_items(entries), targets, folder, title=title, publisher=publisher,
+                                             cover_index=cover_index, progress=progress, cancel=cancel.is_set)
     except pack_export.PackExportError as error:
         report = error.report
     out: dict[str, TargetOutcome] = {}
@@ -150,9 +149,10 @@ class ExportDialog(QDialog):
 
     def __init__(self, entries: list[PackEntry], output_folder: Path, parent: QWidget | None = None, *,
                  title: str = "Sticker pack", publisher: str = "", cover_index: int = 0,
-                 settings: AppSettings | None = None) -> None:
+                 settings: AppSettings | None = None, pack: StickerPack | None = None) -> None:
         super().__init__(parent)
         self.pack_title, self.publisher, self.cover_index = title, publisher, cover_index
+        self.pack = pack  # the app's open pack: Export runs export_sticker_pack on it (title, author, tray, guard)
         self.settings = settings
         self.setWindowTitle("Export pack")
         self.resize(720, 460)
@@ -267,9 +267,9 @@ class ExportDialog(QDialog):
             return
         self.remember_targets(targets)
         entries, folder = list(self.entries), self.output_folder()
-        title, publisher, cover = self.pack_title, self.publisher, self.cover_index
+        title, publisher, cover, pack = self.pack_title, self.publisher, self.cover_index, self.pack
         self._run(lambda p, c: export_pack(entries, targets, folder, p, c, title=title, publisher=publisher,
-                                           cover_index=cover), self._export_done, "Exporting…")
+                                           cover_index=cover, pack=pack), self._export_done, "Exporting…")
 
     def remember_targets(self, targets: list[str]) -> None:
         """Store the ticked targets in the app settings (the next dialog starts with them)."""
@@ -337,7 +337,7 @@ class ExportDialog(QDialog):
             self._cell(row, COL_SIZE).setText(
                 human_bytes(largest) + (" (largest)" if len(outcome.sizes) > 1 else "")
             )
-            over = budget is not None and largest is not None and largest > budget
+            over = largest is not None and largest > budget
             if outcome.ok and not over:
                 text = f"✓ {len(outcome.paths)} file(s) valid" if exported else "✓ fits"
                 color = "#4cc38a"
