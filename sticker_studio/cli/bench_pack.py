@@ -14,7 +14,9 @@ Timed, with a fresh fit cache:
 
 ``--baseline`` also times the old way on the same pack: Check sizes serially in one
 process, then Export fitting every sticker again (no cache, serial). Prints the
-machine's load (``os.getloadavg``) before and after; asserts nothing.
+machine's load (``os.getloadavg``) before and after, wall seconds, the CPU seconds
+spent (fits in the workers, encoders included) and from those an estimate for an idle
+2-core machine (pooled fits / 2 + the rest); asserts nothing.
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ def _load() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sticker_studio.formats.fit_pool import FitCache, default_workers
+    from sticker_studio.formats.fit_pool import FitCache, cpu_seconds, default_workers
     from sticker_studio.formats.pack_export import PackExportError, export_pack, fit_pack
 
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
@@ -102,10 +104,15 @@ def run(args: argparse.Namespace) -> int:
           f" made in {time.perf_counter() - t0:.1f} s; targets {', '.join(targets)}")
     print(f"cores: {os.cpu_count()}, workers: {args.workers or default_workers()}; before: {_load()}", flush=True)
     out = args.out or Path(tempfile.mkdtemp(prefix="sticker-studio-bench-pack-"))
-    print(f"{'run':40s} {'check sizes':>12s} {'export':>8s} {'together':>9s}  result", flush=True)
+    print(f"{'run':34s} {'check sizes':>11s} {'export':>8s} {'together':>9s} {'CPU s':>7s}"
+          f" {'idle 2-core est.':>16s}  result", flush=True)
 
-    def row(name: str, check: float, export: float, written: str) -> None:
-        print(f"{name:40s} {check:10.1f} s {export:6.1f} s {check + export:7.1f} s  {written}", flush=True)
+    def row(name: str, check: float, export: float, cpu_check: float, cpu_export: float, written: str) -> None:
+        # on an idle 2-core machine: the pooled fits spread over both cores, the rest runs on one
+        cores = 2 if "pool" in name else 1
+        estimate = cpu_check / cores + cpu_export
+        print(f"{name:34s} {check:9.1f} s {export:6.1f} s {check + export:7.1f} s {cpu_check + cpu_export:7.1f}"
+              f" {estimate:14.1f} s  {written}", flush=True)
 
     try:
         cache = FitCache()
@@ -113,25 +120,28 @@ def run(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         fit_pack(items, targets, workers=args.workers, cache=cache, stats=stats)
         check = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        cpu_check = float(stats.get("cpu_seconds", 0.0))  # type: ignore[arg-type]
+        t0, c0 = time.perf_counter(), cpu_seconds()
         try:
             report = export_pack(items, targets, out / "new", title=title, workers=args.workers, cache=cache)
             written = f"{sum(len(r.stickers) for r in report.targets.values())} files valid"
         except PackExportError as error:
             written = f"NOT written: {error}"[:120]
-        export = time.perf_counter() - t0
-        row(f"new ({stats.get('mode')}, {stats.get('workers')} workers, cache)", check, export, written)
+        export, cpu_export = time.perf_counter() - t0, cpu_seconds() - c0
+        row(f"new ({stats.get('mode')}, {stats.get('workers')} workers, cache)", check, export, cpu_check,
+            cpu_export, written)
         if args.baseline:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu_seconds()
             fit_pack(items, targets, workers=1, cache=None)
-            check_old = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            check_old, cpu_old = time.perf_counter() - t0, cpu_seconds() - c0
+            t0, c0 = time.perf_counter(), cpu_seconds()
             try:
                 export_pack(items, targets, out / "old", title=title, workers=1, cache=None)
                 written = "valid"
             except PackExportError as error:
                 written = f"NOT written: {error}"[:120]
-            row("old (serial, fits again)", check_old, time.perf_counter() - t0, written)
+            row("old (serial, fits again)", check_old, time.perf_counter() - t0, cpu_old, cpu_seconds() - c0,
+                written)
     finally:
         if args.out is None:
             shutil.rmtree(out, ignore_errors=True)

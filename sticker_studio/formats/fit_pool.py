@@ -26,10 +26,11 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -59,6 +60,8 @@ class CachedFit:
     data: bytes
     quality: str
     target: str
+    #: CPU seconds the fit used (its process and the encoders it ran), for benchmarks
+    cpu_seconds: float = field(default=0.0, compare=False)
 
     @property
     def byte_size(self) -> int:
@@ -143,8 +146,22 @@ def _fit_one(sticker: Sticker, target: ExportTarget) -> CachedFit:
     """Run in a worker (or here): the fit, reduced to what crosses the process boundary."""
     from sticker_studio.formats.fit import fit_sticker
 
+    start = cpu_seconds()
     result = fit_sticker(sticker, target)
-    return CachedFit(result.data, result.quality, target.name)
+    return CachedFit(result.data, result.quality, target.name, cpu_seconds() - start)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of the child processes it has waited for (ffmpeg encodes)."""
+    total = time.process_time()
+    try:
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        total += usage.ru_utime + usage.ru_stime
+    except (ImportError, OSError):  # Windows: this process only
+        pass
+    return total
 
 
 def default_workers() -> int:
@@ -229,7 +246,9 @@ def fit_all(jobs: Sequence[FitJob], *, workers: int | None = None, cache: FitCac
         if results[i] is None:
             results[i] = results[first_of[key]]
     if stats is not None:
-        stats.update(cached=total - len(todo), fitted=len(todo), workers=max(1, count), mode=mode)
+        fitted_cpu = sum(r.cpu_seconds for i, r in enumerate(results) if i in set(todo) and isinstance(r, CachedFit))
+        stats.update(cached=total - len(todo), fitted=len(todo), workers=max(1, count), mode=mode,
+                     cpu_seconds=fitted_cpu)
     return [r for r in results if r is not None]
 
 
