@@ -260,6 +260,8 @@ def _run_pool(jobs: Sequence[FitJob], todo: list[int], count: int,
               finished: Callable[[int, CachedFit | StickerStudioError], None], cancel: CancelFn | None) -> None:
     from concurrent.futures.process import BrokenProcessPool
 
+    if getattr(sys, "frozen", False):  # a bundled app would start itself again as a worker
+        raise _PoolUnavailable("a frozen app fits serially")
     try:
         context = multiprocessing.get_context(_start_method())
         pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
