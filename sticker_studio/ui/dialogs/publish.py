@@ -129,8 +129,11 @@ class TelegramPublishPanel(QGroupBox):
 
     def set_export(self, folder: Path | None, title: str) -> None:
         """The Telegram export folder to publish (None: nothing exported yet)."""
+        changed = folder != self.export_folder
         self.export_folder, self.pack_title = folder, title
         self.publish_button.setEnabled(folder is not None and not self.is_busy())
+        if changed and folder is not None and not self.is_busy():
+            self.status.setText(f"Ready to publish the Telegram export in {folder}.")
 
     def is_busy(self) -> bool:
         return self.job is not None and self.job.is_running()
