@@ -39,7 +39,7 @@ def register(actions: argparse._SubParsersAction) -> None:
 
 
 def _export_folder(folder: Path) -> Path | None:
-    for candidate in (folder, folder / "telegram"):
+    for candidate in (folder, folder / "telegram", folder / "telegram-tgs"):
         if (candidate / "telegram.json").is_file():
             return candidate
     return None

@@ -249,7 +249,10 @@ def fit_all(jobs: Sequence[FitJob], *, workers: int | None = None, cache: FitCac
         fitted_cpu = sum(r.cpu_seconds for i, r in enumerate(results) if i in set(todo) and isinstance(r, CachedFit))
         stats.update(cached=total - len(todo), fitted=len(todo), workers=max(1, count), mode=mode,
                      cpu_seconds=fitted_cpu)
-    return [r for r in results if r is not None]
+    done_results = [r for r in results if r is not None]
+    if len(done_results) != len(jobs):  # never: every job was fitted, cached or a twin
+        raise RuntimeError("fit_all lost a result")
+    return done_results
 
 
 class _PoolUnavailable(Exception):
