@@ -70,7 +70,12 @@ def run_publish(args: argparse.Namespace) -> int:
             plan = replace(plan, title=args.title.strip())
         print(f"publishing {len(plan.stickers)} sticker(s) from {export} to Telegram ({token.source})",
               file=sys.stderr)
-        report = uploader.publish(plan, progress=_print_progress, on_wait=_print_wait)
+        try:
+            report = uploader.publish(plan, progress=_print_progress, on_wait=_print_wait)
+        except KeyboardInterrupt:
+            print("\nstopped; run the same command again to add the rest (nothing is added twice)",
+                  file=sys.stderr)
+            return 130
     finally:
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
