@@ -85,7 +85,6 @@ class TelegramPublishPanel(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None, *, api_url: str | None = None) -> None:
         super().__init__("Publish to Telegram", parent)
-        from sticker_studio.formats.publish.credentials import keyring_get
         from sticker_studio.formats.publish.telegram import DEFAULT_API_URL
 
         self.api_url = api_url or DEFAULT_API_URL
@@ -98,10 +97,9 @@ class TelegramPublishPanel(QGroupBox):
         self.name_edit.setPlaceholderText("from the title; _by_<bot> is added")
         self.token_edit = QLineEdit(self)
         self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        stored = keyring_get()
-        self.token_edit.setPlaceholderText("stored in the keyring" if stored else "from @BotFather")
+        # the keyring is read only on Publish (opening the dialog must not prompt to unlock it)
+        self.token_edit.setPlaceholderText("from @BotFather; empty: the one in the keyring")
         self.remember = QCheckBox("Remember the token in the system keyring", self)
-        self.remember.setChecked(bool(stored))
         self.publish_button = QPushButton("Publish", self)
         self.publish_button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel", self)
