@@ -13,11 +13,11 @@ from PIL import Image
 
 from fixtures_formats import moving_disc
 from sticker_studio.cli import main
-from sticker_studio.core.emoji_suggest import suggest_emojis, suggest_for_sticker
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.core.text.art_library import ArtLibrary
+from sticker_studio.core.text.emoji_suggest import suggest_emojis, suggest_for_sticker
 from sticker_studio.formats.handoff import LINE_ZIP_MAX_BYTES, HandoffSticker, write_line_zip
 from sticker_studio.formats.pack_export import MARKER_FILE, PackItem, export_pack
 from sticker_studio.formats.writers import write_sticker

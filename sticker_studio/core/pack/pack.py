@@ -511,12 +511,12 @@ class StickerPack:
         """Add a copy of ``sticker`` (at the end, or before ``index``); returns its entry.
 
         Without ``emojis`` the sticker gets emoji suggested from its subject, prompt, motion
-        and name (:mod:`sticker_studio.core.emoji_suggest`; 🙂 when nothing says more).
+        and name (:mod:`sticker_studio.core.text.emoji_suggest`; 🙂 when nothing says more).
         """
         self._check_writable()
         _check_sticker(sticker)
         if emojis is None:
-            from sticker_studio.core.emoji_suggest import suggest_for_sticker
+            from sticker_studio.core.text.emoji_suggest import suggest_for_sticker
 
             emojis = suggest_for_sticker(sticker.metadata, name)
         emoji_list = check_emojis(list(emojis))

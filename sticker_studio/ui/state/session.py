@@ -218,7 +218,7 @@ class StudioSession(QObject):
 
     def suggest_emojis(self, entry_id: str) -> bool:
         """Replace a sticker's emoji with ones suggested from its subject, prompt, motion and name."""
-        from sticker_studio.core.emoji_suggest import suggest_for_sticker
+        from sticker_studio.core.text.emoji_suggest import suggest_for_sticker
 
         entry = self._document.entry(entry_id)
         return self.set_emojis(entry_id, suggest_for_sticker(entry.sticker.metadata, entry.name))
