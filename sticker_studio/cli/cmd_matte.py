@@ -40,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.atomic import check_output
     from sticker_studio.core.matte.background import has_useful_alpha
+    from sticker_studio.core.visibility import MATTING_CAUSES, ensure_visible
     from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out
     from sticker_studio.formats.readers import read_sticker
     from sticker_studio.formats.writers import format_for_path, write_sticker
@@ -62,8 +63,15 @@ def run(args: argparse.Namespace) -> int:
         choice = pick_device(args.device)
         heads = MattingHeadCache.of(load_matting_head(args.model, device=choice.device,
                                                       dtype=choice.dtype if choice.device.type != "cpu" else None))
+    # consume: the decoded frames are freed once flattened, before the head runs (memory bound)
     out_sticker = cut_out(sticker, background, heads, regions=False, only_without_alpha=False, fallback=False,
-                          keep_if_empty=False, mirror=args.mirror or None).sticker
+                          keep_if_empty=False, mirror=args.mirror or None, consume=True).sticker
+    del sticker
+    ensure_visible(out_sticker, "the matte", MATTING_CAUSES[_CAUSES[background]])
     out = write_sticker(out_sticker, args.output)
     print(f"wrote {out} ({out_sticker.frame_count} frames, {out_sticker.metadata.get('matting')})")
     return 0
+
+
+#: the likely causes of a blank matte per method (core.visibility's keys)
+_CAUSES = {Background.MODEL: "model", Background.COLOUR_KEY: "colorkey", Background.LINE_ART: "lineart"}

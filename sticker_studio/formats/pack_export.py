@@ -40,7 +40,8 @@ from sticker_studio.core.errors import InvalidInputError, StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.formats.fit import fit_sticker
+from sticker_studio.formats.fit_pool import DEFAULT_CACHE, CachedFit, FitCache, FitJob, fit_all
+from sticker_studio.formats.handoff import HandoffSticker, write_handoff
 from sticker_studio.formats.pack_rules import PackImage, PackRule, get_pack_rule
 from sticker_studio.formats.targets import ExportTarget, get_target
 from sticker_studio.formats.validate import validate_file
@@ -98,6 +99,7 @@ class PackExportReport:
     targets: dict[str, TargetPackReport]
     written: bool = False
     seconds: float = 0.0
+    fit_seconds: float = 0.0  # fitting every sticker (cache + pool); the rest is writing and validating
 
     @property
     def ok(self) -> bool:
@@ -281,8 +283,14 @@ def export_pack(
     cover_index: int = 0,
     progress: ProgressCallback | None = None,
     cancel: CancelFn | None = None,
+    workers: int | None = None,
+    cache: FitCache | None = DEFAULT_CACHE,
 ) -> PackExportReport:
     """Write ``out_dir/<target>/`` for every target, or nothing (see the module docstring).
+
+    Every sticker is fitted to every target first, on every core and through the fit
+    cache (:mod:`fit_pool`: a sticker "Check sizes" fitted is not fitted again);
+    ``workers=1`` fits serially in this process, ``cache=None`` always fits anew.
 
     Raises :class:`PackExportError` (with the full report) when any target's pack is
     invalid, :class:`InvalidInputError` when an output folder cannot be replaced safely.
@@ -305,21 +313,21 @@ def export_pack(
         report.seconds = time.perf_counter() - start
         raise PackExportError(report)
 
+    t0 = time.perf_counter()
+    fits = fit_pack(items, names, progress=progress, cancel=cancel, workers=workers, cache=cache)
+    report.fit_seconds = time.perf_counter() - t0
     created_out = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     temps: dict[str, Path] = {}
-    total, done = len(items) * len(names), 0
     try:
         for name in names:
             tmp = out / f".{name}.tmp-{secrets.token_hex(4)}"
             tmp.mkdir()
             temps[name] = tmp
             t0 = time.perf_counter()
-            for _ in _build_target(report.targets[name], tmp, items, title=title, publisher=publisher,
-                                   cover_index=cover_index, cancel=cancel):
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+            for _ in _build_target(report.targets[name], tmp, items, fits[name], title=title,
+                                   publisher=publisher, cover_index=cover_index, cancel=cancel):
+                pass
             report.targets[name].seconds = time.perf_counter() - t0
         if not report.ok:
             raise PackExportError(report)
@@ -336,13 +344,28 @@ def export_pack(
     return report
 
 
-def _build_target(report: TargetPackReport, tmp: Path, items: Sequence[PackItem], *, title: str,
+def fit_pack(items: Sequence[PackItem], targets: Sequence[str], *, progress: ProgressCallback | None = None,
+             cancel: CancelFn | None = None, workers: int | None = None, cache: FitCache | None = DEFAULT_CACHE,
+             stats: dict[str, object] | None = None) -> dict[str, list[CachedFit | StickerStudioError]]:
+    """Every sticker fitted to every target's file rule (cache, then a process pool); by target name.
+
+    This is what "Check sizes" runs; an export right after finds every fit in the cache.
+    """
+    names = list(dict.fromkeys(get_target(t).name for t in targets))
+    jobs = [FitJob(item.sticker, file_target_for(get_pack_rule(name), items)) for name in names for item in items]
+    results = fit_all(jobs, workers=workers, cache=cache, progress=progress, cancel=cancel, stats=stats)
+    n = len(items)
+    return {name: results[k * n:(k + 1) * n] for k, name in enumerate(names)}
+
+
+def _build_target(report: TargetPackReport, tmp: Path, items: Sequence[PackItem],
+                  fits: Sequence[CachedFit | StickerStudioError], *, title: str,
                   publisher: str, cover_index: int, cancel: CancelFn | None) -> Iterator[None]:
     rule = get_pack_rule(report.target)
     target = file_target_for(rule, items)
     report.animated = target.max_frames != 1
     files = sticker_file_names(items, target)
-    for item, file_name in zip(items, files, strict=False):
+    for item, file_name, fit in zip(items, files, fits, strict=False):
         if cancel is not None and cancel():
             from sticker_studio.core.errors import CancelledError
 
@@ -350,7 +373,8 @@ def _build_target(report: TargetPackReport, tmp: Path, items: Sequence[PackItem]
         result = StickerResult(item.name, file_name)
         report.stickers.append(result)
         try:  # a still meets an animated target's rule as a still-looking animation (fit)
-            fit = fit_sticker(item.sticker, target)
+            if isinstance(fit, StickerStudioError):
+                raise fit
             path = tmp / file_name
             path.write_bytes(fit.data)
             result.byte_size, result.quality = fit.byte_size, fit.quality
@@ -370,6 +394,13 @@ def _build_target(report: TargetPackReport, tmp: Path, items: Sequence[PackItem]
     if doc is not None and rule.index_file:
         (tmp / rule.index_file).write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         report.extra_files.append(rule.index_file)
+    if report.ok:  # hand-off files are built from the files above, so only when they are all valid
+        stickers = [HandoffSticker(s.file, i.emojis[:rule.max_emojis])
+                    for s, i in zip(report.stickers, items, strict=False)]
+        try:
+            report.extra_files += write_handoff(rule.target, tmp, stickers, title=title, author=publisher)
+        except StickerStudioError as error:
+            report.problems.append(f"hand-off file: {error}")
     written = [s.file for s in report.stickers] + report.extra_files
     (tmp / MARKER_FILE).write_text(json.dumps({"files": written}, indent=1) + "\n", encoding="utf-8")
 
@@ -381,7 +412,8 @@ def items_from_pack(pack: object) -> list[PackItem]:
 
 
 def export_sticker_pack(pack: object, targets: Sequence[str], out_dir: str | Path, *,
-                        progress: ProgressCallback | None = None, cancel: CancelFn | None = None) -> PackExportReport:
+                        progress: ProgressCallback | None = None, cancel: CancelFn | None = None,
+                        workers: int | None = None) -> PackExportReport:
     """:func:`export_pack` for a :class:`~sticker_studio.core.pack.pack.StickerPack` (title, author, tray icon)."""
     from sticker_studio.core.pack.pack import StickerPack
 
@@ -393,4 +425,4 @@ def export_sticker_pack(pack: object, targets: Sequence[str], out_dir: str | Pat
     tray = pack.tray_entry
     cover = pack.index_of(tray.id) if tray is not None else 0
     return export_pack(items_from_pack(pack), targets, out_dir, title=pack.title, publisher=pack.author,
-                       cover_index=cover, progress=progress, cancel=cancel)
+                       cover_index=cover, progress=progress, cancel=cancel, workers=workers)

@@ -195,6 +195,8 @@ class MainWindow(QMainWindow):
         k = self.pack_panel
         k.sticker_selected.connect(lambda entry_id: self.document.set_current(entry_id))
         k.title_changed.connect(s.set_title)
+        k.author_changed.connect(s.set_author)
+        k.emoji_suggest_requested.connect(s.suggest_emojis)
         k.subject_size_changed.connect(s.set_subject_size)
         k.subject_size_to_all_requested.connect(s.apply_subject_size_to_all)
         k.emojis_changed.connect(s.set_emojis)
@@ -212,6 +214,7 @@ class MainWindow(QMainWindow):
     def _show_pack(self) -> None:
         d = self.document
         self.pack_panel.set_title(d.pack.title, str(d.folder))
+        self.pack_panel.set_author(d.pack.author)
         self.pack_panel.set_subject_size(d.pack.subject_size)
         self.pack_panel.set_entries(d.entries(), d.current_id(), d.tray_id())
         self.setWindowTitle(f"{d.pack.title}{' (read-only)' if d.read_only else ''} — Sticker Studio")
@@ -411,7 +414,7 @@ class MainWindow(QMainWindow):
         tray = pack.tray_entry
         dialog = ExportDialog(entries, folder, self, title=pack.title, publisher=pack.author,
                               cover_index=pack.index_of(tray.id) if tray is not None else 0,
-                              settings=self.session.settings)
+                              settings=self.session.settings, pack=pack)
         dialog.open()
         return dialog
 

@@ -508,10 +508,18 @@ class StickerPack:
         *,
         index: int | None = None,
     ) -> PackEntry:
-        """Add a copy of ``sticker`` (at the end, or before ``index``); returns its entry."""
+        """Add a copy of ``sticker`` (at the end, or before ``index``); returns its entry.
+
+        Without ``emojis`` the sticker gets emoji suggested from its subject, prompt, motion
+        and name (:mod:`sticker_studio.core.text.emoji_suggest`; 🙂 when nothing says more).
+        """
         self._check_writable()
         _check_sticker(sticker)
-        emoji_list = check_emojis(list(emojis) if emojis is not None else list(DEFAULT_EMOJIS))
+        if emojis is None:
+            from sticker_studio.core.text.emoji_suggest import suggest_for_sticker
+
+            emojis = suggest_for_sticker(sticker.metadata, name)
+        emoji_list = check_emojis(list(emojis))
         entry = PackEntry(self._new_id(), _check_name(name, len(self._entries) + 1), emoji_list, sticker.copy())
         position = len(self._entries) if index is None else max(0, min(len(self._entries), index))
         self._entries.insert(position, entry)

@@ -250,7 +250,7 @@ def _model(rgb: np.ndarray, head: Any, flips: dict[int, bool] | None, network_al
 def cut_out(sticker: Sticker, background: Background | str, heads: MattingHeadCache | None = None, *,
             flips: dict[int, bool] | None = None, previous: CutOut | None = None, regions: bool = True,
             only_without_alpha: bool = True, fallback: bool = True, keep_if_empty: bool = True,
-            mirror: bool | None = None, progress: ProgressCallback | None = None) -> CutOut:
+            mirror: bool | None = None, progress: ProgressCallback | None = None, consume: bool = False) -> CutOut:
     """``sticker`` with its background removed by ``background``, and the vote's decisions.
 
     * ``only_without_alpha`` (the app, ``animate``): a sticker whose first frame has useful
@@ -264,6 +264,8 @@ def cut_out(sticker: Sticker, background: Background | str, heads: MattingHeadCa
       (colour key, a head without the layout prior); the frames are the same.
     * ``keep_if_empty``: a cut-out that would leave (almost) nothing returns the image as it is
       (a flat colour fill is all "background", and an empty sticker helps no one).
+    * ``consume`` (``matte``): the caller hands ``sticker`` over; with the model and ``regions=False``
+      its frames are freed once flattened, before the head runs (the memory bound of long animations).
 
     A background the colour key cannot find (not flat) raises :class:`InvalidInputError`.
     """
@@ -276,10 +278,18 @@ def cut_out(sticker: Sticker, background: Background | str, heads: MattingHeadCa
         raise heads.error() or ModelNotFoundError("the matting model is not available; use --background colour-key")
     if head is not None and not regions and flips is None:
         # the CLI: the head's whole-animation matte (streamed window by window), no clickable regions
-        from sticker_studio.engine.matting.matte import matte_sticker
+        from sticker_studio.engine.matting.matte import flatten_on_white, matte_frames, matte_sticker
 
-        plain = matte_sticker(sticker, head, mirror=mirror, progress=progress)
-        return _finish(sticker, plain, Background.MODEL, head, _Matte(np.empty(0)), keep_if_empty, flips)
+        if not consume:
+            plain = matte_sticker(sticker, head, mirror=mirror, progress=progress)
+            return _finish(sticker, plain, Background.MODEL, head, _Matte(np.empty(0)), keep_if_empty, flips)
+        rgb = flatten_on_white(sticker.frames)
+        sticker.frames.clear()  # the decoded input is freed before the head runs
+        rgba = matte_frames(rgb, head, mirror=mirror, progress=progress)
+        del rgb
+        plain = Sticker(list(rgba), list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
+        del rgba
+        return _finish(plain, plain, Background.MODEL, head, _Matte(np.empty(0)), False, flips)
     if head is not None:
         from sticker_studio.engine.matting.matte import flatten_on_white
 

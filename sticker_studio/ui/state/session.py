@@ -200,6 +200,16 @@ class StudioSession(QObject):
     def set_title(self, title: str) -> bool:
         return self.guard(lambda: self._document.set_title(title))
 
+    def set_author(self, author: str) -> bool:
+        return self.guard(lambda: self._document.set_author(author))
+
+    def suggest_emojis(self, entry_id: str) -> bool:
+        """Replace a sticker's emoji with ones suggested from its subject, prompt, motion and name."""
+        from sticker_studio.core.text.emoji_suggest import suggest_for_sticker
+
+        entry = self._document.entry(entry_id)
+        return self.set_emojis(entry_id, suggest_for_sticker(entry.sticker.metadata, entry.name))
+
     def set_subject_size(self, fraction: float) -> bool:
         """The pack's subject size for motion presets (undoable, saved with the pack)."""
         return self.guard(lambda: self._document.set_subject_size(fraction))
