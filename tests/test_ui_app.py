@@ -23,14 +23,14 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication
 
-from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine.tasks import Task
+from sticker_studio.engine.generate.tasks import Task
 from sticker_studio.formats.writers import write_sticker
-from sticker_studio.ui.document import PackDocument, open_or_create_pack
-from sticker_studio.ui.generation import GeneratorHost
 from sticker_studio.ui.main_window import MainWindow
-from sticker_studio.ui.settings import AppSettings, load_settings
+from sticker_studio.ui.state.document import PackDocument, open_or_create_pack
+from sticker_studio.ui.state.generation import GeneratorHost
+from sticker_studio.ui.state.settings import AppSettings, load_settings
 from sticker_studio.ui.timeline import frames_mime
 
 WAIT_MS = 20_000
@@ -360,7 +360,7 @@ def test_export_pack_to_two_targets_and_validate(qtbot, window: MainWindow, tmp_
 
 # --------------------------------------------------------------------- saving
 def test_save_killed_half_way_loses_nothing(qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sticker_studio.core.pack as pack_module
+    import sticker_studio.core.pack.pack as pack_module
 
     sticker = add_sticker(window, 5)
     assert window.document.save_now()
@@ -427,7 +427,7 @@ def test_generate_shows_subject_candidates_then_animates_the_chosen_one(qtbot, w
     p.prompt_edit.setPlainText("a blue cat jumping")
     qtbot.mouseClick(p.generate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: p.candidates_list.count() > 1, timeout=60_000)
-    assert p.candidates_box.isVisible() or not window.isVisible()
+    assert p.candidates_box.isVisibleTo(window)
     labels = [p.candidates_list.item(i).text() for i in range(p.candidates_list.count())]
     assert labels[0] == "cat" and all(labels)
     assert not p.candidates_list.item(1).icon().isNull()

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from scipy import ndimage
 
 from sticker_studio.ui.main_window import MainWindow
-from sticker_studio.ui.model.cutout import MODEL
+from sticker_studio.ui.state.cutout import MODEL
 from window_fixtures import open_main_window
 
 WAIT_MS = 60_000
@@ -87,8 +87,8 @@ def test_drawing_on_white_paper_keeps_white_parts_and_opens_holes(qtbot, window:
 
 def test_a_flip_reuses_the_heads_alpha(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sticker_studio.core.sticker import Sticker
-    from sticker_studio.engine import matting
-    from sticker_studio.ui.model.cutout import MattingHeadCache, cut_out_regions
+    from sticker_studio.engine.matting import matte as matting
+    from sticker_studio.ui.state.cutout import MattingHeadCache, cut_out_regions
 
     rgb = np.asarray(Image.open(drawing_on_paper(tmp_path / "d.jpg")).convert("RGB"))
     sticker = Sticker([np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])], [100])
@@ -108,8 +108,8 @@ def test_a_flip_reuses_the_heads_alpha(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_close_calls_are_striped_in_the_panel_until_flipped(qtbot, window: MainWindow, tmp_path: Path) -> None:
     from sticker_studio.core.sticker import Sticker
-    from sticker_studio.ui.model.cutout import MattingHeadCache, close_calls, cut_out_regions
     from sticker_studio.ui.reference_panel import CLOSE_CALL_COLOUR, CLOSE_CALL_HINT
+    from sticker_studio.ui.state.cutout import MattingHeadCache, close_calls, cut_out_regions
 
     rgb = np.asarray(Image.open(drawing_on_paper(tmp_path / "d.jpg")).convert("RGB"))
     sticker = Sticker([np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])], [100])
@@ -149,9 +149,9 @@ def test_paper_the_head_kept_can_be_clicked_away(monkeypatch: pytest.MonkeyPatch
     import torch
 
     from sticker_studio.core.sticker import Sticker
-    from sticker_studio.engine import matting
-    from sticker_studio.training.train_matting import build_matting_head
-    from sticker_studio.ui.model.cutout import MattingHeadCache, cut_out_regions
+    from sticker_studio.engine.matting import matte as matting
+    from sticker_studio.training.matting.train import build_matting_head
+    from sticker_studio.ui.state.cutout import MattingHeadCache, cut_out_regions
 
     yy, xx = np.mgrid[0:128, 0:128]
     disc = np.hypot(yy - 64, xx - 50) < 20
@@ -175,7 +175,7 @@ def test_paper_the_head_kept_can_be_clicked_away(monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_kept_region_is_read_from_its_core_not_its_refined_rim() -> None:
-    from sticker_studio.ui.model.cutout import _kept_tracks
+    from sticker_studio.ui.state.cutout import _kept_tracks
 
     regions = np.zeros((1, 8, 8), np.int32)
     regions[0, 2:6, 2:6] = 1

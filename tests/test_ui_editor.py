@@ -21,13 +21,13 @@ from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel
 
-from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.writers import write_sticker
-from sticker_studio.ui.canvas_dialog import RESIZE, SQUARE
-from sticker_studio.ui.document import PackDocument, open_or_create_pack
+from sticker_studio.ui.dialogs.canvas import RESIZE, SQUARE
 from sticker_studio.ui.main_window import MainWindow, settle
-from sticker_studio.ui.settings import AppSettings, load_settings
+from sticker_studio.ui.state.document import PackDocument, open_or_create_pack
+from sticker_studio.ui.state.settings import AppSettings, load_settings
 
 WAIT_MS = 20_000
 

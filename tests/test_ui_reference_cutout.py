@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from PySide6.QtCore import Qt
 
 from sticker_studio.ui.main_window import MainWindow
-from sticker_studio.ui.model.cutout import COLOURKEY, NONE
+from sticker_studio.ui.state.cutout import COLOURKEY, NONE
 from window_fixtures import open_main_window, use_no_models
 
 WAIT_MS = 20_000

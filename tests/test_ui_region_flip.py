@@ -21,11 +21,11 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 
-from sticker_studio.core.background import remove_background_colorkey
+from sticker_studio.core.matte.background import remove_background_colorkey
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.main_window import MainWindow
-from sticker_studio.ui.model.cutout import COLOURKEY, LINEART, MattingHeadCache, cut_out_regions
 from sticker_studio.ui.reference_panel import FLIP_HINT
+from sticker_studio.ui.state.cutout import COLOURKEY, LINEART, MattingHeadCache, cut_out_regions
 from window_fixtures import open_main_window, use_no_models
 
 W, H = 128, 96
@@ -154,7 +154,7 @@ def test_new_method_or_reference_forgets_the_flips(qtbot, window: MainWindow) ->
 
 def test_flips_come_back_with_the_reference_after_a_restart(qtbot, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from sticker_studio.ui.settings import AppSettings, load_settings, save_settings
+    from sticker_studio.ui.state.settings import AppSettings, load_settings, save_settings
 
     use_no_models(tmp_path, monkeypatch)
     drawing = tmp_path / "ring.png"
@@ -182,7 +182,7 @@ def test_flips_come_back_with_the_reference_after_a_restart(qtbot, tmp_path: Pat
 
 def test_a_big_references_flip_is_cut_out_on_a_worker(qtbot, window: MainWindow,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from sticker_studio.ui.model import session as session_module
+    from sticker_studio.ui.state import session as session_module
 
     monkeypatch.setattr(session_module, "FLIP_IN_WORKER_PIXELS", 0)  # every reference counts as big
     frames = [ring_and_bear(dx) for dx in (0, 2, 4)]

@@ -67,8 +67,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.atomic import check_output
-    from sticker_studio.core.motion import PRESETS, animate, get_preset
-    from sticker_studio.core.motion_presets import EASINGS
+    from sticker_studio.core.motion.poses import EASINGS
+    from sticker_studio.core.motion.presets import PRESETS, animate, get_preset
 
     if args.list_motions:
         for preset in PRESETS.values():
@@ -153,13 +153,13 @@ def shrink_for_output(sticker: Sticker, output_side: int | None) -> Sticker:
 
 def ensure_alpha(sticker: Sticker, mode: str) -> Sticker:
     """Cut the subject out when the input has no useful alpha; say how on stderr."""
-    from sticker_studio.core.background import has_useful_alpha, remove_background_colorkey
+    from sticker_studio.core.matte.background import has_useful_alpha, remove_background_colorkey
 
     if mode == "keep" or has_useful_alpha(sticker.frames[0]):
         return sticker
     if mode == "matting" or (mode == "auto" and matting_model_installed()):
         try:
-            from sticker_studio.engine.matting import matte_sticker
+            from sticker_studio.engine.matting.matte import matte_sticker
 
             matted = matte_sticker(sticker)
         except (ImportError, OSError, ModelError) as error:
@@ -176,8 +176,8 @@ def ensure_alpha(sticker: Sticker, mode: str) -> Sticker:
 def matting_model_installed() -> bool:
     """Whether the default matting head is on disk, checked without importing torch."""
     try:
-        from sticker_studio.engine.model_hub import resolve_model
-        from sticker_studio.engine.model_manifest import ModelManifest
+        from sticker_studio.engine.store.hub import resolve_model
+        from sticker_studio.engine.store.manifest import ModelManifest
 
         manifest = ModelManifest.load()
         resolve_model(manifest.default_id("matting"), manifest=manifest, download=False)

@@ -1,6 +1,6 @@
 """`sticker-studio generate PROMPT [--image REF] ... -o OUT`: make an animated sticker with the engine.
 
-A prompt alone goes the **two-stage** way by default (:mod:`sticker_studio.engine.two_stage`):
+A prompt alone goes the **two-stage** way by default (:mod:`sticker_studio.engine.generate.two_stage`):
 the subject is licensed vector art found by the prompt (recoloured when the prompt's
 colour contradicts it; ``--candidates`` lists the others, ``--candidate N`` picks one),
 and the prompt's motion word animates it, by the generator or by the motion preset
@@ -27,7 +27,7 @@ from sticker_studio.cli.arguments import (
     side_type,
 )
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.engine.request import MAX_FRAMES, MIN_FRAMES
+from sticker_studio.engine.generate.request import MAX_FRAMES, MIN_FRAMES
 
 TASK_CHOICES = ("t2v", "i2v", "interp", "continue", "loop")
 MODE_CHOICES = ("two-stage", "t2v")
@@ -96,7 +96,7 @@ def run_two_stage(args: argparse.Namespace) -> int:
 
     import torch
 
-    from sticker_studio.engine.two_stage import (
+    from sticker_studio.engine.generate.two_stage import (
         MotionOptions,
         animate_subject,
         pick_subject,
@@ -135,8 +135,8 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sticker_studio.core.atomic import check_output
-    from sticker_studio.engine.pipeline import StickerPipeline
-    from sticker_studio.engine.request import GenerationRequest
+    from sticker_studio.engine.generate.pipeline import StickerPipeline
+    from sticker_studio.engine.generate.request import GenerationRequest
     from sticker_studio.formats.readers import read_sticker
     from sticker_studio.formats.writers import format_for_path, write_sticker
 

@@ -32,9 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.atomic import check_output
-    from sticker_studio.core.background import has_useful_alpha
+    from sticker_studio.core.matte.background import has_useful_alpha
     from sticker_studio.engine.device import pick_device
-    from sticker_studio.engine.matting import load_matting_head, matte_sticker
+    from sticker_studio.engine.matting.matte import load_matting_head, matte_sticker
     from sticker_studio.formats.readers import read_sticker
     from sticker_studio.formats.writers import format_for_path, write_sticker
 
@@ -43,9 +43,9 @@ def run(args: argparse.Namespace) -> int:
     sticker = read_sticker(args.input)
     mode = args.mode or ("colorkey" if args.colorkey else "model")
     if mode == "lineart":
-        from sticker_studio.core.lineart import lineart_alpha
+        from sticker_studio.core.matte.lineart import lineart_alpha
         from sticker_studio.core.sticker import Sticker
-        from sticker_studio.engine.matting import flatten_on_white
+        from sticker_studio.engine.matting.matte import flatten_on_white
 
         rgb = flatten_on_white(sticker.frames)
         out_sticker = Sticker([lineart_alpha(f) for f in rgb], list(sticker.durations_ms), sticker.loop_count,

@@ -1,6 +1,6 @@
 """`sticker-studio pack create|add|list|export`: the app's pack folders from the command line.
 
-The folder is the same pack store the app opens (:mod:`sticker_studio.core.pack`).
+The folder is the same pack store the app opens (:mod:`sticker_studio.core.pack.pack`).
 ``pack export`` runs :func:`sticker_studio.formats.pack_export.export_sticker_pack`:
 exit 0 only when every target's pack is valid and written; otherwise exit 2 with the
 reasons, and nothing under OUT changed.
@@ -51,8 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from sticker_studio.core.pack import StickerPack
-    from sticker_studio.core.pack_store import DEFAULT_SUBJECT_SIZE
+    from sticker_studio.core.pack.pack import StickerPack
+    from sticker_studio.core.pack.store import DEFAULT_SUBJECT_SIZE
 
     size = DEFAULT_SUBJECT_SIZE if args.subject_size is None else args.subject_size
     pack = StickerPack.create(args.folder, args.title, args.publisher, subject_size=size)
@@ -61,7 +61,7 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from sticker_studio.core.pack import StickerPack
+    from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.formats.readers import read_sticker
 
     pack = StickerPack.open(args.folder)
@@ -77,7 +77,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from sticker_studio.core.pack import StickerPack
+    from sticker_studio.core.pack.pack import StickerPack
 
     pack = StickerPack.open(args.folder)
     author = f" by {pack.author}" if pack.author else ""
@@ -90,7 +90,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from sticker_studio.core.pack import StickerPack
+    from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.formats.pack_export import PackExportError, export_sticker_pack
 
     pack = StickerPack.open(args.folder)

@@ -375,15 +375,15 @@ def _build_target(report: TargetPackReport, tmp: Path, items: Sequence[PackItem]
 
 
 def items_from_pack(pack: object) -> list[PackItem]:
-    """PackItems from a :class:`~sticker_studio.core.pack.StickerPack` (or its entries)."""
+    """PackItems from a :class:`~sticker_studio.core.pack.pack.StickerPack` (or its entries)."""
     entries = getattr(pack, "entries", pack)
     return [PackItem(e.name, tuple(e.emojis), e.sticker) for e in entries]  # type: ignore[attr-defined]
 
 
 def export_sticker_pack(pack: object, targets: Sequence[str], out_dir: str | Path, *,
                         progress: ProgressCallback | None = None, cancel: CancelFn | None = None) -> PackExportReport:
-    """:func:`export_pack` for a :class:`~sticker_studio.core.pack.StickerPack` (title, author, tray icon)."""
-    from sticker_studio.core.pack import StickerPack
+    """:func:`export_pack` for a :class:`~sticker_studio.core.pack.pack.StickerPack` (title, author, tray icon)."""
+    from sticker_studio.core.pack.pack import StickerPack
 
     if not isinstance(pack, StickerPack):
         raise InvalidInputError("export_sticker_pack needs a StickerPack")

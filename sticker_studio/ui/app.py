@@ -22,11 +22,11 @@ from sticker_studio import __version__
 from sticker_studio.core.atomic import atomic_write_bytes
 from sticker_studio.core.errors import InvalidInputError, StickerStudioError
 from sticker_studio.paths import APP_NAME
-from sticker_studio.ui.document import DEFAULT_PACK_TITLE, PackDocument, default_pack_folder, open_or_create_pack
 from sticker_studio.ui.main_window import MainWindow, app_icon, settle
-from sticker_studio.ui.model.session import read_file
 from sticker_studio.ui.qt_guard import check_qt_refcounts
-from sticker_studio.ui.settings import AppSettings, load_settings
+from sticker_studio.ui.state.document import DEFAULT_PACK_TITLE, PackDocument, default_pack_folder, open_or_create_pack
+from sticker_studio.ui.state.session import read_file
+from sticker_studio.ui.state.settings import AppSettings, load_settings
 from sticker_studio.ui.theme import apply_theme
 
 SCREENSHOT_SIZE = (1280, 800)

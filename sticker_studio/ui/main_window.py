@@ -2,7 +2,7 @@
 middle, the pack on the right.
 
 The window is a view: it lays the panels out and wires their intent signals to the
-:class:`~sticker_studio.ui.model.session.StudioSession` (which owns the open pack, the
+:class:`~sticker_studio.ui.state.session.StudioSession` (which owns the open pack, the
 reference and every background job) and the session's signals back to the panels.
 Actions and menus live in :mod:`sticker_studio.ui.actions`. What is left here is what
 needs a widget: the timeline selection behind Delete/Duplicate/Reverse, file and
@@ -29,18 +29,18 @@ from PySide6.QtWidgets import (
 )
 
 from sticker_studio.core import edits
-from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.actions import WindowActions
-from sticker_studio.ui.canvas_dialog import CROP, CanvasDialog
-from sticker_studio.ui.document import PackDocument, default_pack_folder
-from sticker_studio.ui.generation import GeneratorHost
-from sticker_studio.ui.model.session import StudioSession
+from sticker_studio.ui.dialogs.canvas import CROP, CanvasDialog
 from sticker_studio.ui.pack_panel import PackPanel
 from sticker_studio.ui.preview import PreviewPanel
 from sticker_studio.ui.prompt_panel import PromptPanel
 from sticker_studio.ui.reference_panel import ReferencePanel
-from sticker_studio.ui.settings import AppSettings
+from sticker_studio.ui.state.document import PackDocument, default_pack_folder
+from sticker_studio.ui.state.generation import GeneratorHost
+from sticker_studio.ui.state.session import StudioSession
+from sticker_studio.ui.state.settings import AppSettings
 from sticker_studio.ui.timeline import TimelinePanel, local_paths
 
 OPEN_FILTER = "Images and animations (*.png *.apng *.gif *.webp *.jpg *.jpeg *.webm *.mp4 *.mov);;All files (*)"
@@ -395,7 +395,7 @@ class MainWindow(QMainWindow):
 
     # --------------------------------------------------------------- dialogs
     def open_export_dialog(self) -> Any:
-        from sticker_studio.ui.export_dialog import ExportDialog
+        from sticker_studio.ui.dialogs.export import ExportDialog
 
         entries = self.document.entries()
         if not entries:
@@ -412,7 +412,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_model_manager(self) -> Any:
-        from sticker_studio.ui.model_manager import ModelManagerDialog
+        from sticker_studio.ui.dialogs.model_manager import ModelManagerDialog
 
         dialog = ModelManagerDialog(self)
         dialog.models_changed.connect(self.session.reload_generator)
@@ -420,7 +420,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_settings(self) -> Any:
-        from sticker_studio.ui.settings_dialog import SettingsDialog
+        from sticker_studio.ui.dialogs.settings import SettingsDialog
 
         dialog = SettingsDialog(self.session.settings, self)
         if dialog.exec():

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sticker_studio.core.pack import PackEntry
-from sticker_studio.core.pack_store import MAX_SUBJECT_SIZE, MIN_SUBJECT_SIZE
+from sticker_studio.core.pack.pack import PackEntry
+from sticker_studio.core.pack.store import MAX_SUBJECT_SIZE, MIN_SUBJECT_SIZE
 from sticker_studio.ui.image_convert import thumbnail_icon
 from sticker_studio.ui.timeline import local_paths
 from sticker_studio.ui.widgets import section_column, spin_box, tool_button

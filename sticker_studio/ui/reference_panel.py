@@ -37,9 +37,9 @@ from sticker_studio.core.errors import StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.image_convert import thumbnail_pixmap
-from sticker_studio.ui.model.cutout import BACKGROUND_METHODS
-from sticker_studio.ui.model.motion import ANIMATE_MAX_SIDE, PRESET_EASING, MotionChoice
 from sticker_studio.ui.preview import PreviewWidget
+from sticker_studio.ui.state.cutout import BACKGROUND_METHODS
+from sticker_studio.ui.state.motion import ANIMATE_MAX_SIDE, PRESET_EASING, MotionChoice
 from sticker_studio.ui.timeline import local_paths
 from sticker_studio.ui.widgets import double_spin_box, section_column, spin_box, tool_button
 
@@ -67,7 +67,7 @@ def striped(frame: np.ndarray, mask: np.ndarray, scale: float) -> np.ndarray:
 
 def _easing_names() -> list[str]:
     try:
-        from sticker_studio.core.motion_presets import EASINGS
+        from sticker_studio.core.motion.poses import EASINGS
     except ImportError:  # the motion module is not in this build
         return []
     return list(EASINGS)
@@ -292,7 +292,7 @@ class ReferencePanel(QWidget):
     # ------------------------------------------------------------ presets
     def _load_presets(self) -> None:
         try:
-            from sticker_studio.core.motion import list_presets
+            from sticker_studio.core.motion.presets import list_presets
         except ImportError:  # the motion module is not in this build
             self.preset_box.addItem("(motion presets unavailable)", "")
             return
@@ -303,7 +303,7 @@ class ReferencePanel(QWidget):
 
     def _preset_changed(self, index: int) -> None:
         try:
-            from sticker_studio.core.motion import PRESETS
+            from sticker_studio.core.motion.presets import PRESETS
         except ImportError:
             return
         preset = PRESETS.get(self.preset_box.itemData(index) or "")
@@ -436,7 +436,7 @@ class ReferencePanel(QWidget):
             return
         small = fit_into_canvas(self._reference.frames[0], LIVE_PREVIEW_SIDE, LIVE_PREVIEW_SIDE)
         try:
-            from sticker_studio.core.motion import animate
+            from sticker_studio.core.motion.presets import animate
 
             kwargs = self.choice().animate_kwargs(LIVE_PREVIEW_SIDE)
             kwargs["size"] = None  # the small copy's own size
