@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
 def write_tgs_output(sticker: Sticker, motion: str, args: argparse.Namespace) -> int:
     """The drawing traced once, the motion written as Lottie transforms (formats/tgs)."""
-    from sticker_studio.core.motion import get_preset
+    from sticker_studio.core.motion.presets import get_preset
     from sticker_studio.formats.tgs.export import write_tgs
     from sticker_studio.formats.tgs.motion import MotionSettings, drawing_to_tgs
 

@@ -21,7 +21,7 @@ from PIL import Image
 from sticker_studio.core.atomic import atomic_write_bytes
 from sticker_studio.core.errors import BudgetError, InvalidInputError
 from sticker_studio.core.imageops import fit_into_canvas, premultiply
-from sticker_studio.core.motion import MOTION_SOURCE_KEY
+from sticker_studio.core.motion.presets import MOTION_SOURCE_KEY
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.quality import frame_mse, psnr_from_mse
 from sticker_studio.formats.tgs import lottie
@@ -42,7 +42,7 @@ def motion_source(sticker: Sticker, pack_folder: Path | None = None,
     if isinstance(source, np.ndarray):
         return source
     if isinstance(source, str) and pack_folder is not None and sticker_id is not None:
-        from sticker_studio.core.pack_store import read_frame, source_file, sticker_dir
+        from sticker_studio.core.pack.store import read_frame, source_file, sticker_dir
 
         name = source_file({MOTION_SOURCE_KEY: source})
         if name is None:

@@ -1,10 +1,10 @@
 """A drawing + a motion preset -> a Telegram ``.tgs``: traced once, the motion as layer transforms.
 
 The layout (subject size, where the motion sits on the 512x512 canvas, how much of the
-amplitude fits) is the one :func:`sticker_studio.core.motion.animate` computes for the same
+amplitude fits) is the one :func:`sticker_studio.core.motion.presets.animate` computes for the same
 drawing and settings at 60 fps, so the ``.tgs`` and the raster sticker show the same motion:
 :func:`reference_kwargs` gives the ``animate`` call that renders the raster twin frame for
-frame. Each frame's :class:`~sticker_studio.core.motion_presets.Pose` becomes the layer's
+frame. Each frame's :class:`~sticker_studio.core.motion.poses.Pose` becomes the layer's
 anchor (the pose's pivot), position, scale, rotation and opacity; the channels are sampled
 at every frame and thinned to linear keyframes (:mod:`.lottie`).
 
@@ -29,15 +29,15 @@ from typing import Any
 import numpy as np
 
 from sticker_studio.core.errors import BudgetError, InvalidInputError
-from sticker_studio.core.motion import (
+from sticker_studio.core.motion.poses import MotionParams, Pose, get_easing
+from sticker_studio.core.motion.presets import (
     DEFAULT_SUBJECT_SIZE,
     MotionPreset,
     get_preset,
     plan_motion,
     sized_layout,
 )
-from sticker_studio.core.motion_presets import MotionParams, Pose, get_easing
-from sticker_studio.core.motion_render import (
+from sticker_studio.core.motion.render import (
     MIN_SCALE,
     CanvasLayout,
     PreparedSource,
