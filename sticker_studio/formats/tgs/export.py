@@ -33,6 +33,8 @@ from sticker_studio.formats.validate import ExportValidationError, RuleViolation
 STILL_TOLERANCE = 3
 #: A frame re-rendered from frame 0 by the estimated transform must match it this well (dB).
 AFFINE_MIN_PSNR = 30.0
+#: ... and the best coarse start (96 px, 15 degree steps) at least this well, or it is not refined.
+COARSE_MIN_PSNR = 16.0
 
 
 def motion_source(sticker: Sticker, pack_folder: Path | None = None,
@@ -59,7 +61,7 @@ def motion_source(sticker: Sticker, pack_folder: Path | None = None,
 def sticker_to_tgs(sticker: Sticker, *, source: np.ndarray | None = None, max_bytes: int = TGS_MAX_BYTES,
                    name: str = "sticker") -> TgsResult:
     """A .tgs for ``sticker`` (see the module docstring); BudgetError when it cannot be one."""
-    if sticker.total_duration_ms > MAX_DURATION_MS and sticker.frame_count > 1:
+    if sticker.frame_count > 1 and sticker.total_duration_ms > MAX_DURATION_MS:
         raise BudgetError(f"the animation lasts {sticker.total_duration_ms} ms; a Telegram .tgs may last at most"
                           f" {MAX_DURATION_MS} ms")
     source = source if source is not None else motion_source(sticker)
@@ -83,7 +85,7 @@ def sticker_to_tgs(sticker: Sticker, *, source: np.ndarray | None = None, max_by
     result = search_tgs(render_rest, channels, n, max_bytes=max_bytes, name=name, what="the animation")
     moving = sum(1 for t in transforms if not t.identity)
     result.notes.insert(0, "a still" if not moving else f"{moving} of {len(frames)} frames are moved copies of frame 0")
-    result.duration_ms = sticker.total_duration_ms
+    result.duration_ms = sticker.total_duration_ms if sticker.frame_count > 1 else 1000
     return result
 
 
@@ -128,17 +130,20 @@ def frame_transforms(frames: list[np.ndarray]) -> list[FrameTransform]:
     c0 = _centroid(first[..., 3])
     out: list[FrameTransform] = []
     small = 96
-    f0_small = premultiply(fit_into_canvas(first, small, small))
+    prev: np.ndarray | None = None
     for k, frame in enumerate(frames):
         if k == 0 or np.abs(frame.astype(np.int16) - first.astype(np.int16)).max() <= STILL_TOLERANCE:
             out.append(FrameTransform(c0, identity=True))
             continue
-        out.append(_estimate(first, frame, c0, f0_small, small, k))
+        t, prev = _estimate(first, frame, c0, small, k, prev)
+        out.append(t)
     return out
 
 
-def _estimate(first: np.ndarray, frame: np.ndarray, c0: tuple[float, float], f0_small: np.ndarray, small: int,
-              k: int) -> FrameTransform:
+def _estimate(first: np.ndarray, frame: np.ndarray, c0: tuple[float, float], small: int, k: int,
+              prev: np.ndarray | None) -> tuple[FrameTransform, np.ndarray]:
+    """Frame ``k`` as a transform of frame 0: a coarse start (the previous frame's answer, else a grid of
+    turns), refined by Powell on 96 px copies, then checked at full size."""
     from scipy.optimize import minimize
 
     side = first.shape[0]
@@ -155,19 +160,27 @@ def _estimate(first: np.ndarray, frame: np.ndarray, c0: tuple[float, float], f0_
         warped = premultiply(_warp(f0s, c0s, t, small)).astype(np.float32)
         return float(np.mean((warped - target_small) ** 2))
 
-    starts = [np.array([ck[0] * ratio, ck[1] * ratio, a, s0, s0]) for a in range(-180, 180, 15)]
-    best = min(starts, key=cost)
-    fit = minimize(cost, best, method="Powell", options={"xtol": 1e-3, "ftol": 1e-4, "maxfev": 600})
+    best = prev
+    if best is None or psnr_from_mse(cost(best)) < 25.0:
+        starts = [np.array([ck[0] * ratio, ck[1] * ratio, a, s0, s0]) for a in range(-180, 180, 15)]
+        best = min([*starts, *([] if prev is None else [prev])], key=cost)
+    if psnr_from_mse(cost(best)) < COARSE_MIN_PSNR:  # nothing like a moved copy: do not refine
+        raise _not_affine(k, psnr_from_mse(cost(best)))
+    fit = minimize(cost, best, method="Powell", options={"xtol": 1e-2, "ftol": 1e-3, "maxfev": 300})
     x = fit.x
     t = FrameTransform((x[0] / ratio, x[1] / ratio), float(x[2]), (float(x[3]), float(x[4])))
     check = _warp(first, c0, t, side)
     psnr = psnr_from_mse(frame_mse(check, frame))
     if psnr < AFFINE_MIN_PSNR:
-        raise BudgetError(
-            f"frame {k + 1} is not a moved, turned or scaled copy of the first frame ({psnr:.1f} dB), so the"
-            " animation cannot be a vector .tgs: make it from the drawing with"
-            " `sticker-studio animate DRAWING --motion M -o OUT.tgs`, or export --target telegram")
-    return t
+        raise _not_affine(k, psnr)
+    return t, np.asarray(x, np.float64)
+
+
+def _not_affine(k: int, psnr: float) -> BudgetError:
+    return BudgetError(
+        f"frame {k + 1} is not a moved, turned or scaled copy of the first frame ({psnr:.1f} dB), so the"
+        " animation cannot be a vector .tgs: make it from the drawing with"
+        " `sticker-studio animate DRAWING --motion M -o OUT.tgs`, or export --target telegram")
 
 
 def _channels(transforms: list[FrameTransform], index: list[int], first: np.ndarray) -> lottie.Channels:

@@ -14,9 +14,12 @@ transform closest to it over the subject's pixels (least squares, then the rotat
 polar decomposition and the diagonal of what is left). For ``jelly`` that keeps the squash
 and turns the late sway of the top into a small rock; ``wave``'s ripple mostly disappears.
 
-The tracing detail is searched from fine to coarse (:data:`.trace.DETAIL_LADDER`): the
-first rung whose gzipped file is within the byte budget, and whose paths stay on the
-canvas at every frame, is written. None fitting is a :class:`BudgetError` saying what to do.
+The tracing detail is searched over :data:`.trace.DETAIL_LADDER`: every *quality* rung
+(traced at 3x or 2x the sticker's pixels, all colours or reduced to 32/24/16) whose gzipped
+file fits the byte budget is rasterised at rest (:func:`.trace.rasterize`) and compared
+with the drawing at rest; the best PSNR wins. Only when none fits are the coarser
+*fall-back* rungs tried, in order. The paths must stay on the canvas at every frame. Nothing
+fitting is a :class:`BudgetError` saying what to do.
 """
 
 from __future__ import annotations
@@ -283,7 +286,7 @@ def _path_points(paths: list[TracedPath]) -> np.ndarray:
 
 
 def drawing_to_tgs(drawing: np.ndarray, settings: MotionSettings, *, max_bytes: int = TGS_MAX_BYTES,
-                   ladder: tuple[TraceSettings, ...] = DETAIL_LADDER, name: str = "sticker") -> TgsResult:
+                   ladder: tuple[TraceSettings, ...] | None = None, name: str = "sticker") -> TgsResult:
     """Trace ``drawing`` once and write ``settings``' motion as Lottie transforms; the finest detail that fits."""
     rgba = _check_drawing(drawing)
     plan = plan_tgs(rgba, settings)
@@ -301,13 +304,14 @@ def drawing_to_tgs(drawing: np.ndarray, settings: MotionSettings, *, max_bytes: 
 
 
 def search_tgs(render_rest: Callable[[int], np.ndarray], channels: lottie.Channels, frames: int, *,
-               max_bytes: int = TGS_MAX_BYTES, ladder: tuple[TraceSettings, ...] = DETAIL_LADDER,
+               max_bytes: int = TGS_MAX_BYTES, ladder: tuple[TraceSettings, ...] | None = None,
                name: str = "sticker", what: str = "the motion") -> TgsResult:
     """The finest rung of ``ladder`` whose .tgs fits ``max_bytes`` and stays on the canvas.
 
     ``render_rest(k)`` is the subject at rest at k x the canvas pixels with a
     :data:`_TRACE_BORDER` border (k x border pixels); ``channels`` the layer transform per frame.
     """
+    ladder = DETAIL_LADDER if ladder is None else ladder
     transform = lottie.layer_transform(channels)
     rest: dict[int, np.ndarray] = {}
     crops: dict[int, tuple[int, int, int, int]] = {}
