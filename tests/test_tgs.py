@@ -14,8 +14,9 @@ from sticker_studio.cli import main
 from sticker_studio.core.errors import BudgetError
 from sticker_studio.core.motion.presets import animate
 from sticker_studio.formats.tgs import lottie
+from sticker_studio.formats.tgs.export import validate_tgs_bytes
 from sticker_studio.formats.tgs.motion import MotionSettings, drawing_to_tgs, plan_tgs, pose_channels, subject_samples
-from sticker_studio.formats.tgs.rules import forbidden_features, off_canvas, validate_tgs_bytes
+from sticker_studio.formats.tgs.rules import forbidden_features, off_canvas
 from sticker_studio.formats.tgs.trace import DETAIL_LADDER, parse_path_data, trace_rgba
 
 #: One quality rung keeps the tests fast; the full search is exercised by the benchmark.

@@ -62,9 +62,9 @@ def validate_file(path: str | os.PathLike[str], target: ExportTarget) -> list[Ru
     if not data:
         raise InvalidInputError(f"{path.name} is empty (0 bytes)")
     if target.container == "tgs":  # vector: checked on the Lottie JSON, not decoded to frames
-        from sticker_studio.formats.tgs.rules import validate_tgs_bytes
+        from sticker_studio.formats.tgs.rules import tgs_problems
 
-        return validate_tgs_bytes(data, target.max_bytes)
+        return [RuleViolation(rule, message) for rule, message in tgs_problems(data, target.max_bytes)]
     violations: list[RuleViolation] = []
     kind = sniff_kind(data[:64])
     want = _CONTAINER_KINDS[target.container]

@@ -26,7 +26,7 @@ from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.quality import frame_mse, psnr_from_mse
 from sticker_studio.formats.tgs import lottie
 from sticker_studio.formats.tgs.motion import _TRACE_BORDER, MotionSettings, TgsResult, drawing_to_tgs, search_tgs
-from sticker_studio.formats.tgs.rules import MAX_DURATION_MS, TGS_MAX_BYTES, validate_tgs_bytes
+from sticker_studio.formats.tgs.rules import MAX_DURATION_MS, TGS_MAX_BYTES, tgs_problems
 from sticker_studio.formats.validate import ExportValidationError, RuleViolation
 
 #: Frames closer than this (max abs difference) to frame 0 count as "the same picture".
@@ -197,8 +197,9 @@ def _channels(transforms: list[FrameTransform], index: list[int], first: np.ndar
     return lottie.Channels(np.asarray(anchor), np.asarray(position), np.asarray(scale), rot, np.full(n, 100.0))
 
 
-def check_tgs(data: bytes, max_bytes: int = TGS_MAX_BYTES) -> list[RuleViolation]:
-    return validate_tgs_bytes(data, max_bytes)
+def validate_tgs_bytes(data: bytes, max_bytes: int = TGS_MAX_BYTES) -> list[RuleViolation]:
+    """Every Telegram rule the .tgs ``data`` breaks (empty = valid); see :mod:`.rules`."""
+    return [RuleViolation(rule, message) for rule, message in tgs_problems(data, max_bytes)]
 
 
 def write_tgs(result: TgsResult | bytes, path: str | os.PathLike[str], target: Any = None) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -40,13 +41,17 @@ def render_tgs(data: bytes, frames: Sequence[int] | None = None) -> list[np.ndar
         raise InvalidInputError(f"not a .tgs (gzip) file: {exc}") from None
     if len(text) > MAX_JSON_BYTES:
         raise InvalidInputError("the .tgs holds more than 1 MiB of JSON; it is not rendered")
+    try:
+        doc = json.loads(text)
+        first, last = int(doc.get("ip", 0)), int(doc.get("op", 0))
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        raise InvalidInputError("the .tgs does not hold Lottie JSON") from None
     anim = LottieAnimation.from_data(text.decode("utf-8", "replace"))
     try:
         width, height = anim.lottie_animation_get_size()
-        total = anim.lottie_animation_get_totalframe()
         if width <= 0 or height <= 0 or width * height > 4096 * 4096:
             raise InvalidInputError(f"the .tgs canvas {width}x{height} cannot be rendered")
-        wanted = range(max(1, total - 1)) if frames is None else frames
+        wanted = range(first, max(first + 1, last)) if frames is None else frames
         out = []
         for f in wanted:
             buf = anim.lottie_animation_render(frame_num=int(f), width=width, height=height)

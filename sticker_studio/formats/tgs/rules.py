@@ -19,8 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from sticker_studio.formats.validate import RuleViolation
-
 TGS_MAX_BYTES = 64_000
 MAX_DURATION_MS = 3000
 TGS_FPS = 60
@@ -45,57 +43,66 @@ _FORBIDDEN_LAYER_TYPES = {1: "a solid layer", 2: "an image layer", 5: "a text la
 _FORBIDDEN_SHAPES = {"mm": "merge paths", "rp": "a repeater", "sr": "a star shape", "gs": "a gradient stroke"}
 
 
-def read_lottie(data: bytes) -> tuple[dict[str, Any] | None, list[RuleViolation]]:
+#: One broken rule: (stable rule name, what is wrong). ``formats.validate`` wraps these in
+#: ``RuleViolation`` (this module does not import it, so validate may import this one).
+Problem = tuple[str, str]
+
+
+def _problem(rule: str, message: str) -> Problem:
+    return (rule, message)
+
+
+def read_lottie(data: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The Lottie document inside a .tgs, or None and why it is not one."""
     if data[:2] != b"\x1f\x8b":
-        return None, [RuleViolation("container.format", "a .tgs is gzip-compressed Lottie JSON; this file is not gzip")]
+        return None, [_problem("container.format", "a .tgs is gzip-compressed Lottie JSON; this file is not gzip")]
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
             raw = fh.read(MAX_JSON_BYTES + 1)
     except (OSError, EOFError, zlib.error) as exc:
-        return None, [RuleViolation("container.format", f"the gzip stream is damaged ({exc})")]
+        return None, [_problem("container.format", f"the gzip stream is damaged ({exc})")]
     if len(raw) > MAX_JSON_BYTES:
-        return None, [RuleViolation("tgs.json", f"the JSON inside is over {MAX_JSON_BYTES:,} B uncompressed;"
+        return None, [_problem("tgs.json", f"the JSON inside is over {MAX_JSON_BYTES:,} B uncompressed;"
                                                 " Telegram refuses it")]
     try:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        return None, [RuleViolation("tgs.json", f"the content is not JSON ({str(exc)[:80]})")]
+        return None, [_problem("tgs.json", f"the content is not JSON ({str(exc)[:80]})")]
     if not isinstance(doc, dict) or not isinstance(doc.get("layers"), list):
-        return None, [RuleViolation("tgs.json", "the JSON is not a Lottie animation (no layers)")]
+        return None, [_problem("tgs.json", "the JSON is not a Lottie animation (no layers)")]
     return doc, []
 
 
-def validate_tgs_bytes(data: bytes, max_bytes: int = TGS_MAX_BYTES) -> list[RuleViolation]:
-    """Every Telegram rule the .tgs ``data`` breaks (empty = valid)."""
-    out: list[RuleViolation] = []
+def tgs_problems(data: bytes, max_bytes: int = TGS_MAX_BYTES) -> list[Problem]:
+    """Every Telegram rule the .tgs ``data`` breaks, as (rule, message) (empty = valid)."""
+    out: list[Problem] = []
     if len(data) > max_bytes:
-        out.append(RuleViolation("bytes.max", f"{len(data):,} B is over the {max_bytes:,} B limit"))
+        out.append(_problem("bytes.max", f"{len(data):,} B is over the {max_bytes:,} B limit"))
     doc, problems = read_lottie(data)
     if doc is None:
         return out + problems
     if doc.get("tgs") != 1:
-        out.append(RuleViolation("tgs.json", "the Lottie JSON lacks Telegram's \"tgs\": 1 marker"))
+        out.append(_problem("tgs.json", "the Lottie JSON lacks Telegram's \"tgs\": 1 marker"))
     w, h, fr, ip, op = (doc.get(k) for k in ("w", "h", "fr", "ip", "op"))
     nums = {k: float(v) for k, v in (("fr", fr), ("ip", ip), ("op", op)) if isinstance(v, (int, float)) and _is_num(v)}
     if (w, h) != (TGS_SIDE, TGS_SIDE):
-        out.append(RuleViolation("size.canvas", f"{w}x{h} is not exactly {TGS_SIDE}x{TGS_SIDE}"))
+        out.append(_problem("size.canvas", f"{w}x{h} is not exactly {TGS_SIDE}x{TGS_SIDE}"))
     if not _is_num(fr) or fr != TGS_FPS:
-        out.append(RuleViolation("tgs.fps", f"frame rate {fr} is not {TGS_FPS} fps"))
+        out.append(_problem("tgs.fps", f"frame rate {fr} is not {TGS_FPS} fps"))
     if len(nums) < 3 or nums["fr"] <= 0 or nums["op"] <= nums["ip"]:
-        out.append(RuleViolation("tgs.json", f"in/out points ip={ip}, op={op} do not make an animation"))
+        out.append(_problem("tgs.json", f"in/out points ip={ip}, op={op} do not make an animation"))
     else:
         ms = (nums["op"] - nums["ip"]) * 1000.0 / nums["fr"]
         if ms > MAX_DURATION_MS + 1e-6:
-            out.append(RuleViolation("duration.max", f"loop is {ms:.0f} ms, over {MAX_DURATION_MS} ms"))
+            out.append(_problem("duration.max", f"loop is {ms:.0f} ms, over {MAX_DURATION_MS} ms"))
     forbidden = sorted(set(forbidden_features(doc)))
     if forbidden:
-        out.append(RuleViolation("tgs.forbidden", "uses " + ", ".join(forbidden[:6])
+        out.append(_problem("tgs.forbidden", "uses " + ", ".join(forbidden[:6])
                                  + (f" and {len(forbidden) - 6} more" if len(forbidden) > 6 else "")))
-    if not any(v.rule in ("tgs.json", "tgs.forbidden") for v in out) and _is_num(ip) and _is_num(op):
+    if not any(rule in ("tgs.json", "tgs.forbidden") for rule, _ in out) and _is_num(ip) and _is_num(op):
         off = off_canvas(doc)
         if off is not None:
-            out.append(RuleViolation("tgs.on_canvas", off))
+            out.append(_problem("tgs.on_canvas", off))
     return out
 
 
