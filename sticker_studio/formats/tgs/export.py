@@ -65,7 +65,10 @@ def sticker_to_tgs(sticker: Sticker, *, source: np.ndarray | None = None, max_by
         raise BudgetError(f"the animation lasts {sticker.total_duration_ms} ms; a Telegram .tgs may last at most"
                           f" {MAX_DURATION_MS} ms")
     source = source if source is not None else motion_source(sticker)
-    if source is not None and isinstance(sticker.metadata.get("motion_args"), dict):
+    args = sticker.metadata.get("motion_args")
+    # a sticker whose frame count changed after it was animated (trimmed, frames added) was
+    # edited: its frames, not the recorded motion, are what the .tgs must show
+    if source is not None and isinstance(args, dict) and args.get("frames") == sticker.frame_count:
         return drawing_to_tgs(source, MotionSettings.from_metadata(sticker.metadata), max_bytes=max_bytes, name=name)
     frames = [fit_into_canvas(f, lottie.CANVAS, lottie.CANVAS) for f in sticker.frames]
     n = max(1, int(round(sticker.total_duration_ms * lottie.FPS / 1000.0))) if sticker.frame_count > 1 else lottie.FPS

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from sticker_studio.formats.tgs.trace import TracedPath
+from sticker_studio.formats.tgs.trace import SubPath, TracedPath
 
 CANVAS = 512
 FPS = 60
@@ -107,16 +107,37 @@ def _static(value: Any) -> dict[str, Any]:
     return {"a": 0, "k": value}
 
 
-def shape_groups(paths: Sequence[TracedPath], decimals: int) -> list[dict[str, Any]]:
-    """Lottie groups for traced paths (input paint order: later on top; Lottie lists the top first)."""
+def _shape(sub: SubPath, decimals: int) -> dict[str, Any]:
+    v = [[_num(x, decimals), _num(y, decimals)] for x, y in sub.vertices]
+    i = [[_num(x, decimals), _num(y, decimals)] for x, y in sub.in_tangents]
+    o = [[_num(x, decimals), _num(y, decimals)] for x, y in sub.out_tangents]
+    return {"c": True, "v": v, "i": i, "o": o}
+
+
+def shape_groups(paths: Sequence[TracedPath], decimals: int,
+                 keyed: Sequence[tuple[int, Sequence[TracedPath]]] = ()) -> list[dict[str, Any]]:
+    """Lottie groups for traced paths (input paint order: later on top; Lottie lists the top first).
+
+    ``keyed`` (frame, the same paths moved) animates every path's vertices with linear
+    keyframes (a mesh warp); empty: static paths.
+    """
     groups = []
-    for path in reversed(paths):
+    n = len(paths)
+    for index in range(n - 1, -1, -1):
+        path = paths[index]
         items: list[dict[str, Any]] = []
-        for sub in path.subpaths:
-            v = [[_num(x, decimals), _num(y, decimals)] for x, y in sub.vertices]
-            i = [[_num(x, decimals), _num(y, decimals)] for x, y in sub.in_tangents]
-            o = [[_num(x, decimals), _num(y, decimals)] for x, y in sub.out_tangents]
-            items.append({"ty": "sh", "ks": _static({"c": True, "v": v, "i": i, "o": o})})
+        for j, sub in enumerate(path.subpaths):
+            if not keyed:
+                items.append({"ty": "sh", "ks": _static(_shape(sub, decimals))})
+                continue
+            keys: list[dict[str, Any]] = []
+            for m, (frame, moved) in enumerate(keyed):
+                key: dict[str, Any] = {"t": int(frame), "s": [_shape(moved[index].subpaths[j], decimals)]}
+                if m < len(keyed) - 1:
+                    key["i"] = {"x": [1], "y": [1]}
+                    key["o"] = {"x": [0], "y": [0]}
+                keys.append(key)
+            items.append({"ty": "sh", "ks": {"a": 1, "k": keys}})
         r, g, b = (round(c / 255.0, 3) for c in path.color)
         items.append({"ty": "fl", "c": _static([r, g, b, 1]), "o": _static(100), "r": 1})
         items.append({"ty": "tr", "p": _static([0, 0]), "a": _static([0, 0]), "s": _static([100, 100]),

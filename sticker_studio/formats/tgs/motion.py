@@ -8,11 +8,14 @@ frame. Each frame's :class:`~sticker_studio.core.motion.poses.Pose` becomes the 
 anchor (the pose's pivot), position, scale, rotation and opacity; the channels are sampled
 at every frame and thinned to linear keyframes (:mod:`.lottie`).
 
-Mesh-warp presets (``jelly``, ``wave``) cannot be expressed as one layer transform without
-skew (which Telegram ignores): each frame's warp is replaced by the skew-free affine
-transform closest to it over the subject's pixels (least squares, then the rotation of the
-polar decomposition and the diagonal of what is left). For ``jelly`` that keeps the squash
-and turns the late sway of the top into a small rock; ``wave``'s ripple mostly disappears.
+Mesh-warp presets (``jelly``, ``wave``) keep the pose's affine part in the layer transform
+and write the warp as keyframes of every path's vertices and control points (each moved by
+the preset's warp field, a key every :data:`WARP_KEY_STEP` frames, linear in between).
+That multiplies the file by the number of keys, so only coarser tracings fit; when none
+does, each frame's warp is replaced by the skew-free affine transform closest to it over
+the subject's pixels (least squares, then the rotation of the polar decomposition and the
+diagonal of what is left): ``jelly``'s squash stays and the late sway of the top becomes a
+small rock; ``wave``'s ripple mostly disappears.
 
 The tracing detail is searched over :data:`.trace.DETAIL_LADDER`: every *quality* rung
 (traced at 3x or 2x the sticker's pixels, all colours or reduced to 32/24/16) whose gzipped
@@ -59,6 +62,9 @@ from sticker_studio.formats.tgs.trace import DETAIL_LADDER, TracedPath, TraceSet
 
 #: Presets whose pose carries a mesh warp that the .tgs approximates with an affine transform.
 WARP_NOTE = "mesh warp approximated per frame by the closest skew-free affine transform"
+#: Frames between path keyframes of a mesh warp (linear in between).
+WARP_KEY_STEP = 4
+WARP_PATH_NOTE = f"mesh warp written as path keyframes every {WARP_KEY_STEP} frames"
 #: Extra border (canvas pixels) around the canvas when the rest pose is rendered for tracing.
 _TRACE_BORDER = 64
 
@@ -280,6 +286,23 @@ def _subject_crop(rgba: np.ndarray, pad: int) -> tuple[int, int, int, int]:
             min(h, int(rows[-1]) + 1 + pad))
 
 
+def _off_canvas_keyed(keyed: list[tuple[int, list[TracedPath]]], shown: lottie.Channels) -> list[int]:
+    """Frames at which warped paths leave the canvas (between two keys: the hull of both)."""
+    bad: list[int] = []
+    hulls = [_path_points(paths) for _, paths in keyed]
+    for m, (start, _) in enumerate(keyed):
+        end = keyed[m + 1][0] if m + 1 < len(keyed) else shown.frames
+        pts = np.concatenate([hulls[m], hulls[min(m + 1, len(hulls) - 1)]])
+        for f in range(start, max(start + 1, end)):
+            if f >= shown.frames:
+                break
+            one = lottie.Channels(shown.anchor[f:f + 1], shown.position[f:f + 1], shown.scale[f:f + 1],
+                                  shown.rotation[f:f + 1], shown.opacity[f:f + 1])
+            if off_canvas_frames(pts, one):
+                bad.append(f)
+    return bad
+
+
 def _path_points(paths: list[TracedPath]) -> np.ndarray:
     pts = np.concatenate([sub.control_points() for p in paths for sub in p.subpaths])
     return convex_hull(pts) if len(pts) > 2 else pts
@@ -290,12 +313,24 @@ def drawing_to_tgs(drawing: np.ndarray, settings: MotionSettings, *, max_bytes: 
     """Trace ``drawing`` once and write ``settings``' motion as Lottie transforms; the finest detail that fits."""
     rgba = _check_drawing(drawing)
     plan = plan_tgs(rgba, settings)
-    channels = pose_channels(plan, subject_samples(rgba, plan.geom))
     notes: list[str] = []
+    warp = None
     if any(p.warp is not None for p in plan.poses):
-        notes.append(f"{plan.preset.name}: {WARP_NOTE}")
-    result = search_tgs(lambda k: rest_frame(rgba, plan, k), channels, plan.frames, max_bytes=max_bytes,
-                        ladder=ladder, name=name, what=f"the {plan.preset.name} motion")
+        warp = warp_keys(plan)
+        channels = pose_channels(replace(plan, poses=[replace(p, warp=None) for p in plan.poses]),
+                                 subject_samples(rgba, plan.geom))
+        try:
+            result = search_tgs(lambda k: rest_frame(rgba, plan, k), channels, plan.frames, max_bytes=max_bytes,
+                                ladder=ladder, name=name, what=f"the {plan.preset.name} motion", warp=warp)
+            notes.append(f"{plan.preset.name}: {WARP_PATH_NOTE}")
+        except BudgetError:
+            warp = None  # the warped paths do not fit: approximate the warp with the layer transform
+    if warp is None:
+        channels = pose_channels(plan, subject_samples(rgba, plan.geom))
+        if any(p.warp is not None for p in plan.poses):
+            notes.append(f"{plan.preset.name}: {WARP_NOTE}")
+        result = search_tgs(lambda k: rest_frame(rgba, plan, k), channels, plan.frames, max_bytes=max_bytes,
+                            ladder=ladder, name=name, what=f"the {plan.preset.name} motion")
     result.notes = notes + result.notes
     result.duration_ms, result.motion = plan.duration_ms, plan.preset.name
     result.amplitude_used = round(float(settings.amplitude) * plan.amplitude_factor, 4)
@@ -303,9 +338,41 @@ def drawing_to_tgs(drawing: np.ndarray, settings: MotionSettings, *, max_bytes: 
     return result
 
 
+@dataclass(frozen=True)
+class WarpKeys:
+    """A mesh warp as path keyframes: at each key frame, a map of rest canvas points (N, 2)."""
+
+    frames: tuple[int, ...]
+    maps: tuple[Callable[[np.ndarray], np.ndarray], ...]
+
+    def keyed(self, paths: list[TracedPath]) -> list[tuple[int, list[TracedPath]]]:
+        return [(f, [p.mapped(fn) for p in paths]) for f, fn in zip(self.frames, self.maps, strict=True)]
+
+
+def warp_keys(plan: TgsPlan, step: int = WARP_KEY_STEP) -> WarpKeys:
+    """Path keyframes for the plan's mesh warp: every ``step`` frames and the last frame."""
+    geom, layout = plan.geom, plan.layout
+    centre = np.array([layout.width / 2.0, layout.height / 2.0])
+    origin = np.asarray(layout.origin)
+    half = np.asarray(geom.half)
+    frames = sorted(set(range(0, plan.frames, step)) | {plan.frames - 1})
+
+    def make(pose: Pose) -> Callable[[np.ndarray], np.ndarray]:
+        def fn(points: np.ndarray) -> np.ndarray:
+            if pose.warp is None:
+                return points
+            q = (points - centre) / layout.scale + origin
+            dx, dy = pose.warp(q[:, 0] / half[0], q[:, 1] / half[1])
+            d = np.stack([np.broadcast_to(dx, q[:, 0].shape), np.broadcast_to(dy, q[:, 1].shape)], axis=1)
+            return points + d * layout.scale
+        return fn
+
+    return WarpKeys(tuple(frames), tuple(make(plan.poses[f]) for f in frames))
+
+
 def search_tgs(render_rest: Callable[[int], np.ndarray], channels: lottie.Channels, frames: int, *,
                max_bytes: int = TGS_MAX_BYTES, ladder: tuple[TraceSettings, ...] | None = None,
-               name: str = "sticker", what: str = "the motion") -> TgsResult:
+               name: str = "sticker", what: str = "the motion", warp: WarpKeys | None = None) -> TgsResult:
     """The finest rung of ``ladder`` whose .tgs fits ``max_bytes`` and stays on the canvas.
 
     ``render_rest(k)`` is the subject at rest at k x the canvas pixels with a
@@ -330,12 +397,15 @@ def search_tgs(render_rest: Callable[[int], np.ndarray], channels: lottie.Channe
         paths = [p.scaled(1.0 / k, shift) for p in trace_rgba(rest[k][y0:y1, x0:x1], trace_settings)]
         if not paths:
             continue
-        off = off_canvas_frames(_path_points(paths), transform.shown)
+        keyed = warp.keyed(paths) if warp is not None else []
+        off = off_canvas_frames(_path_points(paths), transform.shown) if not keyed else \
+            _off_canvas_keyed(keyed, transform.shown)
         if off:
             raise BudgetError(
                 f"the traced subject leaves the 512x512 canvas at frame {off[0]} of {what}:"
                 " use a smaller --subject-size or --amplitude")
-        doc = lottie.lottie_document(lottie.shape_groups(paths, trace_settings.decimals), transform, frames, name)
+        groups = lottie.shape_groups(paths, trace_settings.decimals, keyed)
+        doc = lottie.lottie_document(groups, transform, frames, name)
         raw = lottie.encode_json(doc)
         data = lottie.gzip_bytes(raw)
         smallest = len(data) if smallest is None else min(smallest, len(data))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +77,17 @@ class SubPath:
                        tuple((x * factor, y * factor) for x, y in self.in_tangents),
                        tuple((x * factor, y * factor) for x, y in self.out_tangents))
 
+    def mapped(self, fn: Callable[[np.ndarray], np.ndarray]) -> SubPath:
+        """This contour with every vertex and control point moved by ``fn`` ((N, 2) -> (N, 2))."""
+        v = np.asarray(self.vertices, np.float64).reshape(-1, 2)
+        i = v + np.asarray(self.in_tangents, np.float64).reshape(-1, 2)
+        o = v + np.asarray(self.out_tangents, np.float64).reshape(-1, 2)
+        moved = fn(np.concatenate([v, i, o]))
+        n = len(v)
+        mv, mi, mo = moved[:n], moved[n:2 * n], moved[2 * n:]
+        return SubPath(tuple(map(tuple, mv.tolist())), tuple(map(tuple, (mi - mv).tolist())),
+                       tuple(map(tuple, (mo - mv).tolist())))
+
     def control_points(self) -> np.ndarray:
         """Vertices and absolute control points (their convex hull bounds the curve)."""
         v = np.asarray(self.vertices, np.float64).reshape(-1, 2)
@@ -94,12 +106,16 @@ class TracedPath:
     def scaled(self, factor: float, offset: tuple[float, float]) -> TracedPath:
         return TracedPath(self.color, tuple(s.scaled(factor, offset) for s in self.subpaths))
 
+    def mapped(self, fn: Callable[[np.ndarray], np.ndarray]) -> TracedPath:
+        return TracedPath(self.color, tuple(s.mapped(fn) for s in self.subpaths))
+
 
 def subject_pixels(rgba: np.ndarray, palette: int | None = None) -> np.ndarray:
     """The drawing with hard alpha: subject opaque in its colour, background fully transparent.
 
-    ``palette`` reduces the subject to that many colours first (median cut, no dithering),
-    which snaps the blended colours along anti-aliased edges to a neighbour: fewer slivers.
+    ``palette`` reduces the subject to its that-many most frequent colours first
+    (:func:`snap_to_main_colours`), which snaps the blended colours along anti-aliased edges
+    to a neighbour: fewer slivers.
     """
     arr = np.asarray(rgba)
     if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] != 4:
@@ -109,10 +125,23 @@ def subject_pixels(rgba: np.ndarray, palette: int | None = None) -> np.ndarray:
     out[..., 3] = np.where(keep, 255, 0)
     out[~keep, :3] = 0
     if palette and keep.any():
-        row = Image.fromarray(np.ascontiguousarray(out[..., :3][keep][None, :, :]), "RGB")
-        reduced = row.quantize(colors=int(palette), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-        out[..., :3][keep] = np.asarray(reduced.convert("RGB"))[0]
+        out[..., :3][keep] = snap_to_main_colours(out[..., :3][keep], int(palette))
     return out
+
+
+def snap_to_main_colours(rgb: np.ndarray, count: int) -> np.ndarray:
+    """Every colour of ``rgb`` (N, 3) replaced by the nearest of its ``count`` most frequent colours.
+
+    Flat art is a few exact colours over many pixels plus blends along the edges, each on a
+    few pixels; keeping the most frequent colours keeps a small eye its own colour (a median
+    cut would merge it into its neighbour) and sends the blends to a side.
+    """
+    packed = (rgb[:, 0].astype(np.int32) << 16) | (rgb[:, 1].astype(np.int32) << 8) | rgb[:, 2].astype(np.int32)
+    values, inverse, counts = np.unique(packed, return_inverse=True, return_counts=True)
+    colours = np.stack([(values >> 16) & 255, (values >> 8) & 255, values & 255], axis=1).astype(np.float32)
+    main = colours[np.argsort(-counts, kind="stable")[:count]]
+    nearest = np.argmin(((colours[:, None, :] - main[None, :, :]) ** 2).sum(axis=2), axis=1)
+    return main[nearest][inverse.reshape(-1)].astype(np.uint8)
 
 
 def rasterize(paths: list[TracedPath], width: int, height: int, supersample: int = 3) -> np.ndarray:
