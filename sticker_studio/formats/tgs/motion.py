@@ -431,7 +431,3 @@ def search_tgs(render_rest: Callable[[int], np.ndarray], channels: lottie.Channe
     raise BudgetError(
         f"the drawing is too detailed for a Telegram .tgs ({got}, the limit is {max_bytes:,} B): flatten it to fewer"
         " colours and shapes, or export a video sticker instead (--target telegram)")
-
-
-def with_detail(settings: TraceSettings, **changes: Any) -> TraceSettings:
-    return replace(settings, **changes)
