@@ -86,6 +86,15 @@ def run(args: argparse.Namespace) -> int:
     preset = get_preset(args.motion)
     sticker = shrink_for_output(read_input(args.image), args.size)
     sticker = ensure_alpha(sticker, args.background)
+    from sticker_studio.core.visibility import ensure_visible
+
+    if args.background == "keep":
+        causes: tuple[str, ...] = ("the input itself is transparent",)
+    else:
+        causes = ("the background removal took the subject with the paper: the subject is the colour of the paper "
+                  "— try --background keep, or another --background (matting, colorkey)",
+                  "the input itself is transparent")
+    ensure_visible(sticker, "the cut-out", causes)
     if args.output.suffix.lower() == ".tgs":
         return write_tgs_output(sticker, preset.name, args)
     result = animate(
@@ -95,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         fps=preset.fps if args.fps is None else args.fps,
         **passed_through(args, "amplitude", "speed", "easing", "size", "subject_size", "pixel_art"),
     )
+    ensure_visible(result, "the animation", causes)
     path = write_output(result, args.output)
     print(f"wrote {path} ({result.frame_count} frames, {result.width}x{result.height}, "
           f"{result.total_duration_ms} ms, motion {preset.name})")

@@ -33,8 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.atomic import check_output
     from sticker_studio.core.matte.background import has_useful_alpha
+    from sticker_studio.core.sticker import Sticker
+    from sticker_studio.core.visibility import MATTING_CAUSES, ensure_visible
     from sticker_studio.engine.device import pick_device
-    from sticker_studio.engine.matting.matte import load_matting_head, matte_sticker
+    from sticker_studio.engine.matting.matte import flatten_on_white, load_matting_head, matte_frames, matte_sticker
     from sticker_studio.formats.readers import read_sticker
     from sticker_studio.formats.writers import format_for_path, write_sticker
 
@@ -44,12 +46,11 @@ def run(args: argparse.Namespace) -> int:
     mode = args.mode or ("colorkey" if args.colorkey else "model")
     if mode == "lineart":
         from sticker_studio.core.matte.lineart import lineart_alpha
-        from sticker_studio.core.sticker import Sticker
-        from sticker_studio.engine.matting.matte import flatten_on_white
 
         rgb = flatten_on_white(sticker.frames)
         out_sticker = Sticker([lineart_alpha(f) for f in rgb], list(sticker.durations_ms), sticker.loop_count,
                               {**sticker.metadata, "matting": "line art"})
+        ensure_visible(out_sticker, "the matte", MATTING_CAUSES["lineart"])
         out = write_sticker(out_sticker, args.output)
         print(f"wrote {out} ({out_sticker.frame_count} frames, line art)")
         return 0
@@ -62,7 +63,16 @@ def run(args: argparse.Namespace) -> int:
         choice = pick_device(args.device)
         head = load_matting_head(args.model, device=choice.device,
                                  dtype=choice.dtype if choice.device.type != "cpu" else None)
-    out_sticker = matte_sticker(sticker, head, use_colorkey=args.colorkey, mirror=args.mirror or None)
+    if head is None:
+        out_sticker = matte_sticker(sticker, head, use_colorkey=args.colorkey, mirror=args.mirror or None)
+    else:  # the decoded input is freed once flattened, before the head runs (memory bound)
+        rgb = flatten_on_white(sticker.frames)
+        durations, loop, metadata = list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata)
+        del sticker
+        rgba = matte_frames(rgb, head, mirror=args.mirror or None)
+        del rgb
+        out_sticker = Sticker(list(rgba), durations, loop, {**metadata, "matting": type(head).__name__})
+    ensure_visible(out_sticker, "the matte", MATTING_CAUSES["colorkey" if args.colorkey else "model"])
     out = write_sticker(out_sticker, args.output)
     print(f"wrote {out} ({out_sticker.frame_count} frames, {out_sticker.metadata.get('matting')})")
     return 0

@@ -396,7 +396,7 @@ def _build_tgs(item: PackItem, path: Path, result: StickerResult, target: Export
 
 
 def items_from_pack(pack: object, with_sources: bool = False) -> list[PackItem]:
-    """PackItems from a :class:`~sticker_studio.core.pack.StickerPack` (or its entries).
+    """PackItems from a :class:`~sticker_studio.core.pack.pack.StickerPack` (or its entries).
 
     ``with_sources`` also loads the drawing each motion sticker was animated from (vector targets).
     """
