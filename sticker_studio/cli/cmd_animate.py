@@ -36,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "animate",
         help="animate a still drawing with a motion preset (bounce, spin, jelly, ...)",
         description="Animate a drawing with a keyframed motion preset. The output format follows "
-        "OUT's extension (.png = APNG, .gif, .webp, .webm).",
+        "OUT's extension (.png = APNG, .gif, .webp, .webm; .tgs = a Telegram vector sticker traced "
+        "from the drawing, the motion as Lottie transforms).",
     )
     parser.add_argument("image", nargs="?", type=Path, help="a still (PNG, JPEG, WebP...) or an animated sticker")
     parser.add_argument("--motion", "-m", default=None, help="preset name (see --list-motions)")
@@ -96,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
                   "— try --background keep, or another --background (matting, colorkey)",
                   "the input itself is transparent")
     ensure_visible(sticker, "the cut-out", causes)
+    if args.output.suffix.lower() == ".tgs":
+        return write_tgs_output(sticker, preset.name, args)
     result = animate(
         sticker if sticker.frame_count > 1 else sticker.frames[0],
         preset.name,
@@ -107,6 +110,30 @@ def run(args: argparse.Namespace) -> int:
     path = write_output(result, args.output)
     print(f"wrote {path} ({result.frame_count} frames, {result.width}x{result.height}, "
           f"{result.total_duration_ms} ms, motion {preset.name})")
+    return 0
+
+
+def write_tgs_output(sticker: Sticker, motion: str, args: argparse.Namespace) -> int:
+    """The drawing traced once, the motion written as Lottie transforms (formats/tgs)."""
+    from sticker_studio.core.motion.presets import get_preset
+    from sticker_studio.formats.tgs.export import write_tgs
+    from sticker_studio.formats.tgs.motion import MotionSettings, drawing_to_tgs
+
+    if sticker.frame_count > 1:
+        raise InvalidInputError("a .tgs is traced from a still drawing; give a still image (PNG, WebP, JPEG)")
+    if args.size is not None and args.size != 512:
+        raise InvalidInputError("a Telegram .tgs is always 512x512; leave out --size")
+    if args.pixel_art:
+        raise InvalidInputError("pixel art is not traced to vectors; export it as a video sticker (.webm)")
+    preset = get_preset(motion)
+    settings = MotionSettings(
+        motion=preset.name, frames=args.frames, fps=args.fps, amplitude=args.amplitude, speed=args.speed,
+        easing=args.easing or "ease-in-out", subject_size=args.subject_size)
+    result = drawing_to_tgs(sticker.frames[0], settings, name=args.output.stem[:64])
+    path = write_tgs(result, args.output)
+    notes = f"; {'; '.join(result.notes)}" if result.notes else ""
+    print(f"wrote {path} ({result.byte_size:,} B, {result.paths} paths, {result.keyframes} keyframes,"
+          f" {result.frames} frames at 60 fps, {result.duration_ms} ms, motion {preset.name}{notes})")
     return 0
 
 

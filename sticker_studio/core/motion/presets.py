@@ -228,8 +228,20 @@ def animate(
         "pixel_scale": round(layout.scale / geom.unit, 4),  # output pixels per source (art) pixel
         "amplitude_used": round(float(amplitude) * amp_factor, 4),
         "cycles_per_second": plan.cycles * plan.fps / len(poses) if preset.loops else None,
+        # what was asked, so the sticker can be made again from its drawing (e.g. as a vector .tgs)
+        "motion_args": {"motion": preset.name, "frames": int(frames), "fps": float(fps),
+                        "amplitude": float(amplitude), "speed": float(speed), "easing": easing,
+                        "subject_size": None if subject_size is None else float(subject_size),
+                        "margin": float(margin)},
     })
+    if not isinstance(image, Sticker) and not art:
+        sticker.metadata[MOTION_SOURCE_KEY] = sources[0]  # the drawing (a pack stores it as a PNG)
     return sticker
+
+
+#: Sticker metadata key of the still drawing a motion sticker was made from (an RGBA array in
+#: memory; a pack stores it as a frame file and keeps the file name under this key).
+MOTION_SOURCE_KEY = "motion_source"
 
 
 def _source_frames(image: np.ndarray | Sticker) -> tuple[list[np.ndarray], list[int], int]:
