@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="author / publisher shown by messengers (WhatsApp, Signal)")
     create.add_argument("--subject-size", dest="subject_size", type=float, default=None, metavar="F",
                         help="fraction of the canvas the subject takes in the pack's motion-animated stickers,"
-                             " 0.3 to 1.0 (default 0.65; like animate --subject-size)")
+                             " 0.3 to 1.0 (default 0.8; like animate --subject-size)")
     create.set_defaults(func=run_create)
 
     add = actions.add_parser("add", help="add a sticker file to a pack")
