@@ -1,4 +1,4 @@
-"""`sticker-studio eval matting|generator`: the model-card tables on held-out clips.
+"""`sticker-studio eval matting|generator|rig`: the model-card tables on held-out clips.
 
 Examples::
 
@@ -17,7 +17,9 @@ from pathlib import Path
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("eval", help="measure a matting head or generator on held-out clips",
                                    description="Evaluate on a dataset's held-out split and print a markdown table.")
-    parser.add_argument("what", choices=("matting", "generator"))
+    parser.add_argument("what", choices=("matting", "generator", "rig"))
+    parser.add_argument("--real", type=Path, default=None, metavar="DIR",
+                        help="rig: also score a hand-labelled folder (labels.json, format 1)")
     parser.add_argument("--data", action="append", default=[], metavar="DIR", help="dataset folder (repeatable)")
     parser.add_argument("--pack", type=Path, default=None, metavar="DIR",
                         help="matting: a held-out drawings pack (training/matting_pack.py, split test, or val "
@@ -72,6 +74,10 @@ def _head_label(head, spec: str | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.what == "rig":
+        from sticker_studio.cli.cmd_rig import run_eval_rig
+
+        return run_eval_rig(args)
     import torch
 
     from sticker_studio.core.atomic import atomic_write_text

@@ -35,7 +35,7 @@ MODEL_INDEX = "model_index.json"
 PIPELINE_CLASS = "StickerPipeline"
 WEIGHTS_NAME = "diffusion_pytorch_model.safetensors"
 #: Modules a model folder may name classes from.
-ALLOWED_MODULE_PREFIXES: tuple[str, ...] = ("diffusers", "sticker_studio.engine.models")
+ALLOWED_MODULE_PREFIXES: tuple[str, ...] = ("diffusers", "sticker_studio.engine.models", "sticker_studio.engine.rig")
 #: module paths that saved ``model_index.json`` files may still name → where the class lives now
 RENAMED_MODULES: dict[str, str] = {"sticker_studio.engine.models.matting": "sticker_studio.engine.models.matting_head"}
 #: unet class name → manifest architecture
