@@ -10,8 +10,8 @@ Conventions
   leg, its knee and its paw) and the back legs are the *legs* (``hip``/``knee``/``foot``);
   within a pair ``_l`` is the leg whose paw is further to the image's left. A single visible
   eye of a profile face is ``eye_l`` when the face looks to the image's left, else ``eye_r``.
-* ``root`` is the ground anchor: the midpoint of the feet (paws) for legged characters, the
-  bottom centre of the silhouette otherwise (it may lie just outside the drawing).
+* ``root`` is the pelvis's position for legged characters (the same point as ``pelvis``), and
+  the centroid of the body part for blobs and objects.
 * Blobs and objects: the mass is the ``body`` part; ``chest`` is its centre, ``head`` the
   face's centre (when there is a face) and ``head_top`` the top of the silhouette.
 """

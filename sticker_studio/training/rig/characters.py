@@ -370,8 +370,6 @@ def _humanoid(ch: Character, rng: np.random.Generator, *, head_ratio: float, lim
         _limb(ch, f"leg_{name}", (f"hip_{name}", f"knee_{name}", f"foot_{name}"), hip, a, leg_l1, bend, leg_l2,
               leg_w, bottom, end_r=leg_w * rng.uniform(0.7, 1.0), end_fill=_rgb(rng, "dark") if person else None,
               end_shape="foot")
-    fl, fr = ch.joints["foot_l"], ch.joints["foot_r"]
-    ch.joints["root"] = ((fl[0] + fr[0]) / 2, max(fl[1], fr[1]) + leg_w * 0.5)
     if animal and rng.random() < 0.75:
         side = rng.choice([-1, 1])
         _tail(ch, rng, (pelvis[0] + side * torso_w * 0.6, pelvis[1] - 0.1), -90 + side * rng.uniform(55, 105),
@@ -490,8 +488,6 @@ def _quadruped(ch: Character, rng: np.random.Generator, *, pony: bool = False) -
                                                 rng.uniform(0.1, 0.25), rng.uniform(0.08, 0.18)), _shade(fur, 0.7)))
     draw_leg(True, True)
     draw_leg(False, True)
-    feet = [ch.joints[k] for k in ("hand_l", "hand_r", "foot_l", "foot_r")]
-    ch.joints["root"] = (sum(p[0] for p in feet) / 4, max(p[1] for p in feet) + leg_w * 0.5)
     neck_a = rng.uniform(-150, -110) if pony else rng.uniform(-170, -130)
     neck = (-bx * 0.85, -by * 0.45)
     head = _add(neck, _dir(neck_a), head_r * (1.6 if pony else 0.9))
@@ -546,10 +542,6 @@ def _blob(ch: Character, rng: np.random.Generator) -> None:
             ch.shapes.append(Shape(f"leg_{name}", [hip, foot], _shade(fill, 0.85), width=fw))
             ch.shapes.append(Shape(f"leg_{name}", ellipse_points(foot[0], foot[1], fw * 1.0, fw * 0.6),
                                    _shade(fill, 0.85)))
-        ch.joints["root"] = ((ch.joints["foot_l"][0] + ch.joints["foot_r"][0]) / 2,
-                             max(ch.joints["foot_l"][1], ch.joints["foot_r"][1]) + fw * 0.6)
-    else:
-        ch.joints["root"] = (cx, max(p[1] for p in pts))
     ch.shapes.append(Shape("body", pts, fill))
     if rng.random() < 0.4:
         ch.decos.append(Deco(ellipse_points(cx, cy + ry * 0.35, rx * 0.55, ry * 0.45), _shade(fill, 1.5)))
@@ -625,10 +617,6 @@ def _object(ch: Character, rng: np.random.Generator) -> None:
             _limb(ch, f"arm_{name}", (f"shoulder_{name}", f"elbow_{name}", f"hand_{name}"), sh,
                   a if side == -1 else 180 - a, 0.4, rng.uniform(-60, 60) * -side, 0.35, stick, ink,
                   end_r=stick * 1.6, stick=True)
-        ch.joints["root"] = ((ch.joints["foot_l"][0] + ch.joints["foot_r"][0]) / 2,
-                             max(ch.joints["foot_l"][1], ch.joints["foot_r"][1]) + stick)
-    else:
-        ch.joints["root"] = (0.0, bot_y)
     ch.shapes.insert(0 if kind != "cup" else len(ch.shapes), Shape("body", pts, fill))
     ch.decos.extend(deco)
     cy = (top_y + bot_y) / 2
@@ -662,8 +650,6 @@ def _robot(ch: Character, rng: np.random.Generator) -> None:
         f = ch.joints[f"foot_{name}"]
         ch.shapes.append(Shape(f"leg_{name}", rect_points(f[0] + side * leg_w * 0.3, f[1] + leg_w * 0.2,
                                                           leg_w * 1.0, leg_w * 0.45), metal))
-    fl, fr = ch.joints["foot_l"], ch.joints["foot_r"]
-    ch.joints["root"] = ((fl[0] + fr[0]) / 2, max(fl[1], fr[1]) + leg_w * 0.65)
     ch.shapes.append(Shape("body", rect_points(0, -0.5, tw, th, r=tw * 0.1), metal))
     ch.decos.append(Deco(rect_points(0, -0.55, tw * 0.55, th * 0.4, r=0.04), _rgb(rng)))
     ch.shapes.append(Shape("head", [(0.0, head[1] - hs * 0.7), (0.0, head[1] - hs * 1.1)], ink, width=0.04))
@@ -831,6 +817,14 @@ def render_character(family: str, seed: int, size: int = 256) -> Drawing:
         soft = Image.fromarray(rgba[..., 3]).filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 0.9)))
         rgba[..., 3] = np.minimum(rgba[..., 3], np.asarray(soft))
     joints = {k: tf(p) for k, p in ch.joints.items()}
+    # root: the pelvis of a legged character; the centroid of the visible body of a blob or object
+    if "pelvis" in joints:
+        joints["root"] = joints["pelvis"]
+    else:
+        ys, xs = np.nonzero(parts == PARTS.index("body") + 1)
+        if len(xs) == 0:
+            ys, xs = np.nonzero(parts)
+        joints["root"] = (float(xs.mean()) + 0.5, float(ys.mean()) + 0.5)
     # a limb, tail or ear hidden entirely behind the parts in front of it has no joints to find
     for part, names in HIDEABLE.items():
         if not (parts == PARTS.index(part) + 1).any():
