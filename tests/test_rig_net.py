@@ -223,3 +223,35 @@ def test_part_iou_on_a_hand_made_case() -> None:
     scores.add(truth, pred, alpha)
     s = scores.summary()
     assert s["part_iou"] == {"head": pytest.approx(0.8), "body": 0.0}
+
+
+def test_side_views_are_scored_with_a_swap_allowed() -> None:
+    from sticker_studio.training.rig.evaluate import RigScores, Truth
+
+    alpha = np.zeros((100, 100), np.uint8)
+    alpha[:, :] = 255
+    joints = {n: (0.0, 0.0, 0.0) for n in JOINTS}
+    joints["hand_l"] = (80.0, 50.0, 0.9)   # the model names the paws the other way round
+    joints["hand_r"] = (20.0, 50.0, 0.9)
+    pred = RigPrediction(joints, {}, np.zeros((100, 100), np.uint8), BodyPlan.QUADRUPED, 0.9)
+    labels = {"hand_l": (20.0, 50.0), "hand_r": (80.0, 50.0)}
+    front, side = RigScores(), RigScores()
+    front.add(Truth("f", labels, {}, "quadruped"), pred, alpha)
+    side.add(Truth("s", labels, {}, "quadruped", view="side"), pred, alpha)
+    assert front.summary()["pck"] == 0.0
+    assert side.summary()["pck"] == 1.0
+
+
+def test_the_real_set_reads() -> None:
+    from pathlib import Path
+
+    from sticker_studio.training.rig.evaluate import read_real_set
+
+    folder = Path(__file__).parent / "data" / "rig_real"
+    if not (folder / "labels.json").is_file():
+        pytest.skip("no hand-labelled rig set in this checkout")
+    meta, items = read_real_set(folder)
+    assert meta["version"] == 1 and len(items) >= 40
+    rgba, truth = items[0]
+    assert rgba.shape[2] == 4 and truth.joints
+    assert {t.view for _, t in items} <= {"front", "side"}

@@ -80,7 +80,8 @@ def run_eval_rig(args: argparse.Namespace) -> int:
         panels = [evaluate.draw_rig(rgba, predict(rgba))
                   for rgba, _ in list(evaluate.procedural_set(HELD_OUT_FAMILIES, 6))]
         if args.real:
-            panels += [evaluate.draw_rig(rgba, predict(rgba)) for rgba, _ in items[:16]]
+            panels += [evaluate.draw_rig(rgba, predict(rgba)) for rgba, _ in items]
+        panels += [evaluate.draw_rig(rgba, predict(rgba)) for _, rgba in evaluate.library_characters()]
         import io
 
         buf = io.BytesIO()

@@ -35,10 +35,11 @@ class Framing:
 def subject_box(alpha: np.ndarray, threshold: int = 8) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1), exclusive ends, of the pixels with alpha above ``threshold``;
     the whole image when none is."""
-    ys, xs = np.nonzero(alpha > threshold)
-    if len(xs) == 0:
+    mask = alpha > threshold
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if len(rows) == 0:
         return (0, 0, alpha.shape[1], alpha.shape[0])
-    return (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
 
 
 def frame_subject(rgba: np.ndarray, size: int) -> tuple[np.ndarray, Framing]:
@@ -60,13 +61,12 @@ def frame_subject(rgba: np.ndarray, size: int) -> tuple[np.ndarray, Framing]:
     canvas = np.zeros((iy1 - iy0, ix1 - ix0, 4), np.uint8)
     sx0, sy0, sx1, sy1 = max(0, ix0), max(0, iy0), min(w, ix1), min(h, iy1)
     canvas[sy0 - iy0:sy1 - iy0, sx0 - ix0:sx1 - ix0] = rgba[sy0:sy1, sx0:sx1]
-    premul = canvas.astype(np.float32)
-    a = premul[..., 3:4] / 255.0
-    premul[..., :3] = premul[..., :3] * a + 255.0 * (1 - a)  # over white
-    img = Image.fromarray(premul.astype(np.uint8), "RGBA")
+    # resample premultiplied (Pillow's "RGBa"), then put the colour over white at the small size
+    img = Image.fromarray(canvas, "RGBA").convert("RGBa")
     box = (fx0 - ix0, fy0 - iy0, fx0 - ix0 + side_padded, fy0 - iy0 + side_padded)
     out = np.asarray(img.resize((size, size), Image.Resampling.BOX, box=box), np.float32) / 255.0
-    return out, Framing(fx0, fy0, scale)
+    out[..., :3] += 1.0 - out[..., 3:4]
+    return np.minimum(out, 1.0), Framing(fx0, fy0, scale)
 
 
 def frame_labels(parts: np.ndarray, framing: Framing, size: int) -> np.ndarray:

@@ -45,6 +45,8 @@ class Truth:
     face: dict[str, tuple[float, float, float, float]]
     body_plan: str | None
     parts: np.ndarray | None = None
+    view: str = "front"
+    """``side`` (a profile): scored with a left/right swap of the prediction's names allowed."""
 
 
 @dataclass
@@ -67,6 +69,10 @@ class RigScores:
         self.items += 1
         x0, y0, x1, y1 = subject_box(alpha)
         tol = PCK_FRACTION * math.hypot(x1 - x0, y1 - y0)
+        if truth.view == "side":  # a profile's _l/_r is a convention: take the naming that scores better
+            swapped = swap_sides(pred)
+            if _joint_hits(truth, swapped, tol, threshold) > _joint_hits(truth, pred, tol, threshold):
+                pred = swapped
         for name in JOINTS:
             px, py, conf = pred.joints.get(name, (0.0, 0.0, 0.0))
             if name in truth.joints:
@@ -113,6 +119,27 @@ class RigScores:
         }
 
 
+def swap_sides(pred: RigPrediction) -> RigPrediction:
+    """``pred`` with every ``_l`` / ``_r`` name swapped (points unchanged)."""
+    from sticker_studio.engine.rig.contract import MIRROR, PART_MIRROR
+
+    lut = np.array(PART_MIRROR, np.uint8)
+    return RigPrediction({MIRROR[k]: v for k, v in pred.joints.items()}, {MIRROR[k]: v for k, v in pred.face.items()},
+                         lut[pred.parts], pred.body_plan, pred.body_plan_confidence, pred.body_plan_scores)
+
+
+def _joint_hits(truth: Truth, pred: RigPrediction, tol: float, threshold: float) -> int:
+    hits = 0
+    for name, (tx, ty) in truth.joints.items():
+        px, py, conf = pred.joints.get(name, (0.0, 0.0, 0.0))
+        hits += int(conf >= threshold and math.hypot(px - tx, py - ty) <= tol)
+    for name, (cx, cy, rx, ry) in truth.face.items():
+        f = pred.face.get(name)
+        if f is not None and f.confidence >= threshold:
+            hits += int(((f.ellipse[0] - cx) / max(rx, 0.5)) ** 2 + ((f.ellipse[1] - cy) / max(ry, 0.5)) ** 2 <= 1)
+    return hits
+
+
 # ----------------------------------------------------------------------------- sets
 def procedural_set(families: Iterable[str], count: int, size: int = 256,
                    seed_offset: int = 10_000_000) -> Iterable[tuple[np.ndarray, Truth]]:
@@ -150,7 +177,8 @@ def read_real_set(folder: Path) -> tuple[dict[str, Any], list[tuple[np.ndarray, 
                   if k in JOINTS and v is not None}
         face = {k: tuple(float(x) for x in item[k]) for k in FACE if item.get(k)}
         plan = item.get("body_plan")
-        out.append((rgba, Truth(str(item["file"]), joints, face, plan if plan in BODY_PLANS else None)))  # type: ignore[arg-type]
+        out.append((rgba, Truth(str(item["file"]), joints, face,  # type: ignore[arg-type]
+                                plan if plan in BODY_PLANS else None, view=str(item.get("view") or "front"))))
     return data, out
 
 
@@ -295,3 +323,26 @@ def contact_sheet(panels: list[np.ndarray], columns: int = 4) -> np.ndarray:
         r, c = divmod(i, columns)
         sheet[r * ph:(r + 1) * ph, c * pw:(c + 1) * pw] = p
     return sheet
+
+
+#: library characters (Fluent and Noto) shown on the eval's contact sheet: a look, not a score
+LIBRARY_CHARACTERS: tuple[str, ...] = (
+    "bear", "cat", "dog", "rabbit", "monkey", "robot", "ghost", "alien", "person walking", "person raising hand",
+    "unicorn", "cow", "pig", "frog", "penguin", "teddy bear", "snowman", "T-Rex", "dragon", "owl",
+)
+
+
+def library_characters(names: Iterable[str] = LIBRARY_CHARACTERS, size: int = 256) -> list[tuple[str, np.ndarray]]:
+    """``(label, rgba)`` of library characters, alternately in Fluent and Noto style (missing ones skipped)."""
+    from sticker_studio.core.art_library import ART_STYLES, ArtLibrary
+    from sticker_studio.formats.svg_render import render_svg
+
+    lib = ArtLibrary.load()
+    out = []
+    for i, name in enumerate(names):
+        entry = lib.find(name)
+        if entry is None:
+            continue
+        style = ART_STYLES[i % len(ART_STYLES)]
+        out.append((f"{name} ({style})", render_svg(lib.svg(entry, style), size)))
+    return out
