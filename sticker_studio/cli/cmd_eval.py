@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-t2v", action="store_true", help="generator: skip the text-only samples")
     parser.add_argument("--adherence-out", type=Path, default=None, metavar="FILE",
                         help="generator: write the per-motion adherence JSON (motion_adherence.json) here")
-    parser.add_argument("--no-timing", action="store_true", help="matting: skip the 512² timing")
+    parser.add_argument("--no-timing", action="store_true", help="matting, rig: skip the 512² timing")
     parser.add_argument("--mirror", action="store_true",
                         help="matting --pack: also score each layout-prior head with mirror averaging (matte --mirror)")
     parser.add_argument("--prior-only", action="store_true",

@@ -87,9 +87,40 @@ def run_eval_rig(args: argparse.Namespace) -> int:
         buf = io.BytesIO()
         Image.fromarray(evaluate.contact_sheet(panels)).save(buf, format="PNG")
         atomic_write_bytes(Path(args.sheet), buf.getvalue())
+    if not args.no_timing:
+        sections.append(_timing(net))
     text = "\n".join(sections)
     print(text)
     if args.out:
         atomic_write_text(Path(args.out), text)
         atomic_write_text(Path(args.out).with_suffix(".json"), json.dumps(results, indent=1) + "\n")
     return 0
+
+
+def _timing(net) -> str:
+    """Median ms of ``predict_rig`` on a 512² drawing on one torch thread, with the machine's load."""
+    import os
+    import platform
+    import time
+
+    import numpy as np
+    import torch
+
+    from sticker_studio.engine.rig.predict import predict_rig
+    from sticker_studio.training.rig.characters import render_character
+
+    rgba = render_character("robot", 10_000_000, 512).rgba
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        predict_rig(rgba, net=net)
+        times = []
+        for _ in range(20):
+            t = time.perf_counter()
+            predict_rig(rgba, net=net)
+            times.append(time.perf_counter() - t)
+    finally:
+        torch.set_num_threads(threads)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"predict_rig on a 512² drawing: {1000 * float(np.median(times)):.1f} ms median of 20 (1 torch thread; "
+            f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, load average {load:.1f})\n")

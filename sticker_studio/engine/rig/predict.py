@@ -62,6 +62,23 @@ def load_rig_net(model: str | Path | None = None) -> Any:
         return net
 
 
+def rig_model_installed() -> bool:
+    """Whether the default rig model is in the manifest with its files on disk (sha256-checked)."""
+    from sticker_studio.core.errors import StickerStudioError
+    from sticker_studio.engine.model_hub import resolve_model
+    from sticker_studio.engine.model_manifest import ModelManifest
+
+    try:
+        manifest = ModelManifest.load()
+        model_id = manifest.default_id(RIG_TASK)
+        if model_id not in manifest.ids():
+            return False
+        resolve_model(model_id, manifest=manifest, download=False)
+    except (OSError, ValueError, StickerStudioError):
+        return False
+    return True
+
+
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
