@@ -255,3 +255,17 @@ def test_the_real_set_reads() -> None:
     rgba, truth = items[0]
     assert rgba.shape[2] == 4 and truth.joints
     assert {t.view for _, t in items} <= {"front", "side"}
+
+
+def test_mirror_averaging_is_mirror_symmetric() -> None:
+    """With ``mirror=True`` the reading of a mirrored drawing is the mirrored reading."""
+    from sticker_studio.engine.rig.predict import predict_rig
+
+    net = _random_net()
+    d = render_character("animal", 4, 128)
+    a = predict_rig(d.rgba, net=net, mirror=True)
+    b = predict_rig(np.ascontiguousarray(d.rgba[:, ::-1]), net=net, mirror=True)
+    for name in JOINTS:
+        (x, y, c), (mx, my, mc) = a.joints[name], b.joints[MIRROR[name]]
+        assert (128 - mx, my) == pytest.approx((x, y), abs=1e-3) and mc == pytest.approx(c, abs=1e-5)
+    assert a.body_plan_scores == pytest.approx(b.body_plan_scores, abs=1e-5)

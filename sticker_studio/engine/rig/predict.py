@@ -25,7 +25,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from sticker_studio.engine.rig.contract import BODY_PLANS, FACE, JOINTS, BodyPlan, FaceFeature, RigPrediction
+from sticker_studio.engine.rig.contract import (
+    BODY_PLANS,
+    FACE,
+    JOINTS,
+    MIRROR,
+    PART_MIRROR,
+    BodyPlan,
+    FaceFeature,
+    RigPrediction,
+)
 from sticker_studio.engine.rig.preprocess import Framing, frame_subject
 
 RIG_CLASS = ["sticker_studio.engine.rig.net", "RigNet"]
@@ -123,11 +132,27 @@ def parts_to_input(part_logits: torch.Tensor, framing: Framing, size: int, shape
     return out
 
 
-def predict_rig(rgba: np.ndarray, *, model: str | Path | None = None, net: Any | None = None) -> RigPrediction:
+#: output channel order of the mirrored image, per head (``_l`` ↔ ``_r``)
+_POINT_SWAP = [(*JOINTS, *FACE).index(MIRROR[n]) for n in (*JOINTS, *FACE)]
+_SIZE_SWAP = [2 * FACE.index(MIRROR[n]) + k for n in FACE for k in (0, 1)]
+
+
+def _unmirror(out: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Average the outputs of batch item 0 (the image) and 1 (its mirror, flipped back with
+    its left/right channels swapped)."""
+    heat = 0.5 * (out.heatmaps[0] + out.heatmaps[1].flip(-1)[_POINT_SWAP])
+    size = 0.5 * (out.face_size[0] + out.face_size[1].flip(-1)[_SIZE_SWAP])
+    parts = 0.5 * (out.parts[0] + out.parts[1].flip(-1)[list(PART_MIRROR)])
+    return heat, size, parts, 0.5 * (out.body_plan[0] + out.body_plan[1])
+
+
+def predict_rig(rgba: np.ndarray, *, model: str | Path | None = None, net: Any | None = None,
+                mirror: bool = False) -> RigPrediction:
     """The rig model's reading of one drawing (``[H, W, 4]`` uint8 RGBA; RGB is taken as opaque).
 
     ``net`` — an already loaded :class:`~.net.RigNet` (tests, training eval); else
     :func:`load_rig_net` (``model``: a folder or manifest id, ``None`` the default).
+    ``mirror`` — also read the mirrored drawing and average (about twice the time).
     """
     if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] not in (3, 4):
         raise ValueError(f"predict_rig needs an [H, W, 4] uint8 RGBA image, got {rgba.dtype} {rgba.shape}")
@@ -137,10 +162,16 @@ def predict_rig(rgba: np.ndarray, *, model: str | Path | None = None, net: Any |
     image, framing = frame_subject(rgba, size)
     x = torch.from_numpy(image.transpose(2, 0, 1).copy())[None]
     param = next(net.parameters())
+    if mirror:
+        x = torch.cat([x, x.flip(-1)])
     with torch.inference_mode():
         out = net(x.to(device=param.device, dtype=param.dtype))
-    heat = out.heatmaps[0].float().cpu().numpy()
-    sizes = out.face_size[0].float().cpu().numpy()
+        if mirror:
+            heat_t, size_t, parts_t, plan_t = _unmirror(out)
+        else:
+            heat_t, size_t, parts_t, plan_t = out.heatmaps[0], out.face_size[0], out.parts[0], out.body_plan[0]
+    heat = heat_t.float().cpu().numpy()
+    sizes = size_t.float().cpu().numpy()
     points = decode_points(heat, stride)
     joints: dict[str, tuple[float, float, float]] = {}
     for k, name in enumerate(JOINTS):
@@ -157,8 +188,8 @@ def predict_rig(rgba: np.ndarray, *, model: str | Path | None = None, net: Any |
         cx, cy = framing.to_input(points[k, 0], points[k, 1])
         face[name] = FaceFeature((cx, cy, rx, ry), float(points[k, 2]))
     alpha = rgba[..., 3] if rgba.shape[2] == 4 else None
-    parts = parts_to_input(out.parts[0].cpu(), framing, size, rgba.shape[:2], alpha)
-    scores = torch.softmax(out.body_plan[0].float(), 0).cpu().numpy()
+    parts = parts_to_input(parts_t.cpu(), framing, size, rgba.shape[:2], alpha)
+    scores = torch.softmax(plan_t.float(), 0).cpu().numpy()
     best = int(np.argmax(scores))
     return RigPrediction(joints, face, parts, BodyPlan(BODY_PLANS[best]), float(scores[best]),
                          {p: float(s) for p, s in zip(BODY_PLANS, scores, strict=True)})
