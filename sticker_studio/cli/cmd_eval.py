@@ -40,8 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="generator: write the per-motion adherence JSON (motion_adherence.json) here")
     parser.add_argument("--no-timing", action="store_true", help="matting, rig: skip the 512² timing")
     parser.add_argument("--mirror", action="store_true",
-                        help="matting --pack: also score each layout-prior head with mirror averaging (matte --mirror); "
-                             "rig: read each drawing and its mirror and average")
+                        help="matting --pack: also score each layout-prior head with mirror averaging "
+                             "(matte --mirror); rig: read each drawing and its mirror and average")
     parser.add_argument("--prior-only", action="store_true",
                         help="matting --pack: also score the layout prior alone (colour key + per-region vote)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")

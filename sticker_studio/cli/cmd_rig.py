@@ -52,7 +52,7 @@ def run_eval_rig(args: argparse.Namespace) -> int:
     count = args.max_clips or 60
     pose = evaluate.mean_pose()
 
-    def predict(rgba):  # noqa: ANN001, ANN202
+    def predict(rgba):
         return predict_rig(rgba, net=net, mirror=args.mirror)
 
     def baseline(rgba, truth):
