@@ -315,6 +315,16 @@ def draw_rig(rgba: np.ndarray, pred: RigPrediction, cell: int = 192, threshold: 
     return np.asarray(img)
 
 
+def truth_as_prediction(truth: Truth, shape: tuple[int, int]) -> RigPrediction:
+    """The labels drawn like a prediction (every confidence 1), for a sheet of the training data."""
+    from sticker_studio.engine.rig.contract import BodyPlan
+
+    parts = truth.parts if truth.parts is not None else np.zeros(shape, np.uint8)
+    return RigPrediction({k: (x, y, 1.0) for k, (x, y) in truth.joints.items()},
+                         {k: FaceFeature(e, 1.0) for k, e in truth.face.items()}, parts,
+                         BodyPlan(truth.body_plan or "humanoid"), 1.0)
+
+
 def contact_sheet(panels: list[np.ndarray], columns: int = 4) -> np.ndarray:
     ph, pw = panels[0].shape[:2]
     rows = (len(panels) + columns - 1) // columns
