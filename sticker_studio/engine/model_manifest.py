@@ -283,8 +283,8 @@ def upsert_entry(path: Path, entry: ModelEntry) -> None:
     """Add or replace ``entry`` in the manifest at ``path``; a new default unsets the old one."""
     entries = read_manifest_file(path)
 
-    def role_of(e: ModelEntry) -> bool:
-        return e.architecture in GENERATOR_ARCHITECTURES
+    def role_of(e: ModelEntry) -> str:
+        return "generator" if e.architecture in GENERATOR_ARCHITECTURES else e.architecture
 
     out: list[ModelEntry] = []
     for e in entries:
