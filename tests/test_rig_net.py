@@ -288,3 +288,18 @@ def test_bundled_rig_net_is_verified_and_reads_held_out_characters() -> None:
                    d.rgba[..., 3])
     s = scores.summary()
     assert s["pck"] > 0.5 and s["part_miou"] > 0.3
+
+
+def test_a_new_rig_default_keeps_the_matting_default(tmp_path) -> None:
+    from sticker_studio.engine.model_manifest import ModelEntry, ModelFile, read_manifest_file, upsert_entry
+
+    path = tmp_path / "models_manifest.json"
+    f = (ModelFile("config.json", "0" * 64, 1),)
+    upsert_entry(path, ModelEntry(id="matte", architecture="matting-head", source="bundled:resources/models/m",
+                                  files=f, tasks=("matte",), default=True))
+    upsert_entry(path, ModelEntry(id="rig", architecture="rig-net", source="bundled:resources/models/r",
+                                  files=f, tasks=("rig",), default=True))
+    upsert_entry(path, ModelEntry(id="rig2", architecture="rig-net", source="bundled:resources/models/r2",
+                                  files=f, tasks=("rig",), default=True))
+    defaults = {e.id: e.default for e in read_manifest_file(path)}
+    assert defaults == {"matte": True, "rig": False, "rig2": True}
