@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.training.clip_motion import describe_motion, label_motion, measure_motion
-from sticker_studio.training.keyframes import (
+from sticker_studio.training.data.clip_motion import describe_motion, label_motion, measure_motion
+from sticker_studio.training.data.keyframes import (
     K_RANGE,
     cluster_keyframes,
     default_k,

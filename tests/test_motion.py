@@ -7,11 +7,11 @@ import pytest
 from PIL import Image, ImageDraw
 
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.motion import PRESETS, animate, get_preset, list_presets, plan_motion
-from sticker_studio.core.motion_presets import EASINGS
-from sticker_studio.core.motion_render import SubjectGeometry, convex_hull
+from sticker_studio.core.motion.poses import EASINGS
+from sticker_studio.core.motion.presets import PRESETS, animate, get_preset, list_presets, plan_motion
+from sticker_studio.core.motion.render import SubjectGeometry, convex_hull
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.training.drawn_subjects import sample_drawing
+from sticker_studio.training.data.drawn_subjects import sample_drawing
 
 SIDE = 64
 LOOPS = [p.name for p in list_presets() if p.loops]

@@ -53,8 +53,8 @@ def sample_path(name: str) -> Path:
 
 def generate_sticker(prompt: str) -> object:
     """One sticker from ``prompt`` through the engine's public pipeline (the `generate` command's path)."""
-    from sticker_studio.engine.pipeline import StickerPipeline
-    from sticker_studio.engine.request import GenerationRequest
+    from sticker_studio.engine.generate.pipeline import StickerPipeline
+    from sticker_studio.engine.generate.request import GenerationRequest
 
     def warn(message: str) -> None:
         print(f"sticker-studio: warning: {message}", file=sys.stderr)
@@ -65,8 +65,8 @@ def generate_sticker(prompt: str) -> object:
 
 def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.errors import InvalidInputError, StickerStudioError
-    from sticker_studio.core.motion import animate
-    from sticker_studio.core.pack import StickerPack
+    from sticker_studio.core.motion.presets import animate
+    from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.core.sticker import Sticker
     from sticker_studio.formats.pack_export import PackExportError, export_sticker_pack
     from sticker_studio.formats.readers import read_sticker

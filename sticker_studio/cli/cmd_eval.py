@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="rig: also score a hand-labelled folder (labels.json, format 1)")
     parser.add_argument("--data", action="append", default=[], metavar="DIR", help="dataset folder (repeatable)")
     parser.add_argument("--pack", type=Path, default=None, metavar="DIR",
-                        help="matting: a held-out drawings pack (training/matting_pack.py, split test, or val "
+                        help="matting: a held-out drawings pack (training/data/matting_pack.py, split test, or val "
                              "to tune on); scores per background (white / pale / near colour / texture)")
     parser.add_argument("--sheet", type=Path, default=None, help="matting --pack: also write a contact sheet PNG")
     parser.add_argument("--model", default=None, metavar="ID|PATH",
@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load_head(spec: str | None):
-    from sticker_studio.engine.matting import load_matting_head
+    from sticker_studio.engine.matting.matte import load_matting_head
 
     return load_matting_head(spec)
 
@@ -59,8 +59,8 @@ def _head_label(head, spec: str | None) -> str:
     """"temporal head (temporal_depth=5, 1993 steps)" — steps from the folder's training.json."""
     import json
 
-    from sticker_studio.engine.model_hub import resolve_model
-    from sticker_studio.engine.model_manifest import ModelManifest
+    from sticker_studio.engine.store.hub import resolve_model
+    from sticker_studio.engine.store.manifest import ModelManifest
 
     depth = getattr(getattr(head, "config", None), "temporal_depth", "?")
     kind = "per-frame head" if depth == 0 else "temporal head"
@@ -82,13 +82,13 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from sticker_studio.core.atomic import atomic_write_text
-    from sticker_studio.training import evaluate
+    from sticker_studio.training.eval import evaluate
 
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.what == "matting" and args.pack is not None:
-        from sticker_studio.engine.matting import head_uses_prior
-        from sticker_studio.training import evaluate_drawn as ed
+        from sticker_studio.engine.matting.matte import head_uses_prior
+        from sticker_studio.training.eval import drawn as ed
 
         methods = {"colour key": ed.method_for(None, "key")}
         if args.prior_only:
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         text = report.markdown() + (f"\nHeld-out clips: {report.clips}; the truth's mean frame-to-frame "
                                     f"|Δα| is {report.truth_change:.4f}.\n")
     else:
-        from sticker_studio.engine.model_manifest import DEFAULT_GENERATOR_ID
+        from sticker_studio.engine.store.manifest import DEFAULT_GENERATOR_ID
 
         model = args.model or DEFAULT_GENERATOR_ID
         if args.per_motion < 1:
