@@ -291,7 +291,7 @@ def test_bundled_rig_net_is_verified_and_reads_held_out_characters() -> None:
 
 
 def test_a_new_rig_default_keeps_the_matting_default(tmp_path) -> None:
-    from sticker_studio.engine.model_manifest import ModelEntry, ModelFile, read_manifest_file, upsert_entry
+    from sticker_studio.engine.store.manifest import ModelEntry, ModelFile, read_manifest_file, upsert_entry
 
     path = tmp_path / "models_manifest.json"
     f = (ModelFile("config.json", "0" * 64, 1),)

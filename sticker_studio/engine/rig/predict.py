@@ -53,9 +53,9 @@ def load_rig_net(model: str | Path | None = None) -> Any:
     with _lock:
         if key in _cache:
             return _cache[key]
-        from sticker_studio.engine import model_folder
-        from sticker_studio.engine.model_hub import resolve_model
-        from sticker_studio.engine.model_manifest import ModelManifest
+        from sticker_studio.engine.store import folder as model_folder
+        from sticker_studio.engine.store.hub import resolve_model
+        from sticker_studio.engine.store.manifest import ModelManifest
 
         if model is not None and Path(model).is_dir():
             folder = Path(model)
@@ -74,8 +74,8 @@ def load_rig_net(model: str | Path | None = None) -> Any:
 def rig_model_installed() -> bool:
     """Whether the default rig model is in the manifest with its files on disk (sha256-checked)."""
     from sticker_studio.core.errors import StickerStudioError
-    from sticker_studio.engine.model_hub import resolve_model
-    from sticker_studio.engine.model_manifest import ModelManifest
+    from sticker_studio.engine.store.hub import resolve_model
+    from sticker_studio.engine.store.manifest import ModelManifest
 
     try:
         manifest = ModelManifest.load()

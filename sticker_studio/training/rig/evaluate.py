@@ -344,7 +344,7 @@ LIBRARY_CHARACTERS: tuple[str, ...] = (
 
 def library_characters(names: Iterable[str] = LIBRARY_CHARACTERS, size: int = 256) -> list[tuple[str, np.ndarray]]:
     """``(label, rgba)`` of library characters, alternately in Fluent and Noto style (missing ones skipped)."""
-    from sticker_studio.core.art_library import ART_STYLES, ArtLibrary
+    from sticker_studio.core.text.art_library import ART_STYLES, ArtLibrary
     from sticker_studio.formats.svg_render import render_svg
 
     lib = ArtLibrary.load()

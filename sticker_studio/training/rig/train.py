@@ -1,7 +1,7 @@
 """Training the rig model on procedurally drawn characters (:mod:`.characters`).
 
 :class:`RigTask` is the step body for the project's one loop
-(:func:`sticker_studio.training.loop.run_training`: AdamW, warmup + cosine, gradient
+(:func:`sticker_studio.training.loop.train_loop.run_training`: AdamW, warmup + cosine, gradient
 clipping, EMA, resumable safetensors checkpoints, the wall-clock budget). Every batch is
 drawn fresh from RNGs seeded by ``(seed, step, rank)`` — characters are never repeated and a
 resumed run draws what an uninterrupted one would. The held-out families
@@ -29,8 +29,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sticker_studio.training import distributed, loop
-from sticker_studio.training.ema import ParameterEMA
+from sticker_studio.training.loop import distributed
+from sticker_studio.training.loop import train_loop as loop
+from sticker_studio.training.loop.ema import ParameterEMA
 from sticker_studio.training.rig.characters import FAMILY_WEIGHTS, TRAIN_FAMILIES
 from sticker_studio.training.rig.samples import Sample, make_sample
 
@@ -121,7 +122,7 @@ def rig_losses(out: Any, batch: RigBatch, stride: int, sigma: float, pos_weight:
 
 
 class RigTask:
-    """The rig model's step body for :func:`sticker_studio.training.loop.run_training`."""
+    """The rig model's step body for :func:`sticker_studio.training.loop.train_loop.run_training`."""
 
     name = "rig"
 
