@@ -48,6 +48,7 @@ def run_eval_rig(args: argparse.Namespace) -> int:
     from sticker_studio.training.rig import evaluate
     from sticker_studio.training.rig.characters import HELD_OUT_FAMILIES, TRAIN_FAMILIES
 
+    real = evaluate.read_real_set(args.real) if args.real else None  # a bad folder fails before any work
     net = load_rig_net(args.model)
     count = args.max_clips or 60
     pose = evaluate.mean_pose()
@@ -66,8 +67,8 @@ def run_eval_rig(args: argparse.Namespace) -> int:
     m2, b2 = evaluate.score(evaluate.procedural_set(TRAIN_FAMILIES, max(4, count // 4)), predict, baseline)
     sections.append(evaluate.report_markdown("Training families, unseen characters", m2, b2))
     results["train_families"] = {"model": m2, "baseline": b2}
-    if args.real:
-        meta, items = evaluate.read_real_set(args.real)
+    if real is not None:
+        meta, items = real
         m3, b3 = evaluate.score(items, predict, baseline)
         title = f"Real drawings: {meta.get('set', args.real)} ({meta.get('licence', 'licence not stated')})"
         sections.append(evaluate.report_markdown(title, m3, b3))
@@ -79,8 +80,8 @@ def run_eval_rig(args: argparse.Namespace) -> int:
 
         panels = [evaluate.draw_rig(rgba, predict(rgba))
                   for rgba, _ in list(evaluate.procedural_set(HELD_OUT_FAMILIES, 6))]
-        if args.real:
-            panels += [evaluate.draw_rig(rgba, predict(rgba)) for rgba, _ in items]
+        if real is not None:
+            panels += [evaluate.draw_rig(rgba, predict(rgba)) for rgba, _ in real[1]]
         panels += [evaluate.draw_rig(rgba, predict(rgba)) for _, rgba in evaluate.library_characters()]
         import io
 
