@@ -63,6 +63,7 @@ from sticker_studio.ui.state.generation import (
 )
 from sticker_studio.ui.state.motion import MotionChoice
 from sticker_studio.ui.state.prompt import PromptSettings, SubjectCandidates
+from sticker_studio.ui.state.rig import RigState
 from sticker_studio.ui.state.settings import AppSettings, save_settings
 from sticker_studio.ui.state.undo import ChangeCommand
 from sticker_studio.ui.state.workers import BackgroundJob
@@ -134,6 +135,11 @@ class StudioSession(QObject):
         self._heads = MattingHeadCache()
         #: undo stack of the reference's region flips, in the open document's undo group
         self.reference_stack = QUndoStack(self)
+        #: the reference's puppet rig (proposed on a worker, edited on reference_stack) and motion gallery
+        self.rig = RigState(self.reference_stack, self.run_job, self)
+        self.rig.error.connect(self.error)
+        self.rig.status.connect(self.status)
+        self.reference_changed.connect(lambda sticker, _name: self.rig.set_reference(sticker))
         self._document = document
         document.setParent(self)
         self._relay(document)
@@ -518,6 +524,9 @@ class StudioSession(QObject):
         if reference is None:
             self.error.emit("Drop or paste a drawing in the Reference panel first")
             return None
+        if choice.character:  # a character motion on the reference's rig (ui.state.rig)
+            name = f"{Path(self._reference_name).stem or 'drawing'} {choice.character}"[:NAME_LIMIT]
+            return self.rig.animate(choice, lambda s: self._document.add_sticker(s, name=name))
         name = f"{Path(self._reference_name).stem or 'drawing'} {choice.preset}"[:NAME_LIMIT]
         kwargs = choice.animate_kwargs(max(reference.size))
         kwargs["subject_size"] = self._document.pack.subject_size  # one subject size for the whole pack
