@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(10)
         centre_layout.addWidget(_panel(self.preview_panel, "previewCard"), 1)
+        centre_layout.addWidget(self.reference_panel.character)  # the reference's rig + motion gallery
         centre_layout.addWidget(_panel(self.timeline_panel, "card"))
 
         splitter = QSplitter(Qt.Orientation.Horizontal)

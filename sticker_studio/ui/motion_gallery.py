@@ -16,18 +16,29 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.image_convert import checkerboard_brush, rgba_to_qimage
 from sticker_studio.ui.rig_overlay import RigOverlay
-from sticker_studio.ui.state.rig import GalleryItem, RigState
+from sticker_studio.ui.state.rig import GalleryItem, RigState, render_order
+from sticker_studio.ui.widgets import section_title
 
 CELL_SIDE = 64
 LABEL_HEIGHT = 15
-COLUMNS = 4
+OVERLAY_SIDE = 250
 #: the gallery's clock (ms): each thumbnail shows the frame its own durations say
 TICK_MS = 40
 
@@ -133,6 +144,7 @@ class MotionGallery(QWidget):
         self._items: dict[str, GalleryItem] = {}
         self._selected = ""
         self._wanted = ""  # a choice restored before its cell exists
+        self._columns = 4
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setHorizontalSpacing(2)
@@ -140,7 +152,8 @@ class MotionGallery(QWidget):
         self._empty = QLabel("Character motions play here once the drawing is rigged", self)
         self._empty.setObjectName("dimLabel")
         self._empty.setWordWrap(True)
-        self._grid.addWidget(self._empty, 0, 0, 1, COLUMNS)
+        self._grid.addWidget(self._empty, 0, 0, 1, self._columns)
+        self._grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self._clock = QTimer(self)
         self._clock.setInterval(TICK_MS)
         self._clock.timeout.connect(self._tick)
@@ -153,13 +166,15 @@ class MotionGallery(QWidget):
             self._grid.removeWidget(cell)
             cell.deleteLater()
         self._cells = {}
+        by_name = {item.name: item for item in items}
+        items = [by_name[n] for n in render_order(list(by_name))]  # wave and blink first
         self._items = {item.name: item for item in items}
-        for i, item in enumerate(items):
+        for item in items:
             cell = MotionCell(item, self)
             cell.clicked.connect(self._cell_clicked)
             cell.activated.connect(self._cell_activated)
-            self._grid.addWidget(cell, i // COLUMNS, i % COLUMNS)
             self._cells[item.name] = cell
+        self._place()
         self._empty.setVisible(not items)
         wanted = self._selected or self._wanted
         if wanted and wanted not in self._cells and items:
@@ -167,6 +182,17 @@ class MotionGallery(QWidget):
         elif wanted in self._cells:
             self._set_selected(wanted, emit=wanted != self._selected)
         self._update_clock()
+
+    def set_columns(self, columns: int) -> None:
+        if columns != self._columns:
+            self._columns = columns
+            self._place()
+
+    def _place(self) -> None:
+        for cell in self._cells.values():
+            self._grid.removeWidget(cell)
+        for i, cell in enumerate(self._cells.values()):
+            self._grid.addWidget(cell, i // self._columns, i % self._columns)
 
     def set_thumbnail(self, item: GalleryItem) -> None:
         cell = self._cells.get(item.name)
@@ -232,29 +258,53 @@ class MotionGallery(QWidget):
             cell.show_time(ms)
 
 
-class CharacterSection(QWidget):
-    """The reference's rig and its motion gallery, for the reference panel."""
+class CharacterSection(QFrame):
+    """The reference's rig and its motion gallery side by side, as a card. The reference panel
+    owns it (its choice includes the chosen motion); the window lays it out in the centre
+    column, above the timeline (the left column has no room for it at 1280×800)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("card")
         self.overlay = RigOverlay(self)
+        self.overlay.setFixedSize(OVERLAY_SIDE, OVERLAY_SIDE)
         self.gallery = MotionGallery(self)
-        self.title = QLabel("Character", self)
-        self.title.setObjectName("dimLabel")
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidget(self.gallery)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFixedHeight(OVERLAY_SIDE)
+        self.scroll.setMinimumWidth(2 * (CELL_SIDE + 8) + 16)
+        self.title = section_title("Character", self)
+        self.hint = QLabel("Drag a joint to fix the rig · right-click to add or remove a limb · "
+                           "double-click a motion to add it", self)
+        self.hint.setObjectName("dimLabel")
+        self.hint.setWordWrap(True)
+        self.hint.setMinimumWidth(60)
         self.body_layer_box = QCheckBox("+ body preset", self)
-        self.body_layer_box.setToolTip("Also move the whole body with the motion preset below "
+        self.body_layer_box.setToolTip("Also move the whole body with the reference panel's motion preset "
                                        "(e.g. a wave that bounces)")
         self.body_layer_box.setEnabled(False)
         self.gallery.motion_chosen.connect(lambda name: self.body_layer_box.setEnabled(bool(name)))
         head = QHBoxLayout()
-        head.addWidget(self.title, 1)
+        head.setSpacing(10)
+        head.addWidget(self.title)
+        head.addWidget(self.hint, 1)
         head.addWidget(self.body_layer_box)
+        body = QHBoxLayout()
+        body.setSpacing(10)
+        body.addWidget(self.overlay)
+        body.addWidget(self.scroll, 1)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(12, 8, 12, 10)
         layout.setSpacing(6)
         layout.addLayout(head)
-        layout.addWidget(self.overlay)
-        layout.addWidget(self.gallery, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(body)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.gallery.set_columns(max(2, self.scroll.viewport().width() // (CELL_SIDE + 8)))
 
     def motion(self) -> str:
         return self.gallery.selected()
@@ -265,9 +315,6 @@ class CharacterSection(QWidget):
     def set_motion(self, name: str, body_layer: bool = False) -> None:
         self.gallery.select(name)
         self.body_layer_box.setChecked(body_layer)
-
-    def sizeHint(self) -> QSize:
-        return QSize(320, 240 + 4 * (CELL_SIDE + LABEL_HEIGHT + 8))
 
 
 def connect_character(section: CharacterSection, rig: RigState) -> None:
@@ -284,5 +331,7 @@ def connect_character(section: CharacterSection, rig: RigState) -> None:
     overlay.feature_added.connect(rig.add_feature)
     overlay.feature_removed.connect(rig.remove_feature)
     overlay.rig_again_requested.connect(rig.rig_again)
+    rig.rig_changed.connect(lambda frame, _rig: section.setVisible(frame is not None))
     overlay.set_rig(rig.drawing(), rig.rig())
     section.gallery.set_items(rig.gallery())
+    section.setVisible(rig.drawing() is not None)

@@ -246,8 +246,9 @@ class ReferencePanel(QWidget):
         self.preset_error.setObjectName("panelMessage")
         self.preset_error.setWordWrap(True)
         self.preset_error.setVisible(False)
-        # the reference's rig and the character motions playing on it (issue 22)
-        self.character = CharacterSection(self)
+        # the reference's rig and the character motions playing on it (issue 22); the window
+        # lays it out (in the centre column: this column has no room for it at 1280x800)
+        self.character = CharacterSection()
         self.character.gallery.motion_chosen.connect(self._character_chosen)
         self.character.gallery.animate_requested.connect(self._animate_character)
         self.character.gallery.thumbnail_arrived.connect(
@@ -291,7 +292,6 @@ class ReferencePanel(QWidget):
         layout = section_column(self, "Reference")
         layout.addLayout(top)
         layout.addLayout(tools)
-        layout.addWidget(self.character)
         layout.addLayout(form)
         layout.addWidget(self.animate_button)
         layout.addWidget(self.generate_button)

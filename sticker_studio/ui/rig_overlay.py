@@ -24,7 +24,7 @@ from PySide6.QtGui import (
     QPen,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from sticker_studio.core.puppet.rig import JOINT_PARENTS, PART_JOINTS, PART_NAMES, Rig
 from sticker_studio.ui.image_convert import checkerboard_brush, rgba_to_qimage
@@ -38,11 +38,11 @@ PART_COLOURS: dict[str, tuple[int, int, int]] = {
 }
 EYE_COLOUR = QColor(0, 200, 255)
 MOUTH_COLOUR = QColor(255, 60, 60)
-JOINT_RADIUS = 5.0
+JOINT_RADIUS = 4.0
 #: how near (widget pixels) a press must be to grab a joint or a feature's centre
 GRAB_DISTANCE = 10.0
 #: tint of a part's inside / its outline (alpha 0..255)
-FILL_ALPHA, OUTLINE_ALPHA = 46, 230
+FILL_ALPHA, OUTLINE_ALPHA = 56, 230
 HINT = "Drag a joint, an eye or the mouth to fix the rig · right-click to add or remove a limb"
 
 
@@ -88,7 +88,6 @@ class RigOverlay(QWidget):
         self.setObjectName("rigOverlay")
         self.setMouseTracking(True)
         self.setMinimumSize(160, 160)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(HINT)
         self._frame: np.ndarray | None = None
         self._image: QImage | None = None
@@ -321,14 +320,6 @@ class RigOverlay(QWidget):
             return
         points = self._points()
         s = self._scale()
-        for name, e in rig.face.items():
-            p = points[name]
-            colour = EYE_COLOUR if name.startswith("eye") else MOUTH_COLOUR
-            painter.setPen(QPen(colour, 2.0 if name == self._hover or name == self._drag else 1.5))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawEllipse(p, max(3.0, e.rx * s), max(3.0, e.ry * s))
-            painter.setBrush(QBrush(colour))
-            painter.drawRect(QRectF(p.x() - 2.5, p.y() - 2.5, 5, 5))
         for name in rig.joints:
             parent = rig.parent(name)
             if parent is None or JOINT_PARENTS.get(name) is None:
@@ -347,4 +338,12 @@ class RigOverlay(QWidget):
             painter.setBrush(QBrush(fill))
             r = JOINT_RADIUS + (1.5 if active else 0.0)
             painter.drawEllipse(p, r, r)
+        for name, e in rig.face.items():
+            p = points[name]
+            colour = EYE_COLOUR if name.startswith("eye") else MOUTH_COLOUR
+            painter.setPen(QPen(colour, 2.0 if name == self._hover or name == self._drag else 1.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(p, max(3.0, e.rx * s), max(3.0, e.ry * s))
+            painter.setBrush(QBrush(colour))
+            painter.drawRect(QRectF(p.x() - 2.5, p.y() - 2.5, 5, 5))
         painter.end()

@@ -311,6 +311,7 @@ class RigState(QObject):
         self._gallery_timer.setSingleShot(True)
         self._gallery_timer.setInterval(GALLERY_DELAY_MS)
         self._gallery_timer.timeout.connect(self._render_gallery)
+        self._closed = False
         #: the thread id propose_rig ran on last (tests check it is never the GUI thread)
         self.last_rig_thread = 0
 
@@ -348,7 +349,7 @@ class RigState(QObject):
         self._gallery = {}
         self.gallery_reset.emit([])
         self.rig_changed.emit(frame, None)
-        if frame is not None:
+        if frame is not None and not self._closed:
             self._start_rigging(frame, key, use_saved=True)
 
     def rig_again(self) -> None:
@@ -457,6 +458,12 @@ class RigState(QObject):
         self._cancel_gallery()
         self._gallery_timer.start()
 
+    def close(self) -> None:
+        """The window closes: cancel the gallery and start no more work."""
+        self._closed = True
+        self._generation += 1
+        self._cancel_gallery()
+
     # ------------------------------------------------------------- gallery
     def _cancel_gallery(self) -> None:
         self._gallery_generation += 1
@@ -468,7 +475,7 @@ class RigState(QObject):
     def _render_gallery(self) -> None:
         """Render every gallery motion on a worker, reporting each as it is done."""
         frame, rig = self._frame, self._rig
-        if frame is None or rig is None or not self._gallery:
+        if frame is None or rig is None or not self._gallery or self._closed:
             return
         self._gallery_generation += 1
         generation = self._gallery_generation

@@ -646,6 +646,7 @@ class StudioSession(QObject):
 
     def shutdown(self, timeout_ms: int = 15_000) -> None:
         """Cancel running work, wait for it, save the pack and the settings."""
+        self.rig.close()  # no new rigging or gallery work from now on
         for job in list(self.jobs):
             job.cancel()
         for job in list(self.jobs):
