@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -36,7 +36,9 @@ from sticker_studio.ui.rig_overlay import RigOverlay
 from sticker_studio.ui.state.rig import GalleryItem, RigState, render_order
 from sticker_studio.ui.widgets import section_title
 
-CELL_SIDE = 64
+CELL_SIDE = 72
+#: the cell shows this many times the drawing's size (room for motions that reach past it)
+EXTENT = 1.2
 LABEL_HEIGHT = 15
 OVERLAY_SIDE = 250
 #: the gallery's clock (ms): each thumbnail shows the frame its own durations say
@@ -59,12 +61,17 @@ class MotionCell(QWidget):
         self._starts: list[int] = []   # each frame's start time in the loop (ms)
         self._loop_ms = 0
         self._index = 0
+        self._drawing_side = 1
         self.selected = False
         self._checker = checkerboard_brush(4, "#e8e8e8", "#cfcfcf")
         self.set_sticker(item.sticker)
 
     def set_sticker(self, sticker: Sticker | None) -> None:
         self._images = [] if sticker is None else [rgba_to_qimage(f) for f in sticker.frames]
+        if sticker is not None:  # the drawing's own size inside the (maybe grown) canvas
+            pad = sticker.metadata.get("canvas_padding")
+            px, py = (int(pad[0]), int(pad[1])) if isinstance(pad, (list, tuple)) and len(pad) == 2 else (0, 0)
+            self._drawing_side = max(1, sticker.width - 2 * px, sticker.height - 2 * py)
         starts, t = [], 0
         for d in (sticker.durations_ms if sticker is not None else []):
             starts.append(t)
@@ -97,10 +104,14 @@ class MotionCell(QWidget):
         painter.fillRect(box, self._checker)
         if self._images:
             image = self._images[self._index]
-            scale = min(CELL_SIDE / image.width(), CELL_SIDE / image.height())
+            # one scale for every motion: the drawing at 1/EXTENT of the cell (a motion whose canvas
+            # grew, e.g. a hop, is not shrunk; what reaches past the cell is clipped)
+            scale = CELL_SIDE / (self._drawing_side * EXTENT)
             w, h = image.width() * scale, image.height() * scale
+            painter.setClipRect(box)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(QRectF(box.left() + (CELL_SIDE - w) / 2, box.top() + (CELL_SIDE - h) / 2, w, h), image)
+            painter.setClipping(False)
         else:
             painter.setPen(QColor(110, 110, 110))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, "…")
@@ -162,6 +173,13 @@ class MotionGallery(QWidget):
     # ------------------------------------------------------------ content
     def set_items(self, items: list[GalleryItem]) -> None:
         """Show one cell per item (thumbnails follow with :meth:`set_thumbnail`)."""
+        if items and [i.name for i in items] == list(self._items) and len(self._cells) == len(items):
+            for item in items:  # the same motions (a rig edit): keep the cells
+                if item.sticker is not self._items[item.name].sticker:
+                    self._items[item.name] = item
+                    self._cells[item.name].set_sticker(item.sticker)
+            self._update_clock()
+            return
         for cell in self._cells.values():
             self._grid.removeWidget(cell)
             cell.deleteLater()
@@ -269,13 +287,14 @@ class CharacterSection(QFrame):
         self.overlay = RigOverlay(self)
         self.overlay.setFixedSize(OVERLAY_SIDE, OVERLAY_SIDE)
         self.gallery = MotionGallery(self)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidget(self.gallery)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setFixedHeight(OVERLAY_SIDE)
-        self.scroll.setMinimumWidth(2 * (CELL_SIDE + 8) + 16)
+        self.gallery_area = QScrollArea(self)
+        self.gallery_area.setWidget(self.gallery)
+        self.gallery_area.setWidgetResizable(True)
+        self.gallery_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.gallery_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.gallery_area.setFixedHeight(OVERLAY_SIDE)
+        self.gallery_area.setMinimumWidth(2 * (CELL_SIDE + 8) + 16)
+        self.gallery_area.viewport().installEventFilter(self)  # as many columns as fit
         self.title = section_title("Character", self)
         self.hint = QLabel("Drag a joint to fix the rig · right-click to add or remove a limb · "
                            "double-click a motion to add it", self)
@@ -295,16 +314,17 @@ class CharacterSection(QFrame):
         body = QHBoxLayout()
         body.setSpacing(10)
         body.addWidget(self.overlay)
-        body.addWidget(self.scroll, 1)
+        body.addWidget(self.gallery_area, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 10)
         layout.setSpacing(6)
         layout.addLayout(head)
         layout.addLayout(body)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.gallery.set_columns(max(2, self.scroll.viewport().width() // (CELL_SIDE + 8)))
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.gallery_area.viewport() and event.type() == QEvent.Type.Resize:
+            self.gallery.set_columns(max(2, self.gallery_area.viewport().width() // (CELL_SIDE + 8)))
+        return super().eventFilter(watched, event)
 
     def motion(self) -> str:
         return self.gallery.selected()

@@ -453,7 +453,9 @@ class RigState(QObject):
         if save and self._key:
             _save(rig, self._key)
         self.rig_changed.emit(self._frame, rig)
-        self._gallery = {name: GalleryItem(name, text) for name, text in supported_motions(rig)}
+        old = self._gallery  # the old thumbnails stay until the new ones arrive (no blank flash)
+        self._gallery = {name: GalleryItem(name, text, old[name].sticker if name in old else None)
+                         for name, text in supported_motions(rig)}
         self.gallery_reset.emit(list(self._gallery.values()))
         self._cancel_gallery()
         self._gallery_timer.start()
