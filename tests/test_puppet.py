@@ -116,6 +116,18 @@ def test_wave_has_no_flipped_triangles_and_moves_one_side(figure: np.ndarray, ri
     assert len(xs) and xs.mean() > SIDE / 2  # the viewer's right arm waves by default
 
 
+@pytest.mark.parametrize("name", ["nod", "bow", "head-shake", "cheer", "clap"])
+def test_head_and_arm_motions_do_not_fold(rig: Rig, puppet: Puppet, name: str) -> None:
+    from sticker_studio.core.puppet.animate import motion_poses
+
+    motion = find_character_motion(name)
+    assert motion is not None
+    for pose in motion_poses(motion, rig, puppet, CharacterParams(), [k / 12 for k in range(12)]):
+        for layer, verts in zip(puppet.layers, puppet.deform(pose), strict=True):
+            det, _ = triangle_stretch(layer.mesh.vertices, verts - puppet.origin, layer.mesh.triangles)
+            assert (det > 0).all(), (name, layer.part)
+
+
 @pytest.mark.parametrize("name", ["wave", "blink", "talk", "hop", "idle", "nod", "cheer", "tail-wag"])
 def test_frame0_is_the_drawing_and_the_loop_closes(figure: np.ndarray, rig: Rig, name: str) -> None:
     motion = find_character_motion(name)

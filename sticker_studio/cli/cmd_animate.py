@@ -200,10 +200,14 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
     if mot is not None and mot.fallback and _uses_fallback(mot.name, rig):
         print(f"note: {mot.fallback}", file=sys.stderr)
     side = args.size or DEFAULT_OUTPUT_SIDE
+    art = bool(result.metadata.get("pixel_art"))
     if args.size is not None or max(result.width, result.height) > side:
-        art = bool(result.metadata.get("pixel_art"))
         frames = [pixelart.fit_pixel_art(f, side, side) if art else fit_into_canvas(f, side, side)
                   for f in result.frames]
+        result = Sticker(frames, list(result.durations_ms), result.loop_count, dict(result.metadata))
+    elif art:  # pixel art: the largest whole multiple that fits the default side, nearest-neighbour
+        factor = max(1, side // max(result.width, result.height))
+        frames = [pixelart.scale_nearest(f, factor) for f in result.frames]
         result = Sticker(frames, list(result.durations_ms), result.loop_count, dict(result.metadata))
     path = write_output(result, args.output)
     body = f" + body {args.body}" if args.body else ""

@@ -17,6 +17,7 @@ BENCH_AREAS: dict[str, str] = {
     "animate": "motion presets: animate a 512x512 drawing into a 16-frame APNG",
     "synth": "synthetic dataset generator: samples per second",
     "engine": "generation latency per stage and device for the bundled model",
+    "puppet": "character motions: rig time, deformation + raster per 512x512 frame, a 24-frame sticker",
 }
 
 

@@ -15,9 +15,14 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("eval", help="measure a matting head or generator on held-out clips",
+    parser = subparsers.add_parser("eval", help="measure a matting head or generator on held-out clips, or the "
+                                   "puppet engine's character motions (eval motion)",
                                    description="Evaluate on a dataset's held-out split and print a markdown table.")
-    parser.add_argument("what", choices=("matting", "generator"))
+    parser.add_argument("what", choices=("matting", "generator", "motion"))
+    parser.add_argument("--size", type=int, default=512, help="motion: drawing side in pixels (default 512)")
+    parser.add_argument("--characters", nargs="*", default=None, metavar="NAME",
+                        help="motion: library art to animate (default: person, teddy, dog, cat, smiley, ghost, "
+                             "monkey, robot, clock)")
     parser.add_argument("--data", action="append", default=[], metavar="DIR", help="dataset folder (repeatable)")
     parser.add_argument("--pack", type=Path, default=None, metavar="DIR",
                         help="matting: a held-out drawings pack (training/data/matting_pack.py, split test, or val "
@@ -72,6 +77,10 @@ def _head_label(head, spec: str | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.what == "motion":  # the puppet engine: numpy only, no torch
+        from sticker_studio.cli.puppet_eval import run_eval
+
+        return run_eval(args)
     import torch
 
     from sticker_studio.core.atomic import atomic_write_text

@@ -16,7 +16,8 @@ import numpy as np
 
 from sticker_studio.core import pixelart
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.puppet import facefx
+from sticker_studio.core.puppet import effects as fx_effects
+from sticker_studio.core.puppet import face as fx_face
 from sticker_studio.core.puppet.layers import Puppet
 from sticker_studio.core.puppet.motions import (
     CharacterMotion,
@@ -53,22 +54,16 @@ class RenderPlan:
     """Everything computed once for a drawing + rig (reuse it across motions)."""
 
     puppet: Puppet
-    rest_face: object = None
-    palette: object = None
+    rest_face: fx_face.FaceGeometry
+    palette: fx_face.FacePalette | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
 
 def prepare(rgba: np.ndarray, rig: Rig, pixel_art: bool | None = None) -> RenderPlan:
     art = pixelart.is_pixel_art([rgba]) if pixel_art is None else bool(pixel_art)
     puppet = Puppet(rgba, rig, pixel_art=art)
-    face_mod = facefx.face
-    rf = face_mod.FaceGeometry(eye_l=_ell(rig, "eye_l"), eye_r=_ell(rig, "eye_r"), mouth=_ell(rig, "mouth"))
-    palette = None
-    if hasattr(face_mod, "face_palette") and rig.face:
-        try:
-            palette = face_mod.face_palette(rgba, rf)
-        except (ValueError, IndexError):
-            palette = None
+    rf = fx_face.FaceGeometry(eye_l=_ell(rig, "eye_l"), eye_r=_ell(rig, "eye_r"), mouth=_ell(rig, "mouth"))
+    palette = fx_face.face_palette(rgba, rf) if rig.face else None
     return RenderPlan(puppet, rf, palette)
 
 
@@ -97,7 +92,8 @@ def motion_poses(motion: CharacterMotion, rig: Rig, puppet: Puppet, params: Char
     return [motion.fn(t % 1.0, ctx) for t in phases]
 
 
-def _face_geometry(plan: RenderPlan, jt: dict[str, JointTransform], offset: np.ndarray) -> object:
+def _face_geometry(plan: RenderPlan, jt: dict[str, JointTransform], offset: np.ndarray) -> fx_face.FaceGeometry:
+    """Where the eyes and mouth sit in this frame: the rest ellipses carried by the head's transform."""
     rig = plan.puppet.rig
     anchor = jt.get("head") or jt.get("root")
     if anchor is None:
@@ -105,28 +101,28 @@ def _face_geometry(plan: RenderPlan, jt: dict[str, JointTransform], offset: np.n
     m = anchor.matrix
     scale = float(math.sqrt(abs(np.linalg.det(m))))
     rot = float(math.atan2(m[1, 0], m[0, 0]))
+    sx = float(np.hypot(m[0, 0], m[1, 0]))
+    sy = float(np.hypot(m[0, 1], m[1, 1]))
 
     def move(e: tuple[float, float, float, float] | None) -> tuple[float, float, float, float] | None:
         if e is None:
             return None
         c = anchor.apply(np.array([[e[0], e[1]]]))[0] + offset
-        sx = float(np.hypot(m[0, 0], m[1, 0]))
-        sy = float(np.hypot(m[0, 1], m[1, 1]))
         return (float(c[0]), float(c[1]), e[2] * sx, e[3] * sy)
 
-    return facefx.face.FaceGeometry(eye_l=move(_ell(rig, "eye_l")), eye_r=move(_ell(rig, "eye_r")),
-                                    mouth=move(_ell(rig, "mouth")), rotation=rot, scale=scale)
+    return fx_face.FaceGeometry(eye_l=move(_ell(rig, "eye_l")), eye_r=move(_ell(rig, "eye_r")),
+                                mouth=move(_ell(rig, "mouth")), rotation=rot, scale=scale)
 
 
-def _face_state(pose: CharacterPose) -> object:
+def _face_state(pose: CharacterPose) -> fx_face.FaceState:
     f = pose.face
-    mod = facefx.face
-    brow = mod.Brow(f.brow)
-    return mod.FaceState(eye_open_l=f.eye_open_l, eye_open_r=f.eye_open_r, mouth_open=f.mouth_open,
-                         pupil_dx=f.pupil_dx, pupil_dy=f.pupil_dy, brow=brow, blush=f.blush)
+    return fx_face.FaceState(eye_open_l=f.eye_open_l, eye_open_r=f.eye_open_r, mouth_open=f.mouth_open,
+                             pupil_dx=f.pupil_dx, pupil_dy=f.pupil_dy, brow=fx_face.Brow(f.brow), blush=f.blush)
 
 
-def _anchors(plan: RenderPlan, jt: dict[str, JointTransform], offset: np.ndarray, geometry: object) -> object:
+def _anchors(plan: RenderPlan, jt: dict[str, JointTransform], geometry: fx_face.FaceGeometry,
+             offset: np.ndarray) -> fx_effects.EffectAnchors:
+    """Where effects attach: the head's centre and size, the eyes, the mouth, the way it faces."""
     rig = plan.puppet.rig
     head = jt.get("head") or jt.get("root")
     assert head is not None
@@ -136,20 +132,15 @@ def _anchors(plan: RenderPlan, jt: dict[str, JointTransform], offset: np.ndarray
     else:
         radius = 0.3 * plan.puppet.size
     radius = max(radius, 0.12 * plan.puppet.size)
-    eyes = tuple((e[0], e[1]) for e in (getattr(geometry, "eye_l", None), getattr(geometry, "eye_r", None))
-                 if e is not None)
-    mouth_e = getattr(geometry, "mouth", None)
+    eyes_e = [e for e in (geometry.eye_l, geometry.eye_r) if e is not None]
     facing = 1
     if "root" in rig.joints and "head" in rig.joints:
         dx = rig.joints["head"].x - rig.joints["root"].x
         facing = -1 if dx < -0.1 * plan.puppet.size else 1
-    eye_r = max((e[3] for e in (getattr(geometry, "eye_l", None), getattr(geometry, "eye_r", None)) if e is not None),
-                default=0.0)
-    kwargs = dict(head_center=(float(centre[0]), float(centre[1])), head_radius=radius, eyes=eyes,
-                  mouth=None if mouth_e is None else (mouth_e[0], mouth_e[1]), facing=facing, eye_radius=eye_r)
-    cls = facefx.effects.EffectAnchors
-    fields = getattr(cls, "__dataclass_fields__", {})
-    return cls(**{k: v for k, v in kwargs.items() if k in fields})
+    mouth = None if geometry.mouth is None else (geometry.mouth[0], geometry.mouth[1])
+    return fx_effects.EffectAnchors(head_center=(float(centre[0]), float(centre[1])), head_radius=radius,
+                                    eyes=tuple((e[0], e[1]) for e in eyes_e), mouth=mouth, facing=facing,
+                                    eye_radius=max((e[3] for e in eyes_e), default=0.0))
 
 
 def _body_layer(name: str, amplitude: float, puppet: Puppet):
@@ -205,15 +196,19 @@ def animate_character(rgba: np.ndarray, rig: Rig, motion: str, params: Character
         opacities.append(opacity)
     # canvas: the drawing's, grown evenly to hold the motion (and effects around the head)
     h, w = rgba.shape[:2]
+    # (measured against the rest mesh, which already reaches 2 px past the drawing's edge pixels)
     allv = np.concatenate([np.concatenate(v) for v in deformed_all])
-    margin = 2.0
-    grow_x = max(0.0, -allv[:, 0].min() + margin, allv[:, 0].max() - (w - 1) + margin)
-    grow_y = max(0.0, -allv[:, 1].min() + margin, allv[:, 1].max() - (h - 1) + margin)
+    rest_v = np.concatenate([layer.mesh.vertices + puppet.origin for layer in puppet.layers])
+    lo = np.minimum(rest_v.min(0), 0.0)
+    hi = np.maximum(rest_v.max(0), np.array([w - 1.0, h - 1.0]))
+    grow_x = max(0.0, lo[0] - allv[:, 0].min(), allv[:, 0].max() - hi[0])
+    grow_y = max(0.0, lo[1] - allv[:, 1].min(), allv[:, 1].max() - hi[1])
     px, py = int(math.ceil(grow_x)), int(math.ceil(grow_y))
     cw, ch = w + 2 * px, h + 2 * py
     offset = np.array([px, py], np.float64)
     out = []
     rig_full = puppet.rig
+    palette_rgb = np.unique(rgba[rgba[..., 3] > 0][:, :3], axis=0) if puppet.pixel_art else None
     for k, (t, pose, verts) in enumerate(zip(phases, poses, deformed_all, strict=True)):
         if pose.is_rest() and body is None or (body is not None and pose.is_rest() and k == 0 and _rest_verts(
                 puppet, verts)):
@@ -227,40 +222,56 @@ def animate_character(rgba: np.ndarray, rig: Rig, motion: str, params: Character
             if not pose.face.is_neutral() and rig_full.face:
                 geo = _face_geometry(plan, jt, offset)
                 state = _face_state(pose)
-                if plan.palette is not None:
-                    facefx.face.draw_face(frame, rgba, _shift_face(plan.rest_face), geo, state, plan.palette)
-                else:
-                    facefx.face.draw_face(frame, rgba, plan.rest_face, geo, state)
+                fx_face.draw_face(frame, rgba, plan.rest_face, geo, state, plan.palette)
             if options.effects:
                 for kind, amount in pose.effects.items():
                     if amount <= 0.0:
                         continue
                     geo = _face_geometry(plan, jt, offset)
-                    anchors = _anchors(plan, jt, offset, geo)
-                    facefx.effects.draw_effect(frame, facefx.effects.EffectKind(kind), anchors, t % 1.0,
+                    anchors = _anchors(plan, jt, geo, offset)
+                    fx_effects.draw_effect(frame, fx_effects.EffectKind(kind), anchors, t % 1.0,
                                                float(amount), options.seed)
+        if puppet.pixel_art and k > 0:
+            frame = _to_palette(frame, palette_rgb)
         out.append(frame)
     sticker = Sticker(out, durations_for_fps(len(out), fps / 1.0 * 1.0), loop_count=0)
     sticker.metadata.update({
         "motion": mot.name, "motion_group": mot.group, "character": True, "body": options.body,
         "amplitude": params.amplitude, "speed": options.speed, "cycles": cycles, "loops": True,
         "pixel_art": puppet.pixel_art, "canvas_padding": [px, py], "rig_plan": rig.plan.value,
-        "face_stand_in": facefx.is_stand_in(),
     })
     return sticker
+
+
+def _to_palette(frame: np.ndarray, palette: np.ndarray | None) -> np.ndarray:
+    """Pixel art stays pixel art: hard alpha, and every visible colour one of the drawing's
+    (the face and effect painters draw smooth shapes)."""
+    if palette is None or len(palette) == 0:
+        return frame
+    out = frame.copy()
+    out[..., 3] = np.where(frame[..., 3] >= 128, 255, 0).astype(np.uint8)
+    vis = out[..., 3] > 0
+    cols = out[vis][:, :3].astype(np.int32)
+    key = (cols[:, 0] << 16) | (cols[:, 1] << 8) | cols[:, 2]
+    pal = palette.astype(np.int32)
+    pkey = (pal[:, 0] << 16) | (pal[:, 1] << 8) | pal[:, 2]
+    known = np.isin(key, pkey)
+    if not known.all():
+        odd = cols[~known]
+        nearest = np.argmin(((odd[:, None, :] - pal[None, :, :]) ** 2).sum(-1), axis=1)
+        cols[~known] = pal[nearest]
+    out[vis, :3] = cols.astype(np.uint8)
+    out[~vis] = 0
+    return out
 
 
 def _effect_kind(name: str) -> str:
     key = name.strip().lower().replace("-", "_").replace(" ", "_")
     try:
-        return str(facefx.effects.EffectKind(key).value)
+        return str(fx_effects.EffectKind(key).value)
     except ValueError:
-        kinds = ", ".join(k.value for k in facefx.effects.EffectKind)
+        kinds = ", ".join(k.value for k in fx_effects.EffectKind)
         raise InvalidInputError(f"unknown effect {name!r}; choose one of: {kinds}") from None
-
-
-def _shift_face(rest_face: object) -> object:
-    return rest_face
 
 
 def _rest_verts(puppet: Puppet, verts: list[np.ndarray]) -> bool:

@@ -134,23 +134,33 @@ def _limbs(mask: np.ndarray, core: np.ndarray, dist: np.ndarray, big_r: float) -
     return out
 
 
-def _grow_limb(limb: _Limb, rgba: np.ndarray, mask: np.ndarray, dist: np.ndarray) -> None:
+def _grow_limb(limb: _Limb, rgba: np.ndarray, mask: np.ndarray, dist: np.ndarray, origin: np.ndarray,
+               full: bool = False) -> None:
     """Follow a limb into the thick core while the colour stays the limb's (an arm drawn over the body).
 
-    The grown pixels must lie in a capsule along the limb's axis, reaching back at most
-    the limb's own visible length; the attachment (shoulder, hip) moves to the inner end.
+    The limb's axis runs from ``origin`` (the body's centre) to its tip; grown pixels must
+    lie in a capsule along it, reaching back at most the limb's visible length (and never
+    past the centre); the attachment (shoulder, hip) moves to the inner end.
     """
     ys, xs = np.nonzero(limb.pixels)
+    pts = np.stack([xs, ys], 1).astype(np.float64)
+    d = np.linalg.norm(pts - origin, axis=1)
+    far = pts[int(np.argmax(d))]
     rgb = rgba[..., :3].astype(np.float32)
     colour = np.median(rgb[ys, xs], axis=0)
-    axis = limb.tip - limb.base
-    length = float(np.linalg.norm(axis))
-    if length < 1e-6:
+    axis = far - origin
+    if float(np.linalg.norm(axis)) < 1e-6:
         return
-    u = axis / length
+    u = axis / float(np.linalg.norm(axis))
+    radius = float(np.median(dist[ys, xs])) + 1.0
+    length = float(np.linalg.norm(far - limb.base))
+    limb.tip = far - u * min(radius, 0.3 * max(length, 1.0))
     half = float(np.percentile(dist[ys, xs], 90)) + 2.0
     h, w = mask.shape
-    reach = 1.0 * length
+    inward = float(np.dot(limb.base - origin, u))
+    reach = 0.95 * inward if full else min(1.0 * max(length, 1.0), 0.85 * inward)
+    if reach <= 1.0:
+        return
     # candidate box around the inward extension
     p_in = limb.base - u * reach
     bx0 = int(max(0, min(p_in[0], limb.base[0]) - half - 2))
@@ -210,6 +220,53 @@ def _split_pair(limb: _Limb, mask: np.ndarray, dist: np.ndarray) -> list[_Limb] 
     tip_gap = abs(out[0].tip[0] - out[1].tip[0])
     width = 2 * float(np.median(dist[ys, xs])) + 2
     return out if tip_gap > 1.5 * width else None
+
+
+def _arms_by_colour(rgba: np.ndarray, mask: np.ndarray, body: np.ndarray, dist: np.ndarray) -> list[_Limb]:
+    """Arms held against the sides: tall strips along the body's left and right outline in a colour
+    other than the torso's (skin beside a shirt)."""
+    ys, xs = np.nonzero(body)
+    y0, y1 = ys.min(), ys.max()
+    bh = y1 - y0 + 1
+    bw = xs.max() - xs.min() + 1
+    rgb = rgba[..., :3].astype(np.float32)
+    cx = xs.mean()
+    centre = body & (np.abs(np.arange(body.shape[1])[None, :] - cx) < 0.15 * bw)
+    torso = np.median(rgb[centre], axis=0)
+    found = []
+    rows = np.arange(int(y0 + 0.1 * bh), int(y0 + 0.5 * bh))
+    for side in ("l", "r"):
+        samples = []
+        for y in rows:
+            row = np.nonzero(body[y])[0]
+            if len(row) < 6:
+                continue
+            x = row.min() + 3 if side == "l" else row.max() - 3
+            samples.append((x, y))
+        if len(samples) < 4:
+            continue
+        pts = np.array(samples)
+        colour = np.median(rgb[pts[:, 1], pts[:, 0]], axis=0)
+        if np.linalg.norm(colour - torso) < 60:
+            continue
+        similar = body & (np.linalg.norm(rgb - colour, axis=-1) < 40)
+        lab, _ = ndimage.label(similar)
+        ids = lab[pts[:, 1], pts[:, 0]]
+        ids = ids[ids > 0]
+        if len(ids) == 0:
+            continue
+        comp = lab == np.bincount(ids).argmax()
+        cy_, cx_ = np.nonzero(comp)
+        hgt, wid = cy_.max() - cy_.min() + 1, cx_.max() - cx_.min() + 1
+        if hgt < 0.3 * bh or hgt < 1.8 * wid or abs(cx_.mean() - cx) < 0.2 * bw:
+            continue
+        top = cy_ <= cy_.min() + 2
+        bot = cy_ >= cy_.max() - 2
+        base = np.array([cx_[top].mean(), cy_.min() + 0.06 * hgt])
+        far = np.array([cx_[bot].mean(), float(cy_.max())])
+        tip = far - np.array([0.0, min(0.3 * hgt, float(np.median(dist[cy_, cx_])) + 1.0)])
+        found.append(_Limb(comp, base, tip, (base + tip) / 2, int(comp.sum()), "side"))
+    return found
 
 
 def _blob_ellipse(comp: np.ndarray) -> Ellipse:
@@ -272,6 +329,13 @@ def find_face(rgba: np.ndarray, head: np.ndarray, mask: np.ndarray) -> dict[str,
                 best = (score, left, right)
     face: dict[str, Ellipse] = {}
     if best is None:
+        # a profile: one eye, round, in the upper head, off the head's centre towards the snout
+        singles = [(e, sa) for e, sa in candidates if e.cy < hy0 + 0.6 * hh and 0.5 < e.rx / e.ry < 2.0
+                   and sa >= 0.002 * harea]
+        if not singles:
+            return face
+        eye, _ = max(singles, key=lambda c: c[1])
+        face["eye_l" if eye.cx < (hx0 + hx1) / 2 else "eye_r"] = eye
         return face
     _, left, right = best
     face["eye_l"], face["eye_r"] = left, right
@@ -279,20 +343,22 @@ def find_face(rgba: np.ndarray, head: np.ndarray, mask: np.ndarray) -> dict[str,
     mid_x = (left.cx + right.cx) / 2
     span = right.cx - left.cx
     diff = np.linalg.norm(rgb - skin, axis=-1)
-    strong = inner & ((diff > 70) | (lum < 0.6 * skin_l))
+    # a mouth is dark or red (a light muzzle is not a mouth); of several, the lowest (a nose sits higher)
+    red = (rgb[..., 0] > rgb[..., 1] + 50) & (rgb[..., 0] > rgb[..., 2] + 20) & (diff > 50)
+    strong = inner & (red | (lum < 0.6 * skin_l))
     lab, n = ndimage.label(strong)
     mouth_best: tuple[float, Ellipse] | None = None
     for i in range(1, n + 1):
         c = lab == i
         area = float(c.sum())
-        if area < 0.0008 * harea or area > 0.15 * harea:
+        if area < 0.0015 * harea or area > 0.2 * harea:
             continue
         e = _blob_ellipse(c)
         if e.cy <= eye_y or abs(e.cx - mid_x) > 0.45 * span or e.cy > hy1:
             continue
         if e.rx < 0.6 * e.ry:  # a mouth is wider than tall (or round when open)
             continue
-        score = area - abs(e.cy - eye_y) * 0.5
+        score = e.cy + 0.25 * e.ry
         if mouth_best is None or score > mouth_best[0]:
             mouth_best = (score, e)
     if mouth_best is not None:
@@ -350,7 +416,13 @@ def geometric_rig(rgba: np.ndarray) -> Rig:
     head_grown = ndimage.binary_dilation(head, iterations=4)
     for limb in limbs:
         if body.any() and not (ndimage.binary_dilation(limb.pixels, iterations=4) & head_grown).any():
-            _grow_limb(limb, rgba, mask, dist)
+            bys_, bxs_ = np.nonzero(body)
+            bw_ = bxs_.max() - bxs_.min() + 1
+            if abs(limb.base[0] - body_c[0]) > 0.3 * bw_ and limb.base[1] > body_c[1]:
+                # a hand below a sleeve: the arm runs straight up along the side
+                _grow_limb(limb, rgba, mask, dist, np.array([limb.base[0], float(bys_.min())]), full=True)
+            else:
+                _grow_limb(limb, rgba, mask, dist, body_c)
     for limb in limbs:
         on_head = (ndimage.binary_dilation(limb.pixels, iterations=4) & head_grown).sum() > 0
         on_body = body.any() and (ndimage.binary_dilation(limb.pixels, iterations=4) & body).sum() > 0
@@ -384,8 +456,12 @@ def geometric_rig(rgba: np.ndarray) -> Rig:
     def put(name: str, p: np.ndarray, conf: float = 0.6) -> None:
         joints[name] = Joint(float(p[0]), float(p[1]), conf)
 
+    body_label = PART_NAMES.index("body") + 1
+
     def label(part: str, m: np.ndarray) -> None:
-        parts[m & (parts == 0)] = PART_NAMES.index(part) + 1
+        # limbs grown into the body (an arm drawn over the torso) take those pixels from it
+        free = (parts == 0) | ((parts == body_label) if part not in ("head", "body") else False)
+        parts[m & free] = PART_NAMES.index(part) + 1
 
     if body.any():
         bys, bxs = np.nonzero(body)
@@ -428,10 +504,19 @@ def geometric_rig(rgba: np.ndarray) -> Rig:
         legs = sorted(legs, key=lambda lb: -lb.area)[:2]
     else:
         legs = sorted(legs, key=lambda lb: -lb.area)[:2]
-        arms = [lb for lb in sides if lb.base[1] < (body_c[1] if body.any() else head_box[3])]
+        if body.any():
+            arms = [lb for lb in sides if lb.base[1] < body_c[1]]
+        else:  # a blob's arms stick out sideways from its middle band (not the lobes of a hem)
+            band = (head_box[2] + 0.2 * (head_box[3] - head_box[2]), head_box[2] + 0.75 * (head_box[3] - head_box[2]))
+            arms = [lb for lb in sides if band[0] <= lb.base[1] <= band[1]
+                    and abs(lb.tip[0] - lb.base[0]) > abs(lb.tip[1] - lb.base[1])]
         arms = sorted(arms, key=lambda lb: -lb.area)[:2]
         if len(arms) == 2 and abs(arms[0].base[0] - arms[1].base[0]) < 0.1 * sw:
             arms = arms[:1]
+        if not arms and body.any():
+            arms = _arms_by_colour(rgba, mask, body, dist)
+            for limb in arms:
+                body &= ~limb.pixels
         for limb in arms:
             side = "l" if limb.base[0] < (joints["root"].x if "root" in joints else cx_all) else "r"
             if f"shoulder_{side}" in joints:

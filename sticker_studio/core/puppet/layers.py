@@ -25,7 +25,14 @@ from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.puppet.arap import ArapSolver
 from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, locate
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, forward_kinematics, root_affine
-from sticker_studio.core.puppet.raster import draw_layer, pad_texture, paste_layer, premultiplied, to_straight_uint8
+from sticker_studio.core.puppet.raster import (
+    draw_layer,
+    pack_texture,
+    paste_layer,
+    planes,
+    premultiplied,
+    to_straight_uint8,
+)
 from sticker_studio.core.puppet.rig import JOINT_NAMES, PART_JOINTS, PART_NAMES, Rig
 
 #: Back-to-front drawing order of the parts.
@@ -41,7 +48,9 @@ RIGIDITY: dict[str, float] = {"head": 4.0, "body": 3.0}
 class Layer:
     part: str
     mesh: Mesh
-    texture: np.ndarray  # (H+2)x(W+2)x4 float32 premultiplied, padded by one transparent pixel
+    texture: np.ndarray  # straight RGBA packed as uint32 words, padded by one transparent pixel (raster.pack_texture)
+    still: np.ndarray    # HxWx4 float32 premultiplied (pasted when the layer does not move)
+    planes: np.ndarray   # the same as 4 x H x W planes (bilinear sampling in scipy)
     solver: ArapSolver
     pin_joints: list[str]   # the joint whose transform each pin follows
     pin_rest: np.ndarray    # P x 2
@@ -175,6 +184,8 @@ class Puppet:
         self.labels = labels
         self.spacing = default_spacing(mask) if spacing is None else spacing
         self.layers: list[Layer] = []
+        self._whole: np.ndarray | None = None
+        self._whole_pm: np.ndarray | None = None
         opaque = rgba[..., 3] == 255
         band = max(2.0, 0.04 * self.size)
         reach = max(3.0, 0.08 * self.size)
@@ -185,8 +196,16 @@ class Puppet:
             tex = np.where(own[..., None], rgba, 0).astype(np.uint8)
             parent = PARENT_PART.get(part)
             if parent is not None:
-                near = ndimage.distance_transform_edt(~own) <= band
+                # the parent's opaque pixels next to the part, only around the attachment joint (not
+                # along an arm's whole length where it lies against the body)
+                thick = float(np.median(ndimage.distance_transform_edt(own)[own])) + 1.0
+                near = ndimage.distance_transform_edt(~own) <= min(band, max(2.0, thick))
                 overlap = near & (labels == PART_NAMES.index(parent) + 1) & opaque
+                anchor = self._anchor_joint(part)
+                if anchor in rig.joints and part != "head":
+                    ax, ay = rig.xy(anchor)
+                    yy, xx = np.indices(own.shape)
+                    overlap &= np.hypot(xx - ax, yy - ay) <= 3.0 * thick + band
                 tex[overlap] = rgba[overlap]
             fills[part] = tex
         # fills under front parts: body under head/arms (and legs), head under ears is not needed (ears behind)
@@ -237,7 +256,7 @@ class Puppet:
                     continue
                 pin_pts.append(q)
                 pin_joint.append(a)
-        pts = np.array(pin_pts)
+        pts = np.array(pin_pts, np.float64).reshape(-1, 2)
         # keep pins on this layer's pixels (a bone may run outside a thin or curved part)
         h, w = alpha.shape
         dil = ndimage.binary_dilation(alpha, iterations=2)
@@ -272,7 +291,8 @@ class Puppet:
         tri, bary = locate(mesh.vertices, mesh.triangles, pts)
         rigid = np.full(len(mesh.triangles), RIGIDITY.get(part, 1.0))
         solver = ArapSolver(mesh.vertices, mesh.triangles, tri, bary, rigid)
-        return Layer(part, mesh, pad_texture(premultiplied(tex)), solver, pin_joint, solver.rest_pins())
+        still = premultiplied(tex)
+        return Layer(part, mesh, pack_texture(tex), still, planes(still), solver, pin_joint, solver.rest_pins())
 
     def _anchor_joint(self, part: str) -> str:
         for j in PART_JOINTS[part]:
@@ -296,11 +316,40 @@ class Puppet:
             for j in set(layer.pin_joints):
                 sel = np.array([pj == j for pj in layer.pin_joints])
                 targets[sel] = fk[j].apply(layer.pin_rest[sel])
-            v = layer.solver.solve(targets) + self.origin
+            if np.array_equal(targets, layer.pin_rest):  # this layer's joints did not move
+                v = layer.mesh.vertices + self.origin
+            else:
+                v = layer.solver.solve(targets) + self.origin
             if not (np.array_equal(m, np.eye(2)) and not t.any()):
                 v = (v - self.pivot) @ m.T + self.pivot + t
             out.append(v)
         return out
+
+    def _whole_premultiplied(self) -> np.ndarray:
+        if self._whole_pm is None:
+            x0, y0 = int(self.origin[0]), int(self.origin[1])
+            hh, ww = self.mask.shape
+            pm = premultiplied(self.rgba[y0:y0 + hh, x0:x0 + ww])
+            self._whole_pm = np.ascontiguousarray(np.moveaxis(pm, -1, 0))  # channel planes
+        return self._whole_pm
+
+    def _whole_texture(self) -> np.ndarray:
+        if self._whole is None:
+            x0, y0 = int(self.origin[0]), int(self.origin[1])
+            hh, ww = self.mask.shape
+            self._whole = pack_texture(self.rgba[y0:y0 + hh, x0:x0 + ww])
+        return self._whole
+
+    def _moves_as_a_whole(self, pose: CharacterPose, deformed: list[np.ndarray]) -> bool:
+        """The pose only has a root transform, and the vertices are exactly that transform of the rest."""
+        if any(a != 0.0 for a in pose.angles.values()) or pose.head_offset != (0.0, 0.0) \
+                or pose.head_scale != (1.0, 1.0):
+            return False
+        m, t = root_affine(pose, self.pivot)
+        layer = max(self.layers, key=lambda lay: lay.mesh.n)
+        verts = deformed[self.layers.index(layer)]
+        expect = (layer.mesh.vertices + self.origin - self.pivot) @ m.T + self.pivot + t
+        return bool(np.abs(verts - expect).max(initial=0.0) < 1e-6)
 
     def is_static(self, layer: Layer, verts: np.ndarray) -> bool:
         """Whether a layer's deformed vertices are its rest vertices (to 1e-9 px)."""
@@ -336,13 +385,33 @@ class Puppet:
             _paste_uint8(frame, self.rgba, (int(ox), int(oy)))
             return frame
         buf = np.zeros((ch, cw, 4), np.float32)
+        if not force_raster and self._moves_as_a_whole(pose, deformed):
+            # only the root transform moved it: one affine resample of the whole drawing
+            m, t = root_affine(pose, self.pivot)
+            if self.pixel_art:
+                hh, ww = self.mask.shape
+                quad = np.array([[-1.0, -1.0], [ww, -1.0], [ww, hh], [-1.0, hh]])
+                moved = (quad + self.origin - self.pivot) @ m.T + self.pivot + t
+                draw_layer(buf, self._whole_texture(), quad, moved, np.array([[0, 1, 2], [0, 2, 3]]), offset,
+                           nearest=True)
+                return to_straight_uint8(buf)
+            # canvas (row, col) -> crop (row, col): one bilinear pass in C (scipy), premultiplied
+            minv = np.linalg.inv(m)
+            swap = np.array([[0.0, 1.0], [1.0, 0.0]])
+            mat = swap @ minv @ swap
+            shift = swap @ (-minv @ (self.pivot + t + np.asarray(offset, np.float64)) + self.pivot - self.origin)
+            src = self._whole_premultiplied()
+            for c in range(4):
+                ndimage.affine_transform(src[c], mat, offset=shift, output_shape=(ch, cw), output=buf[..., c],
+                                         order=1, mode="constant", cval=0.0, prefilter=False)
+            return to_straight_uint8(buf)
         for layer, verts, still in zip(self.layers, deformed, static, strict=True):
             if still and whole:
                 at = (int(self.origin[0] + ox), int(self.origin[1] + oy))
-                paste_layer(buf, layer.texture, at)
+                paste_layer(buf, layer.still, at)
                 continue
             draw_layer(buf, layer.texture, layer.mesh.vertices, verts, layer.mesh.triangles, offset,
-                       nearest=self.pixel_art)  # rest vertices are in the cropped texture's coordinates
+                       nearest=self.pixel_art, texture_planes=layer.planes)  # rest vertices: cropped texture
         return to_straight_uint8(buf)
 
 

@@ -87,11 +87,12 @@ class MotionContext:
         rest = math.atan2(end[1] - sh[1], end[0] - sh[0])
         return _wrap(math.atan2(point[1] - sh[1], point[0] - sh[0]) - rest)
 
-    def tilt(self, pose: CharacterPose, angle: float) -> None:
-        """Turn the head about the neck (a blob without a neck turns as a whole about its base)."""
+    def tilt(self, pose: CharacterPose, angle: float, whole: bool = True) -> None:
+        """Turn the head about the neck; a blob without a neck turns as a whole about its base
+        (``whole=False``: not at all, for motions where the head's turn is only an accent)."""
         if "neck" in self.rig.joints and self.rig.has_part("head"):
             pose.angles["neck"] = pose.angles.get("neck", 0.0) + angle
-        else:
+        elif whole:
             pose.rotation += angle
 
 
@@ -203,7 +204,7 @@ def m_wave(t: float, c: MotionContext) -> CharacterPose:
         p.angles[f"elbow_{s}"] = sign * 0.35 * c.amp * osc - sign * 0.15 * e
     else:
         p.angles[f"shoulder_{s}"] = raise_turn * e + sign * 0.3 * c.amp * osc
-    c.tilt(p, -sign * 0.05 * c.amp * e)
+    c.tilt(p, -sign * 0.05 * c.amp * e, whole=False)
     return p
 
 

@@ -53,7 +53,12 @@ class CharacterPose:
                 and self.rotation == 0.0 and self.face.is_neutral() and not any(self.effects.values()))
 
 
+_IDENTITY = np.eye(2)
+
+
 def _rot(theta: float) -> np.ndarray:
+    if theta == 0.0:
+        return np.eye(2)
     c, s = math.cos(theta), math.sin(theta)
     return np.array([[c, -s], [s, c]])
 
@@ -67,7 +72,10 @@ class JointTransform:
     matrix: np.ndarray
 
     def apply(self, pts: np.ndarray) -> np.ndarray:
-        return self.position + (np.asarray(pts, np.float64) - self.rest) @ self.matrix.T
+        pts = np.asarray(pts, np.float64)
+        if np.array_equal(self.position, self.rest) and np.array_equal(self.matrix, _IDENTITY):
+            return pts.copy()  # exactly unmoved (no rounding from subtracting and adding back)
+        return self.position + (pts - self.rest) @ self.matrix.T
 
 
 HEAD_SUBTREE = ("head", "head_top", "ear_l_base", "ear_l_tip", "ear_r_base", "ear_r_tip")
@@ -76,8 +84,11 @@ HEAD_SUBTREE = ("head", "head_top", "ear_l_base", "ear_l_tip", "ear_r_base", "ea
 def forward_kinematics(rig: Rig, pose: CharacterPose) -> dict[str, JointTransform]:
     """Every present joint's transform (before the root transform)."""
     out: dict[str, JointTransform] = {}
-    head_anchor = rig.xy("neck") if "neck" in rig.joints else (rig.xy("head") if "head" in rig.joints else None)
+    # the head's squash and offset act at the neck (so the whole head layer, neck bone included,
+    # moves as one), or at the head joint of a rig without a neck
+    squash_at = "neck" if "neck" in rig.joints else "head"
     hs = np.diag(pose.head_scale)
+    squashed = pose.head_scale != (1.0, 1.0) or pose.head_offset != (0.0, 0.0)
     for name in JOINT_NAMES:  # parents come before children in JOINT_NAMES
         if name not in rig.joints:
             continue
@@ -90,11 +101,10 @@ def forward_kinematics(rig: Rig, pose: CharacterPose) -> dict[str, JointTransfor
         pt = out[parent]
         pos = pt.apply(rest[None, :])[0]
         m = pt.matrix @ local
-        if name == "head" and head_anchor is not None:
-            # head squash/offset about the neck, in the parent's frame
-            anchor = pt.apply(head_anchor[None, :])[0]
+        if name == squash_at and squashed:
+            # squash in the parent's frame about this joint, then the offset
             hm = pt.matrix @ hs @ np.linalg.inv(pt.matrix)
-            pos = anchor + hm @ (pos - anchor) + np.asarray(pose.head_offset)
+            pos = pos + np.asarray(pose.head_offset)
             m = hm @ m
         out[name] = JointTransform(rest, pos, m)
     return out

@@ -78,8 +78,8 @@ def cover_ids(vertices: np.ndarray, triangles: np.ndarray, shape: tuple[int, int
         draw.polygon(tri, fill=i)
     ids = np.asarray(img, dtype=np.int32)
     ys, xs = np.nonzero(ids)
-    tid = ids[ys, xs].astype(np.int64) - 1
-    return (ys + y0).astype(np.int64) * w + (xs + x0), tid
+    tid = ids[ys, xs] - 1
+    return (ys + y0) * w + (xs + x0), tid
 
 
 def premultiplied(rgba: np.ndarray) -> np.ndarray:
@@ -91,48 +91,71 @@ def premultiplied(rgba: np.ndarray) -> np.ndarray:
 
 def to_straight_uint8(premul: np.ndarray) -> np.ndarray:
     """Straight RGBA uint8 from premultiplied float (only soft pixels need the division)."""
-    alpha = premul[..., 3]
-    out = np.clip(np.rint(premul), 0, 255).astype(np.uint8)
+    out = np.zeros(premul.shape, np.uint8)
+    alpha_all = premul[..., 3]
+    rows = np.flatnonzero(alpha_all.max(1) > 0.0)
+    if len(rows) == 0:
+        return out
+    cols = np.flatnonzero(alpha_all[rows[0]:rows[-1] + 1].max(0) > 0.0)
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    p = premul[box]
+    alpha = p[..., 3]
+    o = np.clip(np.rint(p), 0, 255).astype(np.uint8)
     soft = (alpha > 0.0) & (alpha < 254.5)
     if soft.any():
-        p = premul[soft]
-        rgb = p[:, :3] * (255.0 / np.maximum(p[:, 3:4], 1e-6))
-        out[soft, :3] = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
-    out[alpha <= 0.0] = 0
+        q = p[soft]
+        o[soft, :3] = np.clip(np.rint(q[:, :3] * (255.0 / np.maximum(q[:, 3:4], 1e-6))), 0, 255).astype(np.uint8)
+    o[alpha <= 0.0] = 0
+    out[box] = o
     return out
 
 
-def pad_texture(texture: np.ndarray) -> np.ndarray:
-    """A one-pixel transparent border, so bilinear samples never index outside (see :func:`sample`)."""
-    return np.pad(texture, ((1, 1), (1, 1), (0, 0)))
+def pack_texture(rgba: np.ndarray) -> np.ndarray:
+    """Straight RGBA uint8, padded by one transparent pixel, as (H+2) x (W+2) uint32 words (one gather a texel)."""
+    padded = np.ascontiguousarray(np.pad(rgba, ((1, 1), (1, 1), (0, 0))))
+    return padded.view(np.uint32)[..., 0]
+
+
+def _texels(flat: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Premultiplied float32 texels (K x 4) of a packed texture."""
+    t = flat[index].view(np.uint8).reshape(-1, 4).astype(np.float32)
+    t[:, :3] *= t[:, 3:4] * (1.0 / 255.0)
+    return t
 
 
 def sample(texture: np.ndarray, sx: np.ndarray, sy: np.ndarray, nearest: bool = False) -> np.ndarray:
-    """K x 4 samples of a :func:`pad_texture`-padded texture at (sx, sy) in unpadded coordinates.
+    """Premultiplied K x 4 samples of a :func:`pack_texture` texture at (sx, sy), unpadded coordinates.
 
     Outside the texture is transparent. Bilinear on premultiplied colour, or nearest.
+    Coordinates within 1e-3 px of a pixel centre snap to it, so frame 0 and whole-pixel
+    moves reproduce the texels exactly.
     """
-    hp, wp = texture.shape[:2]
-    flat = texture.reshape(-1, 4)
+    hp, wp = texture.shape
+    flat = texture.reshape(-1)
     if nearest:
         ix = np.floor(sx + 0.5).astype(np.int64) + 1
         iy = np.floor(sy + 0.5).astype(np.int64) + 1
         inside = (ix >= 1) & (ix < wp - 1) & (iy >= 1) & (iy < hp - 1)
-        return np.where(inside[:, None], flat[np.clip(iy, 0, hp - 1) * wp + np.clip(ix, 0, wp - 1)], 0.0)
-    # snap coordinates within 1e-6 of a pixel centre (frame 0 and rigid moves stay exact)
+        out = _texels(flat, np.clip(iy, 0, hp - 1) * wp + np.clip(ix, 0, wp - 1))
+        out[~inside] = 0.0
+        return out
     rsx, rsy = np.rint(sx), np.rint(sy)
-    sx = np.where(np.abs(sx - rsx) < 1e-6, rsx, sx)
-    sy = np.where(np.abs(sy - rsy) < 1e-6, rsy, sy)
-    sx = np.clip(sx + 1.0, 0.0, wp - 1.000001)
-    sy = np.clip(sy + 1.0, 0.0, hp - 1.000001)
-    x0 = sx.astype(np.int64)
-    y0 = sy.astype(np.int64)
-    fx = (sx - x0).astype(np.float32)[:, None]
-    fy = (sy - y0).astype(np.float32)[:, None]
+    sx = np.where(np.abs(sx - rsx) < 1e-3, rsx, sx)
+    sy = np.where(np.abs(sy - rsy) < 1e-3, rsy, sy)
+    sx = np.clip(sx + 1.0, 0.0, wp - 1.001)
+    sy = np.clip(sy + 1.0, 0.0, hp - 1.001)
+    x0 = sx.astype(np.int32)
+    y0 = sy.astype(np.int32)
+    fx = (sx - x0)[:, None]
+    fy = (sy - y0)[:, None]
     i = y0 * wp + x0
-    top = flat[i] * (1.0 - fx) + flat[i + 1] * fx
-    bot = flat[i + wp] * (1.0 - fx) + flat[i + wp + 1] * fx
-    return top * (1.0 - fy) + bot * fy
+    a = _texels(flat, i)
+    b = _texels(flat, i + 1)
+    top = a + (b - a) * fx
+    c = _texels(flat, i + wp)
+    d = _texels(flat, i + wp + 1)
+    bot = c + (d - c) * fx
+    return top + (bot - top) * fy
 
 
 def _affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> np.ndarray:
@@ -149,12 +172,20 @@ def _affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> np.ndar
     return np.concatenate([lin[:, 0, :], off[:, :1], lin[:, 1, :], off[:, 1:]], 1)
 
 
+def planes(premul: np.ndarray) -> np.ndarray:
+    """4 x H x W contiguous float32 planes of a premultiplied texture (for :func:`draw_layer`)."""
+    return np.ascontiguousarray(np.moveaxis(premul, -1, 0))
+
+
 def draw_layer(canvas: np.ndarray, texture: np.ndarray, rest: np.ndarray, deformed: np.ndarray,
-               triangles: np.ndarray, offset: tuple[float, float] = (0.0, 0.0), nearest: bool = False) -> None:
+               triangles: np.ndarray, offset: tuple[float, float] = (0.0, 0.0), nearest: bool = False,
+               texture_planes: np.ndarray | None = None) -> None:
     """Composite one textured mesh over ``canvas`` (HxWx4 float32 premultiplied), in place.
 
     ``rest`` are the vertices in ``texture`` coordinates, ``deformed`` in canvas
-    coordinates minus ``offset`` (the canvas may be larger than the drawing).
+    coordinates minus ``offset`` (the canvas may be larger than the drawing). With
+    ``texture_planes`` (:func:`planes` of the premultiplied texture) bilinear samples
+    come from scipy's C interpolation, else from :func:`sample` on the packed texture.
     """
     h, w = canvas.shape[:2]
     verts = deformed + np.asarray(offset, np.float64)[None, :]
@@ -164,12 +195,23 @@ def draw_layer(canvas: np.ndarray, texture: np.ndarray, rest: np.ndarray, deform
     # a pixel on a shared edge is covered twice with the same mapping: either write is right
     # source = rest-space affine of each triangle applied to the pixel (one 2x3 matrix per triangle)
     aff = _affines(verts, rest, triangles)
-    a = aff[tid]
-    px = (pix % w).astype(np.float64)
-    py = (pix // w).astype(np.float64)
+    # float32 from here: +-1e-4 px at 1000 px, and whole numbers stay whole (see sample)
+    a = aff.astype(np.float32)[tid]
+    px = (pix % w).astype(np.float32)
+    py = (pix // w).astype(np.float32)
     sx = a[:, 0] * px + a[:, 1] * py + a[:, 2]
     sy = a[:, 3] * px + a[:, 4] * py + a[:, 5]
-    col = sample(texture, sx, sy, nearest)
+    if texture_planes is not None and not nearest:
+        from scipy import ndimage
+
+        rsx, rsy = np.rint(sx), np.rint(sy)  # snap: frame 0 and whole-pixel moves stay exact
+        coords = np.stack([np.where(np.abs(sy - rsy) < 1e-3, rsy, sy), np.where(np.abs(sx - rsx) < 1e-3, rsx, sx)])
+        col = np.empty((len(sx), 4), np.float32)
+        for c in range(4):
+            col[:, c] = ndimage.map_coordinates(texture_planes[c], coords, order=1, mode="constant", cval=0.0,
+                                                prefilter=False)
+    else:
+        col = sample(texture, sx, sy, nearest)
     flat = canvas.reshape(-1, 4)
     under = flat[pix]
     flat[pix] = col + under * (1.0 - col[:, 3:4] * (1.0 / 255.0))
@@ -178,7 +220,6 @@ def draw_layer(canvas: np.ndarray, texture: np.ndarray, rest: np.ndarray, deform
 def paste_layer(canvas: np.ndarray, texture: np.ndarray, at: tuple[int, int]) -> None:
     """Composite an unmoved layer (its premultiplied texture) over ``canvas`` at whole-pixel ``at`` (x, y)."""
     h, w = canvas.shape[:2]
-    texture = texture[1:-1, 1:-1]
     th, tw = texture.shape[:2]
     x, y = at
     cx0, cy0 = max(0, x), max(0, y)
