@@ -140,6 +140,7 @@ def test_drop_rig_gallery_then_animate_wave(qtbot, window: MainWindow, drawing_f
         p = overlay.widget_point(joint.x, joint.y)
         later = [overlay.widget_point(*rig.joints[n].xy) for n in names[i + 1:]]
         later += [overlay.widget_point(e.cx, e.cy) for e in rig.face.values()]
+        later += [overlay.widget_point(e.cx + e.rx, e.cy + e.ry) for e in rig.face.values()]
         if any(abs(q.x() - p.x()) + abs(q.y() - p.y()) < 14 for q in later):
             continue  # covered by a joint, an eye or the mouth drawn after it
         colour = shot.pixelColor(QPoint(int(p.x() * dpr), int(p.y() * dpr)))
@@ -275,6 +276,29 @@ def test_remove_and_add_a_limb_from_the_context_menu_undoably(qtbot, window: Mai
     assert state.rig() is removed
     window.window_actions.undo.trigger()
     assert state.rig().joints == rig.joints
+
+
+def test_an_eye_is_moved_and_resized_by_dragging(qtbot, window: MainWindow, drawing_file: Path) -> None:
+    rigged(qtbot, window, drawing_file)
+    state = window.session.rig
+    overlay = window.reference_panel.character.overlay
+    rig = state.rig()
+    name = "eye_l" if "eye_l" in rig.face else "eye_r"
+    eye = rig.face[name]
+    scale = overlay.picture_rect().width() / rig.width
+    corner = overlay.widget_point(eye.cx + eye.rx, eye.cy + eye.ry)
+    assert overlay.handle_at(corner) == f"{name}:size"
+    drag(qtbot, overlay, corner, corner + QPointF(6, 9))
+    bigger = state.rig().face[name]
+    assert (bigger.cx, bigger.cy) == (eye.cx, eye.cy)
+    assert abs(bigger.rx - (eye.rx + 6 / scale)) < 1.5 / scale and abs(bigger.ry - (eye.ry + 9 / scale)) < 1.5 / scale
+    centre = overlay.widget_point(eye.cx, eye.cy)
+    if overlay.handle_at(centre) == name:  # not under a joint
+        drag(qtbot, overlay, centre, centre + QPointF(0, 12))
+        assert state.rig().face[name].cy > eye.cy + 8 / scale and state.rig().face[name].rx == bigger.rx
+        window.window_actions.undo.trigger()
+    window.window_actions.undo.trigger()
+    assert state.rig().face[name] == eye
 
 
 # ------------------------------------------------------------ the rig values

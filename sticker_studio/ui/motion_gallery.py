@@ -346,6 +346,7 @@ def connect_character(section: CharacterSection, rig: RigState) -> None:
     rig.thumbnail_ready.connect(section.gallery.set_thumbnail)
     overlay.joint_moved.connect(rig.move_joint)
     overlay.feature_moved.connect(rig.move_feature)
+    overlay.feature_resized.connect(rig.resize_feature)
     overlay.limb_added.connect(rig.add_limb)
     overlay.limb_removed.connect(rig.remove_limb)
     overlay.feature_added.connect(rig.add_feature)

@@ -41,9 +41,12 @@ MOUTH_COLOUR = QColor(255, 60, 60)
 JOINT_RADIUS = 4.0
 #: how near (widget pixels) a press must be to grab a joint or a feature's centre
 GRAB_DISTANCE = 10.0
+#: suffix of a face feature's size handle in :meth:`RigOverlay.handles`
+SIZE = ":size"
 #: tint of a part's inside / its outline (alpha 0..255)
 FILL_ALPHA, OUTLINE_ALPHA = 56, 230
-HINT = "Drag a joint, an eye or the mouth to fix the rig · right-click to add or remove a limb"
+HINT = ("Drag a joint, an eye or the mouth (its corner square: its size) to fix the rig · "
+        "right-click to add or remove a limb")
 
 
 def part_overlay(parts: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -77,6 +80,7 @@ class RigOverlay(QWidget):
 
     joint_moved = Signal(str, float, float)      # joint name, x, y in drawing pixels
     feature_moved = Signal(str, float, float)    # eye_l / eye_r / mouth, new centre
+    feature_resized = Signal(str, float, float)  # eye_l / eye_r / mouth, new radii (x, y)
     limb_added = Signal(str, float, float)       # part (arm_l ...), its tip
     limb_removed = Signal(str)
     feature_added = Signal(str, float, float)
@@ -151,12 +155,14 @@ class RigOverlay(QWidget):
         return ((pos.x() - rect.left()) / s - 0.5, (pos.y() - rect.top()) / s - 0.5)
 
     def handles(self) -> dict[str, tuple[float, float]]:
-        """Every draggable point: joints by name, eyes and mouth by feature name (drawing pixels)."""
+        """Every draggable point (drawing pixels): joints by name, eyes and mouth by feature name
+        (their centre) and ``<feature>:size`` (their bounding box's lower right corner: the radii)."""
         rig = self._rig
         if rig is None:
             return {}
         out = {n: (j.x, j.y) for n, j in rig.joints.items()}
         out.update({n: (e.cx, e.cy) for n, e in rig.face.items()})
+        out.update({n + SIZE: (e.cx + e.rx, e.cy + e.ry) for n, e in rig.face.items()})
         return out
 
     def handle_at(self, pos: QPointF) -> str | None:
@@ -258,7 +264,8 @@ class RigOverlay(QWidget):
                 self.setToolTip(HINT)
             else:
                 self.setCursor(Qt.CursorShape.OpenHandCursor)
-                self.setToolTip(FEATURE_LABELS.get(hover, hover.replace("_", " ")))
+                tip = FEATURE_LABELS.get(hover.removesuffix(SIZE), hover.replace("_", " "))
+                self.setToolTip(f"{tip}: drag to resize" if hover.endswith(SIZE) else tip)
             self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -271,7 +278,10 @@ class RigOverlay(QWidget):
         x, y = self.drawing_point(event.position())
         start = self.handles().get(name)
         moved = start is not None and np.hypot(start[0] - x, start[1] - y) * self._scale() >= 1.0
-        if moved:
+        if moved and name.endswith(SIZE) and self._rig is not None:
+            e = self._rig.face[name[:-len(SIZE)]]
+            self.feature_resized.emit(name[:-len(SIZE)], max(1.0, abs(x - e.cx)), max(1.0, abs(y - e.cy)))
+        elif moved:
             (self.feature_moved if name in FEATURE_LABELS else self.joint_moved).emit(name, float(x), float(y))
         self.update()
 
@@ -340,10 +350,16 @@ class RigOverlay(QWidget):
             painter.drawEllipse(p, r, r)
         for name, e in rig.face.items():
             p = points[name]
+            rx, ry = e.rx * s, e.ry * s
+            if self._drag == name + SIZE and self._drag_pos is not None:
+                corner = points[name + SIZE]
+                rx, ry = abs(corner.x() - p.x()), abs(corner.y() - p.y())
             colour = EYE_COLOUR if name.startswith("eye") else MOUTH_COLOUR
-            painter.setPen(QPen(colour, 2.0 if name == self._hover or name == self._drag else 1.5))
+            active = self._hover in (name, name + SIZE) or self._drag in (name, name + SIZE)
+            painter.setPen(QPen(colour, 2.0 if active else 1.5))
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawEllipse(p, max(3.0, e.rx * s), max(3.0, e.ry * s))
+            painter.drawEllipse(p, max(3.0, rx), max(3.0, ry))
+            painter.drawRect(QRectF(p.x() + rx - 2.5, p.y() + ry - 2.5, 5, 5))  # the size handle
             painter.setBrush(QBrush(colour))
             painter.drawRect(QRectF(p.x() - 2.5, p.y() - 2.5, 5, 5))
         painter.end()

@@ -143,6 +143,16 @@ def moved_feature(rig: Rig, name: str, x: float, y: float) -> Rig:
     return new
 
 
+def resized_feature(rig: Rig, name: str, rx: float, ry: float) -> Rig:
+    """``rig`` with the eye or mouth ``name`` given radii ``rx``, ``ry`` (at least a pixel, at most the drawing)."""
+    if name not in rig.face:
+        raise RigError(f"the rig has no {FEATURE_LABELS.get(name, name)}")
+    e = rig.face[name]
+    new = _copy(rig)
+    new.face[name] = Ellipse(e.cx, e.cy, float(min(max(rx, 1.0), rig.width)), float(min(max(ry, 1.0), rig.height)))
+    return new
+
+
 def present_limbs(rig: Rig) -> list[str]:
     """The limbs the rig has (any of their joints)."""
     return [p for p in LIMB_LABELS if any(j in rig.joints for j in PART_JOINTS[p])]
@@ -407,6 +417,9 @@ class RigState(QObject):
 
     def move_feature(self, name: str, x: float, y: float) -> bool:
         return self._edit(f"Move {FEATURE_LABELS.get(name, name)}", lambda r: moved_feature(r, name, x, y))
+
+    def resize_feature(self, name: str, rx: float, ry: float) -> bool:
+        return self._edit(f"Resize {FEATURE_LABELS.get(name, name)}", lambda r: resized_feature(r, name, rx, ry))
 
     def add_limb(self, part: str, x: float, y: float) -> bool:
         alpha = self._frame[..., 3] if self._frame is not None else None
