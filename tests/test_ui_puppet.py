@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 from sticker_studio.core.puppet.rig import PART_NAMES, RigError
 from sticker_studio.ui.main_window import MainWindow
 from sticker_studio.ui.state.rig import (
+    crop_to_subject,
     fit_drawing,
     moved_joint,
     reference_key,
@@ -325,4 +326,10 @@ def test_rig_edits_are_new_values(drawing: np.ndarray) -> None:
     assert abs(half.joints["root"].x - rig.joints["root"].x / 2) < 1e-9 and half.parts.shape == (96, 96)
     small, fitted = fit_drawing(drawing, rig, 64)
     assert small.shape[:2] == (64, 64) and fitted.width == 64
+    cut, moved_rig = crop_to_subject(drawing, rig)
+    ys, xs = np.nonzero(drawing[..., 3])
+    assert cut.shape[0] < drawing.shape[0] or cut.shape[1] < drawing.shape[1]
+    assert cut[..., 3].sum() == drawing[..., 3].sum()  # nothing of the subject lost
+    dx = rig.joints["root"].x - moved_rig.joints["root"].x
+    assert dx == max(0, xs.min() - round(0.04 * max(np.ptp(xs) + 1, np.ptp(ys) + 1)))
     assert reference_key(drawing) == reference_key(drawing.copy()) != reference_key(drawing[::-1])

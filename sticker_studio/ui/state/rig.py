@@ -105,6 +105,23 @@ def fit_drawing(frame: np.ndarray, rig: Rig, side: int) -> tuple[np.ndarray, Rig
     return small, scale_rig(rig, nw, nh)
 
 
+def crop_to_subject(frame: np.ndarray, rig: Rig, margin: float = 0.04) -> tuple[np.ndarray, Rig]:
+    """The drawing cut to its subject's box (plus ``margin`` of its longer side) and the rig moved with it."""
+    ys, xs = np.nonzero(frame[..., 3] > 0)
+    if len(xs) == 0:
+        return frame, rig
+    h, w = frame.shape[:2]
+    pad = int(round(margin * max(np.ptp(xs) + 1, np.ptp(ys) + 1)))
+    x0, y0 = max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad)
+    x1, y1 = min(w, int(xs.max()) + 1 + pad), min(h, int(ys.max()) + 1 + pad)
+    if (x0, y0, x1, y1) == (0, 0, w, h):
+        return frame, rig
+    joints = {n: Joint(j.x - x0, j.y - y0, j.confidence) for n, j in rig.joints.items()}
+    face = {n: Ellipse(e.cx - x0, e.cy - y0, e.rx, e.ry) for n, e in rig.face.items()}
+    parts = rig.parts[y0:y1, x0:x1].copy() if rig.parts is not None else None
+    return frame[y0:y1, x0:x1].copy(), Rig(x1 - x0, y1 - y0, joints, face, rig.plan, parts, rig.source)
+
+
 def _copy(rig: Rig, **changes: Any) -> Rig:
     parts = rig.parts.copy() if rig.parts is not None else None
     new = replace(rig, joints=dict(rig.joints), face=dict(rig.face), parts=parts, source="user")
@@ -501,7 +518,7 @@ class RigState(QObject):
         def work(progress: Callable[[int, int], None], cancel: threading.Event) -> int:
             from sticker_studio.core.puppet.animate import animate_character, prepare
 
-            small, small_rig = fit_drawing(frame, rig, GALLERY_SIDE)
+            small, small_rig = fit_drawing(*crop_to_subject(frame, rig), GALLERY_SIDE)
             plan = prepare(small, small_rig)
             for i, name in enumerate(names):
                 if cancel.is_set():
