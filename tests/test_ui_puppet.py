@@ -278,6 +278,23 @@ def test_remove_and_add_a_limb_from_the_context_menu_undoably(qtbot, window: Mai
     window.window_actions.undo.trigger()
     assert state.rig().joints == rig.joints
 
+    # an eye removed and put back by the menu, then the whole rig proposed again (one undo step each)
+    eye = "eye_l" if "eye_l" in rig.face else "eye_r"
+    e = rig.face[eye]
+    actions = {a.text(): a for a in overlay.context_actions(overlay.widget_point(e.cx, e.cy))}
+    label = "left eye" if eye == "eye_l" else "right eye"
+    actions[f"Remove {label}"].trigger()
+    assert eye not in state.rig().face and eye not in overlay.rig().face
+    actions = {a.text(): a for a in overlay.context_actions(overlay.widget_point(e.cx + 3, e.cy))}
+    actions[f"Add {label} here"].trigger()
+    assert abs(state.rig().face[eye].cx - (e.cx + 3)) < 1.5
+    fixed = state.rig()
+    actions["Rig again automatically"].trigger()
+    qtbot.waitUntil(lambda: state.rig() is not fixed, timeout=WAIT_MS)
+    assert state.rig().source != "user" and state.rig().face[eye] == e
+    window.window_actions.undo.trigger()
+    assert state.rig() is fixed
+
 
 def test_an_eye_is_moved_and_resized_by_dragging(qtbot, window: MainWindow, drawing_file: Path) -> None:
     rigged(qtbot, window, drawing_file)
