@@ -16,7 +16,7 @@ and ARAP bends it smoothly at the joints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import ndimage
@@ -308,7 +308,19 @@ class Puppet:
     # ----------------------------------------------------------------- posing
     def deform(self, pose: CharacterPose) -> list[np.ndarray]:
         """Deformed vertices of every layer (drawing coordinates, root transform applied)."""
-        fk = forward_kinematics(self.local_rig, pose)
+        rig = self.local_rig
+        squash = pose.head_scale != (1.0, 1.0) or pose.head_offset != (0.0, 0.0)
+        # ARAP bends; a head squash is not a bend: solve without it, then apply it to the head's layers
+        fk = forward_kinematics(rig, replace(pose, head_scale=(1.0, 1.0), head_offset=(0.0, 0.0)) if squash
+                                else pose)
+        head_affine = None
+        if squash:
+            at = "neck" if "neck" in rig.joints else "head"
+            parent = rig.parent(at)
+            if at in fk:
+                pm = fk[parent].matrix if parent is not None else np.eye(2)
+                hm = pm @ np.diag(pose.head_scale) @ np.linalg.inv(pm)
+                head_affine = (fk[at].position, hm, np.asarray(pose.head_offset, np.float64))
         m, t = root_affine(pose, self.pivot)
         out = []
         for layer in self.layers:
@@ -317,9 +329,13 @@ class Puppet:
                 sel = np.array([pj == j for pj in layer.pin_joints])
                 targets[sel] = fk[j].apply(layer.pin_rest[sel])
             if np.array_equal(targets, layer.pin_rest):  # this layer's joints did not move
-                v = layer.mesh.vertices + self.origin
+                v = layer.mesh.vertices.copy()
             else:
-                v = layer.solver.solve(targets) + self.origin
+                v = layer.solver.solve(targets)
+            if head_affine is not None and layer.part in ("head", "ear_l", "ear_r"):
+                anchor, hm, off = head_affine
+                v = anchor + (v - anchor) @ hm.T + off
+            v = v + self.origin
             if not (np.array_equal(m, np.eye(2)) and not t.any()):
                 v = (v - self.pivot) @ m.T + self.pivot + t
             out.append(v)

@@ -92,11 +92,11 @@ def _build(mask: np.ndarray, s: float, extra_points: np.ndarray | None) -> Mesh:
     pts = np.concatenate([boundary, grid] + ([np.asarray(extra_points, np.float64)] if extra_points is not None
                                              and len(extra_points) else []), 0)
     pts = np.unique(np.round(pts, 3), axis=0)
-    for _ in range(4):
+    for attempt in range(4):
         tris = _triangulate(pts, keep_zone, s)
         missing = uncovered(pts, tris, mask)
-        if len(missing) == 0:
-            break
+        if len(missing) == 0 or attempt == 3:
+            break  # (the triangles index these points: never change them after the last triangulation)
         pts = np.unique(np.concatenate([pts, _thin(missing.astype(np.float64), max(1.0, s * 0.25))]), axis=0)
     used = np.unique(tris)
     remap = np.full(len(pts), -1, np.int64)
@@ -128,7 +128,8 @@ def _triangulate(pts: np.ndarray, keep_zone: np.ndarray, s: float) -> np.ndarray
     cross = e1[:, 0] * e2[:, 1] - e2[:, 0] * e1[:, 1]
     flip = cross < 0
     tri[flip] = tri[flip][:, [0, 2, 1]]
-    return tri[np.abs(cross) > 1e-9]
+    # no slivers: a near-zero-area triangle has no stable deformation gradient
+    return tri[np.abs(cross) > 1e-3 * s * s]
 
 
 def uncovered(vertices: np.ndarray, triangles: np.ndarray, mask: np.ndarray) -> np.ndarray:
