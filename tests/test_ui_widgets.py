@@ -177,7 +177,7 @@ def test_export_dialog_remembers_targets_and_names_failing_stickers(qtbot, tmp_p
     from sticker_studio.core.errors import BudgetError
     from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.core.sticker import Sticker
-    from sticker_studio.formats import pack_export
+    from sticker_studio.formats import fit_pool
     from sticker_studio.ui.dialogs.export import ExportDialog
     from sticker_studio.ui.state.settings import AppSettings, load_settings
 
@@ -198,14 +198,16 @@ def test_export_dialog_remembers_targets_and_names_failing_stickers(qtbot, tmp_p
     assert (tmp_path / "out" / "whatsapp" / "contents.json").is_file()
     assert load_settings().export_targets == ["whatsapp", "slack"]
 
-    real = pack_export.fit_sticker
+    real = fit_pool._fit_one
 
     def fit(sticker, target):
         if np.array_equal(sticker.frames[0], moving[3]):  # the first frame of 'the bad one'
             raise BudgetError("too big (test)")
         return real(sticker, target)
 
-    monkeypatch.setattr(pack_export, "fit_sticker", fit)
+    monkeypatch.setattr(fit_pool, "_fit_one", fit)  # fitted in this process (one worker), not from the cache
+    monkeypatch.setenv(fit_pool.WORKERS_ENV, "1")
+    fit_pool.DEFAULT_CACHE.clear()
     dialog.set_selected_targets(["slack"])
     with qtbot.waitSignal(dialog.export_finished, timeout=60_000) as failed:
         dialog.start_export()

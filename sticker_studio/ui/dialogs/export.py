@@ -33,12 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sticker_studio.core.errors import CancelledError, StickerStudioError
+from sticker_studio.core.errors import StickerStudioError
 from sticker_studio.core.pack.pack import PackEntry
 from sticker_studio.ui.state.settings import AppSettings, save_settings
 
 if TYPE_CHECKING:
+    from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.formats.pack_export import PackItem
+    from sticker_studio.formats.targets import ExportTarget
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.ui.state.workers import BackgroundJob
 from sticker_studio.ui.widgets import cancel_and_progress
@@ -46,16 +48,9 @@ from sticker_studio.ui.widgets import cancel_and_progress
 COL_TARGET, COL_SIZE, COL_BUDGET, COL_RESULT = range(4)
 
 
-def target_budget(target: object) -> int | None:
-    """The byte budget of a target, wherever the targets table keeps it."""
-    for holder in (target, getattr(target, "limits", None)):
-        if holder is None:
-            continue
-        for name in ("max_bytes", "max_file_bytes", "max_size_bytes", "byte_budget"):
-            value = getattr(holder, name, None)
-            if isinstance(value, int) and value > 0:
-                return value
-    return None
+def target_budget(target: ExportTarget) -> int:
+    """The byte budget of a target's files."""
+    return target.max_bytes
 
 
 def human_bytes(n: int | None) -> str:
@@ -93,44 +88,45 @@ def _items(entries: list[PackEntry]) -> list[PackItem]:
 
 def predict_sizes(entries: list[PackEntry], targets: list[str], progress: ProgressCallback,
                   cancel: threading.Event) -> dict[str, TargetOutcome]:
-    """Pack rules, then fit every sticker to every target (in a worker) and report the byte sizes."""
-    from sticker_studio.formats.fit import fit_sticker
-    from sticker_studio.formats.pack_export import check_pack_rules, file_target_for
-    from sticker_studio.formats.pack_rules import get_pack_rule
+    """Pack rules, then fit every sticker to every target and report the byte sizes.
+
+    The fits run on every core and stay in the fit cache, so an Export right after
+    writes them without fitting again (:mod:`sticker_studio.formats.fit_pool`).
+    """
+    from sticker_studio.formats.pack_export import check_pack_rules, fit_pack
 
     items = _items(entries)
     out: dict[str, TargetOutcome] = {}
-    total, done = len(entries) * len(targets), 0
     for name in targets:
-        target = file_target_for(get_pack_rule(name), items)
+        out.setdefault(name, TargetOutcome(name)).problems += check_pack_rules(items, name)
+    fits = fit_pack(items, targets, progress=progress, cancel=cancel.is_set)
+    for name, results in fits.items():
         outcome = out.setdefault(name, TargetOutcome(name))
-        outcome.problems += check_pack_rules(items, name)
-        for item in items:
-            if cancel.is_set():
-                raise CancelledError("size check cancelled")
-            try:
-                result = fit_sticker(item.sticker, target)
-                outcome.sizes.append(int(result.byte_size))
-            except StickerStudioError as error:
-                outcome.problems.append(f"{item.name}: {error}")
-            done += 1
-            progress(done, total)
+        for item, result in zip(items, results, strict=False):
+            if isinstance(result, StickerStudioError):
+                outcome.problems.append(f"{item.name}: {result}")
+            else:
+                outcome.sizes.append(result.byte_size)
     return out
 
 
 def export_pack(entries: list[PackEntry], targets: list[str], folder: Path, progress: ProgressCallback,
                 cancel: threading.Event, *, title: str = "Sticker pack", publisher: str = "",
-                cover_index: int = 0) -> dict[str, TargetOutcome]:
-    """Export the pack with :func:`formats.pack_export.export_pack`: every target valid and written, or none.
+                cover_index: int = 0, pack: StickerPack | None = None) -> dict[str, TargetOutcome]:
+    """Export every target valid and written, or none; per-sticker failures by name in ``problems``.
 
-    Per-sticker failures come back by sticker name in each target's ``problems``.
+    With ``pack`` (the app's open pack) this is :func:`formats.pack_export.export_sticker_pack`,
+    the one the CLI runs: title, author and tray icon from the pack, and an output folder
+    inside the pack folder refused. Without it, ``entries`` go to ``export_pack``.
     """
     from sticker_studio.formats import pack_export
 
-    items = _items(entries)
     try:
-        report = pack_export.export_pack(items, targets, folder, title=title, publisher=publisher,
-                                         cover_index=cover_index, progress=progress, cancel=cancel.is_set)
+        if pack is not None:
+            report = pack_export.export_sticker_pack(pack, targets, folder, progress=progress, cancel=cancel.is_set)
+        else:
+            report = pack_export.export_pack(_items(entries), targets, folder, title=title, publisher=publisher,
+                                             cover_index=cover_index, progress=progress, cancel=cancel.is_set)
     except pack_export.PackExportError as error:
         report = error.report
     out: dict[str, TargetOutcome] = {}
@@ -153,9 +149,10 @@ class ExportDialog(QDialog):
 
     def __init__(self, entries: list[PackEntry], output_folder: Path, parent: QWidget | None = None, *,
                  title: str = "Sticker pack", publisher: str = "", cover_index: int = 0,
-                 settings: AppSettings | None = None) -> None:
+                 settings: AppSettings | None = None, pack: StickerPack | None = None) -> None:
         super().__init__(parent)
         self.pack_title, self.publisher, self.cover_index = title, publisher, cover_index
+        self.pack = pack  # the app's open pack: Export runs export_sticker_pack on it (title, author, tray, guard)
         self.settings = settings
         self.setWindowTitle("Export pack")
         self.resize(720, 460)
@@ -195,6 +192,11 @@ class ExportDialog(QDialog):
         self.export_button = QPushButton("Export", self)
         self.export_button.setObjectName("primaryButton")
         self.export_button.clicked.connect(self.start_export)
+        from sticker_studio.ui.dialogs.publish import NextStepsPanel, TelegramPublishPanel
+
+        self.next_steps = NextStepsPanel(self)
+        self.publish_panel = TelegramPublishPanel(self)
+        self.publish_panel.setVisible(False)  # shown once there is a Telegram export to publish
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
 
@@ -214,6 +216,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addLayout(actions)
+        layout.addWidget(self.next_steps)
+        layout.addWidget(self.publish_panel)
         layout.addWidget(buttons)
 
     # ------------------------------------------------------------- choices
@@ -263,9 +267,9 @@ class ExportDialog(QDialog):
             return
         self.remember_targets(targets)
         entries, folder = list(self.entries), self.output_folder()
-        title, publisher, cover = self.pack_title, self.publisher, self.cover_index
+        title, publisher, cover, pack = self.pack_title, self.publisher, self.cover_index, self.pack
         self._run(lambda p, c: export_pack(entries, targets, folder, p, c, title=title, publisher=publisher,
-                                           cover_index=cover), self._export_done, "Exporting…")
+                                           cover_index=cover, pack=pack), self._export_done, "Exporting…")
 
     def remember_targets(self, targets: list[str]) -> None:
         """Store the ticked targets in the app settings (the next dialog starts with them)."""
@@ -333,7 +337,7 @@ class ExportDialog(QDialog):
             self._cell(row, COL_SIZE).setText(
                 human_bytes(largest) + (" (largest)" if len(outcome.sizes) > 1 else "")
             )
-            over = budget is not None and largest is not None and largest > budget
+            over = largest is not None and largest > budget
             if outcome.ok and not over:
                 text = f"✓ {len(outcome.paths)} file(s) valid" if exported else "✓ fits"
                 color = "#4cc38a"
@@ -364,9 +368,17 @@ class ExportDialog(QDialog):
         else:
             self.status.setText(f"Wrote {files} sticker file(s) to {self.output_folder()}; every file passed"
                                 " validation")
+            folders = {n: o.paths[0].parent for n, o in outcomes.items() if o.paths}
+            self.next_steps.show_targets(folders)
+            if "telegram" in folders:
+                self.publish_panel.set_export(folders["telegram"], self.pack_title)
+                self.publish_panel.setVisible(True)
         self._pending = (self.export_finished, outcomes)
 
     def reject(self) -> None:
+        self.publish_panel.cancel()
+        if self.publish_panel.job is not None:
+            self.publish_panel.job.wait(10_000)
         self.cancel_job()
         if self.job is not None:
             self.job.wait(10_000)

@@ -208,6 +208,10 @@ class PackDocument(QObject):
         """Rename the pack, undoably (InvalidInputError for an empty or too long title)."""
         self._change_pack_field("Rename pack", "title", title)
 
+    def set_author(self, author: str) -> None:
+        """Set the pack's author / publisher (WhatsApp, Signal show it), undoably."""
+        self._change_pack_field("Set author", "author", author)
+
     def set_subject_size(self, fraction: float) -> None:
         """Set the pack's subject size, undoably (InvalidInputError outside the allowed range)."""
         self._change_pack_field("Set subject size", "subject_size", fraction)
