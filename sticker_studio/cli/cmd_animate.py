@@ -194,7 +194,11 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
         from sticker_studio.core.motion.presets import get_preset
 
         get_preset(args.body)
+    from sticker_studio.core.visibility import ensure_visible
+
     sticker = ensure_alpha(shrink_for_output(read_input(args.image), args.size), args.background)
+    ensure_visible(sticker, "the cut-out", ("the input itself is transparent",
+                                            "the background removal took the subject: try another --background"))
     rgba = sticker.frames[0]
     if args.rig is not None:
         rig = load_rig(args.rig)
@@ -210,7 +214,11 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
     params = CharacterParams(amplitude=float(args.amplitude), easing=args.easing or "ease-in-out", side=args.side)
     options = AnimateOptions(frames=args.frames, fps=args.fps, speed=float(args.speed), body=args.body,
                              pixel_art=args.pixel_art, extra_effects=tuple(args.effect))
+    if args.output.suffix.lower() == ".tgs":
+        raise InvalidInputError("character motions are raster animations; write .webm, .webp, .png or .gif "
+                                "(a .tgs takes a whole-body preset: --motion bounce)")
     result = animate_character(rgba, rig, motion, params, options)
+    ensure_visible(result, "the animation")
     if mot is not None and mot.fallback and _uses_fallback(mot.name, rig):
         print(f"note: {mot.fallback}", file=sys.stderr)
     side = args.size or DEFAULT_OUTPUT_SIDE

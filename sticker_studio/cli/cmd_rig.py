@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from sticker_studio.engine.matting.cutout import background_type
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -20,16 +22,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("image", type=Path, help="the drawing (PNG with transparency, or any image)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="rig JSON to write (parts PNG goes beside it)")
     parser.add_argument("--preview", type=Path, default=None, help="also write a PNG of the rig over the drawing")
-    parser.add_argument("--background", choices=("auto", "matting", "colorkey", "keep"), default="auto",
-                        help="for inputs without alpha (see animate --background)")
+    parser.add_argument("--background", type=background_type, default=None, metavar="METHOD",
+                        help="for inputs without alpha: model, colour-key, line-art or none (see animate --background)")
     parser.set_defaults(func=run)
 
 
-def load_drawing(path: Path, background: str = "auto", size: int | None = None):
+def load_drawing(path: Path, background: object = None, size: int | None = None):
     """The drawing's first frame as RGBA, cut out when it has no alpha, at most 2x the output side."""
     from sticker_studio.cli.cmd_animate import ensure_alpha, read_input, shrink_for_output
+    from sticker_studio.core.visibility import ensure_visible
 
-    sticker = ensure_alpha(shrink_for_output(read_input(path), size), background)
+    sticker = ensure_alpha(shrink_for_output(read_input(path), size), background)  # type: ignore[arg-type]
+    ensure_visible(sticker, "the cut-out", ("the input itself is transparent",
+                                            "the background removal took the subject: try another --background"))
     return sticker.frames[0]
 
 
