@@ -2,7 +2,7 @@
 
 :class:`RigState` holds the puppet rig (``core.puppet``) of the reference the session
 shows: when the reference changes (after its cut-out) it brings back the rig saved for
-that drawing, or proposes one with :func:`~sticker_studio.core.puppet.autorig.propose_rig`,
+that drawing, or proposes one with :func:`~sticker_studio.engine.rig.auto.auto_rig` (the rig network + geometry),
 always on a worker thread so the window never freezes. The user's fixes -- a joint or an
 eye dragged, a limb added or removed, the whole rig proposed again -- are undo steps on
 the reference's ``QUndoStack`` and are saved at once beside the reference in the user
@@ -395,10 +395,10 @@ class RigState(QObject):
                 saved = _load_saved(key, frame)
                 if saved is not None:
                     return saved
-            from sticker_studio.core.puppet.autorig import propose_rig
+            from sticker_studio.engine.rig.auto import auto_rig
 
             self.last_rig_thread = threading.get_ident()
-            rig = propose_rig(frame)
+            rig = auto_rig(frame)
             if use_saved and key:
                 _save(rig, key)  # here, not on the GUI thread (it syncs to disk)
             return rig
