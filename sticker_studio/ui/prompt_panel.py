@@ -42,6 +42,7 @@ TASK_TITLES: dict[Task, str] = {
 }
 MAX_SEED = 2**31 - 1
 THUMB_SIDE = 56
+SUBJECTS_FOUND = "Subjects found — pick one"
 
 
 class PromptPanel(QWidget):
@@ -94,7 +95,7 @@ class PromptPanel(QWidget):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setVisible(False)
 
-        self.candidates_title = QLabel("Subjects found — pick one", self)
+        self.candidates_title = QLabel(SUBJECTS_FOUND, self)
         self.candidates_list = QListWidget(self)
         self.candidates_list.setViewMode(QListView.ViewMode.IconMode)
         self.candidates_list.setIconSize(QSize(THUMB_SIDE, THUMB_SIDE))
@@ -191,6 +192,11 @@ class PromptPanel(QWidget):
             self.candidates_list.addItem(item)
         if found.labels:
             self.candidates_list.setCurrentRow(0)
+        if found.warning:  # never a confident wrong subject: say the library has none
+            self.candidates_title.setText(f"{found.warning} — pick one only if it fits")
+        else:
+            self.candidates_title.setText(SUBJECTS_FOUND)
+        self.candidates_title.setWordWrap(True)
         self.candidates_box.setVisible(bool(found.labels))
 
     def chosen_candidate(self) -> int:

@@ -492,12 +492,15 @@ class StudioSession(QObject):
             subject = pick_subject(settings.prompt, size=96)
             note = f"recoloured to {subject.recoloured}" if subject.recoloured else ""
             return SubjectCandidates(settings, [c.entry.label for c in subject.candidates],
-                                     candidate_thumbnails(subject), note)
+                                     candidate_thumbnails(subject), note, subject.warning)
 
         def done(found: SubjectCandidates) -> None:
             self._candidates = found
             self.candidates_ready.emit(found)
-            self.generation_message.emit("Pick a subject, then Animate.", "info")
+            if found.warning:
+                self.generation_message.emit(f"{found.warning}. Pick one only if it fits.", "error")
+            else:
+                self.generation_message.emit("Pick a subject, then Animate.", "info")
 
         return self._start_generation_job(work, done, "find subjects")
 
