@@ -20,7 +20,7 @@ DATA = (("resources", "resources"), ("models_manifest.json", "models_manifest.js
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".DS_Store", "*.tmp")
 
 
-class build_py_with_data(build_py):  # noqa: N801 (setuptools command naming)
+class build_py_with_data(build_py):
     """``build_py`` that also copies the top-level data into ``sticker_studio/_data``."""
 
     def run(self) -> None:
