@@ -204,8 +204,9 @@ def test_installed_wheel_runs_every_command_from_an_empty_folder(installed: Inst
     assert "demo:" in demo.stderr  # the progress bar
     assert (out / "pack" / "pack.json").is_file()
     for target_dir in sorted((out / "export").iterdir()):
+        # stickers are NN.ext or NN_name.ext (cover/tray files have other names)
         files = sorted(p for p in target_dir.iterdir() if p.suffix in (".webm", ".webp", ".png", ".gif")
-                       and p.stem.isdigit())
+                       and p.name[:2].isdigit())
         assert files, f"no stickers in {target_dir}"
         installed.validate(target_dir.name, files[0])
     assert sorted(p.name for p in work.iterdir()) == sorted(
