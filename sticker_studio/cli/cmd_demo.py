@@ -71,22 +71,27 @@ def run(args: argparse.Namespace) -> int:
     # the bar comes first: loading torch and the model takes a while on a first run
     from tqdm import tqdm
 
+    from sticker_studio.core.errors import InvalidInputError
+
     start = time.perf_counter()
     out: Path = args.out
     pack_dir, export_dir = out / "pack", out / "export"
+    source = sample_path(args.sample)  # a user's mistake is one error line, before any progress
+    if (pack_dir / "pack.json").exists():
+        raise InvalidInputError(f"{pack_dir} already holds a demo pack; choose another --out or move it")
     print(f"Sticker Studio demo: writing to {out.resolve()}/ (a few minutes on a CPU)", flush=True)
     stages = (["generate"] if args.generate else []) + ["animate", "pack", "export"]
     with tqdm(total=len(stages), desc="demo", unit="stage", file=sys.stderr, dynamic_ncols=True,
               bar_format="{desc}: {n}/{total} stages |{bar}| {elapsed}{postfix}") as bar:
         bar.set_postfix_str("loading the sample")
-        code = _run_stages(args, bar, pack_dir, export_dir)
+        code = _run_stages(args, bar, source, pack_dir, export_dir)
     print(f"Done in {time.perf_counter() - start:.0f} s. Look at:")
     print(f"  {pack_dir.resolve()}/  the pack (open it: sticker-studio gui {pack_dir})")
     print(f"  {export_dir.resolve()}/<target>/  the same pack ready for each messenger")
     return code
 
 
-def _run_stages(args: argparse.Namespace, bar: Any, pack_dir: Path, export_dir: Path) -> int:
+def _run_stages(args: argparse.Namespace, bar: Any, source: Path, pack_dir: Path, export_dir: Path) -> int:
     from sticker_studio.core.errors import InvalidInputError, StickerStudioError
     from sticker_studio.core.motion import animate
     from sticker_studio.core.pack import StickerPack
@@ -98,10 +103,7 @@ def _run_stages(args: argparse.Namespace, bar: Any, pack_dir: Path, export_dir: 
     def step(label: str) -> ProgressCallback:
         return lambda done, total: bar.set_postfix_str(f"{label} {done}/{total}")
 
-    source = sample_path(args.sample)
     sample = read_sticker(source)
-    if (pack_dir / "pack.json").exists():
-        raise InvalidInputError(f"{pack_dir} already holds a demo pack; choose another --out or move it")
     stickers: list[tuple[str, tuple[str, ...], Sticker]] = []
     if args.generate:
         bar.set_postfix_str(f"loading the model to generate {args.prompt!r}")
