@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from sticker_studio.engine.two_stage import generate_two_stage
+from sticker_studio.engine.generate.two_stage import generate_two_stage
 
 #: Held-out prompts (subjects x colours x motions), none of them the issue's examples.
 PROMPTS = [

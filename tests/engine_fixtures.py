@@ -55,7 +55,7 @@ def tiny_scheduler():
 
 
 def tiny_pipeline(seed: int = 0, with_head: bool = True):
-    from sticker_studio.engine.pipeline import StickerPipeline
+    from sticker_studio.engine.generate.pipeline import StickerPipeline
 
     pipe = StickerPipeline(
         tiny_unet(seed), tiny_scheduler(), tiny_text_encoder(seed),
@@ -77,8 +77,8 @@ def write_tiny_models(resources: Path) -> tuple[Path, Path]:
 
 
 def write_manifest(manifest: Path, gen_dir: Path, mat_dir: Path) -> None:
-    from sticker_studio.engine.model_manifest import write_manifest_file
-    from sticker_studio.engine.user_models import manifest_entry_for_folder
+    from sticker_studio.engine.store.manifest import write_manifest_file
+    from sticker_studio.engine.store.user_models import manifest_entry_for_folder
 
     entries = [
         manifest_entry_for_folder(gen_dir, GENERATOR_ID, "dfgn", "test-only", default=True,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sticker_studio.core.alpha_floor import raise_to_colour_floor
-from sticker_studio.core.layout_prior import clip_layout_priors
-from sticker_studio.core.lineart import least_opacity
+from sticker_studio.core.matte.alpha_floor import raise_to_colour_floor
+from sticker_studio.core.matte.layout_prior import clip_layout_priors
+from sticker_studio.core.matte.lineart import least_opacity
 
 
 def _scissors_on(paper: tuple[int, int, int], noise: float = 0.0) -> np.ndarray:
@@ -59,8 +59,8 @@ def test_the_floor_leaves_a_noisy_or_textured_background_to_the_head() -> None:
 
 def test_matte_with_prior_applies_the_floor_and_flips_reuse_it(monkeypatch: pytest.MonkeyPatch) -> None:
     torch = pytest.importorskip("torch")
-    from sticker_studio.engine import matting
-    from sticker_studio.training.train_matting import build_matting_head
+    from sticker_studio.engine.matting import matte as matting
+    from sticker_studio.training.matting.train import build_matting_head
 
     frames = _scissors_on((255, 255, 255))
     monkeypatch.setattr(matting, "run_head", lambda head, x, **kw: torch.full((x.shape[0], 1, *x.shape[-2:]), 0.6))
@@ -72,7 +72,7 @@ def test_matte_with_prior_applies_the_floor_and_flips_reuse_it(monkeypatch: pyte
 
 
 def test_the_floor_is_the_same_computed_in_small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sticker_studio.core.alpha_floor as alpha_floor
+    import sticker_studio.core.matte.alpha_floor as alpha_floor
 
     frames = _scissors_on((250, 248, 240))
     priors = clip_layout_priors(frames)

@@ -10,17 +10,20 @@ import pytest
 from PIL import Image, ImageDraw
 
 from sticker_studio.cli import main
-from sticker_studio.core.motion import PRESETS
-from sticker_studio.training.dataset import read_apng
-from sticker_studio.training.drawn_subjects import sample_drawing
+from sticker_studio.core.motion.presets import PRESETS
+from sticker_studio.training.data.dataset import read_apng
+from sticker_studio.training.data.drawn_subjects import sample_drawing
 
 
 def test_list_motions(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["animate", "--list-motions"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) >= 12
-    assert [line.split()[0] for line in lines] == list(PRESETS)
-    assert all(len(line.split()) > 3 for line in lines)
+    headings = [line for line in lines if not line.startswith("  ")]
+    assert [h.split()[0] for h in headings] == ["character", "face", "whole", "intro", "effects"]
+    entries = [line.split()[0] for line in lines if line.startswith("  ") and not line.strip().startswith("--")]
+    assert [n for n in entries if n in PRESETS and n not in ("nod",)] == [p for p in PRESETS if p != "nod"]
+    assert {"wave", "blink", "talk", "hop", "tail-wag", "sleepy"} <= set(entries)
+    assert all(len(line.split()) > 3 for line in lines if line.startswith("  "))
 
 
 def test_animate_a_png_to_apng(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -50,7 +53,7 @@ def test_jpeg_gets_its_background_removed_and_says_so(tmp_path: Path, capsys: py
     _jpeg_on_white(src)
     out = tmp_path / "out.png"
     # no matting model in this build: the colour key must take over
-    monkeypatch.setitem(sys.modules, "sticker_studio.engine.matting", None)
+    monkeypatch.setitem(sys.modules, "sticker_studio.engine.matting.matte", None)
     assert main(["animate", str(src), "--motion", "spin", "--frames", "4", "-o", str(out)]) == 0
     assert "no alpha channel: removed a flat background with the colour key" in capsys.readouterr().err
     frame = read_apng(out).frames[0]

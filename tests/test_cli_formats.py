@@ -12,8 +12,10 @@ import pytest
 from fixtures_formats import bomb_png, moving_disc, numbered_frames, palette_apng, write_gif
 from sticker_studio.cli import main
 from sticker_studio.core.sticker import Sticker
+from sticker_studio.formats.export import export_sticker
 from sticker_studio.formats.readers import read_sticker
 from sticker_studio.formats.targets import TARGETS
+from sticker_studio.formats.validate import validate_file
 from sticker_studio.formats.writers import write_sticker
 
 REPO = Path(__file__).resolve().parent.parent
@@ -130,6 +132,21 @@ def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str], disc_gif: Path
     assert not (tmp_path / "o.webp").exists()
 
 
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_one_sticker_exports_for_every_target(name: str, tmp_path: Path) -> None:
+    """The fast stand-in for the demo: one small sticker, fitted, written and validated per target."""
+    target = TARGETS[name]
+    out = tmp_path / f"disc{target.extension}"
+    report = export_sticker(moving_disc(8, 96, fps=10), target, out)
+    assert report.ok and report.violations == []
+    assert out.is_file() and 0 < out.stat().st_size == report.byte_size <= target.max_bytes
+    assert validate_file(out, target) == []
+    back = read_sticker(out)
+    assert back.has_transparency()  # the alpha survives every container, VP9 WebM included
+    assert back.frame_count == report.frame_count > 1
+
+
+@pytest.mark.slow
 def test_demo_exports_every_target(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     resources = tmp_path / "resources"

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.engine.tasks import Task
-from sticker_studio.training.curriculum import (
+from sticker_studio.engine.generate.tasks import Task
+from sticker_studio.training.generator.curriculum import (
     GROUPS,
     Curriculum,
     CurriculumConfig,

@@ -10,7 +10,7 @@ import pytest
 
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.training.dataset import (
+from sticker_studio.training.data.dataset import (
     DatasetMeta,
     DatasetRecord,
     clip_path_for,

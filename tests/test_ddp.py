@@ -15,7 +15,7 @@ import os, sys
 from pathlib import Path
 import torch
 torch.set_num_threads(1)
-from sticker_studio.training.train_generator import GeneratorTrainConfig, train_generator
+from sticker_studio.training.generator.train import GeneratorTrainConfig, train_generator
 data, out = sys.argv[1], sys.argv[2]
 cfg = GeneratorTrainConfig(data=[data], out=out, model_config="tiny", steps=2, batch_size=1, warmup_steps=1,
                            checkpoint_every=0, log_every=1, progress=False, cache_dir=out + "-cache")
@@ -33,7 +33,7 @@ def _free_port() -> int:
 def test_two_gloo_ranks_end_with_identical_weights(tmp_path: Path) -> None:
     data = make_tiny_dataset(tmp_path / "data", n=6)
     # build the clip cache once so the two ranks do not race to write it
-    from sticker_studio.training.clips import ClipConfig, ClipDataset
+    from sticker_studio.training.data.clips import ClipConfig, ClipDataset
 
     ClipDataset([data], config=ClipConfig(size=16), cache_dir=str(tmp_path / "run-cache"))
     script = tmp_path / "worker.py"

@@ -75,7 +75,7 @@ def test_other_errors_are_not_swallowed() -> None:
 
 def test_pipeline_reports_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     from engine_fixtures import tiny_pipeline
-    from sticker_studio.engine.request import GenerationRequest
+    from sticker_studio.engine.generate.request import GenerationRequest
 
     pipe = tiny_pipeline(with_head=False)
     real = pipe._generate

@@ -1,10 +1,10 @@
-"""The colour guided edge refinement (core/edge_refine.py)."""
+"""The colour guided edge refinement (core/matte/edge_refine.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sticker_studio.core.edge_refine import edge_band, guided_filter_rgb, radius_for, refine_edges
+from sticker_studio.core.matte.edge_refine import edge_band, guided_filter_rgb, radius_for, refine_edges
 
 
 def _disc(side: int = 64) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +56,7 @@ def test_radius_grows_with_the_frame() -> None:
 def test_the_band_window_gives_the_whole_frames_fit() -> None:
     from scipy import ndimage
 
-    from sticker_studio.core.edge_refine import colour_edges
+    from sticker_studio.core.matte.edge_refine import colour_edges
 
     rng = np.random.default_rng(3)
     for side, (cy, cx), sub in ((97, (30, 61), 1), (97, (30, 61), 2), (120, (8, 111), 2), (64, (32, 32), 2)):
@@ -78,8 +78,8 @@ def test_the_band_window_gives_the_whole_frames_fit() -> None:
 def test_a_kept_white_interior_keeps_its_rim_opaque_beside_a_soft_outline() -> None:
     from scipy import ndimage
 
-    from sticker_studio.core.layout_prior import clip_layout_priors
-    from sticker_studio.engine.matting import matte_with_prior
+    from sticker_studio.core.matte.layout_prior import clip_layout_priors
+    from sticker_studio.engine.matting.matte import matte_with_prior
 
     side = 96
     r = np.hypot(*(np.mgrid[:side, :side] - side / 2))

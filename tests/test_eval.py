@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sticker_studio.training import eval_metrics
+from sticker_studio.training.eval import metrics as eval_metrics
 from test_training import disc_clip, make_tiny_dataset
 
 
@@ -101,7 +101,7 @@ def test_eval_matting_table(trained: dict[str, Path]) -> None:
 
 
 def test_eval_matting_colour_key_is_exact_on_flat_colour_without_white_parts(tmp_path: Path) -> None:
-    from sticker_studio.training import evaluate
+    from sticker_studio.training.eval import evaluate
 
     plain = make_tiny_dataset(tmp_path / "plain", n=6, white_half=False)
     report = evaluate.evaluate_matting([plain], {"colour key": None}, max_clips=2, timing=False)
@@ -130,20 +130,20 @@ def test_eval_generator_table(trained: dict[str, Path]) -> None:
 
     data = json.loads(adherence.read_text())
     assert set(data["motions"]) == set(evaluate_module().ADHERENCE_MOTIONS)
-    from sticker_studio.engine.motion_choice import read_motion_adherence  # the two-stage path's reader
+    from sticker_studio.engine.generate.motion_choice import read_motion_adherence  # the two-stage path's reader
 
     read = read_motion_adherence(trained["root"])
     assert read is not None and set(read.motions) == set(data["motions"])
 
 
 def evaluate_module():
-    from sticker_studio.training import evaluate
+    from sticker_studio.training.eval import evaluate
 
     return evaluate
 
 
 def test_loop_seam_is_one_for_a_cycle_and_large_for_a_jump() -> None:
-    from sticker_studio.training import eval_metrics
+    from sticker_studio.training.eval import metrics as eval_metrics
 
     ramp = np.stack([np.full((4, 4, 3), v, np.uint8) for v in (0, 40, 80, 120, 80, 40)])
     assert eval_metrics.loop_seam(ramp) == pytest.approx(1.0)       # 40 → 0 is an ordinary step

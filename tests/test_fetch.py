@@ -13,9 +13,9 @@ from PIL import Image
 
 from sticker_studio.cli import main
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.training.dataset import load_clip, read_index, read_meta
-from sticker_studio.training.emoji_meta import EmojiCatalog, base_codepoints, normalize_codepoints
-from sticker_studio.training.fetch import (
+from sticker_studio.training.data.dataset import load_clip, read_index, read_meta
+from sticker_studio.training.data.emoji_meta import EmojiCatalog, base_codepoints, normalize_codepoints
+from sticker_studio.training.data.fetch import (
     ANIM_SOURCE,
     STILL_SOURCE,
     FetchConfig,
@@ -194,7 +194,7 @@ def test_rerun_resumes_without_rebuilding(built: tuple[FetchConfig, dict]) -> No
 
 def test_split_is_disjoint_by_base_emoji() -> None:
     catalog = EmojiCatalog()
-    from sticker_studio.training.dataset import split_for_subject
+    from sticker_studio.training.data.dataset import split_for_subject
 
     names = [f"{cp:x}" + (f"-{tone:x}" if tone else "") for cp in range(0x1F400, 0x1F500)
              for tone in (0, 0x1F3FB, 0x1F3FF)]

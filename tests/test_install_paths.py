@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sticker_studio import paths
-from sticker_studio.engine.model_manifest import read_manifest_file
+from sticker_studio.engine.store.manifest import read_manifest_file
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -99,3 +99,56 @@ def test_ui_never_imports_the_cli() -> None:
     """The CLI opens the app (cli/cmd_gui.py -> ui.app.run_gui); no arrow points back up."""
     bad = sorted(str(p.relative_to(PACKAGE)) for p in _modules("ui") if "cli" in _upward_imports(p))
     assert bad == []
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Module -> the sticker_studio modules it imports anywhere (lazy imports count; type-only do not)."""
+    mods = {}
+    for p in PACKAGE.rglob("*.py"):
+        parts = p.relative_to(PACKAGE.parent).with_suffix("").parts
+        mods[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = p
+
+    def owner(name: str) -> str:
+        while name not in mods and "." in name:
+            name = name.rsplit(".", 1)[0]
+        return name
+
+    graph: dict[str, set[str]] = {}
+    for name, path in mods.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        type_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+                     and "TYPE_CHECKING" in ast.unparse(node.test) for n in ast.walk(node)}
+        deps: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in type_only:
+                continue
+            if isinstance(node, ast.Import):
+                deps |= {owner(a.name) for a in node.names if a.name.startswith("sticker_studio.")}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                module = node.module
+                if not module.startswith("sticker_studio."):
+                    continue
+                deps |= {f"{module}.{a.name}" if f"{module}.{a.name}" in mods else owner(module) for a in node.names}
+        # a package's __init__ runs before its modules: an edge to a parent package is no circle
+        graph[name] = {d for d in deps if d != name and not name.startswith(d + ".")}
+    return graph
+
+
+def test_no_import_circle_between_modules() -> None:
+    graph = _module_graph()
+    circles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 = on the path, 2 = done
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for dep in sorted(graph.get(node, ())):
+            if state.get(dep) == 1:
+                circles.append(path[path.index(dep):] + [dep])
+            elif dep not in state:
+                visit(dep, path + [dep])
+        state[node] = 2
+
+    for start in sorted(graph):
+        if start not in state:
+            visit(start, [start])
+    assert circles == []

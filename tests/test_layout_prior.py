@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sticker_studio.core.layout_prior import (
+from sticker_studio.core.matte.layout_prior import (
     PRIOR_INPUT_CHANNELS,
     clip_layout_priors,
     layout_prior,
     prior_array,
     vote_enclosed_regions,
 )
-from sticker_studio.core.lineart import lineart_alpha
+from sticker_studio.core.matte.lineart import lineart_alpha
 
 
 def _ring_on_white(shift: int = 0) -> np.ndarray:
@@ -59,7 +59,7 @@ def _ring_on_near_colour() -> np.ndarray:
 
 
 def test_the_vote_counts_a_regions_paper_coloured_core_not_the_subject_inside_it() -> None:
-    from sticker_studio.core.layout_prior import region_cores
+    from sticker_studio.core.matte.layout_prior import region_cores
 
     frames = np.stack([_ring_on_near_colour()] * 2)
     priors = clip_layout_priors(frames)
@@ -127,7 +127,7 @@ def test_lineart_keeps_white_ink_on_kraft_and_on_dark_paper() -> None:
 def test_prior_head_runs_and_starts_as_the_prior() -> None:
     import torch
 
-    from sticker_studio.training.train_matting import build_matting_head
+    from sticker_studio.training.matting.train import build_matting_head
 
     head = build_matting_head("layout-tiny").eval()
     frames = np.stack([_ring_on_white(s) for s in (0, 2)])
@@ -143,8 +143,8 @@ def test_prior_head_runs_and_starts_as_the_prior() -> None:
 def test_mirror_averaging_is_left_right_symmetric_and_optional() -> None:
     import torch
 
-    from sticker_studio.engine.matting import MIRROR_AVERAGE, matte_with_prior
-    from sticker_studio.training.train_matting import build_matting_head
+    from sticker_studio.engine.matting.matte import MIRROR_AVERAGE, matte_with_prior
+    from sticker_studio.training.matting.train import build_matting_head
 
     torch.manual_seed(0)
     head = build_matting_head("layout-tiny").eval()
@@ -163,8 +163,8 @@ def test_mirror_averaging_is_left_right_symmetric_and_optional() -> None:
 
 
 def test_a_blank_page_is_all_background_without_running_the_head(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sticker_studio.engine import matting
-    from sticker_studio.training.train_matting import build_matting_head
+    from sticker_studio.engine.matting import matte as matting
+    from sticker_studio.training.matting.train import build_matting_head
 
     monkeypatch.setattr(matting, "run_head", lambda *a, **k: pytest.fail("the head ran on a blank page"))
     page = np.full((2, 8, 8, 3), 250, np.uint8)
@@ -176,9 +176,9 @@ def test_a_blank_page_is_all_background_without_running_the_head(monkeypatch: py
 def test_pack_round_trip_and_one_training_step(tmp_path) -> None:
     import torch
 
-    from sticker_studio.training.layout_matting import make_layout_batch
-    from sticker_studio.training.matting_pack import PackSpec, build_pack, load_pack
-    from sticker_studio.training.train_matting import MattingTask, MattingTrainConfig, build_matting_head
+    from sticker_studio.training.data.matting_pack import PackSpec, build_pack, load_pack
+    from sticker_studio.training.matting.layout_batches import make_layout_batch
+    from sticker_studio.training.matting.train import MattingTask, MattingTrainConfig, build_matting_head
 
     build_pack(tmp_path / "p", PackSpec(clips=2, size=64, frames=2, emoji_share=0.0,
                                         emoji_folder=str(tmp_path / "none")), progress=False)
@@ -194,8 +194,14 @@ def test_pack_round_trip_and_one_training_step(tmp_path) -> None:
 
 
 def test_val_pack_has_training_families_but_subjects_no_training_pack_reaches(tmp_path) -> None:
-    from sticker_studio.training.drawn_families import TRAIN_FAMILIES, subject_split
-    from sticker_studio.training.matting_pack import EVAL_BACKGROUNDS, VAL_FIRST_SEED, PackSpec, build_pack, load_pack
+    from sticker_studio.training.data.drawn_families import TRAIN_FAMILIES, subject_split
+    from sticker_studio.training.data.matting_pack import (
+        EVAL_BACKGROUNDS,
+        VAL_FIRST_SEED,
+        PackSpec,
+        build_pack,
+        load_pack,
+    )
 
     build_pack(tmp_path / "v", PackSpec(split="val", clips=2, size=32, frames=2, emoji_share=0.5,
                                         emoji_folder=str(tmp_path / "none")), progress=False)
@@ -208,8 +214,8 @@ def test_val_pack_has_training_families_but_subjects_no_training_pack_reaches(tm
 
 
 def test_training_near_colour_plates_sit_close_to_a_subject_colour() -> None:
-    from sticker_studio.training.drawn_families import render_subject
-    from sticker_studio.training.matting_pack import TRAIN_BACKGROUNDS, make_background
+    from sticker_studio.training.data.drawn_families import render_subject
+    from sticker_studio.training.data.matting_pack import TRAIN_BACKGROUNDS, make_background
 
     assert "near-colour" in TRAIN_BACKGROUNDS and abs(sum(TRAIN_BACKGROUNDS.values()) - 1.0) < 1e-9
     subject = render_subject("mug", 3, 64)
@@ -240,7 +246,7 @@ def test_cli_matte_lineart_mode(tmp_path, capsys) -> None:
 def test_cli_matting_pack_then_train_from_it(tmp_path, capsys) -> None:
     """`data matting-pack` then `train matting --kit`: the one training loop trains the layout head."""
     from sticker_studio.cli import main
-    from sticker_studio.engine.matting import head_uses_prior, load_matting_head
+    from sticker_studio.engine.matting.matte import head_uses_prior, load_matting_head
 
     kit, run, export = tmp_path / "kit", tmp_path / "run", tmp_path / "export"
     assert main(["data", "matting-pack", "--out", str(kit), "--clips", "2", "--size", "64", "--frames", "2",
@@ -268,7 +274,7 @@ def _star_with_a_kept_blob() -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_paper_the_estimate_keeps_is_a_region_to_flip_and_stays_as_it_is_unless_flipped() -> None:
-    from sticker_studio.core.layout_prior import kept_paper_labels
+    from sticker_studio.core.matte.layout_prior import kept_paper_labels
 
     img, alpha = _star_with_a_kept_blob()
     priors = clip_layout_priors(img)
@@ -283,7 +289,7 @@ def test_paper_the_estimate_keeps_is_a_region_to_flip_and_stays_as_it_is_unless_
 
 
 def test_a_subjects_rim_and_small_specks_of_paper_are_no_regions() -> None:
-    from sticker_studio.core.layout_prior import kept_paper_labels
+    from sticker_studio.core.matte.layout_prior import kept_paper_labels
 
     img, alpha = _star_with_a_kept_blob()
     yy, xx = np.mgrid[0:96, 0:96]

@@ -9,17 +9,17 @@ import pytest
 
 from sticker_studio.cli import manifest_tool
 from sticker_studio.core.errors import ModelIntegrityError, ModelNotFoundError
-from sticker_studio.engine import model_files
-from sticker_studio.engine.model_files import verify_model
-from sticker_studio.engine.model_hub import download_model, resolve_model
-from sticker_studio.engine.model_manifest import (
+from sticker_studio.engine.store import files as model_files
+from sticker_studio.engine.store.files import verify_model
+from sticker_studio.engine.store.hub import download_model, resolve_model
+from sticker_studio.engine.store.manifest import (
     ModelEntry,
     ModelManifest,
     read_manifest_file,
     user_manifest_path,
     write_manifest_file,
 )
-from sticker_studio.engine.user_models import add_user_model, manifest_entry_for_folder
+from sticker_studio.engine.store.user_models import add_user_model, manifest_entry_for_folder
 
 
 def make_model(folder: Path, payload: bytes = b"weights-v1") -> Path:

@@ -13,7 +13,7 @@ from sticker_studio.core.errors import InvalidInputError
 
 def _emoji_dataset(folder: Path, clips: int = 3) -> None:
     from sticker_studio.core.sticker import Sticker
-    from sticker_studio.training.dataset import DatasetMeta, DatasetRecord, clip_path_for, write_clip, write_index
+    from sticker_studio.training.data.dataset import DatasetMeta, DatasetRecord, clip_path_for, write_clip, write_index
 
     records = []
     for k in range(clips):
@@ -33,9 +33,9 @@ def _emoji_dataset(folder: Path, clips: int = 3) -> None:
 
 
 def test_pack_then_build_shards_then_train_on_the_cpu(tmp_path: Path) -> None:
-    from sticker_studio.engine.matting import head_uses_prior, load_matting_head
-    from sticker_studio.training.matting_gpu_kit import GpuRecipe, pack_matting_kit, train_from_matting_kit
-    from sticker_studio.training.matting_pack import load_pack
+    from sticker_studio.engine.matting.matte import head_uses_prior, load_matting_head
+    from sticker_studio.training.data.matting_pack import load_pack
+    from sticker_studio.training.kits.matting_kit import GpuRecipe, pack_matting_kit, train_from_matting_kit
 
     _emoji_dataset(tmp_path / "emoji")
     wheels = tmp_path / "wheels"
@@ -63,14 +63,14 @@ def test_pack_then_build_shards_then_train_on_the_cpu(tmp_path: Path) -> None:
 
 
 def test_shards_may_not_reach_the_validation_subjects(tmp_path: Path) -> None:
-    from sticker_studio.training.matting_gpu_kit import build_shards
+    from sticker_studio.training.kits.matting_kit import build_shards
 
     with pytest.raises(InvalidInputError, match="validation"):
         build_shards(tmp_path, tmp_path / "w", shards=40, clips=10)
 
 
 def test_a_training_pack_stops_before_the_validation_subjects(tmp_path: Path) -> None:
-    from sticker_studio.training.matting_pack import VAL_FIRST_SEED, PackSpec, build_pack
+    from sticker_studio.training.data.matting_pack import VAL_FIRST_SEED, PackSpec, build_pack
 
     spec = PackSpec(clips=3, size=32, frames=2, emoji_share=0.0, emoji_folder=str(tmp_path / "none"),
                     first_subject=VAL_FIRST_SEED - 1)
@@ -81,8 +81,8 @@ def test_a_training_pack_stops_before_the_validation_subjects(tmp_path: Path) ->
 def test_packed_batches_are_the_same_on_the_prefetch_path(tmp_path: Path) -> None:
     import torch
 
-    from sticker_studio.training.layout_matting import gather_packed_batch, make_layout_batch
-    from sticker_studio.training.matting_pack import PackSpec, build_pack, load_pack, unpack_prior
+    from sticker_studio.training.data.matting_pack import PackSpec, build_pack, load_pack, unpack_prior
+    from sticker_studio.training.matting.layout_batches import gather_packed_batch, make_layout_batch
 
     build_pack(tmp_path / "p", PackSpec(clips=2, size=32, frames=2, emoji_share=0.0,
                                         emoji_folder=str(tmp_path / "none")), progress=False)
@@ -103,9 +103,10 @@ def test_prefetched_and_sharded_batches_match_the_plain_ones(tmp_path: Path) -> 
 
     import torch
 
-    from sticker_studio.training import distributed, loop
-    from sticker_studio.training.matting_pack import PackSpec, build_pack
-    from sticker_studio.training.train_matting import MattingTask, MattingTrainConfig
+    from sticker_studio.training.data.matting_pack import PackSpec, build_pack
+    from sticker_studio.training.loop import distributed
+    from sticker_studio.training.loop import train_loop as loop
+    from sticker_studio.training.matting.train import MattingTask, MattingTrainConfig
 
     for k in range(2):
         build_pack(tmp_path / f"s{k}", PackSpec(clips=3, size=32, frames=2, emoji_share=0.0, seed=k,
@@ -126,7 +127,7 @@ def test_prefetched_and_sharded_batches_match_the_plain_ones(tmp_path: Path) -> 
 
 
 def test_effects_two_adds_translucent_cases_and_leaves_effects_one_alone() -> None:
-    from sticker_studio.training.drawn_families import render_subject
+    from sticker_studio.training.data.drawn_families import render_subject
 
     translucent = grown = 0
     for seed in range(1, 25):
@@ -142,8 +143,8 @@ def test_effects_two_adds_translucent_cases_and_leaves_effects_one_alone() -> No
 def test_hole_crops_zoom_in_on_an_enclosed_region_with_truth_and_prior_alike() -> None:
     import torch
 
-    from sticker_studio.core.layout_prior import clip_layout_priors, prior_array
-    from sticker_studio.training.layout_matting import LayoutBatch, crop_to_holes
+    from sticker_studio.core.matte.layout_prior import clip_layout_priors, prior_array
+    from sticker_studio.training.matting.layout_batches import LayoutBatch, crop_to_holes
 
     yy, xx = np.mgrid[0:64, 0:64]
     r = np.hypot(yy - 40, xx - 40)

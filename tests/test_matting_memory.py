@@ -6,7 +6,7 @@ import tracemalloc
 
 import numpy as np
 
-from sticker_studio.engine.matting import colorkey_matte, flatten_on_white
+from sticker_studio.engine.matting.matte import colorkey_matte, flatten_on_white
 
 
 def _frames(n: int = 12, side: int = 64) -> list[np.ndarray]:

@@ -12,9 +12,9 @@ import pytest
 from engine_fixtures import GENERATOR_ID, MATTING_ID, tiny_models_env, tiny_models_root  # noqa: F401
 from sticker_studio.cli import main
 from sticker_studio.core.errors import InvalidInputError, ModelError, ModelIntegrityError
-from sticker_studio.engine import model_folder
-from sticker_studio.engine.model_hub import resolve_model
-from sticker_studio.engine.user_models import add_user_model
+from sticker_studio.engine.store import folder as model_folder
+from sticker_studio.engine.store.hub import resolve_model
+from sticker_studio.engine.store.user_models import add_user_model
 
 
 def _weights(resources: Path) -> Path:
@@ -69,7 +69,7 @@ def test_text_encoder_config_may_not_point_elsewhere(tmp_path: Path) -> None:
 
 def test_unverified_folder_only_safetensors_and_json(tiny_models_env: Path, tmp_path: Path,  # noqa: F811
                                                      caplog: pytest.LogCaptureFixture) -> None:
-    from sticker_studio.engine.matting import load_matting_head
+    from sticker_studio.engine.matting.matte import load_matting_head
 
     src = tmp_path / "head"
     shutil.copytree(tiny_models_env / "models" / MATTING_ID, src)
@@ -94,7 +94,7 @@ def test_absurd_config_is_refused_before_allocating(tiny_models_env: Path, tmp_p
     assert main(["models", "add", str(src), "--id", "huge"]) == 2
     err = capsys.readouterr().err
     assert "parameters" in err and "refusing" in err and len(err.strip().splitlines()) == 1
-    from sticker_studio.engine.matting import load_matting_head
+    from sticker_studio.engine.matting.matte import load_matting_head
 
     with pytest.raises(ModelError, match="parameters"):
         load_matting_head(src)

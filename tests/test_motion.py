@@ -7,17 +7,17 @@ import pytest
 from PIL import Image, ImageDraw
 
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.motion import PRESETS, animate, get_preset, list_presets, plan_motion
-from sticker_studio.core.motion_presets import EASINGS
-from sticker_studio.core.motion_render import SubjectGeometry, convex_hull
+from sticker_studio.core.motion.poses import EASINGS
+from sticker_studio.core.motion.presets import PRESETS, animate, get_preset, list_presets, plan_motion
+from sticker_studio.core.motion.render import SubjectGeometry, convex_hull
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.training.drawn_subjects import sample_drawing
+from sticker_studio.training.data.drawn_subjects import sample_drawing
 
 SIDE = 64
 LOOPS = [p.name for p in list_presets() if p.loops]
 INTROS = [p.name for p in list_presets() if not p.loops]
 REQUIRED = ["bounce", "jump", "jelly", "wobble", "spin", "shake", "no", "nod", "pulse", "heartbeat",
-            "float", "swing", "wave", "pop-in", "slide-in", "flip", "tada", "rubber-band", "breathe"]
+            "float", "swing", "sway", "pop-in", "slide-in", "flip", "tada", "rubber-band", "breathe"]
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_nothing_is_clipped_at_the_canvas_edge(name: str, white_disc: np.ndarray
         assert border.max() == 0, f"{name} x{amplitude} touches the canvas edge"
 
 
-@pytest.mark.parametrize("name", ["bounce", "spin", "jelly", "wave", "flip", "pop-in", "tada"])
+@pytest.mark.parametrize("name", ["bounce", "spin", "jelly", "sway", "flip", "pop-in", "tada"])
 def test_no_dark_halo_on_white_edges(name: str, white_disc: np.ndarray) -> None:
     checked = 0
     for frame in animate(white_disc, name, frames=8, size=SIDE).frames:

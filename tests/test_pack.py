@@ -1,4 +1,4 @@
-"""Sticker packs on disk (sticker_studio.core.pack): round trips, dirty tracking, recovery, crash safety."""
+"""Sticker packs on disk (sticker_studio.core.pack.pack): round trips, dirty tracking, recovery, crash safety."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sticker_studio.core import pack_store
 from sticker_studio.core.edits import DeleteFrames, EditHistory, SetDurations
 from sticker_studio.core.errors import InvalidInputError, PackError
-from sticker_studio.core.pack import StickerPack, default_packs_dir
+from sticker_studio.core.pack import store as pack_store
+from sticker_studio.core.pack.pack import StickerPack, default_packs_dir
 from sticker_studio.core.sticker import Sticker
 
 
@@ -171,7 +171,7 @@ def test_default_packs_dir_is_under_the_data_dir(monkeypatch: pytest.MonkeyPatch
 def test_unchanged_stickers_are_not_rewritten(pack: StickerPack, monkeypatch: pytest.MonkeyPatch) -> None:
     written: list[Path] = []
     real = pack_store.write_frame
-    monkeypatch.setattr("sticker_studio.core.pack.write_frame", lambda p, f: (written.append(p), real(p, f)))
+    monkeypatch.setattr("sticker_studio.core.pack.pack.write_frame", lambda p, f: (written.append(p), real(p, f)))
     assert pack.save().saved is False  # nothing dirty: nothing touched
     a, b, c = pack.ids
     pack.rename(a, "hello")
@@ -266,7 +266,7 @@ def test_failed_save_keeps_old_pack_and_retries(pack: StickerPack, monkeypatch: 
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("sticker_studio.core.pack.write_pack_info", disk_full)
+    monkeypatch.setattr("sticker_studio.core.pack.pack.write_pack_info", disk_full)
     with pytest.raises(PackError, match="No space left"):
         pack.save()
     assert pack.is_dirty and state(StickerPack.open(pack.folder)) == before

@@ -12,7 +12,7 @@ from fixtures_formats import moving_disc
 from sticker_studio.cli import main
 from sticker_studio.core.errors import BudgetError
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.formats import pack_export
+from sticker_studio.formats import fit_pool
 from sticker_studio.formats.pack_export import (
     MARKER_FILE,
     PackExportError,
@@ -174,7 +174,7 @@ def test_foreign_file_in_a_target_folder_is_never_deleted(tmp_path: Path) -> Non
 
 def test_one_failing_sticker_is_named_and_the_others_still_checked(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = pack_export.fit_sticker
+    real = fit_pool._fit_one
     seen: list[int] = []
 
     def fit(sticker: Sticker, target: object):
@@ -183,11 +183,11 @@ def test_one_failing_sticker_is_named_and_the_others_still_checked(
             raise BudgetError("cannot fit (test)")
         return real(sticker, target)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pack_export, "fit_sticker", fit)
+    monkeypatch.setattr(fit_pool, "_fit_one", fit)  # the fits run in this process with workers=1
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(PackExportError) as info:
-        export_pack(_items(tmp_path), ["slack", "discord"], out, title="P")
+        export_pack(_items(tmp_path), ["slack", "discord"], out, title="P", workers=1, cache=None)
     assert "disc 1: cannot fit (test)" in str(info.value)
     assert seen == [4, 5, 6, 4, 5, 6], "every sticker of every target was still checked"
     report = info.value.report

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sticker_studio.core.errors import PackError
-from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
 
 

@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sticker_studio.core import pack_store
 from sticker_studio.core.errors import (
     PackError,
     PackLockedError,
     PackReadOnlyError,
     UnsafePackError,
 )
-from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.pack import store as pack_store
+from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
 
 
@@ -101,7 +101,7 @@ def test_cleanup_never_touches_files_it_did_not_make(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- one writer
 _WRITER = textwrap.dedent("""
     import sys, time, numpy as np
-    from sticker_studio.core.pack import StickerPack
+    from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.core.sticker import Sticker
     p = StickerPack.open(sys.argv[1])
     print("locked", flush=True)
@@ -194,7 +194,7 @@ def test_pack_over_the_decoded_cap_refuses_stickers_by_name_before_decoding(
     monkeypatch.setattr(pack_store, "MAX_PACK_DECODED_BYTES", 2 * per_sticker)
     decoded: list[str] = []
     real_read = pack_store.read_frame
-    monkeypatch.setattr("sticker_studio.core.pack.read_frame",
+    monkeypatch.setattr("sticker_studio.core.pack.pack.read_frame",
                         lambda path, *a: decoded.append(path.parent.name) or real_read(path, *a))
     with pytest.raises(PackError, match=r"sticker 'big2' .* not loaded"):
         StickerPack.open(pack)

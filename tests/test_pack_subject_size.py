@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from sticker_studio.cli import main
-from sticker_studio.core import motion
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.pack import StickerPack
-from sticker_studio.core.pack_store import DEFAULT_SUBJECT_SIZE, PACK_FILE
+from sticker_studio.core.motion import presets as motion
+from sticker_studio.core.pack.pack import StickerPack
+from sticker_studio.core.pack.store import DEFAULT_SUBJECT_SIZE, PACK_FILE
 from sticker_studio.core.sticker import Sticker
 
 WAIT_MS = 20_000
@@ -112,9 +112,9 @@ def test_cli_refuses_a_bad_subject_size_and_makes_no_folder(tmp_path: Path,
 # ------------------------------------------------------------------------ the app
 @pytest.fixture()
 def window(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from sticker_studio.ui.document import PackDocument, open_or_create_pack
     from sticker_studio.ui.main_window import MainWindow
-    from sticker_studio.ui.settings import AppSettings
+    from sticker_studio.ui.state.document import PackDocument, open_or_create_pack
+    from sticker_studio.ui.state.settings import AppSettings
 
     manifest = tmp_path / "empty_manifest.json"
     manifest.write_text(json.dumps({"schema": 1, "models": []}))
@@ -132,7 +132,7 @@ def test_pack_panel_subject_size_gives_every_motion_one_subject_size_and_undoes(
                                                                                  tmp_path: Path) -> None:
     from PySide6.QtCore import Qt
 
-    from sticker_studio.ui.model.motion import MotionChoice
+    from sticker_studio.ui.state.motion import MotionChoice
 
     spin = window.pack_panel.subject_size_spin
     assert spin.value() == round(DEFAULT_SUBJECT_SIZE * 100)  # the pack's value is shown

@@ -11,9 +11,9 @@ import torch
 from engine_fixtures import SAMPLE_SIZE, reference_drawing, tiny_pipeline
 from sticker_studio.core.errors import CancelledError, InvalidInputError
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine.pipeline import StickerPipeline, condition_image, place_reference
-from sticker_studio.engine.request import GenerationRequest
-from sticker_studio.engine.tasks import Task, condition_mask
+from sticker_studio.engine.generate.pipeline import StickerPipeline, condition_image, place_reference
+from sticker_studio.engine.generate.request import GenerationRequest
+from sticker_studio.engine.generate.tasks import Task, condition_mask
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +179,7 @@ def _ellipse(side: int, cx: float, cy: float, angle: float) -> tuple[np.ndarray,
 
 
 def test_motion_transfer_moves_the_full_resolution_drawing() -> None:
-    from sticker_studio.engine.motion_transfer import transfer_motion
+    from sticker_studio.engine.generate.motion_transfer import transfer_motion
 
     low = [_ellipse(32, 16 + k, 16 - 0.5 * k, 0.12 * k) for k in range(4)]
     high = [_ellipse(128, (16 + k) * 4, (16 - 0.5 * k) * 4, 0.12 * k) for k in range(4)]
@@ -194,7 +194,7 @@ def test_motion_transfer_moves_the_full_resolution_drawing() -> None:
 
 def test_matte_sticker_with_head_and_colour_key() -> None:
     from engine_fixtures import tiny_matting_head
-    from sticker_studio.engine.matting import matte_sticker
+    from sticker_studio.engine.matting.matte import matte_sticker
 
     rgb, alpha = _ellipse(40, 20, 20, 0.0)
     frames = [np.concatenate([np.roll(rgb, k, axis=1), np.full((40, 40, 1), 255, np.uint8)], -1) for k in range(20)]
@@ -209,7 +209,7 @@ def test_no_text_rows_use_the_empty_caption_encoding_that_training_taught() -> N
     """Training's caption dropout feeds the encoder's states of "" (clips.EMPTY_TEXT through the
     text cache); sampling's text-free and image-guidance rows must get exactly that, never the
     DFGN's untrained ``null_text_embedding`` (the old all-False-mask path)."""
-    from sticker_studio.training.clips import EMPTY_TEXT, TextEmbeddingCache
+    from sticker_studio.training.data.clips import EMPTY_TEXT, TextEmbeddingCache
 
     pipe = tiny_pipeline(with_head=False)
     choice = pipe.device_choice
@@ -235,7 +235,7 @@ def test_no_text_rows_use_the_empty_caption_encoding_that_training_taught() -> N
 
 
 def test_prompts_are_normalised_like_training_captions(pipe: StickerPipeline) -> None:
-    from sticker_studio.engine.prompts import natural_phrasings, normalise_prompt
+    from sticker_studio.engine.generate.prompts import natural_phrasings, normalise_prompt
 
     assert normalise_prompt("  A Cat   Waving! ") == "a cat waving"
     assert normalise_prompt("emoji\tcat waving") == "cat waving"

@@ -8,16 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sticker_studio.training.background_plates import (
+from sticker_studio.training.data.background_plates import (
     BACKGROUND_KINDS,
     composite_on_background,
     random_background,
     random_background_with_kind,
 )
-from sticker_studio.training.captions import ClipFacts, describe
-from sticker_studio.training.dataset import load_clip, load_composite, read_index, read_meta
-from sticker_studio.training.subjects import drawn_subjects, load_subjects
-from sticker_studio.training.synth import add_synth_arguments, generate_synthetic_dataset, run_synth_cli
+from sticker_studio.training.data.captions import ClipFacts, describe
+from sticker_studio.training.data.dataset import load_clip, load_composite, read_index, read_meta
+from sticker_studio.training.data.subjects import drawn_subjects, load_subjects
+from sticker_studio.training.data.synth import add_synth_arguments, generate_synthetic_dataset, run_synth_cli
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.training.dataset import DatasetMeta, DatasetRecord, clip_path_for, write_clip, write_index
+from sticker_studio.training.data.dataset import DatasetMeta, DatasetRecord, clip_path_for, write_clip, write_index
 
 COLOURS = {"red": (230, 40, 40), "blue": (40, 80, 230), "green": (40, 200, 80), "yellow": (240, 210, 40),
            "purple": (150, 60, 200), "orange": (250, 140, 30), "pink": (240, 120, 190), "teal": (30, 170, 170)}
@@ -68,7 +68,7 @@ def tiny_data(tmp_path: Path) -> Path:
 
 
 def tiny_config(data: Path, out: Path, **kw):
-    from sticker_studio.training.train_generator import GeneratorTrainConfig
+    from sticker_studio.training.generator.train import GeneratorTrainConfig
 
     base = dict(data=[str(data)], out=str(out), model_config="tiny", steps=4, batch_size=2, warmup_steps=2,
                 checkpoint_every=0, log_every=1, progress=False, cache_dir=str(out.parent / "cache"), threads=1)
@@ -78,7 +78,7 @@ def tiny_config(data: Path, out: Path, **kw):
 
 # ----------------------------------------------------------------------------- clips
 def test_clip_samples_pad_with_a_loss_mask_and_drop_words(tiny_data: Path) -> None:
-    from sticker_studio.training.clips import ClipConfig, ClipDataset, collate, pingpong_order
+    from sticker_studio.training.data.clips import ClipConfig, ClipDataset, collate, pingpong_order
 
     ds = ClipDataset([tiny_data], config=ClipConfig(size=16, pingpong_prob=0.0, keyframe_prob=0.0,
                                                     empty_text_prob=0.0))
@@ -96,14 +96,14 @@ def test_clip_samples_pad_with_a_loss_mask_and_drop_words(tiny_data: Path) -> No
     assert pingpong_order(3, 8) == [0, 1, 2, 1, 0, 1, 2, 1]
     variants = ds.variants[ds.records[0].caption]
     # natural phrasing as users type it: no "domain\t" prefix, an article, word dropout in some
-    from sticker_studio.engine.prompts import natural_phrasings
+    from sticker_studio.engine.generate.prompts import natural_phrasings
 
     assert variants[0] == natural_phrasings(ds.records[0].caption)[0] and any("#" in v for v in variants[1:])
     assert not any("\t" in v for v in variants) and variants[0].split()[0] in ("a", "an", "the")
 
 
 def test_keyframes_are_used_when_stored(tiny_data: Path) -> None:
-    from sticker_studio.training.clips import ClipConfig, ClipDataset
+    from sticker_studio.training.data.clips import ClipConfig, ClipDataset
 
     ds = ClipDataset([tiny_data], config=ClipConfig(size=16, keyframe_prob=1.0))
     picks = ds.choose_frames(0, random.Random(1))
@@ -111,7 +111,7 @@ def test_keyframes_are_used_when_stored(tiny_data: Path) -> None:
 
 
 def test_loop_closing_appends_frame_zero() -> None:
-    from sticker_studio.training.train_generator import apply_loop_closing
+    from sticker_studio.training.generator.train import apply_loop_closing
 
     frames = torch.arange(2 * 1 * 4).float().view(2, 1, 4, 1, 1)
     valid = torch.tensor([[1, 1, 0, 0], [1, 1, 1, 1]]).float()
@@ -122,7 +122,7 @@ def test_loop_closing_appends_frame_zero() -> None:
 
 # ----------------------------------------------------------------------------- loss mask
 def test_loss_mask_gives_padded_frames_no_gradient() -> None:
-    from sticker_studio.training.train_generator import masked_mse
+    from sticker_studio.training.generator.train import masked_mse
 
     torch.manual_seed(0)
     pred = torch.randn(2, 3, 6, 4, 4, requires_grad=True)
@@ -142,9 +142,9 @@ def test_loss_mask_gives_padded_frames_no_gradient() -> None:
 
 def test_loss_mask_zeroes_parameter_gradient_from_padding(tiny_data: Path, tmp_path: Path) -> None:
     """Through the real DFGN: changing what padded frames should be changes no gradient."""
-    from sticker_studio.engine.tasks import Task
-    from sticker_studio.training.clips import ClipConfig, ClipDataset, TextEmbeddingCache
-    from sticker_studio.training.train_generator import (
+    from sticker_studio.engine.generate.tasks import Task
+    from sticker_studio.training.data.clips import ClipConfig, ClipDataset, TextEmbeddingCache
+    from sticker_studio.training.generator.train import (
         build_generator,
         build_text_encoder,
         generator_loss,
@@ -196,8 +196,8 @@ def test_train_cli_end_to_end(tiny_data: Path, tmp_path: Path) -> None:
     index = json.loads((export / "model_index.json").read_text())
     assert index["unet"] == ["sticker_studio.engine.models.dfgn", "DFGN"]
     # the pipeline loads what training exports
-    from sticker_studio.engine.pipeline import StickerPipeline
-    from sticker_studio.engine.request import GenerationRequest
+    from sticker_studio.engine.generate.pipeline import StickerPipeline
+    from sticker_studio.engine.generate.request import GenerationRequest
 
     pipe = StickerPipeline.from_pretrained(export, device="cpu", matting=None)
     out = pipe(GenerationRequest(prompt="cartoon\ta red ball bouncing", task="t2v", frames=4, size=16, steps=2,
@@ -208,8 +208,8 @@ def test_train_cli_end_to_end(tiny_data: Path, tmp_path: Path) -> None:
 def test_resume_matches_uninterrupted_training(tiny_data: Path, tmp_path: Path) -> None:
     from safetensors.torch import load_file
 
-    from sticker_studio.training.checkpoint import latest_checkpoint
-    from sticker_studio.training.train_generator import train_generator
+    from sticker_studio.training.generator.train import train_generator
+    from sticker_studio.training.loop.checkpoint import latest_checkpoint
 
     straight = train_generator(tiny_config(tiny_data, tmp_path / "a", steps=4))
     assert straight.steps == 4
@@ -228,7 +228,7 @@ def test_resume_matches_uninterrupted_training(tiny_data: Path, tmp_path: Path) 
 
 
 def test_optimizer_state_round_trips_without_pickle() -> None:
-    from sticker_studio.training.checkpoint import flatten_optimizer_state, unflatten_optimizer_state
+    from sticker_studio.training.loop.checkpoint import flatten_optimizer_state, unflatten_optimizer_state
 
     model = torch.nn.Linear(3, 2)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
@@ -245,7 +245,7 @@ def test_optimizer_state_round_trips_without_pickle() -> None:
 
 
 def test_ema_warms_up_and_tracks() -> None:
-    from sticker_studio.training.ema import ParameterEMA
+    from sticker_studio.training.loop.ema import ParameterEMA
 
     model = torch.nn.Linear(2, 1)
     ema = ParameterEMA(model, decay=0.99)
@@ -261,7 +261,7 @@ def test_ema_warms_up_and_tracks() -> None:
 
 
 def test_learning_rate_warms_up_then_decays(tmp_path: Path) -> None:
-    from sticker_studio.training.train_generator import learning_rate
+    from sticker_studio.training.generator.train import learning_rate
 
     cfg = tiny_config(tmp_path, tmp_path / "r", lr=1e-3, warmup_steps=10, min_lr_ratio=0.1)
     lrs = [learning_rate(s, cfg, 100) for s in range(100)]
@@ -271,7 +271,7 @@ def test_learning_rate_warms_up_then_decays(tmp_path: Path) -> None:
 
 
 def test_conditioned_augmentation_keeps_white_and_the_motion_per_clip() -> None:
-    from sticker_studio.training.conditioning_aug import (
+    from sticker_studio.training.generator.conditioning_aug import (
         AugmentConfig,
         augment_clips,
         hue_rotate,

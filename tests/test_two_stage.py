@@ -8,16 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sticker_studio.core.art_library import (
+from sticker_studio.core.recolour import dominant_colour, needs_recolour, recolour
+from sticker_studio.core.text.art_library import (
     INDEX_FILE,
     INDEX_SCHEMA,
     ArtLibrary,
     icon_svg,
     write_xz_json,
 )
-from sticker_studio.core.prompt_words import DEFAULT_MOTION, parse_prompt
-from sticker_studio.core.recolour import dominant_colour, needs_recolour, recolour
-from sticker_studio.engine.motion_choice import (
+from sticker_studio.core.text.prompt_words import DEFAULT_MOTION, parse_prompt
+from sticker_studio.engine.generate.motion_choice import (
     ADHERENCE_FILE,
     ADHERENCE_SCHEMA,
     choose_motion_source,
@@ -32,7 +32,7 @@ from sticker_studio.paths import resources_dir
     ("a red heart beating", "heart", "red", "heartbeat"),
     ("ghost floating", "ghost", None, "float"),
     ("a cat riding a bicycle", "cat", None, DEFAULT_MOTION),
-    ("A Blue Cat waving", "cat", "blue", "wave"),
+    ("A Blue Cat waving", "cat", "blue", "sway"),
     ("a golden star spinning round and round", "star", "gold", "spin"),
     ("dancing green dragon", "dragon", "green", "wobble"),
     ("a pink dog with a hat nodding", "dog", "pink", "nod"),
@@ -138,7 +138,7 @@ def test_bundled_library_is_consistent() -> None:
 @pytest.fixture(scope="module")
 def tiny_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Six subjects, including the two the issue's probe got wrong (bicycle, coffin)."""
-    from sticker_studio.training.build_art_library import write_embeddings
+    from sticker_studio.training.data.build_art_library import write_embeddings
 
     folder = tmp_path_factory.mktemp("art")
     subjects = [("cat", ["cat", "pet"], "#f3ad61"), ("bicycle", ["bicycle", "bike", "ride"], "#888888"),
@@ -160,7 +160,7 @@ def tiny_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ("a bike", "bicycle"), ("spaceship launching", "rocket"), ("a kitten", "cat"),
 ])
 def test_retrieval_prefers_the_subject_noun(tiny_library: Path, prompt: str, best: str) -> None:
-    from sticker_studio.engine.art_retrieval import ArtIndex
+    from sticker_studio.engine.generate.art_retrieval import ArtIndex
 
     found = ArtIndex.load(tiny_library).search(prompt, k=3)
     assert found[0].entry.label == best, [(c.entry.label, round(c.score, 3)) for c in found]
@@ -168,14 +168,16 @@ def test_retrieval_prefers_the_subject_noun(tiny_library: Path, prompt: str, bes
 
 
 def test_pick_subject_recolours_on_a_contradicting_colour(tiny_library: Path) -> None:
-    from sticker_studio.engine.two_stage import pick_subject
+    from sticker_studio.engine.generate.two_stage import pick_scene, pick_subject
 
     blue = pick_subject("a blue cat waving", library_folder=tiny_library, size=64, count=3)
     assert blue.label == "cat" and blue.recoloured == "blue" and dominant_colour(blue.rgba).name == "blue"
     red = pick_subject("a red heart beating", library_folder=tiny_library, size=64, count=3)
     assert red.label == "red heart" and red.recoloured is None
     other = pick_subject("a cat riding a bicycle", candidate=1, library_folder=tiny_library, size=64, count=3)
-    assert other.label == "bicycle"
+    assert other.label != "cat"  # the next candidate for the main subject
+    scene = pick_scene("a cat riding a bicycle", library_folder=tiny_library, size=64, count=3)
+    assert (scene.main.label, scene.second and scene.second.label) == ("cat", "bicycle")
 
 
 # ------------------------------------------------------------------ CLI default path, end to end
@@ -189,12 +191,15 @@ def test_cli_generate_default_is_two_stage_and_deterministic(
     for out in outs:
         assert main(["generate", "a purple heart beating", "--size", "128", "-o", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "subject:" in text and "purple heart" in text and "motion: heartbeat by motion preset" in text
+    assert "made a purple heart, beating" in text and "motion preset" not in text  # artists' words
     assert outs[0].read_bytes() == outs[1].read_bytes()
     sticker = read_sticker(outs[0])
     assert sticker.width == 128 and sticker.frame_count > 4
     alpha = np.stack([f[..., 3] for f in sticker.frames])
     assert alpha.min() == 0 and alpha.max() == 255           # a cut-out on transparency
+    assert main(["generate", "a purple heart beating", "--size", "64", "-o", str(tmp_path / "v.webp"), "-v"]) == 0
+    text = capsys.readouterr().out
+    assert "subject:" in text and "purple heart" in text and "motion: heartbeat by motion preset" in text
     assert main(["generate", "a green cat", "--candidates", "-o", str(tmp_path / "c.webp")]) == 0
     listing = capsys.readouterr().out.splitlines()
     assert listing[0].startswith("* 0") and "cat" in listing[0] and len(listing) > 3

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sticker_studio.ui.app import build_window
 from sticker_studio.ui.first_run import FIRST_RUN_HINT, sample_drawing
-from sticker_studio.ui.settings import AppSettings
+from sticker_studio.ui.state.settings import AppSettings
 
 
 def test_first_start_opens_on_the_sample_with_a_hint(qtbot) -> None:

@@ -12,13 +12,13 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from sticker_studio.core import pack_store
 from sticker_studio.core.errors import PackReadOnlyError
-from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.pack import store as pack_store
+from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.app import build_window, open_start_pack
-from sticker_studio.ui.document import default_pack_folder
-from sticker_studio.ui.settings import AppSettings
+from sticker_studio.ui.state.document import default_pack_folder
+from sticker_studio.ui.state.settings import AppSettings
 
 
 @pytest.fixture()

@@ -19,19 +19,21 @@ from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.image_convert import qimage_to_rgba, rgba_to_qimage
 from sticker_studio.ui.pack_panel import split_emojis
 from sticker_studio.ui.preview import PreviewWidget, seam_difference
-from sticker_studio.ui.settings import AppSettings, load_settings, save_settings, settings_path
-from sticker_studio.ui.workers import BackgroundJob
+from sticker_studio.ui.state.settings import AppSettings, load_settings, save_settings, settings_path
+from sticker_studio.ui.state.workers import BackgroundJob
 
 
 def test_rgba_qimage_round_trip_keeps_straight_alpha(qapp) -> None:
     rng = np.random.default_rng(1)
     frame = rng.integers(0, 256, (7, 5, 4), dtype=np.uint8)
+    frame[0, 0] = (200, 100, 50, 77)  # a known, partly transparent pixel
+    original = frame.copy()
     image = rgba_to_qimage(frame)
     frame[0, 0] = 0  # the QImage owns its own copy
     back = qimage_to_rgba(image)
     assert back.shape == (7, 5, 4)
-    assert np.array_equal(back[1:], qimage_to_rgba(rgba_to_qimage(back))[1:])
-    assert tuple(back[0, 0]) != (0, 0, 0, 0) or tuple(back[0, 0]) == tuple(frame[0, 0])
+    assert np.array_equal(back, original)  # straight alpha: colour under partial alpha kept exactly
+    assert np.array_equal(back, qimage_to_rgba(rgba_to_qimage(back)))
 
 
 def test_settings_round_trip_and_bad_files(tmp_path: Path) -> None:
@@ -129,8 +131,8 @@ def test_background_job_cancel_and_errors(qtbot) -> None:
 
 
 def test_model_manager_statuses(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sticker_studio.engine.model_manifest import ModelEntry, ModelFile, write_manifest_file
-    from sticker_studio.ui.model_manager import ModelManagerDialog, model_statuses
+    from sticker_studio.engine.store.manifest import ModelEntry, ModelFile, write_manifest_file
+    from sticker_studio.ui.dialogs.model_manager import ModelManagerDialog, model_statuses
 
     resources = tmp_path / "resources"
     good = resources / "models" / "good"
@@ -161,11 +163,11 @@ def test_model_manager_statuses(qtbot, tmp_path: Path, monkeypatch: pytest.Monke
     assert dialog.download_button.isEnabled()
     with qtbot.waitSignal(dialog.models_changed, timeout=10_000):
         dialog.start_download()  # offline: a clear message, no traceback
-    assert "offline" in dialog.status.text() or "not downloaded" in dialog.status.text()
+    assert "not downloaded" in dialog.status.text() and "offline" in dialog.status.text()
     dialog.select_model("good")
     with qtbot.waitSignal(dialog.models_changed, timeout=10_000):
         dialog.start_verify()
-    assert "sha256" in dialog.status.text() or "bytes" in dialog.status.text()
+    assert "sha256" in dialog.status.text() and "manifest says" in dialog.status.text()
 
 
 # ------------------------------------------------------------------- export dialog (pack export)
@@ -173,11 +175,11 @@ def test_export_dialog_remembers_targets_and_names_failing_stickers(qtbot, tmp_p
     import numpy as np
 
     from sticker_studio.core.errors import BudgetError
-    from sticker_studio.core.pack import StickerPack
+    from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.core.sticker import Sticker
-    from sticker_studio.formats import pack_export
-    from sticker_studio.ui.export_dialog import ExportDialog
-    from sticker_studio.ui.settings import AppSettings, load_settings
+    from sticker_studio.formats import fit_pool
+    from sticker_studio.ui.dialogs.export import ExportDialog
+    from sticker_studio.ui.state.settings import AppSettings, load_settings
 
     pack = StickerPack.create(tmp_path / "pack", "Dialog pack")
     frame = np.zeros((32, 32, 4), np.uint8)
@@ -196,14 +198,16 @@ def test_export_dialog_remembers_targets_and_names_failing_stickers(qtbot, tmp_p
     assert (tmp_path / "out" / "whatsapp" / "contents.json").is_file()
     assert load_settings().export_targets == ["whatsapp", "slack"]
 
-    real = pack_export.fit_sticker
+    real = fit_pool._fit_one
 
     def fit(sticker, target):
         if np.array_equal(sticker.frames[0], moving[3]):  # the first frame of 'the bad one'
             raise BudgetError("too big (test)")
         return real(sticker, target)
 
-    monkeypatch.setattr(pack_export, "fit_sticker", fit)
+    monkeypatch.setattr(fit_pool, "_fit_one", fit)  # fitted in this process (one worker), not from the cache
+    monkeypatch.setenv(fit_pool.WORKERS_ENV, "1")
+    fit_pool.DEFAULT_CACHE.clear()
     dialog.set_selected_targets(["slack"])
     with qtbot.waitSignal(dialog.export_finished, timeout=60_000) as failed:
         dialog.start_export()

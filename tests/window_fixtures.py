@@ -22,9 +22,9 @@ def use_no_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def open_main_window(qtbot: Any, tmp_path: Path, settings: Any | None = None) -> Iterator[Any]:
     """A shown, exposed MainWindow on a new pack in ``tmp_path / "pack"`` (reopened if there), with
     ``settings`` (default: fresh ones); shut down afterwards."""
-    from sticker_studio.ui.document import PackDocument, open_or_create_pack
     from sticker_studio.ui.main_window import MainWindow
-    from sticker_studio.ui.settings import AppSettings
+    from sticker_studio.ui.state.document import PackDocument, open_or_create_pack
+    from sticker_studio.ui.state.settings import AppSettings
 
     document = PackDocument(open_or_create_pack(tmp_path / "pack", "Test pack"), autosave_delay_ms=30)
     win = MainWindow(document, settings if settings is not None else AppSettings())

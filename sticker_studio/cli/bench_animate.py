@@ -30,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from sticker_studio.cli.cmd_animate import write_output
-    from sticker_studio.core.motion import PRESETS, animate, get_preset
-    from sticker_studio.training.drawn_subjects import sample_drawing
+    from sticker_studio.core.motion.presets import PRESETS, animate, get_preset
+    from sticker_studio.training.data.drawn_subjects import sample_drawing
 
     drawing = sample_drawing(args.size)
     names = [get_preset(m).name for m in args.motions] if args.motions else list(PRESETS)

@@ -39,9 +39,9 @@ def _build_random(config: str, device: str) -> Any:
     import torch
     from diffusers import DDIMScheduler
 
+    from sticker_studio.engine.generate.pipeline import StickerPipeline
     from sticker_studio.engine.models.configs import dfgn_config, make_dfgn, make_matting_head
     from sticker_studio.engine.models.text_encoder import MiniLMTextEncoder, TinyTextEncoder
-    from sticker_studio.engine.pipeline import StickerPipeline
 
     cfg = dfgn_config(config)
     torch.manual_seed(0)
@@ -96,8 +96,8 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from sticker_studio.engine.device import pick_device
-    from sticker_studio.engine.pipeline import StickerPipeline
-    from sticker_studio.engine.request import GenerationRequest
+    from sticker_studio.engine.generate.pipeline import StickerPipeline
+    from sticker_studio.engine.generate.request import GenerationRequest
 
     choice = pick_device(args.device)
     t0 = time.perf_counter()

@@ -101,12 +101,15 @@ def _sticker_convert_cmd(arg: str | None) -> list[str] | None:
     return None
 
 
-def _run_sticker_convert(cmd: list[str], source: Path, preset: str, work: Path) -> tuple[float, Path | None, str]:
+def _run_sticker_convert(cmd: list[str], source: Path, preset: str, work: Path,
+                         cpu: list[float] | None = None) -> tuple[float, Path | None, str]:
     indir, outdir = work / f"sc-in-{preset}-{source.stem}", work / f"sc-out-{preset}-{source.stem}"
     indir.mkdir(parents=True, exist_ok=True)
     outdir.mkdir(parents=True, exist_ok=True)
     shutil.copy(source, indir / source.name)
-    start = time.perf_counter()
+    from sticker_studio.formats.fit_pool import cpu_seconds
+
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     proc = subprocess.run(
         [*cmd, "--no-confirm", "--no-progress", "--input-dir", str(indir), "--output-dir", str(outdir),
          "--preset", preset, "--processes", "1"],
@@ -114,6 +117,8 @@ def _run_sticker_convert(cmd: list[str], source: Path, preset: str, work: Path) 
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     seconds = time.perf_counter() - start
+    if cpu is not None:
+        cpu.append(cpu_seconds() - cpu_start)  # sticker-convert and everything it ran
     outputs = [p for p in outdir.iterdir()
                if p.suffix.lower() in (".webm", ".webp", ".png", ".gif", ".apng") and "tray" not in p.name.lower()
                and "cover" not in p.name.lower()]
@@ -149,8 +154,10 @@ def run(args: argparse.Namespace) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"cpu cores: {os.cpu_count()}, load average (1 min) at start: {load:.2f}")
     print(f"sticker-convert: {' '.join(sc_cmd) if sc_cmd else 'not available (see --help)'}")
+    from sticker_studio.formats.fit_pool import cpu_seconds
+
     header = ["input", "target", "new dB", "old dB", "sc dB", "new B", "old B", "sc B", "new s", "old s", "sc s",
-              "new setting"]
+              "new cpu s", "sc cpu s", "new setting"]
     rows = [header]
     with tempfile.TemporaryDirectory(prefix="sticker-studio-bench-") as tmp:
         work = Path(tmp)
@@ -165,12 +172,14 @@ def run(args: argparse.Namespace) -> int:
             for target in targets:
                 row = [source.stem[:16], target.name]
                 cells: dict[str, tuple[str, str, str]] = {}
+                cpu: dict[str, str] = {"new": "", "sc": ""}
                 setting = ""
                 for key, fn in (("new", fit_sticker), ("old", fit_sticker_ladder)):
                     try:
-                        start = time.perf_counter()
+                        start, cpu_start = time.perf_counter(), cpu_seconds()
                         result = fn(sticker, target)
                         seconds = time.perf_counter() - start
+                        cpu[key] = f"{cpu_seconds() - cpu_start:.1f}"
                         written = read_sticker_bytes(result.data, f"out{target.extension}")
                         psnr = psnr_on_preferred_canvas(sticker, written, target, result.speed_factor)
                         cells[key] = (f"{psnr:.2f}", f"{result.byte_size:,}", f"{seconds:.1f}")
@@ -185,7 +194,9 @@ def run(args: argparse.Namespace) -> int:
                 if sc_cmd is None or preset is None:
                     cells["sc"] = ("n/a", "", "")
                 else:
-                    sc_seconds, sc_out, why = _run_sticker_convert(sc_cmd, source, preset, work)
+                    sc_cpu: list[float] = []
+                    sc_seconds, sc_out, why = _run_sticker_convert(sc_cmd, source, preset, work, sc_cpu)
+                    cpu["sc"] = f"{sc_cpu[0]:.1f}" if sc_cpu else ""
                     if sc_out is None:
                         cells["sc"] = ("failed", why[:20], f"{sc_seconds:.1f}")
                     else:
@@ -199,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
                         cells["sc"] = (f"{sc_psnr:.2f}", f"{sc_out.stat().st_size:,}", f"{sc_seconds:.1f}")
                 for i in range(3):
                     row += [cells[k][i] for k in ("new", "old", "sc")]
-                row.append(setting)
+                row += [cpu["new"], cpu["sc"], setting]
                 rows.append(row)
                 print("  " + " | ".join(row), flush=True)
     print()

@@ -22,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sticker_studio.training.subjects import load_subjects
-    from sticker_studio.training.synth import generate_synthetic_dataset
+    from sticker_studio.training.data.subjects import load_subjects
+    from sticker_studio.training.data.synth import generate_synthetic_dataset
 
     subjects = load_subjects(args.subjects)
     cores = os.cpu_count() or 1

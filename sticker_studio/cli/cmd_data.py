@@ -2,7 +2,7 @@
 
 ``fetch`` installs the animated Fluent emoji and the emoji metadata from npm and
 builds ``data/fluent-anim`` (+ ``data/fluent-stills``); ``synth`` makes the synthetic
-motion-preset set (delegated to ``training/synth.py``); ``info`` prints counts.
+motion-preset set (delegated to ``training/data/synth.py``); ``info`` prints counts.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def _missing_action(parser: argparse.ArgumentParser) -> int:
 
 def _synth_module():
     try:
-        module = importlib.import_module("sticker_studio.training.synth")
+        module = importlib.import_module("sticker_studio.training.data.synth")
     except ImportError:
         return None
     if hasattr(module, "add_synth_arguments") and hasattr(module, "run_synth_cli"):
@@ -93,12 +93,12 @@ def _add_synth_arguments(parser: argparse.ArgumentParser) -> None:
 def run_synth(args: argparse.Namespace) -> int:
     module = _synth_module()
     if module is None:
-        raise StickerStudioError("the synthetic data generator (training/synth.py) is not part of this build")
+        raise StickerStudioError("the synthetic data generator (training/data/synth.py) is not part of this build")
     return int(module.run_synth_cli(args) or 0)
 
 
 def run_fetch(args: argparse.Namespace) -> int:
-    from sticker_studio.training.fetch import FetchConfig, build_datasets
+    from sticker_studio.training.data.fetch import FetchConfig, build_datasets
 
     if args.max_clips is not None and args.max_clips < 0:
         raise StickerStudioError("--max-clips must be >= 0")
@@ -122,7 +122,7 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 def run_matting_pack(args: argparse.Namespace) -> int:
     from sticker_studio.core.errors import InvalidInputError
-    from sticker_studio.training.matting_pack import PackSpec, build_pack, load_pack
+    from sticker_studio.training.data.matting_pack import PackSpec, build_pack, load_pack
 
     if args.clips < 1 or not 16 <= args.size <= 1024 or not 1 <= args.frames <= 32:
         raise InvalidInputError("--clips must be >= 1, --size 16-1024 and --frames 1-32")
@@ -152,7 +152,7 @@ def frame_count_histogram(counts: list[int]) -> list[tuple[str, int]]:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from sticker_studio.training.dataset import read_index, read_meta
+    from sticker_studio.training.data.dataset import read_index, read_meta
 
     records = read_index(args.dataset)
     meta = read_meta(args.dataset)

@@ -57,8 +57,8 @@ def sample_path(name: str) -> Path:
 
 def generate_sticker(prompt: str, progress: ProgressCallback | None = None) -> object:
     """One sticker from ``prompt`` through the engine's public pipeline (the `generate` command's path)."""
-    from sticker_studio.engine.pipeline import StickerPipeline
-    from sticker_studio.engine.request import GenerationRequest
+    from sticker_studio.engine.generate.pipeline import StickerPipeline
+    from sticker_studio.engine.generate.request import GenerationRequest
 
     def warn(message: str) -> None:
         print(f"sticker-studio: warning: {message}", file=sys.stderr)
@@ -93,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_stages(args: argparse.Namespace, bar: Any, source: Path, pack_dir: Path, export_dir: Path) -> int:
     from sticker_studio.core.errors import InvalidInputError, StickerStudioError
-    from sticker_studio.core.motion import animate
-    from sticker_studio.core.pack import StickerPack
+    from sticker_studio.core.motion.presets import animate
+    from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.core.sticker import Sticker
     from sticker_studio.formats.pack_export import PackExportError, export_sticker_pack
     from sticker_studio.formats.readers import read_sticker

@@ -1,4 +1,4 @@
-"""`sticker-studio eval matting|generator`: the model-card tables on held-out clips.
+"""`sticker-studio eval matting|generator|rig`: the model-card tables on held-out clips.
 
 Examples::
 
@@ -15,12 +15,19 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("eval", help="measure a matting head or generator on held-out clips",
+    parser = subparsers.add_parser("eval", help="measure a matting head or generator on held-out clips, or the "
+                                   "puppet engine's character motions (eval motion)",
                                    description="Evaluate on a dataset's held-out split and print a markdown table.")
-    parser.add_argument("what", choices=("matting", "generator"))
+    parser.add_argument("what", choices=("matting", "generator", "motion", "rig"))
+    parser.add_argument("--size", type=int, default=512, help="motion: drawing side in pixels (default 512)")
+    parser.add_argument("--characters", nargs="*", default=None, metavar="NAME",
+                        help="motion: library art to animate (default: person, teddy, dog, cat, smiley, ghost, "
+                             "monkey, robot, clock)")
+    parser.add_argument("--real", type=Path, default=None, metavar="DIR",
+                        help="rig: also score a hand-labelled folder (labels.json, format 1)")
     parser.add_argument("--data", action="append", default=[], metavar="DIR", help="dataset folder (repeatable)")
     parser.add_argument("--pack", type=Path, default=None, metavar="DIR",
-                        help="matting: a held-out drawings pack (training/matting_pack.py, split test, or val "
+                        help="matting: a held-out drawings pack (training/data/matting_pack.py, split test, or val "
                              "to tune on); scores per background (white / pale / near colour / texture)")
     parser.add_argument("--sheet", type=Path, default=None, help="matting --pack: also write a contact sheet PNG")
     parser.add_argument("--model", default=None, metavar="ID|PATH",
@@ -36,9 +43,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-t2v", action="store_true", help="generator: skip the text-only samples")
     parser.add_argument("--adherence-out", type=Path, default=None, metavar="FILE",
                         help="generator: write the per-motion adherence JSON (motion_adherence.json) here")
-    parser.add_argument("--no-timing", action="store_true", help="matting: skip the 512² timing")
+    parser.add_argument("--no-timing", action="store_true", help="matting, rig: skip the 512² timing")
     parser.add_argument("--mirror", action="store_true",
-                        help="matting --pack: also score each layout-prior head with mirror averaging (matte --mirror)")
+                        help="matting --pack: also score each layout-prior head with mirror averaging "
+                             "(matte --mirror); rig: read each drawing and its mirror and average")
     parser.add_argument("--prior-only", action="store_true",
                         help="matting --pack: also score the layout prior alone (colour key + per-region vote)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -47,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load_head(spec: str | None):
-    from sticker_studio.engine.matting import load_matting_head
+    from sticker_studio.engine.matting.matte import load_matting_head
 
     return load_matting_head(spec)
 
@@ -56,8 +64,8 @@ def _head_label(head, spec: str | None) -> str:
     """"temporal head (temporal_depth=5, 1993 steps)" — steps from the folder's training.json."""
     import json
 
-    from sticker_studio.engine.model_hub import resolve_model
-    from sticker_studio.engine.model_manifest import ModelManifest
+    from sticker_studio.engine.store.hub import resolve_model
+    from sticker_studio.engine.store.manifest import ModelManifest
 
     depth = getattr(getattr(head, "config", None), "temporal_depth", "?")
     kind = "per-frame head" if depth == 0 else "temporal head"
@@ -72,16 +80,24 @@ def _head_label(head, spec: str | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.what == "motion":  # the puppet engine: numpy only, no torch
+        from sticker_studio.cli.puppet_eval import run_eval
+
+        return run_eval(args)
+    if args.what == "rig":
+        from sticker_studio.cli.rig_net import run_eval_rig
+
+        return run_eval_rig(args)
     import torch
 
     from sticker_studio.core.atomic import atomic_write_text
-    from sticker_studio.training import evaluate
+    from sticker_studio.training.eval import evaluate
 
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.what == "matting" and args.pack is not None:
-        from sticker_studio.engine.matting import head_uses_prior
-        from sticker_studio.training import evaluate_drawn as ed
+        from sticker_studio.engine.matting.matte import head_uses_prior
+        from sticker_studio.training.eval import drawn as ed
 
         methods = {"colour key": ed.method_for(None, "key")}
         if args.prior_only:
@@ -112,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         text = report.markdown() + (f"\nHeld-out clips: {report.clips}; the truth's mean frame-to-frame "
                                     f"|Δα| is {report.truth_change:.4f}.\n")
     else:
-        from sticker_studio.engine.model_manifest import DEFAULT_GENERATOR_ID
+        from sticker_studio.engine.store.manifest import DEFAULT_GENERATOR_ID
 
         model = args.model or DEFAULT_GENERATOR_ID
         if args.per_motion < 1:

@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _status(entry) -> str:
-    from sticker_studio.engine.model_files import verify_files
+    from sticker_studio.engine.store.files import verify_files
 
     report = verify_files(entry, entry.local_folder())
     if report.ok:
@@ -39,7 +39,7 @@ def _status(entry) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from sticker_studio.engine.model_manifest import ModelManifest
+    from sticker_studio.engine.store.manifest import ModelManifest
 
     manifest = ModelManifest.load()
     if not manifest.entries:
@@ -58,7 +58,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    from sticker_studio.engine.model_hub import download_model
+    from sticker_studio.engine.store.hub import download_model
 
     def progress(done: int, total: int, name: str) -> None:
         if name:
@@ -71,8 +71,8 @@ def run_download(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     from sticker_studio.core.errors import ModelIntegrityError
-    from sticker_studio.engine.model_files import verify_files
-    from sticker_studio.engine.model_manifest import ModelManifest
+    from sticker_studio.engine.store.files import verify_files
+    from sticker_studio.engine.store.manifest import ModelManifest
 
     manifest = ModelManifest.load()
     entries = [manifest.get(args.model_id)] if args.model_id else manifest.entries
@@ -93,7 +93,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from sticker_studio.engine.user_models import add_user_model
+    from sticker_studio.engine.store.user_models import add_user_model
 
     entry = add_user_model(args.path, args.model_id, architecture=args.architecture, licence=args.licence,
                            description=args.description, link=args.link)

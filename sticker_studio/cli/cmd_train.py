@@ -1,4 +1,4 @@
-"""`sticker-studio train generator|matting`: train the DFGN or the matting head.
+"""`sticker-studio train generator|matting|rig`: train the DFGN, the matting head or the rig model.
 
 Examples::
 
@@ -15,9 +15,10 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("train", help="train the generator (RDTF) or the matting head",
+    parser = subparsers.add_parser("train", help="train the generator (RDTF), the matting head or the rig model",
                                    description="Train a model on dataset folders (index.jsonl + clips/).")
-    parser.add_argument("what", choices=("generator", "matting"), help="which model to train")
+    parser.add_argument("what", choices=("generator", "matting", "rig"),
+                        help="which model to train (rig: on procedurally drawn characters, no --data)")
     parser.add_argument("--data", action="append", default=[], metavar="DIR",
                         help="dataset folder (repeat for several)")
     parser.add_argument("--config", default=None,
@@ -73,6 +74,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.errors import InvalidInputError
 
+    if args.what == "rig":
+        from sticker_studio.cli.rig_net import run_train_rig
+
+        return run_train_rig(args)
     if not args.data and not args.kit:
         raise InvalidInputError("give at least one --data DIR (or --kit KIT_DIR)")
     if args.pack:
@@ -80,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             raise InvalidInputError("--pack makes a generator training kit; use it with `train generator`")
         if not args.wheels:
             raise InvalidInputError("--pack needs --wheels DIR holding the diffusers and importlib_metadata wheels")
-        from sticker_studio.training.gpu_kit import pack_kit
+        from sticker_studio.training.kits.generator_kit import pack_kit
 
         summary = pack_kit(args.data, args.pack, wheels_dir=args.wheels, size=args.pack_size,
                            cache_dir=args.cache_dir, seed=args.seed, progress=not args.no_progress)
@@ -120,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
             mix = json.loads(args.task_mix)
         except json.JSONDecodeError as error:
             raise InvalidInputError(f"--task-mix is not valid JSON: {error}") from None
-        from sticker_studio.engine.tasks import Task
+        from sticker_studio.engine.generate.tasks import Task
 
         if not isinstance(mix, dict) or not mix or any(float(v) < 0 for v in mix.values()):
             raise InvalidInputError("--task-mix must be a JSON object of task -> non-negative weight")
@@ -136,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     if args.export_only and not args.export:
         raise InvalidInputError("--export-only needs --export DIR")
     if args.what == "generator":
-        from sticker_studio.training.train_generator import GeneratorTrainConfig, export_from_run, train_generator
+        from sticker_studio.training.generator.train import GeneratorTrainConfig, export_from_run, train_generator
 
         if args.export_only:
             print(f"exported {export_from_run(args.out, args.export)}")
@@ -145,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
                                                       curriculum=args.curriculum,
                                                       **{"steps": 20000, **common, **generator_only}))
     else:
-        from sticker_studio.training.train_matting import (
+        from sticker_studio.training.matting.train import (
             MattingTrainConfig,
             export_matting_from_run,
             train_matting,

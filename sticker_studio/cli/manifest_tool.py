@@ -14,12 +14,12 @@ from pathlib import Path
 
 from sticker_studio import paths
 from sticker_studio.core.errors import StickerStudioError
-from sticker_studio.engine.model_manifest import (
+from sticker_studio.engine.store.manifest import (
     ARCHITECTURES,
     ModelManifest,
     upsert_entry,
 )
-from sticker_studio.engine.user_models import manifest_entry_for_folder
+from sticker_studio.engine.store.user_models import manifest_entry_for_folder
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,7 +40,8 @@ from sticker_studio.core.errors import InvalidInputError, StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.formats.fit import fit_sticker
+from sticker_studio.formats.fit_pool import DEFAULT_CACHE, CachedFit, FitCache, FitJob, fit_all
+from sticker_studio.formats.handoff import HandoffSticker, write_handoff
 from sticker_studio.formats.pack_rules import PackImage, PackRule, get_pack_rule
 from sticker_studio.formats.targets import ExportTarget, get_target
 from sticker_studio.formats.validate import validate_file
@@ -58,6 +59,8 @@ class PackItem:
     name: str
     emojis: tuple[str, ...]
     sticker: Sticker
+    #: the drawing a motion sticker was animated from (for vector targets; None: not kept or not needed)
+    source: np.ndarray | None = None
 
 
 @dataclass
@@ -98,6 +101,7 @@ class PackExportReport:
     targets: dict[str, TargetPackReport]
     written: bool = False
     seconds: float = 0.0
+    fit_seconds: float = 0.0  # fitting every sticker (cache + pool); the rest is writing and validating
 
     @property
     def ok(self) -> bool:
@@ -211,14 +215,15 @@ def index_document(rule: PackRule, items: Sequence[PackItem], files: Sequence[st
                              for f, i in zip(files, items, strict=False)],
             }],
         }
-    if rule.target in ("telegram", "telegram-emoji"):
+    if rule.target in ("telegram", "telegram-emoji", "telegram-tgs"):
         # Fields of the Bot API's createNewStickerSet / InputSticker.
+        kind = "animated" if rule.target == "telegram-tgs" else "video"
         return {
             "title": title,
             "sticker_type": "custom_emoji" if rule.target == "telegram-emoji" else "regular",
-            "sticker_format": "video",
+            "sticker_format": kind,
             "thumbnail": "thumbnail.png",
-            "stickers": [{"sticker": f, "format": "video", "emoji_list": list(i.emojis[:rule.max_emojis])}
+            "stickers": [{"sticker": f, "format": kind, "emoji_list": list(i.emojis[:rule.max_emojis])}
                          for f, i in zip(files, items, strict=False)],
         }
     if rule.target == "signal":
@@ -281,8 +286,14 @@ def export_pack(
     cover_index: int = 0,
     progress: ProgressCallback | None = None,
     cancel: CancelFn | None = None,
+    workers: int | None = None,
+    cache: FitCache | None = DEFAULT_CACHE,
 ) -> PackExportReport:
     """Write ``out_dir/<target>/`` for every target, or nothing (see the module docstring).
+
+    Every sticker is fitted to every target first, on every core and through the fit
+    cache (:mod:`fit_pool`: a sticker "Check sizes" fitted is not fitted again);
+    ``workers=1`` fits serially in this process, ``cache=None`` always fits anew.
 
     Raises :class:`PackExportError` (with the full report) when any target's pack is
     invalid, :class:`InvalidInputError` when an output folder cannot be replaced safely.
@@ -305,21 +316,21 @@ def export_pack(
         report.seconds = time.perf_counter() - start
         raise PackExportError(report)
 
+    t0 = time.perf_counter()
+    fits = fit_pack(items, names, progress=progress, cancel=cancel, workers=workers, cache=cache)
+    report.fit_seconds = time.perf_counter() - t0
     created_out = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     temps: dict[str, Path] = {}
-    total, done = len(items) * len(names), 0
     try:
         for name in names:
             tmp = out / f".{name}.tmp-{secrets.token_hex(4)}"
             tmp.mkdir()
             temps[name] = tmp
             t0 = time.perf_counter()
-            for _ in _build_target(report.targets[name], tmp, items, title=title, publisher=publisher,
-                                   cover_index=cover_index, cancel=cancel):
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+            for _ in _build_target(report.targets[name], tmp, items, fits[name], title=title,
+                                   publisher=publisher, cover_index=cover_index, cancel=cancel):
+                pass
             report.targets[name].seconds = time.perf_counter() - t0
         if not report.ok:
             raise PackExportError(report)
@@ -336,21 +347,41 @@ def export_pack(
     return report
 
 
-def _build_target(report: TargetPackReport, tmp: Path, items: Sequence[PackItem], *, title: str,
+def fit_pack(items: Sequence[PackItem], targets: Sequence[str], *, progress: ProgressCallback | None = None,
+             cancel: CancelFn | None = None, workers: int | None = None, cache: FitCache | None = DEFAULT_CACHE,
+             stats: dict[str, object] | None = None) -> dict[str, list[CachedFit | StickerStudioError]]:
+    """Every sticker fitted to every target's file rule (cache, then a process pool); by target name.
+
+    This is what "Check sizes" runs; an export right after finds every fit in the cache.
+    """
+    names = list(dict.fromkeys(get_target(t).name for t in targets))
+    jobs = [FitJob(item.sticker, file_target_for(get_pack_rule(name), items)) for name in names for item in items]
+    results = fit_all(jobs, workers=workers, cache=cache, progress=progress, cancel=cancel, stats=stats)
+    n = len(items)
+    return {name: results[k * n:(k + 1) * n] for k, name in enumerate(names)}
+
+
+def _build_target(report: TargetPackReport, tmp: Path, items: Sequence[PackItem],
+                  fits: Sequence[CachedFit | StickerStudioError], *, title: str,
                   publisher: str, cover_index: int, cancel: CancelFn | None) -> Iterator[None]:
     rule = get_pack_rule(report.target)
     target = file_target_for(rule, items)
     report.animated = target.max_frames != 1
     files = sticker_file_names(items, target)
-    for item, file_name in zip(items, files, strict=False):
+    for item, file_name, fit in zip(items, files, fits, strict=False):
         if cancel is not None and cancel():
             from sticker_studio.core.errors import CancelledError
 
             raise CancelledError("export cancelled; nothing was written")
         result = StickerResult(item.name, file_name)
         report.stickers.append(result)
+        if target.container == "tgs":  # vector: traced from the drawing, the motion as transforms
+            _build_tgs(item, tmp / file_name, result, target)
+            yield
+            continue
         try:  # a still meets an animated target's rule as a still-looking animation (fit)
-            fit = fit_sticker(item.sticker, target)
+            if isinstance(fit, StickerStudioError):
+                raise fit
             path = tmp / file_name
             path.write_bytes(fit.data)
             result.byte_size, result.quality = fit.byte_size, fit.quality
@@ -370,20 +401,54 @@ def _build_target(report: TargetPackReport, tmp: Path, items: Sequence[PackItem]
     if doc is not None and rule.index_file:
         (tmp / rule.index_file).write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         report.extra_files.append(rule.index_file)
+    if report.ok:  # hand-off files are built from the files above, so only when they are all valid
+        stickers = [HandoffSticker(s.file, i.emojis[:rule.max_emojis])
+                    for s, i in zip(report.stickers, items, strict=False)]
+        try:
+            report.extra_files += write_handoff(rule.target, tmp, stickers, title=title, author=publisher)
+        except StickerStudioError as error:
+            report.problems.append(f"hand-off file: {error}")
     written = [s.file for s in report.stickers] + report.extra_files
     (tmp / MARKER_FILE).write_text(json.dumps({"files": written}, indent=1) + "\n", encoding="utf-8")
 
 
-def items_from_pack(pack: object) -> list[PackItem]:
-    """PackItems from a :class:`~sticker_studio.core.pack.StickerPack` (or its entries)."""
+def _build_tgs(item: PackItem, path: Path, result: StickerResult, target: ExportTarget) -> None:
+    from sticker_studio.formats.tgs.export import sticker_to_tgs
+
+    try:
+        tgs = sticker_to_tgs(item.sticker, source=item.source, max_bytes=target.max_bytes,
+                             name=safe_stem(item.name, "sticker"))
+        path.write_bytes(tgs.data)
+        result.byte_size = tgs.byte_size
+        result.quality = f"{tgs.paths} paths, {tgs.keyframes} keyframes"
+        result.problems += [f"{v.rule}: {v.message}" for v in validate_file(path, target)]
+    except StickerStudioError as error:
+        result.problems.append(str(error))
+
+
+def items_from_pack(pack: object, with_sources: bool = False) -> list[PackItem]:
+    """PackItems from a :class:`~sticker_studio.core.pack.pack.StickerPack` (or its entries).
+
+    ``with_sources`` also loads the drawing each motion sticker was animated from (vector targets).
+    """
     entries = getattr(pack, "entries", pack)
-    return [PackItem(e.name, tuple(e.emojis), e.sticker) for e in entries]  # type: ignore[attr-defined]
+    folder = getattr(pack, "folder", None)
+    items = []
+    for e in entries:  # type: ignore[attr-defined]
+        source = None
+        if with_sources:
+            from sticker_studio.formats.tgs.export import motion_source
+
+            source = motion_source(e.sticker, folder, e.id)
+        items.append(PackItem(e.name, tuple(e.emojis), e.sticker, source))
+    return items
 
 
 def export_sticker_pack(pack: object, targets: Sequence[str], out_dir: str | Path, *,
-                        progress: ProgressCallback | None = None, cancel: CancelFn | None = None) -> PackExportReport:
-    """:func:`export_pack` for a :class:`~sticker_studio.core.pack.StickerPack` (title, author, tray icon)."""
-    from sticker_studio.core.pack import StickerPack
+                        progress: ProgressCallback | None = None, cancel: CancelFn | None = None,
+                        workers: int | None = None) -> PackExportReport:
+    """:func:`export_pack` for a :class:`~sticker_studio.core.pack.pack.StickerPack` (title, author, tray icon)."""
+    from sticker_studio.core.pack.pack import StickerPack
 
     if not isinstance(pack, StickerPack):
         raise InvalidInputError("export_sticker_pack needs a StickerPack")
@@ -392,5 +457,7 @@ def export_sticker_pack(pack: object, targets: Sequence[str], out_dir: str | Pat
         raise InvalidInputError(f"export into a folder outside the pack folder {pack.folder}, not {out_dir}")
     tray = pack.tray_entry
     cover = pack.index_of(tray.id) if tray is not None else 0
-    return export_pack(items_from_pack(pack), targets, out_dir, title=pack.title, publisher=pack.author,
-                       cover_index=cover, progress=progress, cancel=cancel)
+    vector = any(get_target(t).container == "tgs" for t in targets)
+    return export_pack(items_from_pack(pack, with_sources=vector), targets, out_dir, title=pack.title,
+                       publisher=pack.author, cover_index=cover, progress=progress, cancel=cancel,
+                       workers=workers)

@@ -26,10 +26,18 @@ def _composites(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def frame_mse(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean squared error of two RGBA frames, on white and on black, averaged."""
-    aw, ab = _composites(a)
-    bw, bb = _composites(b)
-    return float((np.mean((aw - bw) ** 2) + np.mean((ab - bb) ** 2)) / 2.0)
+    """Mean squared error of two RGBA frames, on white and on black, averaged.
+
+    On black the difference is that of the premultiplied colours; on white it is that
+    plus 255 x the alpha difference - the same numbers as compositing both frames on
+    both backgrounds (:func:`_composites`), with a third of the float work.
+    """
+    alpha_a = a[..., 3:4].astype(np.float32) * np.float32(1 / 255.0)
+    alpha_b = b[..., 3:4].astype(np.float32) * np.float32(1 / 255.0)
+    on_black = a[..., :3] * alpha_a
+    on_black -= b[..., :3] * alpha_b
+    on_white = on_black + np.float32(255.0) * (alpha_b - alpha_a)
+    return float((np.mean(np.square(on_black, out=on_black)) + np.mean(np.square(on_white, out=on_white))) / 2.0)
 
 
 def psnr_from_mse(mse: float) -> float:

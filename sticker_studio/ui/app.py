@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,12 +23,12 @@ from sticker_studio import __version__
 from sticker_studio.core.atomic import atomic_write_bytes
 from sticker_studio.core.errors import InvalidInputError, StickerStudioError
 from sticker_studio.paths import APP_NAME
-from sticker_studio.ui.document import DEFAULT_PACK_TITLE, PackDocument, default_pack_folder, open_or_create_pack
 from sticker_studio.ui.first_run import is_first_start, open_sample
 from sticker_studio.ui.main_window import MainWindow, app_icon, settle
-from sticker_studio.ui.model.session import read_file
 from sticker_studio.ui.qt_guard import check_qt_refcounts
-from sticker_studio.ui.settings import AppSettings, load_settings
+from sticker_studio.ui.state.document import DEFAULT_PACK_TITLE, PackDocument, default_pack_folder, open_or_create_pack
+from sticker_studio.ui.state.session import read_file
+from sticker_studio.ui.state.settings import AppSettings, load_settings
 from sticker_studio.ui.theme import apply_theme
 
 SCREENSHOT_SIZE = (1280, 800)
@@ -126,10 +127,17 @@ def load_into(window: MainWindow, file: Path) -> None:
     window.session.set_reference(sticker, str(file), file)
 
 
+#: the longest a screenshot waits for the reference's cut-out (a worker job)
+SCREENSHOT_WAIT_S = 120.0
+
+
 def save_screenshot(window: MainWindow, path: Path) -> Path:
     """Render the window at 1280x800 into a PNG (written atomically)."""
     window.resize(*SCREENSHOT_SIZE)
     window.show()
+    deadline = time.monotonic() + SCREENSHOT_WAIT_S
+    while window.session.is_busy() and time.monotonic() < deadline:  # the reference is cut out on a worker
+        settle(50)
     settle(250)  # layouts, the live preset preview and a few animation frames
     window.preview.pause()
     pixmap = window.grab()

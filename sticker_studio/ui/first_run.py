@@ -10,9 +10,9 @@ import logging
 from pathlib import Path
 
 from sticker_studio import paths
-from sticker_studio.ui.document import PackDocument
 from sticker_studio.ui.main_window import MainWindow
-from sticker_studio.ui.settings import AppSettings
+from sticker_studio.ui.state.document import PackDocument
+from sticker_studio.ui.state.settings import AppSettings
 
 #: The one line shown in the status bar on the first start (until something else replaces it).
 FIRST_RUN_HINT = ("First start: this is the sample drawing. Pick a Motion and press “Animate with motion preset” "

@@ -2,7 +2,7 @@
 middle, the pack on the right.
 
 The window is a view: it lays the panels out and wires their intent signals to the
-:class:`~sticker_studio.ui.model.session.StudioSession` (which owns the open pack, the
+:class:`~sticker_studio.ui.state.session.StudioSession` (which owns the open pack, the
 reference and every background job) and the session's signals back to the panels.
 Actions and menus live in :mod:`sticker_studio.ui.actions`. What is left here is what
 needs a widget: the timeline selection behind Delete/Duplicate/Reverse, file and
@@ -29,18 +29,18 @@ from PySide6.QtWidgets import (
 )
 
 from sticker_studio.core import edits
-from sticker_studio.core.pack import StickerPack
+from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.actions import WindowActions
-from sticker_studio.ui.canvas_dialog import CROP, CanvasDialog
-from sticker_studio.ui.document import PackDocument, default_pack_folder
-from sticker_studio.ui.generation import GeneratorHost
-from sticker_studio.ui.model.session import StudioSession
+from sticker_studio.ui.dialogs.canvas import CROP, CanvasDialog
 from sticker_studio.ui.pack_panel import PackPanel
 from sticker_studio.ui.preview import PreviewPanel
 from sticker_studio.ui.prompt_panel import PromptPanel
 from sticker_studio.ui.reference_panel import ReferencePanel
-from sticker_studio.ui.settings import AppSettings
+from sticker_studio.ui.state.document import PackDocument, default_pack_folder
+from sticker_studio.ui.state.generation import GeneratorHost
+from sticker_studio.ui.state.session import StudioSession
+from sticker_studio.ui.state.settings import AppSettings
 from sticker_studio.ui.timeline import TimelinePanel, local_paths
 
 OPEN_FILTER = "Images and animations (*.png *.apng *.gif *.webp *.jpg *.jpeg *.webm *.mp4 *.mov);;All files (*)"
@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         if choice is not None:
             self.reference_panel.set_choice(choice)
         self.reference_panel.choice_changed.connect(self.session.set_motion)
+        self.session.reference.warm_up()
         self.session.restore_reference()
 
     @property
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
         s.document_changed.connect(self._document_changed)
         s.reference_changed.connect(self._reference_changed)
         s.background_method_changed.connect(self.reference_panel.set_background_method)
+        s.reference_busy.connect(self.reference_panel.set_busy)
         s.edit_applied.connect(self._edit_applied)
         s.error.connect(self.show_error)
         s.status.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
@@ -193,7 +195,10 @@ class MainWindow(QMainWindow):
         k = self.pack_panel
         k.sticker_selected.connect(lambda entry_id: self.document.set_current(entry_id))
         k.title_changed.connect(s.set_title)
+        k.author_changed.connect(s.set_author)
+        k.emoji_suggest_requested.connect(s.suggest_emojis)
         k.subject_size_changed.connect(s.set_subject_size)
+        k.subject_size_to_all_requested.connect(s.apply_subject_size_to_all)
         k.emojis_changed.connect(s.set_emojis)
         k.tray_requested.connect(s.set_tray)
         k.remove_requested.connect(self.remove_sticker)
@@ -209,6 +214,7 @@ class MainWindow(QMainWindow):
     def _show_pack(self) -> None:
         d = self.document
         self.pack_panel.set_title(d.pack.title, str(d.folder))
+        self.pack_panel.set_author(d.pack.author)
         self.pack_panel.set_subject_size(d.pack.subject_size)
         self.pack_panel.set_entries(d.entries(), d.current_id(), d.tray_id())
         self.setWindowTitle(f"{d.pack.title}{' (read-only)' if d.read_only else ''} — Sticker Studio")
@@ -357,7 +363,8 @@ class MainWindow(QMainWindow):
         panel = self.reference_panel
         if sticker is not None:
             panel.set_background_method(self.session.background_method())
-        panel.set_reference(sticker, name, self.session.reference_original(), self.session.reference_close_calls())
+        panel.set_reference(sticker, name, self.session.reference_original(), self.session.reference_close_calls(),
+                            self.session.reference.small())
 
     def open_reference_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Reference drawing", "", OPEN_FILTER)
@@ -395,7 +402,7 @@ class MainWindow(QMainWindow):
 
     # --------------------------------------------------------------- dialogs
     def open_export_dialog(self) -> Any:
-        from sticker_studio.ui.export_dialog import ExportDialog
+        from sticker_studio.ui.dialogs.export import ExportDialog
 
         entries = self.document.entries()
         if not entries:
@@ -407,12 +414,12 @@ class MainWindow(QMainWindow):
         tray = pack.tray_entry
         dialog = ExportDialog(entries, folder, self, title=pack.title, publisher=pack.author,
                               cover_index=pack.index_of(tray.id) if tray is not None else 0,
-                              settings=self.session.settings)
+                              settings=self.session.settings, pack=pack)
         dialog.open()
         return dialog
 
     def open_model_manager(self) -> Any:
-        from sticker_studio.ui.model_manager import ModelManagerDialog
+        from sticker_studio.ui.dialogs.model_manager import ModelManagerDialog
 
         dialog = ModelManagerDialog(self)
         dialog.models_changed.connect(self.session.reload_generator)
@@ -420,7 +427,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_settings(self) -> Any:
-        from sticker_studio.ui.settings_dialog import SettingsDialog
+        from sticker_studio.ui.dialogs.settings import SettingsDialog
 
         dialog = SettingsDialog(self.session.settings, self)
         if dialog.exec():
@@ -447,7 +454,7 @@ class MainWindow(QMainWindow):
         if packs:
             self.session.open_pack_folder(packs[0])
             return
-        self.session.import_files(paths)
+        self.session.import_files(paths, reference=True)  # a drop on the window: the last one is shown too
 
     # --------------------------------------------------------------- closing
     def shutdown(self, timeout_ms: int = 15_000) -> None:

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sticker_studio.core.pack import PackEntry
-from sticker_studio.core.pack_store import MAX_SUBJECT_SIZE, MIN_SUBJECT_SIZE
+from sticker_studio.core.pack.pack import PackEntry
+from sticker_studio.core.pack.store import MAX_SUBJECT_SIZE, MIN_SUBJECT_SIZE
 from sticker_studio.ui.image_convert import thumbnail_icon
 from sticker_studio.ui.timeline import local_paths
 from sticker_studio.ui.widgets import section_column, spin_box, tool_button
@@ -101,8 +101,12 @@ class PackPanel(QWidget):
     """Title, sticker tiles, emoji of the selected sticker, tray icon, remove."""
 
     title_changed = Signal(str)
+    author_changed = Signal(str)
+    emoji_suggest_requested = Signal(str)
     #: the pack's subject size, as a fraction of the canvas (0.3 .. 1.0)
     subject_size_changed = Signal(float)
+    #: "Apply to all": bring every sticker's subject to the pack's subject size
+    subject_size_to_all_requested = Signal()
     sticker_selected = Signal(str)
     emojis_changed = Signal(str, list)
     tray_requested = Signal(str)
@@ -116,12 +120,20 @@ class PackPanel(QWidget):
         self.title_edit = QLineEdit(self)
         self.title_edit.setPlaceholderText("Pack title")
         self.title_edit.editingFinished.connect(lambda: self.title_changed.emit(self.title_edit.text().strip()))
+        self.author_edit = QLineEdit(self)
+        self.author_edit.setPlaceholderText("Author (shown by WhatsApp and Signal)")
+        self.author_edit.setToolTip("The pack's author / publisher: WhatsApp and Signal show it under the title")
+        self.author_edit.editingFinished.connect(lambda: self.author_changed.emit(self.author_edit.text().strip()))
         self.subject_size_spin = spin_box(
             self, round(MIN_SUBJECT_SIZE * 100), round(MAX_SUBJECT_SIZE * 100), step=5, suffix=" %",
             tooltip="How much of the canvas the subject takes in every sticker animated with a motion preset,"
                     " like animate --subject-size; the motion adapts, the drawing keeps this size")
         self.subject_size_spin.setKeyboardTracking(False)  # typed values count on Enter / leaving the box
         self.subject_size_spin.valueChanged.connect(self._emit_subject_size)
+        self.apply_size_button = tool_button(
+            self, "Apply to all",
+            tooltip="Bring the subject of every sticker in the pack to this size (undoable)")
+        self.apply_size_button.clicked.connect(self.subject_size_to_all_requested)
         subject_label = QLabel("Subject size", self)
         subject_label.setBuddy(self.subject_size_spin)
         self.folder_label = QLabel("", self)
@@ -133,6 +145,9 @@ class PackPanel(QWidget):
         self.emoji_edit = QLineEdit(self)
         self.emoji_edit.setPlaceholderText("1–3 emoji, e.g. 😺👋")
         self.emoji_edit.editingFinished.connect(self._emit_emojis)
+        self.suggest_button = tool_button(self, "Suggest", tooltip="Emoji from the sticker's subject, prompt,"
+                                                                    " motion and name")
+        self.suggest_button.clicked.connect(lambda: self._emit_for_current(self.emoji_suggest_requested))
         self.tray_button = tool_button(self, "Tray icon", tooltip="Use this sticker as the pack's tray / cover icon")
         self.tray_button.clicked.connect(lambda: self._emit_for_current(self.tray_requested))
         self.remove_button = tool_button(self, icon=QStyle.StandardPixmap.SP_TrashIcon,
@@ -146,13 +161,16 @@ class PackPanel(QWidget):
 
         row = QHBoxLayout()
         row.addWidget(self.emoji_edit, 1)
+        row.addWidget(self.suggest_button)
         row.addWidget(self.tray_button)
         row.addWidget(self.remove_button)
         layout = section_column(self, "Pack")
         layout.addWidget(self.title_edit)
+        layout.addWidget(self.author_edit)
         size_row = QHBoxLayout()
         size_row.addWidget(subject_label)
         size_row.addWidget(self.subject_size_spin, 1)
+        size_row.addWidget(self.apply_size_button)
         layout.addLayout(size_row)
         layout.addWidget(self.folder_label)
         layout.addWidget(self.list, 1)
@@ -192,6 +210,7 @@ class PackPanel(QWidget):
     def _show_current_details(self, entries: list[PackEntry], current_id: str) -> None:
         entry = next((e for e in entries if e.id == current_id), None)
         self.emoji_edit.setEnabled(entry is not None)
+        self.suggest_button.setEnabled(entry is not None)
         self.tray_button.setEnabled(entry is not None)
         self.remove_button.setEnabled(entry is not None)
         self.emoji_edit.setText("".join(entry.emojis) if entry is not None else "")
@@ -201,6 +220,10 @@ class PackPanel(QWidget):
         self.title_edit.setText(title)
         self.folder_label.setText(folder)
         self.folder_label.setToolTip(folder)
+
+    def set_author(self, author: str) -> None:
+        """Show the pack's author (no signal is emitted)."""
+        self.author_edit.setText(author)
 
     def set_subject_size(self, fraction: float) -> None:
         """Show the pack's subject size (no signal is emitted)."""

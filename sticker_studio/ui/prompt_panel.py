@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sticker_studio.engine.tasks import Task
+from sticker_studio.engine.generate.tasks import Task
 from sticker_studio.ui.image_convert import thumbnail_icon
-from sticker_studio.ui.model.prompt import PromptSettings, SubjectCandidates
+from sticker_studio.ui.state.prompt import PromptSettings, SubjectCandidates
 from sticker_studio.ui.widgets import cancel_and_progress, double_spin_box, section_column, spin_box, tool_button
 
 #: The task box's first entry: text → sticker in two stages (library art + motion), the default.

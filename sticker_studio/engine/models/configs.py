@@ -72,7 +72,7 @@ MATTING_CONFIGS: dict[str, dict[str, Any]] = {
                     temporal_kernel="factorized", norm_num_groups=8, internal_size=256, refine_channels=12),
 }
 MATTING_CONFIGS["bundled-per-frame"] = {**MATTING_CONFIGS["bundled"], "temporal_depth": 0}
-# issue 10: the layout-prior head (prior channels of core/layout_prior.py, fixed 128 content scale)
+# issue 10: the layout-prior head (prior channels of core/matte/layout_prior.py, fixed 128 content scale)
 MATTING_CONFIGS["layout"] = dict(stem_channels=12, encoder_channels=[16, 32, 48, 64], temporal_depth=3,
                                  temporal_kernel="factorized", norm_num_groups=8, internal_size=128,
                                  refine_channels=8, refine_layers=1, prior_channels=8)

@@ -27,7 +27,7 @@ foreground is parameterised as a correction of the input colour (``sigmoid(logit
 so opaque interior pixels keep the drawing's colours exactly when Δ≈0.
 
 Layout prior (``prior_channels=8``, the bundled head since issue 10): beside RGB the head
-gets the channels of :mod:`sticker_studio.core.layout_prior` — distance to the
+gets the channels of :mod:`sticker_studio.core.matte.layout_prior` — distance to the
 border-median background colour, border-connected floods at a tight and a loose
 tolerance, enclosed background-coloured candidates, a key-style alpha with enclosed
 candidates at 0.5, and the background colour. With ``prior_residual`` (the first
@@ -165,7 +165,7 @@ class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):  # type: ignore[mi
         if pc:
             if prior is None or prior.shape[1] != pc or prior.shape[2:] != frames.shape[2:]:
                 raise ValueError(f"this head needs its layout prior [B, {pc}, F, H, W] "
-                                 "(sticker_studio.core.layout_prior)")
+                                 "(sticker_studio.core.matte.layout_prior)")
             prior_b = frames_to_batch(prior.to(dtype=frames.dtype))
             bg = torch.cat([bg, prior_b], dim=1) if bg is not None else prior_b
 

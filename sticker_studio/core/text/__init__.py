@@ -1,0 +1,1 @@
+"""What a text prompt says (subject, colour, motion) and the bundled art library it starts from."""

@@ -1,0 +1,1 @@
+"""Where models live: the manifest, file verification, folder layout, the Hub, user models."""

@@ -1,0 +1,1 @@
+"""Training data: dataset folders, fetching, synthetic clips, drawn subjects, captions, packs."""

@@ -1,0 +1,1 @@
+"""Evaluation: the numbers that go into the model cards (`sticker-studio eval`)."""

@@ -1,0 +1,1 @@
+"""Generator (DFGN) training: RDTF's step, conditioning augmentation and curriculum."""

@@ -1,0 +1,1 @@
+"""Matting-head training: its step, and the layout-prior batches and losses."""

@@ -1,0 +1,1 @@
+"""Dialogs: canvas, export, settings and the model manager (each opened from the main window)."""
