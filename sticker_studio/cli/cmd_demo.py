@@ -16,6 +16,9 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+from sticker_studio.core.progress import ProgressCallback
 
 #: Motions the drawing is shown in (the first ones are used), with an emoji each.
 DEMO_MOTIONS: tuple[tuple[str, str], ...] = (
@@ -23,6 +26,7 @@ DEMO_MOTIONS: tuple[tuple[str, str], ...] = (
     ("heartbeat", "❤️"), ("tada", "🎉"), ("swing", "🎐"),
 )
 PACK_SIZE = 8
+DEFAULT_OUT = "sticker-studio-demo"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,8 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo", help="showcase: animate a drawing, generate from text, export a pack to every target"
     )
     parser.add_argument("--sample", default="bounce", help="file stem in resources/samples (default: bounce)")
-    parser.add_argument("--out", type=Path, default=Path("sticker-studio-demo"), metavar="DIR",
-                        help="output folder (default: ./sticker-studio-demo/)")
+    parser.add_argument("--out", "-o", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
+                        help=f"output folder (default: ./{DEFAULT_OUT}/ in the current folder)")
     parser.add_argument("--prompt", default="a happy cat waving", help="text for the generated sticker")
     parser.add_argument("--no-generate", dest="generate", action="store_false",
                         help="skip the model (the pack is filled with more motions)")
@@ -51,7 +55,7 @@ def sample_path(name: str) -> Path:
     return matches[0]
 
 
-def generate_sticker(prompt: str) -> object:
+def generate_sticker(prompt: str, progress: ProgressCallback | None = None) -> object:
     """One sticker from ``prompt`` through the engine's public pipeline (the `generate` command's path)."""
     from sticker_studio.engine.generate.pipeline import StickerPipeline
     from sticker_studio.engine.generate.request import GenerationRequest
@@ -60,10 +64,34 @@ def generate_sticker(prompt: str) -> object:
         print(f"sticker-studio: warning: {message}", file=sys.stderr)
 
     pipe = StickerPipeline.from_pretrained(None, device="auto", warn=warn)
-    return pipe(GenerationRequest(prompt=prompt, task="t2v", seed=1), warn=warn)
+    return pipe(GenerationRequest(prompt=prompt, task="t2v", seed=1), progress, warn=warn)
 
 
 def run(args: argparse.Namespace) -> int:
+    # the bar comes first: loading torch and the model takes a while on a first run
+    from tqdm import tqdm
+
+    from sticker_studio.core.errors import InvalidInputError
+
+    start = time.perf_counter()
+    out: Path = args.out
+    pack_dir, export_dir = out / "pack", out / "export"
+    source = sample_path(args.sample)  # a user's mistake is one error line, before any progress
+    if (pack_dir / "pack.json").exists():
+        raise InvalidInputError(f"{pack_dir} already holds a demo pack; choose another --out or move it")
+    print(f"Sticker Studio demo: writing to {out.resolve()}/ (a few minutes on a CPU)", flush=True)
+    stages = (["generate"] if args.generate else []) + ["animate", "pack", "export"]
+    with tqdm(total=len(stages), desc="demo", unit="stage", file=sys.stderr, dynamic_ncols=True,
+              bar_format="{desc}: {n}/{total} stages |{bar}| {elapsed}{postfix}") as bar:
+        bar.set_postfix_str("loading the sample")
+        code = _run_stages(args, bar, source, pack_dir, export_dir)
+    print(f"Done in {time.perf_counter() - start:.0f} s. Look at:")
+    print(f"  {pack_dir.resolve()}/  the pack (open it: sticker-studio gui {pack_dir})")
+    print(f"  {export_dir.resolve()}/<target>/  the same pack ready for each messenger")
+    return code
+
+
+def _run_stages(args: argparse.Namespace, bar: Any, source: Path, pack_dir: Path, export_dir: Path) -> int:
     from sticker_studio.core.errors import InvalidInputError, StickerStudioError
     from sticker_studio.core.motion.presets import animate
     from sticker_studio.core.pack.pack import StickerPack
@@ -72,50 +100,57 @@ def run(args: argparse.Namespace) -> int:
     from sticker_studio.formats.readers import read_sticker
     from sticker_studio.formats.targets import TARGETS
 
-    start = time.perf_counter()
-    source = sample_path(args.sample)
+    def step(label: str) -> ProgressCallback:
+        return lambda done, total: bar.set_postfix_str(f"{label} {done}/{total}")
+
     sample = read_sticker(source)
-    pack_dir, export_dir = args.out / "pack", args.out / "export"
-    if (pack_dir / "pack.json").exists():
-        raise InvalidInputError(f"{pack_dir} already holds a demo pack; choose another --out or move it")
     stickers: list[tuple[str, tuple[str, ...], Sticker]] = []
     if args.generate:
+        bar.set_postfix_str(f"loading the model to generate {args.prompt!r}")
         try:
             t0 = time.perf_counter()
-            generated = generate_sticker(args.prompt)
+            generated = generate_sticker(args.prompt, step("generating"))
             if not isinstance(generated, Sticker):
                 raise InvalidInputError("the pipeline returned no sticker")
             stickers.append((f"“{args.prompt}”"[:60], ("✨",), generated))
-            print(f"generated {args.prompt!r}: {generated} in {time.perf_counter() - t0:.1f} s")
+            bar.write(f"generated {args.prompt!r}: {generated} in {time.perf_counter() - t0:.1f} s")
         except (StickerStudioError, ImportError) as error:
-            print(f"sticker-studio: warning: no generated sticker ({error}); using another motion instead",
-                  file=sys.stderr)
+            bar.write(f"sticker-studio: warning: no generated sticker ({error}); using another motion instead",
+                      file=sys.stderr)
+        bar.update()
     stickers.append((f"{source.stem} (as drawn)", ("🙂",), sample))
     drawing = sample.frames[0]
     t0 = time.perf_counter()
     motions = DEMO_MOTIONS[: PACK_SIZE - len(stickers)]
-    for motion, emoji in motions:
+    for i, (motion, emoji) in enumerate(motions):
+        bar.set_postfix_str(f"animating: {motion} {i + 1}/{len(motions)}")
         stickers.append((f"drawing {motion}", (emoji,), animate(drawing, motion, size=args.size)))
-    print(f"animated the drawing in {len(motions)} motions in {time.perf_counter() - t0:.1f} s")
+    bar.write(f"animated the drawing in {len(motions)} motions in {time.perf_counter() - t0:.1f} s")
+    bar.update()
+    bar.set_postfix_str("saving the pack")
     pack = StickerPack.create(pack_dir, "Sticker Studio demo", "Sticker Studio")
     for name, emojis, sticker in stickers:
         pack.add(sticker, name=name, emojis=emojis)
     pack.save()
+    bar.update()
     try:
-        report = export_sticker_pack(pack, list(TARGETS), export_dir)
+        report = export_sticker_pack(pack, list(TARGETS), export_dir,
+                                     progress=step(f"exporting to {len(TARGETS)} targets"))
     except PackExportError as error:
         for name, target in error.report.targets.items():
             for problem in target.all_problems():
-                print(f"{name}: {problem}", file=sys.stderr)
+                bar.write(f"{name}: {problem}", file=sys.stderr)
         raise
+    bar.update()
+    bar.set_postfix_str("")
     rows = [("target", "folder", "stickers", "largest", "budget", "seconds")]
     for name, target in report.targets.items():
         largest = max(s.byte_size for s in target.stickers)
         rows.append((name, str(target.folder), f"{len(target.stickers)} {'animated' if target.animated else 'static'}",
                      f"{largest:,}", f"{TARGETS[name].max_bytes:,}", f"{target.seconds:.1f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
-    print(f"{len(report.targets)}/{len(TARGETS)} targets ok: pack {pack_dir}/ (open it in the app),"
-          f" export {export_dir}/, {time.perf_counter() - start:.1f} s in all")
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip() for row in rows]
+    lines.append(f"{len(report.targets)}/{len(TARGETS)} targets ok")
+    for line in lines:
+        bar.write(line, file=sys.stdout)
     return 0
