@@ -291,6 +291,44 @@ def test_sti_unet_gradients_reach_temporal_layers(tiny_unet2d) -> None:
             assert p.grad is None, name
 
 
+def test_sti_unet_trains_a_few_steps_with_the_generator_loss(tiny_unet2d) -> None:
+    """The larger-checkpoint path (STI on an image UNet, temporal layers only) goes through the same
+    loss as the DFGN's training step, and a few steps on one batch lower it without moving the image UNet."""
+    from diffusers import DDPMScheduler
+
+    from sticker_studio.engine.generate.tasks import Task
+    from sticker_studio.training.data.clips import TextEmbeddingCache
+    from sticker_studio.training.generator.train import Batch, generator_loss
+
+    torch.manual_seed(0)
+    model = STIUNet.from_unet2d(tiny_unet2d, sti_num_heads=2, sti_head_dim=8)
+    _perturb(model.temporal_layers)
+    model.freeze_spatial(keep_conv_in=False)
+    spatial = {n: p.detach().clone() for n, p in model.unet.named_parameters()}
+    scheduler = DDPMScheduler(num_train_timesteps=1000)
+    g = torch.Generator().manual_seed(1)
+    frames = torch.randn(2, 4, 4, 16, 16, generator=g)
+    noise = torch.randn(frames.shape, generator=g)
+    timesteps = torch.tensor([200, 600])
+    mask = torch.tensor([[1.0, 0, 0, 0], [1.0, 0, 0, 1.0]])
+    batch = Batch(scheduler.add_noise(frames, noise, timesteps), timesteps, noise,
+                  frames * mask[:, None, :, None, None], mask, torch.ones(2, 4), ["a cat waving", "a star"],
+                  Task.IMAGE_TO_ANIMATION)
+    text = TextEmbeddingCache(None, torch.device("cpu"))
+    for caption in batch.captions:
+        text.put(caption, torch.randn(5, CTX_DIM, generator=g), torch.ones(5, dtype=torch.bool))
+    optimiser = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-3)
+    losses = []
+    for _ in range(6):
+        loss = generator_loss(model, batch, text, torch.device("cpu"), None)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        losses.append(float(loss.detach()))
+    assert losses[-1] < losses[0] * 0.98, losses
+    assert all(torch.equal(p, spatial[n]) for n, p in model.unet.named_parameters())
+
+
 # --- matting head ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("f,h,w", [(4, 32, 32), (8, 37, 23), (13, 20, 50), (24, 8, 8)])
