@@ -13,21 +13,6 @@ from PIL import Image
 from sticker_studio.core.errors import InvalidInputError
 
 
-def premultiply(rgba: np.ndarray) -> np.ndarray:
-    """RGBA uint8 -> premultiplied float32 RGBA in [0, 1]."""
-    f = rgba.astype(np.float32) / 255.0
-    f[..., :3] *= f[..., 3:4]
-    return f
-
-
-def unpremultiply(premul: np.ndarray) -> np.ndarray:
-    """Premultiplied float RGBA in [0, 1] -> straight RGBA uint8."""
-    a = np.clip(premul[..., 3:4], 0.0, 1.0)
-    rgb = np.where(a > 1e-6, premul[..., :3] / np.maximum(a, 1e-6), 0.0)
-    out = np.concatenate([np.clip(rgb, 0.0, 1.0), a], axis=-1)
-    return (out * 255.0 + 0.5).astype(np.uint8)
-
-
 def resize_rgba(frame: np.ndarray, width: int, height: int, resample: int = Image.Resampling.LANCZOS) -> np.ndarray:
     """Resize one RGBA frame to ``width`` x ``height`` on premultiplied alpha.
 

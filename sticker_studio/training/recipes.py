@@ -58,9 +58,5 @@ def matting_config(name: str, **overrides: Any) -> dict[str, Any]:
     return {**_lookup((MATTING_CONFIGS, MATTING_RECIPES), name, "matting"), **overrides}
 
 
-def generator_names() -> list[str]:
-    return [*DFGN_CONFIGS, *GENERATOR_RECIPES]
-
-
 def matting_names() -> list[str]:
     return [*MATTING_CONFIGS, *MATTING_RECIPES]

@@ -10,7 +10,6 @@ The ticked targets are remembered in the app settings.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,11 +58,6 @@ def human_bytes(n: int | None) -> str:
     if n < 1000:
         return f"{n} B"
     return f"{n / 1000:.1f} KB"
-
-
-def safe_file_stem(name: str, fallback: str) -> str:
-    stem = re.sub(r"[^\w\- ]+", "_", name, flags=re.UNICODE).strip(" ._") or fallback
-    return stem[:60]
 
 
 @dataclass
