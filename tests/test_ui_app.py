@@ -298,6 +298,8 @@ def test_generate_cancel_and_event_loop_stall(qtbot, window: MainWindow, tiny_pi
     p.set_task(Task.TEXT_TO_ANIMATION)
     p.frames_spin.setValue(8)
     p.steps_spin.setValue(200)  # long enough to cancel half-way
+    # the window's warm-up (importing torch & co. on a worker) holds the GIL for a moment at start
+    qtbot.waitUntil(lambda: not window.session.is_busy(), timeout=60_000)
     gaps: list[float] = []
     last = [time.perf_counter()]
 
@@ -405,6 +407,7 @@ def test_paste_image_from_clipboard(qtbot, window: MainWindow) -> None:
     mime = QMimeData()
     mime.setImageData(image)
     assert window.paste_mime(mime)
+    qtbot.waitUntil(lambda: window.reference_panel.reference() is not None, timeout=WAIT_MS)  # cut out on a worker
     ref = window.reference_panel.reference()
     assert ref.size == (20, 10) and tuple(ref.frames[0][0, 0]) == (255, 0, 0, 255)
 

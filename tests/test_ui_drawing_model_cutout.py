@@ -16,8 +16,8 @@ from PIL import Image, ImageDraw
 from PySide6.QtCore import Qt
 from scipy import ndimage
 
+from sticker_studio.engine.matting.cutout import Background
 from sticker_studio.ui.main_window import MainWindow
-from sticker_studio.ui.state.cutout import MODEL
 from window_fixtures import open_main_window
 
 WAIT_MS = 60_000
@@ -64,8 +64,8 @@ def test_drawing_on_white_paper_keeps_white_parts_and_opens_holes(qtbot, window:
     window.session.load_reference(drawing_on_paper(tmp_path / "drawing.jpg"))
     panel = window.reference_panel
     qtbot.waitUntil(lambda: panel.reference() is not None, timeout=WAIT_MS)
-    assert window.session.background_method() == MODEL  # the bundled head is the default: no clicks
-    still = window.session.reference().frames[0]
+    assert window.session.background_method() == Background.MODEL  # the bundled head is the default: no clicks
+    still = window.session.reference.sticker().frames[0]
     a = still[..., 3]
     assert a[:6].max() <= 8 and a[-6:].max() <= 8 and a[:, :6].max() <= 8  # the paper is gone
     assert a[145, 100] >= 240 and still[145, 100, :3].min() >= 225         # the white belly is kept, white
@@ -88,33 +88,33 @@ def test_drawing_on_white_paper_keeps_white_parts_and_opens_holes(qtbot, window:
 def test_a_flip_reuses_the_heads_alpha(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sticker_studio.core.sticker import Sticker
     from sticker_studio.engine.matting import matte as matting
-    from sticker_studio.ui.state.cutout import MattingHeadCache, cut_out_regions
+    from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out
 
     rgb = np.asarray(Image.open(drawing_on_paper(tmp_path / "d.jpg")).convert("RGB"))
     sticker = Sticker([np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])], [100])
     heads = MattingHeadCache()
-    first = cut_out_regions(sticker, MODEL, heads)
+    first = cut_out(sticker, Background.MODEL, heads)
     track = first.region_at(190, 140)  # the ring's hole
     assert track and first.kept[track] is False and first.network_alpha is not None
     calls = []
     real = matting.run_head
     monkeypatch.setattr(matting, "run_head", lambda *a, **k: calls.append(1) or real(*a, **k))
-    flipped = cut_out_regions(sticker, MODEL, heads, {track: True}, previous=first)
+    flipped = cut_out(sticker, Background.MODEL, heads, flips={track: True}, previous=first)
     assert not calls                                           # the head did not run again
     assert flipped.sticker.frames[0][140, 190, 3] == 255 and flipped.kept[track] is True
-    fresh = cut_out_regions(sticker, MODEL, heads, {track: True})
+    fresh = cut_out(sticker, Background.MODEL, heads, flips={track: True})
     assert calls and np.array_equal(fresh.sticker.frames[0], flipped.sticker.frames[0])
 
 
 def test_close_calls_are_striped_in_the_panel_until_flipped(qtbot, window: MainWindow, tmp_path: Path) -> None:
     from sticker_studio.core.sticker import Sticker
+    from sticker_studio.engine.matting.cutout import MattingHeadCache, close_calls, cut_out
     from sticker_studio.ui.reference_panel import CLOSE_CALL_COLOUR, CLOSE_CALL_HINT
-    from sticker_studio.ui.state.cutout import MattingHeadCache, close_calls, cut_out_regions
 
     rgb = np.asarray(Image.open(drawing_on_paper(tmp_path / "d.jpg")).convert("RGB"))
     sticker = Sticker([np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])], [100])
     heads = MattingHeadCache()
-    first = cut_out_regions(sticker, MODEL, heads)
+    first = cut_out(sticker, Background.MODEL, heads)
     hole = first.region_at(190, 140)
     assert hole and hole not in first.close_calls  # the bundled head is sure of the ring's hole
     # the same cut-out, had the head been unsure there (mean alpha 0.55 over the hole)
@@ -122,7 +122,7 @@ def test_close_calls_are_striped_in_the_panel_until_flipped(qtbot, window: MainW
     unsure = first.network_alpha.copy()
     unsure[0][first.regions == hole] = 0.55
     first.network_alpha = unsure
-    doubtful = cut_out_regions(sticker, MODEL, heads, previous=first)
+    doubtful = cut_out(sticker, Background.MODEL, heads, previous=first)
     assert hole in doubtful.close_calls and doubtful.kept[hole] is True
     mask = doubtful.close_call_mask()
     assert mask is not None and mask[140, 190] and not mask[5, 5]
@@ -150,8 +150,8 @@ def test_paper_the_head_kept_can_be_clicked_away(monkeypatch: pytest.MonkeyPatch
 
     from sticker_studio.core.sticker import Sticker
     from sticker_studio.engine.matting import matte as matting
+    from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out
     from sticker_studio.training.matting.train import build_matting_head
-    from sticker_studio.ui.state.cutout import MattingHeadCache, cut_out_regions
 
     yy, xx = np.mgrid[0:128, 0:128]
     disc = np.hypot(yy - 64, xx - 50) < 20
@@ -164,25 +164,19 @@ def test_paper_the_head_kept_can_be_clicked_away(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(matting, "run_head", lambda head, x, **kw: alpha.clone())
     heads = MattingHeadCache()
     monkeypatch.setattr(heads, "head", lambda: build_matting_head("layout-tiny").eval())
-    cut = cut_out_regions(Sticker([frame], [100]), MODEL, heads)
+    cut = cut_out(Sticker([frame], [100]), Background.MODEL, heads)
     track = cut.region_at(86, 64)
     assert track and cut.kept[track] is True and cut.sticker.frames[0][64, 86, 3] == 255
-    flipped = cut_out_regions(Sticker([frame], [100]), MODEL, heads, {track: False}, previous=cut)
+    flipped = cut_out(Sticker([frame], [100]), Background.MODEL, heads, flips={track: False}, previous=cut)
     assert flipped.sticker.frames[0][64, 86, 3] == 0 and flipped.sticker.frames[0][64, 50, 3] == 255
     assert flipped.kept[track] is False
     glow = flipped.sticker.frames[0][64, 94]
     assert 40 <= glow[3] <= 70 and glow[2] < 60  # the glow stays a faint glow (its colour's least opacity), yellow
 
 
-def test_a_kept_region_is_read_from_its_core_not_its_refined_rim() -> None:
-    from sticker_studio.ui.state.cutout import _kept_tracks
+def test_the_kept_regions_are_the_votes_decisions_not_read_back_from_pixels() -> None:
+    from sticker_studio.engine.matting.cutout import vote_decisions
 
-    regions = np.zeros((1, 8, 8), np.int32)
-    regions[0, 2:6, 2:6] = 1
-    cores = np.zeros_like(regions)
-    cores[0, 3:5, 3:5] = 1
-    rgba = np.full((1, 8, 8, 4), 255, np.uint8)
-    rgba[0, 2, 2:6, 3] = 90  # the edge refinement softened part of a kept region's rim
-    assert _kept_tracks(rgba, list(cores)) == {1: True}
-    rgba[0, 3, 3, 3] = 0  # a removed region is clear at its core
-    assert _kept_tracks(rgba, list(cores)) == {1: False}
+    votes = {1: 0.9, 2: 0.1, 3: 0.5}  # the vote's numbers: mean alpha over each region's core
+    assert vote_decisions(votes, None) == {1: True, 2: False, 3: True}
+    assert vote_decisions(votes, {1: False, 2: True}) == {1: False, 2: True, 3: True}  # the user's flips win

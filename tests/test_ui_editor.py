@@ -211,9 +211,9 @@ def test_ctrl_o_opens_a_reference_without_adding_a_sticker(qtbot, window: MainWi
     action = window.window_actions.open_reference
     assert action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
     action.trigger()
-    qtbot.waitUntil(lambda: window.session.reference() is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.session.reference.sticker() is not None, timeout=WAIT_MS)
     assert window.document.entries() == []
-    assert window.reference_panel.reference() is window.session.reference()
+    assert window.reference_panel.reference() is window.session.reference.sticker()
 
 
 def test_sticker_tiles_show_the_name_not_just_the_tray_star(qtbot, window: MainWindow) -> None:
@@ -252,8 +252,8 @@ def test_reference_panel_comes_back_after_a_restart(qtbot, tmp_path: Path, no_mo
     first.close()
 
     second = open_window(qtbot, tmp_path / "pack", load_settings())
-    qtbot.waitUntil(lambda: second.session.reference() is not None, timeout=WAIT_MS)
-    assert second.session.reference().size == (20, 10)
+    qtbot.waitUntil(lambda: second.session.reference.sticker() is not None, timeout=WAIT_MS)
+    assert second.session.reference.sticker().size == (20, 10)
     assert second.reference_panel.reference() is not None
     assert second.reference_panel.choice() == chosen
     second.shutdown()

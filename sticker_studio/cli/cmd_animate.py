@@ -1,8 +1,9 @@
 """`sticker-studio animate IMAGE --motion NAME -o OUT`: keyframed motion, no model needed.
 
-An input with no alpha (a JPEG on white, a scan) first gets its background removed:
-by the bundled matting head when it is installed, otherwise by the colour key of
-``core.background``; stderr says which. ``--list-motions`` prints one preset a line.
+An input with no alpha (a JPEG on white, a scan) first gets its background removed by
+:func:`sticker_studio.engine.matting.cutout.cut_out` (``--background``; by default the bundled
+matting head when it is installed, otherwise the colour key); stderr says which.
+``--list-motions`` prints one preset a line.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from sticker_studio.cli.arguments import (
 )
 from sticker_studio.core.errors import InvalidInputError, ModelError, StickerStudioError
 from sticker_studio.core.sticker import Sticker
+from sticker_studio.engine.matting.cutout import Background, background_type
 
 #: Output side when --size is not given (motion.animate keeps the input size, at most this).
 DEFAULT_OUTPUT_SIDE = 512
 
-BACKGROUND_CHOICES = ("auto", "matting", "colorkey", "keep")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "animate",
         help="animate a still drawing with a motion preset (bounce, spin, jelly, ...)",
         description="Animate a drawing with a keyframed motion preset. The output format follows "
-        "OUT's extension (.png = APNG, .gif, .webp, .webm).",
+        "OUT's extension (.png = APNG, .gif, .webp, .webm; .tgs = a Telegram vector sticker traced "
+        "from the drawing, the motion as Lottie transforms).",
     )
     parser.add_argument("image", nargs="?", type=Path, help="a still (PNG, JPEG, WebP...) or an animated sticker")
     parser.add_argument("--motion", "-m", default=None, help="preset name (see --list-motions)")
@@ -53,13 +55,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"square output side in pixels, 16-{MAX_SIDE} (default: input size, max 512)")
     parser.add_argument("--subject-size", dest="subject_size", type=float, default=None, metavar="F",
                         help="fraction of the canvas the subject's longer side takes, the same for every motion"
-                             " (default 0.65; the motion's amplitude adapts; 0 = fit the whole motion instead)")
+                             " (default 0.8; the motion's amplitude adapts; 0 = fit the whole motion instead)")
     parser.add_argument("--pixel-art", dest="pixel_art", action=argparse.BooleanOptionalAction, default=None,
                         help="whole-multiple nearest-neighbour scaling, whole-pixel motion, palette and hard alpha"
                              " kept (default: detected)")
-    parser.add_argument("--background", choices=BACKGROUND_CHOICES, default="auto",
-                        help="for inputs without alpha: auto (matting model if installed, else colour key), "
-                        "matting, colorkey, or keep (animate the whole rectangle)")
+    parser.add_argument("--background", type=background_type, default=None, metavar="METHOD",
+                        help="for inputs without alpha: model (default; the colour key when no matting model is "
+                             "installed, unless asked for by name), colour-key, line-art, or none (animate the "
+                             "whole rectangle)")
     parser.add_argument("-o", "--output", type=Path, default=None, help="output file (.png APNG, .gif, .webp, .webm)")
     parser.set_defaults(func=run)
 
@@ -94,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
                   "— try --background keep, or another --background (matting, colorkey)",
                   "the input itself is transparent")
     ensure_visible(sticker, "the cut-out", causes)
+    if args.output.suffix.lower() == ".tgs":
+        return write_tgs_output(sticker, preset.name, args)
     result = animate(
         sticker if sticker.frame_count > 1 else sticker.frames[0],
         preset.name,
@@ -105,6 +110,30 @@ def run(args: argparse.Namespace) -> int:
     path = write_output(result, args.output)
     print(f"wrote {path} ({result.frame_count} frames, {result.width}x{result.height}, "
           f"{result.total_duration_ms} ms, motion {preset.name})")
+    return 0
+
+
+def write_tgs_output(sticker: Sticker, motion: str, args: argparse.Namespace) -> int:
+    """The drawing traced once, the motion written as Lottie transforms (formats/tgs)."""
+    from sticker_studio.core.motion.presets import get_preset
+    from sticker_studio.formats.tgs.export import write_tgs
+    from sticker_studio.formats.tgs.motion import MotionSettings, drawing_to_tgs
+
+    if sticker.frame_count > 1:
+        raise InvalidInputError("a .tgs is traced from a still drawing; give a still image (PNG, WebP, JPEG)")
+    if args.size is not None and args.size != 512:
+        raise InvalidInputError("a Telegram .tgs is always 512x512; leave out --size")
+    if args.pixel_art:
+        raise InvalidInputError("pixel art is not traced to vectors; export it as a video sticker (.webm)")
+    preset = get_preset(motion)
+    settings = MotionSettings(
+        motion=preset.name, frames=args.frames, fps=args.fps, amplitude=args.amplitude, speed=args.speed,
+        easing=args.easing or "ease-in-out", subject_size=args.subject_size)
+    result = drawing_to_tgs(sticker.frames[0], settings, name=args.output.stem[:64])
+    path = write_tgs(result, args.output)
+    notes = f"; {'; '.join(result.notes)}" if result.notes else ""
+    print(f"wrote {path} ({result.byte_size:,} B, {result.paths} paths, {result.keyframes} keyframes,"
+          f" {result.frames} frames at 60 fps, {result.duration_ms} ms, motion {preset.name}{notes})")
     return 0
 
 
@@ -134,26 +163,34 @@ def shrink_for_output(sticker: Sticker, output_side: int | None) -> Sticker:
     return Sticker(frames, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
 
 
-def ensure_alpha(sticker: Sticker, mode: str) -> Sticker:
-    """Cut the subject out when the input has no useful alpha; say how on stderr."""
-    from sticker_studio.core.matte.background import has_useful_alpha, remove_background_colorkey
+def ensure_alpha(sticker: Sticker, background: Background | str | None) -> Sticker:
+    """Cut the subject out when the input has no useful alpha; say how on stderr. ``None``: the
+    model when it is installed, else the colour key; the model asked for by name must be there."""
+    from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out
 
-    if mode == "keep" or has_useful_alpha(sticker.frames[0]):
-        return sticker
-    if mode == "matting" or (mode == "auto" and matting_model_installed()):
-        try:
-            from sticker_studio.engine.matting.matte import matte_sticker
+    method = Background.MODEL if background is None else Background.parse(background)
+    heads = None
+    if method is Background.MODEL:
+        heads = MattingHeadCache(_load_head)
+        if background is None and not matting_model_installed():
+            heads = MattingHeadCache.of(None)
+    try:
+        cut = cut_out(sticker, method, heads, regions=False, fallback=background is None, keep_if_empty=False)
+    except ModelError as error:
+        raise ModelError(f"{error}; use --background colour-key") from error
+    if cut.background is Background.MODEL:
+        print("no alpha channel: removed the background with the bundled matting model", file=sys.stderr)
+    elif cut.background is Background.COLOUR_KEY:
+        print("no alpha channel: removed a flat background with the colour key", file=sys.stderr)
+    elif cut.background is Background.LINE_ART:
+        print("no alpha channel: made the paper transparent (line art)", file=sys.stderr)
+    return cut.sticker
 
-            matted = matte_sticker(sticker)
-        except (ImportError, OSError, ModelError) as error:
-            if mode == "matting":
-                raise ModelError(f"the matting model is not available ({error}); use --background colorkey") from error
-        else:
-            print("no alpha channel: removed the background with the bundled matting model", file=sys.stderr)
-            return matted
-    frames = [remove_background_colorkey(frame) for frame in sticker.frames]
-    print("no alpha channel: removed a flat background with the colour key", file=sys.stderr)
-    return Sticker(frames, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
+
+def _load_head() -> object:
+    from sticker_studio.engine.matting.matte import load_matting_head
+
+    return load_matting_head()
 
 
 def matting_model_installed() -> bool:

@@ -19,6 +19,7 @@ BENCH_AREAS: dict[str, str] = {
     "synth": "synthetic dataset generator: samples per second",
     "engine": "generation latency per stage and device for the bundled model",
     "generate": "the whole `generate PROMPT -o OUT` process (text -> sticker, default path): wall and CPU seconds",
+    "tgs": "Telegram .tgs of flat drawings in several motions: rules, bytes, PSNR of rlottie vs the raster",
 }
 
 

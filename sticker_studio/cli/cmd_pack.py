@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="author / publisher shown by messengers (WhatsApp, Signal)")
     create.add_argument("--subject-size", dest="subject_size", type=float, default=None, metavar="F",
                         help="fraction of the canvas the subject takes in the pack's motion-animated stickers,"
-                             " 0.3 to 1.0 (default 0.65; like animate --subject-size)")
+                             " 0.3 to 1.0 (default 0.8; like animate --subject-size)")
     create.set_defaults(func=run_create)
 
     add = actions.add_parser("add", help="add a sticker file to a pack")
@@ -36,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="an emoji for the sticker (repeat for up to 3; default: suggested from the"
                           " sticker's subject, prompt, motion and name, else 🙂)")
     add.add_argument("--name", default=None, metavar="N", help="the sticker's name (default: the file's stem)")
+    add.add_argument("--motion", "-m", default=None, metavar="M",
+                     help="animate FILE (a still drawing) with this motion preset first, at the pack's subject size;"
+                          " the pack keeps the drawing and the motion, so it can also export vector .tgs stickers")
     add.add_argument("--pixel-art", dest="pixel_art", action=argparse.BooleanOptionalAction, default=None,
                      help="export it as pixel art (nearest, whole multiples) or never; default: detected")
     add.set_defaults(func=run_add)
@@ -99,6 +102,15 @@ def run_add(args: argparse.Namespace) -> int:
 
     pack = StickerPack.open(args.folder)
     sticker = read_sticker(args.file)
+    if args.motion:
+        from sticker_studio.core.errors import InvalidInputError
+        from sticker_studio.core.motion.presets import animate, get_preset
+
+        if sticker.frame_count > 1:
+            raise InvalidInputError("--motion animates a still drawing; FILE is already animated")
+        preset = get_preset(args.motion)
+        sticker = animate(sticker.frames[0], preset.name, frames=preset.frames, fps=preset.fps, size=512,
+                          subject_size=pack.subject_size, pixel_art=args.pixel_art)
     if args.pixel_art is not None:
         sticker.metadata["pixel_art"] = bool(args.pixel_art)
     entry = pack.add(sticker, name=args.name or args.file.stem, emojis=args.emoji)

@@ -20,11 +20,11 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    from sticker_studio.formats.targets import TARGETS
+    from sticker_studio.formats.targets import TARGETS, VECTOR_TARGETS
 
     if args.json:
         rows = []
-        for target in TARGETS.values():
+        for target in [*TARGETS.values(), *VECTOR_TARGETS.values()]:
             row = dataclasses.asdict(target)
             row["canvas"]["description"] = target.canvas.describe()
             row["rules"] = list(target.rules)
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     header = ("target", "container", "canvas", "max bytes", "max ms", "max fps", "frames", "plays")
     table: list[tuple[str, ...]] = [header]
-    for t in TARGETS.values():
+    for t in [*TARGETS.values(), *VECTOR_TARGETS.values()]:
         frames = f"{t.min_frames or 1}-{t.max_frames or 'any'}"
         plays = "any" if t.allowed_plays is None else ",".join("forever" if p == 0 else str(p) for p in t.allowed_plays)
         if t.max_play_time_ms:
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     for line in table:
         print("  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=False)).rstrip())
     if args.sources:
-        for t in TARGETS.values():
+        for t in [*TARGETS.values(), *VECTOR_TARGETS.values()]:
             print(f"\n{t.name}: {t.title}. {t.notes}")
             for source in t.sources:
                 print(f"  - {source}")

@@ -14,7 +14,7 @@ from sticker_studio.formats.fit import FitResult, fit_sticker
 from sticker_studio.formats.targets import ExportTarget, get_target
 from sticker_studio.formats.validate import ExportValidationError, RuleViolation, validate_file
 
-_EXTENSIONS = {"webm": {".webm"}, "webp": {".webp"}, "apng": {".png", ".apng"}, "gif": {".gif"}}
+_EXTENSIONS = {"webm": {".webm"}, "webp": {".webp"}, "apng": {".png", ".apng"}, "gif": {".gif"}, "tgs": {".tgs"}}
 
 
 @dataclass
@@ -60,6 +60,8 @@ def export_sticker(sticker: Sticker, target: ExportTarget | str, out_path: str |
     target = get_target(target) if isinstance(target, str) else target
     out_path = Path(out_path)
     check_extension(target, out_path)
+    if target.container == "tgs":
+        return _export_tgs(sticker, target, out_path, start)
     result = fit_sticker(sticker, target)
     with atomic_path(out_path) as tmp:
         tmp.write_bytes(result.data)
@@ -71,4 +73,18 @@ def export_sticker(sticker: Sticker, target: ExportTarget | str, out_path: str |
         seconds=time.perf_counter() - start, target=target.name, width=result.sticker.width,
         height=result.sticker.height, frame_count=result.sticker.frame_count,
         duration_ms=result.sticker.total_duration_ms, notes=list(result.notes), fit=result,
+    )
+
+
+def _export_tgs(sticker: Sticker, target: ExportTarget, out_path: Path, start: float) -> ExportReport:
+    """Trace the sticker into a .tgs (formats/tgs); a file that breaks a rule is never written."""
+    from sticker_studio.formats.tgs.export import sticker_to_tgs, write_tgs
+
+    result = sticker_to_tgs(sticker, max_bytes=target.max_bytes)
+    write_tgs(result, out_path, target)
+    quality = f"{result.paths} paths, {result.keyframes} keyframes, trace rung {result.rung + 1}"
+    return ExportReport(
+        path=out_path, byte_size=result.byte_size, violations=[], quality=quality,
+        seconds=time.perf_counter() - start, target=target.name, width=512, height=512, frame_count=result.frames,
+        duration_ms=result.duration_ms, notes=list(result.notes),
     )

@@ -59,6 +59,8 @@ class PackItem:
     name: str
     emojis: tuple[str, ...]
     sticker: Sticker
+    #: the drawing a motion sticker was animated from (for vector targets; None: not kept or not needed)
+    source: np.ndarray | None = None
 
 
 @dataclass
@@ -213,14 +215,15 @@ def index_document(rule: PackRule, items: Sequence[PackItem], files: Sequence[st
                              for f, i in zip(files, items, strict=False)],
             }],
         }
-    if rule.target in ("telegram", "telegram-emoji"):
+    if rule.target in ("telegram", "telegram-emoji", "telegram-tgs"):
         # Fields of the Bot API's createNewStickerSet / InputSticker.
+        kind = "animated" if rule.target == "telegram-tgs" else "video"
         return {
             "title": title,
             "sticker_type": "custom_emoji" if rule.target == "telegram-emoji" else "regular",
-            "sticker_format": "video",
+            "sticker_format": kind,
             "thumbnail": "thumbnail.png",
-            "stickers": [{"sticker": f, "format": "video", "emoji_list": list(i.emojis[:rule.max_emojis])}
+            "stickers": [{"sticker": f, "format": kind, "emoji_list": list(i.emojis[:rule.max_emojis])}
                          for f, i in zip(files, items, strict=False)],
         }
     if rule.target == "signal":
@@ -372,6 +375,10 @@ def _build_target(report: TargetPackReport, tmp: Path, items: Sequence[PackItem]
             raise CancelledError("export cancelled; nothing was written")
         result = StickerResult(item.name, file_name)
         report.stickers.append(result)
+        if target.container == "tgs":  # vector: traced from the drawing, the motion as transforms
+            _build_tgs(item, tmp / file_name, result, target)
+            yield
+            continue
         try:  # a still meets an animated target's rule as a still-looking animation (fit)
             if isinstance(fit, StickerStudioError):
                 raise fit
@@ -405,10 +412,36 @@ def _build_target(report: TargetPackReport, tmp: Path, items: Sequence[PackItem]
     (tmp / MARKER_FILE).write_text(json.dumps({"files": written}, indent=1) + "\n", encoding="utf-8")
 
 
-def items_from_pack(pack: object) -> list[PackItem]:
-    """PackItems from a :class:`~sticker_studio.core.pack.pack.StickerPack` (or its entries)."""
+def _build_tgs(item: PackItem, path: Path, result: StickerResult, target: ExportTarget) -> None:
+    from sticker_studio.formats.tgs.export import sticker_to_tgs
+
+    try:
+        tgs = sticker_to_tgs(item.sticker, source=item.source, max_bytes=target.max_bytes,
+                             name=safe_stem(item.name, "sticker"))
+        path.write_bytes(tgs.data)
+        result.byte_size = tgs.byte_size
+        result.quality = f"{tgs.paths} paths, {tgs.keyframes} keyframes"
+        result.problems += [f"{v.rule}: {v.message}" for v in validate_file(path, target)]
+    except StickerStudioError as error:
+        result.problems.append(str(error))
+
+
+def items_from_pack(pack: object, with_sources: bool = False) -> list[PackItem]:
+    """PackItems from a :class:`~sticker_studio.core.pack.pack.StickerPack` (or its entries).
+
+    ``with_sources`` also loads the drawing each motion sticker was animated from (vector targets).
+    """
     entries = getattr(pack, "entries", pack)
-    return [PackItem(e.name, tuple(e.emojis), e.sticker) for e in entries]  # type: ignore[attr-defined]
+    folder = getattr(pack, "folder", None)
+    items = []
+    for e in entries:  # type: ignore[attr-defined]
+        source = None
+        if with_sources:
+            from sticker_studio.formats.tgs.export import motion_source
+
+            source = motion_source(e.sticker, folder, e.id)
+        items.append(PackItem(e.name, tuple(e.emojis), e.sticker, source))
+    return items
 
 
 def export_sticker_pack(pack: object, targets: Sequence[str], out_dir: str | Path, *,
@@ -424,5 +457,7 @@ def export_sticker_pack(pack: object, targets: Sequence[str], out_dir: str | Pat
         raise InvalidInputError(f"export into a folder outside the pack folder {pack.folder}, not {out_dir}")
     tray = pack.tray_entry
     cover = pack.index_of(tray.id) if tray is not None else 0
-    return export_pack(items_from_pack(pack), targets, out_dir, title=pack.title, publisher=pack.author,
-                       cover_index=cover, progress=progress, cancel=cancel, workers=workers)
+    vector = any(get_target(t).container == "tgs" for t in targets)
+    return export_pack(items_from_pack(pack, with_sources=vector), targets, out_dir, title=pack.title,
+                       publisher=pack.author, cover_index=cover, progress=progress, cancel=cancel,
+                       workers=workers)

@@ -109,10 +109,21 @@ PACK_RULES: dict[str, PackRule] = {
 }
 
 
+#: Pack rules of the vector targets (``targets.VECTOR_TARGETS``).
+VECTOR_PACK_RULES: dict[str, PackRule] = {
+    "telegram-tgs": PackRule(
+        "telegram-tgs", max_stickers=120, images=(PackImage("thumbnail.png", 100, 100, 128_000, "thumbnail"),),
+        index_file="telegram.json", max_emojis=20,
+        notes="animated (.tgs) stickers traced from the drawing each sticker was animated from; 100x100 thumbnail",
+        sources=(_TG, _TG_API, "https://core.telegram.org/animated_stickers"),
+    ),
+}
+
+
 def get_pack_rule(target: str) -> PackRule:
     """The pack rule of ``target`` (every file target has one, possibly with no limits)."""
     name = get_target(target).name
-    rule = PACK_RULES.get(name)
+    rule = PACK_RULES.get(name) or VECTOR_PACK_RULES.get(name)
     if rule is None:
         raise InvalidInputError(f"no pack rule for target '{name}'")
     return rule

@@ -30,6 +30,12 @@ RULES: dict[str, str] = {
     "webm.codec": "video codec is VP9",
     "webm.alpha": "WebM carries an alpha channel (alpha_mode=1, yuva420p)",
     "audio.none": "no audio track",
+    # Telegram .tgs (formats/tgs/rules.py)
+    "tgs.json": "gzip of a Lottie JSON object with \"tgs\": 1, uncompressed at most 1 MiB",
+    "tgs.fps": "frame rate exactly 60 fps",
+    "tgs.forbidden": "no images, solids, texts, 3D, expressions, masks, mattes, effects, merge paths, stars,"
+                     " gradient strokes, repeaters, skew, time stretch/remap, auto-orient",
+    "tgs.on_canvas": "every shape stays inside the 512x512 canvas at every frame",
 }
 
 
@@ -115,7 +121,7 @@ class ExportTarget:
 
     name: str
     title: str
-    container: str  # "webm" | "webp" | "apng" | "gif"
+    container: str  # "webm" | "webp" | "apng" | "gif" | "tgs"
     extension: str
     canvas: CanvasRule
     max_bytes: int
@@ -154,6 +160,9 @@ class ExportTarget:
             names.append("apng.rgba")
         if self.container == "webm":
             names += ["webm.codec", "webm.alpha", "audio.none"]
+        if self.container == "tgs":
+            names = ["container.format", "size.canvas", "bytes.max", "duration.max", "tgs.json", "tgs.fps",
+                     "tgs.forbidden", "tgs.on_canvas"]
         return tuple(names)
 
     def default_plays(self) -> int:
@@ -231,9 +240,25 @@ TARGETS: dict[str, ExportTarget] = {
 }
 
 
+#: Vector targets: written by tracing (formats/tgs), not by fit; kept out of :data:`TARGETS`,
+#: which every raster loop (fit, pack export of all targets, benchmarks) walks.
+VECTOR_TARGETS: dict[str, ExportTarget] = {
+    "telegram-tgs": ExportTarget(
+        name="telegram-tgs", title="Telegram animated sticker (.tgs)", container="tgs", extension=".tgs",
+        canvas=CanvasRule("exact", 512, 512), max_bytes=64_000, max_duration_ms=3000, max_fps=60,
+        notes="gzipped Lottie vectors traced from a flat drawing; 60 fps; only for stickers made from a drawing"
+              " and a motion, stills, or frames that are moved copies of the first; 64 KB read as 64,000 B",
+        sources=("https://core.telegram.org/animated_stickers",
+                 "sticker-convert 2.21 uploaders/upload_telegram.py (tgs <= 64,000 B, 60 fps, 512x512)"),
+    ),
+}
+
+
 def get_target(name: str) -> ExportTarget:
     """The row called ``name`` (InvalidInputError naming the known ones otherwise)."""
     key = name.strip().lower()
+    if key in VECTOR_TARGETS:
+        return VECTOR_TARGETS[key]
     if key not in TARGETS:
-        raise InvalidInputError(f"unknown target '{name}': choose one of {', '.join(TARGETS)}")
+        raise InvalidInputError(f"unknown target '{name}': choose one of {', '.join([*TARGETS, *VECTOR_TARGETS])}")
     return TARGETS[key]

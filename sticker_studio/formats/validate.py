@@ -61,6 +61,10 @@ def validate_file(path: str | os.PathLike[str], target: ExportTarget) -> list[Ru
     data = read_regular_file(path, DEFAULT_LIMITS.max_file_bytes)  # refuses folders, devices, FIFOs
     if not data:
         raise InvalidInputError(f"{path.name} is empty (0 bytes)")
+    if target.container == "tgs":  # vector: checked on the Lottie JSON, not decoded to frames
+        from sticker_studio.formats.tgs.rules import tgs_problems
+
+        return [RuleViolation(rule, message) for rule, message in tgs_problems(data, target.max_bytes)]
     violations: list[RuleViolation] = []
     kind = sniff_kind(data[:64])
     want = _CONTAINER_KINDS[target.container]

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import QMenu, QStyle
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import QApplication, QMenu, QStyle, QWidget
 
 if TYPE_CHECKING:
     from sticker_studio.ui.main_window import MainWindow
@@ -55,6 +56,12 @@ class WindowActions:
         self.models = self._make("Models…", w.open_model_manager)
         self.settings = self._make("Settings…", w.open_settings)
         self.generate = self._make("Generate", w.prompt_panel.request_generate, "Ctrl+Return")
+        #: shortcuts that work from every field of the window: a text field or spin box never takes them
+        #: for its own editing (on X11 a line edit claims Ctrl+E as "end of line"); the fields keep
+        #: their editing keys (copy, paste, undo, select all, Delete, arrows, Space)
+        self.window_wide = (self.open_reference, self.import_file, self.export, self.save, self.quit,
+                            self.canvas, self.generate, self.new_pack, self.open_pack)
+        self._window_keys = WindowWideKeys(window, self.window_wide)
         #: actions that need a sticker in the editor
         self.sticker_actions = (self.delete, self.duplicate, self.reverse, self.ping_pong, self.duration,
                                 self.canvas, self.speed, self.loop_count)
@@ -74,6 +81,7 @@ class WindowActions:
         if tip:
             action.setStatusTip(tip)
         action.triggered.connect(lambda checked=False: slot())
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # from any widget of this window
         self._window.addAction(action)  # shortcuts work without the menu being open
         return action
 
@@ -125,3 +133,29 @@ class WindowActions:
     def set_sticker_actions_enabled(self, enabled: bool) -> None:
         for action in self.sticker_actions:
             action.setEnabled(enabled)
+
+
+class WindowWideKeys(QObject):
+    """Lets the window's shortcuts through a field that would claim them (an application event
+    filter on ``ShortcutOverride``: a claimed key goes to the widget instead of the shortcut)."""
+
+    def __init__(self, window: QWidget, actions: tuple[QAction, ...]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._actions = actions
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)  # removed again when this object (the window's child) goes
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(watched, QWidget):
+            return False
+        if watched.window() is not self._window or not isinstance(event, QKeyEvent):
+            return False
+        pressed = QKeySequence(event.keyCombination())
+        for action in self._actions:
+            if action.isEnabled() and any(s.matches(pressed) == QKeySequence.SequenceMatch.ExactMatch
+                                          for s in action.shortcuts()):
+                event.ignore()  # not the field's: the window's shortcut runs
+                return True
+        return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -123,10 +124,17 @@ def load_into(window: MainWindow, file: Path) -> None:
     window.session.set_reference(sticker, str(file), file)
 
 
+#: the longest a screenshot waits for the reference's cut-out (a worker job)
+SCREENSHOT_WAIT_S = 120.0
+
+
 def save_screenshot(window: MainWindow, path: Path) -> Path:
     """Render the window at 1280x800 into a PNG (written atomically)."""
     window.resize(*SCREENSHOT_SIZE)
     window.show()
+    deadline = time.monotonic() + SCREENSHOT_WAIT_S
+    while window.session.is_busy() and time.monotonic() < deadline:  # the reference is cut out on a worker
+        settle(50)
     settle(250)  # layouts, the live preset preview and a few animation frames
     window.preview.pause()
     pixmap = window.grab()

@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         if choice is not None:
             self.reference_panel.set_choice(choice)
         self.reference_panel.choice_changed.connect(self.session.set_motion)
+        self.session.reference.warm_up()
         self.session.restore_reference()
 
     @property
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
         s.document_changed.connect(self._document_changed)
         s.reference_changed.connect(self._reference_changed)
         s.background_method_changed.connect(self.reference_panel.set_background_method)
+        s.reference_busy.connect(self.reference_panel.set_busy)
         s.edit_applied.connect(self._edit_applied)
         s.error.connect(self.show_error)
         s.status.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
@@ -196,6 +198,7 @@ class MainWindow(QMainWindow):
         k.author_changed.connect(s.set_author)
         k.emoji_suggest_requested.connect(s.suggest_emojis)
         k.subject_size_changed.connect(s.set_subject_size)
+        k.subject_size_to_all_requested.connect(s.apply_subject_size_to_all)
         k.emojis_changed.connect(s.set_emojis)
         k.tray_requested.connect(s.set_tray)
         k.remove_requested.connect(self.remove_sticker)
@@ -360,7 +363,8 @@ class MainWindow(QMainWindow):
         panel = self.reference_panel
         if sticker is not None:
             panel.set_background_method(self.session.background_method())
-        panel.set_reference(sticker, name, self.session.reference_original(), self.session.reference_close_calls())
+        panel.set_reference(sticker, name, self.session.reference_original(), self.session.reference_close_calls(),
+                            self.session.reference.small())
 
     def open_reference_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Reference drawing", "", OPEN_FILTER)
@@ -450,7 +454,7 @@ class MainWindow(QMainWindow):
         if packs:
             self.session.open_pack_folder(packs[0])
             return
-        self.session.import_files(paths)
+        self.session.import_files(paths, reference=True)  # a drop on the window: the last one is shown too
 
     # --------------------------------------------------------------- closing
     def shutdown(self, timeout_ms: int = 15_000) -> None:

@@ -105,6 +105,8 @@ class PackPanel(QWidget):
     emoji_suggest_requested = Signal(str)
     #: the pack's subject size, as a fraction of the canvas (0.3 .. 1.0)
     subject_size_changed = Signal(float)
+    #: "Apply to all": bring every sticker's subject to the pack's subject size
+    subject_size_to_all_requested = Signal()
     sticker_selected = Signal(str)
     emojis_changed = Signal(str, list)
     tray_requested = Signal(str)
@@ -128,6 +130,10 @@ class PackPanel(QWidget):
                     " like animate --subject-size; the motion adapts, the drawing keeps this size")
         self.subject_size_spin.setKeyboardTracking(False)  # typed values count on Enter / leaving the box
         self.subject_size_spin.valueChanged.connect(self._emit_subject_size)
+        self.apply_size_button = tool_button(
+            self, "Apply to all",
+            tooltip="Bring the subject of every sticker in the pack to this size (undoable)")
+        self.apply_size_button.clicked.connect(self.subject_size_to_all_requested)
         subject_label = QLabel("Subject size", self)
         subject_label.setBuddy(self.subject_size_spin)
         self.folder_label = QLabel("", self)
@@ -164,6 +170,7 @@ class PackPanel(QWidget):
         size_row = QHBoxLayout()
         size_row.addWidget(subject_label)
         size_row.addWidget(self.subject_size_spin, 1)
+        size_row.addWidget(self.apply_size_button)
         layout.addLayout(size_row)
         layout.addWidget(self.folder_label)
         layout.addWidget(self.list, 1)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QStyle,
     QVBoxLayout,
@@ -36,14 +37,15 @@ from PySide6.QtWidgets import (
 from sticker_studio.core.errors import StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.sticker import Sticker
+from sticker_studio.engine.matting.cutout import Background
 from sticker_studio.ui.image_convert import thumbnail_pixmap
 from sticker_studio.ui.preview import PreviewWidget
-from sticker_studio.ui.state.cutout import BACKGROUND_METHODS
 from sticker_studio.ui.state.motion import ANIMATE_MAX_SIDE, PRESET_EASING, MotionChoice
+from sticker_studio.ui.state.reference import PREVIEW_SIDE
 from sticker_studio.ui.timeline import local_paths
 from sticker_studio.ui.widgets import double_spin_box, section_column, spin_box, tool_button
 
-LIVE_PREVIEW_SIDE = 112
+LIVE_PREVIEW_SIDE = PREVIEW_SIDE  # the session makes the small copy at this side, off the GUI thread
 THUMBNAIL_SIDE = LIVE_PREVIEW_SIDE - 16
 FLIP_HINT = "Click a white region, a hole or kept paper to keep or remove it"
 CLOSE_CALL_HINT = "Striped regions were close calls: check them, click to flip"
@@ -180,13 +182,15 @@ class ReferencePanel(QWidget):
     animate_requested = Signal(object)                # MotionChoice
     choice_changed = Signal(object)                   # MotionChoice (any motion setting changed)
     generate_from_image_requested = Signal()
-    background_method_changed = Signal(str)           # ui.model.cutout method id
+    background_method_changed = Signal(str)           # a Background's value
     region_clicked = Signal(int, int)                 # x, y: a reference pixel whose region is to flip
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._reference: Sticker | None = None
         self._reference_name = ""
+        self._info_text = ""
+        self._small: np.ndarray | None = None  # the reference's first frame in the live preview's square
         self._original: Sticker | None = None
         self._close_calls: np.ndarray | None = None  # (H, W) bool: regions decided by a small margin
         self.drop_area = ReferenceDropArea(self)
@@ -200,10 +204,17 @@ class ReferencePanel(QWidget):
         self.info = QLabel("", self)
         self.info.setObjectName("dimLabel")
         self.info.setWordWrap(False)
+        #: shown (an endless bar) while the reference is being cut out on a worker
+        self.busy_bar = QProgressBar(self)
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumHeight(6)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setToolTip("Cutting out the background…")
+        self.busy_bar.setVisible(False)
 
         self.background_box = QComboBox(self)
-        for method, label in BACKGROUND_METHODS:
-            self.background_box.addItem(label, method)
+        for method in Background:
+            self.background_box.addItem(method.label, method.value)
         self.background_box.setToolTip("How the drawing's background is removed before it is animated "
                                        "(only for images without transparency)")
         self.background_box.currentIndexChanged.connect(
@@ -268,6 +279,7 @@ class ReferencePanel(QWidget):
         tools.addWidget(self.paste_button)
         tools.addStretch(1)
         tools.addWidget(self.info)
+        tools.addWidget(self.busy_bar)
         top = QHBoxLayout()
         top.setSpacing(8)
         top.addWidget(self.drop_area, 1)
@@ -342,6 +354,17 @@ class ReferencePanel(QWidget):
         self.size_spin.setValue(choice.size)
 
     # ---------------------------------------------------------- reference
+    def set_busy(self, busy: bool) -> None:
+        """Show (or hide) that the reference is being cut out; the panel stays usable meanwhile."""
+        self.busy_bar.setVisible(busy)
+        if busy:
+            self.info.setText("Cutting out…")
+        else:
+            self.info.setText(self._info_text)
+
+    def is_busy(self) -> bool:
+        return not self.busy_bar.isHidden()
+
     def reference(self) -> Sticker | None:
         return self._reference
 
@@ -355,20 +378,23 @@ class ReferencePanel(QWidget):
     def background_method(self) -> str:
         return str(self.background_box.currentData() or "")
 
-    def set_background_method(self, method: str) -> None:
+    def set_background_method(self, method: Background | str) -> None:
         """Show ``method`` as the background choice without asking for it again."""
-        i = self.background_box.findData(method)
+        i = self.background_box.findData(Background.parse(method).value)
         if i >= 0 and i != self.background_box.currentIndex():
             self.background_box.blockSignals(True)
             self.background_box.setCurrentIndex(i)
             self.background_box.blockSignals(False)
 
     def set_reference(self, sticker: Sticker | None, name: str = "", original: Sticker | None = None,
-                      close_calls: np.ndarray | None = None) -> None:
+                      close_calls: np.ndarray | None = None, small: np.ndarray | None = None) -> None:
         """Show ``sticker`` (the cut-out that is animated) as the reference, and ``original``
         (as given) behind "Show original"; the session holds the real ones and calls this.
-        ``close_calls`` (H, W) bool marks regions whose keep/remove was a close call (striped)."""
+        ``close_calls`` (H, W) bool marks regions whose keep/remove was a close call (striped).
+        ``small``: the first frame already fitted into the live preview's square (made off the GUI
+        thread); without it the panel makes it (once per reference)."""
         self._reference = sticker
+        self._small = small if small is not None and small.shape[:2] == (LIVE_PREVIEW_SIDE,) * 2 else None
         self._original = original
         self._close_calls = close_calls if close_calls is not None and close_calls.any() else None
         self._reference_name = name
@@ -376,13 +402,15 @@ class ReferencePanel(QWidget):
             self.drop_area.label.setPixmap(thumbnail_pixmap(np.zeros((1, 1, 4), np.uint8), 1))
             self.drop_area.label.setText("Drop a drawing here\nor paste (Ctrl+V)")
             self.drop_area.label.set_image_size(None)
+            self._info_text = ""
             self.info.setText("")
             self.info.setToolTip("")
             self.drop_area.setToolTip("")
         else:
             frames = f" · {sticker.frame_count} frames" if sticker.frame_count > 1 else ""
             close = " · check striped regions" if self._close_calls is not None else ""
-            self.info.setText(f"{sticker.width}×{sticker.height}{frames}{close}")
+            self._info_text = f"{sticker.width}×{sticker.height}{frames}{close}"
+            self.info.setText(self._info_text)
             described = f"{Path(name).name or 'pasted'} · {sticker.width}×{sticker.height}{frames}"
             self.info.setToolTip(described)
             self._show_thumbnail()
@@ -434,7 +462,9 @@ class ReferencePanel(QWidget):
         if self._reference is None or not self.preset_name():
             self.live.set_sticker(None)
             return
-        small = fit_into_canvas(self._reference.frames[0], LIVE_PREVIEW_SIDE, LIVE_PREVIEW_SIDE)
+        if self._small is None:
+            self._small = fit_into_canvas(self._reference.frames[0], LIVE_PREVIEW_SIDE, LIVE_PREVIEW_SIDE)
+        small = self._small
         try:
             from sticker_studio.core.motion.presets import animate
 

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Self, TypeVar, overload
 
+import numpy as np
+
 from sticker_studio.core.errors import (
     InvalidInputError,
     PackError,
@@ -61,6 +63,7 @@ from sticker_studio.core.pack.store import (
     read_frame,
     read_pack_info,
     remove_paths,
+    source_file,
     sticker_dir,
     write_frame,
     write_pack_info,
@@ -658,14 +661,16 @@ class StickerPack:
         names: list[str] = []
         written = 0
         present = {p.name for p in folder.iterdir()}
-        for frame in entry.sticker.frames:
+        source = entry.sticker.metadata.get("motion_source")
+        extra = [source] if isinstance(source, np.ndarray) else []
+        for frame in [*entry.sticker.frames, *extra]:
             name = frame_file_name(frame_digest(frame))
             if name not in present:
                 write_frame(folder / name, frame)
                 present.add(name)
                 written += 1
             names.append(name)
-        return tuple(names), written
+        return tuple(names[:entry.sticker.frame_count]), written
 
     def _remove_unused(self, old: PackInfo | None, new: PackInfo) -> int:
         """After a commit: delete files only the previous pack.json used (best effort)."""
@@ -736,8 +741,19 @@ def _record_for(entry: PackEntry, files: tuple[str, ...]) -> StickerRecord:
         loop_count=s.loop_count,
         frame_files=files,
         durations_ms=tuple(int(d) for d in s.durations_ms),
-        metadata=json_safe_metadata(s.metadata),
+        metadata=_record_metadata(s.metadata),
     )
+
+
+def _record_metadata(metadata: dict[str, object]) -> dict[str, Any]:
+    """What ``pack.json`` keeps of a sticker's metadata; an in-memory source drawing becomes its file name."""
+    out = json_safe_metadata(metadata)
+    source = metadata.get("motion_source")
+    if isinstance(source, np.ndarray):
+        out["motion_source"] = frame_file_name(frame_digest(source))
+    elif not isinstance(source, str) or source_file(out) is None:
+        out.pop("motion_source", None)
+    return out
 
 
 def _load_sticker(folder: Path, record: StickerRecord) -> Sticker:

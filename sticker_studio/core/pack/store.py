@@ -104,8 +104,14 @@ class PackInfo:
     subject_size: float = DEFAULT_SUBJECT_SIZE
 
     def referenced_files(self) -> dict[str, set[str]]:
-        """Frame file names each sticker id uses."""
-        return {r.id: set(r.frame_files) for r in self.stickers}
+        """Frame file names each sticker id uses (its frames and the drawing it was animated from)."""
+        return {r.id: set(r.frame_files) | set(filter(None, [source_file(r.metadata)])) for r in self.stickers}
+
+
+def source_file(metadata: dict[str, Any]) -> str | None:
+    """The frame file holding the drawing a motion sticker was made from (a safe name), if any."""
+    name = metadata.get("motion_source")
+    return name if isinstance(name, str) and _FRAME_RE.match(name) else None
 
 
 # --------------------------------------------------------------------------- names and checks

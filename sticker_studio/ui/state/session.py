@@ -48,8 +48,8 @@ from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
+from sticker_studio.engine.matting.cutout import Background, cut_out
 from sticker_studio.ui.image_convert import qimage_to_rgba
-from sticker_studio.ui.state.cutout import COLOURKEY, MODEL, CutOut, MattingHeadCache, cut_out, cut_out_regions
 from sticker_studio.ui.state.document import (
     PackDocument,
     default_pack_folder,
@@ -63,6 +63,7 @@ from sticker_studio.ui.state.generation import (
 )
 from sticker_studio.ui.state.motion import MotionChoice
 from sticker_studio.ui.state.prompt import PromptSettings, SubjectCandidates
+from sticker_studio.ui.state.reference import ReferenceModel, read_file
 from sticker_studio.ui.state.settings import AppSettings, save_settings
 from sticker_studio.ui.state.undo import ChangeCommand
 from sticker_studio.ui.state.workers import BackgroundJob
@@ -72,19 +73,6 @@ log = logging.getLogger(__name__)
 
 #: Longest a sticker name made from a file name or a prompt may be.
 NAME_LIMIT = 64
-#: Where a pasted reference is kept (under the user data dir) so it comes back on restart.
-REFERENCE_COPY = Path("reference") / "pasted.png"
-#: a flip of a reference with more pixels than this (frames x width x height) is cut out on a
-#: worker thread (it re-votes and un-mixes every frame: ~40 ms per 512² frame); smaller ones at once
-FLIP_IN_WORKER_PIXELS = 4_000_000
-
-
-def read_file(path: Path) -> Sticker:
-    """Decode any supported image or animation (the formats package does the work)."""
-    from sticker_studio.formats.readers import read_sticker
-
-    return read_sticker(path)
-
 
 class StudioSession(QObject):
     """The open pack, the reference and the jobs of one app window."""
@@ -99,8 +87,10 @@ class StudioSession(QObject):
     document_changed = Signal(object)
     #: the reference drawing changed: Sticker (or None), its name/path
     reference_changed = Signal(object, str)
-    #: the background method in use for the reference changed: its id (ui.model.cutout)
+    #: the Background in use for the reference changed: its value (engine.matting.cutout.Background)
     background_method_changed = Signal(str)
+    #: the reference is (True) or is no longer (False) being cut out
+    reference_busy = Signal(bool)
     #: a frame edit went on the undo stack: the core FrameCommand
     edit_applied = Signal(object)
     #: a refused edit or a failed job, in words for the user
@@ -124,16 +114,13 @@ class StudioSession(QObject):
         self.jobs: set[BackgroundJob] = set()
         self.generation_job: BackgroundJob | None = None
         self._candidates: SubjectCandidates | None = None
-        self._reference: Sticker | None = None          # what is animated: the cut-out
-        self._reference_original: Sticker | None = None  # as the file/clipboard gave it
-        self._reference_name = ""
-        self._background_method: str | None = None       # None: the default (model, else colour key)
-        self._cut: CutOut | None = None                  # the reference's cut-out with its regions
-        self._flips: dict[int, bool] = {}                # the user's region flips (track id -> keep)
-        self._flip_generation = 0                        # the latest flip's number: older worker results are dropped
-        self._heads = MattingHeadCache()
-        #: undo stack of the reference's region flips, in the open document's undo group
-        self.reference_stack = QUndoStack(self)
+        #: the reference drawing, its cut-out, Background choice, flips and cut-out jobs
+        self.reference = ReferenceModel(self.settings, self.jobs, parent=self)
+        self.reference.changed.connect(self.reference_changed)
+        self.reference.background_changed.connect(self.background_method_changed)
+        self.reference.busy_changed.connect(self.reference_busy)
+        self.reference.error.connect(self.error)
+        self.reference.status.connect(self.status)
         self._document = document
         document.setParent(self)
         self._relay(document)
@@ -227,6 +214,51 @@ class StudioSession(QObject):
         """The pack's subject size for motion presets (undoable, saved with the pack)."""
         return self.guard(lambda: self._document.set_subject_size(fraction))
 
+    def apply_subject_size_to_all(self) -> BackgroundJob | None:
+        """Bring every sticker's subject to the pack's subject size (scaled on a worker), as one
+        undoable step on the pack's stack; stickers already at that size are left as they are."""
+        document, fraction = self._document, self._document.pack.subject_size
+        stickers = [(e.id, e.sticker.copy()) for e in document.entries()]
+        if not stickers:
+            self.error.emit("The pack has no stickers yet")
+            return None
+
+        def work(progress: ProgressCallback, cancel: Any) -> list[tuple[str, Sticker]]:
+            from sticker_studio.core.pack.subject_fit import rescale_subject
+
+            out = []
+            for i, (entry_id, sticker) in enumerate(stickers):
+                new = rescale_subject(sticker, fraction)
+                if new is not None:
+                    out.append((entry_id, new))
+                progress(i + 1, len(stickers))
+            return out
+
+        def done(results: list[tuple[str, Sticker]]) -> None:
+            if document is not self._document:
+                return  # another pack was opened meanwhile
+            present = {e.id for e in document.entries()}
+            commands = [(entry_id, edits.ReplaceSticker(new)) for entry_id, new in results if entry_id in present]
+            if not commands:
+                self.status.emit(f"Every sticker's subject is at {fraction:.0%} already", 3000)
+                return
+            current = document.current_id()
+
+            def apply(forward: bool) -> None:
+                for entry_id, command in commands if forward else reversed(commands):
+                    document.apply_edit(entry_id, command, forward=forward)
+                if current and current in {e.id for e in document.entries()}:
+                    document.set_current(current)
+
+            if not self.guard(lambda: apply(True)):
+                return
+            document.pack_stack.push(ChangeCommand(f"Subject size {fraction:.0%} for all stickers",
+                                                   lambda: apply(True), lambda: apply(False)))
+            document.undo_group.setActiveStack(document.pack_stack)
+            self.status.emit(f"{len(commands)} sticker(s) now at {fraction:.0%} — Undo (Ctrl+Z) takes it back", 5000)
+
+        return self.run_job(work, done, "subject size")
+
     def set_emojis(self, entry_id: str, emojis: list[str]) -> bool:
         return self.guard(lambda: self._document.set_emojis(entry_id, emojis))
 
@@ -257,203 +289,55 @@ class StudioSession(QObject):
         return any(j.is_running() for j in self.jobs)
 
     # ------------------------------------------------------------- reference
-    def reference(self) -> Sticker | None:
-        return self._reference
+    # the reference lives in ReferenceModel (ui/state/reference.py); these pass the window's intents on
+    @property
+    def reference_stack(self) -> QUndoStack:
+        """Undo stack of the reference's region flips, in the open document's undo group."""
+        return self.reference.stack
 
     def reference_name(self) -> str:
-        return self._reference_name
+        return self.reference.name()
 
     def reference_original(self) -> Sticker | None:
-        """The reference as it was set, before its background was removed."""
-        return self._reference_original
+        return self.reference.original()
 
-    def background_method(self) -> str:
-        """How the reference's background is removed: the user's choice, else the model if the
-        bundled matting head takes the layout prior, else the colour key. (The bundled head without
-        the prior removes white bellies on white paper and scores below the colour key on held-out
-        drawings, so it is a choice, not the default.)"""
-        if self._background_method is not None:
-            return self._background_method
-        head = self._heads.head()
-        if head is not None:
-            from sticker_studio.engine.matting.matte import head_uses_prior
+    def background_method(self) -> Background:
+        return self.reference.background()
 
-            if head_uses_prior(head):
-                return MODEL
-        return COLOURKEY
-
-    def set_background_method(self, method: str) -> None:
-        """Remove the reference's background with ``method`` (ui.model.cutout) from now on."""
-        if method == self._background_method:
-            return
-        self._background_method = method
-        self.background_method_changed.emit(method)
-        if self._reference_original is not None:
-            self._clear_flips()  # another method finds other regions
-            self._cut_reference()
-            self.reference_changed.emit(self._reference, self._reference_name)
-
-    def _cut_out(self, sticker: Sticker) -> Sticker:
-        try:
-            return cut_out(sticker, self.background_method(), self._heads)
-        except StickerStudioError as error:
-            self.error.emit(f"The background was kept: {error}")
-            return sticker
-
-    def _cut_reference(self, reuse: bool = False) -> None:
-        """Cut the reference out with the current method and flips; ``reuse``: the reference and
-        method are those of the current cut-out, so the head's alpha is reused (a flip)."""
-        original = self._reference_original
-        if original is None:
-            self._reference, self._cut = None, None
-            return
-        try:
-            self._cut = cut_out_regions(original, self.background_method(), self._heads, self._flips,
-                                        previous=self._cut if reuse else None)
-        except StickerStudioError as error:
-            self.error.emit(f"The background was kept: {error}")
-            self._cut = CutOut(original)
-        self._reference = self._cut.sticker
-
-    def _clear_flips(self) -> None:
-        """Forget the region flips (their track ids belong to the old cut-out) and their undo steps."""
-        self._flips = {}
-        self._flip_generation += 1  # a flip still being cut out belongs to the old cut-out
-        self._remember_flips()
-        self.reference_stack.clear()
-
-    def _remember_flips(self) -> None:
-        """Keep the flips in the settings with the method they belong to (restored with the reference)."""
-        self.settings.reference_flips = {str(k): v for k, v in sorted(self._flips.items())}
-        self.settings.reference_flips_method = self.background_method() if self._flips else ""
-
-    def _saved_flips(self) -> dict[int, bool]:
-        """The flips the settings remember for the reference, if they belong to the current method."""
-        if not self.settings.reference_flips or self.settings.reference_flips_method != self.background_method():
-            return {}
-        out = {}
-        for key, keep in self.settings.reference_flips.items():
-            if str(key).isdigit() and isinstance(keep, bool):
-                out[int(key)] = keep
-        return out
-
-    def set_reference(self, sticker: Sticker | None, name: str = "", source: Path | None = None) -> None:
-        """Make ``sticker`` the reference; without useful alpha its background is removed
-        (see :meth:`background_method`) and the cut-out is what gets animated. It is
-        remembered for the next start: by ``source`` (the file it came from), or else as
-        a copy in the user data dir (a pasted image). Region flips of the last one are forgotten."""
-        self._reference_original = sticker
-        self._clear_flips()
-        self._cut_reference()
-        self._reference_name = name
-        self.settings.reference_path = self._remember_reference(sticker, source)
-        self.reference_changed.emit(self._reference, name)
-
-    def _remember_reference(self, sticker: Sticker | None, source: Path | None) -> str:
-        if sticker is None:
-            return ""
-        if source is not None:
-            return str(source.resolve())
-        from sticker_studio import paths
-        from sticker_studio.formats.writers import write_sticker
-
-        try:
-            return str(write_sticker(sticker, paths.user_data_dir() / REFERENCE_COPY))
-        except (OSError, StickerStudioError) as error:
-            log.warning("could not keep a copy of the reference: %s", error)
-            return ""
+    def set_background_method(self, method: Background | str) -> None:
+        self.reference.set_background(method)
 
     def reference_flips(self) -> dict[int, bool]:
-        """The user's region flips of the reference: track id -> keep (True) or remove."""
-        return dict(self._flips)
+        return self.reference.flips()
 
     def reference_close_calls(self) -> np.ndarray | None:
-        """(H, W) bool of the reference's first frame: regions the head decided by a small
-        margin and the user has not flipped — the ones worth a look. None when there are none."""
-        return self._cut.close_call_mask() if self._cut is not None else None
+        return self.reference.close_calls()
 
     def reference_region_at(self, x: int, y: int) -> int:
-        """The clickable region (track id) under pixel (``x``, ``y``) of the reference; 0 when none."""
-        return self._cut.region_at(x, y) if self._cut is not None else 0
+        return self.reference.region_at(x, y)
 
     def reference_region_kept(self, track: int) -> bool | None:
-        """Whether region ``track`` of the reference is kept now (a flip still being cut out counts);
-        None when there is no such region."""
-        if self._cut is None or track not in self._cut.kept:
-            return None
-        return self._flips.get(track, self._cut.kept[track])
+        return self.reference.region_kept(track)
 
     def flip_region_at(self, x: int, y: int) -> bool:
-        """Flip the region under pixel (``x``, ``y``) of the reference: a kept white part (or paper
-        the cut-out kept) is removed and a hole becomes a white part, in every frame (undoable on
-        :attr:`reference_stack`, which becomes the active stack). False, with a status note, when no region is there."""
-        track = self.reference_region_at(x, y)
-        kept = self.reference_region_kept(track)
-        if kept is None:
-            self.status.emit("No region there to keep or remove (click a white part, a hole, or paper "
-                             "the cut-out kept)", 3000)
+        """Flip the region under (``x``, ``y``) of the reference (undoable: the flips' stack becomes
+        the active one)."""
+        if not self.reference.flip_region_at(x, y):
             return False
-        before, after = dict(self._flips), {**self._flips, track: not kept}
-        text = "Keep region" if not kept else "Remove region"
-        self._set_flips(after)
-        self.reference_stack.push(ChangeCommand(text, lambda: self._set_flips(after), lambda: self._set_flips(before)))
-        self._document.undo_group.setActiveStack(self.reference_stack)
-        self.status.emit("Region kept" if not kept else "Region removed", 2000)
+        self._document.undo_group.setActiveStack(self.reference.stack)
         return True
 
-    def _set_flips(self, flips: dict[int, bool]) -> None:
-        """Cut the reference out with ``flips`` and show it (a flip, its undo and its redo); a big
-        reference is cut out on a worker thread and shown when done (a newer flip wins)."""
-        self._flips = dict(flips)
-        self._remember_flips()
-        self._flip_generation += 1
-        original = self._reference_original
-        if original is None or original.frame_count * original.width * original.height <= FLIP_IN_WORKER_PIXELS:
-            self._cut_reference(reuse=True)
-            self.reference_changed.emit(self._reference, self._reference_name)
-            return
-        generation, method, previous, wanted = self._flip_generation, self.background_method(), self._cut, dict(flips)
-
-        def work(progress: Callable[[int, int], None], cancel: Any) -> CutOut:
-            return cut_out_regions(original, method, self._heads, wanted, previous=previous)
-
-        def done(cut: CutOut) -> None:
-            if generation != self._flip_generation or original is not self._reference_original:
-                return  # a newer flip, another reference or another method came meanwhile
-            self._cut, self._reference = cut, cut.sticker
-            self.reference_changed.emit(self._reference, self._reference_name)
-            self.status.emit("Cut-out updated", 2000)
-
-        self.status.emit("Updating the cut-out…", 0)
-        self.run_job(work, done, "flip region",
-                     on_failed=lambda message: self.error.emit(f"The cut-out was not updated: {message}"))
+    def set_reference(self, sticker: Sticker | None, name: str = "", source: Path | None = None) -> None:
+        """Make ``sticker`` the reference; it is cut out on a worker (``reference_changed`` when done)."""
+        self.reference.set_reference(sticker, name, source)
 
     def load_reference(self, path: Path) -> BackgroundJob:
         """Decode ``path`` in a worker and make it the reference (the pack is not changed)."""
-        return self.run_job(lambda p, c: self._read_reference(path), lambda s: self.set_reference(s, str(path), path),
-                            "reference")
-
-    def _read_reference(self, path: Path) -> Sticker:
-        """In a worker: decode ``path``, and load the matting head (~2 s, once) off the event loop."""
-        if self._background_method in (None, MODEL):
-            self._heads.head()
-        return read_file(path)
+        return self.reference.load(path)
 
     def restore_reference(self) -> BackgroundJob | None:
         """Bring back the reference of the last session (unless one was set meanwhile)."""
-        path = Path(self.settings.reference_path) if self.settings.reference_path else None
-        if path is None or not path.is_file():
-            return None
-
-        def done(sticker: Sticker) -> None:
-            if self._reference is None:
-                saved = self._saved_flips()  # set_reference forgets them
-                self.set_reference(sticker, str(path), path)
-                if saved:  # the last session's keep/remove clicks (the same file gives the same regions)
-                    self._set_flips(saved)
-
-        return self.run_job(lambda p, c: self._read_reference(path), done, "reference",
-                            on_failed=lambda message: log.info("last reference not restored: %s", message))
+        return self.reference.restore()
 
     def set_motion(self, choice: MotionChoice) -> None:
         """Remember the motion settings for the next start."""
@@ -481,23 +365,35 @@ class StudioSession(QObject):
         return False
 
     # ------------------------------------------------------------- importing
-    def import_files(self, paths: list[Path]) -> BackgroundJob:
-        """Each file becomes a new sticker in the pack (and the last one the reference). A still
-        without useful alpha (a drawing on paper) goes into the pack cut out, by the same
-        :meth:`background_method` as the reference; animations go in as they are."""
-        def work(progress: ProgressCallback, cancel: Any) -> list[tuple[Path, Sticker]]:
-            return [(p, read_file(p)) for p in paths]
+    def import_files(self, paths: list[Path], reference: bool = False) -> BackgroundJob:
+        """Each file becomes a new sticker in the pack; ``reference`` (a drop on the window): the last
+        one becomes the reference too, else (Ctrl+I, a drop on the pack) it is not changed. A still
+        without useful alpha (a drawing on paper) goes into the pack cut out on the worker, by the
+        default Background (the model, else the colour key); animations go in as they are."""
+        heads, method = self.reference.heads, self.reference.default_background()
 
-        def done(results: list[tuple[Path, Sticker]]) -> None:
-            if results:
-                self.set_reference(results[-1][1], str(results[-1][0]), results[-1][0])
-            for i, (path, sticker) in enumerate(results):
-                if i == len(results) - 1 and self._reference is not None:
-                    added = self._reference if not sticker.is_animated else sticker
-                else:
-                    added = sticker if sticker.is_animated else self._cut_out(sticker)
-                self._document.add_sticker(added, name=path.stem[:NAME_LIMIT])
-                self.status.emit(f"Imported {len(results)} file(s)", 3000)
+        def work(progress: ProgressCallback, cancel: Any) -> list[tuple[Path, Sticker, Sticker, str]]:
+            out = []
+            for p in paths:
+                original = read_file(p)
+                sticker, problem = original, ""
+                if not sticker.is_animated:
+                    try:
+                        sticker = cut_out(sticker, method, heads).sticker
+                    except StickerStudioError as error:
+                        problem = f"{p.name}: the background was kept: {error}"
+                out.append((p, original, sticker, problem))
+            return out
+
+        def done(results: list[tuple[Path, Sticker, Sticker, str]]) -> None:
+            if reference and results:
+                path, original = results[-1][0], results[-1][1]
+                self.set_reference(original, str(path), path)
+            for path, _original, sticker, problem in results:
+                self._document.add_sticker(sticker, name=path.stem[:NAME_LIMIT])
+                if problem:
+                    self.error.emit(problem)
+            self.status.emit(f"Imported {len(results)} file(s)", 3000)
 
         return self.run_job(work, done, "import")
 
@@ -524,11 +420,12 @@ class StudioSession(QObject):
     def animate(self, choice: MotionChoice) -> BackgroundJob | None:
         """A new sticker from the reference + a motion preset (no model needed), the subject at
         the pack's subject size."""
-        reference = self._reference
+        reference = self.reference.sticker()
         if reference is None:
-            self.error.emit("Drop or paste a drawing in the Reference panel first")
+            self.error.emit("The drawing is still being cut out — a moment" if self.reference.is_busy()
+                            else "Drop or paste a drawing in the Reference panel first")
             return None
-        name = f"{Path(self._reference_name).stem or 'drawing'} {choice.preset}"[:NAME_LIMIT]
+        name = f"{Path(self.reference.name()).stem or 'drawing'} {choice.preset}"[:NAME_LIMIT]
         kwargs = choice.animate_kwargs(max(reference.size))
         kwargs["subject_size"] = self._document.pack.subject_size  # one subject size for the whole pack
 
@@ -545,7 +442,7 @@ class StudioSession(QObject):
         if self.generation_job is not None and self.generation_job.is_running():
             return None
         try:
-            request = build_request(settings, self._reference)
+            request = build_request(settings, self.reference.sticker())
         except StickerStudioError as error:
             self.generation_message.emit(str(error), "error")
             return None

@@ -31,8 +31,9 @@ class AppSettings:
     recent_files: list[str] = field(default_factory=list)
     onion_skin: bool = False
     reference_path: str = ""                # the Reference panel's drawing (a pasted one is kept in the data dir)
-    reference_flips: dict[str, bool] = field(default_factory=dict)  # its region flips: track id -> keep
-    reference_flips_method: str = ""        # the background method those flips belong to
+    reference_background: str = ""          # its Background choice (engine.matting.cutout); "" = the default
+    #: its region flips per Background method: method value -> {track id: keep}
+    reference_flips_by_method: dict[str, dict[str, bool]] = field(default_factory=dict)
     motion: dict[str, object] = field(default_factory=dict)  # the motion settings (ui.model.motion.MotionChoice)
     export_targets: list[str] = field(default_factory=list)  # ticked in the export dialog last time
 
