@@ -13,6 +13,13 @@ from PIL import Image
 from sticker_studio.core.errors import InvalidInputError
 
 
+def premultiply(rgba: np.ndarray) -> np.ndarray:
+    """RGBA uint8 -> premultiplied float32 RGBA in [0, 1]."""
+    f = rgba.astype(np.float32) / 255.0
+    f[..., :3] *= f[..., 3:4]
+    return f
+
+
 def resize_rgba(frame: np.ndarray, width: int, height: int, resample: int = Image.Resampling.LANCZOS) -> np.ndarray:
     """Resize one RGBA frame to ``width`` x ``height`` on premultiplied alpha.
 
