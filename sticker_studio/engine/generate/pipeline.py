@@ -56,6 +56,7 @@ from sticker_studio.engine.device import (
 from sticker_studio.engine.generate.request import GenerationRequest, ResolvedSettings
 from sticker_studio.engine.generate.sampling import Conditioning, denoise, make_scheduler
 from sticker_studio.engine.generate.tasks import Task, condition_mask, frames_in_flight
+from sticker_studio.engine.models.protocols import Autoencoder, Denoiser, MattingModel, TextEncoder
 from sticker_studio.engine.store import folder as model_folder
 
 WarnCallback = Callable[[str], None]
@@ -172,11 +173,11 @@ class StickerPipeline:
 
     def __init__(
         self,
-        unet: Any,
-        scheduler: Any,
-        text_encoder: Any,
-        matting_head: Any | None = None,
-        vae: Any | None = None,
+        unet: Denoiser,
+        scheduler: Any,  # a diffusers scheduler (NoiseScheduler; diffusers hides its config from mypy)
+        text_encoder: TextEncoder,
+        matting_head: MattingModel | None = None,
+        vae: Autoencoder | None = None,
         *,
         defaults: dict[str, Any] | None = None,
         model_id: str | None = None,

@@ -24,6 +24,7 @@ import torch
 
 from sticker_studio.core.errors import CancelledError, InvalidInputError
 from sticker_studio.core.progress import CancelToken, ProgressCallback, is_cancelled
+from sticker_studio.engine.models.protocols import Denoiser
 
 
 @dataclass
@@ -142,8 +143,8 @@ def initial_noise(
 
 @torch.no_grad()
 def denoise(
-    denoiser: Callable[..., Any],
-    scheduler: Any,
+    denoiser: Denoiser | Callable[..., Any],
+    scheduler: Any,  # the sampling scheduler (diffusers SchedulerMixin; make_scheduler builds it)
     cond: Conditioning,
     *,
     shape: tuple[int, ...],
