@@ -18,9 +18,12 @@ from sticker_studio.training.data.drawn_subjects import sample_drawing
 def test_list_motions(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["animate", "--list-motions"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) >= 12
-    assert [line.split()[0] for line in lines] == list(PRESETS)
-    assert all(len(line.split()) > 3 for line in lines)
+    headings = [line for line in lines if not line.startswith("  ")]
+    assert [h.split()[0] for h in headings] == ["character", "face", "whole", "intro", "effects"]
+    entries = [line.split()[0] for line in lines if line.startswith("  ") and not line.strip().startswith("--")]
+    assert [n for n in entries if n in PRESETS and n not in ("nod",)] == [p for p in PRESETS if p != "nod"]
+    assert {"wave", "blink", "talk", "hop", "tail-wag", "sleepy"} <= set(entries)
+    assert all(len(line.split()) > 3 for line in lines if line.startswith("  "))
 
 
 def test_animate_a_png_to_apng(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -115,7 +115,7 @@ def test_motion_words_for_clear_motions() -> None:
     assert spin.preset == "spin" and spin.phrase.startswith("spinning")
     assert label_motion(_arrow_clip([0.0] * 6)).phrase == "gently moving"
     rocking = [0, 15, 30, 40, 30, 15, 0, -15, -30, -40, -30, -15]
-    assert label_motion(_arrow_clip(rocking), "waving hand").preset == "wave"
+    assert label_motion(_arrow_clip(rocking), "waving hand").preset == "sway"
     assert label_motion(_arrow_clip(rocking), "rocket").preset == "wobble"
 
 

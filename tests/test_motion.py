@@ -17,7 +17,7 @@ SIDE = 64
 LOOPS = [p.name for p in list_presets() if p.loops]
 INTROS = [p.name for p in list_presets() if not p.loops]
 REQUIRED = ["bounce", "jump", "jelly", "wobble", "spin", "shake", "no", "nod", "pulse", "heartbeat",
-            "float", "swing", "wave", "pop-in", "slide-in", "flip", "tada", "rubber-band", "breathe"]
+            "float", "swing", "sway", "pop-in", "slide-in", "flip", "tada", "rubber-band", "breathe"]
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_nothing_is_clipped_at_the_canvas_edge(name: str, white_disc: np.ndarray
         assert border.max() == 0, f"{name} x{amplitude} touches the canvas edge"
 
 
-@pytest.mark.parametrize("name", ["bounce", "spin", "jelly", "wave", "flip", "pop-in", "tada"])
+@pytest.mark.parametrize("name", ["bounce", "spin", "jelly", "sway", "flip", "pop-in", "tada"])
 def test_no_dark_halo_on_white_edges(name: str, white_disc: np.ndarray) -> None:
     checked = 0
     for frame in animate(white_disc, name, frames=8, size=SIDE).frames:

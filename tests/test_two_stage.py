@@ -32,7 +32,7 @@ from sticker_studio.paths import resources_dir
     ("a red heart beating", "heart", "red", "heartbeat"),
     ("ghost floating", "ghost", None, "float"),
     ("a cat riding a bicycle", "cat", None, DEFAULT_MOTION),
-    ("A Blue Cat waving", "cat", "blue", "wave"),
+    ("A Blue Cat waving", "cat", "blue", "sway"),
     ("a golden star spinning round and round", "star", "gold", "spin"),
     ("dancing green dragon", "dragon", "green", "wobble"),
     ("a pink dog with a hat nodding", "dog", "pink", "nod"),

@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gui",       # sticker-studio gui [FILE] [--screenshot PATH]
     "generate",  # sticker-studio generate PROMPT ...
     "animate",   # sticker-studio animate IMAGE --motion NAME ...
+    "rig",       # sticker-studio rig IMAGE -o rig.json [--preview rig.png]
     "matte",     # sticker-studio matte IN -o OUT
     "convert",   # sticker-studio convert IN -o OUT
     "export",    # sticker-studio export IN --target NAME -o OUT

@@ -3,7 +3,12 @@
 An input with no alpha (a JPEG on white, a scan) first gets its background removed by
 :func:`sticker_studio.engine.matting.cutout.cut_out` (``--background``; by default the bundled
 matting head when it is installed, otherwise the colour key); stderr says which.
-``--list-motions`` prints one preset a line.
+``--list-motions`` prints the motions grouped: character, face, whole body, intro, effects.
+
+Character motions (wave, blink, hop...) rig the drawing automatically (or use
+``--rig rig.json`` from ``sticker-studio rig``) and move its parts; a whole-body preset
+(bounce, spin...) is ``--motion NAME`` alone, or stacks on a character motion as a root
+layer with ``--body NAME``: ``animate bear.png --motion wave --body bounce``.
 """
 
 from __future__ import annotations
@@ -40,8 +45,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "from the drawing, the motion as Lottie transforms).",
     )
     parser.add_argument("image", nargs="?", type=Path, help="a still (PNG, JPEG, WebP...) or an animated sticker")
-    parser.add_argument("--motion", "-m", default=None, help="preset name (see --list-motions)")
-    parser.add_argument("--list-motions", action="store_true", help="print the presets, one a line, and exit")
+    parser.add_argument("--motion", "-m", default=None,
+                        help="a character motion (wave, blink, hop...) or a whole-body preset (see --list-motions)")
+    parser.add_argument("--list-motions", action="store_true", help="print the motions, grouped, and exit")
+    parser.add_argument("--body", default=None, metavar="PRESET",
+                        help="a whole-body preset (bounce, jelly, spin...) stacked on the character motion as a "
+                             "root layer; alone, it is the same as --motion PRESET")
+    parser.add_argument("--rig", type=Path, default=None,
+                        help="a rig JSON from `sticker-studio rig` (default: rig the drawing automatically)")
+    parser.add_argument("--side", choices=("auto", "l", "r"), default="auto",
+                        help="which arm waves: l = the viewer's left, r = right (default: right if there is one)")
+    parser.add_argument("--effect", action="append", default=[], metavar="KIND",
+                        help="draw an effect through the loop (tears, zzz, hearts, sparkles, sweat, anger, "
+                             "motion_lines, fire); repeatable")
     parser.add_argument("--frames", type=int_in(1, MAX_MOTION_FRAMES), default=None,
                         help=f"frame count, 1-{MAX_MOTION_FRAMES} (default: the preset's)")
     parser.add_argument("--fps", type=fps_type, default=None,
@@ -71,21 +87,32 @@ def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.atomic import check_output
     from sticker_studio.core.motion.poses import EASINGS
     from sticker_studio.core.motion.presets import PRESETS, animate, get_preset
+    from sticker_studio.core.puppet.motions import find_character_motion
 
     if args.list_motions:
-        for preset in PRESETS.values():
-            kind = "loop" if preset.loops else "intro"
-            print(f"{preset.name:<12} {preset.description} ({kind}, {preset.frames} frames at {preset.fps:g} fps)")
+        print_motions(PRESETS.values())
         print("easings: " + ", ".join(EASINGS), file=sys.stderr)
         return 0
     if args.image is None:
         raise InvalidInputError("give an IMAGE to animate (or --list-motions)")
-    if not args.motion:
+    if not args.motion and not args.body:
         raise InvalidInputError("choose a motion with --motion NAME; see --list-motions")
     if args.output is None:
         raise InvalidInputError("give an output file with -o OUT (e.g. -o sticker.png)")
+    character = find_character_motion(args.motion) if args.motion else None
+    if args.motion and character is None and args.motion.strip().lower().replace("_", "-") not in PRESETS \
+            and _preset_or_none(args.motion) is None:
+        raise InvalidInputError(unknown_motion_message(args.motion))
     check_output(args.output, args.image)
-    preset = get_preset(args.motion)
+    if character is not None:
+        return run_character(args, character.name)
+    if args.motion and args.body:
+        raise InvalidInputError(f"--body stacks a whole-body preset on a character motion, but {args.motion!r} is "
+                                "itself a whole-body preset; use one of them")
+    if args.rig is not None or args.effect:
+        raise InvalidInputError("--rig and --effect go with a character motion (wave, blink, hop...); "
+                                f"{args.motion or args.body!r} moves the whole drawing")
+    preset = get_preset(args.motion or args.body)
     sticker = shrink_for_output(read_input(args.image), args.size)
     sticker = ensure_alpha(sticker, args.background)
     from sticker_studio.core.visibility import ensure_visible
@@ -111,6 +138,112 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {path} ({result.frame_count} frames, {result.width}x{result.height}, "
           f"{result.total_duration_ms} ms, motion {preset.name})")
     return 0
+
+
+GROUP_TITLES = (("character", "character (the rig moves parts)"), ("face", "face (only the face changes)"),
+                ("whole body", "whole body (also --body PRESET on a character motion)"),
+                ("intro", "intro (ends on the drawing)"), ("effects", "effects (emotions drawn with effects)"))
+
+
+def print_motions(presets) -> None:
+    from sticker_studio.core.puppet.motions import MotionGroup, list_character_motions
+
+    groups: dict[str, list[str]] = {key: [] for key, _ in GROUP_TITLES}
+    for m in list_character_motions():
+        key = {MotionGroup.CHARACTER: "character", MotionGroup.FACE: "face", MotionGroup.EMOTION: "effects"}[m.group]
+        needs = f" [needs {', '.join(m.needs)}]" if m.needs else ""
+        groups[key].append(f"{m.name:<12} {m.description}{needs} ({m.frames} frames at {m.fps:g} fps)")
+    for preset in presets:
+        key = "whole body" if preset.loops else "intro"
+        groups[key].append(f"{preset.name:<12} {preset.description} ({preset.frames} frames at {preset.fps:g} fps)")
+    groups["effects"].append("--effect KIND adds one to any character motion: tears, zzz, hearts, sparkles, sweat, "
+                             "anger, motion_lines, fire")
+    for key, title in GROUP_TITLES:
+        print(f"{title}:")
+        for line in groups[key]:
+            print(f"  {line}")
+
+
+def _preset_or_none(name: str):
+    from sticker_studio.core.motion.presets import get_preset
+
+    try:
+        return get_preset(name)
+    except InvalidInputError:
+        return None
+
+
+def unknown_motion_message(name: str) -> str:
+    from sticker_studio.core.motion.presets import PRESETS
+    from sticker_studio.core.puppet.motions import list_character_motions
+
+    return (f"unknown motion {name!r}; character motions: {', '.join(m.name for m in list_character_motions())}; "
+            f"whole-body presets: {', '.join(PRESETS)} (see --list-motions)")
+
+
+def run_character(args: argparse.Namespace, motion: str) -> int:
+    """A character motion: rig (or --rig), move the parts, fit the result to the output size."""
+    from sticker_studio.core import pixelart
+    from sticker_studio.core.imageops import fit_into_canvas
+    from sticker_studio.core.puppet.animate import AnimateOptions, animate_character
+    from sticker_studio.core.puppet.autorig import propose_rig
+    from sticker_studio.core.puppet.motions import CharacterParams, find_character_motion
+    from sticker_studio.core.puppet.rig import load_rig
+
+    if args.body is not None:
+        from sticker_studio.core.motion.presets import get_preset
+
+        get_preset(args.body)
+    from sticker_studio.core.visibility import ensure_visible
+
+    sticker = ensure_alpha(shrink_for_output(read_input(args.image), args.size), args.background)
+    ensure_visible(sticker, "the cut-out", ("the input itself is transparent",
+                                            "the background removal took the subject: try another --background"))
+    rgba = sticker.frames[0]
+    if args.rig is not None:
+        rig = load_rig(args.rig)
+        if (rig.width, rig.height) != (rgba.shape[1], rgba.shape[0]):
+            raise InvalidInputError(f"{args.rig} is a rig for a {rig.width}x{rig.height} drawing but {args.image} is "
+                                    f"{rgba.shape[1]}x{rgba.shape[0]} here; make the rig from this file with "
+                                    "`sticker-studio rig`")
+    else:
+        rig = propose_rig(rgba)
+        print(f"rigged automatically: {rig.plan.value}, parts: {', '.join(rig.part_names()) or 'none'}, "
+              f"face: {', '.join(rig.face) or 'none found'}", file=sys.stderr)
+    mot = find_character_motion(motion)
+    params = CharacterParams(amplitude=float(args.amplitude), easing=args.easing or "ease-in-out", side=args.side)
+    options = AnimateOptions(frames=args.frames, fps=args.fps, speed=float(args.speed), body=args.body,
+                             pixel_art=args.pixel_art, extra_effects=tuple(args.effect))
+    if args.output.suffix.lower() == ".tgs":
+        raise InvalidInputError("character motions are raster animations; write .webm, .webp, .png or .gif "
+                                "(a .tgs takes a whole-body preset: --motion bounce)")
+    result = animate_character(rgba, rig, motion, params, options)
+    ensure_visible(result, "the animation")
+    if mot is not None and mot.fallback and _uses_fallback(mot.name, rig):
+        print(f"note: {mot.fallback}", file=sys.stderr)
+    side = args.size or DEFAULT_OUTPUT_SIDE
+    art = bool(result.metadata.get("pixel_art"))
+    if args.size is not None or max(result.width, result.height) > side:
+        frames = [pixelart.fit_pixel_art(f, side, side) if art else fit_into_canvas(f, side, side)
+                  for f in result.frames]
+        result = Sticker(frames, list(result.durations_ms), result.loop_count, dict(result.metadata))
+    elif art:  # pixel art: the largest whole multiple that fits the default side, nearest-neighbour
+        factor = max(1, side // max(result.width, result.height))
+        frames = [pixelart.scale_nearest(f, factor) for f in result.frames]
+        result = Sticker(frames, list(result.durations_ms), result.loop_count, dict(result.metadata))
+    path = write_output(result, args.output)
+    body = f" + body {args.body}" if args.body else ""
+    print(f"wrote {path} ({result.frame_count} frames, {result.width}x{result.height}, "
+          f"{result.total_duration_ms} ms, motion {motion}{body})")
+    return 0
+
+
+def _uses_fallback(name: str, rig) -> bool:
+    if name in ("nod", "head-shake", "head-tilt"):
+        return not (rig.has_part("head") and "neck" in rig.joints)
+    if name == "sleepy":
+        return not rig.face
+    return False
 
 
 def write_tgs_output(sticker: Sticker, motion: str, args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ BENCH_AREAS: dict[str, str] = {
     "animate": "motion presets: animate a 512x512 drawing into a 16-frame APNG",
     "synth": "synthetic dataset generator: samples per second",
     "engine": "generation latency per stage and device for the bundled model",
+    "puppet": "character motions: rig time, deformation + raster per 512x512 frame, a 24-frame sticker",
     "generate": "the whole `generate PROMPT -o OUT` process (text -> sticker, default path): wall and CPU seconds",
     "tgs": "Telegram .tgs of flat drawings in several motions: rules, bytes, PSNR of rlottie vs the raster",
 }

@@ -1,4 +1,4 @@
-"""`sticker-studio eval matting|generator`: the model-card tables on held-out clips.
+"""`sticker-studio eval matting|generator|rig`: the model-card tables on held-out clips.
 
 Examples::
 
@@ -15,9 +15,16 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("eval", help="measure a matting head or generator on held-out clips",
+    parser = subparsers.add_parser("eval", help="measure a matting head or generator on held-out clips, or the "
+                                   "puppet engine's character motions (eval motion)",
                                    description="Evaluate on a dataset's held-out split and print a markdown table.")
-    parser.add_argument("what", choices=("matting", "generator"))
+    parser.add_argument("what", choices=("matting", "generator", "motion", "rig"))
+    parser.add_argument("--size", type=int, default=512, help="motion: drawing side in pixels (default 512)")
+    parser.add_argument("--characters", nargs="*", default=None, metavar="NAME",
+                        help="motion: library art to animate (default: person, teddy, dog, cat, smiley, ghost, "
+                             "monkey, robot, clock)")
+    parser.add_argument("--real", type=Path, default=None, metavar="DIR",
+                        help="rig: also score a hand-labelled folder (labels.json, format 1)")
     parser.add_argument("--data", action="append", default=[], metavar="DIR", help="dataset folder (repeatable)")
     parser.add_argument("--pack", type=Path, default=None, metavar="DIR",
                         help="matting: a held-out drawings pack (training/data/matting_pack.py, split test, or val "
@@ -36,9 +43,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-t2v", action="store_true", help="generator: skip the text-only samples")
     parser.add_argument("--adherence-out", type=Path, default=None, metavar="FILE",
                         help="generator: write the per-motion adherence JSON (motion_adherence.json) here")
-    parser.add_argument("--no-timing", action="store_true", help="matting: skip the 512² timing")
+    parser.add_argument("--no-timing", action="store_true", help="matting, rig: skip the 512² timing")
     parser.add_argument("--mirror", action="store_true",
-                        help="matting --pack: also score each layout-prior head with mirror averaging (matte --mirror)")
+                        help="matting --pack: also score each layout-prior head with mirror averaging "
+                             "(matte --mirror); rig: read each drawing and its mirror and average")
     parser.add_argument("--prior-only", action="store_true",
                         help="matting --pack: also score the layout prior alone (colour key + per-region vote)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -72,6 +80,14 @@ def _head_label(head, spec: str | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.what == "motion":  # the puppet engine: numpy only, no torch
+        from sticker_studio.cli.puppet_eval import run_eval
+
+        return run_eval(args)
+    if args.what == "rig":
+        from sticker_studio.cli.rig_net import run_eval_rig
+
+        return run_eval_rig(args)
     import torch
 
     from sticker_studio.core.atomic import atomic_write_text

@@ -1,4 +1,4 @@
-"""`sticker-studio train generator|matting`: train the DFGN or the matting head.
+"""`sticker-studio train generator|matting|rig`: train the DFGN, the matting head or the rig model.
 
 Examples::
 
@@ -15,9 +15,10 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("train", help="train the generator (RDTF) or the matting head",
+    parser = subparsers.add_parser("train", help="train the generator (RDTF), the matting head or the rig model",
                                    description="Train a model on dataset folders (index.jsonl + clips/).")
-    parser.add_argument("what", choices=("generator", "matting"), help="which model to train")
+    parser.add_argument("what", choices=("generator", "matting", "rig"),
+                        help="which model to train (rig: on procedurally drawn characters, no --data)")
     parser.add_argument("--data", action="append", default=[], metavar="DIR",
                         help="dataset folder (repeat for several)")
     parser.add_argument("--config", default=None,
@@ -73,6 +74,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sticker_studio.core.errors import InvalidInputError
 
+    if args.what == "rig":
+        from sticker_studio.cli.rig_net import run_train_rig
+
+        return run_train_rig(args)
     if not args.data and not args.kit:
         raise InvalidInputError("give at least one --data DIR (or --kit KIT_DIR)")
     if args.pack:

@@ -88,8 +88,8 @@ PRESETS: dict[str, MotionPreset] = {
         _p("float", mp.float_, "bobs up and down in the air with a lazy tilt",
            verbs=("floating", "hovering", "drifting")),
         _p("swing", mp.swing, "pendulum hanging from its top edge", verbs=("swinging", "dangling", "swaying")),
-        _p("wave", mp.wave, "a ripple runs across it like a flag (mesh warp)",
-           verbs=("waving", "rippling", "fluttering")),
+        _p("sway", mp.wave, "a ripple runs across it like a flag in the wind (mesh warp); was 'wave'",
+           verbs=("swaying", "rippling", "fluttering")),
         _p("flip", mp.flip, "turns around its vertical axis, showing its mirrored back",
            verbs=("flipping", "turning around", "flipping over")),
         _p("tada", mp.tada, "ta-da: shrinks, then grows with a wiggle, and settles",
@@ -110,7 +110,7 @@ ALIASES: dict[str, str] = {
     "jiggle": "jelly", "yes": "nod", "pendulum": "swing", "heart": "heartbeat", "beat": "heartbeat",
     "rotate": "spin", "hop": "bounce", "squash": "bounce", "hover": "float", "pop": "pop-in",
     "slide": "slide-in", "fade": "fade-in", "rubberband": "rubber-band", "breath": "breathe",
-    "flag": "wave", "turn": "flip",
+    "flag": "sway", "ripple": "sway", "turn": "flip",
 }
 
 

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 #: Motion preset name → the words (stems and inflections) that pick it.
 MOTION_WORDS: dict[str, tuple[str, ...]] = {
-    "wave": ("wave", "waves", "waving", "waved", "ripple", "rippling", "flutter", "fluttering", "flap",
+    # "waving" now means an arm waves (the character motion ``wave``, core/puppet); until text -> sticker
+    # rigs its art, the words pick the whole-body ripple that was called "wave" before.
+    "sway": ("wave", "waves", "waving", "waved", "ripple", "rippling", "flutter", "fluttering", "flap",
              "flapping", "greet", "greeting", "hello", "hi"),
     "bounce": ("bounce", "bounces", "bouncing", "bounced", "bouncy", "hop", "hops", "hopping", "bob", "bobbing"),
     "jump": ("jump", "jumps", "jumping", "jumped", "leap", "leaps", "leaping"),

@@ -35,7 +35,7 @@ MODEL_INDEX = "model_index.json"
 PIPELINE_CLASS = "StickerPipeline"
 WEIGHTS_NAME = "diffusion_pytorch_model.safetensors"
 #: Modules a model folder may name classes from.
-ALLOWED_MODULE_PREFIXES: tuple[str, ...] = ("diffusers", "sticker_studio.engine.models")
+ALLOWED_MODULE_PREFIXES: tuple[str, ...] = ("diffusers", "sticker_studio.engine.models", "sticker_studio.engine.rig")
 #: module paths that saved ``model_index.json`` files may still name → where the class lives now
 RENAMED_MODULES: dict[str, str] = {"sticker_studio.engine.models.matting": "sticker_studio.engine.models.matting_head"}
 #: unet class name → manifest architecture
@@ -75,7 +75,9 @@ def detect_architecture(folder: Path) -> str:
         name = read_json(folder / "config.json").get("_class_name")
         if name == "MattingHead":
             return "matting-head"
-        raise InvalidInputError(f"{folder}: config.json describes {name!r}, not a MattingHead")
+        if name == "RigNet":
+            return "rig-net"
+        raise InvalidInputError(f"{folder}: config.json describes {name!r}, not a MattingHead or a RigNet")
     raise InvalidInputError(
         f"{folder} is neither a generator folder ({MODEL_INDEX}) nor a matting head (config.json)"
     )
@@ -84,7 +86,7 @@ def detect_architecture(folder: Path) -> str:
 def validate_folder(folder: Path, architecture: str) -> None:
     """Raise :class:`InvalidInputError` when ``folder`` lacks what ``architecture`` needs."""
     folder = Path(folder)
-    if architecture == "matting-head":
+    if architecture in ("matting-head", "rig-net"):
         required = ["config.json"]
         weights_in = [folder]
     else:
@@ -285,6 +287,8 @@ def check_folder_parameters(folder: Path, architecture: str) -> None:
     folder = Path(folder)
     if architecture == "matting-head":
         parts = [(folder, ["sticker_studio.engine.models.matting_head", "MattingHead"], "matting head")]
+    elif architecture == "rig-net":
+        parts = [(folder, ["sticker_studio.engine.rig.net", "RigNet"], "rig model")]
     else:
         index = read_model_index(folder)
         parts = [(folder / name, index[name], name) for name in ("unet", "vae", "matting_head")

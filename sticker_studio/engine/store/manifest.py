@@ -14,8 +14,8 @@ Schema::
       "models": [
         {
           "id": "dfgn-sticker-64",                     # unique, [a-z0-9._-]
-          "architecture": "dfgn",                      # "dfgn" | "sti-unet" | "matting-head"
-          "tasks": ["t2v", "i2v", "interp", "continue", "loop"],   # or ["matte"]
+          "architecture": "dfgn",                      # "dfgn" | "sti-unet" | "matting-head" | "rig-net"
+          "tasks": ["t2v", "i2v", "interp", "continue", "loop"],   # or ["matte"], ["rig"]
           "source": "bundled:resources/models/dfgn-sticker-64",    # or "hf:owner/repo@revision"
                                                                    # or "user:models/<id>"
           "files": [{"path": "unet/diffusion_pytorch_model.safetensors",
@@ -45,14 +45,16 @@ from sticker_studio.core.atomic import atomic_write_text
 from sticker_studio.core.errors import ModelError, ModelNotFoundError
 
 SCHEMA_VERSION = 1
-ARCHITECTURES: tuple[str, ...] = ("dfgn", "sti-unet", "matting-head")
+ARCHITECTURES: tuple[str, ...] = ("dfgn", "sti-unet", "matting-head", "rig-net")
 GENERATOR_ARCHITECTURES: tuple[str, ...] = ("dfgn", "sti-unet")
 GENERATOR_TASKS: tuple[str, ...] = ("t2v", "i2v", "interp", "continue", "loop")
 MATTING_TASKS: tuple[str, ...] = ("matte",)
+RIG_TASKS: tuple[str, ...] = ("rig",)
 
 #: The ids the app uses when none is asked for (an entry marked ``default`` wins).
 DEFAULT_GENERATOR_ID = "dfgn-sticker-64"
 DEFAULT_MATTING_ID = "matting-head"
+DEFAULT_RIG_ID = "rig-net"
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _HASH_CHUNK = 1 << 20
@@ -214,11 +216,14 @@ class ModelManifest:
         )
 
     def default_id(self, role: str) -> str:
-        """The default model for ``role`` (``generator`` or ``matting``)."""
-        wanted = GENERATOR_ARCHITECTURES if role == "generator" else ("matting-head",)
+        """The default model for ``role`` (``generator``, ``matting`` or ``rig``)."""
+        wanted = (GENERATOR_ARCHITECTURES if role == "generator"
+                  else ("rig-net",) if role == "rig" else ("matting-head",))
         for entry in self.entries:
             if entry.default and entry.architecture in wanted:
                 return entry.id
+        if role == "rig":
+            return DEFAULT_RIG_ID
         return DEFAULT_GENERATOR_ID if role == "generator" else DEFAULT_MATTING_ID
 
     def choose_id(self, requested: str | None, role: str, *, what: str, hint: str) -> str:
@@ -278,8 +283,8 @@ def upsert_entry(path: Path, entry: ModelEntry) -> None:
     """Add or replace ``entry`` in the manifest at ``path``; a new default unsets the old one."""
     entries = read_manifest_file(path)
 
-    def role_of(e: ModelEntry) -> bool:
-        return e.architecture in GENERATOR_ARCHITECTURES
+    def role_of(e: ModelEntry) -> str:
+        return "generator" if e.architecture in GENERATOR_ARCHITECTURES else e.architecture
 
     out: list[ModelEntry] = []
     for e in entries:

@@ -21,6 +21,7 @@ from sticker_studio.engine.store.manifest import (
     GENERATOR_TASKS,
     ID_RE,
     MATTING_TASKS,
+    RIG_TASKS,
     ModelEntry,
     ModelFile,
     read_manifest_file,
@@ -70,7 +71,8 @@ def manifest_entry_for_folder(
     if not files:
         raise InvalidInputError(f"{folder} holds no files")
     if tasks is None:
-        tasks = GENERATOR_TASKS if architecture in GENERATOR_ARCHITECTURES else MATTING_TASKS
+        tasks = GENERATOR_TASKS if architecture in GENERATOR_ARCHITECTURES else \
+            RIG_TASKS if architecture == "rig-net" else MATTING_TASKS
     return ModelEntry(
         id=id, architecture=architecture, source=source, files=files, tasks=tuple(tasks),
         licence=licence, description=description, default=default,

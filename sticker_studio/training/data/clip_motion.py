@@ -21,7 +21,7 @@ the motion:
 measure            threshold                                    word         preset
 =================  ===========================================  ===========  ===========
 accumulated turn   300°                                         spinning     spin
-rotation range     25° (hands: waving)                          rocking      wobble/wave
+rotation range     25° (hands: waving)                          rocking      wobble/sway
 vertical range     6% of the side (3–6%: floating)              bouncing     bounce/float
 horizontal range   6% (>= 3 direction changes: shaking)         swaying      -/shake
 scale range        12% (turns back at least once: pulsing)      pulsing      pulse
@@ -164,7 +164,7 @@ def describe_motion(stats: MotionStats, subject: str = "") -> MotionLabel:
         candidates.append((100.0 + spin, "spinning", "spin"))
     else:
         rock = stats.rotation_range / 25.0
-        candidates.append((rock, "waving" if hand else "rocking", "wave" if hand else "wobble"))
+        candidates.append((rock, "waving" if hand else "rocking", "sway" if hand else "wobble"))
     vertical = stats.translate_y / 0.06
     if vertical >= 1.0:
         candidates.append((vertical, "bouncing", "bounce"))

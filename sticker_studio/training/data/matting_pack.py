@@ -39,7 +39,7 @@ TRAIN_BACKGROUNDS: dict[str, float] = {"white": 0.25, "pale": 0.15, "near-colour
 EVAL_BACKGROUNDS: tuple[str, ...] = ("white", "pale", "near colour", "texture")
 #: the first subject seed of the validation split (training packs count seeds up from 1)
 VAL_FIRST_SEED = 100_000
-PRESET_NAMES = ("bounce", "jelly", "wobble", "spin", "shake", "nod", "pulse", "float", "swing", "wave", "tada")
+PRESET_NAMES = ("bounce", "jelly", "wobble", "spin", "shake", "nod", "pulse", "float", "swing", "sway", "tada")
 
 
 @dataclass

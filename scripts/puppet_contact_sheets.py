@@ -1,0 +1,78 @@
+"""Contact sheets of every character motion on library art (docs/puppet/*.png).
+
+Renders Fluent Emoji art through the art library + resvg, rigs it automatically and
+plays every motion the rig supports (8 frames a row, checkerboard = transparent).
+Motions the rig cannot play are listed with what they need. Usage::
+
+    python scripts/puppet_contact_sheets.py [--out docs/puppet] [--size 384]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from sticker_studio.core.puppet.animate import AnimateOptions, animate_character, prepare
+from sticker_studio.core.puppet.autorig import propose_rig
+from sticker_studio.core.puppet.motions import list_character_motions, missing_for
+from sticker_studio.core.puppet.preview import contact_sheet, rig_preview
+from sticker_studio.core.text.art_library import ArtLibrary
+from sticker_studio.formats.svg_render import render_svg
+
+CHARACTERS: dict[str, str] = {
+    "person": "person standing", "teddy": "teddy bear", "dog": "dog", "cat": "cat",
+    "smiley": "smiling face with smiling eyes", "ghost": "ghost", "monkey": "monkey", "robot": "robot",
+    "clock": "alarm clock",
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", type=Path, default=Path("docs/puppet"))
+    ap.add_argument("--size", type=int, default=384)
+    ap.add_argument("--only", nargs="*", default=None)
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    lib = ArtLibrary.load()
+    previews = []
+    for key, label in CHARACTERS.items():
+        if args.only and key not in args.only:
+            continue
+        entry = lib.find(label)
+        if entry is None:
+            print(f"{label}: not in the art library")
+            continue
+        rgba = render_svg(lib.svg(entry), args.size)
+        t0 = time.perf_counter()
+        rig = propose_rig(rgba)
+        plan = prepare(rgba, rig)
+        rows = []
+        skipped = []
+        for motion in list_character_motions():
+            missing = missing_for(motion, rig)
+            if missing:
+                skipped.append(f"{motion.name} (needs {' and '.join(missing)})")
+                continue
+            sticker = animate_character(rgba, rig, motion.name, options=AnimateOptions(frames=16), plan=plan)
+            rows.append((motion.name, sticker.frames))
+        elapsed = time.perf_counter() - t0
+        sheet = contact_sheet(rows, thumb=112, columns=8)
+        note = Image.new("RGB", (sheet.shape[1], 40), (255, 255, 255))
+        d = ImageDraw.Draw(note)
+        d.text((4, 4), f"{label} ({entry.emoji}, Fluent Emoji, MIT): {rig.plan.value}, parts "
+                       f"{', '.join(rig.part_names())}; face {', '.join(rig.face) or 'none'}", fill=(0, 0, 0))
+        d.text((4, 22), "not playable: " + ("; ".join(skipped) or "-"), fill=(120, 0, 0))
+        out = np.concatenate([np.asarray(note), sheet], 0)
+        Image.fromarray(out).save(args.out / f"{key}.png", optimize=True)
+        previews.append(np.asarray(Image.fromarray(rig_preview(rgba, rig)).resize((192, 192))))
+        print(f"{key}: {len(rows)} motions in {elapsed:.1f} s -> {args.out / (key + '.png')}")
+    if previews:
+        Image.fromarray(np.concatenate(previews, 1)).save(args.out / "rigs.png", optimize=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""``animate_character``: a drawing + rig + motion -> a looping :class:`Sticker`.
+
+Per frame: the motion's pose -> forward kinematics -> ARAP per layer (pre-factorised)
+-> the whole-body preset (``body``, from :mod:`sticker_studio.core.motion.presets`) as a root
+layer on every vertex -> textured layers -> the face -> effects. The canvas is the
+drawing's own, grown evenly when the motion reaches past it, so frame 0 is the drawing
+pixel for pixel (on a larger canvas, the drawing sits in the middle, unchanged).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sticker_studio.core import pixelart
+from sticker_studio.core.errors import InvalidInputError
+from sticker_studio.core.puppet import effects as fx_effects
+from sticker_studio.core.puppet import face as fx_face
+from sticker_studio.core.puppet.layers import Puppet
+from sticker_studio.core.puppet.motions import (
+    CharacterMotion,
+    CharacterParams,
+    MissingPartError,
+    MotionContext,
+    find_character_motion,
+    list_character_motions,
+    missing_for,
+)
+from sticker_studio.core.puppet.pose import CharacterPose, JointTransform
+from sticker_studio.core.puppet.rig import Rig
+from sticker_studio.core.sticker import Sticker, durations_for_fps
+
+MAX_FRAMES = 240
+
+
+@dataclass(frozen=True)
+class AnimateOptions:
+    frames: int | None = None       # None: the motion's default
+    fps: float | None = None
+    speed: float = 1.0              # whole cycles per loop (rounded, at least 1)
+    body: str | None = None         # a whole-body preset stacked on top (core.motion PRESETS)
+    body_amplitude: float = 1.0
+    effects: bool = True
+    pixel_art: bool | None = None   # None: detected
+    seed: int = 0
+    #: effect kinds drawn through the whole loop on top of the motion's own (e.g. ("sparkles",))
+    extra_effects: tuple[str, ...] = ()
+
+
+@dataclass
+class RenderPlan:
+    """Everything computed once for a drawing + rig (reuse it across motions)."""
+
+    puppet: Puppet
+    rest_face: fx_face.FaceGeometry
+    palette: fx_face.FacePalette | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+def prepare(rgba: np.ndarray, rig: Rig, pixel_art: bool | None = None) -> RenderPlan:
+    art = pixelart.is_pixel_art([rgba]) if pixel_art is None else bool(pixel_art)
+    puppet = Puppet(rgba, rig, pixel_art=art)
+    rf = fx_face.FaceGeometry(eye_l=_ell(rig, "eye_l"), eye_r=_ell(rig, "eye_r"), mouth=_ell(rig, "mouth"))
+    palette = fx_face.face_palette(rgba, rf) if rig.face else None
+    return RenderPlan(puppet, rf, palette)
+
+
+def _ell(rig: Rig, name: str) -> tuple[float, float, float, float] | None:
+    e = rig.face.get(name)
+    return None if e is None else e.as_tuple()
+
+
+def resolve_motion(name: str, rig: Rig) -> CharacterMotion:
+    """The motion by name; :class:`MissingPartError` naming what the drawing lacks."""
+    motion = find_character_motion(name)
+    if motion is None:
+        names = ", ".join(m.name for m in list_character_motions())
+        raise InvalidInputError(f"unknown character motion {name!r}; choose one of: {names}")
+    missing = missing_for(motion, rig)
+    if missing:
+        raise MissingPartError(f"motion {motion.name!r} needs {' and '.join(missing)}, which the rig of this drawing "
+                               f"does not have; fix the rig (sticker-studio rig IN -o rig.json, edit, --rig) "
+                               f"or pick another motion")
+    return motion
+
+
+def motion_poses(motion: CharacterMotion, rig: Rig, puppet: Puppet, params: CharacterParams,
+                 phases: list[float]) -> list[CharacterPose]:
+    ctx = MotionContext(rig, params, puppet.size, params.ease())
+    return [motion.fn(t % 1.0, ctx) for t in phases]
+
+
+def _face_geometry(plan: RenderPlan, jt: dict[str, JointTransform], offset: np.ndarray) -> fx_face.FaceGeometry:
+    """Where the eyes and mouth sit in this frame: the rest ellipses carried by the head's transform."""
+    rig = plan.puppet.rig
+    anchor = jt.get("head") or jt.get("root")
+    if anchor is None:
+        return plan.rest_face
+    m = anchor.matrix
+    scale = float(math.sqrt(abs(np.linalg.det(m))))
+    rot = float(math.atan2(m[1, 0], m[0, 0]))
+    sx = float(np.hypot(m[0, 0], m[1, 0]))
+    sy = float(np.hypot(m[0, 1], m[1, 1]))
+
+    def move(e: tuple[float, float, float, float] | None) -> tuple[float, float, float, float] | None:
+        if e is None:
+            return None
+        c = anchor.apply(np.array([[e[0], e[1]]]))[0] + offset
+        return (float(c[0]), float(c[1]), e[2] * sx, e[3] * sy)
+
+    return fx_face.FaceGeometry(eye_l=move(_ell(rig, "eye_l")), eye_r=move(_ell(rig, "eye_r")),
+                                mouth=move(_ell(rig, "mouth")), rotation=rot, scale=scale)
+
+
+def _face_state(pose: CharacterPose) -> fx_face.FaceState:
+    f = pose.face
+    return fx_face.FaceState(eye_open_l=f.eye_open_l, eye_open_r=f.eye_open_r, mouth_open=f.mouth_open,
+                             pupil_dx=f.pupil_dx, pupil_dy=f.pupil_dy, brow=fx_face.Brow(f.brow), blush=f.blush)
+
+
+def _anchors(plan: RenderPlan, jt: dict[str, JointTransform], geometry: fx_face.FaceGeometry,
+             offset: np.ndarray) -> fx_effects.EffectAnchors:
+    """Where effects attach: the head's centre and size, the eyes, the mouth, the way it faces."""
+    rig = plan.puppet.rig
+    head = jt.get("head") or jt.get("root")
+    assert head is not None
+    centre = head.position + offset
+    if "head_top" in jt:
+        radius = float(np.linalg.norm(jt["head_top"].position - head.position)) * 1.15
+    else:
+        radius = 0.3 * plan.puppet.size
+    radius = max(radius, 0.12 * plan.puppet.size)
+    eyes_e = [e for e in (geometry.eye_l, geometry.eye_r) if e is not None]
+    facing = 1
+    if "root" in rig.joints and "head" in rig.joints:
+        dx = rig.joints["head"].x - rig.joints["root"].x
+        facing = -1 if dx < -0.1 * plan.puppet.size else 1
+    mouth = None if geometry.mouth is None else (geometry.mouth[0], geometry.mouth[1])
+    return fx_effects.EffectAnchors(head_center=(float(centre[0]), float(centre[1])), head_radius=radius,
+                                    eyes=tuple((e[0], e[1]) for e in eyes_e), mouth=mouth, facing=facing,
+                                    eye_radius=max((e[3] for e in eyes_e), default=0.0))
+
+
+def _body_layer(name: str, amplitude: float, puppet: Puppet):
+    """(preset, geometry, params) for a whole-body preset applied to the vertices."""
+    from sticker_studio.core.motion.poses import MotionParams, get_easing
+    from sticker_studio.core.motion.presets import get_preset
+    from sticker_studio.core.motion.render import SubjectGeometry
+
+    preset = get_preset(name)
+    geom = SubjectGeometry.from_alpha(puppet.rgba[..., 3])
+    return preset, geom, MotionParams(amplitude=amplitude, easing=get_easing(preset.easing))
+
+
+def animate_character(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterParams | None = None,
+                      options: AnimateOptions | None = None, plan: RenderPlan | None = None) -> Sticker:
+    """Animate a drawing with a character motion (see :func:`list_character_motions`)."""
+    from sticker_studio.core.motion.render import forward_points
+
+    params = params or CharacterParams()
+    options = options or AnimateOptions()
+    mot = resolve_motion(motion, rig)
+    plan = plan or prepare(rgba, rig, options.pixel_art)
+    puppet = plan.puppet
+    frames = mot.frames if options.frames is None else int(options.frames)
+    fps = mot.fps if options.fps is None else float(options.fps)
+    if not 1 <= frames <= MAX_FRAMES:
+        raise InvalidInputError(f"frames must be between 1 and {MAX_FRAMES}, got {frames}")
+    if fps <= 0 or options.speed <= 0:
+        raise InvalidInputError("fps and speed must be positive")
+    cycles = max(1, int(round(options.speed)))
+    phases = [cycles * k / frames for k in range(frames)]
+    poses = motion_poses(mot, rig, puppet, params, phases)
+    if options.extra_effects:
+        from sticker_studio.core.puppet.motions import env
+
+        kinds = [_effect_kind(k) for k in options.extra_effects]
+        for t, pose in zip(phases, poses, strict=True):
+            for kind in kinds:
+                pose.effects[kind] = max(pose.effects.get(kind, 0.0), env(t % 1.0, 0.1))
+    body = _body_layer(options.body, options.body_amplitude, puppet) if options.body else None
+    deformed_all = []
+    opacities = []
+    for t, pose in zip(phases, poses, strict=True):
+        verts = puppet.deform(pose)
+        opacity = 1.0
+        if body is not None:
+            preset, geom, bparams = body
+            bp = preset.pose(t % 1.0 if preset.loops else min(1.0, t / cycles), bparams)
+            c = np.asarray(geom.center)
+            verts = [forward_points(bp, geom, (v - c) / geom.unit) * geom.unit + c for v in verts]
+            opacity = float(bp.opacity)
+        deformed_all.append(verts)
+        opacities.append(opacity)
+    # canvas: the drawing's, grown evenly to hold the motion (and effects around the head)
+    h, w = rgba.shape[:2]
+    # (measured against the rest mesh, which already reaches 2 px past the drawing's edge pixels)
+    allv = np.concatenate([np.concatenate(v) for v in deformed_all])
+    rest_v = np.concatenate([layer.mesh.vertices + puppet.origin for layer in puppet.layers])
+    lo = np.minimum(rest_v.min(0), 0.0)
+    hi = np.maximum(rest_v.max(0), np.array([w - 1.0, h - 1.0]))
+    grow_x = max(0.0, lo[0] - allv[:, 0].min(), allv[:, 0].max() - hi[0])
+    grow_y = max(0.0, lo[1] - allv[:, 1].min(), allv[:, 1].max() - hi[1])
+    px, py = int(math.ceil(grow_x)), int(math.ceil(grow_y))
+    cw, ch = w + 2 * px, h + 2 * py
+    offset = np.array([px, py], np.float64)
+    out = []
+    rig_full = puppet.rig
+    palette_rgb = np.unique(rgba[rgba[..., 3] > 0][:, :3], axis=0) if puppet.pixel_art else None
+    for k, (t, pose, verts) in enumerate(zip(phases, poses, deformed_all, strict=True)):
+        if pose.is_rest() and body is None or (body is not None and pose.is_rest() and k == 0 and _rest_verts(
+                puppet, verts)):
+            frame = np.zeros((ch, cw, 4), np.uint8)
+            frame[py:py + h, px:px + w] = rgba
+        else:
+            frame = puppet.render(pose, (cw, ch), (px, py), deformed=verts)
+            if opacities[k] < 1.0:
+                frame[..., 3] = np.rint(frame[..., 3] * max(0.0, opacities[k])).astype(np.uint8)
+            jt = puppet.joint_transforms(pose)
+            if not pose.face.is_neutral() and rig_full.face:
+                geo = _face_geometry(plan, jt, offset)
+                state = _face_state(pose)
+                fx_face.draw_face(frame, rgba, plan.rest_face, geo, state, plan.palette)
+            if options.effects:
+                for kind, amount in pose.effects.items():
+                    if amount <= 0.0:
+                        continue
+                    geo = _face_geometry(plan, jt, offset)
+                    anchors = _anchors(plan, jt, geo, offset)
+                    fx_effects.draw_effect(frame, fx_effects.EffectKind(kind), anchors, t % 1.0,
+                                               float(amount), options.seed)
+        if puppet.pixel_art and k > 0:
+            frame = _to_palette(frame, palette_rgb)
+        out.append(frame)
+    sticker = Sticker(out, durations_for_fps(len(out), fps / 1.0 * 1.0), loop_count=0)
+    sticker.metadata.update({
+        "motion": mot.name, "motion_group": mot.group, "character": True, "body": options.body,
+        "amplitude": params.amplitude, "speed": options.speed, "cycles": cycles, "loops": True,
+        "pixel_art": puppet.pixel_art, "canvas_padding": [px, py], "rig_plan": rig.plan.value,
+    })
+    return sticker
+
+
+def _to_palette(frame: np.ndarray, palette: np.ndarray | None) -> np.ndarray:
+    """Pixel art stays pixel art: hard alpha, and every visible colour one of the drawing's
+    (the face and effect painters draw smooth shapes)."""
+    if palette is None or len(palette) == 0:
+        return frame
+    out = frame.copy()
+    out[..., 3] = np.where(frame[..., 3] >= 128, 255, 0).astype(np.uint8)
+    vis = out[..., 3] > 0
+    cols = out[vis][:, :3].astype(np.int32)
+    key = (cols[:, 0] << 16) | (cols[:, 1] << 8) | cols[:, 2]
+    pal = palette.astype(np.int32)
+    pkey = (pal[:, 0] << 16) | (pal[:, 1] << 8) | pal[:, 2]
+    known = np.isin(key, pkey)
+    if not known.all():
+        odd = cols[~known]
+        nearest = np.argmin(((odd[:, None, :] - pal[None, :, :]) ** 2).sum(-1), axis=1)
+        cols[~known] = pal[nearest]
+    out[vis, :3] = cols.astype(np.uint8)
+    out[~vis] = 0
+    return out
+
+
+def _effect_kind(name: str) -> str:
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    try:
+        return str(fx_effects.EffectKind(key).value)
+    except ValueError:
+        kinds = ", ".join(k.value for k in fx_effects.EffectKind)
+        raise InvalidInputError(f"unknown effect {name!r}; choose one of: {kinds}") from None
+
+
+def _rest_verts(puppet: Puppet, verts: list[np.ndarray]) -> bool:
+    return all(np.allclose(v, layer.mesh.vertices + puppet.origin, atol=1e-9)
+               for v, layer in zip(verts, puppet.layers, strict=True))
+
+
+def motion_needs() -> dict[str, tuple[str, ...]]:
+    """Each character motion and the parts it needs (for the app's gallery and text->sticker)."""
+    return {m.name: m.needs for m in list_character_motions()}
+
+
+def available_motions(rig: Rig) -> list[str]:
+    """The motions this rig can play."""
+    return [m.name for m in list_character_motions() if not missing_for(m, rig)]

@@ -1,0 +1,472 @@
+"""The puppet: a drawing cut into overlapping part layers, each a mesh with ARAP pins.
+
+Parts (from the rig's label map, or every pixel given to its nearest bone) become
+layers drawn back to front: tail, ears, legs, body, head, arms. A layer's texture is
+its own pixels plus a band of the neighbouring part's *opaque* pixels around the
+attachment line (so a bent joint shows no gap), and the body (or head) layer carries a
+fill under the opaque pixels of the parts drawn over it (nearest body colour, within a
+short reach), which is what a lifted arm uncovers. With every layer at rest the
+composite is the drawing exactly: over an opaque pixel nothing underneath shows, and
+a part's soft (anti-aliased) pixels are in that part's layer only.
+
+Each layer's pins are points sampled along its bones; a point follows the transform of
+the bone's parent joint (forward kinematics), so a rigid pose moves a layer rigidly
+and ARAP bends it smoothly at the joints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import ndimage
+
+from sticker_studio.core.errors import InvalidInputError
+from sticker_studio.core.puppet.arap import ArapSolver
+from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, locate
+from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, forward_kinematics, root_affine
+from sticker_studio.core.puppet.raster import (
+    draw_layer,
+    pack_texture,
+    paste_layer,
+    planes,
+    premultiplied,
+    to_straight_uint8,
+)
+from sticker_studio.core.puppet.rig import JOINT_NAMES, PART_JOINTS, PART_NAMES, Rig
+
+#: Back-to-front drawing order of the parts.
+DRAW_ORDER: tuple[str, ...] = ("tail", "ear_l", "ear_r", "leg_l", "leg_r", "body", "head", "arm_l", "arm_r")
+#: Parts drawn over the body whose uncovered area is filled, and the part they attach to.
+PARENT_PART: dict[str, str] = {"head": "body", "arm_l": "body", "arm_r": "body", "leg_l": "body",
+                               "leg_r": "body", "tail": "body", "ear_l": "head", "ear_r": "head"}
+#: Rigidity weight per part (stiffer head and torso).
+RIGIDITY: dict[str, float] = {"head": 4.0, "body": 3.0}
+
+
+@dataclass
+class Layer:
+    part: str
+    mesh: Mesh
+    texture: np.ndarray  # straight RGBA packed as uint32 words, padded by one transparent pixel (raster.pack_texture)
+    still: np.ndarray    # HxWx4 float32 premultiplied (pasted when the layer does not move)
+    planes: np.ndarray   # the same as 4 x H x W planes (bilinear sampling in scipy)
+    solver: ArapSolver
+    pin_joints: list[str]   # the joint whose transform each pin follows
+    pin_rest: np.ndarray    # P x 2
+
+
+def bones_of(rig: Rig, part: str) -> list[tuple[str, str]]:
+    """(parent joint, joint) segments of a part's chain, attachment included."""
+    chain = [j for j in PART_JOINTS[part] if j in rig.joints]
+    out = []
+    if part == "body":
+        chain = [j for j in ("root", "pelvis", "chest", "neck") if j in rig.joints]
+        extra = [j for j in ("shoulder_l", "shoulder_r", "hip_l", "hip_r", "tail_base") if j in rig.joints]
+        for a, b in zip(chain, chain[1:], strict=False):
+            out.append((a, b))
+        for e in extra:
+            p = rig.parent(e)
+            if p is not None:
+                out.append((p, e))
+        if "head" in rig.joints and "neck" not in rig.joints:
+            p = rig.parent("head")
+            if p is not None:
+                out.append((p, "head"))
+        return out
+    # a limb's own chain only: the attachment joint turns with the limb (the parent bone
+    # would hold the limb's base still while it rotates, and tear it)
+    for a, b in zip(chain, chain[1:], strict=False):
+        out.append((a, b))
+    if len(chain) == 1:
+        out.append((chain[0], chain[0]))
+    return out
+
+
+def assign_parts(rig: Rig, mask: np.ndarray) -> np.ndarray:
+    """A label map: each subject pixel to the part of its nearest bone (used when the rig has none).
+
+    Distances are measured from each bone's *surface* (minus the drawing's half-width
+    along it), so a thick body is not eaten by a thin arm's bone beside it.
+    """
+    h, w = mask.shape
+    labels = np.zeros((h, w), np.uint8)
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return labels
+    edt = ndimage.distance_transform_edt(mask)
+    pts = np.stack([xs, ys], 1).astype(np.float64)
+    best = np.full(len(pts), np.inf)
+    lab = np.full(len(pts), PART_NAMES.index("body") + 1, np.uint8)
+    candidates: list[tuple[str, str, str]] = []
+    for part in PART_NAMES:
+        if part != "body" and not rig.has_part(part):
+            continue
+        segs = bones_of(rig, part) if part != "head" else [("head", "head_top") if "head_top" in rig.joints
+                                                           else ("head", "head")]
+        if part == "body" and not segs and "root" in rig.joints:
+            segs = [("root", "root")]
+        candidates += [(part, a, b) for a, b in segs]
+    for part, a, b in candidates:
+        pa, pb = rig.xy(a), rig.xy(b)
+        samples = pa + (pb - pa) * np.linspace(0, 1, 7)[:, None]
+        ix = np.clip(np.round(samples[:, 0]).astype(int), 0, w - 1)
+        iy = np.clip(np.round(samples[:, 1]).astype(int), 0, h - 1)
+        radius = float(np.median(edt[iy, ix]))
+        d = _seg_dist(pts, pa, pb) - radius
+        take = d < best
+        best[take] = d[take]
+        lab[take] = PART_NAMES.index(part) + 1
+    labels[ys, xs] = lab
+    return labels
+
+
+def _seg_dist(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ab = b - a
+    ll = float(ab @ ab)
+    t = np.zeros(len(pts)) if ll < 1e-9 else np.clip(((pts - a) @ ab) / ll, 0.0, 1.0)
+    proj = a + t[:, None] * ab
+    return np.linalg.norm(pts - proj, axis=1)
+
+
+def _nearest_fill(src_mask: np.ndarray, rgba: np.ndarray, where: np.ndarray, reach: float) -> np.ndarray:
+    """RGBA with ``where`` pixels (within ``reach`` of ``src_mask``) painted with the nearest source colour."""
+    out = np.zeros_like(rgba)
+    if not src_mask.any() or not where.any():
+        return out
+    dist, (iy, ix) = ndimage.distance_transform_edt(~src_mask, return_indices=True)
+    sel = where & (dist <= reach)
+    out[sel] = rgba[iy[sel], ix[sel]]
+    out[sel, 3] = 255
+    return out
+
+
+class Puppet:
+    """A drawing + rig, ready to render poses. Building it meshes and factorises once."""
+
+    def __init__(self, rgba: np.ndarray, rig: Rig, *, pixel_art: bool = False, spacing: float | None = None) -> None:
+        rgba = np.asarray(rgba)
+        if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
+            raise InvalidInputError(f"expected an HxWx4 RGBA uint8 drawing, got {rgba.dtype} {rgba.shape}")
+        h, w = rgba.shape[:2]
+        if (rig.width, rig.height) != (w, h):
+            raise InvalidInputError(f"the rig is for a {rig.width}x{rig.height} drawing but this one is {w}x{h}; "
+                                    "make a new rig with `sticker-studio rig`")
+        rig.validate()
+        self.rgba = rgba
+        self.rig = rig
+        self.pixel_art = pixel_art
+        full_mask = rgba[..., 3] > 0
+        if not full_mask.any():
+            raise InvalidInputError("the drawing is fully transparent: there is nothing to animate")
+        ys, xs = np.nonzero(full_mask)
+        self.size = float(max(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1))
+        self.pivot = np.array([(xs.min() + xs.max()) / 2.0, float(ys.max())])
+        # work on the subject's box (plus room for bands and fills); ``origin`` maps back
+        pad = int(0.12 * self.size) + 6
+        x0, y0 = max(0, xs.min() - pad), max(0, ys.min() - pad)
+        x1, y1 = min(w, xs.max() + pad + 1), min(h, ys.max() + pad + 1)
+        self.origin = np.array([x0, y0], np.float64)
+        rgba = rgba[y0:y1, x0:x1]
+        rig = _shifted(rig, -self.origin, (x0, y0, x1, y1))
+        self.local_rig = rig
+        mask = rgba[..., 3] > 0
+        self.mask = mask
+        labels = rig.parts if rig.parts is not None else assign_parts(rig, mask)
+        labels = np.where(mask, labels, 0).astype(np.uint8)
+        # pixels of a part the rig cannot move (joints missing) go to the body (ears to the head)
+        body_label = PART_NAMES.index("body") + 1
+        head_label = PART_NAMES.index("head") + 1
+        for i, name in enumerate(PART_NAMES):
+            if name != "body" and not rig.has_part(name) and (labels == i + 1).any():
+                to_head = name in ("ear_l", "ear_r") and rig.has_part("head")
+                labels[labels == i + 1] = head_label if to_head else body_label
+        self.labels = labels
+        self.spacing = default_spacing(mask) if spacing is None else spacing
+        self.layers: list[Layer] = []
+        self._whole: np.ndarray | None = None
+        self._whole_pm: np.ndarray | None = None
+        opaque = rgba[..., 3] == 255
+        band = max(2.0, 0.04 * self.size)
+        reach = max(3.0, 0.08 * self.size)
+        present = [p for p in DRAW_ORDER if (labels == PART_NAMES.index(p) + 1).any()]
+        fills: dict[str, np.ndarray] = {}
+        for part in present:
+            own = labels == PART_NAMES.index(part) + 1
+            tex = np.where(own[..., None], rgba, 0).astype(np.uint8)
+            parent = PARENT_PART.get(part)
+            if parent is not None:
+                # the parent's opaque pixels next to the part, only around the attachment joint (not
+                # along an arm's whole length where it lies against the body)
+                thick = float(np.median(ndimage.distance_transform_edt(own)[own])) + 1.0
+                near = ndimage.distance_transform_edt(~own) <= min(band, max(2.0, thick))
+                overlap = near & (labels == PART_NAMES.index(parent) + 1) & opaque
+                anchor = self._anchor_joint(part)
+                if anchor in rig.joints and part != "head":
+                    ax, ay = rig.xy(anchor)
+                    yy, xx = np.indices(own.shape)
+                    overlap &= np.hypot(xx - ax, yy - ay) <= 3.0 * thick + band
+                tex[overlap] = rgba[overlap]
+            fills[part] = tex
+        # fills under front parts: body under head/arms (and legs), head under ears is not needed (ears behind)
+        for part in present:
+            parent = PARENT_PART.get(part)
+            if parent is None or parent not in fills:
+                continue
+            if DRAW_ORDER.index(part) < DRAW_ORDER.index(parent):
+                continue  # drawn behind its parent: nothing to uncover
+            own = labels == PART_NAMES.index(part) + 1
+            pown = labels == PART_NAMES.index(parent) + 1
+            # only where the parent's own shape continues under the part (its closing)
+            grown = ndimage.distance_transform_edt(~pown) <= reach
+            closed = ndimage.distance_transform_edt(grown) > reach
+            fill = _nearest_fill(pown & opaque, rgba, own & opaque & closed & ~(fills[parent][..., 3] > 0), reach)
+            sel = fill[..., 3] > 0
+            fills[parent][sel] = fill[sel]
+        for part in present:
+            tex = fills[part]
+            alpha = tex[..., 3] > 0
+            if not alpha.any():
+                continue
+            self.layers.append(self._make_layer(part, tex, alpha))
+
+    # ----------------------------------------------------------------- building
+    def _make_layer(self, part: str, tex: np.ndarray, alpha: np.ndarray) -> Layer:
+        rig = self.local_rig
+        bones = bones_of(rig, part)
+        if not bones:
+            anchor = self._anchor_joint(part)
+            bones = [(anchor, anchor)]
+        mesh = build_mesh(alpha, self.spacing)
+        pin_pts, pin_joint = [], []
+        step = max(2.0, self.spacing * 0.75)
+        # joints inside a chain (elbow, knee, tail_mid) bend: no pins right at them, so ARAP spreads the
+        # bend over the joint's width instead of folding triangles between two differently turning pins
+        starts = {a for a, _ in bones}
+        ends = {b for _, b in bones}
+        interior = starts & ends
+        for a, b in bones:
+            pa, pb = rig.xy(a), rig.xy(b)
+            length = float(np.linalg.norm(pb - pa))
+            gap = max(1.5 * self.spacing, 0.3 * length)
+            n = max(1, int(np.ceil(length / step)))
+            for k in range(n + 1):
+                q = pa + (pb - pa) * (k / n)
+                if (a in interior and np.linalg.norm(q - pa) < gap) or (b in interior and np.linalg.norm(q - pb) < gap):
+                    continue
+                pin_pts.append(q)
+                pin_joint.append(a)
+        pts = np.array(pin_pts, np.float64).reshape(-1, 2)
+        # keep pins on this layer's pixels (a bone may run outside a thin or curved part)
+        h, w = alpha.shape
+        dil = ndimage.binary_dilation(alpha, iterations=2)
+        ix = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
+        iy = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
+        on = dil[iy, ix]
+        pts = pts[on]
+        pin_joint = [j for j, o in zip(pin_joint, on, strict=True) if o]
+        # every connected piece of the mesh needs two pins, or its position is free
+        comp = _components(mesh)
+        extra_pts, extra_j = [], []
+        if len(pts):
+            tri_of_pin, _ = locate(mesh.vertices, mesh.triangles, pts)
+            pinned = comp[mesh.triangles[tri_of_pin, 0]]
+        else:
+            pinned = np.zeros(0, np.int64)
+        for c in range(int(comp.max()) + 1 if len(comp) else 0):
+            if np.count_nonzero(pinned == c) >= 2:
+                continue
+            vid = np.nonzero(comp == c)[0]
+            v = mesh.vertices[vid]
+            cen = v.mean(0)
+            j = self._nearest_joint(cen, [b for bb in bones for b in bb])
+            far1 = v[np.argmax(np.linalg.norm(v - cen, axis=1))]
+            far2 = v[np.argmax(np.linalg.norm(v - far1, axis=1))]
+            for q in (far1, far2, cen):
+                extra_pts.append(q)
+                extra_j.append(j)
+        if extra_pts:
+            pts = np.concatenate([pts.reshape(-1, 2), np.array(extra_pts)])
+            pin_joint = pin_joint + extra_j
+        tri, bary = locate(mesh.vertices, mesh.triangles, pts)
+        rigid = np.full(len(mesh.triangles), RIGIDITY.get(part, 1.0))
+        solver = ArapSolver(mesh.vertices, mesh.triangles, tri, bary, rigid)
+        still = premultiplied(tex)
+        return Layer(part, mesh, pack_texture(tex), still, planes(still), solver, pin_joint, solver.rest_pins())
+
+    def _anchor_joint(self, part: str) -> str:
+        for j in PART_JOINTS[part]:
+            if j in self.local_rig.joints:
+                return j
+        return "root"
+
+    def _nearest_joint(self, p: np.ndarray, names: list[str]) -> str:
+        names = [n for n in names if n in self.local_rig.joints] or ["root"]
+        d = [float(np.linalg.norm(self.local_rig.xy(n) - p)) for n in names]
+        return names[int(np.argmin(d))]
+
+    # ----------------------------------------------------------------- posing
+    def deform(self, pose: CharacterPose) -> list[np.ndarray]:
+        """Deformed vertices of every layer (drawing coordinates, root transform applied)."""
+        rig = self.local_rig
+        squash = pose.head_scale != (1.0, 1.0) or pose.head_offset != (0.0, 0.0)
+        # ARAP bends; a head squash is not a bend: solve without it, then apply it to the head's layers
+        fk = forward_kinematics(rig, replace(pose, head_scale=(1.0, 1.0), head_offset=(0.0, 0.0)) if squash
+                                else pose)
+        head_affine = None
+        if squash:
+            at = "neck" if "neck" in rig.joints else "head"
+            parent = rig.parent(at)
+            if at in fk:
+                pm = fk[parent].matrix if parent is not None else np.eye(2)
+                hm = pm @ np.diag(pose.head_scale) @ np.linalg.inv(pm)
+                head_affine = (fk[at].position, hm, np.asarray(pose.head_offset, np.float64))
+        m, t = root_affine(pose, self.pivot)
+        out = []
+        for layer in self.layers:
+            targets = np.empty_like(layer.pin_rest)
+            for j in set(layer.pin_joints):
+                sel = np.array([pj == j for pj in layer.pin_joints])
+                targets[sel] = fk[j].apply(layer.pin_rest[sel])
+            if np.array_equal(targets, layer.pin_rest):  # this layer's joints did not move
+                v = layer.mesh.vertices.copy()
+            else:
+                v = layer.solver.solve(targets)
+            if head_affine is not None and layer.part in ("head", "ear_l", "ear_r"):
+                anchor, hm, off = head_affine
+                v = anchor + (v - anchor) @ hm.T + off
+            v = v + self.origin
+            if not (np.array_equal(m, np.eye(2)) and not t.any()):
+                v = (v - self.pivot) @ m.T + self.pivot + t
+            out.append(v)
+        return out
+
+    def _whole_premultiplied(self) -> np.ndarray:
+        if self._whole_pm is None:
+            x0, y0 = int(self.origin[0]), int(self.origin[1])
+            hh, ww = self.mask.shape
+            pm = premultiplied(self.rgba[y0:y0 + hh, x0:x0 + ww])
+            self._whole_pm = np.ascontiguousarray(np.moveaxis(pm, -1, 0))  # channel planes
+        return self._whole_pm
+
+    def _whole_texture(self) -> np.ndarray:
+        if self._whole is None:
+            x0, y0 = int(self.origin[0]), int(self.origin[1])
+            hh, ww = self.mask.shape
+            self._whole = pack_texture(self.rgba[y0:y0 + hh, x0:x0 + ww])
+        return self._whole
+
+    def _moves_as_a_whole(self, pose: CharacterPose, deformed: list[np.ndarray]) -> bool:
+        """The pose only has a root transform, and the vertices are exactly that transform of the rest."""
+        if any(a != 0.0 for a in pose.angles.values()) or pose.head_offset != (0.0, 0.0) \
+                or pose.head_scale != (1.0, 1.0):
+            return False
+        m, t = root_affine(pose, self.pivot)
+        layer = max(self.layers, key=lambda lay: lay.mesh.n)
+        verts = deformed[self.layers.index(layer)]
+        expect = (layer.mesh.vertices + self.origin - self.pivot) @ m.T + self.pivot + t
+        return bool(np.abs(verts - expect).max(initial=0.0) < 1e-6)
+
+    def is_static(self, layer: Layer, verts: np.ndarray) -> bool:
+        """Whether a layer's deformed vertices are its rest vertices (to 1e-9 px)."""
+        return bool(np.abs(verts - (layer.mesh.vertices + self.origin)).max(initial=0.0) < 1e-9)
+
+    def joint_transforms(self, pose: CharacterPose) -> dict[str, JointTransform]:
+        """Joint transforms with the root transform folded in."""
+        fk = forward_kinematics(self.rig, pose)
+        m, t = root_affine(pose, self.pivot)
+        out = {}
+        for name, jt in fk.items():
+            pos = (jt.position - self.pivot) @ m.T + self.pivot + t
+            out[name] = JointTransform(jt.rest, pos, m @ jt.matrix)
+        return out
+
+    def render(self, pose: CharacterPose, canvas: tuple[int, int] | None = None,
+               offset: tuple[float, float] = (0.0, 0.0), deformed: list[np.ndarray] | None = None,
+               force_raster: bool = False) -> np.ndarray:
+        """Straight RGBA uint8 frame of ``canvas`` (w, h) size; the drawing sits at ``offset``.
+
+        Layers that did not move are pasted rather than resampled (``force_raster`` resamples all).
+        """
+        h, w = self.rgba.shape[:2]
+        cw, ch = canvas if canvas is not None else (w, h)
+        if deformed is None:
+            deformed = self.deform(pose)
+        static = [not force_raster and self.is_static(layer, verts)
+                  for layer, verts in zip(self.layers, deformed, strict=True)]
+        ox, oy = offset
+        whole = float(ox).is_integer() and float(oy).is_integer()
+        if all(static) and whole:  # nothing moved: the drawing itself
+            frame = np.zeros((ch, cw, 4), np.uint8)
+            _paste_uint8(frame, self.rgba, (int(ox), int(oy)))
+            return frame
+        buf = np.zeros((ch, cw, 4), np.float32)
+        if not force_raster and self._moves_as_a_whole(pose, deformed):
+            # only the root transform moved it: one affine resample of the whole drawing
+            m, t = root_affine(pose, self.pivot)
+            if self.pixel_art:
+                hh, ww = self.mask.shape
+                quad = np.array([[-1.0, -1.0], [ww, -1.0], [ww, hh], [-1.0, hh]])
+                moved = (quad + self.origin - self.pivot) @ m.T + self.pivot + t
+                draw_layer(buf, self._whole_texture(), quad, moved, np.array([[0, 1, 2], [0, 2, 3]]), offset,
+                           nearest=True)
+                return to_straight_uint8(buf)
+            # canvas (row, col) -> crop (row, col): one bilinear pass in C (scipy), premultiplied
+            minv = np.linalg.inv(m)
+            swap = np.array([[0.0, 1.0], [1.0, 0.0]])
+            mat = swap @ minv @ swap
+            shift = swap @ (-minv @ (self.pivot + t + np.asarray(offset, np.float64)) + self.pivot - self.origin)
+            src = self._whole_premultiplied()
+            for c in range(4):
+                ndimage.affine_transform(src[c], mat, offset=shift, output_shape=(ch, cw), output=buf[..., c],
+                                         order=1, mode="constant", cval=0.0, prefilter=False)
+            return to_straight_uint8(buf)
+        for layer, verts, still in zip(self.layers, deformed, static, strict=True):
+            if still and whole:
+                at = (int(self.origin[0] + ox), int(self.origin[1] + oy))
+                paste_layer(buf, layer.still, at)
+                continue
+            draw_layer(buf, layer.texture, layer.mesh.vertices, verts, layer.mesh.triangles, offset,
+                       nearest=self.pixel_art, texture_planes=layer.planes)  # rest vertices: cropped texture
+        return to_straight_uint8(buf)
+
+
+def _paste_uint8(frame: np.ndarray, img: np.ndarray, at: tuple[int, int]) -> None:
+    x, y = at
+    h, w = img.shape[:2]
+    fh, fw = frame.shape[:2]
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(fw, x + w), min(fh, y + h)
+    if x1 > x0 and y1 > y0:
+        frame[y0:y1, x0:x1] = img[y0 - y:y1 - y, x0 - x:x1 - x]
+
+
+def _shifted(rig: Rig, delta: np.ndarray, box: tuple[int, int, int, int]) -> Rig:
+    """The rig moved by ``delta`` and cropped to ``box`` (x0, y0, x1, y1)."""
+    from sticker_studio.core.puppet.rig import Ellipse, Joint
+
+    dx, dy = float(delta[0]), float(delta[1])
+    x0, y0, x1, y1 = box
+    joints = {n: Joint(j.x + dx, j.y + dy, j.confidence) for n, j in rig.joints.items()}
+    face = {n: Ellipse(e.cx + dx, e.cy + dy, e.rx, e.ry) for n, e in rig.face.items()}
+    parts = None if rig.parts is None else np.ascontiguousarray(rig.parts[y0:y1, x0:x1])
+    out = Rig(x1 - x0, y1 - y0, joints, face, rig.plan, parts, rig.source)
+    return out
+
+
+def _components(mesh: Mesh) -> np.ndarray:
+    """Connected component id of every vertex."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    t = mesh.triangles
+    n = mesh.n
+    if len(t) == 0:
+        return np.zeros(n, np.int64)
+    i = np.concatenate([t[:, 0], t[:, 1], t[:, 2]])
+    j = np.concatenate([t[:, 1], t[:, 2], t[:, 0]])
+    g = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+    _, lab = connected_components(g, directed=False)
+    return lab.astype(np.int64)
+
+
+__all__ = ["DRAW_ORDER", "JOINT_NAMES", "Layer", "Puppet", "assign_parts", "bones_of"]
