@@ -186,9 +186,9 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
     from sticker_studio.core import pixelart
     from sticker_studio.core.imageops import fit_into_canvas
     from sticker_studio.core.puppet.animate import AnimateOptions, animate_character
-    from sticker_studio.core.puppet.autorig import propose_rig
     from sticker_studio.core.puppet.motions import CharacterParams, find_character_motion
     from sticker_studio.core.puppet.rig import load_rig
+    from sticker_studio.engine.rig.auto import auto_rig
 
     if args.body is not None:
         from sticker_studio.core.motion.presets import get_preset
@@ -207,7 +207,7 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
                                     f"{rgba.shape[1]}x{rgba.shape[0]} here; make the rig from this file with "
                                     "`sticker-studio rig`")
     else:
-        rig = propose_rig(rgba)
+        rig = auto_rig(rgba)
         print(f"rigged automatically: {rig.plan.value}, parts: {', '.join(rig.part_names()) or 'none'}, "
               f"face: {', '.join(rig.face) or 'none found'}", file=sys.stderr)
     mot = find_character_motion(motion)

@@ -42,14 +42,14 @@ def run(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from sticker_studio.core.atomic import atomic_write_bytes, check_output
-    from sticker_studio.core.puppet.autorig import propose_rig
     from sticker_studio.core.puppet.preview import rig_preview
     from sticker_studio.core.puppet.rig import save_rig
+    from sticker_studio.engine.rig.auto import auto_rig
 
     check_output(args.output, args.image)
     rgba = load_drawing(args.image, args.background)
     t0 = time.perf_counter()
-    rig = propose_rig(rgba)
+    rig = auto_rig(rgba)
     elapsed = time.perf_counter() - t0
     path = save_rig(rig, args.output)
     parts = ", ".join(rig.part_names()) or "none"

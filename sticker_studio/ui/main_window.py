@@ -33,6 +33,7 @@ from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.ui.actions import WindowActions
 from sticker_studio.ui.dialogs.canvas import CROP, CanvasDialog
+from sticker_studio.ui.motion_gallery import connect_character
 from sticker_studio.ui.pack_panel import PackPanel
 from sticker_studio.ui.preview import PreviewPanel
 from sticker_studio.ui.prompt_panel import PromptPanel
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(10)
         centre_layout.addWidget(_panel(self.preview_panel, "previewCard"), 1)
+        centre_layout.addWidget(self.reference_panel.character)  # the reference's rig + motion gallery
         centre_layout.addWidget(_panel(self.timeline_panel, "card"))
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -191,6 +193,7 @@ class MainWindow(QMainWindow):
         r.background_method_changed.connect(s.set_background_method)
         r.region_clicked.connect(s.flip_region_at)
         r.generate_from_image_requested.connect(self.generate_from_reference)
+        connect_character(r.character, s.rig)  # the reference's rig and motion gallery (issue 22)
 
         k = self.pack_panel
         k.sticker_selected.connect(lambda entry_id: self.document.set_current(entry_id))

@@ -39,6 +39,7 @@ from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.engine.matting.cutout import Background
 from sticker_studio.ui.image_convert import thumbnail_pixmap
+from sticker_studio.ui.motion_gallery import CharacterSection
 from sticker_studio.ui.preview import PreviewWidget
 from sticker_studio.ui.state.motion import ANIMATE_MAX_SIDE, PRESET_EASING, MotionChoice
 from sticker_studio.ui.state.reference import PREVIEW_SIDE
@@ -256,6 +257,14 @@ class ReferencePanel(QWidget):
         self.preset_error.setObjectName("panelMessage")
         self.preset_error.setWordWrap(True)
         self.preset_error.setVisible(False)
+        # the reference's rig and the character motions playing on it (issue 22); the window
+        # lays it out (in the centre column: this column has no room for it at 1280x800)
+        self.character = CharacterSection()
+        self.character.gallery.motion_chosen.connect(self._character_chosen)
+        self.character.gallery.animate_requested.connect(self._animate_character)
+        self.character.gallery.thumbnail_arrived.connect(
+            lambda name: self.update_live_preview() if name == self.character.motion() else None)
+        self.character.body_layer_box.toggled.connect(lambda *_: self._character_chosen(self.character.motion()))
 
         self._live_timer = QTimer(self)
         self._live_timer.setSingleShot(True)
@@ -321,6 +330,11 @@ class ReferencePanel(QWidget):
         preset = PRESETS.get(self.preset_box.itemData(index) or "")
         if preset is None:
             return
+        if self.character.motion():
+            if self.character.body_layer():
+                self._update_enabled()
+                return  # the preset is a layer: the character motion's timing stays
+            self.character.set_motion("")  # a preset chosen instead of the character motion
         self.frames_spin.setValue(preset.frames)
         self.fps_spin.setValue(float(preset.fps))
 
@@ -339,7 +353,8 @@ class ReferencePanel(QWidget):
         return MotionChoice(preset=self.preset_name(), frames=int(self.frames_spin.value()),
                             fps=float(self.fps_spin.value()), amplitude=float(self.amplitude_spin.value()),
                             speed=float(self.speed_spin.value()), easing=str(self.easing_box.currentData() or ""),
-                            size=int(self.size_spin.value()))
+                            size=int(self.size_spin.value()), character=self.character.motion(),
+                            body_layer=self.character.body_layer())
 
     def set_choice(self, choice: MotionChoice) -> None:
         """Show ``choice`` (e.g. the one saved when the app closed); unknown values keep the defaults."""
@@ -352,6 +367,7 @@ class ReferencePanel(QWidget):
         i = self.easing_box.findData(choice.easing)
         self.easing_box.setCurrentIndex(max(0, i))
         self.size_spin.setValue(choice.size)
+        self.character.set_motion(choice.character, choice.body_layer)
 
     # ---------------------------------------------------------- reference
     def set_busy(self, busy: bool) -> None:
@@ -451,16 +467,43 @@ class ReferencePanel(QWidget):
         if self.flips_regions():
             self.region_clicked.emit(x, y)
 
+    def _character_chosen(self, name: str) -> None:
+        """A gallery motion was chosen ("" : back to the motion preset): its timing, the button, the preview."""
+        from sticker_studio.core.puppet.motions import find_character_motion
+
+        motion = find_character_motion(name) if name else None
+        if motion is not None and not self.character.body_layer():
+            self.frames_spin.setValue(min(motion.frames, self.frames_spin.maximum()))
+            self.fps_spin.setValue(float(motion.fps))
+        self._update_enabled()
+        self.update_live_preview()
+        self.choice_changed.emit(self.choice())
+
+    def _animate_character(self, name: str) -> None:
+        if self._reference is not None:
+            self.animate_requested.emit(self.choice())
+
     def _update_enabled(self) -> None:
-        has = self._reference is not None and bool(self.preset_name())
+        character = self.character.motion()
+        if character:
+            layer = f" + {self.preset_name()}" if self.character.body_layer() and self.preset_name() else ""
+            self.animate_button.setText(f"Animate “{character}”{layer}")
+        else:
+            self.animate_button.setText("Animate with motion preset")
+        has = self._reference is not None and bool(self.preset_name() or character)
         self.animate_button.setEnabled(has)
         self.generate_button.setEnabled(self._reference is not None)
         self.original_button.setEnabled(self._original is not None and self._original is not self._reference)
 
     def update_live_preview(self) -> None:
         """Animate a small copy of the reference so the choice shows at once."""
-        if self._reference is None or not self.preset_name():
+        if self._reference is None or not (self.preset_name() or self.character.motion()):
             self.live.set_sticker(None)
+            return
+        if self.character.motion():  # the gallery's thumbnail of the chosen character motion
+            self.preset_error.setVisible(False)
+            self.live.set_sticker(self.character.gallery.sticker(self.character.motion()))
+            self.live.play()
             return
         if self._small is None:
             self._small = fit_into_canvas(self._reference.frames[0], LIVE_PREVIEW_SIDE, LIVE_PREVIEW_SIDE)

@@ -28,7 +28,7 @@ import numpy as np
 from scipy import ndimage
 
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.puppet.rig import PART_NAMES, BodyPlan, Ellipse, Joint, Rig
+from sticker_studio.core.puppet.rig import PART_JOINTS, PART_NAMES, BodyPlan, Ellipse, Joint, Rig
 
 #: A learned joint is used when its confidence reaches this.
 LEARNED_MIN_CONFIDENCE = 0.5
@@ -582,6 +582,24 @@ def _learned_joints(learned: Any) -> dict[str, tuple[float, float, float]]:
     return out
 
 
+def _learned_face(learned: Any) -> dict[str, tuple[Ellipse, float]]:
+    """Accept an object whose ``.face`` maps eye_l / eye_r / mouth to ``(ellipse, confidence)``
+    pairs or to objects with ``.ellipse`` (cx, cy, rx, ry) and ``.confidence``."""
+    src = getattr(learned, "face", None)
+    out: dict[str, tuple[Ellipse, float]] = {}
+    if not isinstance(src, Mapping):
+        return out
+    for name, f in src.items():
+        ellipse, conf = (f.ellipse, f.confidence) if hasattr(f, "ellipse") else f
+        try:
+            cx, cy, rx, ry = (float(v) for v in ellipse)
+        except (TypeError, ValueError):
+            continue
+        if rx > 0 and ry > 0:
+            out[str(name)] = (Ellipse(cx, cy, rx, ry), float(conf))
+    return out
+
+
 def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
     """A rig for ``rgba``: a learned proposal's confident joints, the geometry for the rest.
 
@@ -592,13 +610,28 @@ def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
     from sticker_studio.core.puppet.rig import JOINT_NAMES
 
     rig = geometric_rig(rgba)
+    face = {n: e for n, (e, c) in _learned_face(learned).items()
+            if n in ("eye_l", "eye_r", "mouth") and c >= LEARNED_MIN_CONFIDENCE}
+    # the geometry's eyes and mouth first, the network's where the geometry found none: on the
+    # hand-labelled OpenMoji set this finds eyes on 76.6 % (geometry 72.3 %; the network over the
+    # geometry 80.9 %, but 25 % against 43 % on the held-out procedural families)
+    for n, e in face.items():
+        rig.face.setdefault(n, e)
     taken = {n: v for n, v in _learned_joints(learned).items()
              if n in JOINT_NAMES and v[2] >= LEARNED_MIN_CONFIDENCE}
     if not taken:
+        if face:
+            rig.source = "learned+geometry"
+            rig.validate()
         return rig
     added = [n for n in taken if n not in rig.joints]
     for name, (x, y, c) in taken.items():
         rig.joints[name] = Joint(x, y, min(1.0, max(0.0, c)))
+    # a limb the network saw only in part (a hand and an elbow, no shoulder) cannot turn: drop it
+    for part, chain in PART_JOINTS.items():
+        if part not in ("head", "body") and chain[0] not in rig.joints:
+            for name in chain[1:]:
+                rig.joints.pop(name, None)
     rig.source = "learned+geometry"
     if added:
         rig.parts = None  # the puppet assigns pixels to the nearest bone

@@ -155,8 +155,8 @@ class Rig:
             ok = "head" in self.joints
         elif name == "body":
             ok = "root" in self.joints
-        else:
-            ok = len(chain) >= 2
+        else:  # a limb moves about the joint it attaches by: without it there is nothing to turn
+            ok = len(chain) >= 2 and PART_JOINTS[name][0] in self.joints
         if ok and self.parts is not None and name not in ("body",):
             ok = bool(self.part_mask(name).any())
         return ok

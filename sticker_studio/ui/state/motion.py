@@ -22,7 +22,9 @@ class MotionChoice:
     """A motion preset and how it plays: the same knobs as ``sticker-studio animate``.
 
     ``size`` 0 means "keep the reference's size, at most :data:`ANIMATE_MAX_SIDE`";
-    ``easing`` :data:`PRESET_EASING` means the preset's default curve.
+    ``easing`` :data:`PRESET_EASING` means the preset's default curve. ``character``: a
+    character motion of the puppet engine (``wave``, ``blink``...) played on the reference's
+    rig instead of the preset; ``body_layer``: the preset is stacked on it as a whole-body layer.
     """
 
     preset: str
@@ -32,6 +34,8 @@ class MotionChoice:
     speed: float = 1.0
     easing: str = PRESET_EASING
     size: int = 0
+    character: str = ""
+    body_layer: bool = False
 
     def animate_kwargs(self, reference_side: int) -> dict[str, Any]:
         """Keyword arguments for ``core.motion.animate`` (besides the image and the preset)."""

@@ -64,6 +64,7 @@ from sticker_studio.ui.state.generation import (
 from sticker_studio.ui.state.motion import MotionChoice
 from sticker_studio.ui.state.prompt import PromptSettings, SubjectCandidates
 from sticker_studio.ui.state.reference import ReferenceModel, read_file
+from sticker_studio.ui.state.rig import RigState
 from sticker_studio.ui.state.settings import AppSettings, save_settings
 from sticker_studio.ui.state.undo import ChangeCommand
 from sticker_studio.ui.state.workers import BackgroundJob
@@ -121,6 +122,12 @@ class StudioSession(QObject):
         self.reference.busy_changed.connect(self.reference_busy)
         self.reference.error.connect(self.error)
         self.reference.status.connect(self.status)
+        #: the reference's puppet rig (proposed on a worker after the cut-out, edited on the reference's
+        #: undo stack) and its motion gallery (ui/state/rig.py)
+        self.rig = RigState(self.reference.stack, self.run_job, self)
+        self.rig.error.connect(self.error)
+        self.rig.status.connect(self.status)
+        self.reference.changed.connect(lambda sticker, _name: self.rig.set_reference(sticker))
         self._document = document
         document.setParent(self)
         self._relay(document)
@@ -425,6 +432,9 @@ class StudioSession(QObject):
             self.error.emit("The drawing is still being cut out — a moment" if self.reference.is_busy()
                             else "Drop or paste a drawing in the Reference panel first")
             return None
+        if choice.character:  # a character motion on the reference's rig (ui.state.rig)
+            name = f"{Path(self.reference.name()).stem or 'drawing'} {choice.character}"[:NAME_LIMIT]
+            return self.rig.animate(choice, lambda s: self._document.add_sticker(s, name=name))
         name = f"{Path(self.reference.name()).stem or 'drawing'} {choice.preset}"[:NAME_LIMIT]
         kwargs = choice.animate_kwargs(max(reference.size))
         kwargs["subject_size"] = self._document.pack.subject_size  # one subject size for the whole pack
@@ -544,6 +554,7 @@ class StudioSession(QObject):
 
     def shutdown(self, timeout_ms: int = 15_000) -> None:
         """Cancel running work, wait for it, save the pack and the settings."""
+        self.rig.close()  # no new rigging or gallery work from now on
         for job in list(self.jobs):
             job.cancel()
         for job in list(self.jobs):

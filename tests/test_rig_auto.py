@@ -1,0 +1,66 @@
+"""The automatic rig: the network's confident joints and face over the geometry (engine/rig/auto.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sticker_studio.core.puppet.autorig import propose_rig
+from sticker_studio.engine.rig.contract import FaceFeature
+from sticker_studio.engine.rig.predict import rig_model_installed
+
+REAL = Path(__file__).parent / "data" / "rig_real"
+
+
+def _drawing(name: str) -> np.ndarray:
+    return np.asarray(Image.open(REAL / name).convert("RGBA"))
+
+
+class _Learned:
+    def __init__(self, joints: dict[str, tuple[float, float, float]], face: dict[str, FaceFeature]) -> None:
+        self.joints = joints
+        self.face = face
+
+
+def test_learned_eyes_fill_in_where_the_geometry_found_none() -> None:
+    rgba = _drawing("alien.png")
+    geometry = propose_rig(rgba)
+    absent = [n for n in ("eye_l", "eye_r", "mouth") if n not in geometry.face]
+    assert absent, "the test needs a face feature the geometry misses"
+    name = absent[0]
+    learned = _Learned({}, {name: FaceFeature((250.0, 200.0, 12.0, 15.0), 0.9),
+                            "eye_l" if name != "eye_l" else "eye_r": FaceFeature((1.0, 1.0, 3.0, 3.0), 0.1)})
+    rig = propose_rig(rgba, learned=learned)
+    assert rig.face[name].as_tuple() == (250.0, 200.0, 12.0, 15.0)
+    assert rig.source == "learned+geometry"
+    for kept in geometry.face:  # what the geometry found stays
+        assert rig.face[kept] == geometry.face[kept]
+    # an unconfident feature is ignored
+    low = _Learned({}, {name: FaceFeature((250.0, 200.0, 12.0, 15.0), 0.2)})
+    assert name not in propose_rig(rgba, learned=low).face
+
+
+def test_learned_joints_replace_the_geometry_only_when_confident() -> None:
+    rgba = _drawing("person_standing.png")
+    geometry = propose_rig(rgba)
+    rig = propose_rig(rgba, learned=_Learned({"head": (256.0, 60.0, 0.9), "hand_l": (10.0, 10.0, 0.3)}, {}))
+    assert (rig.joints["head"].x, rig.joints["head"].y) == (256.0, 60.0)
+    if "hand_l" in geometry.joints:
+        assert rig.joints["hand_l"] == geometry.joints["hand_l"]
+    else:
+        assert "hand_l" not in rig.joints
+
+
+@pytest.mark.skipif(not rig_model_installed(), reason="the bundled rig model is not installed")
+def test_auto_rig_uses_the_bundled_network() -> None:
+    from sticker_studio.engine.rig.auto import auto_rig
+
+    rgba = _drawing("person_standing.png")
+    rig = auto_rig(rgba)
+    assert rig.source == "learned+geometry"
+    assert rig.has("head", "root")
+    rig.validate()
+    assert auto_rig(rgba, learned=False).source == "geometry"
