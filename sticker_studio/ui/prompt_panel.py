@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from sticker_studio.engine.generate.tasks import Task
 from sticker_studio.ui.image_convert import thumbnail_icon
+from sticker_studio.ui.state.messages import MessageKind
 from sticker_studio.ui.state.prompt import PromptSettings, SubjectCandidates
 from sticker_studio.ui.widgets import cancel_and_progress, double_spin_box, section_column, spin_box, tool_button
 
@@ -229,9 +230,10 @@ class PromptPanel(QWidget):
             self.progress.setValue(step)
             self.progress.setFormat(f"Step {step} of {total}")
 
-    def show_message(self, text: str, kind: str = "info") -> None:
-        """Show an inline message: ``info``, ``error`` or ``ok`` (styled by the theme)."""
-        self.message.setProperty("kind", kind)
+    def show_message(self, text: str, kind: MessageKind | str = MessageKind.INFO) -> None:
+        """Show an inline message of a :class:`MessageKind` (styled by the theme); the session's
+        ``generation_message`` signal carries the kind as its value."""
+        self.message.setProperty("kind", MessageKind(kind).value)
         self.message.style().unpolish(self.message)
         self.message.style().polish(self.message)
         self.message.setText(text)
