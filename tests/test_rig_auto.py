@@ -64,3 +64,14 @@ def test_auto_rig_uses_the_bundled_network() -> None:
     assert rig.has("head", "root")
     rig.validate()
     assert auto_rig(rgba, learned=False).source == "geometry"
+
+
+def test_the_network_never_adds_a_limb_the_silhouette_does_not_show() -> None:
+    rgba = _drawing("grinning_face.png")  # a smiley: no tail, no arms
+    geometry = propose_rig(rgba)
+    assert not geometry.has_part("tail") and not geometry.has_part("arm_l")
+    fake = {"tail_base": (250.0, 400.0, 0.95), "tail_mid": (300.0, 420.0, 0.95), "tail_tip": (350.0, 430.0, 0.95),
+            "shoulder_l": (150.0, 300.0, 0.9), "elbow_l": (120.0, 340.0, 0.9), "hand_l": (100.0, 380.0, 0.9)}
+    rig = propose_rig(rgba, learned=_Learned(fake, {}))
+    assert not any(n in rig.joints for n in fake)
+    assert not rig.has_part("tail") and not rig.has_part("arm_l")

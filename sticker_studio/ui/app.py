@@ -161,6 +161,7 @@ def run_gui(file: Path | None = None, screenshot: Path | None = None, pack_folde
                 window.reference_panel.set_preset("bounce")
             window.prompt_panel.set_prompt("a happy orange cat waving, thick outline")
             save_screenshot(window, screenshot)
+            window.session.stop_jobs()  # the rig and the motion gallery may still be rendering
             window.preview.pause()
             window.document.save_now()
             window.hide()

@@ -32,6 +32,8 @@ from sticker_studio.core.puppet.rig import PART_JOINTS, PART_NAMES, BodyPlan, El
 
 #: A learned joint is used when its confidence reaches this.
 LEARNED_MIN_CONFIDENCE = 0.5
+#: the body's own joints, which the network may place on any drawing
+CORE_JOINTS = frozenset(("root", "pelvis", "chest", "neck", "head", "head_top"))
 
 
 @dataclass(eq=False)
@@ -607,7 +609,6 @@ def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
     with confidences in the rig's names), or None for geometry only. When learned
     joints replace or add limbs, parts are re-assigned to the nearest bone.
     """
-    from sticker_studio.core.puppet.rig import JOINT_NAMES
 
     rig = geometric_rig(rgba)
     face = {n: e for n, (e, c) in _learned_face(learned).items()
@@ -617,8 +618,12 @@ def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
     # geometry 80.9 %, but 25 % against 43 % on the held-out procedural families)
     for n, e in face.items():
         rig.face.setdefault(n, e)
+    # the network places the body's own joints and the joints of limbs the silhouette shows; it never
+    # adds a limb on its own (on held-out drawings it saw ears and tails in antennas and arms)
+    limbs_seen = {n for part, chain in PART_JOINTS.items() if part not in ("head", "body") and rig.has_part(part)
+                  for n in chain}
     taken = {n: v for n, v in _learned_joints(learned).items()
-             if n in JOINT_NAMES and v[2] >= LEARNED_MIN_CONFIDENCE}
+             if (n in CORE_JOINTS or n in limbs_seen) and v[2] >= LEARNED_MIN_CONFIDENCE}
     if not taken:
         if face:
             rig.source = "learned+geometry"

@@ -555,12 +555,16 @@ class StudioSession(QObject):
         except OSError as error:
             log.warning("could not save settings: %s", error)
 
-    def shutdown(self, timeout_ms: int = 15_000) -> None:
-        """Cancel running work, wait for it, save the pack and the settings."""
+    def stop_jobs(self, timeout_ms: int = 15_000) -> None:
+        """Cancel running work and wait for it (no worker thread outlives the window)."""
         self.rig.close()  # no new rigging or gallery work from now on
         for job in list(self.jobs):
             job.cancel()
         for job in list(self.jobs):
             job.wait(timeout_ms)
+
+    def shutdown(self, timeout_ms: int = 15_000) -> None:
+        """Cancel running work, wait for it, save the pack and the settings."""
+        self.stop_jobs(timeout_ms)
         self._document.close()  # saves, then gives the writer lock back
         self.store_settings()
