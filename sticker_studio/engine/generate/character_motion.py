@@ -155,8 +155,8 @@ def animate_character_subject(rgba: np.ndarray, request: CharacterRequest, *, la
         return CharacterOutcome(None, request.motion, False, f"no character motion {request.motion!r}")
     missing = missing_for(motion, rig)
     if missing:
-        return CharacterOutcome(None, motion.name, False,
-                                f"the {label}'s automatic rig has no {' and '.join(m.removeprefix('an ').removeprefix('a ') for m in missing)} to {motion.name}")
+        parts = " and ".join(m.removeprefix("an ").removeprefix("a ") for m in missing)
+        return CharacterOutcome(None, motion.name, False, f"the {label}'s automatic rig has no {parts} to {motion.name}")
     options = AnimateOptions(frames=frames, fps=fps, body=body, seed=seed, extra_effects=request.effects)
     try:
         sticker = animate_character(rgba, rig, motion.name, CharacterParams(amplitude=amplitude), options)

@@ -156,7 +156,12 @@ class TwoStageResult:
     def label(self) -> str:
         """What was made, in an artist's words: "a robot, waving" ("experimental: ..." when it is)."""
         what = self.scene.what() if self.scene is not None else _article(self.subject.label)
-        text = f"{what}, {self.motion.words or motion_words(self.motion.motion)}"
+        words = self.motion.words or motion_words(self.motion.motion)
+        parts = self.scene.reading.parts if self.scene is not None else None
+        if (not self.motion.words and parts is not None and self.scene is not None and parts.motion_word
+                and self.scene.reading.language == "en" and parts.motion == self.motion.motion):
+            words = parts.motion_word  # the prompt's own word: "waving" (the preset is called sway)
+        text = f"{what}, {words}"
         return f"experimental: {text}" if self.experimental else text
 
     def summary(self) -> str:
@@ -420,8 +425,9 @@ def _character_motion(subject: Subject | Scene, options: MotionOptions, amplitud
         fallback_preset,
     )
 
-    reading = subject.reading if isinstance(subject, Scene) else None
-    if reading is None:
+    if isinstance(subject, Scene):
+        reading = subject.reading
+    else:
         from sticker_studio.core.text.prompt_match import read_prompt
 
         reading = read_prompt(subject.parts.prompt)
