@@ -156,7 +156,8 @@ def animate_character_subject(rgba: np.ndarray, request: CharacterRequest, *, la
     missing = missing_for(motion, rig)
     if missing:
         parts = " and ".join(m.removeprefix("an ").removeprefix("a ") for m in missing)
-        return CharacterOutcome(None, motion.name, False, f"the {label}'s automatic rig has no {parts} to {motion.name}")
+        why = f"the {label}'s automatic rig has no {parts} to {motion.name}"
+        return CharacterOutcome(None, motion.name, False, why)
     options = AnimateOptions(frames=frames, fps=fps, body=body, seed=seed, extra_effects=request.effects)
     try:
         sticker = animate_character(rgba, rig, motion.name, CharacterParams(amplitude=amplitude), options)
