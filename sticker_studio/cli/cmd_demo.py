@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 #: Prompts made through the two-stage path, each a character motion on library art, with an emoji.
 DEMO_PROMPTS: tuple[tuple[str, str], ...] = (
-    ("a zombie waving hello", "👋"), ("a teddy bear blinking", "😉"), ("a genie talking", "💬"),
+    ("a ballet dancer waving hello", "👋"), ("a teddy bear blinking", "😉"), ("a genie talking", "💬"),
     ("a frog hopping", "🐸"),
 )
 #: Character motions tried on the sample drawing, first one its rig supports.
@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=Path("sticker-studio-demo"), metavar="DIR",
                         help="output folder (default: ./sticker-studio-demo/)")
     parser.add_argument("--prompt", action="append", default=None, metavar="TEXT",
-                        help="a prompt for a text -> sticker (repeatable; default: a waving zombie, a blinking "
+                        help="a prompt for a text -> sticker (repeatable; default: a waving dancer, a blinking "
                              "teddy bear, a talking genie, a hopping frog)")
     parser.add_argument("--no-generate", dest="generate", action="store_false",
                         help="skip the text -> sticker characters (the pack is filled with more motions)")

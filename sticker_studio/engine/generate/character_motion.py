@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sticker_studio.core.puppet.animate import RenderPlan
+from sticker_studio.core.puppet.rig import Rig
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.core.text.prompt_match import LANG_MOTION, PromptReading
 
@@ -140,6 +142,44 @@ def fallback_preset(request: CharacterRequest, named_preset: str | None) -> str:
     return named_preset or FALLBACK_PRESET.get(request.motion, "bounce")
 
 
+def plausible_arms(rgba: np.ndarray, rig: Rig, plan: RenderPlan) -> list[str]:
+    """The arm sides ("l", "r") the automatic rig found that look like arms on library art.
+
+    Measured on the Fluent library: the rig sometimes takes an ear beside the head for an arm
+    (its "hand" then sits above the eyes: the zombie), a held tool pointing up for one (the
+    farmer's pitchfork, the cook's spoon), or the shoulder of a bust, cut off by the frame (its
+    pixels reach the drawing's bottom: the genie); waving those tears the drawing, so text -> sticker
+    leaves them out (the whole-body preset plays, with the reason).
+    """
+    alpha = rgba[..., 3] > 127
+    rows = np.nonzero(alpha.any(1))[0]
+    if rows.size == 0:
+        return []
+    bottom, height = int(rows.max()), int(rows.max() - rows.min() + 1)
+    eyes = [rig.face[e].cy for e in ("eye_l", "eye_r") if e in rig.face]
+    eye_line = min(eyes) if eyes else None
+    sides = []
+    for layer in plan.puppet.layers:
+        if not layer.part.startswith("arm_"):
+            continue
+        side = layer.part[-1]
+        hand = f"hand_{side}" if f"hand_{side}" in rig.joints else f"elbow_{side}"
+        if hand not in rig.joints:
+            continue
+        if eye_line is not None and rig.joints[hand].y < eye_line:
+            continue
+        shoulder = f"shoulder_{side}"
+        if shoulder in rig.joints:  # an "arm" pointing up at rest is a held tool or an ear (farmer, cook)
+            dx, dy = rig.xy(hand) - rig.xy(shoulder)
+            if -dy > 0.6 * max(1e-6, float(np.hypot(dx, dy))):
+                continue
+        arm_rows = np.nonzero((layer.still[..., 3] > 0.5).any(1))[0]
+        if arm_rows.size == 0 or int(arm_rows.max()) >= bottom - 0.08 * height:
+            continue
+        sides.append(side)
+    return sorted(sides, reverse=True)  # the right arm first (seed 0), like the motion's own default
+
+
 def animate_character_subject(rgba: np.ndarray, request: CharacterRequest, *, label: str, seed: int = 0,
                               amplitude: float = 1.0, body: str | None = None,
                               frames: int | None = None, fps: float | None = None) -> CharacterOutcome:
@@ -158,9 +198,22 @@ def animate_character_subject(rgba: np.ndarray, request: CharacterRequest, *, la
         parts = " and ".join(m.removeprefix("an ").removeprefix("a ") for m in missing)
         why = f"the {label}'s automatic rig has no {parts} to {motion.name}"
         return CharacterOutcome(None, motion.name, False, why)
+    plan = None
+    side = "auto"
+    if {"arm", "arms"} & set(motion.needs):
+        from sticker_studio.core.puppet import prepare
+
+        plan = prepare(rgba, rig)
+        sides = plausible_arms(rgba, rig, plan)
+        if not sides or ("arms" in motion.needs and len(sides) < 2):
+            why = (f"the {label}'s automatic rig found no arm it is sure of to {motion.name} "
+                   f"(an ear, a held tool or a shoulder cut off by the frame)")
+            return CharacterOutcome(None, motion.name, False, why)
+        side = sides[seed % len(sides)] if motion.name == "wave" else "auto"
     options = AnimateOptions(frames=frames, fps=fps, body=body, seed=seed, extra_effects=request.effects)
     try:
-        sticker = animate_character(rgba, rig, motion.name, CharacterParams(amplitude=amplitude), options)
+        sticker = animate_character(rgba, rig, motion.name, CharacterParams(amplitude=amplitude, side=side), options,
+                                    plan=plan)
     except MissingPartError as error:
         return CharacterOutcome(None, motion.name, False, str(error))
     sticker.metadata["effects"] = [e for e in (OWN_EFFECTS.get(motion.name), *request.effects) if e]
