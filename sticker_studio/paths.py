@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
 import platformdirs
@@ -10,23 +11,49 @@ import platformdirs
 APP_NAME = "sticker-studio"
 
 
-def resources_dir() -> Path:
-    """The bundled ``resources/`` folder (models, samples, icons).
+#: The repository root of a checkout (or an editable install), where ``resources/`` and
+#: ``models_manifest.json`` live at the top level.
+CHECKOUT_ROOT = Path(__file__).resolve().parent.parent
 
-    ``STICKER_STUDIO_RESOURCES`` overrides it (used by packaged builds and tests).
+
+def package_data_dir() -> Path | None:
+    """``sticker_studio/_data`` of an installed wheel (setup.py copies the data in), if there is one.
+
+    Read through :mod:`importlib.resources`, so it is found wherever the package is installed.
+    A checkout has no such folder (its data stays at the top level).
+    """
+    folder = Path(str(files("sticker_studio") / "_data"))
+    return folder if folder.is_dir() else None
+
+
+def _bundled(name: str) -> Path:
+    data = package_data_dir()
+    if data is not None and (data / name).exists():
+        return data / name
+    return CHECKOUT_ROOT / name
+
+
+def resources_dir() -> Path:
+    """The bundled ``resources/`` folder (models, samples, icons, art).
+
+    ``STICKER_STUDIO_RESOURCES`` overrides it (used by packaged builds and tests); then the
+    installed package's own copy; then the checkout's top-level ``resources/``.
     """
     override = os.environ.get("STICKER_STUDIO_RESOURCES")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "resources"
+    return _bundled("resources")
 
 
 def manifest_path() -> Path:
-    """The ``models_manifest.json`` that lists every model the engine can load."""
+    """The ``models_manifest.json`` that lists every model the engine can load.
+
+    ``STICKER_STUDIO_MANIFEST`` overrides it; then the installed package's copy; then the checkout's.
+    """
     override = os.environ.get("STICKER_STUDIO_MANIFEST")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "models_manifest.json"
+    return _bundled("models_manifest.json")
 
 
 def user_cache_dir() -> Path:

@@ -8,6 +8,7 @@ import pytest
 
 from fixtures_formats import moving_disc
 from sticker_studio.core.errors import CancelledError
+from sticker_studio.core.progress import CancelToken
 from sticker_studio.formats import fit_pool
 from sticker_studio.formats.fit import fit_sticker
 from sticker_studio.formats.fit_pool import CachedFit, FitCache, FitJob, fit_all, fit_key
@@ -84,4 +85,4 @@ def test_errors_come_back_per_sticker_and_cancel_stops() -> None:
     assert all(not isinstance(r, CachedFit) and "budget" in str(r) for r in results)
     with pytest.raises(CancelledError):
         fit_all([FitJob(i.sticker, get_target("slack")) for i in items(2)], workers=1, cache=None,
-                cancel=lambda: True)
+                cancel=CancelToken(also=lambda: True))

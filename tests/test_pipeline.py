@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 import torch
 
 from engine_fixtures import SAMPLE_SIZE, reference_drawing, tiny_pipeline
 from sticker_studio.core.errors import CancelledError, InvalidInputError
+from sticker_studio.core.progress import CancelToken
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.engine.generate.pipeline import StickerPipeline, condition_image, place_reference
 from sticker_studio.engine.generate.request import GenerationRequest
@@ -109,13 +108,13 @@ def test_dpm_scheduler_runs(pipe: StickerPipeline) -> None:
 
 
 def test_cancel_stops_within_one_step(pipe: StickerPipeline) -> None:
-    cancel = threading.Event()
+    cancel = CancelToken()
     spy = Spy(pipe.unet)
     pipe.unet = spy
 
     def progress(step: int, total: int) -> None:
         if step == 1:
-            cancel.set()
+            cancel.cancel()
 
     try:
         with pytest.raises(CancelledError):

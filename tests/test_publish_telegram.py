@@ -13,6 +13,7 @@ from PIL import Image
 
 from sticker_studio.cli import main
 from sticker_studio.core.errors import CancelledError
+from sticker_studio.core.progress import CancelToken
 from sticker_studio.formats.publish import credentials, telegram
 from sticker_studio.formats.publish.base import PublishError
 from sticker_studio.formats.publish.telegram import (
@@ -108,7 +109,7 @@ def test_cancel_during_a_wait_stops_and_a_rerun_finishes(tmp_path: Path) -> None
         server.inject("addStickerToSet", 1, "429", retry_after=30)
         with pytest.raises(CancelledError):
             uploader(server).publish(plan_from_export(export), on_wait=lambda left, _why: waited.append(left),
-                                     cancel=lambda: len(waited) >= 2)
+                                     cancel=CancelToken(also=lambda: len(waited) >= 2))
         assert len(server.sets[f"Stand_in_Pack_by_{BOT_USERNAME}"].stickers) == 2
         report = uploader(server).publish(plan_from_export(export))
     assert report.already_there == 2 and report.added == 3

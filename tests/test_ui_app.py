@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -444,3 +445,18 @@ def test_generate_shows_subject_candidates_then_animates_the_chosen_one(qtbot, w
     assert made.metadata["motion_source"] == "preset" and made.frame_count > 1
     qtbot.waitUntil(lambda: "Added" in p.message.text(), timeout=WAIT_MS)
     assert "preset" in p.message.text()
+
+
+def test_a_prompt_with_no_library_subject_shows_the_closest_with_a_warning(qtbot, window: MainWindow) -> None:
+    """"an axolotl dancing": the candidates are shown, under "no library art for 'axolotl'", never as a match."""
+    p = window.prompt_panel
+    p.prompt_edit.setPlainText("an axolotl dancing")
+    qtbot.mouseClick(p.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: p.candidates_list.count() > 1, timeout=60_000)
+    assert "no library art for 'axolotl'" in p.candidates_title.text()
+    qtbot.waitUntil(lambda: "axolotl" in p.message.text(), timeout=WAIT_MS)
+    assert p.message.property("kind") == "error"
+    found = window.session._candidates
+    assert found is not None and found.warning
+    p.show_candidates(replace(found, warning=None))  # a confident match: the plain title again
+    assert p.candidates_title.text() == "Subjects found — pick one"

@@ -40,12 +40,14 @@ def _build_random(config: str, device: str) -> Any:
     from diffusers import DDIMScheduler
 
     from sticker_studio.engine.generate.pipeline import StickerPipeline
-    from sticker_studio.engine.models.configs import dfgn_config, make_dfgn, make_matting_head
+    from sticker_studio.engine.models.configs import make_matting_head
     from sticker_studio.engine.models.text_encoder import MiniLMTextEncoder, TinyTextEncoder
+    from sticker_studio.training.generator.train import build_generator
+    from sticker_studio.training.recipes import generator_config
 
-    cfg = dfgn_config(config)
+    cfg = generator_config(config)
     torch.manual_seed(0)
-    unet = make_dfgn(config)
+    unet = build_generator(config)
     dim = int(cfg["cross_attention_dim"])
     text = MiniLMTextEncoder() if dim == 384 else TinyTextEncoder(output_dim=dim)
     vae = None
@@ -53,7 +55,7 @@ def _build_random(config: str, device: str) -> Any:
         from sticker_studio.engine.models.configs import make_vae
 
         vae = make_vae("bundled" if config != "tiny" else "tiny")
-    head = make_matting_head("bundled" if config != "tiny" else "tiny")
+    head = make_matting_head("layout-direct" if config != "tiny" else "tiny")
     scheduler = DDIMScheduler(num_train_timesteps=1000, beta_schedule="linear", beta_start=0.00085,
                               beta_end=0.012, clip_sample=vae is None)
     pipe = StickerPipeline(unet, scheduler, text, head, vae, model_id=f"random:{config}")

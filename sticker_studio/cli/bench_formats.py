@@ -7,7 +7,7 @@ input and target it prints bytes, seconds and timeline PSNR (``formats.quality``
 what is on screen at every moment, RGBA composited on white and on black) of:
 
 * ``new``: :func:`formats.fit.fit_sticker` (joint search, measured PSNR);
-* ``old``: :func:`formats.fit.fit_sticker_ladder` (the fixed ladder it replaces);
+* ``old``: :func:`fit_sticker_ladder` below (the fixed ladder it replaces, kept here for the comparison);
 * ``sc``: sticker-convert with the matching preset, when available
   (``--sticker-convert CMD``, ``$STICKER_CONVERT``, a ``sticker-convert`` on PATH, or an
   importable ``sticker_convert``). Install it in its own venv so its pins do not touch
@@ -28,13 +28,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
     from sticker_studio.core.sticker import Sticker
+    from sticker_studio.formats.fit import FitResult
     from sticker_studio.formats.targets import ExportTarget
 
 #: our target -> sticker-convert 2.21 preset
@@ -143,7 +145,7 @@ def psnr_on_preferred_canvas(source: Sticker, output: Sticker, target: ExportTar
 def run(args: argparse.Namespace) -> int:
     from sticker_studio.cli.cmd_demo import sample_path
     from sticker_studio.core.errors import StickerStudioError
-    from sticker_studio.formats.fit import fit_sticker, fit_sticker_ladder
+    from sticker_studio.formats.fit import fit_sticker
     from sticker_studio.formats.readers import read_sticker, read_sticker_bytes
     from sticker_studio.formats.targets import TARGETS, get_target
     from sticker_studio.formats.writers import write_sticker
@@ -220,3 +222,113 @@ def run(args: argparse.Namespace) -> int:
     for row in rows[1:]:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + " |")
     return 0
+
+
+# ----------------------------------------------------------------- the old fixed ladder
+#: Frame-rate fall-backs used after the quality rungs (only those below the current rate).
+FALLBACK_FPS = (20.0, 15.0, 12.0, 10.0, 8.0)
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One step of the quality ladder: encoder options + optional fps cap + canvas choice."""
+
+    label: str
+    options: dict[str, Any]
+    fps_cap: float | None = None
+    size_index: int = 0
+
+
+def quality_ladder(target: ExportTarget, size_count: int, base_fps: float) -> list[Rung]:
+    """Rungs from best quality to smallest file for ``target``'s container."""
+    c = target.container
+    if c == "webp":
+        rungs = [Rung(f"webp q={q}", {"quality": q}) for q in (95, 90, 85, 80, 75, 70, 65, 60, 50, 40, 30, 20, 10, 5)]
+        worst: dict[str, Any] = {"quality": 5}
+    elif c == "webm":
+        rungs = [Rung(f"vp9 crf={q}", {"crf": q}) for q in (18, 22, 26, 30, 34, 38, 42, 46, 50, 55, 60, 63)]
+        worst = {"crf": 63}
+    elif c == "apng":
+        rungs = [Rung("apng lossless rgba", {"colors": None})]
+        rungs += [Rung(f"apng rgba {n} colours", {"colors": n}) for n in (256, 192, 128, 96, 64, 48, 32, 24, 16, 8)]
+        worst = {"colors": 8}
+    else:
+        rungs = [Rung(f"gif {n} colours", {"colors": n}) for n in (256, 192, 128, 96, 64, 48, 32, 24, 16, 8, 4)]
+        worst = {"colors": 4}
+    worst_label = rungs[-1].label
+    for fps in FALLBACK_FPS:
+        if fps < base_fps - 1e-6:
+            rungs.append(Rung(f"{worst_label} @ {fps:g} fps", dict(worst), fps_cap=fps))
+    last_fps = rungs[-1].fps_cap
+    for index in range(1, size_count):
+        rungs.append(Rung(f"{worst_label} @ {last_fps or base_fps:g} fps, canvas #{index + 1}", dict(worst),
+                          fps_cap=last_fps, size_index=index))
+    return rungs
+
+
+def fit_sticker_ladder(sticker: Sticker, target: ExportTarget) -> FitResult:
+    """The previous fit: one fixed ladder (quality, then fps, then canvas), first rung that fits.
+
+    Kept here so ``bench formats`` can show the quality-optimal ``fit_sticker`` against it on
+    the same inputs (nothing else uses it).
+    """
+    from sticker_studio.core.errors import BudgetError
+    from sticker_studio.formats.fit import (
+        FitResult,
+        fit_canvas,
+        fit_timing,
+        make_frames_distinct,
+        search_ladder,
+    )
+    from sticker_studio.formats.resample import cap_frame_rate
+    from sticker_studio.formats.writers import encode_sticker
+
+    timed, factor, notes = fit_timing(sticker, target)
+    sizes = target.canvas.sizes(timed.width, timed.height)
+    base_fps = timed.frame_count * 1000.0 / max(1, timed.total_duration_ms)
+    rungs = quality_ladder(target, len(sizes), base_fps)
+    canvases: dict[int, Sticker] = {}
+    prepared: dict[tuple[int, float | None], Sticker] = {}
+    encoded: dict[int, bytes] = {}
+
+    def sticker_for(rung: Rung) -> Sticker:
+        key = (rung.size_index, rung.fps_cap)
+        if key not in prepared:
+            if rung.size_index not in canvases:
+                w, h, pad = sizes[rung.size_index]
+                canvases[rung.size_index] = fit_canvas(timed, w, h, pad)
+                if (target.min_frames or 1) > 1 or target.distinct_frames:
+                    canvases[rung.size_index] = make_frames_distinct(canvases[rung.size_index])
+            base = canvases[rung.size_index]
+            if rung.fps_cap is not None:
+                base = cap_frame_rate(base, max_fps=rung.fps_cap, min_frames=target.min_frames)
+            prepared[key] = base
+        return prepared[key]
+
+    def encode(index: int) -> bytes:
+        if index not in encoded:
+            rung = rungs[index]
+            opts = dict(rung.options)
+            if target.container == "webm":
+                # libvpx realtime/cpu-used 6: ~2x faster than good/5 on the sample at
+                # -0.05 dB PSNR and ~20% more bytes; the ladder absorbs the bytes.
+                opts.update(deadline="realtime", cpu_used=6)
+                if target.max_fps is not None:
+                    opts["max_fps"] = target.max_fps
+            encoded[index] = encode_sticker(sticker_for(rung), target.container, **opts)
+        return encoded[index]
+
+    index = search_ladder(len(rungs), lambda i: len(encode(i)) <= target.max_bytes)
+    if index is None:
+        smallest = min(len(b) for b in encoded.values())
+        raise BudgetError(
+            f"cannot fit {target.title} ({target.name}): the smallest file reached is {smallest:,} B"
+            f" ('{rungs[-1].label}'), over the {target.max_bytes:,} B budget; use fewer frames,"
+            " a shorter loop or simpler artwork"
+        )
+    data = encoded[index]
+    rung = rungs[index]
+    return FitResult(
+        data=data, sticker=sticker_for(rung), quality=rung.label, byte_size=len(data), target=target.name,
+        rung_index=index, rung_count=len(rungs), encodes=len(encoded), speed_factor=factor, notes=notes,
+    )

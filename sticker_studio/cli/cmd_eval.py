@@ -99,15 +99,15 @@ def run(args: argparse.Namespace) -> int:
         from sticker_studio.engine.matting.matte import head_uses_prior
         from sticker_studio.training.eval import drawn as ed
 
-        methods = {"colour key": ed.method_for(None, "key")}
+        methods = {"colour key": ed.method_for(None, ed.MethodKind.KEY)}
         if args.prior_only:
-            methods["layout prior only (no network)"] = ed.method_for(None, "prior")
+            methods["layout prior only (no network)"] = ed.method_for(None, ed.MethodKind.PRIOR)
         for spec in [*args.baseline, args.model]:
             head = _load_head(spec)
             label = Path(spec).name if spec else "bundled head"
-            methods[label] = ed.method_for(head, "prior" if head_uses_prior(head) else "plain")
+            methods[label] = ed.method_for(head, ed.MethodKind.PRIOR if head_uses_prior(head) else ed.MethodKind.PLAIN)
             if args.mirror and head_uses_prior(head):
-                methods[f"{label} + mirror"] = ed.method_for(head, "prior", mirror=True)
+                methods[f"{label} + mirror"] = ed.method_for(head, ed.MethodKind.PRIOR, mirror=True)
         rows, _ = ed.evaluate_drawn(args.pack, methods, timing=not args.no_timing, progress=True,
                                     limit=args.max_clips)
         text = ed.markdown(rows)

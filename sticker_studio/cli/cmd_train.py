@@ -22,8 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", action="append", default=[], metavar="DIR",
                         help="dataset folder (repeat for several)")
     parser.add_argument("--config", default=None,
-                        help="named model config (generator: tiny, bundled-cpu, bundled-gpu; "
-                             "matting: tiny, bundled, bundled-per-frame)")
+                        help="named model config (generator: bundled-cpu, bundled-gpu, tiny; matting: layout-direct "
+                             "(with --kit, the default), bundled (with --data, the default), layout-no-prior, tiny)")
     parser.add_argument("--out", required=True, type=Path, metavar="RUN_DIR", help="run folder (checkpoints, logs)")
     parser.add_argument("--steps", type=int, default=None, help="optimiser steps (default 20000 / 4000)")
     parser.add_argument("--max-minutes", type=float, default=None, help="stop after this much wall-clock time")
@@ -160,7 +160,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"exported {export_matting_from_run(args.out, args.export)}")
             return 0
         extra = {"crop_size": args.crop} if args.crop else {}
-        result = train_matting(MattingTrainConfig(model_config=args.config or ("layout" if args.kit else "bundled"),
+        name = args.config or ("layout-direct" if args.kit else "bundled")  # the shipped head trains from a kit
+        result = train_matting(MattingTrainConfig(model_config=name,
                                                   temporal_depth=args.temporal_depth,
                                                   **{"steps": 4000, **common, **extra}))
     print(f"trained {result.steps} steps in {result.seconds / 60:.1f} min, final loss {result.final_loss:.4f}; "

@@ -766,10 +766,6 @@ class EditHistory:
     def __len__(self) -> int:
         return len(self._commands)
 
-    @property
-    def commands(self) -> tuple[FrameCommand, ...]:
-        return tuple(self._commands)
-
     def push(self, command: FrameCommand, *, merge: bool = True) -> FrameCommand:
         """Apply ``command`` and record it; returns the command now on top (maybe merged)."""
         command.apply(self._sticker)

@@ -20,14 +20,6 @@ def premultiply(rgba: np.ndarray) -> np.ndarray:
     return f
 
 
-def unpremultiply(premul: np.ndarray) -> np.ndarray:
-    """Premultiplied float RGBA in [0, 1] -> straight RGBA uint8."""
-    a = np.clip(premul[..., 3:4], 0.0, 1.0)
-    rgb = np.where(a > 1e-6, premul[..., :3] / np.maximum(a, 1e-6), 0.0)
-    out = np.concatenate([np.clip(rgb, 0.0, 1.0), a], axis=-1)
-    return (out * 255.0 + 0.5).astype(np.uint8)
-
-
 def resize_rgba(frame: np.ndarray, width: int, height: int, resample: int = Image.Resampling.LANCZOS) -> np.ndarray:
     """Resize one RGBA frame to ``width`` x ``height`` on premultiplied alpha.
 

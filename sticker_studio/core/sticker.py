@@ -90,14 +90,6 @@ class Sticker:
             durations_ms = durations_for_fps(len(frame_list), fps or 1000.0 / DEFAULT_FRAME_MS)
         return cls(frame_list, list(durations_ms), loop_count)
 
-    @classmethod
-    def from_array(cls, array: np.ndarray, fps: float = 10.0, loop_count: int = 0) -> Sticker:
-        """Build from an ``(N, H, W, 4)`` uint8 array."""
-        arr = np.asarray(array)
-        if arr.ndim != 4:
-            raise InvalidInputError(f"expected an (N, H, W, 4) array, got shape {arr.shape}")
-        return cls.from_frames(list(arr), fps=fps, loop_count=loop_count)
-
     def copy(self) -> Sticker:
         return Sticker(
             [f.copy() for f in self.frames],
@@ -163,9 +155,6 @@ class Sticker:
 
     def has_transparency(self) -> bool:
         return any(bool((f[..., 3] < 255).any()) for f in self.frames)
-
-    def decoded_pixels(self) -> int:
-        return self.frame_count * self.width * self.height
 
     def __repr__(self) -> str:
         return (

@@ -40,18 +40,6 @@ STILL_AS_ANIMATION_MS = 1000
 #: distinct: far below what anyone sees on one pixel, above the threshold under which
 #: libwebp's animation encoder merges "unchanged" frames (it did: 1-frame WhatsApp files).
 DISTINCT_NUDGE = 24
-#: Frame-rate fall-backs used after the quality rungs (only those below the current rate).
-FALLBACK_FPS = (20.0, 15.0, 12.0, 10.0, 8.0)
-
-
-@dataclass(frozen=True)
-class Rung:
-    """One step of the quality ladder: encoder options + optional fps cap + canvas choice."""
-
-    label: str
-    options: dict[str, Any]
-    fps_cap: float | None = None
-    size_index: int = 0
 
 
 @dataclass
@@ -68,33 +56,6 @@ class FitResult:
     encodes: int = 0
     speed_factor: float = 1.0
     notes: list[str] = field(default_factory=list)
-
-
-def quality_ladder(target: ExportTarget, size_count: int, base_fps: float) -> list[Rung]:
-    """Rungs from best quality to smallest file for ``target``'s container."""
-    c = target.container
-    if c == "webp":
-        rungs = [Rung(f"webp q={q}", {"quality": q}) for q in (95, 90, 85, 80, 75, 70, 65, 60, 50, 40, 30, 20, 10, 5)]
-        worst: dict[str, Any] = {"quality": 5}
-    elif c == "webm":
-        rungs = [Rung(f"vp9 crf={q}", {"crf": q}) for q in (18, 22, 26, 30, 34, 38, 42, 46, 50, 55, 60, 63)]
-        worst = {"crf": 63}
-    elif c == "apng":
-        rungs = [Rung("apng lossless rgba", {"colors": None})]
-        rungs += [Rung(f"apng rgba {n} colours", {"colors": n}) for n in (256, 192, 128, 96, 64, 48, 32, 24, 16, 8)]
-        worst = {"colors": 8}
-    else:
-        rungs = [Rung(f"gif {n} colours", {"colors": n}) for n in (256, 192, 128, 96, 64, 48, 32, 24, 16, 8, 4)]
-        worst = {"colors": 4}
-    worst_label = rungs[-1].label
-    for fps in FALLBACK_FPS:
-        if fps < base_fps - 1e-6:
-            rungs.append(Rung(f"{worst_label} @ {fps:g} fps", dict(worst), fps_cap=fps))
-    last_fps = rungs[-1].fps_cap
-    for index in range(1, size_count):
-        rungs.append(Rung(f"{worst_label} @ {last_fps or base_fps:g} fps, canvas #{index + 1}", dict(worst),
-                          fps_cap=last_fps, size_index=index))
-    return rungs
 
 
 def fit_timing(sticker: Sticker, target: ExportTarget) -> tuple[Sticker, float, list[str]]:
@@ -174,63 +135,6 @@ def fit_canvas(sticker: Sticker, width: int, height: int, pad: bool) -> Sticker:
     else:
         frames = [resize_rgba(f, width, height) for f in sticker.frames]
     return Sticker(frames, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
-
-
-def fit_sticker_ladder(sticker: Sticker, target: ExportTarget) -> FitResult:
-    """The previous fit: one fixed ladder (quality, then fps, then canvas), first rung that fits.
-
-    Kept callable so ``bench formats`` can show the quality-optimal :func:`fit_sticker`
-    against it on the same inputs.
-    """
-    timed, factor, notes = fit_timing(sticker, target)
-    sizes = target.canvas.sizes(timed.width, timed.height)
-    base_fps = timed.frame_count * 1000.0 / max(1, timed.total_duration_ms)
-    rungs = quality_ladder(target, len(sizes), base_fps)
-    canvases: dict[int, Sticker] = {}
-    prepared: dict[tuple[int, float | None], Sticker] = {}
-    encoded: dict[int, bytes] = {}
-
-    def sticker_for(rung: Rung) -> Sticker:
-        key = (rung.size_index, rung.fps_cap)
-        if key not in prepared:
-            if rung.size_index not in canvases:
-                w, h, pad = sizes[rung.size_index]
-                canvases[rung.size_index] = fit_canvas(timed, w, h, pad)
-                if (target.min_frames or 1) > 1 or target.distinct_frames:
-                    canvases[rung.size_index] = make_frames_distinct(canvases[rung.size_index])
-            base = canvases[rung.size_index]
-            if rung.fps_cap is not None:
-                base = cap_frame_rate(base, max_fps=rung.fps_cap, min_frames=target.min_frames)
-            prepared[key] = base
-        return prepared[key]
-
-    def encode(index: int) -> bytes:
-        if index not in encoded:
-            rung = rungs[index]
-            opts = dict(rung.options)
-            if target.container == "webm":
-                # libvpx realtime/cpu-used 6: ~2x faster than good/5 on the sample at
-                # -0.05 dB PSNR and ~20% more bytes; the ladder absorbs the bytes.
-                opts.update(deadline="realtime", cpu_used=6)
-                if target.max_fps is not None:
-                    opts["max_fps"] = target.max_fps
-            encoded[index] = encode_sticker(sticker_for(rung), target.container, **opts)
-        return encoded[index]
-
-    index = search_ladder(len(rungs), lambda i: len(encode(i)) <= target.max_bytes)
-    if index is None:
-        smallest = min(len(b) for b in encoded.values())
-        raise BudgetError(
-            f"cannot fit {target.title} ({target.name}): the smallest file reached is {smallest:,} B"
-            f" ('{rungs[-1].label}'), over the {target.max_bytes:,} B budget; use fewer frames,"
-            " a shorter loop or simpler artwork"
-        )
-    data = encoded[index]
-    rung = rungs[index]
-    return FitResult(
-        data=data, sticker=sticker_for(rung), quality=rung.label, byte_size=len(data), target=target.name,
-        rung_index=index, rung_count=len(rungs), encodes=len(encoded), speed_factor=factor, notes=notes,
-    )
 
 
 def search_ladder(count: int, fits: Callable[[int], bool]) -> int | None:
@@ -318,7 +222,7 @@ def prepare_canvas(sticker: Sticker, width: int, height: int, pad: bool, pixel_a
 def fit_sticker(sticker: Sticker, target: ExportTarget, *, pixel_art: bool | None = None) -> FitResult:
     """Encode ``sticker`` for ``target``: the best *measured* quality under the byte budget.
 
-    Steps 1-3 of the module docstring are the same as :func:`fit_sticker_ladder`; the
+    Steps 1-3 of the module docstring are the same as the old fixed ladder's (``bench formats``); the
     byte step is a joint search instead of one fixed order:
 
     * the quality axis of the container (WebP quality / lossless, VP9 crf, APNG/GIF

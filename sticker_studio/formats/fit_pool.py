@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sticker_studio.core.errors import CancelledError, StickerStudioError
-from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.core.progress import CancelToken, ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.targets import ExportTarget
 
@@ -50,7 +50,6 @@ MIN_POOL_JOBS = 4
 #: Environment variable that caps the workers (``1``: always serial, in this process).
 WORKERS_ENV = "STICKER_STUDIO_FIT_WORKERS"
 
-CancelFn = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -182,7 +181,7 @@ def _start_method() -> str:
 
 
 def fit_all(jobs: Sequence[FitJob], *, workers: int | None = None, cache: FitCache | None = DEFAULT_CACHE,
-            progress: ProgressCallback | None = None, cancel: CancelFn | None = None,
+            progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
             stats: dict[str, object] | None = None) -> list[CachedFit | StickerStudioError]:
     """Fit every job (cache first, then a pool); results in job order.
 
@@ -260,7 +259,7 @@ class _PoolUnavailable(Exception):
 
 
 def _run_pool(jobs: Sequence[FitJob], todo: list[int], count: int,
-              finished: Callable[[int, CachedFit | StickerStudioError], None], cancel: CancelFn | None) -> None:
+              finished: Callable[[int, CachedFit | StickerStudioError], None], cancel: CancelToken | None) -> None:
     from concurrent.futures.process import BrokenProcessPool
 
     if getattr(sys, "frozen", False):  # a bundled app would start itself again as a worker

@@ -29,7 +29,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +38,7 @@ from PIL import Image
 
 from sticker_studio.core.errors import InvalidInputError, StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
-from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.core.progress import CancelToken, ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.formats.fit_pool import DEFAULT_CACHE, CachedFit, FitCache, FitJob, fit_all
 from sticker_studio.formats.handoff import HandoffSticker, write_handoff
@@ -49,7 +49,6 @@ from sticker_studio.formats.validate import validate_file
 #: Written last into every target folder: the files this tool wrote there.
 MARKER_FILE = ".sticker-studio-export.json"
 
-CancelFn = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -285,7 +284,7 @@ def export_pack(
     publisher: str = "",
     cover_index: int = 0,
     progress: ProgressCallback | None = None,
-    cancel: CancelFn | None = None,
+    cancel: CancelToken | None = None,
     workers: int | None = None,
     cache: FitCache | None = DEFAULT_CACHE,
 ) -> PackExportReport:
@@ -348,7 +347,7 @@ def export_pack(
 
 
 def fit_pack(items: Sequence[PackItem], targets: Sequence[str], *, progress: ProgressCallback | None = None,
-             cancel: CancelFn | None = None, workers: int | None = None, cache: FitCache | None = DEFAULT_CACHE,
+             cancel: CancelToken | None = None, workers: int | None = None, cache: FitCache | None = DEFAULT_CACHE,
              stats: dict[str, object] | None = None) -> dict[str, list[CachedFit | StickerStudioError]]:
     """Every sticker fitted to every target's file rule (cache, then a process pool); by target name.
 
@@ -363,7 +362,7 @@ def fit_pack(items: Sequence[PackItem], targets: Sequence[str], *, progress: Pro
 
 def _build_target(report: TargetPackReport, tmp: Path, items: Sequence[PackItem],
                   fits: Sequence[CachedFit | StickerStudioError], *, title: str,
-                  publisher: str, cover_index: int, cancel: CancelFn | None) -> Iterator[None]:
+                  publisher: str, cover_index: int, cancel: CancelToken | None) -> Iterator[None]:
     rule = get_pack_rule(report.target)
     target = file_target_for(rule, items)
     report.animated = target.max_frames != 1
@@ -445,7 +444,7 @@ def items_from_pack(pack: object, with_sources: bool = False) -> list[PackItem]:
 
 
 def export_sticker_pack(pack: object, targets: Sequence[str], out_dir: str | Path, *,
-                        progress: ProgressCallback | None = None, cancel: CancelFn | None = None,
+                        progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
                         workers: int | None = None) -> PackExportReport:
     """:func:`export_pack` for a :class:`~sticker_studio.core.pack.pack.StickerPack` (title, author, tray icon)."""
     from sticker_studio.core.pack.pack import StickerPack

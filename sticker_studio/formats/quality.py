@@ -19,18 +19,12 @@ from sticker_studio.core.imageops import fit_into_canvas, resize_rgba
 from sticker_studio.core.sticker import Sticker
 
 
-def _composites(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    a = frame[..., 3:4].astype(np.float32) / 255.0
-    rgb = frame[..., :3].astype(np.float32)
-    return rgb * a + 255.0 * (1.0 - a), rgb * a
-
-
 def frame_mse(a: np.ndarray, b: np.ndarray) -> float:
     """Mean squared error of two RGBA frames, on white and on black, averaged.
 
     On black the difference is that of the premultiplied colours; on white it is that
     plus 255 x the alpha difference - the same numbers as compositing both frames on
-    both backgrounds (:func:`_composites`), with a third of the float work.
+    both backgrounds, with a third of the float work.
     """
     alpha_a = a[..., 3:4].astype(np.float32) * np.float32(1 / 255.0)
     alpha_b = b[..., 3:4].astype(np.float32) * np.float32(1 / 255.0)

@@ -27,11 +27,6 @@ from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.sticker import Sticker, durations_for_fps
 
 
-def source_indices_at(sticker: Sticker, times_ms: Sequence[float]) -> list[int]:
-    """Index of the source frame on screen at each time (times within one loop)."""
-    return [sticker.frame_index_at(t) for t in times_ms]
-
-
 def plan_at_times(durations_ms: Sequence[int], starts_ms: Sequence[float]) -> list[int]:
     """Index of the source frame (of these durations) on screen at each start time."""
     total = sum(durations_ms)
@@ -70,13 +65,6 @@ def fps_form_plan(durations_ms: Sequence[int], fps: float) -> tuple[list[int], l
 def fps_form_count(total_ms: int, fps: float) -> int:
     """How many frames :func:`resample_to_fps` makes of a ``total_ms`` loop."""
     return max(1, int(round(total_ms * fps / 1000.0)))
-
-
-def resample_at_times(sticker: Sticker, starts_ms: Sequence[float], durations_ms: Sequence[int]) -> Sticker:
-    """A sticker whose frame k shows the source frame on screen at ``starts_ms[k]``."""
-    if len(starts_ms) != len(durations_ms) or not starts_ms:
-        raise InvalidInputError("resampling needs one duration per output frame")
-    return _take(sticker, plan_at_times(sticker.durations_ms, starts_ms), durations_ms)
 
 
 def _take(sticker: Sticker, indices: Sequence[int], durations_ms: Sequence[int]) -> Sticker:

@@ -23,6 +23,7 @@ from sticker_studio import __version__
 from sticker_studio.core.atomic import atomic_write_bytes
 from sticker_studio.core.errors import InvalidInputError, StickerStudioError
 from sticker_studio.paths import APP_NAME
+from sticker_studio.ui.first_run import is_first_start, open_sample
 from sticker_studio.ui.main_window import MainWindow, app_icon, settle
 from sticker_studio.ui.qt_guard import check_qt_refcounts
 from sticker_studio.ui.state.document import DEFAULT_PACK_TITLE, PackDocument, default_pack_folder, open_or_create_pack
@@ -109,6 +110,8 @@ def build_window(file: Path | None = None, *, pack_folder: Path | None = None,
         window.show_error(document.notice)
     if file is not None:
         load_into(window, file)
+    elif pack_folder is None and is_first_start(settings, document):
+        open_sample(window)
     return window
 
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from sticker_studio.engine.generate.tasks import Task
 from sticker_studio.ui.image_convert import thumbnail_icon
+from sticker_studio.ui.state.messages import MessageKind
 from sticker_studio.ui.state.prompt import PromptSettings, SubjectCandidates
 from sticker_studio.ui.widgets import cancel_and_progress, double_spin_box, section_column, spin_box, tool_button
 
@@ -42,6 +43,7 @@ TASK_TITLES: dict[Task, str] = {
 }
 MAX_SEED = 2**31 - 1
 THUMB_SIDE = 56
+SUBJECTS_FOUND = "Subjects found — pick one"
 
 
 class PromptPanel(QWidget):
@@ -94,7 +96,7 @@ class PromptPanel(QWidget):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setVisible(False)
 
-        self.candidates_title = QLabel("Subjects found — pick one", self)
+        self.candidates_title = QLabel(SUBJECTS_FOUND, self)
         self.candidates_list = QListWidget(self)
         self.candidates_list.setViewMode(QListView.ViewMode.IconMode)
         self.candidates_list.setIconSize(QSize(THUMB_SIDE, THUMB_SIDE))
@@ -191,6 +193,11 @@ class PromptPanel(QWidget):
             self.candidates_list.addItem(item)
         if found.labels:
             self.candidates_list.setCurrentRow(0)
+        if found.warning:  # never a confident wrong subject: say the library has none
+            self.candidates_title.setText(f"{found.warning} — pick one only if it fits")
+        else:
+            self.candidates_title.setText(SUBJECTS_FOUND)
+        self.candidates_title.setWordWrap(True)
         self.candidates_box.setVisible(bool(found.labels))
 
     def chosen_candidate(self) -> int:
@@ -223,9 +230,10 @@ class PromptPanel(QWidget):
             self.progress.setValue(step)
             self.progress.setFormat(f"Step {step} of {total}")
 
-    def show_message(self, text: str, kind: str = "info") -> None:
-        """Show an inline message: ``info``, ``error`` or ``ok`` (styled by the theme)."""
-        self.message.setProperty("kind", kind)
+    def show_message(self, text: str, kind: MessageKind | str = MessageKind.INFO) -> None:
+        """Show an inline message of a :class:`MessageKind` (styled by the theme); the session's
+        ``generation_message`` signal carries the kind as its value."""
+        self.message.setProperty("kind", MessageKind(kind).value)
         self.message.style().unpolish(self.message)
         self.message.style().polish(self.message)
         self.message.setText(text)

@@ -498,10 +498,6 @@ class StickerPack:
         """True when there are changes :meth:`save` has not written yet."""
         return self._meta_dirty or bool(self._dirty_ids)
 
-    @property
-    def dirty_ids(self) -> frozenset[str]:
-        return frozenset(self._dirty_ids)
-
     # ------------------------------------------------------------------ changes
     def add(
         self,

@@ -44,7 +44,7 @@ from PIL import Image
 
 from sticker_studio.core.errors import InvalidInputError, ModelNotFoundError
 from sticker_studio.core.imageops import resize_rgba
-from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.core.progress import CancelToken, ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.engine.device import (
     DeviceChoice,
@@ -54,8 +54,9 @@ from sticker_studio.engine.device import (
     synchronize,
 )
 from sticker_studio.engine.generate.request import GenerationRequest, ResolvedSettings
-from sticker_studio.engine.generate.sampling import CancelSignal, Conditioning, denoise, make_scheduler
+from sticker_studio.engine.generate.sampling import Conditioning, denoise, make_scheduler
 from sticker_studio.engine.generate.tasks import Task, condition_mask, frames_in_flight
+from sticker_studio.engine.models.protocols import Autoencoder, Denoiser, MattingModel, TextEncoder
 from sticker_studio.engine.store import folder as model_folder
 
 WarnCallback = Callable[[str], None]
@@ -172,11 +173,11 @@ class StickerPipeline:
 
     def __init__(
         self,
-        unet: Any,
-        scheduler: Any,
-        text_encoder: Any,
-        matting_head: Any | None = None,
-        vae: Any | None = None,
+        unet: Denoiser,
+        scheduler: Any,  # a diffusers scheduler (NoiseScheduler; diffusers hides its config from mypy)
+        text_encoder: TextEncoder,
+        matting_head: MattingModel | None = None,
+        vae: Autoencoder | None = None,
         *,
         defaults: dict[str, Any] | None = None,
         model_id: str | None = None,
@@ -342,24 +343,24 @@ class StickerPipeline:
     # ------------------------------------------------------------ generation
     @overload
     def __call__(self, request: GenerationRequest, progress: ProgressCallback | None = ...,
-                 cancel: CancelSignal = ..., *, warn: WarnCallback | None = ...,
+                 cancel: CancelToken | None = ..., *, warn: WarnCallback | None = ...,
                  output_type: Literal["sticker"] = ...) -> Sticker: ...
 
     @overload
     def __call__(self, request: GenerationRequest, progress: ProgressCallback | None = ...,
-                 cancel: CancelSignal = ..., *, warn: WarnCallback | None = ...,
+                 cancel: CancelToken | None = ..., *, warn: WarnCallback | None = ...,
                  output_type: Literal["np"]) -> np.ndarray: ...
 
     @overload
     def __call__(self, request: GenerationRequest, progress: ProgressCallback | None = ...,
-                 cancel: CancelSignal = ..., *, warn: WarnCallback | None = ...,
+                 cancel: CancelToken | None = ..., *, warn: WarnCallback | None = ...,
                  output_type: Literal["pt", "latent"]) -> torch.Tensor: ...
 
     def __call__(
         self,
         request: GenerationRequest,
         progress: ProgressCallback | None = None,
-        cancel: CancelSignal = None,
+        cancel: CancelToken | None = None,
         *,
         warn: WarnCallback | None = None,
         output_type: OutputType = "sticker",
@@ -441,7 +442,7 @@ class StickerPipeline:
         settings: ResolvedSettings,
         plan: ExecutionPlan,
         progress: ProgressCallback | None,
-        cancel: CancelSignal,
+        cancel: CancelToken | None,
         output_type: OutputType = "sticker",
     ) -> Sticker | np.ndarray | torch.Tensor:
         choice = plan.choice

@@ -10,8 +10,6 @@ trailing punctuation, an old-style ``domain\\t`` prefix dropped). Pure Python (n
 
 from __future__ import annotations
 
-import re
-
 _DETERMINERS = {"a", "an", "the", "some", "two", "three", "my", "your", "this", "that"}
 
 
@@ -51,7 +49,3 @@ def natural_phrasings(caption: str) -> list[str]:
     return [p for p in dict.fromkeys(out) if p] or [normalise_prompt(caption)]
 
 
-def motion_words_in(prompt: str, vocabulary: dict[str, str]) -> list[str]:
-    """Motion names whose trigger words (``vocabulary``: word → motion) occur in ``prompt``."""
-    words = re.findall(r"[a-z]+", normalise_prompt(prompt))
-    return list(dict.fromkeys(vocabulary[w] for w in words if w in vocabulary))

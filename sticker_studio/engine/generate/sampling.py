@@ -16,7 +16,6 @@ device; with the same device and dtype the whole result is bit-identical.
 from __future__ import annotations
 
 import inspect
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +23,8 @@ from typing import Any
 import torch
 
 from sticker_studio.core.errors import CancelledError, InvalidInputError
-from sticker_studio.core.progress import ProgressCallback
-
-CancelSignal = threading.Event | Callable[[], bool] | None
+from sticker_studio.core.progress import CancelToken, ProgressCallback, is_cancelled
+from sticker_studio.engine.models.protocols import Denoiser
 
 
 @dataclass
@@ -43,14 +41,6 @@ class Conditioning:
     @property
     def has_frames(self) -> bool:
         return bool(self.mask.sum().item() > 0)
-
-
-def is_cancelled(cancel: CancelSignal) -> bool:
-    if cancel is None:
-        return False
-    if isinstance(cancel, threading.Event):
-        return cancel.is_set()
-    return bool(cancel())
 
 
 def make_scheduler(base_config: Any, name: str) -> Any:
@@ -153,8 +143,8 @@ def initial_noise(
 
 @torch.no_grad()
 def denoise(
-    denoiser: Callable[..., Any],
-    scheduler: Any,
+    denoiser: Denoiser | Callable[..., Any],
+    scheduler: Any,  # the sampling scheduler (diffusers SchedulerMixin; make_scheduler builds it)
     cond: Conditioning,
     *,
     shape: tuple[int, ...],
@@ -167,7 +157,7 @@ def denoise(
     dtype: torch.dtype,
     batch_guidance: bool = True,
     progress: ProgressCallback | None = None,
-    cancel: CancelSignal = None,
+    cancel: CancelToken | None = None,
 ) -> torch.Tensor:
     """Sample ``shape`` from noise with ``steps`` scheduler steps; returns the clean sample.
 

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
+from sticker_studio.engine.models.protocols import MattingModel
 
 #: frames per temporal window, and frames shared by neighbouring windows
 DEFAULT_WINDOW = 16
@@ -72,7 +73,7 @@ def load_matting_head(model: str | Path | None = None, *, device: torch.device |
     return head
 
 
-def head_working_size(head: Any, height: int, width: int) -> tuple[int, int] | None:
+def head_working_size(head: MattingModel, height: int, width: int) -> tuple[int, int] | None:
     """(h, w) to resize frames to before the head, or ``None`` when the head takes full frames.
 
     A head with an ``internal_size`` config downsizes internally and refines alpha at
@@ -113,7 +114,7 @@ def _window_starts(n: int, window: int, overlap: int) -> list[int]:
 
 
 @torch.no_grad()
-def run_head(head: Any, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
+def run_head(head: MattingModel, frames: torch.Tensor, *, window: int = DEFAULT_WINDOW,
              overlap: int = DEFAULT_OVERLAP, progress: ProgressCallback | None = None,
              prior: Callable[[int, int], torch.Tensor] | None = None) -> torch.Tensor:
     """Alpha [N,1,h,w] for frames [N,3,h,w] in [0,1] (already at the head's size), window by window.
@@ -230,7 +231,7 @@ MIN_WINDOW = 2
 CHUNK_PIXELS = 1 << 20
 
 
-def matte_frames(rgb: np.ndarray, head: Any | None, *, window: int = DEFAULT_WINDOW,
+def matte_frames(rgb: np.ndarray, head: MattingModel | None, *, window: int = DEFAULT_WINDOW,
                  overlap: int = DEFAULT_OVERLAP, progress: ProgressCallback | None = None,
                  strict: bool = True, mirror: bool | None = None) -> np.ndarray:
     """RGBA frames (N,H,W,4) uint8 for flat-background RGB frames (N,H,W,3) uint8.
@@ -285,8 +286,9 @@ SEGMENT_PIXELS = 2 * 1024 * 1024
 SEGMENT_CONTEXT = DEFAULT_OVERLAP
 
 
-def matte_long_clip(rgb: np.ndarray, head: Any, *, window: int = DEFAULT_WINDOW, overlap: int = DEFAULT_OVERLAP,
-                    progress: ProgressCallback | None = None, mirror: bool | None = None) -> np.ndarray:
+def matte_long_clip(rgb: np.ndarray, head: MattingModel, *, window: int = DEFAULT_WINDOW,
+                    overlap: int = DEFAULT_OVERLAP, progress: ProgressCallback | None = None,
+                    mirror: bool | None = None) -> np.ndarray:
     """RGBA (N,H,W,4) uint8 for a clip longer than :data:`SEGMENT_PIXELS`, a segment of frames at a time.
 
     Each segment (with :data:`SEGMENT_CONTEXT` frames of context either side, so the head's
@@ -315,7 +317,7 @@ def matte_long_clip(rgb: np.ndarray, head: Any, *, window: int = DEFAULT_WINDOW,
     return out
 
 
-def head_uses_prior(head: Any) -> bool:
+def head_uses_prior(head: MattingModel | None) -> bool:
     """Whether ``head`` takes the layout prior of :mod:`sticker_studio.core.matte.layout_prior`."""
     config = getattr(head, "config", None)
     return bool(getattr(config, "prior_channels", 0)) if config is not None else False
@@ -339,7 +341,7 @@ class PriorMatte:
     network_alpha: np.ndarray | None = None
 
 
-def matte_with_prior(rgb: np.ndarray, head: Any | None, *, flips: dict[int, bool] | None = None,
+def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[int, bool] | None = None,
                      window: int = DEFAULT_WINDOW, overlap: int = DEFAULT_OVERLAP,
                      progress: ProgressCallback | None = None,
                      base_alpha: np.ndarray | None = None, mirror: bool | None = None) -> PriorMatte:
@@ -443,7 +445,7 @@ def flatten_on_white(frames: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def matte_sticker(sticker: Sticker, head: Any | None = None, *, use_colorkey: bool = False,
+def matte_sticker(sticker: Sticker, head: MattingModel | None = None, *, use_colorkey: bool = False,
                   window: int = DEFAULT_WINDOW, progress: ProgressCallback | None = None,
                   mirror: bool | None = None) -> Sticker:
     """``sticker`` with alpha estimated from its (flat) background; timing and loop kept.

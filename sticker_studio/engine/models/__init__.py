@@ -5,7 +5,7 @@
 * :mod:`.sti_unet` — STI layers inside a diffusers ``UNet2DConditionModel`` (VSD2M).
 * :mod:`.matting_head` — the ILDiff-style matting head (alpha + foreground colour).
 * :mod:`.text_encoder` — frozen MiniLM and a tiny trainable encoder.
-* :mod:`.configs` — named sizes (tiny, bundled-cpu, bundled-gpu, paper) and ``describe``.
+* :mod:`.configs` — named sizes (tiny, bundled-cpu, paper; the matting head's layout-direct) and ``describe``.
 
 Submodules are imported on first attribute access so ``import sticker_studio.engine.models``
 stays cheap until a model is actually needed.

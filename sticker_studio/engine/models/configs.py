@@ -1,19 +1,17 @@
 """Named model sizes, and a one-line description of any model.
 
-* ``"tiny"`` — for tests: builds in milliseconds, runs on the CPU at 16×16.
-* ``"bundled-cpu"`` — what trains on a 2-core CPU in about 40 minutes: pixel space, 64×64.
-* ``"conditioned-32"`` — the generator the app uses for image-to-animation, loop closing,
-  interpolation and continuation: pixel space 32×32 (2×2 patches), ≈3 M params, trains on
-  one CPU thread (the motion is transferred onto the full-resolution drawing).
-* ``"bundled-gpu"`` — the shipped default when a GPU trains it: pixel space, 128×128.
-  Sized so its fp16 weights plus the matting head fit the 40 MiB bundle (≈ 18.5 M params;
-  the "20-60 M" wish does not fit 40 MiB at fp16 — 2 bytes a parameter). The UNet runs on
-  2×2 patches (64×64 cells), as ``bundled-cpu`` does (32×32 cells for 64×64 pixels).
-* ``"bundled-gpu-latent"`` — the alternative: latent 32×32×4 of a small self-trained
-  f=8 VAE (``make_vae("bundled")``) for 256² output; DFGN + VAE + matting fit 40 MiB.
+Only the sizes something ships or the tests build are named here; the sizes a documented
+recipe trains but nothing ships (``bundled-gpu``, the eval baselines) are
+:mod:`sticker_studio.training.recipes`, and the trials that were dropped are in ``docs/experiments/``.
+
+* ``"tiny"`` / ``"layout-tiny"`` — for tests: build in milliseconds, run on the CPU at 16×16.
+* ``"bundled-cpu"`` — the shipped generator (``dfgn-sticker-64``): pixel space, 64×64, trains on a
+  2-core CPU (``train generator --config bundled-cpu``); its UNet runs on 2×2 patches (32×32 cells).
 * ``"paper"`` — DFGN at RDTF's shape (latent 32×32×4, channels 320…1280, 2 layers per
   block, head dim 64, GroupNorm 32); cross-attention at MiniLM's 384 instead of the
-  paper's 1024 Chinese-CLIP/T5 states. Build it on the ``meta`` device to count.
+  paper's 1024 Chinese-CLIP/T5 states. Never trained: build it on the ``meta`` device to count.
+* ``"layout-direct"`` — the shipped matting head (``matting-head``) and ``MattingHead``'s default;
+  ``--temporal-depth 0`` gives its per-frame baseline.
 
 ``make_*`` accept keyword overrides, e.g. ``make_dfgn("tiny", in_channels=4)``.
 """
@@ -38,25 +36,6 @@ DFGN_CONFIGS: dict[str, dict[str, Any]] = {
         sti_downsample=[2, 1, 1], sti_head_dim=32, norm_num_groups=16, condition_channels=8,
         condition_hidden_channels=16, condition_heads=2, ff_mult=2,
     ),
-    # conditioned tasks (i2v, loop, interpolation, continuation) at 32², ~3 M params, CPU-trainable
-    "conditioned-32": dict(
-        in_channels=3, sample_size=32, space="pixel", patch_size=2, block_out_channels=[32, 64, 96],
-        layers_per_block=1, attention_levels=[False, True, True], cross_attention_dim=384, attention_head_dim=32,
-        sti_downsample=[2, 1, 1], sti_head_dim=32, norm_num_groups=16, condition_channels=8,
-        condition_hidden_channels=16, condition_heads=2, ff_mult=2,
-    ),
-    "bundled-gpu": dict(
-        in_channels=3, sample_size=128, space="pixel", patch_size=2, block_out_channels=[64, 128, 192, 192],
-        layers_per_block=1, attention_levels=[False, False, True, True], cross_attention_dim=384,
-        attention_head_dim=32, sti_downsample=[4, 2, 1, 1], sti_head_dim=32, norm_num_groups=32,
-        condition_channels=8, condition_hidden_channels=16, condition_heads=2, ff_mult=2,
-    ),
-    "bundled-gpu-latent": dict(
-        in_channels=4, sample_size=32, space="latent", block_out_channels=[96, 160, 192], layers_per_block=1,
-        attention_levels=[False, True, True], cross_attention_dim=384, attention_head_dim=32,
-        sti_downsample=[2, 1, 1], sti_head_dim=32, norm_num_groups=32, condition_channels=8,
-        condition_hidden_channels=16, condition_heads=2, ff_mult=2,
-    ),
     "paper": dict(
         in_channels=4, sample_size=32, space="latent", block_out_channels=[320, 640, 1024, 1280],
         layers_per_block=2, attention_levels=[True, True, True, False], cross_attention_dim=384,
@@ -67,22 +46,19 @@ DFGN_CONFIGS: dict[str, dict[str, Any]] = {
 
 MATTING_CONFIGS: dict[str, dict[str, Any]] = {
     "tiny": dict(stem_channels=8, encoder_channels=[8, 16, 16], temporal_depth=2, norm_num_groups=4,
-                 internal_size=64, refine_channels=4),
-    "bundled": dict(stem_channels=12, encoder_channels=[16, 32, 64, 96], temporal_depth=5,
-                    temporal_kernel="factorized", norm_num_groups=8, internal_size=256, refine_channels=12),
+                 internal_size=64, refine_channels=4, prior_channels=0),
+    # issue 10: the layout prior (core/matte/layout_prior.py) as input, alpha predicted directly,
+    # fixed 128 content scale — the bundled head
+    "layout-direct": dict(stem_channels=12, encoder_channels=[16, 32, 48, 64], temporal_depth=3,
+                          temporal_kernel="factorized", norm_num_groups=8, internal_size=128,
+                          refine_channels=8, refine_layers=1, prior_channels=8, prior_residual=False),
+    "layout-tiny": dict(stem_channels=8, encoder_channels=[8, 16, 16], temporal_depth=1,
+                        norm_num_groups=4, internal_size=64, refine_channels=4, prior_channels=8,
+                        prior_residual=True),
 }
-MATTING_CONFIGS["bundled-per-frame"] = {**MATTING_CONFIGS["bundled"], "temporal_depth": 0}
-# issue 10: the layout-prior head (prior channels of core/matte/layout_prior.py, fixed 128 content scale)
-MATTING_CONFIGS["layout"] = dict(stem_channels=12, encoder_channels=[16, 32, 48, 64], temporal_depth=3,
-                                 temporal_kernel="factorized", norm_num_groups=8, internal_size=128,
-                                 refine_channels=8, refine_layers=1, prior_channels=8)
-MATTING_CONFIGS["layout-no-prior"] = {**MATTING_CONFIGS["layout"], "prior_channels": 0}
-# the prior as input only, alpha predicted directly (the bundled head since issue 10)
-MATTING_CONFIGS["layout-direct"] = {**MATTING_CONFIGS["layout"], "prior_residual": False}
-MATTING_CONFIGS["layout-tiny"] = dict(stem_channels=8, encoder_channels=[8, 16, 16], temporal_depth=1,
-                                      norm_num_groups=4, internal_size=64, refine_channels=4, prior_channels=8)
 
-# diffusers AutoencoderKL configs for latent-space DFGNs (f = 2 ** (levels - 1)).
+# diffusers AutoencoderKL configs for latent-space DFGNs (f = 2 ** (levels - 1)); ``"bundled"`` is the
+# f=8 VAE a latent generator would ship with (``bench engine`` times latent configs with it).
 VAE_CONFIGS: dict[str, dict[str, Any]] = {
     "tiny": dict(in_channels=3, out_channels=3, latent_channels=4, block_out_channels=[8, 16],
                  down_block_types=["DownEncoderBlock2D"] * 2, up_block_types=["UpDecoderBlock2D"] * 2,

@@ -38,6 +38,7 @@ gradient). The encoder runs at a fixed content scale (``internal_size`` on the
 long side, e.g. 128, whatever the input size); the refinement runs at full resolution on
 ``[image, prior, coarse alpha, coarse colour]``, so a 1-px ink line the key alpha holds
 survives the coarse grid. ``refine_layers`` hidden layers (1 for old heads).
+The constructor's defaults are the bundled head's (named config ``layout-direct``).
 
 Optional background hint (``background_channels=3``): ``forward(frames, background=...)``
 takes the known/estimated background as a colour ``[B, 3]`` or plate ``[B, 3, F, H, W]`` in
@@ -103,17 +104,17 @@ class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):  # type: ignore[mi
     @register_to_config
     def __init__(
         self,
-        stem_channels: int = 16,
-        encoder_channels: Sequence[int] = (24, 48, 96, 128),
-        temporal_depth: int = 5,
+        stem_channels: int = 12,
+        encoder_channels: Sequence[int] = (16, 32, 48, 64),
+        temporal_depth: int = 3,
         temporal_kernel: str = "factorized",
         norm_num_groups: int = 8,
-        internal_size: int = 256,
-        refine_channels: int = 12,
+        internal_size: int = 128,
+        refine_channels: int = 8,
         background_channels: int = 0,
-        prior_channels: int = 0,
+        prior_channels: int = 8,
         refine_layers: int = 1,
-        prior_residual: bool = True,
+        prior_residual: bool = False,
     ) -> None:
         super().__init__()
         if background_channels not in (0, 3):

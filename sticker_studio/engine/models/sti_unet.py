@@ -145,9 +145,6 @@ class STIUNet(AlignedLoadMixin, ModelMixin, ConfigMixin):  # type: ignore[misc]
         if keep_conv_in and self.config["with_condition"]:
             self.unet.conv_in.requires_grad_(True)
 
-    def temporal_parameters(self) -> list[nn.Parameter]:
-        return list(self.temporal_layers.parameters())
-
     # -- forward -----------------------------------------------------------------------
     def forward(
         self,

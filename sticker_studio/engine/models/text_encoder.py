@@ -77,12 +77,6 @@ def _tokenize(model_dir: Path, prompts: list[str], max_length: int, device) -> t
     return batch["input_ids"].to(device), batch["attention_mask"].to(device).bool()
 
 
-def clear_text_encoder_cache() -> None:
-    """Drop cached MiniLM models (frees memory; the next ``encode`` reloads)."""
-    with _CACHE_LOCK:
-        _MODEL_CACHE.clear()
-
-
 class MiniLMTextEncoder:
     """Frozen all-MiniLM-L6-v2 token states (``[B, max_length, 384]``) + attention mask."""
 
@@ -165,11 +159,6 @@ class TinyTextEncoder(AlignedLoadMixin, ModelMixin, ConfigMixin):  # type: ignor
         ids, mask = _tokenize(minilm_model_dir(), prompts, self.config["max_length"], device)
         states = self(ids, mask)
         return (states.to(dtype) if dtype is not None else states), mask
-
-
-def text_encoder_hidden_size(encoder: TextEncoder) -> int:
-    """Width of the states ``encoder.encode`` returns (the DFGN's ``cross_attention_dim``)."""
-    return int(encoder.hidden_size)
 
 
 def load_text_encoder(config: dict) -> MiniLMTextEncoder | TinyTextEncoder:

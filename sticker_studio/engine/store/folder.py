@@ -27,9 +27,12 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sticker_studio.core.errors import InvalidInputError, ModelError
+
+if TYPE_CHECKING:  # torch is imported by the encoders, not by reading a folder
+    from sticker_studio.engine.models.protocols import TextEncoder
 
 MODEL_INDEX = "model_index.json"
 PIPELINE_CLASS = "StickerPipeline"
@@ -251,7 +254,7 @@ def check_unverified_folder(folder: Path) -> None:
             )
 
 
-def save_text_encoder(text_encoder: Any, folder: Path) -> None:
+def save_text_encoder(text_encoder: TextEncoder, folder: Path) -> None:
     """Write the encoder's config (and weights, if it is a trainable ModelMixin)."""
     folder.mkdir(parents=True, exist_ok=True)
     saver = getattr(text_encoder, "save_pretrained", None)
@@ -268,7 +271,7 @@ def save_text_encoder(text_encoder: Any, folder: Path) -> None:
     atomic_write_text(folder / "config.json", json.dumps(config, indent=2, sort_keys=True) + "\n")
 
 
-def text_encoder_config(text_encoder: Any) -> dict[str, Any]:
+def text_encoder_config(text_encoder: TextEncoder) -> dict[str, Any]:
     """The dict ``load_text_encoder`` rebuilds ``text_encoder`` from."""
     for attr in ("to_config", "config_dict", "get_config"):
         fn = getattr(text_encoder, attr, None)

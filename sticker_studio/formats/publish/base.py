@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Protocol
 
 from sticker_studio.core.errors import StickerStudioError
+from sticker_studio.core.progress import CancelToken
 
-#: Returns True when the user asked to stop (checked between requests and every second of a wait).
-CancelFn = Callable[[], bool]
 #: ``progress(done, total, message)`` after every sticker.
 PublishProgress = Callable[[int, int, str], None]
 #: ``on_wait(seconds_left, reason)``: once a second while the server asked us to wait.
@@ -78,4 +77,4 @@ class Uploader(Protocol):
     """What every messenger uploader offers (Telegram today)."""
 
     def publish(self, plan: UploadPlan, *, progress: PublishProgress | None = None,
-                cancel: CancelFn | None = None, on_wait: WaitCallback | None = None) -> PublishReport: ...
+                cancel: CancelToken | None = None, on_wait: WaitCallback | None = None) -> PublishReport: ...

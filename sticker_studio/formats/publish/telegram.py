@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from sticker_studio.core.errors import CancelledError
+from sticker_studio.core.progress import CancelToken
 from sticker_studio.formats.publish.base import (
-    CancelFn,
     PublishError,
     PublishProgress,
     PublishReport,
@@ -81,7 +81,7 @@ class BotApi:
     """A Bot API client: ``call(method, fields, files)`` -> the ``result``; 429s are waited out."""
 
     def __init__(self, token: str, *, api_url: str = DEFAULT_API_URL, timeout_s: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep, cancel: CancelFn | None = None,
+                 sleep: Callable[[float], None] = time.sleep, cancel: CancelToken | None = None,
                  on_wait: WaitCallback | None = None, max_wait_s: int = MAX_WAIT_S) -> None:
         token = token.strip()
         if not re.fullmatch(r"\d+:[A-Za-z0-9_-]{20,}", token):
@@ -213,7 +213,7 @@ class TelegramUploader:
         self._sleep, self._timeout_s = sleep, timeout_s
 
     def publish(self, plan: UploadPlan, *, progress: PublishProgress | None = None,
-                cancel: CancelFn | None = None, on_wait: WaitCallback | None = None) -> PublishReport:
+                cancel: CancelToken | None = None, on_wait: WaitCallback | None = None) -> PublishReport:
         _check_plan(plan)
         api = BotApi(self.token, api_url=self.api_url, sleep=self._sleep, cancel=cancel, on_wait=on_wait,
                      timeout_s=self._timeout_s)

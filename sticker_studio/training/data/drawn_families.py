@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -40,20 +39,6 @@ Colour = tuple[int, int, int, int]
 Painter = Callable[[Image.Image, np.random.Generator], None]
 CLEAR: Colour = (0, 0, 0, 0)
 WHITE: Colour = (255, 255, 255, 255)
-
-
-@dataclass(frozen=True)
-class FamilySubject:
-    family: str
-    seed: int
-
-    @property
-    def key(self) -> str:
-        return f"{self.family}-{self.seed}"
-
-    def render(self, size: int = 256) -> np.ndarray:
-        """RGBA uint8 ``size``² on transparency."""
-        return render_subject(self.family, self.seed, size)
 
 
 def subject_split(family: str, seed: int, test_fraction: float = 0.12) -> str:

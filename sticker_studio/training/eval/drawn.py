@@ -12,6 +12,7 @@ over all clips relative to the truth's; 1.00 = none added) and ms per 512² fram
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from sticker_studio.engine.models.protocols import MattingModel
 from sticker_studio.training.data.matting_pack import EVAL_BACKGROUNDS, load_pack
 from sticker_studio.training.eval import metrics as eval_metrics
 
@@ -40,15 +42,23 @@ class DrawnRow:
     ms_per_512: float | None
 
 
-def method_for(head: Any | None, kind: str, mirror: bool = False) -> Method:
-    """An alpha function for a head (``kind``: 'prior', 'plain') or the colour key (head None);
-    ``mirror``: a prior head also runs on the mirrored frames (averaged)."""
+class MethodKind(enum.StrEnum):
+    """How an eval row mattes: the colour key, the layout prior (with a head, or alone), a plain head."""
+
+    KEY = "key"
+    PRIOR = "prior"
+    PLAIN = "plain"
+
+
+def method_for(head: MattingModel | None, kind: MethodKind | str, mirror: bool = False) -> Method:
+    """An alpha function for a head (``kind`` prior or plain) or the colour key / the prior alone
+    (head None); ``mirror``: a prior head also runs on the mirrored frames (averaged)."""
     from sticker_studio.engine.matting.matte import colorkey_matte, matte_frames, matte_with_prior
 
     def run(rgb: np.ndarray) -> np.ndarray:
-        if kind == "prior":
+        if kind == MethodKind.PRIOR:
             rgba = matte_with_prior(rgb, head, mirror=mirror).rgba
-        elif kind == "key":
+        elif kind == MethodKind.KEY:
             rgba = colorkey_matte(rgb, strict=False)
         else:
             rgba = matte_frames(rgb, head)

@@ -35,6 +35,7 @@ This module is pure Python so it can be tested and reasoned about without torch.
 from __future__ import annotations
 
 import bisect
+import enum
 import random
 from collections import deque
 from dataclasses import dataclass, field
@@ -63,7 +64,16 @@ STATIC_POINTS: dict[str, tuple[float, float, float]] = {
     "interpolation": (0.9, 0.5, 0.1),
     "prediction": (0.7, 0.5, 0.3),
 }
-CURRICULUM_KINDS = ("dcl", "static", "linear", "none")
+class CurriculumKind(enum.StrEnum):
+    """Which curriculum a run uses; the values are the CLI's ``--curriculum`` words."""
+
+    DCL = "dcl"        # static + adaptive, the paper's method
+    STATIC = "static"  # the static part only
+    LINEAR = "linear"  # the LCL baseline
+    NONE = "none"      # the w/o CL baseline
+
+
+CURRICULUM_KINDS: tuple[str, ...] = tuple(k.value for k in CurriculumKind)
 
 
 @dataclass
@@ -87,7 +97,7 @@ class CurriculumConfig:
     ``adaptive_scale``: the weight of the adaptive offsets relative to the static part.
     """
 
-    kind: str = "dcl"
+    kind: CurriculumKind | str = CurriculumKind.DCL
     total_steps: int = 10_000
     history: int = 1000
     buckets: int = 5
@@ -97,6 +107,7 @@ class CurriculumConfig:
     def __post_init__(self) -> None:
         if self.kind not in CURRICULUM_KINDS:
             raise InvalidInputError(f"unknown curriculum {self.kind!r}; choose one of {', '.join(CURRICULUM_KINDS)}")
+        self.kind = CurriculumKind(self.kind)
         if self.total_steps < 1:
             raise InvalidInputError("the curriculum needs at least 1 step")
         if self.buckets < 2:
@@ -147,13 +158,13 @@ class Curriculum:
     def group_weights(self, step: int) -> dict[str, float]:
         """Normalised group weights at ``step`` (sum 1)."""
         kind = self.config.kind
-        if kind == "none":
+        if kind is CurriculumKind.NONE:
             raw = {g: 1.0 for g in GROUPS}
-        elif kind == "linear":
+        elif kind is CurriculumKind.LINEAR:
             raw = linear_weights(self.progress(step))
         else:
             raw = static_weights(self.progress(step))
-            if kind == "dcl" and self.last_bucket is not None:
+            if kind is CurriculumKind.DCL and self.last_bucket is not None:
                 off = adaptive_offsets(self.last_bucket, self.config.buckets)
                 raw = {g: raw[g] + self.config.adaptive_scale * off[g] for g in raw}
         total = sum(raw.values())
@@ -219,6 +230,7 @@ class Curriculum:
         self.last_bucket = state.get("last_bucket")
 
 
-def make_curriculum(kind: str = "dcl", total_steps: int = 10_000, **kwargs: Any) -> Curriculum:
+def make_curriculum(kind: CurriculumKind | str = CurriculumKind.DCL, total_steps: int = 10_000,
+                    **kwargs: Any) -> Curriculum:
     """A curriculum of ``kind`` spanning ``total_steps`` (see :class:`CurriculumConfig`)."""
     return Curriculum(CurriculumConfig(kind=kind, total_steps=max(1, int(total_steps)), **kwargs))

@@ -113,10 +113,12 @@ def model_sample_size(model: nn.Module) -> int:
 
 
 def build_generator(name: str, overrides: dict[str, Any] | None = None):
-    """A fresh DFGN from a named config of :mod:`sticker_studio.engine.models.configs`."""
-    from sticker_studio.engine.models import configs
+    """A fresh DFGN from a named config (:mod:`sticker_studio.engine.models.configs` or
+    :mod:`sticker_studio.training.recipes`)."""
+    from sticker_studio.engine.models.dfgn import DFGN
+    from sticker_studio.training.recipes import generator_config
 
-    return configs.make_dfgn(name, **(overrides or {}))
+    return DFGN(**generator_config(name, **(overrides or {})))
 
 
 def text_encoder_config_for(model, requested: dict[str, Any] | None) -> dict[str, Any]:

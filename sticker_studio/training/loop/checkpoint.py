@@ -218,20 +218,3 @@ def resume_latest(run_dir: Path, model: torch.nn.Module, optimizer: torch.optim.
     return loaded
 
 
-def python_rng_to_json(state: tuple) -> list:
-    """``random.Random.getstate()`` as JSON lists."""
-    version, internal, gauss = state
-    return [version, list(internal), gauss]
-
-
-def python_rng_from_json(data: list) -> tuple:
-    version, internal, gauss = data
-    return (version, tuple(internal), gauss)
-
-
-def restore_torch_rng(rng: dict[str, torch.Tensor]) -> None:
-    torch.set_rng_state(rng["torch_cpu"])
-    if torch.cuda.is_available():
-        states = [rng[k] for k in sorted(k for k in rng if k.startswith("torch_cuda_"))]
-        if len(states) == torch.cuda.device_count():
-            torch.cuda.set_rng_state_all(states)

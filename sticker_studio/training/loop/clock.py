@@ -42,10 +42,7 @@ class TrainingClock:
             progress = max(progress, clock)
         return progress
 
-    def schedule_step(self, step: int, info: distributed.DistInfo) -> int:
-        """The step the learning-rate schedule should use (never behind the real step)."""
-        return self.schedule_step_at(step, self.progress(step, info))
-
     def schedule_step_at(self, step: int, progress: float) -> int:
-        """:meth:`schedule_step` for an already-broadcast ``progress``."""
+        """The step the learning-rate schedule should use (never behind the real step), for an
+        already-broadcast ``progress``."""
         return min(self.total_steps, max(step, int(progress * self.total_steps)))

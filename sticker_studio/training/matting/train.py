@@ -60,7 +60,7 @@ class MattingTrainConfig(loop.TrainConfig):
     """Everything that defines a matting run (saved as ``run_config.json``); the shared
     fields are :class:`~sticker_studio.training.loop.train_loop.TrainConfig`'s, with matting defaults."""
 
-    model_config: str = "bundled"
+    model_config: str = "layout-direct"
     steps: int = 2000
     batch_size: int = 4
     num_frames: int = 5
@@ -221,12 +221,13 @@ def matting_losses(alpha: torch.Tensor, fg: torch.Tensor, batch: MattingBatch) -
 def build_matting_head(name: str, temporal_depth: int | None = None, overrides: dict[str, Any] | None = None):
     """A fresh :class:`MattingHead` from a named config (``temporal_depth`` overrides it:
     0 gives the per-frame baseline of the eval table)."""
-    from sticker_studio.engine.models import configs
+    from sticker_studio.engine.models.matting_head import MattingHead
+    from sticker_studio.training.recipes import matting_config
 
     params = dict(overrides or {})
     if temporal_depth is not None:
         params["temporal_depth"] = int(temporal_depth)
-    return configs.make_matting_head(name, **params)
+    return MattingHead(**matting_config(name, **params))
 
 
 #: kept for callers of the old name; every run returns :class:`~sticker_studio.training.loop.train_loop.TrainResult`

@@ -10,8 +10,6 @@ The ticked targets are remembered in the app settings.
 
 from __future__ import annotations
 
-import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,7 +39,7 @@ if TYPE_CHECKING:
     from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.formats.pack_export import PackItem
     from sticker_studio.formats.targets import ExportTarget
-from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.core.progress import CancelToken, ProgressCallback
 from sticker_studio.ui.state.workers import BackgroundJob
 from sticker_studio.ui.widgets import cancel_and_progress
 
@@ -59,11 +57,6 @@ def human_bytes(n: int | None) -> str:
     if n < 1000:
         return f"{n} B"
     return f"{n / 1000:.1f} KB"
-
-
-def safe_file_stem(name: str, fallback: str) -> str:
-    stem = re.sub(r"[^\w\- ]+", "_", name, flags=re.UNICODE).strip(" ._") or fallback
-    return stem[:60]
 
 
 @dataclass
@@ -87,7 +80,7 @@ def _items(entries: list[PackEntry]) -> list[PackItem]:
 
 
 def predict_sizes(entries: list[PackEntry], targets: list[str], progress: ProgressCallback,
-                  cancel: threading.Event) -> dict[str, TargetOutcome]:
+                  cancel: CancelToken) -> dict[str, TargetOutcome]:
     """Pack rules, then fit every sticker to every target and report the byte sizes.
 
     The fits run on every core and stay in the fit cache, so an Export right after
@@ -99,7 +92,7 @@ def predict_sizes(entries: list[PackEntry], targets: list[str], progress: Progre
     out: dict[str, TargetOutcome] = {}
     for name in targets:
         out.setdefault(name, TargetOutcome(name)).problems += check_pack_rules(items, name)
-    fits = fit_pack(items, targets, progress=progress, cancel=cancel.is_set)
+    fits = fit_pack(items, targets, progress=progress, cancel=cancel)
     for name, results in fits.items():
         outcome = out.setdefault(name, TargetOutcome(name))
         for item, result in zip(items, results, strict=False):
@@ -111,7 +104,7 @@ def predict_sizes(entries: list[PackEntry], targets: list[str], progress: Progre
 
 
 def export_pack(entries: list[PackEntry], targets: list[str], folder: Path, progress: ProgressCallback,
-                cancel: threading.Event, *, title: str = "Sticker pack", publisher: str = "",
+                cancel: CancelToken, *, title: str = "Sticker pack", publisher: str = "",
                 cover_index: int = 0, pack: StickerPack | None = None) -> dict[str, TargetOutcome]:
     """Export every target valid and written, or none; per-sticker failures by name in ``problems``.
 
@@ -123,10 +116,10 @@ def export_pack(entries: list[PackEntry], targets: list[str], folder: Path, prog
 
     try:
         if pack is not None:
-            report = pack_export.export_sticker_pack(pack, targets, folder, progress=progress, cancel=cancel.is_set)
+            report = pack_export.export_sticker_pack(pack, targets, folder, progress=progress, cancel=cancel)
         else:
             report = pack_export.export_pack(_items(entries), targets, folder, title=title, publisher=publisher,
-                                             cover_index=cover_index, progress=progress, cancel=cancel.is_set)
+                                             cover_index=cover_index, progress=progress, cancel=cancel)
     except pack_export.PackExportError as error:
         report = error.report
     out: dict[str, TargetOutcome] = {}

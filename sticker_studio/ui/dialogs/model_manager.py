@@ -8,7 +8,6 @@ matching). Downloads and verification run in a worker with progress and Cancel.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from sticker_studio.core.errors import CancelledError, StickerStudioError
-from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.core.progress import CancelToken, ProgressCallback
 from sticker_studio.ui.state.workers import BackgroundJob
 from sticker_studio.ui.widgets import cancel_and_progress
 
@@ -161,7 +160,7 @@ class ModelManagerDialog(QDialog):
         if model_id is None:
             return
 
-        def work(progress: ProgressCallback, cancel: threading.Event) -> str:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> str:
             from sticker_studio.engine.store.hub import download_model
 
             def report(done: int, total: int, name: str) -> None:
@@ -179,7 +178,7 @@ class ModelManagerDialog(QDialog):
         if model_id is None:
             return
 
-        def work(progress: ProgressCallback, cancel: threading.Event) -> str:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> str:
             from sticker_studio.engine.store.files import verify_model
 
             progress(0, 1)

@@ -11,7 +11,6 @@ and Publish again resumes; the ``t.me/addstickers`` link is shown at the end.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.core.progress import CancelToken, ProgressCallback
 from sticker_studio.ui.state.workers import BackgroundJob
 
 
@@ -164,9 +163,9 @@ class TelegramPublishPanel(QGroupBox):
             return
         self.token_edit.clear()  # the token lives on only in the keyring (if chosen), never in a file
 
-        def work(progress: ProgressCallback, cancel: threading.Event) -> object:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> object:
             return uploader.publish(
-                plan, progress=lambda done, total, _message: progress(done, total), cancel=cancel.is_set,
+                plan, progress=lambda done, total, _message: progress(done, total), cancel=cancel,
                 on_wait=lambda left, why: self.wait_text.emit(
                     f"{why}: waiting {left} s…" if left else "Going on…"))
 

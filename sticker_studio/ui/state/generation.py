@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sticker_studio.core.errors import ModelNotFoundError
-from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.core.progress import CancelToken, ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.engine.generate.request import GenerationRequest
 from sticker_studio.engine.generate.tasks import Task
@@ -73,7 +73,7 @@ class GeneratorHost:
             return self._pipeline
 
     def run(self, request: GenerationRequest, progress: ProgressCallback,
-            cancel: threading.Event) -> Sticker:
+            cancel: CancelToken) -> Sticker:
         """Generate (in a worker thread). Raises ModelNotFoundError, CancelledError..."""
         pipe = self.pipeline()
         return pipe(request, progress=progress, cancel=cancel)

@@ -30,3 +30,5 @@ class SubjectCandidates:
     labels: list[str]
     thumbnails: list[Any]      #: HxWx4 uint8 RGBA arrays
     notes: str = ""            #: e.g. "recoloured to blue"
+    #: "no library art for 'axolotl' — closest: ..." when no candidate surely is the subject
+    warning: str | None = None

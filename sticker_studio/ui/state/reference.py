@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -23,7 +22,7 @@ from PySide6.QtGui import QUndoStack
 
 from sticker_studio.core.errors import StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
-from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.core.progress import CancelToken, ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.engine.matting.cutout import Background, CutOut, MattingHeadCache, cut_out, needs_cut_out
 from sticker_studio.ui.state.settings import AppSettings
@@ -211,7 +210,7 @@ class ReferenceModel(QObject):
             return None
         previous = self._cut if reuse else None
 
-        def work(progress: ProgressCallback, cancel: Any) -> tuple[CutOut, str | None, str, np.ndarray]:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> tuple[CutOut, str | None, str, np.ndarray]:
             kept_copy = _keep_copy(copy) if copy is not None else ""
             problem = None
             try:
@@ -287,7 +286,7 @@ class ReferenceModel(QObject):
         reference (``on_loaded`` instead, when given)."""
         heads = self.heads
 
-        def work(progress: ProgressCallback, cancel: Any) -> Sticker:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> Sticker:
             heads.head()  # ~2 s, once: off the event loop
             return read_file(path)
 

@@ -46,7 +46,7 @@ from sticker_studio.core import edits
 from sticker_studio.core.errors import ModelNotFoundError, StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.pack.pack import StickerPack
-from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.core.progress import CancelToken, ProgressCallback
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.engine.matting.cutout import Background, cut_out
 from sticker_studio.ui.image_convert import qimage_to_rgba
@@ -230,7 +230,7 @@ class StudioSession(QObject):
             self.error.emit("The pack has no stickers yet")
             return None
 
-        def work(progress: ProgressCallback, cancel: Any) -> list[tuple[str, Sticker]]:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> list[tuple[str, Sticker]]:
             from sticker_studio.core.pack.subject_fit import rescale_subject
 
             out = []
@@ -379,7 +379,7 @@ class StudioSession(QObject):
         default Background (the model, else the colour key); animations go in as they are."""
         heads, method = self.reference.heads, self.reference.default_background()
 
-        def work(progress: ProgressCallback, cancel: Any) -> list[tuple[Path, Sticker, Sticker, str]]:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> list[tuple[Path, Sticker, Sticker, str]]:
             out = []
             for p in paths:
                 original = read_file(p)
@@ -411,7 +411,7 @@ class StudioSession(QObject):
             return self.import_files(paths)
         width, height = sticker.size
 
-        def work(progress: ProgressCallback, cancel: Any) -> tuple[list[np.ndarray], list[int]]:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> tuple[list[np.ndarray], list[int]]:
             frames: list[np.ndarray] = []
             durations: list[int] = []
             for p in paths:
@@ -439,7 +439,7 @@ class StudioSession(QObject):
         kwargs = choice.animate_kwargs(max(reference.size))
         kwargs["subject_size"] = self._document.pack.subject_size  # one subject size for the whole pack
 
-        def work(progress: ProgressCallback, cancel: Any) -> Sticker:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> Sticker:
             from sticker_studio.core.motion.presets import animate
 
             return animate(reference.frames[0], choice.preset, **kwargs)
@@ -483,7 +483,7 @@ class StudioSession(QObject):
     def find_candidates(self, settings: PromptSettings) -> BackgroundJob | None:
         """Stage one of text → sticker: find library subjects for the prompt (``candidates_ready``)."""
 
-        def work(progress: ProgressCallback, cancel: Any) -> SubjectCandidates:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> SubjectCandidates:
             from sticker_studio.engine.generate.two_stage import (
                 candidate_thumbnails,
                 pick_subject,
@@ -492,12 +492,15 @@ class StudioSession(QObject):
             subject = pick_subject(settings.prompt, size=96)
             note = f"recoloured to {subject.recoloured}" if subject.recoloured else ""
             return SubjectCandidates(settings, [c.entry.label for c in subject.candidates],
-                                     candidate_thumbnails(subject), note)
+                                     candidate_thumbnails(subject), note, subject.warning)
 
         def done(found: SubjectCandidates) -> None:
             self._candidates = found
             self.candidates_ready.emit(found)
-            self.generation_message.emit("Pick a subject, then Animate.", "info")
+            if found.warning:
+                self.generation_message.emit(f"{found.warning}. Pick one only if it fits.", "error")
+            else:
+                self.generation_message.emit("Pick a subject, then Animate.", "info")
 
         return self._start_generation_job(work, done, "find subjects")
 
@@ -512,7 +515,7 @@ class StudioSession(QObject):
         settings = found.settings
         name = settings.prompt[:40]
 
-        def work(progress: ProgressCallback, cancel: Any) -> Sticker:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> Sticker:
             from sticker_studio.engine.generate.two_stage import MotionOptions, generate_two_stage
 
             result = generate_two_stage(settings.prompt, MotionOptions(seed=settings.seed), candidate=index)

@@ -2,15 +2,14 @@
 
 A :class:`BackgroundJob` owns one ``QThread`` and one worker object moved onto it.
 The job function receives a ``progress(step, total)`` callback and a
-``threading.Event`` it must poll for cancellation -- the same shapes the engine's
-pipeline and the manifest downloader accept, so they plug in directly. Results and
+:class:`~sticker_studio.core.progress.CancelToken` it must poll for cancellation -- the same
+shapes the engine's pipeline, the fit pool, pack export and publishing accept, so they plug in directly. Results and
 errors come back as queued Qt signals, so every slot runs on the GUI thread.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -18,14 +17,14 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from sticker_studio.core.errors import CancelledError, StickerStudioError
-from sticker_studio.core.progress import ProgressCallback
+from sticker_studio.core.progress import CancelToken, ProgressCallback
 
 log = logging.getLogger(__name__)
 
 #: Jobs whose thread has not fully ended. Holding them here means Python never
 #: garbage-collects a QThread that is still running (Qt aborts the process if it is).
 _LIVE_JOBS: set[BackgroundJob] = set()
-JobFn = Callable[[ProgressCallback, threading.Event], Any]
+JobFn = Callable[[ProgressCallback, CancelToken], Any]
 
 
 class _Worker(QObject):
@@ -35,7 +34,7 @@ class _Worker(QObject):
     cancelled = Signal()
     done = Signal()
 
-    def __init__(self, fn: JobFn, cancel: threading.Event) -> None:
+    def __init__(self, fn: JobFn, cancel: CancelToken) -> None:
         super().__init__()
         self._fn = fn
         self._cancel = cancel
@@ -55,7 +54,7 @@ class _Worker(QObject):
             log.error("background job failed:\n%s", traceback.format_exc())
             self.failed.emit(f"Something went wrong: {error.__class__.__name__}: {error}", error)
         else:
-            if self._cancel.is_set():
+            if self._cancel.cancelled:
                 self.cancelled.emit()
             else:
                 self.succeeded.emit(result)
@@ -80,7 +79,7 @@ class BackgroundJob(QObject):
     def __init__(self, fn: JobFn, parent: QObject | None = None, name: str = "job") -> None:
         super().__init__(parent)
         self.name = name
-        self.cancel_event = threading.Event()
+        self.cancel_event = CancelToken()
         self.error: BaseException | None = None
         self._thread = QThread()
         self._thread.setObjectName(f"sticker-studio-{name}")
@@ -104,7 +103,7 @@ class BackgroundJob(QObject):
 
     def cancel(self) -> None:
         """Ask the job to stop; it ends at its next cancellation check."""
-        self.cancel_event.set()
+        self.cancel_event.cancel()
 
     def is_running(self) -> bool:
         return self._running or self._thread.isRunning()
