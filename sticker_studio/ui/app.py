@@ -111,7 +111,7 @@ def build_window(file: Path | None = None, *, pack_folder: Path | None = None,
     if file is not None:
         load_into(window, file)
     elif pack_folder is None and is_first_start(settings, document):
-        open_sample(window)
+        open_sample(window, load_into)
     return window
 
 

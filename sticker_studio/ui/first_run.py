@@ -7,6 +7,7 @@ app opened is empty. Later starts open the last pack as before.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from sticker_studio import paths
@@ -32,13 +33,12 @@ def is_first_start(settings: AppSettings, document: PackDocument) -> bool:
     return not settings.last_pack and not document.entries() and not document.read_only
 
 
-def open_sample(window: MainWindow) -> bool:
-    """Load the sample into ``window`` (a MainWindow) as a sticker and the reference, and show the hint.
+def open_sample(window: MainWindow, load_into: Callable[[MainWindow, Path], None]) -> bool:
+    """Load the sample into ``window`` with ``load_into`` (the app's loader: a sticker and the
+    reference) and show the hint.
 
     Returns False (and changes nothing) when there is no sample or it does not load.
     """
-    from sticker_studio.ui.app import load_into  # app.py imports this module
-
     sample = sample_drawing()
     if sample is None:
         return False
