@@ -55,7 +55,10 @@ DEFAULT_MOTION = "bounce"
 
 _MOTION_OF: dict[str, str] = {w: name for name, words in MOTION_WORDS.items() for w in words}
 #: Phrases whose words would otherwise read as two things ("up and down" is bouncing).
-_MOTION_PHRASES: dict[str, str] = {"up and down": "bounce", "side to side": "wobble", "round and round": "spin"}
+_MOTION_PHRASES: dict[str, str] = {"up and down": "bounce", "side to side": "wobble", "round and round": "spin",
+                                   # the fire is an effect (core/puppet/effects), not a second subject
+                                   "breathing fire": "breathe", "fire breathing": "breathe",
+                                   "fire-breathing": "breathe"}
 
 #: Colour words → the canonical colour name :mod:`sticker_studio.core.recolour` knows.
 COLOUR_WORDS: dict[str, str] = {

@@ -82,8 +82,9 @@ class MotionChoice:
     """Which animates the subject, and why (shown to the user)."""
 
     motion: str
-    source: str     #: "model" or "preset"
+    source: str     #: "model", "preset" or "character" (the puppet engine, engine/generate/character_motion.py)
     reason: str
+    words: str = ""  #: what the output line says, "waving (arm wave)" ("": the motion's own words)
 
 
 def choose_motion_source(motion: str, adherence: MotionAdherence | None, requested: str = "auto") -> MotionChoice:

@@ -10,7 +10,11 @@
    cat riding a bicycle") is composed with it (:mod:`sticker_studio.core.text.compose`).
    The seed picks the variant: another confident near-best subject, a shade, a mirror
    image, the motion's amplitude (seed 0: the best subject as drawn).
-2. **Motion**: the prompt's motion word picks the motion; the generator's
+2. **Motion**: a prompt whose motion or emotion words name a character motion ("waving",
+   "sleepy", "crying", "in love", "breathing fire") rigs the art automatically and moves its
+   parts (:mod:`sticker_studio.engine.generate.character_motion`); when the rig lacks the part,
+   or the scene has two subjects, the whole-body preset plays and the output says why.
+   Otherwise the prompt's motion word picks the motion; the generator's
    image-to-animation (motion transferred onto the full-resolution subject) animates it
    when its measured adherence for that motion is high, otherwise the motion preset
    does (:mod:`sticker_studio.engine.generate.motion_choice`). The result says which.
@@ -152,7 +156,12 @@ class TwoStageResult:
     def label(self) -> str:
         """What was made, in an artist's words: "a robot, waving" ("experimental: ..." when it is)."""
         what = self.scene.what() if self.scene is not None else _article(self.subject.label)
-        text = f"{what}, {motion_words(self.motion.motion)}"
+        words = self.motion.words or motion_words(self.motion.motion)
+        parts = self.scene.reading.parts if self.scene is not None else None
+        if (not self.motion.words and parts is not None and self.scene is not None and parts.motion_word
+                and self.scene.reading.language == "en" and parts.motion == self.motion.motion):
+            words = parts.motion_word  # the prompt's own word: "waving" (the preset is called sway)
+        text = f"{what}, {words}"
         return f"experimental: {text}" if self.experimental else text
 
     def summary(self) -> str:
@@ -172,6 +181,7 @@ class TwoStageResult:
             "prompt": prompt, "mode": "two-stage", "subject": self.subject.label,
             "art": f"{self.subject.style}:{self.subject.label}", "recoloured": self.subject.recoloured,
             "motion": self.motion.motion, "motion_source": self.motion.source, "motion_reason": self.motion.reason,
+            "motion_words": self.motion.words,
             "seed": seed, "label": self.label(), "name": self.label(),
             "second_subject": scene.second.label if scene is not None and scene.second is not None else None,
             "relation": scene.relation.value if scene is not None and scene.relation is not None else None,
@@ -374,6 +384,10 @@ def animate_subject(
     amplitude = subject.variation.amplitude if isinstance(subject, Scene) else 1.0
     motion = parts.motion
     model, frames, fps = options.model, options.frames, options.fps
+    if options.motion_source == "auto":
+        made = _character_motion(subject, options, amplitude, label)
+        if made is not None:
+            return made
     adherence = model_adherence(model) if options.motion_source != "preset" else None
     choice = choose_motion_source(motion, adherence, options.motion_source)
     if choice.source == "model":
@@ -399,6 +413,45 @@ def animate_subject(
         sticker = animate(rgba, motion, frames=frames or preset.frames, fps=fps or preset.fps, size=size,
                           amplitude=amplitude)
     return sticker, choice
+
+
+def _character_motion(subject: Subject | Scene, options: MotionOptions, amplitude: float,
+                      label: str) -> tuple[Sticker, MotionChoice] | None:
+    """The puppet path when the prompt names a character motion or effect (None: it names neither)."""
+    from sticker_studio.core.motion.presets import animate, get_preset
+    from sticker_studio.engine.generate.character_motion import (
+        animate_character_subject,
+        character_request,
+        fallback_preset,
+    )
+
+    if isinstance(subject, Scene):
+        reading = subject.reading
+    else:
+        from sticker_studio.core.text.prompt_match import read_prompt
+
+        reading = read_prompt(subject.parts.prompt)
+    parts = reading.parts
+    request = character_request(reading, label)
+    if request is None:
+        return None
+    named = parts.motion if parts.motion_named else None
+    if isinstance(subject, Scene) and subject.second is not None:
+        why = "two subjects: the whole-body preset moves the pair"
+    else:
+        body = named if request.motion == "idle" and named not in (None, "breathe") else None
+        outcome = animate_character_subject(subject.rgba, request, label=label, seed=options.seed,
+                                            amplitude=amplitude, body=body, frames=options.frames, fps=options.fps)
+        if outcome.sticker is not None:
+            return outcome.sticker, MotionChoice(outcome.motion, "character", outcome.reason, outcome.words)
+        why = outcome.reason
+    preset_name = parts.motion if request.motion == "idle" else fallback_preset(request, named)
+    preset = get_preset(preset_name)
+    sticker = animate(subject.rgba, preset_name, frames=options.frames or preset.frames,
+                      fps=options.fps or preset.fps, size=subject.rgba.shape[0], amplitude=amplitude)
+    verb = request.word or motion_words(preset_name)
+    return sticker, MotionChoice(preset_name, "preset", f"whole-body {preset_name} preset ({why})",
+                                 f"{verb} (whole-body {preset_name}: {why})")
 
 
 def motion_words(motion: str) -> str:
