@@ -200,24 +200,27 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
     ensure_visible(sticker, "the cut-out", ("the input itself is transparent",
                                             "the background removal took the subject: try another --background"))
     rgba = sticker.frames[0]
+    if args.output.suffix.lower() == ".tgs":  # before rigging: nothing to rig for a file it cannot write
+        raise InvalidInputError("character motions are raster animations; write .webm, .webp, .png or .gif "
+                                "(a .tgs takes a whole-body preset: --motion bounce)")
     if args.rig is not None:
         rig = load_rig(args.rig)
         if (rig.width, rig.height) != (rgba.shape[1], rgba.shape[0]):
             raise InvalidInputError(f"{args.rig} is a rig for a {rig.width}x{rig.height} drawing but {args.image} is "
                                     f"{rgba.shape[1]}x{rgba.shape[0]} here; make the rig from this file with "
                                     "`sticker-studio rig`")
+        rigged = ""
     else:
         rig = auto_rig(rgba)
-        print(f"rigged automatically: {rig.plan.value}, parts: {', '.join(rig.part_names()) or 'none'}, "
-              f"face: {', '.join(rig.face) or 'none found'}", file=sys.stderr)
+        rigged = (f"rigged automatically: {rig.plan.value}, parts: {', '.join(rig.part_names()) or 'none'}, "
+                  f"face: {', '.join(rig.face) or 'none found'}")
     mot = find_character_motion(motion)
     params = CharacterParams(amplitude=float(args.amplitude), easing=args.easing or "ease-in-out", side=args.side)
     options = AnimateOptions(frames=args.frames, fps=args.fps, speed=float(args.speed), body=args.body,
                              pixel_art=args.pixel_art, extra_effects=tuple(args.effect))
-    if args.output.suffix.lower() == ".tgs":
-        raise InvalidInputError("character motions are raster animations; write .webm, .webp, .png or .gif "
-                                "(a .tgs takes a whole-body preset: --motion bounce)")
-    result = animate_character(rgba, rig, motion, params, options)
+    result = animate_character(rgba, rig, motion, params, options)  # a missing part: one line, nothing before it
+    if rigged:
+        print(rigged, file=sys.stderr)
     ensure_visible(result, "the animation")
     if mot is not None and mot.fallback and _uses_fallback(mot.name, rig):
         print(f"note: {mot.fallback}", file=sys.stderr)
