@@ -23,16 +23,13 @@ from enum import StrEnum
 
 import numpy as np
 
-JOINTS: tuple[str, ...] = (
-    "root", "pelvis", "chest", "neck", "head", "head_top",
-    "shoulder_l", "elbow_l", "hand_l", "shoulder_r", "elbow_r", "hand_r",
-    "hip_l", "knee_l", "foot_l", "hip_r", "knee_r", "foot_r",
-    "tail_base", "tail_mid", "tail_tip",
-    "ear_l_base", "ear_l_tip", "ear_r_base", "ear_r_tip",
-)
-FACE: tuple[str, ...] = ("eye_l", "eye_r", "mouth")
+from sticker_studio.core.puppet.rig import FACE_FEATURES, JOINT_NAMES, PART_NAMES
+
+#: the puppet engine's joint names (one contract for the network, the geometry and the labels)
+JOINTS: tuple[str, ...] = tuple(JOINT_NAMES)
+FACE: tuple[str, ...] = tuple(FACE_FEATURES)
 #: part label ids: 0 is background, then these in order
-PARTS: tuple[str, ...] = ("head", "body", "arm_l", "arm_r", "leg_l", "leg_r", "tail", "ear_l", "ear_r")
+PARTS: tuple[str, ...] = tuple(PART_NAMES)
 
 
 class BodyPlan(StrEnum):
