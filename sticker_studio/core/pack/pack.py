@@ -64,6 +64,7 @@ from sticker_studio.core.pack.store import (
     read_pack_info,
     remove_paths,
     source_file,
+    split_emoji_text,
     sticker_dir,
     write_frame,
     write_pack_info,
@@ -518,7 +519,7 @@ class StickerPack:
             from sticker_studio.core.text.emoji_suggest import suggest_for_sticker
 
             emojis = suggest_for_sticker(sticker.metadata, name)
-        emoji_list = check_emojis(list(emojis))
+        emoji_list = check_emojis([one for e in emojis for one in split_emoji_text(e)])
         entry = PackEntry(self._new_id(), _check_name(name, len(self._entries) + 1), emoji_list, sticker.copy())
         position = len(self._entries) if index is None else max(0, min(len(self._entries), index))
         self._entries.insert(position, entry)
@@ -570,7 +571,8 @@ class StickerPack:
         self._check_writable()
         i = self._index(sticker_id)
         old = self._entries[i]
-        entry = PackEntry(old.id, old.name, check_emojis(list(emojis)), old.sticker)
+        entry = PackEntry(old.id, old.name, check_emojis([one for e in emojis for one in split_emoji_text(e)]),
+                          old.sticker)
         self._entries[i] = entry
         self._meta_dirty = True
         return entry

@@ -132,6 +132,30 @@ def frame_file_name(digest: str) -> str:
     return f"frame_{digest}.png"
 
 
+_JOINER = 0x200D
+_KEEP_WITH_PREVIOUS = (range(0xFE0E, 0xFE10), range(0x20E3, 0x20E4), range(0x1F3FB, 0x1F400), range(0xE0020, 0xE0080))
+_REGIONAL = range(0x1F1E6, 0x1F200)
+
+
+def split_emoji_text(text: str) -> list[str]:
+    """One string per emoji in ``text`` ("😀😺" -> ["😀", "😺"]); a ZWJ sequence, a skin tone, a
+    keycap, a tag sequence or a flag (two regional indicators) stays one emoji. Plain text is
+    returned whole, for :func:`check_emojis` to refuse with its own message."""
+    if text.isascii():
+        return [text]
+    out: list[str] = []
+    joined = False
+    for ch in text:
+        cp = ord(ch)
+        flag_half = cp in _REGIONAL and out and len(out[-1]) == 1 and ord(out[-1]) in _REGIONAL
+        if out and (joined or cp == _JOINER or any(cp in r for r in _KEEP_WITH_PREVIOUS) or flag_half):
+            out[-1] += ch
+        else:
+            out.append(ch)
+        joined = cp == _JOINER
+    return out
+
+
 def check_emojis(emojis: object) -> list[str]:
     """1 to 3 emoji strings (messengers require at least one per sticker)."""
     if isinstance(emojis, str):
