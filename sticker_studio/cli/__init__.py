@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -83,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemoryError:
         print("sticker-studio: error: out of memory; try a smaller input or fewer frames", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `sticker-studio ... | head`: the reader left; no traceback, no error at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     return int(code or 0)
 
 
