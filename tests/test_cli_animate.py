@@ -94,3 +94,21 @@ def test_gif_output_through_the_writers(tmp_path: Path) -> None:
     with Image.open(out) as im:
         assert im.n_frames >= 3  # the GIF writer may merge frames identical after quantising
         assert np.asarray(im.convert("RGBA"))[0, 0, 3] == 0
+
+
+def test_pixel_art_animated_to_webp_keeps_its_palette(tmp_path: Path) -> None:
+    """A pixel-art sprite written as .webp is lossless: its 3 colours come back, no blended ones."""
+    from PIL import ImageSequence
+
+    art = np.zeros((32, 32, 4), np.uint8)
+    art[8:24, 8:24] = (200, 40, 40, 255)
+    art[12:16, 12:16] = (20, 20, 200, 255)
+    art[20:22, 10:22] = (255, 220, 0, 255)
+    src, out = tmp_path / "sprite.png", tmp_path / "sprite.webp"
+    Image.fromarray(art).save(src)
+    assert main(["animate", str(src), "--motion", "bounce", "-o", str(out)]) == 0
+    colours: set[tuple[int, ...]] = set()
+    for frame in ImageSequence.Iterator(Image.open(out)):
+        px = np.asarray(frame.convert("RGBA")).reshape(-1, 4)
+        colours |= {tuple(p) for p in px[px[:, 3] > 0][:, :3].tolist()}
+    assert colours == {(200, 40, 40), (20, 20, 200), (255, 220, 0)}

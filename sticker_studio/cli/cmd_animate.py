@@ -343,7 +343,10 @@ def matting_model_installed() -> bool:
 
 
 def write_output(sticker: Sticker, path: Path) -> Path:
-    """Write with the formats package (format from the extension, atomic)."""
-    from sticker_studio.formats.writers import write_sticker
+    """Write with the formats package (format from the extension, atomic); pixel art as lossless WebP,
+    so its palette and hard edges survive (APNG is lossless already)."""
+    from sticker_studio.formats.writers import format_for_path, write_sticker
 
+    if sticker.metadata.get("pixel_art") and format_for_path(path) == "webp":
+        return write_sticker(sticker, path, lossless=True)
     return write_sticker(sticker, path)
