@@ -53,19 +53,14 @@ def drawings(names: list[str], sample: bool) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def checker(size: int, cell: int = 12) -> np.ndarray:
-    ys, xs = np.indices((size, size)) // cell
-    tile = np.where((xs + ys) % 2 == 0, 235, 200).astype(np.uint8)
-    return np.repeat(tile[..., None], 3, axis=2)
-
-
 def on_checker(frame: np.ndarray, size: int) -> np.ndarray:
     from PIL import Image
 
+    from sticker_studio.core.imageops import over_checker
+
     small = np.asarray(Image.fromarray(frame, "RGBA").convert("RGBa").resize((size, size), Image.Resampling.BOX)
-                       .convert("RGBA")).astype(np.float32)
-    a = small[..., 3:4] / 255.0
-    return (small[..., :3] * a + checker(size) * (1 - a)).astype(np.uint8)
+                       .convert("RGBA"))
+    return over_checker(small, cell=12)
 
 
 def run(args: argparse.Namespace) -> int:

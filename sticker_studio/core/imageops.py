@@ -99,3 +99,17 @@ def composite_on_color(frame: np.ndarray, color: tuple[int, int, int] = (255, 25
     bg = np.asarray(color, np.float32)
     rgb = frame[..., :3].astype(np.float32) * a + bg * (1.0 - a)
     return (rgb + 0.5).astype(np.uint8)
+
+
+def checkerboard(h: int, w: int, cell: int = 16) -> np.ndarray:
+    """An HxWx3 uint8 light-grey checkerboard, the usual backdrop for showing transparency."""
+    yy, xx = np.indices((h, w))
+    board = np.where(((yy // cell + xx // cell) % 2) == 0, 236, 204).astype(np.uint8)
+    return np.repeat(board[..., None], 3, axis=2)
+
+
+def over_checker(rgba: np.ndarray, cell: int = 16) -> np.ndarray:
+    """``rgba`` (straight alpha) composited over :func:`checkerboard`, as RGB uint8."""
+    a = rgba[..., 3:4].astype(np.float32) / 255.0
+    bg = checkerboard(rgba.shape[0], rgba.shape[1], cell).astype(np.float32)
+    return (rgba[..., :3].astype(np.float32) * a + bg * (1 - a) + 0.5).astype(np.uint8)

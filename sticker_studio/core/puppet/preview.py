@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
+from sticker_studio.core.imageops import over_checker
 from sticker_studio.core.puppet.rig import JOINT_PARENTS, PART_NAMES, Rig
 
 PART_COLOURS: dict[str, tuple[int, int, int]] = {
@@ -14,18 +15,6 @@ PART_COLOURS: dict[str, tuple[int, int, int]] = {
     "leg_l": (60, 200, 90), "leg_r": (30, 150, 160), "tail": (200, 80, 220), "ear_l": (250, 120, 200),
     "ear_r": (180, 60, 140),
 }
-
-
-def checkerboard(h: int, w: int, cell: int = 16) -> np.ndarray:
-    yy, xx = np.indices((h, w))
-    board = np.where(((yy // cell + xx // cell) % 2) == 0, 236, 204).astype(np.uint8)
-    return np.repeat(board[..., None], 3, axis=2)
-
-
-def over_checker(rgba: np.ndarray, cell: int = 16) -> np.ndarray:
-    a = rgba[..., 3:4].astype(np.float32) / 255.0
-    bg = checkerboard(rgba.shape[0], rgba.shape[1], cell).astype(np.float32)
-    return (rgba[..., :3].astype(np.float32) * a + bg * (1 - a) + 0.5).astype(np.uint8)
 
 
 def rig_preview(rgba: np.ndarray, rig: Rig) -> np.ndarray:
