@@ -75,3 +75,20 @@ def test_the_network_never_adds_a_limb_the_silhouette_does_not_show() -> None:
     rig = propose_rig(rgba, learned=_Learned(fake, {}))
     assert not any(n in rig.joints for n in fake)
     assert not rig.has_part("tail") and not rig.has_part("arm_l")
+
+
+def test_a_learned_limb_lying_on_the_silhouette_is_added() -> None:
+    import json
+
+    rgba = _drawing("horse.png")  # a profile horse: the geometry finds none of its legs as front legs
+    geometry = propose_rig(rgba)
+    assert not geometry.has_part("arm_l")
+    truth = next(i for i in json.loads((REAL / "labels.json").read_text("utf-8"))["items"] if i["file"] == "horse.png")
+    leg = {n: (*truth["joints"][n], 0.9) for n in ("shoulder_l", "elbow_l", "hand_l")}
+    rig = propose_rig(rgba, learned=_Learned(leg, {}))
+    assert rig.has_part("arm_l")
+    assert (rig.joints["hand_l"].x, rig.joints["hand_l"].y) == tuple(truth["joints"]["hand_l"])
+    rig.validate()
+    # the same leg moved off the drawing (into the empty corner) is refused
+    off = {n: (x - 300.0, y + 150.0, c) for n, (x, y, c) in leg.items()}
+    assert not propose_rig(rgba, learned=_Learned(off, {})).has_part("arm_l")

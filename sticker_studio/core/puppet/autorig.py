@@ -602,6 +602,40 @@ def _learned_face(learned: Any) -> dict[str, tuple[Ellipse, float]]:
     return out
 
 
+def _limbs_on_silhouette(rgba: np.ndarray, joints: Mapping[str, tuple[float, float, float]],
+                         seen: set[str]) -> set[str]:
+    """Joint names of the learned limbs the geometry did not find but the drawing shows: the
+    joint the limb attaches by and at least one more confident, all on the subject, and the bones between them inside it
+    (a tail or an arm predicted off the silhouette is never added). On the hand-labelled
+    OpenMoji set the geometry misses most arms held against the body and most profile legs."""
+    alpha = rgba[..., 3] > 127
+    h, w = alpha.shape
+    ys, xs = np.nonzero(alpha)
+    if len(xs) == 0:
+        return set()
+    diag = float(np.hypot(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1))
+    grown = ndimage.binary_dilation(alpha, iterations=max(1, int(round(0.015 * diag))))
+    out: set[str] = set()
+    for part, chain in PART_JOINTS.items():
+        if part in ("head", "body") or any(n in seen for n in chain):
+            continue
+        sure = [n for n in chain if n in joints and joints[n][2] >= LEARNED_MIN_CONFIDENCE]
+        if len(sure) < 2 or sure[0] != chain[0]:  # the joint it attaches by and one more
+            continue
+        pts = np.array([joints[n][:2] for n in sure], np.float64)
+        if float(np.sum(np.hypot(*np.diff(pts, axis=0).T))) < 0.04 * diag:  # a limb needs a length
+            continue
+        samples = np.concatenate([a + (b - a) * t[:, None] for a, b in zip(pts[:-1], pts[1:], strict=True)
+                                  for t in (np.linspace(0.0, 1.0, 9),)])
+        ix = np.clip(np.round(samples[:, 0]).astype(int), 0, w - 1)
+        iy = np.clip(np.round(samples[:, 1]).astype(int), 0, h - 1)
+        inside = grown[iy, ix] & (samples[:, 0] >= 0) & (samples[:, 0] < w) & (samples[:, 1] >= 0) & (samples[:, 1] < h)
+        ends = [0] + [9 * k + 8 for k in range(len(sure) - 1)]
+        if bool(inside[ends].all()) and float(inside.mean()) >= 0.85:
+            out.update(sure)
+    return out
+
+
 def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
     """A rig for ``rgba``: a learned proposal's confident joints, the geometry for the rest.
 
@@ -622,7 +656,9 @@ def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
     # adds a limb on its own (on held-out drawings it saw ears and tails in antennas and arms)
     limbs_seen = {n for part, chain in PART_JOINTS.items() if part not in ("head", "body") and rig.has_part(part)
                   for n in chain}
-    taken = {n: v for n, v in _learned_joints(learned).items()
+    learned_joints = _learned_joints(learned)
+    limbs_seen |= _limbs_on_silhouette(rgba, learned_joints, limbs_seen)
+    taken = {n: v for n, v in learned_joints.items()
              if (n in CORE_JOINTS or n in limbs_seen) and v[2] >= LEARNED_MIN_CONFIDENCE}
     if not taken:
         if face:
