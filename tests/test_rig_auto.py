@@ -46,7 +46,7 @@ def test_learned_eyes_fill_in_where_the_geometry_found_none() -> None:
 def test_learned_joints_replace_the_geometry_only_when_confident() -> None:
     rgba = _drawing("person_standing.png")
     geometry = propose_rig(rgba)
-    rig = propose_rig(rgba, learned=_Learned({"head": (256.0, 60.0, 0.9), "hand_l": (10.0, 10.0, 0.3)}, {}))
+    rig = propose_rig(rgba, learned=_Learned({"head": (256.0, 60.0, 0.9), "hand_l": (10.0, 10.0, 0.1)}, {}))
     assert (rig.joints["head"].x, rig.joints["head"].y) == (256.0, 60.0)
     if "hand_l" in geometry.joints:
         assert rig.joints["hand_l"] == geometry.joints["hand_l"]
@@ -92,3 +92,14 @@ def test_a_learned_limb_lying_on_the_silhouette_is_added() -> None:
     # the same leg moved off the drawing (into the empty corner) is refused
     off = {n: (x - 300.0, y + 150.0, c) for n, (x, y, c) in leg.items()}
     assert not propose_rig(rgba, learned=_Learned(off, {})).has_part("arm_l")
+
+
+def test_a_learned_eye_replaces_a_geometric_one_far_bigger_than_it() -> None:
+    rgba = _drawing("fox.png")
+    geometry = propose_rig(rgba)
+    g = geometry.face["eye_l"]
+    assert g.rx > 8 and g.ry > 8, "the test needs a geometric eye to compare against"
+    small = FaceFeature((g.cx + 30, g.cy, g.rx / 3, g.ry / 3), 0.8)  # an eye a third the size, elsewhere
+    assert propose_rig(rgba, learned=_Learned({}, {"eye_l": small})).face["eye_l"].as_tuple() == small.ellipse
+    alike = FaceFeature((g.cx + 30, g.cy, g.rx, g.ry), 0.8)  # as big as the geometry's: the geometry's stays
+    assert propose_rig(rgba, learned=_Learned({}, {"eye_l": alike})).face["eye_l"] == g
