@@ -98,7 +98,7 @@ def test_a_cancelled_pool_stops_its_running_workers() -> None:
     queued = [pool.submit(time.sleep, 120) for _ in range(4)]
     while not all(f.running() for f in running):  # both workers are busy with a long job
         time.sleep(0.05)
-    workers = list(pool._processes.values())  # type: ignore[attr-defined]
+    workers = list(pool._processes.values())
     assert workers and all(p.is_alive() for p in workers)
     fit_pool._stop_pool(pool)
     assert not any(p.is_alive() for p in workers)  # not left to finish their 2-minute job
