@@ -13,14 +13,12 @@ from sticker_studio.engine.rig.preprocess import subject_box
 from sticker_studio.training.rig import evaluate
 
 
-MIRROR = False
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=None)
     ap.add_argument("--real", type=Path, default=Path("tests/data/rig_real"))
     ap.add_argument("--sheet", type=Path, default=None)
+    ap.add_argument("--mirror", action="store_true", help="read each drawing and its mirror (predict_rig mirror=True)")
     ap.add_argument("--procedural", type=int, default=0, help="also score N held-out procedural characters per family")
     args = ap.parse_args()
     from sticker_studio.core.puppet.autorig import propose_rig
@@ -30,7 +28,7 @@ def main() -> None:
         from sticker_studio.training.rig.characters import HELD_OUT_FAMILIES
         ps = {"net": evaluate.RigScores(), "auto": evaluate.RigScores()}
         for rgba, truth in evaluate.procedural_set(HELD_OUT_FAMILIES, args.procedural):
-            pred = predict_rig(rgba, net=net, mirror=MIRROR)
+            pred = predict_rig(rgba, net=net, mirror=args.mirror)
             ps["net"].add(truth, pred, rgba[..., 3])
             ps["auto"].add(truth, evaluate.rig_as_prediction(propose_rig(rgba, learned=pred), pred), rgba[..., 3])
         for k, s in ps.items():
@@ -39,7 +37,7 @@ def main() -> None:
     tot = {"net": evaluate.RigScores(), "auto": evaluate.RigScores(), "geo": evaluate.RigScores()}
     panels = []
     for rgba, truth in items:
-        pred = predict_rig(rgba, net=net, mirror=MIRROR)
+        pred = predict_rig(rgba, net=net, mirror=args.mirror)
         preds = {"net": pred, "auto": evaluate.rig_as_prediction(propose_rig(rgba, learned=pred), pred),
                  "geo": evaluate.rig_as_prediction(propose_rig(rgba), pred)}
         line = f"{truth.name:24s} {truth.body_plan or '':9s} pred={pred.body_plan.value:9s}"

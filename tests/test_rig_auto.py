@@ -80,18 +80,26 @@ def test_the_network_never_adds_a_limb_the_silhouette_does_not_show() -> None:
 def test_a_learned_limb_lying_on_the_silhouette_is_added() -> None:
     import json
 
-    rgba = _drawing("horse.png")  # a profile horse: the geometry finds none of its legs as front legs
+    items = json.loads((REAL / "labels.json").read_text("utf-8"))["items"]
+    rgba = _drawing("person_walking.png")  # an arm held against the body: the geometry does not find it
     geometry = propose_rig(rgba)
     assert not geometry.has_part("arm_l")
-    truth = next(i for i in json.loads((REAL / "labels.json").read_text("utf-8"))["items"] if i["file"] == "horse.png")
-    leg = {n: (*truth["joints"][n], 0.9) for n in ("shoulder_l", "elbow_l", "hand_l")}
-    rig = propose_rig(rgba, learned=_Learned(leg, {}))
-    assert rig.has_part("arm_l")
-    assert (rig.joints["hand_l"].x, rig.joints["hand_l"].y) == tuple(truth["joints"]["hand_l"])
+    truth = next(i for i in items if i["file"] == "person_walking.png")["joints"]
+    arm = {n: (*truth[n], 0.9) for n in ("shoulder_l", "elbow_l", "hand_l")}
+    rig = propose_rig(rgba, learned=_Learned(arm, {}))
+    assert rig.has_part("arm_l") and rig.parts is None  # the puppet gives the arm its nearest pixels
+    assert (rig.joints["hand_l"].x, rig.joints["hand_l"].y) == tuple(truth["hand_l"])
     rig.validate()
-    # the same leg moved off the drawing (into the empty corner) is refused
-    off = {n: (x - 300.0, y + 150.0, c) for n, (x, y, c) in leg.items()}
+    # the same arm moved off the drawing (into the empty corner) is refused
+    off = {n: (x - 200.0, y + 150.0, c) for n, (x, y, c) in arm.items()}
     assert not propose_rig(rgba, learned=_Learned(off, {})).has_part("arm_l")
+    # a profile animal's learned leg is a joint to see and drag, but its pixels stay the body's
+    horse = _drawing("horse.png")
+    leg_truth = next(i for i in items if i["file"] == "horse.png")["joints"]
+    leg = {n: (*leg_truth[n], 0.9) for n in ("shoulder_l", "elbow_l", "hand_l")}
+    rig = propose_rig(horse, learned=_Learned(leg, {}))
+    assert rig.plan.value == "quadruped" and rig.parts is not None
+    assert "hand_l" in rig.joints and not rig.has_part("arm_l")
 
 
 def test_a_learned_eye_replaces_a_geometric_one_far_bigger_than_it() -> None:

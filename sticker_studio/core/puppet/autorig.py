@@ -689,7 +689,9 @@ def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
     if (limbs and plan is not None and float(getattr(learned, "body_plan_confidence", 0.0)) >= 0.6
             and getattr(plan, "value", plan) in (BodyPlan.HUMANOID.value, BodyPlan.QUADRUPED.value)):
         rig.plan = BodyPlan(getattr(plan, "value", plan))
-    if added:
+    if added and not (rig.plan is BodyPlan.QUADRUPED and rig.parts is not None):
         rig.parts = None  # the puppet assigns pixels to the nearest bone
+    # a profile animal keeps the geometry's part map: its learned legs are joints to see and drag, not parts
+    # that move (legs given the body's pixels by nearest bone and raised through it tore an OpenMoji cat)
     rig.validate()
     return rig
