@@ -103,3 +103,13 @@ def test_a_batch_mixes_in_labelled_drawings_and_their_parts_are_ignored(tmp_path
         terms = rig_losses(net(all_labelled.image), all_labelled, 4, 1.0, 20.0)
     assert all(torch.isfinite(v) for v in terms.values())
     assert float(terms["parts"]) == 0.0 and float(terms["heat"]) > 0.0
+
+
+def test_train_rig_refuses_the_evaluation_set_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sticker_studio.cli import main
+
+    code = main(["train", "rig", "--out", str(tmp_path / "run"), "--config", "tiny", "--steps", "1",
+                 "--data", str(ROOT / "tests" / "data" / "rig_real"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "evaluation only" in err and "Traceback" not in err
+    assert not (tmp_path / "run" / "checkpoints").exists()

@@ -4,6 +4,9 @@ Examples::
 
     sticker-studio train rig --out runs/rig-net --max-minutes 150 --threads 2 \\
         --export resources/models/rig-net            # resumable: add --resume to continue
+    python scripts/build_rig_train.py               # renders the hand-labelled Fluent/Noto set to data/rig_train
+    sticker-studio train rig --out runs/rig-ft --init resources/models/rig-net --data data/rig_train \\
+        --labelled-share 0.3 --max-minutes 85 --threads 1 --batch 16 --lr 1.5e-3 --warmup 50
     sticker-studio eval rig --model runs/rig-net/export --real tests/data/rig_real --out runs/rig-eval.md
 """
 
@@ -31,6 +34,11 @@ def run_train_rig(args: argparse.Namespace) -> int:
     optional = {"steps": args.steps, "batch_size": args.batch, "lr": args.lr,
                 "checkpoint_every": args.checkpoint_every, "warmup_steps": args.warmup, "ema_decay": args.ema_decay}
     fields.update({k: v for k, v in optional.items() if v is not None})
+    if args.data:
+        fields["labelled"] = [str(d) for d in args.data]
+        fields["labelled_share"] = 0.3 if args.labelled_share is None else args.labelled_share
+    if args.init:
+        fields["init_weights"] = str(args.init)
     if args.model_overrides:
         try:
             fields["model_overrides"] = json.loads(args.model_overrides)
