@@ -1,0 +1,256 @@
+"""Line art on paper: telling a sketch from a coloured drawing, and which closed shapes are filled.
+
+:func:`looks_like_line_art` says whether a frame is a sketch on paper — few marks (a small share
+of the frame differs from the paper at all), and those marks thin (almost none of them lies more
+than a few pixels inside a marked area): ink, pencil or biro strokes, not flat colour fills. A
+coloured emoji or cartoon has big fills; a photo has no paper. It decides the default cut-out.
+
+:func:`line_art_cut` is the line-art cut-out with closed shapes decided: "colour to alpha"
+(:func:`sticker_studio.core.matte.lineart.lineart_alpha`) makes every bit of paper transparent,
+so a stick figure's head would lose its white face. An artist means a closed shape as a thing
+— the head on its neck, an eye, a house's wall — and the gaps between strokes as air. Every
+paper region the strokes close (not reached from the border) is decided by
+:func:`closed_region_decisions`: kept (filled with the paper as drawn, alpha 1) when it holds
+marks of its own (a face's eyes, a window), when it is round (its area fills the ellipse of its
+second moments: a head, an eye, a wheel, a mug's body) or when it is a big part of the drawing;
+removed when it is small, angular or thin (the gap between an arm and the body, between the
+legs and the ground) or a small hole beside a bigger shape and outside it (a handle's hole).
+The user can flip any of them. numpy + scipy only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+
+from sticker_studio.core.matte.layout_prior import estimate_background, region_tracks
+from sticker_studio.core.matte.lineart import least_opacity, lineart_alpha
+
+#: a pixel whose least opacity over the paper is at least this is a mark (pale fills count too)
+MARK_OPACITY = 0.15
+#: a sketch marks at most this share of the frame
+MAX_MARKED_SHARE = 0.22
+#: ... and at least this share (a blank sheet is no sketch)
+MIN_MARKED_SHARE = 0.0015
+#: marks deeper than this share of the frame's longer side inside a marked area are a fill
+FILL_DEPTH = 0.02
+#: ... and at most this share of its marks lies deeper than :func:`fill_depth` inside a marked area
+MAX_THICK_SHARE = 0.15
+#: a pixel with line-art alpha at least this closes a region (a stroke)
+STROKE_ALPHA = 0.25
+#: closed regions smaller than this (pixels at 512²) are gaps where strokes cross, not shapes
+MIN_SHAPE_PIXELS_512 = 60
+#: a closed region whose area is at least this share of the ellipse of its second moments is round
+ROUND_FIDELITY = 0.9
+#: ... and no more elongated than this (its moments' axis ratio)
+MAX_ROUND_ASPECT = 3.0
+#: a closed region under this share of a closed neighbour's area, and mostly outside its box, is a hole beside it
+SMALL_BESIDE = 0.3
+#: a closed region at least this share of the drawing's bounding box is a body, kept whatever its shape
+BIG_SHARE = 0.2
+
+
+def fill_depth(height: int, width: int) -> float:
+    """Pixels inside a marked area beyond which it is a fill, not a stroke: 2 % of the longer side
+    (a stroke up to about 4 % of the drawing wide — a marker's — is still a stroke)."""
+    return max(2.0, FILL_DEPTH * max(height, width))
+
+
+@dataclass(frozen=True)
+class LineArtCheck:
+    """What :func:`line_art_check` measured: the share of the frame marked, the share of the marks
+    deeper than a stroke, and the verdict."""
+
+    marked_share: float
+    thick_share: float
+    paper_light: bool
+
+    @property
+    def is_line_art(self) -> bool:
+        return MIN_MARKED_SHARE <= self.marked_share <= MAX_MARKED_SHARE and self.thick_share <= MAX_THICK_SHARE
+
+
+def _working_frame(rgb: np.ndarray, side: int = 384) -> np.ndarray:
+    """``rgb`` (H, W, 3) shrunk (nearest, by whole steps) so its longer side is about ``side`` at most."""
+    step = max(1, int(np.ceil(max(rgb.shape[:2]) / side)))
+    return rgb[::step, ::step] if step > 1 else rgb
+
+
+def line_art_check(rgb: np.ndarray) -> LineArtCheck:
+    """Measure whether an RGB uint8 frame (H, W, 3) is a sketch on paper (see the module text)."""
+    frame = _working_frame(np.ascontiguousarray(rgb[..., :3]))
+    paper, _ = estimate_background(frame)
+    h, w = frame.shape[:2]
+    marked = least_opacity(frame, paper / 255.0) >= MARK_OPACITY
+    count = int(marked.sum())
+    if count == 0:
+        return LineArtCheck(0.0, 0.0, True)
+    deep = ndimage.distance_transform_edt(marked) > fill_depth(h, w)
+    light = float(paper @ np.asarray([0.299, 0.587, 0.114], np.float32)) >= 128
+    return LineArtCheck(count / marked.size, float(deep.sum()) / count, light)
+
+
+def looks_like_line_art(rgb: np.ndarray) -> bool:
+    """Whether an RGB (or RGBA, alpha ignored) uint8 frame is line art on paper."""
+    return line_art_check(rgb).is_line_art
+
+
+# ----------------------------------------------------------------------------- closed regions
+def closed_regions(alpha: np.ndarray, min_pixels: int | None = None) -> np.ndarray:
+    """(H, W) int32 labels (0 = none) of the paper regions the strokes close: pixels with line-art
+    ``alpha`` below :data:`STROKE_ALPHA` that the border does not reach (4-connected), at least
+    ``min_pixels`` big (default :data:`MIN_SHAPE_PIXELS_512` at 512²)."""
+    h, w = alpha.shape
+    open_ = alpha < STROKE_ALPHA
+    labels, count = ndimage.label(open_)
+    if count == 0:
+        return np.zeros((h, w), np.int32)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    least = max(8, int(MIN_SHAPE_PIXELS_512 * h * w / (512 * 512))) if min_pixels is None else min_pixels
+    good = sizes >= least
+    good[edge] = False
+    good[0] = False
+    ids = np.zeros(count + 1, np.int32)
+    ids[good] = np.arange(1, int(good.sum()) + 1, dtype=np.int32)
+    return ids[labels]
+
+
+def _ellipse_shape(mask: np.ndarray) -> tuple[float, float]:
+    """(area / area of the ellipse with the same second moments, that ellipse's axis ratio)."""
+    ys, xs = np.nonzero(mask)
+    if len(ys) < 3:
+        return 0.0, 1.0
+    cov = np.cov(np.stack([xs, ys]).astype(np.float64)) + np.eye(2) / 12.0  # pixels are squares
+    ev = np.linalg.eigvalsh(cov)
+    det = max(float(ev[0] * ev[1]), 1e-9)
+    return float(len(ys) / (4.0 * np.pi * np.sqrt(det))), float(np.sqrt(max(ev[1], 1e-9) / max(ev[0], 1e-9)))
+
+
+def across_a_stroke(strokes: np.ndarray) -> int:
+    """Pixels across one stroke of the (H, W) bool ``strokes``, plus two: a stroke's width is its area
+    over its length, and one erosion takes about twice its length off."""
+    area = int(strokes.sum())
+    if area == 0:
+        return 2
+    rim = area - int(ndimage.binary_erosion(strokes).sum())
+    return int(np.ceil(2.0 * area / max(1, rim))) + 2
+
+
+def closed_region_decisions(alpha: np.ndarray, labels: np.ndarray) -> dict[int, bool]:
+    """For every closed region of ``labels`` (:func:`closed_regions` of line-art ``alpha``): keep it?
+
+    See the module text: marks of its own, round, or big → kept; a small hole beside a bigger
+    closed shape and outside it (a handle's), or angular/thin → removed.
+    """
+    count = int(labels.max())
+    if count == 0:
+        return {}
+    strokes = alpha >= STROKE_ALPHA
+    ys, xs = np.nonzero(strokes)
+    box = (int(np.ptp(ys)) + 1) * (int(np.ptp(xs)) + 1) if len(ys) else labels.size
+    objects = ndimage.find_objects(labels)
+    filled: dict[int, np.ndarray] = {}
+    window: dict[int, tuple[slice, slice]] = {}
+    h, w = labels.shape
+    reach = across_a_stroke(strokes)
+    for i, sl in enumerate(objects, start=1):
+        if sl is None:
+            continue
+        grown = (slice(max(0, sl[0].start - reach), min(h, sl[0].stop + reach)),
+                 slice(max(0, sl[1].start - reach), min(w, sl[1].stop + reach)))
+        window[i] = grown
+        filled[i] = ndimage.binary_fill_holes(labels[grown] == i)
+    areas = {i: int(f.sum()) for i, f in filled.items()}
+    decisions: dict[int, bool] = {}
+    for i in sorted(filled, key=lambda r: -areas[r]):  # the bigger first: a part follows its body
+        full, sl = filled[i], window[i]
+        own = labels[sl] == i
+        marks = full & ~own & strokes[sl]  # strokes inside the shape, not on its outline
+        if marks.sum() >= max(4, 0.01 * areas[i]):
+            decisions[i] = True
+            continue
+        if areas[i] >= BIG_SHARE * box:  # a body, whatever its shape
+            decisions[i] = True
+            continue
+        near = ndimage.binary_dilation(full, iterations=reach)  # across one stroke
+        bigger = [int(j) for j in np.unique(labels[sl][near]) if decisions.get(int(j), False)]  # kept, bigger
+        if any(areas[j] * SMALL_BESIDE <= areas[i] for j in bigger):
+            decisions[i] = True  # a part beside a kept shape of about its size (a roof on its house)
+            continue
+        if bigger:
+            # beside a much bigger kept shape: inside its box, a piece of it a stroke split off (between
+            # whiskers, a door); outside it, a hole between parts (a handle's, an arm's)
+            yy, xx = np.nonzero(full)
+            yy, xx = yy + sl[0].start, xx + sl[1].start
+            inside = False
+            for j in bigger:
+                bj = objects[j - 1]
+                if bj is not None and float(np.mean((yy >= bj[0].start) & (yy < bj[0].stop)
+                                                    & (xx >= bj[1].start) & (xx < bj[1].stop))) >= 0.5:
+                    inside = True
+                    break
+            decisions[i] = inside
+            continue
+        fidelity, aspect = _ellipse_shape(full)
+        decisions[i] = fidelity >= ROUND_FIDELITY and aspect <= MAX_ROUND_ASPECT
+    return decisions
+
+
+def fill_closed(rgb: np.ndarray, rgba: np.ndarray, labels: np.ndarray, keep: dict[int, bool]) -> np.ndarray:
+    """``rgba`` (a line-art cut-out of ``rgb``) with the kept closed regions filled: their paper
+    opaque as drawn, and the inner side of their outline too (no see-through seam between the
+    stroke and the fill); the outline's outer side keeps its line-art alpha."""
+    kept_ids = [i for i, k in keep.items() if k]
+    if not kept_ids:
+        return rgba
+    h, w = labels.shape
+    kept = np.isin(labels, kept_ids)
+    alpha = rgba[..., 3].astype(np.float32) / 255.0
+    strokes = alpha >= STROKE_ALPHA
+    reach = max(2, int(round(3 * max(h, w) / 512)))
+    inner = kept | (strokes & ndimage.binary_dilation(kept, iterations=reach))
+    # open air (the border's paper and the removed regions) and what touches it keeps the line-art edge
+    air = (alpha < STROKE_ALPHA) & ~kept
+    near_air = ndimage.binary_dilation(air, structure=np.ones((3, 3), bool))
+    solid = inner & ~(near_air & ~kept)
+    out = rgba.copy()
+    out[solid, :3] = rgb[solid, :3]
+    out[solid, 3] = 255
+    return out
+
+
+@dataclass
+class LineArtCut:
+    """A line-art cut-out of a clip: RGBA frames (N, H, W, 4) uint8, per frame the (H, W) image of
+    closed-region track ids (0 = none), and every track's decision (with the flips)."""
+
+    frames: np.ndarray
+    tracks: list[np.ndarray]
+    kept: dict[int, bool] = field(default_factory=dict)
+    #: the decision before any flip (per track)
+    automatic: dict[int, bool] = field(default_factory=dict)
+
+
+def line_art_cut(rgb: np.ndarray, flips: dict[int, bool] | None = None) -> LineArtCut:
+    """Line-art cut-out of (N, H, W, 3) uint8 frames with closed shapes decided (see the module
+    text), once per clip: regions are linked across frames by overlap and a track is kept when
+    the frames that see it mostly keep it (by area); ``flips`` (track id -> keep) override it."""
+    paper = estimate_background(rgb)[0]
+    frames = np.stack([lineart_alpha(f, paper) for f in rgb])
+    labels = [closed_regions(f[..., 3].astype(np.float32) / 255.0) for f in frames]
+    maps = region_tracks(labels)
+    tracks = [m[lab].astype(np.int32) for m, lab in zip(maps, labels, strict=False)]
+    votes: dict[int, float] = {}
+    for f, lab, m in zip(frames, labels, maps, strict=False):
+        decisions = closed_region_decisions(f[..., 3].astype(np.float32) / 255.0, lab)
+        sizes = np.bincount(lab.ravel(), minlength=int(lab.max()) + 1)
+        for i, keep in decisions.items():
+            t = int(m[i])
+            votes[t] = votes.get(t, 0.0) + (1.0 if keep else -1.0) * float(sizes[i])
+    automatic = {t: v > 0 for t, v in sorted(votes.items())}
+    kept = {t: bool((flips or {}).get(t, k)) for t, k in automatic.items()}
+    out = np.stack([fill_closed(rgb[n], frames[n], tracks[n], kept) for n in range(len(frames))])
+    return LineArtCut(out, tracks, kept, automatic)
