@@ -175,3 +175,26 @@ def flat_drawing(side: int = 256, kind: str = "white", seed: int = 0) -> np.ndar
     p = paper(side, kind, seed)
     out = np.where(a, rgb, p).round().clip(0, 255).astype(np.uint8)
     return _jpeg(out, 82 if kind != "white" else 92)
+
+
+def coloured_mug(side: int = 256, kind: str = "white", seed: int = 0, body: tuple[int, int, int] = (90, 150, 220),
+                 outline: tuple[int, int, int] = (30, 30, 40)) -> tuple[np.ndarray, np.ndarray]:
+    """A coloured mug with a dark outline whose handle's hole shows the paper: (rgb uint8, true alpha).
+    ``body`` pale (e.g. (226, 226, 230)) makes the pale mug."""
+    big = side * S
+    k = big / 256.0
+    colour = Image.new("RGB", (big, big), (0, 0, 0))
+    mask = Image.new("L", (big, big), 0)
+    for img, ink, fill in ((colour, outline, body), (mask, 255, 255)):
+        d = ImageDraw.Draw(img)
+        d.ellipse((128 * k, 88 * k, 212 * k, 172 * k), fill=ink)                 # the handle's ring ...
+        d.ellipse((136 * k, 96 * k, 204 * k, 164 * k), fill=fill)
+        d.ellipse((150 * k, 110 * k, 190 * k, 150 * k), fill=ink)                # ... its hole's outline
+        d.ellipse((156 * k, 116 * k, 184 * k, 144 * k), fill=0)                  # the hole
+        d.rounded_rectangle((50 * k, 60 * k, 160 * k, 210 * k), radius=int(12 * k), fill=ink)  # the body
+        d.rounded_rectangle((56 * k, 66 * k, 154 * k, 204 * k), radius=int(9 * k), fill=fill)
+    a = np.asarray(mask.resize((side, side), Image.Resampling.BOX), np.float32)[..., None] / 255.0
+    rgb = np.asarray(colour.resize((side, side), Image.Resampling.BOX), np.float32)
+    fg = rgb / np.maximum(a, 1e-3)  # straight colour (the box filter premultiplied it over black)
+    out = np.clip(fg * a + paper(side, kind, seed) * (1 - a), 0, 255).round().astype(np.uint8)
+    return _jpeg(out, 82 if kind != "white" else 92), a[..., 0]

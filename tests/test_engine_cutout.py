@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import ndimage
 from PIL import Image, ImageDraw
+from scipy import ndimage
 
 from sticker_studio.cli import main
 from sticker_studio.core.errors import InvalidInputError, ModelNotFoundError

@@ -73,11 +73,13 @@ def least_opacity(rgb: np.ndarray, paper: np.ndarray, margin: np.ndarray | None 
     return np.clip(_channel_max(np.where(c < p, darker, lighter)), 0.0, 1.0).astype(np.float32)
 
 
-def lineart_alpha(rgb: np.ndarray, paper: np.ndarray | None = None, noise: float = LINEART_NOISE) -> np.ndarray:
-    """RGBA uint8 (H, W, 4) of an RGB uint8 sketch (H, W, 3) on paper (default: the border median)."""
+def lineart_alpha(rgb: np.ndarray, paper: np.ndarray | None = None, noise: float = LINEART_NOISE,
+                  margin: np.ndarray | None = None) -> np.ndarray:
+    """RGBA uint8 (H, W, 4) of an RGB uint8 sketch (H, W, 3) on paper (default: the border median);
+    ``margin`` (:func:`paper_margin`, default: measured on ``rgb``'s border) for a crop of a frame."""
     c = rgb[..., :3].astype(np.float32) / 255.0
     p = (estimate_background(rgb)[0] if paper is None else np.asarray(paper, np.float32)) / 255.0
-    c, darker, lighter = _toward_black_and_white(c, p, paper_margin(rgb, p))
+    c, darker, lighter = _toward_black_and_white(c, p, paper_margin(rgb, p) if margin is None else margin)
     # strokes are mostly darker than light paper (lighter than dark paper); a pixel only a little lighter
     # than light paper is JPEG ringing beside a stroke, while white ink on kraft paper is far lighter
     light_paper = float(p @ np.asarray([0.299, 0.587, 0.114], np.float32)) >= 0.5

@@ -237,8 +237,10 @@ def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | No
     changed = [t for t, k in kept.items() if k != base_kept[t]]
     out = base.copy()
     if changed:
+        from sticker_studio.core.matte.flip_rim import flipped_area
+
         for t, regions in enumerate(prior.regions):
-            mask = np.isin(regions, changed)
+            mask = flipped_area(regions, changed)  # a flipped region takes its rim with it
             out[t][mask] = prior.rgba[t][mask]
     return _Matte(out, prior.regions[0], kept, None, frozenset(), dict(prior.votes))
 
