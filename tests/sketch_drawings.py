@@ -113,6 +113,23 @@ def mug_outline(ink: ImageDraw.ImageDraw, fill: ImageDraw.ImageDraw, k: float) -
     ink.arc((110 * k, 36 * k, 130 * k, 62 * k), 180, 360, fill=255, width=w)
 
 
+def mug_two_lines(ink: ImageDraw.ImageDraw, fill: ImageDraw.ImageDraw, k: float) -> None:
+    """A mug whose handle is drawn with two lines: the body and the handle's band filled, its hole open."""
+    w = int(round(3 * k))
+    body = (50 * k, 60 * k, 156 * k, 210 * k)
+    outer, inner = (120 * k, 90 * k, 210 * k, 180 * k), (142 * k, 112 * k, 188 * k, 158 * k)
+    for img, kind in ((ink, "ink"), (fill, "fill")):
+        if kind == "ink":
+            img.ellipse(outer, outline=255, width=w)
+            img.ellipse(inner, outline=255, width=w)
+            img.rounded_rectangle(body, radius=int(10 * k), fill=0)
+            img.rounded_rectangle(body, radius=int(10 * k), outline=255, width=w)
+        else:
+            img.ellipse(outer, fill=255)
+            img.ellipse((inner[0] + w, inner[1] + w, inner[2] - w, inner[3] - w), fill=0)
+            img.rounded_rectangle(body, radius=int(10 * k), fill=255)
+
+
 def house(ink: ImageDraw.ImageDraw, fill: ImageDraw.ImageDraw, k: float) -> None:
     """An outlined house with a door and a window (all filled: closed shapes)."""
     w = int(round(2.5 * k))
@@ -154,7 +171,7 @@ def cat_face(ink: ImageDraw.ImageDraw, fill: ImageDraw.ImageDraw, k: float) -> N
 
 
 SKETCHES: dict[str, Painter] = {"stick_figure": stick_figure, "stick_akimbo": stick_akimbo,
-                                "mug_outline": mug_outline, "house": house, "flower": flower_scribble,
+                                "mug_outline": mug_outline, "mug_two_lines": mug_two_lines, "house": house, "flower": flower_scribble,
                                 "cat_face": cat_face}
 
 

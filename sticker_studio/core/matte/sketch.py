@@ -29,9 +29,9 @@ from sticker_studio.core.matte.layout_prior import estimate_background, region_t
 from sticker_studio.core.matte.lineart import least_opacity, lineart_alpha
 
 #: a pixel whose least opacity over the paper is at least this is a mark (pale fills count too)
-MARK_OPACITY = 0.15
+MARK_OPACITY = 0.05
 #: a sketch marks at most this share of the frame
-MAX_MARKED_SHARE = 0.22
+MAX_MARKED_SHARE = 0.3
 #: ... and at least this share (a blank sheet is no sketch)
 MIN_MARKED_SHARE = 0.0015
 #: marks deeper than this share of the frame's longer side inside a marked area are a fill
@@ -40,6 +40,8 @@ FILL_DEPTH = 0.02
 MAX_THICK_SHARE = 0.15
 #: a pixel with line-art alpha at least this closes a region (a stroke)
 STROKE_ALPHA = 0.25
+#: the ink level (:func:`ink_level`) is taken as at least this: faint pencil is not made twice as dark
+MIN_INK_LEVEL = 0.5
 #: closed regions smaller than this (pixels at 512²) are gaps where strokes cross, not shapes
 MIN_SHAPE_PIXELS_512 = 60
 #: a closed region whose area is at least this share of the ellipse of its second moments is round
@@ -81,6 +83,9 @@ def _working_frame(rgb: np.ndarray, side: int = 384) -> np.ndarray:
 def line_art_check(rgb: np.ndarray) -> LineArtCheck:
     """Measure whether an RGB uint8 frame (H, W, 3) is a sketch on paper (see the module text)."""
     frame = _working_frame(np.ascontiguousarray(rgb[..., :3]))
+    # a 3x3 mean first: paper grain and JPEG noise shrink threefold, so a pale fill a little off the
+    # paper's colour (a light-grey mug on textured paper) stands out of it; a stroke only widens a pixel
+    frame = (ndimage.uniform_filter(frame.astype(np.float32), size=(3, 3, 1)) + 0.5).astype(np.uint8)
     paper, _ = estimate_background(frame)
     h, w = frame.shape[:2]
     marked = least_opacity(frame, paper / 255.0) >= MARK_OPACITY
@@ -130,13 +135,28 @@ def _ellipse_shape(mask: np.ndarray) -> tuple[float, float]:
 
 
 def across_a_stroke(strokes: np.ndarray) -> int:
-    """Pixels across one stroke of the (H, W) bool ``strokes``, plus two: a stroke's width is its area
+    """Pixels across one stroke of the (H, W) bool ``strokes``, plus three: a stroke's width is its area
     over its length, and one erosion takes about twice its length off."""
     area = int(strokes.sum())
     if area == 0:
         return 2
     rim = area - int(ndimage.binary_erosion(strokes).sum())
-    return int(np.ceil(2.0 * area / max(1, rim))) + 2
+    return int(np.ceil(2.0 * area / max(1, rim))) + 3
+
+
+def _mostly_in(where: tuple[np.ndarray, np.ndarray], box: tuple[slice, slice] | None) -> bool:
+    """Whether at least half of the pixels ``where`` (rows, columns) lie in ``box``."""
+    if box is None:
+        return False
+    yy, xx = where
+    inside = (yy >= box[0].start) & (yy < box[0].stop) & (xx >= box[1].start) & (xx < box[1].stop)
+    return float(np.mean(inside)) >= 0.5
+
+
+def _box_holds(outer: tuple[slice, slice], inner: tuple[slice, slice] | None) -> bool:
+    """Whether box ``inner`` lies within box ``outer``."""
+    return inner is not None and all(o.start <= n.start and n.stop <= o.stop
+                                     for o, n in zip(outer, inner, strict=True))
 
 
 def closed_region_decisions(alpha: np.ndarray, labels: np.ndarray) -> dict[int, bool]:
@@ -175,24 +195,25 @@ def closed_region_decisions(alpha: np.ndarray, labels: np.ndarray) -> dict[int, 
         if areas[i] >= BIG_SHARE * box:  # a body, whatever its shape
             decisions[i] = True
             continue
-        near = ndimage.binary_dilation(full, iterations=reach)  # across one stroke
-        bigger = [int(j) for j in np.unique(labels[sl][near]) if decisions.get(int(j), False)]  # kept, bigger
-        if any(areas[j] * SMALL_BESIDE <= areas[i] for j in bigger):
-            decisions[i] = True  # a part beside a kept shape of about its size (a roof on its house)
-            continue
-        if bigger:
-            # beside a much bigger kept shape: inside its box, a piece of it a stroke split off (between
-            # whiskers, a door); outside it, a hole between parts (a handle's, an arm's)
+        near = ndimage.binary_dilation(full, structure=np.ones((3, 3), bool), iterations=reach)  # across a stroke
+        kept_near = [int(j) for j in np.unique(labels[sl][near]) if decisions.get(int(j), False)]  # kept (bigger)
+        if kept_near:
             yy, xx = np.nonzero(full)
-            yy, xx = yy + sl[0].start, xx + sl[1].start
-            inside = False
-            for j in bigger:
-                bj = objects[j - 1]
-                if bj is not None and float(np.mean((yy >= bj[0].start) & (yy < bj[0].stop)
-                                                    & (xx >= bj[1].start) & (xx < bj[1].stop))) >= 0.5:
-                    inside = True
-                    break
-            decisions[i] = inside
+            where = (yy + sl[0].start, xx + sl[1].start)
+            alike = [j for j in kept_near if areas[j] * SMALL_BESIDE <= areas[i]]
+            if alike:
+                # beside a kept shape of about its size: outside its box a part (a roof on its house),
+                # inside it a hole that shape wraps (a handle's band around the handle's hole, a donut's)
+                decisions[i] = not any(_mostly_in(where, objects[j - 1]) for j in alike)
+                continue
+            # beside a much bigger kept shape: inside its box a piece of it a stroke split off (between
+            # whiskers, a door, an eye); outside it a part when it wraps another closed region (a
+            # handle's band), else a hole between parts (a handle's hole, an arm's gap)
+            if any(_mostly_in(where, objects[j - 1]) for j in kept_near):
+                decisions[i] = True
+                continue
+            mine = (slice(sl[0].start + reach, sl[0].stop - reach), slice(sl[1].start + reach, sl[1].stop - reach))
+            decisions[i] = any(j != i and _box_holds(mine, objects[j - 1]) for j in filled)
             continue
         fidelity, aspect = _ellipse_shape(full)
         decisions[i] = fidelity >= ROUND_FIDELITY and aspect <= MAX_ROUND_ASPECT
@@ -222,6 +243,29 @@ def fill_closed(rgb: np.ndarray, rgba: np.ndarray, labels: np.ndarray, keep: dic
     return out
 
 
+def ink_level(alpha: np.ndarray) -> float:
+    """The opacity colour-to-alpha gives solid ink in these (…, H, W) uint8 alphas: the 90th
+    percentile over the strokes (dark-grey ink on cream is about 0.85 "black"), at least
+    :data:`MIN_INK_LEVEL`; 1 when there are no strokes."""
+    strokes = alpha[alpha >= int(STROKE_ALPHA * 255)]
+    if strokes.size == 0:
+        return 1.0
+    return float(np.clip(np.percentile(strokes, 90) / 255.0, MIN_INK_LEVEL, 1.0))
+
+
+def solid_ink(rgb: np.ndarray, rgba: np.ndarray, paper: np.ndarray, level: float) -> np.ndarray:
+    """``rgba`` (the line-art cut of ``rgb`` on ``paper`` (3,) 0-255) with its alpha divided by the ink's
+    ``level`` (solid strokes opaque, their anti-aliased edges in proportion) and the colour un-mixed
+    from the paper again (a stroke shows the ink's own dark grey, not black at 85 %)."""
+    a = np.clip(rgba[..., 3].astype(np.float32) / (255.0 * level), 0.0, 1.0)
+    c = rgb[..., :3].astype(np.float32)
+    p = np.asarray(paper, np.float32)
+    fg = np.clip((c - (1.0 - a[..., None]) * p) / np.maximum(a, 1e-3)[..., None], 0.0, 255.0)
+    out = np.concatenate([fg, a[..., None] * 255.0], axis=-1)
+    out[a == 0] = 0.0
+    return (out + 0.5).astype(np.uint8)
+
+
 @dataclass
 class LineArtCut:
     """A line-art cut-out of a clip: RGBA frames (N, H, W, 4) uint8, per frame the (H, W) image of
@@ -240,6 +284,9 @@ def line_art_cut(rgb: np.ndarray, flips: dict[int, bool] | None = None) -> LineA
     the frames that see it mostly keep it (by area); ``flips`` (track id -> keep) override it."""
     paper = estimate_background(rgb)[0]
     frames = np.stack([lineart_alpha(f, paper) for f in rgb])
+    level = ink_level(frames[..., 3])
+    if level < 1.0:
+        frames = np.stack([solid_ink(f, o, paper, level) for f, o in zip(rgb, frames, strict=True)])
     labels = [closed_regions(f[..., 3].astype(np.float32) / 255.0) for f in frames]
     maps = region_tracks(labels)
     tracks = [m[lab].astype(np.int32) for m, lab in zip(maps, labels, strict=False)]
