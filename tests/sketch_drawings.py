@@ -171,8 +171,8 @@ def cat_face(ink: ImageDraw.ImageDraw, fill: ImageDraw.ImageDraw, k: float) -> N
 
 
 SKETCHES: dict[str, Painter] = {"stick_figure": stick_figure, "stick_akimbo": stick_akimbo,
-                                "mug_outline": mug_outline, "mug_two_lines": mug_two_lines, "house": house, "flower": flower_scribble,
-                                "cat_face": cat_face}
+                                "mug_outline": mug_outline, "mug_two_lines": mug_two_lines, "house": house,
+                                "flower": flower_scribble, "cat_face": cat_face}
 
 
 def flat_drawing(side: int = 256, kind: str = "white", seed: int = 0) -> np.ndarray:
