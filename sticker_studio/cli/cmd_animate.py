@@ -324,9 +324,9 @@ def ensure_alpha(sticker: Sticker, background: Background | str | None) -> Stick
     elif cut.background is Background.COLOUR_KEY:
         print("no alpha channel: removed a flat background with the colour key", file=sys.stderr)
     elif cut.background is Background.LINE_ART:
-        print("no alpha channel: made the paper transparent (line art; closed shapes filled"
-              + (", found a sketch on paper: --background model to use the model)" if background is None else ")"),
-              file=sys.stderr)
+        found = "a sketch on paper: " if background is None else ""
+        hint = " (line art; --background model to use the model)" if background is None else " (line art)"
+        print(f"no alpha channel: {found}made the paper transparent, closed shapes filled{hint}", file=sys.stderr)
     return cut.sticker
 
 
