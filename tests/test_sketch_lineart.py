@@ -39,6 +39,33 @@ def test_flat_coloured_drawings_are_not_line_art(paper: str) -> None:
     assert not looks_like_line_art(coloured_mug(256, "white", seed=4, body=(236, 236, 240))[0])  # a pale one
 
 
+def pale_ghost(paper: str, body: tuple[int, int, int]) -> np.ndarray:
+    """A pale body with two dark eyes and no outline (a ghost, a polar bear's face), JPEG."""
+    from PIL import ImageDraw
+
+    from sketch_drawings import S, _jpeg
+    from sketch_drawings import paper as sheet
+
+    colour, mask = Image.new("RGB", (256 * S, 256 * S)), Image.new("L", (256 * S, 256 * S))
+    for img, fill, eye in ((colour, body, (20, 20, 20)), (mask, 255, 255)):
+        d = ImageDraw.Draw(img)
+        d.ellipse((60 * S, 40 * S, 196 * S, 230 * S), fill=fill)
+        for x in (100, 144):
+            d.ellipse((x * S, 100 * S, (x + 12) * S, 114 * S), fill=eye)
+    a = np.asarray(mask.resize((256, 256), Image.Resampling.BOX), np.float32)[..., None] / 255.0
+    rgb = np.asarray(colour.resize((256, 256), Image.Resampling.BOX), np.float32) / np.maximum(a, 1e-3)
+    return _jpeg(np.clip(rgb * a + sheet(256, paper, 1) * (1 - a), 0, 255).round().astype(np.uint8), 85)
+
+
+@pytest.mark.parametrize(("paper", "body"), [("texture", (235, 235, 235)), ("texture", (226, 226, 230)),
+                                             ("cream", (240, 232, 215)), ("cream", (252, 252, 252))])
+def test_a_pale_body_without_an_outline_is_not_line_art(paper: str, body: tuple[int, int, int]) -> None:
+    """Its pixels are within the paper's grain, its eyes are a few thin marks: seen coarsely it is one
+    solid area off the paper, which a sketch never has (line art would take the body away)."""
+    check = line_art_check(pale_ghost(paper, body))
+    assert not check.is_line_art, check
+
+
 @pytest.mark.parametrize("name", ["bear", "cat", "cow", "alien"])
 def test_colour_emoji_on_white_are_not_line_art(name: str) -> None:
     with Image.open(RIG_REAL / f"{name}.png") as img:

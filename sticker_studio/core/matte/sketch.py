@@ -2,8 +2,11 @@
 
 :func:`looks_like_line_art` says whether a frame is a sketch on paper — few marks (a small share
 of the frame differs from the paper at all), and those marks thin (almost none of them lies more
-than a few pixels inside a marked area): ink, pencil or biro strokes, not flat colour fills. A
-coloured emoji or cartoon has big fills; a photo has no paper. It decides the default cut-out.
+than a few pixels inside a marked area): ink, pencil or biro strokes, not flat colour fills — and,
+seen coarsely (about 64 px, the paper modelled as a plane), no solid area off the paper that the
+fine marks miss (a pale ghost with no outline on textured paper: its pixels are within the
+paper's grain, only its eyes are marks). A coloured emoji or cartoon has big fills; a photo has
+no paper. It decides the default cut-out.
 
 :func:`line_art_cut` is the line-art cut-out with closed shapes decided: "colour to alpha"
 (:func:`sticker_studio.core.matte.lineart.lineart_alpha`) makes every bit of paper transparent,
@@ -26,7 +29,7 @@ import numpy as np
 from scipy import ndimage
 
 from sticker_studio.core.matte.layout_prior import estimate_background, region_tracks
-from sticker_studio.core.matte.lineart import least_opacity, lineart_alpha
+from sticker_studio.core.matte.lineart import MIN_ROOM, _channel_max, least_opacity, lineart_alpha
 
 #: a pixel whose least opacity over the paper is at least this is a mark (pale fills count too)
 MARK_OPACITY = 0.05
@@ -34,6 +37,14 @@ MARK_OPACITY = 0.05
 MAX_MARKED_SHARE = 0.3
 #: ... and at least this share (a blank sheet is no sketch)
 MIN_MARKED_SHARE = 0.0015
+#: :func:`coarse_fill` is measured at about this side (pixels)
+COARSE_SIDE = 64
+#: ... where a block is off the paper when it is this many times the border's noise from it
+COARSE_SIGMAS = 3.0
+#: ... and marked when beyond that it needs at least this opacity over the paper
+COARSE_MARK = 0.015
+#: a sketch has at most this share of its frame inside a faint solid area at that scale
+MAX_COARSE_FILL = 0.02
 #: marks deeper than this share of the frame's longer side inside a marked area are a fill
 FILL_DEPTH = 0.02
 #: ... and at most this share of its marks lies deeper than :func:`fill_depth` inside a marked area
@@ -68,10 +79,13 @@ class LineArtCheck:
     marked_share: float
     thick_share: float
     paper_light: bool
+    #: the share of the frame, seen at about 64 px, inside a faint but solid area (a pale body)
+    coarse_fill: float = 0.0
 
     @property
     def is_line_art(self) -> bool:
-        return MIN_MARKED_SHARE <= self.marked_share <= MAX_MARKED_SHARE and self.thick_share <= MAX_THICK_SHARE
+        return (MIN_MARKED_SHARE <= self.marked_share <= MAX_MARKED_SHARE and self.thick_share <= MAX_THICK_SHARE
+                and self.coarse_fill <= MAX_COARSE_FILL)
 
 
 def _working_frame(rgb: np.ndarray, side: int = 384) -> np.ndarray:
@@ -94,7 +108,39 @@ def line_art_check(rgb: np.ndarray) -> LineArtCheck:
         return LineArtCheck(0.0, 0.0, True)
     deep = ndimage.distance_transform_edt(marked) > fill_depth(h, w)
     light = float(paper @ np.asarray([0.299, 0.587, 0.114], np.float32)) >= 128
-    return LineArtCheck(count / marked.size, float(deep.sum()) / count, light)
+    return LineArtCheck(count / marked.size, float(deep.sum()) / count, light, coarse_fill(frame, marked))
+
+
+def coarse_fill(frame: np.ndarray, marks: np.ndarray, side: int = COARSE_SIDE) -> float:
+    """The share of ``frame`` (H, W, 3) uint8, block-averaged to about ``side`` px, that lies more than
+    a block and a half inside an area off the paper's colour. Averaging 6x6 blocks and more takes
+    paper grain, fibres and JPEG noise down so far that a pale body a little off the paper (a light
+    grey ghost with no outline on textured cream paper, whose pixels are all within the paper's
+    noise) stands out as one solid area. Only blocks the fine ``marks`` (H, W) bool hardly touch
+    count: a bold stroke is a mark already, a faint body is not."""
+    h, w = frame.shape[:2]
+    k = max(2, int(round(max(h, w) / side)))
+    hh, ww = h // k * k, w // k * k
+    if hh < 3 * k or ww < 3 * k:
+        return 0.0
+    small = frame[:hh, :ww].astype(np.float32).reshape(hh // k, k, ww // k, k, 3).mean(axis=(1, 3))
+    n, m = small.shape[:2]
+    # the paper as a plane per channel fitted to the border (light falling across a sheet), and
+    # its noise as the border's robust spread around that plane
+    yy, xx = np.mgrid[:n, :m].astype(np.float32)
+    ring = np.zeros((n, m), bool)
+    ring[0], ring[-1], ring[:, 0], ring[:, -1] = True, True, True, True
+    design = np.stack([np.ones(int(ring.sum()), np.float32), xx[ring], yy[ring]], axis=1)
+    coef, *_ = np.linalg.lstsq(design, small[ring], rcond=None)
+    plane = coef[0] + xx[..., None] * coef[1] + yy[..., None] * coef[2]
+    residual = small - plane
+    noise = 1.4826 * np.median(np.abs(residual[ring]), axis=0)
+    off = np.maximum(np.abs(residual) - COARSE_SIGMAS * noise - 1.0, 0.0) / 255.0
+    p = np.clip(plane / 255.0, 0.0, 1.0)
+    room = np.where(residual < 0, np.maximum(p, MIN_ROOM), np.maximum(1.0 - p, MIN_ROOM))
+    fine = marks[:hh, :ww].reshape(hh // k, k, ww // k, k).mean(axis=(1, 3))
+    faint = (_channel_max(off / room) >= COARSE_MARK) & (fine < 0.2)
+    return float((ndimage.distance_transform_edt(faint) > 1.5).mean())
 
 
 def looks_like_line_art(rgb: np.ndarray) -> bool:
