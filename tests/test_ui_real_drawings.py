@@ -72,6 +72,13 @@ def test_a_stick_figures_head_comes_out_filled(qtbot, window: MainWindow, tmp_pa
     assert alpha_at(frame, (100, 200)) == 0                 # between the legs: open
     assert alpha_at(frame, (128, 130)) >= 200               # the body's stroke
     assert alpha_psnr(frame[..., 3] / 255.0, truth) >= 30.0
+    # a closed shape of line art is a region like any other: one click empties the head, Undo fills it
+    assert window.session.flip_region_at(*HEAD)
+    qtbot.waitUntil(lambda: not window.session.reference.is_busy(), timeout=WAIT_MS)
+    assert alpha_at(window.session.reference.sticker().frames[0], HEAD) == 0
+    window.window_actions.undo.trigger()
+    qtbot.waitUntil(lambda: not window.session.reference.is_busy(), timeout=WAIT_MS)
+    assert alpha_at(window.session.reference.sticker().frames[0], HEAD) == 255
     # the user can still choose another method
     window.session.set_background_method(Background.MODEL)
     qtbot.waitUntil(lambda: not window.session.reference.is_busy(), timeout=WAIT_MS)
