@@ -11,7 +11,9 @@ only the opacity its colour needs over the paper (the ink's share of it), where 
 rises toward the outline (a flat pale part of the subject beside the hole is left alone) — and
 so does the region's own band between its paper core and the loose tolerance, where the
 colour-key ramp the vote gives it calls a pixel that is a tenth ink almost opaque;
-kept → opaque, except paper the border flood reaches. numpy + scipy only.
+kept → opaque, except paper the border flood reaches. Only enclosed regions: a paper area the
+estimate kept (a glow) is removed by the vote's own rule, which keeps a glow's faint part. numpy +
+scipy only.
 """
 
 from __future__ import annotations
@@ -75,8 +77,9 @@ def take_flipped_rims(alpha: np.ndarray, tracks: list[np.ndarray], decided: list
     for n, img in enumerate(tracks):
         reach = rim_width(*img.shape)
         free = img == 0  # another region's pixels are that region's
+        enclosed = priors[n].enclosed_labels > 0  # a kept paper area's removal is the vote's (a glow stays faint)
         if removed:
-            region = np.isin(img, removed)
+            region = np.isin(img, removed) & enclosed
             if region.any():
                 # the region's own band beyond its core (the colour-key ramp calls a pixel a tenth ink
                 # opaque there) and the rim outside it, in the box around them
@@ -92,7 +95,7 @@ def take_flipped_rims(alpha: np.ndarray, tracks: list[np.ndarray], decided: list
                 a[lower] = np.minimum(a[lower], ink[lower])
                 decided[n][box] |= lower
         if kept:
-            region = np.isin(img, kept)
+            region = np.isin(img, kept) & enclosed
             if region.any():
                 rim = rim_of(region, reach) & free & (priors[n].channels[..., 1] < 0.5)  # not the border's paper
                 alpha[n][rim] = 1.0
