@@ -331,19 +331,28 @@ def line_art_cut(rgb: np.ndarray, flips: dict[int, bool] | None = None) -> LineA
     paper = estimate_background(rgb)[0]
     frames = np.stack([lineart_alpha(f, paper) for f in rgb])
     level = ink_level(frames[..., 3])
-    if level < 1.0:
-        frames = np.stack([solid_ink(f, o, paper, level) for f, o in zip(rgb, frames, strict=True)])
-    labels = [closed_regions(f[..., 3].astype(np.float32) / 255.0) for f in frames]
+    for n in range(len(frames)) if level < 1.0 else ():  # frame by frame, in place (long clips)
+        frames[n] = solid_ink(rgb[n], frames[n], paper, level)
+    labels: list[np.ndarray] = []
+    decided: list[dict[int, bool]] = []
+    for f in frames:
+        alpha = f[..., 3].astype(np.float32) / 255.0
+        lab = closed_regions(alpha)
+        decided.append(closed_region_decisions(alpha, lab))
+        labels.append(lab.astype(np.int16) if lab.max() < np.iinfo(np.int16).max else lab)
     maps = region_tracks(labels)
-    tracks = [m[lab].astype(np.int32) for m, lab in zip(maps, labels, strict=False)]
     votes: dict[int, float] = {}
-    for f, lab, m in zip(frames, labels, maps, strict=False):
-        decisions = closed_region_decisions(f[..., 3].astype(np.float32) / 255.0, lab)
+    for lab, m, decisions in zip(labels, maps, decided, strict=True):
         sizes = np.bincount(lab.ravel(), minlength=int(lab.max()) + 1)
         for i, keep in decisions.items():
             t = int(m[i])
             votes[t] = votes.get(t, 0.0) + (1.0 if keep else -1.0) * float(sizes[i])
+    small = max((int(m.max()) for m in maps), default=0) < np.iinfo(np.int16).max
+    tracks = [m.astype(np.int16 if small else np.int32)[lab] for m, lab in zip(maps, labels, strict=True)]
+    del labels
     automatic = {t: v > 0 for t, v in sorted(votes.items())}
     kept = {t: bool((flips or {}).get(t, k)) for t, k in automatic.items()}
-    out = np.stack([fill_closed(rgb[n], frames[n], tracks[n], kept) for n in range(len(frames))])
+    for n in range(len(frames)):
+        frames[n] = fill_closed(rgb[n], frames[n], tracks[n], kept)
+    out = frames
     return LineArtCut(out, tracks, kept, automatic)

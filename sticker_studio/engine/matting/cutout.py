@@ -315,7 +315,12 @@ def cut_out(sticker: Sticker, background: Background | str, heads: MattingHeadCa
     elif background is Background.LINE_ART:  # no torch needed
         from sticker_studio.core.matte.sketch import line_art_cut
 
-        art = line_art_cut(np.stack([composite_on_color(f) for f in sticker.frames]), flips)
+        rgb = np.stack([composite_on_color(f) for f in sticker.frames])
+        if consume:
+            sticker.frames.clear()  # the decoded input is freed before the cut (memory bound)
+            keep_if_empty = False  # nothing is left to give back
+        art = line_art_cut(rgb, flips)
+        del rgb
         matte, used = _Matte(art.frames, art.tracks[0], dict(art.kept)), Background.LINE_ART
     elif regions:
         from sticker_studio.engine.matting.matte import flatten_on_white
