@@ -76,9 +76,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="whole-multiple nearest-neighbour scaling, whole-pixel motion, palette and hard alpha"
                              " kept (default: detected)")
     parser.add_argument("--background", type=background_type, default=None, metavar="METHOD",
-                        help="for inputs without alpha: model (default; the colour key when no matting model is "
-                             "installed, unless asked for by name), colour-key, line-art, or none (animate the "
-                             "whole rectangle)")
+                        help="for inputs without alpha: model (default; line-art for a sketch on paper; the "
+                             "colour key when no matting model is installed, unless asked for by name), colour-key, "
+                             "line-art, or none (animate the whole rectangle)")
     parser.add_argument("-o", "--output", type=Path, default=None, help="output file (.png APNG, .gif, .webp, .webm)")
     parser.set_defaults(func=run)
 
@@ -300,11 +300,16 @@ def shrink_for_output(sticker: Sticker, output_side: int | None) -> Sticker:
 
 
 def ensure_alpha(sticker: Sticker, background: Background | str | None) -> Sticker:
-    """Cut the subject out when the input has no useful alpha; say how on stderr. ``None``: the
-    model when it is installed, else the colour key; the model asked for by name must be there."""
-    from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out
+    """Cut the subject out when the input has no useful alpha; say how on stderr. ``None``: line art
+    for a sketch on paper, else the model when it is installed, else the colour key; the model asked
+    for by name must be there."""
+    from sticker_studio.core.imageops import composite_on_color
+    from sticker_studio.core.matte.sketch import looks_like_line_art
+    from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out, needs_cut_out
 
     method = Background.MODEL if background is None else Background.parse(background)
+    if background is None and needs_cut_out(sticker) and looks_like_line_art(composite_on_color(sticker.frames[0])):
+        method = Background.LINE_ART
     heads = None
     if method is Background.MODEL:
         heads = MattingHeadCache(_load_head)
@@ -319,7 +324,9 @@ def ensure_alpha(sticker: Sticker, background: Background | str | None) -> Stick
     elif cut.background is Background.COLOUR_KEY:
         print("no alpha channel: removed a flat background with the colour key", file=sys.stderr)
     elif cut.background is Background.LINE_ART:
-        print("no alpha channel: made the paper transparent (line art)", file=sys.stderr)
+        found = "a sketch on paper: " if background is None else ""
+        hint = " (line art; --background model to use the model)" if background is None else " (line art)"
+        print(f"no alpha channel: {found}made the paper transparent, closed shapes filled{hint}", file=sys.stderr)
     return cut.sticker
 
 
