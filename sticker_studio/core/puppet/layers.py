@@ -26,12 +26,11 @@ from sticker_studio.core.puppet.arap import ArapSolver
 from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, locate
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, forward_kinematics, root_affine
 from sticker_studio.core.puppet.raster import (
-    draw_layer,
-    pack_texture,
+    draw_mesh,
+    padded_premultiplied,
     paste_layer,
-    planes,
-    premultiplied,
     to_straight_uint8,
+    warp_affine,
 )
 from sticker_studio.core.puppet.rig import JOINT_NAMES, PART_JOINTS, PART_NAMES, Rig
 
@@ -48,9 +47,9 @@ RIGIDITY: dict[str, float] = {"head": 4.0, "body": 3.0}
 class Layer:
     part: str
     mesh: Mesh
-    texture: np.ndarray  # straight RGBA packed as uint32 words, padded by one transparent pixel (raster.pack_texture)
-    still: np.ndarray    # HxWx4 float32 premultiplied (pasted when the layer does not move)
-    planes: np.ndarray   # the same as 4 x H x W planes (bilinear sampling in scipy)
+    padded: np.ndarray   # (H+2)x(W+2)x4 float32 premultiplied, a transparent border (raster.padded_premultiplied)
+    still: np.ndarray    # HxWx4 view of it without the border (pasted when the layer does not move)
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 of its visible pixels (what a paste touches)
     solver: ArapSolver
     pin_joints: list[str]   # the joint whose transform each pin follows
     pin_rest: np.ndarray    # P x 2
@@ -185,7 +184,6 @@ class Puppet:
         self.spacing = default_spacing(mask) if spacing is None else spacing
         self.layers: list[Layer] = []
         self._whole: np.ndarray | None = None
-        self._whole_pm: np.ndarray | None = None
         opaque = rgba[..., 3] == 255
         band = max(2.0, 0.04 * self.size)
         reach = max(3.0, 0.08 * self.size)
@@ -291,8 +289,10 @@ class Puppet:
         tri, bary = locate(mesh.vertices, mesh.triangles, pts)
         rigid = np.full(len(mesh.triangles), RIGIDITY.get(part, 1.0))
         solver = ArapSolver(mesh.vertices, mesh.triangles, tri, bary, rigid)
-        still = premultiplied(tex)
-        return Layer(part, mesh, pack_texture(tex), still, planes(still), solver, pin_joint, solver.rest_pins())
+        padded = padded_premultiplied(tex)
+        rows, cols = np.flatnonzero(alpha.any(1)), np.flatnonzero(alpha.any(0))
+        box = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+        return Layer(part, mesh, padded, padded[1:-1, 1:-1], box, solver, pin_joint, solver.rest_pins())
 
     def _anchor_joint(self, part: str) -> str:
         for j in PART_JOINTS[part]:
@@ -341,19 +341,12 @@ class Puppet:
             out.append(v)
         return out
 
-    def _whole_premultiplied(self) -> np.ndarray:
-        if self._whole_pm is None:
-            x0, y0 = int(self.origin[0]), int(self.origin[1])
-            hh, ww = self.mask.shape
-            pm = premultiplied(self.rgba[y0:y0 + hh, x0:x0 + ww])
-            self._whole_pm = np.ascontiguousarray(np.moveaxis(pm, -1, 0))  # channel planes
-        return self._whole_pm
-
     def _whole_texture(self) -> np.ndarray:
+        """The drawing's crop as a padded premultiplied texture (made on first use)."""
         if self._whole is None:
             x0, y0 = int(self.origin[0]), int(self.origin[1])
             hh, ww = self.mask.shape
-            self._whole = pack_texture(self.rgba[y0:y0 + hh, x0:x0 + ww])
+            self._whole = padded_premultiplied(self.rgba[y0:y0 + hh, x0:x0 + ww])
         return self._whole
 
     def _moves_as_a_whole(self, pose: CharacterPose, deformed: list[np.ndarray]) -> bool:
@@ -400,35 +393,54 @@ class Puppet:
             frame = np.zeros((ch, cw, 4), np.uint8)
             _paste_uint8(frame, self.rgba, (int(ox), int(oy)))
             return frame
-        buf = np.zeros((ch, cw, 4), np.float32)
+        off = np.array([ox, oy], np.float64)
+        frame = np.zeros((ch, cw, 4), np.uint8)
         if not force_raster and self._moves_as_a_whole(pose, deformed):
-            # only the root transform moved it: one affine resample of the whole drawing
+            # only the root transform moved it: one affine resample of the whole drawing, in its moved box
             m, t = root_affine(pose, self.pivot)
-            if self.pixel_art:
-                hh, ww = self.mask.shape
-                quad = np.array([[-1.0, -1.0], [ww, -1.0], [ww, hh], [-1.0, hh]])
-                moved = (quad + self.origin - self.pivot) @ m.T + self.pivot + t
-                draw_layer(buf, self._whole_texture(), quad, moved, np.array([[0, 1, 2], [0, 2, 3]]), offset,
-                           nearest=True)
-                return to_straight_uint8(buf)
-            # canvas (row, col) -> crop (row, col): one bilinear pass in C (scipy), premultiplied
+            hh, ww = self.mask.shape
+            quad = np.array([[-1.0, -1.0], [ww, -1.0], [ww, hh], [-1.0, hh]])
+            moved = (quad + self.origin - self.pivot) @ m.T + self.pivot + t + off
+            box = _box(moved, (cw, ch))
+            # canvas (x, y) -> crop (x, y): q = M^-1 (p - pivot - t - offset) + pivot - origin
             minv = np.linalg.inv(m)
-            swap = np.array([[0.0, 1.0], [1.0, 0.0]])
-            mat = swap @ minv @ swap
-            shift = swap @ (-minv @ (self.pivot + t + np.asarray(offset, np.float64)) + self.pivot - self.origin)
-            src = self._whole_premultiplied()
-            for c in range(4):
-                ndimage.affine_transform(src[c], mat, offset=shift, output_shape=(ch, cw), output=buf[..., c],
-                                         order=1, mode="constant", cval=0.0, prefilter=False)
-            return to_straight_uint8(buf)
+            inverse = np.concatenate([minv, (self.pivot - self.origin - minv @ (self.pivot + t + off))[:, None]], 1)
+            buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
+            inverse[:, 2] += inverse[:, :2] @ np.array([box[0], box[1]], np.float64)  # the box's own pixels
+            warp_affine(buf, self._whole_texture(), inverse, (0, 0, buf.shape[1], buf.shape[0]), self.pixel_art)
+            frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
+            return frame
+        if whole and not force_raster:
+            # outside the moving layers' rest and moved boxes the frame is the drawing: only redo that box
+            _paste_uint8(frame, self.rgba, (int(ox), int(oy)))
+            pts = [np.concatenate([layer.mesh.vertices + self.origin, verts]) + off
+                   for layer, verts, still in zip(self.layers, deformed, static, strict=True) if not still]
+            box = _box(np.concatenate(pts), (cw, ch))
+        else:
+            box = (0, 0, cw, ch)
+        if box[2] <= box[0] or box[3] <= box[1]:
+            return frame
+        buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
+        shift = (ox - box[0], oy - box[1])
         for layer, verts, still in zip(self.layers, deformed, static, strict=True):
             if still and whole:
-                at = (int(self.origin[0] + ox), int(self.origin[1] + oy))
-                paste_layer(buf, layer.still, at)
+                bx0, by0, bx1, by1 = layer.box
+                at = (int(self.origin[0]) + bx0 + int(shift[0]), int(self.origin[1]) + by0 + int(shift[1]))
+                paste_layer(buf, layer.still[by0:by1, bx0:bx1], at)
                 continue
-            draw_layer(buf, layer.texture, layer.mesh.vertices, verts, layer.mesh.triangles, offset,
-                       nearest=self.pixel_art, texture_planes=layer.planes)  # rest vertices: cropped texture
-        return to_straight_uint8(buf)
+            draw_mesh(buf, layer.padded, layer.mesh.vertices, verts, layer.mesh.triangles, shift,
+                      nearest=self.pixel_art)  # rest vertices: cropped texture
+        frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
+        return frame
+
+
+def _box(points: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) holding every pixel centre near ``points``, clipped to a (w, h) canvas."""
+    lo = np.floor(points.min(0)) - 2
+    hi = np.ceil(points.max(0)) + 3
+    w, h = size
+    return (int(min(max(lo[0], 0), w)), int(min(max(lo[1], 0), h)), int(min(max(hi[0], 0), w)),
+            int(min(max(hi[1], 0), h)))
 
 
 def _paste_uint8(frame: np.ndarray, img: np.ndarray, at: tuple[int, int]) -> None:

@@ -90,23 +90,19 @@ def premultiplied(rgba: np.ndarray) -> np.ndarray:
 
 
 def to_straight_uint8(premul: np.ndarray) -> np.ndarray:
-    """Straight RGBA uint8 from premultiplied float (only soft pixels need the division)."""
-    out = np.zeros(premul.shape, np.uint8)
-    alpha_all = premul[..., 3]
-    rows = np.flatnonzero(alpha_all.max(1) > 0.0)
-    if len(rows) == 0:
-        return out
-    cols = np.flatnonzero(alpha_all[rows[0]:rows[-1] + 1].max(0) > 0.0)
-    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-    p = premul[box]
-    alpha = p[..., 3]
-    o = np.clip(np.rint(p), 0, 255).astype(np.uint8)
-    soft = (alpha > 0.0) & (alpha < 254.5)
-    if soft.any():
-        q = p[soft]
-        o[soft, :3] = np.clip(np.rint(q[:, :3] * (255.0 / np.maximum(q[:, 3:4], 1e-6))), 0, 255).astype(np.uint8)
-    o[alpha <= 0.0] = 0
-    out[box] = o
+    """Straight RGBA uint8 from premultiplied float (opaque pixels need no division; transparent ones are 0)."""
+    a = premul[..., 3]
+    alpha = np.rint(a)
+    np.clip(alpha, 0, 255, out=alpha)
+    alpha8 = alpha.astype(np.uint8)
+    scale = np.where(a >= np.float32(254.5), np.float32(1.0), np.float32(255.0) / np.maximum(a, np.float32(1e-6)))
+    scale[alpha8 == 0] = 0.0  # rounds to transparent: no stray colour
+    rgb = premul[..., :3] * scale[..., None]
+    np.rint(rgb, out=rgb)
+    np.clip(rgb, 0, 255, out=rgb)
+    out = np.empty(premul.shape, np.uint8)
+    out[..., :3] = rgb
+    out[..., 3] = alpha8
     return out
 
 
@@ -217,6 +213,167 @@ def draw_layer(canvas: np.ndarray, texture: np.ndarray, rest: np.ndarray, deform
     flat[pix] = col + under * (1.0 - col[:, 3:4] * (1.0 / 255.0))
 
 
+def padded_premultiplied(rgba: np.ndarray) -> np.ndarray:
+    """(H+2) x (W+2) x 4 float32 premultiplied texture with a one-pixel transparent border (for :func:`bilinear`)."""
+    out = np.zeros((rgba.shape[0] + 2, rgba.shape[1] + 2, 4), np.float32)
+    out[1:-1, 1:-1] = premultiplied(rgba)
+    return out
+
+
+def _texel_words(padded: np.ndarray) -> np.ndarray:
+    """The padded texture's texels as one 16-byte word each (a gather moves a whole texel)."""
+    return padded.reshape(-1, 4).view(np.complex128)[:, 0]
+
+
+def bilinear(padded: np.ndarray, sx: np.ndarray, sy: np.ndarray, nearest: bool = False,
+             snap: bool = True) -> np.ndarray:
+    """Premultiplied N x 4 samples of a :func:`padded_premultiplied` texture at (sx, sy), unpadded float32 coordinates.
+
+    Outside the texture is transparent. Bilinear on premultiplied colour (whole texels
+    gathered as 16-byte words), or nearest. With ``snap``, coordinates within 1e-3 px of a
+    pixel centre snap to it, so frame 0 and whole-pixel moves reproduce the texels exactly
+    (callers that snap their affine maps instead pass False). ``sx`` and ``sy`` may be reused.
+    """
+    hp, wp = padded.shape[:2]
+    words = _texel_words(padded)
+    if nearest:
+        ix = np.floor(sx + np.float32(1.5)).astype(np.int64)
+        iy = np.floor(sy + np.float32(1.5)).astype(np.int64)
+        outside = (ix < 1) | (ix > wp - 2) | (iy < 1) | (iy > hp - 2)
+        idx = np.clip(iy, 0, hp - 1) * wp + np.clip(ix, 0, wp - 1)
+        idx[outside] = 0  # the transparent corner
+        return words.take(idx).view(np.float32).reshape(-1, 4)
+    if snap:
+        r = np.rint(sx)
+        sx = np.where(np.abs(sx - r) < 1e-3, r, sx)
+        r = np.rint(sy)
+        sy = np.where(np.abs(sy - r) < 1e-3, r, sy)
+    sx = np.clip(sx + np.float32(1.0), 0.0, np.float32(wp - 1), out=sx)
+    sy = np.clip(sy + np.float32(1.0), 0.0, np.float32(hp - 1), out=sy)
+    fx = np.minimum(np.floor(sx), np.float32(wp - 2))
+    fy = np.minimum(np.floor(sy), np.float32(hp - 2))
+    i = fy.astype(np.int64) * wp + fx.astype(np.int64)
+    fx = np.subtract(sx, fx, out=fx)[:, None]  # fractions, float32
+    fy = np.subtract(sy, fy, out=fy)[:, None]
+    a = words.take(i).view(np.float32).reshape(-1, 4)
+    b = words.take(i + 1).view(np.float32).reshape(-1, 4)
+    b -= a
+    b *= fx
+    a += b  # top row
+    c = words.take(i + wp).view(np.float32).reshape(-1, 4)
+    d = words.take(i + (wp + 1)).view(np.float32).reshape(-1, 4)
+    d -= c
+    d *= fx
+    c += d  # bottom row
+    c -= a
+    c *= fy
+    a += c
+    return a
+
+
+def over(dst: np.ndarray, src: np.ndarray) -> None:
+    """``dst`` = ``src`` over ``dst`` in place (premultiplied float32, same shape)."""
+    alpha = src[..., 3:4] * np.float32(-1.0 / 255.0)
+    alpha += np.float32(1.0)
+    dst *= alpha
+    dst += src
+
+
+def draw_mesh(canvas: np.ndarray, padded: np.ndarray, rest: np.ndarray, deformed: np.ndarray,
+              triangles: np.ndarray, offset: tuple[float, float] = (0.0, 0.0), nearest: bool = False) -> None:
+    """Composite one textured mesh over ``canvas`` (HxWx4 float32 premultiplied), in place.
+
+    ``padded`` is the layer's :func:`padded_premultiplied` texture, ``rest`` the vertices in its
+    (unpadded) coordinates, ``deformed`` in canvas coordinates minus ``offset``. Works on the
+    mesh's bounding box only: a triangle-id image (Pillow's polygon fill, C), one affine per
+    triangle back to the rest texture, one gather per texel corner.
+    """
+    h, w = canvas.shape[:2]
+    verts = deformed + np.asarray(offset, np.float64)[None, :]
+    p = verts[triangles]
+    x0 = int(max(0, np.floor(p[:, :, 0].min()) - 1))
+    y0 = int(max(0, np.floor(p[:, :, 1].min()) - 1))
+    x1 = int(min(w, np.ceil(p[:, :, 0].max()) + 2))
+    y1 = int(min(h, np.ceil(p[:, :, 1].max()) + 2))
+    if x1 <= x0 or y1 <= y0 or len(triangles) == 0:
+        return
+    ids = _triangle_ids(p - np.array([x0, y0], np.float64), (x1 - x0, y1 - y0))
+    bw = x1 - x0
+    nz = np.flatnonzero(ids)  # covered pixels only (a layer's box is about half empty)
+    if len(nz) == 0:
+        return
+    tid = ids.reshape(-1).take(nz)
+    row, colm = np.divmod(nz, bw)
+    # affine back to the rest texture per triangle, in the box's own pixel coordinates (small
+    # numbers: float32 stays within 1e-4 px); snapped so rest and whole-pixel moves stay exact
+    aff = np.empty((len(triangles) + 1, 6), np.float64)
+    aff[0] = 0.0
+    aff[1:] = _affines(verts - np.array([x0, y0], np.float64), rest, triangles)
+    coef = np.ascontiguousarray(snap_affine(aff).T.astype(np.float32))  # 6 x (T + 1): one gather each
+    xs = colm.astype(np.float32)
+    ys = row.astype(np.float32)
+    sx = coef[0].take(tid)
+    sx *= xs
+    sx += coef[1].take(tid) * ys
+    sx += coef[2].take(tid)
+    sy = coef[3].take(tid)
+    sy *= xs
+    sy += coef[4].take(tid) * ys
+    sy += coef[5].take(tid)
+    col = bilinear(padded, sx, sy, nearest, snap=False)
+    # composite over what is there: gather, blend, scatter whole 16-byte pixels
+    words = canvas.reshape(-1, 4).view(np.complex128)[:, 0]
+    at = (row + y0) * w + (colm + x0)
+    under = words.take(at).view(np.float32).reshape(-1, 4)
+    over(under, col)
+    words[at] = under.view(np.complex128)[:, 0]
+
+
+def snap_affine(aff: np.ndarray) -> np.ndarray:
+    """N x 6 affines (a, b, c, d, e, f) with near-whole coefficients made whole (1e-6 linear, 1e-3 offsets)."""
+    out = aff.copy()
+    r = np.rint(out)
+    tol = np.array([1e-6, 1e-6, 1e-3, 1e-6, 1e-6, 1e-3])
+    near = np.abs(out - r) < tol
+    out[near] = r[near]
+    return out
+
+
+def _triangle_ids(p: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Triangle id + 1 of every pixel centre of a ``size`` (w, h) box (0: none); Pillow's polygon fill."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("I", size, 0)
+    draw = ImageDraw.Draw(img)
+    for i, tri in enumerate(p.reshape(len(p), 6).tolist(), 1):
+        draw.polygon(tri, fill=i)
+    return np.asarray(img, dtype=np.int32)
+
+
+def warp_affine(canvas: np.ndarray, padded: np.ndarray, inverse: np.ndarray, box: tuple[int, int, int, int],
+                nearest: bool = False) -> None:
+    """Write into ``canvas`` (float32 premultiplied, cleared) the texture under an affine map, within ``box``.
+
+    ``inverse`` (2 x 3) maps canvas pixel centres (x, y) to unpadded texture coordinates;
+    ``box`` (x0, y0, x1, y1) is clipped to the canvas.
+    """
+    h, w = canvas.shape[:2]
+    x0, y0 = max(0, box[0]), max(0, box[1])
+    x1, y1 = min(w, box[2]), min(h, box[3])
+    if x1 <= x0 or y1 <= y0:
+        return
+    m = snap_affine(np.asarray(inverse, np.float64).reshape(1, 6)).reshape(2, 3)
+    # the box's own coordinates (small numbers for float32)
+    c = m[:, 2] + m[:, 0] * x0 + m[:, 1] * y0
+    xs = np.arange(x1 - x0, dtype=np.float32)[None, :]
+    ys = np.arange(y1 - y0, dtype=np.float32)[:, None]
+    f = m.astype(np.float32)
+    sx = f[0, 0] * xs + (f[0, 1] * ys + np.float32(c[0]))
+    sy = f[1, 0] * xs + (f[1, 1] * ys + np.float32(c[1]))
+    col = bilinear(padded, sx.reshape(-1), sy.reshape(-1), nearest, snap=False)
+    canvas[y0:y1, x0:x1] = col.reshape(y1 - y0, x1 - x0, 4)
+
+
 def paste_layer(canvas: np.ndarray, texture: np.ndarray, at: tuple[int, int]) -> None:
     """Composite an unmoved layer (its premultiplied texture) over ``canvas`` at whole-pixel ``at`` (x, y)."""
     h, w = canvas.shape[:2]
@@ -226,8 +383,4 @@ def paste_layer(canvas: np.ndarray, texture: np.ndarray, at: tuple[int, int]) ->
     cx1, cy1 = min(w, x + tw), min(h, y + th)
     if cx1 <= cx0 or cy1 <= cy0:
         return
-    src = texture[cy0 - y:cy1 - y, cx0 - x:cx1 - x]
-    dst = canvas[cy0:cy1, cx0:cx1]
-    a = src[..., 3:4]
-    m = a[..., 0] > 0
-    dst[m] = src[m] + dst[m] * (1.0 - a[m] * (1.0 / 255.0))
+    over(canvas[cy0:cy1, cx0:cx1], texture[cy0 - y:cy1 - y, cx0 - x:cx1 - x])
