@@ -27,6 +27,7 @@ from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, l
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, forward_kinematics, root_affine
 from sticker_studio.core.puppet.raster import (
     draw_mesh,
+    footprint,
     padded_premultiplied,
     paste_layer,
     to_straight_uint8,
@@ -184,6 +185,7 @@ class Puppet:
         self.spacing = default_spacing(mask) if spacing is None else spacing
         self.layers: list[Layer] = []
         self._whole: np.ndarray | None = None
+        self._whole_cover: np.ndarray | None = None
         opaque = rgba[..., 3] == 255
         band = max(2.0, 0.04 * self.size)
         reach = max(3.0, 0.08 * self.size)
@@ -349,6 +351,11 @@ class Puppet:
             self._whole = padded_premultiplied(self.rgba[y0:y0 + hh, x0:x0 + ww])
         return self._whole
 
+    def _visible_box(self) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) of the drawing's visible pixels in the crop."""
+        rows, cols = np.flatnonzero(self.mask.any(1)), np.flatnonzero(self.mask.any(0))
+        return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
     def _moves_as_a_whole(self, pose: CharacterPose, deformed: list[np.ndarray]) -> bool:
         """The pose only has a root transform, and the vertices are exactly that transform of the rest."""
         if any(a != 0.0 for a in pose.angles.values()) or pose.head_offset != (0.0, 0.0) \
@@ -398,8 +405,8 @@ class Puppet:
         if not force_raster and self._moves_as_a_whole(pose, deformed):
             # only the root transform moved it: one affine resample of the whole drawing, in its moved box
             m, t = root_affine(pose, self.pivot)
-            hh, ww = self.mask.shape
-            quad = np.array([[-1.0, -1.0], [ww, -1.0], [ww, hh], [-1.0, hh]])
+            vx0, vy0, vx1, vy1 = self._visible_box()
+            quad = np.array([[vx0 - 1.0, vy0 - 1.0], [vx1, vy0 - 1.0], [vx1, vy1], [vx0 - 1.0, vy1]])
             moved = (quad + self.origin - self.pivot) @ m.T + self.pivot + t + off
             box = _box(moved, (cw, ch))
             # canvas (x, y) -> crop (x, y): q = M^-1 (p - pivot - t - offset) + pivot - origin
@@ -407,7 +414,11 @@ class Puppet:
             inverse = np.concatenate([minv, (self.pivot - self.origin - minv @ (self.pivot + t + off))[:, None]], 1)
             buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
             inverse[:, 2] += inverse[:, :2] @ np.array([box[0], box[1]], np.float64)  # the box's own pixels
-            warp_affine(buf, self._whole_texture(), inverse, (0, 0, buf.shape[1], buf.shape[0]), self.pixel_art)
+            texture = self._whole_texture()
+            if self._whole_cover is None:
+                self._whole_cover = footprint(texture)
+            warp_affine(buf, texture, inverse, (0, 0, buf.shape[1], buf.shape[0]), self.pixel_art,
+                        self._whole_cover)
             frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
             return frame
         if whole and not force_raster:

@@ -90,19 +90,19 @@ def premultiplied(rgba: np.ndarray) -> np.ndarray:
 
 
 def to_straight_uint8(premul: np.ndarray) -> np.ndarray:
-    """Straight RGBA uint8 from premultiplied float (opaque pixels need no division; transparent ones are 0)."""
+    """Straight RGBA uint8 from premultiplied float: only soft pixels need the division; transparent ones are 0."""
+    o = np.rint(premul)
+    np.clip(o, 0, 255, out=o)
+    out = o.astype(np.uint8)
     a = premul[..., 3]
-    alpha = np.rint(a)
-    np.clip(alpha, 0, 255, out=alpha)
-    alpha8 = alpha.astype(np.uint8)
-    scale = np.where(a >= np.float32(254.5), np.float32(1.0), np.float32(255.0) / np.maximum(a, np.float32(1e-6)))
-    scale[alpha8 == 0] = 0.0  # rounds to transparent: no stray colour
-    rgb = premul[..., :3] * scale[..., None]
-    np.rint(rgb, out=rgb)
-    np.clip(rgb, 0, 255, out=rgb)
-    out = np.empty(premul.shape, np.uint8)
-    out[..., :3] = rgb
-    out[..., 3] = alpha8
+    soft = np.flatnonzero((a > 0.0) & (a < np.float32(254.5)))
+    if len(soft):
+        q = premul.reshape(-1, 4)[soft]
+        rgb = q[:, :3] * (np.float32(255.0) / q[:, 3:4])
+        np.rint(rgb, out=rgb)
+        np.clip(rgb, 0, 255, out=rgb)
+        out.reshape(-1, 4)[soft, :3] = rgb
+    out.view(np.uint32)[out[..., 3] == 0] = 0  # rounds to transparent: no stray colour
     return out
 
 
@@ -344,18 +344,21 @@ def _triangle_ids(p: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     from PIL import Image, ImageDraw
 
     img = Image.new("I", size, 0)
-    draw = ImageDraw.Draw(img)
+    # the C drawing object directly (ImageDraw.polygon's argument handling costs more than the fill);
+    # in mode "I" an id is its own ink
+    fill = ImageDraw.Draw(img).draw.draw_polygon
     for i, tri in enumerate(p.reshape(len(p), 6).tolist(), 1):
-        draw.polygon(tri, fill=i)
+        fill(tri, i, 1)
     return np.asarray(img, dtype=np.int32)
 
 
 def warp_affine(canvas: np.ndarray, padded: np.ndarray, inverse: np.ndarray, box: tuple[int, int, int, int],
-                nearest: bool = False) -> None:
+                nearest: bool = False, cover: np.ndarray | None = None) -> None:
     """Write into ``canvas`` (float32 premultiplied, cleared) the texture under an affine map, within ``box``.
 
     ``inverse`` (2 x 3) maps canvas pixel centres (x, y) to unpadded texture coordinates;
-    ``box`` (x0, y0, x1, y1) is clipped to the canvas.
+    ``box`` (x0, y0, x1, y1) is clipped to the canvas. ``cover`` (:func:`footprint` of the
+    texture) limits the sampling to pixels that can land on something visible.
     """
     h, w = canvas.shape[:2]
     x0, y0 = max(0, box[0]), max(0, box[1])
@@ -368,10 +371,32 @@ def warp_affine(canvas: np.ndarray, padded: np.ndarray, inverse: np.ndarray, box
     xs = np.arange(x1 - x0, dtype=np.float32)[None, :]
     ys = np.arange(y1 - y0, dtype=np.float32)[:, None]
     f = m.astype(np.float32)
-    sx = f[0, 0] * xs + (f[0, 1] * ys + np.float32(c[0]))
-    sy = f[1, 0] * xs + (f[1, 1] * ys + np.float32(c[1]))
-    col = bilinear(padded, sx.reshape(-1), sy.reshape(-1), nearest, snap=False)
-    canvas[y0:y1, x0:x1] = col.reshape(y1 - y0, x1 - x0, 4)
+    sx = (f[0, 0] * xs + (f[0, 1] * ys + np.float32(c[0]))).reshape(-1)
+    sy = (f[1, 0] * xs + (f[1, 1] * ys + np.float32(c[1]))).reshape(-1)
+    region = canvas[y0:y1, x0:x1]
+    if cover is None:
+        region[...] = bilinear(padded, sx, sy, nearest, snap=False).reshape(region.shape)
+        return
+    hp, wp = cover.shape
+    ix = np.clip(np.floor(sx + np.float32(1.0)), 0, wp - 1).astype(np.int64)
+    iy = np.clip(np.floor(sy + np.float32(1.0)), 0, hp - 1).astype(np.int64)
+    keep = np.flatnonzero(cover.reshape(-1).take(iy * wp + ix))
+    if len(keep) == 0:
+        return
+    col = bilinear(padded, sx.take(keep), sy.take(keep), nearest, snap=False)
+    words = region.reshape(-1, 4).view(np.complex128)[:, 0] if region.flags.c_contiguous else None
+    if words is not None:
+        words[keep] = col.view(np.complex128)[:, 0]
+    else:
+        row, colm = np.divmod(keep, x1 - x0)
+        region[row, colm] = col
+
+
+def footprint(padded: np.ndarray) -> np.ndarray:
+    """Texels of a padded texture whose bilinear neighbourhood holds a visible texel (alpha > 0, grown by 1)."""
+    from scipy import ndimage
+
+    return ndimage.binary_dilation(padded[..., 3] > 0.0, structure=np.ones((3, 3), bool))
 
 
 def paste_layer(canvas: np.ndarray, texture: np.ndarray, at: tuple[int, int]) -> None:
