@@ -231,7 +231,8 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
     side = args.size or (longer * max(1, DEFAULT_OUTPUT_SIDE // longer) if art else min(DEFAULT_OUTPUT_SIDE, longer))
     fraction = 0.8 if args.subject_size is None else (1.0 if args.subject_size == 0 else args.subject_size)
     pad = result.metadata.get("canvas_padding") or (0, 0)
-    result = frame_character(result, rest_box_of(rgba, (int(pad[0]), int(pad[1]))), max(16, side), fraction)
+    rest = rest_box_of(rgba, (int(pad[0]), int(pad[1])))  # type: ignore[index]
+    result = frame_character(result, rest, max(16, side), fraction)
     path = write_output(result, args.output)
     body = f" + body {args.body}" if args.body else ""
     print(f"wrote {path} ({result.frame_count} frames, {result.width}x{result.height}, "
