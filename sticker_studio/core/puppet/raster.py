@@ -368,6 +368,9 @@ def warp_affine(canvas: np.ndarray, padded: np.ndarray, inverse: np.ndarray, box
     m = snap_affine(np.asarray(inverse, np.float64).reshape(1, 6)).reshape(2, 3)
     # the box's own coordinates (small numbers for float32)
     c = m[:, 2] + m[:, 0] * x0 + m[:, 1] * y0
+    if m[0, 1] == 0.0 and m[1, 0] == 0.0:  # no turn: bilinear is separable, two passes of whole rows/columns
+        canvas[y0:y1, x0:x1] = _warp_separable(padded, (m[0, 0], c[0]), (m[1, 1], c[1]), (x1 - x0, y1 - y0), nearest)
+        return
     xs = np.arange(x1 - x0, dtype=np.float32)[None, :]
     ys = np.arange(y1 - y0, dtype=np.float32)[:, None]
     f = m.astype(np.float32)
@@ -390,6 +393,46 @@ def warp_affine(canvas: np.ndarray, padded: np.ndarray, inverse: np.ndarray, box
     else:
         row, colm = np.divmod(keep, x1 - x0)
         region[row, colm] = col
+
+
+def _axis_taps(scale: float, offset: float, n: int, size: int, nearest: bool
+               ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Padded texel index and (bilinear) weight of the next texel for ``n`` output pixels along one axis."""
+    s = np.arange(n, dtype=np.float64) * scale + offset + 1.0  # padded coordinates
+    if nearest:
+        i = np.floor(s + 0.5).astype(np.int64)
+        return np.where((i >= 1) & (i <= size - 2), i, 0), None
+    s = np.clip(s, 0.0, size - 1.0)
+    i = np.minimum(np.floor(s), size - 2.0)
+    return i.astype(np.int64), (s - i).astype(np.float32)
+
+
+def _warp_separable(padded: np.ndarray, sx: tuple[float, float], sy: tuple[float, float],
+                    size: tuple[int, int], nearest: bool) -> np.ndarray:
+    """The texture at x' = a x + c, y' = b y + d for a ``size`` (w, h) box: columns, then rows.
+
+    The same bilinear (or nearest) samples as :func:`bilinear`, in two passes over whole
+    rows and columns instead of four gathers a pixel; a whole-pixel move copies texels exactly.
+    """
+    hp, wp = padded.shape[:2]
+    w, h = size
+    ix, fx = _axis_taps(sx[0], sx[1], w, wp, nearest)
+    iy, fy = _axis_taps(sy[0], sy[1], h, hp, nearest)
+    if nearest or fx is None or fy is None:
+        return padded.take(iy, axis=0).take(ix, axis=1)
+    lo, hi = int(iy.min()), int(iy.max()) + 2  # only the texture rows the output reaches
+    rows = padded[lo:hi]
+    left = rows.take(ix, axis=1)
+    right = rows.take(ix + 1, axis=1)
+    right -= left
+    right *= np.repeat(fx, 4).reshape(1, w, 4)
+    left += right  # h_rows x w x 4
+    top = left.take(iy - lo, axis=0)
+    bottom = left.take(iy + 1 - lo, axis=0)
+    bottom -= top
+    bottom *= fy[:, None, None]
+    top += bottom
+    return top
 
 
 def footprint(padded: np.ndarray) -> np.ndarray:
