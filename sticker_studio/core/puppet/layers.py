@@ -129,6 +129,15 @@ def _seg_dist(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.linalg.norm(pts - proj, axis=1)
 
 
+def _window(mask: np.ndarray, margin: float) -> tuple[slice, slice]:
+    """Row and column slices of ``mask``'s bounding box grown by ``margin`` pixels (clipped)."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    m = int(np.ceil(margin))
+    h, w = mask.shape
+    return (slice(max(0, int(rows[0]) - m), min(h, int(rows[-1]) + 1 + m)),
+            slice(max(0, int(cols[0]) - m), min(w, int(cols[-1]) + 1 + m)))
+
+
 def _nearest_fill(src_mask: np.ndarray, rgba: np.ndarray, where: np.ndarray, reach: float) -> np.ndarray:
     """RGBA with ``where`` pixels (within ``reach`` of ``src_mask``) painted with the nearest source colour."""
     out = np.zeros_like(rgba)
@@ -197,16 +206,19 @@ class Puppet:
             parent = PARENT_PART.get(part)
             if parent is not None:
                 # the parent's opaque pixels next to the part, only around the attachment joint (not
-                # along an arm's whole length where it lies against the body)
-                thick = float(np.median(ndimage.distance_transform_edt(own)[own])) + 1.0
-                near = ndimage.distance_transform_edt(~own) <= min(band, max(2.0, thick))
-                overlap = near & (labels == PART_NAMES.index(parent) + 1) & opaque
+                # along an arm's whole length where it lies against the body); distances are measured
+                # in the part's box grown by the band (exact there; nothing farther is near)
+                win = _window(own, band + 2.0)
+                sub = own[win]
+                thick = float(np.median(ndimage.distance_transform_edt(sub)[sub])) + 1.0
+                near = ndimage.distance_transform_edt(~sub) <= min(band, max(2.0, thick))
+                overlap = near & (labels[win] == PART_NAMES.index(parent) + 1) & opaque[win]
                 anchor = self._anchor_joint(part)
                 if anchor in rig.joints and part != "head":
                     ax, ay = rig.xy(anchor)
-                    yy, xx = np.indices(own.shape)
-                    overlap &= np.hypot(xx - ax, yy - ay) <= 3.0 * thick + band
-                tex[overlap] = rgba[overlap]
+                    yy, xx = np.indices(sub.shape)
+                    overlap &= np.hypot(xx + win[1].start - ax, yy + win[0].start - ay) <= 3.0 * thick + band
+                tex[win][overlap] = rgba[win][overlap]
             fills[part] = tex
         # fills under front parts: body under head/arms (and legs), head under ears is not needed (ears behind)
         for part in present:
@@ -216,13 +228,19 @@ class Puppet:
             if DRAW_ORDER.index(part) < DRAW_ORDER.index(parent):
                 continue  # drawn behind its parent: nothing to uncover
             own = labels == PART_NAMES.index(part) + 1
-            pown = labels == PART_NAMES.index(parent) + 1
-            # only where the parent's own shape continues under the part (its closing)
+            # only where the parent's own shape continues under the part (its closing by a disk of
+            # ``reach``), worked out in the part's box grown by twice that: exact on the part's pixels
+            win = _window(own, 2.0 * reach + 3.0)
+            pown = labels[win] == PART_NAMES.index(parent) + 1
+            if not pown.any():
+                continue
             grown = ndimage.distance_transform_edt(~pown) <= reach
-            closed = ndimage.distance_transform_edt(grown) > reach
-            fill = _nearest_fill(pown & opaque, rgba, own & opaque & closed & ~(fills[parent][..., 3] > 0), reach)
+            closed = ndimage.distance_transform_edt(grown) > reach if not grown.all() else grown
+            under = fills[parent][win]
+            fill = _nearest_fill(pown & opaque[win], rgba[win], own[win] & opaque[win] & closed & ~(under[..., 3] > 0),
+                                 reach)
             sel = fill[..., 3] > 0
-            fills[parent][sel] = fill[sel]
+            under[sel] = fill[sel]
         for part in present:
             tex = fills[part]
             alpha = tex[..., 3] > 0
