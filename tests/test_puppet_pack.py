@@ -190,3 +190,26 @@ def test_framing_crops_every_frame_alike() -> None:
     assert len(widths) == 1
     steps = [boxes[k + 1][0] - boxes[k][0] for k in range(3)]
     assert max(steps) - min(steps) <= 1 and min(steps) > 0
+
+
+def test_pixel_art_character_sticker_scales_by_whole_multiples() -> None:
+    small = _figure(48)
+    small[..., 3] = np.where(small[..., 3] > 127, 255, 0).astype(np.uint8)
+    small[small[..., 3] == 0] = 0
+    rig = propose_rig(np.repeat(np.repeat(small, 4, 0), 4, 1))  # rig a larger copy, then scale it down
+    from sticker_studio.core.puppet.rig import Ellipse, Joint, Rig
+
+    rig = Rig(48, 48, {n: Joint(j.x / 4, j.y / 4, j.confidence) for n, j in rig.joints.items()},
+              {n: Ellipse(e.cx / 4, e.cy / 4, e.rx / 4, e.ry / 4) for n, e in rig.face.items()}, rig.plan,
+              None if rig.parts is None else rig.parts[::4, ::4].copy(), rig.source)
+    sticker = character_sticker(small, rig, CharacterSettings(motion="hop", frames=6, size=256, pixel_art=True))
+    scale = sticker.metadata["pixel_scale"]
+    assert float(scale).is_integer() and scale >= 2
+    for f in sticker.frames:
+        assert set(np.unique(f[..., 3])) <= {0, 255}
+    # the rest frame is the drawing, each pixel a whole block
+    f0 = sticker.frames[0]
+    ys, xs = np.nonzero(f0[..., 3])
+    block = f0[ys.min():ys.min() + int(scale) * 8, xs.min():xs.min() + int(scale) * 8]
+    k = int(scale)
+    assert np.array_equal(block, np.repeat(np.repeat(block[::k, ::k], k, 0), k, 1))
