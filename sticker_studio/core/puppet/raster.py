@@ -1,10 +1,13 @@
 """Textured triangles on premultiplied alpha, vectorised numpy.
 
-:func:`cover` finds, for every pixel centre inside a (deformed) triangle, the triangle
-and its barycentric weights, all triangles at once (candidates from each triangle's
-bounding box, then an inside test). :func:`draw_layer` maps those pixels back into
-the rest drawing (the same weights on the rest vertices) and samples it: bilinear on
-premultiplied colour, or nearest for pixel art. Pixel centres are whole numbers.
+:func:`draw_mesh` composites a deformed textured mesh: triangle ids of the covered pixel
+centres (Pillow's polygon fill, C), one affine per triangle back to the rest texture
+(snapped, so rest and whole-pixel moves reproduce the texels exactly), and :func:`bilinear`
+(or nearest, for pixel art) on a padded premultiplied texture, each texel gathered as one
+16-byte word. :func:`warp_affine` resamples a whole texture under one affine map (two
+separable passes when it does not turn). :func:`cover` (every pixel centre inside a
+triangle, exact on edges) is what the mesh builder checks its coverage with.
+Pixel centres are whole numbers.
 """
 
 from __future__ import annotations
@@ -54,34 +57,6 @@ def cover(vertices: np.ndarray, triangles: np.ndarray, shape: tuple[int, int]
     return (py * w + px)[inside], tid[inside]
 
 
-def cover_ids(vertices: np.ndarray, triangles: np.ndarray, shape: tuple[int, int]
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Like :func:`cover`, rasterised by Pillow's polygon fill into a triangle-id image (fast, C).
-
-    Pixels on an edge go to whichever triangle was drawn last; the affine of a
-    neighbour is continuous there, so the mapping is the same to a fraction of a pixel.
-    """
-    from PIL import Image, ImageDraw
-
-    h, w = shape
-    p = vertices[triangles]
-    x0 = int(max(0, np.floor(p[:, :, 0].min()) - 1))
-    y0 = int(max(0, np.floor(p[:, :, 1].min()) - 1))
-    x1 = int(min(w, np.ceil(p[:, :, 0].max()) + 2))
-    y1 = int(min(h, np.ceil(p[:, :, 1].max()) + 2))
-    if x1 <= x0 or y1 <= y0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    img = Image.new("I", (x1 - x0, y1 - y0), 0)
-    draw = ImageDraw.Draw(img)
-    q = (p - np.array([x0, y0], np.float64)).reshape(len(triangles), 6).tolist()
-    for i, tri in enumerate(q, 1):
-        draw.polygon(tri, fill=i)
-    ids = np.asarray(img, dtype=np.int32)
-    ys, xs = np.nonzero(ids)
-    tid = ids[ys, xs] - 1
-    return (ys + y0) * w + (xs + x0), tid
-
-
 def premultiplied(rgba: np.ndarray) -> np.ndarray:
     """HxWx4 float32, colour premultiplied by alpha, 0..255."""
     f = rgba.astype(np.float32)
@@ -106,54 +81,6 @@ def to_straight_uint8(premul: np.ndarray) -> np.ndarray:
     return out
 
 
-def pack_texture(rgba: np.ndarray) -> np.ndarray:
-    """Straight RGBA uint8, padded by one transparent pixel, as (H+2) x (W+2) uint32 words (one gather a texel)."""
-    padded = np.ascontiguousarray(np.pad(rgba, ((1, 1), (1, 1), (0, 0))))
-    return padded.view(np.uint32)[..., 0]
-
-
-def _texels(flat: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """Premultiplied float32 texels (K x 4) of a packed texture."""
-    t = flat[index].view(np.uint8).reshape(-1, 4).astype(np.float32)
-    t[:, :3] *= t[:, 3:4] * (1.0 / 255.0)
-    return t
-
-
-def sample(texture: np.ndarray, sx: np.ndarray, sy: np.ndarray, nearest: bool = False) -> np.ndarray:
-    """Premultiplied K x 4 samples of a :func:`pack_texture` texture at (sx, sy), unpadded coordinates.
-
-    Outside the texture is transparent. Bilinear on premultiplied colour, or nearest.
-    Coordinates within 1e-3 px of a pixel centre snap to it, so frame 0 and whole-pixel
-    moves reproduce the texels exactly.
-    """
-    hp, wp = texture.shape
-    flat = texture.reshape(-1)
-    if nearest:
-        ix = np.floor(sx + 0.5).astype(np.int64) + 1
-        iy = np.floor(sy + 0.5).astype(np.int64) + 1
-        inside = (ix >= 1) & (ix < wp - 1) & (iy >= 1) & (iy < hp - 1)
-        out = _texels(flat, np.clip(iy, 0, hp - 1) * wp + np.clip(ix, 0, wp - 1))
-        out[~inside] = 0.0
-        return out
-    rsx, rsy = np.rint(sx), np.rint(sy)
-    sx = np.where(np.abs(sx - rsx) < 1e-3, rsx, sx)
-    sy = np.where(np.abs(sy - rsy) < 1e-3, rsy, sy)
-    sx = np.clip(sx + 1.0, 0.0, wp - 1.001)
-    sy = np.clip(sy + 1.0, 0.0, hp - 1.001)
-    x0 = sx.astype(np.int32)
-    y0 = sy.astype(np.int32)
-    fx = (sx - x0)[:, None]
-    fy = (sy - y0)[:, None]
-    i = y0 * wp + x0
-    a = _texels(flat, i)
-    b = _texels(flat, i + 1)
-    top = a + (b - a) * fx
-    c = _texels(flat, i + wp)
-    d = _texels(flat, i + wp + 1)
-    bot = c + (d - c) * fx
-    return top + (bot - top) * fy
-
-
 def _affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     """T x 6 affine maps (a, b, c, d, e, f): dst = (a x + b y + c, d x + e y + f) for src triangle points."""
     p, q = src[triangles], dst[triangles]
@@ -166,51 +93,6 @@ def _affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> np.ndar
     lin = n @ inv  # T,2,2
     off = q[:, 0] - (lin @ p[:, 0][..., None])[..., 0]
     return np.concatenate([lin[:, 0, :], off[:, :1], lin[:, 1, :], off[:, 1:]], 1)
-
-
-def planes(premul: np.ndarray) -> np.ndarray:
-    """4 x H x W contiguous float32 planes of a premultiplied texture (for :func:`draw_layer`)."""
-    return np.ascontiguousarray(np.moveaxis(premul, -1, 0))
-
-
-def draw_layer(canvas: np.ndarray, texture: np.ndarray, rest: np.ndarray, deformed: np.ndarray,
-               triangles: np.ndarray, offset: tuple[float, float] = (0.0, 0.0), nearest: bool = False,
-               texture_planes: np.ndarray | None = None) -> None:
-    """Composite one textured mesh over ``canvas`` (HxWx4 float32 premultiplied), in place.
-
-    ``rest`` are the vertices in ``texture`` coordinates, ``deformed`` in canvas
-    coordinates minus ``offset`` (the canvas may be larger than the drawing). With
-    ``texture_planes`` (:func:`planes` of the premultiplied texture) bilinear samples
-    come from scipy's C interpolation, else from :func:`sample` on the packed texture.
-    """
-    h, w = canvas.shape[:2]
-    verts = deformed + np.asarray(offset, np.float64)[None, :]
-    pix, tid = cover_ids(verts, triangles, (h, w))
-    if len(pix) == 0:
-        return
-    # a pixel on a shared edge is covered twice with the same mapping: either write is right
-    # source = rest-space affine of each triangle applied to the pixel (one 2x3 matrix per triangle)
-    aff = _affines(verts, rest, triangles)
-    # float32 from here: +-1e-4 px at 1000 px, and whole numbers stay whole (see sample)
-    a = aff.astype(np.float32)[tid]
-    px = (pix % w).astype(np.float32)
-    py = (pix // w).astype(np.float32)
-    sx = a[:, 0] * px + a[:, 1] * py + a[:, 2]
-    sy = a[:, 3] * px + a[:, 4] * py + a[:, 5]
-    if texture_planes is not None and not nearest:
-        from scipy import ndimage
-
-        rsx, rsy = np.rint(sx), np.rint(sy)  # snap: frame 0 and whole-pixel moves stay exact
-        coords = np.stack([np.where(np.abs(sy - rsy) < 1e-3, rsy, sy), np.where(np.abs(sx - rsx) < 1e-3, rsx, sx)])
-        col = np.empty((len(sx), 4), np.float32)
-        for c in range(4):
-            col[:, c] = ndimage.map_coordinates(texture_planes[c], coords, order=1, mode="constant", cval=0.0,
-                                                prefilter=False)
-    else:
-        col = sample(texture, sx, sy, nearest)
-    flat = canvas.reshape(-1, 4)
-    under = flat[pix]
-    flat[pix] = col + under * (1.0 - col[:, 3:4] * (1.0 / 255.0))
 
 
 def padded_premultiplied(rgba: np.ndarray) -> np.ndarray:
