@@ -34,6 +34,9 @@ from sticker_studio.core.puppet.rig import PART_JOINTS, PART_NAMES, BodyPlan, El
 #: are still nearer the truth than the geometry's: on the hand-labelled OpenMoji set the automatic rig
 #: scores PCK 52 % at 0.3 against 46 % at 0.5, the held-out procedural families 88.0 against 87.5 %).
 LEARNED_MIN_CONFIDENCE = 0.3
+#: A limb the geometry did not find is added from the network's joints at these confidences (a tail
+#: or an ear at 0.3 appeared on people: a skirt, a ponytail)
+LEARNED_ADD_CONFIDENCE: dict[str, float] = {"tail": 0.5, "ear_l": 0.5, "ear_r": 0.5}
 #: A learned eye or mouth is used when its confidence reaches this.
 LEARNED_FACE_MIN_CONFIDENCE = 0.5
 #: the body's own joints, which the network may place on any drawing
@@ -625,7 +628,8 @@ def _limbs_on_silhouette(rgba: np.ndarray, joints: Mapping[str, tuple[float, flo
     for part, chain in PART_JOINTS.items():
         if part in ("head", "body") or any(n in seen for n in chain):
             continue
-        sure = [n for n in chain if n in joints and joints[n][2] >= LEARNED_MIN_CONFIDENCE]
+        need = LEARNED_ADD_CONFIDENCE.get(part, LEARNED_MIN_CONFIDENCE)
+        sure = [n for n in chain if n in joints and joints[n][2] >= need]
         if len(sure) < 2 or sure[0] != chain[0]:  # the joint it attaches by and one more
             continue
         pts = np.array([joints[n][:2] for n in sure], np.float64)
