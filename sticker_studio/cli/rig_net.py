@@ -126,7 +126,7 @@ def _auto_rig_section(net, count: int, real_items, results: dict) -> str:
     for title, items in sets:
         auto, geo = evaluate.RigScores(), evaluate.RigScores()
         for rgba, truth in items:
-            pred = predict_rig(rgba, net=net)
+            pred = predict_rig(rgba, net=net, mirror=True)  # as engine/rig/auto.py reads it
             auto.add(truth, evaluate.rig_as_prediction(propose_rig(rgba, learned=pred), pred), rgba[..., 3])
             geo.add(truth, evaluate.rig_as_prediction(propose_rig(rgba), pred), rgba[..., 3])
         a, g = auto.summary(), geo.summary()
