@@ -38,16 +38,20 @@ STEPS = 24
 #: 4x4 regions whose change is followed in time
 REGIONS = 4
 MAP_NAMES: tuple[str, ...] = ("alpha0", "dark0", "change_mean", "change_max", "step_mean", "alpha_gain",
-                              "alpha_loss", "red_change", "green_change", "blue_change")
+                              "alpha_loss", "red_change", "green_change", "blue_change",
+                              "zoom_alpha0", "zoom_dark0", "zoom_change_mean", "zoom_step_mean", "zoom_red_change",
+                              "zoom_green_change", "zoom_blue_change")
 MAP_CHANNELS = len(MAP_NAMES)
 SERIES_NAMES: tuple[str, ...] = (
     "change", *(f"region_{i}_{j}" for i in range(REGIONS) for j in range(REGIONS)),
     "mass", "centre_x", "centre_y", "spread_x", "spread_y", "orientation", "top", "bottom", "left", "right", "step",
+    "zoom_change", "zoom_step", "zoom_top", "zoom_bottom", "zoom_left", "zoom_right",
+    "zoom_where_x", "zoom_where_y", "zoom_where_side",
 )
 SERIES = len(SERIES_NAMES)
 #: spectrum bins kept per series (0 .. STEPS // 2)
 BINS = STEPS // 2 + 1
-VECTOR = SERIES * (BINS + 1)
+VECTOR = SERIES * (2 * BINS)
 
 
 @dataclass
@@ -72,33 +76,60 @@ def subject_box(alpha: np.ndarray, threshold: int = 16) -> tuple[float, float, f
     return (x0 + x1) / 2.0, (y0 + y1) / 2.0, side
 
 
-def normalise_clip(frames: Sequence[np.ndarray]) -> np.ndarray:
-    """``[STEPS, WORK, WORK, 4]`` float32 premultiplied RGBA in [0, 1]: the clip in its subject's
-    box, one pass resampled to STEPS frames (see the module docs)."""
+def _steps_and_box(frames: Sequence[np.ndarray]) -> tuple[list[np.ndarray], tuple[float, float, float]]:
+    """The clip resampled to STEPS frames (one pass) and its subject box."""
     if len(frames) == 0:
         raise ValueError("a clip needs at least one frame")
     arrs = [np.asarray(f) for f in frames]
     for f in arrs:
         if f.ndim != 3 or f.shape[2] != 4 or f.dtype != np.uint8:
             raise ValueError(f"frames must be HxWx4 uint8 RGBA, got {f.shape} {f.dtype}")
+        if f.shape != arrs[0].shape:
+            raise ValueError("all frames of a clip must have the same size")
     box = subject_box(arrs[0][..., 3])
     if box is None:  # an empty first frame (an intro): the box of everything the clip shows
-        box = subject_box(np.max(np.stack([f[..., 3] for f in arrs if f.shape == arrs[0].shape]), axis=0))
+        box = subject_box(np.max(np.stack([f[..., 3] for f in arrs]), axis=0))
     h, w = arrs[0].shape[:2]
     if box is None:
         box = (w / 2.0, h / 2.0, float(max(w, h)))
-    cx, cy, side = box
     idx = (np.arange(STEPS) * len(arrs) / STEPS).astype(int)
+    return [arrs[i] for i in idx.tolist()], box
+
+
+def normalise_clip(frames: Sequence[np.ndarray], size: int = WORK) -> np.ndarray:
+    """``[STEPS, size, size, 4]`` float32 premultiplied RGBA in [0, 1]: the clip in its subject's
+    box, one pass resampled to STEPS frames (see the module docs)."""
+    steps, (cx, cy, side) = _steps_and_box(frames)
+    return _crop_all(steps, cx, cy, side, size)
+
+
+def _crop_all(steps: list[np.ndarray], cx: float, cy: float, side: float, size: int) -> np.ndarray:
     cache: dict[int, np.ndarray] = {}
-    out = np.empty((STEPS, WORK, WORK, 4), np.float32)
-    for k, i in enumerate(idx.tolist()):
-        if i not in cache:
-            cache[i] = _crop(arrs[i], cx, cy, side)
-        out[k] = cache[i]
+    out = np.empty((STEPS, size, size, 4), np.float32)
+    for k, f in enumerate(steps):
+        if id(f) not in cache:
+            cache[id(f)] = _crop(f, cx, cy, side, size)
+        out[k] = cache[id(f)]
     return out
 
 
-def _crop(rgba: np.ndarray, cx: float, cy: float, side: float) -> np.ndarray:
+def change_box(steps: list[np.ndarray], box: tuple[float, float, float]) -> tuple[float, float, float]:
+    """(centre x, centre y, side) of a square around the pixels that change (full resolution), grown
+    by a quarter on each side and at least a sixth of the subject box; the subject box when nothing changes."""
+    ref = steps[0].astype(np.int16)
+    changed = np.zeros(ref.shape[:2], bool)
+    for f in steps[1:]:
+        if f is not steps[0]:
+            changed |= np.abs(f.astype(np.int16) - ref).max(axis=-1) > 40
+    ys, xs = np.nonzero(changed)
+    if len(xs) == 0:
+        return box
+    x0, x1, y0, y1 = float(xs.min()), float(xs.max() + 1), float(ys.min()), float(ys.max() + 1)
+    side = min(box[2], max(x1 - x0, y1 - y0, box[2] / 6.0) * 1.5)
+    return (x0 + x1) / 2.0, (y0 + y1) / 2.0, side
+
+
+def _crop(rgba: np.ndarray, cx: float, cy: float, side: float, size: int = WORK) -> np.ndarray:
     h, w = rgba.shape[:2]
     x0, y0 = cx - side / 2.0, cy - side / 2.0
     x1, y1 = x0 + side, y0 + side
@@ -108,7 +139,7 @@ def _crop(rgba: np.ndarray, cx: float, cy: float, side: float) -> np.ndarray:
     if pad:
         pre = np.pad(pre, ((pad, pad), (pad, pad), (0, 0)))
     im = Image.fromarray(pre, "RGBA")
-    small = im.resize((WORK, WORK), Image.Resampling.BOX, box=(x0 + pad, y0 + pad, x1 + pad, y1 + pad))
+    small = im.resize((size, size), Image.Resampling.BOX, box=(x0 + pad, y0 + pad, x1 + pad, y1 + pad))
     return np.asarray(small, np.float32) / 255.0
 
 
@@ -119,7 +150,14 @@ def _pool(m: np.ndarray) -> np.ndarray:
 
 def clip_features(frames: Sequence[np.ndarray]) -> ClipFeatures:
     """The maps and series of a clip (RGBA uint8 frames; see the module docs)."""
-    p = normalise_clip(frames)
+    steps, box = _steps_and_box(frames)
+    p = _crop_all(steps, *box, WORK)
+    zoom_box = change_box(steps, box)
+    z = _crop_all(steps, *zoom_box, GRID)
+    zoom_maps, zoom_series = _zoom(z)
+    # where the change is in the subject box (offset by 1 so the spectrum's bin 0, a magnitude, keeps the sign)
+    where = np.array([1.0 + (zoom_box[0] - box[0]) / box[2], 1.0 + (zoom_box[1] - box[1]) / box[2],
+                      zoom_box[2] / box[2]], np.float32)
     p0 = p[0]
     diff = np.abs(p - p0[None]).sum(axis=-1)                      # [T, W, W]
     step = np.abs(p - np.roll(p, 1, axis=0)).sum(axis=-1)          # cyclic frame-to-frame
@@ -132,7 +170,7 @@ def clip_features(frames: Sequence[np.ndarray]) -> ClipFeatures:
         a[0], dark0, diff.mean(0), diff.max(0), step.mean(0), gain.max(0), loss.max(0),
         colour[..., 0], colour[..., 1], colour[..., 2],
     ])
-    maps = _pool(maps).astype(np.float32)
+    maps = np.concatenate([_pool(maps), zoom_maps]).astype(np.float32)
 
     r = WORK // REGIONS
     regions = diff.reshape(STEPS, REGIONS, r, REGIONS, r).mean(axis=(2, 4)).reshape(STEPS, -1)
@@ -160,17 +198,36 @@ def clip_features(frames: Sequence[np.ndarray]) -> ClipFeatures:
         diff.mean(axis=(1, 2)), *regions.T, mass / mass[0] - 1.0, mx - mx[0], my - my[0],
         np.sqrt(vx) - np.sqrt(vx[0]), np.sqrt(vy) - np.sqrt(vy[0]), dtheta,
         top - top[0], bottom - bottom[0], left - left[0], right - right[0], step.mean(axis=(1, 2)),
+        *zoom_series, *np.repeat(where[None], STEPS, axis=0).T,
     ]).astype(np.float32)
     return ClipFeatures(maps, series)
 
 
+def _zoom(z: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Maps and series of the clip cropped to where it changes (``z``: [STEPS, GRID, GRID, 4])."""
+    diff = np.abs(z - z[0][None]).sum(axis=-1)
+    step = np.abs(z - np.roll(z, 1, axis=0)).sum(axis=-1)
+    colour = (z[..., :3] - z[0][None, ..., :3]).mean(axis=0)
+    a0 = z[0, ..., 3]
+    maps = np.stack([a0, a0 - z[0, ..., :3].mean(axis=-1), diff.mean(0), step.mean(0),
+                     colour[..., 0], colour[..., 1], colour[..., 2]])
+    half = GRID // 2
+    series = [diff.mean(axis=(1, 2)), step.mean(axis=(1, 2)), diff[:, :half].mean(axis=(1, 2)),
+              diff[:, half:].mean(axis=(1, 2)), diff[:, :, :half].mean(axis=(1, 2)), diff[:, :, half:].mean(axis=(1, 2))]
+    return maps, series
+
+
 def spectrum(series: np.ndarray) -> np.ndarray:
     """Per series: the magnitudes of its STEPS-point DFT (bins 0 .. STEPS/2, ÷ STEPS) and its largest
-    |value|, each squashed by asinh(50 x) so faint face motions and big hops share one scale."""
+    |value|, each squashed by asinh(50 x) so faint face motions and big hops share one scale; then the
+    spectrum's *shape* (bins 1 .. STEPS/2 ÷ their sum), which says how a motion moves in time however
+    small it is (two short blinks, four mouth openings, one slow look)."""
     s = np.asarray(series, np.float32)
     mags = np.abs(np.fft.rfft(s, axis=-1)) / s.shape[-1]
     peak = np.abs(s).max(axis=-1, keepdims=True)
-    return np.arcsinh(50.0 * np.concatenate([mags, peak], axis=-1)).reshape(-1).astype(np.float32)
+    shape = mags[:, 1:] / (mags[:, 1:].sum(axis=-1, keepdims=True) + 1e-5)
+    return np.concatenate([np.arcsinh(50.0 * np.concatenate([mags, peak], axis=-1)), shape],
+                          axis=-1).reshape(-1).astype(np.float32)
 
 
 def mirrored(frames: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -15,8 +15,6 @@ from torch import nn
 
 
 class MotionClassifier(ModelMixin, ConfigMixin):  # type: ignore[misc]
-    config_name = "config.json"
-
     @register_to_config
     def __init__(self, classes: tuple[str, ...] | list[str] = (), map_channels: int = 10, grid: int = 32,
                  vector: int = 364, channels: tuple[int, int, int] | list[int] = (24, 48, 64), hidden: int = 128,

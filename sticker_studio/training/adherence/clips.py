@@ -63,7 +63,7 @@ def character_clips(family: str, seed: int, *, presets: int = 6, size: int | Non
                                  speed=2.0 if rng.random() < 0.2 else 1.0, seed=int(rng.integers(1 << 16)))
         try:
             sticker = animate_character(d.rgba, rig, m.name, params, options, plan=plan)
-        except Exception:  # noqa: BLE001 - a motion this drawing cannot play (a side without an arm)
+        except Exception:  # a motion this drawing cannot play (a side without an arm): not a training clip
             continue
         yield Clip(m.name, list(sticker.frames), family, seed)
     names = [p.name for p in list_presets()]

@@ -26,6 +26,7 @@ import numpy as np
 
 from sticker_studio.core.puppet.rig import BodyPlan, Ellipse, Joint, Rig
 from sticker_studio.engine.adherence.classes import BODY_CLASSES, BODY_PREFIX, CHARACTER_CLASSES
+from sticker_studio.training.rig.evaluate import Truth
 
 #: the generator's adherence motions (``ADHERENCE_MOTIONS`` keys) -> today's preset names
 GENERATOR_PRESET: dict[str, str] = {"wave": "sway", "squash": "bounce"}
@@ -78,7 +79,7 @@ class AdherenceReport:
         return float(np.mean([r.predicted_any.startswith(BODY_PREFIX) for r in rows])) if rows else float("nan")
 
 
-def hand_rig(truth, scale: float, size: int) -> Rig:
+def hand_rig(truth: Truth, scale: float, size: int) -> Rig:
     """A puppet rig from hand labels (:class:`~sticker_studio.training.rig.evaluate.Truth`), scaled."""
     joints = {k: Joint(x * scale, y * scale, 1.0) for k, (x, y) in truth.joints.items()}
     if "root" not in joints and "pelvis" in joints:
@@ -91,7 +92,7 @@ def hand_rig(truth, scale: float, size: int) -> Rig:
     return rig
 
 
-def real_characters(folder: Path, size: int) -> list[tuple[str, np.ndarray, object]]:
+def real_characters(folder: Path, size: int) -> list[tuple[str, np.ndarray, Truth]]:
     """(name, RGBA at ``size``², hand-label Truth) of a hand-labelled folder."""
     from sticker_studio.core.imageops import resize_rgba
     from sticker_studio.training.rig.evaluate import read_real_set
@@ -140,7 +141,7 @@ def real_set_adherence(folder: Path, size: int = 256, rigs: Iterable[str] = ("au
             try:
                 rig = auto_rig(rgba) if rig_kind == "auto" else hand_rig(truth, size / 512.0, size)
                 plan = prepare(rgba, rig)
-            except Exception as error:  # noqa: BLE001 - a rig this drawing cannot take: say so, go on
+            except Exception as error:  # a rig this drawing cannot take: say so and go on
                 if progress:
                     progress(f"  {name} ({rig_kind} rig): skipped ({type(error).__name__}: {error})")
                 continue
@@ -149,7 +150,7 @@ def real_set_adherence(folder: Path, size: int = 256, rigs: Iterable[str] = ("au
                     continue
                 try:
                     sticker = animate_character(rgba, rig, m.name, options=AnimateOptions(), plan=plan)
-                except Exception as error:  # noqa: BLE001
+                except Exception as error:
                     if progress:
                         progress(f"  {name} ({rig_kind} rig) {m.name}: failed ({type(error).__name__}: {error})")
                     continue
@@ -229,14 +230,14 @@ def generator_adherence(folder: Path, model: str | Path | None = None, per_motio
     pipe = StickerPipeline.from_pretrained(model or DEFAULT_GENERATOR_ID, device="cpu", matting=None)
     side = pipe.sample_size
     steps = int(steps or ev._default_steps(pipe))
-    items = [(n, {"name": truth.name}, rgba) for n, rgba, truth in real_characters(folder, 256)]
+    items = [(n, rgba) for n, rgba, _ in real_characters(folder, 256)]
     labels = _real_names(folder)
     rows: list[GeneratorRow] = []
     seconds = []
     motions = list(ev.ADHERENCE_MOTIONS.items())
     for j in range(per_motion):
         for m, (motion, word) in enumerate(motions):
-            name, _, rgba = items[(j * len(motions) + m) % len(items)]
+            name, rgba = items[(j * len(motions) + m) % len(items)]
             preset = GENERATOR_PRESET.get(motion, motion)
             first = ev._on_white_at(rgba[None], side)[0]
             canvas, mask = ev._task_canvas(first, 8, side, "i2v")
@@ -274,7 +275,8 @@ def generator_markdown(rows: list[GeneratorRow], seconds: float, model: str) -> 
              "| measure | value |", "|---|---:|",
              f"| adherence, motion classifier (among the {len(BODY_CLASSES)} whole-body presets) | "
              f"**{hits / max(1, n):.0%}** ({hits}/{n}) |",
-             f"| adherence, the older silhouette checker (families of motion words) | {heur / max(1, n):.0%} ({heur}/{n}) |",
+             "| adherence, the older silhouette checker (families of motion words) | "
+             f"{heur / max(1, n):.0%} ({heur}/{n}) |",
              f"| classifier on the app's own template renders of the same asks, shown the same way (ceiling) | "
              f"{tmpl / max(1, n):.0%} ({tmpl}/{n}) |", "",
              "| asked | subject | classifier read | confidence | older checker | template read |",

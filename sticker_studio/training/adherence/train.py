@@ -28,8 +28,10 @@ from sticker_studio.training.adherence.dataset import load_shards
 
 @dataclass
 class ClassifierTrainConfig:
-    epochs: int = 40
+    epochs: int = 16
     batch: int = 64
+    channels: tuple[int, int, int] = (16, 32, 48)
+    hidden: int = 128
     lr: float = 2e-3
     weight_decay: float = 1e-3
     label_smoothing: float = 0.05
@@ -56,7 +58,8 @@ def train_classifier(shards: list[Path], out: Path, config: ClassifierTrainConfi
     maps, vecs, labels, groups = data["maps"], data["vectors"], data["labels"].astype(np.int64), data["groups"]
     is_val = (groups % cfg.val_every) == 0
     tr, va = np.nonzero(~is_val)[0], np.nonzero(is_val)[0]
-    net = MotionClassifier(classes=list(CLASSES), map_channels=MAP_CHANNELS, grid=GRID, vector=VECTOR)
+    net = MotionClassifier(classes=list(CLASSES), map_channels=MAP_CHANNELS, grid=GRID, vector=VECTOR,
+                           channels=list(cfg.channels), hidden=cfg.hidden)
     for k, v in _normaliser(maps[tr], vecs[tr]).items():
         getattr(net, k).copy_(v)
     counts = np.bincount(labels[tr], minlength=len(CLASSES)).astype(np.float32)
@@ -84,7 +87,7 @@ def train_classifier(shards: list[Path], out: Path, config: ClassifierTrainConfi
             loss.backward()
             opt.step()
             sched.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
         acc = evaluate_split(net, maps_t, vecs_t, lab_t, va)
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_accuracy": acc})
         if progress:
@@ -131,7 +134,7 @@ def per_class_accuracy(net: MotionClassifier, maps: torch.Tensor, vecs: torch.Te
     return {c: round(float((pred[truth == k] == k).mean()), 4) for k, c in enumerate(CLASSES) if (truth == k).any()}
 
 
-if __name__ == "__main__":  # python -m sticker_studio.training.adherence.train OUT SHARD...
+if __name__ == "__main__":  # python -m sticker_studio.training.adherence.train OUT EPOCHS SHARD...
     import sys
 
-    train_classifier([Path(p) for p in sys.argv[2:]], Path(sys.argv[1]))
+    train_classifier([Path(p) for p in sys.argv[3:]], Path(sys.argv[1]), ClassifierTrainConfig(epochs=int(sys.argv[2])))
