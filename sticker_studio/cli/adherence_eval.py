@@ -21,7 +21,8 @@ RULE_LIMITS: dict[str, tuple[float, bool]] = {"blink": (0.08, False), "wave": (0
 SIDE_MIN = 0.2
 RULES: dict[str, str] = {
     "blink": "a blink changes ≤ 8 % of the subject",
-    "wave": f"a wave changes ≤ 45 % of the subject, off to one side (|changed side| ≥ {SIDE_MIN})",
+    "wave": f"a wave changes ≤ 45 % of the subject, off to one side (the changed pixels' centre ≥ {SIDE_MIN} "
+            "half-widths from the subject's)",
 }
 
 
