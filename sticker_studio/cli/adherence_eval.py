@@ -93,6 +93,6 @@ def real_and_generator_sections(args: argparse.Namespace) -> str:
     if generator is not None and real is not None:
         rows, seconds = ae.generator_adherence(Path(real), model=generator, per_motion=int(args.per_motion),
                                                steps=args.steps, classifier=getattr(args, "classifier", None),
-                                               progress=print)
+                                               cache=getattr(args, "generator_cache", None), progress=print)
         out += ["## The learned generator", "", ae.generator_markdown(rows, seconds, str(generator)), ""]
     return "\n".join(out)

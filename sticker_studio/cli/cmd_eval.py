@@ -36,6 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--generator", nargs="?", const="dfgn-sticker-64", default=None, metavar="ID|PATH",
                         help="motion: also score the learned generator's image-to-animation clips with the "
                              "classifier (default dfgn-sticker-64; --per-motion subjects per motion)")
+    parser.add_argument("--generator-cache", type=Path, default=None, metavar="DIR",
+                        help="motion --generator: keep the generated clips here and reuse them on a rerun")
     parser.add_argument("--generator-only", action="store_true",
                         help="motion --generator: skip the library art and the real set's character motions")
     parser.add_argument("--data", action="append", default=[], metavar="DIR", help="dataset folder (repeatable)")
