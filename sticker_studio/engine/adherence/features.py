@@ -213,7 +213,8 @@ def _zoom(z: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
                      colour[..., 0], colour[..., 1], colour[..., 2]])
     half = GRID // 2
     series = [diff.mean(axis=(1, 2)), step.mean(axis=(1, 2)), diff[:, :half].mean(axis=(1, 2)),
-              diff[:, half:].mean(axis=(1, 2)), diff[:, :, :half].mean(axis=(1, 2)), diff[:, :, half:].mean(axis=(1, 2))]
+              diff[:, half:].mean(axis=(1, 2)), diff[:, :, :half].mean(axis=(1, 2)),
+              diff[:, :, half:].mean(axis=(1, 2))]
     return maps, series
 
 
