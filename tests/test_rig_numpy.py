@@ -184,3 +184,27 @@ def test_the_automatic_rig_and_generate_import_no_torch(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "heavy:", done.stdout
     assert "arm wave" in done.stdout and out.stat().st_size > 0
+
+
+def test_text_to_sticker_reuses_the_rig_of_the_same_art() -> None:
+    """The second sticker of the same library art (the app's next sticker, another motion) reuses the
+    cached automatic rig and render plan, and the frames are exactly those of an uncached run."""
+    from sticker_studio.core.text.prompt_match import read_prompt
+    from sticker_studio.engine.generate import character_motion as cm
+    from sticker_studio.engine.generate.two_stage import MotionOptions, generate_two_stage
+
+    cm._PREPARED.clear()
+    first = generate_two_stage("a teddy bear waving hello", MotionOptions(seed=0), size=192)
+    assert first.motion.motion == "wave" and len(cm._PREPARED) == 1
+    (rig, plan), = cm._PREPARED.values()
+    again = generate_two_stage("a teddy bear waving hello", MotionOptions(seed=0), size=192)
+    assert all(np.array_equal(a, b) for a, b in zip(first.sticker.frames, again.sticker.frames, strict=True))
+    rgba = first.subject.rgba
+    request = cm.character_request(read_prompt("a sleepy teddy bear"), "teddy bear")
+    assert request is not None and request.motion == "sleepy"
+    cached = cm.animate_character_subject(rgba, request, label="teddy bear")
+    assert len(cm._PREPARED) == 1 and cm.rigged(rgba)[1] is plan and rig.joints
+    cm._PREPARED.clear()
+    fresh = cm.animate_character_subject(rgba, request, label="teddy bear")
+    assert cached.sticker is not None and fresh.sticker is not None
+    assert all(np.array_equal(a, b) for a, b in zip(cached.sticker.frames, fresh.sticker.frames, strict=True))
