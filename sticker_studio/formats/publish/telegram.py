@@ -25,7 +25,9 @@ same paths: Telegram's own local Bot API server, or a test's stand-in on 127.0.0
 
 from __future__ import annotations
 
+import http.client
 import json
+import math
 import re
 import time
 import unicodedata
@@ -61,6 +63,8 @@ MAX_EMOJIS = 20
 #: A single wait longer than this is not sat out: the run stops and can be resumed later.
 MAX_WAIT_S = 900
 MAX_RETRIES = 8
+#: No Bot API answer to these methods comes near this size; a larger one is refused, not read into memory.
+MAX_ANSWER_BYTES = 8_000_000
 ADD_LINK = "https://t.me/addstickers/"
 ADD_EMOJI_LINK = "https://t.me/addemoji/"
 
@@ -110,20 +114,22 @@ class BotApi:
         body, content_type = encode_multipart(fields, files)
         request = urllib.request.Request(url, data=body, method="POST",
                                          headers={"Content-Type": content_type, "User-Agent": "sticker-studio"})
+        deadline = time.monotonic() + self.timeout_s
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as error:
-            raw = error.read()
-            if not raw:
-                raise TelegramApiError(method, error.code, error.reason or "no answer") from None
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                    raw = _read_capped(response, deadline, method, self.api_url)
+            except urllib.error.HTTPError as error:
+                raw = _read_capped(error, deadline, method, self.api_url)
+                if not raw:
+                    raise TelegramApiError(method, error.code, str(error.reason or "no answer")) from None
         except urllib.error.URLError as error:
             raise PublishError(f"cannot reach the Telegram Bot API at {self.api_url}"
                                f" ({self._redact(str(error.reason))}); check the connection or --api-url") from None
-        except (OSError, ValueError) as error:  # connection reset, timeout, bad URL
+        except (OSError, ValueError, http.client.HTTPException) as error:  # reset, timeout, bad URL, not HTTP
+            detail = self._redact(str(error))[:200] or type(error).__name__
             raise PublishError(f"the connection to {self.api_url} failed during {method}"
-                               f" ({self._redact(str(error)) or type(error).__name__}); run it again to resume"
-                               ) from None
+                               f" ({detail}); run it again to resume") from None
         try:
             answer = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
@@ -140,20 +146,19 @@ class BotApi:
             answer = self._post(method, fields or {}, files or {})
             if answer.get("ok") is True:
                 return answer.get("result")
-            code = int(answer.get("error_code") or 0)
-            description = self._redact(str(answer.get("description") or "unknown error"))
+            code = _as_int(answer.get("error_code")) or 0
+            description = self._redact(str(answer.get("description") or "unknown error"))[:300]
             parameters = answer.get("parameters") or {}
-            retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
-            if code == 429 and isinstance(retry_after, int | float):
-                seconds = max(1, int(retry_after + 0.999))
+            retry_after = _as_int(parameters.get("retry_after")) if isinstance(parameters, dict) else None
+            if code == 429 and retry_after is not None:
+                seconds = max(1, retry_after)
                 if seconds > self.max_wait_s:
                     raise PublishError(f"Telegram asks to wait {seconds} s before more uploads ({method});"
                                        " run the same command again later: it adds only what is missing")
                 self.waits.append(seconds)
                 self._wait(seconds, f"Telegram asked to wait before {method}")
                 continue
-            raise TelegramApiError(method, code, description,
-                                   int(retry_after) if isinstance(retry_after, int | float) else None)
+            raise TelegramApiError(method, code, description, retry_after)
         raise PublishError(f"Telegram kept answering 'too many requests' to {method}; run it again later")
 
     def _wait(self, seconds: int, reason: str) -> None:
@@ -164,6 +169,34 @@ class BotApi:
             self._sleep(1.0)
         if self.on_wait is not None:
             self.on_wait(0, reason)
+
+
+def _as_int(value: object) -> int | None:
+    """A JSON number as a whole number (rounded up), or None (missing, text, NaN, infinite, absurd)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or abs(value) > 10**9:
+        return None
+    return int(math.ceil(value))
+
+
+def _read_capped(response: Any, deadline: float, method: str, api_url: str) -> bytes:
+    """The answer's body, refused when it is larger than :data:`MAX_ANSWER_BYTES` or outlasts ``deadline``."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise PublishError(f"{api_url} took too long to answer {method}; run it again to resume")
+        chunk = response.read(65536)
+        if not chunk:
+            if getattr(response, "length", None):  # the server closed before the length it announced
+                raise http.client.IncompleteRead(b"".join(chunks), response.length)
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise PublishError(f"{api_url} sent an answer of more than {MAX_ANSWER_BYTES // 1_000_000} MB to"
+                               f" {method}; it does not behave like a Bot API server (check --api-url)")
+        chunks.append(chunk)
 
 
 # --------------------------------------------------------------------------- names

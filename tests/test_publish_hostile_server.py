@@ -1,0 +1,153 @@
+"""`pack publish --telegram` against servers that do not behave: not HTTP, cut short, huge, slow, odd JSON.
+
+Each case is a raw socket server on 127.0.0.1 (it stops by itself) that answers getMe like
+the Bot API and then misbehaves; the CLI must print one line, exit 2, never a traceback and
+never the token.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from sticker_studio.cli import main
+from sticker_studio.formats.publish import credentials, telegram
+
+TOKEN = "123456:AAFakeTokenForTheHostileServer_x"
+GET_ME = json.dumps({"ok": True, "result": {"id": 1, "is_bot": True, "username": "HostileBot"}}).encode()
+
+
+def _http(status: str, body: bytes, length: int | None = None) -> bytes:
+    size = len(body) if length is None else length
+    return (f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n"
+            "Connection: close\r\n\r\n").encode() + body
+
+
+class RawServer:
+    """Answers getMe properly and every other method with ``reply(conn)``; stops after ``lifetime_s``."""
+
+    def __init__(self, reply: Callable[[socket.socket], None], lifetime_s: float = 20.0) -> None:
+        self.reply = reply
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.stop_at = time.monotonic() + lifetime_s
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while time.monotonic() < self.stop_at:
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    head += conn.recv(65536)
+                header, _, body = head.partition(b"\r\n\r\n")
+                length = next((int(line.split(b":")[1]) for line in header.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                while len(body) < length:
+                    body += conn.recv(65536)
+                try:
+                    if b"/getMe " in header:
+                        conn.sendall(_http("200 OK", GET_ME))
+                    else:
+                        self.reply(conn)
+                except OSError:
+                    pass
+
+    def __enter__(self) -> RawServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_at = 0
+        self.thread.join(5)
+        self.sock.close()
+
+
+def _export(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "01_a.webm").write_bytes(b"\x1a\x45\xdf\xa3" + bytes(200))
+    Image.new("RGBA", (100, 100), (200, 30, 30, 255)).save(folder / "thumbnail.png")
+    doc = {"title": "Hostile", "sticker_type": "regular", "thumbnail": "thumbnail.png",
+           "stickers": [{"sticker": "01_a.webm", "format": "video", "emoji_list": ["😀"]}]}
+    (folder / "telegram.json").write_text(json.dumps(doc), encoding="utf-8")
+    return folder
+
+
+def _not_http(conn: socket.socket) -> None:
+    conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+
+def _cut_short(conn: socket.socket) -> None:
+    conn.sendall(_http("200 OK", b'{"ok": tr', length=5000))
+
+
+def _text_error_code(conn: socket.socket) -> None:
+    conn.sendall(_http("400 Bad Request", b'{"ok": false, "error_code": "oops", "description": "odd"}'))
+
+
+def _nan_retry_after(conn: socket.socket) -> None:
+    conn.sendall(_http("429 Too Many Requests", b'{"ok": false, "error_code": 429, "description": "Too Many'
+                                                b' Requests", "parameters": {"retry_after": NaN}}'))
+
+
+def _huge(conn: socket.socket) -> None:
+    conn.sendall(_http("200 OK", b"", length=50_000_000))
+    block = b" " * 65536
+    for _ in range(50_000_000 // 65536):
+        conn.sendall(block)
+
+
+def _slow(conn: socket.socket) -> None:
+    conn.sendall(_http("200 OK", b"", length=1_000_000))
+    for _ in range(400):  # a byte every 20 ms: never a socket timeout, never done
+        conn.sendall(b" ")
+        time.sleep(0.02)
+
+
+@pytest.fixture(autouse=True)
+def _no_env_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(credentials.TOKEN_ENV, raising=False)
+
+
+@pytest.mark.parametrize(("reply", "expected"), [
+    (_not_http, "failed during getStickerSet"),
+    (_cut_short, "failed during getStickerSet"),
+    (_text_error_code, "odd"),
+    (_nan_retry_after, "Too Many Requests"),
+    (_huge, "more than"),
+    (_slow, "took too long"),
+], ids=["not-http", "cut-short", "text-error-code", "nan-retry-after", "huge", "slow"])
+def test_a_misbehaving_server_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     reply: Callable[[socket.socket], None], expected: str) -> None:
+    monkeypatch.setattr(telegram, "MAX_ANSWER_BYTES", 2_000_000)
+    original = telegram.BotApi.__init__
+
+    def short_timeout(self: telegram.BotApi, *args: object, **kwargs: object) -> None:
+        kwargs["timeout_s"] = 3.0
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(telegram.BotApi, "__init__", short_timeout)
+    _export(tmp_path / "telegram")
+    with RawServer(reply) as server:
+        code = main(["pack", "publish", str(tmp_path), "--telegram", "--user-id", "42",
+                     "--api-url", server.url, "--bot-token", TOKEN])
+    _, err = capsys.readouterr()
+    lines = [line for line in err.strip().splitlines() if line.startswith("sticker-studio: error:")]
+    assert code == 2, err
+    assert len(lines) == 1 and expected in lines[0], err
+    assert "Traceback" not in err and TOKEN not in err and TOKEN.split(":")[1] not in err
