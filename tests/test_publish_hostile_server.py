@@ -151,3 +151,23 @@ def test_a_misbehaving_server_is_one_line_and_exit_2(tmp_path: Path, capsys: pyt
     assert code == 2, err
     assert len(lines) == 1 and expected in lines[0], err
     assert "Traceback" not in err and TOKEN not in err and TOKEN.split(":")[1] not in err
+
+
+def test_a_keyring_that_cannot_store_the_token_does_not_fail_a_finished_publish(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from telegram_standin import StandinBotApi
+
+    def no_keyring(_token: str, _key: str = credentials.TELEGRAM_KEY) -> None:
+        raise telegram.PublishError("the OS keyring cannot store the token (no backend)")
+
+    monkeypatch.setattr(credentials, "keyring_set", no_keyring)
+    _export(tmp_path / "telegram")
+    token = "123456:AAFakeTokenForTheStandinServer_x"
+    monkeypatch.setenv(credentials.TOKEN_ENV, token)
+    with StandinBotApi(token) as server:
+        code = main(["pack", "publish", str(tmp_path), "--telegram", "--user-id", "42",
+                     "--api-url", server.url, "--save-token"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "t.me/addstickers/" in out and len(server.sets) == 1
+    assert "warning: the token was not saved" in err and token not in err + out

@@ -48,6 +48,7 @@ def _export_folder(folder: Path) -> Path | None:
 def run_publish(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
+    from sticker_studio.formats.publish.base import PublishError
     from sticker_studio.formats.publish.credentials import find_telegram_token, keyring_set
     from sticker_studio.formats.publish.telegram import (
         DEFAULT_API_URL,
@@ -80,8 +81,12 @@ def run_publish(args: argparse.Namespace) -> int:
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
     if args.save_token and token.source != "the keyring":
-        keyring_set(token.value)
-        print("the token is stored in the OS keyring", file=sys.stderr)
+        try:  # the pack is published: a keyring that cannot store the token is a warning, not a failure
+            keyring_set(token.value)
+        except PublishError as error:
+            report.warnings.append(f"the token was not saved: {error}")
+        else:
+            print("the token is stored in the OS keyring", file=sys.stderr)
     for warning in report.warnings:
         print(f"sticker-studio: warning: {warning}", file=sys.stderr)
     verb = "created" if report.created else "updated"
