@@ -171,3 +171,31 @@ def test_a_keyring_that_cannot_store_the_token_does_not_fail_a_finished_publish(
     assert code == 0, err
     assert "t.me/addstickers/" in out and len(server.sets) == 1
     assert "warning: the token was not saved" in err and token not in err + out
+
+
+def test_titles_without_ascii_letters_get_their_own_set_names() -> None:
+    cats, dogs = telegram.short_name("ねこ", "MyBot"), telegram.short_name("いぬ", "MyBot")
+    assert cats != dogs and cats == telegram.short_name("ねこ", "MyBot")
+    for name in (cats, dogs, telegram.short_name("Кошки и собаки " * 10, "MyBot")):
+        assert name.endswith("_by_MyBot") and len(name) <= 64 and "__" not in name
+    assert telegram.short_name("Café 2", "MyBot") == "Cafe_2_by_MyBot"  # accents keep their letters
+
+
+def test_a_set_of_the_same_name_with_another_title_is_not_resumed(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Two packs whose default names meet (all-emoji 🙂 stickers): the second must not add to the first's set."""
+    from telegram_standin import StandinBotApi
+
+    token = "123456:AAFakeTokenForTheStandinServer_x"
+    first, second = _export(tmp_path / "a" / "telegram"), _export(tmp_path / "b" / "telegram")
+    doc = json.loads((second / "telegram.json").read_text(encoding="utf-8"))
+    doc["title"] = "Another pack"
+    doc["stickers"].append(dict(doc["stickers"][0], sticker="01_a.webm"))
+    (second / "telegram.json").write_text(json.dumps(doc), encoding="utf-8")
+    with StandinBotApi(token) as server:
+        args = ["--telegram", "--user-id", "42", "--api-url", server.url, "--bot-token", token, "--name", "same"]
+        assert main(["pack", "publish", str(first), *args]) == 0
+        code = main(["pack", "publish", str(second), *args])
+        _, err = capsys.readouterr()
+        assert code == 2 and "another title" in err
+        assert [len(s.stickers) for s in server.sets.values()] == [1]

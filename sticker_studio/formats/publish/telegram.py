@@ -25,6 +25,7 @@ same paths: Telegram's own local Bot API server, or a test's stand-in on 127.0.0
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import math
@@ -207,11 +208,17 @@ def short_name(title: str, bot_username: str, requested: str | None = None) -> s
     if base.lower().endswith(suffix.lower()):
         base = base[: -len(suffix)]
     if not requested:  # from the title: letters and digits, the rest "_"
-        ascii_title = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+        decomposed = unicodedata.normalize("NFKD", base)
+        ascii_title = decomposed.encode("ascii", "ignore").decode()
         base = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9]+", "_", ascii_title)).strip("_")
         if not base or not base[0].isalpha():
             base = f"pack_{base}".rstrip("_")
-        base = base[: MAX_NAME_LENGTH - len(suffix)].rstrip("_")
+        # letters with no ASCII form (CJK, Hebrew, Cyrillic...) would vanish, and two such titles
+        # would share one set: a digest of the whole title keeps them apart (and stays the same on a re-run)
+        tag = hashlib.sha256(title.strip().encode("utf-8")).hexdigest()[:8] if any(
+            ch.isalnum() and not ch.isascii() for ch in decomposed) else ""
+        base = base[: MAX_NAME_LENGTH - len(suffix) - (len(tag) + 1 if tag else 0)].rstrip("_")
+        base = f"{base}_{tag}" if tag else base
     name = base + suffix
     if (len(name) > MAX_NAME_LENGTH or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or "__" in name
             or not base):
@@ -386,6 +393,10 @@ def _resume_point(existing: dict[str, Any], plan: UploadPlan, name: str) -> int:
     there = existing.get("stickers") or []
     if not isinstance(there, list):
         there = []
+    title = existing.get("title")
+    if there and isinstance(title, str) and title.strip() != plan.title[:MAX_TITLE_LENGTH].strip():
+        raise PublishError(f"the set {name} already exists with another title ({title[:MAX_TITLE_LENGTH]!r}), so it"
+                           " is not this pack's; choose another --name (or the same --title as before)")
     if len(there) > len(plan.stickers):
         raise PublishError(f"the set {name} already holds {len(there)} stickers, more than this pack's"
                            f" {len(plan.stickers)}; choose another --name")
