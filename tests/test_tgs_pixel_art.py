@@ -1,0 +1,42 @@
+"""A pixel-art sprite as a .tgs keeps its one-pixel details (eyes) and square pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sticker_studio.formats.tgs.export import validate_tgs_bytes
+from sticker_studio.formats.tgs.motion import MotionSettings, drawing_to_tgs
+from sticker_studio.formats.tgs.trace import DETAIL_LADDER
+
+
+def sprite() -> np.ndarray:
+    """A 32x32 red body with pale diagonal stripes and two one-pixel black eyes."""
+    art = np.zeros((32, 32, 4), np.uint8)
+    for y in range(6, 26):
+        for x in range(8, 24):
+            art[y, x] = (220, 40, 40, 255) if (x + y) % 7 else (255, 255, 255, 255)
+    art[12, 12] = art[12, 19] = (0, 0, 0, 255)
+    return art
+
+
+def test_a_pixel_sprite_keeps_its_one_pixel_eyes() -> None:
+    rlottie = pytest.importorskip("rlottie_python")
+    import tempfile
+    from pathlib import Path
+
+    result = drawing_to_tgs(sprite(), MotionSettings("bounce"), ladder=DETAIL_LADDER[:2])
+    assert not validate_tgs_bytes(result.data)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.tgs"
+        path.write_bytes(result.data)
+        frame = np.asarray(rlottie.LottieAnimation.from_tgs(str(path)).render_pillow_frame(frame_num=0))
+    opaque = frame[..., 3] > 200
+    black = opaque & (frame[..., :3].max(axis=2) < 60)
+    # each eye is one art pixel: about (512 * 0.8 / 20)^2 ~ 400 canvas pixels; both must be there
+    assert black.sum() > 400, black.sum()
+    ys, xs = np.nonzero(black)
+    assert xs.max() - xs.min() > 100  # two eyes 7 art pixels apart, not one blob
+    # the stripes stay white, not blended into pink with the red body
+    white = opaque & (frame[..., :3].min(axis=2) > 235)
+    assert white.sum() > 2000, white.sum()
