@@ -40,3 +40,20 @@ def test_a_pixel_sprite_keeps_its_one_pixel_eyes() -> None:
     # the stripes stay white, not blended into pink with the red body
     white = opaque & (frame[..., :3].min(axis=2) > 235)
     assert white.sum() > 2000, white.sum()
+
+
+def test_a_pack_exports_its_pixel_art_motion_sticker_as_tgs(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("vtracer")
+    from PIL import Image
+
+    from sticker_studio.cli import main
+
+    Image.fromarray(sprite(), "RGBA").save(tmp_path / "sprite.png")
+    pack = tmp_path / "pack"
+    assert main(["pack", "create", str(pack), "--title", "Pixels"]) == 0
+    assert main(["pack", "add", str(pack), str(tmp_path / "sprite.png"), "--motion", "spin", "--emoji", "👾"]) == 0
+    code = main(["pack", "export", str(pack), "-t", "telegram-tgs", "-o", str(tmp_path / "out")])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    data = (tmp_path / "out" / "telegram-tgs" / "01_sprite.tgs").read_bytes()
+    assert validate_tgs_bytes(data) == []
