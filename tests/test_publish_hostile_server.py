@@ -199,3 +199,27 @@ def test_a_set_of_the_same_name_with_another_title_is_not_resumed(tmp_path: Path
         _, err = capsys.readouterr()
         assert code == 2 and "another title" in err
         assert [len(s.stickers) for s in server.sets.values()] == [1]
+
+
+def test_a_bad_token_is_found_before_a_pack_folder_is_exported(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exporting a 26-sticker pack takes a while: a wrong token or --name must not cost that first."""
+    from sticker_studio.cli import cmd_publish
+    from telegram_standin import StandinBotApi
+
+    folder = tmp_path / "pack"
+    assert main(["pack", "create", str(folder), "--title", "Checked first"]) == 0
+
+    def no_export(*_args: object) -> Path:
+        raise AssertionError("the pack was exported before the token was checked")
+
+    monkeypatch.setattr(cmd_publish, "_export_pack", no_export)
+    token = "123456:AAFakeTokenForTheStandinServer_x"
+    with StandinBotApi(token) as server:
+        wrong = main(["pack", "publish", str(folder), "--telegram", "--user-id", "42", "--api-url", server.url,
+                      "--bot-token", "999999:BBWrongTokenWrongTokenWrongToken"])
+        bad_name = main(["pack", "publish", str(folder), "--telegram", "--user-id", "42", "--api-url", server.url,
+                         "--bot-token", token, "--name", "../x"])
+    _, err = capsys.readouterr()
+    assert (wrong, bad_name) == (2, 2), err
+    assert "refused the bot token" in err and "not a valid sticker set name" in err and "Traceback" not in err

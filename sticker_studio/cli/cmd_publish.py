@@ -64,6 +64,8 @@ def run_publish(args: argparse.Namespace) -> int:
     try:
         export = _export_folder(args.folder)
         if export is None:
+            # the token and the set's name are checked first: a bad one should not cost an export
+            uploader.check(args.title or _pack_title(args.folder))
             temp = Path(tempfile.mkdtemp(prefix="sticker-studio-publish-"))
             export = _export_pack(args.folder, temp)
         plan = plan_from_export(export)
@@ -96,6 +98,16 @@ def run_publish(args: argparse.Namespace) -> int:
           f"{'; thumbnail set' if report.thumbnail_set else ''}")
     print(report.link)
     return 0
+
+
+def _pack_title(folder: Path) -> str:
+    from sticker_studio.core.pack.pack import StickerPack
+
+    pack = StickerPack.open(folder, read_only=True)
+    try:
+        return pack.title
+    finally:
+        pack.close()
 
 
 def _export_pack(folder: Path, out: Path) -> Path:

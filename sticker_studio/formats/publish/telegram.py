@@ -251,6 +251,13 @@ class TelegramUploader:
             raise PublishError("--user-id is your numeric Telegram user id (ask @userinfobot), not a name")
         self.token, self.target, self.api_url = token, target, api_url
         self._sleep, self._timeout_s = sleep, timeout_s
+        self._bot: str | None = None
+
+    def check(self, title: str) -> str:
+        """Ask the server who the bot is (the token works) and form the set's name, before any long work."""
+        api = BotApi(self.token, api_url=self.api_url, sleep=self._sleep, timeout_s=self._timeout_s)
+        self._bot = self._bot_username(api)
+        return short_name(title, self._bot, self.target.name)
 
     def publish(self, plan: UploadPlan, *, progress: PublishProgress | None = None,
                 cancel: CancelToken | None = None, on_wait: WaitCallback | None = None) -> PublishReport:
@@ -258,7 +265,7 @@ class TelegramUploader:
         api = BotApi(self.token, api_url=self.api_url, sleep=self._sleep, cancel=cancel, on_wait=on_wait,
                      timeout_s=self._timeout_s)
         total = len(plan.stickers)
-        bot = self._bot_username(api)
+        bot = self._bot if self._bot is not None else self._bot_username(api)
         name = short_name(plan.title, bot, self.target.name)
         link = (ADD_EMOJI_LINK if plan.sticker_type == "custom_emoji" else ADD_LINK) + name
         report = PublishReport(name=name, link=link)
