@@ -57,3 +57,19 @@ def test_a_pack_exports_its_pixel_art_motion_sticker_as_tgs(tmp_path, capsys) ->
     assert code == 0, err
     data = (tmp_path / "out" / "telegram-tgs" / "01_sprite.tgs").read_bytes()
     assert validate_tgs_bytes(data) == []
+
+
+def test_a_soft_glow_that_tracing_makes_solid_is_said() -> None:
+    """Tracing keeps pixels at least half opaque, solid: a glow drawing is told so, a flat one is not."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    glow = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(glow).ellipse((30, 30, 170, 170), fill=(255, 255, 0, 170))
+    glow = glow.filter(ImageFilter.GaussianBlur(18))
+    ImageDraw.Draw(glow).ellipse((80, 80, 120, 120), fill=(255, 140, 0, 255))
+    flat = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(flat).ellipse((30, 30, 170, 170), fill=(255, 140, 0, 255))
+    said = drawing_to_tgs(np.asarray(glow), MotionSettings("bounce"), ladder=DETAIL_LADDER[1:2])
+    quiet = drawing_to_tgs(np.asarray(flat), MotionSettings("bounce"), ladder=DETAIL_LADDER[1:2])
+    assert any("semi-transparent" in n for n in said.notes), said.notes
+    assert not any("semi-transparent" in n for n in quiet.notes), quiet.notes

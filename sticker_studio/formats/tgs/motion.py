@@ -319,12 +319,27 @@ def _path_points(paths: list[TracedPath]) -> np.ndarray:
     return convex_hull(pts) if len(pts) > 2 else pts
 
 
+#: A drawing with at least this share of semi-transparent pixels gets a note: tracing makes alpha hard.
+SOFT_NOTE_SHARE = 0.15
+
+
+def soft_share(rgba: np.ndarray) -> float:
+    """The share of the drawing's visible pixels that are semi-transparent (alpha 16 to 239)."""
+    alpha = rgba[..., 3]
+    visible = int((alpha >= 16).sum())
+    return float(((alpha >= 16) & (alpha < 240)).sum()) / visible if visible else 0.0
+
+
 def drawing_to_tgs(drawing: np.ndarray, settings: MotionSettings, *, max_bytes: int = TGS_MAX_BYTES,
                    ladder: tuple[TraceSettings, ...] | None = None, name: str = "sticker") -> TgsResult:
     """Trace ``drawing`` once and write ``settings``' motion as Lottie transforms; the finest detail that fits."""
     rgba = _check_drawing(drawing)
     plan = plan_tgs(rgba, settings)
     notes: list[str] = []
+    soft = soft_share(rgba)
+    if soft >= SOFT_NOTE_SHARE:
+        notes.append(f"{soft:.0%} of the drawing is semi-transparent (a glow or shadow): a .tgs draws it solid"
+                     " where it is at least half opaque and leaves out the rest; a video sticker keeps it")
     art = pixelart.looks_like_pixel_art([rgba])
     if art:
         ladder = pixel_art_ladder(DETAIL_LADDER if ladder is None else ladder)
