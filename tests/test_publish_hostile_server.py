@@ -223,3 +223,12 @@ def test_a_bad_token_is_found_before_a_pack_folder_is_exported(tmp_path: Path, c
     _, err = capsys.readouterr()
     assert (wrong, bad_name) == (2, 2), err
     assert "refused the bot token" in err and "not a valid sticker set name" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999", "ftp://example.org", "http:///x"])
+def test_a_malformed_api_url_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str) -> None:
+    _export(tmp_path / "telegram")
+    code = main(["pack", "publish", str(tmp_path), "--telegram", "--user-id", "42", "--api-url", url,
+                 "--bot-token", TOKEN])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and "--api-url must be" in err and "Traceback" not in err, err

@@ -33,6 +33,7 @@ import re
 import time
 import unicodedata
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -92,7 +93,12 @@ class BotApi:
         if not re.fullmatch(r"\d+:[A-Za-z0-9_-]{20,}", token):
             raise PublishError("that does not look like a bot token (digits:letters, as @BotFather gives it);"
                                " check --bot-token / TELEGRAM_BOT_TOKEN")
-        if not re.match(r"https?://[^/\s]+", api_url):
+        try:
+            parts = urllib.parse.urlsplit(api_url)
+            parts.port  # noqa: B018 - raises ValueError for a port out of range
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise PublishError(f"--api-url must be an http:// or https:// address, not {api_url!r}")
         self._token = token
         self.api_url = api_url.rstrip("/")
