@@ -258,6 +258,7 @@ class TelegramUploader:
         self.token, self.target, self.api_url = token, target, api_url
         self._sleep, self._timeout_s = sleep, timeout_s
         self._bot: str | None = None
+        BotApi(token, api_url=api_url)  # the token's form and the address are checked now, before any work
 
     def check(self, title: str) -> str:
         """Ask the server who the bot is (the token works) and form the set's name, before any long work."""
