@@ -232,3 +232,22 @@ def test_a_malformed_api_url_is_one_line(tmp_path: Path, capsys: pytest.CaptureF
                  "--bot-token", TOKEN])
     _, err = capsys.readouterr()
     assert code == 2 and err.count("\n") == 1 and "--api-url must be" in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("stickers", [
+    [{"sticker": "01_a.webm", "format": "bogus", "emoji_list": ["😀"]}],
+    [{"file": "01_a.webm"}],
+    ["01_a.webm"],
+    [{"sticker": "01_a.webm", "emoji_list": "👨‍👩‍👧"}],  # a string would be split into code points
+    {"01_a.webm": 1},
+], ids=["bad-format", "no-sticker-key", "bare-names", "emoji-string", "not-a-list"])
+def test_a_damaged_telegram_json_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            stickers: object) -> None:
+    folder = _export(tmp_path / "telegram")
+    doc = json.loads((folder / "telegram.json").read_text(encoding="utf-8"))
+    doc["stickers"] = stickers
+    (folder / "telegram.json").write_text(json.dumps(doc), encoding="utf-8")
+    code = main(["pack", "publish", str(folder), "--telegram", "--user-id", "42", "--api-url", "http://127.0.0.1:9",
+                 "--bot-token", TOKEN])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and "is damaged" in err and "Traceback" not in err, err

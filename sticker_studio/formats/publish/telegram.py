@@ -455,12 +455,21 @@ def plan_from_export(folder: Path) -> UploadPlan:
     except (OSError, ValueError, KeyError, TypeError):
         raise PublishError(f"{index} is damaged; export the pack for Telegram again") from None
     stickers = []
+    damaged = PublishError(f"{index} is damaged; export the pack for Telegram again")
+    if not isinstance(entries, list):
+        raise damaged
     for entry in entries:
-        path = folder / str(entry["sticker"])
+        try:
+            path = folder / str(entry["sticker"])
+            fmt = StickerFormat(entry["format"]) if entry.get("format") else None
+            emojis = entry.get("emoji_list") or []
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise damaged from None
+        if not isinstance(emojis, list):
+            raise damaged
         if path.parent != folder:
             raise PublishError(f"{index} names a file outside its folder")
-        fmt = StickerFormat(entry["format"]) if entry.get("format") else StickerFormat.of_file(path)
-        stickers.append(UploadSticker(path, tuple(str(e) for e in entry.get("emoji_list") or ()), fmt))
+        stickers.append(UploadSticker(path, tuple(str(e) for e in emojis), fmt or StickerFormat.of_file(path)))
     thumb_name = doc.get("thumbnail")
     thumbnail = folder / str(thumb_name) if thumb_name and (folder / str(thumb_name)).is_file() else None
     sticker_type = str(doc.get("sticker_type") or "regular")
