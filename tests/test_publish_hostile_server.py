@@ -251,3 +251,27 @@ def test_a_damaged_telegram_json_is_one_line(tmp_path: Path, capsys: pytest.Capt
                  "--bot-token", TOKEN])
     _, err = capsys.readouterr()
     assert code == 2 and err.count("\n") == 1 and "is damaged" in err and "Traceback" not in err, err
+
+
+def test_files_outside_the_export_folder_are_never_sent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A telegram.json naming ../secret.png as its thumbnail, or a sticker that is a link out, sends nothing."""
+    from telegram_standin import StandinBotApi
+
+    secret = tmp_path / "secret.png"
+    Image.new("RGBA", (100, 100), (1, 2, 3, 255)).save(secret)
+    folder = _export(tmp_path / "telegram")
+    doc = json.loads((folder / "telegram.json").read_text(encoding="utf-8"))
+    doc["thumbnail"] = "../secret.png"
+    (folder / "telegram.json").write_text(json.dumps(doc), encoding="utf-8")
+    token = "123456:AAFakeTokenForTheStandinServer_x"
+    with StandinBotApi(token) as server:
+        args = ["--telegram", "--user-id", "42", "--api-url", server.url, "--bot-token", token]
+        assert main(["pack", "publish", str(folder), *args, "--name", "first"]) == 0
+        sent = [data for call in server.calls for data in call.files.values()]
+        assert secret.read_bytes() not in sent and "setStickerSetThumbnail" not in server.methods()
+        (folder / "01_a.webm").unlink()
+        (folder / "01_a.webm").symlink_to(secret)
+        code = main(["pack", "publish", str(folder), *args, "--name", "second"])
+        _, err = capsys.readouterr()
+        assert code == 2 and "outside its folder" in err
+        assert secret.read_bytes() not in [data for call in server.calls for data in call.files.values()]

@@ -467,10 +467,12 @@ def plan_from_export(folder: Path) -> UploadPlan:
             raise damaged from None
         if not isinstance(emojis, list):
             raise damaged
-        if path.parent != folder:
-            raise PublishError(f"{index} names a file outside its folder")
+        if path.parent != folder or path.is_symlink():
+            raise PublishError(f"{index} names a file outside its folder (or a link); export the pack again")
         stickers.append(UploadSticker(path, tuple(str(e) for e in emojis), fmt or StickerFormat.of_file(path)))
     thumb_name = doc.get("thumbnail")
-    thumbnail = folder / str(thumb_name) if thumb_name and (folder / str(thumb_name)).is_file() else None
+    thumbnail = folder / str(thumb_name) if thumb_name else None
+    if thumbnail is not None and (thumbnail.parent != folder or thumbnail.is_symlink() or not thumbnail.is_file()):
+        thumbnail = None  # only the export's own thumbnail file is ever sent
     sticker_type = str(doc.get("sticker_type") or "regular")
     return UploadPlan(title=title, stickers=tuple(stickers), thumbnail=thumbnail, sticker_type=sticker_type)
