@@ -183,8 +183,6 @@ def unknown_motion_message(name: str) -> str:
 
 def run_character(args: argparse.Namespace, motion: str) -> int:
     """A character motion: rig (or --rig), move the parts, fit the result to the output size."""
-    from sticker_studio.core import pixelart
-    from sticker_studio.core.imageops import fit_into_canvas
     from sticker_studio.core.puppet.animate import AnimateOptions, animate_character
     from sticker_studio.core.puppet.motions import CharacterParams, find_character_motion
     from sticker_studio.core.puppet.rig import load_rig
@@ -224,16 +222,17 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
     ensure_visible(result, "the animation")
     if mot is not None and mot.fallback and _uses_fallback(mot.name, rig):
         print(f"note: {mot.fallback}", file=sys.stderr)
-    side = args.size or DEFAULT_OUTPUT_SIDE
+    # a square canvas (the presets' size: --size, else the drawing's longer side up to 512; pixel art its
+    # largest whole multiple), cropped to where the motion goes, the drawing at --subject-size like the presets
+    from sticker_studio.core.puppet.framing import frame_character, rest_box_of
+
     art = bool(result.metadata.get("pixel_art"))
-    if args.size is not None or max(result.width, result.height) > side:
-        frames = [pixelart.fit_pixel_art(f, side, side) if art else fit_into_canvas(f, side, side)
-                  for f in result.frames]
-        result = Sticker(frames, list(result.durations_ms), result.loop_count, dict(result.metadata))
-    elif art:  # pixel art: the largest whole multiple that fits the default side, nearest-neighbour
-        factor = max(1, side // max(result.width, result.height))
-        frames = [pixelart.scale_nearest(f, factor) for f in result.frames]
-        result = Sticker(frames, list(result.durations_ms), result.loop_count, dict(result.metadata))
+    longer = max(rgba.shape[:2])
+    side = args.size or (longer * max(1, DEFAULT_OUTPUT_SIDE // longer) if art else min(DEFAULT_OUTPUT_SIDE, longer))
+    fraction = 0.8 if args.subject_size is None else (1.0 if args.subject_size == 0 else args.subject_size)
+    pad = result.metadata.get("canvas_padding") or (0, 0)
+    rest = rest_box_of(rgba, (int(pad[0]), int(pad[1])))  # type: ignore[index]
+    result = frame_character(result, rest, max(16, side), fraction)
     path = write_output(result, args.output)
     body = f" + body {args.body}" if args.body else ""
     print(f"wrote {path} ({result.frame_count} frames, {result.width}x{result.height}, "
