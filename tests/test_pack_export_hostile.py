@@ -43,3 +43,27 @@ def test_an_output_that_is_a_file_is_one_line_before_any_fitting(
     assert code == 2, err
     assert err.count("\n") == 1 and "is a file, not a folder" in err and "Traceback" not in err
     assert blocker.read_text(encoding="utf-8") == "the user's notes"
+
+
+def test_a_title_or_author_with_line_breaks_is_one_line_everywhere(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """title.txt, contents.json and the .wastickers name are read by other apps: one line, no control codes."""
+    import json
+    import zipfile
+
+    folder = tmp_path / "pack"
+    assert main(["pack", "create", str(folder), "--title", "Cats\nand\tdogs ", "--author", "Ana\r\nB"]) == 0
+    assert main(["pack", "create", str(tmp_path / "p2"), "--title", "bad\x1b[31m"]) == 2
+    assert main(["pack", "set", str(folder), "--author", "x\x00y"]) == 2
+    doc = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
+    assert (doc["title"], doc["author"]) == ("Cats and dogs", "Ana B")
+    for i in range(3):
+        frame = np.zeros((40, 40, 4), np.uint8)
+        frame[6:34, 8:32] = (200, 40 * i, 40, 255)
+        still = write_sticker(Sticker([frame], [100]), tmp_path / f"s{i}.png")
+        assert main(["pack", "add", str(folder), str(still), "--emoji", "😀"]) == 0
+    assert main(["pack", "export", str(folder), "-o", str(tmp_path / "out"), "-t", "whatsapp"]) == 0
+    capsys.readouterr()
+    (wastickers,) = (tmp_path / "out" / "whatsapp").glob("*.wastickers")
+    with zipfile.ZipFile(wastickers) as z:
+        assert z.read("title.txt").decode() == "Cats and dogs" and z.read("author.txt").decode() == "Ana B"
