@@ -67,3 +67,23 @@ def test_a_title_or_author_with_line_breaks_is_one_line_everywhere(tmp_path: Pat
     (wastickers,) = (tmp_path / "out" / "whatsapp").glob("*.wastickers")
     with zipfile.ZipFile(wastickers) as z:
         assert z.read("title.txt").decode() == "Cats and dogs" and z.read("author.txt").decode() == "Ana B"
+
+
+def test_letters_of_other_scripts_are_not_emoji_and_repeats_are_dropped(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Telegram refuses a set whose emoji list holds text ("invalid sticker emojis"), so `pack add` does."""
+    import json
+
+    folder = tmp_path / "pack"
+    assert main(["pack", "create", str(folder), "--title", "Emoji"]) == 0
+    frame = np.zeros((40, 40, 4), np.uint8)
+    frame[6:34, 8:32] = (200, 40, 40, 255)
+    still = write_sticker(Sticker([frame], [100]), tmp_path / "s.png")
+    for text in ("猫", "é", "Привет"):
+        assert main(["pack", "add", str(folder), str(still), "--emoji", text]) == 2
+        assert "is not an emoji" in capsys.readouterr().err
+    for emoji in ("🇺🇦", "1️⃣", "👍🏽", "🏳️‍🌈", "❤", "\U0001FAE8"):  # flag, keycap, skin tone, ZWJ, text-style, new
+        assert main(["pack", "add", str(folder), str(still), "--emoji", emoji]) == 0, capsys.readouterr().err
+    assert main(["pack", "add", str(folder), str(still), "--emoji", "🙂🙂", "--emoji", "🙂"]) == 0
+    doc = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
+    assert doc["stickers"][-1]["emojis"] == ["🙂"]
