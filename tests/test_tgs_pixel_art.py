@@ -73,3 +73,11 @@ def test_a_soft_glow_that_tracing_makes_solid_is_said() -> None:
     quiet = drawing_to_tgs(np.asarray(flat), MotionSettings("bounce"), ladder=DETAIL_LADDER[1:2])
     assert any("semi-transparent" in n for n in said.notes), said.notes
     assert not any("semi-transparent" in n for n in quiet.notes), quiet.notes
+
+
+def test_every_target_has_a_next_step() -> None:
+    from sticker_studio.formats.handoff import next_step
+    from sticker_studio.formats.targets import TARGETS
+
+    assert all(next_step(t) for t in TARGETS), [t for t in TARGETS if not next_step(t)]
+    assert ".tgs" in next_step("telegram-tgs")
