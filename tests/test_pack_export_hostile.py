@@ -87,3 +87,13 @@ def test_letters_of_other_scripts_are_not_emoji_and_repeats_are_dropped(tmp_path
     assert main(["pack", "add", str(folder), str(still), "--emoji", "🙂🙂", "--emoji", "🙂"]) == 0
     doc = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
     assert doc["stickers"][-1]["emojis"] == ["🙂"]
+
+
+def test_whatsapp_identifiers_of_non_ascii_titles_differ() -> None:
+    from sticker_studio.formats.pack_export import pack_identifier
+
+    cats, dogs = pack_identifier("日本の猫"), pack_identifier("日本の犬")
+    assert cats != dogs
+    assert all(c.isascii() and (c.isalnum() or c in "_.-") for c in cats + dogs)
+    assert pack_identifier("My Cats") == "My_Cats"  # ASCII titles keep the old identifier
+    assert pack_identifier("Chats été").startswith("Chats_t_")

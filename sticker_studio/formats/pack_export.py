@@ -23,6 +23,7 @@ is refused.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import re
@@ -130,8 +131,16 @@ def safe_stem(name: str, fallback: str) -> str:
 
 
 def pack_identifier(title: str) -> str:
-    """WhatsApp's pack identifier: letters, digits, '_', '-' and '.' only."""
-    return (re.sub(r"[^A-Za-z0-9_.-]+", "_", title).strip("_.") or "sticker_pack")[:100]
+    """WhatsApp's pack identifier: letters, digits, '_', '-' and '.' only.
+
+    A title with letters outside ASCII (日本の猫) keeps what ASCII it has and gets a short digest of
+    the whole title, so two such packs never share an identifier (WhatsApp would merge them).
+    """
+    ascii_part = re.sub(r"[^A-Za-z0-9_.-]+", "_", title).strip("_.")
+    if title.isascii():
+        return (ascii_part or "sticker_pack")[:100]
+    digest = hashlib.blake2b(title.encode("utf-8"), digest_size=4).hexdigest()
+    return f"{(ascii_part or 'sticker_pack')[:90]}_{digest}"
 
 
 def sticker_file_names(items: Sequence[PackItem], target: ExportTarget) -> list[str]:
