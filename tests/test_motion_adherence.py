@@ -192,3 +192,31 @@ def test_real_set_adherence_on_two_characters() -> None:
     report = real_set_adherence(REAL, size=160, limit=2, motions=["blink", "hop"])
     assert report.rows and {r.rig for r in report.rows} <= {"auto", "hand"}
     assert "| blink |" in adherence_markdown(report)
+
+
+def test_eval_motion_prints_adherence_and_the_issue_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    from sticker_studio.cli import main
+    from sticker_studio.engine.store.manifest import ModelManifest
+
+    if "motion-classifier" not in ModelManifest.load().ids():
+        pytest.skip("no motion classifier in the manifest")
+    assert main(["eval", "motion", "--characters", "smiley", "--size", "96"]) == 0
+    out = capsys.readouterr().out
+    assert "| issue rule | adherence |" in out
+    assert "| blink | 1 |" in out and "Adherence (motion classifier" in out
+
+
+def test_eval_motion_generator_needs_the_real_set(capsys: pytest.CaptureFixture[str]) -> None:
+    from sticker_studio.cli import main
+
+    assert main(["eval", "motion", "--generator-only", "--generator"]) == 2
+    assert "--real" in capsys.readouterr().err
+
+
+def test_rule_checks() -> None:
+    from sticker_studio.cli.adherence_eval import rule_cell, rule_passes
+
+    assert rule_passes("blink", 0.05, 0.0) is True and rule_passes("blink", 0.09, 0.0) is False
+    assert rule_passes("wave", 0.3, 0.4) is True and rule_passes("wave", 0.3, 0.05) is False
+    assert rule_passes("wave", 0.6, 0.5) is False and rule_passes("hop", 0.9, 0.0) is None
+    assert rule_cell("blink", [(0.05, 0.0), (0.2, 0.0)]) == "FAIL 1/2" and rule_cell("nod", [(0.5, 0.0)]) == "—"
