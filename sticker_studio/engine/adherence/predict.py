@@ -64,7 +64,8 @@ def load_motion_classifier(model: str | Path | None = None) -> Any:
         else:
             manifest = ModelManifest.load()
             model_id = manifest.choose_id(None if model is None else str(model), CLASSIFIER_TASK,
-                                          what="motion classifier", hint="adherence cannot be measured")
+                                          what="motion classifier",
+                                          hint="adherence cannot be measured (eval motion --no-adherence skips it)")
             folder = resolve_model(model_id, manifest=manifest)
         net = model_folder.load_model(folder, CLASSIFIER_CLASS, "motion classifier")
         net = net.float().eval()
