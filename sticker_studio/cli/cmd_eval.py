@@ -24,7 +24,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="motion: library art to animate (default: person, teddy, dog, cat, smiley, ghost, "
                              "monkey, robot, clock)")
     parser.add_argument("--real", type=Path, default=None, metavar="DIR",
-                        help="rig: also score a hand-labelled folder (labels.json, format 1)")
+                        help="rig: also score a hand-labelled folder (labels.json, format 1); motion: also measure "
+                             "adherence on its characters with the automatic and the hand rig")
+    parser.add_argument("--real-size", type=int, default=256, metavar="PX",
+                        help="motion --real: drawing side of the real characters (default 256)")
+    parser.add_argument("--real-limit", type=int, default=None, metavar="N",
+                        help="motion --real: only the first N real characters")
+    parser.add_argument("--classifier", default=None, metavar="ID|PATH",
+                        help="motion: the motion classifier for adherence (default: the bundled one)")
+    parser.add_argument("--no-adherence", action="store_true", help="motion: skip the motion classifier")
+    parser.add_argument("--generator", nargs="?", const="dfgn-sticker-64", default=None, metavar="ID|PATH",
+                        help="motion: also score the learned generator's image-to-animation clips with the "
+                             "classifier (default dfgn-sticker-64; --per-motion subjects per motion)")
+    parser.add_argument("--generator-cache", type=Path, default=None, metavar="DIR",
+                        help="motion --generator: keep the generated clips here and reuse them on a rerun")
+    parser.add_argument("--generator-only", action="store_true",
+                        help="motion --generator: skip the library art and the real set's character motions")
     parser.add_argument("--data", action="append", default=[], metavar="DIR", help="dataset folder (repeatable)")
     parser.add_argument("--pack", type=Path, default=None, metavar="DIR",
                         help="matting: a held-out drawings pack (training/data/matting_pack.py, split test, or val "
