@@ -204,3 +204,51 @@ def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
 def _smoothstep(x: np.ndarray) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3.0 - 2.0 * x)
+
+
+# --- paper texture (issue 24) ---------------------------------------------------------------------------------
+#: local-grain window (pixels at 512²): the standard deviation of luminance over this square
+GRAIN_WINDOW_512 = 5
+#: a border whose median grain is below this (grey levels) is smooth: no texture test
+MIN_PAPER_GRAIN = 0.8
+#: a pixel shows the paper's texture when its grain is at least this share of the paper's
+PAPER_GRAIN_SHARE = 0.4
+#: ...and the texture holds over this window (pixels at 512²), most of it
+PAPER_AREA_512 = 9
+
+
+def local_grain(rgb: np.ndarray) -> np.ndarray:
+    """(H, W) float32: the standard deviation of luminance over a small square around each pixel of
+    an (H, W, 3) frame — paper's fibres and grain are a few grey levels, a drawn fill is flat (0)."""
+    from scipy import ndimage
+
+    g = rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    size = max(3, int(round(GRAIN_WINDOW_512 * max(g.shape) / 512)) | 1)
+    m = ndimage.uniform_filter(g, size)
+    v = ndimage.uniform_filter(g * g, size) - m * m
+    return np.sqrt(np.maximum(v, 0.0)).astype(np.float32)
+
+
+def paper_grain(frames: np.ndarray) -> float:
+    """The median grain (:func:`local_grain`) of the frames' border ring, 2 px in: the paper's own."""
+    f = frames[None] if frames.ndim == 3 else frames
+    values = []
+    for frame in f[: min(len(f), 4)]:
+        g = local_grain(frame)
+        values.append(np.concatenate([g[2], g[-3], g[2:-2, 2], g[2:-2, -3]]))
+    return float(np.median(np.concatenate(values)))
+
+
+def paper_like(rgb: np.ndarray, grain: float) -> np.ndarray | None:
+    """(H, W) bool: the pixels that carry the paper's texture — most of a small window around them is
+    at least :data:`PAPER_GRAIN_SHARE` of the paper's ``grain``. ``None`` on smooth paper (no test):
+    there a drawn white fill and the paper look the same, but on textured paper a hole shows the
+    paper's fibres and a pale fill drawn on it is flat."""
+    from scipy import ndimage
+
+    if grain < MIN_PAPER_GRAIN:
+        return None
+    textured = (local_grain(rgb) >= PAPER_GRAIN_SHARE * grain).astype(np.float32)
+    size = max(3, int(round(PAPER_AREA_512 * max(rgb.shape[:2]) / 512)) | 1)
+    out: np.ndarray = ndimage.uniform_filter(textured, size) >= 0.5
+    return out

@@ -48,6 +48,9 @@ PRIOR_INPUT_CHANNELS = PRIOR_CHANNELS + 3
 VOTE_THRESHOLD = 0.5
 #: enclosed candidate regions smaller than this (pixels at 512²-equivalent) are ignored
 MIN_REGION_PIXELS_512 = 24
+#: the loose flood reaches at most this far (pixels at 512²) past the tight background: an anti-aliased
+#: or JPEG-smeared edge is that thin, a pale subject (a grey mug, a panda's face on white) is wider
+LOOSE_BAND_512 = 3
 _MAX_DIST = float(np.sqrt(3.0) * 255.0)
 
 
@@ -77,6 +80,9 @@ class LayoutPrior:
     background: np.ndarray
     enclosed_labels: np.ndarray
     tolerances: Tolerances
+    #: on textured paper the (H, W) bool of pixels showing its texture
+    #: (:func:`sticker_studio.core.matte.background.paper_like`); None on smooth paper
+    paper: np.ndarray | None = None
 
     @property
     def key_alpha(self) -> np.ndarray:
@@ -126,8 +132,16 @@ def _border_connected(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
-                 tolerances: Tolerances | None = None) -> LayoutPrior:
-    """The prior of one RGB uint8 frame (H, W, 3); background/tolerances default to its border's."""
+                 tolerances: Tolerances | None = None, grain: float | None = None) -> LayoutPrior:
+    """The prior of one RGB uint8 frame (H, W, 3); background/tolerances default to its border's.
+
+    ``grain``: the paper's texture (:func:`sticker_studio.core.matte.background.paper_grain`; default
+    its border's). On textured paper (tolerances not flat) only pixels that show the paper's texture
+    count as paper (:attr:`LayoutPrior.paper`): a pale flat fill within the tolerance is subject.
+    The loose flood reaches only :data:`LOOSE_BAND_512` pixels past the tight one (an edge's width).
+    """
+    from sticker_studio.core.matte.background import paper_grain, paper_like
+
     if background is None or tolerances is None:
         bg_est, tol_est = estimate_background(rgb)
         background = bg_est if background is None else background
@@ -135,21 +149,32 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
     bg = np.asarray(background, np.float32)
     h, w = rgb.shape[:2]
     dist = np.sqrt(np.sum((rgb[..., :3].astype(np.float32) - bg) ** 2, axis=-1))
-    tight, _, _ = _border_connected(dist < tolerances.tight)
+    paper = None
+    if not tolerances.flat:
+        paper = paper_like(rgb, paper_grain(rgb) if grain is None else grain)
+    tight_mask = dist < tolerances.tight
+    if paper is not None:
+        tight_mask &= paper
+    tight, _, _ = _border_connected(tight_mask)
     loose_mask = dist < tolerances.loose
-    loose, labels, count = _border_connected(loose_mask)
-    # enclosed candidates: loose-tolerance regions the border flood does not reach, that
-    # have a core at the tight tolerance (a band of anti-aliasing alone is no region)
+    band = max(1, int(round(LOOSE_BAND_512 * max(h, w) / 512)))
+    reach = ndimage.binary_dilation(tight, iterations=band) if tight.any() else tight
+    loose, _, _ = _border_connected(loose_mask & (reach | tight))
+    # enclosed candidates: paper-coloured cores (tight tolerance) the border flood does not reach, big
+    # enough to be a region (a band of anti-aliasing alone is none), with their loose-tolerance rim
+    # (as far as the loose flood reaches: a pale subject around a hole is no part of the hole)
     min_px = max(4, int(MIN_REGION_PIXELS_512 * (h * w) / (512 * 512)))
     enclosed_labels = np.zeros((h, w), np.int32)
+    inner = loose_mask & ~loose
+    core_labels, count = ndimage.label(inner & tight_mask)
     if count:
-        inner = loose_mask & ~loose
-        core_counts = np.bincount(labels[inner & (dist < tolerances.tight)], minlength=count + 1)
-        good = core_counts >= min_px
+        good = np.bincount(core_labels.ravel(), minlength=count + 1) >= min_px
         good[0] = False
-        cand = good[labels] & inner
-        enclosed_labels, _ = ndimage.label(cand)
-        enclosed_labels = enclosed_labels.astype(np.int32)
+        cores = good[core_labels]
+        if cores.any():
+            cand = cores | (ndimage.binary_dilation(cores, iterations=band) & inner)
+            enclosed_labels, _ = ndimage.label(cand)
+            enclosed_labels = enclosed_labels.astype(np.int32)
     enclosed = enclosed_labels > 0
     ramp = _ramp(dist, tolerances)
     key = np.ones((h, w), np.float32)
@@ -159,13 +184,16 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
         np.clip(dist * (4.0 / _MAX_DIST), 0.0, 1.0).astype(np.float32),
         tight.astype(np.float32), loose.astype(np.float32), enclosed.astype(np.float32), key,
     ], axis=-1)
-    return LayoutPrior(channels, bg / 255.0, enclosed_labels, tolerances)
+    return LayoutPrior(channels, bg / 255.0, enclosed_labels, tolerances, paper)
 
 
 def clip_layout_priors(frames: np.ndarray) -> list[LayoutPrior]:
-    """Priors of every frame of (N, H, W, 3) uint8, sharing one background and tolerances."""
+    """Priors of every frame of (N, H, W, 3) uint8, sharing one background, tolerances and paper grain."""
+    from sticker_studio.core.matte.background import paper_grain
+
     bg, tol = estimate_background(frames)
-    return [layout_prior(f, bg, tol) for f in frames]
+    grain = 0.0 if tol.flat else paper_grain(frames)
+    return [layout_prior(f, bg, tol, grain) for f in frames]
 
 
 def prior_array(priors: list[LayoutPrior]) -> np.ndarray:
@@ -243,7 +271,13 @@ def region_cores(priors: list[LayoutPrior], track_imgs: list[np.ndarray]) -> lis
     subject's colours it also holds that part of the subject (a ring's rim around its hole);
     averaging the network's alpha over all of it would let the rim outvote the hole.
     """
-    return [np.where(p.distance < p.tolerances.tight, img, 0) for p, img in zip(priors, track_imgs, strict=False)]
+    return [np.where(_paper_core(p), img, 0) for p, img in zip(priors, track_imgs, strict=False)]
+
+
+def _paper_core(p: LayoutPrior) -> np.ndarray:
+    """(H, W) bool: within the tight tolerance, and on textured paper showing its texture."""
+    core = p.distance < p.tolerances.tight
+    return core & p.paper if p.paper is not None else core
 
 
 def kept_paper_labels(prior: LayoutPrior, alpha: np.ndarray) -> np.ndarray:
@@ -265,7 +299,7 @@ def kept_paper_labels(prior: LayoutPrior, alpha: np.ndarray) -> np.ndarray:
     # paper around every subject is no area to offer
     depth = max(1, int(round(2 * max(h, w) / 512)))
     inner = np.bincount(labels[ndimage.binary_erosion(cand, iterations=depth)], minlength=count + 1)
-    cores = np.bincount(labels[cand & (prior.distance < prior.tolerances.tight)], minlength=count + 1)
+    cores = np.bincount(labels[cand & _paper_core(prior)], minlength=count + 1)
     good = (cores >= min_px) & (inner >= min_px)
     good[0] = False
     if not good.any():
@@ -273,6 +307,39 @@ def kept_paper_labels(prior: LayoutPrior, alpha: np.ndarray) -> np.ndarray:
     ids = np.zeros(count + 1, np.int32)
     ids[good] = np.arange(1, int(good.sum()) + 1, dtype=np.int32)
     return ids[labels]
+
+
+#: where a region's shape (or the paper texture it shows) says "hole", its number moves this far
+#: towards :data:`HOLE_VOTE`; "body" towards :data:`BODY_VOTE` (1 = the cue decides alone)
+CUE_WEIGHT = 0.75
+HOLE_VOTE = 0.0
+BODY_VOTE = 1.0
+
+
+def shape_and_paper_cues(prior: LayoutPrior, track_of: np.ndarray, enclosed: np.ndarray,
+                         means: dict[int, float]) -> dict[int, float]:
+    """The vote's numbers moved by what frame 0 says beyond the head's alpha (issue 24): a region
+    walled in thinly that is a small part of the subject is a hole, one that is most of the subject
+    is its body inside an outline (:mod:`sticker_studio.core.matte.hole_shape`); on textured paper a
+    region whose core shows the paper's texture is paper — a hole — unless its shape says body."""
+    from sticker_studio.core.matte.hole_shape import ShapeCue, region_shapes
+
+    if not enclosed.any():
+        return means
+    shapes = region_shapes(enclosed, prior.channels[..., 2] > 0.5)
+    out = dict(means)
+    for lab, shape in shapes.items():
+        tid = int(track_of[lab]) if lab < len(track_of) else 0
+        if tid not in out:
+            continue
+        target = None
+        if shape.cue is ShapeCue.BODY:
+            target = BODY_VOTE
+        elif shape.cue is ShapeCue.HOLE or prior.paper is not None:
+            target = HOLE_VOTE
+        if target is not None:
+            out[tid] = (1.0 - CUE_WEIGHT) * out[tid] + CUE_WEIGHT * target
+    return out
 
 
 @dataclass
@@ -336,7 +403,12 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     estimate = np.zeros(total + 1, bool)  # the estimate's own vote
     for tid, mean in means.items():
         estimate[tid] = mean >= VOTE_THRESHOLD
-    keep = estimate.copy()
+    # the decision also weighs the region's shape and the paper's texture; where that goes against
+    # the estimate, the region is treated like a flip (its rim follows the decision too)
+    means = shape_and_paper_cues(priors[0], maps[0], enclosed[0], means)
+    keep = np.zeros(total + 1, bool)
+    for tid, mean in means.items():
+        keep[tid] = mean >= VOTE_THRESHOLD
     for tid, decision in (flips or {}).items():
         if 0 < tid <= total:
             keep[tid] = bool(decision)
