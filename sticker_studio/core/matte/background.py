@@ -239,16 +239,32 @@ def paper_grain(frames: np.ndarray) -> float:
     return float(np.median(np.concatenate(values)))
 
 
+def grainy(rgb: np.ndarray, grain: float) -> np.ndarray:
+    """(H, W) bool: pixels whose :func:`local_grain` is at least :data:`PAPER_GRAIN_SHARE` of the paper's."""
+    out: np.ndarray = local_grain(rgb) >= PAPER_GRAIN_SHARE * grain
+    return out
+
+
 def paper_like(rgb: np.ndarray, grain: float) -> np.ndarray | None:
-    """(H, W) bool: the pixels that carry the paper's texture — most of a small window around them is
-    at least :data:`PAPER_GRAIN_SHARE` of the paper's ``grain``. ``None`` on smooth paper (no test):
-    there a drawn white fill and the paper look the same, but on textured paper a hole shows the
-    paper's fibres and a pale fill drawn on it is flat."""
+    """(H, W) bool: the pixels that may be paper on textured paper — all but the flat fills drawn on
+    it. ``None`` on smooth paper (no test): there a drawn white fill and the paper look the same, but
+    on textured paper a hole shows the paper's fibres and a pale fill drawn on it is flat. A flat
+    fill is a patch (at least ~:data:`PAPER_AREA_512`² / 3 pixels at 512²) of pixels whose
+    :func:`local_grain` is under :data:`PAPER_GRAIN_SHARE` of the paper's ``grain``, grown by the
+    grain window's half-width (the window blurs it that far in)."""
     from scipy import ndimage
 
     if grain < MIN_PAPER_GRAIN:
         return None
-    textured = (local_grain(rgb) >= PAPER_GRAIN_SHARE * grain).astype(np.float32)
-    size = max(3, int(round(PAPER_AREA_512 * max(rgb.shape[:2]) / 512)) | 1)
-    out: np.ndarray = ndimage.uniform_filter(textured, size) >= 0.5
+    scale = max(rgb.shape[:2]) / 512
+    flat = local_grain(rgb) < PAPER_GRAIN_SHARE * grain
+    labels, count = ndimage.label(flat)
+    if count == 0:
+        return np.ones(flat.shape, bool)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    big = sizes >= max(4, int(PAPER_AREA_512 * PAPER_AREA_512 * scale * scale / 3))
+    big[0] = False
+    half = max(1, int(round(GRAIN_WINDOW_512 * scale)) // 2)
+    fills = ndimage.binary_dilation(big[labels], iterations=half)
+    out: np.ndarray = ~fills
     return out

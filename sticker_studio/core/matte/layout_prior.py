@@ -51,6 +51,9 @@ MIN_REGION_PIXELS_512 = 24
 #: the loose flood reaches at most this far (pixels at 512²) past the tight background: an anti-aliased
 #: or JPEG-smeared edge is that thin, a pale subject (a grey mug, a panda's face on white) is wider
 LOOSE_BAND_512 = 3
+#: an enclosed region is its core's whole loose-tolerance component (True) or the core and its rim
+import os as _os  # noqa: E402  (experiment switch, removed before commit)
+REGION_IS_COMPONENT = _os.environ.get("MR_COMPONENT", "0") == "1"
 _MAX_DIST = float(np.sqrt(3.0) * 255.0)
 
 
@@ -80,9 +83,12 @@ class LayoutPrior:
     background: np.ndarray
     enclosed_labels: np.ndarray
     tolerances: Tolerances
-    #: on textured paper the (H, W) bool of pixels showing its texture
-    #: (:func:`sticker_studio.core.matte.background.paper_like`); None on smooth paper
+    #: on textured paper the (H, W) bool of pixels that may be paper (all but flat fills:
+    #: :func:`sticker_studio.core.matte.background.paper_like`); None on smooth paper
     paper: np.ndarray | None = None
+    #: on textured paper the (H, W) bool of pixels whose own grain is the paper's
+    #: (:func:`sticker_studio.core.matte.background.grainy`); None on smooth paper
+    grainy: np.ndarray | None = None
 
     @property
     def key_alpha(self) -> np.ndarray:
@@ -140,7 +146,7 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
     count as paper (:attr:`LayoutPrior.paper`): a pale flat fill within the tolerance is subject.
     The loose flood reaches only :data:`LOOSE_BAND_512` pixels past the tight one (an edge's width).
     """
-    from sticker_studio.core.matte.background import paper_grain, paper_like
+    from sticker_studio.core.matte.background import grainy, paper_grain, paper_like
 
     if background is None or tolerances is None:
         bg_est, tol_est = estimate_background(rgb)
@@ -149,9 +155,11 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
     bg = np.asarray(background, np.float32)
     h, w = rgb.shape[:2]
     dist = np.sqrt(np.sum((rgb[..., :3].astype(np.float32) - bg) ** 2, axis=-1))
-    paper = None
+    paper = grains = None
     if not tolerances.flat:
-        paper = paper_like(rgb, paper_grain(rgb) if grain is None else grain)
+        g = paper_grain(rgb) if grain is None else grain
+        paper = paper_like(rgb, g)
+        grains = grainy(rgb, g) if paper is not None else None
     tight_mask = dist < tolerances.tight
     if paper is not None:
         tight_mask &= paper
@@ -159,6 +167,8 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
     loose_mask = dist < tolerances.loose
     band = max(1, int(round(LOOSE_BAND_512 * max(h, w) / 512)))
     reach = ndimage.binary_dilation(tight, iterations=band) if tight.any() else tight
+    if paper is not None:
+        reach &= paper  # a flat fill drawn on textured paper is no edge of it
     loose, _, _ = _border_connected(loose_mask & (reach | tight))
     # enclosed candidates: paper-coloured cores (tight tolerance) the border flood does not reach, big
     # enough to be a region (a band of anti-aliasing alone is none), with their loose-tolerance rim
@@ -171,10 +181,22 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
         good = np.bincount(core_labels.ravel(), minlength=count + 1) >= min_px
         good[0] = False
         cores = good[core_labels]
-        if cores.any():
+        if cores.any() and REGION_IS_COMPONENT:
+            comp, _ = ndimage.label(inner)
+            hit = np.zeros(int(comp.max()) + 1, bool)
+            hit[comp[cores]] = True
+            hit[0] = False
+            cand = hit[comp]
+        elif cores.any():
             cand = cores | (ndimage.binary_dilation(cores, iterations=band) & inner)
-            enclosed_labels, _ = ndimage.label(cand)
-            enclosed_labels = enclosed_labels.astype(np.int32)
+        if cores.any():
+            enclosed_labels, n = ndimage.label(cand)
+            with_core = np.zeros(n + 1, bool)
+            with_core[enclosed_labels[cores]] = True  # a stray rim pixel is no region
+            with_core[0] = False
+            renumber = np.zeros(n + 1, np.int32)
+            renumber[with_core] = np.arange(1, int(with_core.sum()) + 1, dtype=np.int32)
+            enclosed_labels = renumber[enclosed_labels]
     enclosed = enclosed_labels > 0
     ramp = _ramp(dist, tolerances)
     key = np.ones((h, w), np.float32)
@@ -184,7 +206,7 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
         np.clip(dist * (4.0 / _MAX_DIST), 0.0, 1.0).astype(np.float32),
         tight.astype(np.float32), loose.astype(np.float32), enclosed.astype(np.float32), key,
     ], axis=-1)
-    return LayoutPrior(channels, bg / 255.0, enclosed_labels, tolerances, paper)
+    return LayoutPrior(channels, bg / 255.0, enclosed_labels, tolerances, paper, grains)
 
 
 def clip_layout_priors(frames: np.ndarray) -> list[LayoutPrior]:
@@ -327,6 +349,7 @@ def shape_and_paper_cues(prior: LayoutPrior, track_of: np.ndarray, enclosed: np.
     if not enclosed.any():
         return means
     shapes = region_shapes(enclosed, prior.channels[..., 2] > 0.5)
+    paper_holes = _paper_textured_regions(prior, enclosed)
     out = dict(means)
     for lab, shape in shapes.items():
         tid = int(track_of[lab]) if lab < len(track_of) else 0
@@ -335,11 +358,33 @@ def shape_and_paper_cues(prior: LayoutPrior, track_of: np.ndarray, enclosed: np.
         target = None
         if shape.cue is ShapeCue.BODY:
             target = BODY_VOTE
-        elif shape.cue is ShapeCue.HOLE or prior.paper is not None:
+        elif shape.cue is ShapeCue.HOLE or lab in paper_holes:
             target = HOLE_VOTE
         if target is not None:
             out[tid] = (1.0 - CUE_WEIGHT) * out[tid] + CUE_WEIGHT * target
     return out
+
+
+#: on textured paper a region whose core's inside (away from its edges) shows the paper's grain on at
+#: least this share of its pixels is paper: a hole
+PAPER_HOLE_SHARE = 0.6
+
+
+def _paper_textured_regions(prior: LayoutPrior, enclosed: np.ndarray) -> set[int]:
+    """Enclosed labels whose paper-coloured core shows the paper's grain away from its edges (a step
+    edge is grainy too, so a narrow pale stripe says nothing); empty on smooth paper."""
+    if prior.grainy is None:
+        return set()
+    h, w = enclosed.shape
+    depth = max(2, int(round(4 * max(h, w) / 512)))
+    core = np.where(_paper_core(prior), enclosed, 0)
+    inner = ndimage.grey_erosion(core, size=(2 * depth + 1, 2 * depth + 1))
+    inner = np.where(inner == core, inner, 0)  # the pixels with only their own label around them
+    n = int(enclosed.max())
+    count = np.bincount(inner.ravel(), minlength=n + 1)
+    grainy = np.bincount(inner.ravel(), weights=prior.grainy.ravel().astype(np.float64), minlength=n + 1)
+    min_px = max(4, int(MIN_REGION_PIXELS_512 * (h * w) / (512 * 512)))
+    return {lab for lab in range(1, n + 1) if count[lab] >= min_px and grainy[lab] / count[lab] >= PAPER_HOLE_SHARE}
 
 
 @dataclass
