@@ -94,7 +94,8 @@ def _eval_real(args: argparse.Namespace) -> str:
         label = Path(spec).name if spec else "bundled head"
         methods[label] = ed.method_for(head, ed.MethodKind.PRIOR if head_uses_prior(head) else ed.MethodKind.PLAIN)
     return evaluate_real(args.real, methods, split=args.split if args.split != "train" else "all",
-                         sheet=args.sheet, progress=True, timing=not args.no_timing)
+                         sheet=args.sheet, progress=True, timing=not args.no_timing,
+                         cases_out=args.out.with_suffix(".cases.tsv") if args.out else None)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -65,7 +65,7 @@ class RegionShape:
     islands: bool = False
 
 
-def _regions_with_islands(enclosed_labels: np.ndarray, count: int, min_px: int) -> np.ndarray:
+def regions_with_islands(enclosed_labels: np.ndarray, count: int, min_px: int) -> np.ndarray:
     """(count + 1,) bool: which regions wholly surround a piece of non-region (subject) pixels."""
     rest, n = ndimage.label(enclosed_labels == 0)
     has = np.zeros(count + 1, bool)
@@ -101,7 +101,7 @@ def region_shapes(enclosed_labels: np.ndarray, outside: np.ndarray) -> dict[int,
     radius = np.asarray(ndimage.maximum(d_in, enclosed_labels, ids), np.float64)
     area = np.bincount(enclosed_labels.ravel(), minlength=count + 1)[1:].astype(np.float64)
     subject_area = float(np.count_nonzero(~outside))
-    islands = _regions_with_islands(enclosed_labels, count, max(4, int(16 * scale * scale)))
+    islands = regions_with_islands(enclosed_labels, count, max(4, int(16 * scale * scale)))
     boxes = ndimage.find_objects(enclosed_labels)
     out: dict[int, RegionShape] = {}
     for k, lab in enumerate(ids):

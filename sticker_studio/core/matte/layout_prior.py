@@ -48,12 +48,14 @@ PRIOR_INPUT_CHANNELS = PRIOR_CHANNELS + 3
 VOTE_THRESHOLD = 0.5
 #: enclosed candidate regions smaller than this (pixels at 512²-equivalent) are ignored
 MIN_REGION_PIXELS_512 = 24
-#: the loose flood reaches at most this far (pixels at 512²) past the tight background: an anti-aliased
-#: or JPEG-smeared edge is that thin, a pale subject (a grey mug, a panda's face on white) is wider
-LOOSE_BAND_512 = 3
-#: an enclosed region is its core's whole loose-tolerance component (True) or the core and its rim
-import os as _os  # noqa: E402  (experiment switch, removed before commit)
-REGION_IS_COMPONENT = _os.environ.get("MR_COMPONENT", "0") == "1"
+#: an anti-aliased edge is this wide (pixels at 512²): the loose flood further than this past the tight
+#: one is no edge but a pale area (a grey mug, a panda's face on white, or a glow or shadow)
+LOOSE_BAND_512 = 1
+#: a pale body is made of flat fills: on this share of its pixels the local grain
+#: (:func:`sticker_studio.core.matte.background.local_grain`) is at most PALE_FLAT_GRAIN grey levels
+#: (a glow's or a soft shadow's gradient is not flat)
+PALE_FLAT_SHARE = 0.8
+PALE_FLAT_GRAIN = 0.6
 _MAX_DIST = float(np.sqrt(3.0) * 255.0)
 
 
@@ -89,6 +91,8 @@ class LayoutPrior:
     #: on textured paper the (H, W) bool of pixels whose own grain is the paper's
     #: (:func:`sticker_studio.core.matte.background.grainy`); None on smooth paper
     grainy: np.ndarray | None = None
+    #: (H, W) int32 labels of pale bodies the loose flood swallowed (:func:`_pale_bodies`; 0 = none)
+    pale_labels: np.ndarray | None = None
 
     @property
     def key_alpha(self) -> np.ndarray:
@@ -144,7 +148,7 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
     ``grain``: the paper's texture (:func:`sticker_studio.core.matte.background.paper_grain`; default
     its border's). On textured paper (tolerances not flat) only pixels that show the paper's texture
     count as paper (:attr:`LayoutPrior.paper`): a pale flat fill within the tolerance is subject.
-    The loose flood reaches only :data:`LOOSE_BAND_512` pixels past the tight one (an edge's width).
+    On smooth paper, flat pale bodies the loose flood swallowed are found (:attr:`LayoutPrior.pale_labels`).
     """
     from sticker_studio.core.matte.background import grainy, paper_grain, paper_like
 
@@ -161,42 +165,25 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
         paper = paper_like(rgb, g)
         grains = grainy(rgb, g) if paper is not None else None
     tight_mask = dist < tolerances.tight
-    if paper is not None:
-        tight_mask &= paper
-    tight, _, _ = _border_connected(tight_mask)
     loose_mask = dist < tolerances.loose
-    band = max(1, int(round(LOOSE_BAND_512 * max(h, w) / 512)))
-    reach = ndimage.binary_dilation(tight, iterations=band) if tight.any() else tight
-    if paper is not None:
-        reach &= paper  # a flat fill drawn on textured paper is no edge of it
-    loose, _, _ = _border_connected(loose_mask & (reach | tight))
-    # enclosed candidates: paper-coloured cores (tight tolerance) the border flood does not reach, big
-    # enough to be a region (a band of anti-aliasing alone is none), with their loose-tolerance rim
-    # (as far as the loose flood reaches: a pale subject around a hole is no part of the hole)
+    if paper is not None:  # a flat fill drawn on textured paper is never paper, however pale
+        tight_mask &= paper
+        loose_mask &= paper
+    tight, _, _ = _border_connected(tight_mask)
+    loose, labels, count = _border_connected(loose_mask)
+    # enclosed candidates: loose-tolerance regions the border flood does not reach, that
+    # have a core at the tight tolerance (a band of anti-aliasing alone is no region)
     min_px = max(4, int(MIN_REGION_PIXELS_512 * (h * w) / (512 * 512)))
     enclosed_labels = np.zeros((h, w), np.int32)
-    inner = loose_mask & ~loose
-    core_labels, count = ndimage.label(inner & tight_mask)
     if count:
-        good = np.bincount(core_labels.ravel(), minlength=count + 1) >= min_px
+        inner = loose_mask & ~loose
+        core_counts = np.bincount(labels[inner & tight_mask], minlength=count + 1)
+        good = core_counts >= min_px
         good[0] = False
-        cores = good[core_labels]
-        if cores.any() and REGION_IS_COMPONENT:
-            comp, _ = ndimage.label(inner)
-            hit = np.zeros(int(comp.max()) + 1, bool)
-            hit[comp[cores]] = True
-            hit[0] = False
-            cand = hit[comp]
-        elif cores.any():
-            cand = cores | (ndimage.binary_dilation(cores, iterations=band) & inner)
-        if cores.any():
-            enclosed_labels, n = ndimage.label(cand)
-            with_core = np.zeros(n + 1, bool)
-            with_core[enclosed_labels[cores]] = True  # a stray rim pixel is no region
-            with_core[0] = False
-            renumber = np.zeros(n + 1, np.int32)
-            renumber[with_core] = np.arange(1, int(with_core.sum()) + 1, dtype=np.int32)
-            enclosed_labels = renumber[enclosed_labels]
+        cand = good[labels] & inner
+        enclosed_labels, _ = ndimage.label(cand)
+        enclosed_labels = enclosed_labels.astype(np.int32)
+    pale = _pale_bodies(rgb, tight, loose, min_px) if paper is None else np.zeros((h, w), np.int32)
     enclosed = enclosed_labels > 0
     ramp = _ramp(dist, tolerances)
     key = np.ones((h, w), np.float32)
@@ -206,7 +193,44 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
         np.clip(dist * (4.0 / _MAX_DIST), 0.0, 1.0).astype(np.float32),
         tight.astype(np.float32), loose.astype(np.float32), enclosed.astype(np.float32), key,
     ], axis=-1)
-    return LayoutPrior(channels, bg / 255.0, enclosed_labels, tolerances, paper, grains)
+    return LayoutPrior(channels, bg / 255.0, enclosed_labels, tolerances, paper, grains, pale)
+
+
+def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: int) -> np.ndarray:
+    """(H, W) int32 labels (0 = none) of pale *bodies* the loose flood swallowed on smooth paper: the
+    parts of the loose flood more than an edge's width (:data:`LOOSE_BAND_512`) past the tight flood
+    that are made of flat fills (not a glow's or a shadow's gradient) and surround a piece of the
+    subject (a panda's face around its eyes and nose, a ghost around its mouth) — a strong sign of
+    subject (issue 24); the vote keeps them (:func:`vote_regions`)."""
+    h, w = tight.shape
+    band = max(1, int(round(LOOSE_BAND_512 * max(h, w) / 512)))
+    beyond = loose & ~ndimage.binary_dilation(tight, iterations=band + 1)
+    labels, count = ndimage.label(beyond)
+    if count == 0:
+        return np.zeros((h, w), np.int32)
+    ids = np.arange(1, count + 1)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    big = sizes >= 8 * min_px
+    if not big.any():
+        return np.zeros((h, w), np.int32)
+    from sticker_studio.core.matte.background import local_grain
+
+    smooth = (local_grain(rgb) <= PALE_FLAT_GRAIN).astype(np.float64)
+    flat = np.asarray(ndimage.mean(smooth, labels, ids), np.float64) >= PALE_FLAT_SHARE
+    keep = big & flat
+    if not keep.any():
+        return np.zeros((h, w), np.int32)
+    from sticker_studio.core.matte.hole_shape import regions_with_islands
+
+    chosen = np.zeros(count + 1, np.int32)
+    chosen[1:][keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32)
+    cand = chosen[labels]
+    islands = regions_with_islands(cand, int(keep.sum()), min_px)
+    ok = islands.copy()
+    ok[0] = False
+    renumber = np.zeros(len(ok), np.int32)
+    renumber[ok] = np.arange(1, int(ok.sum()) + 1, dtype=np.int32)
+    return renumber[cand]
 
 
 def clip_layout_priors(frames: np.ndarray) -> list[LayoutPrior]:
@@ -431,6 +455,13 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     so a glow stays a faint glow — or, without it, the colour-key ramp like a hole. ``flips``
     maps a track id to a forced decision (True = keep), for the user's click-to-flip.
     """
+    # pale bodies the loose flood swallowed (a panda's face on white) are subject, whatever the estimate
+    pale = [p.pale_labels > 0 if p.pale_labels is not None else np.zeros(a.shape, bool)
+            for p, a in zip(priors, alpha, strict=False)]
+    if any(m.any() for m in pale):
+        alpha = alpha.astype(np.float32).copy()
+        for t, m in enumerate(pale):
+            alpha[t][m] = 1.0
     enclosed = [p.enclosed_labels for p in priors]
     paper = [kept_paper_labels(p, a) for p, a in zip(priors, alpha, strict=False)]
     labels = [np.where(pl > 0, pl + int(e.max()), e).astype(np.int32) for e, pl in zip(enclosed, paper, strict=False)]
@@ -439,7 +470,7 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     out = alpha.astype(np.float32).copy()
     total = max((int(t.max()) for t in track_imgs), default=0)
     cores = region_cores(priors, track_imgs)
-    decided = [np.zeros(img.shape, bool) for img in track_imgs]
+    decided = [m.copy() for m in pale]
     if total == 0:
         return RegionVote(out, track_imgs, cores, decided, {})
     core_means = track_means(alpha, cores)
@@ -464,7 +495,7 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
         kept = keep[img] & inside & (enclosed[t] > 0)  # a kept paper area stays as the estimate has it
         # a hole the estimate itself opened is cleared on its core only: its rim is the estimate's
         removed = ~keep[img] & inside & ((cores[t] > 0) | estimate[img] | (enclosed[t] == 0))
-        decided[t] = kept | (keep[img] & (cores[t] > 0)) | removed  # a kept paper area: on its core
+        decided[t] |= kept | (keep[img] & (cores[t] > 0)) | removed  # a kept paper area: on its core
         # a removed region keeps the estimate's partial alpha (a shadow seen through a hole)
         # and gets the colour-key ramp (or, for paper, its colour's least opacity) where the
         # estimate called it opaque

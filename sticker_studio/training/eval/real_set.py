@@ -211,8 +211,9 @@ def worst_sheet(worst: list[tuple[CaseScore, RealCase, np.ndarray]], out: Path, 
 
 def evaluate_real(folder: Path, methods: dict[str, Method], *, split: str = "all", bounce: bool = True,
                   sheet: Path | None = None, worst: int = 10, progress: bool = False,
-                  timing: bool = True) -> str:
-    """The markdown report: a table per background (all methods), and the per-family means of the last method."""
+                  timing: bool = True, cases_out: Path | None = None) -> str:
+    """The markdown report: a table per background (all methods), and the per-family means of the last
+    method; ``cases_out``: also every case's PSNR per method (tab-separated)."""
     kept: list[tuple[CaseScore, RealCase, np.ndarray]] = []  # the running worst cases of the last method
     last = list(methods)[-1]
 
@@ -227,6 +228,12 @@ def evaluate_real(folder: Path, methods: dict[str, Method], *, split: str = "all
 
     scores = score(iter_cases(folder, split=split, bounce=bounce), methods, progress=progress, keep=keep)
     text = markdown(rows(scores), f"Real held-out art ({split} split)")
+    if cases_out is not None:
+        from sticker_studio.core.atomic import atomic_write_text
+
+        lines = ["method\tsubject\tfamily\tsplit\tbackground\tpsnr"] + [
+            f"{m}\t{c.name}\t{c.family}\t{c.split}\t{c.background}\t{c.psnr:.2f}" for m, cs in scores.items() for c in cs]
+        atomic_write_text(cases_out, "\n".join(lines) + "\n")
     fam: dict[str, list[float]] = {}
     for c in scores[last]:
         fam.setdefault(c.family, []).append(c.psnr)
