@@ -232,7 +232,8 @@ def evaluate_real(folder: Path, methods: dict[str, Method], *, split: str = "all
         from sticker_studio.core.atomic import atomic_write_text
 
         lines = ["method\tsubject\tfamily\tsplit\tbackground\tpsnr"] + [
-            f"{m}\t{c.name}\t{c.family}\t{c.split}\t{c.background}\t{c.psnr:.2f}" for m, cs in scores.items() for c in cs]
+            f"{m}\t{c.name}\t{c.family}\t{c.split}\t{c.background}\t{c.psnr:.2f}"
+            for m, cs in scores.items() for c in cs]
         atomic_write_text(cases_out, "\n".join(lines) + "\n")
     fam: dict[str, list[float]] = {}
     for c in scores[last]:
