@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+from scipy import ndimage
 
 from sticker_studio.cli import main
 from sticker_studio.core.errors import InvalidInputError, ModelNotFoundError
@@ -70,8 +71,14 @@ def test_model_without_a_head_falls_back_or_refuses() -> None:
 def test_line_art_none_and_inputs_with_alpha() -> None:
     frame = ring()
     art = cut_out(Sticker([frame], [100]), Background.LINE_ART, no_head())
-    assert art.regions is None and art.background is Background.LINE_ART
-    assert np.array_equal(art.sticker.frames[0], lineart_alpha(frame[..., :3]))
+    assert art.background is Background.LINE_ART and art.regions is not None  # closed shapes are regions
+    ink = lineart_alpha(frame[..., :3])
+    kept = np.isin(art.regions, [t for t, k in art.kept.items() if k])
+    a, a_ink = art.sticker.frames[0][..., 3].astype(int), ink[..., 3].astype(int)
+    outside = ~ndimage.binary_dilation(kept, iterations=4)  # away from the kept closed shapes:
+    assert (a[outside & (a_ink == 0)] == 0).all()           # the paper is gone as in plain line art,
+    assert (a[outside] >= a_ink[outside]).all()             # and solid ink is at least as opaque
+    assert a[kept].min() == 255                             # closed shapes (the ring's hole) are filled
     assert cut_out(Sticker([frame], [100]), Background.NONE).sticker.frames[0] is frame
     cut = remove_background_colorkey(frame)
     assert cut_out(Sticker([cut], [100]), Background.COLOUR_KEY, no_head()).sticker.frames[0] is cut  # has alpha

@@ -86,3 +86,20 @@ def test_errors_come_back_per_sticker_and_cancel_stops() -> None:
     with pytest.raises(CancelledError):
         fit_all([FitJob(i.sticker, get_target("slack")) for i in items(2)], workers=1, cache=None,
                 cancel=CancelToken(also=lambda: True))
+
+
+def test_a_cancelled_pool_stops_its_running_workers() -> None:
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context(fit_pool._start_method()))
+    running = [pool.submit(time.sleep, 120) for _ in range(2)]
+    queued = [pool.submit(time.sleep, 120) for _ in range(4)]
+    while not all(f.running() for f in running):  # both workers are busy with a long job
+        time.sleep(0.05)
+    workers = list(pool._processes.values())
+    assert workers and all(p.is_alive() for p in workers)
+    fit_pool._stop_pool(pool)
+    assert not any(p.is_alive() for p in workers)  # not left to finish their 2-minute job
+    assert all(f.done() for f in queued)  # dropped (cancelled, or failed with the stopped pool), never run

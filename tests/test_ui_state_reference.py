@@ -97,7 +97,7 @@ def test_flips_are_kept_per_method_and_saved(qtbot, model: ReferenceModel) -> No
     assert alpha(model, HOLE) <= 8 and model.flips() == {track: False}
     model.set_background(Background.LINE_ART)
     settle(qtbot, model)
-    assert model.flips() == {} and model.region_at(*HOLE) == 0
+    assert model.flips() == {}  # line art's closed shapes have flips of their own
     model.set_background(Background.COLOUR_KEY)
     settle(qtbot, model)
     assert model.flips() == {track: False} and alpha(model, HOLE) <= 8  # back with the method

@@ -76,9 +76,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="whole-multiple nearest-neighbour scaling, whole-pixel motion, palette and hard alpha"
                              " kept (default: detected)")
     parser.add_argument("--background", type=background_type, default=None, metavar="METHOD",
-                        help="for inputs without alpha: model (default; the colour key when no matting model is "
-                             "installed, unless asked for by name), colour-key, line-art, or none (animate the "
-                             "whole rectangle)")
+                        help="for inputs without alpha: model (default; line-art for a sketch on paper; the "
+                             "colour key when no matting model is installed, unless asked for by name), colour-key, "
+                             "line-art, or none (animate the whole rectangle)")
     parser.add_argument("-o", "--output", type=Path, default=None, help="output file (.png APNG, .gif, .webp, .webm)")
     parser.set_defaults(func=run)
 
@@ -183,8 +183,6 @@ def unknown_motion_message(name: str) -> str:
 
 def run_character(args: argparse.Namespace, motion: str) -> int:
     """A character motion: rig (or --rig), move the parts, fit the result to the output size."""
-    from sticker_studio.core import pixelart
-    from sticker_studio.core.imageops import fit_into_canvas
     from sticker_studio.core.puppet.animate import AnimateOptions, animate_character
     from sticker_studio.core.puppet.motions import CharacterParams, find_character_motion
     from sticker_studio.core.puppet.rig import load_rig
@@ -224,16 +222,17 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
     ensure_visible(result, "the animation")
     if mot is not None and mot.fallback and _uses_fallback(mot.name, rig):
         print(f"note: {mot.fallback}", file=sys.stderr)
-    side = args.size or DEFAULT_OUTPUT_SIDE
+    # a square canvas (the presets' size: --size, else the drawing's longer side up to 512; pixel art its
+    # largest whole multiple), cropped to where the motion goes, the drawing at --subject-size like the presets
+    from sticker_studio.core.puppet.framing import frame_character, rest_box_of
+
     art = bool(result.metadata.get("pixel_art"))
-    if args.size is not None or max(result.width, result.height) > side:
-        frames = [pixelart.fit_pixel_art(f, side, side) if art else fit_into_canvas(f, side, side)
-                  for f in result.frames]
-        result = Sticker(frames, list(result.durations_ms), result.loop_count, dict(result.metadata))
-    elif art:  # pixel art: the largest whole multiple that fits the default side, nearest-neighbour
-        factor = max(1, side // max(result.width, result.height))
-        frames = [pixelart.scale_nearest(f, factor) for f in result.frames]
-        result = Sticker(frames, list(result.durations_ms), result.loop_count, dict(result.metadata))
+    longer = max(rgba.shape[:2])
+    side = args.size or (longer * max(1, DEFAULT_OUTPUT_SIDE // longer) if art else min(DEFAULT_OUTPUT_SIDE, longer))
+    fraction = 0.8 if args.subject_size is None else (1.0 if args.subject_size == 0 else args.subject_size)
+    pad = result.metadata.get("canvas_padding") or (0, 0)
+    rest = rest_box_of(rgba, (int(pad[0]), int(pad[1])))  # type: ignore[index]
+    result = frame_character(result, rest, max(16, side), fraction)
     path = write_output(result, args.output)
     body = f" + body {args.body}" if args.body else ""
     print(f"wrote {path} ({result.frame_count} frames, {result.width}x{result.height}, "
@@ -300,11 +299,16 @@ def shrink_for_output(sticker: Sticker, output_side: int | None) -> Sticker:
 
 
 def ensure_alpha(sticker: Sticker, background: Background | str | None) -> Sticker:
-    """Cut the subject out when the input has no useful alpha; say how on stderr. ``None``: the
-    model when it is installed, else the colour key; the model asked for by name must be there."""
-    from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out
+    """Cut the subject out when the input has no useful alpha; say how on stderr. ``None``: line art
+    for a sketch on paper, else the model when it is installed, else the colour key; the model asked
+    for by name must be there."""
+    from sticker_studio.core.imageops import composite_on_color
+    from sticker_studio.core.matte.sketch import looks_like_line_art
+    from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out, needs_cut_out
 
     method = Background.MODEL if background is None else Background.parse(background)
+    if background is None and needs_cut_out(sticker) and looks_like_line_art(composite_on_color(sticker.frames[0])):
+        method = Background.LINE_ART
     heads = None
     if method is Background.MODEL:
         heads = MattingHeadCache(_load_head)
@@ -319,7 +323,9 @@ def ensure_alpha(sticker: Sticker, background: Background | str | None) -> Stick
     elif cut.background is Background.COLOUR_KEY:
         print("no alpha channel: removed a flat background with the colour key", file=sys.stderr)
     elif cut.background is Background.LINE_ART:
-        print("no alpha channel: made the paper transparent (line art)", file=sys.stderr)
+        found = "a sketch on paper: " if background is None else ""
+        hint = " (line art; --background model to use the model)" if background is None else " (line art)"
+        print(f"no alpha channel: {found}made the paper transparent, closed shapes filled{hint}", file=sys.stderr)
     return cut.sticker
 
 

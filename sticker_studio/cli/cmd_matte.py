@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", type=Path, required=True, help="output with alpha (.webp, .png, .gif, .webm)")
     parser.add_argument("--model", help="matting model id or folder (default: the bundled matting head)")
     parser.add_argument("--background", type=background_type, default=None, metavar="METHOD",
-                        help="model (default: the matting head), colour-key (no model: flood the flat "
+                        help="model (default: the matting head; line-art when the input is a sketch on paper), "
+                             "colour-key (no model: flood the flat "
                              "background from the border), or line-art (pencil/ink on paper: alpha from "
                              "darkness against the paper colour, ink colour kept)")
     # older spellings, kept working: --colorkey, --mode model|colorkey|lineart
@@ -48,7 +49,16 @@ def run(args: argparse.Namespace) -> int:
     format_for_path(args.output)
     check_output(args.output, args.input)
     sticker = read_sticker(args.input)
-    background = args.background or args.mode or (Background.COLOUR_KEY if args.colorkey else Background.MODEL)
+    background = args.background or args.mode or (Background.COLOUR_KEY if args.colorkey else None)
+    if background is None:  # not chosen: line art for a sketch on paper, else the model
+        from sticker_studio.core.imageops import composite_on_color
+        from sticker_studio.core.matte.sketch import looks_like_line_art
+
+        background = Background.LINE_ART if args.model is None and looks_like_line_art(
+            composite_on_color(sticker.frames[0])) else Background.MODEL
+        if background is Background.LINE_ART:
+            print("sticker-studio: note: a sketch on paper: cut out as line art (--background model to use the "
+                  "model)", file=sys.stderr)
     if background is Background.NONE:
         raise InvalidInputError("--background none would write the input unchanged: choose model, colour-key "
                                 "or line-art")

@@ -37,10 +37,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           " sticker's subject, prompt, motion and name, else 🙂)")
     add.add_argument("--name", default=None, metavar="N", help="the sticker's name (default: the file's stem)")
     add.add_argument("--motion", "-m", default=None, metavar="M",
-                     help="animate FILE (a still drawing) with this motion preset first, at the pack's subject size;"
-                          " the pack keeps the drawing and the motion, so it can also export vector .tgs stickers")
+                     help="animate FILE (a still drawing) with this motion first, at the pack's subject size: a"
+                          " character motion (wave, blink, hop...; rigged automatically or --rig) or a whole-body"
+                          " preset; the pack keeps the drawing, the rig and the motion (presets also export as"
+                          " vector .tgs stickers)")
     add.add_argument("--pixel-art", dest="pixel_art", action=argparse.BooleanOptionalAction, default=None,
                      help="export it as pixel art (nearest, whole multiples) or never; default: detected")
+    from sticker_studio.cli import pack_character
+
+    pack_character.add_arguments(add)
     add.set_defaults(func=run_add)
 
     edit = actions.add_parser("set", help="change a pack's title or author")
@@ -97,12 +102,16 @@ def run_set(args: argparse.Namespace) -> int:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from sticker_studio.cli import pack_character
     from sticker_studio.core.pack.pack import StickerPack
     from sticker_studio.formats.readers import read_sticker
 
     pack = StickerPack.open(args.folder)
     sticker = read_sticker(args.file)
-    if args.motion:
+    if pack_character.is_character_motion(args.motion):
+        sticker = pack_character.character_pack_sticker(sticker, args, pack.subject_size)
+    elif args.motion:
+        pack_character.refuse_character_only_options(args)
         from sticker_studio.core.errors import InvalidInputError
         from sticker_studio.core.motion.presets import animate, get_preset
 
@@ -111,11 +120,15 @@ def run_add(args: argparse.Namespace) -> int:
         preset = get_preset(args.motion)
         sticker = animate(sticker.frames[0], preset.name, frames=preset.frames, fps=preset.fps, size=512,
                           subject_size=pack.subject_size, pixel_art=args.pixel_art)
+    else:
+        pack_character.refuse_character_only_options(args)
     if args.pixel_art is not None:
         sticker.metadata["pixel_art"] = bool(args.pixel_art)
     entry = pack.add(sticker, name=args.name or args.file.stem, emojis=args.emoji)
     pack.save()
     kind = "still" if sticker.frame_count == 1 else f"{sticker.frame_count} frames"
+    if sticker.metadata.get("character"):
+        kind += f", character motion {sticker.metadata.get('motion')}"
     suggested = "" if args.emoji else " suggested"
     print(f"{pack.folder}: added {entry.name!r} ({kind}, {sticker.width}x{sticker.height},"
           f"{suggested} {' '.join(entry.emojis)}); {len(pack)} sticker(s)")

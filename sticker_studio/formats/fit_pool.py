@@ -272,7 +272,7 @@ def _run_pool(jobs: Sequence[FitJob], todo: list[int], count: int,
     pending: dict[Future[CachedFit], int] = {}
     queue = list(todo)
     window = count * IN_FLIGHT_PER_WORKER
-    cancelled = False
+    completed = False
     try:
         while queue or pending:
             while queue and len(pending) < window:
@@ -283,7 +283,6 @@ def _run_pool(jobs: Sequence[FitJob], todo: list[int], count: int,
                     raise _PoolUnavailable(str(error)) from None
             ready, _ = wait(list(pending), timeout=0.2, return_when=FIRST_COMPLETED)
             if cancel is not None and cancel():
-                cancelled = True
                 raise CancelledError("cancelled; nothing was written")
             for future in ready:
                 i = pending.pop(future)
@@ -294,5 +293,24 @@ def _run_pool(jobs: Sequence[FitJob], todo: list[int], count: int,
                 except (BrokenProcessPool, OSError) as error:
                     raise _PoolUnavailable(str(error)) from None
                 finished(i, value)
-    finally:  # a cancelled run does not wait for the fits still running in the workers
-        pool.shutdown(wait=not cancelled, cancel_futures=True)
+        completed = True
+    finally:
+        if completed:
+            pool.shutdown(wait=True)
+        else:  # cancelled, interrupted or broken: stop the fits still running, do not wait for them
+            _stop_pool(pool)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End a pool now: queued fits are dropped and running workers are stopped.
+
+    An encoder a stopped worker was feeding (ffmpeg reading frames from a pipe) sees its
+    input close and ends by itself.
+    """
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        if process.is_alive():
+            process.terminate()
+    for process in workers:
+        process.join(timeout=2.0)

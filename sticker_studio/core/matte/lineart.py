@@ -46,6 +46,11 @@ def _toward_black_and_white(c: np.ndarray, p: np.ndarray, margin: np.ndarray) ->
     return c, darker, lighter
 
 
+def _channel_max(x: np.ndarray) -> np.ndarray:
+    """The largest of the last axis's three channels (numpy's reduce over a length-3 axis is slow)."""
+    return np.maximum(np.maximum(x[..., 0], x[..., 1]), x[..., 2])
+
+
 def paper_margin(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
     """(3,) in [0, 1]: per channel, how far from ``paper`` a pixel of these frames is still paper."""
     return np.maximum(NOISE_SIGMAS * paper_noise(rgb, paper), 1.5 / 255.0).astype(np.float32)
@@ -65,24 +70,26 @@ def least_opacity(rgb: np.ndarray, paper: np.ndarray, margin: np.ndarray | None 
     c = rgb[..., :3].astype(np.float32) / 255.0
     p = np.asarray(paper, np.float32)
     c, darker, lighter = _toward_black_and_white(c, p, paper_margin(rgb, p) if margin is None else margin)
-    return np.clip(np.max(np.where(c < p, darker, lighter), axis=-1), 0.0, 1.0).astype(np.float32)
+    return np.clip(_channel_max(np.where(c < p, darker, lighter)), 0.0, 1.0).astype(np.float32)
 
 
-def lineart_alpha(rgb: np.ndarray, paper: np.ndarray | None = None, noise: float = LINEART_NOISE) -> np.ndarray:
-    """RGBA uint8 (H, W, 4) of an RGB uint8 sketch (H, W, 3) on paper (default: the border median)."""
+def lineart_alpha(rgb: np.ndarray, paper: np.ndarray | None = None, noise: float = LINEART_NOISE,
+                  margin: np.ndarray | None = None) -> np.ndarray:
+    """RGBA uint8 (H, W, 4) of an RGB uint8 sketch (H, W, 3) on paper (default: the border median);
+    ``margin`` (:func:`paper_margin`, default: measured on ``rgb``'s border) for a crop of a frame."""
     c = rgb[..., :3].astype(np.float32) / 255.0
     p = (estimate_background(rgb)[0] if paper is None else np.asarray(paper, np.float32)) / 255.0
-    c, darker, lighter = _toward_black_and_white(c, p, paper_margin(rgb, p))
+    c, darker, lighter = _toward_black_and_white(c, p, paper_margin(rgb, p) if margin is None else margin)
     # strokes are mostly darker than light paper (lighter than dark paper); a pixel only a little lighter
     # than light paper is JPEG ringing beside a stroke, while white ink on kraft paper is far lighter
     light_paper = float(p @ np.asarray([0.299, 0.587, 0.114], np.float32)) >= 0.5
-    against = np.max(c - p if light_paper else p - c, axis=-1, keepdims=True)  # how far against the paper's way
+    against = _channel_max(c - p if light_paper else p - c)[..., None]  # how far against the paper's way
     strong = against >= AGAINST_THE_PAPER
     if light_paper:
         lighter = np.where(strong, lighter, 0.0)
     else:
         darker = np.where(strong, darker, 0.0)
-    a = np.clip(np.max(np.where(c < p, darker, lighter), axis=-1), 0.0, 1.0)
+    a = np.clip(_channel_max(np.where(c < p, darker, lighter)), 0.0, 1.0)
     a = np.where(a < noise, 0.0, a)
     safe = np.maximum(a, 1e-3)[..., None]
     fg = np.clip((c - (1.0 - a[..., None]) * p) / safe, 0.0, 1.0)

@@ -26,12 +26,12 @@ from sticker_studio.core.puppet.arap import ArapSolver
 from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, locate
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, forward_kinematics, root_affine
 from sticker_studio.core.puppet.raster import (
-    draw_layer,
-    pack_texture,
+    draw_mesh,
+    footprint,
+    padded_premultiplied,
     paste_layer,
-    planes,
-    premultiplied,
     to_straight_uint8,
+    warp_affine,
 )
 from sticker_studio.core.puppet.rig import JOINT_NAMES, PART_JOINTS, PART_NAMES, Rig
 
@@ -48,9 +48,9 @@ RIGIDITY: dict[str, float] = {"head": 4.0, "body": 3.0}
 class Layer:
     part: str
     mesh: Mesh
-    texture: np.ndarray  # straight RGBA packed as uint32 words, padded by one transparent pixel (raster.pack_texture)
-    still: np.ndarray    # HxWx4 float32 premultiplied (pasted when the layer does not move)
-    planes: np.ndarray   # the same as 4 x H x W planes (bilinear sampling in scipy)
+    padded: np.ndarray   # (H+2)x(W+2)x4 float32 premultiplied, a transparent border (raster.padded_premultiplied)
+    still: np.ndarray    # HxWx4 view of it without the border (pasted when the layer does not move)
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 of its visible pixels (what a paste touches)
     solver: ArapSolver
     pin_joints: list[str]   # the joint whose transform each pin follows
     pin_rest: np.ndarray    # P x 2
@@ -129,6 +129,15 @@ def _seg_dist(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.linalg.norm(pts - proj, axis=1)
 
 
+def _window(mask: np.ndarray, margin: float) -> tuple[slice, slice]:
+    """Row and column slices of ``mask``'s bounding box grown by ``margin`` pixels (clipped)."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    m = int(np.ceil(margin))
+    h, w = mask.shape
+    return (slice(max(0, int(rows[0]) - m), min(h, int(rows[-1]) + 1 + m)),
+            slice(max(0, int(cols[0]) - m), min(w, int(cols[-1]) + 1 + m)))
+
+
 def _nearest_fill(src_mask: np.ndarray, rgba: np.ndarray, where: np.ndarray, reach: float) -> np.ndarray:
     """RGBA with ``where`` pixels (within ``reach`` of ``src_mask``) painted with the nearest source colour."""
     out = np.zeros_like(rgba)
@@ -185,7 +194,7 @@ class Puppet:
         self.spacing = default_spacing(mask) if spacing is None else spacing
         self.layers: list[Layer] = []
         self._whole: np.ndarray | None = None
-        self._whole_pm: np.ndarray | None = None
+        self._whole_cover: np.ndarray | None = None
         opaque = rgba[..., 3] == 255
         band = max(2.0, 0.04 * self.size)
         reach = max(3.0, 0.08 * self.size)
@@ -197,16 +206,19 @@ class Puppet:
             parent = PARENT_PART.get(part)
             if parent is not None:
                 # the parent's opaque pixels next to the part, only around the attachment joint (not
-                # along an arm's whole length where it lies against the body)
-                thick = float(np.median(ndimage.distance_transform_edt(own)[own])) + 1.0
-                near = ndimage.distance_transform_edt(~own) <= min(band, max(2.0, thick))
-                overlap = near & (labels == PART_NAMES.index(parent) + 1) & opaque
+                # along an arm's whole length where it lies against the body); distances are measured
+                # in the part's box grown by the band (exact there; nothing farther is near)
+                win = _window(own, band + 2.0)
+                sub = own[win]
+                thick = float(np.median(ndimage.distance_transform_edt(sub)[sub])) + 1.0
+                near = ndimage.distance_transform_edt(~sub) <= min(band, max(2.0, thick))
+                overlap = near & (labels[win] == PART_NAMES.index(parent) + 1) & opaque[win]
                 anchor = self._anchor_joint(part)
                 if anchor in rig.joints and part != "head":
                     ax, ay = rig.xy(anchor)
-                    yy, xx = np.indices(own.shape)
-                    overlap &= np.hypot(xx - ax, yy - ay) <= 3.0 * thick + band
-                tex[overlap] = rgba[overlap]
+                    yy, xx = np.indices(sub.shape)
+                    overlap &= np.hypot(xx + win[1].start - ax, yy + win[0].start - ay) <= 3.0 * thick + band
+                tex[win][overlap] = rgba[win][overlap]
             fills[part] = tex
         # fills under front parts: body under head/arms (and legs), head under ears is not needed (ears behind)
         for part in present:
@@ -216,13 +228,19 @@ class Puppet:
             if DRAW_ORDER.index(part) < DRAW_ORDER.index(parent):
                 continue  # drawn behind its parent: nothing to uncover
             own = labels == PART_NAMES.index(part) + 1
-            pown = labels == PART_NAMES.index(parent) + 1
-            # only where the parent's own shape continues under the part (its closing)
+            # only where the parent's own shape continues under the part (its closing by a disk of
+            # ``reach``), worked out in the part's box grown by twice that: exact on the part's pixels
+            win = _window(own, 2.0 * reach + 3.0)
+            pown = labels[win] == PART_NAMES.index(parent) + 1
+            if not pown.any():
+                continue
             grown = ndimage.distance_transform_edt(~pown) <= reach
-            closed = ndimage.distance_transform_edt(grown) > reach
-            fill = _nearest_fill(pown & opaque, rgba, own & opaque & closed & ~(fills[parent][..., 3] > 0), reach)
+            closed = ndimage.distance_transform_edt(grown) > reach if not grown.all() else grown
+            under = fills[parent][win]
+            fill = _nearest_fill(pown & opaque[win], rgba[win], own[win] & opaque[win] & closed & ~(under[..., 3] > 0),
+                                 reach)
             sel = fill[..., 3] > 0
-            fills[parent][sel] = fill[sel]
+            under[sel] = fill[sel]
         for part in present:
             tex = fills[part]
             alpha = tex[..., 3] > 0
@@ -291,8 +309,10 @@ class Puppet:
         tri, bary = locate(mesh.vertices, mesh.triangles, pts)
         rigid = np.full(len(mesh.triangles), RIGIDITY.get(part, 1.0))
         solver = ArapSolver(mesh.vertices, mesh.triangles, tri, bary, rigid)
-        still = premultiplied(tex)
-        return Layer(part, mesh, pack_texture(tex), still, planes(still), solver, pin_joint, solver.rest_pins())
+        padded = padded_premultiplied(tex)
+        rows, cols = np.flatnonzero(alpha.any(1)), np.flatnonzero(alpha.any(0))
+        box = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+        return Layer(part, mesh, padded, padded[1:-1, 1:-1], box, solver, pin_joint, solver.rest_pins())
 
     def _anchor_joint(self, part: str) -> str:
         for j in PART_JOINTS[part]:
@@ -341,20 +361,18 @@ class Puppet:
             out.append(v)
         return out
 
-    def _whole_premultiplied(self) -> np.ndarray:
-        if self._whole_pm is None:
-            x0, y0 = int(self.origin[0]), int(self.origin[1])
-            hh, ww = self.mask.shape
-            pm = premultiplied(self.rgba[y0:y0 + hh, x0:x0 + ww])
-            self._whole_pm = np.ascontiguousarray(np.moveaxis(pm, -1, 0))  # channel planes
-        return self._whole_pm
-
     def _whole_texture(self) -> np.ndarray:
+        """The drawing's crop as a padded premultiplied texture (made on first use)."""
         if self._whole is None:
             x0, y0 = int(self.origin[0]), int(self.origin[1])
             hh, ww = self.mask.shape
-            self._whole = pack_texture(self.rgba[y0:y0 + hh, x0:x0 + ww])
+            self._whole = padded_premultiplied(self.rgba[y0:y0 + hh, x0:x0 + ww])
         return self._whole
+
+    def _visible_box(self) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) of the drawing's visible pixels in the crop."""
+        rows, cols = np.flatnonzero(self.mask.any(1)), np.flatnonzero(self.mask.any(0))
+        return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
     def _moves_as_a_whole(self, pose: CharacterPose, deformed: list[np.ndarray]) -> bool:
         """The pose only has a root transform, and the vertices are exactly that transform of the rest."""
@@ -400,35 +418,58 @@ class Puppet:
             frame = np.zeros((ch, cw, 4), np.uint8)
             _paste_uint8(frame, self.rgba, (int(ox), int(oy)))
             return frame
-        buf = np.zeros((ch, cw, 4), np.float32)
+        off = np.array([ox, oy], np.float64)
+        frame = np.zeros((ch, cw, 4), np.uint8)
         if not force_raster and self._moves_as_a_whole(pose, deformed):
-            # only the root transform moved it: one affine resample of the whole drawing
+            # only the root transform moved it: one affine resample of the whole drawing, in its moved box
             m, t = root_affine(pose, self.pivot)
-            if self.pixel_art:
-                hh, ww = self.mask.shape
-                quad = np.array([[-1.0, -1.0], [ww, -1.0], [ww, hh], [-1.0, hh]])
-                moved = (quad + self.origin - self.pivot) @ m.T + self.pivot + t
-                draw_layer(buf, self._whole_texture(), quad, moved, np.array([[0, 1, 2], [0, 2, 3]]), offset,
-                           nearest=True)
-                return to_straight_uint8(buf)
-            # canvas (row, col) -> crop (row, col): one bilinear pass in C (scipy), premultiplied
+            vx0, vy0, vx1, vy1 = self._visible_box()
+            quad = np.array([[vx0 - 1.0, vy0 - 1.0], [vx1, vy0 - 1.0], [vx1, vy1], [vx0 - 1.0, vy1]])
+            moved = (quad + self.origin - self.pivot) @ m.T + self.pivot + t + off
+            box = _box(moved, (cw, ch))
+            # canvas (x, y) -> crop (x, y): q = M^-1 (p - pivot - t - offset) + pivot - origin
             minv = np.linalg.inv(m)
-            swap = np.array([[0.0, 1.0], [1.0, 0.0]])
-            mat = swap @ minv @ swap
-            shift = swap @ (-minv @ (self.pivot + t + np.asarray(offset, np.float64)) + self.pivot - self.origin)
-            src = self._whole_premultiplied()
-            for c in range(4):
-                ndimage.affine_transform(src[c], mat, offset=shift, output_shape=(ch, cw), output=buf[..., c],
-                                         order=1, mode="constant", cval=0.0, prefilter=False)
-            return to_straight_uint8(buf)
+            inverse = np.concatenate([minv, (self.pivot - self.origin - minv @ (self.pivot + t + off))[:, None]], 1)
+            buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
+            inverse[:, 2] += inverse[:, :2] @ np.array([box[0], box[1]], np.float64)  # the box's own pixels
+            texture = self._whole_texture()
+            if self._whole_cover is None:
+                self._whole_cover = footprint(texture)
+            warp_affine(buf, texture, inverse, (0, 0, buf.shape[1], buf.shape[0]), self.pixel_art,
+                        self._whole_cover)
+            frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
+            return frame
+        if whole and not force_raster:
+            # outside the moving layers' rest and moved boxes the frame is the drawing: only redo that box
+            _paste_uint8(frame, self.rgba, (int(ox), int(oy)))
+            pts = [np.concatenate([layer.mesh.vertices + self.origin, verts]) + off
+                   for layer, verts, still in zip(self.layers, deformed, static, strict=True) if not still]
+            box = _box(np.concatenate(pts), (cw, ch))
+        else:
+            box = (0, 0, cw, ch)
+        if box[2] <= box[0] or box[3] <= box[1]:
+            return frame
+        buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
+        shift = (ox - box[0], oy - box[1])
         for layer, verts, still in zip(self.layers, deformed, static, strict=True):
             if still and whole:
-                at = (int(self.origin[0] + ox), int(self.origin[1] + oy))
-                paste_layer(buf, layer.still, at)
+                bx0, by0, bx1, by1 = layer.box
+                at = (int(self.origin[0]) + bx0 + int(shift[0]), int(self.origin[1]) + by0 + int(shift[1]))
+                paste_layer(buf, layer.still[by0:by1, bx0:bx1], at)
                 continue
-            draw_layer(buf, layer.texture, layer.mesh.vertices, verts, layer.mesh.triangles, offset,
-                       nearest=self.pixel_art, texture_planes=layer.planes)  # rest vertices: cropped texture
-        return to_straight_uint8(buf)
+            draw_mesh(buf, layer.padded, layer.mesh.vertices, verts, layer.mesh.triangles, shift,
+                      nearest=self.pixel_art)  # rest vertices: cropped texture
+        frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
+        return frame
+
+
+def _box(points: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) holding every pixel centre near ``points``, clipped to a (w, h) canvas."""
+    lo = np.floor(points.min(0)) - 2
+    hi = np.ceil(points.max(0)) + 3
+    w, h = size
+    return (int(min(max(lo[0], 0), w)), int(min(max(lo[1], 0), h)), int(min(max(hi[0], 0), w)),
+            int(min(max(hi[1], 0), h)))
 
 
 def _paste_uint8(frame: np.ndarray, img: np.ndarray, at: tuple[int, int]) -> None:

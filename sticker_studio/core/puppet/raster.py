@@ -1,10 +1,13 @@
 """Textured triangles on premultiplied alpha, vectorised numpy.
 
-:func:`cover` finds, for every pixel centre inside a (deformed) triangle, the triangle
-and its barycentric weights, all triangles at once (candidates from each triangle's
-bounding box, then an inside test). :func:`draw_layer` maps those pixels back into
-the rest drawing (the same weights on the rest vertices) and samples it: bilinear on
-premultiplied colour, or nearest for pixel art. Pixel centres are whole numbers.
+:func:`draw_mesh` composites a deformed textured mesh: triangle ids of the covered pixel
+centres (Pillow's polygon fill, C), one affine per triangle back to the rest texture
+(snapped, so rest and whole-pixel moves reproduce the texels exactly), and :func:`bilinear`
+(or nearest, for pixel art) on a padded premultiplied texture, each texel gathered as one
+16-byte word. :func:`warp_affine` resamples a whole texture under one affine map (two
+separable passes when it does not turn). :func:`cover` (every pixel centre inside a
+triangle, exact on edges) is what the mesh builder checks its coverage with.
+Pixel centres are whole numbers.
 """
 
 from __future__ import annotations
@@ -54,34 +57,6 @@ def cover(vertices: np.ndarray, triangles: np.ndarray, shape: tuple[int, int]
     return (py * w + px)[inside], tid[inside]
 
 
-def cover_ids(vertices: np.ndarray, triangles: np.ndarray, shape: tuple[int, int]
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Like :func:`cover`, rasterised by Pillow's polygon fill into a triangle-id image (fast, C).
-
-    Pixels on an edge go to whichever triangle was drawn last; the affine of a
-    neighbour is continuous there, so the mapping is the same to a fraction of a pixel.
-    """
-    from PIL import Image, ImageDraw
-
-    h, w = shape
-    p = vertices[triangles]
-    x0 = int(max(0, np.floor(p[:, :, 0].min()) - 1))
-    y0 = int(max(0, np.floor(p[:, :, 1].min()) - 1))
-    x1 = int(min(w, np.ceil(p[:, :, 0].max()) + 2))
-    y1 = int(min(h, np.ceil(p[:, :, 1].max()) + 2))
-    if x1 <= x0 or y1 <= y0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    img = Image.new("I", (x1 - x0, y1 - y0), 0)
-    draw = ImageDraw.Draw(img)
-    q = (p - np.array([x0, y0], np.float64)).reshape(len(triangles), 6).tolist()
-    for i, tri in enumerate(q, 1):
-        draw.polygon(tri, fill=i)
-    ids = np.asarray(img, dtype=np.int32)
-    ys, xs = np.nonzero(ids)
-    tid = ids[ys, xs] - 1
-    return (ys + y0) * w + (xs + x0), tid
-
-
 def premultiplied(rgba: np.ndarray) -> np.ndarray:
     """HxWx4 float32, colour premultiplied by alpha, 0..255."""
     f = rgba.astype(np.float32)
@@ -90,72 +65,20 @@ def premultiplied(rgba: np.ndarray) -> np.ndarray:
 
 
 def to_straight_uint8(premul: np.ndarray) -> np.ndarray:
-    """Straight RGBA uint8 from premultiplied float (only soft pixels need the division)."""
-    out = np.zeros(premul.shape, np.uint8)
-    alpha_all = premul[..., 3]
-    rows = np.flatnonzero(alpha_all.max(1) > 0.0)
-    if len(rows) == 0:
-        return out
-    cols = np.flatnonzero(alpha_all[rows[0]:rows[-1] + 1].max(0) > 0.0)
-    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-    p = premul[box]
-    alpha = p[..., 3]
-    o = np.clip(np.rint(p), 0, 255).astype(np.uint8)
-    soft = (alpha > 0.0) & (alpha < 254.5)
-    if soft.any():
-        q = p[soft]
-        o[soft, :3] = np.clip(np.rint(q[:, :3] * (255.0 / np.maximum(q[:, 3:4], 1e-6))), 0, 255).astype(np.uint8)
-    o[alpha <= 0.0] = 0
-    out[box] = o
+    """Straight RGBA uint8 from premultiplied float: only soft pixels need the division; transparent ones are 0."""
+    o = np.rint(premul)
+    np.clip(o, 0, 255, out=o)
+    out = o.astype(np.uint8)
+    a = premul[..., 3]
+    soft = np.flatnonzero((a > 0.0) & (a < np.float32(254.5)))
+    if len(soft):
+        q = premul.reshape(-1, 4)[soft]
+        rgb = q[:, :3] * (np.float32(255.0) / q[:, 3:4])
+        np.rint(rgb, out=rgb)
+        np.clip(rgb, 0, 255, out=rgb)
+        out.reshape(-1, 4)[soft, :3] = rgb
+    out.view(np.uint32)[out[..., 3] == 0] = 0  # rounds to transparent: no stray colour
     return out
-
-
-def pack_texture(rgba: np.ndarray) -> np.ndarray:
-    """Straight RGBA uint8, padded by one transparent pixel, as (H+2) x (W+2) uint32 words (one gather a texel)."""
-    padded = np.ascontiguousarray(np.pad(rgba, ((1, 1), (1, 1), (0, 0))))
-    return padded.view(np.uint32)[..., 0]
-
-
-def _texels(flat: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """Premultiplied float32 texels (K x 4) of a packed texture."""
-    t = flat[index].view(np.uint8).reshape(-1, 4).astype(np.float32)
-    t[:, :3] *= t[:, 3:4] * (1.0 / 255.0)
-    return t
-
-
-def sample(texture: np.ndarray, sx: np.ndarray, sy: np.ndarray, nearest: bool = False) -> np.ndarray:
-    """Premultiplied K x 4 samples of a :func:`pack_texture` texture at (sx, sy), unpadded coordinates.
-
-    Outside the texture is transparent. Bilinear on premultiplied colour, or nearest.
-    Coordinates within 1e-3 px of a pixel centre snap to it, so frame 0 and whole-pixel
-    moves reproduce the texels exactly.
-    """
-    hp, wp = texture.shape
-    flat = texture.reshape(-1)
-    if nearest:
-        ix = np.floor(sx + 0.5).astype(np.int64) + 1
-        iy = np.floor(sy + 0.5).astype(np.int64) + 1
-        inside = (ix >= 1) & (ix < wp - 1) & (iy >= 1) & (iy < hp - 1)
-        out = _texels(flat, np.clip(iy, 0, hp - 1) * wp + np.clip(ix, 0, wp - 1))
-        out[~inside] = 0.0
-        return out
-    rsx, rsy = np.rint(sx), np.rint(sy)
-    sx = np.where(np.abs(sx - rsx) < 1e-3, rsx, sx)
-    sy = np.where(np.abs(sy - rsy) < 1e-3, rsy, sy)
-    sx = np.clip(sx + 1.0, 0.0, wp - 1.001)
-    sy = np.clip(sy + 1.0, 0.0, hp - 1.001)
-    x0 = sx.astype(np.int32)
-    y0 = sy.astype(np.int32)
-    fx = (sx - x0)[:, None]
-    fy = (sy - y0)[:, None]
-    i = y0 * wp + x0
-    a = _texels(flat, i)
-    b = _texels(flat, i + 1)
-    top = a + (b - a) * fx
-    c = _texels(flat, i + wp)
-    d = _texels(flat, i + wp + 1)
-    bot = c + (d - c) * fx
-    return top + (bot - top) * fy
 
 
 def _affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> np.ndarray:
@@ -172,49 +95,233 @@ def _affines(src: np.ndarray, dst: np.ndarray, triangles: np.ndarray) -> np.ndar
     return np.concatenate([lin[:, 0, :], off[:, :1], lin[:, 1, :], off[:, 1:]], 1)
 
 
-def planes(premul: np.ndarray) -> np.ndarray:
-    """4 x H x W contiguous float32 planes of a premultiplied texture (for :func:`draw_layer`)."""
-    return np.ascontiguousarray(np.moveaxis(premul, -1, 0))
+def padded_premultiplied(rgba: np.ndarray) -> np.ndarray:
+    """(H+2) x (W+2) x 4 float32 premultiplied texture with a one-pixel transparent border (for :func:`bilinear`)."""
+    out = np.zeros((rgba.shape[0] + 2, rgba.shape[1] + 2, 4), np.float32)
+    out[1:-1, 1:-1] = premultiplied(rgba)
+    return out
 
 
-def draw_layer(canvas: np.ndarray, texture: np.ndarray, rest: np.ndarray, deformed: np.ndarray,
-               triangles: np.ndarray, offset: tuple[float, float] = (0.0, 0.0), nearest: bool = False,
-               texture_planes: np.ndarray | None = None) -> None:
+def _texel_words(padded: np.ndarray) -> np.ndarray:
+    """The padded texture's texels as one 16-byte word each (a gather moves a whole texel)."""
+    return padded.reshape(-1, 4).view(np.complex128)[:, 0]
+
+
+def bilinear(padded: np.ndarray, sx: np.ndarray, sy: np.ndarray, nearest: bool = False,
+             snap: bool = True) -> np.ndarray:
+    """Premultiplied N x 4 samples of a :func:`padded_premultiplied` texture at (sx, sy), unpadded float32 coordinates.
+
+    Outside the texture is transparent. Bilinear on premultiplied colour (whole texels
+    gathered as 16-byte words), or nearest. With ``snap``, coordinates within 1e-3 px of a
+    pixel centre snap to it, so frame 0 and whole-pixel moves reproduce the texels exactly
+    (callers that snap their affine maps instead pass False). ``sx`` and ``sy`` may be reused.
+    """
+    hp, wp = padded.shape[:2]
+    words = _texel_words(padded)
+    if nearest:
+        ix = np.floor(sx + np.float32(1.5)).astype(np.int64)
+        iy = np.floor(sy + np.float32(1.5)).astype(np.int64)
+        outside = (ix < 1) | (ix > wp - 2) | (iy < 1) | (iy > hp - 2)
+        idx = np.clip(iy, 0, hp - 1) * wp + np.clip(ix, 0, wp - 1)
+        idx[outside] = 0  # the transparent corner
+        return words.take(idx).view(np.float32).reshape(-1, 4)
+    if snap:
+        r = np.rint(sx)
+        sx = np.where(np.abs(sx - r) < 1e-3, r, sx)
+        r = np.rint(sy)
+        sy = np.where(np.abs(sy - r) < 1e-3, r, sy)
+    sx = np.clip(sx + np.float32(1.0), 0.0, np.float32(wp - 1), out=sx)
+    sy = np.clip(sy + np.float32(1.0), 0.0, np.float32(hp - 1), out=sy)
+    fx = np.minimum(np.floor(sx), np.float32(wp - 2))
+    fy = np.minimum(np.floor(sy), np.float32(hp - 2))
+    i = fy.astype(np.int64) * wp + fx.astype(np.int64)
+    fx = np.subtract(sx, fx, out=fx)[:, None]  # fractions, float32
+    fy = np.subtract(sy, fy, out=fy)[:, None]
+    a = words.take(i).view(np.float32).reshape(-1, 4)
+    b = words.take(i + 1).view(np.float32).reshape(-1, 4)
+    b -= a
+    b *= fx
+    a += b  # top row
+    c = words.take(i + wp).view(np.float32).reshape(-1, 4)
+    d = words.take(i + (wp + 1)).view(np.float32).reshape(-1, 4)
+    d -= c
+    d *= fx
+    c += d  # bottom row
+    c -= a
+    c *= fy
+    a += c
+    return a
+
+
+def over(dst: np.ndarray, src: np.ndarray) -> None:
+    """``dst`` = ``src`` over ``dst`` in place (premultiplied float32, same shape)."""
+    alpha = src[..., 3:4] * np.float32(-1.0 / 255.0)
+    alpha += np.float32(1.0)
+    dst *= alpha
+    dst += src
+
+
+def draw_mesh(canvas: np.ndarray, padded: np.ndarray, rest: np.ndarray, deformed: np.ndarray,
+              triangles: np.ndarray, offset: tuple[float, float] = (0.0, 0.0), nearest: bool = False) -> None:
     """Composite one textured mesh over ``canvas`` (HxWx4 float32 premultiplied), in place.
 
-    ``rest`` are the vertices in ``texture`` coordinates, ``deformed`` in canvas
-    coordinates minus ``offset`` (the canvas may be larger than the drawing). With
-    ``texture_planes`` (:func:`planes` of the premultiplied texture) bilinear samples
-    come from scipy's C interpolation, else from :func:`sample` on the packed texture.
+    ``padded`` is the layer's :func:`padded_premultiplied` texture, ``rest`` the vertices in its
+    (unpadded) coordinates, ``deformed`` in canvas coordinates minus ``offset``. Works on the
+    mesh's bounding box only: a triangle-id image (Pillow's polygon fill, C), one affine per
+    triangle back to the rest texture, one gather per texel corner.
     """
     h, w = canvas.shape[:2]
     verts = deformed + np.asarray(offset, np.float64)[None, :]
-    pix, tid = cover_ids(verts, triangles, (h, w))
-    if len(pix) == 0:
+    p = verts[triangles]
+    x0 = int(max(0, np.floor(p[:, :, 0].min()) - 1))
+    y0 = int(max(0, np.floor(p[:, :, 1].min()) - 1))
+    x1 = int(min(w, np.ceil(p[:, :, 0].max()) + 2))
+    y1 = int(min(h, np.ceil(p[:, :, 1].max()) + 2))
+    if x1 <= x0 or y1 <= y0 or len(triangles) == 0:
         return
-    # a pixel on a shared edge is covered twice with the same mapping: either write is right
-    # source = rest-space affine of each triangle applied to the pixel (one 2x3 matrix per triangle)
-    aff = _affines(verts, rest, triangles)
-    # float32 from here: +-1e-4 px at 1000 px, and whole numbers stay whole (see sample)
-    a = aff.astype(np.float32)[tid]
-    px = (pix % w).astype(np.float32)
-    py = (pix // w).astype(np.float32)
-    sx = a[:, 0] * px + a[:, 1] * py + a[:, 2]
-    sy = a[:, 3] * px + a[:, 4] * py + a[:, 5]
-    if texture_planes is not None and not nearest:
-        from scipy import ndimage
+    ids = _triangle_ids(p - np.array([x0, y0], np.float64), (x1 - x0, y1 - y0))
+    bw = x1 - x0
+    nz = np.flatnonzero(ids)  # covered pixels only (a layer's box is about half empty)
+    if len(nz) == 0:
+        return
+    tid = ids.reshape(-1).take(nz)
+    row, colm = np.divmod(nz, bw)
+    # affine back to the rest texture per triangle, in the box's own pixel coordinates (small
+    # numbers: float32 stays within 1e-4 px); snapped so rest and whole-pixel moves stay exact
+    aff = np.empty((len(triangles) + 1, 6), np.float64)
+    aff[0] = 0.0
+    aff[1:] = _affines(verts - np.array([x0, y0], np.float64), rest, triangles)
+    coef = np.ascontiguousarray(snap_affine(aff).T.astype(np.float32))  # 6 x (T + 1): one gather each
+    xs = colm.astype(np.float32)
+    ys = row.astype(np.float32)
+    sx = coef[0].take(tid)
+    sx *= xs
+    sx += coef[1].take(tid) * ys
+    sx += coef[2].take(tid)
+    sy = coef[3].take(tid)
+    sy *= xs
+    sy += coef[4].take(tid) * ys
+    sy += coef[5].take(tid)
+    col = bilinear(padded, sx, sy, nearest, snap=False)
+    # composite over what is there: gather, blend, scatter whole 16-byte pixels
+    words = canvas.reshape(-1, 4).view(np.complex128)[:, 0]
+    at = (row + y0) * w + (colm + x0)
+    under = words.take(at).view(np.float32).reshape(-1, 4)
+    over(under, col)
+    words[at] = under.view(np.complex128)[:, 0]
 
-        rsx, rsy = np.rint(sx), np.rint(sy)  # snap: frame 0 and whole-pixel moves stay exact
-        coords = np.stack([np.where(np.abs(sy - rsy) < 1e-3, rsy, sy), np.where(np.abs(sx - rsx) < 1e-3, rsx, sx)])
-        col = np.empty((len(sx), 4), np.float32)
-        for c in range(4):
-            col[:, c] = ndimage.map_coordinates(texture_planes[c], coords, order=1, mode="constant", cval=0.0,
-                                                prefilter=False)
+
+def snap_affine(aff: np.ndarray) -> np.ndarray:
+    """N x 6 affines (a, b, c, d, e, f) with near-whole coefficients made whole (1e-6 linear, 1e-3 offsets)."""
+    out = aff.copy()
+    r = np.rint(out)
+    tol = np.array([1e-6, 1e-6, 1e-3, 1e-6, 1e-6, 1e-3])
+    near = np.abs(out - r) < tol
+    out[near] = r[near]
+    return out
+
+
+def _triangle_ids(p: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Triangle id + 1 of every pixel centre of a ``size`` (w, h) box (0: none); Pillow's polygon fill."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("I", size, 0)
+    # the C drawing object directly (ImageDraw.polygon's argument handling costs more than the fill);
+    # in mode "I" an id is its own ink
+    fill = ImageDraw.Draw(img).draw.draw_polygon
+    for i, tri in enumerate(p.reshape(len(p), 6).tolist(), 1):
+        fill(tri, i, 1)
+    return np.asarray(img, dtype=np.int32)
+
+
+def warp_affine(canvas: np.ndarray, padded: np.ndarray, inverse: np.ndarray, box: tuple[int, int, int, int],
+                nearest: bool = False, cover: np.ndarray | None = None) -> None:
+    """Write into ``canvas`` (float32 premultiplied, cleared) the texture under an affine map, within ``box``.
+
+    ``inverse`` (2 x 3) maps canvas pixel centres (x, y) to unpadded texture coordinates;
+    ``box`` (x0, y0, x1, y1) is clipped to the canvas. ``cover`` (:func:`footprint` of the
+    texture) limits the sampling to pixels that can land on something visible.
+    """
+    h, w = canvas.shape[:2]
+    x0, y0 = max(0, box[0]), max(0, box[1])
+    x1, y1 = min(w, box[2]), min(h, box[3])
+    if x1 <= x0 or y1 <= y0:
+        return
+    m = snap_affine(np.asarray(inverse, np.float64).reshape(1, 6)).reshape(2, 3)
+    # the box's own coordinates (small numbers for float32)
+    c = m[:, 2] + m[:, 0] * x0 + m[:, 1] * y0
+    if m[0, 1] == 0.0 and m[1, 0] == 0.0:  # no turn: bilinear is separable, two passes of whole rows/columns
+        canvas[y0:y1, x0:x1] = _warp_separable(padded, (m[0, 0], c[0]), (m[1, 1], c[1]), (x1 - x0, y1 - y0), nearest)
+        return
+    xs = np.arange(x1 - x0, dtype=np.float32)[None, :]
+    ys = np.arange(y1 - y0, dtype=np.float32)[:, None]
+    f = m.astype(np.float32)
+    sx = (f[0, 0] * xs + (f[0, 1] * ys + np.float32(c[0]))).reshape(-1)
+    sy = (f[1, 0] * xs + (f[1, 1] * ys + np.float32(c[1]))).reshape(-1)
+    region = canvas[y0:y1, x0:x1]
+    if cover is None:
+        region[...] = bilinear(padded, sx, sy, nearest, snap=False).reshape(region.shape)
+        return
+    hp, wp = cover.shape
+    ix = np.clip(np.floor(sx + np.float32(1.0)), 0, wp - 1).astype(np.int64)
+    iy = np.clip(np.floor(sy + np.float32(1.0)), 0, hp - 1).astype(np.int64)
+    keep = np.flatnonzero(cover.reshape(-1).take(iy * wp + ix))
+    if len(keep) == 0:
+        return
+    col = bilinear(padded, sx.take(keep), sy.take(keep), nearest, snap=False)
+    words = region.reshape(-1, 4).view(np.complex128)[:, 0] if region.flags.c_contiguous else None
+    if words is not None:
+        words[keep] = col.view(np.complex128)[:, 0]
     else:
-        col = sample(texture, sx, sy, nearest)
-    flat = canvas.reshape(-1, 4)
-    under = flat[pix]
-    flat[pix] = col + under * (1.0 - col[:, 3:4] * (1.0 / 255.0))
+        row, colm = np.divmod(keep, x1 - x0)
+        region[row, colm] = col
+
+
+def _axis_taps(scale: float, offset: float, n: int, size: int, nearest: bool
+               ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Padded texel index and (bilinear) weight of the next texel for ``n`` output pixels along one axis."""
+    s = np.arange(n, dtype=np.float64) * scale + offset + 1.0  # padded coordinates
+    if nearest:
+        i = np.floor(s + 0.5).astype(np.int64)
+        return np.where((i >= 1) & (i <= size - 2), i, 0), None
+    s = np.clip(s, 0.0, size - 1.0)
+    i = np.minimum(np.floor(s), size - 2.0)
+    return i.astype(np.int64), (s - i).astype(np.float32)
+
+
+def _warp_separable(padded: np.ndarray, sx: tuple[float, float], sy: tuple[float, float],
+                    size: tuple[int, int], nearest: bool) -> np.ndarray:
+    """The texture at x' = a x + c, y' = b y + d for a ``size`` (w, h) box: columns, then rows.
+
+    The same bilinear (or nearest) samples as :func:`bilinear`, in two passes over whole
+    rows and columns instead of four gathers a pixel; a whole-pixel move copies texels exactly.
+    """
+    hp, wp = padded.shape[:2]
+    w, h = size
+    ix, fx = _axis_taps(sx[0], sx[1], w, wp, nearest)
+    iy, fy = _axis_taps(sy[0], sy[1], h, hp, nearest)
+    if nearest or fx is None or fy is None:
+        return padded.take(iy, axis=0).take(ix, axis=1)
+    lo, hi = int(iy.min()), int(iy.max()) + 2  # only the texture rows the output reaches
+    rows = padded[lo:hi]
+    left = rows.take(ix, axis=1)
+    right = rows.take(ix + 1, axis=1)
+    right -= left
+    right *= np.repeat(fx, 4).reshape(1, w, 4)
+    left += right  # h_rows x w x 4
+    top = left.take(iy - lo, axis=0)
+    bottom = left.take(iy + 1 - lo, axis=0)
+    bottom -= top
+    bottom *= fy[:, None, None]
+    top += bottom
+    return top
+
+
+def footprint(padded: np.ndarray) -> np.ndarray:
+    """Texels of a padded texture whose bilinear neighbourhood holds a visible texel (alpha > 0, grown by 1)."""
+    from scipy import ndimage
+
+    return ndimage.binary_dilation(padded[..., 3] > 0.0, structure=np.ones((3, 3), bool))
 
 
 def paste_layer(canvas: np.ndarray, texture: np.ndarray, at: tuple[int, int]) -> None:
@@ -226,8 +333,4 @@ def paste_layer(canvas: np.ndarray, texture: np.ndarray, at: tuple[int, int]) ->
     cx1, cy1 = min(w, x + tw), min(h, y + th)
     if cx1 <= cx0 or cy1 <= cy0:
         return
-    src = texture[cy0 - y:cy1 - y, cx0 - x:cx1 - x]
-    dst = canvas[cy0:cy1, cx0:cx1]
-    a = src[..., 3:4]
-    m = a[..., 0] > 0
-    dst[m] = src[m] + dst[m] * (1.0 - a[m] * (1.0 / 255.0))
+    over(canvas[cy0:cy1, cx0:cx1], texture[cy0 - y:cy1 - y, cx0 - x:cx1 - x])

@@ -216,6 +216,13 @@ def animate_character_subject(rgba: np.ndarray, request: CharacterRequest, *, la
                                     plan=plan)
     except MissingPartError as error:
         return CharacterOutcome(None, motion.name, False, str(error))
+    # square, the subject at the presets' size (the grown canvas of a hop was 512x568, the subject smaller)
+    from sticker_studio.core.motion.presets import DEFAULT_SUBJECT_SIZE
+    from sticker_studio.core.puppet.framing import frame_character, rest_box_of
+
+    pad = sticker.metadata.get("canvas_padding") or (0, 0)
+    rest = rest_box_of(rgba, (int(pad[0]), int(pad[1])))  # type: ignore[index]
+    sticker = frame_character(sticker, rest, max(rgba.shape[:2]), DEFAULT_SUBJECT_SIZE)
     sticker.metadata["effects"] = [e for e in (OWN_EFFECTS.get(motion.name), *request.effects) if e]
     reason = f"character motion {motion.name} on the automatic rig ({rig.plan.value})"
     if body:

@@ -138,6 +138,19 @@ def needs_cut_out(sticker: Sticker) -> bool:
     return not has_useful_alpha(sticker.frames[0])
 
 
+def automatic_background(sticker: Sticker, heads: MattingHeadCache | None = None) -> Background:
+    """The method a drawing is cut out by when the user has not chosen: line art for a sketch on
+    paper (:func:`sticker_studio.core.matte.sketch.looks_like_line_art` on its first frame), else the
+    model when the bundled head takes the layout prior (``heads``; default: the bundled one), else
+    the colour key. A sticker that already has alpha is not looked at (nothing is cut)."""
+    from sticker_studio.core.matte.sketch import looks_like_line_art
+
+    if needs_cut_out(sticker) and looks_like_line_art(composite_on_color(sticker.frames[0])):
+        return Background.LINE_ART
+    heads = heads if heads is not None else MattingHeadCache()
+    return Background.MODEL if heads.uses_prior() else Background.COLOUR_KEY
+
+
 @dataclass
 class CutOut:
     """A cut-out and the region vote's decisions.
@@ -146,7 +159,8 @@ class CutOut:
     key), ``None`` when nothing was cut (it had alpha, ``none``, or the cut left nothing).
     ``regions`` is frame 0's image (H, W) of clickable region track ids (0 = none) for the model
     and colour-key methods — enclosed regions, then paper-coloured areas the cut-out kept
-    (:func:`sticker_studio.core.matte.layout_prior.kept_paper_labels`) — ``None`` for the others;
+    (:func:`sticker_studio.core.matte.layout_prior.kept_paper_labels`) — and for line art the
+    closed shapes (:func:`sticker_studio.core.matte.sketch.line_art_cut`), ``None`` for the others;
     ``kept`` says, for every track, whether the vote (with the flips) keeps it or removes it (a
     hole); ``votes`` every track's number (its mean alpha over its core). A flip given to
     :func:`cut_out` applies to the track in every frame.
@@ -223,8 +237,10 @@ def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | No
     changed = [t for t, k in kept.items() if k != base_kept[t]]
     out = base.copy()
     if changed:
+        from sticker_studio.core.matte.flip_rim import flipped_area
+
         for t, regions in enumerate(prior.regions):
-            mask = np.isin(regions, changed)
+            mask = flipped_area(regions, changed)  # a flipped region takes its rim with it
             out[t][mask] = prior.rgba[t][mask]
     return _Matte(out, prior.regions[0], kept, None, frozenset(), dict(prior.votes))
 
@@ -297,10 +313,15 @@ def cut_out(sticker: Sticker, background: Background | str, heads: MattingHeadCa
         matte = _model(flatten_on_white(sticker.frames), head, flips, reuse, regions, mirror, progress)
         used = Background.MODEL
     elif background is Background.LINE_ART:  # no torch needed
-        from sticker_studio.core.matte.lineart import lineart_alpha
+        from sticker_studio.core.matte.sketch import line_art_cut
 
-        matte, used = _Matte(np.stack([lineart_alpha(composite_on_color(f)) for f in sticker.frames])), \
-            Background.LINE_ART
+        rgb = np.stack([composite_on_color(f) for f in sticker.frames])
+        if consume:
+            sticker.frames.clear()  # the decoded input is freed before the cut (memory bound)
+            keep_if_empty = False  # nothing is left to give back
+        art = line_art_cut(rgb, flips)
+        del rgb
+        matte, used = _Matte(art.frames, art.tracks[0], dict(art.kept)), Background.LINE_ART
     elif regions:
         from sticker_studio.engine.matting.matte import flatten_on_white
 

@@ -359,6 +359,7 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
     """
     from sticker_studio.core.matte.alpha_floor import raise_to_colour_floor
     from sticker_studio.core.matte.edge_refine import refine_edges
+    from sticker_studio.core.matte.flip_rim import take_flipped_rims
     from sticker_studio.core.matte.layout_prior import clip_layout_priors, vote_regions
     from sticker_studio.core.matte.lineart import least_opacity, paper_margin
 
@@ -398,6 +399,7 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
     background = priors[0].background.astype(np.float32)
     margin = paper_margin(rgb, background)
     vote = vote_regions(priors, alpha, flips, paper_alpha=lambda t: least_opacity(rgb[t], background, margin))
+    take_flipped_rims(vote.alpha, vote.tracks, vote.decided, priors, vote.means, flips, rgb, margin)
     voted = vote.alpha
     if REFINE_EDGES:  # what the vote set stays exactly as decided; a hole's rim left to the head may follow the frame
         voted = refine_edges(rgb, voted, frozen=vote.decided)

@@ -64,6 +64,12 @@ def sticker_to_tgs(sticker: Sticker, *, source: np.ndarray | None = None, max_by
     if sticker.frame_count > 1 and sticker.total_duration_ms > MAX_DURATION_MS:
         raise BudgetError(f"the animation lasts {sticker.total_duration_ms} ms; a Telegram .tgs may last at most"
                           f" {MAX_DURATION_MS} ms")
+    from sticker_studio.core.puppet.stored import is_character_sticker
+
+    if is_character_sticker(sticker.metadata):
+        raise InvalidInputError(f"the character motion {sticker.metadata.get('motion')!r} moves parts of the "
+                                "drawing, which a vector .tgs cannot; export it for the telegram target instead "
+                                "(a .webm video sticker)")
     source = source if source is not None else motion_source(sticker)
     args = sticker.metadata.get("motion_args")
     # a sticker whose frame count changed after it was animated (trimmed, frames added) was

@@ -24,7 +24,14 @@ from sticker_studio.core.errors import StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.progress import CancelToken, ProgressCallback
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine.matting.cutout import Background, CutOut, MattingHeadCache, cut_out, needs_cut_out
+from sticker_studio.engine.matting.cutout import (
+    Background,
+    CutOut,
+    MattingHeadCache,
+    automatic_background,
+    cut_out,
+    needs_cut_out,
+)
 from sticker_studio.ui.state.settings import AppSettings
 from sticker_studio.ui.state.undo import ChangeCommand
 from sticker_studio.ui.state.workers import BackgroundJob
@@ -65,6 +72,7 @@ class ReferenceModel(QObject):
         self._original: Sticker | None = None     # as the file/clipboard gave it
         self._name = ""
         self._background: Background | None = None  # this reference's choice; None: the default
+        self._sketch: bool | None = None          # whether the reference looks like line art (None: not looked)
         self._flips: dict[Background, dict[int, bool]] = {}  # per method: track id -> keep
         self._cut: CutOut | None = None           # the newest finished cut-out of the original
         self._small: np.ndarray | None = None     # its first frame fitted into PREVIEW_SIDE²
@@ -100,8 +108,14 @@ class ReferenceModel(QObject):
         return self._background if self._background is not None else self.default_background()
 
     def default_background(self) -> Background:
-        """What a new reference (or an imported drawing) is cut out by: the model, when the bundled
-        head takes the layout prior, else the colour key."""
+        """What a new reference (or an imported drawing) is cut out by: line art when the reference is
+        a sketch on paper (:func:`~sticker_studio.engine.matting.cutout.automatic_background`, looked at
+        once per reference), else the model when the bundled head takes the layout prior, else the
+        colour key."""
+        if self._original is not None and self._sketch is None:
+            self._sketch = automatic_background(self._original, self.heads) is Background.LINE_ART
+        if self._sketch:
+            return Background.LINE_ART
         return Background.MODEL if self.heads.uses_prior() else Background.COLOUR_KEY
 
     def flips(self) -> dict[int, bool]:
@@ -134,6 +148,7 @@ class ReferenceModel(QObject):
         ``background``/``flips`` (a restored reference's) are given. It is remembered for the next
         start: by ``source`` (the file it came from), or else as a copy in the user data dir."""
         self._original, self._name = sticker, name
+        self._sketch = None
         self._background = background
         self._flips = {m: dict(f) for m, f in (flips or {}).items()}
         self._cut = None

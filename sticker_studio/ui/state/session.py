@@ -48,7 +48,7 @@ from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.progress import CancelToken, ProgressCallback
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine.matting.cutout import Background, cut_out
+from sticker_studio.engine.matting.cutout import Background, automatic_background, cut_out
 from sticker_studio.ui.image_convert import qimage_to_rgba
 from sticker_studio.ui.state.document import (
     PackDocument,
@@ -376,8 +376,9 @@ class StudioSession(QObject):
         """Each file becomes a new sticker in the pack; ``reference`` (a drop on the window): the last
         one becomes the reference too, else (Ctrl+I, a drop on the pack) it is not changed. A still
         without useful alpha (a drawing on paper) goes into the pack cut out on the worker, by the
-        default Background (the model, else the colour key); animations go in as they are."""
-        heads, method = self.reference.heads, self.reference.default_background()
+        default Background (line art for a sketch on paper, else the model, else the colour key);
+        animations go in as they are."""
+        heads = self.reference.heads
 
         def work(progress: ProgressCallback, cancel: CancelToken) -> list[tuple[Path, Sticker, Sticker, str]]:
             out = []
@@ -386,7 +387,7 @@ class StudioSession(QObject):
                 sticker, problem = original, ""
                 if not sticker.is_animated:
                     try:
-                        sticker = cut_out(sticker, method, heads).sticker
+                        sticker = cut_out(sticker, automatic_background(sticker, heads), heads).sticker
                     except StickerStudioError as error:
                         problem = f"{p.name}: the background was kept: {error}"
                 out.append((p, original, sticker, problem))
