@@ -215,6 +215,8 @@ MIN_PAPER_GRAIN = 0.8
 PAPER_GRAIN_SHARE = 0.4
 #: ...and the texture holds over this window (pixels at 512²), most of it
 PAPER_AREA_512 = 9
+#: a paper with "flat fills" on more than this share of the frame's border is no textured paper to trust
+MAX_FLAT_BORDER = 0.01
 
 
 def local_grain(rgb: np.ndarray) -> np.ndarray:
@@ -266,5 +268,8 @@ def paper_like(rgb: np.ndarray, grain: float) -> np.ndarray | None:
     big[0] = False
     half = max(1, int(round(GRAIN_WINDOW_512 * scale)) // 2)
     fills = ndimage.binary_dilation(big[labels], iterations=half)
+    ring = np.concatenate([fills[0], fills[-1], fills[1:-1, 0], fills[1:-1, -1]])
+    if float(np.mean(ring)) > MAX_FLAT_BORDER:
+        return None  # the paper itself has flat patches (blurred, compressed, printed): no texture test
     out: np.ndarray = ~fills
     return out
