@@ -219,13 +219,14 @@ PAPER_AREA_512 = 9
 MAX_FLAT_BORDER = 0.01
 
 
-def local_grain(rgb: np.ndarray) -> np.ndarray:
+def local_grain(rgb: np.ndarray, side: int | None = None) -> np.ndarray:
     """(H, W) float32: the standard deviation of luminance over a small square around each pixel of
-    an (H, W, 3) frame — paper's fibres and grain are a few grey levels, a drawn fill is flat (0)."""
+    an (H, W, 3) frame — paper's fibres and grain are a few grey levels, a drawn fill is flat (0).
+    ``side``: the whole frame's longer side when ``rgb`` is a crop of it (the window scales with it)."""
     from scipy import ndimage
 
     g = rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
-    size = max(3, int(round(GRAIN_WINDOW_512 * max(g.shape) / 512)) | 1)
+    size = max(3, int(round(GRAIN_WINDOW_512 * (side or max(g.shape)) / 512)) | 1)
     m = ndimage.uniform_filter(g, size)
     v = ndimage.uniform_filter(g * g, size) - m * m
     return np.sqrt(np.maximum(v, 0.0)).astype(np.float32)

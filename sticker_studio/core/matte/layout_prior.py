@@ -215,7 +215,11 @@ def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: 
         return np.zeros((h, w), np.int32)
     from sticker_studio.core.matte.background import local_grain
 
-    smooth = (local_grain(rgb) <= PALE_FLAT_GRAIN).astype(np.float64)
+    ys, xs = np.nonzero(big[labels - 1] & (labels > 0))  # the grain only where the big parts are
+    y0, y1 = max(0, int(ys.min()) - 3), min(h, int(ys.max()) + 4)
+    x0, x1 = max(0, int(xs.min()) - 3), min(w, int(xs.max()) + 4)
+    smooth = np.zeros((h, w), np.float64)
+    smooth[y0:y1, x0:x1] = local_grain(rgb[y0:y1, x0:x1], max(h, w)) <= PALE_FLAT_GRAIN
     flat = np.asarray(ndimage.mean(smooth, labels, ids), np.float64) >= PALE_FLAT_SHARE
     keep = big & flat
     if not keep.any():
