@@ -13,6 +13,7 @@ nothing jitters. Pixel art scales by whole multiples, nearest-neighbour.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -84,8 +85,13 @@ def frame_character(sticker: Sticker, rest_box: tuple[int, int, int, int], side:
     w, h = plan.size
     ax, ay = plan.at
     out = []
+    done: dict[bytes, np.ndarray] = {}  # a frame equal to an earlier one (a blink's open eyes, holds) is not resampled again
     for f in sticker.frames:
         piece = f[y0:y1, x0:x1]
+        key = hashlib.blake2b(np.ascontiguousarray(piece).data, digest_size=16).digest()
+        if key in done:
+            out.append(done[key].copy())
+            continue
         if art and plan.scale >= 1.0 and float(plan.scale).is_integer():
             scaled = pixelart.scale_nearest(piece, int(plan.scale))
         elif art:
@@ -97,6 +103,7 @@ def frame_character(sticker: Sticker, rest_box: tuple[int, int, int, int], side:
         canvas = np.zeros((side, side, 4), np.uint8)
         sh, sw = min(side - ay, scaled.shape[0]), min(side - ax, scaled.shape[1])
         canvas[ay:ay + sh, ax:ax + sw] = scaled[:sh, :sw]
+        done[key] = canvas
         out.append(canvas)
     meta = dict(sticker.metadata)
     meta.pop("canvas_padding", None)  # of the unframed canvas
