@@ -180,10 +180,10 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     if options.extra_effects:
         from sticker_studio.core.puppet.motions import env
 
-        kinds = [an._effect_kind(k) for k in options.extra_effects]
+        names = [an._effect_kind(k) for k in options.extra_effects]
         for t, pose in zip(phases, poses, strict=True):
-            for kind in kinds:
-                pose.effects[kind] = max(pose.effects.get(kind, 0.0), env(t % 1.0, 0.1))
+            for name in names:
+                pose.effects[name] = max(pose.effects.get(name, 0.0), env(t % 1.0, 0.1))
     body = an._body_layer(options.body, options.body_amplitude, puppet) if options.body else None
     deformed_all: list[list[np.ndarray]] = []
     opacities = []
@@ -215,16 +215,16 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
         items = []
         if options.effects and not (pose.is_rest() and body is None):
             jt = None
-            for kind, amount in pose.effects.items():
+            for name, amount in pose.effects.items():
                 if amount <= 0.0:
                     continue
                 jt = jt or puppet.joint_transforms(pose)
                 geo = an._face_geometry(plan, jt, offset)
-                items.append((fx_effects.EffectKind(kind), an._anchors(plan, jt, geo, offset), t % 1.0, float(amount)))
+                items.append((fx_effects.EffectKind(name), an._anchors(plan, jt, geo, offset), t % 1.0, float(amount)))
         if items:
             blank = np.zeros((ch, cw, 4), np.uint8)
-            for kind, anchors, tt, amount in items:
-                fx_effects.draw_effect(blank, kind, anchors, tt, amount, options.seed)
+            for ek, anchors, tt, amount in items:
+                fx_effects.draw_effect(blank, ek, anchors, tt, amount, options.seed)
             rows, cols = np.flatnonzero(blank[..., 3].any(1)), np.flatnonzero(blank[..., 3].any(0))
             if rows.size:
                 effect_boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
@@ -253,8 +253,8 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
             if not pose.face.is_neutral() and rig.face:
                 geo = _scaled_face(an._face_geometry(plan, puppet.joint_transforms(pose), offset), view)
                 fx_face.draw_face(frame, rgba, plan.rest_face, geo, an._face_state(pose), plan.palette)
-            for kind, anchors, tt, amount in drawn[k]:
-                fx_effects.draw_effect(frame, kind, _scaled_anchors(anchors, view), tt, amount, options.seed)
+            for ek, anchors, tt, amount in drawn[k]:
+                fx_effects.draw_effect(frame, ek, _scaled_anchors(anchors, view), tt, amount, options.seed)
         if puppet.pixel_art and k > 0:
             frame = an._to_palette(frame, palette_rgb)
         out.append(frame)
