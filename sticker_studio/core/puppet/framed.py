@@ -125,9 +125,15 @@ def _render(puppet: Puppet, pose: CharacterPose, verts: list[np.ndarray], view: 
         return frame
     buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
     shift = np.array([box[0], box[1]], np.float64)
+    bh, bw = buf.shape[:2]
     for layer, v in zip(puppet.layers, verts, strict=True):
-        draw_mesh(buf, layer.padded, layer.mesh.vertices, view.mesh(v + off) - shift, layer.mesh.triangles,
-                  (0.0, 0.0), nearest=puppet.pixel_art)
+        moved = view.mesh(v + off) - shift
+        tri = layer.mesh.triangles
+        q = moved[tri]  # only the triangles that reach the box (a still body around a waving arm is mostly outside)
+        near = ((q[:, :, 0].max(1) >= -2) & (q[:, :, 0].min(1) <= bw + 1) & (q[:, :, 1].max(1) >= -2)
+                & (q[:, :, 1].min(1) <= bh + 1))
+        if near.any():
+            draw_mesh(buf, layer.padded, layer.mesh.vertices, moved, tri[near], (0.0, 0.0), nearest=puppet.pixel_art)
     frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
     return frame
 
