@@ -80,6 +80,7 @@ _STAGES = (
     ("puppet setup", "core/puppet/animate.py", "prepare"),
     ("frames", "core/puppet/layers.py", "render"),
     ("framing", "core/puppet/framing.py", "frame_character"),
+    ("framed frames", "core/puppet/framed.py", "animate_framed"),
 )
 
 

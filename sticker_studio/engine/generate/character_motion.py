@@ -217,7 +217,7 @@ def animate_character_subject(rgba: np.ndarray, request: CharacterRequest, *, la
                               frames: int | None = None, fps: float | None = None) -> CharacterOutcome:
     """Rig ``rgba`` automatically and play ``request``; ``sticker`` None (with the reason) when the rig
     lacks what the motion needs. ``body`` stacks a whole-body preset (the prompt named one too)."""
-    from sticker_studio.core.puppet import AnimateOptions, CharacterParams, MissingPartError, animate_character
+    from sticker_studio.core.puppet import AnimateOptions, CharacterParams, MissingPartError
     from sticker_studio.core.puppet.motions import find_character_motion, missing_for
 
     rig, plan = rigged(rgba)
@@ -238,18 +238,16 @@ def animate_character_subject(rgba: np.ndarray, request: CharacterRequest, *, la
             return CharacterOutcome(None, motion.name, False, why)
         side = sides[seed % len(sides)] if motion.name == "wave" else "auto"
     options = AnimateOptions(frames=frames, fps=fps, body=body, seed=seed, extra_effects=request.effects)
+    # square, the subject at the presets' size (the grown canvas of a hop was 512x568, the subject smaller),
+    # drawn straight at that framing (no full-size render resampled per frame)
+    from sticker_studio.core.motion.presets import DEFAULT_SUBJECT_SIZE
+    from sticker_studio.core.puppet.framed import animate_framed
+
     try:
-        sticker = animate_character(rgba, rig, motion.name, CharacterParams(amplitude=amplitude, side=side), options,
-                                    plan=plan)
+        sticker = animate_framed(rgba, rig, motion.name, CharacterParams(amplitude=amplitude, side=side), options,
+                                 plan=plan, side=max(rgba.shape[:2]), subject_size=DEFAULT_SUBJECT_SIZE)
     except MissingPartError as error:
         return CharacterOutcome(None, motion.name, False, str(error))
-    # square, the subject at the presets' size (the grown canvas of a hop was 512x568, the subject smaller)
-    from sticker_studio.core.motion.presets import DEFAULT_SUBJECT_SIZE
-    from sticker_studio.core.puppet.framing import frame_character, rest_box_of
-
-    pad = sticker.metadata.get("canvas_padding") or (0, 0)
-    rest = rest_box_of(rgba, (int(pad[0]), int(pad[1])))  # type: ignore[index]
-    sticker = frame_character(sticker, rest, max(rgba.shape[:2]), DEFAULT_SUBJECT_SIZE)
     sticker.metadata["effects"] = [e for e in (OWN_EFFECTS.get(motion.name), *request.effects) if e]
     reason = f"character motion {motion.name} on the automatic rig ({rig.plan.value})"
     if body:
