@@ -62,3 +62,19 @@ def test_frame_zero_is_the_drawing_resampled_once() -> None:
 
     still = frame_character(Sticker([rgba], [100]), rest_box_of(rgba), 160, 0.8)
     assert np.array_equal(new.frames[0], still.frames[0])
+
+
+def test_a_big_drawing_shrunk_a_lot_is_rendered_then_resampled_with_one_filter() -> None:
+    """At a small scale the raster's bilinear sampling would alias against the framing's filter: a
+    drawing framed at under MIN_DIRECT_SCALE takes the render-then-resample path, frame for frame."""
+    from sticker_studio.core.puppet.framed import MIN_DIRECT_SCALE
+
+    rgba = _drawing("teddy_bear", side=320)
+    rig = propose_rig(rgba)
+    plan = prepare(rgba, rig)
+    options = AnimateOptions(frames=6)
+    new = animate_framed(rgba, rig, "hop", None, options, plan=plan, side=128, subject_size=0.8)
+    assert new.metadata["pixel_scale"] < MIN_DIRECT_SCALE
+    old = _old(rgba, rig, "hop", options, plan, 128)
+    assert len(new.frames) == len(old.frames)
+    assert all(np.array_equal(a, b) for a, b in zip(new.frames, old.frames, strict=True))

@@ -21,7 +21,14 @@ from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.puppet import animate as an
 from sticker_studio.core.puppet import effects as fx_effects
 from sticker_studio.core.puppet import face as fx_face
-from sticker_studio.core.puppet.framing import DEFAULT_MARGIN, CharacterFraming, place_scaled, plan_for_crop
+from sticker_studio.core.puppet.framing import (
+    DEFAULT_MARGIN,
+    CharacterFraming,
+    frame_character,
+    place_scaled,
+    plan_for_crop,
+    rest_box_of,
+)
 from sticker_studio.core.puppet.layers import Puppet
 from sticker_studio.core.puppet.motions import CharacterParams
 from sticker_studio.core.puppet.pose import CharacterPose, root_affine
@@ -64,6 +71,11 @@ class FramedView:
         (x0, y0), (ax, ay) = self.plan.crop[:2], self.plan.at
         return np.array([[1.0 / self.kx, 0.0, (0.5 - ax) / self.kx + x0 - 0.5],
                          [0.0, 1.0 / self.ky, (0.5 - ay) / self.ky + y0 - 0.5]])
+
+
+#: below this scale (sticker pixels per drawing pixel) the frames are rendered at the drawing's size
+#: and resampled (:func:`~sticker_studio.core.puppet.framing.frame_character`) instead of drawn straight
+MIN_DIRECT_SCALE = 0.7
 
 
 def _motion_crop(puppet: Puppet, deformed: list[list[np.ndarray]], offset: np.ndarray,
@@ -242,6 +254,14 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     crop = _motion_crop(puppet, deformed_all, offset, rest_box, effect_boxes)
     crop = (max(0, crop[0]), max(0, crop[1]), min(cw, crop[2]), min(ch, crop[3]))
     fplan = plan_for_crop(crop, rest_box, side, subject_size, margin, puppet.pixel_art)
+    if not puppet.pixel_art and fplan.scale < MIN_DIRECT_SCALE:
+        # shrunk a lot (a big drawing): the raster's bilinear sampling would alias where the framing's
+        # filter does not, so the moving parts would shimmer against the still ones; render at the
+        # drawing's size and resample every frame with one filter instead
+        full = an.animate_character(rgba, rig, motion, params, options, plan=plan)
+        pad = full.metadata.get("canvas_padding") or (0, 0)
+        px0, py0 = (int(v) for v in pad)  # type: ignore[attr-defined]
+        return frame_character(full, rest_box_of(rgba, (px0, py0)), side, subject_size, margin)
     view = FramedView.of(fplan)
     grown = np.zeros((ch, cw, 4), np.uint8)
     grown[py:py + h, px:px + w] = rgba
