@@ -61,3 +61,13 @@ def test_animate_whose_background_removal_took_the_subject_is_an_error(
     assert main(["animate", str(src), "--motion", "bounce", "--background", "colorkey", "-o", str(out)]) == 2
     captured = capsys.readouterr()
     assert "colour of the paper" in captured.err and "wrote" not in captured.out and not out.exists()
+
+
+def test_a_frame_of_faint_haze_is_not_visible() -> None:
+    from sticker_studio.core.visibility import frame_is_visible
+
+    haze = np.zeros((64, 64, 4), np.uint8)
+    haze[..., 3] = 49  # every pixel a faint haze, nothing clearly there
+    assert not frame_is_visible(haze)
+    haze[30:34, 30:34, 3] = 255  # a small solid mark on top: 16 pixels
+    assert frame_is_visible(haze)

@@ -161,3 +161,14 @@ def test_a_flipped_hole_takes_its_rim_with_it(paper: str) -> None:
     assert alpha_psnr(alpha, truth) >= 40.0
     kept_again = cut_out(sticker, Background.COLOUR_KEY, heads, flips={hole: True}).sticker.frames[0]
     assert kept_again[hole_band() & (truth < 0.05), 3].min() >= 250  # flipped back: filled to its outline
+
+
+def test_a_photo_or_noise_field_is_not_a_sketch() -> None:
+    """A photo has no paper: a busy, uneven border is never taken for a sheet (a noise photo cut out as
+    line art came out nearly invisible)."""
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:300, 0:300].astype(np.float32)
+    base = np.stack([128 + 100 * np.sin(xx / 40), 120 + 80 * np.cos(yy / 30), 110 + 60 * np.sin((xx + yy) / 50)], -1)
+    noisy = np.clip(base + rng.normal(0, 60, base.shape), 0, 255).astype(np.uint8)
+    check = line_art_check(noisy)
+    assert check.paper_spread > 20 and not check.is_line_art

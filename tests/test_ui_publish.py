@@ -151,3 +151,15 @@ def test_the_app_exports_through_export_sticker_pack_with_its_guard(qtbot, tmp_p
     assert manifest["author"] == "Ana" and manifest["title"] == "Guarded"  # from the pack, not the arguments
     assert manifest["cover"]["file"].startswith("03_")  # the pack's tray sticker
     assert target_budget(get_target("signal")) == 300_000
+
+
+def test_remember_does_not_store_a_token_that_is_not_one(dialog, monkeypatch: pytest.MonkeyPatch) -> None:
+    stored: list[str] = []
+    monkeypatch.setattr("sticker_studio.formats.publish.credentials.keyring_set", lambda t, *_a: stored.append(t))
+    panel = dialog.publish_panel
+    panel.user_edit.setText("42")
+    panel.token_edit.setText("my password 1234")  # pasted the wrong thing
+    panel.remember.setChecked(True)
+    panel.publish_button.click()
+    assert "does not look like a bot token" in panel.status.text()
+    assert stored == []

@@ -5,7 +5,10 @@ query, render, preset motion, WebP write) and prints each run's wall and CPU tim
 median and the machine's load. Issue 22's target is ≤ 2.5 s on an idle 2-core machine;
 on a busy one the CPU seconds are the better guide. Also prints which heavy modules the
 process imported (none of torch/transformers/diffusers is expected on this path).
-Prints figures; asserts nothing.
+Then the warm figure (``--warm`` calls, 0 to skip): ``generate_two_stage`` called again in
+one process, as the app does for its second sticker (issue 22: ≤ 0.5 s), with where its CPU
+time goes (library art, rig network, rig geometry, puppet setup, frames, framing) from one
+profiled call. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prompt", default="a robot waving", help="prompt (default 'a robot waving')")
     parser.add_argument("--repeat", type=int, default=5, help="runs (default 5; the median is reported)")
     parser.add_argument("--size", type=int, default=512, help="output side (default 512)")
+    parser.add_argument("--warm", type=int, default=3,
+                        help="warm in-process calls after a first one (default 3; 0 skips the warm figure)")
 
 
 def _child_cpu() -> float:
@@ -62,4 +67,54 @@ def run(args: argparse.Namespace) -> int:
           f"(target <= 2.5 s wall on an idle 2-core machine); load average now "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"heavy modules imported: {', '.join(heavy) if heavy else 'none'}")
+    if args.warm > 0:
+        print(_warm(args.prompt, args.size, args.warm))
     return 0
+
+
+#: (label, file suffix, function): the warm path's stages, read from a profile of one call
+_STAGES = (
+    ("scene (library art, MiniLM)", "engine/generate/two_stage.py", "pick_scene"),
+    ("rig network", "engine/rig/predict.py", "predict_rig"),
+    ("rig geometry", "core/puppet/autorig.py", "propose_rig"),
+    ("puppet setup", "core/puppet/animate.py", "prepare"),
+    ("frames", "core/puppet/layers.py", "render"),
+    ("framing", "core/puppet/framing.py", "frame_character"),
+    ("framed frames", "core/puppet/framed.py", "animate_framed"),
+)
+
+
+def _warm(prompt: str, size: int, repeat: int) -> str:
+    """``generate_two_stage`` in this process: the first call, then ``repeat`` warm ones (median), and
+    the stages' share of a profiled warm call (CPU seconds; the profiler adds its own overhead)."""
+    import cProfile
+    import pstats
+
+    from sticker_studio.engine.generate.two_stage import MotionOptions, generate_two_stage
+
+    def once() -> tuple[float, float, int]:
+        cpu, wall = time.process_time(), time.perf_counter()
+        result = generate_two_stage(prompt, MotionOptions(seed=0), size=size)
+        return time.process_time() - cpu, time.perf_counter() - wall, result.sticker.frame_count
+
+    first_cpu, first_wall, _ = once()
+    runs = [once() for _ in range(repeat)]
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    once()
+    profile.disable()
+    stats: dict[tuple[str, int, str], tuple[int, int, float, float, object]] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = max((ct for (_, _, name), (_, _, _, ct, _) in stats.items() if name == "generate_two_stage"), default=0.0)
+    shares = []
+    for label, suffix, func in _STAGES:
+        hits = [(nc, ct) for (path, _, name), (_, nc, _, ct, _) in stats.items()
+                if name == func and path.replace("\\", "/").endswith(suffix)]
+        if hits:
+            calls, seconds = sum(h[0] for h in hits), sum(h[1] for h in hits)
+            shares.append(f"{label} {seconds:.3f}" + (f" ({calls} calls)" if calls > 1 else ""))
+    frames = runs[-1][2]
+    return (f"warm (the app's generate_two_stage, same process): first call {first_cpu:.2f} s CPU / {first_wall:.2f} s "
+            f"wall, then median {statistics.median(r[0] for r in runs):.3f} s CPU / "
+            f"{statistics.median(r[1] for r in runs):.3f} s wall over {repeat} ({frames} frames; target <= 0.5 s)\n"
+            f"  profiled warm call {total:.3f} s CPU: {'; '.join(shares)}; load average now "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -24,7 +24,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="motion: library art to animate (default: person, teddy, dog, cat, smiley, ghost, "
                              "monkey, robot, clock)")
     parser.add_argument("--real", type=Path, default=None, metavar="DIR",
-                        help="rig: also score a hand-labelled folder (labels.json, format 1)")
+                        help="rig: also score a hand-labelled folder (labels.json, format 1); motion: also measure "
+                             "adherence on its characters with the automatic and the hand rig; matting: score a "
+                             "real-art set (tests/data/matting_real) per background, --sheet draws the 10 worst")
+    parser.add_argument("--real-size", type=int, default=256, metavar="PX",
+                        help="motion --real: drawing side of the real characters (default 256)")
+    parser.add_argument("--real-limit", type=int, default=None, metavar="N",
+                        help="motion --real: only the first N real characters")
+    parser.add_argument("--classifier", default=None, metavar="ID|PATH",
+                        help="motion: the motion classifier for adherence (default: the bundled one)")
+    parser.add_argument("--no-adherence", action="store_true", help="motion: skip the motion classifier")
+    parser.add_argument("--generator", nargs="?", const="dfgn-sticker-64", default=None, metavar="ID|PATH",
+                        help="motion: also score the learned generator's image-to-animation clips with the "
+                             "classifier (default dfgn-sticker-64; --per-motion subjects per motion)")
+    parser.add_argument("--generator-cache", type=Path, default=None, metavar="DIR",
+                        help="motion --generator: keep the generated clips here and reuse them on a rerun")
+    parser.add_argument("--generator-only", action="store_true",
+                        help="motion --generator: skip the library art and the real set's character motions")
     parser.add_argument("--data", action="append", default=[], metavar="DIR", help="dataset folder (repeatable)")
     parser.add_argument("--pack", type=Path, default=None, metavar="DIR",
                         help="matting: a held-out drawings pack (training/data/matting_pack.py, split test, or val "
@@ -35,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--baseline", action="append", default=[], metavar="ID|PATH",
                         help="matting: another head to compare against, e.g. the per-frame head "
                              "(temporal_depth=0); repeatable")
-    parser.add_argument("--split", default="test", choices=("train", "val", "test"))
+    parser.add_argument("--split", default="test", choices=("train", "val", "test", "all"))
     parser.add_argument("--max-clips", type=int, default=None, help="clips/prompts to use (default 40 / 12)")
     parser.add_argument("--steps", type=int, default=None, help="generator: DDIM steps (default: the model's)")
     parser.add_argument("--per-motion", type=int, default=2,
@@ -79,6 +95,24 @@ def _head_label(head, spec: str | None) -> str:
     return f"{kind} (temporal_depth={depth}" + (f", {steps} steps)" if steps else ")")
 
 
+def _eval_real(args: argparse.Namespace) -> str:
+    """`eval matting --real DIR`: the bundled (or --model) head and baselines on held-out real art."""
+    from sticker_studio.engine.matting.matte import head_uses_prior
+    from sticker_studio.training.eval import drawn as ed
+    from sticker_studio.training.eval.real_set import evaluate_real
+
+    methods = {}
+    if args.prior_only:
+        methods["layout prior only (no network)"] = ed.method_for(None, ed.MethodKind.PRIOR)
+    for spec in [*args.baseline, args.model]:
+        head = _load_head(spec)
+        label = Path(spec).name if spec else "bundled head"
+        methods[label] = ed.method_for(head, ed.MethodKind.PRIOR if head_uses_prior(head) else ed.MethodKind.PLAIN)
+    return evaluate_real(args.real, methods, split=args.split if args.split != "train" else "all",
+                         sheet=args.sheet, progress=True, timing=not args.no_timing,
+                         cases_out=args.out.with_suffix(".cases.tsv") if args.out else None)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.what == "motion":  # the puppet engine: numpy only, no torch
         from sticker_studio.cli.puppet_eval import run_eval
@@ -95,7 +129,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.what == "matting" and args.pack is not None:
+    if args.split == "all" and not (args.what == "matting" and args.real is not None):
+        from sticker_studio.core.errors import InvalidInputError
+
+        raise InvalidInputError("--split all is for `eval matting --real` only; use train, val or test")
+    if args.what == "matting" and args.real is not None:
+        text = _eval_real(args)
+    elif args.what == "matting" and args.pack is not None:
         from sticker_studio.engine.matting.matte import head_uses_prior
         from sticker_studio.training.eval import drawn as ed
 

@@ -48,6 +48,7 @@ def _export_folder(folder: Path) -> Path | None:
 def run_publish(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
+    from sticker_studio.formats.publish.base import PublishError
     from sticker_studio.formats.publish.credentials import find_telegram_token, keyring_set
     from sticker_studio.formats.publish.telegram import (
         DEFAULT_API_URL,
@@ -63,6 +64,8 @@ def run_publish(args: argparse.Namespace) -> int:
     try:
         export = _export_folder(args.folder)
         if export is None:
+            # the token and the set's name are checked first: a bad one should not cost an export
+            uploader.check(args.title or _pack_title(args.folder))
             temp = Path(tempfile.mkdtemp(prefix="sticker-studio-publish-"))
             export = _export_pack(args.folder, temp)
         plan = plan_from_export(export)
@@ -80,8 +83,12 @@ def run_publish(args: argparse.Namespace) -> int:
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
     if args.save_token and token.source != "the keyring":
-        keyring_set(token.value)
-        print("the token is stored in the OS keyring", file=sys.stderr)
+        try:  # the pack is published: a keyring that cannot store the token is a warning, not a failure
+            keyring_set(token.value)
+        except PublishError as error:
+            report.warnings.append(f"the token was not saved: {error}")
+        else:
+            print("the token is stored in the OS keyring", file=sys.stderr)
     for warning in report.warnings:
         print(f"sticker-studio: warning: {warning}", file=sys.stderr)
     verb = "created" if report.created else "updated"
@@ -91,6 +98,16 @@ def run_publish(args: argparse.Namespace) -> int:
           f"{'; thumbnail set' if report.thumbnail_set else ''}")
     print(report.link)
     return 0
+
+
+def _pack_title(folder: Path) -> str:
+    from sticker_studio.core.pack.pack import StickerPack
+
+    pack = StickerPack.open(folder, read_only=True)
+    try:
+        return pack.title
+    finally:
+        pack.close()
 
 
 def _export_pack(folder: Path, out: Path) -> Path:

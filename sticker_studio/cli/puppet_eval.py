@@ -45,8 +45,9 @@ def library_characters(names: list[str] | None, size: int) -> list[tuple[str, np
     return out
 
 
-def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24) -> dict[str, float]:
-    """The per-motion figures for one character."""
+def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24,
+                   clip_out: list[np.ndarray] | None = None) -> dict[str, float]:
+    """The per-motion figures for one character (``clip_out``: also receives the sticker's frames)."""
     from sticker_studio.core.puppet.animate import AnimateOptions, animate_character, motion_poses
     from sticker_studio.core.puppet.arap import triangle_stretch
     from sticker_studio.core.puppet.motions import CharacterParams, find_character_motion
@@ -64,6 +65,8 @@ def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24) -
             logs.append(lg)
     sticker = animate_character(rgba, rig, motion, options=AnimateOptions(frames=frames), plan=plan)
     elapsed = time.perf_counter() - t0
+    if clip_out is not None:
+        clip_out.extend(sticker.frames)
     h, w = rgba.shape[:2]
     pad = sticker.metadata["canvas_padding"]
     assert isinstance(pad, list)
@@ -87,13 +90,22 @@ def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24) -
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    from sticker_studio.cli.adherence_eval import RULES, adherence_classifier, real_and_generator_sections, rule_cell
     from sticker_studio.core.atomic import atomic_write_text
     from sticker_studio.core.puppet.animate import prepare
     from sticker_studio.core.puppet.autorig import propose_rig
     from sticker_studio.core.puppet.motions import list_character_motions, missing_for
 
+    if getattr(args, "generator_only", False):
+        sections = real_and_generator_sections(args)
+        print(sections)
+        if args.out is not None:
+            atomic_write_text(args.out, f"eval motion ({machine_line()})\n\n{sections}\n")
+        return 0
     chars = library_characters(args.characters, args.size)
     rows: dict[str, list[dict[str, float]]] = {}
+    classify = adherence_classifier(args)
+    reads: dict[str, list[str]] = {}
     print(f"eval motion: {len(chars)} library characters at {args.size} px; {machine_line()}")
     for key, rgba in chars:
         rig = propose_rig(rgba)
@@ -101,20 +113,36 @@ def run_eval(args: argparse.Namespace) -> int:
         for m in list_character_motions():
             if missing_for(m, rig):
                 continue
-            rows.setdefault(m.name, []).append(motion_figures(rgba, rig, plan, m.name))
+            clip: list[np.ndarray] = []
+            rows.setdefault(m.name, []).append(motion_figures(rgba, rig, plan, m.name, clip_out=clip))
+            if classify is not None:
+                reads.setdefault(m.name, []).append(classify(clip))
         print(f"  {key}: {rig.plan.value}, parts {', '.join(rig.part_names())}, face {', '.join(rig.face) or '-'}")
     lines = ["| motion | characters | flipped triangles | stretch p95 | loop seam (max) | frame 0 identical | "
-             "subject changed (max) | changed side (mean) |", "|---|---|---|---|---|---|---|---|"]
+             "subject changed (max) | changed side (mean) | issue rule | adherence |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, figs in rows.items():
+        got = reads.get(name, [])
+        adherence = f"{sum(g == name for g in got)}/{len(got)}" if got else "—"
         lines.append(
             f"| {name} | {len(figs)} | {sum(int(f['flips']) for f in figs)} | "
             f"{max(f['stretch_p95'] for f in figs):.3f} | {max(f['seam'] for f in figs):.2f} | "
             f"{int(sum(f['frame0'] for f in figs))}/{len(figs)} | {max(f['share'] for f in figs):.1%} | "
-            f"{np.mean([f['side'] for f in figs]):+.2f} |")
+            f"{np.mean([f['side'] for f in figs]):+.2f} | {rule_cell(name, [(f['share'], f['side']) for f in figs])} | "
+            f"{adherence} |")
+    if reads:
+        hits = sum(g == m for m, gs in reads.items() for g in gs)
+        total = sum(len(gs) for gs in reads.values())
+        lines.append(f"\nAdherence (motion classifier, among the 20 character motions): {hits}/{total} = "
+                     f"{hits / max(1, total):.1%}. Issue rules: " + "; ".join(RULES.values()) + ".")
     table = "\n".join(lines)
     print(table)
+    sections = real_and_generator_sections(args)
+    if sections:
+        print(sections)
     if args.out is not None:
-        atomic_write_text(args.out, f"eval motion ({machine_line()})\n\n{table}\n")
+        tail = f"\n{sections}\n" if sections else ""
+        atomic_write_text(args.out, f"eval motion ({machine_line()})\n\n{table}\n{tail}")
     return 0
 
 

@@ -311,3 +311,7 @@ def check_output(
     there (:func:`check_output_path`) and is none of ``inputs`` (:func:`refuse_output_over_input`)."""
     refuse_output_over_input(output, inputs)
     return check_output_path(output)
+
+
+#: An OSError met while writing a path, as one line a person can act on (for writers of folders).
+output_error = _output_error

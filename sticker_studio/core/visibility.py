@@ -2,9 +2,10 @@
 
 A frame is *visible* when at least :data:`MIN_VISIBLE_PIXELS` pixels (or
 :data:`MIN_VISIBLE_SHARE` of its pixels, whichever is more) have alpha ≥
-:data:`VISIBLE_ALPHA`. A sticker none of whose frames is visible (fully transparent, or
-a few specks and a faint haze) is refused with :class:`BlankOutputError`, naming the
-likely causes, before anything is written.
+:data:`VISIBLE_ALPHA` and at least one pixel is clearly there (alpha ≥ :data:`SOLID_ALPHA`): a
+frame that is all faint haze (a photo cut out as if it were a pencil sketch) shows nothing.
+A sticker none of whose frames is visible (fully transparent, or a few specks and a faint haze) is
+refused with :class:`BlankOutputError`, naming the likely causes, before anything is written.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from sticker_studio.core.errors import StickerStudioError
 
 VISIBLE_ALPHA = 32
+SOLID_ALPHA = 96
 MIN_VISIBLE_PIXELS = 16
 MIN_VISIBLE_SHARE = 0.001
 
@@ -28,7 +30,10 @@ def frame_is_visible(rgba: np.ndarray) -> bool:
     if rgba.ndim != 3 or rgba.shape[2] < 4:
         return True  # no alpha channel: every pixel shows
     need = max(MIN_VISIBLE_PIXELS, int(MIN_VISIBLE_SHARE * rgba.shape[0] * rgba.shape[1]))
-    return int(np.count_nonzero(rgba[..., 3] >= VISIBLE_ALPHA)) >= need
+    alpha = rgba[..., 3]
+    if alpha.dtype == np.uint8 and int(alpha.max(initial=0)) < SOLID_ALPHA:
+        return False
+    return int(np.count_nonzero(alpha >= VISIBLE_ALPHA)) >= need
 
 
 def any_visible(frames: Iterable[np.ndarray]) -> bool:
@@ -38,11 +43,11 @@ def any_visible(frames: Iterable[np.ndarray]) -> bool:
 #: The likely causes by how the alpha was made.
 MATTING_CAUSES: dict[str, tuple[str, ...]] = {
     "colorkey": ("the subject is the colour of the paper/background (the colour key removed it with the paper)",
-                 "the background is not flat — try the default matting model (--mode model)"),
+                 "the background is not flat — try the default matting model (--background model)"),
     "lineart": ("the drawing is too faint or the colour of the paper (line art keeps only marks darker than "
-                "the paper)", "it is not pencil/ink on paper — try --mode model or --mode colorkey"),
+                "the paper)", "it is not pencil/ink on paper — try --background model or --background colour-key"),
     "model": ("the subject is the colour of the paper/background",
-              "the input has no subject on a flat background — try --mode colorkey or --mode lineart"),
+              "the input has no subject on a flat background — try --background colour-key or --background line-art"),
 }
 
 

@@ -141,8 +141,10 @@ def write_handoff(target: str, folder: Path, stickers: Sequence[HandoffSticker],
 
 #: What to do with each target's folder after an export: one or two sentences per messenger.
 NEXT_STEPS: dict[str, str] = {
-    "telegram": "Publish it below (Telegram: your user id and a bot token from @BotFather), or send the .webm"
-                " files to @Stickers with /newvideo.",
+    "telegram": "Publish it with the Publish step or `sticker-studio pack publish FOLDER --telegram --user-id N`"
+                " (a bot token from @BotFather), or send the .webm files to @Stickers with /newvideo.",
+    "telegram-tgs": "Publish it with the Publish step or `sticker-studio pack publish FOLDER --telegram --user-id N`,"
+                    " or send the .tgs files to @Stickers with /newanimated.",
     "telegram-emoji": "Send the .webm files to @Stickers with /newemojipack, one emoji each.",
     "whatsapp": "Copy the .wastickers file to your phone and open it with Sticker Maker or the open-source"
                 " Stickers app, then tap Add to WhatsApp.",

@@ -23,6 +23,7 @@ is refused.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import re
@@ -36,7 +37,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from sticker_studio.core.errors import InvalidInputError, StickerStudioError
+from sticker_studio.core.atomic import output_error
+from sticker_studio.core.errors import InvalidInputError, OutputError, StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.progress import CancelToken, ProgressCallback
 from sticker_studio.core.sticker import Sticker
@@ -129,8 +131,16 @@ def safe_stem(name: str, fallback: str) -> str:
 
 
 def pack_identifier(title: str) -> str:
-    """WhatsApp's pack identifier: letters, digits, '_', '-' and '.' only."""
-    return (re.sub(r"[^A-Za-z0-9_.-]+", "_", title).strip("_.") or "sticker_pack")[:100]
+    """WhatsApp's pack identifier: letters, digits, '_', '-' and '.' only.
+
+    A title with letters outside ASCII (日本の猫) keeps what ASCII it has and gets a short digest of
+    the whole title, so two such packs never share an identifier (WhatsApp would merge them).
+    """
+    ascii_part = re.sub(r"[^A-Za-z0-9_.-]+", "_", title).strip("_.")
+    if title.isascii():
+        return (ascii_part or "sticker_pack")[:100]
+    digest = hashlib.blake2b(title.encode("utf-8"), digest_size=4).hexdigest()
+    return f"{(ascii_part or 'sticker_pack')[:90]}_{digest}"
 
 
 def sticker_file_names(items: Sequence[PackItem], target: ExportTarget) -> list[str]:
@@ -306,6 +316,7 @@ def export_pack(
     out = Path(out_dir)
     if out.is_symlink():
         raise InvalidInputError(f"{out} is a symbolic link; choose a real folder for the export")
+    _check_out_folder(out)
     for name in names:
         check_replaceable(out / name)
     report = PackExportReport({n: TargetPackReport(n, out / n) for n in names})
@@ -319,7 +330,10 @@ def export_pack(
     fits = fit_pack(items, names, progress=progress, cancel=cancel, workers=workers, cache=cache)
     report.fit_seconds = time.perf_counter() - t0
     created_out = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise output_error(out, error) from None
     temps: dict[str, Path] = {}
     try:
         for name in names:
@@ -336,6 +350,10 @@ def export_pack(
         for name in names:  # 3. every target valid: swap each folder in
             swap_in(temps.pop(name), out / name)
         report.written = True
+    except OutputError:
+        raise
+    except OSError as error:  # disk full, read-only, a file where a folder goes: one line, nothing left behind
+        raise output_error(out, error) from None
     finally:
         for tmp in temps.values():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -441,6 +459,15 @@ def items_from_pack(pack: object, with_sources: bool = False) -> list[PackItem]:
             source = motion_source(e.sticker, folder, e.id)
         items.append(PackItem(e.name, tuple(e.emojis), e.sticker, source))
     return items
+
+
+def _check_out_folder(out: Path) -> None:
+    """Refuse, before any fitting, an export folder that cannot be one (a file, under a file)."""
+    for path in (out, *out.parents):
+        if path.exists():
+            if not path.is_dir():
+                raise OutputError(f"cannot export into {out}: {path} is a file, not a folder; choose another -o")
+            return
 
 
 def export_sticker_pack(pack: object, targets: Sequence[str], out_dir: str | Path, *,

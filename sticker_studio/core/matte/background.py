@@ -204,3 +204,73 @@ def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
 def _smoothstep(x: np.ndarray) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3.0 - 2.0 * x)
+
+
+# --- paper texture (issue 24) ---------------------------------------------------------------------------------
+#: local-grain window (pixels at 512²): the standard deviation of luminance over this square
+GRAIN_WINDOW_512 = 5
+#: a border whose median grain is below this (grey levels) is smooth: no texture test
+MIN_PAPER_GRAIN = 0.8
+#: a pixel shows the paper's texture when its grain is at least this share of the paper's
+PAPER_GRAIN_SHARE = 0.4
+#: ...and the texture holds over this window (pixels at 512²), most of it
+PAPER_AREA_512 = 9
+#: a paper with "flat fills" on more than this share of the frame's border is no textured paper to trust
+MAX_FLAT_BORDER = 0.01
+
+
+def local_grain(rgb: np.ndarray, side: int | None = None) -> np.ndarray:
+    """(H, W) float32: the standard deviation of luminance over a small square around each pixel of
+    an (H, W, 3) frame — paper's fibres and grain are a few grey levels, a drawn fill is flat (0).
+    ``side``: the whole frame's longer side when ``rgb`` is a crop of it (the window scales with it)."""
+    from scipy import ndimage
+
+    g = rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    size = max(3, int(round(GRAIN_WINDOW_512 * (side or max(g.shape)) / 512)) | 1)
+    m = ndimage.uniform_filter(g, size)
+    v = ndimage.uniform_filter(g * g, size) - m * m
+    return np.sqrt(np.maximum(v, 0.0)).astype(np.float32)
+
+
+def paper_grain(frames: np.ndarray) -> float:
+    """The median grain (:func:`local_grain`) of the frames' border ring, 2 px in: the paper's own."""
+    f = frames[None] if frames.ndim == 3 else frames
+    values = []
+    for frame in f[: min(len(f), 4)]:
+        g = local_grain(frame)
+        values.append(np.concatenate([g[2], g[-3], g[2:-2, 2], g[2:-2, -3]]))
+    return float(np.median(np.concatenate(values)))
+
+
+def grainy(rgb: np.ndarray, grain: float) -> np.ndarray:
+    """(H, W) bool: pixels whose :func:`local_grain` is at least :data:`PAPER_GRAIN_SHARE` of the paper's."""
+    out: np.ndarray = local_grain(rgb) >= PAPER_GRAIN_SHARE * grain
+    return out
+
+
+def paper_like(rgb: np.ndarray, grain: float) -> np.ndarray | None:
+    """(H, W) bool: the pixels that may be paper on textured paper — all but the flat fills drawn on
+    it. ``None`` on smooth paper (no test): there a drawn white fill and the paper look the same, but
+    on textured paper a hole shows the paper's fibres and a pale fill drawn on it is flat. A flat
+    fill is a patch (at least ~:data:`PAPER_AREA_512`² / 3 pixels at 512²) of pixels whose
+    :func:`local_grain` is under :data:`PAPER_GRAIN_SHARE` of the paper's ``grain``, grown by the
+    grain window's half-width (the window blurs it that far in)."""
+    from scipy import ndimage
+
+    if grain < MIN_PAPER_GRAIN:
+        return None
+    scale = max(rgb.shape[:2]) / 512
+    flat = local_grain(rgb) < PAPER_GRAIN_SHARE * grain
+    labels, count = ndimage.label(flat)
+    if count == 0:
+        return np.ones(flat.shape, bool)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    big = sizes >= max(4, int(PAPER_AREA_512 * PAPER_AREA_512 * scale * scale / 3))
+    big[0] = False
+    half = max(1, int(round(GRAIN_WINDOW_512 * scale)) // 2)
+    fills = ndimage.binary_dilation(big[labels], iterations=half)
+    ring = np.concatenate([fills[0], fills[-1], fills[1:-1, 0], fills[1:-1, -1]])
+    if float(np.mean(ring)) > MAX_FLAT_BORDER:
+        return None  # the paper itself has flat patches (blurred, compressed, printed): no texture test
+    out: np.ndarray = ~fills
+    return out

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from sticker_studio.core.matte.layout_prior import estimate_background, region_tracks
+from sticker_studio.core.matte.layout_prior import border_pixels, estimate_background, region_tracks
 from sticker_studio.core.matte.lineart import MIN_ROOM, _channel_max, least_opacity, lineart_alpha
 
 #: a pixel whose least opacity over the paper is at least this is a mark (pale fills count too)
@@ -45,6 +45,9 @@ COARSE_SIGMAS = 3.0
 COARSE_MARK = 0.015
 #: a sketch has at most this share of its frame inside a faint solid area at that scale
 MAX_COARSE_FILL = 0.02
+#: paper is even: the border's median distance (RGB units, after a 3x3 mean) from the paper's colour
+#: is at most this (textured paper and JPEG noise stay far below it; a photo or a noise field does not)
+MAX_PAPER_SPREAD = 20.0
 #: marks deeper than this share of the frame's longer side inside a marked area are a fill
 FILL_DEPTH = 0.02
 #: ... and at most this share of its marks lies deeper than :func:`fill_depth` inside a marked area
@@ -81,11 +84,13 @@ class LineArtCheck:
     paper_light: bool
     #: the share of the frame, seen at about 64 px, inside a faint but solid area (a pale body)
     coarse_fill: float = 0.0
+    #: the border's median distance from the paper's colour (RGB units): how even the "paper" is
+    paper_spread: float = 0.0
 
     @property
     def is_line_art(self) -> bool:
         return (MIN_MARKED_SHARE <= self.marked_share <= MAX_MARKED_SHARE and self.thick_share <= MAX_THICK_SHARE
-                and self.coarse_fill <= MAX_COARSE_FILL)
+                and self.coarse_fill <= MAX_COARSE_FILL and self.paper_spread <= MAX_PAPER_SPREAD)
 
 
 def _working_frame(rgb: np.ndarray, side: int = 384) -> np.ndarray:
@@ -101,14 +106,16 @@ def line_art_check(rgb: np.ndarray) -> LineArtCheck:
     # paper's colour (a light-grey mug on textured paper) stands out of it; a stroke only widens a pixel
     frame = (ndimage.uniform_filter(frame.astype(np.float32), size=(3, 3, 1)) + 0.5).astype(np.uint8)
     paper, _ = estimate_background(frame)
+    spread = float(np.median(np.linalg.norm(border_pixels(frame) - paper, axis=1)))
     h, w = frame.shape[:2]
     marked = least_opacity(frame, paper / 255.0) >= MARK_OPACITY
     count = int(marked.sum())
     if count == 0:
-        return LineArtCheck(0.0, 0.0, True)
+        return LineArtCheck(0.0, 0.0, True, paper_spread=spread)
     deep = ndimage.distance_transform_edt(marked) > fill_depth(h, w)
     light = float(paper @ np.asarray([0.299, 0.587, 0.114], np.float32)) >= 128
-    return LineArtCheck(count / marked.size, float(deep.sum()) / count, light, coarse_fill(frame, marked))
+    return LineArtCheck(count / marked.size, float(deep.sum()) / count, light, coarse_fill(frame, marked),
+                        paper_spread=spread)
 
 
 def coarse_fill(frame: np.ndarray, marks: np.ndarray, side: int = COARSE_SIDE) -> float:

@@ -234,7 +234,7 @@ def animate(
                         "subject_size": None if subject_size is None else float(subject_size),
                         "margin": float(margin)},
     })
-    if not isinstance(image, Sticker) and not art:
+    if not isinstance(image, Sticker):  # pixel art too: its native pixels, traced square by a .tgs
         sticker.metadata[MOTION_SOURCE_KEY] = sources[0]  # the drawing (a pack stores it as a PNG)
     return sticker
 

@@ -29,6 +29,7 @@ import contextlib
 import os
 import secrets
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,7 +158,7 @@ class RecoveryReport:
 def _check_title(title: object) -> str:
     if not isinstance(title, str) or not title.strip():
         raise InvalidInputError("a pack needs a title")
-    title = title.strip()
+    title = _one_line(title, "title")
     if len(title) > MAX_TITLE_LENGTH:
         raise InvalidInputError(f"a pack title may have at most {MAX_TITLE_LENGTH} characters")
     return title
@@ -175,7 +176,19 @@ def _check_subject_size(value: object) -> float:
 def _check_author(author: object) -> str:
     if not isinstance(author, str):
         raise InvalidInputError("the author must be text")
-    return author.strip()
+    return _one_line(author, "author")
+
+
+def _one_line(text: str, what: str) -> str:
+    """``text`` on one line (line breaks and tabs become spaces); control characters are refused.
+
+    Messengers show the title and author on one line, and they end up in file names
+    (``title.txt``, ``<title>.wastickers``) and JSON other apps read.
+    """
+    text = " ".join(text.split())
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise InvalidInputError(f"the pack's {what} holds control characters; type it as plain text")
+    return text
 
 
 

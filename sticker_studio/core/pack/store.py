@@ -26,6 +26,7 @@ import math
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -156,8 +157,21 @@ def split_emoji_text(text: str) -> list[str]:
     return out
 
 
-def check_emojis(emojis: object) -> list[str]:
-    """1 to 3 emoji strings (messengers require at least one per sticker)."""
+def looks_like_emoji(text: str) -> bool:
+    """True when ``text`` holds an emoji character: a symbol (So), a skin tone (Sk), an emoji
+    variation selector or a keycap. Letters, digits and punctuation of any script
+    ("猫", "é", "Ж") are text, which Telegram refuses ("invalid sticker emojis")."""
+    return any(unicodedata.category(ch) in ("So", "Sk") or ch in ("\ufe0f", "\u20e3")
+               or 0x1F000 <= ord(ch) <= 0x1FAFF  # emoji newer than this Python's Unicode tables
+               for ch in text)
+
+
+def check_emojis(emojis: object, *, strict: bool = True) -> list[str]:
+    """1 to 3 emoji strings (messengers require at least one per sticker); repeats are dropped.
+
+    ``strict`` (new input) also refuses text that is not ASCII but is no emoji either; a
+    pack read from disk is not refused for what an earlier version let in.
+    """
     if isinstance(emojis, str):
         emojis = [emojis]
     if not isinstance(emojis, (list, tuple)):
@@ -166,12 +180,12 @@ def check_emojis(emojis: object) -> list[str]:
     for e in emojis:
         if not isinstance(e, str) or not e.strip() or any(c.isspace() for c in e) or len(e) > 16:
             raise InvalidInputError(f"{e!r} is not an emoji; give each emoji as its own item")
-        if e.isascii():
+        if e.isascii() or (strict and not looks_like_emoji(e)):
             raise InvalidInputError(f"{e!r} is not an emoji (plain text); pick an emoji such as \U0001F642")
         out.append(e)
     if not 1 <= len(out) <= MAX_EMOJIS:
         raise InvalidInputError(f"a sticker needs 1 to {MAX_EMOJIS} emoji, got {len(out)}")
-    return out
+    return list(dict.fromkeys(out))  # "🙂🙂" is one emoji for every messenger
 
 
 def json_safe_metadata(metadata: dict[str, object]) -> dict[str, Any]:
@@ -287,7 +301,7 @@ def _record_from_json(item: dict[str, Any], n: int, seen: set[str]) -> StickerRe
     if not isinstance(name, str):
         raise PackError(f"pack.json is damaged: {where} has no name")
     try:
-        emojis = tuple(check_emojis(item.get("emojis")))
+        emojis = tuple(check_emojis(item.get("emojis"), strict=False))
     except InvalidInputError as exc:
         raise PackError(f"pack.json is damaged: {where}: {exc}") from None
     width = _field(item, "width", int, where)

@@ -367,18 +367,13 @@ def _eyelid(frame: np.ndarray, eye: Ellipse, openness: float, skin: Colour, outl
     box = box_around(cx, cy, max(grown[2], hu) + lw, max(grown[3], hv) + lw, frame.shape)
     if box.empty:
         return
-    xx, yy = box.grid()
-    u = (xx - cx) * lat[0] + (yy - cy) * lat[1]
-    v = (xx - cx) * down[0] + (yy - cy) * down[1]
+    # separable pieces: every per-pixel term below is a row vector plus a column vector
+    xs = np.arange(box.x0, box.x1, dtype=np.float32)[None, :] + np.float32(0.5 - cx)
+    ys = np.arange(box.y0, box.y1, dtype=np.float32)[:, None] + np.float32(0.5 - cy)
+    u = xs * lat[0] + ys * lat[1]
+    v = xs * down[0] + ys * down[1]
     edge = hv * (line + sag * (1.0 - np.clip(u / hu, -1.0, 1.0) ** 2))
-    lid = coverage(v - edge) * coverage(ellipse_sdf(*grown)(xx, yy))
-    # the skin's shading, carried from rest: offsets in rest pixels are the frame's turned back and unscaled
-    rest_dx = ((xx - cx) * math.cos(rotation) + (yy - cy) * math.sin(rotation)) / scale
-    rest_dy = (-(xx - cx) * math.sin(rotation) + (yy - cy) * math.cos(rotation)) / scale
-    colour = (np.asarray(skin, np.float32) + rest_dx[..., None] * np.asarray(slope[0], np.float32)
-              + rest_dy[..., None] * np.asarray(slope[1], np.float32))
-    rgb = lid[..., None] * (np.clip(colour, 0.0, 255.0) / 255.0)
-    src = np.concatenate([rgb, lid[..., None]], axis=-1)
+    lid = coverage(v - edge)
     # the lash line: along the lid's edge while it closes, resting a little below the centre when shut
     hu0 = _extent(eye, lat)
     at = min(line, 0.3)
@@ -387,9 +382,39 @@ def _eyelid(frame: np.ndarray, eye: Ellipse, openness: float, skin: Colour, outl
     pu = ts * half
     pv = hv * at + hv * sag * (1.0 - ts**2) + lw * 0.25
     pts = np.stack([cx + pu * lat[0] + pv * down[0], cy + pu * lat[1] + pv * down[1]], axis=1)
-    lash = coverage(stroke_sdf(pts, lw)(xx, yy)) * float(np.clip(closed / 0.3, 0.0, 1.0))
-    lash_src = np.concatenate([lash[..., None] * (np.asarray(outline, np.float32) / 255.0), lash[..., None]], -1)
-    src = lash_src + src * (1.0 - lash[..., None])
+    # only the rows the lid or its lash reach (a half-open lid leaves the rows below alone)
+    lid_rows = np.flatnonzero((lid > 0.0).any(1))
+    reach = lw / 2.0 + 1.0
+    lo = float(pts[:, 1].min()) - reach - box.y0 - 0.5
+    hi = float(pts[:, 1].max()) + reach - box.y0 - 0.5
+    r0 = max(0, min(int(np.floor(lo)), int(lid_rows[0]) if lid_rows.size else box.y1))
+    r1 = min(box.y1 - box.y0, max(int(np.ceil(hi)) + 1, int(lid_rows[-1]) + 1 if lid_rows.size else 0))
+    if r1 <= r0:
+        return
+    box = Box(box.y0 + r0, box.y0 + r1, box.x0, box.x1)
+    xs_full = xs
+    ys, lid = ys[r0:r1], lid[r0:r1]
+    xx = np.broadcast_to(xs_full + np.float32(cx), lid.shape)
+    yy = np.broadcast_to(ys + np.float32(cy), lid.shape)
+    lid = lid * coverage(ellipse_sdf(*grown)(xx, yy))
+    # the skin's shading, carried from rest: offsets in rest pixels are the frame's turned back and unscaled
+    c, s = math.cos(rotation) / scale, math.sin(rotation) / scale
+    base = np.asarray(skin, np.float32)
+    if slope == FLAT or not np.any(slope):
+        colour = np.broadcast_to(np.clip(base, 0.0, 255.0) / np.float32(255.0), lid.shape + (3,))
+    else:
+        gx = c * np.asarray(slope[0], np.float32) - s * np.asarray(slope[1], np.float32)
+        gy = s * np.asarray(slope[0], np.float32) + c * np.asarray(slope[1], np.float32)
+        colour = (base + xs_full[..., None] * gx.astype(np.float32)) + ys[..., None] * gy.astype(np.float32)
+        np.clip(colour, 0.0, 255.0, out=colour)
+        colour *= np.float32(1.0 / 255.0)
+    # (coverage is 0 from half a pixel outside the stroke: a narrow distance band gives the same values)
+    lash = coverage(stroke_sdf(pts, lw, band=2.0)(xx, yy)) * float(np.clip(closed / 0.3, 0.0, 1.0))
+    rest = lid * (1.0 - lash)
+    src = np.empty(lid.shape + (4,), np.float32)
+    src[..., :3] = lash[..., None] * (np.asarray(outline, np.float32) / np.float32(255.0))
+    src[..., :3] += colour * rest[..., None]
+    src[..., 3] = lash + rest
     composite_premul(frame, box, src)
 
 

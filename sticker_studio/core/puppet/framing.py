@@ -13,6 +13,7 @@ nothing jitters. Pixel art scales by whole multiples, nearest-neighbour.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -58,6 +59,16 @@ def plan_framing(sticker: Sticker, rest_box: tuple[int, int, int, int], side: in
     crop = _box(union)
     if crop is None:
         raise InvalidInputError("the animation has no visible pixels to frame")
+    return plan_for_crop(crop, rest_box, side, subject_size, margin, pixel_art)
+
+
+def plan_for_crop(crop: tuple[int, int, int, int], rest_box: tuple[int, int, int, int], side: int,
+                  subject_size: float, margin: float = DEFAULT_MARGIN, pixel_art: bool = False) -> CharacterFraming:
+    """:func:`plan_framing` for a known crop box (where the motion goes, x0, y0, x1, y1)."""
+    if side < 16:
+        raise InvalidInputError(f"the sticker side must be at least 16 px, got {side}")
+    if not 0.05 <= subject_size <= 1.0:
+        raise InvalidInputError(f"subject size is a fraction of the canvas between 0.05 and 1, got {subject_size}")
     cw, ch = crop[2] - crop[0], crop[3] - crop[1]
     rest_long = max(rest_box[2] - rest_box[0], rest_box[3] - rest_box[1], 1)
     room = side - 2 * max(2.0, margin * side)
@@ -75,33 +86,46 @@ def frame_character(sticker: Sticker, rest_box: tuple[int, int, int, int], side:
                     subject_size: float = 0.8, margin: float = DEFAULT_MARGIN,
                     pixel_art: bool | None = None) -> Sticker:
     """The animation on a ``side`` x ``side`` canvas, the subject at ``subject_size`` (see the module docstring)."""
-    from sticker_studio.core import pixelart
-    from sticker_studio.core.imageops import resize_rgba
-
     art = bool(sticker.metadata.get("pixel_art")) if pixel_art is None else bool(pixel_art)
     plan = plan_framing(sticker, rest_box, side, subject_size, margin, art)
     x0, y0, x1, y1 = plan.crop
-    w, h = plan.size
-    ax, ay = plan.at
     out = []
+    done: dict[bytes, np.ndarray] = {}  # a frame equal to an earlier one (a blink's open eyes) is not resampled
     for f in sticker.frames:
         piece = f[y0:y1, x0:x1]
-        if art and plan.scale >= 1.0 and float(plan.scale).is_integer():
-            scaled = pixelart.scale_nearest(piece, int(plan.scale))
-        elif art:
-            from PIL import Image
-
-            scaled = resize_rgba(piece, w, h, Image.Resampling.NEAREST)
-        else:
-            scaled = resize_rgba(piece, w, h)
-        canvas = np.zeros((side, side, 4), np.uint8)
-        sh, sw = min(side - ay, scaled.shape[0]), min(side - ax, scaled.shape[1])
-        canvas[ay:ay + sh, ax:ax + sw] = scaled[:sh, :sw]
+        key = hashlib.blake2b(np.ascontiguousarray(piece).data, digest_size=16).digest()
+        if key in done:
+            out.append(done[key].copy())
+            continue
+        canvas = place_scaled(piece, plan, art)
+        done[key] = canvas
         out.append(canvas)
     meta = dict(sticker.metadata)
     meta.pop("canvas_padding", None)  # of the unframed canvas
     meta.update({"subject_size": plan.subject_size, "pixel_scale": round(plan.scale, 4)})
     return Sticker(out, list(sticker.durations_ms), sticker.loop_count, meta)
+
+
+def place_scaled(piece: np.ndarray, plan: CharacterFraming, pixel_art: bool) -> np.ndarray:
+    """``piece`` (the crop of one frame) scaled and placed on the sticker canvas as :func:`frame_character` does."""
+    from sticker_studio.core import pixelart
+    from sticker_studio.core.imageops import resize_rgba
+
+    w, h = plan.size
+    ax, ay = plan.at
+    side = plan.side
+    if pixel_art and plan.scale >= 1.0 and float(plan.scale).is_integer():
+        scaled = pixelart.scale_nearest(piece, int(plan.scale))
+    elif pixel_art:
+        from PIL import Image
+
+        scaled = resize_rgba(piece, w, h, Image.Resampling.NEAREST)
+    else:
+        scaled = resize_rgba(piece, w, h)
+    canvas = np.zeros((side, side, 4), np.uint8)
+    sh, sw = min(side - ay, scaled.shape[0]), min(side - ax, scaled.shape[1])
+    canvas[ay:ay + sh, ax:ax + sw] = scaled[:sh, :sw]
+    return canvas
 
 
 def rest_box_of(drawing: np.ndarray, padding: tuple[int, int] = (0, 0)) -> tuple[int, int, int, int]:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.puppet.framing import DEFAULT_MARGIN, frame_character, rest_box_of
+from sticker_studio.core.puppet.framing import DEFAULT_MARGIN
 from sticker_studio.core.puppet.rig import Rig
 from sticker_studio.core.sticker import Sticker
 
@@ -121,7 +121,8 @@ def character_sticker(drawing: np.ndarray, rig: Rig, settings: CharacterSettings
     gives the same frames. A drawing without the parts the motion needs raises
     :class:`~sticker_studio.core.puppet.motions.MissingPartError` naming them.
     """
-    from sticker_studio.core.puppet.animate import AnimateOptions, animate_character
+    from sticker_studio.core.puppet.animate import AnimateOptions
+    from sticker_studio.core.puppet.framed import animate_framed
     from sticker_studio.core.puppet.motions import CharacterParams
 
     drawing = np.ascontiguousarray(drawing)
@@ -130,10 +131,9 @@ def character_sticker(drawing: np.ndarray, rig: Rig, settings: CharacterSettings
     params = CharacterParams(amplitude=float(settings.amplitude), easing=settings.easing, side=settings.side)
     options = AnimateOptions(frames=settings.frames, fps=settings.fps, speed=float(settings.speed), body=settings.body,
                              pixel_art=settings.pixel_art, seed=int(settings.seed), extra_effects=settings.effects)
-    raw = animate_character(drawing, rig, settings.motion, params, options)
-    padding = raw.metadata.get("canvas_padding") or (0, 0)
-    rest = rest_box_of(drawing, (int(padding[0]), int(padding[1])))  # type: ignore[index]
-    sticker = frame_character(raw, rest, settings.size, settings.subject_size, settings.margin)
+    # drawn straight at the sticker's framing (what frame_character(animate_character(...)) gives, less the resampling)
+    sticker = animate_framed(drawing, rig, settings.motion, params, options, side=settings.size,
+                             subject_size=settings.subject_size, margin=settings.margin)
     sticker.metadata.update({
         "motion_source": drawing,
         "motion_args": settings.to_args(),

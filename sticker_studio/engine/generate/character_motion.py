@@ -16,7 +16,10 @@ fallback's reason.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,16 +183,44 @@ def plausible_arms(rgba: np.ndarray, rig: Rig, plan: RenderPlan) -> list[str]:
     return sorted(sides, reverse=True)  # the right arm first (seed 0), like the motion's own default
 
 
+#: the automatic rig and render plan of the last few drawings (the app's next sticker of the same
+#: art, another seed or motion, skips ~0.4 s of rigging and mesh setup); keyed by the pixels
+_PREPARED: OrderedDict[bytes, tuple[Rig, RenderPlan]] = OrderedDict()
+_PREPARED_LOCK = threading.Lock()
+_PREPARED_MAX = 4
+
+
+def rigged(rgba: np.ndarray) -> tuple[Rig, RenderPlan]:
+    """``auto_rig(rgba)`` and ``prepare(rgba, rig)``, cached per drawing (a RenderPlan is made to be
+    reused across motions; the rig is not changed by animating)."""
+    from sticker_studio.core.puppet import prepare
+    from sticker_studio.engine.rig.auto import auto_rig
+
+    key = hashlib.blake2b(np.ascontiguousarray(rgba).data, digest_size=16,
+                          person=str(rgba.shape).encode()[:16]).digest()
+    with _PREPARED_LOCK:
+        hit = _PREPARED.get(key)
+        if hit is not None:
+            _PREPARED.move_to_end(key)
+            return hit
+    rig = auto_rig(rgba)
+    made = (rig, prepare(rgba, rig))
+    with _PREPARED_LOCK:
+        _PREPARED[key] = made
+        while len(_PREPARED) > _PREPARED_MAX:
+            _PREPARED.popitem(last=False)
+    return made
+
+
 def animate_character_subject(rgba: np.ndarray, request: CharacterRequest, *, label: str, seed: int = 0,
                               amplitude: float = 1.0, body: str | None = None,
                               frames: int | None = None, fps: float | None = None) -> CharacterOutcome:
     """Rig ``rgba`` automatically and play ``request``; ``sticker`` None (with the reason) when the rig
     lacks what the motion needs. ``body`` stacks a whole-body preset (the prompt named one too)."""
-    from sticker_studio.core.puppet import AnimateOptions, CharacterParams, MissingPartError, animate_character
+    from sticker_studio.core.puppet import AnimateOptions, CharacterParams, MissingPartError
     from sticker_studio.core.puppet.motions import find_character_motion, missing_for
-    from sticker_studio.engine.rig.auto import auto_rig
 
-    rig = auto_rig(rgba)
+    rig, plan = rigged(rgba)
     motion = find_character_motion(request.motion)
     if motion is None:  # a table above names a motion the engine lost: say so, never guess
         return CharacterOutcome(None, request.motion, False, f"no character motion {request.motion!r}")
@@ -198,12 +229,8 @@ def animate_character_subject(rgba: np.ndarray, request: CharacterRequest, *, la
         parts = " and ".join(m.removeprefix("an ").removeprefix("a ") for m in missing)
         why = f"the {label}'s automatic rig has no {parts} to {motion.name}"
         return CharacterOutcome(None, motion.name, False, why)
-    plan = None
     side = "auto"
     if {"arm", "arms"} & set(motion.needs):
-        from sticker_studio.core.puppet import prepare
-
-        plan = prepare(rgba, rig)
         sides = plausible_arms(rgba, rig, plan)
         if not sides or ("arms" in motion.needs and len(sides) < 2):
             why = (f"the {label}'s automatic rig found no arm it is sure of to {motion.name} "
@@ -211,18 +238,16 @@ def animate_character_subject(rgba: np.ndarray, request: CharacterRequest, *, la
             return CharacterOutcome(None, motion.name, False, why)
         side = sides[seed % len(sides)] if motion.name == "wave" else "auto"
     options = AnimateOptions(frames=frames, fps=fps, body=body, seed=seed, extra_effects=request.effects)
+    # square, the subject at the presets' size (the grown canvas of a hop was 512x568, the subject smaller),
+    # drawn straight at that framing (no full-size render resampled per frame)
+    from sticker_studio.core.motion.presets import DEFAULT_SUBJECT_SIZE
+    from sticker_studio.core.puppet.framed import animate_framed
+
     try:
-        sticker = animate_character(rgba, rig, motion.name, CharacterParams(amplitude=amplitude, side=side), options,
-                                    plan=plan)
+        sticker = animate_framed(rgba, rig, motion.name, CharacterParams(amplitude=amplitude, side=side), options,
+                                 plan=plan, side=max(rgba.shape[:2]), subject_size=DEFAULT_SUBJECT_SIZE)
     except MissingPartError as error:
         return CharacterOutcome(None, motion.name, False, str(error))
-    # square, the subject at the presets' size (the grown canvas of a hop was 512x568, the subject smaller)
-    from sticker_studio.core.motion.presets import DEFAULT_SUBJECT_SIZE
-    from sticker_studio.core.puppet.framing import frame_character, rest_box_of
-
-    pad = sticker.metadata.get("canvas_padding") or (0, 0)
-    rest = rest_box_of(rgba, (int(pad[0]), int(pad[1])))  # type: ignore[index]
-    sticker = frame_character(sticker, rest, max(rgba.shape[:2]), DEFAULT_SUBJECT_SIZE)
     sticker.metadata["effects"] = [e for e in (OWN_EFFECTS.get(motion.name), *request.effects) if e]
     reason = f"character motion {motion.name} on the automatic rig ({rig.plan.value})"
     if body:

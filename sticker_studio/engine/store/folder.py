@@ -38,7 +38,8 @@ MODEL_INDEX = "model_index.json"
 PIPELINE_CLASS = "StickerPipeline"
 WEIGHTS_NAME = "diffusion_pytorch_model.safetensors"
 #: Modules a model folder may name classes from.
-ALLOWED_MODULE_PREFIXES: tuple[str, ...] = ("diffusers", "sticker_studio.engine.models", "sticker_studio.engine.rig")
+ALLOWED_MODULE_PREFIXES: tuple[str, ...] = ("diffusers", "sticker_studio.engine.models", "sticker_studio.engine.rig",
+                                            "sticker_studio.engine.adherence")
 #: module paths that saved ``model_index.json`` files may still name → where the class lives now
 RENAMED_MODULES: dict[str, str] = {"sticker_studio.engine.models.matting": "sticker_studio.engine.models.matting_head"}
 #: unet class name → manifest architecture
@@ -80,7 +81,10 @@ def detect_architecture(folder: Path) -> str:
             return "matting-head"
         if name == "RigNet":
             return "rig-net"
-        raise InvalidInputError(f"{folder}: config.json describes {name!r}, not a MattingHead or a RigNet")
+        if name == "MotionClassifier":
+            return "motion-classifier"
+        raise InvalidInputError(f"{folder}: config.json describes {name!r}, not a MattingHead, a RigNet or a "
+                                "MotionClassifier")
     raise InvalidInputError(
         f"{folder} is neither a generator folder ({MODEL_INDEX}) nor a matting head (config.json)"
     )
@@ -89,7 +93,7 @@ def detect_architecture(folder: Path) -> str:
 def validate_folder(folder: Path, architecture: str) -> None:
     """Raise :class:`InvalidInputError` when ``folder`` lacks what ``architecture`` needs."""
     folder = Path(folder)
-    if architecture in ("matting-head", "rig-net"):
+    if architecture in ("matting-head", "rig-net", "motion-classifier"):
         required = ["config.json"]
         weights_in = [folder]
     else:
@@ -292,6 +296,8 @@ def check_folder_parameters(folder: Path, architecture: str) -> None:
         parts = [(folder, ["sticker_studio.engine.models.matting_head", "MattingHead"], "matting head")]
     elif architecture == "rig-net":
         parts = [(folder, ["sticker_studio.engine.rig.net", "RigNet"], "rig model")]
+    elif architecture == "motion-classifier":
+        parts = [(folder, ["sticker_studio.engine.adherence.net", "MotionClassifier"], "motion classifier")]
     else:
         index = read_model_index(folder)
         parts = [(folder / name, index[name], name) for name in ("unet", "vae", "matting_head")

@@ -45,7 +45,7 @@ from sticker_studio.core.atomic import atomic_write_text
 from sticker_studio.core.errors import ModelError, ModelNotFoundError
 
 SCHEMA_VERSION = 1
-ARCHITECTURES: tuple[str, ...] = ("dfgn", "sti-unet", "matting-head", "rig-net")
+ARCHITECTURES: tuple[str, ...] = ("dfgn", "sti-unet", "matting-head", "rig-net", "motion-classifier")
 GENERATOR_ARCHITECTURES: tuple[str, ...] = ("dfgn", "sti-unet")
 GENERATOR_TASKS: tuple[str, ...] = ("t2v", "i2v", "interp", "continue", "loop")
 MATTING_TASKS: tuple[str, ...] = ("matte",)
@@ -55,6 +55,7 @@ RIG_TASKS: tuple[str, ...] = ("rig",)
 DEFAULT_GENERATOR_ID = "dfgn-sticker-64"
 DEFAULT_MATTING_ID = "matting-head"
 DEFAULT_RIG_ID = "rig-net"
+DEFAULT_MOTION_CLASSIFIER_ID = "motion-classifier"
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _HASH_CHUNK = 1 << 20
@@ -218,12 +219,15 @@ class ModelManifest:
     def default_id(self, role: str) -> str:
         """The default model for ``role`` (``generator``, ``matting`` or ``rig``)."""
         wanted = (GENERATOR_ARCHITECTURES if role == "generator"
-                  else ("rig-net",) if role == "rig" else ("matting-head",))
+                  else ("rig-net",) if role == "rig"
+                  else ("motion-classifier",) if role == "motion-classifier" else ("matting-head",))
         for entry in self.entries:
             if entry.default and entry.architecture in wanted:
                 return entry.id
         if role == "rig":
             return DEFAULT_RIG_ID
+        if role == "motion-classifier":
+            return DEFAULT_MOTION_CLASSIFIER_ID
         return DEFAULT_GENERATOR_ID if role == "generator" else DEFAULT_MATTING_ID
 
     def choose_id(self, requested: str | None, role: str, *, what: str, hint: str) -> str:

@@ -72,7 +72,8 @@ def manifest_entry_for_folder(
         raise InvalidInputError(f"{folder} holds no files")
     if tasks is None:
         tasks = GENERATOR_TASKS if architecture in GENERATOR_ARCHITECTURES else \
-            RIG_TASKS if architecture == "rig-net" else MATTING_TASKS
+            RIG_TASKS if architecture == "rig-net" else ("motion-classifier",) if architecture == "motion-classifier" \
+            else MATTING_TASKS
     return ModelEntry(
         id=id, architecture=architecture, source=source, files=files, tasks=tuple(tasks),
         licence=licence, description=description, default=default,

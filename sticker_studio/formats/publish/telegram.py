@@ -25,11 +25,15 @@ same paths: Telegram's own local Bot API server, or a test's stand-in on 127.0.0
 
 from __future__ import annotations
 
+import hashlib
+import http.client
 import json
+import math
 import re
 import time
 import unicodedata
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -61,6 +65,8 @@ MAX_EMOJIS = 20
 #: A single wait longer than this is not sat out: the run stops and can be resumed later.
 MAX_WAIT_S = 900
 MAX_RETRIES = 8
+#: No Bot API answer to these methods comes near this size; a larger one is refused, not read into memory.
+MAX_ANSWER_BYTES = 8_000_000
 ADD_LINK = "https://t.me/addstickers/"
 ADD_EMOJI_LINK = "https://t.me/addemoji/"
 
@@ -87,7 +93,12 @@ class BotApi:
         if not re.fullmatch(r"\d+:[A-Za-z0-9_-]{20,}", token):
             raise PublishError("that does not look like a bot token (digits:letters, as @BotFather gives it);"
                                " check --bot-token / TELEGRAM_BOT_TOKEN")
-        if not re.match(r"https?://[^/\s]+", api_url):
+        try:
+            parts = urllib.parse.urlsplit(api_url)
+            parts.port  # noqa: B018 - raises ValueError for a port out of range
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise PublishError(f"--api-url must be an http:// or https:// address, not {api_url!r}")
         self._token = token
         self.api_url = api_url.rstrip("/")
@@ -110,20 +121,22 @@ class BotApi:
         body, content_type = encode_multipart(fields, files)
         request = urllib.request.Request(url, data=body, method="POST",
                                          headers={"Content-Type": content_type, "User-Agent": "sticker-studio"})
+        deadline = time.monotonic() + self.timeout_s
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as error:
-            raw = error.read()
-            if not raw:
-                raise TelegramApiError(method, error.code, error.reason or "no answer") from None
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                    raw = _read_capped(response, deadline, method, self.api_url)
+            except urllib.error.HTTPError as error:
+                raw = _read_capped(error, deadline, method, self.api_url)
+                if not raw:
+                    raise TelegramApiError(method, error.code, str(error.reason or "no answer")) from None
         except urllib.error.URLError as error:
             raise PublishError(f"cannot reach the Telegram Bot API at {self.api_url}"
                                f" ({self._redact(str(error.reason))}); check the connection or --api-url") from None
-        except (OSError, ValueError) as error:  # connection reset, timeout, bad URL
+        except (OSError, ValueError, http.client.HTTPException) as error:  # reset, timeout, bad URL, not HTTP
+            detail = self._redact(str(error))[:200] or type(error).__name__
             raise PublishError(f"the connection to {self.api_url} failed during {method}"
-                               f" ({self._redact(str(error)) or type(error).__name__}); run it again to resume"
-                               ) from None
+                               f" ({detail}); run it again to resume") from None
         try:
             answer = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
@@ -140,20 +153,19 @@ class BotApi:
             answer = self._post(method, fields or {}, files or {})
             if answer.get("ok") is True:
                 return answer.get("result")
-            code = int(answer.get("error_code") or 0)
-            description = self._redact(str(answer.get("description") or "unknown error"))
+            code = _as_int(answer.get("error_code")) or 0
+            description = self._redact(str(answer.get("description") or "unknown error"))[:300]
             parameters = answer.get("parameters") or {}
-            retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
-            if code == 429 and isinstance(retry_after, int | float):
-                seconds = max(1, int(retry_after + 0.999))
+            retry_after = _as_int(parameters.get("retry_after")) if isinstance(parameters, dict) else None
+            if code == 429 and retry_after is not None:
+                seconds = max(1, retry_after)
                 if seconds > self.max_wait_s:
                     raise PublishError(f"Telegram asks to wait {seconds} s before more uploads ({method});"
                                        " run the same command again later: it adds only what is missing")
                 self.waits.append(seconds)
                 self._wait(seconds, f"Telegram asked to wait before {method}")
                 continue
-            raise TelegramApiError(method, code, description,
-                                   int(retry_after) if isinstance(retry_after, int | float) else None)
+            raise TelegramApiError(method, code, description, retry_after)
         raise PublishError(f"Telegram kept answering 'too many requests' to {method}; run it again later")
 
     def _wait(self, seconds: int, reason: str) -> None:
@@ -166,6 +178,34 @@ class BotApi:
             self.on_wait(0, reason)
 
 
+def _as_int(value: object) -> int | None:
+    """A JSON number as a whole number (rounded up), or None (missing, text, NaN, infinite, absurd)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or abs(value) > 10**9:
+        return None
+    return int(math.ceil(value))
+
+
+def _read_capped(response: Any, deadline: float, method: str, api_url: str) -> bytes:
+    """The answer's body, refused when it is larger than :data:`MAX_ANSWER_BYTES` or outlasts ``deadline``."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise PublishError(f"{api_url} took too long to answer {method}; run it again to resume")
+        chunk = response.read(65536)
+        if not chunk:
+            if getattr(response, "length", None):  # the server closed before the length it announced
+                raise http.client.IncompleteRead(b"".join(chunks), response.length)
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise PublishError(f"{api_url} sent an answer of more than {MAX_ANSWER_BYTES // 1_000_000} MB to"
+                               f" {method}; it does not behave like a Bot API server (check --api-url)")
+        chunks.append(chunk)
+
+
 # --------------------------------------------------------------------------- names
 def short_name(title: str, bot_username: str, requested: str | None = None) -> str:
     """The set's short name ``<name>_by_<bot>``: from ``requested`` or the title; checked."""
@@ -174,11 +214,17 @@ def short_name(title: str, bot_username: str, requested: str | None = None) -> s
     if base.lower().endswith(suffix.lower()):
         base = base[: -len(suffix)]
     if not requested:  # from the title: letters and digits, the rest "_"
-        ascii_title = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+        decomposed = unicodedata.normalize("NFKD", base)
+        ascii_title = decomposed.encode("ascii", "ignore").decode()
         base = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9]+", "_", ascii_title)).strip("_")
         if not base or not base[0].isalpha():
             base = f"pack_{base}".rstrip("_")
-        base = base[: MAX_NAME_LENGTH - len(suffix)].rstrip("_")
+        # letters with no ASCII form (CJK, Hebrew, Cyrillic...) would vanish, and two such titles
+        # would share one set: a digest of the whole title keeps them apart (and stays the same on a re-run)
+        tag = hashlib.sha256(title.strip().encode("utf-8")).hexdigest()[:8] if any(
+            ch.isalnum() and not ch.isascii() for ch in decomposed) else ""
+        base = base[: MAX_NAME_LENGTH - len(suffix) - (len(tag) + 1 if tag else 0)].rstrip("_")
+        base = f"{base}_{tag}" if tag else base
     name = base + suffix
     if (len(name) > MAX_NAME_LENGTH or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or "__" in name
             or not base):
@@ -211,6 +257,14 @@ class TelegramUploader:
             raise PublishError("--user-id is your numeric Telegram user id (ask @userinfobot), not a name")
         self.token, self.target, self.api_url = token, target, api_url
         self._sleep, self._timeout_s = sleep, timeout_s
+        self._bot: str | None = None
+        BotApi(token, api_url=api_url)  # the token's form and the address are checked now, before any work
+
+    def check(self, title: str) -> str:
+        """Ask the server who the bot is (the token works) and form the set's name, before any long work."""
+        api = BotApi(self.token, api_url=self.api_url, sleep=self._sleep, timeout_s=self._timeout_s)
+        self._bot = self._bot_username(api)
+        return short_name(title, self._bot, self.target.name)
 
     def publish(self, plan: UploadPlan, *, progress: PublishProgress | None = None,
                 cancel: CancelToken | None = None, on_wait: WaitCallback | None = None) -> PublishReport:
@@ -218,7 +272,7 @@ class TelegramUploader:
         api = BotApi(self.token, api_url=self.api_url, sleep=self._sleep, cancel=cancel, on_wait=on_wait,
                      timeout_s=self._timeout_s)
         total = len(plan.stickers)
-        bot = self._bot_username(api)
+        bot = self._bot if self._bot is not None else self._bot_username(api)
         name = short_name(plan.title, bot, self.target.name)
         link = (ADD_EMOJI_LINK if plan.sticker_type == "custom_emoji" else ADD_LINK) + name
         report = PublishReport(name=name, link=link)
@@ -353,6 +407,10 @@ def _resume_point(existing: dict[str, Any], plan: UploadPlan, name: str) -> int:
     there = existing.get("stickers") or []
     if not isinstance(there, list):
         there = []
+    title = existing.get("title")
+    if there and isinstance(title, str) and title.strip() != plan.title[:MAX_TITLE_LENGTH].strip():
+        raise PublishError(f"the set {name} already exists with another title ({title[:MAX_TITLE_LENGTH]!r}), so it"
+                           " is not this pack's; choose another --name (or the same --title as before)")
     if len(there) > len(plan.stickers):
         raise PublishError(f"the set {name} already holds {len(there)} stickers, more than this pack's"
                            f" {len(plan.stickers)}; choose another --name")
@@ -397,13 +455,24 @@ def plan_from_export(folder: Path) -> UploadPlan:
     except (OSError, ValueError, KeyError, TypeError):
         raise PublishError(f"{index} is damaged; export the pack for Telegram again") from None
     stickers = []
+    damaged = PublishError(f"{index} is damaged; export the pack for Telegram again")
+    if not isinstance(entries, list):
+        raise damaged
     for entry in entries:
-        path = folder / str(entry["sticker"])
-        if path.parent != folder:
-            raise PublishError(f"{index} names a file outside its folder")
-        fmt = StickerFormat(entry["format"]) if entry.get("format") else StickerFormat.of_file(path)
-        stickers.append(UploadSticker(path, tuple(str(e) for e in entry.get("emoji_list") or ()), fmt))
+        try:
+            path = folder / str(entry["sticker"])
+            fmt = StickerFormat(entry["format"]) if entry.get("format") else None
+            emojis = entry.get("emoji_list") or []
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise damaged from None
+        if not isinstance(emojis, list):
+            raise damaged
+        if path.parent != folder or path.is_symlink():
+            raise PublishError(f"{index} names a file outside its folder (or a link); export the pack again")
+        stickers.append(UploadSticker(path, tuple(str(e) for e in emojis), fmt or StickerFormat.of_file(path)))
     thumb_name = doc.get("thumbnail")
-    thumbnail = folder / str(thumb_name) if thumb_name and (folder / str(thumb_name)).is_file() else None
+    thumbnail = folder / str(thumb_name) if thumb_name else None
+    if thumbnail is not None and (thumbnail.parent != folder or thumbnail.is_symlink() or not thumbnail.is_file()):
+        thumbnail = None  # only the export's own thumbnail file is ever sent
     sticker_type = str(doc.get("sticker_type") or "regular")
     return UploadPlan(title=title, stickers=tuple(stickers), thumbnail=thumbnail, sticker_type=sticker_type)

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from sticker_studio.core import pixelart
 from sticker_studio.core.errors import BudgetError, InvalidInputError
 from sticker_studio.core.motion.poses import MotionParams, Pose, get_easing
 from sticker_studio.core.motion.presets import (
@@ -261,16 +262,26 @@ def off_canvas_frames(points: np.ndarray, shown: lottie.Channels, side: int = lo
 
 
 # ----------------------------------------------------------------------------- tracing + search
-def rest_frame(drawing: np.ndarray, plan: TgsPlan, resolution: int = 1) -> np.ndarray:
+def rest_frame(drawing: np.ndarray, plan: TgsPlan, resolution: int = 1, pixel_art: bool = False) -> np.ndarray:
     """The drawing at rest on the canvas with a border, at ``resolution`` x the canvas pixels.
 
     A point (x, y) of it is canvas point ``(x / resolution - border, y / resolution - border)``.
+    ``pixel_art`` scales nearest-neighbour (hard square pixels) instead of smoothly: a one-pixel
+    eye stays an opaque square of its own colour, not a blend the tracer merges away.
     """
     k = int(resolution)
     big = CanvasLayout((plan.layout.width + 2 * _TRACE_BORDER) * k, (plan.layout.height + 2 * _TRACE_BORDER) * k,
                        plan.layout.scale * k, plan.layout.origin)
-    source = PreparedSource.build(drawing, plan.geom, plan.layout.scale * k)
-    return render_pose(source, plan.geom, Pose(), big)
+    source = PreparedSource.build(drawing, plan.geom, plan.layout.scale * k, prefilter=not pixel_art)
+    return render_pose(source, plan.geom, Pose(), big, nearest=pixel_art)
+
+
+#: Pixel art is traced with straight edges (square corners) and no speckle filter: its details
+#: are whole art pixels, each many canvas pixels wide.
+def pixel_art_ladder(ladder: tuple[TraceSettings, ...] = DETAIL_LADDER) -> tuple[TraceSettings, ...]:
+    """``ladder`` for pixel art: polygon mode, corners kept, no speckle dropped on the quality rungs."""
+    return tuple(replace(s, mode="polygon", corner_threshold=30, filter_speckle=s.filter_speckle if s.tier else 1)
+                 for s in ladder)
 
 
 
@@ -308,19 +319,38 @@ def _path_points(paths: list[TracedPath]) -> np.ndarray:
     return convex_hull(pts) if len(pts) > 2 else pts
 
 
+#: A drawing with at least this share of semi-transparent pixels gets a note: tracing makes alpha hard.
+SOFT_NOTE_SHARE = 0.15
+
+
+def soft_share(rgba: np.ndarray) -> float:
+    """The share of the drawing's visible pixels that are semi-transparent (alpha 16 to 239)."""
+    alpha = rgba[..., 3]
+    visible = int((alpha >= 16).sum())
+    return float(((alpha >= 16) & (alpha < 240)).sum()) / visible if visible else 0.0
+
+
 def drawing_to_tgs(drawing: np.ndarray, settings: MotionSettings, *, max_bytes: int = TGS_MAX_BYTES,
                    ladder: tuple[TraceSettings, ...] | None = None, name: str = "sticker") -> TgsResult:
     """Trace ``drawing`` once and write ``settings``' motion as Lottie transforms; the finest detail that fits."""
     rgba = _check_drawing(drawing)
     plan = plan_tgs(rgba, settings)
     notes: list[str] = []
+    soft = soft_share(rgba)
+    if soft >= SOFT_NOTE_SHARE:
+        notes.append(f"{soft:.0%} of the drawing is semi-transparent (a glow or shadow): a .tgs draws it solid"
+                     " where it is at least half opaque and leaves out the rest; a video sticker keeps it")
+    art = pixelart.looks_like_pixel_art([rgba])
+    if art:
+        ladder = pixel_art_ladder(DETAIL_LADDER if ladder is None else ladder)
+        notes.append("pixel art: traced from its square pixels with straight edges")
     warp = None
     if any(p.warp is not None for p in plan.poses):
         warp = warp_keys(plan)
         channels = pose_channels(replace(plan, poses=[replace(p, warp=None) for p in plan.poses]),
                                  subject_samples(rgba, plan.geom))
         try:
-            result = search_tgs(lambda k: rest_frame(rgba, plan, k), channels, plan.frames, max_bytes=max_bytes,
+            result = search_tgs(lambda k: rest_frame(rgba, plan, k, art), channels, plan.frames, max_bytes=max_bytes,
                                 ladder=ladder, name=name, what=f"the {plan.preset.name} motion", warp=warp)
             notes.append(f"{plan.preset.name}: {WARP_PATH_NOTE}")
         except BudgetError:
@@ -329,7 +359,7 @@ def drawing_to_tgs(drawing: np.ndarray, settings: MotionSettings, *, max_bytes: 
         channels = pose_channels(plan, subject_samples(rgba, plan.geom))
         if any(p.warp is not None for p in plan.poses):
             notes.append(f"{plan.preset.name}: {WARP_NOTE}")
-        result = search_tgs(lambda k: rest_frame(rgba, plan, k), channels, plan.frames, max_bytes=max_bytes,
+        result = search_tgs(lambda k: rest_frame(rgba, plan, k, art), channels, plan.frames, max_bytes=max_bytes,
                             ladder=ladder, name=name, what=f"the {plan.preset.name} motion")
     result.notes = notes + result.notes
     result.duration_ms, result.motion = plan.duration_ms, plan.preset.name

@@ -40,6 +40,8 @@ class TraceSettings:
     #: 0: a quality rung (every one is tried and the best-looking that fits wins); 1: a fall-back
     #: rung (tried in order only when no quality rung fits, the first that fits wins)
     tier: int = 0
+    #: "spline" (smooth curves) or "polygon" (straight edges, square corners: pixel art)
+    mode: str = "spline"
 
     def describe(self) -> str:
         colours = f"{self.palette} colours" if self.palette else "all colours"
@@ -196,7 +198,7 @@ def trace_rgba(rgba: np.ndarray, settings: TraceSettings = TraceSettings()) -> l
     buf = io.BytesIO()
     Image.fromarray(hard, "RGBA").save(buf, format="PNG", compress_level=1)
     svg = vtracer.convert_raw_image_to_svg(
-        buf.getvalue(), img_format="png", colormode="color", hierarchical="stacked", mode="spline",
+        buf.getvalue(), img_format="png", colormode="color", hierarchical="stacked", mode=settings.mode,
         filter_speckle=settings.filter_speckle, color_precision=settings.color_precision,
         layer_difference=settings.layer_difference, corner_threshold=settings.corner_threshold,
         length_threshold=settings.length_threshold, splice_threshold=settings.splice_threshold,

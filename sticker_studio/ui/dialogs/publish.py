@@ -153,10 +153,10 @@ class TelegramPublishPanel(QGroupBox):
             return
         try:
             token = find_telegram_token(self.token_edit.text())
+            uploader = TelegramUploader(token.value, TelegramTarget(user_id, self.name_edit.text().strip() or None),
+                                        api_url=self.api_url)  # checks the token's form: a typo is not stored
             if self.remember.isChecked() and token.source == "--bot-token":
                 keyring_set(token.value)
-            uploader = TelegramUploader(token.value, TelegramTarget(user_id, self.name_edit.text().strip() or None),
-                                        api_url=self.api_url)
             plan = plan_from_export(self.export_folder)
         except PublishError as error:
             self.status.setText(str(error))

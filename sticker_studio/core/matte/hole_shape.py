@@ -1,0 +1,142 @@
+"""Is an enclosed paper-coloured region a hole or part of the subject? What its *shape* says (issue 24).
+
+Colour cannot tell a ring's hole from a white belly on white paper; the head guesses from what it
+learnt, and on thin enclosures it keeps the hole (a ring, a pretzel, a safety pin's loop). The shape
+of the region and of the wall around it says more:
+
+* a **hole** is walled in by a band of the subject that is thin next to the hole itself (a ring's
+  band, a handle's arc, a pin's wire: every boundary pixel of the region lies within about the
+  region's own inscribed radius of the outside paper) and it is a small part of the subject;
+  (a thin ring's big hole may be most of the subject, but its wall is a band, not a drawn line);
+* a **pale body inside its outline** is walled in by a drawn line (a few pixels) and it is most of
+  the subject (an outlined ghost or snowman, a stick figure's head): a strong sign of subject.
+
+A region that surrounds a piece of the subject (an eye's white around its pupil) is subject too.
+Anything else (a tooth row deep inside a face, a belly under a thick head, a bagel's small hole in
+thick dough) is left to the head. numpy + scipy only.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+#: a boundary pixel is "thin-walled" when the outside paper is within this × the region's inscribed radius
+WALL_RATIO = 1.5
+#: ...plus this many pixels (at 512²: an outline's width)
+WALL_SLACK_512 = 3.0
+#: the share of the region's boundary that must be thin-walled for the shape to say anything
+THIN_SHARE = 0.7
+#: a thin-walled region at most this share of the subject is a hole
+HOLE_MAX_SHARE = 0.35
+#: ...and up to this share when its wall is a band rather than an outline (a thin ring's big hole)
+BAND_HOLE_MAX_SHARE = 0.75
+#: a region at least this share of the subject, walled in by an outline, is the subject's body
+BODY_MIN_SHARE = 0.5
+#: a wall is an outline (a drawn line) when its median thickness is at most this many pixels at 512²...
+OUTLINE_512 = 5.0
+#: ...or this share of the region's inscribed radius
+OUTLINE_RATIO = 0.15
+#: regions with an inscribed radius below this (pixels at 512²) are too small to judge by shape
+MIN_RADIUS_512 = 4.0
+
+
+class ShapeCue(enum.Enum):
+    """What a region's shape says."""
+
+    HOLE = "hole"
+    BODY = "body"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class RegionShape:
+    """The figures behind a :class:`ShapeCue` (for tests and the diagnosis); ``islands``: the region
+    surrounds part of the subject (an eye's white around its pupil, a muzzle around the nose), which
+    no hole does."""
+
+    cue: ShapeCue
+    thin_share: float
+    subject_share: float
+    radius: float
+    islands: bool = False
+
+
+def regions_with_islands(enclosed_labels: np.ndarray, count: int, min_px: int) -> np.ndarray:
+    """(count + 1,) bool: which regions wholly surround a piece of non-region (subject) pixels."""
+    rest, n = ndimage.label(enclosed_labels == 0)
+    has = np.zeros(count + 1, bool)
+    if n == 0:
+        return has
+    edge = np.unique(np.concatenate([rest[0], rest[-1], rest[:, 0], rest[:, -1]]))
+    sizes = np.bincount(rest.ravel(), minlength=n + 1)
+    around = ndimage.grey_dilation(enclosed_labels, size=(3, 3))
+    touch = (rest > 0) & (around > 0)
+    pairs = np.unique(rest[touch].astype(np.int64) * (count + 1) + around[touch])
+    owners: dict[int, set[int]] = {}
+    for pid in pairs.tolist():
+        comp, lab = divmod(pid, count + 1)
+        owners.setdefault(comp, set()).add(lab)
+    for comp, labs in owners.items():
+        # an island touches one region only (beyond it: nothing but that region), away from the frame edge
+        if comp not in edge and sizes[comp] >= min_px and len(labs) == 1:
+            has[next(iter(labs))] = True
+    return has
+
+
+def region_shapes(enclosed_labels: np.ndarray, outside: np.ndarray) -> dict[int, RegionShape]:
+    """Per enclosed label (of one frame) its shape cue. ``outside``: (H, W) bool, the paper reached
+    from the border (the loose flood)."""
+    count = int(enclosed_labels.max())
+    if count == 0:
+        return {}
+    h, w = outside.shape
+    scale = max(h, w) / 512.0
+    inside = enclosed_labels > 0
+    d_in = ndimage.distance_transform_edt(inside)
+    ids = np.arange(1, count + 1)
+    radius = np.asarray(ndimage.maximum(d_in, enclosed_labels, ids), np.float64)
+    area = np.bincount(enclosed_labels.ravel(), minlength=count + 1)[1:].astype(np.float64)
+    subject_area = float(np.count_nonzero(~outside))
+    islands = regions_with_islands(enclosed_labels, count, max(4, int(16 * scale * scale)))
+    boxes = ndimage.find_objects(enclosed_labels)
+    out: dict[int, RegionShape] = {}
+    for k, lab in enumerate(ids):
+        r = float(radius[k])
+        box = boxes[k]
+        if box is None or r < MIN_RADIUS_512 * scale:
+            out[int(lab)] = RegionShape(ShapeCue.NONE, 0.0, 0.0, r)
+            continue
+        # the wall: how far the nearest *other* paper (the outside, or another region: a web's next
+        # cell) is from each pixel of the region's rim — only paper within the limit matters
+        limit = WALL_RATIO * r + WALL_SLACK_512 * scale
+        pad = int(np.ceil(limit)) + 2
+        y0, y1 = max(0, box[0].start - pad), min(h, box[0].stop + pad)
+        x0, x1 = max(0, box[1].start - pad), min(w, box[1].stop + pad)
+        lab_crop = enclosed_labels[y0:y1, x0:x1]
+        own = lab_crop == lab
+        other = outside[y0:y1, x0:x1] | ((lab_crop > 0) & ~own)
+        rim = ndimage.binary_dilation(own) & ~own & ~other
+        if not rim.any():
+            out[int(lab)] = RegionShape(ShapeCue.NONE, 0.0, 0.0, r, bool(islands[lab]))
+            continue
+        if other.any():
+            walls = ndimage.distance_transform_edt(~other)[rim]
+        else:
+            walls = np.full(int(rim.sum()), np.inf)
+        thin = float(np.mean(walls <= limit))
+        share = float(area[k]) / max(1.0, subject_area)
+        outline = float(np.median(walls)) <= max(OUTLINE_512 * scale, OUTLINE_RATIO * r)
+        cue = ShapeCue.NONE
+        if thin >= THIN_SHARE:
+            if outline and share >= BODY_MIN_SHARE:
+                cue = ShapeCue.BODY
+            elif not islands[lab] and not outline and share <= BAND_HOLE_MAX_SHARE:
+                cue = ShapeCue.HOLE
+        if cue is ShapeCue.NONE and islands[lab]:
+            cue = ShapeCue.BODY  # an eye's white around its pupil, a muzzle around the nose
+        out[int(lab)] = RegionShape(cue, thin, share, r, bool(islands[lab]))
+    return out
