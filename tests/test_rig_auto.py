@@ -46,7 +46,7 @@ def test_learned_eyes_fill_in_where_the_geometry_found_none() -> None:
 def test_learned_joints_replace_the_geometry_only_when_confident() -> None:
     rgba = _drawing("person_standing.png")
     geometry = propose_rig(rgba)
-    rig = propose_rig(rgba, learned=_Learned({"head": (256.0, 60.0, 0.9), "hand_l": (10.0, 10.0, 0.3)}, {}))
+    rig = propose_rig(rgba, learned=_Learned({"head": (256.0, 60.0, 0.9), "hand_l": (10.0, 10.0, 0.1)}, {}))
     assert (rig.joints["head"].x, rig.joints["head"].y) == (256.0, 60.0)
     if "hand_l" in geometry.joints:
         assert rig.joints["hand_l"] == geometry.joints["hand_l"]
@@ -75,3 +75,39 @@ def test_the_network_never_adds_a_limb_the_silhouette_does_not_show() -> None:
     rig = propose_rig(rgba, learned=_Learned(fake, {}))
     assert not any(n in rig.joints for n in fake)
     assert not rig.has_part("tail") and not rig.has_part("arm_l")
+
+
+def test_a_learned_limb_lying_on_the_silhouette_is_added() -> None:
+    import json
+
+    items = json.loads((REAL / "labels.json").read_text("utf-8"))["items"]
+    rgba = _drawing("person_walking.png")  # an arm held against the body: the geometry does not find it
+    geometry = propose_rig(rgba)
+    assert not geometry.has_part("arm_l")
+    truth = next(i for i in items if i["file"] == "person_walking.png")["joints"]
+    arm = {n: (*truth[n], 0.9) for n in ("shoulder_l", "elbow_l", "hand_l")}
+    rig = propose_rig(rgba, learned=_Learned(arm, {}))
+    assert rig.has_part("arm_l") and rig.parts is None  # the puppet gives the arm its nearest pixels
+    assert (rig.joints["hand_l"].x, rig.joints["hand_l"].y) == tuple(truth["hand_l"])
+    rig.validate()
+    # the same arm moved off the drawing (into the empty corner) is refused
+    off = {n: (x - 200.0, y + 150.0, c) for n, (x, y, c) in arm.items()}
+    assert not propose_rig(rgba, learned=_Learned(off, {})).has_part("arm_l")
+    # a profile animal's learned leg is a joint to see and drag, but its pixels stay the body's
+    horse = _drawing("horse.png")
+    leg_truth = next(i for i in items if i["file"] == "horse.png")["joints"]
+    leg = {n: (*leg_truth[n], 0.9) for n in ("shoulder_l", "elbow_l", "hand_l")}
+    rig = propose_rig(horse, learned=_Learned(leg, {}))
+    assert rig.plan.value == "quadruped" and rig.parts is not None
+    assert "hand_l" in rig.joints and not rig.has_part("arm_l")
+
+
+def test_a_learned_eye_replaces_a_geometric_one_far_bigger_than_it() -> None:
+    rgba = _drawing("fox.png")
+    geometry = propose_rig(rgba)
+    g = geometry.face["eye_l"]
+    assert g.rx > 8 and g.ry > 8, "the test needs a geometric eye to compare against"
+    small = FaceFeature((g.cx + 30, g.cy, g.rx / 3, g.ry / 3), 0.8)  # an eye a third the size, elsewhere
+    assert propose_rig(rgba, learned=_Learned({}, {"eye_l": small})).face["eye_l"].as_tuple() == small.ellipse
+    alike = FaceFeature((g.cx + 30, g.cy, g.rx, g.ry), 0.8)  # as big as the geometry's: the geometry's stays
+    assert propose_rig(rgba, learned=_Learned({}, {"eye_l": alike})).face["eye_l"] == g

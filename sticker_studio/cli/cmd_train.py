@@ -18,9 +18,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="train the generator (RDTF), the matting head or the rig model",
                                    description="Train a model on dataset folders (index.jsonl + clips/).")
     parser.add_argument("what", choices=("generator", "matting", "rig"),
-                        help="which model to train (rig: on procedurally drawn characters, no --data)")
+                        help="which model to train (rig: on procedurally drawn characters, and hand-labelled "
+                             "drawings given with --data)")
     parser.add_argument("--data", action="append", default=[], metavar="DIR",
-                        help="dataset folder (repeat for several)")
+                        help="dataset folder (repeat for several); rig: a hand-labelled folder (labels.json, "
+                             "e.g. data/rig_train from scripts/build_rig_train.py)")
+    parser.add_argument("--labelled-share", type=float, default=None, metavar="P",
+                        help="rig: share of each batch drawn from the --data folders (default 0.3 with --data)")
+    parser.add_argument("--init", type=Path, default=None, metavar="MODEL_DIR",
+                        help="rig: start from these exported weights (e.g. resources/models/rig-net)")
     parser.add_argument("--config", default=None,
                         help="named model config (generator: bundled-cpu, bundled-gpu, tiny; matting: layout-direct "
                              "(with --kit, the default), bundled (with --data, the default), layout-no-prior, tiny)")

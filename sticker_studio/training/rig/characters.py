@@ -491,7 +491,8 @@ def _quadruped(ch: Character, rng: np.random.Generator, *, pony: bool = False) -
     neck_a = rng.uniform(-150, -110) if pony else rng.uniform(-170, -130)
     neck = (-bx * 0.85, -by * 0.45)
     head = _add(neck, _dir(neck_a), head_r * (1.6 if pony else 0.9))
-    ch.joints.update(pelvis=pelvis, chest=chest, neck=neck, head=head)
+    # the labelled convention: chest and pelvis on the spine (the body's upper part), above the legs' tops
+    ch.joints.update(pelvis=(pelvis[0], -by * 0.5), chest=(chest[0], -by * 0.45), neck=neck, head=head)
     if pony:  # neck as a thick limb of the head part, a mane on it
         ch.shapes.append(Shape("head", [neck, head], fur, width=head_r * 0.9))
         ch.shapes.append(Shape("head", [_add(neck, (0.1, -0.1)), _add(head, (0.15, -head_r * 0.5))],
@@ -817,6 +818,11 @@ def render_character(family: str, seed: int, size: int = 256) -> Drawing:
         soft = Image.fromarray(rgba[..., 3]).filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 0.9)))
         rgba[..., 3] = np.minimum(rgba[..., 3], np.asarray(soft))
     joints = {k: tf(p) for k, p in ch.joints.items()}
+    # a standing character's chest is the upper body's centre, a third of the way from the neck to the pelvis
+    # (the hand-labelled convention), wherever the arms attach
+    if ch.body_plan == BodyPlan.HUMANOID and {"neck", "chest", "pelvis"} <= joints.keys():
+        (nx, ny), (px, py) = joints["neck"], joints["pelvis"]
+        joints["chest"] = (nx + (px - nx) / 3, ny + (py - ny) / 3)
     # root: the pelvis of a legged character; the centroid of the visible body of a blob or object
     if "pelvis" in joints:
         joints["root"] = joints["pelvis"]

@@ -325,6 +325,18 @@ def truth_as_prediction(truth: Truth, shape: tuple[int, int]) -> RigPrediction:
                          BodyPlan(truth.body_plan or "humanoid"), 1.0)
 
 
+def rig_as_prediction(rig: Any, like: RigPrediction | None = None) -> RigPrediction:
+    """A puppet :class:`~sticker_studio.core.puppet.rig.Rig` (the automatic rig) scored like a
+    prediction: its joints and face at confidence 1; parts and body plan from ``like`` when given."""
+    from sticker_studio.engine.rig.contract import BodyPlan
+
+    shape = (int(rig.height), int(rig.width))
+    parts = like.parts if like is not None else np.zeros(shape, np.uint8)
+    return RigPrediction({k: (j.x, j.y, 1.0) for k, j in rig.joints.items()},
+                         {k: FaceFeature(e.as_tuple(), 1.0) for k, e in rig.face.items()}, parts,
+                         BodyPlan(rig.plan.value), 1.0)
+
+
 def contact_sheet(panels: list[np.ndarray], columns: int = 4) -> np.ndarray:
     ph, pw = panels[0].shape[:2]
     rows = (len(panels) + columns - 1) // columns

@@ -56,6 +56,12 @@ class RigTrainConfig(loop.TrainConfig):
     heat_pos_weight: float = 20.0
     loss_weights: dict[str, float] = field(default_factory=lambda: {
         "heat": 10.0, "face_size": 5.0, "parts": 0.5, "plan": 0.2})
+    #: start from these exported weights (a folder with config.json + safetensors), e.g. the shipped model
+    init_weights: str | None = None
+    #: hand-labelled folders of the training art sets (:mod:`.labelled`), mixed into every batch
+    labelled: list[str] = field(default_factory=list)
+    #: share of each batch drawn from ``labelled`` (0 = procedural only)
+    labelled_share: float = 0.0
 
 
 @dataclass
@@ -79,16 +85,25 @@ def collate(samples: list[Sample]) -> RigBatch:
 
 
 def make_batch(families: list[str], batch_size: int, seed_text: str, size: int, stride: int,
-               weights: dict[str, float] | None = None) -> RigBatch:
+               weights: dict[str, float] | None = None, labelled: list[Any] | None = None,
+               labelled_share: float = 0.0) -> RigBatch:
     """``batch_size`` fresh characters drawn from ``families`` (by ``weights``), a pure
-    function of ``seed_text``."""
+    function of ``seed_text``; about ``labelled_share`` of them hand-labelled drawings
+    (augmented) from ``labelled``."""
     rng = np.random.default_rng(int.from_bytes(hashlib.sha256(seed_text.encode()).digest()[:8], "big"))
     p = np.array([(weights or {}).get(f, 1.0) for f in families], np.float64)
     p /= p.sum()
-    picks = rng.choice(len(families), size=batch_size, p=p)
-    seeds = rng.integers(0, 2**40, size=batch_size)
-    return collate([make_sample(families[int(f)], int(s), rng, size, stride)
-                    for f, s in zip(picks, seeds, strict=True)])
+    n_lab = int(rng.binomial(batch_size, labelled_share)) if labelled and labelled_share > 0 else 0
+    picks = rng.choice(len(families), size=batch_size - n_lab, p=p)
+    seeds = rng.integers(0, 2**40, size=batch_size - n_lab)
+    samples = [make_sample(families[int(f)], int(s), rng, size, stride) for f, s in zip(picks, seeds, strict=True)]
+    if n_lab:
+        from sticker_studio.training.rig.labelled import labelled_sample
+
+        assert labelled is not None
+        samples += [labelled_sample(labelled[int(i)], rng, size, stride)
+                    for i in rng.integers(0, len(labelled), size=n_lab)]
+    return collate(samples)
 
 
 def gaussian_targets(points: torch.Tensor, res: int, stride: int, sigma: float) -> torch.Tensor:
@@ -117,7 +132,8 @@ def rig_losses(out: Any, batch: RigBatch, stride: int, sigma: float, pos_weight:
     present = fp[..., 2:3]
     size_loss = ((pred - batch.face_size).abs() * present).sum() / (2 * present.sum()).clamp_min(1.0)
     return {"heat": heat_loss, "face_size": size_loss,
-            "parts": F.cross_entropy(out.parts.float(), batch.parts),
+            "parts": (F.cross_entropy(out.parts.float(), batch.parts) if bool((batch.parts >= 0).any())
+                      else out.parts.float().sum() * 0.0),  # hand-labelled drawings have no part maps
             "plan": F.cross_entropy(out.body_plan.float(), batch.plan)}
 
 
@@ -137,6 +153,11 @@ class RigTask:
         self.device = torch.device("cpu")
         self.size = 128
         self.stride = 4
+        self.labelled: list[Any] = []
+        if cfg.labelled and cfg.labelled_share > 0:
+            from sticker_studio.training.rig.labelled import load_labelled
+
+            self.labelled = [d for folder in cfg.labelled for d in load_labelled(folder)]
 
     @property
     def config(self) -> RigTrainConfig:
@@ -145,7 +166,18 @@ class RigTask:
     def build_model(self) -> nn.Module:
         from sticker_studio.engine.rig.net import make_rig_net
 
-        return make_rig_net(self.cfg.model_config, **self.cfg.model_overrides)
+        net = make_rig_net(self.cfg.model_config, **self.cfg.model_overrides)
+        if self.cfg.init_weights:
+            from safetensors.torch import load_file
+
+            files = sorted(Path(self.cfg.init_weights).glob("*.safetensors"))
+            if not files:
+                from sticker_studio.core.errors import ModelNotFoundError
+
+                raise ModelNotFoundError(f"no safetensors in {self.cfg.init_weights} (init_weights)")
+            state = {k: v.float() for k, v in load_file(str(files[0])).items()}
+            net.load_state_dict(state)
+        return net
 
     def prepare(self, model: nn.Module, info: distributed.DistInfo) -> dict[str, Any]:
         self.device = info.device
@@ -156,7 +188,8 @@ class RigTask:
 
     def make_batch(self, step: loop.StepInfo) -> RigBatch:
         return make_batch(self.cfg.families, self.cfg.batch_size, f"rig-{self.cfg.seed}-{step.step}-{step.rank}",
-                          self.size, self.stride, FAMILY_WEIGHTS).to(self.device)
+                          self.size, self.stride, FAMILY_WEIGHTS, self.labelled,
+                          self.cfg.labelled_share).to(self.device)
 
     def loss(self, model: nn.Module, batch: RigBatch) -> dict[str, torch.Tensor]:
         out = model(batch.image)
