@@ -154,9 +154,30 @@ def _body_layer(name: str, amplitude: float, puppet: Puppet):
     return preset, geom, MotionParams(amplitude=amplitude, easing=get_easing(preset.easing))
 
 
-def animate_character(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterParams | None = None,
-                      options: AnimateOptions | None = None, plan: RenderPlan | None = None) -> Sticker:
-    """Animate a drawing with a character motion (see :func:`list_character_motions`)."""
+@dataclass
+class DeformedMotion:
+    """A character motion posed and deformed frame by frame, before any pixel is drawn: what
+    :func:`animate_character` and the framed renderer (:mod:`.framed`) both start from."""
+
+    motion: CharacterMotion
+    plan: RenderPlan
+    fps: float
+    cycles: int
+    phases: list[float]
+    poses: list[CharacterPose]
+    #: the whole-body preset layered on top (preset, geometry, params), or None
+    body: tuple[object, object, object] | None
+    #: per frame, per layer: the deformed mesh vertices
+    deformed: list[list[np.ndarray]]
+    opacities: list[float]
+    #: how far the drawing's canvas grows on each side to hold the motion (x, y)
+    padding: tuple[int, int]
+
+
+def deform_motion(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterParams | None = None,
+                  options: AnimateOptions | None = None, plan: RenderPlan | None = None) -> DeformedMotion:
+    """Pose and deform every frame of ``motion`` (the extra effects and the body layer included)
+    and measure the grown canvas that holds it; validates frames, fps and speed."""
     from sticker_studio.core.motion.render import forward_points
 
     params = params or CharacterParams()
@@ -203,7 +224,26 @@ def animate_character(rgba: np.ndarray, rig: Rig, motion: str, params: Character
     hi = np.maximum(rest_v.max(0), np.array([w - 1.0, h - 1.0]))
     grow_x = max(0.0, lo[0] - allv[:, 0].min(), allv[:, 0].max() - hi[0])
     grow_y = max(0.0, lo[1] - allv[:, 1].min(), allv[:, 1].max() - hi[1])
-    px, py = int(math.ceil(grow_x)), int(math.ceil(grow_y))
+    return DeformedMotion(mot, plan, fps, cycles, phases, poses, body, deformed_all, opacities,
+                          (int(math.ceil(grow_x)), int(math.ceil(grow_y))))
+
+
+def animate_character(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterParams | None = None,
+                      options: AnimateOptions | None = None, plan: RenderPlan | None = None) -> Sticker:
+    """Animate a drawing with a character motion (see :func:`list_character_motions`)."""
+    options = options or AnimateOptions()
+    return render_deformed(rgba, rig, deform_motion(rgba, rig, motion, params, options, plan),
+                           params or CharacterParams(), options)
+
+
+def render_deformed(rgba: np.ndarray, rig: Rig, dm: DeformedMotion, params: CharacterParams,
+                    options: AnimateOptions) -> Sticker:
+    """Draw a :class:`DeformedMotion` on its grown canvas: the sticker :func:`animate_character` gives."""
+    mot, plan, fps, cycles, phases, poses = dm.motion, dm.plan, dm.fps, dm.cycles, dm.phases, dm.poses
+    body, deformed_all, opacities = dm.body, dm.deformed, dm.opacities
+    puppet = plan.puppet
+    h, w = rgba.shape[:2]
+    px, py = dm.padding
     cw, ch = w + 2 * px, h + 2 * py
     offset = np.array([px, py], np.float64)
     out = []

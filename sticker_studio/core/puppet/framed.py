@@ -179,51 +179,15 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
                    options: an.AnimateOptions | None = None, plan: an.RenderPlan | None = None, *,
                    side: int = 512, subject_size: float = 0.8, margin: float = DEFAULT_MARGIN) -> Sticker:
     """``frame_character(animate_character(...), ...)`` drawn straight at the framing (see the module docstring)."""
-    from sticker_studio.core.motion.render import forward_points
-
     params = params or CharacterParams()
     options = options or an.AnimateOptions()
-    mot = an.resolve_motion(motion, rig)
-    plan = plan or an.prepare(rgba, rig, options.pixel_art)
+    dm = an.deform_motion(rgba, rig, motion, params, options, plan)
+    mot, plan, fps, cycles, phases, poses = dm.motion, dm.plan, dm.fps, dm.cycles, dm.phases, dm.poses
+    body, deformed_all, opacities = dm.body, dm.deformed, dm.opacities
     puppet = plan.puppet
-    frames = mot.frames if options.frames is None else int(options.frames)
-    fps = mot.fps if options.fps is None else float(options.fps)
-    if not 1 <= frames <= an.MAX_FRAMES:
-        raise InvalidInputError(f"frames must be between 1 and {an.MAX_FRAMES}, got {frames}")
-    if fps <= 0 or options.speed <= 0:
-        raise InvalidInputError("fps and speed must be positive")
-    cycles = max(1, int(round(options.speed)))
-    phases = [cycles * k / frames for k in range(frames)]
-    poses = an.motion_poses(mot, rig, puppet, params, phases)
-    if options.extra_effects:
-        from sticker_studio.core.puppet.motions import env
-
-        names = [an._effect_kind(k) for k in options.extra_effects]
-        for t, pose in zip(phases, poses, strict=True):
-            for name in names:
-                pose.effects[name] = max(pose.effects.get(name, 0.0), env(t % 1.0, 0.1))
-    body = an._body_layer(options.body, options.body_amplitude, puppet) if options.body else None
-    deformed_all: list[list[np.ndarray]] = []
-    opacities = []
-    for t, pose in zip(phases, poses, strict=True):
-        verts = puppet.deform(pose)
-        opacity = 1.0
-        if body is not None:
-            preset, geom, bparams = body
-            bp = preset.pose(t % 1.0 if preset.loops else min(1.0, t / cycles), bparams)
-            c = np.asarray(geom.center)
-            verts = [forward_points(bp, geom, (v - c) / geom.unit) * geom.unit + c for v in verts]
-            opacity = float(bp.opacity)
-        deformed_all.append(verts)
-        opacities.append(opacity)
     # the grown canvas of animate_character (the effects are placed on it, as there)
     h, w = rgba.shape[:2]
-    allv = np.concatenate([np.concatenate(v) for v in deformed_all])
-    rest_v = np.concatenate([layer.mesh.vertices + puppet.origin for layer in puppet.layers])
-    lo = np.minimum(rest_v.min(0), 0.0)
-    hi = np.maximum(rest_v.max(0), np.array([w - 1.0, h - 1.0]))
-    px = int(math.ceil(max(0.0, lo[0] - allv[:, 0].min(), allv[:, 0].max() - hi[0])))
-    py = int(math.ceil(max(0.0, lo[1] - allv[:, 1].min(), allv[:, 1].max() - hi[1])))
+    px, py = dm.padding
     cw, ch = w + 2 * px, h + 2 * py
     offset = np.array([px, py], np.float64)
     # effects first, on a blank grown canvas: their pixels are part of where the motion goes
@@ -258,10 +222,8 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
         # shrunk a lot (a big drawing): the raster's bilinear sampling would alias where the framing's
         # filter does not, so the moving parts would shimmer against the still ones; render at the
         # drawing's size and resample every frame with one filter instead
-        full = an.animate_character(rgba, rig, motion, params, options, plan=plan)
-        pad = full.metadata.get("canvas_padding") or (0, 0)
-        px0, py0 = (int(v) for v in pad)  # type: ignore[attr-defined]
-        return frame_character(full, rest_box_of(rgba, (px0, py0)), side, subject_size, margin)
+        full = an.render_deformed(rgba, rig, dm, params, options)
+        return frame_character(full, rest_box_of(rgba, dm.padding), side, subject_size, margin)
     view = FramedView.of(fplan)
     grown = np.zeros((ch, cw, 4), np.uint8)
     grown[py:py + h, px:px + w] = rgba
