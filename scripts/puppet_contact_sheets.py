@@ -62,25 +62,9 @@ def main() -> None:
         rgba = render_svg(lib.svg(entry), args.size)
         t0 = time.perf_counter()
         rig = propose_rig(rgba)
-        plan = prepare(rgba, rig)
-        rows = []
-        skipped = []
-        for motion in list_character_motions():
-            missing = missing_for(motion, rig)
-            if missing:
-                skipped.append(f"{motion.name} (needs {' and '.join(missing)})")
-                continue
-            sticker = animate_character(rgba, rig, motion.name, options=AnimateOptions(frames=16), plan=plan)
-            rows.append((motion.name, sticker.frames))
+        rows, skipped = motion_rows(rgba, rig)
         elapsed = time.perf_counter() - t0
-        sheet = contact_sheet(rows, thumb=112, columns=8)
-        note = Image.new("RGB", (sheet.shape[1], 40), (255, 255, 255))
-        d = ImageDraw.Draw(note)
-        d.text((4, 4), f"{label} ({entry.emoji}, Fluent Emoji, MIT): {rig.plan.value}, parts "
-                       f"{', '.join(rig.part_names())}; face {', '.join(rig.face) or 'none'}", fill=(0, 0, 0))
-        d.text((4, 22), "not playable: " + ("; ".join(skipped) or "-"), fill=(120, 0, 0))
-        out = np.concatenate([np.asarray(note), sheet], 0)
-        Image.fromarray(out).save(args.out / f"{key}.png", optimize=True)
+        write_sheet(args.out / f"{key}.png", rows, skipped, f"{label} ({entry.emoji}, Fluent Emoji, MIT)", rig)
         previews.append(np.asarray(Image.fromarray(rig_preview(rgba, rig)).resize((192, 192))))
         print(f"{key}: {len(rows)} motions in {elapsed:.1f} s -> {args.out / (key + '.png')}")
     if previews:
@@ -102,6 +86,18 @@ def motion_rows(rgba: np.ndarray, rig: Rig) -> tuple[list[tuple[str, list[np.nda
     return rows, skipped
 
 
+def write_sheet(path: Path, rows: list[tuple[str, list[np.ndarray]]], skipped: list[str], title: str,
+                rig: Rig) -> None:
+    """One character's sheet: a header (title, body plan, parts, face, what cannot play) over the motions."""
+    sheet = contact_sheet(rows, thumb=112, columns=8)
+    note = Image.new("RGB", (sheet.shape[1], 40), (255, 255, 255))
+    d = ImageDraw.Draw(note)
+    d.text((4, 4), f"{title}: {rig.plan.value}, parts {', '.join(rig.part_names())}; "
+                   f"face {', '.join(rig.face) or 'none'}", fill=(0, 0, 0))
+    d.text((4, 22), "not playable: " + ("; ".join(skipped) or "-"), fill=(120, 0, 0))
+    Image.fromarray(np.concatenate([np.asarray(note), sheet], 0)).save(path, optimize=True)
+
+
 def real_sheets(folder: Path, out: Path, size: int, only: list[str] | None) -> None:
     from sticker_studio.engine.rig.auto import auto_rig
 
@@ -115,13 +111,7 @@ def real_sheets(folder: Path, out: Path, size: int, only: list[str] | None) -> N
         rig = auto_rig(rgba)
         rows, skipped = motion_rows(rgba, rig)
         elapsed = time.perf_counter() - t0
-        sheet = contact_sheet(rows, thumb=112, columns=8)
-        note = Image.new("RGB", (sheet.shape[1], 40), (255, 255, 255))
-        d = ImageDraw.Draw(note)
-        d.text((4, 4), f"{stem} (OpenMoji, CC BY-SA 4.0, automatic rig): {rig.plan.value}, parts "
-                       f"{', '.join(rig.part_names())}; face {', '.join(rig.face) or 'none'}", fill=(0, 0, 0))
-        d.text((4, 22), "not playable: " + ("; ".join(skipped) or "-"), fill=(120, 0, 0))
-        Image.fromarray(np.concatenate([np.asarray(note), sheet], 0)).save(out / f"{stem}.png", optimize=True)
+        write_sheet(out / f"{stem}.png", rows, skipped, f"{stem} (OpenMoji, CC BY-SA 4.0, automatic rig)", rig)
         previews.append(np.asarray(Image.fromarray(rig_preview(rgba, rig)).resize((192, 192))))
         print(f"{stem}: {len(rows)} motions in {elapsed:.1f} s -> {out / (stem + '.png')}")
     if previews:
