@@ -119,22 +119,13 @@ def ink_outline(rgba: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def labelled_sample(d: LabelledDrawing, rng: np.random.Generator, size: int = 128, stride: int = 4):
     """A :class:`~.samples.Sample` of a hand-labelled drawing (parts ignored)."""
-    from sticker_studio.training.rig.samples import POINTS, Sample
+    from sticker_studio.training.rig.samples import POINTS, Sample, point_labels
 
     d = _augment_geometry(d, rng)
     if rng.random() < 0.5:  # line-art styles: a dark outline and inner contours
         d = LabelledDrawing(d.name, ink_outline(d.rgba, rng), d.joints, d.face, d.body_plan)
     image, framing = frame_subject(d.rgba, size)
-    points = np.zeros((len(POINTS), 3), np.float32)
-    for i, name in enumerate(POINTS):
-        if name in d.joints:
-            points[i] = (*framing.to_model(*d.joints[name]), 1.0)
-        elif name in d.face:
-            points[i] = (*framing.to_model(*d.face[name][:2]), 1.0)
-    face_size = np.zeros((len(FACE), 2), np.float32)
-    for i, name in enumerate(FACE):
-        if name in d.face:
-            face_size[i] = (d.face[name][2] * framing.scale / size, d.face[name][3] * framing.scale / size)
+    points, face_size = point_labels(d.joints, d.face, framing, size)
     if rng.random() < 0.3:
         image[..., :3] = image[..., rng.permutation(3)]
     if rng.random() < 0.3:

@@ -40,17 +40,25 @@ def mirror_drawing(d: Drawing) -> Drawing:
     return Drawing(d.family, d.seed, d.rgba[:, ::-1].copy(), lut[d.parts[:, ::-1]], joints, face, d.body_plan)
 
 
-def labels_in_frame(d: Drawing, framing: Framing, size: int, out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def point_labels(joints: dict[str, tuple[float, float]], face: dict[str, tuple[float, float, float, float]],
+                 framing: Framing, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The joints and face centres in the framed model square ((len(POINTS), 3): x, y, present) and
+    the face features' radii as a share of ``size`` ((len(FACE), 2))."""
     points = np.zeros((len(POINTS), 3), np.float32)
     for i, name in enumerate(POINTS):
-        if name in d.joints:
-            points[i] = (*framing.to_model(*d.joints[name]), 1.0)
-        elif name in d.face:
-            points[i] = (*framing.to_model(*d.face[name][:2]), 1.0)
+        if name in joints:
+            points[i] = (*framing.to_model(*joints[name]), 1.0)
+        elif name in face:
+            points[i] = (*framing.to_model(*face[name][:2]), 1.0)
     face_size = np.zeros((len(FACE), 2), np.float32)
     for i, name in enumerate(FACE):
-        if name in d.face:
-            face_size[i] = (d.face[name][2] * framing.scale / size, d.face[name][3] * framing.scale / size)
+        if name in face:
+            face_size[i] = (face[name][2] * framing.scale / size, face[name][3] * framing.scale / size)
+    return points, face_size
+
+
+def labels_in_frame(d: Drawing, framing: Framing, size: int, out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    points, face_size = point_labels(d.joints, d.face, framing, size)
     coarse = Framing(framing.x0, framing.y0, framing.scale * out / size)
     parts = frame_labels(d.parts, coarse, out).astype(np.int64)
     return points, face_size, parts
