@@ -185,7 +185,7 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
     """A character motion: rig (or --rig), move the parts, fit the result to the output size."""
     from sticker_studio.core.puppet.animate import AnimateOptions, animate_character
     from sticker_studio.core.puppet.motions import CharacterParams, find_character_motion
-    from sticker_studio.core.puppet.rig import load_rig
+    from sticker_studio.core.puppet.rig import load_rig_for
     from sticker_studio.engine.rig.auto import auto_rig
 
     if args.body is not None:
@@ -202,11 +202,7 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
         raise InvalidInputError("character motions are raster animations; write .webm, .webp, .png or .gif "
                                 "(a .tgs takes a whole-body preset: --motion bounce)")
     if args.rig is not None:
-        rig = load_rig(args.rig)
-        if (rig.width, rig.height) != (rgba.shape[1], rgba.shape[0]):
-            raise InvalidInputError(f"{args.rig} is a rig for a {rig.width}x{rig.height} drawing but {args.image} is "
-                                    f"{rgba.shape[1]}x{rgba.shape[0]} here; make the rig from this file with "
-                                    "`sticker-studio rig`")
+        rig = load_rig_for(args.rig, rgba, args.image, " here")
         rigged = ""
     else:
         rig = auto_rig(rgba)

@@ -41,7 +41,7 @@ def character_pack_sticker(sticker: Sticker, args: argparse.Namespace, subject_s
     """The still ``sticker`` animated with the character motion ``args.motion`` for a pack."""
     from sticker_studio.core.imageops import resize_rgba
     from sticker_studio.core.puppet.motions import find_character_motion
-    from sticker_studio.core.puppet.rig import load_rig
+    from sticker_studio.core.puppet.rig import load_rig_for
     from sticker_studio.core.puppet.stored import CharacterSettings, character_sticker
 
     if sticker.frame_count > 1:
@@ -54,11 +54,7 @@ def character_pack_sticker(sticker: Sticker, args: argparse.Namespace, subject_s
         get_preset(args.body)  # an unknown preset: one line before any rigging
     drawing = sticker.frames[0]
     if args.rig is not None:
-        rig = load_rig(args.rig)
-        if (rig.width, rig.height) != (drawing.shape[1], drawing.shape[0]):
-            raise InvalidInputError(f"{args.rig} is a rig for a {rig.width}x{rig.height} drawing but {args.file} is "
-                                    f"{drawing.shape[1]}x{drawing.shape[0]}; make the rig from this file with "
-                                    "`sticker-studio rig`")
+        rig = load_rig_for(args.rig, drawing, args.file)
         rigged = ""
     else:
         longer = max(drawing.shape[:2])

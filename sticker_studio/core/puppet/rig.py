@@ -295,3 +295,14 @@ def load_rig(path: str | Path) -> Rig:
         except (OSError, UnidentifiedImageError) as error:
             raise RigError(f"cannot read the rig's part map {ppath.name}: {error}") from None
     return Rig.from_json(data, parts)
+
+
+def load_rig_for(path: str | Path, drawing: np.ndarray, drawing_name: object, where: str = "") -> Rig:
+    """:func:`load_rig`, refused with one line when the rig was made for a drawing of another size
+    than ``drawing`` (H, W, ...), which ``drawing_name`` (and ``where``, after its size) names."""
+    rig = load_rig(path)
+    if (rig.width, rig.height) != (drawing.shape[1], drawing.shape[0]):
+        raise InvalidInputError(f"{path} is a rig for a {rig.width}x{rig.height} drawing but {drawing_name} is "
+                                f"{drawing.shape[1]}x{drawing.shape[0]}{where}; make the rig from this file with "
+                                "`sticker-studio rig`")
+    return rig
