@@ -136,6 +136,23 @@ class TrainingTask(Protocol):
     def export(self, model: nn.Module, ema: ParameterEMA | None, out: Path, run_info: dict[str, Any]) -> Path: ...
 
 
+class StatelessTaskHooks:
+    """The :class:`TrainingTask` hooks a task with no state of its own between steps needs (nothing
+    after a step, no extra log fields, nothing to checkpoint): a base for such tasks (rig, matting)."""
+
+    def after_step(self, mean_loss: float, step: StepInfo) -> None:
+        return None
+
+    def log_fields(self, batch: Any, step: StepInfo) -> dict[str, Any]:
+        return {}
+
+    def state_dict(self) -> dict[str, Any] | None:
+        return None
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        return None
+
+
 @dataclass
 class TrainResult:
     run_dir: Path

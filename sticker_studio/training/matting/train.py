@@ -240,7 +240,7 @@ def _uses_prior(model: nn.Module) -> bool:
     return bool(getattr(getattr(inner, "config", None), "prior_channels", 0))
 
 
-class MattingTask:
+class MattingTask(loop.StatelessTaskHooks):
     """The matting head's step body for :func:`sticker_studio.training.loop.train_loop.run_training`:
     clips composited over random backgrounds → the five weighted loss terms; or, with
     ``cfg.kit``, packed clips with their layout prior → :func:`.layout_matting.layout_losses`."""
@@ -346,18 +346,6 @@ class MattingTask:
             weights = self.cfg.loss_weights
         total = sum((weights.get(k, 0.0) * v for k, v in terms.items()), torch.zeros((), device=alpha.device))
         return {"loss": total, **terms}
-
-    def after_step(self, mean_loss: float, step: loop.StepInfo) -> None:
-        return None
-
-    def log_fields(self, batch: MattingBatch | LayoutBatch, step: loop.StepInfo) -> dict[str, Any]:
-        return {}
-
-    def state_dict(self) -> dict[str, Any] | None:
-        return None
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        return None
 
     def export(self, model: nn.Module, ema: ParameterEMA | None, out: Path, run_info: dict[str, Any]) -> Path:
         return export_matting(model, ema, out, self.cfg, run_info)

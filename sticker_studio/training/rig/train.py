@@ -137,7 +137,7 @@ def rig_losses(out: Any, batch: RigBatch, stride: int, sigma: float, pos_weight:
             "plan": F.cross_entropy(out.body_plan.float(), batch.plan)}
 
 
-class RigTask:
+class RigTask(loop.StatelessTaskHooks):
     """The rig model's step body for :func:`sticker_studio.training.loop.train_loop.run_training`."""
 
     name = "rig"
@@ -197,18 +197,6 @@ class RigTask:
         w = self.cfg.loss_weights
         total = sum((w.get(k, 0.0) * v for k, v in terms.items()), torch.zeros((), device=batch.image.device))
         return {"loss": total, **terms}
-
-    def after_step(self, mean_loss: float, step: loop.StepInfo) -> None:
-        return None
-
-    def log_fields(self, batch: RigBatch, step: loop.StepInfo) -> dict[str, Any]:
-        return {}
-
-    def state_dict(self) -> dict[str, Any] | None:
-        return None
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        return None
 
     def export(self, model: nn.Module, ema: ParameterEMA | None, out: Path, run_info: dict[str, Any]) -> Path:
         return export_rig(model, ema, out, self.cfg, run_info)
