@@ -365,7 +365,7 @@ CUE_WEIGHT = 0.75
 #: where its shape says "hole", this far — off (0): on the drawn validation pack (white) it cost 0.8 dB
 #: (outlined mugs' handle bands and loops kept white are thin-walled paper-coloured regions too) for
 #: +0.9 dB on the real validation set (safety pin, pretzel); see docs/experiments/matting_real_eval.md
-SHAPE_HOLE_WEIGHT = 0.0
+SHAPE_HOLE_WEIGHT = 0.75
 #: ...and only where the region's core is the paper's own colour: its mean RGB distance to it at most this
 EXACT_PAPER = 1.75
 HOLE_VOTE = 0.0
@@ -390,19 +390,26 @@ def shape_and_paper_cues(prior: LayoutPrior, track_of: np.ndarray, enclosed: np.
     core_px = np.bincount(enclosed[core], minlength=n + 1)
     core_dist = np.bincount(enclosed[core], weights=prior.distance[core].astype(np.float64), minlength=n + 1)
     exact = core_dist <= EXACT_PAPER * np.maximum(core_px, 1)
-    out = dict(means)
+    # one shift per track: a track may join several regions of frame 0 (a moving arm's loop that overlaps
+    # the body in the next frame); the hole cues move it only when all of them say hole
+    cues: dict[int, list[tuple[float, float]]] = {}
     for lab, shape in shapes.items():
         tid = int(track_of[lab]) if lab < len(track_of) else 0
-        if tid not in out:
+        if tid not in means:
             continue
         if shape.cue is ShapeCue.BODY:
-            target, weight = BODY_VOTE, CUE_WEIGHT
+            cue = (BODY_VOTE, CUE_WEIGHT)
         elif lab in paper_holes:
-            target, weight = HOLE_VOTE, CUE_WEIGHT
+            cue = (HOLE_VOTE, CUE_WEIGHT)
         elif shape.cue is ShapeCue.HOLE and core_px[lab] > 0 and exact[lab]:
-            target, weight = HOLE_VOTE, SHAPE_HOLE_WEIGHT
+            cue = (HOLE_VOTE, SHAPE_HOLE_WEIGHT)
         else:
-            continue
+            cue = (HOLE_VOTE, 0.0)  # no cue: the head decides
+        cues.setdefault(tid, []).append(cue)
+    out = dict(means)
+    for tid, said in cues.items():
+        body = [w for t, w in said if t == BODY_VOTE]
+        target, weight = (BODY_VOTE, max(body)) if body else (HOLE_VOTE, min(w for _, w in said))
         out[tid] = (1.0 - weight) * out[tid] + weight * target
     return out
 
