@@ -183,7 +183,7 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
         cand = good[labels] & inner
         enclosed_labels, _ = ndimage.label(cand)
         enclosed_labels = enclosed_labels.astype(np.int32)
-    pale = _pale_bodies(rgb, tight, loose, min_px) if paper is None else np.zeros((h, w), np.int32)
+    pale = _pale_bodies(rgb, tight_mask, loose, min_px) if paper is None else np.zeros((h, w), np.int32)
     enclosed = enclosed_labels > 0
     ramp = _ramp(dist, tolerances)
     key = np.ones((h, w), np.float32)
@@ -198,8 +198,10 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
 
 def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: int) -> np.ndarray:
     """(H, W) int32 labels (0 = none) of pale *bodies* the loose flood swallowed on smooth paper: the
-    parts of the loose flood more than an edge's width (:data:`LOOSE_BAND_512`) past the tight flood
-    that are made of flat fills (not a glow's or a shadow's gradient) and surround a piece of the
+    parts of the loose flood more than an edge's width (:data:`LOOSE_BAND_512`) past any pixel of the
+    paper's own colour (``tight``: within the tight tolerance, reached from the border or not — on a
+    colour near the subject's the paper inside a ring's or a pin's hole is reached through the loose
+    flood but is no body) that are made of flat fills (not a glow's or a shadow's gradient) and surround a piece of the
     subject (a panda's face around its eyes and nose, a ghost around its mouth) — a strong sign of
     subject (issue 24); the vote keeps them (:func:`vote_regions`)."""
     h, w = tight.shape
