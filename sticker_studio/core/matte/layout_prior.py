@@ -34,10 +34,14 @@ Background-coloured areas the network keeps although the border flood reaches th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import ndimage
+
+if TYPE_CHECKING:
+    from sticker_studio.core.matte.hole_shape import RegionShape
 
 #: channels of :attr:`LayoutPrior.channels` (the background colour's three come on top)
 PRIOR_NAMES: tuple[str, ...] = ("distance", "tight", "loose", "enclosed", "key")
@@ -93,6 +97,9 @@ class LayoutPrior:
     grainy: np.ndarray | None = None
     #: (H, W) int32 labels of pale bodies the loose flood swallowed (:func:`_pale_bodies`; 0 = none)
     pale_labels: np.ndarray | None = None
+    #: labels of :attr:`enclosed_labels` from this one on are paper pockets (:func:`_add_pockets`): not
+    #: in the ``enclosed`` channel the head saw; their shape is judged against the tight flood
+    pockets_from: int | None = None
 
     @property
     def key_alpha(self) -> np.ndarray:
@@ -193,7 +200,32 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
         np.clip(dist * (4.0 / _MAX_DIST), 0.0, 1.0).astype(np.float32),
         tight.astype(np.float32), loose.astype(np.float32), enclosed.astype(np.float32), key,
     ], axis=-1)
-    return LayoutPrior(channels, bg / 255.0, enclosed_labels, tolerances, paper, grains, pale)
+    # after the channels (the head's input stays as trained): paper the loose flood reaches only through
+    # the subject is a region for the vote too
+    enclosed_labels, pockets_from = _add_pockets(enclosed_labels, tight_mask & loose & ~tight, min_px)
+    return LayoutPrior(channels, bg / 255.0, enclosed_labels, tolerances, paper, grains, pale, pockets_from)
+
+
+def _add_pockets(enclosed_labels: np.ndarray, pocket_mask: np.ndarray, min_px: int) -> tuple[np.ndarray, int]:
+    """``enclosed_labels`` with the *paper pockets* appended, and the first pocket label: patches of the
+    paper's own colour (tight tolerance) that the loose border flood reaches but the tight one does not —
+    on a colour near the subject's, the loose flood runs through the subject (a grey pin on blue-grey)
+    into its holes, which the enclosed candidates then miss. At least ``min_px`` pixels each."""
+    first = int(enclosed_labels.max()) + 1
+    if not pocket_mask.any():
+        return enclosed_labels, first
+    labels, count = ndimage.label(pocket_mask)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    good = sizes >= min_px
+    good[0] = False
+    if not good.any():
+        return enclosed_labels, first
+    ids = np.zeros(count + 1, np.int32)
+    ids[good] = np.arange(first, first + int(good.sum()), dtype=np.int32)
+    out = enclosed_labels.copy()
+    sel = ids[labels] > 0
+    out[sel] = ids[labels][sel]
+    return out, first
 
 
 def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: int) -> np.ndarray:
@@ -342,7 +374,7 @@ def kept_paper_labels(prior: LayoutPrior, alpha: np.ndarray) -> np.ndarray:
     inside the patch (a subject's soft rim is too thin; a pale part of it is no paper).
     """
     h, w = alpha.shape
-    cand = (prior.channels[..., 2] > 0.5) & (alpha >= VOTE_THRESHOLD)
+    cand = (prior.channels[..., 2] > 0.5) & (alpha >= VOTE_THRESHOLD) & (prior.enclosed_labels == 0)
     labels, count = ndimage.label(cand)
     if count == 0:
         return np.zeros((h, w), np.int32)
@@ -374,17 +406,34 @@ HOLE_VOTE = 0.0
 BODY_VOTE = 1.0
 
 
+def frame_shapes(prior: LayoutPrior, enclosed: np.ndarray) -> dict[int, RegionShape]:
+    """Every enclosed region's shape (:func:`~sticker_studio.core.matte.hole_shape.region_shapes`): the
+    enclosed candidates' walls against the loose flood; a paper pocket's (:func:`_add_pockets`) against
+    the tight flood (the loose one runs through the subject there), and a pocket is never called body
+    (its outline, if any, is the near-coloured subject the loose flood took: a drawn star's inside)."""
+    from sticker_studio.core.matte.hole_shape import ShapeCue, region_shapes
+
+    pockets = prior.pockets_from
+    if pockets is None or pockets > int(enclosed.max()):
+        return region_shapes(enclosed, prior.channels[..., 2] > 0.5)
+    shapes = region_shapes(np.where(enclosed < pockets, enclosed, 0), prior.channels[..., 2] > 0.5)
+    for lab, sh in region_shapes(enclosed, prior.channels[..., 1] > 0.5).items():
+        if lab >= pockets:
+            shapes[lab] = sh if sh.cue is not ShapeCue.BODY else replace(sh, cue=ShapeCue.NONE)
+    return shapes
+
+
 def shape_and_paper_cues(prior: LayoutPrior, track_of: np.ndarray, enclosed: np.ndarray,
                          means: dict[int, float]) -> dict[int, float]:
     """The vote's numbers moved by what frame 0 says beyond the head's alpha (issue 24): a region
     walled in thinly that is a small part of the subject is a hole, one that is most of the subject
     is its body inside an outline (:mod:`sticker_studio.core.matte.hole_shape`); on textured paper a
     region whose core shows the paper's texture is paper — a hole — unless its shape says body."""
-    from sticker_studio.core.matte.hole_shape import ShapeCue, region_shapes
+    from sticker_studio.core.matte.hole_shape import ShapeCue
 
     if not enclosed.any():
         return means
-    shapes = region_shapes(enclosed, prior.channels[..., 2] > 0.5)
+    shapes = frame_shapes(prior, enclosed)
     paper_holes = _paper_textured_regions(prior, enclosed)
     # a hole shows the paper itself; a drawn white interior is often a shade off it
     core = _paper_core(prior)
