@@ -5,8 +5,9 @@ grey pin) calls them partly transparent, and the colour floor
 (:mod:`sticker_studio.core.matte.alpha_floor`) only lifts them to the least opacity their colour
 needs over the paper (~0.6 for a slate grey on white), while the artist drew them opaque. A
 translucent wash is a flat colour too, so only patches the estimate itself mostly keeps are
-raised, and only inside them (their anti-aliased edge stays the estimate's). Like the colour
-floor, only on one flat paper colour and beyond the loose tolerance. numpy + scipy only.
+raised, and only inside them (their anti-aliased edge stays the estimate's), and only beyond the
+loose tolerance (paper's light and texture never count). Unlike the colour floor it needs no flat
+paper: a flat fill on textured paper is told by its flatness. numpy + scipy only.
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ MIN_PATCH_512 = 64
 
 def raise_flat_fills(rgb: np.ndarray, alpha: np.ndarray, priors: list[LayoutPrior]) -> np.ndarray:
     """``alpha`` (N, H, W) with the inside of every flat, far-from-paper patch the estimate mostly
-    keeps raised to 1; unchanged when the background is not flat."""
+    keeps raised to 1."""
     from sticker_studio.core.matte.background import local_grain
 
-    if not priors or not priors[0].tolerances.flat:
+    if not priors:
         return alpha
     out = alpha.astype(np.float32, copy=True)
     for t, prior in enumerate(priors):
