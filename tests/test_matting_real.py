@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 from scipy import ndimage
 
 from sticker_studio.core.matte.hole_shape import ShapeCue, region_shapes
@@ -90,15 +89,11 @@ def _ring(size: int = 128, band: float = 8.0) -> np.ndarray:
     return img
 
 
-def test_thin_ring_hole_is_a_hole_by_shape_even_if_the_head_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sticker_studio.core.matte.layout_prior as lp
-
+def test_thin_ring_hole_is_a_hole_by_shape_even_if_the_head_keeps_it() -> None:
     p = layout_prior(_ring())
     shapes = region_shapes(p.enclosed_labels, p.channels[..., 2] > 0.5)
     assert [s.cue for s in shapes.values()] == [ShapeCue.HOLE]
-    # the shape's vote is off by default (it cost the drawn validation pack); when weighted, it overrules
-    # a head that fills the hole, since the hole is the paper's own colour
-    monkeypatch.setattr(lp, "SHAPE_HOLE_WEIGHT", 0.75)
+    # the shape's vote overrules a head that fills the hole, since the hole is the paper's own colour
     vote = vote_regions([p], np.ones((1, 128, 128), np.float32))
     assert vote.alpha[0][64, 64] < 0.05 and vote.alpha[0][64, 64 + 32] == 1.0
 

@@ -396,9 +396,10 @@ def kept_paper_labels(prior: LayoutPrior, alpha: np.ndarray) -> np.ndarray:
 #: where the paper texture a region shows says "hole", its number moves this far towards
 #: :data:`HOLE_VOTE`; where its shape says "body", towards :data:`BODY_VOTE` (1 = the cue decides alone)
 CUE_WEIGHT = 0.75
-#: where its shape says "hole", this far — off (0): on the drawn validation pack (white) it cost 0.8 dB
-#: (outlined mugs' handle bands and loops kept white are thin-walled paper-coloured regions too) for
-#: +0.9 dB on the real validation set (safety pin, pretzel); see docs/experiments/matting_real_eval.md
+#: where its shape says "hole", this far. Once off: an outlined white mug's handle band (a compact-shape
+#: test now tells it apart, :data:`~sticker_studio.core.matte.hole_shape.HOLE_MAX_ELONGATION`) and a loop
+#: whose track joined the body (one shift per track now) cost the drawn validation pack; see
+#: docs/experiments/matting_real_eval.md
 SHAPE_HOLE_WEIGHT = 0.75
 #: ...and only where the region's core is the paper's own colour: its mean RGB distance to it at most this
 EXACT_PAPER = 1.75
