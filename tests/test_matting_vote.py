@@ -174,3 +174,22 @@ def test_flat_fills_the_head_mostly_keeps_become_opaque_inside() -> None:
     assert np.all(out[0][inner] == 1.0)
     assert np.all(out[0][strand & ~ndimage.binary_erosion(strand, iterations=1)] == 0.7)  # its edge stays
     assert np.all(out[0][wash] == 0.35) and np.all(out[0][~(strand | wash)] == 0.0)
+
+
+def test_edge_alpha_comes_from_the_edges_colour_and_soft_areas_stay() -> None:
+    from sticker_studio.core.matte.edge_colour import alpha_from_edge_colour
+
+    yy, xx = _grid(512)  # the reach is 2 px at 512²
+    disc = np.hypot(yy - 200, xx - 256) < 120
+    img = np.full((512, 512, 3), 255, np.uint8)
+    img[disc] = (200, 40, 40)  # a sharp red disc on white
+    shadow = np.clip(1.0 - np.hypot((yy - 440) / 24.0, (xx - 256) / 160.0), 0, 1) * 0.4  # a broad soft shadow
+    img = (img * (1 - shadow[..., None]) + 0.5).astype(np.uint8)
+    head = ndimage.gaussian_filter(disc.astype(np.float32), 1.0)  # a head that spreads the edge
+    head = np.maximum(head, shadow.astype(np.float32))
+    out = alpha_from_edge_colour(img[None], head[None], np.array([1.0, 1.0, 1.0]))[0]
+    truth = np.maximum(disc.astype(np.float32), shadow)
+    ring = ndimage.binary_dilation(disc, iterations=3) & ~ndimage.binary_erosion(disc, iterations=3)
+    assert np.abs(out - truth)[ring].mean() < 0.5 * np.abs(head - truth)[ring].mean()
+    far = np.hypot(yy - 200, xx - 256) > 130
+    assert np.array_equal(out[far], head[far])  # the shadow is the estimate's
