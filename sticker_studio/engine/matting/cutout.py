@@ -228,12 +228,17 @@ def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | No
     prior matte, so without flips the frames are ``base``'s exactly (the colour key's
     edges are better than a plain un-mix).
     """
+    from sticker_studio.core.matte.layout_prior import track_means
     from sticker_studio.engine.matting.matte import matte_with_prior
 
     base_alpha = base[..., 3].astype(np.float32) / 255.0
     prior = matte_with_prior(rgb, None, flips=flips, base_alpha=base_alpha)
-    kept = vote_decisions(prior.votes, flips)
-    base_kept = vote_decisions(prior.votes, None)  # what the vote made of base's alpha
+    # base's own number per track (over its core; the whole track without one), not the vote's with its
+    # shape cues: without flips the frames are base's, so the decisions shown must be base's too
+    own, whole = track_means(base_alpha, prior.cores), track_means(base_alpha, prior.regions)
+    votes = {t: own.get(t, whole.get(t, m)) for t, m in prior.votes.items()}
+    kept = vote_decisions(votes, flips)
+    base_kept = vote_decisions(votes, None)  # what base's alpha shows
     changed = [t for t, k in kept.items() if k != base_kept[t]]
     out = base.copy()
     if changed:
@@ -242,7 +247,7 @@ def _flip_regions(rgb: np.ndarray, base: np.ndarray, flips: dict[int, bool] | No
         for t, regions in enumerate(prior.regions):
             mask = flipped_area(regions, changed)  # a flipped region takes its rim with it
             out[t][mask] = prior.rgba[t][mask]
-    return _Matte(out, prior.regions[0], kept, None, frozenset(), dict(prior.votes))
+    return _Matte(out, prior.regions[0], kept, None, frozenset(), votes)
 
 
 def _model(rgb: np.ndarray, head: Any, flips: dict[int, bool] | None, network_alpha: np.ndarray | None,
