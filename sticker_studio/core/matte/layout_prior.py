@@ -190,7 +190,11 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
         cand = good[labels] & inner
         enclosed_labels, _ = ndimage.label(cand)
         enclosed_labels = enclosed_labels.astype(np.int32)
-    pale = _pale_bodies(rgb, tight_mask, loose, min_px) if paper is None else np.zeros((h, w), np.int32)
+    # on a coloured paper, its exact colour inside the subject is the paper seen through a hole; on white
+    # or cream paper it is as often a white fill (milk in a glass, a panda's face): a pale body keeps it
+    coloured = not whiteish(bg)
+    seen_paper = tight_mask if coloured else tight
+    pale = _pale_bodies(rgb, seen_paper, loose, min_px) if paper is None else np.zeros((h, w), np.int32)
     enclosed = enclosed_labels > 0
     ramp = _ramp(dist, tolerances)
     key = np.ones((h, w), np.float32)
@@ -202,15 +206,29 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
     ], axis=-1)
     # after the channels (the head's input stays as trained): paper the loose flood reaches only through
     # the subject is a region for the vote too
-    enclosed_labels, pockets_from = _add_pockets(enclosed_labels, tight_mask & loose & ~tight, min_px)
+    pockets = tight_mask & loose & ~tight if coloured else np.zeros((h, w), bool)
+    enclosed_labels, pockets_from = _add_pockets(enclosed_labels, pockets, min_px)
     return LayoutPrior(channels, bg / 255.0, enclosed_labels, tolerances, paper, grains, pale, pockets_from)
+
+
+#: a paper is white or cream (white is a fill colour there) when its darkest channel is at least this...
+WHITEISH_MIN = 200.0
+#: ...and its channels differ by at most this (RGB units)
+WHITEISH_SPREAD = 45.0
+
+
+def whiteish(background: np.ndarray) -> bool:
+    """Whether a paper colour (3,) in 0-255 is white or cream rather than a colour."""
+    bg = np.asarray(background, np.float32)
+    return bool(bg.min() >= WHITEISH_MIN and bg.max() - bg.min() <= WHITEISH_SPREAD)
 
 
 def _add_pockets(enclosed_labels: np.ndarray, pocket_mask: np.ndarray, min_px: int) -> tuple[np.ndarray, int]:
     """``enclosed_labels`` with the *paper pockets* appended, and the first pocket label: patches of the
     paper's own colour (tight tolerance) that the loose border flood reaches but the tight one does not —
     on a colour near the subject's, the loose flood runs through the subject (a grey pin on blue-grey)
-    into its holes, which the enclosed candidates then miss. At least ``min_px`` pixels each."""
+    into its holes, which the enclosed candidates then miss. At least ``min_px`` pixels each. Only on
+    coloured paper (not :func:`whiteish`)."""
     first = int(enclosed_labels.max()) + 1
     if not pocket_mask.any():
         return enclosed_labels, first
