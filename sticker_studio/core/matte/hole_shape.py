@@ -142,7 +142,7 @@ def region_shapes(enclosed_labels: np.ndarray, outside: np.ndarray) -> dict[int,
         if thin >= THIN_SHARE:
             if outline and share >= BODY_MIN_SHARE:
                 cue = ShapeCue.BODY
-            elif (not islands[lab] and not outline and share <= HOLE_MAX_SHARE
+            elif (not islands[lab] and not outline and share <= BAND_HOLE_MAX_SHARE
                   and elongation <= HOLE_MAX_ELONGATION):
                 cue = ShapeCue.HOLE
         if cue is ShapeCue.NONE and islands[lab]:
