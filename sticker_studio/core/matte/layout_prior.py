@@ -414,11 +414,10 @@ def kept_paper_labels(prior: LayoutPrior, alpha: np.ndarray) -> np.ndarray:
 #: where the paper texture a region shows says "hole", its number moves this far towards
 #: :data:`HOLE_VOTE`; where its shape says "body", towards :data:`BODY_VOTE` (1 = the cue decides alone)
 CUE_WEIGHT = 0.75
-#: where its shape says "hole", this far. Once off: an outlined white mug's handle band (a compact-shape
-#: test now tells it apart, :data:`~sticker_studio.core.matte.hole_shape.HOLE_MAX_ELONGATION`) and a loop
-#: whose track joined the body (one shift per track now) cost the drawn validation pack; see
-#: docs/experiments/matting_real_eval.md
-SHAPE_HOLE_WEIGHT = 0.75
+#: where its shape says "hole", this far: a head's number below ~0.83 ends under the threshold, a confident
+#: head's stays. 0.75 overturned confident heads on white bellies of the paper's exact colour (drawn `loops`
+#: on white, −1.2 dB on the drawn test pack; a glass of milk) — see docs/experiments/matting_real_eval.md
+SHAPE_HOLE_WEIGHT = 0.4
 #: ...and only where the region's core is the paper's own colour: its mean RGB distance to it at most this
 EXACT_PAPER = 1.75
 HOLE_VOTE = 0.0
