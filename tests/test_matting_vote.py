@@ -27,7 +27,7 @@ def _label_at(labels: np.ndarray, point: tuple[int, int]) -> int:
     return int(labels[point])
 
 
-def test_a_thin_rings_hole_on_paper_is_removed_even_where_the_head_keeps_it() -> None:
+def test_a_thin_rings_hole_on_paper_is_removed_where_the_head_is_unsure() -> None:
     yy, xx = _grid(128)
     r = np.hypot(yy - 64, xx - 64)
     img = np.full((128, 128, 3), 255, np.uint8)
@@ -35,8 +35,10 @@ def test_a_thin_rings_hole_on_paper_is_removed_even_where_the_head_keeps_it() ->
     p = layout_prior(img)
     shapes = region_shapes(p.enclosed_labels, p.channels[..., 2] > 0.5)
     assert [s.cue for s in shapes.values()] == [ShapeCue.HOLE]
-    vote = vote_regions([p], np.ones((1, 128, 128), np.float32))  # a head that fills the hole
-    assert vote.alpha[0][64, 64] < 0.05 and vote.alpha[0][64, 64 + 32] == 1.0
+    vote = vote_regions([p], np.full((1, 128, 128), 0.75, np.float32))  # a head that would fill the hole
+    assert vote.alpha[0][64, 64] < 0.05 and vote.alpha[0][64, 64 + 32] == 0.75
+    # a confident head keeps its decision (a white belly of the paper's exact colour looks the same)
+    assert vote_regions([p], np.ones((1, 128, 128), np.float32)).alpha[0][64, 64] == 1.0
 
 
 def _outlined_white_mug(size: int = 256) -> tuple[np.ndarray, tuple[int, int], tuple[int, int]]:
@@ -62,7 +64,7 @@ def test_a_handles_hole_is_removed_and_its_white_band_kept() -> None:
     assert shapes[_label_at(p.enclosed_labels, hole)].cue is ShapeCue.HOLE
     band_shape = shapes[_label_at(p.enclosed_labels, band)]
     assert band_shape.cue is not ShapeCue.HOLE and band_shape.elongation > 5.0
-    vote = vote_regions([p], np.ones((1, 256, 256), np.float32))
+    vote = vote_regions([p], np.full((1, 256, 256), 0.75, np.float32))  # a head unsure of both
     assert vote.alpha[0][hole] < 0.05
     assert vote.alpha[0][band] == 1.0 and vote.alpha[0][128, 110] == 1.0
 
@@ -133,8 +135,8 @@ def test_a_pins_hole_on_a_near_colour_is_a_pocket_the_vote_removes() -> None:
     assert p.channels[80, 80, 3] == 0.0  # the head's enclosed channel is as it was trained
     assert p.pale_labels is not None and not p.pale_labels[80, 80]
     assert frame_shapes(p, p.enclosed_labels)[lab].cue is ShapeCue.HOLE
-    vote = vote_regions([p], np.ones((1, 160, 160), np.float32))
-    assert vote.alpha[0][80, 80] < 0.05 and vote.alpha[0][80, 80 + 45] == 1.0
+    vote = vote_regions([p], np.full((1, 160, 160), 0.75, np.float32))  # a head unsure of the hole
+    assert vote.alpha[0][80, 80] < 0.05
 
 
 def test_a_hole_cue_does_not_move_a_track_that_joins_other_regions() -> None:
@@ -154,8 +156,8 @@ def test_a_hole_cue_does_not_move_a_track_that_joins_other_regions() -> None:
     track_of[hole] = track_of[belly] = 1
     assert shape_and_paper_cues(p, track_of, p.enclosed_labels, {1: 0.9}) == {1: 0.9}
     track_of[belly] = 2
-    moved = shape_and_paper_cues(p, track_of, p.enclosed_labels, {1: 0.9, 2: 0.9})
-    assert moved[1] < 0.5 and moved[2] == 0.9
+    moved = shape_and_paper_cues(p, track_of, p.enclosed_labels, {1: 0.75, 2: 0.75})
+    assert moved[1] < 0.5 and moved[2] == 0.75
 
 
 def test_flat_fills_the_head_mostly_keeps_become_opaque_inside() -> None:
