@@ -57,13 +57,16 @@ class MotionContext:
     params: CharacterParams
     size: float  # the character's longer side, pixels
     ease: Easing = field(default=lambda u: u)
+    #: the arm sides wave, cheer and clap may move (None: every arm the rig has; an automatic rig's
+    #: doubtful arms are left out, see :mod:`sticker_studio.core.puppet.arms`)
+    arms: tuple[str, ...] | None = None
 
     @property
     def amp(self) -> float:
         return self.params.amplitude
 
     def arm_sides(self) -> list[str]:
-        return [s for s in ("l", "r") if self.rig.has_part(f"arm_{s}")]
+        return [s for s in ("l", "r") if self.rig.has_part(f"arm_{s}") and (self.arms is None or s in self.arms)]
 
     def wave_side(self) -> str:
         sides = self.arm_sides()
@@ -204,7 +207,8 @@ def m_wave(t: float, c: MotionContext) -> CharacterPose:
         p.angles[f"elbow_{s}"] = sign * 0.35 * c.amp * osc - sign * 0.15 * e
     else:
         p.angles[f"shoulder_{s}"] = raise_turn * e + sign * 0.3 * c.amp * osc
-    c.tilt(p, -sign * 0.05 * c.amp * e, whole=False)
+    # the arm and hand move, the body and head stay still: a head turn with the wave moved a whole head of
+    # pixels near the middle (the issue's rule: a wave changes <= 45 % of the subject, off to one side)
     return p
 
 
@@ -325,16 +329,15 @@ def m_tail_wag(t: float, c: MotionContext) -> CharacterPose:
 
 
 def m_ear_sway(t: float, c: MotionContext) -> CharacterPose:
-    bob = hump(t, 2)
+    """Ears (and a tail) swing out, lag and settle, twice a loop; a head that has a neck dips a little to
+    kick them. A drawing without a separate head keeps its body still: its whole-body bob read as a nod."""
     p = CharacterPose()
     if c.rig.has_part("head") and "neck" in c.rig.joints:
-        p.head_offset = (0.0, 0.015 * c.size * c.amp * bob)
-    else:
-        p.offset = (0.0, 0.015 * c.size * c.amp * bob)
-    lag = damped(t, (0.0, 0.5))
+        p.head_offset = (0.0, 0.006 * c.size * c.amp * hump(t, 2))
+    lag = damped(t, (0.0, 0.5), decay=0.15)
     for side, sign in (("l", -1.0), ("r", 1.0)):
         if c.rig.has_part(f"ear_{side}"):
-            p.angles[f"ear_{side}_base"] = sign * 0.3 * c.amp * lag
+            p.angles[f"ear_{side}_base"] = sign * 0.42 * c.amp * lag
     if c.rig.has_part("tail"):
         p.angles["tail_base"] = 0.2 * c.amp * damped(t, (0.1, 0.6))
     return p
@@ -429,7 +432,7 @@ CHARACTER_MOTIONS: dict[str, CharacterMotion] = {m.name: m for m in (
     _m("shiver", MotionGroup.CHARACTER, "shivers with a sweat drop", m_shiver, verbs=("shivering", "cold", "scared")),
     _m("tail-wag", MotionGroup.CHARACTER, "the tail wags", m_tail_wag, ("tail",),
        verbs=("wagging", "wagging its tail")),
-    _m("ear-sway", MotionGroup.CHARACTER, "a small bob; ears (and tail) lag behind and settle", m_ear_sway, ("ear",),
+    _m("ear-sway", MotionGroup.CHARACTER, "ears (and tail) swing out, lag behind and settle", m_ear_sway, ("ear",),
        verbs=("swaying ears", "flopping ears")),
     _m("sleepy", MotionGroup.EMOTION, "eyes droop shut, head nods off, zzz", m_sleepy,
        verbs=("sleepy", "sleeping", "tired", "yawning"),
@@ -459,13 +462,15 @@ def find_character_motion(name: str) -> CharacterMotion | None:
     return CHARACTER_MOTIONS.get(key)
 
 
-def missing_for(motion: CharacterMotion, rig: Rig) -> list[str]:
-    """What the motion needs that the rig lacks (readable names)."""
+def missing_for(motion: CharacterMotion, rig: Rig, arms: tuple[str, ...] | None = None) -> list[str]:
+    """What the motion needs that the rig lacks (readable names); ``arms``: the arm sides that may move
+    (:func:`sticker_studio.core.puppet.animate.playable_arms`), None for every arm the rig has."""
     out = []
+    usable = [s for s in ("l", "r") if rig.has_part(f"arm_{s}") and (arms is None or s in arms)]
     for need in motion.needs:
-        if need == "arm" and not (rig.has_part("arm_l") or rig.has_part("arm_r")):
+        if need == "arm" and not usable:
             out.append("an arm")
-        elif need == "arms" and not (rig.has_part("arm_l") and rig.has_part("arm_r")):
+        elif need == "arms" and len(usable) < 2:
             out.append("two arms")
         elif need == "ear" and not (rig.has_part("ear_l") or rig.has_part("ear_r")):
             out.append("an ear (or hair tuft)")
