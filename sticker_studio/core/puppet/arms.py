@@ -74,8 +74,29 @@ def arm_doubts(rgba: np.ndarray, rig: Rig, puppet: Puppet) -> dict[str, str]:
                        f"{MIN_ARM_SHARE:.1%} or more)")
             elif arm_rows.size == 0 or int(arm_rows.max()) >= bottom - 0.08 * height:
                 why = "it reaches the drawing's bottom (a bust's shoulder?)"
+            elif _off_bones(rig, side, arm_pixels, puppet.origin):
+                why = "its pixels lie away from its joints (another part taken for the arm?)"
         out[side] = why
     return out
+
+
+def _off_bones(rig: Rig, side: str, arm_pixels: np.ndarray, origin: np.ndarray) -> bool:
+    """The arm's pixels centre farther from its shoulder -> elbow -> hand bones than half the arm's length
+    (a part map that gave a tail the arm's label while its joints sit on a front leg)."""
+    chain = [rig.xy(n) for n in (f"shoulder_{side}", f"elbow_{side}", f"hand_{side}") if n in rig.joints]
+    ys, xs = np.nonzero(arm_pixels)
+    if len(chain) < 2 or len(xs) == 0:
+        return False
+    c = np.array([xs.mean() + origin[0] + 0.5, ys.mean() + origin[1] + 0.5])
+    length = sum(float(np.hypot(*(b - a))) for a, b in zip(chain, chain[1:], strict=False))
+    dist = min(_seg_distance(c, a, b) for a, b in zip(chain, chain[1:], strict=False))
+    return dist > 0.5 * max(length, 1.0)
+
+
+def _seg_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    ab = b - a
+    t = float(np.clip(np.dot(p - a, ab) / max(float(np.dot(ab, ab)), 1e-9), 0.0, 1.0))
+    return float(np.hypot(*(p - (a + t * ab))))
 
 
 def plausible_arm_sides(rgba: np.ndarray, rig: Rig, puppet: Puppet) -> list[str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.motion.poses import EASINGS, Easing
 from sticker_studio.core.puppet.pose import CharacterPose, FacePose
-from sticker_studio.core.puppet.rig import Rig
+from sticker_studio.core.puppet.rig import BodyPlan, Rig
 
 
 class MissingPartError(InvalidInputError):
@@ -75,13 +75,22 @@ class MotionContext:
             return want
         return "r" if "r" in sides else sides[0]
 
+    def out_sign(self, side: str) -> float:
+        """+1 when "out" for this arm is the viewer's right. A profile animal (a quadruped whose head is off
+        to one side of its body) lifts either front leg forward, toward its head: "out" to the arm's own side
+        swung the far leg back across the body, tearing a flap of the chest along with it."""
+        j = self.rig.joints
+        if self.rig.plan is BodyPlan.QUADRUPED and "head" in j and "root" in j and abs(j["head"].x - j["root"].x) > 1:
+            return 1.0 if j["head"].x > j["root"].x else -1.0
+        return 1.0 if side == "r" else -1.0
+
     def up_out_turn(self, side: str, elevation_deg: float) -> float:
         """The turn that takes the rest arm (shoulder -> hand) to point up-and-out."""
         sh = self.rig.xy(f"shoulder_{side}")
         end = self.rig.xy(f"elbow_{side}") if f"elbow_{side}" in self.rig.joints else self.rig.xy(f"hand_{side}")
         rest = math.atan2(end[1] - sh[1], end[0] - sh[0])
         e = math.radians(elevation_deg)
-        target = math.atan2(-math.sin(e), math.cos(e) if side == "r" else -math.cos(e))
+        target = math.atan2(-math.sin(e), math.cos(e) * self.out_sign(side))
         return _wrap(target - rest)
 
     def toward_turn(self, side: str, point: tuple[float, float]) -> float:
@@ -200,7 +209,7 @@ def m_wave(t: float, c: MotionContext) -> CharacterPose:
     e = env(t, 0.2)
     p = CharacterPose()
     raise_turn = c.up_out_turn(s, 55.0)
-    sign = 1.0 if s == "l" else -1.0  # a turn that swings the hand outward
+    sign = -c.out_sign(s)  # a turn that swings the hand outward
     osc = wave_(t, 3) * e
     if f"elbow_{s}" in c.rig.joints:
         p.angles[f"shoulder_{s}"] = raise_turn * e + sign * 0.08 * c.amp * osc
@@ -334,7 +343,7 @@ def m_ear_sway(t: float, c: MotionContext) -> CharacterPose:
     p = CharacterPose()
     if c.rig.has_part("head") and "neck" in c.rig.joints:
         p.head_offset = (0.0, 0.006 * c.size * c.amp * hump(t, 2))
-    lag = damped(t, (0.0, 0.5), decay=0.15)
+    lag = _snap(damped(t, (0.0, 0.5), decay=0.15), 0.0)  # (exactly 0 at t = 0: frame 0 is the drawing)
     for side, sign in (("l", -1.0), ("r", 1.0)):
         if c.rig.has_part(f"ear_{side}"):
             p.angles[f"ear_{side}_base"] = sign * 0.42 * c.amp * lag
