@@ -137,3 +137,12 @@ def test_wide_mouths_leave_the_rig_networks_characters_alone() -> None:
             wide.append(b.face["mouth"][2] / b.face["eye_l"][2] if "eye_l" in b.face else b.face["mouth"][2])
         assert a.joints == b.joints  # only the mouth changes
     assert np.median(wide) > 1.3 * np.median(widths)
+
+
+def test_a_rig_handed_over_with_rig_is_trusted(tmp_path) -> None:
+    from sticker_studio.core.puppet.rig import load_rig_for, save_rig
+
+    rgba, rig = _figure_and_rig()
+    path = tmp_path / "rig.json"
+    save_rig(rig, path)
+    assert load_rig_for(path, rgba, "figure").source == "user"
