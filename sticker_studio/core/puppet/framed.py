@@ -150,6 +150,13 @@ def _render(puppet: Puppet, pose: CharacterPose, verts: list[np.ndarray], view: 
     return frame
 
 
+def _render_key(pose: CharacterPose, verts: list[np.ndarray]) -> bytes:
+    """What :func:`_render` reads of a frame: the deformed vertices and the pose's joint angles, head
+    squash and root transform (not its face or effects, drawn after); equal keys draw equal pixels."""
+    shape = (sorted(pose.angles.items()), pose.head_offset, pose.head_scale, pose.offset, pose.scale, pose.rotation)
+    return repr(shape).encode() + b"".join(np.ascontiguousarray(v, np.float64).tobytes() for v in verts)
+
+
 def _box(points: np.ndarray, side: int) -> tuple[int, int, int, int]:
     lo = np.floor(points.min(0)) - 2
     hi = np.ceil(points.max(0)) + 3
@@ -230,12 +237,17 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     base = place_scaled(grown[crop[1]:crop[3], crop[0]:crop[2]], fplan, puppet.pixel_art)
     palette_rgb = np.unique(rgba[rgba[..., 3] > 0][:, :3], axis=0) if puppet.pixel_art else None
     out = []
+    #: the mesh layers of a frame, by what they depend on: a pose a loop comes back to is drawn once
+    drawn_layers: dict[bytes, np.ndarray] = {}
     for k, (pose, verts) in enumerate(zip(poses, deformed_all, strict=True)):
         if pose.is_rest() and body is None or (body is not None and pose.is_rest() and k == 0
                                                and an._rest_verts(puppet, verts)):
             frame = base.copy()
         else:
-            frame = _render(puppet, pose, verts, view, base, px, py)
+            key = _render_key(pose, verts)
+            if key not in drawn_layers:
+                drawn_layers[key] = _render(puppet, pose, verts, view, base, px, py)
+            frame = drawn_layers[key].copy()
             if opacities[k] < 1.0:
                 frame[..., 3] = np.rint(frame[..., 3] * max(0.0, opacities[k])).astype(np.uint8)
             if not pose.face.is_neutral() and rig.face:

@@ -30,6 +30,7 @@ from sticker_studio.core.puppet.raster import (
     footprint,
     padded_premultiplied,
     paste_layer,
+    premultiplied,
     to_straight_uint8,
     warp_affine,
 )
@@ -309,9 +310,11 @@ class Puppet:
         tri, bary = locate(mesh.vertices, mesh.triangles, pts)
         rigid = np.full(len(mesh.triangles), RIGIDITY.get(part, 1.0))
         solver = ArapSolver(mesh.vertices, mesh.triangles, tri, bary, rigid)
-        padded = padded_premultiplied(tex)
         rows, cols = np.flatnonzero(alpha.any(1)), np.flatnonzero(alpha.any(0))
         box = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+        # outside its visible box a layer's texture is all zeros (premultiplied: zeros): convert the box only
+        padded = np.zeros((tex.shape[0] + 2, tex.shape[1] + 2, 4), np.float32)
+        padded[box[1] + 1:box[3] + 1, box[0] + 1:box[2] + 1] = premultiplied(tex[box[1]:box[3], box[0]:box[2]])
         return Layer(part, mesh, padded, padded[1:-1, 1:-1], box, solver, pin_joint, solver.rest_pins())
 
     def _anchor_joint(self, part: str) -> str:

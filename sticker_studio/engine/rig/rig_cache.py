@@ -1,0 +1,249 @@
+"""Precomputed automatic rigs of the bundled art library: the rig of a drawing whose pixels are known.
+
+Text -> sticker renders library art (:mod:`sticker_studio.engine.generate.two_stage`) and rigs it
+automatically (:func:`~sticker_studio.engine.rig.auto.auto_rig`: the rig network + geometry, about
+0.15-0.2 s of CPU a drawing). The library is bundled and fixed, so the rig of every entry as text ->
+sticker draws it by default (512 px, the default art style, seed 0: no mirror, no shade) is computed
+once, at build time, and shipped in ``resources/art/rig_cache.jsonl.xz``.
+
+* **Key**: a drawing's rig is looked up by a hash of its pixels (shape + RGBA bytes), so a
+  recoloured, mirrored or resized drawing, or a render that differs by one pixel (another resvg),
+  simply misses and is rigged as before. What is served is exactly what ``auto_rig`` returned when
+  the cache was built: floats stored as their shortest exact repr, the part map as its bytes.
+* **Self-invalidating**: the file records a version key, the sha256 of the rig code (the source of
+  :data:`RIG_SOURCES`: the automatic rig's geometry, the rig value, the rig network and its decoding)
+  and of the default rig model's files (their sha256 in the model manifest). When any of them
+  changes, the key differs and the whole file is ignored (every rig is computed again) until it is
+  rebuilt. A frozen app without the sources of those modules cannot check the key and uses no cache.
+* **Rebuild** (after a change to the automatic rig or a new rig model)::
+
+      python -m sticker_studio.training.data.build_rig_cache
+
+``tests/test_rig_cache.py`` checks that cached rigs equal freshly computed ones and that a stale
+key is ignored; its ``test_shipped_rig_cache_is_current`` fails, naming this command, when the
+shipped file no longer matches the code.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.util
+import json
+import lzma
+import threading
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sticker_studio import paths
+from sticker_studio.core.puppet.rig import BodyPlan, Ellipse, Joint, Rig
+
+CACHE_SCHEMA = "sticker-studio/rig-cache/1"
+CACHE_FILE = "rig_cache.jsonl.xz"
+REBUILD_COMMAND = "python -m sticker_studio.training.data.build_rig_cache"
+#: The modules whose code decides an automatic rig (their source is hashed into the version key).
+#: A new module on the rig's path belongs here too.
+RIG_SOURCES: tuple[str, ...] = (
+    "sticker_studio.core.puppet.autorig",
+    "sticker_studio.core.puppet.rig",
+    "sticker_studio.engine.rig.auto",
+    "sticker_studio.engine.rig.contract",
+    "sticker_studio.engine.rig.numpy_net",
+    "sticker_studio.engine.rig.predict",
+    "sticker_studio.engine.rig.preprocess",
+)
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {}
+
+
+def cache_path() -> Path:
+    """The shipped cache: ``resources/art/rig_cache.jsonl.xz``."""
+    return paths.resources_dir() / "art" / CACHE_FILE
+
+
+def pixel_key(rgba: np.ndarray) -> str:
+    """The hash a drawing is looked up by: its shape and RGBA bytes (32 hex digits)."""
+    arr = np.ascontiguousarray(rgba)
+    digest = hashlib.blake2b(str((arr.shape, arr.dtype.str)).encode(), digest_size=16)
+    digest.update(arr.data)
+    return digest.hexdigest()
+
+
+def _module_source(name: str) -> bytes | None:
+    spec = importlib.util.find_spec(name)
+    loader = getattr(spec, "loader", None) if spec is not None else None
+    try:
+        text = loader.get_source(name) if loader is not None and hasattr(loader, "get_source") else None
+    except (ImportError, OSError):
+        text = None
+    return None if text is None else text.replace("\r\n", "\n").encode("utf-8")
+
+
+def _code_digest() -> str | None:
+    """sha256 of the rig modules' source (None when a source cannot be read: a frozen app)."""
+    digest = hashlib.sha256(CACHE_SCHEMA.encode())
+    for name in RIG_SOURCES:
+        source = _module_source(name)
+        if source is None:
+            return None
+        digest.update(name.encode() + b"\0" + hashlib.sha256(source).digest())
+    return digest.hexdigest()
+
+
+def _model_digest() -> str | None:
+    """The default rig model's id and file sha256s (from the manifest), or None when none is installed."""
+    from sticker_studio.engine.rig.predict import RIG_TASK, rig_model_installed
+    from sticker_studio.engine.store.manifest import ModelManifest
+
+    if not rig_model_installed():
+        return None
+    manifest = ModelManifest.load()
+    entry = manifest.get(manifest.default_id(RIG_TASK))
+    files = sorted(f"{f.path}:{f.sha256}" for f in entry.files)
+    return hashlib.sha256("\n".join([entry.id, *files]).encode()).hexdigest()
+
+
+def version_key() -> str | None:
+    """The key a cache must carry to be used: rig code + rig model (None: no cache can be trusted)."""
+    with _lock:
+        if "code" not in _state:
+            _state["code"] = _code_digest()
+        code = _state["code"]
+    if code is None:
+        return None
+    model = _model_digest()
+    if model is None:
+        return None
+    return hashlib.sha256(f"{code}\n{model}".encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- (de)serialising a rig
+def rig_to_record(rig: Rig) -> dict[str, Any]:
+    """A rig as a JSON-able record that reads back exactly (floats round-trip through repr)."""
+    record: dict[str, Any] = {
+        "w": rig.width, "h": rig.height, "plan": rig.plan.value, "source": rig.source,
+        "joints": [[n, j.x, j.y, j.confidence] for n, j in rig.joints.items()],
+        "face": [[n, e.cx, e.cy, e.rx, e.ry] for n, e in rig.face.items()],
+        "parts": None,
+    }
+    if rig.parts is not None:
+        parts = np.ascontiguousarray(rig.parts, np.uint8)
+        rows, cols = np.flatnonzero(parts.any(1)), np.flatnonzero(parts.any(0))
+        box = [0, 0, 0, 0] if rows.size == 0 else [int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1]
+        crop = parts[box[1]:box[3], box[0]:box[2]].tobytes()
+        record["parts"] = {"box": box, "labels": base64.b64encode(zlib.compress(crop, 9)).decode("ascii")}
+    return record
+
+
+def rig_from_record(record: dict[str, Any]) -> Rig:
+    """The rig :func:`rig_to_record` wrote (validated)."""
+    w, h = int(record["w"]), int(record["h"])
+    parts = None
+    if record.get("parts") is not None:
+        x0, y0, x1, y1 = (int(v) for v in record["parts"]["box"])
+        parts = np.zeros((h, w), np.uint8)
+        crop = np.frombuffer(zlib.decompress(base64.b64decode(record["parts"]["labels"])), np.uint8)
+        parts[y0:y1, x0:x1] = crop.reshape(y1 - y0, x1 - x0)
+    rig = Rig(w, h, {str(n): Joint(float(x), float(y), float(c)) for n, x, y, c in record["joints"]},
+              {str(n): Ellipse(float(cx), float(cy), float(rx), float(ry)) for n, cx, cy, rx, ry in record["face"]},
+              BodyPlan(record["plan"]), parts, str(record["source"]))
+    rig.validate()
+    return rig
+
+
+# --------------------------------------------------------------------------- the file
+@dataclass(frozen=True)
+class RigCacheHeader:
+    """The cache file's first line."""
+
+    schema: str
+    key: str
+    entries: int
+    size: int
+    style: str
+
+
+def write_cache(path: Path, key: str, rigs: dict[str, Rig], *, size: int, style: str) -> Path:
+    """Write ``rigs`` (pixel key -> rig) with version ``key``: a header line, then one line per rig, xz."""
+    from sticker_studio.core.atomic import atomic_write_bytes
+
+    header = {"schema": CACHE_SCHEMA, "key": key, "entries": len(rigs), "size": size, "style": style}
+    lines = [json.dumps(header, separators=(",", ":"))]
+    lines += [f"{pk}\t{json.dumps(rig_to_record(rigs[pk]), separators=(',', ':'))}" for pk in sorted(rigs)]
+    data = lzma.compress(("\n".join(lines) + "\n").encode("utf-8"), preset=9 | lzma.PRESET_EXTREME)
+    return atomic_write_bytes(path, data)
+
+
+def read_header(path: Path) -> RigCacheHeader | None:
+    """The header of a cache file (None when it is missing or not a rig cache)."""
+    text = _read_text(path)
+    if text is None:
+        return None
+    return _parse_header(text)
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return lzma.decompress(path.read_bytes()).decode("utf-8")
+    except (OSError, lzma.LZMAError, UnicodeDecodeError):
+        return None
+
+
+def _parse_header(text: str) -> RigCacheHeader | None:
+    try:
+        data = json.loads(text[:text.index("\n")])
+        header = RigCacheHeader(str(data["schema"]), str(data["key"]), int(data["entries"]), int(data["size"]),
+                                str(data["style"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return header if header.schema == CACHE_SCHEMA else None
+
+
+def _loaded(path: Path) -> str | None:
+    """The cache's text when its key matches this code and rig model (read once per file), else None."""
+    with _lock:
+        if path in _state.get("texts", {}):
+            cached: str | None = _state["texts"][path]
+            return cached
+    text = _read_text(path)
+    header = None if text is None else _parse_header(text)
+    usable = text if header is not None and header.key == version_key() else None
+    with _lock:
+        _state.setdefault("texts", {})[path] = usable
+    return usable
+
+
+def cached_rig(rgba: np.ndarray, path: Path | None = None) -> Rig | None:
+    """The shipped rig of this exact drawing, or None (not in the cache, or the cache is stale or missing)."""
+    text = _loaded(path or cache_path())
+    if text is None:
+        return None
+    pk = pixel_key(rgba)
+    at = text.find("\n" + pk + "\t")
+    if at < 0:
+        return None
+    start = at + len(pk) + 2
+    record = json.loads(text[start:text.index("\n", start)])
+    rig = rig_from_record(record)
+    return rig if (rig.width, rig.height) == (rgba.shape[1], rgba.shape[0]) else None
+
+
+def auto_rig_cached(rgba: np.ndarray) -> Rig:
+    """:func:`~sticker_studio.engine.rig.auto.auto_rig` with the shipped cache in front of it."""
+    rig = cached_rig(rgba)
+    if rig is not None:
+        return rig
+    from sticker_studio.engine.rig.auto import auto_rig
+
+    return auto_rig(rgba)
+
+
+def clear_cache() -> None:
+    """Forget the loaded file and the code hash (tests; after rebuilding the file in this process)."""
+    with _lock:
+        _state.clear()
