@@ -86,3 +86,23 @@ def test_a_pose_a_loop_returns_to_is_drawn_once_with_the_same_pixels(monkeypatch
         assert [f.tobytes() for f in shared.frames] == [f.tobytes() for f in each.frames]
         calls.clear()
     assert 0 < drawn["shared"] < drawn["each"]
+
+
+def test_covered_mask_is_the_pixels_cover_lists() -> None:
+    from sticker_studio.core.puppet.raster import cover, covered_mask
+
+    rng = np.random.default_rng(7)
+    shape = (37, 53)
+    for trial in range(30):
+        n = 12
+        vertices = rng.uniform(-6, 58, (n, 2))
+        if trial % 3 == 0:
+            vertices = np.round(vertices)          # vertices and edges on pixel centres
+        if trial % 5 == 0:
+            vertices[1] = vertices[0] + (vertices[2] - vertices[0]) * 0.5   # a degenerate triangle
+        triangles = rng.integers(0, n, (25, 3))
+        pix, _ = cover(vertices, triangles, shape)
+        expect = np.zeros(shape[0] * shape[1], bool)
+        expect[pix] = True
+        assert np.array_equal(covered_mask(vertices, triangles, shape), expect.reshape(shape))
+    assert not covered_mask(np.zeros((0, 2)), np.zeros((0, 3), np.int64), shape).any()

@@ -11,10 +11,11 @@ once, at build time, and shipped in ``resources/art/rig_cache.jsonl.xz``.
   simply misses and is rigged as before. What is served is exactly what ``auto_rig`` returned when
   the cache was built: floats stored as their shortest exact repr, the part map as its bytes.
 * **Self-invalidating**: the file records a version key, the sha256 of the rig code (the source of
-  :data:`RIG_SOURCES`: the automatic rig's geometry, the rig value, the rig network and its decoding)
-  and of the default rig model's files (their sha256 in the model manifest). When any of them
-  changes, the key differs and the whole file is ignored (every rig is computed again) until it is
-  rebuilt. A frozen app without the sources of those modules cannot check the key and uses no cache.
+  :data:`RIG_SOURCES`: the automatic rig's geometry, the rig value, the rig network and its decoding),
+  of the default rig model's files (their sha256 in the model manifest) and of the versions of
+  numpy, scipy and Pillow. When any of them changes, the key differs and the whole file is ignored
+  (every rig is computed again) until it is rebuilt. A frozen app without the sources of those
+  modules cannot check the key and uses no cache.
 * **Rebuild** (after a change to the automatic rig or a new rig model)::
 
       python -m sticker_studio.training.data.build_rig_cache
@@ -108,18 +109,36 @@ def _model_digest() -> str | None:
     return hashlib.sha256("\n".join([entry.id, *files]).encode()).hexdigest()
 
 
+#: the libraries whose arithmetic the rig goes through (their versions are part of the key)
+RIG_LIBRARIES: tuple[str, ...] = ("numpy", "scipy", "pillow")
+
+
+def _library_versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in RIG_LIBRARIES:
+        try:
+            found.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name}==?")
+    return ",".join(found)
+
+
 def version_key() -> str | None:
-    """The key a cache must carry to be used: rig code + rig model (None: no cache can be trusted)."""
+    """The key a cache must carry to be used: rig code, rig model and the numeric libraries' versions
+    (None: no cache can be trusted)."""
     with _lock:
         if "code" not in _state:
             _state["code"] = _code_digest()
-        code = _state["code"]
+            _state["libraries"] = _library_versions()
+        code, libraries = _state["code"], _state["libraries"]
     if code is None:
         return None
     model = _model_digest()
     if model is None:
         return None
-    return hashlib.sha256(f"{code}\n{model}".encode()).hexdigest()
+    return hashlib.sha256(f"{code}\n{model}\n{libraries}".encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------- (de)serialising a rig
