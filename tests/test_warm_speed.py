@@ -106,3 +106,35 @@ def test_covered_mask_is_the_pixels_cover_lists() -> None:
         expect[pix] = True
         assert np.array_equal(covered_mask(vertices, triangles, shape), expect.reshape(shape))
     assert not covered_mask(np.zeros((0, 2)), np.zeros((0, 3), np.int64), shape).any()
+
+
+def test_near_mask_reads_the_dilated_mask_at_the_given_pixels() -> None:
+    from scipy import ndimage
+
+    from sticker_studio.core.puppet.layers import near_mask
+
+    rng = np.random.default_rng(3)
+    for density in (0.01, 0.05, 0.3):
+        mask = rng.random((23, 31)) < density
+        iy, ix = np.indices(mask.shape)
+        for steps in (1, 2):
+            expect = ndimage.binary_dilation(mask, iterations=steps)
+            assert np.array_equal(near_mask(mask, iy.ravel(), ix.ravel(), steps), expect.ravel())
+
+
+def test_segment_distances_column_by_column_equal_the_norm_of_the_projection() -> None:
+    from sticker_studio.core.puppet.layers import _seg_dist
+
+    rng = np.random.default_rng(0)
+    ys, xs = np.nonzero(rng.random((60, 50)) < 0.7)
+    pts = np.stack([xs, ys], 1).astype(np.float64)
+    for k in range(60):
+        a = rng.uniform(-10, 70, 2)
+        b = a.copy() if k % 7 == 0 else rng.uniform(-10, 70, 2)
+        if k % 5 == 0:
+            a, b = np.round(a), np.round(b)
+        ab = b - a
+        ll = float(ab @ ab)
+        t = np.zeros(len(pts)) if ll < 1e-9 else np.clip(((pts - a) @ ab) / ll, 0.0, 1.0)
+        expect = np.linalg.norm(pts - (a + t[:, None] * ab), axis=1)
+        assert _seg_dist(pts, a, b, xs.astype(np.float64), ys.astype(np.float64)).tobytes() == expect.tobytes()
