@@ -48,9 +48,11 @@ def test_a_rig_reads_back_exactly() -> None:
                        "head": Joint(1 / 3, 2 / 7, 1.0)},
               {"eye_l": Ellipse(10.000000000000002, 8.5, 1.25, 0.1 + 0.2)}, BodyPlan.QUADRUPED, parts,
               "learned+geometry")
-    _same_rig(rig_cache.rig_from_record(rig_cache.rig_to_record(rig)), rig)
+    _same_rig(rig_cache.rig_from_record(*rig_cache.rig_to_record(rig)), rig)
     rig.parts = None
-    _same_rig(rig_cache.rig_from_record(rig_cache.rig_to_record(rig)), rig)
+    record, packed = rig_cache.rig_to_record(rig)
+    assert packed == b"" and record["parts"] is None
+    _same_rig(rig_cache.rig_from_record(record), rig)
 
 
 def test_a_cache_serves_the_rig_auto_rig_makes_and_misses_other_pixels(tmp_path: Path) -> None:
@@ -58,7 +60,7 @@ def test_a_cache_serves_the_rig_auto_rig_makes_and_misses_other_pixels(tmp_path:
     rigs = {rig_cache.pixel_key(rgba): auto_rig(rgba) for rgba in drawings.values()}
     key = rig_cache.version_key()
     assert key is not None
-    path = rig_cache.write_cache(tmp_path / "rigs.jsonl.xz", key, rigs, size=160, style=DEFAULT_STYLE)
+    path = rig_cache.write_cache(tmp_path / "rigs.bin", key, rigs, size=160, style=DEFAULT_STYLE)
     for rgba in drawings.values():
         cached = rig_cache.cached_rig(rgba, path)
         assert cached is not None
@@ -74,12 +76,18 @@ def test_a_cache_serves_the_rig_auto_rig_makes_and_misses_other_pixels(tmp_path:
 def test_a_stale_or_damaged_cache_is_ignored(tmp_path: Path) -> None:
     rgba = _entry_rgba("panda", 128)
     good = {rig_cache.pixel_key(rgba): auto_rig(rgba)}
-    stale = rig_cache.write_cache(tmp_path / "stale.jsonl.xz", "0" * 64, good, size=128, style=DEFAULT_STYLE)
+    stale = rig_cache.write_cache(tmp_path / "stale.bin", "0" * 64, good, size=128, style=DEFAULT_STYLE)
     assert rig_cache.cached_rig(rgba, stale) is None
-    broken = tmp_path / "broken.jsonl.xz"
-    broken.write_bytes(b"not xz at all")
+    broken = tmp_path / "broken.bin"
+    broken.write_bytes(b"not a rig cache at all")
     assert rig_cache.cached_rig(rgba, broken) is None
-    assert rig_cache.cached_rig(rgba, tmp_path / "missing.jsonl.xz") is None
+    key = rig_cache.version_key()
+    assert key is not None
+    cut = rig_cache.write_cache(tmp_path / "cut.bin", key, good, size=128, style=DEFAULT_STYLE)
+    cut.write_bytes(cut.read_bytes()[:-40])            # the records cut short: ignored, not a crash
+    rig_cache.clear_cache()
+    assert rig_cache.cached_rig(rgba, cut) is None
+    assert rig_cache.cached_rig(rgba, tmp_path / "missing.bin") is None
 
 
 def test_the_version_key_follows_the_rig_code_and_the_rig_model(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,7 @@ Text -> sticker renders library art (:mod:`sticker_studio.engine.generate.two_st
 automatically (:func:`~sticker_studio.engine.rig.auto.auto_rig`: the rig network + geometry, about
 0.15-0.2 s of CPU a drawing). The library is bundled and fixed, so the rig of every entry as text ->
 sticker draws it by default (512 px, the default art style, seed 0: no mirror, no shade) is computed
-once, at build time, and shipped in ``resources/art/rig_cache.jsonl.xz``.
+once, at build time, and shipped in ``resources/art/rig_cache.bin`` (~0.8 MiB for ~1650 rigs).
 
 * **Key**: a drawing's rig is looked up by a hash of its pixels (shape + RGBA bytes), so a
   recoloured, mirrored or resized drawing, or a render that differs by one pixel (another resvg),
@@ -27,7 +27,6 @@ shipped file no longer matches the code.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import importlib.util
 import json
@@ -44,7 +43,7 @@ from sticker_studio import paths
 from sticker_studio.core.puppet.rig import BodyPlan, Ellipse, Joint, Rig
 
 CACHE_SCHEMA = "sticker-studio/rig-cache/1"
-CACHE_FILE = "rig_cache.jsonl.xz"
+CACHE_FILE = "rig_cache.bin"
 REBUILD_COMMAND = "python -m sticker_studio.training.data.build_rig_cache"
 #: The modules whose code decides an automatic rig (their source is hashed into the version key).
 #: A new module on the rig's path belongs here too.
@@ -58,12 +57,15 @@ RIG_SOURCES: tuple[str, ...] = (
     "sticker_studio.engine.rig.preprocess",
 )
 
+#: a part map's label bytes (its box) are packed as raw LZMA2 (~1 KiB a map)
+_PARTS_FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME}]
+
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
 
 
 def cache_path() -> Path:
-    """The shipped cache: ``resources/art/rig_cache.jsonl.xz``."""
+    """The shipped cache: ``resources/art/rig_cache.bin``."""
     return paths.resources_dir() / "art" / CACHE_FILE
 
 
@@ -142,32 +144,36 @@ def version_key() -> str | None:
 
 
 # --------------------------------------------------------------------------- (de)serialising a rig
-def rig_to_record(rig: Rig) -> dict[str, Any]:
-    """A rig as a JSON-able record that reads back exactly (floats round-trip through repr)."""
+def rig_to_record(rig: Rig) -> tuple[dict[str, Any], bytes]:
+    """A rig as a JSON-able record that reads back exactly (floats round-trip through their repr), and its
+    part map's label bytes (its box) packed as raw LZMA2 (``b""`` when it has none)."""
     record: dict[str, Any] = {
         "w": rig.width, "h": rig.height, "plan": rig.plan.value, "source": rig.source,
         "joints": [[n, j.x, j.y, j.confidence] for n, j in rig.joints.items()],
         "face": [[n, e.cx, e.cy, e.rx, e.ry] for n, e in rig.face.items()],
         "parts": None,
     }
+    packed = b""
     if rig.parts is not None:
         parts = np.ascontiguousarray(rig.parts, np.uint8)
         rows, cols = np.flatnonzero(parts.any(1)), np.flatnonzero(parts.any(0))
         box = [0, 0, 0, 0] if rows.size == 0 else [int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1]
-        crop = parts[box[1]:box[3], box[0]:box[2]].tobytes()
-        record["parts"] = {"box": box, "labels": base64.b64encode(zlib.compress(crop, 9)).decode("ascii")}
-    return record
+        packed = lzma.compress(parts[box[1]:box[3], box[0]:box[2]].tobytes(), format=lzma.FORMAT_RAW,
+                               filters=_PARTS_FILTERS)
+        record["parts"] = {"box": box, "at": [0, len(packed)]}
+    return record, packed
 
 
-def rig_from_record(record: dict[str, Any]) -> Rig:
-    """The rig :func:`rig_to_record` wrote (validated)."""
+def rig_from_record(record: dict[str, Any], blobs: bytes | memoryview = b"") -> Rig:
+    """The rig :func:`rig_to_record` wrote (validated); ``blobs`` holds its packed part map at ``parts.at``."""
     w, h = int(record["w"]), int(record["h"])
     parts = None
     if record.get("parts") is not None:
         x0, y0, x1, y1 = (int(v) for v in record["parts"]["box"])
+        at, length = (int(v) for v in record["parts"]["at"])
+        labels = lzma.decompress(bytes(blobs[at:at + length]), format=lzma.FORMAT_RAW, filters=_PARTS_FILTERS)
         parts = np.zeros((h, w), np.uint8)
-        crop = np.frombuffer(zlib.decompress(base64.b64decode(record["parts"]["labels"])), np.uint8)
-        parts[y0:y1, x0:x1] = crop.reshape(y1 - y0, x1 - x0)
+        parts[y0:y1, x0:x1] = np.frombuffer(labels, np.uint8).reshape(y1 - y0, x1 - x0)
     rig = Rig(w, h, {str(n): Joint(float(x), float(y), float(c)) for n, x, y, c in record["joints"]},
               {str(n): Ellipse(float(cx), float(cy), float(rx), float(ry)) for n, cx, cy, rx, ry in record["face"]},
               BodyPlan(record["plan"]), parts, str(record["source"]))
@@ -185,70 +191,93 @@ class RigCacheHeader:
     entries: int
     size: int
     style: str
+    text_bytes: int     #: the zlib-compressed records that follow the header line
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    text: str           #: one line per rig: pixel key, tab, record JSON
+    blobs: bytes        #: the packed part maps the records point into
 
 
 def write_cache(path: Path, key: str, rigs: dict[str, Rig], *, size: int, style: str) -> Path:
-    """Write ``rigs`` (pixel key -> rig) with version ``key``: a header line, then one line per rig, xz."""
+    """Write ``rigs`` (pixel key -> rig) with version ``key``.
+
+    The file: a JSON header line; the records (one line per rig: pixel key, a tab, the record's JSON),
+    zlib-compressed (a few ms to read); the part maps' packed labels, which the records point into.
+    """
     from sticker_studio.core.atomic import atomic_write_bytes
 
-    header = {"schema": CACHE_SCHEMA, "key": key, "entries": len(rigs), "size": size, "style": style}
-    lines = [json.dumps(header, separators=(",", ":"))]
-    lines += [f"{pk}\t{json.dumps(rig_to_record(rigs[pk]), separators=(',', ':'))}" for pk in sorted(rigs)]
-    data = lzma.compress(("\n".join(lines) + "\n").encode("utf-8"), preset=9 | lzma.PRESET_EXTREME)
-    return atomic_write_bytes(path, data)
+    lines, blobs, offset = [], [], 0
+    for pk in sorted(rigs):
+        record, packed = rig_to_record(rigs[pk])
+        if record["parts"] is not None:
+            record["parts"]["at"] = [offset, len(packed)]
+            blobs.append(packed)
+            offset += len(packed)
+        lines.append(f"{pk}\t{json.dumps(record, separators=(',', ':'))}")
+    text = zlib.compress(("\n" + "\n".join(lines) + "\n").encode("utf-8"), 9)
+    header = {"schema": CACHE_SCHEMA, "key": key, "entries": len(rigs), "size": size, "style": style,
+              "text_bytes": len(text)}
+    return atomic_write_bytes(path, json.dumps(header, separators=(",", ":")).encode() + b"\n" + text
+                              + b"".join(blobs))
+
+
+def _split(data: bytes) -> tuple[RigCacheHeader, bytes] | None:
+    """The header and what follows it, or None when ``data`` is not a rig cache of this schema."""
+    end = data.find(b"\n")
+    if end <= 0:
+        return None
+    try:
+        raw = json.loads(data[:end])
+        header = RigCacheHeader(str(raw["schema"]), str(raw["key"]), int(raw["entries"]), int(raw["size"]),
+                                str(raw["style"]), int(raw["text_bytes"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return (header, data[end + 1:]) if header.schema == CACHE_SCHEMA else None
 
 
 def read_header(path: Path) -> RigCacheHeader | None:
     """The header of a cache file (None when it is missing or not a rig cache)."""
-    text = _read_text(path)
-    if text is None:
-        return None
-    return _parse_header(text)
-
-
-def _read_text(path: Path) -> str | None:
     try:
-        return lzma.decompress(path.read_bytes()).decode("utf-8")
-    except (OSError, lzma.LZMAError, UnicodeDecodeError):
+        with open(path, "rb") as fh:
+            first = fh.readline(4096)
+    except OSError:
         return None
+    found = _split(first)
+    return None if found is None else found[0]
 
 
-def _parse_header(text: str) -> RigCacheHeader | None:
-    try:
-        data = json.loads(text[:text.index("\n")])
-        header = RigCacheHeader(str(data["schema"]), str(data["key"]), int(data["entries"]), int(data["size"]),
-                                str(data["style"]))
-    except (ValueError, KeyError, TypeError):
-        return None
-    return header if header.schema == CACHE_SCHEMA else None
-
-
-def _loaded(path: Path) -> str | None:
-    """The cache's text when its key matches this code and rig model (read once per file), else None."""
+def _loaded(path: Path) -> _Loaded | None:
+    """The cache when its key matches this code and rig model (read once per file), else None."""
     with _lock:
-        if path in _state.get("texts", {}):
-            cached: str | None = _state["texts"][path]
+        if path in _state.get("files", {}):
+            cached: _Loaded | None = _state["files"][path]
             return cached
-    text = _read_text(path)
-    header = None if text is None else _parse_header(text)
-    usable = text if header is not None and header.key == version_key() else None
+    usable = None
+    try:
+        found = _split(path.read_bytes())
+        if found is not None and found[0].key == version_key():
+            header, rest = found
+            usable = _Loaded(zlib.decompress(rest[:header.text_bytes]).decode("utf-8"), rest[header.text_bytes:])
+    except (OSError, zlib.error, UnicodeDecodeError):
+        usable = None
     with _lock:
-        _state.setdefault("texts", {})[path] = usable
+        _state.setdefault("files", {})[path] = usable
     return usable
 
 
 def cached_rig(rgba: np.ndarray, path: Path | None = None) -> Rig | None:
     """The shipped rig of this exact drawing, or None (not in the cache, or the cache is stale or missing)."""
-    text = _loaded(path or cache_path())
-    if text is None:
+    loaded = _loaded(path or cache_path())
+    if loaded is None:
         return None
     pk = pixel_key(rgba)
-    at = text.find("\n" + pk + "\t")
+    at = loaded.text.find("\n" + pk + "\t")
     if at < 0:
         return None
     start = at + len(pk) + 2
-    record = json.loads(text[start:text.index("\n", start)])
-    rig = rig_from_record(record)
+    rig = rig_from_record(json.loads(loaded.text[start:loaded.text.index("\n", start)]), loaded.blobs)
     return rig if (rig.width, rig.height) == (rgba.shape[1], rgba.shape[0]) else None
 
 

@@ -1,4 +1,4 @@
-"""Build ``resources/art/rig_cache.jsonl.xz``: the automatic rig of every art library entry as text -> sticker draws it.
+"""Build ``resources/art/rig_cache.bin``: the automatic rig of every art library entry as text -> sticker draws it.
 
 Run after any change to the automatic rig (``engine/rig``, ``core/puppet/autorig.py``,
 ``core/puppet/rig.py``) or a new rig model; the shipped cache is ignored until then
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--out", type=Path, default=None,
-                        help="output (default resources/art/rig_cache.jsonl.xz)")
+                        help="output (default resources/art/rig_cache.bin)")
     parser.add_argument("--jobs", type=int, default=1, help="processes (default 1)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N entries (a quick try)")
     args = parser.parse_args(argv)
