@@ -22,6 +22,11 @@ def _same_rig(a: Rig, b: Rig) -> None:
     assert (a.width, a.height, a.plan, a.source) == (b.width, b.height, b.plan, b.source)
     assert list(a.joints.items()) == list(b.joints.items())      # same joints, same order, same floats
     assert list(a.face.items()) == list(b.face.items())
+    # of the same types: a numpy float64 radius makes a float32 image compute in float64, a Python float not
+    types = [[type(v) for v in (j.x, j.y, j.confidence)] for j in a.joints.values()]
+    assert types == [[type(v) for v in (j.x, j.y, j.confidence)] for j in b.joints.values()]
+    assert [[type(v) for v in e.as_tuple()] for e in a.face.values()] == \
+        [[type(v) for v in e.as_tuple()] for e in b.face.values()]
     assert (a.parts is None) == (b.parts is None)
     if a.parts is not None and b.parts is not None:
         assert a.parts.dtype == b.parts.dtype and np.array_equal(a.parts, b.parts)
@@ -46,7 +51,8 @@ def test_a_rig_reads_back_exactly() -> None:
     parts[20:33, 6:25] = 2
     rig = Rig(30, 40, {"root": Joint(15.123456789012345, 30.1 + 1e-13, 0.3333333333333333),
                        "head": Joint(1 / 3, 2 / 7, 1.0)},
-              {"eye_l": Ellipse(10.000000000000002, 8.5, 1.25, 0.1 + 0.2)}, BodyPlan.QUADRUPED, parts,
+              {"eye_l": Ellipse(10.000000000000002, 8.5, np.float64(1.25), np.float64(0.1) + 0.2),
+               "mouth": Ellipse(12, np.float32(20.5), 3.0, np.float64(2 / 3))}, BodyPlan.QUADRUPED, parts,
               "learned+geometry")
     _same_rig(rig_cache.rig_from_record(*rig_cache.rig_to_record(rig)), rig)
     rig.parts = None
@@ -153,13 +159,13 @@ def test_text_to_sticker_frames_are_the_same_with_and_without_the_cache(monkeypa
     from sticker_studio.engine.generate import character_motion
     from sticker_studio.engine.generate.two_stage import MotionOptions, generate_two_stage
 
-    if rig_cache.cached_rig(_entry_rgba("panda")) is None:
-        pytest.skip("the shipped rig cache is stale or lacks the panda")
+    if rig_cache.cached_rig(_entry_rgba("cat")) is None:
+        pytest.skip("the shipped rig cache is stale or lacks the cat")
     character_motion._PREPARED.clear()
-    cached = generate_two_stage("a sleepy panda", MotionOptions(seed=0), size=512)
+    cached = generate_two_stage("a cat in love", MotionOptions(seed=0), size=512)   # face, hearts, part map
     character_motion._PREPARED.clear()
     monkeypatch.setattr(rig_cache, "cached_rig", lambda rgba, path=None: None)
-    fresh = generate_two_stage("a sleepy panda", MotionOptions(seed=0), size=512)
+    fresh = generate_two_stage("a cat in love", MotionOptions(seed=0), size=512)
     character_motion._PREPARED.clear()
     assert cached.motion == fresh.motion and len(cached.sticker.frames) == len(fresh.sticker.frames) == 24
     for a, b in zip(cached.sticker.frames, fresh.sticker.frames, strict=True):

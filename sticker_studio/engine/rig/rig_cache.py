@@ -9,7 +9,8 @@ once, at build time, and shipped in ``resources/art/rig_cache.bin`` (~0.8 MiB fo
 * **Key**: a drawing's rig is looked up by a hash of its pixels (shape + RGBA bytes), so a
   recoloured, mirrored or resized drawing, or a render that differs by one pixel (another resvg),
   simply misses and is rigged as before. What is served is exactly what ``auto_rig`` returned when
-  the cache was built: floats stored as their shortest exact repr, the part map as its bytes.
+  the cache was built: numbers stored as their shortest exact repr and of the same type (a numpy
+  float64 stays one: it changes how a float32 image is computed), the part map as its bytes.
 * **Self-invalidating**: the file records a version key, the sha256 of the rig code (the source of
   :data:`RIG_SOURCES`: the automatic rig's geometry, the rig value, the rig network and its decoding),
   of the default rig model's files (their sha256 in the model manifest) and of the versions of
@@ -42,7 +43,7 @@ import numpy as np
 from sticker_studio import paths
 from sticker_studio.core.puppet.rig import BodyPlan, Ellipse, Joint, Rig
 
-CACHE_SCHEMA = "sticker-studio/rig-cache/1"
+CACHE_SCHEMA = "sticker-studio/rig-cache/2"
 CACHE_FILE = "rig_cache.bin"
 REBUILD_COMMAND = "python -m sticker_studio.training.data.build_rig_cache"
 #: The modules whose code decides an automatic rig (their source is hashed into the version key).
@@ -144,13 +145,32 @@ def version_key() -> str | None:
 
 
 # --------------------------------------------------------------------------- (de)serialising a rig
+def _put(value: Any) -> Any:
+    """A joint or face number as JSON: Python numbers as they are (floats round-trip through their repr),
+    a numpy scalar as ``[dtype, value]`` so it reads back as that type (a float32 image times a numpy
+    float64 is computed in float64, times a Python float in float32: the type changes the pixels)."""
+    if isinstance(value, np.generic):
+        return [value.dtype.str, value.item()]
+    if isinstance(value, (bool, int, float)):
+        return value
+    raise TypeError(f"a rig value of type {type(value).__name__} cannot be cached")
+
+
+def _get(value: Any) -> Any:
+    if isinstance(value, list):
+        return np.dtype(str(value[0])).type(value[1])
+    if isinstance(value, (bool, int, float)):
+        return value
+    raise TypeError(f"a cached rig value {value!r} is not a number")
+
+
 def rig_to_record(rig: Rig) -> tuple[dict[str, Any], bytes]:
-    """A rig as a JSON-able record that reads back exactly (floats round-trip through their repr), and its
+    """A rig as a JSON-able record that reads back exactly (the same numbers of the same types), and its
     part map's label bytes (its box) packed as raw LZMA2 (``b""`` when it has none)."""
     record: dict[str, Any] = {
         "w": rig.width, "h": rig.height, "plan": rig.plan.value, "source": rig.source,
-        "joints": [[n, j.x, j.y, j.confidence] for n, j in rig.joints.items()],
-        "face": [[n, e.cx, e.cy, e.rx, e.ry] for n, e in rig.face.items()],
+        "joints": [[n, _put(j.x), _put(j.y), _put(j.confidence)] for n, j in rig.joints.items()],
+        "face": [[n, _put(e.cx), _put(e.cy), _put(e.rx), _put(e.ry)] for n, e in rig.face.items()],
         "parts": None,
     }
     packed = b""
@@ -174,8 +194,8 @@ def rig_from_record(record: dict[str, Any], blobs: bytes | memoryview = b"") -> 
         labels = lzma.decompress(bytes(blobs[at:at + length]), format=lzma.FORMAT_RAW, filters=_PARTS_FILTERS)
         parts = np.zeros((h, w), np.uint8)
         parts[y0:y1, x0:x1] = np.frombuffer(labels, np.uint8).reshape(y1 - y0, x1 - x0)
-    rig = Rig(w, h, {str(n): Joint(float(x), float(y), float(c)) for n, x, y, c in record["joints"]},
-              {str(n): Ellipse(float(cx), float(cy), float(rx), float(ry)) for n, cx, cy, rx, ry in record["face"]},
+    rig = Rig(w, h, {str(n): Joint(_get(x), _get(y), _get(c)) for n, x, y, c in record["joints"]},
+              {str(n): Ellipse(_get(cx), _get(cy), _get(rx), _get(ry)) for n, cx, cy, rx, ry in record["face"]},
               BodyPlan(record["plan"]), parts, str(record["source"]))
     rig.validate()
     return rig
