@@ -138,3 +138,25 @@ def test_segment_distances_column_by_column_equal_the_norm_of_the_projection() -
         t = np.zeros(len(pts)) if ll < 1e-9 else np.clip(((pts - a) @ ab) / ll, 0.0, 1.0)
         expect = np.linalg.norm(pts - (a + t[:, None] * ab), axis=1)
         assert _seg_dist(pts, a, b, xs.astype(np.float64), ys.astype(np.float64)).tobytes() == expect.tobytes()
+
+
+def test_effect_bounds_hold_every_pixel_the_effect_draws() -> None:
+    from sticker_studio.core.puppet.effects import EffectAnchors, EffectKind, draw_effect, effect_bounds
+
+    anchors = EffectAnchors(head_center=(60.0, 50.0), head_radius=30.0, eyes=((50.0, 45.0), (70.0, 45.0)),
+                            mouth=(60.0, 65.0), facing=1, eye_radius=4.0)
+    near_edge = EffectAnchors(head_center=(8.0, 10.0), head_radius=25.0)
+    drawn = 0
+    for kind in EffectKind:
+        for a in (anchors, near_edge):
+            for t in (0.0, 0.1, 0.37, 0.5, 0.83):
+                frame = np.zeros((120, 110, 4), np.uint8)
+                draw_effect(frame, kind, a, t, 0.9, seed=3)
+                box = effect_bounds(frame.shape, kind, a, t, 0.9, seed=3)
+                ys, xs = np.nonzero(frame[..., 3])
+                if ys.size == 0:
+                    continue
+                drawn += 1
+                assert box is not None, (kind, t)
+                assert box.y0 <= ys.min() and ys.max() < box.y1 and box.x0 <= xs.min() and xs.max() < box.x1, (kind, t)
+    assert drawn > 2 * len(EffectKind)

@@ -150,6 +150,11 @@ def _render(puppet: Puppet, pose: CharacterPose, verts: list[np.ndarray], view: 
     return frame
 
 
+def _inside(box: fx_effects.Box | None, crop: tuple[int, int, int, int]) -> bool:
+    """Whether a paint box (or none) lies within ``crop`` (x0, y0, x1, y1)."""
+    return box is None or (box.x0 >= crop[0] and box.y0 >= crop[1] and box.x1 <= crop[2] and box.y1 <= crop[3])
+
+
 def _render_key(pose: CharacterPose, verts: list[np.ndarray]) -> bytes:
     """What :func:`_render` reads of a frame: the deformed vertices and the pose's joint angles, head
     squash and root transform (not its face or effects, drawn after); equal keys draw equal pixels."""
@@ -197,7 +202,13 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     px, py = dm.padding
     cw, ch = w + 2 * px, h + 2 * py
     offset = np.array([px, py], np.float64)
-    # effects first, on a blank grown canvas: their pixels are part of where the motion goes
+    ys, xs = np.nonzero(rgba[..., 3] > 0)
+    if ys.size == 0:
+        raise InvalidInputError("the drawing is fully transparent: there is nothing to frame")
+    rest_box = (int(xs.min()) + px, int(ys.min()) + py, int(xs.max()) + 1 + px, int(ys.max()) + 1 + py)
+    # effects first, on a blank grown canvas: their pixels are part of where the motion goes (a frame whose
+    # effects stay inside where the meshes go cannot widen it: its effects are not drawn twice)
+    within = _motion_crop(puppet, deformed_all, offset, rest_box, [])
     drawn: list[list[tuple[fx_effects.EffectKind, fx_effects.EffectAnchors, float, float]]] = []
     effect_boxes = []
     for t, pose in zip(phases, poses, strict=True):
@@ -210,7 +221,8 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
                 jt = jt or puppet.joint_transforms(pose)
                 geo = an._face_geometry(plan, jt, offset)
                 items.append((fx_effects.EffectKind(name), an._anchors(plan, jt, geo, offset), t % 1.0, float(amount)))
-        if items:
+        if items and not all(_inside(fx_effects.effect_bounds((ch, cw), ek, anchors, tt, amount, options.seed), within)
+                             for ek, anchors, tt, amount in items):
             blank = np.zeros((ch, cw, 4), np.uint8)
             for ek, anchors, tt, amount in items:
                 fx_effects.draw_effect(blank, ek, anchors, tt, amount, options.seed)
@@ -218,10 +230,6 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
             if rows.size:
                 effect_boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
         drawn.append(items)
-    ys, xs = np.nonzero(rgba[..., 3] > 0)
-    if ys.size == 0:
-        raise InvalidInputError("the drawing is fully transparent: there is nothing to frame")
-    rest_box = (int(xs.min()) + px, int(ys.min()) + py, int(xs.max()) + 1 + px, int(ys.max()) + 1 + py)
     crop = _motion_crop(puppet, deformed_all, offset, rest_box, effect_boxes)
     crop = (max(0, crop[0]), max(0, crop[1]), min(cw, crop[2]), min(ch, crop[3]))
     fplan = plan_for_crop(crop, rest_box, side, subject_size, margin, puppet.pixel_art)
