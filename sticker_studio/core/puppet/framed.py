@@ -13,6 +13,7 @@ frame 0); pixel art scales by whole multiples, nearest-neighbour, as there.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -245,17 +246,27 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     base = place_scaled(grown[crop[1]:crop[3], crop[0]:crop[2]], fplan, puppet.pixel_art)
     palette_rgb = np.unique(rgba[rgba[..., 3] > 0][:, :3], axis=0) if puppet.pixel_art else None
     out = []
-    #: the mesh layers of a frame, by what they depend on: a pose a loop comes back to is drawn once
+    # the mesh layers of a frame, by what they depend on: a pose a loop comes back to is drawn once (kept
+    # only until the last frame that shows it)
+    rest = [pose.is_rest() and body is None or (body is not None and pose.is_rest() and k == 0
+                                                and an._rest_verts(puppet, verts))
+            for k, (pose, verts) in enumerate(zip(poses, deformed_all, strict=True))]
+    keys = [None if still else _render_key(pose, verts)
+            for still, pose, verts in zip(rest, poses, deformed_all, strict=True)]
+    uses = Counter(key for key in keys if key is not None)
     drawn_layers: dict[bytes, np.ndarray] = {}
     for k, (pose, verts) in enumerate(zip(poses, deformed_all, strict=True)):
-        if pose.is_rest() and body is None or (body is not None and pose.is_rest() and k == 0
-                                               and an._rest_verts(puppet, verts)):
+        key = keys[k]
+        if key is None:
             frame = base.copy()
         else:
-            key = _render_key(pose, verts)
-            if key not in drawn_layers:
-                drawn_layers[key] = _render(puppet, pose, verts, view, base, px, py)
-            frame = drawn_layers[key].copy()
+            uses[key] -= 1
+            if key in drawn_layers:
+                frame = drawn_layers[key].copy() if uses[key] else drawn_layers.pop(key)
+            else:
+                frame = _render(puppet, pose, verts, view, base, px, py)
+                if uses[key]:
+                    drawn_layers[key] = frame.copy()
             if opacities[k] < 1.0:
                 frame[..., 3] = np.rint(frame[..., 3] * max(0.0, opacities[k])).astype(np.uint8)
             if not pose.face.is_neutral() and rig.face:
