@@ -9,7 +9,7 @@ Run after any change to the automatic rig (``engine/rig``, ``core/puppet/autorig
 
 Each entry is rendered from its SVG at 512 px in the default art style (what ``generate`` draws
 for seed 0 without a colour word) and rigged by ``auto_rig``: about 0.2 s of CPU an entry,
-~6 minutes for the ~1650 entries on one core.
+~6 minutes of CPU for the ~1650 entries (with writing the packed part maps).
 """
 
 from __future__ import annotations
