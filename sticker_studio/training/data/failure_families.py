@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -37,7 +38,7 @@ CLEAR: Colour = (0, 0, 0, 0)
 WHITE: Colour = (255, 255, 255, 255)
 
 
-def _c(v: tuple[float, ...], a: int = 255) -> Colour:
+def _c(v: tuple[float, ...] | np.ndarray, a: int = 255) -> Colour:
     r, g, b = (int(max(0, min(255, round(x)))) for x in v[:3])
     return (r, g, b, a)
 
@@ -96,7 +97,7 @@ def _thinring(im: Image.Image, rng: np.random.Generator) -> None:
     kind = int(rng.integers(8))
     metal = _metal(rng)
     line, lw = _outline(rng, s, none_p=0.5)
-    ol = {"outline": line, "width": lw} if line is not None else {}
+    ol: dict[str, Any] = {"outline": line, "width": lw} if line is not None else {}
     cx, cy = s * rng.uniform(0.45, 0.55), s * rng.uniform(0.48, 0.58)
     if kind == 0:  # finger ring with a gem
         r = s * rng.uniform(0.22, 0.32)
@@ -213,7 +214,7 @@ def _handled(im: Image.Image, rng: np.random.Generator) -> None:
     kind = int(rng.integers(4))
     body = _pale_colour(rng) if rng.random() < 0.45 else _c(rng.uniform(40, 240, size=3))
     line, lw = _outline(rng, s, none_p=0.35)
-    ol = {"outline": line, "width": lw} if line is not None else {}
+    ol: dict[str, Any] = {"outline": line, "width": lw} if line is not None else {}
     if kind in (0, 1):  # mug or teapot: a side handle (a hole between it and the body)
         x0, x1 = s * rng.uniform(0.18, 0.3), s * rng.uniform(0.58, 0.68)
         y0, y1 = s * rng.uniform(0.3, 0.42), s * rng.uniform(0.78, 0.88)
@@ -262,7 +263,7 @@ def _pale(im: Image.Image, rng: np.random.Generator) -> None:
     body = _pale_colour(rng)
     shade = _shade(body, rng.uniform(0.82, 0.94))
     line, lw = _outline(rng, s, none_p=0.45)
-    ol = {"outline": line, "width": lw} if line is not None else {}
+    ol: dict[str, Any] = {"outline": line, "width": lw} if line is not None else {}
     eye = _ink(rng)
     cx, cy = s * rng.uniform(0.45, 0.55), s * rng.uniform(0.48, 0.56)
     if kind == 0:  # ghost: a dome with a wavy hem
@@ -346,7 +347,7 @@ def _bwanimal(im: Image.Image, rng: np.random.Generator) -> None:
     face = _pale_colour(rng) if rng.random() < 0.6 else _c((rng.uniform(200, 232),) * 3)
     black = _c((rng.uniform(20, 70),) * 3)
     line, lw = _outline(rng, s, none_p=0.55)
-    ol = {"outline": line, "width": lw} if line is not None else {}
+    ol: dict[str, Any] = {"outline": line, "width": lw} if line is not None else {}
     cx, cy = s * rng.uniform(0.46, 0.54), s * rng.uniform(0.5, 0.58)
     r = s * rng.uniform(0.25, 0.33)
     if kind == 0:  # panda: black ears and eye patches on a white/grey face
