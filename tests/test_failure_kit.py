@@ -99,3 +99,22 @@ def test_matting_fine_tune_starts_from_the_bundled_weights() -> None:
     assert torch.allclose(model.state_dict()[name], shipped[name].float())
     with pytest.raises(InvalidInputError):
         load_head_weights(build_matting_head("tiny"), folder)
+
+
+def test_cli_failure_pack_then_fine_tune_from_the_bundled_head(tmp_path: Path, capsys) -> None:
+    """`data matting-pack --mix failures` then `train matting --init`: a fine-tune of the shipped head."""
+    from sticker_studio.cli import main
+
+    kit, run = tmp_path / "kit", tmp_path / "run"
+    assert main(["data", "matting-pack", "--mix", "failures", "--out", str(kit), "--clips", "3", "--size", "48",
+                 "--frames", "2", "--quiet"]) == 0
+    assert "packed 3 clips" in capsys.readouterr().out
+    assert main(["data", "matting-pack", "--mix", "failures", "--split", "test", "--out", str(tmp_path / "t"),
+                 "--clips", "1", "--quiet"]) == 2  # a training mix only
+    head = Path(__file__).resolve().parents[1] / "resources" / "models" / "matting-head"
+    assert main(["train", "matting", "--kit", str(kit), "--out", str(run), "--config", "layout-direct",
+                 "--init", str(head), "--steps", "1", "--batch", "1", "--lr", "1e-9", "--no-progress"]) == 0
+    import json
+
+    first = json.loads((run / "loss.jsonl").read_text().splitlines()[0])
+    assert first["alpha"] < 0.2  # the trained head's loss (~0.02 here), not a random init's (~0.5)
