@@ -28,6 +28,7 @@ import numpy as np
 from scipy import ndimage
 
 from sticker_studio.core.errors import InvalidInputError
+from sticker_studio.core.puppet.part_joints import limb_joints_from_parts
 from sticker_studio.core.puppet.rig import PART_JOINTS, PART_NAMES, BodyPlan, Ellipse, Joint, Rig
 
 #: A learned joint is used when its confidence reaches this (the network's joints in the 0.3-0.5 band
@@ -37,8 +38,16 @@ LEARNED_MIN_CONFIDENCE = 0.3
 #: A limb the geometry did not find is added from the network's joints at these confidences (a tail
 #: or an ear at 0.3 appeared on people: a skirt, a ponytail)
 LEARNED_ADD_CONFIDENCE: dict[str, float] = {"tail": 0.5, "ear_l": 0.5, "ear_r": 0.5}
+#: A limb added from the network's joints is at least this long (a share of the subject's diagonal; 0.04 for
+#: the rest): ears are short (a pony's, on the held-out procedural family, 0.035-0.08).
+LEARNED_MIN_LENGTH: dict[str, float] = {"ear_l": 0.02, "ear_r": 0.02}
 #: A learned eye or mouth is used when its confidence reaches this.
 LEARNED_FACE_MIN_CONFIDENCE = 0.5
+#: Limbs the network's part map shows that neither the geometry nor the network's joints added are added
+#: from it (:mod:`.part_joints`); their joints the network places inside the part from this confidence keep
+#: the network's position.
+ADD_FROM_PARTS = True
+PART_KEEPS_NET = 0.5
 #: the body's own joints, which the network may place on any drawing
 CORE_JOINTS = frozenset(("root", "pelvis", "chest", "neck", "head", "head_top"))
 #: parts that are limbs (the plan follows the network only when it gives the drawing one)
@@ -633,7 +642,7 @@ def _limbs_on_silhouette(rgba: np.ndarray, joints: Mapping[str, tuple[float, flo
         if len(sure) < 2 or sure[0] != chain[0]:  # the joint it attaches by and one more
             continue
         pts = np.array([joints[n][:2] for n in sure], np.float64)
-        if float(np.sum(np.hypot(*np.diff(pts, axis=0).T))) < 0.04 * diag:  # a limb needs a length
+        if float(np.sum(np.hypot(*np.diff(pts, axis=0).T))) < LEARNED_MIN_LENGTH.get(part, 0.04) * diag:
             continue
         samples = np.concatenate([a + (b - a) * t[:, None] for a, b in zip(pts[:-1], pts[1:], strict=True)
                                   for t in (np.linspace(0.0, 1.0, 9),)])
@@ -643,6 +652,33 @@ def _limbs_on_silhouette(rgba: np.ndarray, joints: Mapping[str, tuple[float, flo
         ends = [0] + [9 * k + 8 for k in range(len(sure) - 1)]
         if bool(inside[ends].all()) and float(inside.mean()) >= 0.85:
             out.update(sure)
+    return out
+
+
+def _limbs_from_parts(rgba: np.ndarray, learned: Any, learned_joints: Mapping[str, tuple[float, float, float]],
+                      limbs_seen: set[str]) -> dict[str, tuple[float, float, float]]:
+    """Joints of the limbs the network's part map shows that neither the geometry nor the network's
+    joints gave the rig: placed on the part (:mod:`.part_joints`); a joint the network places
+    confidently inside the limb's part keeps the network's position."""
+    parts = getattr(learned, "parts", None)
+    if not ADD_FROM_PARTS or not isinstance(parts, np.ndarray) or parts.shape != rgba.shape[:2]:
+        return {}
+    placed = limb_joints_from_parts(parts, rgba[..., 3])
+    out: dict[str, tuple[float, float, float]] = {}
+    h, w = parts.shape
+    for part, chain in PART_JOINTS.items():
+        if part in ("head", "body") or chain[0] not in placed or any(n in limbs_seen for n in chain):
+            continue
+        grown = ndimage.binary_dilation(parts == PART_NAMES.index(part) + 1, iterations=2)
+        for name in chain:
+            if name not in placed:
+                continue
+            x, y, conf = learned_joints.get(name, (0.0, 0.0, 0.0))
+            ix, iy = int(round(x)), int(round(y))
+            if conf >= PART_KEEPS_NET and 0 <= ix < w and 0 <= iy < h and grown[iy, ix]:
+                out[name] = (x, y, conf)
+            else:
+                out[name] = (*placed[name], max(conf, LEARNED_MIN_CONFIDENCE))
     return out
 
 
@@ -672,6 +708,7 @@ def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
     limbs_seen |= _limbs_on_silhouette(rgba, learned_joints, limbs_seen)
     taken = {n: v for n, v in learned_joints.items()
              if (n in CORE_JOINTS or n in limbs_seen) and v[2] >= LEARNED_MIN_CONFIDENCE}
+    taken.update(_limbs_from_parts(rgba, learned, learned_joints, limbs_seen))
     if not taken:
         if face:
             rig.source = "learned+geometry"
