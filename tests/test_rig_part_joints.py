@@ -78,3 +78,13 @@ def test_adding_limbs_from_the_part_map_can_be_switched_off(monkeypatch) -> None
     rgba, parts = _disc_with_ear_part()
     monkeypatch.setattr(autorig, "ADD_FROM_PARTS", False)
     assert "ear_l_base" not in propose_rig(rgba, learned=_Learned({}, parts)).joints
+
+
+def test_a_short_learned_ear_on_the_silhouette_is_added_a_point_is_not() -> None:
+    rgba, _ = _disc_with_ear_part()  # a disc of radius 70: diagonal ~200 px
+    no_parts = np.zeros(rgba.shape[:2], np.uint8)
+    short = {"ear_l_base": (80.0, 52.0, 0.9), "ear_l_tip": (78.0, 46.0, 0.9)}  # ~6 px: 0.03 of the diagonal
+    rig = propose_rig(rgba, learned=_Learned(short, no_parts))
+    assert (rig.joints["ear_l_tip"].x, rig.joints["ear_l_tip"].y) == (78.0, 46.0)
+    dot = {"ear_l_base": (80.0, 52.0, 0.9), "ear_l_tip": (79.0, 51.0, 0.9)}  # ~1.4 px: no length
+    assert "ear_l_tip" not in propose_rig(rgba, learned=_Learned(dot, no_parts)).joints
