@@ -1,8 +1,8 @@
 """Limb joints read off a part map: where each limb meets its parent, its far end and its middle.
 
-The learned rig model (``engine/rig``) predicts a part label map beside its joint heatmaps. On
-drawings unlike its training art (line-art emoji sets) the part map holds up better than the
-heatmaps: its limb joints are placed by geometry on the predicted parts —
+The learned rig model (``engine/rig``) predicts a part label map beside its joint heatmaps; where
+its joints miss a limb the part map shows (an ear, an arm held against the body), the limb's joints
+are placed by geometry on the predicted part —
 
 * the **base** (shoulder, hip, tail base, ear base): the centre of the pixels where the limb's
   largest piece touches its parent (the body; the head for ears), moved half the limb's local
