@@ -44,10 +44,13 @@ def test_a_speck_of_a_part_is_not_a_limb() -> None:
 
 
 class _Learned:
-    def __init__(self, joints: dict[str, tuple[float, float, float]], parts: np.ndarray) -> None:
+    def __init__(self, joints: dict[str, tuple[float, float, float]], parts: np.ndarray,
+                 plan: str = "humanoid", plan_confidence: float = 0.9) -> None:
         self.joints = joints
         self.face: dict[str, object] = {}
         self.parts = parts
+        self.body_plan = plan
+        self.body_plan_confidence = plan_confidence
 
 
 def _disc_with_ear_part() -> tuple[np.ndarray, np.ndarray]:
@@ -72,6 +75,12 @@ def test_the_rig_adds_a_limb_the_part_map_shows_and_the_geometry_missed() -> Non
     assert parts[55, 75] == _id("ear_l")
     rig = propose_rig(rgba, learned=_Learned({"ear_l_tip": (*inside, 0.8)}, parts))
     assert (rig.joints["ear_l_tip"].x, rig.joints["ear_l_tip"].y) == inside
+
+
+def test_a_face_or_blob_gets_no_limbs_from_the_part_map() -> None:
+    rgba, parts = _disc_with_ear_part()
+    assert "ear_l_base" not in propose_rig(rgba, learned=_Learned({}, parts, "blob", 0.99)).joints
+    assert "ear_l_base" not in propose_rig(rgba, learned=_Learned({}, parts, "humanoid", 0.5)).joints  # unsure plan
 
 
 def test_adding_limbs_from_the_part_map_can_be_switched_off(monkeypatch) -> None:
