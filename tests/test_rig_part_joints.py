@@ -63,7 +63,8 @@ def _disc_with_ear_part() -> tuple[np.ndarray, np.ndarray]:
     return rgba, parts
 
 
-def test_the_rig_adds_a_limb_the_part_map_shows_and_the_geometry_missed() -> None:
+def test_the_rig_adds_a_limb_the_part_map_shows_and_the_geometry_missed(monkeypatch) -> None:
+    monkeypatch.setattr(autorig, "ADD_FROM_PARTS", True)  # opt-in (off by default: see autorig.ADD_FROM_PARTS)
     rgba, parts = _disc_with_ear_part()
     assert "ear_l_base" not in propose_rig(rgba).joints  # the geometry sees a plain disc
     rig = propose_rig(rgba, learned=_Learned({}, parts))
@@ -77,7 +78,8 @@ def test_the_rig_adds_a_limb_the_part_map_shows_and_the_geometry_missed() -> Non
     assert (rig.joints["ear_l_tip"].x, rig.joints["ear_l_tip"].y) == inside
 
 
-def test_a_face_or_blob_gets_no_limbs_from_the_part_map() -> None:
+def test_a_face_or_blob_gets_no_limbs_from_the_part_map(monkeypatch) -> None:
+    monkeypatch.setattr(autorig, "ADD_FROM_PARTS", True)
     rgba, parts = _disc_with_ear_part()
     assert "ear_l_base" not in propose_rig(rgba, learned=_Learned({}, parts, "blob", 0.99)).joints
     assert "ear_l_base" not in propose_rig(rgba, learned=_Learned({}, parts, "humanoid", 0.5)).joints  # unsure plan
