@@ -49,8 +49,8 @@ LEARNED_FACE_MIN_CONFIDENCE = 0.5
 #: the network's position. Only on a character the network reads as humanoid or quadruped (plan confidence
 #: 0.6): on faces, blobs and objects the part map's "limbs" were mostly bits of them (a cat face's or a
 #: sleeping face's cheeks as arms). OpenMoji: PCK 51.9 -> 53.4 %, joints a character does not have 137 -> 176
-#: (busts still get legs; without the plan condition 54.5 %, 196). Off: the teddy bear's round feet read as
-#: legs tore (white gaps) in hop and dance, and its "arm" waved a foot.
+#: (busts still get legs; without the plan condition 54.5 %, 196). Off: a false limb moves pixels that are not
+#: a limb, which PCK does not count.
 ADD_FROM_PARTS = False
 PART_KEEPS_NET = 0.5
 PARTS_NEED_LIMBED_PLAN = True

@@ -13,8 +13,8 @@ are placed by geometry on the predicted part —
 
 The automatic rig (:func:`~sticker_studio.core.puppet.autorig.propose_rig`) can add the limbs this
 reads that neither the silhouette nor the network's joints gave it (``autorig.ADD_FROM_PARTS``, off: on
-the OpenMoji set it raised PCK@0.05 51.9 → 53.4 % but gave busts legs and tore a teddy bear's round feet
-in hop and dance). It never moves the network's own limb joints: on the 115 hand-labelled Fluent/Noto
+the OpenMoji set it raised PCK@0.05 51.9 → 53.4 % but its joints the labels do not have 137 → 176: busts
+got legs). It never moves the network's own limb joints: on the 115 hand-labelled Fluent/Noto
 drawings (whose part maps the model never saw) it places 71 % of limb joints within PCK@0.05 and on the
 held-out procedural families 73 %, and at every confidence the network's heatmap joint was the nearer one.
 """
