@@ -8,7 +8,8 @@ process imported (none of torch/transformers/diffusers is expected on this path)
 Then the warm figure (``--warm`` calls, 0 to skip): ``generate_two_stage`` called again in
 one process, as the app does for its second sticker (issue 22: ≤ 0.5 s), with where its CPU
 time goes (library art, rig network, rig geometry, puppet setup, frames, framing) from one
-profiled call. Prints figures; asserts nothing.
+profiled call; then the warm figure for new subjects (``--new-subjects``: eight character prompts,
+each drawn once with the subject memo emptied). Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ import time
 from pathlib import Path
 
 HEAVY = ("torch", "transformers", "diffusers")
+#: the warm new-subject figure's prompts: a character motion on eight library subjects
+NEW_SUBJECT_PROMPTS = ("a teddy bear waving hello", "a sleepy panda", "a cat in love", "a dog wagging its tail",
+                       "a robot waving hello", "a sad bunny crying", "a monkey dancing", "a cat waving")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=512, help="output side (default 512)")
     parser.add_argument("--warm", type=int, default=3,
                         help="warm in-process calls after a first one (default 3; 0 skips the warm figure)")
+    parser.add_argument("--new-subjects", default=",".join(NEW_SUBJECT_PROMPTS), metavar="P1,P2,...",
+                        help="prompts for the warm new-subject figure, each a subject the process has not drawn "
+                             "yet (default: eight character prompts; '' skips it)")
 
 
 def _child_cpu() -> float:
@@ -69,12 +76,40 @@ def run(args: argparse.Namespace) -> int:
     print(f"heavy modules imported: {', '.join(heavy) if heavy else 'none'}")
     if args.warm > 0:
         print(_warm(args.prompt, args.size, args.warm))
+    prompts = [p.strip() for p in str(args.new_subjects).split(",") if p.strip()]
+    if prompts:
+        print(_warm_new_subjects(prompts, args.size))
     return 0
+
+
+def _warm_new_subjects(prompts: list[str], size: int) -> str:
+    """Each prompt once in this (warm) process with the drawn-subject memo emptied first, as the app's
+    first sticker of a subject: wall and CPU seconds each, their median and the slowest (issue 22: <= 0.5 s)."""
+    from sticker_studio.engine.generate import character_motion
+    from sticker_studio.engine.generate.two_stage import MotionOptions, generate_two_stage
+
+    generate_two_stage("a fox jumping", MotionOptions(seed=0), size=size)  # warm: libraries, MiniLM, rig model
+    lines, walls, cpus = [], [], []
+    for prompt in prompts:
+        character_motion._PREPARED.clear()
+        cpu, wall = time.process_time(), time.perf_counter()
+        result = generate_two_stage(prompt, MotionOptions(seed=0), size=size)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+        lines.append(f"  {prompt!r}: {walls[-1]:.3f} s wall, {cpus[-1]:.3f} s CPU ({result.motion.motion} by "
+                     f"{result.motion.source})")
+    character_motion._PREPARED.clear()
+    return (f"warm new subject ({len(prompts)} prompts, each subject not drawn before in this process):\n"
+            + "\n".join(lines)
+            + f"\n  median {statistics.median(walls):.3f} s wall / {statistics.median(cpus):.3f} s CPU, slowest "
+              f"{max(walls):.3f} s wall / {max(cpus):.3f} s CPU (target <= 0.5 s); load average now "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 #: (label, file suffix, function): the warm path's stages, read from a profile of one call
 _STAGES = (
     ("scene (library art, MiniLM)", "engine/generate/two_stage.py", "pick_scene"),
+    ("shipped rig", "engine/rig/rig_cache.py", "cached_rig"),
     ("rig network", "engine/rig/predict.py", "predict_rig"),
     ("rig geometry", "core/puppet/autorig.py", "propose_rig"),
     ("puppet setup", "core/puppet/animate.py", "prepare"),

@@ -59,6 +59,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             "shadows and translucent subjects (the GPU kit's)")
     mpack.add_argument("--first-subject", type=int, default=1,
                        help="train: the first subject seed (shards of a bigger set start apart; default 1)")
+    mpack.add_argument("--mix", choices=("drawn", "failures"), default="drawn",
+                       help="train: drawn (the bundled head's kit) or failures (issue 24's fine-tune kit: the old "
+                            "families, thin rings, handles, pale subjects, black-and-white animals and Fluent/Noto "
+                            "library art on white, cream-paper JPEG, cream paper, near colour...)")
     mpack.add_argument("--quiet", action="store_true", help="no progress bar")
     mpack.set_defaults(func=run_matting_pack)
 
@@ -130,6 +134,16 @@ def run_matting_pack(args: argparse.Namespace) -> int:
         raise InvalidInputError("--emoji-share must be in [0, 1]")
     if args.first_subject < 1:
         raise InvalidInputError("--first-subject must be >= 1")
+    if args.mix == "failures":
+        if args.split != "train":
+            raise InvalidInputError("--mix failures makes a training pack; use it with --split train")
+        from sticker_studio.training.data.failure_kit import FailureKitSpec, build_failure_pack
+
+        out = build_failure_pack(args.out, FailureKitSpec(clips=args.clips, size=args.size, frames=args.frames,
+                                                          seed=args.seed, first_subject=args.first_subject),
+                                 progress=not args.quiet)
+        print(f"packed {args.clips} clips of {args.frames} x {args.size}² (issue-24 failure mix) into {out}")
+        return 0
     spec = PackSpec(split=args.split, clips=args.clips, size=args.size, frames=args.frames,
                     emoji_share=args.emoji_share, emoji_folder=str(args.emoji), seed=args.seed,
                     first_subject=args.first_subject, effects=args.effects)

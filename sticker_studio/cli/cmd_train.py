@@ -26,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--labelled-share", type=float, default=None, metavar="P",
                         help="rig: share of each batch drawn from the --data folders (default 0.3 with --data)")
     parser.add_argument("--init", type=Path, default=None, metavar="MODEL_DIR",
-                        help="rig: start from these exported weights (e.g. resources/models/rig-net)")
+                        help="rig, matting: start from these exported weights (e.g. resources/models/rig-net, "
+                             "resources/models/matting-head: a fine-tune)")
     parser.add_argument("--config", default=None,
                         help="named model config (generator: bundled-cpu, bundled-gpu, tiny; matting: layout-direct "
                              "(with --kit, the default), bundled (with --data, the default), layout-no-prior, tiny)")
@@ -165,7 +166,9 @@ def run(args: argparse.Namespace) -> int:
         if args.export_only:
             print(f"exported {export_matting_from_run(args.out, args.export)}")
             return 0
-        extra = {"crop_size": args.crop} if args.crop else {}
+        extra: dict[str, object] = {"crop_size": args.crop} if args.crop else {}
+        if args.init:
+            extra["init_weights"] = str(args.init)
         name = args.config or ("layout-direct" if args.kit else "bundled")  # the shipped head trains from a kit
         result = train_matting(MattingTrainConfig(model_config=name,
                                                   temporal_depth=args.temporal_depth,

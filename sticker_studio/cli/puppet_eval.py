@@ -52,7 +52,7 @@ def library_characters(names: list[str] | None, size: int) -> list[tuple[str, np
 def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24,
                    clip_out: list[np.ndarray] | None = None) -> dict[str, float]:
     """The per-motion figures for one character (``clip_out``: also receives the sticker's frames)."""
-    from sticker_studio.core.puppet.animate import AnimateOptions, animate_character, motion_poses
+    from sticker_studio.core.puppet.animate import AnimateOptions, animate_character, motion_poses, playable_arms
     from sticker_studio.core.puppet.arap import triangle_stretch
     from sticker_studio.core.puppet.motions import CharacterParams, find_character_motion
 
@@ -62,7 +62,8 @@ def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24,
     phases = [k / frames for k in range(frames)]
     flips, logs = 0, []
     t0 = time.perf_counter()
-    for pose in motion_poses(mot, rig, puppet, CharacterParams(), phases):
+    arms = playable_arms(rig, plan) if {"arm", "arms"} & set(mot.needs) else None
+    for pose in motion_poses(mot, rig, puppet, CharacterParams(), phases, arms):
         for layer, verts in zip(puppet.layers, puppet.deform(pose), strict=True):
             det, lg = triangle_stretch(layer.mesh.vertices, verts - puppet.origin, layer.mesh.triangles)
             flips += int((det <= 0).sum())
@@ -96,9 +97,9 @@ def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24,
 def run_eval(args: argparse.Namespace) -> int:
     from sticker_studio.cli.adherence_eval import RULES, adherence_classifier, real_and_generator_sections, rule_cell
     from sticker_studio.core.atomic import atomic_write_text
-    from sticker_studio.core.puppet.animate import prepare
+    from sticker_studio.core.puppet.animate import missing_in, prepare
     from sticker_studio.core.puppet.autorig import propose_rig
-    from sticker_studio.core.puppet.motions import list_character_motions, missing_for
+    from sticker_studio.core.puppet.motions import list_character_motions
 
     if getattr(args, "generator_only", False):
         sections = real_and_generator_sections(args)
@@ -115,7 +116,7 @@ def run_eval(args: argparse.Namespace) -> int:
         rig = propose_rig(rgba)
         plan = prepare(rgba, rig)
         for m in list_character_motions():
-            if missing_for(m, rig):
+            if missing_in(m, rig, plan):  # (an automatic rig's doubtful arms do not wave: a stated error)
                 continue
             clip: list[np.ndarray] = []
             rows.setdefault(m.name, []).append(motion_figures(rgba, rig, plan, m.name, clip_out=clip))
@@ -157,8 +158,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    from sticker_studio.core.puppet.animate import AnimateOptions, animate_character, motion_poses, prepare
-    from sticker_studio.core.puppet.motions import CharacterParams, find_character_motion, missing_for
+    from sticker_studio.core.puppet.animate import (
+        AnimateOptions,
+        animate_character,
+        missing_in,
+        motion_poses,
+        playable_arms,
+        prepare,
+    )
+    from sticker_studio.core.puppet.motions import CharacterParams, find_character_motion
     from sticker_studio.engine.rig.auto import auto_rig
     from sticker_studio.engine.rig.predict import rig_model_installed
 
@@ -183,9 +191,10 @@ def run_bench(args: argparse.Namespace) -> int:
         plan = prepare(rgba, rig)
         for name in ("wave", "hop", "blink"):
             mot = find_character_motion(name)
-            if mot is None or missing_for(mot, rig):
+            if mot is None or missing_in(mot, rig, plan):
                 continue
-            poses = motion_poses(mot, rig, plan.puppet, CharacterParams(), [k / 24 for k in range(24)])
+            poses = motion_poses(mot, rig, plan.puppet, CharacterParams(), [k / 24 for k in range(24)],
+                                 playable_arms(rig, plan) if {"arm", "arms"} & set(mot.needs) else None)
             best_d, best_r = float("inf"), float("inf")
             for _ in range(max(1, args.repeat)):
                 t0 = time.process_time()

@@ -115,8 +115,12 @@ def _split(rgba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def dominant_colour(rgba: np.ndarray) -> DominantColour:
     """The subject's dominant colour family (see the module docstring)."""
-    hsv, alpha = _split(rgba)
-    body = (alpha > 0.5) & (hsv[..., 2] > OUTLINE_VALUE)
+    arr = np.asarray(rgba)
+    if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] != 4:
+        raise InvalidInputError(f"expected an HxWx4 RGBA uint8 image, got {arr.dtype} {arr.shape}")
+    # only the opaque half counts (alpha / 255 > 0.5): convert those pixels alone, in the same order
+    hsv = rgb_to_hsv(arr[arr[..., 3] >= 128][:, :3].astype(np.float64) / 255.0)
+    body = hsv[..., 2] > OUTLINE_VALUE
     total = max(1, int(body.sum()))
     chroma = body & (hsv[..., 1] > CHROMA_MIN)
     if chroma.sum() < 0.3 * total:

@@ -18,6 +18,8 @@ from sticker_studio.core import pixelart
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.puppet import effects as fx_effects
 from sticker_studio.core.puppet import face as fx_face
+from sticker_studio.core.puppet.arms import arm_doubts, is_automatic, plausible_arm_sides
+from sticker_studio.core.puppet.eyes import eye_doubts
 from sticker_studio.core.puppet.layers import Puppet
 from sticker_studio.core.puppet.motions import (
     CharacterMotion,
@@ -62,7 +64,10 @@ class RenderPlan:
 def prepare(rgba: np.ndarray, rig: Rig, pixel_art: bool | None = None) -> RenderPlan:
     art = pixelart.is_pixel_art([rgba]) if pixel_art is None else bool(pixel_art)
     puppet = Puppet(rgba, rig, pixel_art=art)
-    rf = fx_face.FaceGeometry(eye_l=_ell(rig, "eye_l"), eye_r=_ell(rig, "eye_r"), mouth=_ell(rig, "mouth"))
+    # an automatic rig's doubtful eyes (an outline stroke, a flank) get no lids (core/puppet/eyes.py)
+    doubts = eye_doubts(rgba, rig)
+    rf = fx_face.FaceGeometry(eye_l=None if doubts.get("eye_l") else _ell(rig, "eye_l"),
+                              eye_r=None if doubts.get("eye_r") else _ell(rig, "eye_r"), mouth=_ell(rig, "mouth"))
     palette = fx_face.face_palette(rgba, rf) if rig.face else None
     return RenderPlan(puppet, rf, palette)
 
@@ -87,9 +92,52 @@ def resolve_motion(name: str, rig: Rig) -> CharacterMotion:
 
 
 def motion_poses(motion: CharacterMotion, rig: Rig, puppet: Puppet, params: CharacterParams,
-                 phases: list[float]) -> list[CharacterPose]:
-    ctx = MotionContext(rig, params, puppet.size, params.ease())
+                 phases: list[float], arms: tuple[str, ...] | None = None) -> list[CharacterPose]:
+    ctx = MotionContext(rig, params, puppet.size, params.ease(), arms)
     return [motion.fn(t % 1.0, ctx) for t in phases]
+
+
+def playable_arms(rig: Rig, plan: RenderPlan) -> tuple[str, ...]:
+    """The arm sides wave, cheer and clap may move on this drawing: every arm of a rig a person made,
+    the plausible ones of an automatic rig (:mod:`sticker_studio.core.puppet.arms`); kept in the plan."""
+    key = ("playable_arms", id(rig))
+    got = plan.extras.get(str(key))
+    if not isinstance(got, tuple):
+        got = tuple(sorted(plausible_arm_sides(plan.puppet.rgba, rig, plan.puppet)))
+        plan.extras[str(key)] = got
+    return got
+
+
+def missing_in(motion: CharacterMotion, rig: Rig, plan: RenderPlan) -> list[str]:
+    """What ``motion`` needs that this drawing lacks: :func:`missing_for`, its automatic rig's doubtful arms
+    left out, and ears or a tail that hold no pixel of the drawing (turning them would move nothing)."""
+    arms = playable_arms(rig, plan) if {"arm", "arms"} & set(motion.needs) else None
+    missing = missing_for(motion, rig, arms)
+    if "eyes" in motion.needs and "eyes" not in missing and plan.rest_face.eye_l is None \
+            and plan.rest_face.eye_r is None:
+        missing.append("eyes")
+    layers = {layer.part for layer in plan.puppet.layers}
+    if "ear" in motion.needs and "an ear (or hair tuft)" not in missing and not {"ear_l", "ear_r"} & layers:
+        missing.append("an ear (or hair tuft)")
+    if "tail" in motion.needs and "a tail" not in missing and "tail" not in layers:
+        missing.append("a tail")
+    return missing
+
+
+def _missing_error(motion: CharacterMotion, rig: Rig, plan: RenderPlan, missing: list[str]) -> MissingPartError:
+    why = ""
+    if {"arm", "arms"} & set(motion.needs) and is_automatic(rig):
+        doubts = arm_doubts(plan.puppet.rgba, rig, plan.puppet)
+        if any(doubts.values()):
+            why = ("; the automatic rig's arms do not look like arms here ("
+                   + "; ".join(f"arm_{s}: {w}" for s, w in sorted(doubts.items()) if w) + ")")
+    eyes = eye_doubts(plan.puppet.rgba, rig)
+    if "eyes" in missing and any(eyes.values()):
+        why += ("; the automatic rig's eyes do not look like eyes here ("
+                + "; ".join(f"{k}: {w}" for k, w in sorted(eyes.items()) if w) + ")")
+    return MissingPartError(
+        f"motion {motion.name!r} needs {' and '.join(missing)}, which this drawing's rig does not give{why}; "
+        f"fix the rig (sticker-studio rig IN -o rig.json, edit, --rig) or pick another motion")
 
 
 def _face_geometry(plan: RenderPlan, jt: dict[str, JointTransform], offset: np.ndarray) -> fx_face.FaceGeometry:
@@ -193,7 +241,12 @@ def deform_motion(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPara
         raise InvalidInputError("fps and speed must be positive")
     cycles = max(1, int(round(options.speed)))
     phases = [cycles * k / frames for k in range(frames)]
-    poses = motion_poses(mot, rig, puppet, params, phases)
+    # an automatic rig's doubtful arms never wave, nor does anything in their place: a one-line error instead
+    missing = missing_in(mot, rig, plan)
+    if missing:
+        raise _missing_error(mot, rig, plan, missing)
+    arms = playable_arms(rig, plan) if {"arm", "arms"} & set(mot.needs) else None
+    poses = motion_poses(mot, rig, puppet, params, phases, arms)
     if options.extra_effects:
         from sticker_studio.core.puppet.motions import env
 

@@ -8,7 +8,7 @@ its rotated rest edge. Pins are soft barycentric constraints (weight :data:`PIN_
 
 Both systems depend only on the rest mesh, the per-triangle rigidity weights and
 *where* the pins are, not where they go, so :class:`ArapSolver` factorises them once
-(sparse LU) and each frame is two back-substitutions. Rest pins give the rest mesh,
+(sparse LU, on the first solve) and each frame is two back-substitutions. Rest pins give the rest mesh,
 and pins moved by one rigid transform move the whole mesh by it (exactly, to float
 precision).
 """
@@ -39,6 +39,13 @@ class ArapSolver:
         self.pin_matrix = sp.csr_matrix(
             (np.asarray(pin_weights, np.float64).ravel(), (np.repeat(np.arange(p), 3), pin_tris.ravel())),
             shape=(p, n))
+        self._sw = sw
+        self._factorised = False
+
+    def _factorise(self) -> None:
+        """Assemble and factorise both systems (on the first :meth:`solve`: a layer whose pins never
+        move, a still body under a waving arm, needs neither)."""
+        n, t, sw = self.n, len(self.tris), self._sw
         cw = np.sqrt(PIN_WEIGHT)
         # ---------------- step 1: similarity, 2n unknowns interleaved (x0, y0, x1, y1, ...)
         rows, cols, vals = [], [], []
@@ -86,6 +93,7 @@ class ArapSolver:
         self._lu2 = splu(m2)
         self._rest_edges = self.rest[self._ej] - self.rest[self._ei]  # m,2
         self._cw = cw
+        self._factorised = True
 
     def rest_pins(self) -> np.ndarray:
         """Where the pins sit on the rest mesh (P x 2)."""
@@ -93,6 +101,8 @@ class ArapSolver:
 
     def solve(self, targets: np.ndarray) -> np.ndarray:
         """Deformed vertices (n x 2) for pin targets (P x 2)."""
+        if not self._factorised:
+            self._factorise()
         targets = np.asarray(targets, np.float64)
         # step 1
         b1 = self._c2.T @ (targets.ravel() * self._cw)

@@ -18,7 +18,17 @@ from enum import Enum
 
 import numpy as np
 
-from sticker_studio.core.puppet.paint import Colour, Layer, Point, ellipse_sdf, polygon_sdf, sdf_bounds, stroke_sdf
+from sticker_studio.core.puppet.paint import (
+    BoundsLayer,
+    Box,
+    Colour,
+    Layer,
+    Point,
+    ellipse_sdf,
+    polygon_sdf,
+    sdf_bounds,
+    stroke_sdf,
+)
 
 
 class EffectKind(Enum):
@@ -61,6 +71,20 @@ def draw_effect(frame: np.ndarray, kind: EffectKind, anchors: EffectAnchors, t: 
     rng = np.random.default_rng(seed)
     _DRAWERS[kind](pen, anchors, t, rng)
     pen.layer.composite_onto(frame)
+
+
+def effect_bounds(shape: tuple[int, ...], kind: EffectKind, anchors: EffectAnchors, t: float, amount: float = 1.0,
+                  seed: int = 0) -> Box | None:
+    """A box (on a frame of ``shape``) holding every pixel :func:`draw_effect` would change, found by
+    running the effect's drawer without painting (the boxes its shapes would paint in); None: it draws
+    nothing. Cheap: for deciding whether the effect can matter somewhere."""
+    amount = float(np.clip(amount, 0.0, 1.0))
+    t = float(t) % 1.0
+    if amount <= 0.0 or anchors.head_radius <= 0.0 or t <= 0.0:
+        return None
+    pen = _Pen(BoundsLayer(shape), max(1.2, 0.022 * anchors.head_radius), amount)
+    _DRAWERS[kind](pen, anchors, t, np.random.default_rng(seed))
+    return pen.layer.touched
 
 
 # --- timing ------------------------------------------------------------------------

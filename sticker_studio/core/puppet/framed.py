@@ -13,6 +13,7 @@ frame 0); pixel art scales by whole multiples, nearest-neighbour, as there.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -150,6 +151,18 @@ def _render(puppet: Puppet, pose: CharacterPose, verts: list[np.ndarray], view: 
     return frame
 
 
+def _inside(box: fx_effects.Box | None, crop: tuple[int, int, int, int]) -> bool:
+    """Whether a paint box (or none) lies within ``crop`` (x0, y0, x1, y1)."""
+    return box is None or (box.x0 >= crop[0] and box.y0 >= crop[1] and box.x1 <= crop[2] and box.y1 <= crop[3])
+
+
+def _render_key(pose: CharacterPose, verts: list[np.ndarray]) -> bytes:
+    """What :func:`_render` reads of a frame: the deformed vertices and the pose's joint angles, head
+    squash and root transform (not its face or effects, drawn after); equal keys draw equal pixels."""
+    shape = (sorted(pose.angles.items()), pose.head_offset, pose.head_scale, pose.offset, pose.scale, pose.rotation)
+    return repr(shape).encode() + b"".join(np.ascontiguousarray(v, np.float64).tobytes() for v in verts)
+
+
 def _box(points: np.ndarray, side: int) -> tuple[int, int, int, int]:
     lo = np.floor(points.min(0)) - 2
     hi = np.ceil(points.max(0)) + 3
@@ -190,7 +203,13 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     px, py = dm.padding
     cw, ch = w + 2 * px, h + 2 * py
     offset = np.array([px, py], np.float64)
-    # effects first, on a blank grown canvas: their pixels are part of where the motion goes
+    ys, xs = np.nonzero(rgba[..., 3] > 0)
+    if ys.size == 0:
+        raise InvalidInputError("the drawing is fully transparent: there is nothing to frame")
+    rest_box = (int(xs.min()) + px, int(ys.min()) + py, int(xs.max()) + 1 + px, int(ys.max()) + 1 + py)
+    # effects first, on a blank grown canvas: their pixels are part of where the motion goes (a frame whose
+    # effects stay inside where the meshes go cannot widen it: its effects are not drawn twice)
+    within = _motion_crop(puppet, deformed_all, offset, rest_box, [])
     drawn: list[list[tuple[fx_effects.EffectKind, fx_effects.EffectAnchors, float, float]]] = []
     effect_boxes = []
     for t, pose in zip(phases, poses, strict=True):
@@ -203,7 +222,8 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
                 jt = jt or puppet.joint_transforms(pose)
                 geo = an._face_geometry(plan, jt, offset)
                 items.append((fx_effects.EffectKind(name), an._anchors(plan, jt, geo, offset), t % 1.0, float(amount)))
-        if items:
+        if items and not all(_inside(fx_effects.effect_bounds((ch, cw), ek, anchors, tt, amount, options.seed), within)
+                             for ek, anchors, tt, amount in items):
             blank = np.zeros((ch, cw, 4), np.uint8)
             for ek, anchors, tt, amount in items:
                 fx_effects.draw_effect(blank, ek, anchors, tt, amount, options.seed)
@@ -211,10 +231,6 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
             if rows.size:
                 effect_boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
         drawn.append(items)
-    ys, xs = np.nonzero(rgba[..., 3] > 0)
-    if ys.size == 0:
-        raise InvalidInputError("the drawing is fully transparent: there is nothing to frame")
-    rest_box = (int(xs.min()) + px, int(ys.min()) + py, int(xs.max()) + 1 + px, int(ys.max()) + 1 + py)
     crop = _motion_crop(puppet, deformed_all, offset, rest_box, effect_boxes)
     crop = (max(0, crop[0]), max(0, crop[1]), min(cw, crop[2]), min(ch, crop[3]))
     fplan = plan_for_crop(crop, rest_box, side, subject_size, margin, puppet.pixel_art)
@@ -230,12 +246,27 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     base = place_scaled(grown[crop[1]:crop[3], crop[0]:crop[2]], fplan, puppet.pixel_art)
     palette_rgb = np.unique(rgba[rgba[..., 3] > 0][:, :3], axis=0) if puppet.pixel_art else None
     out = []
+    # the mesh layers of a frame, by what they depend on: a pose a loop comes back to is drawn once (kept
+    # only until the last frame that shows it)
+    rest = [pose.is_rest() and body is None or (body is not None and pose.is_rest() and k == 0
+                                                and an._rest_verts(puppet, verts))
+            for k, (pose, verts) in enumerate(zip(poses, deformed_all, strict=True))]
+    keys = [None if still else _render_key(pose, verts)
+            for still, pose, verts in zip(rest, poses, deformed_all, strict=True)]
+    uses = Counter(key for key in keys if key is not None)
+    drawn_layers: dict[bytes, np.ndarray] = {}
     for k, (pose, verts) in enumerate(zip(poses, deformed_all, strict=True)):
-        if pose.is_rest() and body is None or (body is not None and pose.is_rest() and k == 0
-                                               and an._rest_verts(puppet, verts)):
+        key = keys[k]
+        if key is None:
             frame = base.copy()
         else:
-            frame = _render(puppet, pose, verts, view, base, px, py)
+            uses[key] -= 1
+            if key in drawn_layers:
+                frame = drawn_layers[key].copy() if uses[key] else drawn_layers.pop(key)
+            else:
+                frame = _render(puppet, pose, verts, view, base, px, py)
+                if uses[key]:
+                    drawn_layers[key] = frame.copy()
             if opacities[k] < 1.0:
                 frame[..., 3] = np.rint(frame[..., 3] * max(0.0, opacities[k])).astype(np.uint8)
             if not pose.face.is_neutral() and rig.face:

@@ -30,6 +30,7 @@ from sticker_studio.core.puppet.raster import (
     footprint,
     padded_premultiplied,
     paste_layer,
+    premultiplied,
     to_straight_uint8,
     warp_affine,
 )
@@ -96,6 +97,7 @@ def assign_parts(rig: Rig, mask: np.ndarray) -> np.ndarray:
         return labels
     edt = ndimage.distance_transform_edt(mask)
     pts = np.stack([xs, ys], 1).astype(np.float64)
+    px, py = xs.astype(np.float64), ys.astype(np.float64)
     best = np.full(len(pts), np.inf)
     lab = np.full(len(pts), PART_NAMES.index("body") + 1, np.uint8)
     candidates: list[tuple[str, str, str]] = []
@@ -113,7 +115,8 @@ def assign_parts(rig: Rig, mask: np.ndarray) -> np.ndarray:
         ix = np.clip(np.round(samples[:, 0]).astype(int), 0, w - 1)
         iy = np.clip(np.round(samples[:, 1]).astype(int), 0, h - 1)
         radius = float(np.median(edt[iy, ix]))
-        d = _seg_dist(pts, pa, pb) - radius
+        d = _seg_dist(pts, pa, pb, px, py)
+        d -= radius
         take = d < best
         best[take] = d[take]
         lab[take] = PART_NAMES.index(part) + 1
@@ -121,12 +124,37 @@ def assign_parts(rig: Rig, mask: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _seg_dist(pts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _seg_dist(pts: np.ndarray, a: np.ndarray, b: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """Distance of each point (``pts`` N x 2; ``px``, ``py`` its columns) to the segment a-b: the
+    projection on the segment, then ``hypot`` as ``np.linalg.norm(pts - proj, axis=1)`` computes it,
+    column by column."""
     ab = b - a
     ll = float(ab @ ab)
     t = np.zeros(len(pts)) if ll < 1e-9 else np.clip(((pts - a) @ ab) / ll, 0.0, 1.0)
-    proj = a + t[:, None] * ab
-    return np.linalg.norm(pts - proj, axis=1)
+    dx = t * ab[0]
+    dx += a[0]
+    np.subtract(px, dx, out=dx)
+    dy = t * ab[1]
+    dy += a[1]
+    np.subtract(py, dy, out=dy)
+    dx *= dx
+    dy *= dy
+    dx += dy
+    return np.sqrt(dx, out=dx)
+
+
+def near_mask(mask: np.ndarray, iy: np.ndarray, ix: np.ndarray, steps: int) -> np.ndarray:
+    """``ndimage.binary_dilation(mask, iterations=steps)[iy, ix]`` (4-connected steps), read at those
+    pixels only: whether a True pixel lies within ``steps`` of each (Manhattan distance, inside the image)."""
+    h, w = mask.shape
+    iy, ix = np.asarray(iy, np.int64), np.asarray(ix, np.int64)
+    out = np.zeros(iy.shape, bool)
+    for dy in range(-steps, steps + 1):
+        for dx in range(-(steps - abs(dy)), steps - abs(dy) + 1):
+            y, x = iy + dy, ix + dx
+            inside = (y >= 0) & (y < h) & (x >= 0) & (x < w)
+            out |= inside & mask[np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)]
+    return out
 
 
 def _window(mask: np.ndarray, margin: float) -> tuple[slice, slice]:
@@ -277,10 +305,9 @@ class Puppet:
         pts = np.array(pin_pts, np.float64).reshape(-1, 2)
         # keep pins on this layer's pixels (a bone may run outside a thin or curved part)
         h, w = alpha.shape
-        dil = ndimage.binary_dilation(alpha, iterations=2)
         ix = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
         iy = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
-        on = dil[iy, ix]
+        on = near_mask(alpha, iy, ix, 2)  # the alpha dilated twice (4-connected), read at the pins only
         pts = pts[on]
         pin_joint = [j for j, o in zip(pin_joint, on, strict=True) if o]
         # every connected piece of the mesh needs two pins, or its position is free
@@ -309,9 +336,11 @@ class Puppet:
         tri, bary = locate(mesh.vertices, mesh.triangles, pts)
         rigid = np.full(len(mesh.triangles), RIGIDITY.get(part, 1.0))
         solver = ArapSolver(mesh.vertices, mesh.triangles, tri, bary, rigid)
-        padded = padded_premultiplied(tex)
         rows, cols = np.flatnonzero(alpha.any(1)), np.flatnonzero(alpha.any(0))
         box = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+        # outside its visible box a layer's texture is all zeros (premultiplied: zeros): convert the box only
+        padded = np.zeros((tex.shape[0] + 2, tex.shape[1] + 2, 4), np.float32)
+        padded[box[1] + 1:box[3] + 1, box[0] + 1:box[2] + 1] = premultiplied(tex[box[1]:box[3], box[0]:box[2]])
         return Layer(part, mesh, padded, padded[1:-1, 1:-1], box, solver, pin_joint, solver.rest_pins())
 
     def _anchor_joint(self, part: str) -> str:

@@ -134,14 +134,9 @@ def _triangulate(pts: np.ndarray, keep_zone: np.ndarray, s: float) -> np.ndarray
 
 def uncovered(vertices: np.ndarray, triangles: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """(x, y) of the True pixels of ``mask`` no triangle covers."""
-    from sticker_studio.core.puppet.raster import cover
+    from sticker_studio.core.puppet.raster import covered_mask
 
-    h, w = mask.shape
-    covered = np.zeros(h * w, bool)
-    if len(triangles):
-        pix, _ = cover(vertices, triangles, (h, w))
-        covered[pix] = True
-    ys, xs = np.nonzero(mask & ~covered.reshape(h, w))
+    ys, xs = np.nonzero(mask & ~covered_mask(vertices, triangles, mask.shape))
     return np.stack([xs, ys], 1)
 
 

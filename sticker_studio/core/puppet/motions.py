@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.motion.poses import EASINGS, Easing
 from sticker_studio.core.puppet.pose import CharacterPose, FacePose
-from sticker_studio.core.puppet.rig import Rig
+from sticker_studio.core.puppet.rig import BodyPlan, Rig
 
 
 class MissingPartError(InvalidInputError):
@@ -57,13 +57,16 @@ class MotionContext:
     params: CharacterParams
     size: float  # the character's longer side, pixels
     ease: Easing = field(default=lambda u: u)
+    #: the arm sides wave, cheer and clap may move (None: every arm the rig has; an automatic rig's
+    #: doubtful arms are left out, see :mod:`sticker_studio.core.puppet.arms`)
+    arms: tuple[str, ...] | None = None
 
     @property
     def amp(self) -> float:
         return self.params.amplitude
 
     def arm_sides(self) -> list[str]:
-        return [s for s in ("l", "r") if self.rig.has_part(f"arm_{s}")]
+        return [s for s in ("l", "r") if self.rig.has_part(f"arm_{s}") and (self.arms is None or s in self.arms)]
 
     def wave_side(self) -> str:
         sides = self.arm_sides()
@@ -72,13 +75,22 @@ class MotionContext:
             return want
         return "r" if "r" in sides else sides[0]
 
+    def out_sign(self, side: str) -> float:
+        """+1 when "out" for this arm is the viewer's right. A profile animal (a quadruped whose head is off
+        to one side of its body) lifts either front leg forward, toward its head: "out" to the arm's own side
+        swung the far leg back across the body, tearing a flap of the chest along with it."""
+        j = self.rig.joints
+        if self.rig.plan is BodyPlan.QUADRUPED and "head" in j and "root" in j and abs(j["head"].x - j["root"].x) > 1:
+            return 1.0 if j["head"].x > j["root"].x else -1.0
+        return 1.0 if side == "r" else -1.0
+
     def up_out_turn(self, side: str, elevation_deg: float) -> float:
         """The turn that takes the rest arm (shoulder -> hand) to point up-and-out."""
         sh = self.rig.xy(f"shoulder_{side}")
         end = self.rig.xy(f"elbow_{side}") if f"elbow_{side}" in self.rig.joints else self.rig.xy(f"hand_{side}")
         rest = math.atan2(end[1] - sh[1], end[0] - sh[0])
         e = math.radians(elevation_deg)
-        target = math.atan2(-math.sin(e), math.cos(e) if side == "r" else -math.cos(e))
+        target = math.atan2(-math.sin(e), math.cos(e) * self.out_sign(side))
         return _wrap(target - rest)
 
     def toward_turn(self, side: str, point: tuple[float, float]) -> float:
@@ -197,14 +209,15 @@ def m_wave(t: float, c: MotionContext) -> CharacterPose:
     e = env(t, 0.2)
     p = CharacterPose()
     raise_turn = c.up_out_turn(s, 55.0)
-    sign = 1.0 if s == "l" else -1.0  # a turn that swings the hand outward
+    sign = -c.out_sign(s)  # a turn that swings the hand outward
     osc = wave_(t, 3) * e
     if f"elbow_{s}" in c.rig.joints:
         p.angles[f"shoulder_{s}"] = raise_turn * e + sign * 0.08 * c.amp * osc
         p.angles[f"elbow_{s}"] = sign * 0.35 * c.amp * osc - sign * 0.15 * e
     else:
         p.angles[f"shoulder_{s}"] = raise_turn * e + sign * 0.3 * c.amp * osc
-    c.tilt(p, -sign * 0.05 * c.amp * e, whole=False)
+    # the arm and hand move, the body and head stay still: a head turn with the wave moved a whole head of
+    # pixels near the middle (the issue's rule: a wave changes <= 45 % of the subject, off to one side)
     return p
 
 
@@ -325,16 +338,15 @@ def m_tail_wag(t: float, c: MotionContext) -> CharacterPose:
 
 
 def m_ear_sway(t: float, c: MotionContext) -> CharacterPose:
-    bob = hump(t, 2)
+    """Ears (and a tail) swing out, lag and settle, twice a loop; a head that has a neck dips a little to
+    kick them. A drawing without a separate head keeps its body still: its whole-body bob read as a nod."""
     p = CharacterPose()
     if c.rig.has_part("head") and "neck" in c.rig.joints:
-        p.head_offset = (0.0, 0.015 * c.size * c.amp * bob)
-    else:
-        p.offset = (0.0, 0.015 * c.size * c.amp * bob)
-    lag = damped(t, (0.0, 0.5))
+        p.head_offset = (0.0, 0.006 * c.size * c.amp * hump(t, 2))
+    lag = _snap(damped(t, (0.0, 0.5), decay=0.15), 0.0)  # (exactly 0 at t = 0: frame 0 is the drawing)
     for side, sign in (("l", -1.0), ("r", 1.0)):
         if c.rig.has_part(f"ear_{side}"):
-            p.angles[f"ear_{side}_base"] = sign * 0.3 * c.amp * lag
+            p.angles[f"ear_{side}_base"] = sign * 0.42 * c.amp * lag
     if c.rig.has_part("tail"):
         p.angles["tail_base"] = 0.2 * c.amp * damped(t, (0.1, 0.6))
     return p
@@ -429,7 +441,7 @@ CHARACTER_MOTIONS: dict[str, CharacterMotion] = {m.name: m for m in (
     _m("shiver", MotionGroup.CHARACTER, "shivers with a sweat drop", m_shiver, verbs=("shivering", "cold", "scared")),
     _m("tail-wag", MotionGroup.CHARACTER, "the tail wags", m_tail_wag, ("tail",),
        verbs=("wagging", "wagging its tail")),
-    _m("ear-sway", MotionGroup.CHARACTER, "a small bob; ears (and tail) lag behind and settle", m_ear_sway, ("ear",),
+    _m("ear-sway", MotionGroup.CHARACTER, "ears (and tail) swing out, lag behind and settle", m_ear_sway, ("ear",),
        verbs=("swaying ears", "flopping ears")),
     _m("sleepy", MotionGroup.EMOTION, "eyes droop shut, head nods off, zzz", m_sleepy,
        verbs=("sleepy", "sleeping", "tired", "yawning"),
@@ -459,13 +471,15 @@ def find_character_motion(name: str) -> CharacterMotion | None:
     return CHARACTER_MOTIONS.get(key)
 
 
-def missing_for(motion: CharacterMotion, rig: Rig) -> list[str]:
-    """What the motion needs that the rig lacks (readable names)."""
+def missing_for(motion: CharacterMotion, rig: Rig, arms: tuple[str, ...] | None = None) -> list[str]:
+    """What the motion needs that the rig lacks (readable names); ``arms``: the arm sides that may move
+    (:func:`sticker_studio.core.puppet.animate.playable_arms`), None for every arm the rig has."""
     out = []
+    usable = [s for s in ("l", "r") if rig.has_part(f"arm_{s}") and (arms is None or s in arms)]
     for need in motion.needs:
-        if need == "arm" and not (rig.has_part("arm_l") or rig.has_part("arm_r")):
+        if need == "arm" and not usable:
             out.append("an arm")
-        elif need == "arms" and not (rig.has_part("arm_l") and rig.has_part("arm_r")):
+        elif need == "arms" and len(usable) < 2:
             out.append("two arms")
         elif need == "ear" and not (rig.has_part("ear_l") or rig.has_part("ear_r")):
             out.append("an ear (or hair tuft)")

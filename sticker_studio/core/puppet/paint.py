@@ -238,6 +238,30 @@ class Layer:
                          None if clip_alpha is None else clip_alpha[self.touched.slices()])
 
 
+class BoundsLayer(Layer):
+    """A :class:`Layer` that paints nothing and only records ``touched``: the box every :meth:`Layer.shape`
+    call would paint in (what :meth:`Layer.composite_onto` may change), at the cost of the boxes alone."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:  # no pixels
+        self.h, self.w = int(shape[0]), int(shape[1])
+        self.rgba = np.zeros((0, 0, 4), np.float32)
+        self.touched = None
+
+    def paint(self, box: Box, rgb_premul: np.ndarray, alpha: np.ndarray) -> None:
+        if not box.empty:
+            self._touch(box)
+
+    def shape(self, sdf: Sdf, bounds: tuple[float, float, float, float], fill: Colour,
+              outline: Colour | None = None, outline_width: float = 0.0, opacity: float = 1.0) -> None:
+        if opacity <= 0.0:
+            return
+        ow = outline_width if outline is not None else 0.0
+        cx, cy, hw, hh = bounds
+        box = box_around(cx, cy, hw + ow, hh + ow, (self.h, self.w))
+        if not box.empty:
+            self._touch(box)
+
+
 def composite_premul(frame: np.ndarray, box: Box, src: np.ndarray, clip: np.ndarray | None = None) -> None:
     """Composite premultiplied float ``src`` (h, w, 4) over ``frame``'s ``box`` (straight uint8) in place."""
     if box.empty:

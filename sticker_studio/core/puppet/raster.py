@@ -57,6 +57,56 @@ def cover(vertices: np.ndarray, triangles: np.ndarray, shape: tuple[int, int]
     return (py * w + px)[inside], tid[inside]
 
 
+def covered_mask(vertices: np.ndarray, triangles: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """HxW bool: the pixel centres inside some triangle (the pixels :func:`cover` lists, by the same test).
+
+    The same barycentric test on the same (pixel, triangle) pairs, about twice as fast: the pairs are
+    laid out row by row (no integer division), a row's ``y`` terms are computed once, and which triangle
+    covers a pixel is not kept.
+    """
+    h, w = shape
+    out = np.zeros(h * w, bool)
+    if len(triangles) == 0:
+        return out.reshape(h, w)
+    p = vertices[triangles]  # T,3,2
+    xmin = np.clip(np.ceil(p[:, :, 0].min(1) - 1e-9), 0, w).astype(np.int64)
+    xmax = np.clip(np.floor(p[:, :, 0].max(1) + 1e-9), -1, w - 1).astype(np.int64)
+    ymin = np.clip(np.ceil(p[:, :, 1].min(1) - 1e-9), 0, h).astype(np.int64)
+    ymax = np.clip(np.floor(p[:, :, 1].max(1) + 1e-9), -1, h - 1).astype(np.int64)
+    bw = np.maximum(xmax - xmin + 1, 0)
+    a, b, c = p[:, 0], p[:, 1], p[:, 2]
+    v0, v1 = b - a, c - a
+    d = v0[:, 0] * v1[:, 1] - v1[:, 0] * v0[:, 1]
+    ok = np.abs(d) > 1e-12
+    bh = np.where(ok & (bw > 0), np.maximum(ymax - ymin + 1, 0), 0)
+    rows = int(bh.sum())
+    if rows == 0:
+        return out.reshape(h, w)
+    inv = 1.0 / np.where(ok, d, 1.0)
+    a1, b1 = v1[:, 1] * inv, -v1[:, 0] * inv
+    a2, b2 = -v0[:, 1] * inv, v0[:, 0] * inv
+    # one entry per (triangle, row): its y, the y terms of l1 and l2
+    tr = np.repeat(np.arange(len(triangles)), bh)
+    y = ymin[tr] + (np.arange(rows) - (np.cumsum(bh) - bh)[tr])
+    ry = y - a[tr, 1]
+    c1, c2 = b1[tr] * ry, b2[tr] * ry
+    # one entry per (triangle, pixel centre)
+    width = bw[tr]
+    row = np.repeat(np.arange(rows), width)
+    tid = tr[row]
+    px = xmin[tid] + (np.arange(len(row)) - (np.cumsum(width) - width)[row])
+    rx = px - a[tid, 0]
+    l1 = a1[tid] * rx
+    l1 += c1[row]
+    l2 = a2[tid] * rx
+    l2 += c2[row]
+    l0 = 1.0 - l1
+    l0 -= l2
+    inside = (l0 >= -INSIDE_EPS) & (l1 >= -INSIDE_EPS) & (l2 >= -INSIDE_EPS)
+    out[(y[row] * w + px)[inside]] = True
+    return out.reshape(h, w)
+
+
 def premultiplied(rgba: np.ndarray) -> np.ndarray:
     """HxWx4 float32, colour premultiplied by alpha, 0..255."""
     f = rgba.astype(np.float32)

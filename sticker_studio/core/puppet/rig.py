@@ -305,4 +305,7 @@ def load_rig_for(path: str | Path, drawing: np.ndarray, drawing_name: object, wh
         raise InvalidInputError(f"{path} is a rig for a {rig.width}x{rig.height} drawing but {drawing_name} is "
                                 f"{drawing.shape[1]}x{drawing.shape[0]}{where}; make the rig from this file with "
                                 "`sticker-studio rig`")
+    # a rig the user hands over (--rig) is theirs: its arms and eyes are played as given, not second-guessed
+    # like the automatic rig's (core/puppet/arms.py, eyes.py)
+    rig.source = "user"
     return rig

@@ -10,6 +10,9 @@
   (emojibase-data, MIT), and the icon name in each set.
 * ``index_minilm.npz`` — MiniLM embeddings of every entry's label and label + tags
   (int8 with a per-row scale), read by :mod:`sticker_studio.engine.generate.art_retrieval`.
+* ``rig_cache.bin`` — the automatic rig of every entry as text -> sticker draws it, precomputed
+  (:mod:`sticker_studio.engine.rig.rig_cache`; rebuilt by
+  ``python -m sticker_studio.training.data.build_rig_cache``).
 * ``NOTICE.md`` and the licence texts.
 
 Everything is read from the repository: nothing is downloaded at run time.

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sticker_studio.core.puppet.animate import RenderPlan
+from sticker_studio.core.puppet.arms import MIN_ARM_SHARE, plausible_arm_sides  # noqa: F401 (MIN_ARM_SHARE: re-exported)
 from sticker_studio.core.puppet.rig import Rig
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.core.text.prompt_match import LANG_MOTION, PromptReading
@@ -145,52 +146,11 @@ def fallback_preset(request: CharacterRequest, named_preset: str | None) -> str:
     return named_preset or FALLBACK_PRESET.get(request.motion, "bounce")
 
 
-#: an arm layer smaller than this share of the subject's pixels is not waved by text -> sticker
-MIN_ARM_SHARE = 0.04
-
-
 def plausible_arms(rgba: np.ndarray, rig: Rig, plan: RenderPlan) -> list[str]:
-    """The arm sides ("l", "r") the automatic rig found that look like arms on library art.
-
-    Measured on the Fluent library: the rig sometimes takes an ear beside the head for an arm
-    (its "hand" then sits above the eyes: the zombie), a held tool pointing up for one (the
-    farmer's pitchfork, the cook's spoon), or the shoulder of a bust, cut off by the frame (its
-    pixels reach the drawing's bottom: the genie), or a sliver of a bust's edge the rig network
-    placed an arm on (under :data:`MIN_ARM_SHARE` of the subject: the zombie's and the genie's, at
-    2.9–3.5 %, where real arms in the library are 4.6 % (penguin) to 19 %); waving those tears the
-    drawing, so text -> sticker leaves them out (the whole-body preset plays, with the reason).
-    """
-    alpha = rgba[..., 3] > 127
-    rows = np.nonzero(alpha.any(1))[0]
-    if rows.size == 0:
-        return []
-    bottom, height = int(rows.max()), int(rows.max() - rows.min() + 1)
-    subject = max(1, int(alpha.sum()))
-    eyes = [rig.face[e].cy for e in ("eye_l", "eye_r") if e in rig.face]
-    eye_line = min(eyes) if eyes else None
-    sides = []
-    for layer in plan.puppet.layers:
-        if not layer.part.startswith("arm_"):
-            continue
-        side = layer.part[-1]
-        hand = f"hand_{side}" if f"hand_{side}" in rig.joints else f"elbow_{side}"
-        if hand not in rig.joints:
-            continue
-        if eye_line is not None and rig.joints[hand].y < eye_line:
-            continue
-        shoulder = f"shoulder_{side}"
-        if shoulder in rig.joints:  # an "arm" pointing up at rest is a held tool or an ear (farmer, cook)
-            dx, dy = rig.xy(hand) - rig.xy(shoulder)
-            if -dy > 0.6 * max(1e-6, float(np.hypot(dx, dy))):
-                continue
-        arm_pixels = layer.still[..., 3] > 0.5
-        if int(arm_pixels.sum()) < MIN_ARM_SHARE * subject:
-            continue
-        arm_rows = np.nonzero(arm_pixels.any(1))[0]
-        if arm_rows.size == 0 or int(arm_rows.max()) >= bottom - 0.08 * height:
-            continue
-        sides.append(side)
-    return sorted(sides, reverse=True)  # the right arm first (seed 0), like the motion's own default
+    """The arm sides ("l", "r") the automatic rig found that look like arms (right first); the criteria,
+    measured on the Fluent library art, are :func:`sticker_studio.core.puppet.arms.arm_doubts`'s (the
+    animate command, the app's gallery and ``eval motion`` use them too)."""
+    return plausible_arm_sides(rgba, rig, plan.puppet)
 
 
 #: the automatic rig and render plan of the last few drawings (the app's next sticker of the same
@@ -202,9 +162,10 @@ _PREPARED_MAX = 4
 
 def rigged(rgba: np.ndarray) -> tuple[Rig, RenderPlan]:
     """``auto_rig(rgba)`` and ``prepare(rgba, rig)``, cached per drawing (a RenderPlan is made to be
-    reused across motions; the rig is not changed by animating)."""
+    reused across motions; the rig is not changed by animating). Library art as text -> sticker draws
+    it has its rig precomputed (:mod:`sticker_studio.engine.rig.rig_cache`: the same rig, ~0.2 s less)."""
     from sticker_studio.core.puppet import prepare
-    from sticker_studio.engine.rig.auto import auto_rig
+    from sticker_studio.engine.rig.rig_cache import auto_rig_cached
 
     key = hashlib.blake2b(np.ascontiguousarray(rgba).data, digest_size=16,
                           person=str(rgba.shape).encode()[:16]).digest()
@@ -213,7 +174,7 @@ def rigged(rgba: np.ndarray) -> tuple[Rig, RenderPlan]:
         if hit is not None:
             _PREPARED.move_to_end(key)
             return hit
-    rig = auto_rig(rgba)
+    rig = auto_rig_cached(rgba)
     made = (rig, prepare(rgba, rig))
     with _PREPARED_LOCK:
         _PREPARED[key] = made

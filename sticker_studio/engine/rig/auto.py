@@ -6,14 +6,14 @@ installed and verified, and hands its proposal to the geometric rig
 (:func:`sticker_studio.core.puppet.autorig.propose_rig`), which keeps the confident joints
 and falls back to the silhouette for the rest. Without the model the rig is geometry alone.
 
-The network places the body's own joints (from confidence 0.3), the joints of limbs the geometry found,
+The network places the body's own joints (from confidence 0.2), the joints of limbs the geometry found,
 and limbs the geometry missed when their joints lie on the silhouette (an arm held against the body; a tail
 or ear only from confidence 0.5); a profile animal keeps the geometry's part map. Its eyes and mouth replace
 the geometry's where those are far bigger than an eye (ears taken for eyes). The drawing and its mirror are
 read and averaged (about 10 ms more). Measured on the 48 hand-labelled OpenMoji characters
-(``tests/data/rig_real``, never trained on), PCK@0.05: this combination 51.2 %, the network alone 46.6 %,
+(``tests/data/rig_real``, never trained on), PCK@0.05: this combination 51.9 %, the network alone 46.6 %,
 geometry 18.7 % (the first shipped combination: 27.9 %); eyes found on 91.5 % of the characters that have
-them; held-out procedural families 91.2 % (network alone 90.3 %). See docs/rig_net.md.
+them; held-out procedural families 92.3 % (network alone 90.3 %). See docs/rig_net.md.
 """
 
 from __future__ import annotations

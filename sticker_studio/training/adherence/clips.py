@@ -28,6 +28,9 @@ from sticker_studio.training.rig.characters import FAMILIES, Drawing, render_cha
 
 #: character seeds of the classifier's training set start here (other ranges: the rig model's)
 TRAIN_SEED_BASE = 70_000_000
+#: share of faces drawn with a wide emoji mouth (:func:`~sticker_studio.training.rig.characters.build_character`):
+#: with the rig network's small procedural mouths only, the classifier read talking on wide emoji smiles as crying
+WIDE_MOUTHS = 0.5
 
 
 @dataclass
@@ -52,7 +55,7 @@ def character_clips(family: str, seed: int, *, presets: int = 6, size: int | Non
     """Every playable character motion of ``family``/``seed`` and ``presets`` random whole-body presets."""
     rng = np.random.default_rng([seed, FAMILIES.index(family) if family in FAMILIES else 99])
     side = int(size or rng.choice([112, 144, 176, 208]))
-    d = render_character(family, seed, side)
+    d = render_character(family, seed, side, wide_mouths=WIDE_MOUTHS)
     rig = rig_from_drawing(d)
     plan = prepare(d.rgba, rig)
     for m in list_character_motions():

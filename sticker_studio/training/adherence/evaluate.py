@@ -125,8 +125,8 @@ def real_set_adherence(folder: Path, size: int = 256, rigs: Iterable[str] = ("au
                        model: str | Path | None = None, motions: Iterable[str] | None = None,
                        limit: int | None = None, progress: Callable[[str], None] | None = None) -> AdherenceReport:
     """Every playable character motion on every character of ``folder``, per rig (see the module docs)."""
-    from sticker_studio.core.puppet.animate import AnimateOptions, animate_character, prepare
-    from sticker_studio.core.puppet.motions import list_character_motions, missing_for
+    from sticker_studio.core.puppet.animate import AnimateOptions, animate_character, missing_in, prepare
+    from sticker_studio.core.puppet.motions import list_character_motions
     from sticker_studio.engine.adherence.features import clip_features
     from sticker_studio.engine.adherence.predict import classify_features, load_motion_classifier
     from sticker_studio.engine.rig.auto import auto_rig
@@ -146,7 +146,9 @@ def real_set_adherence(folder: Path, size: int = 256, rigs: Iterable[str] = ("au
                     progress(f"  {name} ({rig_kind} rig): skipped ({type(error).__name__}: {error})")
                 continue
             for m in list_character_motions():
-                if (wanted is not None and m.name not in wanted) or missing_for(m, rig):
+                # not playable: the rig lacks a part, or an automatic rig's arms are all doubtful (the user gets
+                # a one-line error naming the missing arm; see core/puppet/arms.py)
+                if (wanted is not None and m.name not in wanted) or missing_in(m, rig, plan):
                     continue
                 try:
                     sticker = animate_character(rgba, rig, m.name, options=AnimateOptions(), plan=plan)

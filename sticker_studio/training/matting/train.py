@@ -91,6 +91,9 @@ class MattingTrainConfig(loop.TrainConfig):
     hole_crop_share: float = 0.0
     """Kit runs: share of samples replaced by a zoomed crop (50-80 % of the side) centred on one
     of their enclosed regions (:func:`.layout_matting.crop_to_holes`); 0 for the bundled head."""
+    init_weights: str | None = None
+    """Start from these exported weights (a head folder, e.g. resources/models/matting-head): a
+    fine-tune; the config must match. A resumed run loads its checkpoint over them."""
 
 
 # ----------------------------------------------------------------------------- data
@@ -230,6 +233,25 @@ def build_matting_head(name: str, temporal_depth: int | None = None, overrides: 
     return MattingHead(**matting_config(name, **params))
 
 
+def load_head_weights(model: nn.Module, folder: Path) -> None:
+    """Load an exported head's safetensors (fp16 or fp32) into ``model`` (same config)."""
+    from safetensors.torch import load_file
+
+    from sticker_studio.core.errors import ModelNotFoundError
+
+    files = sorted(Path(folder).glob("*.safetensors"))
+    if not files:
+        raise ModelNotFoundError(f"no safetensors in {folder} (the matting head to start from)")
+    state: dict[str, torch.Tensor] = {}
+    for f in files:
+        state.update({k: v.float() for k, v in load_file(str(f)).items()})
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as error:
+        raise InvalidInputError(f"the weights in {folder} do not fit the {type(model).__name__} config "
+                                f"({str(error).splitlines()[0]}); pick the config they were trained with") from None
+
+
 #: kept for callers of the old name; every run returns :class:`~sticker_studio.training.loop.train_loop.TrainResult`
 MattingTrainResult = loop.TrainResult
 
@@ -262,7 +284,10 @@ class MattingTask(loop.StatelessTaskHooks):
         return self.cfg
 
     def build_model(self) -> nn.Module:
-        return build_matting_head(self.cfg.model_config, self.cfg.temporal_depth, self.cfg.model_overrides)
+        model = build_matting_head(self.cfg.model_config, self.cfg.temporal_depth, self.cfg.model_overrides)
+        if self.cfg.init_weights:
+            load_head_weights(model, Path(self.cfg.init_weights))
+        return model
 
     def prepare(self, model: nn.Module, info: distributed.DistInfo) -> dict[str, Any]:
         cfg = self.cfg

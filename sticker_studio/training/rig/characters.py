@@ -79,6 +79,10 @@ class Character:
     face: dict[str, Ellipse]
     shapes: list[Shape] = field(default_factory=list)
     decos: list[Deco] = field(default_factory=list)
+    #: share of faces whose mouth is replaced by a wide emoji mouth (:func:`_wide_mouth`), drawn from
+    #: ``mouth_rng``, a stream of its own, so the other draws (and the rig network's data) stay as they are
+    wide_mouths: float = 0.0
+    mouth_rng: np.random.Generator | None = None
 
 
 @dataclass
@@ -224,6 +228,7 @@ def _face(ch: Character, rng: np.random.Generator, cx: float, cy: float, size: f
             ch.decos.append(Deco(ellipse_points(cx + s * sep * 1.35, ey + ery * 1.6, er * 0.9, er * 0.55), blush))
     if eyes_only:
         return
+    first_mouth_deco = len(ch.decos)
     mx = cx + profile * size * 0.45
     my = cy + size * rng.uniform(0.3, 0.5)
     mw = size * rng.uniform(0.14, 0.32) * (0.6 if profile else 1.0)
@@ -249,6 +254,47 @@ def _face(ch: Character, rng: np.random.Generator, cx: float, cy: float, size: f
         r = mw * 0.45
         ch.decos.append(Deco(ellipse_points(mx, my, r, r * 1.2), ink))
         ch.face["mouth"] = (mx, my, r, r * 1.2)
+    if ch.mouth_rng is not None and ch.mouth_rng.random() < ch.wide_mouths:
+        del ch.decos[first_mouth_deco:]
+        _wide_mouth(ch, ch.mouth_rng, mx, my, size, ink=ink, profile=profile)
+
+
+def _wide_mouth(ch: Character, rng: np.random.Generator, mx: float, my: float, size: float, *, ink: Colour,
+                profile: int = 0) -> None:
+    """A wide mouth as emoji faces draw them (half as wide as the face or more): a thick smile arc,
+    a grin (an open D of teeth), a laughing open D with a tongue, a big round 'o', a flat line or a frown."""
+    mw = size * rng.uniform(0.42, 0.75) * (0.65 if profile else 1.0)
+    my = my + size * rng.uniform(-0.05, 0.1)
+    lw = size * rng.uniform(0.045, 0.1)
+    style = rng.choice(["arc", "grin", "laugh", "o", "line", "frown"], p=[0.3, 0.22, 0.22, 0.1, 0.08, 0.08])
+    if style in ("arc", "frown"):
+        h = mw * rng.uniform(0.25, 0.6) * (1 if style == "arc" else -0.6)
+        ch.decos.append(Deco(_bezier((mx - mw, my - h / 2), (mx, my + h * 1.5), (mx + mw, my - h / 2)), None, ink, lw))
+        ch.face["mouth"] = (mx, my, mw, abs(h) / 2 + lw / 2)
+    elif style in ("grin", "laugh"):
+        h = mw * rng.uniform(0.45, 0.9)
+        top = my - h / 2
+        pts = [(mx - mw, top), (mx + mw, top)] + _bezier((mx + mw, top), (mx, my + h * 1.4), (mx - mw, top), n=12)
+        if style == "grin":
+            ch.decos.append(Deco(pts, (255, 255, 255, 255), ink, lw * 0.6))
+            if rng.random() < 0.6:  # the line between the teeth
+                ch.decos.append(Deco([(mx - mw * 0.9, my), (mx + mw * 0.9, my)], None, ink, lw * 0.4))
+        else:
+            mouth_col = (int(rng.integers(90, 200)), int(rng.integers(10, 50)), int(rng.integers(20, 60)), 255)
+            ch.decos.append(Deco(pts, mouth_col if rng.random() < 0.7 else ink, ink, lw * 0.6))
+            if rng.random() < 0.7:
+                ch.decos.append(Deco(ellipse_points(mx, my + h * 0.3, mw * 0.5, h * 0.22), (240, 110, 120, 255)))
+            if rng.random() < 0.4:  # upper teeth
+                ch.decos.append(Deco(rect_points(mx, top + h * 0.1, mw * 0.8, h * 0.1), (255, 255, 255, 255)))
+        ch.face["mouth"] = (mx, my, mw, h / 2)
+    elif style == "o":
+        r = mw * rng.uniform(0.35, 0.55)
+        ch.decos.append(Deco(ellipse_points(mx, my, r, r * rng.uniform(0.9, 1.3)), ink if rng.random() < 0.5
+                             else (120, 30, 40, 255), ink, lw * 0.5))
+        ch.face["mouth"] = (mx, my, r, r * 1.1)
+    else:
+        ch.decos.append(Deco([(mx - mw * 0.8, my), (mx + mw * 0.8, my)], None, ink, lw))
+        ch.face["mouth"] = (mx, my, mw * 0.8, lw)
 
 
 # ----------------------------------------------------------------------------- limbs
@@ -686,13 +732,18 @@ BUILDERS: dict[str, tuple[BodyPlan, Callable[[Character, np.random.Generator], N
 }
 
 
-def build_character(family: str, seed: int) -> Character:
-    """The skeleton, shapes and labels of one character (in model units, before fitting)."""
+def build_character(family: str, seed: int, *, wide_mouths: float = 0.0) -> Character:
+    """The skeleton, shapes and labels of one character (in model units, before fitting); ``wide_mouths``:
+    the share of faces given a wide emoji mouth instead (0 for the rig network's characters)."""
     if family not in BUILDERS:
         raise ValueError(f"unknown character family {family!r}; known: {', '.join(FAMILIES)}")
     rng = np.random.default_rng(int.from_bytes(hashlib.sha256(f"rig-{family}-{seed}".encode()).digest()[:8], "big"))
     plan, build = BUILDERS[family]
     ch = Character(family, seed, plan, {}, {})
+    if wide_mouths > 0:
+        ch.wide_mouths = wide_mouths
+        ch.mouth_rng = np.random.default_rng(
+            int.from_bytes(hashlib.sha256(f"mouth-{family}-{seed}".encode()).digest()[:8], "big"))
     build(ch, rng)
     return ch
 
@@ -717,9 +768,10 @@ HIDEABLE: dict[str, tuple[str, ...]] = {
 }
 
 
-def render_character(family: str, seed: int, size: int = 256) -> Drawing:
-    """Draw ``family``/``seed`` on a transparent ``size``² canvas with its labels."""
-    ch = build_character(family, seed)
+def render_character(family: str, seed: int, size: int = 256, *, wide_mouths: float = 0.0) -> Drawing:
+    """Draw ``family``/``seed`` on a transparent ``size``² canvas with its labels (``wide_mouths``: see
+    :func:`build_character`)."""
+    ch = build_character(family, seed, wide_mouths=wide_mouths)
     rng = np.random.default_rng(int.from_bytes(hashlib.sha256(f"style-{family}-{seed}".encode()).digest()[:8], "big"))
     # rotate the whole character a little, then fit it into the canvas with a margin
     rot = math.radians(rng.uniform(-12, 12) if ch.body_plan != BodyPlan.OBJECT else rng.uniform(-20, 20))

@@ -517,6 +517,7 @@ class RigState(QObject):
 
         def work(progress: Callable[[int, int], None], cancel: threading.Event) -> int:
             from sticker_studio.core.puppet.animate import animate_character, prepare
+            from sticker_studio.core.puppet.motions import MissingPartError
 
             small, small_rig = fit_drawing(*crop_to_subject(frame, rig), GALLERY_SIDE)
             plan = prepare(small, small_rig)
@@ -525,6 +526,10 @@ class RigState(QObject):
                     raise CancelledError("a newer gallery was asked for")
                 try:
                     sticker = animate_character(small, small_rig, name, plan=plan)
+                except MissingPartError as error:  # (an automatic rig's doubtful arm or eyes): drop the tile, say why
+                    done_items[i] = GalleryItem(name, str(error), None)
+                    progress(i, len(names))
+                    continue
                 except StickerStudioError as error:
                     log.info("gallery motion %s not rendered: %s", name, error)
                     continue
@@ -535,6 +540,11 @@ class RigState(QObject):
         def arrived(index: int, total: int) -> None:
             item = done_items.get(index)
             if generation != self._gallery_generation or item is None or item.name not in self._gallery:
+                return
+            if item.sticker is None:  # not playable on this drawing: no empty tile, a status line instead
+                del self._gallery[item.name]
+                self.gallery_reset.emit(list(self._gallery.values()))
+                self.status.emit(item.description, 6000)
                 return
             self._gallery[item.name] = item
             self.thumbnail_ready.emit(item)
