@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from scipy import ndimage
 
 from sticker_studio.core.matte.hole_shape import ShapeCue, region_shapes
@@ -89,7 +90,10 @@ def _ring(size: int = 128, band: float = 8.0) -> np.ndarray:
     return img
 
 
-def test_thin_ring_hole_is_a_hole_by_shape_even_if_the_head_keeps_it() -> None:
+def test_thin_ring_hole_is_a_hole_by_shape_even_if_the_head_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sticker_studio.core.matte.layout_prior as lp
+
+    monkeypatch.setattr(lp, "SHAPE_HOLE_WEIGHT", 0.4)  # off by default; weighted, it overrules an unsure head
     p = layout_prior(_ring())
     shapes = region_shapes(p.enclosed_labels, p.channels[..., 2] > 0.5)
     assert [s.cue for s in shapes.values()] == [ShapeCue.HOLE]

@@ -4,6 +4,7 @@ pockets on a near colour, and opaque flat fills. Small synthetic drawings, no ne
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import ndimage
 
 from sticker_studio.core.matte.hole_shape import ShapeCue, region_shapes
@@ -17,6 +18,15 @@ from sticker_studio.core.matte.layout_prior import (
 from sticker_studio.core.matte.opaque_fill import raise_flat_fills
 
 INK = (35, 30, 40)
+
+
+@pytest.fixture(autouse=True)
+def hole_cue_weighted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shape hole cue is off by default (SHAPE_HOLE_WEIGHT = 0, see layout_prior); these tests
+    check the rules it needs at the weight it was tuned with."""
+    import sticker_studio.core.matte.layout_prior as lp
+
+    monkeypatch.setattr(lp, "SHAPE_HOLE_WEIGHT", 0.4)
 
 
 def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:

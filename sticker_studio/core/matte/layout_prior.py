@@ -414,10 +414,12 @@ def kept_paper_labels(prior: LayoutPrior, alpha: np.ndarray) -> np.ndarray:
 #: where the paper texture a region shows says "hole", its number moves this far towards
 #: :data:`HOLE_VOTE`; where its shape says "body", towards :data:`BODY_VOTE` (1 = the cue decides alone)
 CUE_WEIGHT = 0.75
-#: where its shape says "hole", this far: a head's number below ~0.83 ends under the threshold, a confident
-#: head's stays. 0.75 overturned confident heads on white bellies of the paper's exact colour (drawn `loops`
-#: on white, −1.2 dB on the drawn test pack; a glass of milk) — see docs/experiments/matting_real_eval.md
-SHAPE_HOLE_WEIGHT = 0.4
+#: where its shape says "hole", this far — off again (0). At 0.75 it overturned confident heads on white
+#: bellies of the paper's exact colour (drawn `loops`, a glass of milk); at 0.4, with the fine-tuned head of
+#: main fd5d8e4 (less sure of such regions), it cost the drawn test pack's bag family 4.6 dB on a near colour.
+#: The compactness test and one-shift-per-track guard stay (they are what a weight needs) — see
+#: docs/experiments/matting_real_eval.md
+SHAPE_HOLE_WEIGHT = 0.0
 #: ...and only where the region's core is the paper's own colour: its mean RGB distance to it at most this
 EXACT_PAPER = 1.75
 HOLE_VOTE = 0.0
