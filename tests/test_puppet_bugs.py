@@ -1,0 +1,108 @@
+"""Reported puppet bugs on the merged engine: what a drawing is offered agrees with what animate plays
+(no IndexError in wave, no MissingPartError for an offered motion), and a geometry rig's stray body
+pieces around the head no longer fold in the head motions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sticker_studio.core.puppet.animate import (
+    AnimateOptions,
+    animate_character,
+    available_motions,
+    missing_in,
+    motion_poses,
+    prepare,
+)
+from sticker_studio.core.puppet.arap import triangle_stretch
+from sticker_studio.core.puppet.motions import (
+    CharacterParams,
+    MissingPartError,
+    MotionContext,
+    find_character_motion,
+    list_character_motions,
+)
+from sticker_studio.core.puppet.rig import Rig
+
+REAL = Path(__file__).parent / "data" / "rig_real"
+
+
+def _real(name: str, size: int) -> np.ndarray:
+    img = Image.open(REAL / f"{name}.png").convert("RGBA").resize((size, size), Image.Resampling.LANCZOS)
+    return np.asarray(img).copy()
+
+
+@pytest.fixture(scope="module")
+def teddy() -> tuple[np.ndarray, Rig]:
+    from sticker_studio.engine.rig.auto import auto_rig
+
+    rgba = _real("teddy_bear", 160)
+    return rgba, auto_rig(rgba)
+
+
+def test_offered_motions_are_exactly_the_ones_that_play(teddy: tuple[np.ndarray, Rig]) -> None:
+    """The OpenMoji teddy's automatic arms are doubtful: wave/cheer/clap are not offered, everything
+    offered plays, and what is not offered gets the one-line MissingPartError (never an IndexError)."""
+    rgba, rig = teddy
+    plan = prepare(rgba, rig)
+    offered = set(available_motions(rig, plan=plan))
+    assert offered == set(available_motions(rig, rgba))
+    assert "wave" not in offered and offered, "the teddy's doubtful arms were offered a wave"
+    for m in list_character_motions():
+        if m.name in offered:
+            sticker = animate_character(rgba, rig, m.name, options=AnimateOptions(frames=4), plan=plan)
+            assert len(sticker.frames) == 4
+        else:
+            with pytest.raises(MissingPartError) as info:
+                animate_character(rgba, rig, m.name, options=AnimateOptions(frames=4), plan=plan)
+            assert "\n" not in str(info.value)
+
+
+def test_eval_figures_and_wave_side_give_the_one_line_error(teddy: tuple[np.ndarray, Rig]) -> None:
+    from sticker_studio.cli.puppet_eval import motion_figures
+
+    rgba, rig = teddy
+    plan = prepare(rgba, rig)
+    assert missing_in(find_character_motion("wave"), rig, plan)
+    with pytest.raises(MissingPartError):
+        motion_figures(rgba, rig, plan, "wave", frames=4)
+    ctx = MotionContext(rig, CharacterParams(), plan.puppet.size, arms=())
+    with pytest.raises(MissingPartError):
+        ctx.wave_side()
+
+
+def test_contact_sheet_rows_skip_what_does_not_play(teddy: tuple[np.ndarray, Rig]) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sheets", Path(__file__).parents[1] / "scripts"
+                                                  / "puppet_contact_sheets.py")
+    assert spec is not None and spec.loader is not None
+    sheets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sheets)
+    rgba, rig = teddy
+    rows, skipped = sheets.motion_rows(rgba, rig)
+    assert {n for n, _ in rows} == set(available_motions(rig, rgba))
+    assert any(s.startswith("wave") for s in skipped)
+
+
+def test_library_person_head_motions_fold_no_triangle() -> None:
+    """The geometry rig leaves hair wisps around the person's head labelled body; they now move with the head
+    (they folded in head-shake, head-tilt, sleepy, dance and love at 512 px)."""
+    from sticker_studio.cli.puppet_eval import library_characters
+    from sticker_studio.core.puppet.autorig import propose_rig
+
+    (_, rgba), = library_characters(["person"], 512)
+    rig = propose_rig(rgba)
+    plan = prepare(rgba, rig)
+    pup = plan.puppet
+    for name in ("head-shake", "head-tilt", "sleepy", "dance", "love", "nod"):
+        m = find_character_motion(name)
+        assert m is not None and not missing_in(m, rig, plan)
+        for pose in motion_poses(m, rig, pup, CharacterParams(), [k / 8 for k in range(8)]):
+            for layer, verts in zip(pup.layers, pup.deform(pose), strict=True):
+                det, _ = triangle_stretch(layer.mesh.vertices, verts - pup.origin, layer.mesh.triangles)
+                assert (det > 0).all(), f"{name}: {layer.part} folded"
