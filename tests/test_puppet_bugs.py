@@ -106,3 +106,39 @@ def test_library_person_head_motions_fold_no_triangle() -> None:
             for layer, verts in zip(pup.layers, pup.deform(pose), strict=True):
                 det, _ = triangle_stretch(layer.mesh.vertices, verts - pup.origin, layer.mesh.triangles)
                 assert (det > 0).all(), f"{name}: {layer.part} folded"
+
+
+def _library(label: str, size: int) -> np.ndarray:
+    from sticker_studio.core.text.art_library import ArtLibrary
+    from sticker_studio.formats.svg_render import render_svg
+
+    lib = ArtLibrary.load()
+    entry = lib.find(label)
+    if entry is None:
+        pytest.skip(f"{label!r} is not in the art library")
+    return render_svg(lib.svg(entry), size)
+
+
+@pytest.mark.parametrize("label, want", [("zombie", "of the drawing long"), ("genie", "reaches the drawing's bottom")])
+def test_a_bust_gets_no_automatic_arm_from_low_confidence_joints(label: str, want: str) -> None:
+    """With the network's joints from confidence 0.2 the Fluent zombie's "arm" ran from its hair to a hand at the
+    bottom and the genie's hand sat on the bust's bottom edge: both waved a slab of the bust."""
+    from sticker_studio.core.puppet.arms import arm_doubts
+    from sticker_studio.engine.rig.auto import auto_rig
+
+    rgba = _library(label, 192)
+    rig = auto_rig(rgba)
+    plan = prepare(rgba, rig)
+    doubts = arm_doubts(rgba, rig, plan.puppet)
+    assert doubts and all(doubts.values()), doubts
+    assert any(want in why for why in doubts.values()), doubts
+    assert "wave" not in available_motions(rig, plan=plan)
+
+
+def test_real_library_arms_still_wave() -> None:
+    from sticker_studio.engine.rig.auto import auto_rig
+
+    rgba = _library("woman standing", 192)
+    rig = auto_rig(rgba)
+    offered = available_motions(rig, rgba)
+    assert {"wave", "cheer", "clap"} <= set(offered)
