@@ -142,3 +142,31 @@ def test_real_library_arms_still_wave() -> None:
     rig = auto_rig(rgba)
     offered = available_motions(rig, rgba)
     assert {"wave", "cheer", "clap"} <= set(offered)
+
+
+def test_bear_ear_sway_opens_no_seam_along_the_face() -> None:
+    """The bear's ear base sits against pixels the part map gave the body; the ear's band now takes them too,
+    so a swinging ear no longer opens a see-through crescent along the face (70 such pixels at 160 px)."""
+    from scipy import ndimage
+
+    from sticker_studio.core.puppet.rig import PART_NAMES
+    from sticker_studio.engine.rig.auto import auto_rig
+
+    rgba = _real("bear", 160)
+    rig = auto_rig(rgba)
+    plan = prepare(rgba, rig)
+    pup = plan.puppet
+    if missing_in(find_character_motion("ear-sway"), rig, plan):
+        pytest.skip("the automatic rig found no ears on the bear")
+    sticker = animate_character(rgba, rig, "ear-sway", options=AnimateOptions(frames=8), plan=plan)
+    px, py = sticker.metadata["canvas_padding"]
+    h, w = rgba.shape[:2]
+    ox, oy = pup.origin.astype(int)
+    front = np.zeros((h, w), bool)
+    front[oy:oy + pup.labels.shape[0], ox:ox + pup.labels.shape[1]] = np.isin(
+        pup.labels, [PART_NAMES.index("head") + 1, PART_NAMES.index("body") + 1])
+    near = ndimage.binary_dilation(front, iterations=3)
+    for frame in sticker.frames:
+        f = frame[py:py + h, px:px + w]
+        seam = (f[..., 3] < 200) & (rgba[..., 3] == 255) & near
+        assert seam.sum() <= 25, f"{int(seam.sum())} see-through pixels along the face"

@@ -241,7 +241,11 @@ class Puppet:
                 sub = own[win]
                 thick = float(np.median(ndimage.distance_transform_edt(sub)[sub])) + 1.0
                 near = ndimage.distance_transform_edt(~sub) <= min(band, max(2.0, thick))
-                overlap = near & (labels[win] == PART_NAMES.index(parent) + 1) & opaque[win]
+                # an ear's base can sit against the body's pixels as well as the head's (a geometry part map
+                # that split a round face): its band takes both, or a swinging ear opened a see-through seam
+                # along the face (the bear)
+                under_ids = [PART_NAMES.index(parent) + 1] + ([body_label] if part in ("ear_l", "ear_r") else [])
+                overlap = near & np.isin(labels[win], under_ids) & opaque[win]
                 anchor = self._anchor_joint(part)
                 if anchor in rig.joints and part != "head":
                     ax, ay = rig.xy(anchor)
