@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from sticker_studio.core.puppet.animate import AnimateOptions, animate_character, prepare
+from sticker_studio.core.puppet.animate import AnimateOptions, animate_character, missing_in, prepare
 from sticker_studio.core.puppet.autorig import propose_rig
-from sticker_studio.core.puppet.motions import list_character_motions, missing_for
+from sticker_studio.core.puppet.motions import list_character_motions
 from sticker_studio.core.puppet.preview import contact_sheet, rig_preview
 from sticker_studio.core.puppet.rig import Rig
 from sticker_studio.core.text.art_library import ArtLibrary
@@ -77,7 +77,7 @@ def motion_rows(rgba: np.ndarray, rig: Rig) -> tuple[list[tuple[str, list[np.nda
     rows: list[tuple[str, list[np.ndarray]]] = []
     skipped: list[str] = []
     for motion in list_character_motions():
-        missing = missing_for(motion, rig)
+        missing = missing_in(motion, rig, plan)  # what animate enforces (doubtful automatic arms, eyes)
         if missing:
             skipped.append(f"{motion.name} (needs {' and '.join(missing)})")
             continue

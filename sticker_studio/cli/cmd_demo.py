@@ -88,7 +88,7 @@ def sample_character(drawing: np.ndarray) -> tuple[str, str, Sticker] | None:
     from sticker_studio.engine.rig.auto import auto_rig
 
     rig = auto_rig(drawing)
-    playable = set(available_motions(rig))
+    playable = set(available_motions(rig, drawing))
     for motion, emoji in SAMPLE_CHARACTER_MOTIONS:
         if motion in playable:
             return motion, emoji, animate_character(drawing, rig, motion)

@@ -52,12 +52,19 @@ def library_characters(names: list[str] | None, size: int) -> list[tuple[str, np
 def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24,
                    clip_out: list[np.ndarray] | None = None) -> dict[str, float]:
     """The per-motion figures for one character (``clip_out``: also receives the sticker's frames)."""
-    from sticker_studio.core.puppet.animate import AnimateOptions, animate_character, motion_poses, playable_arms
+    from sticker_studio.core.puppet.animate import (
+        AnimateOptions,
+        animate_character,
+        check_playable,
+        motion_poses,
+        playable_arms,
+    )
     from sticker_studio.core.puppet.arap import triangle_stretch
     from sticker_studio.core.puppet.motions import CharacterParams, find_character_motion
 
     mot = find_character_motion(motion)
     assert mot is not None
+    check_playable(mot, rig, plan)  # the one-line error animate gives, before any pose is made
     puppet = plan.puppet
     phases = [k / frames for k in range(frames)]
     flips, logs = 0, []

@@ -124,6 +124,14 @@ def missing_in(motion: CharacterMotion, rig: Rig, plan: RenderPlan) -> list[str]
     return missing
 
 
+def check_playable(motion: CharacterMotion, rig: Rig, plan: RenderPlan) -> None:
+    """Raise the one-line :class:`MissingPartError` animate would raise for ``motion`` on this drawing
+    (:func:`missing_in`); nothing when it plays."""
+    missing = missing_in(motion, rig, plan)
+    if missing:
+        raise _missing_error(motion, rig, plan, missing)
+
+
 def _missing_error(motion: CharacterMotion, rig: Rig, plan: RenderPlan, missing: list[str]) -> MissingPartError:
     why = ""
     if {"arm", "arms"} & set(motion.needs) and is_automatic(rig):
@@ -242,9 +250,7 @@ def deform_motion(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPara
     cycles = max(1, int(round(options.speed)))
     phases = [cycles * k / frames for k in range(frames)]
     # an automatic rig's doubtful arms never wave, nor does anything in their place: a one-line error instead
-    missing = missing_in(mot, rig, plan)
-    if missing:
-        raise _missing_error(mot, rig, plan, missing)
+    check_playable(mot, rig, plan)
     arms = playable_arms(rig, plan) if {"arm", "arms"} & set(mot.needs) else None
     poses = motion_poses(mot, rig, puppet, params, phases, arms)
     if options.extra_effects:
@@ -377,6 +383,11 @@ def motion_needs() -> dict[str, tuple[str, ...]]:
     return {m.name: m.needs for m in list_character_motions()}
 
 
-def available_motions(rig: Rig) -> list[str]:
-    """The motions this rig can play."""
-    return [m.name for m in list_character_motions() if not missing_for(m, rig)]
+def available_motions(rig: Rig, rgba: np.ndarray | None = None, plan: RenderPlan | None = None) -> list[str]:
+    """The motions this rig can play; given the drawing (``rgba`` or its ``plan``), the ones that play on
+    it (:func:`missing_in`: what animate enforces), else the rig-only check (:func:`missing_for`)."""
+    if plan is None and rgba is not None:
+        plan = prepare(rgba, rig)
+    if plan is None:
+        return [m.name for m in list_character_motions() if not missing_for(m, rig)]
+    return [m.name for m in list_character_motions() if not missing_in(m, rig, plan)]

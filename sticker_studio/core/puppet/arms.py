@@ -8,8 +8,11 @@ zombie's and the genie's, at 2.9–3.5 %, where real arms in the Fluent library 
 (penguin) to 19 %), or places arm joints deep inside the body where no pixel is theirs. Waving
 those tears the drawing or moves nothing, so the arm motions leave them out: a drawing whose
 automatic arms are all doubtful gets a one-line error naming what is missing (fix the rig, or pick
-another motion) — never a silent move of something else. Rigs a person made or checked (any
-source but the automatic ones) are trusted as they are.
+another motion) — never a silent move of something else. With the network's joints taken from
+confidence 0.2, a bust's "shoulder" can also sit in its hair (above the eyes) or a chain run from the hair
+to a hand at the bottom (longer than :data:`MAX_ARM_LENGTH` of the drawing), or a hand sit on the bust's
+bottom edge: the Fluent zombie and genie at 192 px. Rigs a person made or checked (any source but the
+automatic ones) are trusted as they are.
 
 The criteria were set on the Fluent library art (measured there; see
 :mod:`sticker_studio.engine.generate.character_motion`, where text -> sticker first used them).
@@ -28,6 +31,10 @@ if TYPE_CHECKING:
 
 #: a real arm holds at least this share of the subject's pixels (library art: 4.6 % to 19 %)
 MIN_ARM_SHARE = 0.04
+#: a real arm's chain (shoulder -> elbow -> hand) is at most this share of the drawing's longer side (library
+#: art: 0.22 to 0.70, the wheelchair user's; procedural characters at most 0.48); a longer one runs from the hair to
+#: a hand at the bottom (the Fluent zombie's at 192 px: 1.0)
+MAX_ARM_LENGTH = 0.8
 #: the rig sources the automatic rig writes (a rig from a person, a file or the training labels is trusted)
 AUTOMATIC_SOURCES = frozenset({"geometry", "learned+geometry"})
 
@@ -63,6 +70,12 @@ def arm_doubts(rgba: np.ndarray, rig: Rig, puppet: Puppet) -> dict[str, str]:
             why = "it has no hand or elbow"
         elif eye_line is not None and rig.joints[hand].y < eye_line:
             why = "its hand is above the eyes (an ear?)"
+        elif eye_line is not None and shoulder in rig.joints and rig.joints[shoulder].y < eye_line:
+            # (library art and procedural characters: a real shoulder is at least 0.1 of the drawing below the eyes)
+            why = "its shoulder is above the eyes (hair or a hat's edge?)"
+        elif _chain_length(rig, side) > MAX_ARM_LENGTH * float(puppet.size):
+            why = (f"it is {_chain_length(rig, side) / float(puppet.size):.0%} of the drawing long (an arm is at most "
+                   f"{MAX_ARM_LENGTH:.0%})")
         else:
             dx, dy = rig.xy(hand) - rig.xy(shoulder) if shoulder in rig.joints else (0.0, 0.0)
             arm_pixels = layer.still[..., 3] > 0.5
@@ -72,12 +85,20 @@ def arm_doubts(rgba: np.ndarray, rig: Rig, puppet: Puppet) -> dict[str, str]:
             elif int(arm_pixels.sum()) < MIN_ARM_SHARE * subject:
                 why = (f"it holds {arm_pixels.sum() / subject:.1%} of the drawing (an arm holds "
                        f"{MIN_ARM_SHARE:.1%} or more)")
-            elif arm_rows.size == 0 or int(arm_rows.max()) >= bottom - 0.08 * height:
+            elif (arm_rows.size == 0 or int(arm_rows.max()) >= bottom - 0.08 * height
+                  or rig.joints[hand].y >= bottom - 0.08 * height):
+                # (its pixels or its hand: the Fluent genie's "hand" sits at the bust's bottom edge; real hands in
+                # the library art and procedural characters are at least 0.2 of the height above it)
                 why = "it reaches the drawing's bottom (a bust's shoulder?)"
             elif _off_bones(rig, side, arm_pixels, puppet.origin):
                 why = "its pixels lie away from its joints (another part taken for the arm?)"
         out[side] = why
     return out
+
+
+def _chain_length(rig: Rig, side: str) -> float:
+    chain = [rig.xy(n) for n in (f"shoulder_{side}", f"elbow_{side}", f"hand_{side}") if n in rig.joints]
+    return sum(float(np.hypot(*(b - a))) for a, b in zip(chain, chain[1:], strict=False))
 
 
 def _off_bones(rig: Rig, side: str, arm_pixels: np.ndarray, origin: np.ndarray) -> bool:

@@ -218,6 +218,7 @@ class Puppet:
             if name != "body" and not rig.has_part(name) and (labels == i + 1).any():
                 to_head = name in ("ear_l", "ear_r") and rig.has_part("head")
                 labels[labels == i + 1] = head_label if to_head else body_label
+        labels = _adopt_body_islands(labels, body_label)
         self.labels = labels
         self.spacing = default_spacing(mask) if spacing is None else spacing
         self.layers: list[Layer] = []
@@ -240,7 +241,11 @@ class Puppet:
                 sub = own[win]
                 thick = float(np.median(ndimage.distance_transform_edt(sub)[sub])) + 1.0
                 near = ndimage.distance_transform_edt(~sub) <= min(band, max(2.0, thick))
-                overlap = near & (labels[win] == PART_NAMES.index(parent) + 1) & opaque[win]
+                # an ear's base can sit against the body's pixels as well as the head's (a geometry part map
+                # that split a round face): its band takes both, or a swinging ear opened a see-through seam
+                # along the face (the bear)
+                under_ids = [PART_NAMES.index(parent) + 1] + ([body_label] if part in ("ear_l", "ear_r") else [])
+                overlap = near & np.isin(labels[win], under_ids) & opaque[win]
                 anchor = self._anchor_joint(part)
                 if anchor in rig.joints and part != "head":
                     ax, ay = rig.xy(anchor)
@@ -327,7 +332,10 @@ class Puppet:
             j = self._nearest_joint(cen, [b for bb in bones for b in bb])
             far1 = v[np.argmax(np.linalg.norm(v - cen, axis=1))]
             far2 = v[np.argmax(np.linalg.norm(v - far1, axis=1))]
-            for q in (far1, far2, cen):
+            # the vertex nearest the centre, not the centre: a crescent's centre lies off its own triangles,
+            # and a pin located in a far triangle (extrapolated barycentrics) folds the piece when it moves
+            mid = v[np.argmin(np.linalg.norm(v - cen, axis=1))]
+            for q in (far1, far2, mid):
                 extra_pts.append(q)
                 extra_j.append(j)
         if extra_pts:
@@ -520,6 +528,36 @@ def _shifted(rig: Rig, delta: np.ndarray, box: tuple[int, int, int, int]) -> Rig
     face = {n: Ellipse(e.cx + dx, e.cy + dy, e.rx, e.ry) for n, e in rig.face.items()}
     parts = None if rig.parts is None else np.ascontiguousarray(rig.parts[y0:y1, x0:x1])
     out = Rig(x1 - x0, y1 - y0, joints, face, rig.plan, parts, rig.source)
+    return out
+
+
+def _adopt_body_islands(labels: np.ndarray, body_label: int) -> np.ndarray:
+    """Body pixels cut off from the body's main piece go to the part they border most.
+
+    A geometry rig's part map can leave wisps of hair around the head (or a sliver between an arm and the
+    body) labelled body, apart from the torso. As body pieces they followed the neck without the head's
+    shift and, pinned only at three points, folded when the head shook (the library person: 35 flipped
+    triangles in an 8-frame head-shake); they belong to the part they touch, and move with it."""
+    body = labels == body_label
+    if not body.any():
+        return labels
+    pieces, n = ndimage.label(body, structure=np.ones((3, 3), bool))
+    if n < 2:
+        return labels
+    sizes = np.bincount(pieces.ravel())
+    sizes[0] = 0
+    main = int(np.argmax(sizes))
+    out = labels.copy()
+    for k, sl in enumerate(ndimage.find_objects(pieces), start=1):
+        if k == main or sl is None:
+            continue
+        win = tuple(slice(max(0, s.start - 1), s.stop + 1) for s in sl)
+        piece = pieces[win] == k
+        ring = ndimage.binary_dilation(piece, structure=np.ones((3, 3), bool)) & ~piece
+        around = labels[win][ring]
+        around = around[(around != 0) & (around != body_label)]
+        if around.size:
+            out[win][piece] = np.bincount(around).argmax()
     return out
 
 

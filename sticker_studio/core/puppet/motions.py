@@ -70,6 +70,9 @@ class MotionContext:
 
     def wave_side(self) -> str:
         sides = self.arm_sides()
+        if not sides:  # (callers check missing_in first; a direct call gets the one-line error, not an IndexError)
+            raise MissingPartError("this motion needs an arm, which this drawing's rig does not give (an automatic "
+                                   "rig's doubtful arms do not move); fix the rig or pick another motion")
         want = self.params.side
         if want in sides:
             return want
@@ -473,7 +476,12 @@ def find_character_motion(name: str) -> CharacterMotion | None:
 
 def missing_for(motion: CharacterMotion, rig: Rig, arms: tuple[str, ...] | None = None) -> list[str]:
     """What the motion needs that the rig lacks (readable names); ``arms``: the arm sides that may move
-    (:func:`sticker_studio.core.puppet.animate.playable_arms`), None for every arm the rig has."""
+    (:func:`sticker_studio.core.puppet.animate.playable_arms`), None for every arm the rig has.
+
+    This is the rig-only check (a rig without a drawing). Whether a motion plays on a *drawing* is
+    :func:`sticker_studio.core.puppet.animate.missing_in`, which adds an automatic rig's doubtful arms and
+    eyes and parts that hold no pixel; that is what animate enforces, so anything that offers a motion
+    for a drawing (gallery, CLI, contact sheets, text -> sticker) asks it."""
     out = []
     usable = [s for s in ("l", "r") if rig.has_part(f"arm_{s}") and (arms is None or s in arms)]
     for need in motion.needs:
