@@ -117,7 +117,8 @@ def _model_digest() -> str | None:
 RIG_LIBRARIES: tuple[str, ...] = ("numpy", "scipy", "pillow")
 
 
-def _library_versions() -> str:
+def library_versions() -> str:
+    """The installed versions of :data:`RIG_LIBRARIES`, as the key and the file's header write them."""
     from importlib.metadata import PackageNotFoundError, version
 
     found = []
@@ -135,7 +136,7 @@ def version_key() -> str | None:
     with _lock:
         if "code" not in _state:
             _state["code"] = _code_digest()
-            _state["libraries"] = _library_versions()
+            _state["libraries"] = library_versions()
         code, libraries = _state["code"], _state["libraries"]
     if code is None:
         return None
@@ -213,6 +214,9 @@ class RigCacheHeader:
     size: int
     style: str
     text_bytes: int     #: the zlib-compressed records that follow the header line
+    #: the numpy/scipy/Pillow versions it was built with (part of ``key``; written out so a machine with
+    #: other versions can tell "built elsewhere" from "the rig changed"; "" in files without it)
+    libraries: str = ""
 
 
 @dataclass(frozen=True)
@@ -239,7 +243,7 @@ def write_cache(path: Path, key: str, rigs: dict[str, Rig], *, size: int, style:
         lines.append(f"{pk}\t{json.dumps(record, separators=(',', ':'))}")
     text = zlib.compress(("\n" + "\n".join(lines) + "\n").encode("utf-8"), 9)
     header = {"schema": CACHE_SCHEMA, "key": key, "entries": len(rigs), "size": size, "style": style,
-              "text_bytes": len(text)}
+              "text_bytes": len(text), "libraries": library_versions()}
     return atomic_write_bytes(path, json.dumps(header, separators=(",", ":")).encode() + b"\n" + text
                               + b"".join(blobs))
 
@@ -252,7 +256,7 @@ def _split(data: bytes) -> tuple[RigCacheHeader, bytes] | None:
     try:
         raw = json.loads(data[:end])
         header = RigCacheHeader(str(raw["schema"]), str(raw["key"]), int(raw["entries"]), int(raw["size"]),
-                                str(raw["style"]), int(raw["text_bytes"]))
+                                str(raw["style"]), int(raw["text_bytes"]), str(raw.get("libraries", "")))
     except (ValueError, KeyError, TypeError):
         return None
     return (header, data[end + 1:]) if header.schema == CACHE_SCHEMA else None
