@@ -18,15 +18,21 @@ import numpy as np
 INSIDE_EPS = 1e-7
 
 
+def _pixel_boxes(p: np.ndarray, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per triangle (``p``: T,3,2) the first and last pixel column and row whose centre its box holds."""
+    xmin = np.clip(np.ceil(p[:, :, 0].min(1) - 1e-9), 0, w).astype(np.int64)
+    xmax = np.clip(np.floor(p[:, :, 0].max(1) + 1e-9), -1, w - 1).astype(np.int64)
+    ymin = np.clip(np.ceil(p[:, :, 1].min(1) - 1e-9), 0, h).astype(np.int64)
+    ymax = np.clip(np.floor(p[:, :, 1].max(1) + 1e-9), -1, h - 1).astype(np.int64)
+    return xmin, xmax, ymin, ymax
+
+
 def cover(vertices: np.ndarray, triangles: np.ndarray, shape: tuple[int, int]
           ) -> tuple[np.ndarray, np.ndarray]:
     """(flat pixel index, triangle index), one row per covered pixel centre."""
     h, w = shape
     p = vertices[triangles]  # T,3,2
-    xmin = np.clip(np.ceil(p[:, :, 0].min(1) - 1e-9), 0, w).astype(np.int64)
-    xmax = np.clip(np.floor(p[:, :, 0].max(1) + 1e-9), -1, w - 1).astype(np.int64)
-    ymin = np.clip(np.ceil(p[:, :, 1].min(1) - 1e-9), 0, h).astype(np.int64)
-    ymax = np.clip(np.floor(p[:, :, 1].max(1) + 1e-9), -1, h - 1).astype(np.int64)
+    xmin, xmax, ymin, ymax = _pixel_boxes(p, h, w)
     bw = np.maximum(xmax - xmin + 1, 0)
     bh = np.maximum(ymax - ymin + 1, 0)
     a, b, c = p[:, 0], p[:, 1], p[:, 2]
@@ -69,10 +75,7 @@ def covered_mask(vertices: np.ndarray, triangles: np.ndarray, shape: tuple[int, 
     if len(triangles) == 0:
         return out.reshape(h, w)
     p = vertices[triangles]  # T,3,2
-    xmin = np.clip(np.ceil(p[:, :, 0].min(1) - 1e-9), 0, w).astype(np.int64)
-    xmax = np.clip(np.floor(p[:, :, 0].max(1) + 1e-9), -1, w - 1).astype(np.int64)
-    ymin = np.clip(np.ceil(p[:, :, 1].min(1) - 1e-9), 0, h).astype(np.int64)
-    ymax = np.clip(np.floor(p[:, :, 1].max(1) + 1e-9), -1, h - 1).astype(np.int64)
+    xmin, xmax, ymin, ymax = _pixel_boxes(p, h, w)
     bw = np.maximum(xmax - xmin + 1, 0)
     a, b, c = p[:, 0], p[:, 1], p[:, 2]
     v0, v1 = b - a, c - a
