@@ -150,7 +150,6 @@ def _missing_error(motion: CharacterMotion, rig: Rig, plan: RenderPlan, missing:
 
 def _face_geometry(plan: RenderPlan, jt: dict[str, JointTransform], offset: np.ndarray) -> fx_face.FaceGeometry:
     """Where the eyes and mouth sit in this frame: the rest ellipses carried by the head's transform."""
-    rig = plan.puppet.rig
     anchor = jt.get("head") or jt.get("root")
     if anchor is None:
         return plan.rest_face
@@ -166,8 +165,10 @@ def _face_geometry(plan: RenderPlan, jt: dict[str, JointTransform], offset: np.n
         c = anchor.apply(np.array([[e[0], e[1]]]))[0] + offset
         return (float(c[0]), float(c[1]), e[2] * sx, e[3] * sy)
 
-    return fx_face.FaceGeometry(eye_l=move(_ell(rig, "eye_l")), eye_r=move(_ell(rig, "eye_r")),
-                                mouth=move(_ell(rig, "mouth")), rotation=rot, scale=scale)
+    # (the plan's rest face: an automatic rig's doubtful eyes, left out there, get no lids in any frame)
+    rest = plan.rest_face
+    return fx_face.FaceGeometry(eye_l=move(rest.eye_l), eye_r=move(rest.eye_r), mouth=move(rest.mouth),
+                                rotation=rot, scale=scale)
 
 
 def _face_state(pose: CharacterPose) -> fx_face.FaceState:

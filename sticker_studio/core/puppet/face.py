@@ -36,6 +36,10 @@ Ellipse = tuple[float, float, float, float]  #: (cx, cy, rx, ry), axis-aligned, 
 FALLBACK_MOUTH: Colour = (92, 28, 36)     #: a dark red-brown mouth interior
 TONGUE: Colour = (236, 104, 124)
 BLUSH: Colour = (255, 92, 124)
+#: an eyelid leaves a pixel within LID_SAME (sum of |RGB| differences) of its own colour as drawn, and covers
+#: one over LID_OTHER fully: the skin around an eye, shading included, is not repainted by a blink
+LID_SAME = 24.0
+LID_OTHER = 48.0
 
 
 class Brow(Enum):
@@ -408,6 +412,12 @@ def _eyelid(frame: np.ndarray, eye: Ellipse, openness: float, skin: Colour, outl
         colour = (base + xs_full[..., None] * gx.astype(np.float32)) + ys[..., None] * gy.astype(np.float32)
         np.clip(colour, 0.0, 255.0, out=colour)
         colour *= np.float32(1.0 / 255.0)
+    # the lid closes over the eye, not over the skin around it: where the frame already shows the lid's own
+    # colour (the skin, with its shading) it is left as drawn, so a blink changes the eye's pixels and no others
+    region = frame[box.slices()]
+    diff = np.abs(region[..., :3].astype(np.float32) * np.float32(1.0 / 255.0) - colour).sum(axis=-1)
+    bare = np.clip((diff * np.float32(255.0) - LID_SAME) / np.float32(LID_OTHER - LID_SAME), 0.0, 1.0)
+    lid = lid * np.where(region[..., 3] >= 128, bare, np.float32(1.0))
     # (coverage is 0 from half a pixel outside the stroke: a narrow distance band gives the same values)
     lash = coverage(stroke_sdf(pts, lw, band=2.0)(xx, yy)) * float(np.clip(closed / 0.3, 0.0, 1.0))
     rest = lid * (1.0 - lash)

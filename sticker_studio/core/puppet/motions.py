@@ -102,6 +102,25 @@ class MotionContext:
         rest = math.atan2(end[1] - sh[1], end[0] - sh[0])
         return _wrap(math.atan2(point[1] - sh[1], point[0] - sh[0]) - rest)
 
+    def facing(self) -> float:
+        """+1 / -1 when the character is drawn in profile facing the viewer's right / left (its head well off
+        to that side of its root, as a side-view animal's), 0 for a front view."""
+        j = self.rig.joints
+        if "head" not in j or "root" not in j:
+            return 0.0
+        dx = j["head"].x - j["root"].x
+        return 0.0 if abs(dx) <= PROFILE_OFFSET * self.size else math.copysign(1.0, dx)
+
+    def droop_sign(self) -> float:
+        """The sign of the head turn (:meth:`tilt`) that lets a head hang down: a head held out to the side of
+        its neck (a profile) turns chin-down toward the side it faces; an upright head tilts clockwise."""
+        j = self.rig.joints
+        if "neck" in j and "head" in j and self.rig.has_part("head"):
+            dx, dy = j["head"].x - j["neck"].x, j["head"].y - j["neck"].y
+            if abs(dx) > 0.3 * math.hypot(dx, dy):
+                return math.copysign(1.0, dx)
+        return 1.0
+
     def tilt(self, pose: CharacterPose, angle: float, whole: bool = True) -> None:
         """Turn the head about the neck; a blob without a neck turns as a whole about its base
         (``whole=False``: not at all, for motions where the head's turn is only an accent)."""
@@ -109,6 +128,10 @@ class MotionContext:
             pose.angles["neck"] = pose.angles.get("neck", 0.0) + angle
         elif whole:
             pose.rotation += angle
+
+
+#: a head this far (a share of the character's size) to one side of the root: a profile view
+PROFILE_OFFSET = 0.08
 
 
 def _wrap(a: float) -> float:
@@ -358,7 +381,9 @@ def m_ear_sway(t: float, c: MotionContext) -> CharacterPose:
 def m_sleepy(t: float, c: MotionContext) -> CharacterPose:
     e = env(t, 0.3)
     p = CharacterPose(scale=(1.0 + 0.01 * hump(t), 1.0 + 0.02 * hump(t)))
-    c.tilt(p, 0.12 * c.amp * e)
+    # a face without eyes to close says "sleepy" with its head alone: it hangs lower
+    droop = 0.12 if ("eye_l" in c.rig.face or "eye_r" in c.rig.face) else 0.2
+    c.tilt(p, droop * c.amp * e * c.droop_sign())
     p.face = face(eye_l=1.0 - 0.9 * e)
     p.effects = {"zzz": e}
     return p
