@@ -76,14 +76,19 @@ def real_and_generator_sections(args: argparse.Namespace) -> str:
     if real is not None and not getattr(args, "no_adherence", False) and not getattr(args, "generator_only", False):
         size = int(getattr(args, "real_size", 256))
         print(f"real set {real} at {size} px: every playable motion, automatic rig and hand rig ...", flush=True)
+        from sticker_studio.cli.puppet_eval import motion_filter
+
         report = ae.real_set_adherence(Path(real), size=size, model=getattr(args, "classifier", None),
-                                       limit=getattr(args, "real_limit", None), progress=print)
+                                       motions=motion_filter(args), limit=getattr(args, "real_limit", None),
+                                       progress=print)
         out += [f"## Adherence on the hand-labelled real set ({Path(real).name}, {size} px, "
                 f"{len({r.character for r in report.rows})} characters, {report.seconds:.0f} s)", "",
                 "Each clip classified among the 20 character motions by the motion classifier (trained on "
                 "procedural characters only).", "", ae.adherence_markdown(report), ""]
         rule_lines = ["| rule | automatic rig | hand rig |", "|---|---|---|"]
         for motion, text in RULES.items():
+            if not any(r.motion == motion for r in report.rows):
+                continue
             cells = []
             for kind in ("auto", "hand"):
                 figs = [(r.share, r.side) for r in report.rows if r.motion == motion and r.rig == kind]

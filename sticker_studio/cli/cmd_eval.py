@@ -34,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--classifier", default=None, metavar="ID|PATH",
                         help="motion: the motion classifier for adherence (default: the bundled one)")
     parser.add_argument("--no-adherence", action="store_true", help="motion: skip the motion classifier")
+    parser.add_argument("--motions", nargs="*", default=None, metavar="NAME",
+                        help="motion: only these character motions (default: all 20), on the library art and --real")
     parser.add_argument("--generator", nargs="?", const="dfgn-sticker-64", default=None, metavar="ID|PATH",
                         help="motion: also score the learned generator's image-to-animation clips with the "
                              "classifier (default dfgn-sticker-64; --per-motion subjects per motion)")

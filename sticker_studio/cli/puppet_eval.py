@@ -115,6 +115,7 @@ def run_eval(args: argparse.Namespace) -> int:
             atomic_write_text(args.out, f"eval motion ({machine_line()})\n\n{sections}\n")
         return 0
     chars = library_characters(args.characters, args.size)
+    wanted = motion_filter(args)
     rows: dict[str, list[dict[str, float]]] = {}
     classify = adherence_classifier(args)
     reads: dict[str, list[str]] = {}
@@ -123,7 +124,8 @@ def run_eval(args: argparse.Namespace) -> int:
         rig = propose_rig(rgba)
         plan = prepare(rgba, rig)
         for m in list_character_motions():
-            if missing_in(m, rig, plan):  # (an automatic rig's doubtful arms do not wave: a stated error)
+            # (an automatic rig's doubtful arms do not wave: a stated error)
+            if (wanted is not None and m.name not in wanted) or missing_in(m, rig, plan):
                 continue
             clip: list[np.ndarray] = []
             rows.setdefault(m.name, []).append(motion_figures(rgba, rig, plan, m.name, clip_out=clip))
@@ -156,6 +158,24 @@ def run_eval(args: argparse.Namespace) -> int:
         tail = f"\n{sections}\n" if sections else ""
         atomic_write_text(args.out, f"eval motion ({machine_line()})\n\n{table}\n{tail}")
     return 0
+
+
+def motion_filter(args: argparse.Namespace) -> set[str] | None:
+    """The character motions ``--motions`` names (None: all); an unknown name is a one-line error."""
+    from sticker_studio.core.errors import InvalidInputError
+    from sticker_studio.core.puppet.motions import find_character_motion, list_character_motions
+
+    names = getattr(args, "motions", None)
+    if not names:
+        return None
+    out = set()
+    for name in names:
+        m = find_character_motion(name)
+        if m is None:
+            raise InvalidInputError(f"unknown motion {name!r}; choose from: "
+                                    + ", ".join(m.name for m in list_character_motions()))
+        out.add(m.name)
+    return out
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

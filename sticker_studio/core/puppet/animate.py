@@ -10,6 +10,7 @@ pixel for pixel (on a larger canvas, the drawing sits in the middle, unchanged).
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,7 @@ from sticker_studio.core.puppet.motions import (
     MotionContext,
     find_character_motion,
     list_character_motions,
+    m_wave,
     missing_for,
 )
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform
@@ -94,7 +96,55 @@ def resolve_motion(name: str, rig: Rig) -> CharacterMotion:
 def motion_poses(motion: CharacterMotion, rig: Rig, puppet: Puppet, params: CharacterParams,
                  phases: list[float], arms: tuple[str, ...] | None = None) -> list[CharacterPose]:
     ctx = MotionContext(rig, params, puppet.size, params.ease(), arms)
+    if motion.fn is m_wave and params.side not in ("l", "r"):
+        ctx.wave_pick = open_arm(puppet, ctx)
     return [motion.fn(t % 1.0, ctx) for t in phases]
+
+
+#: an "auto" wave raises the left arm instead of the viewer's right only when its score (below) is higher by this
+#: share of the two arms' mean size: a front view's two arms are alike, and it keeps the right one
+OPEN_ARM_MARGIN = 0.2
+_OPEN_ARMS: weakref.WeakKeyDictionary[Puppet, dict[tuple[str, ...], str]] = weakref.WeakKeyDictionary()
+
+
+def arm_wave_scores(puppet: Puppet, ctx: MotionContext) -> dict[str, tuple[int, int, int]]:
+    """Per playable arm side: (the arm's own pixels, how many of them the raised, waving arm moves, how many
+    pixels that are not the arm's it changes), measured at both ends of the raised arm's swing."""
+    subject = puppet.rgba[..., 3] > 0
+    x0, y0 = int(puppet.origin[0]), int(puppet.origin[1])
+    layers = {layer.part: layer for layer in puppet.layers}
+    out = {}
+    for s in ctx.arm_sides():
+        own = np.zeros(subject.shape, bool)
+        layer = layers.get(f"arm_{s}")
+        if layer is not None:
+            h, w = layer.still.shape[:2]
+            own[y0:y0 + h, x0:x0 + w] = layer.still[..., 3] > 0
+        own &= subject
+        c = MotionContext(ctx.rig, CharacterParams(side=s), ctx.size, ctx.ease, ctx.arms)
+        moved = np.zeros(subject.shape, bool)
+        for t in (0.25, 5.0 / 12.0):  # the arm raised, at both ends of its swing
+            moved |= np.any(puppet.render(m_wave(t, c)) != puppet.rgba, axis=-1)
+        out[s] = (int(own.sum()), int((moved & own).sum()), int((moved & subject & ~own).sum()))
+    return out
+
+
+def open_arm(puppet: Puppet, ctx: MotionContext) -> str | None:
+    """The arm an "auto" wave raises, of two playable arms: the one that moves most of itself and least of the
+    rest of the drawing (its own pixels moved minus the others it changes). A profile's far arm is drawn over
+    the body, and raising it toward the head drags a flap of the chest across the middle of the drawing; a
+    sliver of outline taken for an arm flies off alone. The near, whole arm waves in the open, to one side."""
+    sides = ctx.arm_sides()
+    if len(sides) < 2:
+        return None
+    memo = _OPEN_ARMS.setdefault(puppet, {})
+    key = tuple(sides)
+    if key not in memo:
+        sc = arm_wave_scores(puppet, ctx)
+        score = {s: moved - other for s, (_own, moved, other) in sc.items()}
+        margin = OPEN_ARM_MARGIN * 0.5 * (sc["l"][0] + sc["r"][0])
+        memo[key] = "l" if score["l"] > score["r"] + margin else "r"
+    return memo[key]
 
 
 def playable_arms(rig: Rig, plan: RenderPlan) -> tuple[str, ...]:

@@ -60,6 +60,9 @@ class MotionContext:
     #: the arm sides wave, cheer and clap may move (None: every arm the rig has; an automatic rig's
     #: doubtful arms are left out, see :mod:`sticker_studio.core.puppet.arms`)
     arms: tuple[str, ...] | None = None
+    #: the arm an "auto" wave raises when the drawing was looked at (:func:`~sticker_studio.core.puppet.animate.
+    #: open_arm`): the one that waves in the open rather than across its own body; None: the viewer's right
+    wave_pick: str | None = None
 
     @property
     def amp(self) -> float:
@@ -76,6 +79,8 @@ class MotionContext:
         want = self.params.side
         if want in sides:
             return want
+        if self.wave_pick in sides:
+            return self.wave_pick
         return "r" if "r" in sides else sides[0]
 
     def out_sign(self, side: str) -> float:
