@@ -386,8 +386,10 @@ def m_ear_sway(t: float, c: MotionContext) -> CharacterPose:
 def m_sleepy(t: float, c: MotionContext) -> CharacterPose:
     e = env(t, 0.3)
     p = CharacterPose(scale=(1.0 + 0.01 * hump(t), 1.0 + 0.02 * hump(t)))
-    # a face without eyes to close says "sleepy" with its head alone: it hangs lower
-    droop = 0.12 if ("eye_l" in c.rig.face or "eye_r" in c.rig.face) else 0.2
+    # a head without eyes to close says "sleepy" with its droop alone: it hangs lower (a drawing without a
+    # separate head turns as a whole, and keeps the small turn)
+    eyes = "eye_l" in c.rig.face or "eye_r" in c.rig.face
+    droop = 0.2 if not eyes and "neck" in c.rig.joints and c.rig.has_part("head") else 0.12
     c.tilt(p, droop * c.amp * e * c.droop_sign())
     p.face = face(eye_l=1.0 - 0.9 * e)
     p.effects = {"zzz": e}
