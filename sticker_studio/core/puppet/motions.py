@@ -107,15 +107,6 @@ class MotionContext:
         rest = math.atan2(end[1] - sh[1], end[0] - sh[0])
         return _wrap(math.atan2(point[1] - sh[1], point[0] - sh[0]) - rest)
 
-    def facing(self) -> float:
-        """+1 / -1 when the character is drawn in profile facing the viewer's right / left (its head well off
-        to that side of its root, as a side-view animal's), 0 for a front view."""
-        j = self.rig.joints
-        if "head" not in j or "root" not in j:
-            return 0.0
-        dx = j["head"].x - j["root"].x
-        return 0.0 if abs(dx) <= PROFILE_OFFSET * self.size else math.copysign(1.0, dx)
-
     def droop_sign(self) -> float:
         """The sign of the head turn (:meth:`tilt`) that lets a head hang down: a head held out to the side of
         its neck (a profile) turns chin-down toward the side it faces; an upright head tilts clockwise."""
@@ -133,10 +124,6 @@ class MotionContext:
             pose.angles["neck"] = pose.angles.get("neck", 0.0) + angle
         elif whole:
             pose.rotation += angle
-
-
-#: a head this far (a share of the character's size) to one side of the root: a profile view
-PROFILE_OFFSET = 0.08
 
 
 def _wrap(a: float) -> float:
