@@ -26,7 +26,8 @@ def main() -> None:
         rule = rule_passes(r.motion, r.share, r.side)
         flag = "" if r.hit and rule is not False else "  <--"
         lines.append(f"{r.character}\t{r.rig}\t{r.motion}\t{r.predicted}\t{r.confidence:.2f}\t{r.share:.3f}\t"
-                     f"{r.side:+.2f}\t{'' if rule is None else ('ok' if rule else 'RULE')}{flag}")
+                     f"{r.side:+.2f}\t{'' if rule is None else ('ok' if rule else 'RULE')}{flag}"
+                     + (f"\toutside the eyes {r.outside_eyes:.3f}, eyes {r.eyes:.3f}" if r.motion == "blink" else ""))
     print("\n".join(lines))
     for kind in rigs:
         for m, (acc, n) in sorted(report.per_motion(kind).items()):

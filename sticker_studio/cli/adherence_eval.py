@@ -17,6 +17,8 @@ import numpy as np
 
 #: the issue's per-motion rules: (largest share of the subject that may change, needs to be off to one side)
 RULE_LIMITS: dict[str, tuple[float, bool]] = {"blink": (0.08, False), "wave": (0.45, True)}
+#: a blink may change at most this share of the subject outside the eyes (grown by the lid's margin)
+OUTSIDE_EYES_MAX = 0.005
 #: |changed side| at least this (half-widths from the subject's centre) is "off to one side"
 SIDE_MIN = 0.2
 RULES: dict[str, str] = {
@@ -94,6 +96,16 @@ def real_and_generator_sections(args: argparse.Namespace) -> str:
                 figs = [(r.share, r.side) for r in report.rows if r.motion == motion and r.rig == kind]
                 cells.append(rule_cell(motion, figs))
             rule_lines.append(f"| {text} | " + " | ".join(cells) + " |")
+        blinks = {kind: [r for r in report.rows if r.motion == "blink" and r.rig == kind] for kind in ("auto", "hand")}
+        if any(blinks.values()):
+            cells = []
+            for kind in ("auto", "hand"):
+                rows = blinks[kind]
+                ok = sum(r.outside_eyes <= OUTSIDE_EYES_MAX for r in rows)
+                big = [f"{r.character} {r.eyes:.0%}" for r in rows if r.eyes > RULE_LIMITS["blink"][0]]
+                cells.append(f"{ok}/{len(rows)}" + (f" (eyes over 8 %: {', '.join(big)})" if big else ""))
+            rule_lines.append(f"| a blink changes nothing outside the eyes (≤ {OUTSIDE_EYES_MAX:.1%} of the subject "
+                              "outside the eye ellipses grown by 15 % + 3 px) | " + " | ".join(cells) + " |")
         out += ["Issue rules on the real set:", "", *rule_lines, ""]
     if generator is not None and real is not None:
         rows, seconds = ae.generator_adherence(Path(real), model=generator, per_motion=int(args.per_motion),

@@ -44,6 +44,10 @@ class AdherenceRow:
     predicted_any: str = ""
     share: float = float("nan")
     side: float = float("nan")
+    #: blink: the share of the subject that changes outside the eyes (:func:`changed_outside_eyes`)
+    outside_eyes: float = float("nan")
+    #: blink: the share of the subject inside the eyes' ellipses (big eyes alone can be over the 8 % rule)
+    eyes: float = float("nan")
 
     @property
     def hit(self) -> bool:
@@ -121,6 +125,33 @@ def changed_share_side(rgba: np.ndarray, frames: list[np.ndarray], padding: tupl
     return share, (float((cxs.mean() - cx) / half) if len(cxs) else 0.0)
 
 
+#: an eye's lid may reach this far beyond the eye's ellipse (its anti-aliased rim and lash line): a share of the
+#: ellipse's radius plus pixels
+EYE_MARGIN = (0.15, 3.0)
+
+
+def changed_outside_eyes(rgba: np.ndarray, frames: list[np.ndarray], padding: tuple[int, int],
+                         eyes: list[tuple[float, float, float, float]]) -> tuple[float, float]:
+    """(the share of the subject that changes in any frame outside the eye ellipses grown by :data:`EYE_MARGIN`,
+    the share of the subject inside the ellipses): a blink should change the eyes and nothing else."""
+    h, w = rgba.shape[:2]
+    px, py = padding
+    subject = rgba[..., 3] > 0
+    changed = np.zeros((h, w), bool)
+    for f in frames:
+        changed |= np.any(f[py:py + h, px:px + w] != rgba, axis=-1)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32) + np.float32(0.5)
+    inside = np.zeros((h, w), bool)
+    near = np.zeros((h, w), bool)
+    for cx, cy, rx, ry in eyes:
+        d = ((xx - cx) / max(rx, 0.5)) ** 2 + ((yy - cy) / max(ry, 0.5)) ** 2
+        inside |= d <= 1.0
+        gx, gy = rx * (1 + EYE_MARGIN[0]) + EYE_MARGIN[1], ry * (1 + EYE_MARGIN[0]) + EYE_MARGIN[1]
+        near |= ((xx - cx) / gx) ** 2 + ((yy - cy) / gy) ** 2 <= 1.0
+    n = max(1, int(subject.sum()))
+    return float((changed & subject & ~near).sum()) / n, float((inside & subject).sum()) / n
+
+
 def real_set_adherence(folder: Path, size: int = 256, rigs: Iterable[str] = ("auto", "hand"),
                        model: str | Path | None = None, motions: Iterable[str] | None = None,
                        limit: int | None = None, progress: Callable[[str], None] | None = None) -> AdherenceReport:
@@ -162,8 +193,12 @@ def real_set_adherence(folder: Path, size: int = 256, rigs: Iterable[str] = ("au
                 anyc = classify_features(net, [feats], None)[0]
                 pad = sticker.metadata.get("canvas_padding") or [0, 0]
                 share, side = changed_share_side(rgba, frames, (int(pad[0]), int(pad[1])))  # type: ignore[index]
-                report.rows.append(AdherenceRow(name, rig_kind, m.name, among.label, among.confidence,
-                                                anyc.label, share, side))
+                row = AdherenceRow(name, rig_kind, m.name, among.label, among.confidence, anyc.label, share, side)
+                if m.name == "blink":
+                    eyes = [e for e in (plan.rest_face.eye_l, plan.rest_face.eye_r) if e is not None]
+                    row.outside_eyes, row.eyes = changed_outside_eyes(rgba, frames, (int(pad[0]), int(pad[1])),
+                                                                      eyes)  # type: ignore[index]
+                report.rows.append(row)
         if progress:
             progress(f"  {name}: {sum(r.character == name for r in report.rows)} clips, "
                      f"{time.perf_counter() - t0:.0f} s")
