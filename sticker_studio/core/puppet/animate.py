@@ -101,15 +101,16 @@ def motion_poses(motion: CharacterMotion, rig: Rig, puppet: Puppet, params: Char
     return [motion.fn(t % 1.0, ctx) for t in phases]
 
 
-#: an "auto" wave raises the left arm instead of the viewer's right only when its score (below) is higher by this
-#: share of the two arms' mean size: a front view's two arms are alike, and it keeps the right one
-OPEN_ARM_MARGIN = 0.2
+#: an "auto" wave raises the left arm instead of the viewer's right only when the left one's wave changes at most
+#: this share of the pixels inside the drawing the right one's changes: a front view's two arms are alike, and it
+#: keeps the right one
+OPEN_ARM_RATIO = 0.5
 _OPEN_ARMS: weakref.WeakKeyDictionary[Puppet, dict[tuple[str, ...], str]] = weakref.WeakKeyDictionary()
 
 
-def arm_wave_scores(puppet: Puppet, ctx: MotionContext) -> dict[str, tuple[int, int, int]]:
-    """Per playable arm side: (the arm's own pixels, how many of them the raised, waving arm moves, how many
-    pixels that are not the arm's it changes), measured at both ends of the raised arm's swing."""
+def arm_wave_scores(puppet: Puppet, ctx: MotionContext) -> dict[str, tuple[int, int]]:
+    """Per playable arm side: (the arm's own pixels, the pixels its raised, waving arm changes *inside* the
+    drawing: drawn at rest and still drawn, in another colour), at both ends of the raised arm's swing."""
     subject = puppet.rgba[..., 3] > 0
     x0, y0 = int(puppet.origin[0]), int(puppet.origin[1])
     layers = {layer.part: layer for layer in puppet.layers}
@@ -120,20 +121,20 @@ def arm_wave_scores(puppet: Puppet, ctx: MotionContext) -> dict[str, tuple[int, 
         if layer is not None:
             h, w = layer.still.shape[:2]
             own[y0:y0 + h, x0:x0 + w] = layer.still[..., 3] > 0
-        own &= subject
         c = MotionContext(ctx.rig, CharacterParams(side=s), ctx.size, ctx.ease, ctx.arms)
-        moved = np.zeros(subject.shape, bool)
+        inside = np.zeros(subject.shape, bool)
         for t in (0.25, 5.0 / 12.0):  # the arm raised, at both ends of its swing
-            moved |= np.any(puppet.render(m_wave(t, c)) != puppet.rgba, axis=-1)
-        out[s] = (int(own.sum()), int((moved & own).sum()), int((moved & subject & ~own).sum()))
+            frame = puppet.render(m_wave(t, c))
+            inside |= np.any(frame != puppet.rgba, axis=-1) & subject & (frame[..., 3] > 0)
+        out[s] = (int((own & subject).sum()), int(inside.sum()))
     return out
 
 
 def open_arm(puppet: Puppet, ctx: MotionContext) -> str | None:
-    """The arm an "auto" wave raises, of two playable arms: the one that moves most of itself and least of the
-    rest of the drawing (its own pixels moved minus the others it changes). A profile's far arm is drawn over
-    the body, and raising it toward the head drags a flap of the chest across the middle of the drawing; a
-    sliver of outline taken for an arm flies off alone. The near, whole arm waves in the open, to one side."""
+    """The arm an "auto" wave raises, of two playable arms: the one that waves in the open. Raised, an arm in the
+    open leaves background where it hung and sweeps over background; a profile's far arm is drawn over the body,
+    and raising it (toward the head) drags a flap of the chest across the drawing and paints over the rest: many
+    pixels that stay drawn but change."""
     sides = ctx.arm_sides()
     if len(sides) < 2:
         return None
@@ -141,9 +142,7 @@ def open_arm(puppet: Puppet, ctx: MotionContext) -> str | None:
     key = tuple(sides)
     if key not in memo:
         sc = arm_wave_scores(puppet, ctx)
-        score = {s: moved - other for s, (_own, moved, other) in sc.items()}
-        margin = OPEN_ARM_MARGIN * 0.5 * (sc["l"][0] + sc["r"][0])
-        memo[key] = "l" if score["l"] > score["r"] + margin else "r"
+        memo[key] = "l" if sc["l"][1] < OPEN_ARM_RATIO * sc["r"][1] else "r"
     return memo[key]
 
 
