@@ -160,3 +160,19 @@ def test_eval_motion_filter() -> None:
     assert motion_filter(SimpleNamespace(motions=["blink", "sleep", "tail"])) == {"blink", "sleepy", "tail-wag"}
     with pytest.raises(InvalidInputError, match="unknown motion 'flap'"):
         motion_filter(SimpleNamespace(motions=["flap"]))
+
+
+def test_a_blinks_change_outside_the_eyes_is_measured() -> None:
+    from sticker_studio.training.adherence.evaluate import changed_outside_eyes
+
+    rgba = np.zeros((64, 64, 4), np.uint8)
+    rgba[8:56, 8:56] = (200, 150, 100, 255)
+    eye = (24.0, 24.0, 5.0, 6.0)
+    lid = rgba.copy()
+    lid[20:28, 20:28, :3] = 0  # inside the eye
+    outside, eyes = changed_outside_eyes(rgba, [rgba, lid], (0, 0), [eye])
+    assert outside == 0.0 and 0.03 < eyes < 0.06
+    body = lid.copy()
+    body[40:50, 40:50, :3] = 0  # the body changed too
+    outside, _ = changed_outside_eyes(rgba, [rgba, body], (0, 0), [eye])
+    assert outside == pytest.approx(100 / (48 * 48))

@@ -100,10 +100,10 @@ def real_and_generator_sections(args: argparse.Namespace) -> str:
         if any(blinks.values()):
             cells = []
             for kind in ("auto", "hand"):
-                rows = blinks[kind]
-                ok = sum(r.outside_eyes <= OUTSIDE_EYES_MAX for r in rows)
-                big = [f"{r.character} {r.eyes:.0%}" for r in rows if r.eyes > RULE_LIMITS["blink"][0]]
-                cells.append(f"{ok}/{len(rows)}" + (f" (eyes over 8 %: {', '.join(big)})" if big else ""))
+                clips = blinks[kind]
+                ok = sum(r.outside_eyes <= OUTSIDE_EYES_MAX for r in clips)
+                big = [f"{r.character} {r.eyes:.0%}" for r in clips if r.eyes > RULE_LIMITS["blink"][0]]
+                cells.append(f"{ok}/{len(clips)}" + (f" (eyes over 8 %: {', '.join(big)})" if big else ""))
             rule_lines.append(f"| a blink changes nothing outside the eyes (≤ {OUTSIDE_EYES_MAX:.1%} of the subject "
                               "outside the eye ellipses grown by 15 % + 3 px) | " + " | ".join(cells) + " |")
         out += ["Issue rules on the real set:", "", *rule_lines, ""]

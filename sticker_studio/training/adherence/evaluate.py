@@ -192,12 +192,12 @@ def real_set_adherence(folder: Path, size: int = 256, rigs: Iterable[str] = ("au
                 among = classify_features(net, [feats], CHARACTER_CLASSES)[0]
                 anyc = classify_features(net, [feats], None)[0]
                 pad = sticker.metadata.get("canvas_padding") or [0, 0]
-                share, side = changed_share_side(rgba, frames, (int(pad[0]), int(pad[1])))  # type: ignore[index]
+                padding = (int(pad[0]), int(pad[1]))  # type: ignore[index]
+                share, side = changed_share_side(rgba, frames, padding)
                 row = AdherenceRow(name, rig_kind, m.name, among.label, among.confidence, anyc.label, share, side)
                 if m.name == "blink":
                     eyes = [e for e in (plan.rest_face.eye_l, plan.rest_face.eye_r) if e is not None]
-                    row.outside_eyes, row.eyes = changed_outside_eyes(rgba, frames, (int(pad[0]), int(pad[1])),
-                                                                      eyes)  # type: ignore[index]
+                    row.outside_eyes, row.eyes = changed_outside_eyes(rgba, frames, padding, eyes)
                 report.rows.append(row)
         if progress:
             progress(f"  {name}: {sum(r.character == name for r in report.rows)} clips, "
