@@ -2,7 +2,9 @@
 256 px): errors, flipped triangles, loop seam > 1, frame 0 differing. What is offered is what animate plays
 (``missing_in``), so any error here is a bug.
 
-    PYTHONPATH=. python scripts/puppet_real_motions.py [stem,stem,...] [motion,motion,...]
+    PYTHONPATH=. python scripts/puppet_real_motions.py [stem,stem,...] [motion,motion,...] [auto|hand]
+
+``hand``: the hand rig instead (the labels' joints and face, no part map), as ``eval motion --real`` plays it.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from sticker_studio.cli.puppet_eval import motion_figures
 from sticker_studio.core.puppet.animate import missing_in, prepare
 from sticker_studio.core.puppet.motions import list_character_motions
 from sticker_studio.engine.rig.auto import auto_rig
+from sticker_studio.training.adherence.evaluate import hand_rig
 from sticker_studio.training.rig import evaluate
 
 
 def main() -> None:
     only = set(sys.argv[1].split(",")) if len(sys.argv) > 1 and sys.argv[1] else None
     motions = set(sys.argv[2].split(",")) if len(sys.argv) > 2 and sys.argv[2] else None
+    hand = len(sys.argv) > 3 and sys.argv[3] == "hand"
     _, items = evaluate.read_real_set(Path("tests/data/rig_real"))
     tot = {"chars": 0, "clips": 0, "not_offered": 0, "errors": 0, "flips": 0, "seam_over_1": 0, "frame0_differs": 0}
     worst_seam = 0.0
@@ -33,7 +37,7 @@ def main() -> None:
             continue
         tot["chars"] += 1
         rgba = np.asarray(Image.fromarray(rgba0).resize((256, 256), Image.Resampling.LANCZOS)).copy()
-        rig = auto_rig(rgba)
+        rig = hand_rig(truth, 256 / rgba0.shape[0], 256) if hand else auto_rig(rgba)
         plan = prepare(rgba, rig)
         for m in list_character_motions():
             if motions and m.name not in motions:
