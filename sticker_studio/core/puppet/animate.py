@@ -19,6 +19,7 @@ from sticker_studio.core import pixelart
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.puppet import effects as fx_effects
 from sticker_studio.core.puppet import face as fx_face
+from sticker_studio.core.puppet.arap import triangle_stretch
 from sticker_studio.core.puppet.arms import arm_doubts, is_automatic, plausible_arm_sides
 from sticker_studio.core.puppet.eyes import eye_doubts
 from sticker_studio.core.puppet.layers import Puppet
@@ -108,9 +109,10 @@ OPEN_ARM_RATIO = 0.5
 _OPEN_ARMS: weakref.WeakKeyDictionary[Puppet, dict[tuple[str, ...], str]] = weakref.WeakKeyDictionary()
 
 
-def arm_wave_scores(puppet: Puppet, ctx: MotionContext) -> dict[str, tuple[int, int]]:
+def arm_wave_scores(puppet: Puppet, ctx: MotionContext) -> dict[str, tuple[int, int, int]]:
     """Per playable arm side: (the arm's own pixels, the pixels its raised, waving arm changes *inside* the
-    drawing: drawn at rest and still drawn, in another colour), at both ends of the raised arm's swing."""
+    drawing: drawn at rest and still drawn, in another colour, the mesh triangles it folds), at both ends of the
+    raised arm's swing."""
     subject = puppet.rgba[..., 3] > 0
     x0, y0 = int(puppet.origin[0]), int(puppet.origin[1])
     layers = {layer.part: layer for layer in puppet.layers}
@@ -123,15 +125,22 @@ def arm_wave_scores(puppet: Puppet, ctx: MotionContext) -> dict[str, tuple[int, 
             own[y0:y0 + h, x0:x0 + w] = layer.still[..., 3] > 0
         c = MotionContext(ctx.rig, CharacterParams(side=s), ctx.size, ctx.ease, ctx.arms)
         inside = np.zeros(subject.shape, bool)
+        folds = 0
         for t in (0.25, 5.0 / 12.0):  # the arm raised, at both ends of its swing
-            frame = puppet.render(m_wave(t, c))
+            pose = m_wave(t, c)
+            deformed = puppet.deform(pose)
+            for lay, verts in zip(puppet.layers, deformed, strict=True):
+                det, _ = triangle_stretch(lay.mesh.vertices, verts - puppet.origin, lay.mesh.triangles)
+                folds += int((det <= 0).sum())
+            frame = puppet.render(pose, deformed=deformed)
             inside |= np.any(frame != puppet.rgba, axis=-1) & subject & (frame[..., 3] > 0)
-        out[s] = (int((own & subject).sum()), int(inside.sum()))
+        out[s] = (int((own & subject).sum()), int(inside.sum()), folds)
     return out
 
 
 def open_arm(puppet: Puppet, ctx: MotionContext) -> str | None:
-    """The arm an "auto" wave raises, of two playable arms: the one that waves in the open. Raised, an arm in the
+    """The arm an "auto" wave raises, of two playable arms: one whose raise folds no more mesh triangles than the
+    other's, and of those the one that waves in the open. Raised, an arm in the
     open leaves background where it hung and sweeps over background; a profile's far arm is drawn over the body,
     and raising it (toward the head) drags a flap of the chest across the drawing and paints over the rest: many
     pixels that stay drawn but change."""
@@ -142,7 +151,10 @@ def open_arm(puppet: Puppet, ctx: MotionContext) -> str | None:
     key = tuple(sides)
     if key not in memo:
         sc = arm_wave_scores(puppet, ctx)
-        memo[key] = "l" if sc["l"][1] < OPEN_ARM_RATIO * sc["r"][1] else "r"
+        if sc["l"][2] != sc["r"][2]:  # an arm whose raise folds the mesh is not the one to wave
+            memo[key] = "l" if sc["l"][2] < sc["r"][2] else "r"
+        else:
+            memo[key] = "l" if sc["l"][1] < OPEN_ARM_RATIO * sc["r"][1] else "r"
     return memo[key]
 
 
