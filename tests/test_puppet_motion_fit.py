@@ -154,7 +154,7 @@ def test_a_sleepy_head_droops_chin_down(head_dx: float) -> None:
 
 
 def test_eval_motion_filter() -> None:
-    from sticker_studio.cli.puppet_eval import motion_filter
+    from sticker_studio.cli.adherence_eval import motion_filter
 
     assert motion_filter(SimpleNamespace(motions=None)) is None
     assert motion_filter(SimpleNamespace(motions=["blink", "sleep", "tail"])) == {"blink", "sleepy", "tail-wag"}

@@ -45,6 +45,24 @@ def rule_cell(motion: str, figures: list[tuple[float, float]]) -> str:
     return f"{'pass' if ok == len(checks) else 'FAIL'} {ok}/{len(checks)}"
 
 
+def motion_filter(args: argparse.Namespace) -> set[str] | None:
+    """The character motions ``--motions`` names (None: all); an unknown name is a one-line error."""
+    from sticker_studio.core.errors import InvalidInputError
+    from sticker_studio.core.puppet.motions import find_character_motion, list_character_motions
+
+    names = getattr(args, "motions", None)
+    if not names:
+        return None
+    out = set()
+    for name in names:
+        m = find_character_motion(name)
+        if m is None:
+            raise InvalidInputError(f"unknown motion {name!r}; choose from: "
+                                    + ", ".join(m.name for m in list_character_motions()))
+        out.add(m.name)
+    return out
+
+
 def adherence_classifier(args: argparse.Namespace) -> Callable[[list[np.ndarray]], str] | None:
     """A function clip -> the character motion it reads as, or None (``--no-adherence``)."""
     if getattr(args, "no_adherence", False):
@@ -78,8 +96,6 @@ def real_and_generator_sections(args: argparse.Namespace) -> str:
     if real is not None and not getattr(args, "no_adherence", False) and not getattr(args, "generator_only", False):
         size = int(getattr(args, "real_size", 256))
         print(f"real set {real} at {size} px: every playable motion, automatic rig and hand rig ...", flush=True)
-        from sticker_studio.cli.puppet_eval import motion_filter
-
         report = ae.real_set_adherence(Path(real), size=size, model=getattr(args, "classifier", None),
                                        motions=motion_filter(args), limit=getattr(args, "real_limit", None),
                                        progress=print)

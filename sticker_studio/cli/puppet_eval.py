@@ -102,7 +102,13 @@ def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24,
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from sticker_studio.cli.adherence_eval import RULES, adherence_classifier, real_and_generator_sections, rule_cell
+    from sticker_studio.cli.adherence_eval import (
+        RULES,
+        adherence_classifier,
+        motion_filter,
+        real_and_generator_sections,
+        rule_cell,
+    )
     from sticker_studio.core.atomic import atomic_write_text
     from sticker_studio.core.puppet.animate import missing_in, prepare
     from sticker_studio.core.puppet.autorig import propose_rig
@@ -158,24 +164,6 @@ def run_eval(args: argparse.Namespace) -> int:
         tail = f"\n{sections}\n" if sections else ""
         atomic_write_text(args.out, f"eval motion ({machine_line()})\n\n{table}\n{tail}")
     return 0
-
-
-def motion_filter(args: argparse.Namespace) -> set[str] | None:
-    """The character motions ``--motions`` names (None: all); an unknown name is a one-line error."""
-    from sticker_studio.core.errors import InvalidInputError
-    from sticker_studio.core.puppet.motions import find_character_motion, list_character_motions
-
-    names = getattr(args, "motions", None)
-    if not names:
-        return None
-    out = set()
-    for name in names:
-        m = find_character_motion(name)
-        if m is None:
-            raise InvalidInputError(f"unknown motion {name!r}; choose from: "
-                                    + ", ".join(m.name for m in list_character_motions()))
-        out.add(m.name)
-    return out
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
