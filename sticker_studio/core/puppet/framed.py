@@ -30,10 +30,10 @@ from sticker_studio.core.puppet.framing import (
     plan_for_crop,
     rest_box_of,
 )
-from sticker_studio.core.puppet.layers import Puppet
+from sticker_studio.core.puppet.layers import Puppet, draw_layer
 from sticker_studio.core.puppet.motions import CharacterParams
 from sticker_studio.core.puppet.pose import CharacterPose, root_affine
-from sticker_studio.core.puppet.raster import draw_mesh, footprint, to_straight_uint8, warp_affine
+from sticker_studio.core.puppet.raster import footprint, to_straight_uint8, warp_affine_straight
 from sticker_studio.core.puppet.rig import Rig
 from sticker_studio.core.sticker import Sticker, durations_for_fps
 
@@ -122,12 +122,10 @@ def _render(puppet: Puppet, pose: CharacterPose, verts: list[np.ndarray], view: 
         sv = view.inverse()
         inverse = np.concatenate([to_crop[:, :2] @ sv[:, :2], (to_crop[:, :2] @ sv[:, 2] + to_crop[:, 2])[:, None]], 1)
         inverse[:, 2] += inverse[:, :2] @ np.array([box[0], box[1]], np.float64)
-        buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
         texture = puppet._whole_texture()
         if puppet._whole_cover is None:
             puppet._whole_cover = footprint(texture)
-        warp_affine(buf, texture, inverse, (0, 0, buf.shape[1], buf.shape[0]), puppet.pixel_art, puppet._whole_cover)
-        frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
+        warp_affine_straight(frame, box, texture, inverse, puppet.pixel_art, puppet._whole_cover)
         return frame
     # outside the moving layers' rest and moved boxes the frame is the framed drawing: only redo that box
     frame[...] = base
@@ -145,8 +143,8 @@ def _render(puppet: Puppet, pose: CharacterPose, verts: list[np.ndarray], view: 
         q = moved[tri]  # only the triangles that reach the box (a still body around a waving arm is mostly outside)
         near = ((q[:, :, 0].max(1) >= -2) & (q[:, :, 0].min(1) <= bw + 1) & (q[:, :, 1].max(1) >= -2)
                 & (q[:, :, 1].min(1) <= bh + 1))
-        if near.any():
-            draw_mesh(buf, layer.padded, layer.mesh.vertices, moved, tri[near], (0.0, 0.0), nearest=puppet.pixel_art)
+        if near.any():  # (a layer turned or squashed as a whole is one affine resample: draw_layer)
+            draw_layer(buf, layer, moved, puppet.pixel_art, tri[near])
     frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
     return frame
 

@@ -16,7 +16,7 @@ and ARAP bends it smoothly at the joints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import ndimage
@@ -26,13 +26,16 @@ from sticker_studio.core.puppet.arap import ArapSolver
 from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, locate
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, forward_kinematics, root_affine
 from sticker_studio.core.puppet.raster import (
+    affine_fit,
+    draw_affine,
     draw_mesh,
     footprint,
+    invert_affine,
     padded_premultiplied,
     paste_layer,
     premultiplied,
     to_straight_uint8,
-    warp_affine,
+    warp_affine_straight,
 )
 from sticker_studio.core.puppet.rig import JOINT_NAMES, PART_JOINTS, PART_NAMES, Rig
 
@@ -55,6 +58,39 @@ class Layer:
     solver: ArapSolver
     pin_joints: list[str]   # the joint whose transform each pin follows
     pin_rest: np.ndarray    # P x 2
+    #: texels of ``padded`` that can show under bilinear sampling (:func:`layer_cover`; made on first use)
+    cover: np.ndarray | None = field(default=None, repr=False)
+
+
+def layer_cover(layer: Layer) -> np.ndarray:
+    """The :func:`~sticker_studio.core.puppet.raster.footprint` of a layer's padded texture, worked out on
+    its visible box only (the texture is transparent outside it) and kept on the layer."""
+    if layer.cover is None:
+        x0, y0, x1, y1 = layer.box
+        cover = np.zeros(layer.padded.shape[:2], bool)
+        # padded texels y0 .. y1 + 1 hold the box and the one-texel ring the dilation reaches
+        cover[y0:y1 + 2, x0:x1 + 2] = footprint(layer.padded[y0:y1 + 2, x0:x1 + 2])
+        layer.cover = cover
+    return layer.cover
+
+
+def draw_layer(canvas: np.ndarray, layer: Layer, moved: np.ndarray, nearest: bool = False,
+               triangles: np.ndarray | None = None) -> None:
+    """Composite ``layer`` over ``canvas`` (float32 premultiplied) with its mesh's vertices at ``moved``
+    (canvas pixel coordinates). A layer whose every vertex moved by one affine map (a part turned,
+    scaled or squashed as a whole: most layers of a hop, a dance or a bow) is one affine resample of its
+    texture (:func:`~sticker_studio.core.puppet.raster.draw_affine`); a bent one is its textured mesh
+    (``triangles``: the ones to draw, default all)."""
+    rest = layer.mesh.vertices
+    fit = affine_fit(rest, moved)
+    if fit is None:
+        draw_mesh(canvas, layer.padded, rest, moved, layer.mesh.triangles if triangles is None else triangles,
+                  nearest=nearest)
+        return
+    lo = np.floor(moved.min(0)) - 1.0
+    hi = np.ceil(moved.max(0)) + 2.0
+    draw_affine(canvas, layer.padded, invert_affine(fit), (int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1])),
+                nearest, layer_cover(layer))
 
 
 def bones_of(rig: Rig, part: str) -> list[tuple[str, str]]:
@@ -467,14 +503,11 @@ class Puppet:
             # canvas (x, y) -> crop (x, y): q = M^-1 (p - pivot - t - offset) + pivot - origin
             minv = np.linalg.inv(m)
             inverse = np.concatenate([minv, (self.pivot - self.origin - minv @ (self.pivot + t + off))[:, None]], 1)
-            buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
             inverse[:, 2] += inverse[:, :2] @ np.array([box[0], box[1]], np.float64)  # the box's own pixels
             texture = self._whole_texture()
             if self._whole_cover is None:
                 self._whole_cover = footprint(texture)
-            warp_affine(buf, texture, inverse, (0, 0, buf.shape[1], buf.shape[0]), self.pixel_art,
-                        self._whole_cover)
-            frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
+            warp_affine_straight(frame, box, texture, inverse, self.pixel_art, self._whole_cover)
             return frame
         if whole and not force_raster:
             # outside the moving layers' rest and moved boxes the frame is the drawing: only redo that box
@@ -494,8 +527,7 @@ class Puppet:
                 at = (int(self.origin[0]) + bx0 + int(shift[0]), int(self.origin[1]) + by0 + int(shift[1]))
                 paste_layer(buf, layer.still[by0:by1, bx0:bx1], at)
                 continue
-            draw_mesh(buf, layer.padded, layer.mesh.vertices, verts, layer.mesh.triangles, shift,
-                      nearest=self.pixel_art)  # rest vertices: cropped texture
+            draw_layer(buf, layer, verts + np.array(shift, np.float64), self.pixel_art)
         frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
         return frame
 
@@ -577,4 +609,4 @@ def _components(mesh: Mesh) -> np.ndarray:
     return lab.astype(np.int64)
 
 
-__all__ = ["DRAW_ORDER", "JOINT_NAMES", "Layer", "Puppet", "assign_parts", "bones_of"]
+__all__ = ["DRAW_ORDER", "JOINT_NAMES", "Layer", "Puppet", "assign_parts", "bones_of", "draw_layer", "layer_cover"]
