@@ -30,10 +30,10 @@ from sticker_studio.core.puppet.framing import (
     plan_for_crop,
     rest_box_of,
 )
-from sticker_studio.core.puppet.layers import Puppet, draw_layer
+from sticker_studio.core.puppet.layers import Puppet, affine_runs, draw_run
 from sticker_studio.core.puppet.motions import CharacterParams
 from sticker_studio.core.puppet.pose import CharacterPose, root_affine
-from sticker_studio.core.puppet.raster import footprint, to_straight_uint8, warp_affine_straight
+from sticker_studio.core.puppet.raster import draw_mesh, footprint, to_straight_uint8, warp_affine_straight
 from sticker_studio.core.puppet.rig import Rig
 from sticker_studio.core.sticker import Sticker, durations_for_fps
 
@@ -137,14 +137,21 @@ def _render(puppet: Puppet, pose: CharacterPose, verts: list[np.ndarray], view: 
     buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
     shift = np.array([box[0], box[1]], np.float64)
     bh, bw = buf.shape[:2]
-    for layer, v in zip(puppet.layers, verts, strict=True):
-        moved = view.mesh(v + off) - shift
+    at: list[np.ndarray | None] = [view.mesh(v + off) - shift for v in verts]
+    # layers moved by one affine map, consecutive in the drawing order, are one resample (turned or squashed as
+    # a whole: most of a hop, a dance or a bow); a bent layer is its textured mesh
+    for fit, run in affine_runs(puppet.layers, at):
+        if fit is not None:
+            draw_run(buf, puppet, fit, run, at, puppet.pixel_art)
+            continue
+        layer, layer_at = puppet.layers[run[0]], at[run[0]]
+        assert layer_at is not None
         tri = layer.mesh.triangles
-        q = moved[tri]  # only the triangles that reach the box (a still body around a waving arm is mostly outside)
+        q = layer_at[tri]  # only the triangles that reach the box (a still body around a waving arm is mostly outside)
         near = ((q[:, :, 0].max(1) >= -2) & (q[:, :, 0].min(1) <= bw + 1) & (q[:, :, 1].max(1) >= -2)
                 & (q[:, :, 1].min(1) <= bh + 1))
-        if near.any():  # (a layer turned or squashed as a whole is one affine resample: draw_layer)
-            draw_layer(buf, layer, moved, puppet.pixel_art, tri[near])
+        if near.any():
+            draw_mesh(buf, layer.padded, layer.mesh.vertices, layer_at, tri[near], (0.0, 0.0), nearest=puppet.pixel_art)
     frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
     return frame
 
@@ -199,7 +206,7 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     # the grown canvas of animate_character (the effects are placed on it, as there)
     h, w = rgba.shape[:2]
     px, py = dm.padding
-    cw, ch = w + 2 * px, h + 2 * py
+    cw, ch = dm.canvas
     offset = np.array([px, py], np.float64)
     ys, xs = np.nonzero(rgba[..., 3] > 0)
     if ys.size == 0:

@@ -16,6 +16,7 @@ and ARAP bends it smoothly at the joints.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -31,6 +32,7 @@ from sticker_studio.core.puppet.raster import (
     draw_mesh,
     footprint,
     invert_affine,
+    over,
     padded_premultiplied,
     paste_layer,
     premultiplied,
@@ -44,6 +46,8 @@ DRAW_ORDER: tuple[str, ...] = ("tail", "ear_l", "ear_r", "leg_l", "leg_r", "body
 #: Parts drawn over the body whose uncovered area is filled, and the part they attach to.
 PARENT_PART: dict[str, str] = {"head": "body", "arm_l": "body", "arm_r": "body", "leg_l": "body",
                                "leg_r": "body", "tail": "body", "ear_l": "head", "ear_r": "head"}
+#: How many composited run textures (:meth:`Puppet.run_texture`) a puppet keeps.
+RUN_TEXTURES = 4
 #: Rigidity weight per part (stiffer head and torso).
 RIGIDITY: dict[str, float] = {"head": 4.0, "body": 3.0}
 
@@ -74,23 +78,34 @@ def layer_cover(layer: Layer) -> np.ndarray:
     return layer.cover
 
 
-def draw_layer(canvas: np.ndarray, layer: Layer, moved: np.ndarray, nearest: bool = False,
-               triangles: np.ndarray | None = None) -> None:
-    """Composite ``layer`` over ``canvas`` (float32 premultiplied) with its mesh's vertices at ``moved``
-    (canvas pixel coordinates). A layer whose every vertex moved by one affine map (a part turned,
-    scaled or squashed as a whole: most layers of a hop, a dance or a bow) is one affine resample of its
-    texture (:func:`~sticker_studio.core.puppet.raster.draw_affine`); a bent one is its textured mesh
-    (``triangles``: the ones to draw, default all)."""
-    rest = layer.mesh.vertices
-    fit = affine_fit(rest, moved)
-    if fit is None:
-        draw_mesh(canvas, layer.padded, rest, moved, layer.mesh.triangles if triangles is None else triangles,
-                  nearest=nearest)
-        return
-    lo = np.floor(moved.min(0)) - 1.0
-    hi = np.ceil(moved.max(0)) + 2.0
-    draw_affine(canvas, layer.padded, invert_affine(fit), (int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1])),
-                nearest, layer_cover(layer))
+def affine_runs(layers: list[Layer], moved: list[np.ndarray | None]) -> list[tuple[np.ndarray | None, list[int]]]:
+    """The layers in draw order cut into runs: consecutive layers whose vertices ``moved`` (canvas pixel
+    coordinates; None: not drawn here) by one and the same affine map, as (that map, layer indices); a
+    bent layer, or one not drawn, is a run of its own with map None."""
+    runs: list[tuple[np.ndarray | None, list[int]]] = []
+    for i, (layer, v) in enumerate(zip(layers, moved, strict=True)):
+        fit = None if v is None else affine_fit(layer.mesh.vertices, v)
+        if fit is not None and runs and runs[-1][0] is not None:
+            last = runs[-1][0]
+            if np.abs(layer.mesh.vertices @ last[:, :2].T + last[:, 2] - v).max() < 1e-6:
+                runs[-1][1].append(i)
+                continue
+        runs.append((fit, [i]))
+    return runs
+
+
+def draw_run(canvas: np.ndarray, puppet: Puppet, fit: np.ndarray, run: list[int], moved: list[np.ndarray | None],
+             nearest: bool = False) -> None:
+    """Composite a run of :func:`affine_runs` (layers moved by one affine map ``fit``) over ``canvas``
+    (float32 premultiplied): one affine resample of the run's texture
+    (:func:`~sticker_studio.core.puppet.raster.draw_affine`), the layers composited at rest when there are
+    several (:meth:`Puppet.run_texture`: what the drawing shows there, so no seam opens between them)."""
+    pts = np.concatenate([v for i, v in enumerate(moved) if i in run and v is not None])
+    lo = np.floor(pts.min(0)) - 1.0
+    hi = np.ceil(pts.max(0)) + 2.0
+    texture, cover = puppet.run_texture(tuple(run))
+    draw_affine(canvas, texture, invert_affine(fit), (int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1])),
+                nearest, cover)
 
 
 def bones_of(rig: Rig, part: str) -> list[tuple[str, str]]:
@@ -259,6 +274,8 @@ class Puppet:
         self.spacing = default_spacing(mask) if spacing is None else spacing
         self.layers: list[Layer] = []
         self._whole: np.ndarray | None = None
+        #: run textures (:meth:`run_texture`) by the run's layer indices, the last few used
+        self._runs: OrderedDict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._whole_cover: np.ndarray | None = None
         opaque = rgba[..., 3] == 255
         band = max(2.0, 0.04 * self.size)
@@ -434,6 +451,31 @@ class Puppet:
             out.append(v)
         return out
 
+    def run_texture(self, run: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(padded premultiplied texture, its footprint) of consecutive layers composited at rest, back to
+        front (one layer: its own); made on first use and kept for the last :data:`RUN_TEXTURES` runs."""
+        if len(run) == 1:
+            layer = self.layers[run[0]]
+            return layer.padded, layer_cover(layer)
+        got = self._runs.get(run)
+        if got is not None:
+            self._runs.move_to_end(run)
+            return got
+        first = self.layers[run[0]]
+        x0, y0 = min(self.layers[i].box[0] for i in run), min(self.layers[i].box[1] for i in run)
+        x1, y1 = max(self.layers[i].box[2] for i in run), max(self.layers[i].box[3] for i in run)
+        texture = np.zeros_like(first.padded)
+        # padded texels y0 .. y1 + 1 hold the layers' boxes and the ring the footprint's dilation reaches
+        win = (slice(y0, y1 + 2), slice(x0, x1 + 2))
+        for i in run:
+            over(texture[win], self.layers[i].padded[win])
+        cover = np.zeros(texture.shape[:2], bool)
+        cover[win] = footprint(texture[win])
+        self._runs[run] = (texture, cover)
+        while len(self._runs) > RUN_TEXTURES:
+            self._runs.popitem(last=False)
+        return texture, cover
+
     def _whole_texture(self) -> np.ndarray:
         """The drawing's crop as a padded premultiplied texture (made on first use)."""
         if self._whole is None:
@@ -521,13 +563,20 @@ class Puppet:
             return frame
         buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
         shift = (ox - box[0], oy - box[1])
-        for layer, verts, still in zip(self.layers, deformed, static, strict=True):
-            if still and whole:
+        # unmoved layers are pasted; the others drawn in runs moved by one affine map, or as bent meshes
+        moved = [None if still and whole else verts + np.array(shift, np.float64)
+                 for verts, still in zip(deformed, static, strict=True)]
+        for fit, run in affine_runs(self.layers, moved):
+            layer = self.layers[run[0]]
+            if moved[run[0]] is None:
                 bx0, by0, bx1, by1 = layer.box
                 at = (int(self.origin[0]) + bx0 + int(shift[0]), int(self.origin[1]) + by0 + int(shift[1]))
                 paste_layer(buf, layer.still[by0:by1, bx0:bx1], at)
-                continue
-            draw_layer(buf, layer, verts + np.array(shift, np.float64), self.pixel_art)
+            elif fit is None:
+                draw_mesh(buf, layer.padded, layer.mesh.vertices, deformed[run[0]], layer.mesh.triangles, shift,
+                          nearest=self.pixel_art)  # rest vertices: cropped texture
+            else:
+                draw_run(buf, self, fit, run, moved, self.pixel_art)
         frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
         return frame
 
@@ -609,4 +658,5 @@ def _components(mesh: Mesh) -> np.ndarray:
     return lab.astype(np.int64)
 
 
-__all__ = ["DRAW_ORDER", "JOINT_NAMES", "Layer", "Puppet", "assign_parts", "bones_of", "draw_layer", "layer_cover"]
+__all__ = ["DRAW_ORDER", "JOINT_NAMES", "Layer", "Puppet", "affine_runs", "assign_parts", "bones_of", "draw_run",
+           "layer_cover"]
