@@ -16,6 +16,7 @@ and ARAP bends it smoothly at the joints.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
@@ -30,6 +31,7 @@ from sticker_studio.core.puppet.raster import (
     affine_fit,
     draw_affine,
     draw_mesh,
+    fit_basis,
     footprint,
     invert_affine,
     over,
@@ -64,6 +66,8 @@ class Layer:
     pin_rest: np.ndarray    # P x 2
     #: texels of ``padded`` that can show under bilinear sampling (:func:`layer_cover`; made on first use)
     cover: np.ndarray | None = field(default=None, repr=False)
+    #: the mesh's :func:`~sticker_studio.core.puppet.raster.fit_basis` (:func:`affine_runs`; made on first use)
+    basis: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
 
 def layer_cover(layer: Layer) -> np.ndarray:
@@ -84,7 +88,9 @@ def affine_runs(layers: list[Layer], moved: list[np.ndarray | None]) -> list[tup
     bent layer, or one not drawn, is a run of its own with map None."""
     runs: list[tuple[np.ndarray | None, list[int]]] = []
     for i, (layer, v) in enumerate(zip(layers, moved, strict=True)):
-        fit = None if v is None else affine_fit(layer.mesh.vertices, v)
+        if v is not None and layer.basis is None:
+            layer.basis = fit_basis(layer.mesh.vertices)
+        fit = None if v is None or layer.basis is None else affine_fit(layer.mesh.vertices, v, basis=layer.basis)
         if fit is not None and runs and runs[-1][0] is not None:
             last = runs[-1][0]
             if np.abs(layer.mesh.vertices @ last[:, :2].T + last[:, 2] - v).max() < 1e-6:
@@ -276,6 +282,7 @@ class Puppet:
         self._whole: np.ndarray | None = None
         #: run textures (:meth:`run_texture`) by the run's layer indices, the last few used
         self._runs: OrderedDict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._runs_lock = threading.Lock()
         self._whole_cover: np.ndarray | None = None
         opaque = rgba[..., 3] == 255
         band = max(2.0, 0.04 * self.size)
@@ -457,23 +464,25 @@ class Puppet:
         if len(run) == 1:
             layer = self.layers[run[0]]
             return layer.padded, layer_cover(layer)
-        got = self._runs.get(run)
-        if got is not None:
-            self._runs.move_to_end(run)
-            return got
-        first = self.layers[run[0]]
-        x0, y0 = min(self.layers[i].box[0] for i in run), min(self.layers[i].box[1] for i in run)
-        x1, y1 = max(self.layers[i].box[2] for i in run), max(self.layers[i].box[3] for i in run)
-        texture = np.zeros_like(first.padded)
-        # padded texels y0 .. y1 + 1 hold the layers' boxes and the ring the footprint's dilation reaches
-        win = (slice(y0, y1 + 2), slice(x0, x1 + 2))
-        for i in run:
-            over(texture[win], self.layers[i].padded[win])
+        with self._runs_lock:
+            got = self._runs.get(run)
+            if got is not None:
+                self._runs.move_to_end(run)
+                return got
+        texture = np.zeros_like(self.layers[run[0]].padded)
         cover = np.zeros(texture.shape[:2], bool)
-        cover[win] = footprint(texture[win])
-        self._runs[run] = (texture, cover)
-        while len(self._runs) > RUN_TEXTURES:
-            self._runs.popitem(last=False)
+        for i in run:
+            layer = self.layers[i]
+            # a layer's padded texels y0 .. y1 + 1 hold its box and the ring its footprint's dilation reaches;
+            # outside them it is transparent (over leaves the composite as it is) and covers nothing
+            x0, y0, x1, y1 = layer.box
+            win = (slice(y0, y1 + 2), slice(x0, x1 + 2))
+            over(texture[win], layer.padded[win])
+            cover[win] |= layer_cover(layer)[win]
+        with self._runs_lock:
+            self._runs[run] = (texture, cover)
+            while len(self._runs) > RUN_TEXTURES:
+                self._runs.popitem(last=False)
         return texture, cover
 
     def _whole_texture(self) -> np.ndarray:

@@ -12,6 +12,8 @@ Pixel centres are whole numbers.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 #: Pixel centres on an edge count as inside (frame 0 exact on the mesh boundary).
@@ -194,20 +196,33 @@ def bilinear(padded: np.ndarray, sx: np.ndarray, sy: np.ndarray, nearest: bool =
         sx = np.where(np.abs(sx - r) < 1e-3, r, sx)
         r = np.rint(sy)
         sy = np.where(np.abs(sy - r) < 1e-3, r, sy)
-    sx = np.clip(sx + np.float32(1.0), 0.0, np.float32(wp - 1), out=sx)
-    sy = np.clip(sy + np.float32(1.0), 0.0, np.float32(hp - 1), out=sy)
-    fx = np.minimum(np.floor(sx), np.float32(wp - 2))
-    fy = np.minimum(np.floor(sy), np.float32(hp - 2))
-    i = fy.astype(np.int64) * wp + fx.astype(np.int64)
-    fx = np.subtract(sx, fx, out=fx)[:, None]  # fractions, float32
+    # the work arrays are this thread's, reused from call to call: fresh ones of this size cost the kernel a
+    # mapping and zeroing each (about as much as the arithmetic); only the result ``a`` is a new array
+    n = len(sx)
+    sx = np.add(sx, np.float32(1.0), out=sx if sx.flags.writeable else None)
+    np.clip(sx, 0.0, np.float32(wp - 1), out=sx)
+    sy = np.add(sy, np.float32(1.0), out=sy if sy.flags.writeable else None)
+    np.clip(sy, 0.0, np.float32(hp - 1), out=sy)
+    fx = np.floor(sx, out=_scratch("fx", n, sx.dtype))
+    np.minimum(fx, np.float32(wp - 2), out=fx)
+    fy = np.floor(sy, out=_scratch("fy", n, sy.dtype))
+    np.minimum(fy, np.float32(hp - 2), out=fy)
+    i = _scratch("i", n, np.int64)
+    j = _scratch("j", n, np.int64)
+    np.copyto(i, fy, casting="unsafe")
+    i *= wp
+    np.copyto(j, fx, casting="unsafe")
+    i += j
+    fx = np.subtract(sx, fx, out=fx)[:, None]  # fractions
     fy = np.subtract(sy, fy, out=fy)[:, None]
     a = words.take(i).view(np.float32).reshape(-1, 4)
-    b = words.take(i + 1).view(np.float32).reshape(-1, 4)
+    b = words.take(np.add(i, 1, out=j), out=_scratch("b", n, np.complex128)).view(np.float32).reshape(-1, 4)
     b -= a
     b *= fx
     a += b  # top row
-    c = words.take(i + wp).view(np.float32).reshape(-1, 4)
-    d = words.take(i + (wp + 1)).view(np.float32).reshape(-1, 4)
+    c = words.take(np.add(i, wp, out=j), out=_scratch("c", n, np.complex128)).view(np.float32).reshape(-1, 4)
+    j += 1
+    d = words.take(j, out=_scratch("d", n, np.complex128)).view(np.float32).reshape(-1, 4)
     d -= c
     d *= fx
     c += d  # bottom row
@@ -215,6 +230,21 @@ def bilinear(padded: np.ndarray, sx: np.ndarray, sy: np.ndarray, nearest: bool =
     c *= fy
     a += c
     return a
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(slot: str, n: int, dtype: np.typing.DTypeLike) -> np.ndarray:
+    """A work array of ``n`` items for this thread, kept between calls (grown when a call needs more)."""
+    store: dict[str, np.ndarray] | None = getattr(_SCRATCH, "arrays", None)
+    if store is None:
+        store = _SCRATCH.arrays = {}
+    buf = store.get(slot)
+    if buf is None or buf.size < n or buf.dtype != np.dtype(dtype):
+        buf = np.empty(max(n, 4096), dtype)
+        store[slot] = buf
+    return buf[:n]
 
 
 def over(dst: np.ndarray, src: np.ndarray) -> None:
@@ -409,22 +439,44 @@ def _affine_resample(canvas: np.ndarray, padded: np.ndarray, inverse: np.ndarray
     words[at] = col.view(np.complex128)[:, 0]
 
 
-def affine_fit(rest: np.ndarray, moved: np.ndarray, tol: float = 1e-6) -> np.ndarray | None:
+def fit_basis(rest: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Three spread-out points of ``rest`` (N x 2: the leftmost, the rightmost and the one farthest from the
+    line through them) and the inverse of their two edges, for :func:`affine_fit`; None when they lie on a line."""
+    if len(rest) < 3:
+        return None
+    i0, i1 = int(np.argmin(rest[:, 0])), int(np.argmax(rest[:, 0]))
+    d = rest - rest[i0]
+    e = rest[i1] - rest[i0]
+    i2 = int(np.argmax(np.abs(d[:, 0] * e[1] - d[:, 1] * e[0])))
+    basis = np.stack([rest[i1] - rest[i0], rest[i2] - rest[i0]], 1)  # columns: two edges
+    if abs(float(np.linalg.det(basis))) < 1e-6:
+        return None
+    return np.array([i0, i1, i2]), np.linalg.inv(basis)
+
+
+def affine_fit(rest: np.ndarray, moved: np.ndarray, tol: float = 1e-6,
+               basis: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray | None:
     """The 2 x 3 map ``[A | t]`` with ``moved = A @ rest + t`` for every point (N x 2, within ``tol`` px),
-    or None when the points did not move by one invertible affine map (a bent mesh)."""
-    if len(rest) < 3 or rest.shape != moved.shape:
+    or None when the points did not move by one invertible affine map (a bent mesh).
+
+    The map is solved from three spread-out points of ``rest`` (``basis``: :func:`fit_basis` of it, made
+    here when not given) and checked on all of them."""
+    if rest.shape != moved.shape:
         return None
-    c = rest.mean(0)
-    design = np.concatenate([rest - c, np.ones((len(rest), 1))], 1)
-    sol = np.linalg.lstsq(design, moved, rcond=None)[0]  # 3 x 2
-    if not np.isfinite(sol).all():
+    basis = basis if basis is not None else fit_basis(rest)
+    if basis is None:
         return None
-    if np.abs(design @ sol - moved).max() > tol:
+    (i0, i1, i2), inv = basis
+    a = np.stack([moved[i1] - moved[i0], moved[i2] - moved[i0]], 1) @ inv
+    if not np.isfinite(a).all() or abs(a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0]) < 1e-6:
         return None
-    a = sol[:2].T
-    if abs(float(np.linalg.det(a))) < 1e-6:
+    t = moved[i0] - a @ rest[i0]
+    residual = rest @ a.T
+    residual += t
+    residual -= moved
+    if np.abs(residual).max() > tol:
         return None
-    return np.concatenate([a, (sol[2] - a @ c)[:, None]], 1)
+    return np.concatenate([a, t[:, None]], 1)
 
 
 def invert_affine(m: np.ndarray) -> np.ndarray:
