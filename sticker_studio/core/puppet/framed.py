@@ -13,7 +13,7 @@ frame 0); pixel art scales by whole multiples, nearest-neighbour, as there.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -195,8 +195,10 @@ def _scaled_anchors(a: fx_effects.EffectAnchors, view: FramedView) -> fx_effects
 
 def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterParams | None = None,
                    options: an.AnimateOptions | None = None, plan: an.RenderPlan | None = None, *,
-                   side: int = 512, subject_size: float = 0.8, margin: float = DEFAULT_MARGIN) -> Sticker:
-    """``frame_character(animate_character(...), ...)`` drawn straight at the framing (see the module docstring)."""
+                   side: int = 512, subject_size: float = 0.8, margin: float = DEFAULT_MARGIN,
+                   workers: int = 1) -> Sticker:
+    """``frame_character(animate_character(...), ...)`` drawn straight at the framing (see the module docstring);
+    ``workers`` threads draw the frames (the same frames as one)."""
     params = params or CharacterParams()
     options = options or an.AnimateOptions()
     dm = an.deform_motion(rgba, rig, motion, params, options, plan)
@@ -250,28 +252,28 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     grown[py:py + h, px:px + w] = rgba
     base = place_scaled(grown[crop[1]:crop[3], crop[0]:crop[2]], fplan, puppet.pixel_art)
     palette_rgb = np.unique(rgba[rgba[..., 3] > 0][:, :3], axis=0) if puppet.pixel_art else None
-    out = []
-    # the mesh layers of a frame, by what they depend on: a pose a loop comes back to is drawn once (kept
-    # only until the last frame that shows it)
+    # the mesh layers of a frame, by what they depend on (a pose a loop comes back to is drawn once)
     rest = [pose.is_rest() and body is None or (body is not None and pose.is_rest() and k == 0
                                                 and an._rest_verts(puppet, verts))
             for k, (pose, verts) in enumerate(zip(poses, deformed_all, strict=True))]
     keys = [None if still else _render_key(pose, verts)
             for still, pose, verts in zip(rest, poses, deformed_all, strict=True)]
-    uses = Counter(key for key in keys if key is not None)
-    drawn_layers: dict[bytes, np.ndarray] = {}
-    for k, (pose, verts) in enumerate(zip(poses, deformed_all, strict=True)):
-        key = keys[k]
+    # the frames whose mesh layers are drawn: the first of each key (a pose the loop comes back to is drawn once)
+    first: dict[bytes, int] = {}
+    for k, key in enumerate(keys):
+        if key is not None:
+            first.setdefault(key, k)
+
+    def layers_of(k: int) -> np.ndarray:
+        return _render(puppet, poses[k], deformed_all[k], view, base, px, py)
+
+    def finish(k: int) -> np.ndarray:
+        """Frame ``k``: its drawn layers (or the framed drawing at rest), opacity, face and effects."""
+        pose, key = poses[k], keys[k]
         if key is None:
             frame = base.copy()
         else:
-            uses[key] -= 1
-            if key in drawn_layers:
-                frame = drawn_layers[key].copy() if uses[key] else drawn_layers.pop(key)
-            else:
-                frame = _render(puppet, pose, verts, view, base, px, py)
-                if uses[key]:
-                    drawn_layers[key] = frame.copy()
+            frame = drawn_layers[key].copy()
             if opacities[k] < 1.0:
                 frame[..., 3] = np.rint(frame[..., 3] * max(0.0, opacities[k])).astype(np.uint8)
             if not pose.face.is_neutral() and rig.face:
@@ -281,7 +283,19 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
                 fx_effects.draw_effect(frame, ek, _scaled_anchors(anchors, view), tt, amount, options.seed)
         if puppet.pixel_art and k > 0:
             frame = an._to_palette(frame, palette_rgb)
-        out.append(frame)
+        return frame
+
+    # frames are independent once posed: ``workers`` threads draw them (numpy lets go of the GIL in the
+    # resampling and painting), the same pixels in the same order as one thread
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="framed") \
+        if workers > 1 and len(first) > 1 else None
+    try:
+        run = pool.map if pool is not None else map
+        drawn_layers = dict(zip(first, run(layers_of, first.values()), strict=True))
+        out = list(run(finish, range(len(poses))))
+    finally:
+        if pool is not None:
+            pool.shutdown()
     sticker = Sticker(out, durations_for_fps(len(out), fps), loop_count=0)
     sticker.metadata.update({
         "motion": mot.name, "motion_group": mot.group, "character": True, "body": options.body,

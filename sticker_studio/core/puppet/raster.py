@@ -385,17 +385,32 @@ def _affine_samples(padded: np.ndarray, m: np.ndarray, c: np.ndarray, size: tupl
     xs = np.arange(w, dtype=np.float32)[None, :]
     ys = np.arange(h, dtype=np.float32)[:, None]
     f = m.astype(np.float32)
-    sx = (f[0, 0] * xs + (f[0, 1] * ys + np.float32(c[0]))).reshape(-1)
-    sy = (f[1, 0] * xs + (f[1, 1] * ys + np.float32(c[1]))).reshape(-1)
     if cover is None:
+        sx = (f[0, 0] * xs + (f[0, 1] * ys + np.float32(c[0]))).reshape(-1)
+        sy = (f[1, 0] * xs + (f[1, 1] * ys + np.float32(c[1]))).reshape(-1)
         return None, bilinear(padded, sx, sy, nearest, snap=False).reshape(h, w, 4)
+    # every pixel of the box is looked up in the footprint: this thread's work arrays, not fresh ones
+    n = w * h
+    sx = np.add(f[0, 0] * xs, f[0, 1] * ys + np.float32(c[0]), out=_scratch("sx", n, np.float32).reshape(h, w))
+    sy = np.add(f[1, 0] * xs, f[1, 1] * ys + np.float32(c[1]), out=_scratch("sy", n, np.float32).reshape(h, w))
     hp, wp = cover.shape
-    ix = np.clip(np.floor(sx + np.float32(1.0)), 0, wp - 1).astype(np.int64)
-    iy = np.clip(np.floor(sy + np.float32(1.0)), 0, hp - 1).astype(np.int64)
-    keep = np.flatnonzero(cover.reshape(-1).take(iy * wp + ix))
+    t = _scratch("t", n, np.float32).reshape(h, w)
+    ix = _scratch("ix", n, np.int64).reshape(h, w)
+    iy = _scratch("iy", n, np.int64).reshape(h, w)
+    np.add(sx, np.float32(1.0), out=t)
+    np.floor(t, out=t)
+    np.clip(t, 0, wp - 1, out=t)
+    np.copyto(ix, t, casting="unsafe")
+    np.add(sy, np.float32(1.0), out=t)
+    np.floor(t, out=t)
+    np.clip(t, 0, hp - 1, out=t)
+    np.copyto(iy, t, casting="unsafe")
+    iy *= wp
+    iy += ix
+    keep = np.flatnonzero(cover.reshape(-1).take(iy.reshape(-1), out=_scratch("cv", n, np.bool_)))
     if len(keep) == 0:
         return keep, np.zeros((0, 4), np.float32)
-    return keep, bilinear(padded, sx.take(keep), sy.take(keep), nearest, snap=False)
+    return keep, bilinear(padded, sx.reshape(-1).take(keep), sy.reshape(-1).take(keep), nearest, snap=False)
 
 
 def _affine_resample(canvas: np.ndarray, padded: np.ndarray, inverse: np.ndarray, box: tuple[int, int, int, int],

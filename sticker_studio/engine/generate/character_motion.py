@@ -213,10 +213,12 @@ def animate_character_subject(rgba: np.ndarray, request: CharacterRequest, *, la
     # drawn straight at that framing (no full-size render resampled per frame)
     from sticker_studio.core.motion.presets import DEFAULT_SUBJECT_SIZE
     from sticker_studio.core.puppet.framed import animate_framed
+    from sticker_studio.engine.generate.two_stage import sensible_threads
 
-    try:
+    try:  # (the frames on the idle cores: the same sticker as one thread draws)
         sticker = animate_framed(rgba, rig, motion.name, CharacterParams(amplitude=amplitude, side=side), options,
-                                 plan=plan, side=max(rgba.shape[:2]), subject_size=DEFAULT_SUBJECT_SIZE)
+                                 plan=plan, side=max(rgba.shape[:2]), subject_size=DEFAULT_SUBJECT_SIZE,
+                                 workers=min(2, sensible_threads()))
     except MissingPartError as error:
         return CharacterOutcome(None, motion.name, False, str(error))
     sticker.metadata["effects"] = [e for e in (OWN_EFFECTS.get(motion.name), *request.effects) if e]
