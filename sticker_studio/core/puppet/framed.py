@@ -32,7 +32,7 @@ from sticker_studio.core.puppet.framing import (
 )
 from sticker_studio.core.puppet.layers import Puppet, affine_runs, draw_run
 from sticker_studio.core.puppet.motions import CharacterParams
-from sticker_studio.core.puppet.pose import CharacterPose, root_affine
+from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, root_affine
 from sticker_studio.core.puppet.raster import draw_mesh, footprint, to_straight_uint8, warp_affine_straight
 from sticker_studio.core.puppet.rig import Rig
 from sticker_studio.core.sticker import Sticker, durations_for_fps
@@ -219,10 +219,12 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     within = _motion_crop(puppet, deformed_all, offset, rest_box, [])
     drawn: list[list[tuple[fx_effects.EffectKind, fx_effects.EffectAnchors, float, float]]] = []
     effect_boxes = []
+    # each frame's joint transforms, worked out once (for the effects here, the face when drawn)
+    transforms: list[dict[str, JointTransform] | None] = []
     for t, pose in zip(phases, poses, strict=True):
         items = []
+        jt: dict[str, JointTransform] | None = None
         if options.effects and not (pose.is_rest() and body is None):
-            jt = None
             for name, amount in pose.effects.items():
                 if amount <= 0.0:
                     continue
@@ -238,6 +240,7 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
             if rows.size:
                 effect_boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
         drawn.append(items)
+        transforms.append(jt)
     crop = _motion_crop(puppet, deformed_all, offset, rest_box, effect_boxes)
     crop = (max(0, crop[0]), max(0, crop[1]), min(cw, crop[2]), min(ch, crop[3]))
     fplan = plan_for_crop(crop, rest_box, side, subject_size, margin, puppet.pixel_art)
@@ -277,7 +280,8 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
             if opacities[k] < 1.0:
                 frame[..., 3] = np.rint(frame[..., 3] * max(0.0, opacities[k])).astype(np.uint8)
             if not pose.face.is_neutral() and rig.face:
-                geo = _scaled_face(an._face_geometry(plan, puppet.joint_transforms(pose), offset), view)
+                jt = transforms[k] or puppet.joint_transforms(pose)
+                geo = _scaled_face(an._face_geometry(plan, jt, offset), view)
                 fx_face.draw_face(frame, rgba, plan.rest_face, geo, an._face_state(pose), plan.palette)
             for ek, anchors, tt, amount in drawn[k]:
                 fx_effects.draw_effect(frame, ek, _scaled_anchors(anchors, view), tt, amount, options.seed)
