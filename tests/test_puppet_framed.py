@@ -91,3 +91,14 @@ def test_frames_drawn_on_two_threads_are_the_frames_of_one(motion: str, effects:
     assert len(one.frames) == len(two.frames) == 8
     assert all(np.array_equal(a, b) for a, b in zip(one.frames, two.frames, strict=True))
     assert any(not np.array_equal(f, one.frames[0]) for f in one.frames[1:])  # it moves
+
+
+def test_a_puppet_made_on_two_threads_is_the_puppet_of_one() -> None:
+    rgba = _drawing("teddy_bear")
+    rig = propose_rig(rgba)
+    one, two = prepare(rgba, rig).puppet, prepare(rgba, rig, workers=2).puppet
+    assert [layer.part for layer in one.layers] == [layer.part for layer in two.layers]
+    assert len(one.layers) >= 2
+    for a, b in zip(one.layers, two.layers, strict=True):
+        assert np.array_equal(a.mesh.vertices, b.mesh.vertices) and np.array_equal(a.mesh.triangles, b.mesh.triangles)
+        assert np.array_equal(a.padded, b.padded) and np.array_equal(a.pin_rest, b.pin_rest)

@@ -61,9 +61,10 @@ class RenderPlan:
     extras: dict[str, object] = field(default_factory=dict)
 
 
-def prepare(rgba: np.ndarray, rig: Rig, pixel_art: bool | None = None) -> RenderPlan:
+def prepare(rgba: np.ndarray, rig: Rig, pixel_art: bool | None = None, *, workers: int = 1) -> RenderPlan:
+    """The drawing cut into its puppet (``workers`` threads make the layers: the same puppet as one) and the face."""
     art = pixelart.is_pixel_art([rgba]) if pixel_art is None else bool(pixel_art)
-    puppet = Puppet(rgba, rig, pixel_art=art)
+    puppet = Puppet(rgba, rig, pixel_art=art, workers=workers)
     # an automatic rig's doubtful eyes (an outline stroke, a flank) get no lids (core/puppet/eyes.py)
     doubts = eye_doubts(rgba, rig)
     rf = fx_face.FaceGeometry(eye_l=None if doubts.get("eye_l") else _ell(rig, "eye_l"),

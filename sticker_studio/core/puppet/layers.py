@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -238,7 +239,8 @@ def _nearest_fill(src_mask: np.ndarray, rgba: np.ndarray, where: np.ndarray, rea
 class Puppet:
     """A drawing + rig, ready to render poses. Building it meshes and factorises once."""
 
-    def __init__(self, rgba: np.ndarray, rig: Rig, *, pixel_art: bool = False, spacing: float | None = None) -> None:
+    def __init__(self, rgba: np.ndarray, rig: Rig, *, pixel_art: bool = False, spacing: float | None = None,
+                 workers: int = 1) -> None:
         rgba = np.asarray(rgba)
         if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
             raise InvalidInputError(f"expected an HxWx4 RGBA uint8 drawing, got {rgba.dtype} {rgba.shape}")
@@ -334,12 +336,15 @@ class Puppet:
                                  reach)
             sel = fill[..., 3] > 0
             under[sel] = fill[sel]
-        for part in present:
-            tex = fills[part]
-            alpha = tex[..., 3] > 0
-            if not alpha.any():
-                continue
-            self.layers.append(self._make_layer(part, tex, alpha))
+        jobs = [(part, fills[part], fills[part][..., 3] > 0) for part in present]
+        jobs = [job for job in jobs if job[2].any()]
+        # each layer's mesh, pins and factorisation are its own: ``workers`` threads make them (scipy and
+        # numpy let go of the GIL for most of it), in the drawing order, the same layers as one thread
+        if workers > 1 and len(jobs) > 1:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="puppet") as pool:
+                self.layers = list(pool.map(lambda job: self._make_layer(*job), jobs))
+        else:
+            self.layers = [self._make_layer(*job) for job in jobs]
 
     # ----------------------------------------------------------------- building
     def _make_layer(self, part: str, tex: np.ndarray, alpha: np.ndarray) -> Layer:

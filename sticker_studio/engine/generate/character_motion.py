@@ -174,8 +174,10 @@ def rigged(rgba: np.ndarray) -> tuple[Rig, RenderPlan]:
         if hit is not None:
             _PREPARED.move_to_end(key)
             return hit
+    from sticker_studio.engine.generate.two_stage import sensible_threads
+
     rig = auto_rig_cached(rgba)
-    made = (rig, prepare(rgba, rig))
+    made = (rig, prepare(rgba, rig, workers=min(2, sensible_threads())))  # (the idle cores make the layers)
     with _PREPARED_LOCK:
         _PREPARED[key] = made
         while len(_PREPARED) > _PREPARED_MAX:
