@@ -140,7 +140,7 @@ def _render(puppet: Puppet, pose: CharacterPose, verts: list[np.ndarray], view: 
     at: list[np.ndarray | None] = [view.mesh(v + off) - shift for v in verts]
     # layers moved by one affine map, consecutive in the drawing order, are one resample (turned or squashed as
     # a whole: most of a hop, a dance or a bow); a bent layer is its textured mesh
-    for fit, run in affine_runs(puppet.layers, at):
+    for fit, run in affine_runs(puppet.layers, at, (bw, bh)):
         if fit is not None:
             draw_run(buf, puppet, fit, run, at, puppet.pixel_art)
             continue

@@ -83,22 +83,37 @@ def layer_cover(layer: Layer) -> np.ndarray:
     return layer.cover
 
 
-def affine_runs(layers: list[Layer], moved: list[np.ndarray | None]) -> list[tuple[np.ndarray | None, list[int]]]:
+def affine_runs(layers: list[Layer], moved: list[np.ndarray | None], size: tuple[int, int] | None = None
+                ) -> list[tuple[np.ndarray | None, list[int]]]:
     """The layers in draw order cut into runs: consecutive layers whose vertices ``moved`` (canvas pixel
     coordinates; None: not drawn here) by one and the same affine map, as (that map, layer indices); a
-    bent layer, or one not drawn, is a run of its own with map None."""
+    bent layer, or one not drawn, is a run of its own with map None. Given the canvas ``size`` (w, h), a
+    layer mostly off it (a still body around a waving arm's box) runs alone: its own texture clipped to
+    the canvas costs less than composing the run's textures for a corner of them."""
     runs: list[tuple[np.ndarray | None, list[int]]] = []
+    joinable = False  # whether the last run may take the next layer
     for i, (layer, v) in enumerate(zip(layers, moved, strict=True)):
         if v is not None and layer.basis is None:
             layer.basis = fit_basis(layer.mesh.vertices)
         fit = None if v is None or layer.basis is None else affine_fit(layer.mesh.vertices, v, basis=layer.basis)
-        if fit is not None and runs and runs[-1][0] is not None:
+        on = fit is not None and v is not None and (size is None or _mostly_on(v, size))
+        if on and joinable:
             last = runs[-1][0]
+            assert last is not None
             if np.abs(layer.mesh.vertices @ last[:, :2].T + last[:, 2] - v).max() < 1e-6:
                 runs[-1][1].append(i)
                 continue
         runs.append((fit, [i]))
+        joinable = on
     return runs
+
+
+def _mostly_on(points: np.ndarray, size: tuple[int, int]) -> bool:
+    """Whether at least half the bounding box of ``points`` lies on a (w, h) canvas."""
+    lo, hi = points.min(0), points.max(0)
+    area = float(np.prod(np.maximum(hi - lo, 1.0)))
+    inside = np.maximum(np.minimum(hi, size) - np.maximum(lo, 0.0), 0.0)
+    return float(np.prod(inside)) >= 0.5 * area
 
 
 def draw_run(canvas: np.ndarray, puppet: Puppet, fit: np.ndarray, run: list[int], moved: list[np.ndarray | None],
@@ -580,7 +595,7 @@ class Puppet:
         # unmoved layers are pasted; the others drawn in runs moved by one affine map, or as bent meshes
         moved = [None if still and whole else verts + np.array(shift, np.float64)
                  for verts, still in zip(deformed, static, strict=True)]
-        for fit, run in affine_runs(self.layers, moved):
+        for fit, run in affine_runs(self.layers, moved, (buf.shape[1], buf.shape[0])):
             layer = self.layers[run[0]]
             if moved[run[0]] is None:
                 bx0, by0, bx1, by1 = layer.box
