@@ -30,7 +30,7 @@ from sticker_studio.core.puppet.framing import (
     plan_for_crop,
     rest_box_of,
 )
-from sticker_studio.core.puppet.layers import Puppet, affine_runs, draw_run
+from sticker_studio.core.puppet.layers import Puppet, affine_runs, draw_run, mostly_on
 from sticker_studio.core.puppet.motions import CharacterParams
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, root_affine
 from sticker_studio.core.puppet.raster import draw_mesh, footprint, to_straight_uint8, warp_affine_straight
@@ -141,9 +141,12 @@ def _render(puppet: Puppet, pose: CharacterPose, verts: list[np.ndarray], view: 
     # layers moved by one affine map, consecutive in the drawing order, are one resample (turned or squashed as
     # a whole: most of a hop, a dance or a bow); a bent layer is its textured mesh
     for fit, run in affine_runs(puppet.layers, at, (bw, bh)):
-        if fit is not None:
+        first_at = at[run[0]]
+        assert first_at is not None
+        if fit is not None and (len(run) > 1 or mostly_on(first_at, (bw, bh))):
             draw_run(buf, puppet, fit, run, at, puppet.pixel_art)
             continue
+        # a bent layer, or one mostly off the box (a still body around a waving arm): its triangles on the box
         layer, layer_at = puppet.layers[run[0]], at[run[0]]
         assert layer_at is not None
         tri = layer.mesh.triangles

@@ -88,15 +88,15 @@ def affine_runs(layers: list[Layer], moved: list[np.ndarray | None], size: tuple
     """The layers in draw order cut into runs: consecutive layers whose vertices ``moved`` (canvas pixel
     coordinates; None: not drawn here) by one and the same affine map, as (that map, layer indices); a
     bent layer, or one not drawn, is a run of its own with map None. Given the canvas ``size`` (w, h), a
-    layer mostly off it (a still body around a waving arm's box) runs alone: its own texture clipped to
-    the canvas costs less than composing the run's textures for a corner of them."""
+    layer mostly off it (a still body around a waving arm's box) runs alone: drawing the corner of it on
+    the canvas costs less than composing a run's textures (:meth:`Puppet.run_texture`) for it."""
     runs: list[tuple[np.ndarray | None, list[int]]] = []
     joinable = False  # whether the last run may take the next layer
     for i, (layer, v) in enumerate(zip(layers, moved, strict=True)):
         if v is not None and layer.basis is None:
             layer.basis = fit_basis(layer.mesh.vertices)
         fit = None if v is None or layer.basis is None else affine_fit(layer.mesh.vertices, v, basis=layer.basis)
-        on = fit is not None and v is not None and (size is None or _mostly_on(v, size))
+        on = fit is not None and v is not None and (size is None or mostly_on(v, size))
         if on and joinable:
             last = runs[-1][0]
             assert last is not None
@@ -108,7 +108,7 @@ def affine_runs(layers: list[Layer], moved: list[np.ndarray | None], size: tuple
     return runs
 
 
-def _mostly_on(points: np.ndarray, size: tuple[int, int]) -> bool:
+def mostly_on(points: np.ndarray, size: tuple[int, int]) -> bool:
     """Whether at least half the bounding box of ``points`` lies on a (w, h) canvas."""
     lo, hi = points.min(0), points.max(0)
     area = float(np.prod(np.maximum(hi - lo, 1.0)))
@@ -688,4 +688,4 @@ def _components(mesh: Mesh) -> np.ndarray:
 
 
 __all__ = ["DRAW_ORDER", "JOINT_NAMES", "Layer", "Puppet", "affine_runs", "assign_parts", "bones_of", "draw_run",
-           "layer_cover"]
+           "layer_cover", "mostly_on"]
