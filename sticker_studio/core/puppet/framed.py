@@ -13,6 +13,7 @@ frame 0); pixel art scales by whole multiples, nearest-neighbour, as there.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -30,7 +31,7 @@ from sticker_studio.core.puppet.framing import (
     plan_for_crop,
     rest_box_of,
 )
-from sticker_studio.core.puppet.layers import Puppet, affine_runs, draw_run, mostly_on
+from sticker_studio.core.puppet.layers import Puppet, affine_runs, draw_run
 from sticker_studio.core.puppet.motions import CharacterParams
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, root_affine
 from sticker_studio.core.puppet.raster import draw_mesh, footprint, to_straight_uint8, warp_affine_straight
@@ -141,9 +142,7 @@ def _render(puppet: Puppet, pose: CharacterPose, verts: list[np.ndarray], view: 
     # layers moved by one affine map, consecutive in the drawing order, are one resample (turned or squashed as
     # a whole: most of a hop, a dance or a bow); a bent layer is its textured mesh
     for fit, run in affine_runs(puppet.layers, at, (bw, bh)):
-        first_at = at[run[0]]
-        assert first_at is not None
-        if fit is not None and (len(run) > 1 or mostly_on(first_at, (bw, bh))):
+        if fit is not None:
             draw_run(buf, puppet, fit, run, at, puppet.pixel_art)
             continue
         # a bent layer, or one mostly off the box (a still body around a waving arm): its triangles on the box
@@ -269,6 +268,7 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     for k, key in enumerate(keys):
         if key is not None:
             first.setdefault(key, k)
+    uses = Counter(keys)
 
     def layers_of(k: int) -> np.ndarray:
         return _render(puppet, poses[k], deformed_all[k], view, base, px, py)
@@ -279,7 +279,7 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
         if key is None:
             frame = base.copy()
         else:
-            frame = drawn_layers[key].copy()
+            frame = drawn_layers[key] if uses[key] == 1 else drawn_layers[key].copy()  # (its only frame: no copy)
             if opacities[k] < 1.0:
                 frame[..., 3] = np.rint(frame[..., 3] * max(0.0, opacities[k])).astype(np.uint8)
             if not pose.face.is_neutral() and rig.face:

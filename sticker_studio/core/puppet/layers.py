@@ -87,16 +87,17 @@ def affine_runs(layers: list[Layer], moved: list[np.ndarray | None], size: tuple
                 ) -> list[tuple[np.ndarray | None, list[int]]]:
     """The layers in draw order cut into runs: consecutive layers whose vertices ``moved`` (canvas pixel
     coordinates; None: not drawn here) by one and the same affine map, as (that map, layer indices); a
-    bent layer, or one not drawn, is a run of its own with map None. Given the canvas ``size`` (w, h), a
-    layer mostly off it (a still body around a waving arm's box) runs alone: drawing the corner of it on
-    the canvas costs less than composing a run's textures (:meth:`Puppet.run_texture`) for it."""
+    bent layer, or one not drawn, is a run of its own with map None. Given the canvas ``size`` (w, h), so
+    is a layer mostly off it (a still body around a waving arm's box): the triangles of it on the canvas
+    cost less than composing a run's textures (:meth:`Puppet.run_texture`) for a corner of them."""
     runs: list[tuple[np.ndarray | None, list[int]]] = []
     joinable = False  # whether the last run may take the next layer
     for i, (layer, v) in enumerate(zip(layers, moved, strict=True)):
         if v is not None and layer.basis is None:
             layer.basis = fit_basis(layer.mesh.vertices)
-        fit = None if v is None or layer.basis is None else affine_fit(layer.mesh.vertices, v, basis=layer.basis)
-        on = fit is not None and v is not None and (size is None or mostly_on(v, size))
+        on = v is not None and layer.basis is not None and (size is None or mostly_on(v, size))
+        fit = affine_fit(layer.mesh.vertices, v, basis=layer.basis) if on and v is not None else None
+        on = on and fit is not None
         if on and joinable:
             last = runs[-1][0]
             assert last is not None
