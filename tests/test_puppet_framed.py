@@ -78,3 +78,27 @@ def test_a_big_drawing_shrunk_a_lot_is_rendered_then_resampled_with_one_filter()
     old = _old(rgba, rig, "hop", options, plan, 128)
     assert len(new.frames) == len(old.frames)
     assert all(np.array_equal(a, b) for a, b in zip(new.frames, old.frames, strict=True))
+
+
+@pytest.mark.parametrize("motion, effects", [("hop", ("hearts",)), ("sleepy", ())])
+def test_frames_drawn_on_two_threads_are_the_frames_of_one(motion: str, effects: tuple[str, ...]) -> None:
+    rgba = _drawing("teddy_bear")
+    rig = propose_rig(rgba)
+    plan = prepare(rgba, rig)
+    options = AnimateOptions(frames=8, extra_effects=effects)
+    one = animate_framed(rgba, rig, motion, None, options, plan=plan, side=160, subject_size=0.8)
+    two = animate_framed(rgba, rig, motion, None, options, plan=plan, side=160, subject_size=0.8, workers=2)
+    assert len(one.frames) == len(two.frames) == 8
+    assert all(np.array_equal(a, b) for a, b in zip(one.frames, two.frames, strict=True))
+    assert any(not np.array_equal(f, one.frames[0]) for f in one.frames[1:])  # it moves
+
+
+def test_a_puppet_made_on_two_threads_is_the_puppet_of_one() -> None:
+    rgba = _drawing("teddy_bear")
+    rig = propose_rig(rgba)
+    one, two = prepare(rgba, rig).puppet, prepare(rgba, rig, workers=2).puppet
+    assert [layer.part for layer in one.layers] == [layer.part for layer in two.layers]
+    assert len(one.layers) >= 2
+    for a, b in zip(one.layers, two.layers, strict=True):
+        assert np.array_equal(a.mesh.vertices, b.mesh.vertices) and np.array_equal(a.mesh.triangles, b.mesh.triangles)
+        assert np.array_equal(a.padded, b.padded) and np.array_equal(a.pin_rest, b.pin_rest)

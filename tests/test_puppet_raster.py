@@ -107,3 +107,47 @@ def test_redrawing_only_what_moved_matches_a_full_redraw(motion: str) -> None:
         a, b = premultiplied(fast), premultiplied(full)
         assert np.abs(a - b).max() <= 1.5, motion  # the same picture to a level (edge pixels of the mesh fill)
     assert checked >= 2
+
+
+def test_affine_fit_finds_the_map_and_refuses_a_bend() -> None:
+    from sticker_studio.core.puppet.raster import affine_fit, invert_affine
+
+    rng = np.random.default_rng(5)
+    rest = rng.uniform(0, 100, (300, 2))
+    m = np.array([[0.9 * np.cos(0.4), -np.sin(0.4), 12.5], [np.sin(0.4), 1.1 * np.cos(0.4), -7.25]])
+    moved = rest @ m[:, :2].T + m[:, 2]
+    fit = affine_fit(rest, moved)
+    assert fit is not None and np.abs(fit - m).max() < 1e-9
+    back = np.concatenate([moved, np.ones((len(moved), 1))], 1) @ invert_affine(fit).T
+    assert np.abs(back - rest).max() < 1e-9
+    bent = moved.copy()
+    bent[17] += (0.0, 0.05)  # one vertex off the map: a bent mesh
+    assert affine_fit(rest, bent) is None
+    assert affine_fit(rest, np.zeros_like(rest)) is None  # collapsed to a point: no inverse
+
+
+@pytest.mark.parametrize("turn", [0.0, 0.35])
+def test_an_affine_layer_resample_matches_its_textured_mesh(turn: float) -> None:
+    """draw_affine (one map for the whole texture) paints what draw_mesh paints where the mesh covers a pixel."""
+    from sticker_studio.core.puppet.mesh import build_mesh
+    from sticker_studio.core.puppet.raster import affine_fit, draw_affine, draw_mesh, invert_affine
+
+    rgba = _texture(6)
+    rgba[..., 3] = np.where(np.hypot(*np.mgrid[-20:20, -28:28]) < 17, np.maximum(rgba[..., 3], 40), 0)
+    padded = padded_premultiplied(rgba)
+    mesh = build_mesh(rgba[..., 3] > 0, 6.0)
+    c, s = np.cos(turn), np.sin(turn)
+    m = np.array([[1.15 * c, -0.9 * s, 20.3], [1.15 * s, 0.9 * c, 11.6]])
+    moved = mesh.vertices @ m[:, :2].T + m[:, 2]
+    fit = affine_fit(mesh.vertices, moved)
+    assert fit is not None
+    under = np.full((90, 100, 4), 30.0, np.float32)  # a half-transparent grey under both
+    under[..., 3] = 60.0
+    by_mesh, by_map = under.copy(), under.copy()
+    draw_mesh(by_mesh, padded, mesh.vertices, moved, mesh.triangles)
+    draw_affine(by_map, padded, invert_affine(fit), (0, 0, 100, 90), cover=footprint(padded))
+    drawn = np.abs(by_mesh - under).max(-1) > 0
+    assert drawn.sum() > 500
+    assert np.abs(by_map - by_mesh)[drawn].max() < 0.05
+    # outside the mesh the map paints at most the texture's bilinear fringe, never a hole or a stray block
+    assert np.count_nonzero(np.abs(by_map - by_mesh).max(-1) > 0.05) < 0.05 * drawn.sum()

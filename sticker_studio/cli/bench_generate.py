@@ -86,9 +86,11 @@ def _warm_new_subjects(prompts: list[str], size: int) -> str:
     """Each prompt once in this (warm) process with the drawn-subject memo emptied first, as the app's
     first sticker of a subject: wall and CPU seconds each, their median and the slowest (issue 22: <= 0.5 s)."""
     from sticker_studio.engine.generate import character_motion
-    from sticker_studio.engine.generate.two_stage import MotionOptions, generate_two_stage
+    from sticker_studio.engine.generate.two_stage import MotionOptions, generate_two_stage, sensible_threads
 
     generate_two_stage("a fox jumping", MotionOptions(seed=0), size=size)  # warm: libraries, MiniLM, rig model
+    # the puppet's layers and frames are made on the idle cores (at most 2): the load average decides
+    threads = min(2, sensible_threads())
     lines, walls, cpus = [], [], []
     for prompt in prompts:
         character_motion._PREPARED.clear()
@@ -99,7 +101,8 @@ def _warm_new_subjects(prompts: list[str], size: int) -> str:
         lines.append(f"  {prompt!r}: {walls[-1]:.3f} s wall, {cpus[-1]:.3f} s CPU ({result.motion.motion} by "
                      f"{result.motion.source})")
     character_motion._PREPARED.clear()
-    return (f"warm new subject ({len(prompts)} prompts, each subject not drawn before in this process):\n"
+    return (f"warm new subject ({len(prompts)} prompts, each subject not drawn before in this process; puppet "
+            f"layers and frames on {threads} thread{'s' if threads > 1 else ''}):\n"
             + "\n".join(lines)
             + f"\n  median {statistics.median(walls):.3f} s wall / {statistics.median(cpus):.3f} s CPU, slowest "
               f"{max(walls):.3f} s wall / {max(cpus):.3f} s CPU (target <= 0.5 s); load average now "

@@ -64,9 +64,10 @@ class RenderPlan:
     extras: dict[str, object] = field(default_factory=dict)
 
 
-def prepare(rgba: np.ndarray, rig: Rig, pixel_art: bool | None = None) -> RenderPlan:
+def prepare(rgba: np.ndarray, rig: Rig, pixel_art: bool | None = None, *, workers: int = 1) -> RenderPlan:
+    """The drawing cut into its puppet (``workers`` threads make the layers: the same puppet as one) and the face."""
     art = pixelart.is_pixel_art([rgba]) if pixel_art is None else bool(pixel_art)
-    puppet = Puppet(rgba, rig, pixel_art=art)
+    puppet = Puppet(rgba, rig, pixel_art=art, workers=workers)
     # an automatic rig's doubtful eyes (an outline stroke, a flank) get no lids (core/puppet/eyes.py)
     doubts = eye_doubts(rgba, rig)
     rf = fx_face.FaceGeometry(eye_l=None if doubts.get("eye_l") else _ell(rig, "eye_l"),
@@ -290,6 +291,16 @@ class DeformedMotion:
     opacities: list[float]
     #: how far the drawing's canvas grows on each side to hold the motion (x, y)
     padding: tuple[int, int]
+    #: the drawing's own size (w, h)
+    size: tuple[int, int]
+
+    @property
+    def canvas(self) -> tuple[int, int]:
+        """(w, h) of the grown canvas that holds the motion: the drawing's, grown by :attr:`padding` on
+        each side (the drawing sits at ``padding``); what :func:`render_deformed` draws on and the framed
+        renderer (:mod:`.framed`) frames."""
+        px, py = self.padding
+        return self.size[0] + 2 * px, self.size[1] + 2 * py
 
 
 def deform_motion(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterParams | None = None,
@@ -346,7 +357,7 @@ def deform_motion(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPara
     grow_x = max(0.0, lo[0] - allv[:, 0].min(), allv[:, 0].max() - hi[0])
     grow_y = max(0.0, lo[1] - allv[:, 1].min(), allv[:, 1].max() - hi[1])
     return DeformedMotion(mot, plan, fps, cycles, phases, poses, body, deformed_all, opacities,
-                          (int(math.ceil(grow_x)), int(math.ceil(grow_y))))
+                          (int(math.ceil(grow_x)), int(math.ceil(grow_y))), (w, h))
 
 
 def animate_character(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterParams | None = None,
@@ -365,7 +376,7 @@ def render_deformed(rgba: np.ndarray, rig: Rig, dm: DeformedMotion, params: Char
     puppet = plan.puppet
     h, w = rgba.shape[:2]
     px, py = dm.padding
-    cw, ch = w + 2 * px, h + 2 * py
+    cw, ch = dm.canvas
     offset = np.array([px, py], np.float64)
     out = []
     rig_full = puppet.rig

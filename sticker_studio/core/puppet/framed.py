@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -30,10 +31,10 @@ from sticker_studio.core.puppet.framing import (
     plan_for_crop,
     rest_box_of,
 )
-from sticker_studio.core.puppet.layers import Puppet
+from sticker_studio.core.puppet.layers import Puppet, affine_runs, draw_run
 from sticker_studio.core.puppet.motions import CharacterParams
-from sticker_studio.core.puppet.pose import CharacterPose, root_affine
-from sticker_studio.core.puppet.raster import draw_mesh, footprint, to_straight_uint8, warp_affine
+from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, root_affine
+from sticker_studio.core.puppet.raster import draw_mesh, footprint, to_straight_uint8, warp_affine_straight
 from sticker_studio.core.puppet.rig import Rig
 from sticker_studio.core.sticker import Sticker, durations_for_fps
 
@@ -122,12 +123,10 @@ def _render(puppet: Puppet, pose: CharacterPose, verts: list[np.ndarray], view: 
         sv = view.inverse()
         inverse = np.concatenate([to_crop[:, :2] @ sv[:, :2], (to_crop[:, :2] @ sv[:, 2] + to_crop[:, 2])[:, None]], 1)
         inverse[:, 2] += inverse[:, :2] @ np.array([box[0], box[1]], np.float64)
-        buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
         texture = puppet._whole_texture()
         if puppet._whole_cover is None:
             puppet._whole_cover = footprint(texture)
-        warp_affine(buf, texture, inverse, (0, 0, buf.shape[1], buf.shape[0]), puppet.pixel_art, puppet._whole_cover)
-        frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
+        warp_affine_straight(frame, box, texture, inverse, puppet.pixel_art, puppet._whole_cover)
         return frame
     # outside the moving layers' rest and moved boxes the frame is the framed drawing: only redo that box
     frame[...] = base
@@ -139,14 +138,22 @@ def _render(puppet: Puppet, pose: CharacterPose, verts: list[np.ndarray], view: 
     buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
     shift = np.array([box[0], box[1]], np.float64)
     bh, bw = buf.shape[:2]
-    for layer, v in zip(puppet.layers, verts, strict=True):
-        moved = view.mesh(v + off) - shift
+    at: list[np.ndarray | None] = [view.mesh(v + off) - shift for v in verts]
+    # layers moved by one affine map, consecutive in the drawing order, are one resample (turned or squashed as
+    # a whole: most of a hop, a dance or a bow); a bent layer is its textured mesh
+    for fit, run in affine_runs(puppet.layers, at, (bw, bh)):
+        if fit is not None:
+            draw_run(buf, puppet, fit, run, at, puppet.pixel_art)
+            continue
+        # a bent layer, or one mostly off the box (a still body around a waving arm): its triangles on the box
+        layer, layer_at = puppet.layers[run[0]], at[run[0]]
+        assert layer_at is not None
         tri = layer.mesh.triangles
-        q = moved[tri]  # only the triangles that reach the box (a still body around a waving arm is mostly outside)
+        q = layer_at[tri]  # only the triangles that reach the box (a still body around a waving arm is mostly outside)
         near = ((q[:, :, 0].max(1) >= -2) & (q[:, :, 0].min(1) <= bw + 1) & (q[:, :, 1].max(1) >= -2)
                 & (q[:, :, 1].min(1) <= bh + 1))
         if near.any():
-            draw_mesh(buf, layer.padded, layer.mesh.vertices, moved, tri[near], (0.0, 0.0), nearest=puppet.pixel_art)
+            draw_mesh(buf, layer.padded, layer.mesh.vertices, layer_at, tri[near], (0.0, 0.0), nearest=puppet.pixel_art)
     frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
     return frame
 
@@ -190,8 +197,10 @@ def _scaled_anchors(a: fx_effects.EffectAnchors, view: FramedView) -> fx_effects
 
 def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterParams | None = None,
                    options: an.AnimateOptions | None = None, plan: an.RenderPlan | None = None, *,
-                   side: int = 512, subject_size: float = 0.8, margin: float = DEFAULT_MARGIN) -> Sticker:
-    """``frame_character(animate_character(...), ...)`` drawn straight at the framing (see the module docstring)."""
+                   side: int = 512, subject_size: float = 0.8, margin: float = DEFAULT_MARGIN,
+                   workers: int = 1) -> Sticker:
+    """``frame_character(animate_character(...), ...)`` drawn straight at the framing (see the module docstring);
+    ``workers`` threads draw the frames (the same frames as one)."""
     params = params or CharacterParams()
     options = options or an.AnimateOptions()
     dm = an.deform_motion(rgba, rig, motion, params, options, plan)
@@ -201,7 +210,7 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     # the grown canvas of animate_character (the effects are placed on it, as there)
     h, w = rgba.shape[:2]
     px, py = dm.padding
-    cw, ch = w + 2 * px, h + 2 * py
+    cw, ch = dm.canvas
     offset = np.array([px, py], np.float64)
     ys, xs = np.nonzero(rgba[..., 3] > 0)
     if ys.size == 0:
@@ -212,10 +221,12 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     within = _motion_crop(puppet, deformed_all, offset, rest_box, [])
     drawn: list[list[tuple[fx_effects.EffectKind, fx_effects.EffectAnchors, float, float]]] = []
     effect_boxes = []
+    # each frame's joint transforms, worked out once (for the effects here, the face when drawn)
+    transforms: list[dict[str, JointTransform] | None] = []
     for t, pose in zip(phases, poses, strict=True):
         items = []
+        jt: dict[str, JointTransform] | None = None
         if options.effects and not (pose.is_rest() and body is None):
-            jt = None
             for name, amount in pose.effects.items():
                 if amount <= 0.0:
                     continue
@@ -231,6 +242,7 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
             if rows.size:
                 effect_boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
         drawn.append(items)
+        transforms.append(jt)
     crop = _motion_crop(puppet, deformed_all, offset, rest_box, effect_boxes)
     crop = (max(0, crop[0]), max(0, crop[1]), min(cw, crop[2]), min(ch, crop[3]))
     fplan = plan_for_crop(crop, rest_box, side, subject_size, margin, puppet.pixel_art)
@@ -245,38 +257,52 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
     grown[py:py + h, px:px + w] = rgba
     base = place_scaled(grown[crop[1]:crop[3], crop[0]:crop[2]], fplan, puppet.pixel_art)
     palette_rgb = np.unique(rgba[rgba[..., 3] > 0][:, :3], axis=0) if puppet.pixel_art else None
-    out = []
-    # the mesh layers of a frame, by what they depend on: a pose a loop comes back to is drawn once (kept
-    # only until the last frame that shows it)
+    # the mesh layers of a frame, by what they depend on (a pose a loop comes back to is drawn once)
     rest = [pose.is_rest() and body is None or (body is not None and pose.is_rest() and k == 0
                                                 and an._rest_verts(puppet, verts))
             for k, (pose, verts) in enumerate(zip(poses, deformed_all, strict=True))]
     keys = [None if still else _render_key(pose, verts)
             for still, pose, verts in zip(rest, poses, deformed_all, strict=True)]
-    uses = Counter(key for key in keys if key is not None)
-    drawn_layers: dict[bytes, np.ndarray] = {}
-    for k, (pose, verts) in enumerate(zip(poses, deformed_all, strict=True)):
-        key = keys[k]
+    # the frames whose mesh layers are drawn: the first of each key (a pose the loop comes back to is drawn once)
+    first: dict[bytes, int] = {}
+    for k, key in enumerate(keys):
+        if key is not None:
+            first.setdefault(key, k)
+    uses = Counter(keys)
+
+    def layers_of(k: int) -> np.ndarray:
+        return _render(puppet, poses[k], deformed_all[k], view, base, px, py)
+
+    def finish(k: int) -> np.ndarray:
+        """Frame ``k``: its drawn layers (or the framed drawing at rest), opacity, face and effects."""
+        pose, key = poses[k], keys[k]
         if key is None:
             frame = base.copy()
         else:
-            uses[key] -= 1
-            if key in drawn_layers:
-                frame = drawn_layers[key].copy() if uses[key] else drawn_layers.pop(key)
-            else:
-                frame = _render(puppet, pose, verts, view, base, px, py)
-                if uses[key]:
-                    drawn_layers[key] = frame.copy()
+            frame = drawn_layers[key] if uses[key] == 1 else drawn_layers[key].copy()  # (its only frame: no copy)
             if opacities[k] < 1.0:
                 frame[..., 3] = np.rint(frame[..., 3] * max(0.0, opacities[k])).astype(np.uint8)
             if not pose.face.is_neutral() and rig.face:
-                geo = _scaled_face(an._face_geometry(plan, puppet.joint_transforms(pose), offset), view)
+                jt = transforms[k] or puppet.joint_transforms(pose)
+                geo = _scaled_face(an._face_geometry(plan, jt, offset), view)
                 fx_face.draw_face(frame, rgba, plan.rest_face, geo, an._face_state(pose), plan.palette)
             for ek, anchors, tt, amount in drawn[k]:
                 fx_effects.draw_effect(frame, ek, _scaled_anchors(anchors, view), tt, amount, options.seed)
         if puppet.pixel_art and k > 0:
             frame = an._to_palette(frame, palette_rgb)
-        out.append(frame)
+        return frame
+
+    # frames are independent once posed: ``workers`` threads draw them (numpy lets go of the GIL in the
+    # resampling and painting), the same pixels in the same order as one thread
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="framed") \
+        if workers > 1 and len(first) > 1 else None
+    try:
+        run = pool.map if pool is not None else map
+        drawn_layers = dict(zip(first, run(layers_of, first.values()), strict=True))
+        out = list(run(finish, range(len(poses))))
+    finally:
+        if pool is not None:
+            pool.shutdown()
     sticker = Sticker(out, durations_for_fps(len(out), fps), loop_count=0)
     sticker.metadata.update({
         "motion": mot.name, "motion_group": mot.group, "character": True, "body": options.body,

@@ -16,7 +16,10 @@ and ARAP bends it smoothly at the joints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import ndimage
@@ -26,13 +29,18 @@ from sticker_studio.core.puppet.arap import ArapSolver
 from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, locate
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, forward_kinematics, root_affine
 from sticker_studio.core.puppet.raster import (
+    affine_fit,
+    draw_affine,
     draw_mesh,
+    fit_basis,
     footprint,
+    invert_affine,
+    over,
     padded_premultiplied,
     paste_layer,
     premultiplied,
     to_straight_uint8,
-    warp_affine,
+    warp_affine_straight,
 )
 from sticker_studio.core.puppet.rig import JOINT_NAMES, PART_JOINTS, PART_NAMES, Rig
 
@@ -41,6 +49,8 @@ DRAW_ORDER: tuple[str, ...] = ("tail", "ear_l", "ear_r", "leg_l", "leg_r", "body
 #: Parts drawn over the body whose uncovered area is filled, and the part they attach to.
 PARENT_PART: dict[str, str] = {"head": "body", "arm_l": "body", "arm_r": "body", "leg_l": "body",
                                "leg_r": "body", "tail": "body", "ear_l": "head", "ear_r": "head"}
+#: How many composited run textures (:meth:`Puppet.run_texture`) a puppet keeps.
+RUN_TEXTURES = 4
 #: Rigidity weight per part (stiffer head and torso).
 RIGIDITY: dict[str, float] = {"head": 4.0, "body": 3.0}
 
@@ -55,6 +65,70 @@ class Layer:
     solver: ArapSolver
     pin_joints: list[str]   # the joint whose transform each pin follows
     pin_rest: np.ndarray    # P x 2
+    #: texels of ``padded`` that can show under bilinear sampling (:func:`layer_cover`; made on first use)
+    cover: np.ndarray | None = field(default=None, repr=False)
+    #: the mesh's :func:`~sticker_studio.core.puppet.raster.fit_basis` (:func:`affine_runs`; made on first use)
+    basis: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+
+def layer_cover(layer: Layer) -> np.ndarray:
+    """The :func:`~sticker_studio.core.puppet.raster.footprint` of a layer's padded texture, worked out on
+    its visible box only (the texture is transparent outside it) and kept on the layer."""
+    if layer.cover is None:
+        x0, y0, x1, y1 = layer.box
+        cover = np.zeros(layer.padded.shape[:2], bool)
+        # padded texels y0 .. y1 + 1 hold the box and the one-texel ring the dilation reaches
+        cover[y0:y1 + 2, x0:x1 + 2] = footprint(layer.padded[y0:y1 + 2, x0:x1 + 2])
+        layer.cover = cover
+    return layer.cover
+
+
+def affine_runs(layers: list[Layer], moved: list[np.ndarray | None], size: tuple[int, int] | None = None
+                ) -> list[tuple[np.ndarray | None, list[int]]]:
+    """The layers in draw order cut into runs: consecutive layers whose vertices ``moved`` (canvas pixel
+    coordinates; None: not drawn here) by one and the same affine map, as (that map, layer indices); a
+    bent layer, or one not drawn, is a run of its own with map None. Given the canvas ``size`` (w, h), so
+    is a layer mostly off it (a still body around a waving arm's box): the triangles of it on the canvas
+    cost less than composing a run's textures (:meth:`Puppet.run_texture`) for a corner of them."""
+    runs: list[tuple[np.ndarray | None, list[int]]] = []
+    joinable = False  # whether the last run may take the next layer
+    for i, (layer, v) in enumerate(zip(layers, moved, strict=True)):
+        if v is not None and layer.basis is None:
+            layer.basis = fit_basis(layer.mesh.vertices)
+        on = v is not None and layer.basis is not None and (size is None or mostly_on(v, size))
+        fit = affine_fit(layer.mesh.vertices, v, basis=layer.basis) if on and v is not None else None
+        on = on and fit is not None
+        if on and joinable:
+            last = runs[-1][0]
+            assert last is not None
+            if np.abs(layer.mesh.vertices @ last[:, :2].T + last[:, 2] - v).max() < 1e-6:
+                runs[-1][1].append(i)
+                continue
+        runs.append((fit, [i]))
+        joinable = on
+    return runs
+
+
+def mostly_on(points: np.ndarray, size: tuple[int, int]) -> bool:
+    """Whether at least half the bounding box of ``points`` lies on a (w, h) canvas."""
+    lo, hi = points.min(0), points.max(0)
+    area = float(np.prod(np.maximum(hi - lo, 1.0)))
+    inside = np.maximum(np.minimum(hi, size) - np.maximum(lo, 0.0), 0.0)
+    return float(np.prod(inside)) >= 0.5 * area
+
+
+def draw_run(canvas: np.ndarray, puppet: Puppet, fit: np.ndarray, run: list[int], moved: list[np.ndarray | None],
+             nearest: bool = False) -> None:
+    """Composite a run of :func:`affine_runs` (layers moved by one affine map ``fit``) over ``canvas``
+    (float32 premultiplied): one affine resample of the run's texture
+    (:func:`~sticker_studio.core.puppet.raster.draw_affine`), the layers composited at rest when there are
+    several (:meth:`Puppet.run_texture`: what the drawing shows there, so no seam opens between them)."""
+    pts = np.concatenate([v for i, v in enumerate(moved) if i in run and v is not None])
+    lo = np.floor(pts.min(0)) - 1.0
+    hi = np.ceil(pts.max(0)) + 2.0
+    texture, cover = puppet.run_texture(tuple(run))
+    draw_affine(canvas, texture, invert_affine(fit), (int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1])),
+                nearest, cover)
 
 
 def bones_of(rig: Rig, part: str) -> list[tuple[str, str]]:
@@ -181,7 +255,8 @@ def _nearest_fill(src_mask: np.ndarray, rgba: np.ndarray, where: np.ndarray, rea
 class Puppet:
     """A drawing + rig, ready to render poses. Building it meshes and factorises once."""
 
-    def __init__(self, rgba: np.ndarray, rig: Rig, *, pixel_art: bool = False, spacing: float | None = None) -> None:
+    def __init__(self, rgba: np.ndarray, rig: Rig, *, pixel_art: bool = False, spacing: float | None = None,
+                 workers: int = 1) -> None:
         rgba = np.asarray(rgba)
         if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
             raise InvalidInputError(f"expected an HxWx4 RGBA uint8 drawing, got {rgba.dtype} {rgba.shape}")
@@ -223,6 +298,9 @@ class Puppet:
         self.spacing = default_spacing(mask) if spacing is None else spacing
         self.layers: list[Layer] = []
         self._whole: np.ndarray | None = None
+        #: run textures (:meth:`run_texture`) by the run's layer indices, the last few used
+        self._runs: OrderedDict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._runs_lock = threading.Lock()
         self._whole_cover: np.ndarray | None = None
         opaque = rgba[..., 3] == 255
         band = max(2.0, 0.04 * self.size)
@@ -274,12 +352,15 @@ class Puppet:
                                  reach)
             sel = fill[..., 3] > 0
             under[sel] = fill[sel]
-        for part in present:
-            tex = fills[part]
-            alpha = tex[..., 3] > 0
-            if not alpha.any():
-                continue
-            self.layers.append(self._make_layer(part, tex, alpha))
+        jobs = [(part, fills[part], fills[part][..., 3] > 0) for part in present]
+        jobs = [job for job in jobs if job[2].any()]
+        # each layer's mesh, pins and factorisation are its own: ``workers`` threads make them (scipy and
+        # numpy let go of the GIL for most of it), in the drawing order, the same layers as one thread
+        if workers > 1 and len(jobs) > 1:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="puppet") as pool:
+                self.layers = list(pool.map(lambda job: self._make_layer(*job), jobs))
+        else:
+            self.layers = [self._make_layer(*job) for job in jobs]
 
     # ----------------------------------------------------------------- building
     def _make_layer(self, part: str, tex: np.ndarray, alpha: np.ndarray) -> Layer:
@@ -398,6 +479,33 @@ class Puppet:
             out.append(v)
         return out
 
+    def run_texture(self, run: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(padded premultiplied texture, its footprint) of consecutive layers composited at rest, back to
+        front (one layer: its own); made on first use and kept for the last :data:`RUN_TEXTURES` runs."""
+        if len(run) == 1:
+            layer = self.layers[run[0]]
+            return layer.padded, layer_cover(layer)
+        with self._runs_lock:
+            got = self._runs.get(run)
+            if got is not None:
+                self._runs.move_to_end(run)
+                return got
+        texture = np.zeros_like(self.layers[run[0]].padded)
+        cover = np.zeros(texture.shape[:2], bool)
+        for i in run:
+            layer = self.layers[i]
+            # a layer's padded texels y0 .. y1 + 1 hold its box and the ring its footprint's dilation reaches;
+            # outside them it is transparent (over leaves the composite as it is) and covers nothing
+            x0, y0, x1, y1 = layer.box
+            win = (slice(y0, y1 + 2), slice(x0, x1 + 2))
+            over(texture[win], layer.padded[win])
+            cover[win] |= layer_cover(layer)[win]
+        with self._runs_lock:
+            self._runs[run] = (texture, cover)
+            while len(self._runs) > RUN_TEXTURES:
+                self._runs.popitem(last=False)
+        return texture, cover
+
     def _whole_texture(self) -> np.ndarray:
         """The drawing's crop as a padded premultiplied texture (made on first use)."""
         if self._whole is None:
@@ -467,14 +575,11 @@ class Puppet:
             # canvas (x, y) -> crop (x, y): q = M^-1 (p - pivot - t - offset) + pivot - origin
             minv = np.linalg.inv(m)
             inverse = np.concatenate([minv, (self.pivot - self.origin - minv @ (self.pivot + t + off))[:, None]], 1)
-            buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
             inverse[:, 2] += inverse[:, :2] @ np.array([box[0], box[1]], np.float64)  # the box's own pixels
             texture = self._whole_texture()
             if self._whole_cover is None:
                 self._whole_cover = footprint(texture)
-            warp_affine(buf, texture, inverse, (0, 0, buf.shape[1], buf.shape[0]), self.pixel_art,
-                        self._whole_cover)
-            frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
+            warp_affine_straight(frame, box, texture, inverse, self.pixel_art, self._whole_cover)
             return frame
         if whole and not force_raster:
             # outside the moving layers' rest and moved boxes the frame is the drawing: only redo that box
@@ -488,14 +593,20 @@ class Puppet:
             return frame
         buf = np.zeros((box[3] - box[1], box[2] - box[0], 4), np.float32)
         shift = (ox - box[0], oy - box[1])
-        for layer, verts, still in zip(self.layers, deformed, static, strict=True):
-            if still and whole:
+        # unmoved layers are pasted; the others drawn in runs moved by one affine map, or as bent meshes
+        moved = [None if still and whole else verts + np.array(shift, np.float64)
+                 for verts, still in zip(deformed, static, strict=True)]
+        for fit, run in affine_runs(self.layers, moved, (buf.shape[1], buf.shape[0])):
+            layer = self.layers[run[0]]
+            if moved[run[0]] is None:
                 bx0, by0, bx1, by1 = layer.box
                 at = (int(self.origin[0]) + bx0 + int(shift[0]), int(self.origin[1]) + by0 + int(shift[1]))
                 paste_layer(buf, layer.still[by0:by1, bx0:bx1], at)
-                continue
-            draw_mesh(buf, layer.padded, layer.mesh.vertices, verts, layer.mesh.triangles, shift,
-                      nearest=self.pixel_art)  # rest vertices: cropped texture
+            elif fit is None:
+                draw_mesh(buf, layer.padded, layer.mesh.vertices, deformed[run[0]], layer.mesh.triangles, shift,
+                          nearest=self.pixel_art)  # rest vertices: cropped texture
+            else:
+                draw_run(buf, self, fit, run, moved, self.pixel_art)
         frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
         return frame
 
@@ -577,4 +688,5 @@ def _components(mesh: Mesh) -> np.ndarray:
     return lab.astype(np.int64)
 
 
-__all__ = ["DRAW_ORDER", "JOINT_NAMES", "Layer", "Puppet", "assign_parts", "bones_of"]
+__all__ = ["DRAW_ORDER", "JOINT_NAMES", "Layer", "Puppet", "affine_runs", "assign_parts", "bones_of", "draw_run",
+           "layer_cover", "mostly_on"]

@@ -12,6 +12,8 @@ Pixel centres are whole numbers.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 #: Pixel centres on an edge count as inside (frame 0 exact on the mesh boundary).
@@ -122,15 +124,26 @@ def to_straight_uint8(premul: np.ndarray) -> np.ndarray:
     o = np.rint(premul)
     np.clip(o, 0, 255, out=o)
     out = o.astype(np.uint8)
-    a = premul[..., 3]
-    soft = np.flatnonzero((a > 0.0) & (a < np.float32(254.5)))
+    # the soft pixels are the few whose alpha rounds to 1..254 (one pass over the uint8 alpha; a wraps
+    # to 255 under the subtraction): only they need the division. A pixel whose alpha rounds to 0 is
+    # left transparent by the rounding itself (premultiplied colour <= alpha < 0.5), or is zeroed below.
+    alpha = out[..., 3]
+    soft = np.flatnonzero((alpha - np.uint8(1)) < np.uint8(254))
     if len(soft):
         q = premul.reshape(-1, 4)[soft]
+        a = q[:, 3]
+        exact = a < np.float32(254.5)  # alpha 254.5 rounds to 254 (half to even) but counts as opaque
+        if not exact.all():
+            soft, q = soft[exact], q[exact]
         rgb = q[:, :3] * (np.float32(255.0) / q[:, 3:4])
         np.rint(rgb, out=rgb)
         np.clip(rgb, 0, 255, out=rgb)
         out.reshape(-1, 4)[soft, :3] = rgb
-    out.view(np.uint32)[out[..., 3] == 0] = 0  # rounds to transparent: no stray colour
+    # rounds to transparent: no stray colour (where the colour did not round to 0 by itself)
+    words = out.reshape(-1, 4).view(np.uint32)[:, 0]
+    stray = np.flatnonzero((alpha.reshape(-1) == 0) & (words != 0))
+    if len(stray):
+        out.reshape(-1, 4)[stray] = 0
     return out
 
 
@@ -183,20 +196,33 @@ def bilinear(padded: np.ndarray, sx: np.ndarray, sy: np.ndarray, nearest: bool =
         sx = np.where(np.abs(sx - r) < 1e-3, r, sx)
         r = np.rint(sy)
         sy = np.where(np.abs(sy - r) < 1e-3, r, sy)
-    sx = np.clip(sx + np.float32(1.0), 0.0, np.float32(wp - 1), out=sx)
-    sy = np.clip(sy + np.float32(1.0), 0.0, np.float32(hp - 1), out=sy)
-    fx = np.minimum(np.floor(sx), np.float32(wp - 2))
-    fy = np.minimum(np.floor(sy), np.float32(hp - 2))
-    i = fy.astype(np.int64) * wp + fx.astype(np.int64)
-    fx = np.subtract(sx, fx, out=fx)[:, None]  # fractions, float32
+    # the work arrays are this thread's, reused from call to call: fresh ones of this size cost the kernel a
+    # mapping and zeroing each (about as much as the arithmetic); only the result ``a`` is a new array
+    n = len(sx)
+    sx = np.add(sx, np.float32(1.0), out=sx if sx.flags.writeable else None)
+    np.clip(sx, 0.0, np.float32(wp - 1), out=sx)
+    sy = np.add(sy, np.float32(1.0), out=sy if sy.flags.writeable else None)
+    np.clip(sy, 0.0, np.float32(hp - 1), out=sy)
+    fx = np.floor(sx, out=_scratch("fx", n, sx.dtype))
+    np.minimum(fx, np.float32(wp - 2), out=fx)
+    fy = np.floor(sy, out=_scratch("fy", n, sy.dtype))
+    np.minimum(fy, np.float32(hp - 2), out=fy)
+    i = _scratch("i", n, np.int64)
+    j = _scratch("j", n, np.int64)
+    np.copyto(i, fy, casting="unsafe")
+    i *= wp
+    np.copyto(j, fx, casting="unsafe")
+    i += j
+    fx = np.subtract(sx, fx, out=fx)[:, None]  # fractions
     fy = np.subtract(sy, fy, out=fy)[:, None]
     a = words.take(i).view(np.float32).reshape(-1, 4)
-    b = words.take(i + 1).view(np.float32).reshape(-1, 4)
+    b = words.take(np.add(i, 1, out=j), out=_scratch("b", n, np.complex128)).view(np.float32).reshape(-1, 4)
     b -= a
     b *= fx
     a += b  # top row
-    c = words.take(i + wp).view(np.float32).reshape(-1, 4)
-    d = words.take(i + (wp + 1)).view(np.float32).reshape(-1, 4)
+    c = words.take(np.add(i, wp, out=j), out=_scratch("c", n, np.complex128)).view(np.float32).reshape(-1, 4)
+    j += 1
+    d = words.take(j, out=_scratch("d", n, np.complex128)).view(np.float32).reshape(-1, 4)
     d -= c
     d *= fx
     c += d  # bottom row
@@ -204,6 +230,21 @@ def bilinear(padded: np.ndarray, sx: np.ndarray, sy: np.ndarray, nearest: bool =
     c *= fy
     a += c
     return a
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(slot: str, n: int, dtype: np.typing.DTypeLike) -> np.ndarray:
+    """A work array of ``n`` items for this thread, kept between calls (grown when a call needs more)."""
+    store: dict[str, np.ndarray] | None = getattr(_SCRATCH, "arrays", None)
+    if store is None:
+        store = _SCRATCH.arrays = {}
+    buf = store.get(slot)
+    if buf is None or buf.size < n or buf.dtype != np.dtype(dtype):
+        buf = np.empty(max(n, 4096), dtype)
+        store[slot] = buf
+    return buf[:n]
 
 
 def over(dst: np.ndarray, src: np.ndarray) -> None:
@@ -295,6 +336,85 @@ def warp_affine(canvas: np.ndarray, padded: np.ndarray, inverse: np.ndarray, box
     ``box`` (x0, y0, x1, y1) is clipped to the canvas. ``cover`` (:func:`footprint` of the
     texture) limits the sampling to pixels that can land on something visible.
     """
+    _affine_resample(canvas, padded, inverse, box, nearest, cover, composite=False)
+
+
+def draw_affine(canvas: np.ndarray, padded: np.ndarray, inverse: np.ndarray, box: tuple[int, int, int, int],
+                nearest: bool = False, cover: np.ndarray | None = None) -> None:
+    """Composite over ``canvas`` (float32 premultiplied) the texture under an affine map, within ``box``.
+
+    What :func:`draw_mesh` draws for a mesh every vertex of which that map moved (a layer turned,
+    scaled or squashed as a whole: :func:`affine_fit`), without its per-triangle work: one map for
+    every pixel, two separable passes when it does not turn. Arguments as :func:`warp_affine`'s.
+    """
+    _affine_resample(canvas, padded, inverse, box, nearest, cover, composite=True)
+
+
+def warp_affine_straight(frame: np.ndarray, box: tuple[int, int, int, int], padded: np.ndarray,
+                         inverse: np.ndarray, nearest: bool = False, cover: np.ndarray | None = None) -> None:
+    """:func:`warp_affine` into a cleared straight RGBA uint8 ``frame``'s ``box`` (x0, y0, x1, y1, inside the frame),
+    ``inverse`` mapping the box's own pixel centres: the same pixels as ``to_straight_uint8`` of a float box
+    :func:`warp_affine` filled, without the box-sized float buffer (only the sampled pixels are converted)."""
+    x0, y0, x1, y1 = box
+    if x1 <= x0 or y1 <= y0:
+        return
+    m = snap_affine(np.asarray(inverse, np.float64).reshape(1, 6)).reshape(2, 3)
+    keep, col = _affine_samples(padded, m, m[:, 2], (x1 - x0, y1 - y0), nearest, cover)
+    if keep is None:
+        frame[y0:y1, x0:x1] = to_straight_uint8(col)
+        return
+    if len(keep) == 0:
+        return
+    row, colm = np.divmod(keep, x1 - x0)
+    straight = to_straight_uint8(col)
+    if frame.flags.c_contiguous:
+        frame.reshape(-1, 4).view(np.uint32)[:, 0][(row + y0) * frame.shape[1] + (colm + x0)] = \
+            straight.view(np.uint32)[:, 0]
+    else:
+        frame[row + y0, colm + x0] = straight
+
+
+def _affine_samples(padded: np.ndarray, m: np.ndarray, c: np.ndarray, size: tuple[int, int], nearest: bool,
+                    cover: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray]:
+    """The texture on a (w, h) box under ``x -> m[:, :2] @ x + c`` (box pixel centres to unpadded texture
+    coordinates; ``m`` snapped): (None, h x w x 4) for the whole box, or (flat indices into the box, N x 4)
+    of the pixels that can land on something visible (``cover``); premultiplied float32."""
+    w, h = size
+    if m[0, 1] == 0.0 and m[1, 0] == 0.0:  # no turn: bilinear is separable, two passes of whole rows/columns
+        return None, _warp_separable(padded, (m[0, 0], c[0]), (m[1, 1], c[1]), (w, h), nearest)
+    xs = np.arange(w, dtype=np.float32)[None, :]
+    ys = np.arange(h, dtype=np.float32)[:, None]
+    f = m.astype(np.float32)
+    if cover is None:
+        sx = (f[0, 0] * xs + (f[0, 1] * ys + np.float32(c[0]))).reshape(-1)
+        sy = (f[1, 0] * xs + (f[1, 1] * ys + np.float32(c[1]))).reshape(-1)
+        return None, bilinear(padded, sx, sy, nearest, snap=False).reshape(h, w, 4)
+    # every pixel of the box is looked up in the footprint: this thread's work arrays, not fresh ones
+    n = w * h
+    sx = np.add(f[0, 0] * xs, f[0, 1] * ys + np.float32(c[0]), out=_scratch("sx", n, np.float32).reshape(h, w))
+    sy = np.add(f[1, 0] * xs, f[1, 1] * ys + np.float32(c[1]), out=_scratch("sy", n, np.float32).reshape(h, w))
+    hp, wp = cover.shape
+    t = _scratch("t", n, np.float32).reshape(h, w)
+    ix = _scratch("ix", n, np.int64).reshape(h, w)
+    iy = _scratch("iy", n, np.int64).reshape(h, w)
+    np.add(sx, np.float32(1.0), out=t)
+    np.floor(t, out=t)
+    np.clip(t, 0, wp - 1, out=t)
+    np.copyto(ix, t, casting="unsafe")
+    np.add(sy, np.float32(1.0), out=t)
+    np.floor(t, out=t)
+    np.clip(t, 0, hp - 1, out=t)
+    np.copyto(iy, t, casting="unsafe")
+    iy *= wp
+    iy += ix
+    keep = np.flatnonzero(cover.reshape(-1).take(iy.reshape(-1), out=_scratch("cv", n, np.bool_)))
+    if len(keep) == 0:
+        return keep, np.zeros((0, 4), np.float32)
+    return keep, bilinear(padded, sx.reshape(-1).take(keep), sy.reshape(-1).take(keep), nearest, snap=False)
+
+
+def _affine_resample(canvas: np.ndarray, padded: np.ndarray, inverse: np.ndarray, box: tuple[int, int, int, int],
+                     nearest: bool, cover: np.ndarray | None, composite: bool) -> None:
     h, w = canvas.shape[:2]
     x0, y0 = max(0, box[0]), max(0, box[1])
     x1, y1 = min(w, box[2]), min(h, box[3])
@@ -303,31 +423,81 @@ def warp_affine(canvas: np.ndarray, padded: np.ndarray, inverse: np.ndarray, box
     m = snap_affine(np.asarray(inverse, np.float64).reshape(1, 6)).reshape(2, 3)
     # the box's own coordinates (small numbers for float32)
     c = m[:, 2] + m[:, 0] * x0 + m[:, 1] * y0
-    if m[0, 1] == 0.0 and m[1, 0] == 0.0:  # no turn: bilinear is separable, two passes of whole rows/columns
-        canvas[y0:y1, x0:x1] = _warp_separable(padded, (m[0, 0], c[0]), (m[1, 1], c[1]), (x1 - x0, y1 - y0), nearest)
-        return
-    xs = np.arange(x1 - x0, dtype=np.float32)[None, :]
-    ys = np.arange(y1 - y0, dtype=np.float32)[:, None]
-    f = m.astype(np.float32)
-    sx = (f[0, 0] * xs + (f[0, 1] * ys + np.float32(c[0]))).reshape(-1)
-    sy = (f[1, 0] * xs + (f[1, 1] * ys + np.float32(c[1]))).reshape(-1)
     region = canvas[y0:y1, x0:x1]
-    if cover is None:
-        region[...] = bilinear(padded, sx, sy, nearest, snap=False).reshape(region.shape)
+    keep, col = _affine_samples(padded, m, c, (x1 - x0, y1 - y0), nearest, cover)
+    if keep is None:
+        if composite:
+            over(region, col)  # (transparent texels leave the canvas as it was, exactly)
+        else:
+            region[...] = col
         return
-    hp, wp = cover.shape
-    ix = np.clip(np.floor(sx + np.float32(1.0)), 0, wp - 1).astype(np.int64)
-    iy = np.clip(np.floor(sy + np.float32(1.0)), 0, hp - 1).astype(np.int64)
-    keep = np.flatnonzero(cover.reshape(-1).take(iy * wp + ix))
     if len(keep) == 0:
         return
-    col = bilinear(padded, sx.take(keep), sy.take(keep), nearest, snap=False)
-    words = region.reshape(-1, 4).view(np.complex128)[:, 0] if region.flags.c_contiguous else None
-    if words is not None:
-        words[keep] = col.view(np.complex128)[:, 0]
-    else:
-        row, colm = np.divmod(keep, x1 - x0)
+    if not composite and region.flags.c_contiguous:
+        region.reshape(-1, 4).view(np.complex128)[:, 0][keep] = col.view(np.complex128)[:, 0]
+        return
+    row, colm = np.divmod(keep, x1 - x0)
+    if not canvas.flags.c_contiguous:
+        if composite:
+            under = region[row, colm]
+            over(under, col)
+            col = under
         region[row, colm] = col
+        return
+    # whole 16-byte pixels of the canvas: gather, blend, scatter
+    at = (row + y0) * w + (colm + x0)
+    words = canvas.reshape(-1, 4).view(np.complex128)[:, 0]
+    if composite:
+        under = words.take(at).view(np.float32).reshape(-1, 4)
+        over(under, col)
+        col = under
+    words[at] = col.view(np.complex128)[:, 0]
+
+
+def fit_basis(rest: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Three spread-out points of ``rest`` (N x 2: the leftmost, the rightmost and the one farthest from the
+    line through them) and the inverse of their two edges, for :func:`affine_fit`; None when they lie on a line."""
+    if len(rest) < 3:
+        return None
+    i0, i1 = int(np.argmin(rest[:, 0])), int(np.argmax(rest[:, 0]))
+    d = rest - rest[i0]
+    e = rest[i1] - rest[i0]
+    i2 = int(np.argmax(np.abs(d[:, 0] * e[1] - d[:, 1] * e[0])))
+    basis = np.stack([rest[i1] - rest[i0], rest[i2] - rest[i0]], 1)  # columns: two edges
+    if abs(float(np.linalg.det(basis))) < 1e-6:
+        return None
+    return np.array([i0, i1, i2]), np.linalg.inv(basis)
+
+
+def affine_fit(rest: np.ndarray, moved: np.ndarray, tol: float = 1e-6,
+               basis: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray | None:
+    """The 2 x 3 map ``[A | t]`` with ``moved = A @ rest + t`` for every point (N x 2, within ``tol`` px),
+    or None when the points did not move by one invertible affine map (a bent mesh).
+
+    The map is solved from three spread-out points of ``rest`` (``basis``: :func:`fit_basis` of it, made
+    here when not given) and checked on all of them."""
+    if rest.shape != moved.shape:
+        return None
+    basis = basis if basis is not None else fit_basis(rest)
+    if basis is None:
+        return None
+    (i0, i1, i2), inv = basis
+    a = np.stack([moved[i1] - moved[i0], moved[i2] - moved[i0]], 1) @ inv
+    if not np.isfinite(a).all() or abs(a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0]) < 1e-6:
+        return None
+    t = moved[i0] - a @ rest[i0]
+    residual = rest @ a.T
+    residual += t
+    residual -= moved
+    if np.abs(residual).max() > tol:
+        return None
+    return np.concatenate([a, t[:, None]], 1)
+
+
+def invert_affine(m: np.ndarray) -> np.ndarray:
+    """The inverse of a 2 x 3 affine map."""
+    inv = np.linalg.inv(m[:, :2])
+    return np.concatenate([inv, (-inv @ m[:, 2])[:, None]], 1)
 
 
 def _axis_taps(scale: float, offset: float, n: int, size: int, nearest: bool

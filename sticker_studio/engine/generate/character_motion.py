@@ -174,8 +174,10 @@ def rigged(rgba: np.ndarray) -> tuple[Rig, RenderPlan]:
         if hit is not None:
             _PREPARED.move_to_end(key)
             return hit
+    from sticker_studio.engine.generate.two_stage import sensible_threads
+
     rig = auto_rig_cached(rgba)
-    made = (rig, prepare(rgba, rig))
+    made = (rig, prepare(rgba, rig, workers=min(2, sensible_threads())))  # (the idle cores make the layers)
     with _PREPARED_LOCK:
         _PREPARED[key] = made
         while len(_PREPARED) > _PREPARED_MAX:
@@ -213,10 +215,12 @@ def animate_character_subject(rgba: np.ndarray, request: CharacterRequest, *, la
     # drawn straight at that framing (no full-size render resampled per frame)
     from sticker_studio.core.motion.presets import DEFAULT_SUBJECT_SIZE
     from sticker_studio.core.puppet.framed import animate_framed
+    from sticker_studio.engine.generate.two_stage import sensible_threads
 
-    try:
+    try:  # (the frames on the idle cores: the same sticker as one thread draws)
         sticker = animate_framed(rgba, rig, motion.name, CharacterParams(amplitude=amplitude, side=side), options,
-                                 plan=plan, side=max(rgba.shape[:2]), subject_size=DEFAULT_SUBJECT_SIZE)
+                                 plan=plan, side=max(rgba.shape[:2]), subject_size=DEFAULT_SUBJECT_SIZE,
+                                 workers=min(2, sensible_threads()))
     except MissingPartError as error:
         return CharacterOutcome(None, motion.name, False, str(error))
     sticker.metadata["effects"] = [e for e in (OWN_EFFECTS.get(motion.name), *request.effects) if e]
