@@ -1,0 +1,94 @@
+"""What a new user hit first (the `trial` run): a drawing on paper added to a pack with --motion
+came out as a white rectangle, and a rig made by `rig` was refused by `animate --size`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from sticker_studio.cli import main
+from sticker_studio.core.pack.pack import StickerPack
+
+
+def _blob_on_paper(path: Path, side: int = 200) -> Path:
+    """A green blob with a face on white paper, no alpha (an RGB PNG)."""
+    im = Image.new("RGB", (side, side), "white")
+    d = ImageDraw.Draw(im)
+    d.ellipse((side // 6, side // 5, side - side // 6, side - side // 8), fill=(120, 220, 140),
+              outline=(30, 80, 40), width=max(2, side // 50))
+    d.ellipse((side * 0.37, side * 0.43, side * 0.42, side * 0.5), fill="black")
+    d.ellipse((side * 0.58, side * 0.43, side * 0.63, side * 0.5), fill="black")
+    im.save(path)
+    return path
+
+
+def _corner_alpha(sticker_frames: list[np.ndarray]) -> int:
+    return max(int(f[:4, :4, 3].max()) for f in sticker_frames)
+
+
+@pytest.mark.parametrize("motion", ["bounce", "blink"])
+def test_pack_add_motion_cuts_a_drawing_on_paper_out(tmp_path: Path, motion: str, capsys) -> None:
+    drawing = _blob_on_paper(tmp_path / "blob.png")
+    folder = tmp_path / "pack"
+    assert main(["pack", "create", str(folder), "--title", "t"]) == 0
+    assert main(["pack", "add", str(folder), str(drawing), "--motion", motion,
+                 "--background", "colour-key"]) == 0
+    pack = StickerPack.open(folder)
+    sticker = pack.entries[0].sticker
+    frames = sticker.frames
+    # the paper is gone: the corners are transparent in every frame, the blob is still there
+    assert _corner_alpha(frames) == 0
+    assert all(int((f[..., 3] > 128).sum()) > 0.1 * f.shape[0] * f.shape[1] for f in frames)
+    assert "colour key" in capsys.readouterr().err
+
+
+def test_pack_add_background_without_motion_is_one_line(tmp_path: Path, capsys) -> None:
+    drawing = _blob_on_paper(tmp_path / "blob.png")
+    folder = tmp_path / "pack"
+    assert main(["pack", "create", str(folder), "--title", "t"]) == 0
+    capsys.readouterr()
+    assert main(["pack", "add", str(folder), str(drawing), "--background", "none"]) == 2
+    err = capsys.readouterr().err
+    assert "only with --motion" in err and "Traceback" not in err
+
+
+def test_pack_add_unknown_motion_names_character_motions_too(tmp_path: Path, capsys) -> None:
+    drawing = _blob_on_paper(tmp_path / "blob.png")
+    folder = tmp_path / "pack"
+    assert main(["pack", "create", str(folder), "--title", "t"]) == 0
+    capsys.readouterr()
+    assert main(["pack", "add", str(folder), str(drawing), "--motion", "waving"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown motion 'waving'" in err and "wave" in err and "bounce" in err
+    assert "background" not in err  # refused before any cutting out
+
+
+def test_animate_with_a_rig_from_rig_at_a_smaller_size(tmp_path: Path, capsys) -> None:
+    drawing = _blob_on_paper(tmp_path / "blob.png", side=400)
+    rig = tmp_path / "rig.json"
+    assert main(["rig", str(drawing), "-o", str(rig), "--background", "colour-key"]) == 0
+    out = tmp_path / "out.png"
+    # --size 64 shrinks the drawing to 128 for the motion; the rig was made at 400
+    assert main(["animate", str(drawing), "--rig", str(rig), "--motion", "blink", "--size", "64",
+                 "--background", "colour-key", "-o", str(out)]) == 0, capsys.readouterr().err
+    with Image.open(out) as im:
+        assert im.size == (64, 64)
+        assert im.n_frames > 1
+
+
+def test_animate_still_refuses_a_rig_of_another_drawing(tmp_path: Path, capsys) -> None:
+    small = _blob_on_paper(tmp_path / "small.png", side=120)
+    wide = Image.new("RGB", (300, 150), "white")
+    ImageDraw.Draw(wide).ellipse((60, 20, 240, 130), fill=(200, 60, 60), outline="black", width=3)
+    wide.save(tmp_path / "wide.png")
+    rig = tmp_path / "rig.json"
+    assert main(["rig", str(tmp_path / "wide.png"), "-o", str(rig), "--background", "colour-key"]) == 0
+    capsys.readouterr()
+    assert main(["animate", str(small), "--rig", str(rig), "--motion", "blink", "--background", "colour-key",
+                 "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "is a rig for a 300x150 drawing" in err and "Traceback" not in err
+    assert not (tmp_path / "x.png").exists()
