@@ -92,3 +92,18 @@ def test_animate_still_refuses_a_rig_of_another_drawing(tmp_path: Path, capsys) 
     err = capsys.readouterr().err
     assert "is a rig for a 300x150 drawing" in err and "Traceback" not in err
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("prompt, motion", [
+    ("眠い猫", "sleepy"), ("哭泣的熊猫", "cry"), ("生气的狗", "angry"), ("泣いている犬", "cry"),
+    ("un gato llorando", "cry"), ("un gato enamorado", "love"), ("eine weinende Katze", "cry"),
+    ("ein müder Hund", "sleepy"), ("une grenouille triste", "cry"),
+    ("跳舞的猫", "dance"),  # a motion word the table had: unchanged
+    ("eine Katze", None), ("一只猫", None),
+])
+def test_feelings_in_other_languages_pick_the_character_motion(prompt: str, motion: str | None) -> None:
+    from sticker_studio.engine.generate.art_retrieval import ArtIndex
+    from sticker_studio.engine.generate.character_motion import character_request
+
+    request = character_request(ArtIndex.load(None).read(prompt))
+    assert (request.motion if request is not None else None) == motion
