@@ -107,3 +107,60 @@ def test_feelings_in_other_languages_pick_the_character_motion(prompt: str, moti
 
     request = character_request(ArtIndex.load(None).read(prompt))
     assert (request.motion if request is not None else None) == motion
+
+
+def _sprite(scale: int = 1) -> np.ndarray:
+    """A 24x24 opaque sprite on white: skin head with black eyes, red shirt, arms, blue legs; a
+    white pixel inside the shirt (a button) that is not background."""
+    rgb = np.full((24, 24, 3), 255, np.uint8)
+    rgb[3:11, 8:16] = (230, 190, 150)
+    rgb[6, 10] = rgb[6, 13] = (0, 0, 0)
+    rgb[11:19, 7:17] = (200, 40, 40)
+    rgb[12:16, 4:7] = rgb[12:16, 17:20] = (230, 190, 150)
+    rgb[19:23, 8:11] = rgb[19:23, 13:16] = (40, 40, 160)
+    rgb[14, 11] = (255, 255, 255)
+    rgba = np.dstack([rgb, np.full((24, 24), 255, np.uint8)])
+    return rgba.repeat(scale, axis=0).repeat(scale, axis=1)
+
+
+@pytest.mark.parametrize("scale", [1, 5])
+def test_pixel_art_on_paper_is_keyed_exactly(scale: int) -> None:
+    from sticker_studio.core.pixelart import key_flat_background
+
+    sprite = _sprite(scale)
+    keyed = key_flat_background([sprite])
+    assert keyed is not None
+    out = keyed[0]
+    assert out.shape == sprite.shape
+    assert set(np.unique(out[..., 3]).tolist()) == {0, 255}
+    drawn = (sprite[..., :3] != 255).any(axis=2)
+    assert (out[..., 3][drawn] == 255).all()  # arms, eyes, legs: every drawn pixel kept as drawn
+    assert (out[..., :3][drawn] == sprite[..., :3][drawn]).all()
+    assert out[14 * scale, 11 * scale, 3] == 255  # the white button inside the shirt is no background
+    assert out[0, 0, 3] == 0 and out[20 * scale, 12 * scale, 3] == 0  # the paper, the gap between the legs
+
+
+def test_a_border_that_is_not_flat_is_left_to_the_background_remover() -> None:
+    from sticker_studio.core.pixelart import key_flat_background
+
+    sprite = _sprite()
+    sprite[0, :, :3] = np.arange(24, dtype=np.uint8)[:, None] * 10  # a gradient along the top
+    sprite[:, 0, :3] = 7
+    assert key_flat_background([sprite]) is None
+    assert key_flat_background([np.full((8, 8, 4), 255, np.uint8)]) is None  # only paper: nothing left
+
+
+def test_animate_keeps_a_sprite_on_white_crisp(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "sprite.png"
+    Image.fromarray(_sprite()[..., :3]).save(src)
+    out = tmp_path / "out.png"
+    assert main(["animate", str(src), "--motion", "bounce", "--size", "96", "-o", str(out)]) == 0
+    assert "pixel art" in capsys.readouterr().err
+    palette = {tuple(c) for c in _sprite()[..., :4].reshape(-1, 4).tolist()}
+    with Image.open(out) as im:
+        for i in range(im.n_frames):
+            im.seek(i)
+            frame = np.array(im.convert("RGBA"))
+            assert set(np.unique(frame[..., 3]).tolist()) <= {0, 255}
+            visible = {tuple(c) for c in frame[frame[..., 3] > 0].reshape(-1, 4).tolist()}
+            assert visible and visible <= palette  # no blended colours

@@ -30,7 +30,7 @@ from sticker_studio.cli.arguments import (
 from sticker_studio.core.errors import InvalidInputError, ModelError, StickerStudioError
 from sticker_studio.core.puppet.rig import Rig
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine.matting.cutout import Background, background_type
+from sticker_studio.engine.matting.cutout import Background, background_type, needs_cut_out
 
 #: Output side when --size is not given (motion.animate keeps the input size, at most this).
 DEFAULT_OUTPUT_SIDE = 512
@@ -316,9 +316,16 @@ def ensure_alpha(sticker: Sticker, background: Background | str | None) -> Stick
     for by name must be there."""
     from sticker_studio.core.imageops import composite_on_color
     from sticker_studio.core.matte.sketch import looks_like_line_art
-    from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out, needs_cut_out
+    from sticker_studio.core.pixelart import key_flat_background, looks_like_pixel_art
+    from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out
 
     method = Background.MODEL if background is None else Background.parse(background)
+    if background is None and needs_cut_out(sticker) and looks_like_pixel_art(sticker.frames[:1]):
+        keyed = key_flat_background(sticker.frames)  # a sprite on a flat colour: exact, where a matte blurs it
+        if keyed is not None:
+            print("no alpha channel: pixel art on a flat background: made that colour transparent, hard edges "
+                  "kept (--background model to use the model)", file=sys.stderr)
+            return Sticker(keyed, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
     if background is None and needs_cut_out(sticker) and looks_like_line_art(composite_on_color(sticker.frames[0])):
         method = Background.LINE_ART
     heads = None
