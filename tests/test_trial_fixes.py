@@ -164,3 +164,13 @@ def test_animate_keeps_a_sprite_on_white_crisp(tmp_path: Path, capsys) -> None:
             assert set(np.unique(frame[..., 3]).tolist()) <= {0, 255}
             visible = {tuple(c) for c in frame[frame[..., 3] > 0].reshape(-1, 4).tolist()}
             assert visible and visible <= palette  # no blended colours
+
+
+def test_demo_says_a_command_that_opens_a_pack_in_a_folder_with_spaces() -> None:
+    import shlex
+
+    from sticker_studio.cli.cmd_demo import open_command
+
+    command = open_command(Path("my demo") / "pack")
+    assert shlex.split(command) == ["sticker-studio", "gui", "my demo/pack"]
+    assert open_command(Path("plain/pack")) == "sticker-studio gui plain/pack"
