@@ -174,3 +174,11 @@ def test_demo_says_a_command_that_opens_a_pack_in_a_folder_with_spaces() -> None
     command = open_command(Path("my demo") / "pack")
     assert shlex.split(command) == ["sticker-studio", "gui", "my demo/pack"]
     assert open_command(Path("plain/pack")) == "sticker-studio gui plain/pack"
+
+
+def test_animate_refuses_an_output_extension_before_cutting_out(tmp_path: Path, capsys) -> None:
+    drawing = _blob_on_paper(tmp_path / "blob.png")
+    for motion in ("bounce", "blink"):
+        assert main(["animate", str(drawing), "--motion", motion, "-o", str(tmp_path / "out.jpg")]) == 2
+        err = capsys.readouterr().err
+        assert "cannot write '.jpg'" in err and "no alpha channel" not in err and "Traceback" not in err

@@ -105,6 +105,10 @@ def run(args: argparse.Namespace) -> int:
             and _preset_or_none(args.motion) is None:
         raise InvalidInputError(unknown_motion_message(args.motion))
     check_output(args.output, args.image)
+    if args.output.suffix.lower() != ".tgs":
+        from sticker_studio.formats.writers import format_for_path
+
+        format_for_path(args.output)  # an extension it cannot write: one line before any cutting out
     if character is not None:
         return run_character(args, character.name)
     if args.motion and args.body:
