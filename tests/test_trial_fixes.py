@@ -182,3 +182,17 @@ def test_animate_refuses_an_output_extension_before_cutting_out(tmp_path: Path, 
         assert main(["animate", str(drawing), "--motion", motion, "-o", str(tmp_path / "out.jpg")]) == 2
         err = capsys.readouterr().err
         assert "cannot write '.jpg'" in err and "no alpha channel" not in err and "Traceback" not in err
+
+
+def test_matte_keys_a_sprite_on_white_exactly(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "sprite.png"
+    Image.fromarray(_sprite(3)[..., :3]).save(src)
+    out = tmp_path / "out.png"
+    assert main(["matte", str(src), "-o", str(out)]) == 0
+    assert "pixel art" in capsys.readouterr().err
+    with Image.open(out) as im:
+        frame = np.array(im.convert("RGBA"))
+    sprite = _sprite(3)
+    drawn = (sprite[..., :3] != 255).any(axis=2)
+    assert set(np.unique(frame[..., 3]).tolist()) == {0, 255}
+    assert (frame[..., 3][drawn] == 255).all() and frame[0, 0, 3] == 0
