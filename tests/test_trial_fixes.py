@@ -196,3 +196,13 @@ def test_matte_keys_a_sprite_on_white_exactly(tmp_path: Path, capsys) -> None:
     drawn = (sprite[..., :3] != 255).any(axis=2)
     assert set(np.unique(frame[..., 3]).tolist()) == {0, 255}
     assert (frame[..., 3][drawn] == 255).all() and frame[0, 0, 3] == 0
+
+
+@pytest.mark.parametrize("prompt, left_out", [
+    ("a penguin clapping", ()), ("a cat wagging its tail", ()), ("猫和狗在跳舞", ()),
+    ("a dog dancing in the park", ("park",)), ("a dog named Rex clapping in the park", ("park", "the name Rex")),
+])
+def test_the_words_of_the_character_motion_are_not_left_out(prompt: str, left_out: tuple[str, ...]) -> None:
+    from sticker_studio.engine.generate.two_stage import pick_scene
+
+    assert pick_scene(prompt, size=64).ignored == left_out
