@@ -206,3 +206,19 @@ def test_the_words_of_the_character_motion_are_not_left_out(prompt: str, left_ou
     from sticker_studio.engine.generate.two_stage import pick_scene
 
     assert pick_scene(prompt, size=64).ignored == left_out
+
+
+@pytest.mark.parametrize("prompt, label", [("🐱", "cat face"), ("a 🐶 waving", "dog face"),
+                                           ("🐈\u200d⬛ dancing", "black cat"), ("❤️", "red heart")])
+def test_a_prompt_typed_as_emoji_reads_as_the_subject(prompt: str, label: str) -> None:
+    from sticker_studio.engine.generate.two_stage import pick_scene
+
+    assert pick_scene(prompt, size=64).main.label == label
+
+
+def test_emoji_spelling_leaves_other_text_alone() -> None:
+    from sticker_studio.engine.generate.art_retrieval import ArtIndex
+
+    index = ArtIndex.load(None)
+    for prompt in ("a cat waving", "眠い猫", "eine weinende Katze", "café © 2026"):
+        assert index.spell_out_emoji(prompt) == prompt
