@@ -28,8 +28,9 @@ from sticker_studio.cli.arguments import (
     side_type,
 )
 from sticker_studio.core.errors import InvalidInputError, ModelError, StickerStudioError
+from sticker_studio.core.puppet.rig import Rig
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine.matting.cutout import Background, background_type
+from sticker_studio.engine.matting.cutout import Background, background_type, needs_cut_out
 
 #: Output side when --size is not given (motion.animate keeps the input size, at most this).
 DEFAULT_OUTPUT_SIDE = 512
@@ -104,6 +105,10 @@ def run(args: argparse.Namespace) -> int:
             and _preset_or_none(args.motion) is None:
         raise InvalidInputError(unknown_motion_message(args.motion))
     check_output(args.output, args.image)
+    if args.output.suffix.lower() != ".tgs":
+        from sticker_studio.formats.writers import format_for_path
+
+        format_for_path(args.output)  # an extension it cannot write: one line before any cutting out
     if character is not None:
         return run_character(args, character.name)
     if args.motion and args.body:
@@ -185,7 +190,7 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
     """A character motion: rig (or --rig), move the parts, fit the result to the output size."""
     from sticker_studio.core.puppet.animate import AnimateOptions, animate_character
     from sticker_studio.core.puppet.motions import CharacterParams, find_character_motion
-    from sticker_studio.core.puppet.rig import load_rig_for
+    from sticker_studio.core.puppet.rig import load_rig, load_rig_for
     from sticker_studio.engine.rig.auto import auto_rig
 
     if args.body is not None:
@@ -194,7 +199,12 @@ def run_character(args: argparse.Namespace, motion: str) -> int:
         get_preset(args.body)
     from sticker_studio.core.visibility import ensure_visible
 
-    sticker = ensure_alpha(shrink_for_output(read_input(args.image), args.size), args.background)
+    source = read_input(args.image)
+    if args.rig is not None:  # the drawing at the size `rig` rigged it at, whatever --size asks for
+        source = shrink_to_rig(source, load_rig(args.rig))
+    else:
+        source = shrink_for_output(source, args.size)
+    sticker = ensure_alpha(source, args.background)
     ensure_visible(sticker, "the cut-out", ("the input itself is transparent",
                                             "the background removal took the subject: try another --background"))
     rgba = sticker.frames[0]
@@ -282,9 +292,19 @@ def shrink_for_output(sticker: Sticker, output_side: int | None) -> Sticker:
     background removal (matting or colour key) on a 6000 px photo of a drawing would
     otherwise take a minute for pixels that never reach the sticker.
     """
+    return shrink_to_side(sticker, 2 * (output_side or DEFAULT_OUTPUT_SIDE))
+
+
+def shrink_to_rig(sticker: Sticker, rig: Rig) -> Sticker:
+    """The drawing scaled down the way ``sticker-studio rig`` scaled it before rigging, so a rig made
+    from this file fits it at any ``--size`` (a rig for another drawing is still refused by its size)."""
+    return shrink_to_side(sticker, max(rig.width, rig.height))
+
+
+def shrink_to_side(sticker: Sticker, limit: int) -> Sticker:
+    """``sticker`` scaled down so its longer side is at most ``limit`` (never up)."""
     from sticker_studio.core.imageops import resize_rgba
 
-    limit = 2 * (output_side or DEFAULT_OUTPUT_SIDE)
     longer = max(sticker.width, sticker.height)
     if longer <= limit:
         return sticker
@@ -300,9 +320,16 @@ def ensure_alpha(sticker: Sticker, background: Background | str | None) -> Stick
     for by name must be there."""
     from sticker_studio.core.imageops import composite_on_color
     from sticker_studio.core.matte.sketch import looks_like_line_art
-    from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out, needs_cut_out
+    from sticker_studio.core.pixelart import key_flat_background, looks_like_pixel_art
+    from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out
 
     method = Background.MODEL if background is None else Background.parse(background)
+    if background is None and needs_cut_out(sticker) and looks_like_pixel_art(sticker.frames[:1]):
+        keyed = key_flat_background(sticker.frames)  # a sprite on a flat colour: exact, where a matte blurs it
+        if keyed is not None:
+            print("no alpha channel: pixel art on a flat background: made that colour transparent, hard edges "
+                  "kept (--background model to use the model)", file=sys.stderr)
+            return Sticker(keyed, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
     if background is None and needs_cut_out(sticker) and looks_like_line_art(composite_on_color(sticker.frames[0])):
         method = Background.LINE_ART
     heads = None

@@ -114,9 +114,16 @@ def run(args: argparse.Namespace) -> int:
         bar.set_postfix_str("loading the sample")
         code = _run_stages(args, bar, source, pack_dir, export_dir)
     print(f"Done in {time.perf_counter() - start:.0f} s. Look at:")
-    print(f"  {pack_dir.resolve()}/  the pack (open it: sticker-studio gui {pack_dir})")
+    print(f"  {pack_dir.resolve()}/  the pack (open it: {open_command(pack_dir)})")
     print(f"  {export_dir.resolve()}/<target>/  the same pack ready for each messenger")
     return code
+
+
+def open_command(pack_dir: Path) -> str:
+    """The command that opens the demo pack, quoted for a shell ("demo out/pack" has a space)."""
+    import shlex
+
+    return f"sticker-studio gui {shlex.quote(str(pack_dir))}"
 
 
 def _run_stages(args: argparse.Namespace, bar: Any, source: Path, pack_dir: Path, export_dir: Path) -> int:

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.progress import ProgressCallback
 
 
@@ -108,11 +109,19 @@ def run_add(args: argparse.Namespace) -> int:
 
     pack = StickerPack.open(args.folder)
     sticker = read_sticker(args.file)
+    if args.motion:  # a drawing on paper is cut out first, as animate does
+        if not pack_character.is_character_motion(args.motion):
+            from sticker_studio.cli.cmd_animate import _preset_or_none, unknown_motion_message
+
+            if _preset_or_none(args.motion) is None:  # one line naming every motion, before any cutting out
+                raise InvalidInputError(unknown_motion_message(args.motion))
+        sticker = pack_character.drawing_for_motion(sticker, args.background)
+    elif args.background is not None:
+        raise InvalidInputError("--background: only with --motion (a still drawing to animate)")
     if pack_character.is_character_motion(args.motion):
         sticker = pack_character.character_pack_sticker(sticker, args, pack.subject_size)
     elif args.motion:
         pack_character.refuse_character_only_options(args)
-        from sticker_studio.core.errors import InvalidInputError
         from sticker_studio.core.motion.presets import animate, get_preset
 
         if sticker.frame_count > 1:

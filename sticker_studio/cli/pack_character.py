@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.sticker import Sticker
+from sticker_studio.engine.matting.cutout import Background, background_type
 
 #: The pack's stickers are this square (the preset path's size too).
 PACK_SIDE = 512
@@ -29,6 +30,24 @@ def add_arguments(add: argparse.ArgumentParser) -> None:
     add.add_argument("--effect", action="append", default=[], metavar="KIND",
                      help="with a character --motion: an effect drawn through the loop (tears, zzz, hearts, "
                           "sparkles...); repeatable")
+    add.add_argument("--background", type=background_type, default=None, metavar="METHOD",
+                     help="with --motion, for drawings without alpha: model, colour-key, line-art or none (see "
+                          "animate --background; default: cut out like animate)")
+
+
+def drawing_for_motion(sticker: Sticker, background: Background | None) -> Sticker:
+    """The still ``sticker`` that ``--motion`` animates, like ``animate`` takes it: at most twice the
+    pack's side (the size ``sticker-studio rig`` rigs at) and cut out when it has no alpha, so a
+    drawing on paper does not move as a white rectangle."""
+    from sticker_studio.cli.cmd_animate import ensure_alpha, shrink_for_output
+    from sticker_studio.core.visibility import ensure_visible
+
+    if sticker.frame_count > 1:
+        raise InvalidInputError("--motion animates a still drawing; FILE is already animated")
+    cut = ensure_alpha(shrink_for_output(sticker, PACK_SIDE), background)
+    ensure_visible(cut, "the cut-out", ("the input itself is transparent",
+                                        "the background removal took the subject: try another --background"))
+    return cut
 
 
 def is_character_motion(name: str | None) -> bool:

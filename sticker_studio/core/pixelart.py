@@ -115,3 +115,47 @@ def fit_pixel_art(frame_native: np.ndarray, width: int, height: int) -> np.ndarr
     y0, x0 = (height - ah) // 2, (width - aw) // 2
     canvas[y0:y0 + ah, x0:x0 + aw] = art
     return canvas
+
+
+#: The share of the (native) border that must be the one background colour for :func:`key_flat_background`.
+FLAT_BORDER_SHARE = 0.9
+
+
+def key_flat_background(frames: Sequence[np.ndarray]) -> list[np.ndarray] | None:
+    """Opaque pixel art on a flat background colour, that colour made transparent exactly.
+
+    Per frame, at the art's own pixel size: the colour of most of the border (at least
+    :data:`FLAT_BORDER_SHARE` of it) is the background, and its pixels connected to the border
+    become transparent (alpha 0), every other pixel stays as drawn (alpha 255), so the palette,
+    the hard edges and enclosed background-coloured pixels (a white eye) survive; then scaled
+    back by the same whole multiple. None when a border is not flat or nothing would be left
+    (a background remover then takes over).
+    """
+    small, k = native(frames)
+    out: list[np.ndarray] = []
+    for frame in small:
+        rgb = frame[..., :3]
+        border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+        colours, counts = np.unique(border, axis=0, return_counts=True)
+        if counts.max() < FLAT_BORDER_SHARE * len(border):
+            return None
+        same = (rgb == colours[counts.argmax()]).all(axis=2)
+        outside = np.zeros_like(same)
+        outside[0], outside[-1], outside[:, 0], outside[:, -1] = same[0], same[-1], same[:, 0], same[:, -1]
+        while True:  # flood through the background colour, 4-connected
+            grown = outside.copy()
+            grown[1:] |= outside[:-1]
+            grown[:-1] |= outside[1:]
+            grown[:, 1:] |= outside[:, :-1]
+            grown[:, :-1] |= outside[:, 1:]
+            grown &= same
+            if (grown == outside).all():
+                break
+            outside = grown
+        if outside.all():
+            return None
+        keyed = frame.copy()
+        keyed[..., 3] = np.where(outside, 0, 255).astype(np.uint8)
+        keyed[outside, :3] = 0
+        out.append(scale_nearest(keyed, k) if k > 1 else keyed)
+    return out

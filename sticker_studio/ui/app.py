@@ -109,7 +109,13 @@ def build_window(file: Path | None = None, *, pack_folder: Path | None = None,
     if document.notice:
         window.show_error(document.notice)
     if file is not None:
-        load_into(window, file)
+        try:
+            load_into(window, file)
+        except BaseException:  # a file it cannot open: no worker (the warm-up) may outlive the window
+            window.session.stop_jobs()
+            window.document.close()
+            window.deleteLater()
+            raise
     elif pack_folder is None and is_first_start(settings, document):
         open_sample(window, load_into)
     return window

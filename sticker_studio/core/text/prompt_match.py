@@ -132,6 +132,31 @@ LANG_MOTION: dict[str, dict[str, str]] = {
            "浮かぶ": "float", "飛ぶ": "fly", "寝る": "sleep", "眠る": "sleep", "震える": "shake",
            "跳ねる": "bounce", "祝う": "celebrate", "光る": "glow", "うなずく": "nod"},
 }
+#: Feelings the character motions show (sleepy, cry, angry, love): the English word each maps to is
+#: one of ``engine/generate/character_motion.CHARACTER_WORDS``' ("眠い猫" is a sleepy cat, not a face).
+LANG_FEELINGS: dict[str, dict[str, str]] = {
+    "fr": {"pleure": "crying", "pleurant": "crying", "triste": "sad", "endormi": "sleepy", "endormie": "sleepy",
+           "somnolent": "sleepy", "somnolente": "sleepy", "fatigué": "tired", "fatiguée": "tired",
+           "amoureux": "lovestruck", "amoureuse": "lovestruck", "fâché": "angry", "fâchée": "angry"},
+    "es": {"llora": "crying", "llorando": "crying", "triste": "sad", "dormido": "sleepy", "dormida": "sleepy",
+           "somnoliento": "sleepy", "somnolienta": "sleepy", "cansado": "tired", "cansada": "tired",
+           "enamorado": "lovestruck", "enamorada": "lovestruck", "enojado": "angry", "enojada": "angry",
+           "enfadado": "angry", "enfadada": "angry"},
+    "de": {"weint": "crying", "weinend": "crying", "weinende": "crying", "weinender": "crying",
+           "weinendes": "crying", "traurig": "sad", "traurige": "sad", "trauriger": "sad", "trauriges": "sad",
+           "müde": "sleepy", "müder": "sleepy", "müdes": "sleepy", "schläfrig": "sleepy", "schläfrige": "sleepy",
+           "schläfriger": "sleepy", "verliebt": "lovestruck", "verliebte": "lovestruck", "verliebter": "lovestruck",
+           "wütend": "angry", "wütende": "angry", "wütender": "angry"},
+    "zh": {"哭泣": "crying", "哭": "crying", "伤心": "sad", "难过": "sad", "犯困": "sleepy", "困倦": "sleepy",
+           "打瞌睡": "sleepy", "瞌睡": "sleepy", "生气": "angry", "愤怒": "angry", "恋爱": "lovestruck",
+           "恋爱中": "lovestruck"},
+    "ja": {"眠い": "sleepy", "眠そうな": "sleepy", "泣いている": "crying", "泣いてる": "crying", "泣く": "crying",
+           "悲しい": "sad", "怒っている": "angry", "怒った": "angry", "怒る": "angry", "恋する": "lovestruck",
+           "恋している": "lovestruck"},
+}
+for _lang, _words in LANG_FEELINGS.items():
+    LANG_MOTION[_lang].update(_words)
+
 LANG_COLOURS: dict[str, dict[str, str]] = {
     "fr": {"rouge": "red", "bleu": "blue", "bleue": "blue", "vert": "green", "verte": "green", "jaune": "yellow",
            "rose": "pink", "violet": "purple", "noir": "black", "noire": "black", "blanc": "white",

@@ -67,6 +67,9 @@ def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.round(vectors / scale[:, None]).astype(np.int8), scale.astype(np.float32)
 
 
+#: VARIATION SELECTOR-16 (emoji presentation): dropped before emoji are matched.
+VS16 = "\ufe0f"
+
 class ArtIndex:
     """The library's embeddings; ``search(prompt)`` ranks its entries."""
 
@@ -88,6 +91,7 @@ class ArtIndex:
         if any(v.shape[0] != len(library.entries) for v in self.vectors):
             raise ArtLibraryError(f"the art index {path} does not match {library.folder}; reinstall Sticker Studio")
         self._lexicon: Lexicon | None = None
+        self._emoji_names: list[tuple[str, str]] | None = None
 
     @classmethod
     def load(cls, folder: Path | None = None) -> ArtIndex:
@@ -109,7 +113,24 @@ class ArtIndex:
 
     def read(self, prompt: str) -> PromptReading:
         """The prompt's subjects, relation, motion and colour (any bundled language)."""
-        return read_prompt(prompt, self.lexicon)
+        return read_prompt(self.spell_out_emoji(prompt), self.lexicon)
+
+    def spell_out_emoji(self, prompt: str) -> str:
+        """The library's emoji in ``prompt`` written as their names ("🐱 waving" -> "cat face waving"),
+        so a prompt typed as an emoji reads as the subject it shows instead of an empty prompt."""
+        text = prompt.replace(VS16, "")
+        if all(ord(ch) < 0x2000 for ch in text):
+            return prompt
+        if self._emoji_names is None:
+            names: dict[str, str] = {}
+            for e in self.library.entries:
+                names.setdefault(e.emoji.replace(VS16, ""), e.label)
+            self._emoji_names = sorted(((k, v) for k, v in names.items() if k and any(ord(c) >= 0x2000 for c in k)),
+                                       key=lambda kv: -len(kv[0]))
+        for emoji, label in self._emoji_names:  # longest first: "🐈‍⬛" before "🐈"
+            if emoji in text:
+                text = text.replace(emoji, f" {label} ")
+        return " ".join(text.split())
 
     def phrase_scores(self, words: tuple[str, ...], language: str, colour_word: str | None = None) -> np.ndarray:
         """Match confidence of every entry for one subject phrase (module docstring)."""

@@ -116,6 +116,18 @@ def character_request(reading: PromptReading, subject_label: str = "") -> Charac
     return CharacterRequest(best[1], best[2], tuple(e for e in effects if e != own))
 
 
+def words_left_unused(reading: PromptReading, words: tuple[str, ...]) -> tuple[str, ...]:
+    """``words`` (the prompt's words the reading did not use) less those that ask for the character
+    motion the prompt names ("clapping", "wagging ... tail", "跳舞"): the motion uses them, so the
+    output does not list them as left out."""
+    request = character_request(reading)
+    if request is None or request.word is None:
+        return words
+    table = LANG_MOTION.get(reading.language, {})
+    used = {token for phrase in CHARACTER_WORDS.get(request.motion, ()) for token in phrase.split()}
+    return tuple(w for w in words if table.get(w, w) not in used)
+
+
 @dataclass(frozen=True)
 class CharacterOutcome:
     """The sticker when the puppet made it, or the whole-body preset and why."""

@@ -305,7 +305,10 @@ def pick_scene(
     main = _subject(index, reading, 0, candidate=candidate, style=style, size=size, count=count, seed=seed)
     if not main.confident and candidate is None and not allow_weak:
         raise WeakMatchError(main)
-    ignored = [" ".join(reading.ignored)] if reading.ignored else []
+    from sticker_studio.engine.generate.character_motion import words_left_unused
+
+    unused = words_left_unused(reading, reading.ignored)
+    ignored = [" ".join(unused)] if unused else []
     if reading.names:
         ignored.append(f"the name {', '.join(n.capitalize() for n in reading.names)}")
     second: Subject | None = None
