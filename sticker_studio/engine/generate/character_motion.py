@@ -186,7 +186,7 @@ def rigged(rgba: np.ndarray) -> tuple[Rig, RenderPlan]:
         if hit is not None:
             _PREPARED.move_to_end(key)
             return hit
-    from sticker_studio.engine.generate.two_stage import sensible_threads
+    from sticker_studio.core.cpu_share import sensible_threads
 
     rig = auto_rig_cached(rgba)
     made = (rig, prepare(rgba, rig, workers=min(2, sensible_threads())))  # (the idle cores make the layers)
@@ -225,9 +225,9 @@ def animate_character_subject(rgba: np.ndarray, request: CharacterRequest, *, la
     options = AnimateOptions(frames=frames, fps=fps, body=body, seed=seed, extra_effects=request.effects)
     # square, the subject at the presets' size (the grown canvas of a hop was 512x568, the subject smaller),
     # drawn straight at that framing (no full-size render resampled per frame)
+    from sticker_studio.core.cpu_share import sensible_threads
     from sticker_studio.core.motion.presets import DEFAULT_SUBJECT_SIZE
     from sticker_studio.core.puppet.framed import animate_framed
-    from sticker_studio.engine.generate.two_stage import sensible_threads
 
     try:  # (the frames on the idle cores: the same sticker as one thread draws)
         sticker = animate_framed(rgba, rig, motion.name, CharacterParams(amplitude=amplitude, side=side), options,

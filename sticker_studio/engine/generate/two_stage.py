@@ -26,7 +26,6 @@ the second; ``generate_two_stage`` both.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sticker_studio.core.cpu_share import sensible_threads  # noqa: F401 (re-exported: cmd_generate, bench)
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.recolour import dominant_colour, needs_recolour, recolour
 from sticker_studio.core.sticker import Sticker
@@ -189,20 +189,6 @@ class TwoStageResult:
             "match_confident": self.subject.confident,
             "variation": scene.variation.describe() if scene is not None else "as drawn",
         }
-
-
-def sensible_threads() -> int:
-    """Torch threads for one interactive job: the idle cores (1-min load average), 1..4.
-
-    On a busy 2-core machine two threads contend with the other process and run about
-    twice as slowly as one; on an idle one two threads are faster.
-    """
-    cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
-        load = 0.0
-    return int(max(1, min(4, cores, int(cores - load + 0.5))))
 
 
 def render_entry(library: ArtLibrary, candidate: Candidate, style: str, side: int) -> tuple[str, np.ndarray]:
