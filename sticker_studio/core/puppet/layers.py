@@ -69,6 +69,8 @@ class Layer:
     cover: np.ndarray | None = field(default=None, repr=False)
     #: the mesh's :func:`~sticker_studio.core.puppet.raster.fit_basis` (:func:`affine_runs`; made on first use)
     basis: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    #: (joint, which pins follow it, those pins' rest points) for each joint of ``pin_joints`` (made on first use)
+    pin_groups: list[tuple[str, np.ndarray, np.ndarray]] | None = field(default=None, repr=False)
 
 
 def layer_cover(layer: Layer) -> np.ndarray:
@@ -463,9 +465,11 @@ class Puppet:
         out = []
         for layer in self.layers:
             targets = np.empty_like(layer.pin_rest)
-            for j in set(layer.pin_joints):
-                sel = np.array([pj == j for pj in layer.pin_joints])
-                targets[sel] = fk[j].apply(layer.pin_rest[sel])
+            if layer.pin_groups is None:
+                layer.pin_groups = [(j, sel, layer.pin_rest[sel]) for j in dict.fromkeys(layer.pin_joints)
+                                    if (sel := np.array([pj == j for pj in layer.pin_joints])).any()]
+            for j, sel, rest in layer.pin_groups:
+                targets[sel] = fk[j].apply(rest)
             if np.array_equal(targets, layer.pin_rest):  # this layer's joints did not move
                 v = layer.mesh.vertices.copy()
             else:
