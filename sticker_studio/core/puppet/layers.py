@@ -307,11 +307,15 @@ class Puppet:
         opaque = rgba[..., 3] == 255
         band = max(2.0, 0.04 * self.size)
         reach = max(3.0, 0.08 * self.size)
-        present = [p for p in DRAW_ORDER if (labels == PART_NAMES.index(p) + 1).any()]
+        counts = np.bincount(labels.ravel(), minlength=len(PART_NAMES) + 1)
+        present = [p for p in DRAW_ORDER if counts[PART_NAMES.index(p) + 1]]
         fills: dict[str, np.ndarray] = {}
         for part in present:
             own = labels == PART_NAMES.index(part) + 1
-            tex = np.where(own[..., None], rgba, 0).astype(np.uint8)
+            # the drawing's pixels of the part (zero elsewhere), copied in the part's box only
+            tex = np.zeros_like(rgba)
+            box = _window(own, 0.0)
+            np.multiply(rgba[box], own[box][..., None], out=tex[box])
             parent = PARENT_PART.get(part)
             if parent is not None:
                 # the parent's opaque pixels next to the part, only around the attachment joint (not
