@@ -111,3 +111,18 @@ def test_effect_box_is_the_box_of_the_pixels_drawn_on_a_blank_canvas() -> None:
     assert rows.size
     assert _drawn_box(shape, items, 2) == (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
     assert _drawn_box(shape, [(EffectKind.HEARTS, _anchors(), 0.0, 1.0)], 2) is None  # t = 0 draws nothing
+
+
+def test_edt_at_reads_the_distance_transform_at_the_pixels() -> None:
+    from scipy import ndimage
+
+    from sticker_studio.core.puppet.mesh import edt_at
+
+    rng = np.random.default_rng(1)
+    for k in range(40):
+        h, w = (int(v) for v in rng.integers(5, 90, 2))
+        mask = ndimage.binary_opening(rng.random((h, w)) < rng.uniform(0.3, 0.95), iterations=int(k % 3))
+        if k == 0:
+            mask[:] = True  # no False pixel: the transform's own answer
+        iy, ix = rng.integers(0, h, 150), rng.integers(0, w, 150)
+        assert np.array_equal(edt_at(mask, iy, ix), ndimage.distance_transform_edt(mask)[iy, ix])

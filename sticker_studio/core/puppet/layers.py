@@ -26,7 +26,7 @@ from scipy import ndimage
 
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.puppet.arap import ArapSolver
-from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, locate
+from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, edt_at, locate
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, forward_kinematics, root_affine
 from sticker_studio.core.puppet.raster import (
     affine_fit,
@@ -171,7 +171,6 @@ def assign_parts(rig: Rig, mask: np.ndarray) -> np.ndarray:
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
         return labels
-    edt = ndimage.distance_transform_edt(mask)
     pts = np.stack([xs, ys], 1).astype(np.float64)
     px, py = xs.astype(np.float64), ys.astype(np.float64)
     best = np.full(len(pts), np.inf)
@@ -190,7 +189,7 @@ def assign_parts(rig: Rig, mask: np.ndarray) -> np.ndarray:
         samples = pa + (pb - pa) * np.linspace(0, 1, 7)[:, None]
         ix = np.clip(np.round(samples[:, 0]).astype(int), 0, w - 1)
         iy = np.clip(np.round(samples[:, 1]).astype(int), 0, h - 1)
-        radius = float(np.median(edt[iy, ix]))
+        radius = float(np.median(edt_at(mask, iy, ix)))  # (the distance transform of the mask, at the samples)
         d = _seg_dist(pts, pa, pb, px, py)
         d -= radius
         take = d < best
