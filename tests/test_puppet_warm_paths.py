@@ -126,3 +126,42 @@ def test_edt_at_reads_the_distance_transform_at_the_pixels() -> None:
             mask[:] = True  # no False pixel: the transform's own answer
         iy, ix = rng.integers(0, h, 150), rng.integers(0, w, 150)
         assert np.array_equal(edt_at(mask, iy, ix), ndimage.distance_transform_edt(mask)[iy, ix])
+
+
+def _flat_texture(noise: bool = False) -> np.ndarray:
+    from sticker_studio.core.puppet.raster import padded_premultiplied
+
+    h, w = 90, 110
+    yy, xx = np.mgrid[0:h, 0:w]
+    alpha = np.where(((xx - 55) / 48.0) ** 2 + ((yy - 45) / 40.0) ** 2 <= 1.0, 255, 0)
+    alpha[40:44, 20:90] = 128  # a soft band
+    rgb = (((xx // 13 + yy // 17) % 3)[..., None] * np.array([70, 50, 30]) + 40)
+    if noise:
+        rgb = rgb + np.random.default_rng(0).integers(0, 9, rgb.shape)
+    return padded_premultiplied(np.dstack([rgb, alpha]).astype(np.uint8))
+
+
+@pytest.mark.parametrize("noise", [False, True])
+def test_bilinear_over_flat_fills_gives_the_full_blend(monkeypatch: pytest.MonkeyPatch, noise: bool) -> None:
+    from sticker_studio.core.puppet import raster
+
+    tex = _flat_texture(noise)
+    flat = raster.flat_texels(tex)
+    assert flat is not None and (flat.mean() > 0.5) != noise
+    rng = np.random.default_rng(3)
+    sx = rng.uniform(-3.0, 113.0, 20000).astype(np.float32)
+    sy = rng.uniform(-3.0, 93.0, 20000).astype(np.float32)
+    got = raster.bilinear(tex, sx.copy(), sy.copy(), snap=False).copy()
+    monkeypatch.setattr(raster, "flat_texels", lambda padded: None)
+    want = raster.bilinear(tex, sx.copy(), sy.copy(), snap=False)
+    assert np.array_equal(got.view(np.uint32), want.view(np.uint32))  # the very same bits
+
+
+def test_flat_texels_refuses_a_texture_with_negative_zeros() -> None:
+    from sticker_studio.core.puppet.raster import flat_texels
+
+    tex = _flat_texture()
+    assert flat_texels(tex) is not None
+    odd = tex.copy()
+    odd[5, 5, 0] = -0.0
+    assert flat_texels(odd) is None
