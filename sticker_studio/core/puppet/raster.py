@@ -273,8 +273,8 @@ _FLAT_KEEP = 32
 def flat_texels(padded: np.ndarray) -> np.ndarray | None:
     """Per texel of a padded premultiplied texture (flat, hp * wp): whether it and its right, lower and
     lower-right neighbours hold the very same bits, so a bilinear sample between them is that texel exactly
-    (none on the last row and column). None when the texture holds a negative zero or a non-finite value
-    (where adding an exact zero could change the bits), or is not a contiguous h x w x 4 float32 array.
+    (none on the last row and column). None when a value of the texture has its sign bit set (a negative zero,
+    where adding an exact zero would change the bits), or it is not a contiguous h x w x 4 float32 array.
     Made once per texture and kept while the texture lives."""
     key = id(padded)
     with _FLAT_LOCK:
@@ -283,13 +283,15 @@ def flat_texels(padded: np.ndarray) -> np.ndarray | None:
             return got[1]
     flat: np.ndarray | None = None
     if padded.dtype == np.float32 and padded.ndim == 3 and padded.shape[2] == 4 and padded.flags.c_contiguous \
-            and not np.signbit(padded).any() and np.isfinite(padded).all():
+            and padded.size and int(padded.view(np.int32).min()) >= 0:
+        # no sign bit set anywhere (no negative zero, no negative value or NaN): equal texels as complex words
+        # are then equal bit for bit (a NaN texel equals nothing, so it is never flat)
         hp, wp = padded.shape[:2]
-        bits = padded.view(np.uint64).reshape(hp, wp, 2)
+        words = padded.view(np.complex128)[..., 0]  # hp x wp, a texel a word
+        right = words[:, :-1] == words[:, 1:]            # texel == its right neighbour
         same = np.zeros((hp, wp), bool)
-        right = (bits[:, :-1] == bits[:, 1:]).all(-1)       # texel == its right neighbour
-        same[:-1, :-1] = right[:-1] & right[1:]             # ... on this row and the next
-        same[:-1, :-1] &= (bits[:-1, :-1] == bits[1:, :-1]).all(-1)  # and == the one below
+        np.logical_and(right[:-1], right[1:], out=same[:-1, :-1])  # ... on this row and the next
+        same[:-1, :-1] &= words[:-1, :-1] == words[1:, :-1]        # and == the one below
         flat = same.reshape(-1)
     try:
         ref = weakref.ref(padded)
