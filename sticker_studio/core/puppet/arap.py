@@ -41,6 +41,7 @@ class ArapSolver:
             shape=(p, n))
         self._sw = sw
         self._factorised = False
+        self._rest_pins: np.ndarray | None = None
 
     def _factorise(self) -> None:
         """Assemble and factorise both systems (on the first :meth:`solve`: a layer whose pins never
@@ -99,11 +100,40 @@ class ArapSolver:
         """Where the pins sit on the rest mesh (P x 2)."""
         return np.asarray(self.pin_matrix @ self.rest)
 
+    def rigid_map(self, targets: np.ndarray, tol: float = 1e-9) -> np.ndarray | None:
+        """The 2 x 3 map ``[R | t]`` (R a rotation) that moves every rest pin onto its target (within ``tol``
+        px), or None when the pins did not move rigidly (they bend the mesh, or scale it, or lie on a line)."""
+        pins = self._rest_pins if self._rest_pins is not None else self.rest_pins()
+        self._rest_pins = pins
+        if len(pins) < 3:
+            return None
+        targets = np.asarray(targets, np.float64)
+        centre, goal = pins.mean(0), targets.mean(0)
+        # the least-squares linear map about the centroids (none when the pins lie on a line)
+        p, q = pins - centre, targets - goal
+        cov = p.T @ p
+        if abs(float(np.linalg.det(cov))) < 1e-6 * max(1.0, float(np.trace(cov))) ** 2:
+            return None
+        a = np.linalg.solve(cov, p.T @ q).T
+        if np.abs(a.T @ a - np.eye(2)).max() > 1e-9 or float(np.linalg.det(a)) <= 0.0:
+            return None
+        m = np.concatenate([a, (goal - a @ centre)[:, None]], 1)
+        if np.abs(pins @ a.T + m[:, 2] - targets).max() > tol:
+            return None
+        return m
+
     def solve(self, targets: np.ndarray) -> np.ndarray:
-        """Deformed vertices (n x 2) for pin targets (P x 2)."""
+        """Deformed vertices (n x 2) for pin targets (P x 2).
+
+        Pins moved by one rigid transform move the mesh by it (what both systems solve to, to float
+        precision): that transform of the rest mesh, with no factorisation (a layer carried whole by its
+        joint in every frame, a dancing monkey's head, never factorises)."""
+        targets = np.asarray(targets, np.float64)
+        rigid = self.rigid_map(targets)
+        if rigid is not None:
+            return self.rest @ rigid[:, :2].T + rigid[:, 2]
         if not self._factorised:
             self._factorise()
-        targets = np.asarray(targets, np.float64)
         # step 1
         b1 = self._c2.T @ (targets.ravel() * self._cw)
         v1 = self._lu1.solve(b1).reshape(-1, 2)

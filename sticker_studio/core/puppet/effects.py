@@ -63,14 +63,23 @@ def draw_effect(frame: np.ndarray, kind: EffectKind, anchors: EffectAnchors, t: 
     """
     if frame.ndim != 3 or frame.shape[2] != 4 or frame.dtype != np.uint8:
         raise ValueError("draw_effect needs an HxWx4 uint8 frame")
+    layer = effect_layer(frame.shape, kind, anchors, t, amount, seed)
+    if layer is not None:
+        layer.composite_onto(frame)
+
+
+def effect_layer(shape: tuple[int, ...], kind: EffectKind, anchors: EffectAnchors, t: float, amount: float = 1.0,
+                 seed: int = 0) -> Layer | None:
+    """The premultiplied layer :func:`draw_effect` composites over a frame of ``shape`` (its pixels are
+    stored for the box it painted, ``touched``); None: it draws nothing."""
     amount = float(np.clip(amount, 0.0, 1.0))
     t = float(t) % 1.0
     if amount <= 0.0 or anchors.head_radius <= 0.0 or t <= 0.0:
-        return
-    pen = _Pen(Layer(frame.shape), max(1.2, 0.022 * anchors.head_radius), amount)
+        return None
+    pen = _Pen(Layer(shape), max(1.2, 0.022 * anchors.head_radius), amount)
     rng = np.random.default_rng(seed)
     _DRAWERS[kind](pen, anchors, t, rng)
-    pen.layer.composite_onto(frame)
+    return pen.layer
 
 
 def effect_bounds(shape: tuple[int, ...], kind: EffectKind, anchors: EffectAnchors, t: float, amount: float = 1.0,

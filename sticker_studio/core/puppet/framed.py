@@ -33,6 +33,7 @@ from sticker_studio.core.puppet.framing import (
 )
 from sticker_studio.core.puppet.layers import Puppet, affine_runs, draw_run
 from sticker_studio.core.puppet.motions import CharacterParams
+from sticker_studio.core.puppet.paint import Box, composite_premul
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, root_affine
 from sticker_studio.core.puppet.raster import draw_mesh, footprint, to_straight_uint8, warp_affine_straight
 from sticker_studio.core.puppet.rig import Rig
@@ -163,6 +164,30 @@ def _inside(box: fx_effects.Box | None, crop: tuple[int, int, int, int]) -> bool
     return box is None or (box.x0 >= crop[0] and box.y0 >= crop[1] and box.x1 <= crop[2] and box.y1 <= crop[3])
 
 
+def _drawn_box(shape: tuple[int, int],
+               items: list[tuple[fx_effects.EffectKind, fx_effects.EffectAnchors, float, float]],
+               seed: int) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of the pixels the effects ``items`` draw on a blank canvas of ``shape`` (h, w), one
+    after the other as :func:`~sticker_studio.core.puppet.effects.draw_effect` does; None: none. Worked out
+    on the box their layers painted (the canvas is blank elsewhere), the same pixels as the whole canvas."""
+    layers = [layer for ek, anchors, tt, amount in items
+              if (layer := fx_effects.effect_layer(shape, ek, anchors, tt, amount, seed)) is not None
+              and layer.touched is not None]
+    if not layers:
+        return None
+    boxes = [layer.touched for layer in layers if layer.touched is not None]
+    y0, x0 = min(b.y0 for b in boxes), min(b.x0 for b in boxes)
+    y1, x1 = max(b.y1 for b in boxes), max(b.x1 for b in boxes)
+    blank = np.zeros((y1 - y0, x1 - x0, 4), np.uint8)
+    for layer, b in zip(layers, boxes, strict=True):
+        assert layer.store is not None
+        composite_premul(blank, Box(b.y0 - y0, b.y1 - y0, b.x0 - x0, b.x1 - x0), layer.store)
+    rows, cols = np.flatnonzero(blank[..., 3].any(1)), np.flatnonzero(blank[..., 3].any(0))
+    if rows.size == 0:
+        return None
+    return int(cols[0]) + x0, int(rows[0]) + y0, int(cols[-1]) + 1 + x0, int(rows[-1]) + 1 + y0
+
+
 def _render_key(pose: CharacterPose, verts: list[np.ndarray]) -> bytes:
     """What :func:`_render` reads of a frame: the deformed vertices and the pose's joint angles, head
     squash and root transform (not its face or effects, drawn after); equal keys draw equal pixels."""
@@ -235,12 +260,9 @@ def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterPar
                 items.append((fx_effects.EffectKind(name), an._anchors(plan, jt, geo, offset), t % 1.0, float(amount)))
         if items and not all(_inside(fx_effects.effect_bounds((ch, cw), ek, anchors, tt, amount, options.seed), within)
                              for ek, anchors, tt, amount in items):
-            blank = np.zeros((ch, cw, 4), np.uint8)
-            for ek, anchors, tt, amount in items:
-                fx_effects.draw_effect(blank, ek, anchors, tt, amount, options.seed)
-            rows, cols = np.flatnonzero(blank[..., 3].any(1)), np.flatnonzero(blank[..., 3].any(0))
-            if rows.size:
-                effect_boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
+            box = _drawn_box((ch, cw), items, options.seed)
+            if box is not None:
+                effect_boxes.append(box)
         drawn.append(items)
         transforms.append(jt)
     crop = _motion_crop(puppet, deformed_all, offset, rest_box, effect_boxes)

@@ -26,7 +26,7 @@ from scipy import ndimage
 
 from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.puppet.arap import ArapSolver
-from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, locate
+from sticker_studio.core.puppet.mesh import Mesh, build_mesh, default_spacing, edt_at, locate
 from sticker_studio.core.puppet.pose import CharacterPose, JointTransform, forward_kinematics, root_affine
 from sticker_studio.core.puppet.raster import (
     affine_fit,
@@ -69,6 +69,8 @@ class Layer:
     cover: np.ndarray | None = field(default=None, repr=False)
     #: the mesh's :func:`~sticker_studio.core.puppet.raster.fit_basis` (:func:`affine_runs`; made on first use)
     basis: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    #: (joint, which pins follow it, those pins' rest points) for each joint of ``pin_joints`` (made on first use)
+    pin_groups: list[tuple[str, np.ndarray, np.ndarray]] | None = field(default=None, repr=False)
 
 
 def layer_cover(layer: Layer) -> np.ndarray:
@@ -169,7 +171,6 @@ def assign_parts(rig: Rig, mask: np.ndarray) -> np.ndarray:
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
         return labels
-    edt = ndimage.distance_transform_edt(mask)
     pts = np.stack([xs, ys], 1).astype(np.float64)
     px, py = xs.astype(np.float64), ys.astype(np.float64)
     best = np.full(len(pts), np.inf)
@@ -188,7 +189,7 @@ def assign_parts(rig: Rig, mask: np.ndarray) -> np.ndarray:
         samples = pa + (pb - pa) * np.linspace(0, 1, 7)[:, None]
         ix = np.clip(np.round(samples[:, 0]).astype(int), 0, w - 1)
         iy = np.clip(np.round(samples[:, 1]).astype(int), 0, h - 1)
-        radius = float(np.median(edt[iy, ix]))
+        radius = float(np.median(edt_at(mask, iy, ix)))  # (the distance transform of the mask, at the samples)
         d = _seg_dist(pts, pa, pb, px, py)
         d -= radius
         take = d < best
@@ -305,11 +306,15 @@ class Puppet:
         opaque = rgba[..., 3] == 255
         band = max(2.0, 0.04 * self.size)
         reach = max(3.0, 0.08 * self.size)
-        present = [p for p in DRAW_ORDER if (labels == PART_NAMES.index(p) + 1).any()]
+        counts = np.bincount(labels.ravel(), minlength=len(PART_NAMES) + 1)
+        present = [p for p in DRAW_ORDER if counts[PART_NAMES.index(p) + 1]]
         fills: dict[str, np.ndarray] = {}
         for part in present:
             own = labels == PART_NAMES.index(part) + 1
-            tex = np.where(own[..., None], rgba, 0).astype(np.uint8)
+            # the drawing's pixels of the part (zero elsewhere), copied in the part's box only
+            tex = np.zeros_like(rgba)
+            box = _window(own, 0.0)
+            np.multiply(rgba[box], own[box][..., None], out=tex[box])
             parent = PARENT_PART.get(part)
             if parent is not None:
                 # the parent's opaque pixels next to the part, only around the attachment joint (not
@@ -463,9 +468,11 @@ class Puppet:
         out = []
         for layer in self.layers:
             targets = np.empty_like(layer.pin_rest)
-            for j in set(layer.pin_joints):
-                sel = np.array([pj == j for pj in layer.pin_joints])
-                targets[sel] = fk[j].apply(layer.pin_rest[sel])
+            if layer.pin_groups is None:
+                layer.pin_groups = [(j, sel, layer.pin_rest[sel]) for j in dict.fromkeys(layer.pin_joints)
+                                    if (sel := np.array([pj == j for pj in layer.pin_joints])).any()]
+            for j, sel, rest in layer.pin_groups:
+                targets[sel] = fk[j].apply(rest)
             if np.array_equal(targets, layer.pin_rest):  # this layer's joints did not move
                 v = layer.mesh.vertices.copy()
             else:

@@ -84,10 +84,11 @@ def _build(mask: np.ndarray, s: float, extra_points: np.ndarray | None) -> Mesh:
     inner = ndimage.binary_erosion(dil, structure=_disk(1))
     by, bx = np.nonzero(dil & ~inner)
     boundary = _thin(np.stack([bx, by], 1).astype(np.float64), s * 0.5)
-    far = ndimage.distance_transform_edt(dil) > s * 0.4
     gy, gx = np.mgrid[s / 2:h:s, s / 2:w:s]
     gx, gy = gx.ravel(), gy.ravel()
-    inside = far[np.clip(np.round(gy).astype(int), 0, h - 1), np.clip(np.round(gx).astype(int), 0, w - 1)]
+    # ``distance_transform_edt(dil) > s * 0.4`` read at the grid points (their distances alone)
+    inside = edt_at(dil, np.clip(np.round(gy).astype(int), 0, h - 1),
+                    np.clip(np.round(gx).astype(int), 0, w - 1)) > s * 0.4
     grid = np.stack([gx[inside], gy[inside]], 1)
     pts = np.concatenate([boundary, grid] + ([np.asarray(extra_points, np.float64)] if extra_points is not None
                                              and len(extra_points) else []), 0)
@@ -102,6 +103,36 @@ def _build(mask: np.ndarray, s: float, extra_points: np.ndarray | None) -> Mesh:
     remap = np.full(len(pts), -1, np.int64)
     remap[used] = np.arange(len(used))
     return Mesh(pts[used], remap[tris])
+
+
+def edt_at(mask: np.ndarray, iy: np.ndarray, ix: np.ndarray) -> np.ndarray:
+    """``ndimage.distance_transform_edt(mask)[iy, ix]``, worked out at those pixels only: the distance from
+    each to the nearest False pixel of ``mask`` (0 on one). The nearest False pixel of a True one always
+    has a True 4-neighbour (a step from it towards the pixel would be nearer), so only those are searched;
+    the distance is ``sqrt(dy² + dx²)`` of whole pixels, as the transform computes it."""
+    from scipy.spatial import cKDTree
+
+    mask = np.asarray(mask, bool)
+    iy, ix = np.asarray(iy, np.int64), np.asarray(ix, np.int64)
+    out = np.zeros(iy.shape, np.float64)
+    on = mask[iy, ix]
+    if not on.any():
+        return out
+    rim = np.zeros_like(mask)  # False pixels with a True 4-neighbour
+    rim[1:] |= mask[:-1]
+    rim[:-1] |= mask[1:]
+    rim[:, 1:] |= mask[:, :-1]
+    rim[:, :-1] |= mask[:, 1:]
+    rim &= ~mask
+    ry, rx = np.nonzero(rim)
+    if len(ry) == 0:  # no False pixel at all: the transform's own answer
+        return np.asarray(ndimage.distance_transform_edt(mask)[iy, ix], np.float64)
+    _, nearest = cKDTree(np.stack([ry, rx], 1).astype(np.float64)).query(
+        np.stack([iy[on], ix[on]], 1).astype(np.float64))
+    dy = (iy[on] - ry[nearest]).astype(np.float64)
+    dx = (ix[on] - rx[nearest]).astype(np.float64)
+    out[on] = np.sqrt(dy * dy + dx * dx)
+    return out
 
 
 def _triangulate(pts: np.ndarray, keep_zone: np.ndarray, s: float) -> np.ndarray:

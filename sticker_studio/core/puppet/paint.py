@@ -200,11 +200,11 @@ def _inside_even_odd(xx: np.ndarray, yy: np.ndarray, a: np.ndarray, b: np.ndarra
         x_at = a[:, 0][None, :] + (b[:, 0] - a[:, 0])[None, :] * (y - ay) / (by - ay)
     x_at = np.where(crosses, x_at, np.inf)
     x_at.sort(axis=1)
-    for r in range(h):
-        row = x_at[r]
-        n = int(np.count_nonzero(np.isfinite(row)))
-        if n:
-            inside[r] = (np.searchsorted(row[:n], xs, side="right") % 2) == 1
+    # a row's crossings come first (the rest are inf); a pixel is inside when an odd number of them lie at
+    # or left of it (what a search of the row's crossings counts), all rows at once
+    k = int(crosses.sum(1).max(initial=0))
+    if k:
+        inside[...] = (np.count_nonzero(x_at[:, :k, None] <= xs[None, None, :], axis=1) % 2) == 1
     return inside
 
 
@@ -228,27 +228,53 @@ def sdf_bounds(points: np.ndarray, pad: float) -> tuple[float, float, float, flo
 
 
 class Layer:
-    """A premultiplied float RGBA layer the size of a frame, painted shape by shape."""
+    """A premultiplied float RGBA layer the size of a frame, painted shape by shape.
+
+    Only the box painted so far (:attr:`touched`) is stored (:attr:`store`, grown as shapes land outside
+    it): the rest of the frame is transparent, so a small shape on a big frame costs its own box, not a
+    frame-sized buffer (the same numbers: what is outside the box is zero either way)."""
 
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.h, self.w = int(shape[0]), int(shape[1])
-        self.rgba = np.zeros((self.h, self.w, 4), np.float32)
         self.touched: Box | None = None
+        #: the premultiplied pixels of :attr:`touched` (its h x w x 4); None while nothing is painted
+        self.store: np.ndarray | None = None
+
+    @property
+    def rgba(self) -> np.ndarray:
+        """The whole layer (h, w, 4) premultiplied float32 (a copy made from :attr:`store`)."""
+        out = np.zeros((self.h, self.w, 4), np.float32)
+        if self.touched is not None and self.store is not None:
+            out[self.touched.slices()] = self.store
+        return out
 
     def _touch(self, box: Box) -> None:
         t = self.touched
         self.touched = box if t is None else Box(min(t.y0, box.y0), max(t.y1, box.y1),
                                                  min(t.x0, box.x0), max(t.x1, box.x1))
 
+    def _region(self, box: Box) -> np.ndarray:
+        """The stored pixels of ``box`` (a view), the store grown to hold it first."""
+        old, store = self.touched, self.store
+        self._touch(box)
+        t = self.touched
+        assert t is not None
+        if old is None or store is None or t != old:
+            grown = np.zeros((t.y1 - t.y0, t.x1 - t.x0, 4), np.float32)
+            if old is not None and store is not None:
+                grown[old.y0 - t.y0:old.y1 - t.y0, old.x0 - t.x0:old.x1 - t.x0] = store
+            self.store = grown
+        assert self.store is not None
+        return self.store[box.y0 - t.y0:box.y1 - t.y0, box.x0 - t.x0:box.x1 - t.x0]
+
     def paint(self, box: Box, rgb_premul: np.ndarray, alpha: np.ndarray) -> None:
         """Composite premultiplied colour (h, w, 3) with ``alpha`` (h, w) over the layer in ``box``."""
         if box.empty:
             return
-        dst = self.rgba[box.slices()]
+        dst = self._region(box)
         keep = 1.0 - alpha
         dst[..., :3] = rgb_premul + dst[..., :3] * keep[..., None]
         dst[..., 3] = alpha + dst[..., 3] * keep
-        self._touch(box)
 
     def shape(self, sdf: Sdf, bounds: tuple[float, float, float, float], fill: Colour,
               outline: Colour | None = None, outline_width: float = 0.0, opacity: float = 1.0) -> None:
@@ -278,7 +304,8 @@ class Layer:
         """
         if self.touched is None:
             return
-        composite_premul(frame, self.touched, self.rgba[self.touched.slices()],
+        assert self.store is not None
+        composite_premul(frame, self.touched, self.store,
                          None if clip_alpha is None else clip_alpha[self.touched.slices()])
 
 
@@ -288,8 +315,8 @@ class BoundsLayer(Layer):
 
     def __init__(self, shape: tuple[int, ...]) -> None:  # no pixels
         self.h, self.w = int(shape[0]), int(shape[1])
-        self.rgba = np.zeros((0, 0, 4), np.float32)
         self.touched = None
+        self.store = None
 
     def paint(self, box: Box, rgb_premul: np.ndarray, alpha: np.ndarray) -> None:
         if not box.empty:

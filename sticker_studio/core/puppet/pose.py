@@ -71,9 +71,18 @@ class JointTransform:
     position: np.ndarray
     matrix: np.ndarray
 
+    def unmoved(self) -> bool:
+        """Whether the transform is exactly the identity (its position its rest, its matrix the identity)."""
+        p, r, m = self.position, self.rest, self.matrix
+        if p.shape != (2,) or r.shape != (2,) or m.shape != (2, 2):
+            return bool(np.array_equal(p, r) and np.array_equal(m, _IDENTITY))
+        # element by element: what array_equal of the 2-vectors and of the matrix with the identity says
+        return bool(p[0] == r[0] and p[1] == r[1] and m[0, 0] == 1.0 and m[0, 1] == 0.0 and m[1, 0] == 0.0
+                    and m[1, 1] == 1.0)
+
     def apply(self, pts: np.ndarray) -> np.ndarray:
         pts = np.asarray(pts, np.float64)
-        if np.array_equal(self.position, self.rest) and np.array_equal(self.matrix, _IDENTITY):
+        if self.unmoved():
             return pts.copy()  # exactly unmoved (no rounding from subtracting and adding back)
         return self.position + (pts - self.rest) @ self.matrix.T
 

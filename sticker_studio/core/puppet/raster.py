@@ -13,6 +13,7 @@ Pixel centres are whole numbers.
 from __future__ import annotations
 
 import threading
+import weakref
 
 import numpy as np
 
@@ -216,6 +217,16 @@ def bilinear(padded: np.ndarray, sx: np.ndarray, sy: np.ndarray, nearest: bool =
     fx = np.subtract(sx, fx, out=fx)[:, None]  # fractions
     fy = np.subtract(sy, fy, out=fy)[:, None]
     a = words.take(i).view(np.float32).reshape(-1, 4)
+    flat = flat_texels(padded)
+    if flat is not None:
+        # where the four texels are one (a flat fill: most of a vector drawing) every step below adds an exact
+        # zero, so the sample is that texel: only the other samples are worked out, the same way
+        mixed = np.flatnonzero(~flat.take(i))
+        if len(mixed) < n // 2:  # (a textured drawing: all four gathers for every sample, below)
+            if len(mixed):
+                a[mixed] = _blend(words, wp, i.take(mixed), a[mixed], fx.take(mixed, axis=0),
+                                  fy.take(mixed, axis=0))
+            return a
     b = words.take(np.add(i, 1, out=j), out=_scratch("b", n, np.complex128)).view(np.float32).reshape(-1, 4)
     b -= a
     b *= fx
@@ -230,6 +241,69 @@ def bilinear(padded: np.ndarray, sx: np.ndarray, sy: np.ndarray, nearest: bool =
     c *= fy
     a += c
     return a
+
+
+def _blend(words: np.ndarray, wp: int, i: np.ndarray, a: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
+    """:func:`bilinear`'s blend of the texels at ``i``, ``i + 1``, ``i + wp``, ``i + wp + 1`` (``a``: those at
+    ``i``, overwritten), with the fractions ``fx``, ``fy`` (N x 1): the same arithmetic, in the same order."""
+    j = i + 1
+    b = words.take(j).view(np.float32).reshape(-1, 4)
+    b -= a
+    b *= fx
+    a += b  # top row
+    j += wp - 1
+    c = words.take(j).view(np.float32).reshape(-1, 4)
+    j += 1
+    d = words.take(j).view(np.float32).reshape(-1, 4)
+    d -= c
+    d *= fx
+    c += d  # bottom row
+    c -= a
+    c *= fy
+    a += c
+    return a
+
+
+#: per texture (by identity, while it lives): its :func:`flat_texels`; textures are not changed once sampled
+_FLAT: dict[int, tuple[weakref.ReferenceType[np.ndarray], np.ndarray | None]] = {}
+_FLAT_LOCK = threading.Lock()
+_FLAT_KEEP = 32
+
+
+def flat_texels(padded: np.ndarray) -> np.ndarray | None:
+    """Per texel of a padded premultiplied texture (flat, hp * wp): whether it and its right, lower and
+    lower-right neighbours hold the very same bits, so a bilinear sample between them is that texel exactly
+    (none on the last row and column). None when a value of the texture has its sign bit set (a negative zero,
+    where adding an exact zero would change the bits), or it is not a contiguous h x w x 4 float32 array.
+    Made once per texture and kept while the texture lives."""
+    key = id(padded)
+    with _FLAT_LOCK:
+        got = _FLAT.get(key)
+        if got is not None and got[0]() is padded:
+            return got[1]
+    flat: np.ndarray | None = None
+    if padded.dtype == np.float32 and padded.ndim == 3 and padded.shape[2] == 4 and padded.flags.c_contiguous \
+            and padded.size and int(padded.view(np.int32).min()) >= 0:
+        # no sign bit set anywhere (no negative zero, no negative value or NaN): equal texels as complex words
+        # are then equal bit for bit (a NaN texel equals nothing, so it is never flat)
+        hp, wp = padded.shape[:2]
+        words = padded.view(np.complex128)[..., 0]  # hp x wp, a texel a word
+        right = words[:, :-1] == words[:, 1:]            # texel == its right neighbour
+        same = np.zeros((hp, wp), bool)
+        np.logical_and(right[:-1], right[1:], out=same[:-1, :-1])  # ... on this row and the next
+        same[:-1, :-1] &= words[:-1, :-1] == words[1:, :-1]        # and == the one below
+        flat = same.reshape(-1)
+    try:
+        ref = weakref.ref(padded)
+    except TypeError:
+        return flat
+    with _FLAT_LOCK:
+        for dead in [k for k, (r, _) in _FLAT.items() if r() is None]:
+            del _FLAT[dead]
+        while len(_FLAT) >= _FLAT_KEEP:
+            _FLAT.pop(next(iter(_FLAT)))
+        _FLAT[key] = (ref, flat)
+    return flat
 
 
 _SCRATCH = threading.local()
