@@ -60,6 +60,9 @@ LOOSE_BAND_512 = 1
 #: (a glow's or a soft shadow's gradient is not flat)
 PALE_FLAT_SHARE = 0.8
 PALE_FLAT_GRAIN = 0.6
+#: whether a flat-coloured pale part that meets the paper with a drawn edge is a pale body without
+#: islands (:mod:`sticker_studio.core.matte.pale_body`)
+PALE_DRAWN_EDGES = True
 _MAX_DIST = float(np.sqrt(3.0) * 255.0)
 
 
@@ -194,7 +197,7 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
     # or cream paper it is as often a white fill (milk in a glass, a panda's face): a pale body keeps it
     coloured = not whiteish(bg)
     seen_paper = tight_mask if coloured else tight
-    pale = _pale_bodies(rgb, seen_paper, loose, min_px) if paper is None else np.zeros((h, w), np.int32)
+    pale = _pale_bodies(rgb, seen_paper, loose, min_px, dist) if paper is None else np.zeros((h, w), np.int32)
     enclosed = enclosed_labels > 0
     ramp = _ramp(dist, tolerances)
     key = np.ones((h, w), np.float32)
@@ -246,14 +249,18 @@ def _add_pockets(enclosed_labels: np.ndarray, pocket_mask: np.ndarray, min_px: i
     return out, first
 
 
-def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: int) -> np.ndarray:
+def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: int,
+                 dist: np.ndarray | None = None) -> np.ndarray:
     """(H, W) int32 labels (0 = none) of pale *bodies* the loose flood swallowed on smooth paper: the
     parts of the loose flood more than an edge's width (:data:`LOOSE_BAND_512`) past any pixel of the
     paper's own colour (``tight``: within the tight tolerance, reached from the border or not — on a
     colour near the subject's the paper inside a ring's or a pin's hole is reached through the loose
     flood but is no body) that are made of flat fills (not a glow's or a shadow's gradient) and surround a piece of the
     subject (a panda's face around its eyes and nose, a ghost around its mouth) — a strong sign of
-    subject (issue 24); the vote keeps them (:func:`vote_regions`)."""
+    subject (issue 24); the vote keeps them (:func:`vote_regions`). With ``dist`` (each pixel's RGB
+    distance to the paper) and :data:`PALE_DRAWN_EDGES`, a part of one flat colour (JPEG noise and
+    all) that meets the paper with a drawn edge is a pale body too, islands or not
+    (:mod:`sticker_studio.core.matte.pale_body`: a zebra's white stripes)."""
     h, w = tight.shape
     band = max(1, int(round(LOOSE_BAND_512 * max(h, w) / 512)))
     beyond = loose & ~ndimage.binary_dilation(tight, iterations=band + 1)
@@ -273,6 +280,12 @@ def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: 
     smooth = np.zeros((h, w), np.float64)
     smooth[y0:y1, x0:x1] = local_grain(rgb[y0:y1, x0:x1], max(h, w)) <= PALE_FLAT_GRAIN
     flat = np.asarray(ndimage.mean(smooth, labels, ids), np.float64) >= PALE_FLAT_SHARE
+    drawn = PALE_DRAWN_EDGES and dist is not None
+    if drawn:  # a fill with JPEG noise on it is one flat colour, if not flat by the grain
+        from sticker_studio.core.matte.pale_body import flat_colour
+
+        by_colour = flat_colour(rgb, labels, [int(i) for i in ids[big & ~flat]])
+        flat = flat | np.array([by_colour.get(int(i), False) for i in ids])
     keep = big & flat
     if not keep.any():
         return np.zeros((h, w), np.int32)
@@ -284,6 +297,12 @@ def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: 
     islands = regions_with_islands(cand, int(keep.sum()), min_px)
     ok = islands.copy()
     ok[0] = False
+    if drawn and dist is not None and not ok[1:].all():
+        from sticker_studio.core.matte.pale_body import drawn_edge
+
+        edged = drawn_edge(dist, tight, cand, [int(i) for i in np.flatnonzero(~ok[1:]) + 1])
+        for lab, yes in edged.items():
+            ok[lab] = ok[lab] or yes
     renumber = np.zeros(len(ok), np.int32)
     renumber[ok] = np.arange(1, int(ok.sum()) + 1, dtype=np.int32)
     return renumber[cand]
@@ -533,7 +552,7 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: d
 
 
 def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, bool] | None = None,
-                 paper_alpha: Callable[[int], np.ndarray] | None = None) -> RegionVote:
+                 paper_alpha: Callable[[int], np.ndarray] | None = None, pale_rims: bool = False) -> RegionVote:
     """Snap every enclosed region to one keep/remove decision per clip; offer kept paper areas too.
 
     ``alpha`` (N, H, W) float in [0, 1] is the network's (or any) estimate; a track is
@@ -549,11 +568,16 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     enclosed ones: kept as the estimate has them unless flipped; when flipped, their pixels get
     ``paper_alpha(t)`` (H, W) of frame t — the least opacity their colour needs over the paper,
     so a glow stays a faint glow — or, without it, the colour-key ramp like a hole. ``flips``
-    maps a track id to a forced decision (True = keep), for the user's click-to-flip.
+    maps a track id to a forced decision (True = keep), for the user's click-to-flip. ``pale_rims``
+    (JPEG frames): a pale body's rim toward the paper stays the estimate's, for the edge steps
+    (:func:`sticker_studio.core.matte.pale_body.body_core`).
     """
     # pale bodies the loose flood swallowed (a panda's face on white) are subject, whatever the estimate
-    pale = [p.pale_labels > 0 if p.pale_labels is not None else np.zeros(a.shape, bool)
-            for p, a in zip(priors, alpha, strict=False)]
+    from sticker_studio.core.matte.pale_body import body_core
+
+    # ...with ``pale_rims`` (JPEG frames) but their rim toward the paper, which lies a pixel or two out
+    pale = [(body_core(p.pale_labels > 0, p.channels[..., 2] > 0.5) if pale_rims else p.pale_labels > 0)
+            if p.pale_labels is not None else np.zeros(a.shape, bool) for p, a in zip(priors, alpha, strict=False)]
     if any(m.any() for m in pale):
         alpha = alpha.astype(np.float32).copy()
         for t, m in enumerate(pale):

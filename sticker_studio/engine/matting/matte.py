@@ -410,11 +410,12 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
         alpha = np.stack([p.key_alpha for p in priors])
     background = priors[0].background.astype(np.float32)
     margin = paper_margin(rgb, background)
-    vote = vote_regions(priors, alpha, flips, paper_alpha=lambda t: least_opacity(rgb[t], background, margin))
-    take_flipped_rims(vote.alpha, vote.tracks, vote.decided, priors, vote.means, flips, rgb, margin)
-    voted = vote.alpha
     # a JPEG keeps the luminance sharp and blurs the colour: its edges are read from what it keeps
     jpeg = JPEG_EDGES and jpeg_trace(rgb).compressed
+    vote = vote_regions(priors, alpha, flips, paper_alpha=lambda t: least_opacity(rgb[t], background, margin),
+                        pale_rims=jpeg)
+    take_flipped_rims(vote.alpha, vote.tracks, vote.decided, priors, vote.means, flips, rgb, margin)
+    voted = vote.alpha
     guide, guide_bg, contrast = _edge_guide(rgb, background, jpeg)
     if REFINE_EDGES:  # what the vote set stays exactly as decided; a hole's rim left to the head may follow the frame
         voted = refine_edges(guide, voted, frozen=vote.decided)
