@@ -197,7 +197,9 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
     # or cream paper it is as often a white fill (milk in a glass, a panda's face): a pale body keeps it
     coloured = not whiteish(bg)
     seen_paper = tight_mask if coloured else tight
-    pale = _pale_bodies(rgb, seen_paper, loose, min_px, dist) if paper is None else np.zeros((h, w), np.int32)
+    # the drawn-edge test needs paper of one flat colour (a mottled paper's patches are flat-coloured too)
+    pale = (_pale_bodies(rgb, seen_paper, loose, min_px, dist if tolerances.flat else None) if paper is None
+            else np.zeros((h, w), np.int32))
     enclosed = enclosed_labels > 0
     ramp = _ramp(dist, tolerances)
     key = np.ones((h, w), np.float32)
@@ -258,8 +260,8 @@ def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: 
     flood but is no body) that are made of flat fills (not a glow's or a shadow's gradient) and surround a piece of the
     subject (a panda's face around its eyes and nose, a ghost around its mouth) — a strong sign of
     subject (issue 24); the vote keeps them (:func:`vote_regions`). With ``dist`` (each pixel's RGB
-    distance to the paper) and :data:`PALE_DRAWN_EDGES`, a part of one flat colour (JPEG noise and
-    all) that meets the paper with a drawn edge is a pale body too, islands or not
+    distance to the paper; given on flat paper only) and :data:`PALE_DRAWN_EDGES`, a part of one flat
+    colour (JPEG noise and all) that meets the paper with a drawn edge is a pale body too, islands or not
     (:mod:`sticker_studio.core.matte.pale_body`: a zebra's white stripes)."""
     h, w = tight.shape
     band = max(1, int(round(LOOSE_BAND_512 * max(h, w) / 512)))

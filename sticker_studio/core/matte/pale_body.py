@@ -28,6 +28,8 @@ from scipy import ndimage
 
 #: a patch's inside (this far in from its edge, pixels at 512²) is what its colour is judged on
 INSET_512 = 2
+#: a fill is at least twice this wide (pixels at 512²)
+MIN_HALF_WIDTH_512 = 4.0
 #: a pixel is of the fill's colour within this RGB distance of the patch's median (JPEG noise: 2–4)
 FLAT_SPREAD = 6.0
 #: ...and a patch is a flat fill when at least this share of its inside is
@@ -40,9 +42,10 @@ EDGE_SHARE = 0.85
 
 def flat_colour(rgb: np.ndarray, labels: np.ndarray, ids: list[int]) -> dict[int, bool]:
     """Per label of ``ids``: whether the patch's inside is one flat colour (:data:`FLAT_SPREAD`,
-    :data:`FLAT_COLOUR_SHARE`). A patch with no inside (a thin band) is not."""
+    :data:`FLAT_COLOUR_SHARE`). A patch narrower than twice :data:`MIN_HALF_WIDTH_512` is not."""
     h, w = labels.shape
     inset = max(1, int(round(INSET_512 * max(h, w) / 512)))
+    min_half = MIN_HALF_WIDTH_512 * max(h, w) / 512
     out: dict[int, bool] = {}
     objects = ndimage.find_objects(labels)
     for lab in ids:
@@ -51,8 +54,10 @@ def flat_colour(rgb: np.ndarray, labels: np.ndarray, ids: list[int]) -> dict[int
             out[lab] = False
             continue
         box = tuple(slice(max(0, s.start - 1), s.stop + 1) for s in box)
-        inner = ndimage.binary_erosion(labels[box] == lab, iterations=inset)
-        if int(inner.sum()) < 16:
+        region = labels[box] == lab
+        inner = ndimage.binary_erosion(region, iterations=inset)
+        # a band a few pixels wide along an edge is a JPEG's colour bleed or ringing, no fill
+        if int(inner.sum()) < 16 or float(ndimage.distance_transform_edt(region).max()) < min_half:
             out[lab] = False
             continue
         px = rgb[box][inner][:, :3].astype(np.float32)
