@@ -302,7 +302,7 @@ def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: 
     if drawn and dist is not None and not ok[1:].all():
         from sticker_studio.core.matte.pale_body import drawn_edge
 
-        edged = drawn_edge(dist, tight, cand, [int(i) for i in np.flatnonzero(~ok[1:]) + 1])
+        edged = drawn_edge(dist, tight, cand, [int(i) for i in np.flatnonzero(~ok[1:]) + 1], gap=band + 1)
         for lab, yes in edged.items():
             ok[lab] = ok[lab] or yes
     renumber = np.zeros(len(ok), np.int32)

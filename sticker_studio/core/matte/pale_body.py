@@ -34,8 +34,8 @@ MIN_HALF_WIDTH_512 = 4.0
 FLAT_SPREAD = 6.0
 #: ...and a patch is a flat fill when at least this share of its inside is
 FLAT_COLOUR_SHARE = 0.85
-#: the drawn-edge test reads the patch's pixels this far (pixels at 512²) from the paper's colour ...
-EDGE_DEPTH_512 = (3, 4)
+#: the drawn-edge test reads the patch's first pixels (this many) on its side toward the paper ...
+EDGE_DEPTH = 2
 #: ...whose median distance to the paper must be at least this share of the patch's own
 EDGE_SHARE = 0.85
 
@@ -66,16 +66,15 @@ def flat_colour(rgb: np.ndarray, labels: np.ndarray, ids: list[int]) -> dict[int
     return out
 
 
-def drawn_edge(distance: np.ndarray, paper: np.ndarray, labels: np.ndarray, ids: list[int]) -> dict[int, bool]:
-    """Per label of ``ids``: whether the patch meets the paper with a drawn edge — its pixels
-    :data:`EDGE_DEPTH_512` from the paper (``paper``: pixels of the paper's own colour) are at least
-    :data:`EDGE_SHARE` as far from the paper's colour (``distance``) as the patch's median. A patch
-    that never comes that close to the paper (an inner part) has no edge to the paper: False."""
-    h, w = labels.shape
-    scale = max(h, w) / 512
-    lo, hi = (max(1.0, d * scale) for d in EDGE_DEPTH_512)
+def drawn_edge(distance: np.ndarray, paper: np.ndarray, labels: np.ndarray, ids: list[int],
+               gap: int = 2) -> dict[int, bool]:
+    """Per label of ``ids``: whether the patch meets the paper with a drawn edge — its first
+    :data:`EDGE_DEPTH` pixels past the ``gap`` (pixels: the patches start that far from the paper,
+    ``paper``: pixels of the paper's own colour) are at least :data:`EDGE_SHARE` as far from the
+    paper's colour (``distance``) as the patch's median. A patch that never comes that close to the
+    paper (an inner part) has no edge to the paper: False."""
     from_paper = ndimage.distance_transform_edt(~paper)
-    ring = (from_paper >= lo) & (from_paper <= hi + 0.5)
+    ring = (from_paper > gap) & (from_paper <= gap + EDGE_DEPTH + 0.5)
     out: dict[int, bool] = {}
     for lab in ids:
         region = labels == lab

@@ -227,6 +227,9 @@ RAISE_FLAT_FILLS = True
 #: whether it solves the alpha of narrow subject-to-paper edges from their colour
 #: (:mod:`sticker_studio.core.matte.edge_colour`): +1 to +2 dB on real art at 512², +0.1 to +0.2 on drawings
 EDGE_ALPHA_FROM_COLOUR = True
+#: whether textured paper the border flood reaches is capped at its colour's least opacity
+#: (:mod:`sticker_studio.core.matte.paper_ceiling`: a head's blob on a light patch of the paper)
+CAP_TEXTURED_PAPER = True
 #: whether frames found to be JPEG get their edges from the luminance and sharpened back
 #: (:mod:`sticker_studio.core.matte.jpeg_edges`): +2.5 dB on the real set's cream JPEG; other frames untouched
 JPEG_EDGES = True
@@ -410,6 +413,10 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
         alpha = np.stack([p.key_alpha for p in priors])
     background = priors[0].background.astype(np.float32)
     margin = paper_margin(rgb, background)
+    if CAP_TEXTURED_PAPER:  # textured paper the border flood reaches is paper, whatever the head took it for
+        from sticker_studio.core.matte.paper_ceiling import cap_paper
+
+        alpha = cap_paper(alpha, priors, lambda t: least_opacity(rgb[t], background, margin))
     # a JPEG keeps the luminance sharp and blurs the colour: its edges are read from what it keeps
     jpeg = JPEG_EDGES and jpeg_trace(rgb).compressed
     vote = vote_regions(priors, alpha, flips, paper_alpha=lambda t: least_opacity(rgb[t], background, margin),
