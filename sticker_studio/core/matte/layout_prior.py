@@ -63,6 +63,8 @@ PALE_FLAT_GRAIN = 0.6
 #: whether a flat-coloured pale part that meets the paper with a drawn edge is a pale body without
 #: islands (:mod:`sticker_studio.core.matte.pale_body`)
 PALE_DRAWN_EDGES = True
+#: ...and whether (on flat paper) a part flat by the grain away from its edges counts as flat
+PALE_FLAT_INSIDE = True
 _MAX_DIST = float(np.sqrt(3.0) * 255.0)
 
 
@@ -283,11 +285,18 @@ def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: 
     smooth[y0:y1, x0:x1] = local_grain(rgb[y0:y1, x0:x1], max(h, w)) <= PALE_FLAT_GRAIN
     flat = np.asarray(ndimage.mean(smooth, labels, ids), np.float64) >= PALE_FLAT_SHARE
     drawn = PALE_DRAWN_EDGES and dist is not None
+    inside_only = np.zeros(count, bool)
     if drawn:  # a fill with JPEG noise on it is one flat colour, if not flat by the grain
         from sticker_studio.core.matte.pale_body import flat_colour
 
         by_colour = flat_colour(rgb, labels, [int(i) for i in ids[big & ~flat]])
         flat = flat | np.array([by_colour.get(int(i), False) for i in ids])
+        if PALE_FLAT_INSIDE:  # or flat by the grain away from its edges, where a JPEG rings
+            from sticker_studio.core.matte.pale_body import flat_inside
+
+            inside = flat_inside(smooth, labels, [int(i) for i in ids[big & ~flat]], PALE_FLAT_SHARE)
+            inside_only = np.array([inside.get(int(i), False) for i in ids]) & ~flat
+            flat = flat | inside_only
     keep = big & flat
     if not keep.any():
         return np.zeros((h, w), np.int32)
@@ -296,7 +305,14 @@ def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: 
     chosen = np.zeros(count + 1, np.int32)
     chosen[1:][keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32)
     cand = chosen[labels]
-    islands = regions_with_islands(cand, int(keep.sum()), min_px)
+    # islands are judged among the parts flat all over; a part flat only inside is judged on its own
+    # (it would otherwise take islands from the others: a beer's foam beside its glass)
+    late = np.zeros(int(keep.sum()) + 1, bool)
+    late[chosen[1:][keep & inside_only]] = True
+    islands = regions_with_islands(np.where(late[cand], 0, cand), int(keep.sum()), min_px)
+    if late.any():
+        islands = np.where(late, regions_with_islands(np.where(late[cand], cand, 0), int(keep.sum()), min_px),
+                           islands)
     ok = islands.copy()
     ok[0] = False
     if drawn and dist is not None and not ok[1:].all():
