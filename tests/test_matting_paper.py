@@ -100,6 +100,9 @@ def test_pale_head_on_cream_jpeg_gets_sharp_edges_and_no_halo(monkeypatch) -> No
     assert float(after[paper].max()) < 0.05
     inside = ndimage.distance_transform_edt(truth > 0.99) > 3
     assert float(after[inside].min()) > 0.95
+    # the pale face within the loose tolerance of the cream is a pale body (flat, round its eyes)
+    pale = layout_prior(rgb[0]).pale_labels
+    assert pale is not None and np.mean(pale[ndimage.distance_transform_edt(truth > 0.99) > 4] > 0) > 0.9
 
 
 def _striped(size: int = 192, soft_stripe: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -138,3 +141,40 @@ def test_a_stripe_fading_into_the_paper_is_no_pale_body() -> None:
     img, stripe, _ = _striped(soft_stripe=True)
     p = layout_prior(img)
     assert p.pale_labels is not None and not (p.pale_labels[stripe] > 0).any()
+
+
+def _mottled_paper(size: int = 192, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    mottle = ndimage.gaussian_filter(rng.normal(size=(size, size)), 8.0)
+    mottle *= 5.0 / (np.abs(mottle).max() + 1e-9)
+    grain = ndimage.gaussian_filter(rng.normal(size=(size, size)), 0.7) * 5.0
+    return np.array([231.0, 229.0, 221.0]) + (mottle + grain)[..., None]
+
+
+def test_a_heads_blob_on_textured_paper_is_capped_but_the_subjects_edge_is_not() -> None:
+    from sticker_studio.core.matte.layout_prior import clip_layout_priors
+    from sticker_studio.core.matte.lineart import least_opacity, paper_margin
+    from sticker_studio.core.matte.paper_ceiling import cap_paper
+
+    yy, xx = np.mgrid[0:192, 0:192]
+    subject = np.hypot(yy - 110, xx - 96) < 40
+    img = _mottled_paper()
+    img[subject] = INK
+    rgb = (np.clip(img, 0, 255) + 0.5).astype(np.uint8)[None]
+    priors = clip_layout_priors(rgb)
+    assert priors[0].grainy is not None  # the texture was found
+    blob = np.hypot(yy - 40, xx - 40) < 14  # the head took a light patch of the paper for subject
+    estimate = np.where(subject | blob, 1.0, 0.0).astype(np.float32)
+    rim = ndimage.binary_dilation(subject) & ~subject
+    estimate[rim] = 0.5  # the subject's soft edge, a pixel wide at 192²
+    bg = priors[0].background.astype(np.float32)
+    margin = paper_margin(rgb, bg)
+    out = cap_paper(estimate[None], priors, lambda t: least_opacity(rgb[t], bg, margin))[0]
+    assert np.mean(out[blob] < 0.1) > 0.9, np.mean(out[blob] < 0.1)
+    assert np.array_equal(out[rim], estimate[rim]) and float(out[subject].min()) == 1.0
+    # on smooth paper nothing moves
+    white = np.full((1, 192, 192, 3), 255, np.uint8)
+    white[0][subject] = INK
+    wp = clip_layout_priors(white)
+    same = cap_paper(estimate[None], wp, lambda t: np.zeros((192, 192), np.float32))
+    assert np.array_equal(same[0], estimate)
