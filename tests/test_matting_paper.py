@@ -153,7 +153,7 @@ def _mottled_paper(size: int = 192, seed: int = 1) -> np.ndarray:
 
 def test_a_heads_blob_on_textured_paper_is_capped_but_the_subjects_edge_is_not() -> None:
     from sticker_studio.core.matte.layout_prior import clip_layout_priors
-    from sticker_studio.core.matte.lineart import least_opacity, paper_margin
+    from sticker_studio.core.matte.lineart import paper_margin
     from sticker_studio.core.matte.paper_ceiling import cap_paper
 
     yy, xx = np.mgrid[0:192, 0:192]
@@ -169,12 +169,12 @@ def test_a_heads_blob_on_textured_paper_is_capped_but_the_subjects_edge_is_not()
     estimate[rim] = 0.5  # the subject's soft edge, a pixel wide at 192²
     bg = priors[0].background.astype(np.float32)
     margin = paper_margin(rgb, bg)
-    out = cap_paper(estimate[None], priors, lambda t: least_opacity(rgb[t], bg, margin))[0]
+    out = cap_paper(estimate[None], priors, rgb, bg, margin)[0]
     assert np.mean(out[blob] < 0.1) > 0.9, np.mean(out[blob] < 0.1)
     assert np.array_equal(out[rim], estimate[rim]) and float(out[subject].min()) == 1.0
     # on smooth paper nothing moves
     white = np.full((1, 192, 192, 3), 255, np.uint8)
     white[0][subject] = INK
     wp = clip_layout_priors(white)
-    same = cap_paper(estimate[None], wp, lambda t: np.zeros((192, 192), np.float32))
+    same = cap_paper(estimate[None], wp, white, wp[0].background.astype(np.float32))
     assert np.array_equal(same[0], estimate)

@@ -14,20 +14,22 @@ only (on smooth paper the prior's ``grainy`` is None). numpy + scipy only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from scipy import ndimage
 
 from sticker_studio.core.matte.layout_prior import LayoutPrior
+from sticker_studio.core.matte.lineart import least_opacity
 
 #: pixels (at 512²) a capped pixel keeps from the subject (anything outside the tight flood)
 CLEAR_OF_SUBJECT_512 = 3
 
 
-def cap_paper(alpha: np.ndarray, priors: list[LayoutPrior], least: Callable[[int], np.ndarray]) -> np.ndarray:
-    """``alpha`` (N, H, W) with the textured paper the border flood reaches capped at ``least(t)``
-    ((H, W): frame t's least opacity over the paper); unchanged on smooth paper."""
+def cap_paper(alpha: np.ndarray, priors: list[LayoutPrior], rgb: np.ndarray, background: np.ndarray,
+              margin: np.ndarray | None = None) -> np.ndarray:
+    """``alpha`` (N, H, W) with the textured paper the border flood reaches capped at the least opacity
+    its colour in ``rgb`` (N, H, W, 3) uint8 needs over ``background`` (3,) in [0, 1] (``margin``: the
+    paper's noise, :func:`~sticker_studio.core.matte.lineart.paper_margin`); unchanged on smooth paper.
+    The least opacity is computed on the capped pixels the estimate does not already clear, only."""
     if not priors or priors[0].grainy is None:
         return alpha
     out = alpha.astype(np.float32, copy=True)
@@ -37,8 +39,12 @@ def cap_paper(alpha: np.ndarray, priors: list[LayoutPrior], least: Callable[[int
         h, w = prior.grainy.shape
         reach = max(1, int(round(CLEAR_OF_SUBJECT_512 * max(h, w) / 512)))
         tight = prior.channels[..., 1] > 0.5
-        paper = tight & prior.grainy & ~ndimage.binary_dilation(~tight, iterations=reach)
+        paper = tight & prior.grainy & (out[t] > 0.0)
         if not paper.any():
             continue
-        out[t][paper] = np.minimum(out[t][paper], least(t)[paper])
+        paper &= ~ndimage.binary_dilation(~tight, iterations=reach)
+        if not paper.any():
+            continue
+        frame = out[t]
+        frame[paper] = np.minimum(frame[paper], least_opacity(rgb[t][paper], background, margin))
     return out

@@ -416,7 +416,7 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
     if CAP_TEXTURED_PAPER:  # textured paper the border flood reaches is paper, whatever the head took it for
         from sticker_studio.core.matte.paper_ceiling import cap_paper
 
-        alpha = cap_paper(alpha, priors, lambda t: least_opacity(rgb[t], background, margin))
+        alpha = cap_paper(alpha, priors, rgb, background, margin)
     # a JPEG keeps the luminance sharp and blurs the colour: its edges are read from what it keeps
     jpeg = JPEG_EDGES and jpeg_trace(rgb).compressed
     vote = vote_regions(priors, alpha, flips, paper_alpha=lambda t: least_opacity(rgb[t], background, margin),
