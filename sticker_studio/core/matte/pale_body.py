@@ -71,19 +71,20 @@ def drawn_edge(distance: np.ndarray, paper: np.ndarray, labels: np.ndarray, ids:
     """Per label of ``ids``: whether the patch meets the paper with a drawn edge — its first
     :data:`EDGE_DEPTH` pixels past the ``gap`` (pixels: the patches start that far from the paper,
     ``paper``: pixels of the paper's own colour) are at least :data:`EDGE_SHARE` as far from the
-    paper's colour (``distance``) as the patch's median. A patch that never comes that close to the
-    paper (an inner part) has no edge to the paper: False."""
+    paper's colour (``distance``) as the patch's pixels further in (the median of each). A patch that
+    never comes that close to the paper (an inner part) or has no pixels further in (a thin band: a
+    soft shadow's fading rim) has no drawn edge: False."""
     from_paper = ndimage.distance_transform_edt(~paper)
     ring = (from_paper >= gap + 1) & (from_paper <= gap + EDGE_DEPTH + 0.5)
+    deep = from_paper > gap + EDGE_DEPTH + 1.5  # the patch's inside, past the ring
     out: dict[int, bool] = {}
     for lab in ids:
         region = labels == lab
-        near = region & ring
-        if int(near.sum()) < 8:
+        near, inside = region & ring, region & deep
+        if int(near.sum()) < 8 or int(inside.sum()) < 8:  # a thin band (a shadow's fading rim) has no inside
             out[lab] = False
             continue
-        whole = float(np.median(distance[region]))
-        out[lab] = bool(float(np.median(distance[near])) >= EDGE_SHARE * whole)
+        out[lab] = bool(float(np.median(distance[near])) >= EDGE_SHARE * float(np.median(distance[inside])))
     return out
 
 
