@@ -424,6 +424,11 @@ SHAPE_HOLE_WEIGHT = 0.0
 EXACT_PAPER = 1.75
 HOLE_VOTE = 0.0
 BODY_VOTE = 1.0
+#: a region a cue removes against the estimate's vote is ramped whole (its loose band too, as a flip is)
+#: only where its paper-coloured core is at least this share of it; elsewhere only its core is cleared
+CUE_RAMP_CORE_SHARE = 0.5
+#: a hole cue from the paper's own colour (:mod:`sticker_studio.core.matte.hole_cues`): beats the body cues
+PAPER_VOTE = -1.0
 
 
 def frame_shapes(prior: LayoutPrior, enclosed: np.ndarray) -> dict[int, RegionShape]:
@@ -444,11 +449,22 @@ def frame_shapes(prior: LayoutPrior, enclosed: np.ndarray) -> dict[int, RegionSh
 
 
 def shape_and_paper_cues(prior: LayoutPrior, track_of: np.ndarray, enclosed: np.ndarray,
-                         means: dict[int, float]) -> dict[int, float]:
+                         means: dict[int, float], frame: np.ndarray | None = None) -> dict[int, float]:
     """The vote's numbers moved by what frame 0 says beyond the head's alpha (issue 24): a region
     walled in thinly that is a small part of the subject is a hole, one that is most of the subject
     is its body inside an outline (:mod:`sticker_studio.core.matte.hole_shape`); on textured paper a
-    region whose core shows the paper's texture is paper — a hole — unless its shape says body."""
+    region whose core shows the paper's texture is paper — a hole — unless its shape says body.
+    :mod:`sticker_studio.core.matte.hole_cues` adds a ring's even band (hole), the paper's own colour
+    on coloured paper (hole, before any body cue) and, with ``frame`` (frame 0's RGB), a region
+    inside a region (teeth in a mouth: body)."""
+    from sticker_studio.core.matte.hole_cues import (
+        BAND_HOLE_WEIGHT,
+        INNER_WEIGHT,
+        PAPER_COLOUR_WEIGHT,
+        band_hole,
+        inner_regions,
+        paper_coloured,
+    )
     from sticker_studio.core.matte.hole_shape import ShapeCue
 
     if not enclosed.any():
@@ -461,6 +477,14 @@ def shape_and_paper_cues(prior: LayoutPrior, track_of: np.ndarray, enclosed: np.
     core_px = np.bincount(enclosed[core], minlength=n + 1)
     core_dist = np.bincount(enclosed[core], weights=prior.distance[core].astype(np.float64), minlength=n + 1)
     exact = core_dist <= EXACT_PAPER * np.maximum(core_px, 1)
+    h, w = enclosed.shape
+    min_px = max(4, int(MIN_REGION_PIXELS_512 * (h * w) / (512 * 512)))
+    flat_colour = prior.paper is None and not whiteish(prior.background * 255.0)
+    own_colour = paper_coloured(core_px, core_dist, prior.tolerances.tight, min_px) if flat_colour else set()
+    pockets = prior.pockets_from if prior.pockets_from is not None else n + 1
+    inner = set() if frame is None else inner_regions(
+        frame, np.where(enclosed < pockets, enclosed, 0), prior.channels[..., 2] > 0.5,
+        {lab: sh for lab, sh in shapes.items() if lab < pockets and core_px[lab] > 0 and exact[lab]})
     # one shift per track: a track may join several regions of frame 0 (a moving arm's loop that overlaps
     # the body in the next frame); the hole cues move it only when all of them say hole
     cues: dict[int, list[tuple[float, float]]] = {}
@@ -468,19 +492,29 @@ def shape_and_paper_cues(prior: LayoutPrior, track_of: np.ndarray, enclosed: np.
         tid = int(track_of[lab]) if lab < len(track_of) else 0
         if tid not in means:
             continue
-        if shape.cue is ShapeCue.BODY:
+        if lab in own_colour:  # the paper itself, whatever the region's loose band holds
+            cue = (PAPER_VOTE, PAPER_COLOUR_WEIGHT)
+        elif shape.cue is ShapeCue.BODY:
             cue = (BODY_VOTE, CUE_WEIGHT)
+        elif lab in inner:
+            cue = (BODY_VOTE, INNER_WEIGHT)
         elif lab in paper_holes:
             cue = (HOLE_VOTE, CUE_WEIGHT)
         elif shape.cue is ShapeCue.HOLE and core_px[lab] > 0 and exact[lab]:
-            cue = (HOLE_VOTE, SHAPE_HOLE_WEIGHT)
+            cue = (HOLE_VOTE, BAND_HOLE_WEIGHT if band_hole(shape) else SHAPE_HOLE_WEIGHT)
         else:
             cue = (HOLE_VOTE, 0.0)  # no cue: the head decides
         cues.setdefault(tid, []).append(cue)
     out = dict(means)
     for tid, said in cues.items():
+        paper = [w for t, w in said if t == PAPER_VOTE]
         body = [w for t, w in said if t == BODY_VOTE]
-        target, weight = (BODY_VOTE, max(body)) if body else (HOLE_VOTE, min(w for _, w in said))
+        if paper and len(paper) == len(said):
+            target, weight = HOLE_VOTE, min(paper)
+        elif body:
+            target, weight = BODY_VOTE, max(body)
+        else:
+            target, weight = HOLE_VOTE, min(w for _, w in said)
         out[tid] = (1.0 - weight) * out[tid] + weight * target
     return out
 
@@ -533,7 +567,8 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: d
 
 
 def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, bool] | None = None,
-                 paper_alpha: Callable[[int], np.ndarray] | None = None) -> RegionVote:
+                 paper_alpha: Callable[[int], np.ndarray] | None = None,
+                 frame: np.ndarray | None = None) -> RegionVote:
     """Snap every enclosed region to one keep/remove decision per clip; offer kept paper areas too.
 
     ``alpha`` (N, H, W) float in [0, 1] is the network's (or any) estimate; a track is
@@ -549,7 +584,10 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     enclosed ones: kept as the estimate has them unless flipped; when flipped, their pixels get
     ``paper_alpha(t)`` (H, W) of frame t — the least opacity their colour needs over the paper,
     so a glow stays a faint glow — or, without it, the colour-key ramp like a hole. ``flips``
-    maps a track id to a forced decision (True = keep), for the user's click-to-flip.
+    maps a track id to a forced decision (True = keep), for the user's click-to-flip. ``frame`` (H, W, 3)
+    uint8, frame 0, lets the cues see colours (:func:`shape_and_paper_cues`). A region a cue (not the
+    user) removes against the estimate is ramped whole only where its core is most of it
+    (:data:`CUE_RAMP_CORE_SHARE`): on a colour near the subject's its loose band is subject.
     """
     # pale bodies the loose flood swallowed (a panda's face on white) are subject, whatever the estimate
     pale = [p.pale_labels > 0 if p.pale_labels is not None else np.zeros(a.shape, bool)
@@ -577,7 +615,17 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
         estimate[tid] = mean >= VOTE_THRESHOLD
     # the decision also weighs the region's shape and the paper's texture; where that goes against
     # the estimate, the region is treated like a flip (its rim follows the decision too)
-    means = shape_and_paper_cues(priors[0], maps[0], enclosed[0], means)
+    means = shape_and_paper_cues(priors[0], maps[0], enclosed[0], means, frame)
+    # a region the cues remove against the estimate is ramped whole only where its core is most of it
+    track_px = np.zeros(total + 1)
+    core_px = np.zeros(total + 1)
+    for img, core in zip(track_imgs, cores, strict=False):
+        track_px += np.bincount(img.ravel(), minlength=total + 1)[: total + 1]
+        core_px += np.bincount(core.ravel(), minlength=total + 1)[: total + 1]
+    mostly_core = core_px >= CUE_RAMP_CORE_SHARE * np.maximum(track_px, 1)
+    for tid in range(1, total + 1):
+        if tid not in (flips or {}) and not mostly_core[tid] and means.get(tid, 1.0) < VOTE_THRESHOLD:
+            estimate[tid] = False
     keep = np.zeros(total + 1, bool)
     for tid, mean in means.items():
         keep[tid] = mean >= VOTE_THRESHOLD
