@@ -7,9 +7,9 @@ head's mean alpha and the truth's over the region's paper-coloured core): see
 docs/experiments/matting_real_eval.md, "Hole decisions".
 
 * **A ring's band** (:func:`band_hole`): a hole is walled by one band of even width — a ring's hoop,
-  a web's strands, scissors' handles: the wall's thickness around the rim varies by 1.0-1.5× (90th
-  over 10th percentile). A white belly under a thick head, a muzzle in a face, milk in a glass (the
-  glass's foot and its rim at the top) are walled unevenly: 1.9-3.2×. The shape's hole cue with an
+  a web's strands, scissors' handles: the wall's thickness around the rim varies by 1.0-1.3× (90th
+  over 10th percentile; the Twemoji ring with its gem 1.29). A white belly under a thick head, a bag's
+  white panel, milk in a glass (the glass's foot) are walled unevenly: 1.8-3.2×. The shape's hole cue with an
   even wall moves the vote :data:`BAND_HOLE_WEIGHT` towards "hole".
 * **The paper's own colour on coloured paper** (:func:`paper_coloured`): on a flat paper that is not
   white or cream, a region whose core *is* the paper's colour (mean distance within the paper's noise)
@@ -35,7 +35,7 @@ from scipy import ndimage
 from sticker_studio.core.matte.hole_shape import MIN_RADIUS_512, RegionShape, ShapeCue
 
 #: a hole cue whose wall is this even (90th / 10th percentile of its thickness) is a ring's band
-EVEN_BAND_MAX = 1.6
+EVEN_BAND_MAX = 1.5
 #: ...and moves the vote this far towards "hole" (over 0.5: the cue decides)
 BAND_HOLE_WEIGHT = 0.75
 #: a region's core is the paper's own colour when its mean RGB distance to it is at most this...

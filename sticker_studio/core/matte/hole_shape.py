@@ -150,8 +150,8 @@ def region_shapes(enclosed_labels: np.ndarray, outside: np.ndarray) -> dict[int,
             walls = ndimage.distance_transform_edt(~other)[rim]
         else:
             walls = np.full(int(rim.sum()), np.inf)
-        p10, p90 = np.percentile(walls, [10, 90])
-        evenness = float(p90 / max(1.0, p10)) if np.isfinite(p90) and p90 <= limit else float("inf")
+        p10, p90 = np.percentile(np.minimum(walls, 2.0 * limit + 1.0), [10, 90])
+        evenness = float(p90 / max(1.0, p10)) if p90 <= limit else float("inf")
         thin = float(np.mean(walls <= limit))
         share = float(area[k]) / max(1.0, subject_area)
         outline = float(np.median(walls)) <= max(OUTLINE_512 * scale, OUTLINE_RATIO * r)
