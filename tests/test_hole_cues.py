@@ -89,10 +89,10 @@ def test_teeth_in_a_mouth_in_a_face_are_kept_where_the_head_removes_them() -> No
     assert teeth > 0
     shapes = frame_shapes(p, p.enclosed_labels)
     assert inner_regions(img, p.enclosed_labels, p.channels[..., 2] > 0.5, shapes) == {teeth}
-    vote = vote_regions([p], np.where(p.enclosed_labels > 0, 0.0, 1.0)[None].astype(np.float32), frame=img)
-    assert vote.alpha[0][140, 128] == 1.0
+    opens = np.where(p.enclosed_labels > 0, 0.0, 1.0)[None].astype(np.float32)  # a head that opens it
+    assert vote_regions([p], opens, frame=img).alpha[0][140, 128] == 1.0
     # without the frame's colours the head decides
-    assert vote_regions([p], np.where(p.enclosed_labels > 0, 0.0, 1.0)[None].astype(np.float32)).alpha[0][140, 128] < 0.05
+    assert vote_regions([p], opens).alpha[0][140, 128] < 0.05
 
 
 def test_a_doughnuts_hole_is_as_deep_but_walled_by_its_outer_colour() -> None:
