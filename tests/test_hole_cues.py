@@ -111,7 +111,9 @@ def test_the_papers_own_colour_in_a_ring_on_coloured_paper_is_a_hole() -> None:
     img = _ring(paper=paper, band=(150, 170, 200))
     p = layout_prior(img)
     assert int(p.enclosed_labels[140, 128]) > 0
-    vote = vote_regions([p], np.ones((1, 256, 256), np.float32), frame=img)
+    yy, xx = _grid(256)
+    head = (np.hypot(yy - 140, xx - 128) < 80)[None].astype(np.float32)  # keeps the ring and its hole
+    vote = vote_regions([p], head, frame=img)
     assert vote.alpha[0][140, 128] < 0.05
     assert vote.alpha[0][140, 128 + 68] == 1.0
 
@@ -132,3 +134,21 @@ def test_a_cue_removal_clears_only_the_core_where_the_region_is_mostly_subject()
     vote = vote_regions([p], np.ones((1, 256, 256), np.float32), frame=img)
     assert vote.alpha[0][128, 128] < 0.05
     assert vote.alpha[0][128, 128 + 60] == 1.0
+
+
+def test_the_papers_own_colour_a_head_keeps_in_a_bay_on_coloured_paper_is_removed_alone() -> None:
+    """A near-coloured disc with a bay of the paper cut in from its edge (a headphone's band over its
+    cups): the border flood reaches the bay, the head keeps it with the disc; the bay goes, the disc stays."""
+    yy, xx = _grid(256)
+    paper = (100, 150, 200)
+    img = np.full((256, 256, 3), paper, np.uint8)
+    disc = np.hypot(yy - 128, xx - 128) < 90
+    img[disc] = (125, 172, 220)  # 37 units from the paper: inside the loose tolerance
+    bay = (np.abs(xx - 128) < 16) & (yy > 110) & disc
+    img[bay] = paper
+    p = layout_prior(img)
+    assert int(p.enclosed_labels[150, 128]) == 0  # reached from the border: no enclosed region
+    head = disc[None].astype(np.float32)  # a head that keeps the disc and its bay
+    vote = vote_regions([p], head, frame=img)
+    assert vote.alpha[0][170, 128] < 0.05  # the bay
+    assert vote.alpha[0][128, 70] == 1.0 and vote.alpha[0][80, 128] == 1.0  # the disc

@@ -541,6 +541,31 @@ def _paper_textured_regions(prior: LayoutPrior, enclosed: np.ndarray) -> set[int
     return {lab for lab in range(1, n + 1) if count[lab] >= min_px and grainy[lab] / count[lab] >= PAPER_HOLE_SHARE}
 
 
+def _kept_paper_cues(prior: LayoutPrior, track_of: np.ndarray, labels: np.ndarray, first_kept: int,
+                     means: dict[int, float]) -> dict[int, float]:
+    """``means`` with the kept paper areas (frame 0's ``labels`` above ``first_kept``) whose core is the
+    paper's own colour on flat coloured paper moved towards "hole" (:mod:`sticker_studio.core.matte.hole_cues`):
+    the paper seen between a headphone's band and its cups, which the head keeps with the near-coloured
+    subject around it."""
+    from sticker_studio.core.matte.hole_cues import PAPER_COLOUR_WEIGHT, paper_coloured
+
+    if prior.paper is not None or whiteish(prior.background * 255.0) or int(labels.max()) <= first_kept:
+        return means
+    kept = np.where(labels > first_kept, labels - first_kept, 0)
+    n = int(kept.max())
+    core = _paper_core(prior)
+    core_px = np.bincount(kept[core], minlength=n + 1)
+    core_dist = np.bincount(kept[core], weights=prior.distance[core].astype(np.float64), minlength=n + 1)
+    h, w = labels.shape
+    min_px = max(4, int(MIN_REGION_PIXELS_512 * (h * w) / (512 * 512)))
+    out = dict(means)
+    for lab in paper_coloured(core_px, core_dist, prior.tolerances.tight, min_px):
+        tid = int(track_of[lab + first_kept]) if lab + first_kept < len(track_of) else 0
+        if tid in out:
+            out[tid] = (1.0 - PAPER_COLOUR_WEIGHT) * out[tid] + PAPER_COLOUR_WEIGHT * HOLE_VOTE
+    return out
+
+
 @dataclass
 class RegionVote:
     """What :func:`vote_regions` decided: the new ``alpha`` (N, H, W) float32; per frame the (H, W)
@@ -616,16 +641,19 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     # the decision also weighs the region's shape and the paper's texture; where that goes against
     # the estimate, the region is treated like a flip (its rim follows the decision too)
     means = shape_and_paper_cues(priors[0], maps[0], enclosed[0], means, frame)
-    # a region the cues remove against the estimate is ramped whole only where its core is most of it
+    means = _kept_paper_cues(priors[0], maps[0], labels[0], int(enclosed[0].max()), means)
+    # a region the cues remove against the estimate is cleared whole (ramped, as a flip is) only where its
+    # core is most of it; elsewhere (a loose band or a kept area that is mostly subject) on its core only
     track_px = np.zeros(total + 1)
     core_px = np.zeros(total + 1)
     for img, core in zip(track_imgs, cores, strict=False):
         track_px += np.bincount(img.ravel(), minlength=total + 1)[: total + 1]
         core_px += np.bincount(core.ravel(), minlength=total + 1)[: total + 1]
     mostly_core = core_px >= CUE_RAMP_CORE_SHARE * np.maximum(track_px, 1)
+    core_only = np.zeros(total + 1, bool)
     for tid in range(1, total + 1):
         if tid not in (flips or {}) and not mostly_core[tid] and means.get(tid, 1.0) < VOTE_THRESHOLD:
-            estimate[tid] = False
+            core_only[tid] = True
     keep = np.zeros(total + 1, bool)
     for tid, mean in means.items():
         keep[tid] = mean >= VOTE_THRESHOLD
@@ -638,7 +666,8 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
             continue
         kept = keep[img] & inside & (enclosed[t] > 0)  # a kept paper area stays as the estimate has it
         # a hole the estimate itself opened is cleared on its core only: its rim is the estimate's
-        removed = ~keep[img] & inside & ((cores[t] > 0) | estimate[img] | (enclosed[t] == 0))
+        whole = ~core_only[img]
+        removed = ~keep[img] & inside & ((cores[t] > 0) | (estimate[img] & whole) | ((enclosed[t] == 0) & whole))
         decided[t] |= kept | (keep[img] & (cores[t] > 0)) | removed  # a kept paper area: on its core
         # a removed region keeps the estimate's partial alpha (a shadow seen through a hole)
         # and gets the colour-key ramp (or, for paper, its colour's least opacity) where the
