@@ -406,7 +406,7 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
         alpha = np.stack([p.key_alpha for p in priors])
     background = priors[0].background.astype(np.float32)
     margin = paper_margin(rgb, background)
-    vote = vote_regions(priors, alpha, flips, paper_alpha=lambda t: least_opacity(rgb[t], background, margin),
+    vote = vote_regions(priors, alpha, flips, paper_alpha=lambda t, box: least_opacity(rgb[t][box], background, margin),
                         frame=rgb[0])
     take_flipped_rims(vote.alpha, vote.tracks, vote.decided, priors, vote.means, flips, rgb, margin)
     voted = vote.alpha
