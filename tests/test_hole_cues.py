@@ -152,3 +152,34 @@ def test_the_papers_own_colour_a_head_keeps_in_a_bay_on_coloured_paper_is_remove
     vote = vote_regions([p], head, frame=img)
     assert vote.alpha[0][170, 128] < 0.05  # the bay
     assert vote.alpha[0][128, 70] == 1.0 and vote.alpha[0][80, 128] == 1.0  # the disc
+
+
+def test_the_papers_own_colour_is_cleared_pixel_by_pixel_on_flat_coloured_paper() -> None:
+    """A head's soft blob over the paper between two near-coloured strokes goes; the strokes and their
+    anti-aliased edges (whose neighbourhoods hold the stroke) keep the head's alpha."""
+    from sticker_studio.core.matte.hole_cues import clear_paper_pixels
+
+    paper = np.array([100, 150, 200], np.float32)
+    img = np.full((64, 64, 3), 100, np.uint8)
+    img[:] = paper.astype(np.uint8)
+    img[:, 20:26] = (125, 172, 220)  # two strokes 37 units from the paper
+    img[:, 40:46] = (125, 172, 220)
+    img[:, 19] = (112, 161, 210)  # an anti-aliased edge, half ink
+    alpha = np.zeros((64, 64), np.float32)
+    alpha[:, 20:26] = alpha[:, 40:46] = 1.0
+    alpha[:, 19] = 0.5
+    alpha[20:40, 26:40] = 0.6  # the head's blob over the paper between them
+    out = clear_paper_pixels(img, alpha, paper)
+    assert np.all(out[20:40, 28:38] == 0.0)
+    assert np.all(out[:, 20:26] == 1.0) and np.all(out[:, 40:46] == 1.0) and np.all(out[:, 19] == 0.5)
+
+
+def test_white_on_white_paper_is_never_cleared_pixel_by_pixel() -> None:
+    """On white paper the matte keeps a confident head's white fill: the pixel rule is for coloured paper."""
+    from sticker_studio.engine.matting.matte import matte_with_prior
+
+    img = _belly()
+    yy, xx = _grid(256)
+    head = np.any(img < 250, axis=-1) | (np.hypot(yy - 168, xx - 128) < 44)  # keeps the body and its belly
+    matte = matte_with_prior(img[None], None, base_alpha=head[None].astype(np.float32))
+    assert matte.rgba[0, 168, 128, 3] == 255

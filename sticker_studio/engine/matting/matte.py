@@ -227,6 +227,9 @@ RAISE_FLAT_FILLS = True
 #: whether it solves the alpha of narrow subject-to-paper edges from their colour
 #: (:mod:`sticker_studio.core.matte.edge_colour`): +1 to +2 dB on real art at 512², +0.1 to +0.2 on drawings
 EDGE_ALPHA_FROM_COLOUR = True
+#: whether on flat coloured paper the pixels of the paper's own colour are cleared
+#: (:func:`sticker_studio.core.matte.hole_cues.clear_paper_pixels`)
+CLEAR_PAPER_PIXELS = True
 #: frames x pixels a full-resolution window may hold (16 frames of 320 x 320): the head's activations
 #: cost about 230 bytes a pixel, so this bounds them near 400 MB
 WINDOW_PIXELS = 16 * 320 * 320
@@ -417,6 +420,12 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
         voted = raise_flat_fills(rgb, voted, priors)
     if EDGE_ALPHA_FROM_COLOUR:
         voted = alpha_from_edge_colour(rgb, voted, background, vote.decided)
+    if CLEAR_PAPER_PIXELS:
+        from sticker_studio.core.matte.hole_cues import clear_paper_pixels
+        from sticker_studio.core.matte.layout_prior import whiteish
+
+        if priors[0].paper is None and priors[0].tolerances.flat and not whiteish(background * 255.0):
+            voted = np.stack([clear_paper_pixels(f, a, background * 255.0) for f, a in zip(rgb, voted, strict=False)])
     rgba = unmix_foreground(rgb, clean_alpha(voted), background)
     return PriorMatte(rgba, vote.tracks, vote.cores, vote.means, alpha)
 
