@@ -67,7 +67,7 @@ def test_a_rings_even_band_overrules_a_head_that_keeps_its_hole() -> None:
     p = layout_prior(img)
     (shape,) = frame_shapes(p, p.enclosed_labels).values()
     assert band_hole(shape) and shape.evenness <= EVEN_BAND_MAX
-    vote = vote_regions([p], np.ones((1, 256, 256), np.float32), frame=img)
+    vote = vote_regions([p], np.ones((1, 256, 256), np.float32), frames=img[None])
     assert vote.alpha[0][140, 128] < 0.05  # the hole is paper
     assert vote.alpha[0][140, 128 + 68] == 1.0  # the band stays
 
@@ -79,7 +79,7 @@ def test_a_belly_under_a_thick_head_keeps_a_confident_heads_decision() -> None:
     assert belly > 0
     shape = frame_shapes(p, p.enclosed_labels)[belly]
     assert not band_hole(shape) and shape.evenness > EVEN_BAND_MAX
-    assert vote_regions([p], np.ones((1, 256, 256), np.float32), frame=img).alpha[0][168, 128] == 1.0
+    assert vote_regions([p], np.ones((1, 256, 256), np.float32), frames=img[None]).alpha[0][168, 128] == 1.0
 
 
 def test_teeth_in_a_mouth_in_a_face_are_kept_where_the_head_removes_them() -> None:
@@ -90,7 +90,7 @@ def test_teeth_in_a_mouth_in_a_face_are_kept_where_the_head_removes_them() -> No
     shapes = frame_shapes(p, p.enclosed_labels)
     assert inner_regions(img, p.enclosed_labels, p.channels[..., 2] > 0.5, shapes) == {teeth}
     opens = np.where(p.enclosed_labels > 0, 0.0, 1.0)[None].astype(np.float32)  # a head that opens it
-    assert vote_regions([p], opens, frame=img).alpha[0][140, 128] == 1.0
+    assert vote_regions([p], opens, frames=img[None]).alpha[0][140, 128] == 1.0
     # without the frame's colours the head decides
     assert vote_regions([p], opens).alpha[0][140, 128] < 0.05
 
@@ -101,7 +101,7 @@ def test_a_doughnuts_hole_is_as_deep_but_walled_by_its_outer_colour() -> None:
     shapes = frame_shapes(p, p.enclosed_labels)
     assert int(p.enclosed_labels[128, 128]) in shapes
     assert inner_regions(img, p.enclosed_labels, p.channels[..., 2] > 0.5, shapes) == set()
-    vote = vote_regions([p], np.where(p.enclosed_labels > 0, 0.0, 1.0)[None].astype(np.float32), frame=img)
+    vote = vote_regions([p], np.where(p.enclosed_labels > 0, 0.0, 1.0)[None].astype(np.float32), frames=img[None])
     assert vote.alpha[0][128, 128] < 0.05
 
 
@@ -113,7 +113,7 @@ def test_the_papers_own_colour_in_a_ring_on_coloured_paper_is_a_hole() -> None:
     assert int(p.enclosed_labels[140, 128]) > 0
     yy, xx = _grid(256)
     head = (np.hypot(yy - 140, xx - 128) < 80)[None].astype(np.float32)  # keeps the ring and its hole
-    vote = vote_regions([p], head, frame=img)
+    vote = vote_regions([p], head, frames=img[None])
     assert vote.alpha[0][140, 128] < 0.05
     assert vote.alpha[0][140, 128 + 68] == 1.0
 
@@ -131,7 +131,7 @@ def test_a_cue_removal_clears_only_the_core_where_the_region_is_mostly_subject()
     p = layout_prior(img)
     region = int(p.enclosed_labels[128, 128])
     assert region > 0 and int(p.enclosed_labels[128, 128 + 60]) == region  # one region: body and hole
-    vote = vote_regions([p], np.ones((1, 256, 256), np.float32), frame=img)
+    vote = vote_regions([p], np.ones((1, 256, 256), np.float32), frames=img[None])
     assert vote.alpha[0][128, 128] < 0.05
     assert vote.alpha[0][128, 128 + 60] == 1.0
 
@@ -149,7 +149,7 @@ def test_the_papers_own_colour_a_head_keeps_in_a_bay_on_coloured_paper_is_remove
     p = layout_prior(img)
     assert int(p.enclosed_labels[150, 128]) == 0  # reached from the border: no enclosed region
     head = disc[None].astype(np.float32)  # a head that keeps the disc and its bay
-    vote = vote_regions([p], head, frame=img)
+    vote = vote_regions([p], head, frames=img[None])
     assert vote.alpha[0][170, 128] < 0.05  # the bay
     assert vote.alpha[0][128, 70] == 1.0 and vote.alpha[0][80, 128] == 1.0  # the disc
 

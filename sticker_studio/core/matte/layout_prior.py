@@ -449,14 +449,15 @@ def frame_shapes(prior: LayoutPrior, enclosed: np.ndarray) -> dict[int, RegionSh
 
 
 def shape_and_paper_cues(prior: LayoutPrior, track_of: np.ndarray, enclosed: np.ndarray,
-                         means: dict[int, float], frame: np.ndarray | None = None) -> dict[int, float]:
+                         means: dict[int, float], frame: np.ndarray | None = None,
+                         skip: set[int] | None = None) -> dict[int, float]:
     """The vote's numbers moved by what frame 0 says beyond the head's alpha (issue 24): a region
     walled in thinly that is a small part of the subject is a hole, one that is most of the subject
     is its body inside an outline (:mod:`sticker_studio.core.matte.hole_shape`); on textured paper a
     region whose core shows the paper's texture is paper — a hole — unless its shape says body.
     :mod:`sticker_studio.core.matte.hole_cues` adds a ring's even band (hole), the paper's own colour
-    on coloured paper (hole, before any body cue) and, with ``frame`` (frame 0's RGB), a region
-    inside a region (teeth in a mouth: body)."""
+    on coloured paper (hole, before any body cue) and, with ``frame`` (this frame's RGB), a region
+    inside a region (teeth in a mouth: body). Tracks in ``skip`` (moved on an earlier frame) are left."""
     from sticker_studio.core.matte.hole_cues import (
         BAND_HOLE_WEIGHT,
         INNER_WEIGHT,
@@ -490,7 +491,7 @@ def shape_and_paper_cues(prior: LayoutPrior, track_of: np.ndarray, enclosed: np.
     cues: dict[int, list[tuple[float, float]]] = {}
     for lab, shape in shapes.items():
         tid = int(track_of[lab]) if lab < len(track_of) else 0
-        if tid not in means:
+        if tid not in means or (skip is not None and tid in skip):
             continue
         if lab in own_colour:  # the paper itself, whatever the region's loose band holds
             cue = (PAPER_VOTE, PAPER_COLOUR_WEIGHT)
@@ -542,7 +543,7 @@ def _paper_textured_regions(prior: LayoutPrior, enclosed: np.ndarray) -> set[int
 
 
 def _kept_paper_cues(prior: LayoutPrior, track_of: np.ndarray, labels: np.ndarray, first_kept: int,
-                     means: dict[int, float]) -> dict[int, float]:
+                     means: dict[int, float], skip: set[int] | None = None) -> dict[int, float]:
     """``means`` with the kept paper areas (frame 0's ``labels`` above ``first_kept``) whose core is the
     paper's own colour on flat coloured paper moved towards "hole" (:mod:`sticker_studio.core.matte.hole_cues`):
     the paper seen between a headphone's band and its cups, which the head keeps with the near-coloured
@@ -561,7 +562,7 @@ def _kept_paper_cues(prior: LayoutPrior, track_of: np.ndarray, labels: np.ndarra
     out = dict(means)
     for lab in paper_coloured(core_px, core_dist, prior.tolerances.tight, min_px):
         tid = int(track_of[lab + first_kept]) if lab + first_kept < len(track_of) else 0
-        if tid in out:
+        if tid in out and (skip is None or tid not in skip):
             out[tid] = (1.0 - PAPER_COLOUR_WEIGHT) * out[tid] + PAPER_COLOUR_WEIGHT * HOLE_VOTE
     return out
 
@@ -593,7 +594,7 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: d
 
 def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, bool] | None = None,
                  paper_alpha: Callable[[int, tuple[slice, slice]], np.ndarray] | None = None,
-                 frame: np.ndarray | None = None) -> RegionVote:
+                 frames: np.ndarray | None = None) -> RegionVote:
     """Snap every enclosed region to one keep/remove decision per clip; offer kept paper areas too.
 
     ``alpha`` (N, H, W) float in [0, 1] is the network's (or any) estimate; a track is
@@ -609,8 +610,9 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     enclosed ones: kept as the estimate has them unless flipped; when flipped, their pixels get
     ``paper_alpha(t, box)`` (the box's shape) of frame t — the least opacity their colour needs over the paper,
     so a glow stays a faint glow — or, without it, the colour-key ramp like a hole. ``flips``
-    maps a track id to a forced decision (True = keep), for the user's click-to-flip. ``frame`` (H, W, 3)
-    uint8, frame 0, lets the cues see colours (:func:`shape_and_paper_cues`). A region a cue (not the
+    maps a track id to a forced decision (True = keep), for the user's click-to-flip. ``frames`` (N, H, W, 3)
+    uint8 let the cues see colours (:func:`shape_and_paper_cues`); the cues judge each track on the first
+    frame it appears in (a bouncing face's teeth that overlap no earlier frame's). A region a cue (not the
     user) removes against the estimate is ramped whole only where its core is most of it
     (:data:`CUE_RAMP_CORE_SHARE`): on a colour near the subject's its loose band is subject.
     """
@@ -640,8 +642,15 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
         estimate[tid] = mean >= VOTE_THRESHOLD
     # the decision also weighs the region's shape and the paper's texture; where that goes against
     # the estimate, the region is treated like a flip (its rim follows the decision too)
-    means = shape_and_paper_cues(priors[0], maps[0], enclosed[0], means, frame)
-    means = _kept_paper_cues(priors[0], maps[0], labels[0], int(enclosed[0].max()), means)
+    cued: set[int] = set()
+    for t, (prior, m, lab) in enumerate(zip(priors, maps, labels, strict=False)):
+        here = {int(x) for x in m[1:]} - {0}
+        if t > 0 and here <= cued:
+            continue
+        frame = frames[t] if frames is not None else None
+        means = shape_and_paper_cues(prior, m, enclosed[t], means, frame, skip=cued)
+        means = _kept_paper_cues(prior, m, lab, int(enclosed[t].max()), means, skip=cued)
+        cued |= here
     # a region the cues remove against the estimate is cleared whole (ramped, as a flip is) only where its
     # core is most of it; elsewhere (a loose band or a kept area that is mostly subject) on its core only
     track_px = np.zeros(total + 1)
@@ -651,9 +660,13 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
         core_px += np.bincount(core.ravel(), minlength=total + 1)[: total + 1]
     mostly_core = core_px >= CUE_RAMP_CORE_SHARE * np.maximum(track_px, 1)
     core_only = np.zeros(total + 1, bool)
+    # a region the cues remove against the estimate's vote: the estimate's partial alpha on it is no shadow
+    # seen through a hole but the head's doubt (a ring's hole half filled)
+    overruled = np.zeros(total + 1, bool)
     for tid in range(1, total + 1):
-        if tid not in (flips or {}) and not mostly_core[tid] and means.get(tid, 1.0) < VOTE_THRESHOLD:
-            core_only[tid] = True
+        if tid not in (flips or {}) and means.get(tid, 1.0) < VOTE_THRESHOLD:
+            core_only[tid] = not mostly_core[tid]
+            overruled[tid] = bool(estimate[tid])
     keep = np.zeros(total + 1, bool)
     for tid, mean in means.items():
         keep[tid] = mean >= VOTE_THRESHOLD
@@ -681,5 +694,6 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
             box = (slice(int(ys.min()), int(ys.max()) + 1), slice(int(xs.min()), int(xs.max()) + 1))
             fill = fill.copy()
             fill[box] = np.where(removed_paper[box], paper_alpha(t, box), fill[box])
-        frame[removed] = np.where(frame[removed] < 0.5, frame[removed], fill[removed])
+        partial = (frame < 0.5) & ~overruled[img]
+        frame[removed] = np.where(partial[removed], frame[removed], fill[removed])
     return RegionVote(out, track_imgs, cores, decided, means)

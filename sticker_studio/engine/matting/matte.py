@@ -410,7 +410,7 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
     background = priors[0].background.astype(np.float32)
     margin = paper_margin(rgb, background)
     vote = vote_regions(priors, alpha, flips, paper_alpha=lambda t, box: least_opacity(rgb[t][box], background, margin),
-                        frame=rgb[0])
+                        frames=rgb)
     take_flipped_rims(vote.alpha, vote.tracks, vote.decided, priors, vote.means, flips, rgb, margin)
     voted = vote.alpha
     if REFINE_EDGES:  # what the vote set stays exactly as decided; a hole's rim left to the head may follow the frame
