@@ -233,6 +233,9 @@ CAP_TEXTURED_PAPER = True
 #: whether frames found to be JPEG get their edges from the luminance and sharpened back
 #: (:mod:`sticker_studio.core.matte.jpeg_edges`): +2.5 dB on the real set's cream JPEG; other frames untouched
 JPEG_EDGES = True
+#: whether on flat coloured paper the pixels of the paper's own colour are cleared
+#: (:func:`sticker_studio.core.matte.hole_cues.clear_paper_pixels`)
+CLEAR_PAPER_PIXELS = True
 #: frames x pixels a full-resolution window may hold (16 frames of 320 x 320): the head's activations
 #: cost about 230 bytes a pixel, so this bounds them near 400 MB
 WINDOW_PIXELS = 16 * 320 * 320
@@ -419,8 +422,8 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
         alpha = cap_paper(alpha, priors, rgb, background, margin)
     # a JPEG keeps the luminance sharp and blurs the colour: its edges are read from what it keeps
     jpeg = JPEG_EDGES and jpeg_trace(rgb).compressed
-    vote = vote_regions(priors, alpha, flips, paper_alpha=lambda t: least_opacity(rgb[t], background, margin),
-                        pale_rims=jpeg)
+    vote = vote_regions(priors, alpha, flips, paper_alpha=lambda t, box: least_opacity(rgb[t][box], background, margin),
+                        frames=rgb, pale_rims=jpeg)
     take_flipped_rims(vote.alpha, vote.tracks, vote.decided, priors, vote.means, flips, rgb, margin)
     voted = vote.alpha
     guide, guide_bg, contrast = _edge_guide(rgb, background, jpeg)
@@ -431,6 +434,12 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
         voted = raise_flat_fills(rgb, voted, priors)
     if EDGE_ALPHA_FROM_COLOUR:
         voted = alpha_from_edge_colour(guide, voted, guide_bg, vote.decided, min_contrast=contrast)
+    if CLEAR_PAPER_PIXELS:
+        from sticker_studio.core.matte.hole_cues import clear_paper_pixels
+        from sticker_studio.core.matte.layout_prior import whiteish
+
+        if priors[0].paper is None and priors[0].tolerances.flat and not whiteish(background * 255.0):
+            voted = np.stack([clear_paper_pixels(f, a, background * 255.0) for f, a in zip(rgb, voted, strict=False)])
     if jpeg:
         from sticker_studio.core.matte.jpeg_edges import sharpen_edges
 
