@@ -178,3 +178,16 @@ def test_a_heads_blob_on_textured_paper_is_capped_but_the_subjects_edge_is_not()
     wp = clip_layout_priors(white)
     same = cap_paper(estimate[None], wp, white, wp[0].background.astype(np.float32))
     assert np.array_equal(same[0], estimate)
+
+
+def test_a_soft_drop_shadows_fading_rim_is_no_pale_body() -> None:
+    """A soft drop shadow under a dark body on white: its rim fades through the loose tolerance in a thin
+    band that is nearly one colour along its length, but it has no inside: no drawn edge."""
+    yy, xx = np.mgrid[0:256, 0:256]
+    shade = np.zeros((256, 256), np.float32)
+    shade[(((yy - 200) / 10.0) ** 2 + ((xx - 128) / 80.0) ** 2) < 1] = 0.35
+    shade = ndimage.gaussian_filter(shade, 3.0)
+    img = 255.0 * (1 - shade)[..., None] * np.ones(3)
+    img[np.hypot(yy - 120, xx - 128) < 60] = (140, 70, 80)
+    p = layout_prior((img + 0.5).astype(np.uint8))
+    assert p.pale_labels is not None and not p.pale_labels.any()

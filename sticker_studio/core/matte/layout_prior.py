@@ -285,19 +285,17 @@ def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: 
     smooth[y0:y1, x0:x1] = local_grain(rgb[y0:y1, x0:x1], max(h, w)) <= PALE_FLAT_GRAIN
     flat = np.asarray(ndimage.mean(smooth, labels, ids), np.float64) >= PALE_FLAT_SHARE
     drawn = PALE_DRAWN_EDGES and dist is not None
-    inside_only = np.zeros(count, bool)
-    if drawn:  # a fill with JPEG noise on it is one flat colour, if not flat by the grain
-        from sticker_studio.core.matte.pale_body import flat_colour
+    # flat by the grain all over (as drawn on clean paper), or -- on flat paper -- by its colour (a fill
+    # with JPEG noise on it) or by the grain away from its edges (where a JPEG rings)
+    extra = np.zeros(count, bool)
+    if drawn:
+        from sticker_studio.core.matte.pale_body import flat_colour, flat_inside
 
-        by_colour = flat_colour(rgb, labels, [int(i) for i in ids[big & ~flat]])
-        flat = flat | np.array([by_colour.get(int(i), False) for i in ids])
-        if PALE_FLAT_INSIDE:  # or flat by the grain away from its edges, where a JPEG rings
-            from sticker_studio.core.matte.pale_body import flat_inside
-
-            inside = flat_inside(smooth, labels, [int(i) for i in ids[big & ~flat]], PALE_FLAT_SHARE)
-            inside_only = np.array([inside.get(int(i), False) for i in ids]) & ~flat
-            flat = flat | inside_only
-    keep = big & flat
+        todo = [int(i) for i in ids[big & ~flat]]
+        by_colour = flat_colour(rgb, labels, todo)
+        inside = flat_inside(smooth, labels, todo, PALE_FLAT_SHARE) if PALE_FLAT_INSIDE else {}
+        extra = np.array([by_colour.get(int(i), False) or inside.get(int(i), False) for i in ids]) & ~flat
+    keep = big & (flat | extra)
     if not keep.any():
         return np.zeros((h, w), np.int32)
     from sticker_studio.core.matte.hole_shape import regions_with_islands
@@ -305,15 +303,19 @@ def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: 
     chosen = np.zeros(count + 1, np.int32)
     chosen[1:][keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32)
     cand = chosen[labels]
-    # islands are judged among the parts flat all over; a part flat only inside is judged on its own
-    # (it would otherwise take islands from the others: a beer's foam beside its glass)
+    # islands are judged among the parts flat by the grain all over; a part flat only by the other tests
+    # is judged on its own (it would take islands from the others: a beer's foam beside its glass) and
+    # must be a fill with an inside (a band along a soft shadow's contour is one colour and rings its core)
     late = np.zeros(int(keep.sum()) + 1, bool)
-    late[chosen[1:][keep & inside_only]] = True
-    islands = regions_with_islands(np.where(late[cand], 0, cand), int(keep.sum()), min_px)
+    late[chosen[1:][keep & extra]] = True
+    ok = regions_with_islands(np.where(late[cand], 0, cand), int(keep.sum()), min_px)
     if late.any():
-        islands = np.where(late, regions_with_islands(np.where(late[cand], cand, 0), int(keep.sum()), min_px),
-                           islands)
-    ok = islands.copy()
+        from sticker_studio.core.matte.pale_body import has_inside
+
+        alone = regions_with_islands(np.where(late[cand], cand, 0), int(keep.sum()), min_px)
+        filled = has_inside(cand, [int(i) for i in np.flatnonzero(late)])
+        for lab in np.flatnonzero(late).tolist():
+            ok[lab] = bool(alone[lab]) and filled.get(lab, False)
     ok[0] = False
     if drawn and dist is not None and not ok[1:].all():
         from sticker_studio.core.matte.pale_body import drawn_edge

@@ -126,3 +126,27 @@ def flat_inside(smooth: np.ndarray, labels: np.ndarray, ids: list[int], share: f
         inner = ndimage.binary_erosion(labels[box] == lab, iterations=depth)
         out[lab] = bool(inner.sum() >= 16 and float(smooth[box][inner].mean()) >= share)
     return out
+
+
+#: a part's inside (pixels :data:`FLAT_INSIDE_512` in from its edge) is at least this share of it: a fill,
+#: not a band along a gradient's contour (a soft shadow's rim round its dark core is one colour too)
+INSIDE_SHARE = 0.5
+
+
+def has_inside(labels: np.ndarray, ids: list[int]) -> dict[int, bool]:
+    """Per label of ``ids``: whether at least :data:`INSIDE_SHARE` of the patch lies
+    :data:`FLAT_INSIDE_512` or more in from its edge."""
+    h, w = labels.shape
+    depth = max(1, int(round(FLAT_INSIDE_512 * max(h, w) / 512)))
+    out: dict[int, bool] = {}
+    objects = ndimage.find_objects(labels)
+    for lab in ids:
+        box = objects[lab - 1] if lab - 1 < len(objects) else None
+        if box is None:
+            out[lab] = False
+            continue
+        box = tuple(slice(max(0, s.start - 1), s.stop + 1) for s in box)
+        region = labels[box] == lab
+        inner = ndimage.binary_erosion(region, iterations=depth)
+        out[lab] = bool(inner.sum() >= INSIDE_SHARE * region.sum())
+    return out
