@@ -70,6 +70,9 @@ class RegionShape:
     islands: bool = False
     #: the region's area over the disc of its inscribed radius (1 = a disc; a long band is many)
     elongation: float = 1.0
+    #: how even its wall is: the 90th over the 10th percentile of the wall's thickness around its rim
+    #: (1 = a ring's band of one width; a belly under a thick head ~2; inf where unmeasured)
+    evenness: float = float("inf")
 
 
 def regions_with_islands(enclosed_labels: np.ndarray, count: int, min_px: int) -> np.ndarray:
@@ -143,9 +146,12 @@ def region_shapes(enclosed_labels: np.ndarray, outside: np.ndarray) -> dict[int,
             out[int(lab)] = RegionShape(ShapeCue.NONE, 0.0, 0.0, r, bool(islands[lab]))
             continue
         if other.any():
+            # beyond the crop's reach (limit + 2 px) a wall may read thicker than it is, never thinner
             walls = ndimage.distance_transform_edt(~other)[rim]
         else:
             walls = np.full(int(rim.sum()), np.inf)
+        p10, p90 = np.percentile(np.minimum(walls, 2.0 * limit + 1.0), [10, 90])
+        evenness = float(p90 / max(1.0, p10)) if p90 <= limit else float("inf")
         thin = float(np.mean(walls <= limit))
         share = float(area[k]) / max(1.0, subject_area)
         outline = float(np.median(walls)) <= max(OUTLINE_512 * scale, OUTLINE_RATIO * r)
@@ -159,5 +165,5 @@ def region_shapes(enclosed_labels: np.ndarray, outside: np.ndarray) -> dict[int,
                 cue = ShapeCue.HOLE
         if cue is ShapeCue.NONE and islands[lab]:
             cue = ShapeCue.BODY  # an eye's white around its pupil, a muzzle around the nose
-        out[int(lab)] = RegionShape(cue, thin, share, r, bool(islands[lab]), elongation)
+        out[int(lab)] = RegionShape(cue, thin, share, r, bool(islands[lab]), elongation, evenness)
     return out
