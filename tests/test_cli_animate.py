@@ -24,6 +24,8 @@ def test_list_motions(capsys: pytest.CaptureFixture[str]) -> None:
     assert [n for n in entries if n in PRESETS and n not in ("nod",)] == [p for p in PRESETS if p != "nod"]
     assert {"wave", "blink", "talk", "hop", "tail-wag", "sleepy"} <= set(entries)
     assert all(len(line.split()) > 3 for line in lines if line.startswith("  "))
+    # the whole-body nod shares its name with the character's nod: its line says how to reach it
+    assert [line for line in lines if line.split()[:1] == ["nod"] and "--body only" in line]
 
 
 def test_animate_a_png_to_apng(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -158,9 +158,14 @@ def print_motions(presets) -> None:
         key = {MotionGroup.CHARACTER: "character", MotionGroup.FACE: "face", MotionGroup.EMOTION: "effects"}[m.group]
         needs = f" [needs {', '.join(m.needs)}]" if m.needs else ""
         groups[key].append(f"{m.name:<12} {m.description}{needs} ({m.frames} frames at {m.fps:g} fps)")
+    character_names = {m.name for m in list_character_motions()}
     for preset in presets:
         key = "whole body" if preset.loops else "intro"
-        groups[key].append(f"{preset.name:<12} {preset.description} ({preset.frames} frames at {preset.fps:g} fps)")
+        # a whole-body preset that shares a character motion's name (nod) is reached with --body only
+        how = (f" [--body only: --motion {preset.name} is the character's]"
+               if preset.name in character_names else "")
+        groups[key].append(f"{preset.name:<12} {preset.description}{how} "
+                           f"({preset.frames} frames at {preset.fps:g} fps)")
     groups["effects"].append("--effect KIND adds one to any character motion: tears, zzz, hearts, sparkles, sweat, "
                              "anger, motion_lines, fire")
     for key, title in GROUP_TITLES:
