@@ -63,6 +63,7 @@ def test_a_sleepy_panda_gets_sleepy_with_zzz() -> None:
 
 def test_a_crying_bunny_cries() -> None:
     result = generate_two_stage("a sad bunny crying", MotionOptions(seed=0), size=SIZE)
+    assert result.subject.label == "rabbit"  # not "people with bunny ears": "bunny" there qualifies "ears"
     assert (result.motion.source, result.motion.motion) == ("character", "cry")
     assert "tears" in result.sticker.metadata["effects"]
 

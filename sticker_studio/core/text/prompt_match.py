@@ -317,7 +317,8 @@ class Lexicon:
 
         The whole phrase as a name (1.0) or keyword (0.9); its head noun (the last word;
         the one before a container word: "coffee cup", "pizza slice") as a name (0.9), the
-        last word of a name (0.85: "hat" of "top hat"; another word of it 0.75) or a keyword (0.8); another word as a
+        last word of a name (0.85: "hat" of "top hat"; another word of it 0.66, under any keyword: "bunny" names a
+        rabbit, not "people with bunny ears") or a keyword (0.8); another word as a
         name (0.7), a word of a name (0.65) or a keyword (0.6). Keywords many entries
         share lose up to 0.12 ("face", "animal"). Word forms: the word and its singulars.
         """
@@ -348,7 +349,7 @@ class Lexicon:
                     offer(form, i, (0.9 if head else 0.7) if is_label else (0.8 if head else 0.6) - spread(hits))
                 for i, last in label_words.get(fold(form), ()):  # the name's own head noun counts more
                     at_end = last or lang in ("zh", "zh-hant", "ja", "ko")
-                    offer(form, i, (0.85 if at_end else 0.75) if head else 0.65)
+                    offer(form, i, (0.85 if at_end else 0.66) if head else 0.65)
         return sorted(best.values(), key=lambda h: (-h.confidence, h.index))
 
     def segment_cjk(self, text: str, lang: str) -> list[str]:
