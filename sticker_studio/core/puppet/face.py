@@ -100,6 +100,9 @@ class FacePalette:
     #: the lid's colour when it is not the skin's (the patch of a patch eye)
     lid_l: Colour | None = None
     lid_r: Colour | None = None
+    #: each eye's lash line colour (from around that eye; None: the outline)
+    lash_l: Colour | None = None
+    lash_r: Colour | None = None
 
 
 # --- colour sampling ---------------------------------------------------------------
@@ -149,10 +152,28 @@ def outline_colour(rest: np.ndarray) -> Colour:
     return (int(c[0]), int(c[1]), int(c[2]))
 
 
+def _ring_above(rest: np.ndarray, eye: Ellipse, lo: float, hi: float) -> np.ndarray:
+    """Opaque pixels (n, 3) of the ring [lo, hi) around ``eye`` that lie above its lower quarter: where a lid
+    comes from (a pale muzzle or cheek patch just under an eye is not the skin the lid is made of)."""
+    cx, cy, rx, ry = eye
+    box = box_around(cx, cy, rx + max(hi, 0), ry + max(hi, 0), rest.shape)
+    if box.empty:
+        return np.zeros((0, 3), np.uint8)
+    xx, yy = box.grid()
+    d = ellipse_sdf(cx, cy, rx, ry)(xx, yy)
+    region = rest[box.slices()]
+    sel = (d >= lo) & (d < hi) & (region[..., 3] >= 200) & (yy < cy + 0.5 * ry)
+    return np.asarray(region[sel][:, :3])
+
+
 def skin_colour(rest: np.ndarray, eye: Ellipse, outline: Colour) -> Colour:
-    """The most common non-outline colour in a ring around the eye at rest."""
+    """The most common non-outline colour in a ring around the eye at rest (above and beside it where it can:
+    the lid closes from above, in the skin it comes from)."""
     r = max(eye[2], eye[3])
-    ring = _ellipse_pixels(rest, eye, 2.0 + 0.1 * r, 3.0 + 0.6 * r)
+    lo, hi = 2.0 + 0.1 * r, 3.0 + 0.6 * r
+    ring = _ring_above(rest, eye, lo, hi)
+    if len(ring) < 12:
+        ring = _ellipse_pixels(rest, eye, lo, hi)
     if len(ring):
         far = np.abs(ring.astype(np.int32) - np.asarray(outline)).sum(axis=1) > 60
         keep = ring[far & (_luma(ring) > 45)]
@@ -160,6 +181,22 @@ def skin_colour(rest: np.ndarray, eye: Ellipse, outline: Colour) -> Colour:
             ring = keep
     c = _mode_colour(ring)
     return c if c is not None else (240, 200, 160)
+
+
+def lash_colour(rest: np.ndarray, eye: Ellipse, skin: Colour) -> Colour:
+    """The lash line's colour, from around this eye only: the eye's own dark outline or pupil when it is clearly
+    darker than the skin, else a darker shade of the skin (never a far part's colour, such as dark trousers)."""
+    r = max(eye[2], eye[3])
+    px = _ellipse_pixels(rest, eye, -1e9, 2.0 + 0.25 * r)
+    skin_f = np.asarray(skin, np.float32)
+    shade = skin_f * 0.42
+    if len(px):
+        lum = _luma(px)
+        dark = px[lum <= np.percentile(lum, 10)].astype(np.float32)
+        c = np.median(dark, axis=0)
+        if float(_luma(c)) < min(110.0, float(_luma(skin_f)) - 60.0):
+            shade = c
+    return (int(shade[0]), int(shade[1]), int(shade[2]))
 
 
 Slope = tuple[tuple[float, float, float], tuple[float, float, float]]
@@ -241,8 +278,10 @@ def face_palette(rest: np.ndarray, rest_face: FaceGeometry) -> FacePalette:
         if patch is not None:
             inset_r, lid_r, pupil_r = patch
             sclera_r = lid_r
+    lash_l = lash_colour(rest, rest_face.eye_l, skin_l) if rest_face.eye_l else None
+    lash_r = lash_colour(rest, rest_face.eye_r, skin_r) if rest_face.eye_r else None
     return FacePalette(skin_l, skin_r, outline, mouth, sclera_l, sclera_r, pupil_l, pupil_r, slope_l, slope_r,
-                       inset_l, inset_r, lid_l, lid_r)
+                       inset_l, inset_r, lid_l, lid_r, lash_l, lash_r)
 
 
 def eye_patch(rest: np.ndarray, eye: Ellipse, skin: Colour) -> tuple[Ellipse, Colour, Colour] | None:
@@ -331,13 +370,13 @@ def draw_face(frame: np.ndarray, rest: np.ndarray, rest_face: FaceGeometry, face
             if eye is not None:
                 _blush(frame, eye, other, face.rotation, min(state.blush, 1.0))
     lids = ((_inner(face.eye_l, pal.inset_l, face.rotation), _inner(rest_face.eye_l, pal.inset_l, 0.0),
-             state.eye_open_l, pal.lid_l or pal.skin_l, FLAT if pal.lid_l else pal.skin_slope_l),
+             state.eye_open_l, pal.lid_l or pal.skin_l, FLAT if pal.lid_l else pal.skin_slope_l, pal.lash_l),
             (_inner(face.eye_r, pal.inset_r, face.rotation), _inner(rest_face.eye_r, pal.inset_r, 0.0),
-             state.eye_open_r, pal.lid_r or pal.skin_r, FLAT if pal.lid_r else pal.skin_slope_r))
-    for eye, rest_eye, openness, skin, slope in lids:
+             state.eye_open_r, pal.lid_r or pal.skin_r, FLAT if pal.lid_r else pal.skin_slope_r, pal.lash_r))
+    for eye, rest_eye, openness, skin, slope, lash in lids:
         if eye is not None and openness < 1.0:
             lash_ref = max(rest_eye[2], rest_eye[3]) * face.scale if rest_eye else max(eye[2], eye[3])
-            _eyelid(frame, eye, max(openness, 0.0), skin, pal.outline, face.rotation, lash_ref,
+            _eyelid(frame, eye, max(openness, 0.0), skin, lash or pal.outline, face.rotation, lash_ref,
                     slope, max(face.scale, 1e-3))
     if face.mouth is not None and state.mouth_open > 0.0:
         ref_rx = rest_face.mouth[2] * face.scale if rest_face.mouth else face.mouth[2]
