@@ -51,6 +51,11 @@ PARENT_PART: dict[str, str] = {"head": "body", "arm_l": "body", "arm_r": "body",
                                "leg_r": "body", "tail": "body", "ear_l": "head", "ear_r": "head"}
 #: How many composited run textures (:meth:`Puppet.run_texture`) a puppet keeps.
 RUN_TEXTURES = 4
+#: Limbs that turn about a joint of their parent's (:attr:`Layer.attach`, :func:`_stray_limb_pieces_to_body`).
+ATTACHED_LIMBS: tuple[str, ...] = ("arm_l", "arm_r", "leg_l", "leg_r", "tail")
+#: a piece of a limb's pixels farther than this share of the subject's size from all the limb's bones is not
+#: that limb (:func:`_stray_limb_pieces_to_body`)
+STRAY_PIECE = 0.1
 #: Rigidity weight per part (stiffer head and torso).
 RIGIDITY: dict[str, float] = {"head": 4.0, "body": 3.0}
 
@@ -71,6 +76,10 @@ class Layer:
     basis: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     #: (joint, which pins follow it, those pins' rest points) for each joint of ``pin_joints`` (made on first use)
     pin_groups: list[tuple[str, np.ndarray, np.ndarray]] | None = field(default=None, repr=False)
+    #: a limb whose joint lies inside its parent, off its own pixels (a stick arm drawn from the body's rim, its
+    #: shoulder inside the body): (the mesh vertex where it meets the parent, the parent's joint); the layer is
+    #: shifted so that vertex stays where the parent carries it, so the limb turns about its root, not away
+    attach: tuple[int, str] | None = field(default=None, repr=False)
 
 
 def layer_cover(layer: Layer) -> np.ndarray:
@@ -287,8 +296,11 @@ class Puppet:
         self.mask = mask
         labels = rig.parts if rig.parts is not None else assign_parts(rig, mask)
         labels = np.where(mask, labels, 0).astype(np.uint8)
-        # pixels of a part the rig cannot move (joints missing) go to the body (ears to the head)
         body_label = PART_NAMES.index("body") + 1
+        if rig.parts is None:
+            labels = _stray_limb_pieces_to_body(labels, rig, body_label, self.size)
+            labels = _limb_roots_from_body(labels, body_label)
+        # pixels of a part the rig cannot move (joints missing) go to the body (ears to the head)
         head_label = PART_NAMES.index("head") + 1
         for i, name in enumerate(PART_NAMES):
             if name != "body" and not rig.has_part(name) and (labels == i + 1).any():
@@ -366,6 +378,8 @@ class Puppet:
                 self.layers = list(pool.map(lambda job: self._make_layer(*job), jobs))
         else:
             self.layers = [self._make_layer(*job) for job in jobs]
+        for layer in self.layers:
+            layer.attach = self._attachment(layer)
 
     # ----------------------------------------------------------------- building
     def _make_layer(self, part: str, tex: np.ndarray, alpha: np.ndarray) -> Layer:
@@ -437,6 +451,27 @@ class Puppet:
         padded[box[1] + 1:box[3] + 1, box[0] + 1:box[2] + 1] = premultiplied(tex[box[1]:box[3], box[0]:box[2]])
         return Layer(part, mesh, padded, padded[1:-1, 1:-1], box, solver, pin_joint, solver.rest_pins())
 
+    def _attachment(self, layer: Layer) -> tuple[int, str] | None:
+        """:attr:`Layer.attach` of a limb whose anchor joint lies off its own pixels (None otherwise)."""
+        if layer.part not in ATTACHED_LIMBS:
+            return None
+        rig = self.local_rig
+        anchor = self._anchor_joint(layer.part)
+        parent = rig.parent(anchor) if anchor in rig.joints else None
+        if parent is None or anchor == "root":
+            return None
+        own = self.labels == PART_NAMES.index(layer.part) + 1
+        ys, xs = np.nonzero(own)
+        if len(xs) == 0:
+            return None
+        a = rig.xy(anchor)
+        d = np.hypot(xs - a[0], ys - a[1])
+        k = int(np.argmin(d))
+        if d[k] <= 2.0:  # the joint is on the limb: turning about it keeps the limb on its parent
+            return None
+        root = np.array([xs[k], ys[k]], np.float64)
+        return int(np.argmin(np.linalg.norm(layer.mesh.vertices - root, axis=1))), parent
+
     def _anchor_joint(self, part: str) -> str:
         for j in PART_JOINTS[part]:
             if j in self.local_rig.joints:
@@ -477,6 +512,11 @@ class Puppet:
                 v = layer.mesh.vertices.copy()
             else:
                 v = layer.solver.solve(targets)
+            if layer.attach is not None:  # the limb's root stays where its parent carries it
+                idx, parent_joint = layer.attach
+                if parent_joint in fk:
+                    root = fk[parent_joint].apply(layer.mesh.vertices[idx][None])[0]
+                    v = v + (root - v[idx])
             if head_affine is not None and layer.part in ("head", "ear_l", "ear_r"):
                 anchor, hm, off = head_affine
                 v = anchor + (v - anchor) @ hm.T + off
@@ -646,6 +686,80 @@ def _shifted(rig: Rig, delta: np.ndarray, box: tuple[int, int, int, int]) -> Rig
     face = {n: Ellipse(e.cx + dx, e.cy + dy, e.rx, e.ry) for n, e in rig.face.items()}
     parts = None if rig.parts is None else np.ascontiguousarray(rig.parts[y0:y1, x0:x1])
     out = Rig(x1 - x0, y1 - y0, joints, face, rig.plan, parts, rig.source)
+    return out
+
+
+def _stray_limb_pieces_to_body(labels: np.ndarray, rig: Rig, body_label: int, size: float) -> np.ndarray:
+    """Pieces of a limb's pixels far from all of that limb's bones go to the body.
+
+    Every pixel goes to its nearest bone, so a part the rig has no joints for (a cat's tail beside a rig with
+    arms) lands in the nearest limb, here an arm: it turned with the arm about the shoulder and flew off the
+    body in a hop. It is not that limb; it moves with the body."""
+    out = labels
+    reach = max(6.0, STRAY_PIECE * size)
+    for part in ATTACHED_LIMBS:
+        lab = PART_NAMES.index(part) + 1
+        own = labels == lab
+        if not own.any():
+            continue
+        bones = bones_of(rig, part)
+        if not bones:
+            continue
+        pieces, n = ndimage.label(own, structure=np.ones((3, 3), bool))
+        if n < 2:
+            continue
+        for k, sl in enumerate(ndimage.find_objects(pieces), start=1):
+            if sl is None:
+                continue
+            ys, xs = np.nonzero(pieces[sl] == k)
+            xs, ys = xs + sl[1].start, ys + sl[0].start
+            pts = np.stack([xs, ys], 1).astype(np.float64)
+            px, py = pts[:, 0].copy(), pts[:, 1].copy()
+            near = min(float(_seg_dist(pts, rig.xy(a), rig.xy(b), px, py).min()) for a, b in bones)
+            if near > reach:
+                if out is labels:
+                    out = labels.copy()
+                out[ys, xs] = body_label
+    return out
+
+
+def _limb_roots_from_body(labels: np.ndarray, body_label: int) -> np.ndarray:
+    """A thin limb's root, labelled body, goes to the limb: the body's pixels that a disk wider than the
+    limb does not fit in (a stick arm's first pixels out of the body), where they touch the limb.
+
+    The nearest-bone map gives a stick arm's root to the body's thick bone beside it; the arm then turned
+    about its shoulder without its root, which stayed on the body as a stub, and a gap opened between them."""
+    out = labels
+    body = labels == body_label
+    if not body.any():
+        return labels
+    for part in ATTACHED_LIMBS:
+        lab = PART_NAMES.index(part) + 1
+        own = labels == lab
+        if not own.any():
+            continue
+        win = _window(own, 0.0)
+        sub = own[win]
+        half = float(np.median(ndimage.distance_transform_edt(sub)[sub]))
+        r = int(np.ceil(2.5 * half + 1.0))
+        win = _window(own, 4.0 * r + 2.0)
+        sub, bsub = own[win], body[win]
+        yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
+        disk = xx * xx + yy * yy <= r * r
+        thin = bsub & ~ndimage.binary_opening(bsub, structure=disk)
+        if not thin.any():
+            continue
+        pieces, n = ndimage.label(thin, structure=np.ones((3, 3), bool))
+        touching = np.unique(pieces[ndimage.binary_dilation(sub, structure=np.ones((3, 3), bool)) & thin])
+        touching = touching[touching > 0]
+        # a root, not a thin body: a piece at most half the limb's size
+        sizes = np.bincount(pieces.ravel(), minlength=n + 1)
+        touching = touching[sizes[touching] <= 0.5 * np.count_nonzero(sub)]
+        take = np.isin(pieces, touching)
+        if take.any():
+            if out is labels:
+                out = labels.copy()
+            out[win][take] = lab
     return out
 
 
