@@ -70,3 +70,29 @@ def test_lash_line_comes_from_around_the_eye_not_the_trousers() -> None:
         # ... but the lash line is the eye's brown: red over blue, and near the eye's colour
         assert np.all(lash[:, 0] >= lash[:, 2]), np.unique(lash, axis=0)[:5]
         assert np.abs(np.median(lash, axis=0) - np.array([70, 45, 35])).sum() < 60
+
+
+def test_pixel_art_blink_changes_eyes_to_eye_and_skin_colours_only() -> None:
+    from sticker_studio.core.puppet.animate import AnimateOptions, animate_character
+    from sticker_studio.core.puppet.rig import BodyPlan, Ellipse, Joint, Rig
+
+    # a small outline-free sprite, upscaled x4: skin head, black eyes, red shirt, blue trousers
+    small = np.zeros((40, 24, 4), np.uint8)
+    small[2:14, 5:19] = (230, 190, 150, 255)
+    small[7:9, 8:10] = small[7:9, 14:16] = (0, 0, 0, 255)
+    small[14:28, 3:21] = (200, 40, 40, 255)
+    small[28:38, 5:11] = small[28:38, 13:19] = (40, 40, 160, 255)
+    rgba = np.repeat(np.repeat(small, 4, 0), 4, 1)
+    face = {"eye_l": Ellipse(36.0, 32.0, 5.0, 5.0), "eye_r": Ellipse(60.0, 32.0, 5.0, 5.0)}
+    rig = Rig(96, 160, {"root": Joint(48.0, 152.0)}, face=face, plan=BodyPlan.BLOB)
+    sticker = animate_character(rgba, rig, "blink", options=AnimateOptions(pixel_art=True))
+    px, py = (int(v) for v in sticker.metadata["canvas_padding"])  # type: ignore[union-attr]
+    rest = np.zeros_like(sticker.frames[0])
+    rest[py:py + 160, px:px + 96] = rgba
+    changed_any = False
+    for frame in sticker.frames:
+        changed = (frame != rest).any(-1)
+        changed_any |= bool(changed.any())
+        colours = {tuple(c) for c in frame[changed][:, :3].tolist()}
+        assert colours <= {(0, 0, 0), (230, 190, 150)}, colours  # no shirt red, no trousers blue
+    assert changed_any

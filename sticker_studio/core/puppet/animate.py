@@ -381,6 +381,7 @@ def render_deformed(rgba: np.ndarray, rig: Rig, dm: DeformedMotion, params: Char
     out = []
     rig_full = puppet.rig
     palette_rgb = np.unique(rgba[rgba[..., 3] > 0][:, :3], axis=0) if puppet.pixel_art else None
+    face_rgb = _face_colours(rgba, plan.rest_face) if puppet.pixel_art else None
     for k, (t, pose, verts) in enumerate(zip(phases, poses, deformed_all, strict=True)):
         if pose.is_rest() and body is None or (body is not None and pose.is_rest() and k == 0 and _rest_verts(
                 puppet, verts)):
@@ -394,7 +395,10 @@ def render_deformed(rgba: np.ndarray, rig: Rig, dm: DeformedMotion, params: Char
             if not pose.face.is_neutral() and rig_full.face:
                 geo = _face_geometry(plan, jt, offset)
                 state = _face_state(pose)
+                before = frame.copy() if face_rgb is not None else None
                 fx_face.draw_face(frame, rgba, plan.rest_face, geo, state, plan.palette)
+                if before is not None and face_rgb is not None:
+                    _snap_changed(frame, before, face_rgb, geo)
             if options.effects:
                 for kind, amount in pose.effects.items():
                     if amount <= 0.0:
@@ -413,6 +417,44 @@ def render_deformed(rgba: np.ndarray, rig: Rig, dm: DeformedMotion, params: Char
         "pixel_art": puppet.pixel_art, "canvas_padding": [px, py], "rig_plan": rig.plan.value,
     })
     return sticker
+
+
+def _face_colours(rgba: np.ndarray, rest_face: fx_face.FaceGeometry) -> np.ndarray | None:
+    """The drawing's colours around its eyes (pixel art: the lids' soft edges snap to these, not to the nearest
+    colour of the whole drawing, a shirt's red or the trousers' blue)."""
+    h, w = rgba.shape[:2]
+    cols = []
+    for e in (rest_face.eye_l, rest_face.eye_r):
+        if e is None:
+            continue
+        cx, cy, rx, ry = e
+        grow = 1.5 * max(rx, ry) + 2.0
+        x0, x1 = max(0, int(cx - rx - grow)), min(w, int(cx + rx + grow) + 1)
+        y0, y1 = max(0, int(cy - ry - grow)), min(h, int(cy + ry + grow) + 1)
+        win = rgba[y0:y1, x0:x1]
+        cols.append(win[win[..., 3] >= 128][:, :3])
+    got = np.unique(np.concatenate(cols), axis=0) if cols else np.zeros((0, 3), np.uint8)
+    return got if len(got) else None
+
+
+def _snap_changed(frame: np.ndarray, before: np.ndarray, colours: np.ndarray, geo: fx_face.FaceGeometry) -> None:
+    """Pixels the face painter changed around the eyes of ``geo`` (in place) take the nearest of ``colours``."""
+    near = np.zeros(frame.shape[:2], bool)
+    h, w = near.shape
+    for e in (geo.eye_l, geo.eye_r):
+        if e is None:
+            continue
+        cx, cy, rx, ry = e
+        grow = 1.5 * max(rx, ry) + 2.0
+        near[max(0, int(cy - ry - grow)):max(0, int(cy + ry + grow) + 1),
+             max(0, int(cx - rx - grow)):max(0, int(cx + rx + grow) + 1)] = True
+    changed = near & (frame != before).any(-1) & (frame[..., 3] >= 128)
+    if not changed.any():
+        return
+    px = frame[changed][:, :3].astype(np.int32)
+    pal = colours.astype(np.int32)
+    nearest = np.argmin(((px[:, None, :] - pal[None, :, :]) ** 2).sum(-1), axis=1)
+    frame[changed, :3] = pal[nearest].astype(np.uint8)
 
 
 def _to_palette(frame: np.ndarray, palette: np.ndarray | None) -> np.ndarray:
