@@ -440,7 +440,6 @@ def _face_colours(rgba: np.ndarray, rest_face: fx_face.FaceGeometry) -> np.ndarr
 def _snap_changed(frame: np.ndarray, before: np.ndarray, colours: np.ndarray, geo: fx_face.FaceGeometry) -> None:
     """Pixels the face painter changed around the eyes of ``geo`` (in place) take the nearest of ``colours``."""
     near = np.zeros(frame.shape[:2], bool)
-    h, w = near.shape
     for e in (geo.eye_l, geo.eye_r):
         if e is None:
             continue
