@@ -130,8 +130,13 @@ def load_into(window: MainWindow, file: Path) -> None:
     if not file.is_file():
         raise InvalidInputError(f"{file} does not exist")
     sticker = read_file(file)
+    from sticker_studio.engine.matting.cutout import needs_cut_out
+
+    if sticker.is_animated or not needs_cut_out(sticker):  # nothing to cut: in the pack at once
+        window.document.add_sticker(sticker, name=file.stem[:64])
+    else:
+        window.session.add_drawing(sticker, file.name)  # a drawing on paper: cut out on a worker
     window.session.set_reference(sticker, str(file), file)
-    window.session.add_drawing(sticker, file.name)
 
 
 #: the longest a screenshot waits for the reference's cut-out (a worker job)
