@@ -45,14 +45,17 @@ def test_pack_add_motion_cuts_a_drawing_on_paper_out(tmp_path: Path, motion: str
     assert "colour key" in capsys.readouterr().err
 
 
-def test_pack_add_background_without_motion_is_one_line(tmp_path: Path, capsys) -> None:
+def test_pack_add_background_none_keeps_the_paper(tmp_path: Path, capsys) -> None:
+    """Without --motion a drawing on paper is cut out too (tests/test_cli_pack_cutout.py);
+    --background none keeps its paper, as asked."""
     drawing = _blob_on_paper(tmp_path / "blob.png")
     folder = tmp_path / "pack"
     assert main(["pack", "create", str(folder), "--title", "t"]) == 0
     capsys.readouterr()
-    assert main(["pack", "add", str(folder), str(drawing), "--background", "none"]) == 2
-    err = capsys.readouterr().err
-    assert "only with --motion" in err and "Traceback" not in err
+    assert main(["pack", "add", str(folder), str(drawing), "--background", "none"]) == 0
+    assert "cut out" not in capsys.readouterr().out
+    frame = StickerPack.open(folder).entries[0].sticker.frames[0]
+    assert frame[..., 3].min() == 255 and frame[:4, :4, :3].min() >= 250  # the white paper, as drawn
 
 
 def test_pack_add_unknown_motion_names_character_motions_too(tmp_path: Path, capsys) -> None:

@@ -116,8 +116,7 @@ def run_add(args: argparse.Namespace) -> int:
             if _preset_or_none(args.motion) is None:  # one line naming every motion, before any cutting out
                 raise InvalidInputError(unknown_motion_message(args.motion))
         sticker = pack_character.drawing_for_motion(sticker, args.background)
-    elif args.background is not None:
-        raise InvalidInputError("--background: only with --motion (a still drawing to animate)")
+    cut_note = ""
     if pack_character.is_character_motion(args.motion):
         sticker = pack_character.character_pack_sticker(sticker, args, pack.subject_size)
     elif args.motion:
@@ -131,11 +130,14 @@ def run_add(args: argparse.Namespace) -> int:
                           subject_size=pack.subject_size, pixel_art=args.pixel_art)
     else:
         pack_character.refuse_character_only_options(args)
+        sticker, cut_note = pack_character.still_for_pack(sticker, args.background)  # not a white square
     if args.pixel_art is not None:
         sticker.metadata["pixel_art"] = bool(args.pixel_art)
     entry = pack.add(sticker, name=args.name or args.file.stem, emojis=args.emoji)
     pack.save()
     kind = "still" if sticker.frame_count == 1 else f"{sticker.frame_count} frames"
+    if cut_note:
+        kind += f", {cut_note}"
     if sticker.metadata.get("character"):
         kind += f", character motion {sticker.metadata.get('motion')}"
     suggested = "" if args.emoji else " suggested"

@@ -31,8 +31,9 @@ def add_arguments(add: argparse.ArgumentParser) -> None:
                      help="with a character --motion: an effect drawn through the loop (tears, zzz, hearts, "
                           "sparkles...); repeatable")
     add.add_argument("--background", type=background_type, default=None, metavar="METHOD",
-                     help="with --motion, for drawings without alpha: model, colour-key, line-art or none (see "
-                          "animate --background; default: cut out like animate)")
+                     help="for a still drawing without alpha (on paper), animated or not: model, colour-key, "
+                          "line-art or none to keep the paper (see animate --background; default: cut out "
+                          "like animate)")
 
 
 def drawing_for_motion(sticker: Sticker, background: Background | None) -> Sticker:
@@ -48,6 +49,24 @@ def drawing_for_motion(sticker: Sticker, background: Background | None) -> Stick
     ensure_visible(cut, "the cut-out", ("the input itself is transparent",
                                         "the background removal took the subject: try another --background"))
     return cut
+
+
+def still_for_pack(sticker: Sticker, background: Background | None) -> tuple[Sticker, str]:
+    """``sticker`` as ``pack add`` (without ``--motion``) keeps it, and what was done ("" when kept).
+
+    A still drawing without useful alpha (on paper) is cut out as :func:`drawing_for_motion` cuts it
+    (like ``animate``), so it is not exported as a white square; an image with transparency, an
+    animation and ``--background none`` are kept as they are. A blank cut-out is an error."""
+    from sticker_studio.engine.matting.cutout import needs_cut_out
+    from sticker_studio.engine.matting.drawing_cut import paper_name
+
+    if sticker.frame_count > 1:
+        if background not in (None, Background.NONE):
+            raise InvalidInputError("--background cuts out a still drawing; FILE is animated (add it as it is)")
+        return sticker, ""
+    if background is Background.NONE or not needs_cut_out(sticker):
+        return sticker, ""
+    return drawing_for_motion(sticker, background), f"cut out from its {paper_name(sticker.frames[0])}"
 
 
 def is_character_motion(name: str | None) -> bool:

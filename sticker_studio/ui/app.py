@@ -122,14 +122,20 @@ def build_window(file: Path | None = None, *, pack_folder: Path | None = None,
 
 
 def load_into(window: MainWindow, file: Path) -> None:
-    """Open a pack folder, or add an image/animation as a new sticker and reference (synchronously)."""
+    """Open a pack folder, or make an image/animation the reference (read here, so a file it cannot
+    open raises) and add it as a new sticker — a drawing on paper cut out on a worker first."""
     if file.is_dir():
         window.switch_pack(open_or_create_pack(file, file.name))
         return
     if not file.is_file():
         raise InvalidInputError(f"{file} does not exist")
     sticker = read_file(file)
-    window.document.add_sticker(sticker, name=file.stem[:64])
+    from sticker_studio.engine.matting.cutout import needs_cut_out
+
+    if sticker.is_animated or not needs_cut_out(sticker):  # nothing to cut: in the pack at once
+        window.document.add_sticker(sticker, name=file.stem[:64])
+    else:
+        window.session.add_drawing(sticker, file.name)  # a drawing on paper: cut out on a worker
     window.session.set_reference(sticker, str(file), file)
 
 

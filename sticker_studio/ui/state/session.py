@@ -48,7 +48,7 @@ from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.progress import CancelToken, ProgressCallback
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine.matting.cutout import Background, automatic_background, cut_out
+from sticker_studio.engine.matting.cutout import Background
 from sticker_studio.ui.image_convert import qimage_to_rgba
 from sticker_studio.ui.state.document import (
     PackDocument,
@@ -62,6 +62,7 @@ from sticker_studio.ui.state.generation import (
     no_model_message,
 )
 from sticker_studio.ui.state.motion import MotionChoice
+from sticker_studio.ui.state.pack_cut import PackCut, pack_cut
 from sticker_studio.ui.state.prompt import PromptSettings, SubjectCandidates
 from sticker_studio.ui.state.reference import ReferenceModel, read_file
 from sticker_studio.ui.state.rig import RigState
@@ -375,35 +376,53 @@ class StudioSession(QObject):
     def import_files(self, paths: list[Path], reference: bool = False) -> BackgroundJob:
         """Each file becomes a new sticker in the pack; ``reference`` (a drop on the window): the last
         one becomes the reference too, else (Ctrl+I, a drop on the pack) it is not changed. A still
-        without useful alpha (a drawing on paper) goes into the pack cut out on the worker, by the
-        default Background (line art for a sketch on paper, else the model, else the colour key);
-        animations go in as they are."""
+        without useful alpha (a drawing on paper) goes into the pack cut out on the worker
+        (:func:`~sticker_studio.engine.matting.drawing_cut.cut_drawing_for_pack`: line art for a sketch
+        on paper, pixel art keyed exactly, else the model, else the colour key); animations and images
+        with transparency go in as they are. A cut-out that comes out blank is not added: an error."""
         heads = self.reference.heads
 
-        def work(progress: ProgressCallback, cancel: CancelToken) -> list[tuple[Path, Sticker, Sticker, str]]:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> list[tuple[Path, Sticker, PackCut]]:
             out = []
             for p in paths:
                 original = read_file(p)
-                sticker, problem = original, ""
-                if not sticker.is_animated:
-                    try:
-                        sticker = cut_out(sticker, automatic_background(sticker, heads), heads).sticker
-                    except StickerStudioError as error:
-                        problem = f"{p.name}: the background was kept: {error}"
-                out.append((p, original, sticker, problem))
+                out.append((p, original, pack_cut(original, p.name, heads)))
             return out
 
-        def done(results: list[tuple[Path, Sticker, Sticker, str]]) -> None:
+        def done(results: list[tuple[Path, Sticker, PackCut]]) -> None:
             if reference and results:
                 path, original = results[-1][0], results[-1][1]
                 self.set_reference(original, str(path), path)
-            for path, _original, sticker, problem in results:
-                self._document.add_sticker(sticker, name=path.stem[:NAME_LIMIT])
-                if problem:
-                    self.error.emit(problem)
-            self.status.emit(f"Imported {len(results)} file(s)", 3000)
+            self._add_cut([(path.stem[:NAME_LIMIT], cut) for path, _original, cut in results])
 
         return self.run_job(work, done, "import")
+
+    def add_drawing(self, sticker: Sticker, name: str) -> BackgroundJob:
+        """``sticker`` (already read, e.g. ``gui FILE``) added to the pack as :meth:`import_files` adds
+        a file: cut out on a worker when it is a drawing on paper."""
+        heads = self.reference.heads
+
+        def work(progress: ProgressCallback, cancel: CancelToken) -> PackCut:
+            return pack_cut(sticker, name, heads)
+
+        return self.run_job(work, lambda cut: self._add_cut([(Path(name).stem[:NAME_LIMIT], cut)]), "import")
+
+    def _add_cut(self, results: list[tuple[str, PackCut]]) -> None:
+        """The imported stickers into the pack; one status line saying what was cut out, errors said."""
+        added = []
+        for name, cut in results:
+            if cut.sticker is not None:
+                self._document.add_sticker(cut.sticker, name=name)
+                added.append((name, cut.note))
+            if cut.problem:
+                self.error.emit(cut.problem)
+        if len(added) == 1:
+            name, note = added[0]
+            self.status.emit(f"Added “{name}” to the pack" + (f": {note}" if note else ""), 5000)
+        elif added:
+            cut_count = sum(1 for _name, note in added if note)
+            extra = f", {cut_count} cut out from their paper" if cut_count else ""
+            self.status.emit(f"Imported {len(added)} file(s){extra}", 5000)
 
     def insert_files(self, paths: list[Path], index: int) -> BackgroundJob:
         """Frames of ``paths`` go into the current sticker at ``index`` (fitted to its size)."""
