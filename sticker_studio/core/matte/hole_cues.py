@@ -1,4 +1,4 @@
-"""Three cues that decide an enclosed paper-coloured region where the head is sure and wrong (issue 24).
+"""Cues that decide an enclosed paper-coloured region where the head is sure and wrong (issue 24).
 
 :mod:`sticker_studio.core.matte.hole_shape` says what a region's shape looks like; these say which of
 those shapes can overrule a confident head. Each was measured on every enclosed region of the real
@@ -14,10 +14,11 @@ docs/experiments/matting_real_eval.md, "Hole decisions".
 * **The paper's own colour on coloured paper** (:func:`paper_coloured`): on a flat paper that is not
   white or cream, a region whose core *is* the paper's colour (mean distance within the paper's noise)
   shows the paper through the subject. On white paper white is a fill colour (milk, a belly); on a
-  colour the subject's own parts are seldom exactly the paper's — none of the 250 such regions
+  colour the subject's own parts are seldom exactly the paper's — none of the ~180 such regions
   measured is, the nearest subject pockets are 5-8 RGB units off. This cue beats the body cues: a
   region's loose band may hold subject parts (a ring buoy's red body on red) whose stripes look like
-  an eye's islands.
+  an eye's islands. The vote applies it to the paper areas the head keeps too (a headphone's gap), and
+  :func:`clear_paper_pixels` pixel by pixel (a head's soft blob of paper).
 * **A region inside a region** (:func:`inner_regions`): a region deep inside the subject (no outside
   paper within :data:`DEEP_RATIO` × its inscribed radius of most of its rim) whose wall's colours do
   not appear on the subject's outer edge is enclosed by a part that is itself enclosed — teeth in a
