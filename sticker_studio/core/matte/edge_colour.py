@@ -26,10 +26,11 @@ MIN_CONTRAST = 60.0
 
 
 def alpha_from_edge_colour(rgb: np.ndarray, alpha: np.ndarray, background: np.ndarray,
-                           frozen: list[np.ndarray] | None = None) -> np.ndarray:
+                           frozen: list[np.ndarray] | None = None,
+                           min_contrast: float = MIN_CONTRAST) -> np.ndarray:
     """``alpha`` (N, H, W) in [0, 1] with its narrow edge transitions solved from the colour of
     ``rgb`` (N, H, W, 3) uint8 over ``background`` (3,) in [0, 1]; ``frozen`` per frame the pixels
-    to leave (what the region vote decided)."""
+    to leave (what the region vote decided); ``min_contrast``: see :data:`MIN_CONTRAST`."""
     out = alpha.astype(np.float32, copy=True)
     b = np.asarray(background, np.float32) * 255.0
     for t in range(out.shape[0]):
@@ -65,7 +66,7 @@ def alpha_from_edge_colour(rgb: np.ndarray, alpha: np.ndarray, background: np.nd
         c = px[ok] - b
         ff = np.sum(f * f, axis=1)
         solved = np.clip(np.sum(c * f, axis=1) / np.maximum(ff, 1e-6), 0.0, 1.0)
-        keep = ff >= MIN_CONTRAST * MIN_CONTRAST
+        keep = ff >= min_contrast * min_contrast
         vals = a[ok]
         vals[keep] = solved[keep]
         a[ok] = vals

@@ -60,6 +60,11 @@ LOOSE_BAND_512 = 1
 #: (a glow's or a soft shadow's gradient is not flat)
 PALE_FLAT_SHARE = 0.8
 PALE_FLAT_GRAIN = 0.6
+#: whether a flat-coloured pale part that meets the paper with a drawn edge is a pale body without
+#: islands (:mod:`sticker_studio.core.matte.pale_body`)
+PALE_DRAWN_EDGES = True
+#: ...and whether (on flat paper) a part flat by the grain away from its edges counts as flat
+PALE_FLAT_INSIDE = True
 _MAX_DIST = float(np.sqrt(3.0) * 255.0)
 
 
@@ -194,7 +199,9 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
     # or cream paper it is as often a white fill (milk in a glass, a panda's face): a pale body keeps it
     coloured = not whiteish(bg)
     seen_paper = tight_mask if coloured else tight
-    pale = _pale_bodies(rgb, seen_paper, loose, min_px) if paper is None else np.zeros((h, w), np.int32)
+    # the drawn-edge test needs paper of one flat colour (a mottled paper's patches are flat-coloured too)
+    pale = (_pale_bodies(rgb, seen_paper, loose, min_px, dist if tolerances.flat else None) if paper is None
+            else np.zeros((h, w), np.int32))
     enclosed = enclosed_labels > 0
     ramp = _ramp(dist, tolerances)
     key = np.ones((h, w), np.float32)
@@ -246,14 +253,18 @@ def _add_pockets(enclosed_labels: np.ndarray, pocket_mask: np.ndarray, min_px: i
     return out, first
 
 
-def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: int) -> np.ndarray:
+def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: int,
+                 dist: np.ndarray | None = None) -> np.ndarray:
     """(H, W) int32 labels (0 = none) of pale *bodies* the loose flood swallowed on smooth paper: the
     parts of the loose flood more than an edge's width (:data:`LOOSE_BAND_512`) past any pixel of the
     paper's own colour (``tight``: within the tight tolerance, reached from the border or not — on a
     colour near the subject's the paper inside a ring's or a pin's hole is reached through the loose
     flood but is no body) that are made of flat fills (not a glow's or a shadow's gradient) and surround a piece of the
     subject (a panda's face around its eyes and nose, a ghost around its mouth) — a strong sign of
-    subject (issue 24); the vote keeps them (:func:`vote_regions`)."""
+    subject (issue 24); the vote keeps them (:func:`vote_regions`). With ``dist`` (each pixel's RGB
+    distance to the paper; given on flat paper only) and :data:`PALE_DRAWN_EDGES`, a part of one flat
+    colour (JPEG noise and all) that meets the paper with a drawn edge is a pale body too, islands or not
+    (:mod:`sticker_studio.core.matte.pale_body`: a zebra's white stripes)."""
     h, w = tight.shape
     band = max(1, int(round(LOOSE_BAND_512 * max(h, w) / 512)))
     beyond = loose & ~ndimage.binary_dilation(tight, iterations=band + 1)
@@ -273,7 +284,18 @@ def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: 
     smooth = np.zeros((h, w), np.float64)
     smooth[y0:y1, x0:x1] = local_grain(rgb[y0:y1, x0:x1], max(h, w)) <= PALE_FLAT_GRAIN
     flat = np.asarray(ndimage.mean(smooth, labels, ids), np.float64) >= PALE_FLAT_SHARE
-    keep = big & flat
+    drawn = PALE_DRAWN_EDGES and dist is not None
+    # flat by the grain all over (as drawn on clean paper), or -- on flat paper -- by its colour (a fill
+    # with JPEG noise on it) or by the grain away from its edges (where a JPEG rings)
+    extra = np.zeros(count, bool)
+    if drawn:
+        from sticker_studio.core.matte.pale_body import flat_colour, flat_inside
+
+        todo = [int(i) for i in ids[big & ~flat]]
+        by_colour = flat_colour(rgb, labels, todo)
+        inside = flat_inside(smooth, labels, todo, PALE_FLAT_SHARE) if PALE_FLAT_INSIDE else {}
+        extra = np.array([by_colour.get(int(i), False) or inside.get(int(i), False) for i in ids]) & ~flat
+    keep = big & (flat | extra)
     if not keep.any():
         return np.zeros((h, w), np.int32)
     from sticker_studio.core.matte.hole_shape import regions_with_islands
@@ -281,9 +303,26 @@ def _pale_bodies(rgb: np.ndarray, tight: np.ndarray, loose: np.ndarray, min_px: 
     chosen = np.zeros(count + 1, np.int32)
     chosen[1:][keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32)
     cand = chosen[labels]
-    islands = regions_with_islands(cand, int(keep.sum()), min_px)
-    ok = islands.copy()
+    # islands are judged among the parts flat by the grain all over; a part flat only by the other tests
+    # is judged on its own (it would take islands from the others: a beer's foam beside its glass) and
+    # must be a fill with an inside (a band along a soft shadow's contour is one colour and rings its core)
+    late = np.zeros(int(keep.sum()) + 1, bool)
+    late[chosen[1:][keep & extra]] = True
+    ok = regions_with_islands(np.where(late[cand], 0, cand), int(keep.sum()), min_px)
+    if late.any():
+        from sticker_studio.core.matte.pale_body import has_inside
+
+        alone = regions_with_islands(np.where(late[cand], cand, 0), int(keep.sum()), min_px)
+        filled = has_inside(cand, [int(i) for i in np.flatnonzero(late)])
+        for lab in np.flatnonzero(late).tolist():
+            ok[lab] = bool(alone[lab]) and filled.get(lab, False)
     ok[0] = False
+    if drawn and dist is not None and not ok[1:].all():
+        from sticker_studio.core.matte.pale_body import drawn_edge
+
+        edged = drawn_edge(dist, tight, cand, [int(i) for i in np.flatnonzero(~ok[1:]) + 1], gap=band + 1)
+        for lab, yes in edged.items():
+            ok[lab] = ok[lab] or yes
     renumber = np.zeros(len(ok), np.int32)
     renumber[ok] = np.arange(1, int(ok.sum()) + 1, dtype=np.int32)
     return renumber[cand]
@@ -594,7 +633,7 @@ def vote_enclosed_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: d
 
 def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, bool] | None = None,
                  paper_alpha: Callable[[int, tuple[slice, slice]], np.ndarray] | None = None,
-                 frames: np.ndarray | None = None) -> RegionVote:
+                 frames: np.ndarray | None = None, pale_rims: bool = False) -> RegionVote:
     """Snap every enclosed region to one keep/remove decision per clip; offer kept paper areas too.
 
     ``alpha`` (N, H, W) float in [0, 1] is the network's (or any) estimate; a track is
@@ -614,11 +653,16 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     uint8 let the cues see colours (:func:`shape_and_paper_cues`); the cues judge each track on the first
     frame it appears in (a bouncing face's teeth that overlap no earlier frame's). A region a cue (not the
     user) removes against the estimate is ramped whole only where its core is most of it
-    (:data:`CUE_RAMP_CORE_SHARE`): on a colour near the subject's its loose band is subject.
+    (:data:`CUE_RAMP_CORE_SHARE`): on a colour near the subject's its loose band is subject. ``pale_rims``
+    (JPEG frames): a pale body's rim toward the paper stays the estimate's, for the edge steps
+    (:func:`sticker_studio.core.matte.pale_body.body_core`).
     """
     # pale bodies the loose flood swallowed (a panda's face on white) are subject, whatever the estimate
-    pale = [p.pale_labels > 0 if p.pale_labels is not None else np.zeros(a.shape, bool)
-            for p, a in zip(priors, alpha, strict=False)]
+    from sticker_studio.core.matte.pale_body import body_core
+
+    # ...with ``pale_rims`` (JPEG frames) but their rim toward the paper, which lies a pixel or two out
+    pale = [(body_core(p.pale_labels > 0, p.channels[..., 2] > 0.5) if pale_rims else p.pale_labels > 0)
+            if p.pale_labels is not None else np.zeros(a.shape, bool) for p, a in zip(priors, alpha, strict=False)]
     if any(m.any() for m in pale):
         alpha = alpha.astype(np.float32).copy()
         for t, m in enumerate(pale):

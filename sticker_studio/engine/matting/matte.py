@@ -227,6 +227,12 @@ RAISE_FLAT_FILLS = True
 #: whether it solves the alpha of narrow subject-to-paper edges from their colour
 #: (:mod:`sticker_studio.core.matte.edge_colour`): +1 to +2 dB on real art at 512², +0.1 to +0.2 on drawings
 EDGE_ALPHA_FROM_COLOUR = True
+#: whether textured paper the border flood reaches is capped at its colour's least opacity
+#: (:mod:`sticker_studio.core.matte.paper_ceiling`: a head's blob on a light patch of the paper)
+CAP_TEXTURED_PAPER = True
+#: whether frames found to be JPEG get their edges from the luminance and sharpened back
+#: (:mod:`sticker_studio.core.matte.jpeg_edges`): +2.5 dB on the real set's cream JPEG; other frames untouched
+JPEG_EDGES = True
 #: whether on flat coloured paper the pixels of the paper's own colour are cleared
 #: (:func:`sticker_studio.core.matte.hole_cues.clear_paper_pixels`)
 CLEAR_PAPER_PIXELS = True
@@ -370,6 +376,7 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
     from sticker_studio.core.matte.edge_colour import alpha_from_edge_colour
     from sticker_studio.core.matte.edge_refine import refine_edges
     from sticker_studio.core.matte.flip_rim import take_flipped_rims
+    from sticker_studio.core.matte.jpeg_edges import jpeg_trace
     from sticker_studio.core.matte.layout_prior import clip_layout_priors, vote_regions
     from sticker_studio.core.matte.lineart import least_opacity, paper_margin
     from sticker_studio.core.matte.opaque_fill import raise_flat_fills
@@ -409,25 +416,48 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
         alpha = np.stack([p.key_alpha for p in priors])
     background = priors[0].background.astype(np.float32)
     margin = paper_margin(rgb, background)
+    if CAP_TEXTURED_PAPER:  # textured paper the border flood reaches is paper, whatever the head took it for
+        from sticker_studio.core.matte.paper_ceiling import cap_paper
+
+        alpha = cap_paper(alpha, priors, rgb, background, margin)
+    # a JPEG keeps the luminance sharp and blurs the colour: its edges are read from what it keeps
+    jpeg = JPEG_EDGES and jpeg_trace(rgb).compressed
     vote = vote_regions(priors, alpha, flips, paper_alpha=lambda t, box: least_opacity(rgb[t][box], background, margin),
-                        frames=rgb)
+                        frames=rgb, pale_rims=jpeg)
     take_flipped_rims(vote.alpha, vote.tracks, vote.decided, priors, vote.means, flips, rgb, margin)
     voted = vote.alpha
+    guide, guide_bg, contrast = _edge_guide(rgb, background, jpeg)
     if REFINE_EDGES:  # what the vote set stays exactly as decided; a hole's rim left to the head may follow the frame
-        voted = refine_edges(rgb, voted, frozen=vote.decided)
+        voted = refine_edges(guide, voted, frozen=vote.decided)
     voted = raise_to_colour_floor(rgb, voted, priors, margin)
     if RAISE_FLAT_FILLS:
         voted = raise_flat_fills(rgb, voted, priors)
     if EDGE_ALPHA_FROM_COLOUR:
-        voted = alpha_from_edge_colour(rgb, voted, background, vote.decided)
+        voted = alpha_from_edge_colour(guide, voted, guide_bg, vote.decided, min_contrast=contrast)
     if CLEAR_PAPER_PIXELS:
         from sticker_studio.core.matte.hole_cues import clear_paper_pixels
         from sticker_studio.core.matte.layout_prior import whiteish
 
         if priors[0].paper is None and priors[0].tolerances.flat and not whiteish(background * 255.0):
             voted = np.stack([clear_paper_pixels(f, a, background * 255.0) for f, a in zip(rgb, voted, strict=False)])
+    if jpeg:
+        from sticker_studio.core.matte.jpeg_edges import sharpen_edges
+
+        voted = sharpen_edges(voted)
     rgba = unmix_foreground(rgb, clean_alpha(voted), background)
     return PriorMatte(rgba, vote.tracks, vote.cores, vote.means, alpha)
+
+
+def _edge_guide(rgb: np.ndarray, background: np.ndarray, jpeg: bool) -> tuple[np.ndarray, np.ndarray, float]:
+    """(frames, paper colour in [0, 1], least subject-to-paper contrast) the edge steps read: the
+    frames themselves, or on JPEG frames their luminance-weighted guide
+    (:func:`sticker_studio.core.matte.jpeg_edges.luma_weighted`)."""
+    from sticker_studio.core.matte import edge_colour, jpeg_edges
+
+    if not jpeg:
+        return rgb, background, edge_colour.MIN_CONTRAST
+    return (jpeg_edges.luma_weighted(rgb), jpeg_edges.luma_weighted_colour(background).astype(np.float32),
+            jpeg_edges.MIN_CONTRAST)
 
 
 def _grey(t: torch.Tensor) -> torch.Tensor:
