@@ -169,7 +169,7 @@ def test_the_papers_own_colour_is_cleared_pixel_by_pixel_on_flat_coloured_paper(
     alpha[:, 20:26] = alpha[:, 40:46] = 1.0
     alpha[:, 19] = 0.5
     alpha[20:40, 26:40] = 0.6  # the head's blob over the paper between them
-    out = clear_paper_pixels(img, alpha, paper)
+    out = clear_paper_pixels(alpha, np.sqrt(np.sum((img.astype(np.float32) - paper) ** 2, axis=-1)))
     assert np.all(out[20:40, 28:38] == 0.0)
     assert np.all(out[:, 20:26] == 1.0) and np.all(out[:, 40:46] == 1.0) and np.all(out[:, 19] == 0.5)
 

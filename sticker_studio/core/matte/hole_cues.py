@@ -166,17 +166,18 @@ def inner_regions(rgb: np.ndarray, enclosed: np.ndarray, outside: np.ndarray,
     return out
 
 
-#: on flat coloured paper a pixel whose 3×3 mean colour is within this RGB distance of the paper's is paper,
-#: whatever the estimate says (an anti-aliased pixel of a subject 30 units away comes this close only
-#: below ~8 % ink, and the mean of its neighbourhood, which holds the subject, further away)
+#: on flat coloured paper a pixel whose 3×3 neighbourhood is within this mean RGB distance of the paper's
+#: colour is paper, whatever the estimate says (an anti-aliased pixel of a subject 30 units away comes this
+#: close only below ~8 % ink, and its neighbourhood, which holds the subject, is further away)
 PAPER_PIXEL = 2.5
 
 
-def clear_paper_pixels(rgb: np.ndarray, alpha: np.ndarray, paper: np.ndarray) -> np.ndarray:
+def clear_paper_pixels(alpha: np.ndarray, distance: np.ndarray) -> np.ndarray:
     """``alpha`` (H, W) with the pixels of the paper's own colour cleared: those (where ``alpha`` > 0)
-    whose 3×3 mean colour of ``rgb`` (H, W, 3) uint8 is within :data:`PAPER_PIXEL` of ``paper`` (3,) in
-    0-255. For flat coloured paper only (the caller's choice): there the subject's own parts are never
-    the paper's exact colour (see the module's notes), whereas on white paper white is a fill colour."""
+    whose 3×3 neighbourhood's mean ``distance`` (H, W: RGB distance to the paper) is within
+    :data:`PAPER_PIXEL`. For flat coloured paper only (the caller's choice): there the subject's own parts
+    are never the paper's exact colour (see the module's notes), whereas on white paper white is a fill
+    colour."""
     live = alpha > 0.0
     if not live.any():
         return alpha
@@ -184,9 +185,7 @@ def clear_paper_pixels(rgb: np.ndarray, alpha: np.ndarray, paper: np.ndarray) ->
     h, w = alpha.shape
     y0, y1 = max(0, int(rows[0]) - 1), min(h, int(rows[-1]) + 2)
     x0, x1 = max(0, int(cols[0]) - 1), min(w, int(cols[-1]) + 2)
-    crop = rgb[y0:y1, x0:x1, :3].astype(np.float32)
-    mean = np.stack([ndimage.uniform_filter(crop[..., c], 3, mode="nearest") for c in range(3)], axis=-1)
-    near = np.sum((mean - np.asarray(paper, np.float32)) ** 2, axis=-1) <= PAPER_PIXEL ** 2
+    near = ndimage.uniform_filter(distance[y0:y1, x0:x1].astype(np.float32), 3, mode="nearest") <= PAPER_PIXEL
     near &= live[y0:y1, x0:x1]
     if not near.any():
         return alpha
