@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -110,10 +111,13 @@ class LayoutPrior:
     def key_alpha(self) -> np.ndarray:
         return self.channels[..., PRIOR_NAMES.index("key")]
 
-    @property
+    @cached_property
     def distance(self) -> np.ndarray:
-        """(H, W) RGB distance to the background colour (0-441; saturates at 110, beyond the loose band)."""
-        return self.channels[..., 0] * (_MAX_DIST / 4.0)
+        """(H, W) RGB distance to the background colour (0-441; saturates at 110, beyond the loose band).
+        Computed once (the vote, the cues and the floors read it ~5 times a frame); read-only."""
+        out = self.channels[..., 0] * (_MAX_DIST / 4.0)
+        out.flags.writeable = False
+        return out
 
     @property
     def ramp_alpha(self) -> np.ndarray:
