@@ -218,6 +218,14 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
     # after the channels (the head's input stays as trained): paper the loose flood reaches only through
     # the subject is a region for the vote too
     pockets = tight_mask & loose & ~tight if coloured else np.zeros((h, w), bool)
+    if not coloured and paper is None and tolerances.flat and not pale.any():
+        # on flat white or cream paper with no pale body found: one whose paper-white patches are left out
+        # (a ring buoy's pale rope and stripes around white gaps: the gaps' edges broke its flatness), the
+        # patches it walls in becoming pockets for the vote (the head and the hole cues decide them)
+        alt = _pale_bodies(rgb, tight_mask, loose, min_px, dist)
+        if alt.any():
+            pale = alt
+            pockets = tight_mask & loose & ~tight & ndimage.binary_dilation(alt > 0, iterations=3)
     enclosed_labels, pockets_from = _add_pockets(enclosed_labels, pockets, min_px)
     return LayoutPrior(channels, bg / 255.0, enclosed_labels, tolerances, paper, grains, pale, pockets_from)
 
