@@ -225,7 +225,10 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
         alt = _pale_bodies(rgb, tight_mask, loose, min_px, dist)
         if alt.any():
             pale = alt
-            pockets = tight_mask & loose & ~tight & ndimage.binary_dilation(alt > 0, iterations=3)
+            inside = tight_mask & loose & ~tight
+            comp, _ = ndimage.label(inside)
+            touch = np.unique(comp[ndimage.binary_dilation(alt > 0, iterations=3) & inside])
+            pockets = np.isin(comp, touch[touch > 0])
     enclosed_labels, pockets_from = _add_pockets(enclosed_labels, pockets, min_px)
     return LayoutPrior(channels, bg / 255.0, enclosed_labels, tolerances, paper, grains, pale, pockets_from)
 
