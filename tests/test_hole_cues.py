@@ -169,7 +169,7 @@ def test_the_papers_own_colour_is_cleared_pixel_by_pixel_on_flat_coloured_paper(
     alpha[:, 20:26] = alpha[:, 40:46] = 1.0
     alpha[:, 19] = 0.5
     alpha[20:40, 26:40] = 0.6  # the head's blob over the paper between them
-    out = clear_paper_pixels(img, alpha, paper)
+    out = clear_paper_pixels(alpha, np.sqrt(np.sum((img.astype(np.float32) - paper) ** 2, axis=-1)))
     assert np.all(out[20:40, 28:38] == 0.0)
     assert np.all(out[:, 20:26] == 1.0) and np.all(out[:, 40:46] == 1.0) and np.all(out[:, 19] == 0.5)
 
@@ -183,3 +183,21 @@ def test_white_on_white_paper_is_never_cleared_pixel_by_pixel() -> None:
     head = np.any(img < 250, axis=-1) | (np.hypot(yy - 168, xx - 128) < 44)  # keeps the body and its belly
     matte = matte_with_prior(img[None], None, base_alpha=head[None].astype(np.float32))
     assert matte.rgba[0, 168, 128, 3] == 255
+
+
+def test_a_ring_buoys_pale_rope_is_a_pale_body_and_its_white_gaps_are_pockets() -> None:
+    """Twemoji's ring buoy on white: its rope and stripes (225 grey, inside the loose tolerance) around white
+    gaps are a pale body once the gaps are left out of it; the gaps become regions for the vote."""
+    from pathlib import Path
+
+    from sticker_studio.training.eval.real_set import iter_cases
+
+    case = next(c for c in iter_cases(Path(__file__).parent / "data" / "matting_real", split="test",
+                                      backgrounds=("white",), bounce=False) if c.name == "ring buoy")
+    img = case.rgb[0]
+    p = layout_prior(img)
+    rope = np.all(img == 225, axis=-1) & (case.alpha[0] == 1.0)
+    assert p.pale_labels is not None and np.mean(p.pale_labels[rope] > 0) > 0.3  # the rope; the stripes apart
+    gaps = (case.alpha[0] == 0.0) & (p.channels[..., 2] > 0.5) & (p.channels[..., 1] < 0.5)
+    assert gaps.sum() > 1000 and p.pockets_from is not None
+    assert np.mean(p.enclosed_labels[gaps] >= p.pockets_from) > 0.9

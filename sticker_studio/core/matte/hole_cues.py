@@ -1,4 +1,4 @@
-"""Three cues that decide an enclosed paper-coloured region where the head is sure and wrong (issue 24).
+"""Cues that decide an enclosed paper-coloured region where the head is sure and wrong (issue 24).
 
 :mod:`sticker_studio.core.matte.hole_shape` says what a region's shape looks like; these say which of
 those shapes can overrule a confident head. Each was measured on every enclosed region of the real
@@ -14,10 +14,11 @@ docs/experiments/matting_real_eval.md, "Hole decisions".
 * **The paper's own colour on coloured paper** (:func:`paper_coloured`): on a flat paper that is not
   white or cream, a region whose core *is* the paper's colour (mean distance within the paper's noise)
   shows the paper through the subject. On white paper white is a fill colour (milk, a belly); on a
-  colour the subject's own parts are seldom exactly the paper's — none of the 250 such regions
+  colour the subject's own parts are seldom exactly the paper's — none of the ~180 such regions
   measured is, the nearest subject pockets are 5-8 RGB units off. This cue beats the body cues: a
   region's loose band may hold subject parts (a ring buoy's red body on red) whose stripes look like
-  an eye's islands.
+  an eye's islands. The vote applies it to the paper areas the head keeps too (a headphone's gap), and
+  :func:`clear_paper_pixels` pixel by pixel (a head's soft blob of paper).
 * **A region inside a region** (:func:`inner_regions`): a region deep inside the subject (no outside
   paper within :data:`DEEP_RATIO` × its inscribed radius of most of its rim) whose wall's colours do
   not appear on the subject's outer edge is enclosed by a part that is itself enclosed — teeth in a
@@ -165,17 +166,18 @@ def inner_regions(rgb: np.ndarray, enclosed: np.ndarray, outside: np.ndarray,
     return out
 
 
-#: on flat coloured paper a pixel whose 3×3 mean colour is within this RGB distance of the paper's is paper,
-#: whatever the estimate says (an anti-aliased pixel of a subject 30 units away comes this close only
-#: below ~8 % ink, and the mean of its neighbourhood, which holds the subject, further away)
+#: on flat coloured paper a pixel whose 3×3 neighbourhood is within this mean RGB distance of the paper's
+#: colour is paper, whatever the estimate says (an anti-aliased pixel of a subject 30 units away comes this
+#: close only below ~8 % ink, and its neighbourhood, which holds the subject, is further away)
 PAPER_PIXEL = 2.5
 
 
-def clear_paper_pixels(rgb: np.ndarray, alpha: np.ndarray, paper: np.ndarray) -> np.ndarray:
+def clear_paper_pixels(alpha: np.ndarray, distance: np.ndarray) -> np.ndarray:
     """``alpha`` (H, W) with the pixels of the paper's own colour cleared: those (where ``alpha`` > 0)
-    whose 3×3 mean colour of ``rgb`` (H, W, 3) uint8 is within :data:`PAPER_PIXEL` of ``paper`` (3,) in
-    0-255. For flat coloured paper only (the caller's choice): there the subject's own parts are never
-    the paper's exact colour (see the module's notes), whereas on white paper white is a fill colour."""
+    whose 3×3 neighbourhood's mean ``distance`` (H, W: RGB distance to the paper) is within
+    :data:`PAPER_PIXEL`. For flat coloured paper only (the caller's choice): there the subject's own parts
+    are never the paper's exact colour (see the module's notes), whereas on white paper white is a fill
+    colour."""
     live = alpha > 0.0
     if not live.any():
         return alpha
@@ -183,9 +185,7 @@ def clear_paper_pixels(rgb: np.ndarray, alpha: np.ndarray, paper: np.ndarray) ->
     h, w = alpha.shape
     y0, y1 = max(0, int(rows[0]) - 1), min(h, int(rows[-1]) + 2)
     x0, x1 = max(0, int(cols[0]) - 1), min(w, int(cols[-1]) + 2)
-    crop = rgb[y0:y1, x0:x1, :3].astype(np.float32)
-    mean = np.stack([ndimage.uniform_filter(crop[..., c], 3, mode="nearest") for c in range(3)], axis=-1)
-    near = np.sum((mean - np.asarray(paper, np.float32)) ** 2, axis=-1) <= PAPER_PIXEL ** 2
+    near = ndimage.uniform_filter(distance[y0:y1, x0:x1].astype(np.float32), 3, mode="nearest") <= PAPER_PIXEL
     near &= live[y0:y1, x0:x1]
     if not near.any():
         return alpha

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -110,10 +111,13 @@ class LayoutPrior:
     def key_alpha(self) -> np.ndarray:
         return self.channels[..., PRIOR_NAMES.index("key")]
 
-    @property
+    @cached_property
     def distance(self) -> np.ndarray:
-        """(H, W) RGB distance to the background colour (0-441; saturates at 110, beyond the loose band)."""
-        return self.channels[..., 0] * (_MAX_DIST / 4.0)
+        """(H, W) RGB distance to the background colour (0-441; saturates at 110, beyond the loose band).
+        Computed once (the vote, the cues and the floors read it ~5 times a frame); read-only."""
+        out = self.channels[..., 0] * (_MAX_DIST / 4.0)
+        out.flags.writeable = False
+        return out
 
     @property
     def ramp_alpha(self) -> np.ndarray:
@@ -214,6 +218,17 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
     # after the channels (the head's input stays as trained): paper the loose flood reaches only through
     # the subject is a region for the vote too
     pockets = tight_mask & loose & ~tight if coloured else np.zeros((h, w), bool)
+    if not coloured and paper is None and tolerances.flat and not pale.any():
+        # on flat white or cream paper with no pale body found: one whose paper-white patches are left out
+        # (a ring buoy's pale rope and stripes around white gaps: the gaps' edges broke its flatness), the
+        # patches it walls in becoming pockets for the vote (the head and the hole cues decide them)
+        alt = _pale_bodies(rgb, tight_mask, loose, min_px, dist)
+        if alt.any():
+            pale = alt
+            inside = tight_mask & loose & ~tight
+            comp, _ = ndimage.label(inside)
+            touch = np.unique(comp[ndimage.binary_dilation(alt > 0, iterations=3) & inside])
+            pockets = np.isin(comp, touch[touch > 0])
     enclosed_labels, pockets_from = _add_pockets(enclosed_labels, pockets, min_px)
     return LayoutPrior(channels, bg / 255.0, enclosed_labels, tolerances, paper, grains, pale, pockets_from)
 

@@ -439,7 +439,7 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
         from sticker_studio.core.matte.layout_prior import whiteish
 
         if priors[0].paper is None and priors[0].tolerances.flat and not whiteish(background * 255.0):
-            voted = np.stack([clear_paper_pixels(f, a, background * 255.0) for f, a in zip(rgb, voted, strict=False)])
+            voted = np.stack([clear_paper_pixels(a, p.distance) for a, p in zip(voted, priors, strict=False)])
     if jpeg:
         from sticker_studio.core.matte.jpeg_edges import sharpen_edges
 
