@@ -197,7 +197,7 @@ def assign_parts(rig: Rig, mask: np.ndarray) -> np.ndarray:
             segs = [("root", "root")]
         candidates += [(part, a, b) for a, b in segs]
     radii = []
-    for part, a, b in candidates:
+    for _part, a, b in candidates:
         pa, pb = rig.xy(a), rig.xy(b)
         samples = pa + (pb - pa) * np.linspace(0, 1, 7)[:, None]
         ix = np.clip(np.round(samples[:, 0]).astype(int), 0, w - 1)

@@ -372,12 +372,13 @@ def chain_bend(rig: Rig, a: str, b: str, tip: str) -> float:
 def unfolding(angle: float, bend: float) -> float:
     """A joint turn that cannot fold a curled chain over itself: the part of ``angle`` that bends the chain
     further (same sign as its rest ``bend``) shrinks as the bend passes :data:`FOLD_FREE_BEND`, to nothing at
-    a hairpin; the part that opens it is kept. A curly tail (the monkey's) wagged about its mid joint closed
-    its curl and folded 13 triangles on the inside of the turn."""
-    if angle * bend <= 0.0 or abs(bend) <= FOLD_FREE_BEND:
+    a hairpin; the part that opens it shrinks half as fast. A curly tail (the monkey's) wagged about its mid
+    joint closed its curl and folded 13 triangles on the inside of the turn."""
+    if abs(bend) <= FOLD_FREE_BEND:
         return angle
     room = max(0.0, (math.pi - abs(bend)) / (math.pi - FOLD_FREE_BEND))
-    return angle * room
+    # near a hairpin the chord's bend no longer tells which way the curl opens: the opening turn shrinks too
+    return angle * (room if angle * bend > 0.0 else min(1.0, 2.0 * room))
 
 
 def m_ear_sway(t: float, c: MotionContext) -> CharacterPose:
