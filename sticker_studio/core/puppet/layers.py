@@ -58,7 +58,7 @@ ATTACHED_LIMBS: tuple[str, ...] = ("arm_l", "arm_r", "leg_l", "leg_r", "tail")
 STRAY_PIECE = 0.1
 #: a limb lying along the body's bones counts at most this share of the body's half-width as its own
 #: (:func:`_limbs_along_body`)
-ALONG_BODY_RADIUS = 0.75
+ALONG_BODY_RADIUS = 0.6
 #: Rigidity weight per part (stiffer head and torso).
 RIGIDITY: dict[str, float] = {"head": 4.0, "body": 3.0}
 
