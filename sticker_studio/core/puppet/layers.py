@@ -220,25 +220,30 @@ def _limbs_along_body(rig: Rig, candidates: list[tuple[str, str, str]], radii: l
 
     An arm drawn over the torso (the walking person's, its bone along the spine) measures the torso's
     half-width as its own and, equally near, took half the torso: a wave lifted it (51 % of the subject) and
-    folded 26 triangles. A limb whose bones lie mostly within the body's half-width of a body bone gets at
-    most :data:`ALONG_BODY_RADIUS` of that half-width, so the torso's pixels stay the body's and the limb keeps
-    the pixels clearly nearer its own bone."""
+    folded 26 triangles. A limb whose bones lie mostly within the body's half-width of a body bone (and whose
+    pair is missing or lies along it too) gets at most :data:`ALONG_BODY_RADIUS` of that half-width, so the
+    torso's pixels stay the body's and the limb keeps the pixels clearly nearer its own bone."""
     body = [(rig.xy(a), rig.xy(b), r) for (part, a, b), r in zip(candidates, radii, strict=True) if part == "body"]
     if not body:
         return radii
-    out = list(radii)
+    along = {}
     for part in {p for p, _, _ in candidates if p in ATTACHED_LIMBS}:
         idx = [i for i, (p, _, _) in enumerate(candidates) if p == part]
         samples = np.concatenate([rig.xy(candidates[i][1]) + (rig.xy(candidates[i][2]) - rig.xy(candidates[i][1]))
                                   * np.linspace(0, 1, 9)[:, None] for i in idx])
         sx, sy = samples[:, 0].copy(), samples[:, 1].copy()
         dist = np.stack([_seg_dist(samples, pa, pb, sx, sy) for pa, pb, _ in body])  # body bones x samples
-        within = (dist <= np.array([r for _, _, r in body])[:, None]).any(0)
-        if within.mean() <= 0.5:
-            continue
-        cap = ALONG_BODY_RADIUS * max(r for _, _, r in body)
-        for i in idx:
-            out[i] = min(out[i], cap)
+        along[part] = bool((dist <= np.array([r for _, _, r in body])[:, None]).any(0).mean() > 0.5)
+    out = list(radii)
+    cap = ALONG_BODY_RADIUS * max(r for _, _, r in body)
+    for part, lies_along in along.items():
+        # with its pair out in the open (a front view's far arm drawn over the chest) the limb stays as it is:
+        # that one is the pair's to wave (animate.open_arm); a profile's one arm along the spine is the limb
+        pair = part[:-1] + ("r" if part.endswith("l") else "l")
+        if lies_along and along.get(pair, True):
+            for i, (p, _, _) in enumerate(candidates):
+                if p == part:
+                    out[i] = min(out[i], cap)
     return out
 
 
