@@ -56,6 +56,9 @@ ATTACHED_LIMBS: tuple[str, ...] = ("arm_l", "arm_r", "leg_l", "leg_r", "tail")
 #: a piece of a limb's pixels farther than this share of the subject's size from all the limb's bones is not
 #: that limb (:func:`_stray_limb_pieces_to_body`)
 STRAY_PIECE = 0.1
+#: a limb lying along the body's bones counts at most this share of the body's half-width as its own
+#: (:func:`_limbs_along_body`)
+ALONG_BODY_RADIUS = 0.6
 #: Rigidity weight per part (stiffer head and torso).
 RIGIDITY: dict[str, float] = {"head": 4.0, "body": 3.0}
 
@@ -193,12 +196,16 @@ def assign_parts(rig: Rig, mask: np.ndarray) -> np.ndarray:
         if part == "body" and not segs and "root" in rig.joints:
             segs = [("root", "root")]
         candidates += [(part, a, b) for a, b in segs]
-    for part, a, b in candidates:
+    radii = []
+    for _part, a, b in candidates:
         pa, pb = rig.xy(a), rig.xy(b)
         samples = pa + (pb - pa) * np.linspace(0, 1, 7)[:, None]
         ix = np.clip(np.round(samples[:, 0]).astype(int), 0, w - 1)
         iy = np.clip(np.round(samples[:, 1]).astype(int), 0, h - 1)
-        radius = float(np.median(edt_at(mask, iy, ix)))  # (the distance transform of the mask, at the samples)
+        radii.append(float(np.median(edt_at(mask, iy, ix))))  # (the distance transform of the mask, at the samples)
+    radii = _limbs_along_body(rig, candidates, radii)
+    for (part, a, b), radius in zip(candidates, radii, strict=True):
+        pa, pb = rig.xy(a), rig.xy(b)
         d = _seg_dist(pts, pa, pb, px, py)
         d -= radius
         take = d < best
@@ -206,6 +213,38 @@ def assign_parts(rig: Rig, mask: np.ndarray) -> np.ndarray:
         lab[take] = PART_NAMES.index(part) + 1
     labels[ys, xs] = lab
     return labels
+
+
+def _limbs_along_body(rig: Rig, candidates: list[tuple[str, str, str]], radii: list[float]) -> list[float]:
+    """The radii of :func:`assign_parts`, a limb lying along the body's bones made thin.
+
+    An arm drawn over the torso (the walking person's, its bone along the spine) measures the torso's
+    half-width as its own and, equally near, took half the torso: a wave lifted it (51 % of the subject) and
+    folded 26 triangles. A limb whose bones lie mostly within the body's half-width of a body bone (and whose
+    pair is missing or lies along it too) gets at most :data:`ALONG_BODY_RADIUS` of that half-width, so the
+    torso's pixels stay the body's and the limb keeps the pixels clearly nearer its own bone."""
+    body = [(rig.xy(a), rig.xy(b), r) for (part, a, b), r in zip(candidates, radii, strict=True) if part == "body"]
+    if not body:
+        return radii
+    along = {}
+    for part in {p for p, _, _ in candidates if p in ATTACHED_LIMBS}:
+        idx = [i for i, (p, _, _) in enumerate(candidates) if p == part]
+        samples = np.concatenate([rig.xy(candidates[i][1]) + (rig.xy(candidates[i][2]) - rig.xy(candidates[i][1]))
+                                  * np.linspace(0, 1, 9)[:, None] for i in idx])
+        sx, sy = samples[:, 0].copy(), samples[:, 1].copy()
+        dist = np.stack([_seg_dist(samples, pa, pb, sx, sy) for pa, pb, _ in body])  # body bones x samples
+        along[part] = bool((dist <= np.array([r for _, _, r in body])[:, None]).any(0).mean() > 0.5)
+    out = list(radii)
+    cap = ALONG_BODY_RADIUS * max(r for _, _, r in body)
+    for part, lies_along in along.items():
+        # with its pair out in the open (a front view's far arm drawn over the chest) the limb stays as it is:
+        # that one is the pair's to wave (animate.open_arm); a profile's one arm along the spine is the limb
+        pair = part[:-1] + ("r" if part.endswith("l") else "l")
+        if lies_along and along.get(pair, True):
+            for i, (p, _, _) in enumerate(candidates):
+                if p == part:
+                    out[i] = min(out[i], cap)
+    return out
 
 
 def _seg_dist(pts: np.ndarray, a: np.ndarray, b: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:

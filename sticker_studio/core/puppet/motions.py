@@ -351,8 +351,34 @@ def m_tail_wag(t: float, c: MotionContext) -> CharacterPose:
     p = CharacterPose()
     p.angles["tail_base"] = 0.35 * a * wave_(t, 3) * e
     if "tail_mid" in c.rig.joints:
-        p.angles["tail_mid"] = 0.3 * a * wave_(t, 3, 0.12) * e
+        mid = 0.3 * a * wave_(t, 3, 0.12) * e
+        p.angles["tail_mid"] = unfolding(mid, chain_bend(c.rig, "tail_base", "tail_mid", "tail_tip"))
     return p
+
+
+#: a chain bent by more than this (radians) at a joint turns less that way (:func:`unfolding`)
+FOLD_FREE_BEND = math.radians(60.0)
+
+
+def chain_bend(rig: Rig, a: str, b: str, tip: str) -> float:
+    """The signed turn (radians, -pi .. pi, the sign of a pose angle) from bone a-b to bone b-tip at joint b;
+    0 for a straight chain or a missing joint."""
+    if not {a, b, tip} <= set(rig.joints):
+        return 0.0
+    u, v = rig.xy(b) - rig.xy(a), rig.xy(tip) - rig.xy(b)
+    return math.atan2(float(u[0] * v[1] - u[1] * v[0]), float(u @ v))
+
+
+def unfolding(angle: float, bend: float) -> float:
+    """A joint turn that cannot fold a curled chain over itself: the part of ``angle`` that bends the chain
+    further (same sign as its rest ``bend``) shrinks as the bend passes :data:`FOLD_FREE_BEND`, to nothing at
+    a hairpin; the part that opens it shrinks half as fast. A curly tail (the monkey's) wagged about its mid
+    joint closed its curl and folded 13 triangles on the inside of the turn."""
+    if abs(bend) <= FOLD_FREE_BEND:
+        return angle
+    room = max(0.0, (math.pi - abs(bend)) / (math.pi - FOLD_FREE_BEND))
+    # near a hairpin the chord's bend no longer tells which way the curl opens: the opening turn shrinks too
+    return angle * (room if angle * bend > 0.0 else min(1.0, 2.0 * room))
 
 
 def m_ear_sway(t: float, c: MotionContext) -> CharacterPose:
