@@ -338,7 +338,6 @@ class Puppet:
         body_label = PART_NAMES.index("body") + 1
         if rig.parts is None:
             labels = _stray_limb_pieces_to_body(labels, rig, body_label, self.size)
-            labels = _limb_roots_from_body(labels, body_label)
         # pixels of a part the rig cannot move (joints missing) go to the body (ears to the head)
         head_label = PART_NAMES.index("head") + 1
         for i, name in enumerate(PART_NAMES):
@@ -759,46 +758,6 @@ def _stray_limb_pieces_to_body(labels: np.ndarray, rig: Rig, body_label: int, si
                 if out is labels:
                     out = labels.copy()
                 out[ys, xs] = body_label
-    return out
-
-
-def _limb_roots_from_body(labels: np.ndarray, body_label: int) -> np.ndarray:
-    """A thin limb's root, labelled body, goes to the limb: the body's pixels that a disk wider than the
-    limb does not fit in (a stick arm's first pixels out of the body), where they touch the limb.
-
-    The nearest-bone map gives a stick arm's root to the body's thick bone beside it; the arm then turned
-    about its shoulder without its root, which stayed on the body as a stub, and a gap opened between them."""
-    out = labels
-    body = labels == body_label
-    if not body.any():
-        return labels
-    for part in ATTACHED_LIMBS:
-        lab = PART_NAMES.index(part) + 1
-        own = labels == lab
-        if not own.any():
-            continue
-        win = _window(own, 0.0)
-        sub = own[win]
-        half = float(np.median(ndimage.distance_transform_edt(sub)[sub]))
-        r = int(np.ceil(2.5 * half + 1.0))
-        win = _window(own, 4.0 * r + 2.0)
-        sub, bsub = own[win], body[win]
-        yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
-        disk = xx * xx + yy * yy <= r * r
-        thin = bsub & ~ndimage.binary_opening(bsub, structure=disk)
-        if not thin.any():
-            continue
-        pieces, n = ndimage.label(thin, structure=np.ones((3, 3), bool))
-        touching = np.unique(pieces[ndimage.binary_dilation(sub, structure=np.ones((3, 3), bool)) & thin])
-        touching = touching[touching > 0]
-        # a root, not a thin body: a piece at most half the limb's size
-        sizes = np.bincount(pieces.ravel(), minlength=n + 1)
-        touching = touching[sizes[touching] <= 0.5 * np.count_nonzero(sub)]
-        take = np.isin(pieces, touching)
-        if take.any():
-            if out is labels:
-                out = labels.copy()
-            out[win][take] = lab
     return out
 
 
