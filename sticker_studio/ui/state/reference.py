@@ -141,14 +141,16 @@ class ReferenceModel(QObject):
     # ------------------------------------------------------------ changing
     def set_reference(self, sticker: Sticker | None, name: str = "", source: Path | None = None, *,
                       background: Background | None = None, flips: dict[Background, dict[int, bool]] | None = None,
-                      ) -> BackgroundJob | None:
+                      sketch: bool | None = None) -> BackgroundJob | None:
         """Make ``sticker`` the reference and cut it out on a worker (``changed`` when done).
 
         A new reference starts with the default Background (the model) and no flips, unless
         ``background``/``flips`` (a restored reference's) are given. It is remembered for the next
-        start: by ``source`` (the file it came from), or else as a copy in the user data dir."""
+        start: by ``source`` (the file it came from), or else as a copy in the user data dir. ``sketch``:
+        whether it is line art on paper, when a worker has looked already (the look costs ~60 ms at 1024²,
+        too long for the event loop)."""
         self._original, self._name = sticker, name
-        self._sketch = None
+        self._sketch = sketch
         self._background = background
         self._flips = {m: dict(f) for m, f in (flips or {}).items()}
         self._cut = None
@@ -295,18 +297,27 @@ class ReferenceModel(QObject):
         job.start()
         return job
 
-    def load(self, path: Path, on_loaded: Callable[[Sticker], None] | None = None,
+    def load(self, path: Path, on_loaded: Callable[[Sticker, bool], None] | None = None,
              on_failed: Callable[[str], None] | None = None) -> BackgroundJob:
         """Decode ``path`` on a worker (the matting head is loaded there too, once) and make it the
         reference (``on_loaded`` instead, when given)."""
         heads = self.heads
 
-        def work(progress: ProgressCallback, cancel: CancelToken) -> Sticker:
+        def work(progress: ProgressCallback, cancel: CancelToken) -> tuple[Sticker, bool]:
             heads.head()  # ~2 s, once: off the event loop
-            return read_file(path)
+            sticker = read_file(path)
+            # line art or not: looked at here, off the event loop (~60 ms at 1024²)
+            return sticker, automatic_background(sticker, heads) is Background.LINE_ART
+
+        def loaded(result: tuple[Sticker, bool]) -> None:
+            sticker, sketch = result
+            if on_loaded is not None:
+                on_loaded(sticker, sketch)
+            else:
+                self.set_reference(sticker, str(path), path, sketch=sketch)
 
         job = BackgroundJob(work, self, name="reference")
-        job.succeeded.connect(on_loaded or (lambda s: self.set_reference(s, str(path), path)))
+        job.succeeded.connect(loaded)
         job.failed.connect(on_failed or self.error.emit)
         job.finished.connect(lambda: self.jobs.discard(job))
         self.jobs.add(job)
@@ -323,9 +334,9 @@ class ReferenceModel(QObject):
             return None
         background, flips = self._saved()
 
-        def loaded(sticker: Sticker) -> None:
+        def loaded(sticker: Sticker, sketch: bool) -> None:
             if self._original is None:
-                self.set_reference(sticker, str(path), path, background=background, flips=flips)
+                self.set_reference(sticker, str(path), path, background=background, flips=flips, sketch=sketch)
 
         return self.load(path, loaded, lambda message: log.info("last reference not restored: %s", message))
 
