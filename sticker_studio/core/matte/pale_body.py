@@ -23,6 +23,8 @@ the paper is one too. numpy + scipy only.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from scipy import ndimage
 
@@ -40,6 +42,19 @@ EDGE_DEPTH = 2
 EDGE_SHARE = 0.85
 
 
+def _label_boxes(labels: np.ndarray, ids: list[int]) -> Iterator[tuple[int, tuple[slice, ...] | None, np.ndarray]]:
+    """Per label of ``ids``: its box grown by one pixel (None when the label is absent) and its mask there."""
+    objects = ndimage.find_objects(labels)
+    empty = np.zeros((0, 0), bool)
+    for lab in ids:
+        box = objects[lab - 1] if lab - 1 < len(objects) else None
+        if box is None:
+            yield lab, None, empty
+            continue
+        box = tuple(slice(max(0, s.start - 1), s.stop + 1) for s in box)
+        yield lab, box, labels[box] == lab
+
+
 def flat_colour(rgb: np.ndarray, labels: np.ndarray, ids: list[int]) -> dict[int, bool]:
     """Per label of ``ids``: whether the patch's inside is one flat colour (:data:`FLAT_SPREAD`,
     :data:`FLAT_COLOUR_SHARE`). A patch narrower than twice :data:`MIN_HALF_WIDTH_512` is not."""
@@ -47,14 +62,10 @@ def flat_colour(rgb: np.ndarray, labels: np.ndarray, ids: list[int]) -> dict[int
     inset = max(1, int(round(INSET_512 * max(h, w) / 512)))
     min_half = MIN_HALF_WIDTH_512 * max(h, w) / 512
     out: dict[int, bool] = {}
-    objects = ndimage.find_objects(labels)
-    for lab in ids:
-        box = objects[lab - 1] if lab - 1 < len(objects) else None
+    for lab, box, region in _label_boxes(labels, ids):
         if box is None:
             out[lab] = False
             continue
-        box = tuple(slice(max(0, s.start - 1), s.stop + 1) for s in box)
-        region = labels[box] == lab
         inner = ndimage.binary_erosion(region, iterations=inset)
         # a band a few pixels wide along an edge is a JPEG's colour bleed or ringing, no fill
         if int(inner.sum()) < 16 or float(ndimage.distance_transform_edt(region).max()) < min_half:
@@ -116,14 +127,11 @@ def flat_inside(smooth: np.ndarray, labels: np.ndarray, ids: list[int], share: f
     h, w = labels.shape
     depth = max(1, int(round(FLAT_INSIDE_512 * max(h, w) / 512)))
     out: dict[int, bool] = {}
-    objects = ndimage.find_objects(labels)
-    for lab in ids:
-        box = objects[lab - 1] if lab - 1 < len(objects) else None
+    for lab, box, region in _label_boxes(labels, ids):
         if box is None:
             out[lab] = False
             continue
-        box = tuple(slice(max(0, s.start - 1), s.stop + 1) for s in box)
-        inner = ndimage.binary_erosion(labels[box] == lab, iterations=depth)
+        inner = ndimage.binary_erosion(region, iterations=depth)
         out[lab] = bool(inner.sum() >= 16 and float(smooth[box][inner].mean()) >= share)
     return out
 
@@ -139,14 +147,10 @@ def has_inside(labels: np.ndarray, ids: list[int]) -> dict[int, bool]:
     h, w = labels.shape
     depth = max(1, int(round(FLAT_INSIDE_512 * max(h, w) / 512)))
     out: dict[int, bool] = {}
-    objects = ndimage.find_objects(labels)
-    for lab in ids:
-        box = objects[lab - 1] if lab - 1 < len(objects) else None
+    for lab, box, region in _label_boxes(labels, ids):
         if box is None:
             out[lab] = False
             continue
-        box = tuple(slice(max(0, s.start - 1), s.stop + 1) for s in box)
-        region = labels[box] == lab
         inner = ndimage.binary_erosion(region, iterations=depth)
         out[lab] = bool(inner.sum() >= INSIDE_SHARE * region.sum())
     return out
