@@ -125,8 +125,11 @@ def _mode_colour(pixels: np.ndarray) -> Colour | None:
     return (int(round(mean[0])), int(round(mean[1])), int(round(mean[2])))
 
 
-def _ellipse_pixels(img: np.ndarray, e: Ellipse, lo: float, hi: float) -> np.ndarray:
-    """Opaque pixels (n, 3) whose signed distance to ellipse ``e`` lies in [lo, hi)."""
+def _ellipse_pixels(img: np.ndarray, e: Ellipse, lo: float, hi: float, *, above_lower_quarter: bool = False,
+                    ) -> np.ndarray:
+    """Opaque pixels (n, 3) whose signed distance to ellipse ``e`` lies in [lo, hi); with
+    ``above_lower_quarter`` only those above the ellipse's lower quarter (where a lid comes from: a pale
+    muzzle or cheek patch just under an eye is not the skin the lid is made of)."""
     cx, cy, rx, ry = e
     box = box_around(cx, cy, rx + max(hi, 0), ry + max(hi, 0), img.shape)
     if box.empty:
@@ -135,6 +138,8 @@ def _ellipse_pixels(img: np.ndarray, e: Ellipse, lo: float, hi: float) -> np.nda
     d = ellipse_sdf(cx, cy, rx, ry)(xx, yy)
     region = img[box.slices()]
     sel = (d >= lo) & (d < hi) & (region[..., 3] >= 200)
+    if above_lower_quarter:
+        sel &= yy < cy + 0.5 * ry
     return np.asarray(region[sel][:, :3])
 
 
@@ -152,26 +157,12 @@ def outline_colour(rest: np.ndarray) -> Colour:
     return (int(c[0]), int(c[1]), int(c[2]))
 
 
-def _ring_above(rest: np.ndarray, eye: Ellipse, lo: float, hi: float) -> np.ndarray:
-    """Opaque pixels (n, 3) of the ring [lo, hi) around ``eye`` that lie above its lower quarter: where a lid
-    comes from (a pale muzzle or cheek patch just under an eye is not the skin the lid is made of)."""
-    cx, cy, rx, ry = eye
-    box = box_around(cx, cy, rx + max(hi, 0), ry + max(hi, 0), rest.shape)
-    if box.empty:
-        return np.zeros((0, 3), np.uint8)
-    xx, yy = box.grid()
-    d = ellipse_sdf(cx, cy, rx, ry)(xx, yy)
-    region = rest[box.slices()]
-    sel = (d >= lo) & (d < hi) & (region[..., 3] >= 200) & (yy < cy + 0.5 * ry)
-    return np.asarray(region[sel][:, :3])
-
-
 def skin_colour(rest: np.ndarray, eye: Ellipse, outline: Colour) -> Colour:
     """The most common non-outline colour in a ring around the eye at rest (above and beside it where it can:
     the lid closes from above, in the skin it comes from)."""
     r = max(eye[2], eye[3])
     lo, hi = 2.0 + 0.1 * r, 3.0 + 0.6 * r
-    ring = _ring_above(rest, eye, lo, hi)
+    ring = _ellipse_pixels(rest, eye, lo, hi, above_lower_quarter=True)
     if len(ring) < 12:
         ring = _ellipse_pixels(rest, eye, lo, hi)
     if len(ring):
