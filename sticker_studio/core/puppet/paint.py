@@ -267,6 +267,12 @@ class Layer:
         assert self.store is not None
         return self.store[box.y0 - t.y0:box.y1 - t.y0, box.x0 - t.x0:box.x1 - t.x0]
 
+    def _shape_box(self, bounds: tuple[float, float, float, float], outline_width: float) -> Box:
+        """The pixels a shape of ``bounds`` (cx, cy, half-width, half-height) with an outline this wide covers:
+        what :meth:`shape` draws and what :class:`BoundsLayer` measures."""
+        cx, cy, hw, hh = bounds
+        return box_around(cx, cy, hw + outline_width, hh + outline_width, (self.h, self.w))
+
     def paint(self, box: Box, rgb_premul: np.ndarray, alpha: np.ndarray) -> None:
         """Composite premultiplied colour (h, w, 3) with ``alpha`` (h, w) over the layer in ``box``."""
         if box.empty:
@@ -282,8 +288,7 @@ class Layer:
         if opacity <= 0.0:
             return
         ow = outline_width if outline is not None else 0.0
-        cx, cy, hw, hh = bounds
-        box = box_around(cx, cy, hw + ow, hh + ow, (self.h, self.w))
+        box = self._shape_box(bounds, ow)
         if box.empty:
             return
         xx, yy = box.grid()
@@ -326,9 +331,7 @@ class BoundsLayer(Layer):
               outline: Colour | None = None, outline_width: float = 0.0, opacity: float = 1.0) -> None:
         if opacity <= 0.0:
             return
-        ow = outline_width if outline is not None else 0.0
-        cx, cy, hw, hh = bounds
-        box = box_around(cx, cy, hw + ow, hh + ow, (self.h, self.w))
+        box = self._shape_box(bounds, outline_width if outline is not None else 0.0)
         if not box.empty:
             self._touch(box)
 
