@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import torch
 
+from sticker_studio.core.cpu_share import idle_threads
 from sticker_studio.core.errors import InvalidInputError
 
 T = TypeVar("T")
@@ -197,13 +198,4 @@ def inference_threads(cores: int | None = None, load: float | None = None) -> in
     forced = os.environ.get("STICKER_STUDIO_THREADS", "").strip()
     if forced.isdigit() and int(forced) > 0:
         return int(forced)
-    cores = cores if cores is not None else (os.cpu_count() or 1)
-    if load is None:
-        try:
-            load = os.getloadavg()[0]
-        except (AttributeError, OSError):  # not on every platform
-            load = 0.0
-    idle = cores - load
-    if idle < 1.0:
-        return 1
-    return max(1, min(4, int(idle + 0.5)))
+    return idle_threads(cores, load)
