@@ -325,16 +325,16 @@ def ensure_alpha(sticker: Sticker, background: Background | str | None) -> Stick
     for by name must be there."""
     from sticker_studio.core.imageops import composite_on_color
     from sticker_studio.core.matte.sketch import looks_like_line_art
-    from sticker_studio.core.pixelart import key_flat_background, looks_like_pixel_art
     from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out
+    from sticker_studio.engine.matting.drawing_cut import keyed_pixel_art
 
     method = Background.MODEL if background is None else Background.parse(background)
-    if background is None and needs_cut_out(sticker) and looks_like_pixel_art(sticker.frames[:1]):
-        keyed = key_flat_background(sticker.frames)  # a sprite on a flat colour: exact, where a matte blurs it
+    if background is None and needs_cut_out(sticker):
+        keyed = keyed_pixel_art(sticker)  # a sprite on a flat colour: exact, where a matte blurs it
         if keyed is not None:
             print("no alpha channel: pixel art on a flat background: made that colour transparent, hard edges "
                   "kept (--background model to use the model)", file=sys.stderr)
-            return Sticker(keyed, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
+            return keyed
     if background is None and needs_cut_out(sticker) and looks_like_line_art(composite_on_color(sticker.frames[0])):
         method = Background.LINE_ART
     heads = None

@@ -51,15 +51,12 @@ def run(args: argparse.Namespace) -> int:
     sticker = read_sticker(args.input)
     background = args.background or args.mode or (Background.COLOUR_KEY if args.colorkey else None)
     if background is None and args.model is None and not has_useful_alpha(sticker.frames[0]):
-        from sticker_studio.core.pixelart import key_flat_background, looks_like_pixel_art
+        from sticker_studio.engine.matting.drawing_cut import keyed_pixel_art
 
-        keyed = key_flat_background(sticker.frames) if looks_like_pixel_art(sticker.frames[:1]) else None
-        if keyed is not None:  # a sprite on a flat colour: exact, where the model blurs it
+        keyed_sticker = keyed_pixel_art(sticker)
+        if keyed_sticker is not None:  # a sprite on a flat colour: exact, where the model blurs it
             print("sticker-studio: note: pixel art on a flat background: made that colour transparent, hard edges "
                   "kept (--background model to use the model)", file=sys.stderr)
-            from sticker_studio.core.sticker import Sticker
-
-            keyed_sticker = Sticker(keyed, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
             out = write_sticker(keyed_sticker, args.output)
             print(f"wrote {out} ({keyed_sticker.frame_count} frames, pixel art keyed)")
             return 0

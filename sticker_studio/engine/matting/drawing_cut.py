@@ -69,6 +69,19 @@ def paper_name(frame: np.ndarray) -> str:
     return "paper" if median.min() >= PAPER_LEVEL else "background"
 
 
+def keyed_pixel_art(sticker: Sticker) -> Sticker | None:
+    """An opaque pixel-art ``sticker`` on one flat background colour with that colour made transparent
+    (exact, hard edges kept, where a matte would blur a sprite); None when it is no such sprite."""
+    from sticker_studio.core.pixelart import key_flat_background, looks_like_pixel_art
+
+    if not looks_like_pixel_art(sticker.frames[:1]):
+        return None
+    keyed = key_flat_background(sticker.frames)
+    if keyed is None:
+        return None
+    return Sticker(keyed, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
+
+
 def cut_drawing_for_pack(sticker: Sticker, background: Background | str | None = None,
                          heads: MattingHeadCache | None = None, *, regions: bool = True) -> DrawingCut:
     """``sticker`` as a pack's sticker: a still without useful alpha cut out (see the module).
@@ -82,14 +95,10 @@ def cut_drawing_for_pack(sticker: Sticker, background: Background | str | None =
         return DrawingCut(sticker)
     paper = paper_name(sticker.frames[0])
     if method is None:
-        from sticker_studio.core.pixelart import key_flat_background, looks_like_pixel_art
-
-        if looks_like_pixel_art(sticker.frames[:1]):
-            keyed = key_flat_background(sticker.frames)  # exact, where a matte would blur a sprite
-            if keyed is not None:
-                out = Sticker(keyed, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
-                ensure_visible(out, "the cut-out", BLANK_CAUSES)
-                return DrawingCut(out, None, True, paper)
+        keyed = keyed_pixel_art(sticker)
+        if keyed is not None:
+            ensure_visible(keyed, "the cut-out", BLANK_CAUSES)
+            return DrawingCut(keyed, None, True, paper)
         method = automatic_background(sticker, heads)
     cut = cut_out(sticker, method, heads, regions=regions, fallback=background is None, keep_if_empty=False)
     ensure_visible(cut.sticker, "the cut-out", BLANK_CAUSES)
