@@ -19,10 +19,10 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import build_matting_real as real  # noqa: E402
+import build_matting_real as real
 
-from sticker_studio.core.text.art_library import icon_svg  # noqa: E402
-from sticker_studio.formats.svg_render import render_svg  # noqa: E402
+from sticker_studio.core.text.art_library import icon_svg
+from sticker_studio.formats.svg_render import render_svg
 
 ART = Path(__file__).resolve().parent.parent / "resources" / "art"
 SETS = {"fluent": "fluent-emoji-flat.json.xz", "noto": "noto.json.xz"}
