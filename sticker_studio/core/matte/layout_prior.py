@@ -72,6 +72,8 @@ TEXTURE_FILLS = True
 #: whether on JPEG frames a pale body's rim takes the opacity its colour says
 #: (:func:`sticker_studio.core.matte.pale_body.rim_alpha`) rather than the head's
 PALE_RIM_RAMP = True
+#: whether a pale fill on textured paper leaves its rim toward the paper to the head and the edge steps
+TEXTURE_FILL_RIMS = True
 _MAX_DIST = float(np.sqrt(3.0) * 255.0)
 
 
@@ -690,7 +692,7 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     from sticker_studio.core.matte.pale_body import body_core
 
     # ...with ``pale_rims`` (JPEG frames) but their rim toward the paper, which lies a pixel or two out
-    pale = [(body_core(p.pale_labels > 0, p.channels[..., 2] > 0.5) if pale_rims else p.pale_labels > 0)
+    pale = [(body_core(p.pale_labels > 0, p.channels[..., 2] > 0.5) if (pale_rims or (TEXTURE_FILL_RIMS and p.paper is not None)) else p.pale_labels > 0)
             if p.pale_labels is not None else np.zeros(a.shape, bool) for p, a in zip(priors, alpha, strict=False)]
     rims = [np.zeros(a.shape, bool) for a in alpha]
     if any(m.any() for m in pale):

@@ -200,8 +200,8 @@ def textured_paper_fills(rgb: np.ndarray, paper: np.ndarray, distance: np.ndarra
 #: a pale body's rim (this many pixels at 512² each side of where the body's core ends) takes the opacity its
 #: colour says over the paper, as a blend of the body's colour and the paper's (:func:`rim_alpha`)...
 RIM_RAMP_512 = 4
-#: ...where that is at least this (below it a JPEG's ringing in the paper reads as a faint halo)
-RIM_RAMP_MIN = 0.35
+#: ...where that is at least this (below it the colour bleed of a JPEG reads as a halo a pixel wide)
+RIM_RAMP_MIN = 0.5
 
 
 def rim_alpha(rgb: np.ndarray, background: np.ndarray, labels: np.ndarray, core: np.ndarray,
