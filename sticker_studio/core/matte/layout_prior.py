@@ -692,7 +692,11 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     from sticker_studio.core.matte.pale_body import body_core
 
     # ...with ``pale_rims`` (JPEG frames) but their rim toward the paper, which lies a pixel or two out
-    pale = [(body_core(p.pale_labels > 0, p.channels[..., 2] > 0.5) if (pale_rims or (TEXTURE_FILL_RIMS and p.paper is not None)) else p.pale_labels > 0)
+    # (and on textured paper, where the rim of a fill the paper test found is as jagged as the paper's grain)
+    def rimmed(p: LayoutPrior) -> bool:
+        return pale_rims or (TEXTURE_FILL_RIMS and p.paper is not None)
+
+    pale = [(body_core(p.pale_labels > 0, p.channels[..., 2] > 0.5) if rimmed(p) else p.pale_labels > 0)
             if p.pale_labels is not None else np.zeros(a.shape, bool) for p, a in zip(priors, alpha, strict=False)]
     rims = [np.zeros(a.shape, bool) for a in alpha]
     if any(m.any() for m in pale):

@@ -190,10 +190,27 @@ def textured_paper_fills(rgb: np.ndarray, paper: np.ndarray, distance: np.ndarra
     out: np.ndarray = keep[labels]
     if ok:  # ...and the seams between a fill and the rest of the subject: pixels within a few of both
         # (a stripe's edge beside the red of a ring buoy reads as paper: pale, and grainy as a step is)
-        seam = FILL_SEAM_512 * band
-        near_solid = ndimage.binary_dilation(distance >= loose, iterations=SOLID_SEAM_512 * band)
-        grown = ndimage.grey_dilation(out, size=(2 * seam + 1,) * 2)
-        out = np.where((out == 0) & near_solid & (grown > 0), grown, out).astype(np.int32)
+        out = _take_seams(out, distance >= loose, distance < loose, band)
+    return out
+
+
+def _take_seams(fills: np.ndarray, solid: np.ndarray, pale: np.ndarray, scale: int) -> np.ndarray:
+    """``fills`` (labels) grown into the ``pale`` pixels that lie *between* a fill (within
+    :data:`FILL_SEAM_512`) and a ``solid`` pixel (within :data:`SOLID_SEAM_512`): the two nearest lie on
+    opposite sides (more than 120° apart), so the paper in a corner where a fill and the rest of the
+    subject meet it stays paper."""
+    d_fill, i_fill = ndimage.distance_transform_edt(fills == 0, return_indices=True)
+    d_solid, i_solid = ndimage.distance_transform_edt(~solid, return_indices=True)
+    cand = (fills == 0) & pale & (d_fill <= FILL_SEAM_512 * scale) & (d_solid <= SOLID_SEAM_512 * scale)
+    if not cand.any():
+        return fills
+    ys, xs = np.nonzero(cand)
+    fy, fx = i_fill[0][cand] - ys, i_fill[1][cand] - xs
+    sy, sx = i_solid[0][cand] - ys, i_solid[1][cand] - xs
+    dot = fy * sy + fx * sx
+    between = dot < -0.5 * np.hypot(fy, fx) * np.hypot(sy, sx)
+    out = fills.copy()
+    out[ys[between], xs[between]] = fills[i_fill[0][cand][between], i_fill[1][cand][between]]
     return out
 
 
