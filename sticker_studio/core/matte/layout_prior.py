@@ -703,10 +703,10 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
         alpha = alpha.astype(np.float32).copy()
         for t, m in enumerate(pale):
             alpha[t][m] = 1.0
-            if pale_rims and PALE_RIM_RAMP and frames is not None and m.any():
+            prior = priors[t]
+            if pale_rims and PALE_RIM_RAMP and frames is not None and prior.pale_labels is not None and m.any():
                 from sticker_studio.core.matte.pale_body import rim_alpha
 
-                prior = priors[t]
                 ramp, rims[t] = rim_alpha(frames[t], prior.background * 255.0, prior.pale_labels, m,
                                           prior.channels[..., 2] > 0.5)
                 alpha[t][rims[t]] = np.maximum(alpha[t][rims[t]], ramp[rims[t]])
