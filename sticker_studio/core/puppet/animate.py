@@ -24,14 +24,12 @@ from sticker_studio.core.puppet.arms import arm_doubts, is_automatic, plausible_
 from sticker_studio.core.puppet.eyes import eye_doubts
 from sticker_studio.core.puppet.layers import Puppet
 from sticker_studio.core.puppet.motions import (
-    CLAP_MAX_ELBOW_TURN,
     CharacterMotion,
     CharacterParams,
     MissingPartError,
     MotionContext,
     find_character_motion,
     list_character_motions,
-    m_clap,
     m_wave,
     missing_for,
 )
@@ -102,8 +100,6 @@ def motion_poses(motion: CharacterMotion, rig: Rig, puppet: Puppet, params: Char
     ctx = MotionContext(rig, params, puppet.size, params.ease(), arms)
     if motion.fn is m_wave and params.side not in ("l", "r"):
         ctx.wave_pick = open_arm(puppet, ctx)
-    if motion.fn is m_clap:
-        ctx.clap_elbow = clap_elbow_turn(puppet, ctx)
     return [motion.fn(t % 1.0, ctx) for t in phases]
 
 
@@ -161,37 +157,6 @@ def open_arm(puppet: Puppet, ctx: MotionContext) -> str | None:
         else:
             memo[key] = "l" if sc["l"][1] < OPEN_ARM_RATIO * sc["r"][1] else "r"
     return memo[key]
-
-
-#: elbow turns a clap tries, most bent first, as shares of
-#: :data:`~sticker_studio.core.puppet.motions.CLAP_MAX_ELBOW_TURN` (90 degrees)
-CLAP_ELBOW_STEPS = (1.0, 0.75, 0.55, 0.4, 0.2, 0.0)
-_CLAP_ELBOWS: weakref.WeakKeyDictionary[Puppet, dict[tuple[object, ...], float]] = weakref.WeakKeyDictionary()
-
-
-def clap_elbow_turn(puppet: Puppet, ctx: MotionContext) -> float:
-    """The most a clap turns this drawing's elbows: :data:`~sticker_studio.core.puppet.motions.CLAP_MAX_ELBOW_TURN`,
-    or less where that folds mesh triangles (a short, thick arm whose elbow sits mid-paw, the library teddy's,
-    folds one at 11 degrees); at 0 the clap swings straight arms. Tried on the first clap (the rise, open and
-    shut), kept per puppet."""
-    memo = _CLAP_ELBOWS.setdefault(puppet, {})
-    key = (tuple(ctx.arm_sides()), ctx.params.amplitude)
-    if key not in memo:
-        memo[key] = 0.0
-        for share in CLAP_ELBOW_STEPS:
-            c = MotionContext(ctx.rig, ctx.params, ctx.size, ctx.ease, ctx.arms, clap_elbow=share * CLAP_MAX_ELBOW_TURN)
-            if not any(_folds(puppet, m_clap(k / 24, c)) for k in range(1, 7)):
-                memo[key] = share * CLAP_MAX_ELBOW_TURN
-                break
-    return memo[key]
-
-
-def _folds(puppet: Puppet, pose: CharacterPose) -> bool:
-    for layer, verts in zip(puppet.layers, puppet.deform(pose), strict=True):
-        det, _ = triangle_stretch(layer.mesh.vertices, verts - puppet.origin, layer.mesh.triangles)
-        if (det <= 0).any():
-            return True
-    return False
 
 
 def playable_arms(rig: Rig, plan: RenderPlan) -> tuple[str, ...]:

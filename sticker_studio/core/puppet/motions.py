@@ -63,9 +63,6 @@ class MotionContext:
     #: the arm an "auto" wave raises when the drawing was looked at (:func:`~sticker_studio.core.puppet.animate.
     #: open_arm`): the one that waves in the open rather than across its own body; None: the viewer's right
     wave_pick: str | None = None
-    #: the most a clap turns the elbows on this drawing (radians; None: :data:`CLAP_MAX_ELBOW_TURN`), lowered by
-    #: :func:`~sticker_studio.core.puppet.animate.clap_elbow_turn` where a bent elbow folds the mesh
-    clap_elbow: float | None = None
 
     @property
     def amp(self) -> float:
@@ -254,139 +251,15 @@ def m_cheer(t: float, c: MotionContext) -> CharacterPose:
     return p
 
 
-def _facing(c: MotionContext) -> float:
-    """+1 / -1: the drawing is a profile facing the viewer's right / left (its head held well off to one side of
-    its body: a quadruped, a T. rex, a kangaroo); 0: a front view."""
-    j = c.rig.joints
-    if "head" not in j:
-        return 0.0
-    body_x = j["chest"].x if "chest" in j else j["root"].x
-    dx = j["head"].x - body_x
-    return math.copysign(1.0, dx) if abs(dx) > CLAP_PROFILE_OFFSET * c.size else 0.0
-
-
-#: a head this share of the character's size off to one side of its body makes the drawing a profile (front
-#: views: procedural people and animals at most 0.06, tilted 12 degrees; profiles: quadrupeds 0.3 and more)
-CLAP_PROFILE_OFFSET = 0.12
-
-
-def _arm_chain(c: MotionContext, s: str) -> tuple[tuple[float, float], tuple[float, float] | None, tuple[float, float]]:
-    sh = c.rig.xy(f"shoulder_{s}")
-    el = c.rig.xy(f"elbow_{s}") if f"elbow_{s}" in c.rig.joints else None
-    hand = c.rig.xy(f"hand_{s}")
-    return ((float(sh[0]), float(sh[1])), None if el is None else (float(el[0]), float(el[1])),
-            (float(hand[0]), float(hand[1])))
-
-
-#: the most a clap turns an elbow from its rest bend (radians): hands that meet in front of the chest. A sharp bend
-#: folds triangles inside a thick elbow, so :func:`~sticker_studio.core.puppet.animate.clap_elbow_turn` lowers it
-#: per drawing where it does (the library person folds 1-3 at 72-130 degrees, the library teddy 1 at 11)
-CLAP_MAX_ELBOW_TURN = math.radians(90.0)
-
-
-def _bent_reach(sh: tuple[float, float], el: tuple[float, float] | None, hand: tuple[float, float],
-                max_turn: float) -> float:
-    """The shoulder-to-hand distance of an arm whose elbow bends ``max_turn`` more than at rest (at most
-    150 degrees from straight)."""
-    if el is None:
-        return math.hypot(hand[0] - sh[0], hand[1] - sh[1])
-    l1 = math.hypot(el[0] - sh[0], el[1] - sh[1])
-    l2 = math.hypot(hand[0] - el[0], hand[1] - el[1])
-    rest = abs(_wrap(math.atan2(hand[1] - el[1], hand[0] - el[0]) - math.atan2(el[1] - sh[1], el[0] - sh[0])))
-    bend = min(rest + max_turn, math.radians(150.0))
-    return math.sqrt(max(l1 * l1 + l2 * l2 + 2 * l1 * l2 * math.cos(bend), 0.0))
-
-
-def reach_angles(c: MotionContext, s: str, target: tuple[float, float], elbow_out: float,
-                 max_turn: float = math.pi) -> dict[str, float]:
-    """The joint turns that bring arm ``s``'s hand to ``target`` (or as near as the arm reaches): two-bone IK
-    with the elbow bent toward ``elbow_out`` (+1: the viewer's right, -1: left, 0: down) where the arm has an
-    elbow, which turns at most ``max_turn`` from its rest bend (the shoulder then aims the hand at the target); a
-    turn of the whole arm toward the target where it has none (a stubby paw)."""
-    sh, el, hand = _arm_chain(c, s)
-    tx, ty = target[0] - sh[0], target[1] - sh[1]
-    if el is None:
-        rest = math.atan2(hand[1] - sh[1], hand[0] - sh[0])
-        return {f"shoulder_{s}": _wrap(math.atan2(ty, tx) - rest)}
-    l1 = math.hypot(el[0] - sh[0], el[1] - sh[1])
-    l2 = math.hypot(hand[0] - el[0], hand[1] - el[1])
-    d = math.hypot(tx, ty)
-    d = min(max(d, _bent_reach(sh, el, hand, max_turn), abs(l1 - l2) * 1.05, 1e-6), (l1 + l2) * 0.98)
-    base = math.atan2(ty, tx)
-    cos_a = (l1 * l1 + d * d - l2 * l2) / max(2 * l1 * d, 1e-9)
-    a = math.acos(min(1.0, max(-1.0, cos_a)))
-    best: tuple[float, float, float] | None = None
-    for bend in (a, -a):
-        up = base + bend
-        ex, ey = sh[0] + l1 * math.cos(up), sh[1] + l1 * math.sin(up)
-        hx, hy = sh[0] + d * math.cos(base), sh[1] + d * math.sin(base)
-        score = (ex - sh[0]) * elbow_out + (ey - sh[1]) * (0.3 if elbow_out else 1.0)
-        if best is None or score > best[0]:
-            best = (score, up, math.atan2(hy - ey, hx - ex))
-    assert best is not None
-    _, up, fore = best
-    rest_up = math.atan2(el[1] - sh[1], el[0] - sh[0])
-    rest_fore = math.atan2(hand[1] - el[1], hand[0] - el[0])
-    bend = _wrap(fore - rest_fore - _wrap(up - rest_up))
-    if abs(bend) > max_turn:
-        # the hands meet a little lower, or fall short on short arms
-        bend = math.copysign(max_turn, bend)
-        # the hand's place relative to the shoulder for a shoulder turn of 0 and this elbow turn
-        hx = (el[0] - sh[0]) + l2 * math.cos(rest_fore + bend)
-        hy = (el[1] - sh[1]) + l2 * math.sin(rest_fore + bend)
-        turn = _wrap(math.atan2(ty, tx) - math.atan2(hy, hx))
-        return {f"shoulder_{s}": turn, f"elbow_{s}": bend}
-    return {f"shoulder_{s}": _wrap(up - rest_up), f"elbow_{s}": bend}
-
-
-#: the hands of a front view meet at least this share of an arm's reach below the shoulders
-CLAP_MEET_DROP = 0.35
-
-
 def m_clap(t: float, c: MotionContext) -> CharacterPose:
-    """Both hands come up and meet in front of the chest, four claps a loop. A front view bends its elbows out
-    (two-bone IK) so the hands meet at the chest's centre line; a profile (a quadruped, a T. rex) raises its paws
-    forward, toward the side it faces, and they meet in front of its chest; an arm without an elbow swings its
-    paw toward the meeting point. Open, the hands are apart (sideways in a front view, one above the other in a
-    profile); each clap closes them to touching."""
     e = env(t, 0.15)
     p = CharacterPose()
-    sides = c.arm_sides()
-    if not sides:
-        return p
-    chains = {s: _arm_chain(c, s) for s in sides}
-    reach = sum(math.hypot(*(a - b for a, b in zip(ch[0], ch[2], strict=True))) for ch in chains.values()) / len(sides)
-    j = c.rig.joints
-    facing = _facing(c)
-    max_turn = CLAP_MAX_ELBOW_TURN if c.clap_elbow is None else c.clap_elbow
-    sh_y = sum(ch[0][1] for ch in chains.values()) / len(sides)
-    if facing:
-        front = max(ch[0][0] * facing for ch in chains.values()) * facing
-        meet = (front + facing * 0.55 * reach, sh_y + 0.2 * reach)
-    else:
-        mid = (sum(ch[0][0] for ch in chains.values()) / len(sides) if len(sides) == 2
-               else (j["chest"].x if "chest" in j else j["root"].x))
-        # as high as the elbows may bend (max_turn): in front of the chest
-        dx = sum(abs(ch[0][0] - mid) for ch in chains.values()) / len(sides)
-        near = sum(_bent_reach(*ch, max_turn) for ch in chains.values()) / len(sides)
-        meet = (mid, sh_y + max(CLAP_MEET_DROP * reach, math.sqrt(max(near * near - dx * dx, 0.0))))
-    touch = 0.025 * c.size  # half the gap between closed hands
-    clap = hump(t, 4)
-    for k, s in enumerate(sides):
-        sh = chains[s][0]
-        if facing:
-            sgn = -1.0 if k == 0 else 1.0
-            gap = (0.0, sgn * (touch + 0.3 * reach * min(1.0, c.amp)))
-            shut = (0.0, sgn * touch)
-            out = 0.0
-        else:
-            out = math.copysign(1.0, sh[0] - meet[0]) if abs(sh[0] - meet[0]) > 1e-6 else (1.0 if s == "r" else -1.0)
-            gap = (out * (touch + 0.45 * abs(sh[0] - meet[0]) * min(1.0, c.amp) + 0.04 * c.size), 0.0)
-            shut = (out * touch, 0.0)
-        a_open = reach_angles(c, s, (meet[0] + gap[0], meet[1] + gap[1]), out, max_turn)
-        a_shut = reach_angles(c, s, (meet[0] + shut[0], meet[1] + shut[1]), out, max_turn)
-        for name, v in a_open.items():
-            p.angles[name] = e * (v + clap * _wrap(a_shut[name] - v))
+    r = c.rig
+    cx = r.joints["root"].x
+    cy = (r.joints["chest"].y if "chest" in r.joints else r.joints["root"].y) + 0.05 * c.size
+    closing = 0.55 + 0.45 * hump(t, 4)
+    for s in c.arm_sides():
+        p.angles[f"shoulder_{s}"] = c.toward_turn(s, (cx, cy)) * 0.8 * e * closing
     return p
 
 
