@@ -9,7 +9,8 @@ killed build restarts where it stopped.
 
 A clip's variants are drawn from a stream of its own (the character's seed and the class), so a shard of some
 classes (``only``) plus one of the rest (``skip``) hold exactly the clips of a full shard: a changed motion's
-clips are rebuilt alone, the others' kept.
+clips are rebuilt alone, the others' kept. (Since session 12; the bundled classifier's shards drew the variants
+from one stream per character, so a rebuild picks other clips for the mirror/on-white variants.)
 """
 
 from __future__ import annotations
