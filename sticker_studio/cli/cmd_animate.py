@@ -78,8 +78,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              " kept (default: detected)")
     parser.add_argument("--background", type=background_type, default=None, metavar="METHOD",
                         help="for inputs without alpha: model (default; line-art for a sketch on paper; the "
-                             "colour key when no matting model is installed, unless asked for by name), colour-key, "
-                             "line-art, or none (animate the whole rectangle)")
+                             "colour key when no matting model with the layout prior is installed, unless asked for "
+                             "by name; the same choice as the app), colour-key, line-art, or none (animate the "
+                             "whole rectangle)")
     parser.add_argument("-o", "--output", type=Path, default=None, help="output file (.png APNG, .gif, .webp, .webm)")
     parser.set_defaults(func=run)
 
