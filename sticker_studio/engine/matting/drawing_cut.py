@@ -22,7 +22,7 @@ import numpy as np
 from sticker_studio.core.drawing_size import check_drawing_size
 from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.core.visibility import ensure_visible
+from sticker_studio.core.visibility import any_visible, ensure_visible
 from sticker_studio.engine.matting.cutout import (
     Background,
     MattingHeadCache,
@@ -125,6 +125,12 @@ def cut_drawing(sticker: Sticker, background: Background | str | None = None,
         method = choose_background(sticker, heads)
     cut = cut_out(sticker, method, heads, regions=False, fallback=background is None, keep_if_empty=False,
                   progress=progress)
+    if background is None and method is Background.LINE_ART and not any_visible(cut.sticker.frames):
+        # taken for a sketch but line art left nothing (a grey paperclip on a paper of a near colour):
+        # the model (or the colour key) as for any other drawing, not an error
+        method = Background.MODEL if (heads if heads is not None else MattingHeadCache()).uses_prior() \
+            else Background.COLOUR_KEY
+        cut = cut_out(sticker, method, heads, regions=False, keep_if_empty=False, progress=progress)
     ensure_visible(cut.sticker, "the cut-out", causes)
     if cut.background is None:  # nothing was cut (it should not happen for an image without alpha)
         return DrawingCut(sticker)
