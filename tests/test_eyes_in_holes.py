@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from sticker_studio.core.puppet.autorig import propose_rig
-from sticker_studio.core.puppet.eyes import on_subject
+from sticker_studio.core.puppet.on_subject import on_subject
 from sticker_studio.core.puppet.rig import Ellipse
 
 

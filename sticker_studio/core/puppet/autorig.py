@@ -28,7 +28,7 @@ import numpy as np
 from scipy import ndimage
 
 from sticker_studio.core.errors import InvalidInputError
-from sticker_studio.core.puppet.eyes import on_subject
+from sticker_studio.core.puppet.on_subject import on_subject
 from sticker_studio.core.puppet.part_joints import limb_joints_from_parts
 from sticker_studio.core.puppet.rig import PART_JOINTS, PART_NAMES, BodyPlan, Ellipse, Joint, Rig
 

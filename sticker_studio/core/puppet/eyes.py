@@ -7,8 +7,9 @@ face motion leaves such eyes alone, and a motion that needs eyes (blink, look) o
 automatic eyes are all doubtful gets a one-line error naming them (fix the rig, or pick another
 motion). Rigs a person made or checked are trusted as they are.
 
-An eye or a mouth must also lie on the subject: :func:`on_subject` (used by the automatic rig
-before it keeps a face feature) refuses one whose ellipse is mostly transparent — a mug handle's
+An eye or a mouth must also lie on the subject:
+:func:`~sticker_studio.core.puppet.on_subject.on_subject` (used by the automatic rig before it
+keeps a face feature) refuses one whose ellipse is mostly transparent — a mug handle's
 hole, the gap between an arm and the body, which the hole-filled silhouette counts as inside and
 whose transparent pixels read as "dark" — so blink never draws a lid in a hole through the drawing.
 
@@ -27,31 +28,12 @@ import math
 import numpy as np
 
 from sticker_studio.core.puppet.arms import is_automatic
-from sticker_studio.core.puppet.rig import Ellipse, Rig
+from sticker_studio.core.puppet.rig import Rig
 
 #: an eye ellipse longer than this many times its width is a stroke, not an eye
 MAX_EYE_ASPECT = 3.0
 #: one eye ellipse bigger than this share of the subject's pixels is not an eye (twice the library's largest)
 MAX_EYE_SHARE = 0.07
-#: an eye or mouth ellipse with less than this share of opaque pixels lies in a hole, not on the subject
-MIN_OPAQUE_SHARE = 0.6
-
-
-def on_subject(rgba: np.ndarray, e: Ellipse) -> bool:
-    """Whether the ellipse ``e`` lies on the drawing: at least :data:`MIN_OPAQUE_SHARE` of its pixels
-    (alpha > 127) are opaque. An ellipse under a pixel counts its centre pixel."""
-    h, w = rgba.shape[:2]
-    x0, x1 = max(0, int(math.floor(e.cx - e.rx))), min(w, int(math.ceil(e.cx + e.rx)) + 1)
-    y0, y1 = max(0, int(math.floor(e.cy - e.ry))), min(h, int(math.ceil(e.cy + e.ry)) + 1)
-    if x0 >= x1 or y0 >= y1:
-        return False
-    yy, xx = np.mgrid[y0:y1, x0:x1]
-    inside = ((xx - e.cx) / max(e.rx, 0.5)) ** 2 + ((yy - e.cy) / max(e.ry, 0.5)) ** 2 <= 1.0
-    if not inside.any():
-        inside[min(max(0, int(round(e.cy)) - y0), y1 - y0 - 1), min(max(0, int(round(e.cx)) - x0), x1 - x0 - 1)] = True
-    return float(np.mean(rgba[y0:y1, x0:x1, 3][inside] > 127)) >= MIN_OPAQUE_SHARE
-
-
 def eye_doubts(rgba: np.ndarray, rig: Rig) -> dict[str, str]:
     """Why each eye ("eye_l", "eye_r") of an automatic rig does not look like an eye ("" where it does);
     every eye of a trusted rig is fine."""
