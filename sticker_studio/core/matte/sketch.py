@@ -69,6 +69,9 @@ MAX_ROUND_ASPECT = 3.0
 SMALL_BESIDE = 0.3
 #: a closed region at least this share of the drawing's bounding box is a body, kept whatever its shape
 BIG_SHARE = 0.2
+#: a drawing with at least this many closed regions, none a body or marked inside, is a net: every cell is air
+#: (a spider's web has 16–32; a face, a house or a stick figure a handful)
+NET_MIN_CELLS = 12
 
 
 def fill_depth(height: int, width: int) -> float:
@@ -259,12 +262,18 @@ def closed_region_decisions(alpha: np.ndarray, labels: np.ndarray) -> dict[int, 
         window[i] = grown
         filled[i] = ndimage.binary_fill_holes(labels[grown] == i)
     areas = {i: int(f.sum()) for i, f in filled.items()}
+    marked = {i: bool((filled[i] & (labels[window[i]] != i) & strokes[window[i]]).sum() >= max(4, 0.01 * areas[i]))
+              for i in filled}  # strokes inside the shape, not on its outline: marks of its own
+    # a net (a spider's web, a grid): many closed cells, none a body, none with marks of its own — all air
+    net = (len(filled) >= NET_MIN_CELLS and not any(marked.values())
+           and max(areas.values()) < BIG_SHARE * box)
     decisions: dict[int, bool] = {}
     for i in sorted(filled, key=lambda r: -areas[r]):  # the bigger first: a part follows its body
         full, sl = filled[i], window[i]
-        own = labels[sl] == i
-        marks = full & ~own & strokes[sl]  # strokes inside the shape, not on its outline
-        if marks.sum() >= max(4, 0.01 * areas[i]):
+        if net:
+            decisions[i] = False
+            continue
+        if marked[i]:
             decisions[i] = True
             continue
         if areas[i] >= BIG_SHARE * box:  # a body, whatever its shape
