@@ -125,7 +125,9 @@ def flat_fill_share(frame: np.ndarray) -> float:
 
 def line_art_check(rgb: np.ndarray) -> LineArtCheck:
     """Measure whether an RGB uint8 frame (H, W, 3) is a sketch on paper (see the module text)."""
-    frame = _working_frame(np.ascontiguousarray(rgb[..., :3]))
+    from sticker_studio.core.matte.lighting import flatten_lighting
+
+    frame = flatten_lighting(_working_frame(np.ascontiguousarray(rgb[..., :3]))[None])[0]
     flat = flat_fill_share(frame)
     # a 3x3 mean first: paper grain and JPEG noise shrink threefold, so a pale fill a little off the
     # paper's colour (a light-grey mug on textured paper) stands out of it; a stroke only widens a pixel
@@ -365,7 +367,11 @@ class LineArtCut:
 def line_art_cut(rgb: np.ndarray, flips: dict[int, bool] | None = None) -> LineArtCut:
     """Line-art cut-out of (N, H, W, 3) uint8 frames with closed shapes decided (see the module
     text), once per clip: regions are linked across frames by overlap and a track is kept when
-    the frames that see it mostly keep it (by area); ``flips`` (track id -> keep) override it."""
+    the frames that see it mostly keep it (by area); ``flips`` (track id -> keep) override it.
+    A photo's uneven light is divided out first (:func:`sticker_studio.core.matte.lighting.flatten_lighting`)."""
+    from sticker_studio.core.matte.lighting import flatten_lighting
+
+    rgb = flatten_lighting(rgb)
     paper = estimate_background(rgb)[0]
     frames = np.stack([lineart_alpha(f, paper) for f in rgb])
     level = ink_level(frames[..., 3])

@@ -236,6 +236,9 @@ JPEG_EDGES = True
 #: whether on flat coloured paper the pixels of the paper's own colour are cleared
 #: (:func:`sticker_studio.core.matte.hole_cues.clear_paper_pixels`)
 CLEAR_PAPER_PIXELS = True
+#: whether a photo's curved lighting (a vignette) is divided out of the frames before the prior
+#: (:func:`sticker_studio.core.matte.lighting.flatten_lighting`; even and straight light are left as they are)
+FLATTEN_LIGHTING = True
 #: frames x pixels a full-resolution window may hold (16 frames of 320 x 320): the head's activations
 #: cost about 230 bytes a pixel, so this bounds them near 400 MB
 WINDOW_PIXELS = 16 * 320 * 320
@@ -381,6 +384,10 @@ def matte_with_prior(rgb: np.ndarray, head: MattingModel | None, *, flips: dict[
     from sticker_studio.core.matte.lineart import least_opacity, paper_margin
     from sticker_studio.core.matte.opaque_fill import raise_flat_fills
 
+    if FLATTEN_LIGHTING:  # a photo's vignette divided out: the paper one colour before the prior reads it
+        from sticker_studio.core.matte.lighting import flatten_lighting
+
+        rgb = flatten_lighting(rgb)
     priors = clip_layout_priors(rgb)
     blank = all(bool(p.channels[..., 1].all()) for p in priors)  # every pixel is paper (within its noise)
     if head is not None and blank:  # nothing for the head to find: it could only invent something
