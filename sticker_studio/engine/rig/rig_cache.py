@@ -52,6 +52,7 @@ RIG_SOURCES: tuple[str, ...] = (
     "sticker_studio.core.puppet.autorig",
     "sticker_studio.core.puppet.part_joints",
     "sticker_studio.core.puppet.rig",
+    "sticker_studio.core.puppet.stick_figure",
     "sticker_studio.engine.rig.auto",
     "sticker_studio.engine.rig.contract",
     "sticker_studio.engine.rig.numpy_net",
