@@ -29,12 +29,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from sticker_studio.core.puppet.rig import PART_NAMES, BodyPlan, Ellipse, Joint, Rig
 
+#: a drawing bigger than this (the subject's longer side, px) is read scaled down to it
+READ_SIDE = 256
 #: a stroke is at most this share of the figure's longer side wide (drawings: 1-4 %)
 MAX_STROKE = 0.065
 #: the head is at most this share of the figure's longer side across (and at least MIN_HEAD)
@@ -52,6 +55,13 @@ MIN_BRANCH = 0.08
 FORK = 0.1
 #: a limb bends at its elbow/knee when the farthest point from its chord is this share of the chord away
 MIN_BEND = 0.1
+#: the loops lines close besides the head (a hand on the hip, crossed legs) hold at most this share of the
+#: figure's size squared; more is an outline drawing of closed shapes
+MAX_LOOP_AREA = 0.08
+#: loops in the skeleton (touching or crossing lines) opened one by one, at most this many, trying at most
+#: MAX_CUTS places each
+MAX_LOOPS = 3
+MAX_CUTS = 24
 #: the rig's joint confidence
 CONFIDENCE = 0.9
 SOURCE = "stick-figure"
@@ -207,12 +217,51 @@ def read_stick_figure(rgba: np.ndarray) -> StickReading | None:
     pad = 2
     y0, y1 = max(0, ys_all.min() - pad), min(full.shape[0], ys_all.max() + pad + 1)
     x0, x1 = max(0, xs_all.min() - pad), min(full.shape[1], xs_all.max() + pad + 1)
-    mask = full[y0:y1, x0:x1]
+    crop = rgba[y0:y1, x0:x1]
+    ch, cw = crop.shape[:2]
+    scale = min(1.0, READ_SIDE / max(ch, cw))
+    if scale < 0.8:  # a big drawing is read at READ_SIDE (the lines' shape does not need more)
+        crop = np.asarray(Image.fromarray(crop).resize((max(1, round(cw * scale)), max(1, round(ch * scale))),
+                                                       Image.Resampling.BOX))
+    else:
+        scale = 1.0
+    reading = _read_crop(crop)
+    if reading is None:
+        return None
+    sx_, sy_ = crop.shape[1] / cw, crop.shape[0] / ch
+
+    def back(x: float, y: float) -> tuple[float, float]:
+        return (x + 0.5) / sx_ - 0.5 + x0, (y + 0.5) / sy_ - 0.5 + y0
+
+    reading.joints = {k: back(x, y) for k, (x, y) in reading.joints.items()}
+    reading.face = {k: Ellipse(*back(e.cx, e.cy), e.rx / sx_, e.ry / sy_) for k, e in reading.face.items()}
+    reading.stroke /= scale
+    small = reading.parts
+    if scale != 1.0:
+        small = np.asarray(Image.fromarray(small).resize((cw, ch), Image.Resampling.NEAREST))
+    parts = np.zeros(full.shape, np.uint8)
+    parts[y0:y1, x0:x1] = small
+    visible = alpha > 0
+    if (visible & (parts == 0)).any():  # soft rims and specks: the nearest part
+        _, (iy, ix) = ndimage.distance_transform_edt(parts == 0, return_indices=True)
+        fill = visible & (parts == 0)
+        parts[fill] = parts[iy[fill], ix[fill]]
+    parts[~visible] = 0
+    reading.parts = parts
+    return reading
+
+
+def _read_crop(rgba: np.ndarray) -> StickReading | None:
+    """:func:`read_stick_figure` on the drawing cropped to the subject (coordinates of the crop)."""
+    mask = rgba[..., 3] > 127
+    pad = 2
     lab, n = ndimage.label(mask, structure=np.ones((3, 3)))
     if n > 1:  # specks go; a head apart from the body and a face inside it stay
         sizes = ndimage.sum(mask, lab, np.arange(1, n + 1))
         mask = np.isin(lab, 1 + np.nonzero(sizes >= 0.002 * mask.sum())[0])
     size = float(max(mask.shape) - 2 * pad)
+    if mask.sum() < 32 or size < 24:
+        return None
     dist = ndimage.distance_transform_edt(mask)
     # the strokes' half-width: the typical ridge height of the thin ink
     ridge = mask & (dist >= ndimage.maximum_filter(dist, size=3))
@@ -222,23 +271,9 @@ def read_stick_figure(rgba: np.ndarray) -> StickReading | None:
     stroke_half = float(np.median(dist[thin_ridge]))
     if 2 * stroke_half > MAX_STROKE * size:
         return None
-    heads = _head_candidates(mask, dist, stroke_half, size)
-    if not heads:
-        return None
-    for kind, head, inside in heads:
-        reading = _read_with_head(rgba[y0:y1, x0:x1], mask, dist, stroke_half, size, kind, head, inside)
+    for kind, head, inside in _head_candidates(mask, dist, stroke_half, size):
+        reading = _read_with_head(rgba, mask, dist, stroke_half, size, kind, head, inside)
         if reading is not None:
-            reading.joints = {k: (x + x0, y + y0) for k, (x, y) in reading.joints.items()}
-            reading.face = {k: Ellipse(e.cx + x0, e.cy + y0, e.rx, e.ry) for k, e in reading.face.items()}
-            parts = np.zeros(full.shape, np.uint8)
-            parts[y0:y1, x0:x1] = reading.parts
-            visible = alpha > 0
-            if (visible & (parts == 0)).any():  # soft rims and specks: the nearest part
-                _, (iy, ix) = ndimage.distance_transform_edt(parts == 0, return_indices=True)
-                fill = visible & (parts == 0)
-                parts[fill] = parts[iy[fill], ix[fill]]
-            parts[~visible] = 0
-            reading.parts = parts
             return reading
     return None
 
@@ -259,13 +294,63 @@ def _read_with_head(rgba: np.ndarray, mask: np.ndarray, dist: np.ndarray, stroke
     thick = rest & (dist > max(2.0 * stroke_half + 1.5, 0.25 * MIN_HEAD * size))
     if thick.sum() > MAX_THICK_SHARE * rest.sum():
         return None
-    # closed shapes besides the head (an outline drawing): not a stick figure
+    # big closed shapes besides the head (an outline drawing): not a stick figure
     holes = ndimage.binary_fill_holes(rest) & ~rest
-    if holes.sum() > 0.03 * size * size:
+    if holes.sum() > MAX_LOOP_AREA * size * size:
         return None
+    # pinholes in a thick or wobbly line (anti-aliasing) would thin to loops
+    pin = ndimage.binary_fill_holes(rest) & ~rest
+    lab_p, n_p = ndimage.label(pin)
+    if n_p:
+        areas = ndimage.sum(pin, lab_p, np.arange(1, n_p + 1))
+        rest = rest | np.isin(lab_p, 1 + np.nonzero(areas <= max(4.0, 4.0 * stroke_half ** 2))[0])
     skel = thin(rest)
     if skel.sum() < 0.3 * size:
         return None
+    read = _read_skeleton(rgba, mask, skel, head, inside, stroke_half, size, kind)
+    # lines that touch or cross (a hand on the hip, a kneeling figure's arm on its thigh, crossed legs) close
+    # loops in the skeleton, and a shortest-path tree cuts them anywhere: try cutting each loop at each branch
+    # of its junctions and keep the reading whose limbs look most like limbs
+    for _ in range(MAX_LOOPS):
+        loops = ndimage.binary_fill_holes(skel) & ~skel
+        if not loops.any():
+            break
+        cuts = _loop_cuts(skel, loops)
+        best: tuple[float, StickReading, np.ndarray] | None = None
+        for cut in cuts:
+            trial = skel.copy()
+            trial[cut] = False
+            r = _read_skeleton(rgba, mask, trial, head, inside, stroke_half, size, kind)
+            if r is not None and (best is None or r[1] < best[0]):
+                best = (r[1], r[0], trial)
+        if best is None:
+            break
+        read, skel = (best[1], best[0]), best[2]
+    return None if read is None else read[0]
+
+
+def _loop_cuts(skel: np.ndarray, loops: np.ndarray) -> list[tuple[int, int]]:
+    """Pixels whose removal opens a loop: the first pixel of each branch at the loops' junctions."""
+    code = _neighbour_code(skel)
+    count = np.array([bin(c).count("1") for c in range(256)], np.uint8)[code]
+    junction = skel & (count >= 3)
+    near = ndimage.binary_dilation(loops, iterations=3)
+    lab, n = ndimage.label(junction, structure=np.ones((3, 3)))
+    out: list[tuple[int, int]] = []
+    for k in range(1, n + 1):
+        blob = lab == k
+        if not (blob & near).any():
+            continue
+        ring = ndimage.binary_dilation(blob, structure=np.ones((3, 3))) & skel & ~blob
+        ys, xs = np.nonzero(ring)
+        out.extend(zip(ys.tolist(), xs.tolist(), strict=True))
+    return out[:MAX_CUTS]
+
+
+def _read_skeleton(rgba: np.ndarray, mask: np.ndarray, skel: np.ndarray, head: np.ndarray, inside: np.ndarray,
+                   stroke_half: float, size: float, kind: str) -> tuple[StickReading, float] | None:
+    """The figure a skeleton tree shows, and how unlike limbs its limbs are (0 = two even arms and legs)."""
+    head_zone = head | inside
     coords, index, graph = _graph(skel)
     # where the skeleton meets the head (the neck, and arms drawn from the head): a virtual source node joined
     # to every skeleton pixel by the head, or to the nearest one when a gap parts the head from the body
@@ -284,6 +369,26 @@ def _read_with_head(rgba: np.ndarray, mask: np.ndarray, dist: np.ndarray, stroke
             return None
         entries = np.array([nearest])
     src = len(coords)
+    # a line passing the head (an arm raised beside it) loses the pixels it shares with the head: its pieces
+    # are bridged across that contact, end to the nearest other line by the head
+    band = np.nonzero(gap <= 5.0 + 2.0 * stroke_half)[0]
+    if len(band) > 1:
+        code = _neighbour_code(skel)
+        ends = band[np.array([bin(int(c)).count("1") for c in code[sy[band], sx[band]]]) == 1]
+        band_lab, _ = ndimage.label(np.isin(index, band) & skel, structure=np.ones((3, 3)))
+        piece = band_lab[sy, sx]
+        rows, cols, vals = [graph.row], [graph.col], [graph.data]
+        for a in ends:
+            other = band[piece[band] != piece[a]]
+            if len(other) == 0:
+                continue
+            dd = np.hypot(sy[other] - sy[a], sx[other] - sx[a])
+            k = int(np.argmin(dd))
+            if dd[k] <= 4.0 * stroke_half + 8.0:
+                rows.append(np.array([a, other[k]]))
+                cols.append(np.array([other[k], a]))
+                vals.append(np.full(2, float(dd[k])))
+        graph = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=graph.shape)
     # the neck is the entry that faces the body (a raised hand touching the head is another entry): the
     # skeleton is walked from it first, and only pieces it cannot reach (an arm drawn from the head) from the rest
     hys, hxs = np.nonzero(head_zone)
@@ -325,22 +430,18 @@ def _read_with_head(rgba: np.ndarray, mask: np.ndarray, dist: np.ndarray, stroke
             j = int(pred[j])
         return int(pred[j]) if pred[j] >= 0 else j
 
-    for _ in range(6):
-        pruned = []
-        for t in tips:
-            b = branch_start(t)
-            if dists[t] - dists[b] < min_branch and len(tips) > 1:
-                j = t
-                while j != b:  # remove the spur from the tree
-                    children[pred[j]] -= 1
-                    j = int(pred[j])
-                    if j != b and children[j] > 0:
-                        break
-                continue
-            pruned.append(t)
-        if len(pruned) == len(tips):
+    # the shortest spur first, so a one-pixel leaf on a staircase of the line never hides the limb's real end
+    while len(tips) > 1:
+        reach_t = [dists[t] - dists[branch_start(t)] for t in tips]
+        k = int(np.argmin(reach_t))
+        if reach_t[k] >= min_branch:
             break
-        tips = pruned
+        t = tips.pop(k)
+        b = branch_start(t)
+        j = t
+        while j != b:  # take the spur out of the tree
+            children[pred[j]] -= 1
+            j = int(pred[j])
     paths = {t: _path(pred, t)[1:] for t in tips}  # from the entry by the head (the source left out)
 
     def lca(a: int, b: int) -> int:
@@ -393,14 +494,48 @@ def _read_with_head(rgba: np.ndarray, mask: np.ndarray, dist: np.ndarray, stroke
     pelvis = xy[pelvis_i]
     # limbs: legs part at the pelvis, arms leave the spine at their shoulder
     found: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[int]]] = []
+    spine_xy = xy[spine]
+
+    def attach(path: list[int]) -> np.ndarray:
+        """Where a limb leaves the spine. The skeleton parts only where the strokes part, which for a limb
+        drawn at a sharp angle to the spine (arms hanging, legs together) is below where it was drawn from:
+        there the limb's line is followed back to the spine's (as far as the strokes' width explains)."""
+        pts = xy[path]
+        arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])
+        if len(pts) < 3 or arc[-1] < 1e-6 or len(spine) < 3:
+            return pts[0]
+        i0, i1 = int(np.searchsorted(arc, 0.1 * arc[-1])), int(np.searchsorted(arc, 0.4 * arc[-1]))
+        p0 = pts[i0]
+        d = pts[i1] - p0
+        d /= max(float(np.hypot(*d)), 1e-6)
+        k = int(np.argmin(np.hypot(*(spine_xy - pts[0]).T)))
+        span = max(2, int(0.15 * len(spine)))
+        e = spine_xy[min(len(spine) - 1, k + span)] - spine_xy[max(0, k - span)]
+        e /= max(float(np.hypot(*e)), 1e-6)
+        sin = float(d[0] * e[1] - d[1] * e[0])
+        rel0 = pts[0] - p0
+        if abs(sin) < 0.17 or abs(float(rel0[0] * d[1] - rel0[1] * d[0])) > stroke_half + 1.5:
+            return pts[0]  # parallel to the spine, or the limb turns at its root (a hip bar): it starts there
+        q = spine_xy[k]
+        # p0 + s d = q + u e
+        s_, u_ = np.linalg.solve(np.array([[d[0], -e[0]], [d[1], -e[1]]]), q - p0)
+        t = -float(s_) - arc[i0]  # back past the root
+        if 0.0 < t <= 3.0 * stroke_half / abs(sin) + 2.0 and float(u_) <= stroke_half:
+            return q + float(u_) * e
+        return pts[0]
+
+    legs_found = []
     for tip in (la, lb):
         _, p = limb(tip, {pelvis_i})
-        found.append(("leg", xy[p[0]], _bend(xy[p]), xy[tip], p))
+        legs_found.append((p, attach(p)))
+    pelvis = np.mean([a for _, a in legs_found], axis=0)
+    for p, _ in legs_found:
+        found.append(("leg", pelvis, _bend(xy[p]), xy[p[-1]], p))
     for tip in arms:
         root, p = limb(tip, spine_set)
         if root == pelvis_i:  # leaves at the pelvis: a third leg, a tail... not an arm
             continue
-        found.append(("arm", xy[root], _bend(xy[p]), xy[tip], p))
+        found.append(("arm", attach(p) if root in spine_set else xy[root], _bend(xy[p]), xy[tip], p))
     for kind_ in ("leg", "arm"):
         mine = [f for f in found if f[0] == kind_]
         # _l = the viewer's left: the limb whose path lies further left
@@ -430,16 +565,26 @@ def _read_with_head(rgba: np.ndarray, mask: np.ndarray, dist: np.ndarray, stroke
                   chest=(float(neck[0] + (pelvis[0] - neck[0]) / 3), float(neck[1] + (pelvis[1] - neck[1]) / 3)),
                   head=(float(head_c[0]), float(head_c[1])),
                   head_top=(float(head_c[0] + 0.85 * r * up[0]), float(head_c[1] + 0.85 * r * up[1])))
-    # the rest of the skeleton (short spurs, a hip bar) is the body's; the head its pixels and inside
-    rest_skel = skel & (labels == 0)
-    labels[rest_skel] = _BODY
+    # the rest of the skeleton (pruned spurs) goes with the nearest line it sprouts from
     labels[head_zone] = _HEAD
     _, (iy, ix) = ndimage.distance_transform_edt(labels == 0, return_indices=True)
     parts = labels[iy, ix]
     parts[~mask] = 0
     parts[head_zone] = _HEAD
     face = _face(rgba, mask, inside, up, stroke_half) if inside.any() else {}
-    return StickReading(joints, face, parts.astype(np.uint8), 2 * stroke_half, kind)
+    # how unlike a person's limbs: uneven pairs, legs shorter than arms, a limb that turns back on itself
+    lengths: dict[str, list[float]] = {"arm": [], "leg": []}
+    penalty = 0.0
+    for kind_, base, mid, tip_xy, p in found:
+        pts = xy[p]
+        arc = float(np.hypot(*np.diff(pts, axis=0).T).sum()) if len(pts) > 1 else 0.0
+        lengths[kind_].append(max(arc, 1.0))
+        penalty += 2.0 * (arc / max(float(np.hypot(*(mid - base)) + np.hypot(*(tip_xy - mid))), 1.0) - 1.0)
+    for ls in lengths.values():
+        penalty += abs(float(np.log(ls[0] / ls[1]))) if len(ls) == 2 else 1.0
+    if lengths["arm"]:
+        penalty += max(0.0, float(np.log(np.mean(lengths["arm"]) / np.mean(lengths["leg"]))))
+    return StickReading(joints, face, parts.astype(np.uint8), 2 * stroke_half, kind), penalty
 
 
 def _face(rgba: np.ndarray, mask: np.ndarray, inside: np.ndarray, up: np.ndarray,

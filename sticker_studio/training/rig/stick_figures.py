@@ -221,3 +221,54 @@ def render_stick_figure(seed: int, size: int = 256, *, pose: str | None = None, 
     parts = np.where((ink_a > 0) | (labels == head_id), labels, 0).astype(np.uint8)
     return StickFigure(rgba, joints, face, parts, pose, float(stroke), head_kind,
                        {"on_white": on_white, "tilt": tilt, "split_hips": split_hips})
+
+
+def render_sketchy_figure(seed: int, size: int = 384) -> np.ndarray:
+    """A stick figure drawn like a quick pencil sketch on white paper (no labels: for looking at).
+
+    Each line is drawn twice with a small offset and overshoot, the head is a loop whose ends overlap, the
+    paper is slightly off-white with grain: what a person photographs or scans. Opaque RGBA (cut it out first).
+    """
+    rng = np.random.default_rng([int(seed), 7022])
+    fig = render_stick_figure(seed, size, on_white=False, head_kind="ring", stroke_frac=0.012)
+    j = {k: np.array(v) for k, v in fig.joints.items()}
+    ss = SUPERSAMPLE
+    img = Image.new("L", (size * ss, size * ss), 0)
+    d = ImageDraw.Draw(img)
+    width = max(1, int(round(0.012 * size * ss)))
+
+    def stroke(a: np.ndarray, b: np.ndarray) -> None:
+        for _ in range(2):
+            over = rng.uniform(-0.06, 0.1)
+            a2 = a + (a - b) * over + rng.normal(0, 0.006 * size, 2)
+            b2 = b + (b - a) * rng.uniform(-0.04, 0.08) + rng.normal(0, 0.006 * size, 2)
+            mid = (a2 + b2) / 2 + rng.normal(0, 0.008 * size, 2)
+            d.line([tuple(a2 * ss), tuple(mid * ss), tuple(b2 * ss)], fill=255, width=width, joint="curve")
+
+    stroke(j["neck"], j["pelvis"])
+    for side in ("l", "r"):
+        stroke(j[f"shoulder_{side}"], j[f"elbow_{side}"])
+        stroke(j[f"elbow_{side}"], j[f"hand_{side}"])
+        stroke(j[f"hip_{side}"], j[f"knee_{side}"])
+        stroke(j[f"knee_{side}"], j[f"foot_{side}"])
+    c = j["head"]
+    r = float(np.hypot(*(j["head"] - j["neck"])))
+    start = rng.uniform(0, 2 * np.pi)
+    t = np.linspace(start, start + 2 * np.pi * 1.08, 60)
+    rr = r * (1 + 0.04 * np.sin(3 * t + rng.uniform(0, 6)))
+    d.line([((c[0] + q * np.cos(a)) * ss, (c[1] + q * np.sin(a)) * ss) for a, q in zip(t, rr, strict=True)],
+           fill=255, width=width, joint="curve")
+    for sgn in (-1, 1):  # two dot eyes and a smile
+        e = c + np.array([sgn * 0.35 * r, -0.2 * r])
+        d.ellipse(((e[0] - 0.07 * r) * ss, (e[1] - 0.07 * r) * ss, (e[0] + 0.07 * r) * ss, (e[1] + 0.07 * r) * ss),
+                  fill=255)
+    d.arc(((c[0] - 0.4 * r) * ss, (c[1] - 0.1 * r) * ss, (c[0] + 0.4 * r) * ss, (c[1] + 0.45 * r) * ss), 20, 160,
+          fill=255, width=width)
+    ink = np.asarray(img.resize((size, size), Image.Resampling.BOX)).astype(np.float32)[..., None] / 255.0
+    paper = 246.0 + rng.normal(0, 2.0, (size, size, 1))
+    pencil = np.array([70.0, 70.0, 78.0])
+    rgb = paper * (1 - 0.9 * ink) + pencil * 0.9 * ink
+    out = np.empty((size, size, 4), np.uint8)
+    out[..., :3] = np.clip(np.round(rgb), 0, 255).astype(np.uint8)
+    out[..., 3] = 255
+    return out
