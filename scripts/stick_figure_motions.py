@@ -3,8 +3,8 @@
 Procedural ink stick figures (``training/rig/stick_figures.py``; transparent, and on white paper cut out the way
 ``animate`` cuts a sketch on paper) and pencil sketches on paper: the rig's body plan and source, per motion the
 flipped triangles, loop seam, frame 0, the share of the subject that changes, and for a wave the share of the
-changed pixels outside the waving arm. ``--sheet PNG`` draws wave, cheer, hop and dance of the first two figures
-(and their rigs) on a checkerboard.
+changed pixels outside the arms. ``--sheet PNG`` draws wave, cheer, hop and dance of the first ink figure and the
+first sketch (and their rigs) on a checkerboard.
 
     PYTHONPATH=. python scripts/stick_figure_motions.py [--count 8] [--sheet docs/puppet/stick_figures.png]
 """
@@ -57,15 +57,18 @@ def main() -> None:
 
     tot = {"figures": 0, "humanoid": 0, "clips": 0, "flips": 0, "seam_over_1": 0, "frame0_differs": 0}
     rows: list[tuple[str, list[np.ndarray]]] = []
-    for k, (name, rgba) in enumerate(figures(args.count, args.size)):
+    drawn = figures(args.count, args.size)
+    on_sheet = {drawn[0][0], next(n for n, _ in drawn if n.startswith("sketch"))}
+    for name, rgba in drawn:
         rig = auto_rig(rgba)
         plan = prepare(rgba, rig)
         tot["figures"] += 1
         tot["humanoid"] += int(rig.plan.value == "humanoid")
         offered = [m.name for m in list_character_motions() if not missing_in(m, rig, plan)]
         print(f"{name:28s} {rig.plan.value:9s} {rig.source:16s} offers {len(offered)}: {' '.join(offered)}")
-        if k < 2 and args.sheet:
-            rows.append((f"{name[:16]} rig", [np.dstack([rig_preview(rgba, rig), np.full(rgba.shape[:2], 255, np.uint8)])]))
+        if name in on_sheet and args.sheet:
+            preview = np.dstack([rig_preview(rgba, rig), np.full(rgba.shape[:2], 255, np.uint8)])
+            rows.append((f"{name[:16]} rig", [preview]))
         for motion in offered:
             clip: list[np.ndarray] = []
             f = motion_figures(rgba, rig, plan, motion, frames=24, clip_out=clip)
@@ -89,12 +92,13 @@ def main() -> None:
             if f["flips"] or f["seam"] > 1.0 + 1e-9 or not f["frame0"] or motion in ("wave", "cheer"):
                 print(f"    {motion:10s} flips {int(f['flips'])} seam {f['seam']:.2f} frame0 {bool(f['frame0'])} "
                       f"changed {f['share']:.1%} side {f['side']:+.2f}{extra}")
-            if k < 2 and args.sheet and motion in ("wave", "cheer", "hop", "dance"):
+            if name in on_sheet and args.sheet and motion in ("wave", "cheer", "hop", "dance"):
                 rows.append((f"{name[:16]} {motion}", clip))
     print(tot)
     if args.sheet:
-        from sticker_studio.core.atomic import atomic_write_bytes
         import io
+
+        from sticker_studio.core.atomic import atomic_write_bytes
 
         buf = io.BytesIO()
         Image.fromarray(contact_sheet(rows, thumb=128, columns=8)).save(buf, format="PNG")
