@@ -6,7 +6,8 @@ was trained on filled characters, so such a drawing used to come out as an *obje
 This module reads it as a stick figure instead (numpy + scipy):
 
 1. **Thin strokes.** The subject (alpha > 127) is ink lines: the pixels away from a filled head are thinner
-   than :data:`MAX_STROKE` of the figure's size and of one ink (:data:`INK_SPREAD`), and its skeleton
+   than :data:`MAX_STROKE` of the figure's size and of one dark ink (:data:`INK_SPREAD`, :data:`MAX_INK_LUMA`),
+   and its skeleton
    (Zhang-Suen thinning) is a tree of lines.
 2. **Head.** A filled dot (pixels much thicker than the strokes) or a closed round loop (a hole in the ink,
    a circle's inside: eyes and mouth drawn in it belong to it) touched by at most one line; with both, the
@@ -49,6 +50,8 @@ DOT_THICKNESS = 2.2
 MAX_THICK_SHARE = 0.12
 #: the lines are one ink: 85 % of their opaque pixels within this RGB distance of their median colour
 INK_SPREAD = 60.0
+#: ... and dark: their median colour's luma at most this (black, blue or grey pen, pencil)
+MAX_INK_LUMA = 130.0
 #: a limb tip's branch shorter than this (share of the figure's size, or 2.5 stroke widths) is a spur
 MIN_BRANCH = 0.08
 #: two tips parting this close to their ends (share of the figure's size) are one limb's fork (fingers, a foot)
@@ -286,10 +289,14 @@ def _read_with_head(rgba: np.ndarray, mask: np.ndarray, dist: np.ndarray, stroke
     if rest.sum() < 0.2 * mask.sum():
         return None
     # the lines are one ink (a cartoon's thin limbs are skin, sleeves, trousers, shoes)
+    # and dark, as a pen's or a pencil's (a trombone's golden tubes are not a stick figure)
     solid = rest & (rgba[..., 3] > 200)
     if solid.sum() >= 16:
         rgb = rgba[..., :3][solid].astype(np.float32)
-        if np.mean(np.linalg.norm(rgb - np.median(rgb, axis=0), axis=1) <= INK_SPREAD) < 0.85:
+        ink = np.median(rgb, axis=0)
+        if np.mean(np.linalg.norm(rgb - ink, axis=1) <= INK_SPREAD) < 0.85:
+            return None
+        if float(ink @ np.array([0.299, 0.587, 0.114], np.float32)) > MAX_INK_LUMA:
             return None
     thick = rest & (dist > max(2.0 * stroke_half + 1.5, 0.25 * MIN_HEAD * size))
     if thick.sum() > MAX_THICK_SHARE * rest.sum():
