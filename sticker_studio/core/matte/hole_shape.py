@@ -75,8 +75,18 @@ class RegionShape:
     evenness: float = float("inf")
 
 
-def regions_with_islands(enclosed_labels: np.ndarray, count: int, min_px: int) -> np.ndarray:
-    """(count + 1,) bool: which regions wholly surround a piece of non-region (subject) pixels."""
+#: an island (a pupil in an eye's white, a nose in a muzzle) holds at least this many pixels of a colour
+#: the paper never has, where that is asked (:func:`regions_with_islands`)
+ISLAND_SOLID_PX = 4
+
+
+def regions_with_islands(enclosed_labels: np.ndarray, count: int, min_px: int,
+                         solid: np.ndarray | None = None) -> np.ndarray:
+    """(count + 1,) bool: which regions wholly surround a piece of non-region (subject) pixels.
+
+    ``solid`` ((H, W) bool, optional): the pixels of a colour the paper never has (past the loose
+    tolerance); an island must hold :data:`ISLAND_SOLID_PX` of them. On textured paper a fibre or a
+    mottle the paper test left out of a hole is no island (a ring buoy's gaps on paper texture)."""
     rest, n = ndimage.label(enclosed_labels == 0)
     has = np.zeros(count + 1, bool)
     if n == 0:
@@ -90,9 +100,11 @@ def regions_with_islands(enclosed_labels: np.ndarray, count: int, min_px: int) -
     for pid in pairs.tolist():
         comp, lab = divmod(pid, count + 1)
         owners.setdefault(comp, set()).add(lab)
+    solid_px = (np.bincount(rest[solid], minlength=n + 1) if solid is not None
+                else np.full(n + 1, ISLAND_SOLID_PX))
     for comp, labs in owners.items():
         # an island touches one region only (beyond it: nothing but that region), away from the frame edge
-        if comp not in edge and sizes[comp] >= min_px and len(labs) == 1:
+        if comp not in edge and sizes[comp] >= min_px and len(labs) == 1 and solid_px[comp] >= ISLAND_SOLID_PX:
             has[next(iter(labs))] = True
     return has
 
@@ -105,9 +117,11 @@ def _box(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
             slice(max(0, int(cols[0]) - pad), min(w, int(cols[-1]) + 1 + pad)))
 
 
-def region_shapes(enclosed_labels: np.ndarray, outside: np.ndarray) -> dict[int, RegionShape]:
+def region_shapes(enclosed_labels: np.ndarray, outside: np.ndarray,
+                  solid: np.ndarray | None = None) -> dict[int, RegionShape]:
     """Per enclosed label (of one frame) its shape cue. ``outside``: (H, W) bool, the paper reached
-    from the border (the loose flood)."""
+    from the border (the loose flood); ``solid``: what an island must be made of
+    (:func:`regions_with_islands`)."""
     count = int(enclosed_labels.max())
     if count == 0:
         return {}
@@ -123,7 +137,7 @@ def region_shapes(enclosed_labels: np.ndarray, outside: np.ndarray) -> dict[int,
     radius = np.asarray(ndimage.maximum(d_in, labels_in, ids), np.float64)
     area = np.bincount(enclosed_labels.ravel(), minlength=count + 1)[1:].astype(np.float64)
     subject_area = float(np.count_nonzero(~outside))
-    islands = regions_with_islands(enclosed_labels, count, max(4, int(16 * scale * scale)))
+    islands = regions_with_islands(enclosed_labels, count, max(4, int(16 * scale * scale)), solid)
     boxes = ndimage.find_objects(enclosed_labels)
     out: dict[int, RegionShape] = {}
     for k, lab in enumerate(ids):

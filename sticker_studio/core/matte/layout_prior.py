@@ -66,6 +66,14 @@ PALE_FLAT_GRAIN = 0.6
 PALE_DRAWN_EDGES = True
 #: ...and whether (on flat paper) a part flat by the grain away from its edges counts as flat
 PALE_FLAT_INSIDE = True
+#: whether on textured paper the pale fills the paper test tells from the paper are pale bodies
+#: (:func:`sticker_studio.core.matte.pale_body.textured_paper_fills`)
+TEXTURE_FILLS = True
+#: whether on JPEG frames a pale body's rim takes the opacity its colour says
+#: (:func:`sticker_studio.core.matte.pale_body.rim_alpha`) rather than the head's
+PALE_RIM_RAMP = True
+#: whether a pale fill on textured paper leaves its rim toward the paper to the head and the edge steps
+TEXTURE_FILL_RIMS = True
 _MAX_DIST = float(np.sqrt(3.0) * 255.0)
 
 
@@ -204,8 +212,14 @@ def layout_prior(rgb: np.ndarray, background: np.ndarray | None = None,
     coloured = not whiteish(bg)
     seen_paper = tight_mask if coloured else tight
     # the drawn-edge test needs paper of one flat colour (a mottled paper's patches are flat-coloured too)
-    pale = (_pale_bodies(rgb, seen_paper, loose, min_px, dist if tolerances.flat else None) if paper is None
-            else np.zeros((h, w), np.int32))
+    if paper is None:
+        pale = _pale_bodies(rgb, seen_paper, loose, min_px, dist if tolerances.flat else None)
+    elif TEXTURE_FILLS:  # on textured paper the paper test already tells a flat pale fill from the paper
+        from sticker_studio.core.matte.pale_body import textured_paper_fills
+
+        pale = textured_paper_fills(rgb, paper, dist, tolerances.tight, tolerances.loose)
+    else:
+        pale = np.zeros((h, w), np.int32)
     enclosed = enclosed_labels > 0
     ramp = _ramp(dist, tolerances)
     key = np.ones((h, w), np.float32)
@@ -493,9 +507,11 @@ def frame_shapes(prior: LayoutPrior, enclosed: np.ndarray) -> dict[int, RegionSh
     from sticker_studio.core.matte.hole_shape import ShapeCue, region_shapes
 
     pockets = prior.pockets_from
+    # on textured paper an island must be of a colour the paper never has: its fibres are no pupils
+    solid = prior.distance >= prior.tolerances.loose if prior.paper is not None else None
     if pockets is None or pockets > int(enclosed.max()):
-        return region_shapes(enclosed, prior.channels[..., 2] > 0.5)
-    shapes = region_shapes(np.where(enclosed < pockets, enclosed, 0), prior.channels[..., 2] > 0.5)
+        return region_shapes(enclosed, prior.channels[..., 2] > 0.5, solid)
+    shapes = region_shapes(np.where(enclosed < pockets, enclosed, 0), prior.channels[..., 2] > 0.5, solid)
     for lab, sh in region_shapes(enclosed, prior.channels[..., 1] > 0.5).items():
         if lab >= pockets:
             shapes[lab] = sh if sh.cue is not ShapeCue.BODY else replace(sh, cue=ShapeCue.NONE)
@@ -676,12 +692,24 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     from sticker_studio.core.matte.pale_body import body_core
 
     # ...with ``pale_rims`` (JPEG frames) but their rim toward the paper, which lies a pixel or two out
-    pale = [(body_core(p.pale_labels > 0, p.channels[..., 2] > 0.5) if pale_rims else p.pale_labels > 0)
+    # (and on textured paper, where the rim of a fill the paper test found is as jagged as the paper's grain)
+    def rimmed(p: LayoutPrior) -> bool:
+        return pale_rims or (TEXTURE_FILL_RIMS and p.paper is not None)
+
+    pale = [(body_core(p.pale_labels > 0, p.channels[..., 2] > 0.5) if rimmed(p) else p.pale_labels > 0)
             if p.pale_labels is not None else np.zeros(a.shape, bool) for p, a in zip(priors, alpha, strict=False)]
+    rims = [np.zeros(a.shape, bool) for a in alpha]
     if any(m.any() for m in pale):
         alpha = alpha.astype(np.float32).copy()
         for t, m in enumerate(pale):
             alpha[t][m] = 1.0
+            prior = priors[t]
+            if pale_rims and PALE_RIM_RAMP and frames is not None and prior.pale_labels is not None and m.any():
+                from sticker_studio.core.matte.pale_body import rim_alpha
+
+                ramp, rims[t] = rim_alpha(frames[t], prior.background * 255.0, prior.pale_labels, m,
+                                          prior.channels[..., 2] > 0.5)
+                alpha[t][rims[t]] = np.maximum(alpha[t][rims[t]], ramp[rims[t]])
     enclosed = [p.enclosed_labels for p in priors]
     paper = [kept_paper_labels(p, a) for p, a in zip(priors, alpha, strict=False)]
     labels = [np.where(pl > 0, pl + int(e.max()), e).astype(np.int32) for e, pl in zip(enclosed, paper, strict=False)]
@@ -690,7 +718,7 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     out = alpha.astype(np.float32).copy()
     total = max((int(t.max()) for t in track_imgs), default=0)
     cores = region_cores(priors, track_imgs)
-    decided = [m.copy() for m in pale]
+    decided = [m | r for m, r in zip(pale, rims, strict=False)]
     if total == 0:
         return RegionVote(out, track_imgs, cores, decided, {})
     core_means = track_means(alpha, cores)
@@ -740,6 +768,7 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
         # a hole the estimate itself opened is cleared on its core only: its rim is the estimate's
         whole = ~core_only[img]
         removed = ~keep[img] & inside & ((cores[t] > 0) | (estimate[img] & whole) | ((enclosed[t] == 0) & whole))
+        removed &= ~pale[t]  # a pale body stays, whatever region it borders (a stripe's seam on paper texture)
         decided[t] |= kept | (keep[img] & (cores[t] > 0)) | removed  # a kept paper area: on its core
         # a removed region keeps the estimate's partial alpha (a shadow seen through a hole)
         # and gets the colour-key ramp (or, for paper, its colour's least opacity) where the

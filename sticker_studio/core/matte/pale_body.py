@@ -29,7 +29,7 @@ import numpy as np
 from scipy import ndimage
 
 #: a patch's inside (this far in from its edge, pixels at 512²) is what its colour is judged on
-INSET_512 = 2
+INSET_512 = 3
 #: a fill is at least twice this wide (pixels at 512²)
 MIN_HALF_WIDTH_512 = 4.0
 #: a pixel is of the fill's colour within this RGB distance of the patch's median (JPEG noise: 2–4)
@@ -154,3 +154,103 @@ def has_inside(labels: np.ndarray, ids: list[int]) -> dict[int, bool]:
         inner = ndimage.binary_erosion(region, iterations=depth)
         out[lab] = bool(inner.sum() >= INSIDE_SHARE * region.sum())
     return out
+
+
+#: on textured paper a pale fill is kept whole only when it is at least this many pixels (at 512²)
+#: past its edge band: the anti-aliased band along every edge is smooth too, and stays the head's
+TEXTURE_FILL_MIN_512 = 192
+#: ...and takes the seam pixels this far (pixels at 512²) beyond it
+FILL_SEAM_512 = 5
+#: ...that lie within this many of a pixel past the loose tolerance (the subject's other colour)
+SOLID_SEAM_512 = 2
+
+
+def textured_paper_fills(rgb: np.ndarray, paper: np.ndarray, distance: np.ndarray, tight: float,
+                         loose: float) -> np.ndarray:
+    """(H, W) int32 labels (0 = none) of the pale fills drawn on *textured* paper: pixels within the
+    ``loose`` RGB ``distance`` of the paper's colour that do not show its texture (``paper``:
+    :func:`sticker_studio.core.matte.background.paper_like`), more than an edge's width from any pixel
+    of the paper's own colour and texture, in patches of one flat colour (:func:`flat_colour`) of at
+    least :data:`TEXTURE_FILL_MIN_512` pixels. A ring buoy's pale grey rope and stripes on paper
+    texture: the paper test sees them as fills (93 % of their pixels), the head gave them ~0.65."""
+    h, w = paper.shape
+    scale = max(h, w) / 512
+    band = max(1, int(round(scale)))
+    seen = paper & (distance < tight)  # the paper itself
+    cand = (distance < loose) & ~paper & ~ndimage.binary_dilation(seen, iterations=band + 1)
+    labels, count = ndimage.label(cand)
+    if count == 0:
+        return np.zeros((h, w), np.int32)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    big = [int(i) for i in np.flatnonzero(sizes >= TEXTURE_FILL_MIN_512 * scale * scale) if i > 0]
+    flat = flat_colour(rgb, labels, big)
+    keep = np.zeros(count + 1, np.int32)
+    ok = [lab for lab in big if flat.get(lab, False)]
+    keep[ok] = np.arange(1, len(ok) + 1, dtype=np.int32)
+    out: np.ndarray = keep[labels]
+    if ok:  # ...and the seams between a fill and the rest of the subject: pixels within a few of both
+        # (a stripe's edge beside the red of a ring buoy reads as paper: pale, and grainy as a step is)
+        out = _take_seams(out, distance >= loose, distance < loose, band)
+    return out
+
+
+def _take_seams(fills: np.ndarray, solid: np.ndarray, pale: np.ndarray, scale: int) -> np.ndarray:
+    """``fills`` (labels) grown into the ``pale`` pixels that lie *between* a fill (within
+    :data:`FILL_SEAM_512`) and a ``solid`` pixel (within :data:`SOLID_SEAM_512`): the two nearest lie on
+    opposite sides (more than 120° apart), so the paper in a corner where a fill and the rest of the
+    subject meet it stays paper."""
+    d_fill, i_fill = ndimage.distance_transform_edt(fills == 0, return_indices=True)
+    d_solid, i_solid = ndimage.distance_transform_edt(~solid, return_indices=True)
+    cand = (fills == 0) & pale & (d_fill <= FILL_SEAM_512 * scale) & (d_solid <= SOLID_SEAM_512 * scale)
+    if not cand.any():
+        return fills
+    ys, xs = np.nonzero(cand)
+    fy, fx = i_fill[0][cand] - ys, i_fill[1][cand] - xs
+    sy, sx = i_solid[0][cand] - ys, i_solid[1][cand] - xs
+    dot = fy * sy + fx * sx
+    between = dot < -0.5 * np.hypot(fy, fx) * np.hypot(sy, sx)
+    out = fills.copy()
+    out[ys[between], xs[between]] = fills[i_fill[0][cand][between], i_fill[1][cand][between]]
+    return out
+
+
+#: a pale body's rim (this many pixels at 512² each side of where the body's core ends) takes the opacity its
+#: colour says over the paper, as a blend of the body's colour and the paper's (:func:`rim_alpha`)...
+RIM_RAMP_512 = 4
+#: ...where that is at least this (below it the colour bleed of a JPEG reads as a halo a pixel wide)
+RIM_RAMP_MIN = 0.5
+
+
+def rim_alpha(rgb: np.ndarray, background: np.ndarray, labels: np.ndarray, core: np.ndarray,
+              loose: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(alpha, mask): the opacity of a pale body's rim read from its colour — each pixel of the loose
+    flood ``loose`` within :data:`RIM_RAMP_512` of the body's ``core`` (bool) as a blend of the body's
+    own colour (the median of its core, per label of ``labels``) and the paper's ``background``
+    (RGB 0-255): its projection on the line between the two, clipped to [0, 1]; ``mask`` the pixels
+    where that is at least :data:`RIM_RAMP_MIN`. On cream paper saved as JPEG the head sees a ring
+    buoy's pale rope as paper (alpha 0 across it); the rope's colour says 0.75–1 inside and 0.25 at
+    its anti-aliased edge."""
+    h, w = labels.shape
+    reach = max(1, int(round(RIM_RAMP_512 * max(h, w) / 512)))
+    alpha = np.zeros((h, w), np.float32)
+    mask = np.zeros((h, w), bool)
+    owner = np.where(core, labels, 0)
+    if not owner.any():
+        return alpha, mask
+    near = ndimage.grey_dilation(owner, size=(2 * reach + 1,) * 2)
+    zone = (near > 0) & loose & ~core
+    if not zone.any():
+        return alpha, mask
+    bg = np.asarray(background, np.float32)
+    ids = [int(i) for i in np.unique(owner) if i > 0]
+    for lab in ids:
+        body = np.median(rgb[owner == lab][:, :3].astype(np.float32), axis=0)
+        axis = body - bg
+        norm = float(axis @ axis)
+        if norm < 1.0:
+            continue
+        sel = zone & (near == lab)
+        px = rgb[sel][:, :3].astype(np.float32) - bg
+        alpha[sel] = np.clip(px @ axis / norm, 0.0, 1.0)
+    mask = zone & (alpha >= RIM_RAMP_MIN)
+    return alpha, mask
