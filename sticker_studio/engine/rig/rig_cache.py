@@ -53,6 +53,7 @@ RIG_SOURCES: tuple[str, ...] = (
     "sticker_studio.core.puppet.on_subject",
     "sticker_studio.core.puppet.part_joints",
     "sticker_studio.core.puppet.rig",
+    "sticker_studio.core.puppet.stick_figure",
     "sticker_studio.engine.rig.auto",
     "sticker_studio.engine.rig.contract",
     "sticker_studio.engine.rig.numpy_net",
