@@ -40,8 +40,9 @@ def _design(ys: np.ndarray, xs: np.ndarray, h: int, w: int) -> np.ndarray:
 
 
 def lighting_field(frame: np.ndarray) -> tuple[_Field, float, float] | None:
-    """(field (its ``values()``: (H, W, 3) float32), its curved part's span, what it leaves of the border: the 95th percentile
-    distance of the border's paper from it) of one RGB uint8 frame; None when the frame is too small."""
+    """(field (its ``values()``: (H, W, 3) float32), its curved part's span, what it leaves of the border:
+    the 95th percentile distance of the border's paper from it) of one RGB uint8 frame; None when the frame
+    is too small."""
     h, w = frame.shape[:2]
     if min(h, w) < 16:
         return None
