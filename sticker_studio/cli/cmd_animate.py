@@ -30,7 +30,7 @@ from sticker_studio.cli.arguments import (
 from sticker_studio.core.errors import InvalidInputError, ModelError, StickerStudioError
 from sticker_studio.core.puppet.rig import Rig
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.engine.matting.cutout import Background, background_type, needs_cut_out
+from sticker_studio.engine.matting.cutout import Background, background_type
 
 #: Output side when --size is not given (motion.animate keeps the input size, at most this).
 DEFAULT_OUTPUT_SIDE = 512
@@ -78,8 +78,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              " kept (default: detected)")
     parser.add_argument("--background", type=background_type, default=None, metavar="METHOD",
                         help="for inputs without alpha: model (default; line-art for a sketch on paper; the "
-                             "colour key when no matting model is installed, unless asked for by name), colour-key, "
-                             "line-art, or none (animate the whole rectangle)")
+                             "colour key when no matting model with the layout prior is installed, unless asked for "
+                             "by name; the same choice as the app), colour-key, line-art, or none (animate the "
+                             "whole rectangle)")
     parser.add_argument("-o", "--output", type=Path, default=None, help="output file (.png APNG, .gif, .webp, .webm)")
     parser.set_defaults(func=run)
 
@@ -119,15 +120,10 @@ def run(args: argparse.Namespace) -> int:
                                 f"{args.motion or args.body!r} moves the whole drawing")
     preset = get_preset(args.motion or args.body)
     sticker = shrink_for_output(read_input(args.image), args.size)
-    sticker = ensure_alpha(sticker, args.background)
     from sticker_studio.core.visibility import ensure_visible
 
-    if args.background == "keep":
-        causes: tuple[str, ...] = ("the input itself is transparent",)
-    else:
-        causes = ("the background removal took the subject with the paper: the subject is the colour of the paper "
-                  "— try --background keep, or another --background (matting, colorkey)",
-                  "the input itself is transparent")
+    causes = ("the input itself is transparent",) if args.background is Background.NONE else CUT_CAUSES
+    sticker = ensure_alpha(sticker, args.background, causes)
     ensure_visible(sticker, "the cut-out", causes)
     if args.output.suffix.lower() == ".tgs":
         return write_tgs_output(sticker, preset.name, args)
@@ -284,10 +280,13 @@ def write_tgs_output(sticker: Sticker, motion: str, args: argparse.Namespace) ->
 
 
 def read_input(path: Path) -> Sticker:
-    """Any file the readers accept."""
+    """Any file the readers accept, at least 16 px a side (a tiny one: one line, exit 2)."""
+    from sticker_studio.core.drawing_size import check_drawing_size
     from sticker_studio.formats.readers import read_sticker
 
-    return read_sticker(path)
+    sticker = read_sticker(path)
+    check_drawing_size(sticker, path.name)
+    return sticker
 
 
 def shrink_for_output(sticker: Sticker, output_side: int | None) -> Sticker:
@@ -319,42 +318,43 @@ def shrink_to_side(sticker: Sticker, limit: int) -> Sticker:
     return Sticker(frames, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
 
 
-def ensure_alpha(sticker: Sticker, background: Background | str | None) -> Sticker:
-    """Cut the subject out when the input has no useful alpha; say how on stderr. ``None``: line art
-    for a sketch on paper, else the model when it is installed, else the colour key; the model asked
-    for by name must be there."""
-    from sticker_studio.core.imageops import composite_on_color
-    from sticker_studio.core.matte.sketch import looks_like_line_art
-    from sticker_studio.engine.matting.cutout import MattingHeadCache, cut_out
-    from sticker_studio.engine.matting.drawing_cut import keyed_pixel_art
+def ensure_alpha(sticker: Sticker, background: Background | str | None,
+                 causes: tuple[str, ...] | None = None) -> Sticker:
+    """Cut the subject out when the input has no useful alpha, by the one chooser the app uses too
+    (:func:`~sticker_studio.engine.matting.drawing_cut.cut_drawing`); say how on stderr. ``None``:
+    pixel art keyed, line art for a sketch on paper, else the model when the bundled head takes the
+    layout prior, else the colour key; the model asked for by name must be there. A blank cut-out
+    raises ``BlankOutputError`` with ``causes``."""
+    from sticker_studio.engine.matting.cutout import MattingHeadCache
+    from sticker_studio.engine.matting.drawing_cut import cut_drawing
 
-    method = Background.MODEL if background is None else Background.parse(background)
-    if background is None and needs_cut_out(sticker):
-        keyed = keyed_pixel_art(sticker)  # a sprite on a flat colour: exact, where a matte blurs it
-        if keyed is not None:
-            print("no alpha channel: pixel art on a flat background: made that colour transparent, hard edges "
-                  "kept (--background model to use the model)", file=sys.stderr)
-            return keyed
-    if background is None and needs_cut_out(sticker) and looks_like_line_art(composite_on_color(sticker.frames[0])):
-        method = Background.LINE_ART
+    method = None if background is None else Background.parse(background)
     heads = None
-    if method is Background.MODEL:
-        heads = MattingHeadCache(_load_head)
-        if background is None and not matting_model_installed():
-            heads = MattingHeadCache.of(None)
+    if method in (None, Background.MODEL):
+        installed = method is Background.MODEL or matting_model_installed()  # not installed: no torch import
+        heads = MattingHeadCache(_load_head) if installed else MattingHeadCache.of(None)
     try:
-        cut = cut_out(sticker, method, heads, regions=False, fallback=background is None, keep_if_empty=False)
+        cut = cut_drawing(sticker, method, heads, causes=causes or CUT_CAUSES)
     except ModelError as error:
         raise ModelError(f"{error}; use --background colour-key") from error
-    if cut.background is Background.MODEL:
+    if cut.pixel_art:
+        print("no alpha channel: pixel art on a flat background: made that colour transparent, hard edges "
+              "kept (--background model to use the model)", file=sys.stderr)
+    elif cut.background is Background.MODEL:
         print("no alpha channel: removed the background with the bundled matting model", file=sys.stderr)
     elif cut.background is Background.COLOUR_KEY:
         print("no alpha channel: removed a flat background with the colour key", file=sys.stderr)
     elif cut.background is Background.LINE_ART:
-        found = "a sketch on paper: " if background is None else ""
-        hint = " (line art; --background model to use the model)" if background is None else " (line art)"
+        found = "a sketch on paper: " if cut.chosen else ""
+        hint = " (line art; --background model to use the model)" if cut.chosen else " (line art)"
         print(f"no alpha channel: {found}made the paper transparent, closed shapes filled{hint}", file=sys.stderr)
     return cut.sticker
+
+
+#: why a cut-out came out blank, as the CLI says it
+CUT_CAUSES = ("the background removal took the subject with the paper: the subject is the colour of the paper "
+              "— try --background none, or another --background (model, colour-key, line-art)",
+              "the input itself is transparent")
 
 
 def _load_head() -> object:

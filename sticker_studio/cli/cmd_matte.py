@@ -49,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
     format_for_path(args.output)
     check_output(args.output, args.input)
     sticker = read_sticker(args.input)
+    from sticker_studio.core.drawing_size import check_drawing_size
+
+    check_drawing_size(sticker, args.input.name)
     background = args.background or args.mode or (Background.COLOUR_KEY if args.colorkey else None)
     if background is None and args.model is None and not has_useful_alpha(sticker.frames[0]):
         from sticker_studio.engine.matting.drawing_cut import keyed_pixel_art

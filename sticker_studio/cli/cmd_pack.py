@@ -109,6 +109,9 @@ def run_add(args: argparse.Namespace) -> int:
 
     pack = StickerPack.open(args.folder)
     sticker = read_sticker(args.file)
+    from sticker_studio.core.drawing_size import check_drawing_size
+
+    check_drawing_size(sticker, args.file.name)  # a tiny image: one line, before anything is cut or added
     if args.motion:  # a drawing on paper is cut out first, as animate does
         if not pack_character.is_character_motion(args.motion):
             from sticker_studio.cli.cmd_animate import _preset_or_none, unknown_motion_message

@@ -54,19 +54,19 @@ def drawing_for_motion(sticker: Sticker, background: Background | None) -> Stick
 def still_for_pack(sticker: Sticker, background: Background | None) -> tuple[Sticker, str]:
     """``sticker`` as ``pack add`` (without ``--motion``) keeps it, and what was done ("" when kept).
 
-    A still drawing without useful alpha (on paper) is cut out as :func:`drawing_for_motion` cuts it
-    (like ``animate``), so it is not exported as a white square; an image with transparency, an
-    animation and ``--background none`` are kept as they are. A blank cut-out is an error."""
+    A drawing without useful alpha (on paper), a still or an animation (a GIF on white), is cut out
+    by the chooser ``animate`` and the app share
+    (:func:`~sticker_studio.engine.matting.drawing_cut.cut_drawing`), so it is not exported as a
+    white square; an image with transparency and ``--background none`` are kept as they are. A
+    blank cut-out is an error."""
+    from sticker_studio.cli.cmd_animate import ensure_alpha, shrink_for_output
     from sticker_studio.engine.matting.cutout import needs_cut_out
     from sticker_studio.engine.matting.drawing_cut import paper_name
 
-    if sticker.frame_count > 1:
-        if background not in (None, Background.NONE):
-            raise InvalidInputError("--background cuts out a still drawing; FILE is animated (add it as it is)")
-        return sticker, ""
     if background is Background.NONE or not needs_cut_out(sticker):
         return sticker, ""
-    return drawing_for_motion(sticker, background), f"cut out from its {paper_name(sticker.frames[0])}"
+    cut = ensure_alpha(shrink_for_output(sticker, PACK_SIDE), background)
+    return cut, f"cut out from its {paper_name(sticker.frames[0])}"
 
 
 def is_character_motion(name: str | None) -> bool:

@@ -130,9 +130,11 @@ def load_into(window: MainWindow, file: Path) -> None:
     if not file.is_file():
         raise InvalidInputError(f"{file} does not exist")
     sticker = read_file(file)
+    from sticker_studio.core.drawing_size import check_drawing_size
     from sticker_studio.engine.matting.cutout import needs_cut_out
 
-    if sticker.is_animated or not needs_cut_out(sticker):  # nothing to cut: in the pack at once
+    check_drawing_size(sticker, file.name)  # a tiny image: one line, the window is not opened on it
+    if not needs_cut_out(sticker):  # nothing to cut (it has transparency): in the pack at once
         window.document.add_sticker(sticker, name=file.stem[:64])
     else:
         window.session.add_drawing(sticker, file.name)  # a drawing on paper: cut out on a worker

@@ -48,6 +48,9 @@ MAX_COARSE_FILL = 0.02
 #: paper is even: the border's median distance (RGB units, after a 3x3 mean) from the paper's colour
 #: is at most this (textured paper and JPEG noise stay far below it; a photo or a noise field does not)
 MAX_PAPER_SPREAD = 20.0
+#: on textured paper a sketch has at most this share of its frame deep inside flat fills (:func:`flat_fill_share`;
+#: sketches 0.000, a zebra on a scan 0.035)
+MAX_FLAT_FILL = 0.01
 #: marks deeper than this share of the frame's longer side inside a marked area are a fill
 FILL_DEPTH = 0.02
 #: ... and at most this share of its marks lies deeper than :func:`fill_depth` inside a marked area
@@ -66,6 +69,9 @@ MAX_ROUND_ASPECT = 3.0
 SMALL_BESIDE = 0.3
 #: a closed region at least this share of the drawing's bounding box is a body, kept whatever its shape
 BIG_SHARE = 0.2
+#: a drawing with at least this many closed regions, none a body or marked inside, is a net: every cell is air
+#: (a spider's web has 16–32; a face, a house or a stick figure a handful)
+NET_MIN_CELLS = 12
 
 
 def fill_depth(height: int, width: int) -> float:
@@ -86,11 +92,14 @@ class LineArtCheck:
     coarse_fill: float = 0.0
     #: the border's median distance from the paper's colour (RGB units): how even the "paper" is
     paper_spread: float = 0.0
+    #: on textured paper, the share of the frame deeper than a stroke inside a flat fill (no paper grain)
+    flat_fill: float = 0.0
 
     @property
     def is_line_art(self) -> bool:
         return (MIN_MARKED_SHARE <= self.marked_share <= MAX_MARKED_SHARE and self.thick_share <= MAX_THICK_SHARE
-                and self.coarse_fill <= MAX_COARSE_FILL and self.paper_spread <= MAX_PAPER_SPREAD)
+                and self.coarse_fill <= MAX_COARSE_FILL and self.paper_spread <= MAX_PAPER_SPREAD
+                and self.flat_fill <= MAX_FLAT_FILL)
 
 
 def _working_frame(rgb: np.ndarray, side: int = 384) -> np.ndarray:
@@ -99,9 +108,25 @@ def _working_frame(rgb: np.ndarray, side: int = 384) -> np.ndarray:
     return rgb[::step, ::step] if step > 1 else rgb
 
 
+def flat_fill_share(frame: np.ndarray) -> float:
+    """On textured paper, the share of ``frame`` (H, W, 3 uint8) deeper than a stroke (:func:`fill_depth`)
+    inside the flat fills the paper test finds (:func:`sticker_studio.core.matte.background.paper_like`:
+    no paper grain) — a zebra's white body on a scan, which the marks miss (its white is within the
+    paper's grain of the paper's colour) while its black stripes look like strokes. 0 on smooth paper,
+    and for a sketch, whose closed shapes show the paper."""
+    from sticker_studio.core.matte.background import paper_grain, paper_like
+
+    paper = paper_like(frame, paper_grain(frame[None]))
+    if paper is None:
+        return 0.0
+    h, w = frame.shape[:2]
+    return float(np.mean(ndimage.distance_transform_edt(~paper) > fill_depth(h, w)))
+
+
 def line_art_check(rgb: np.ndarray) -> LineArtCheck:
     """Measure whether an RGB uint8 frame (H, W, 3) is a sketch on paper (see the module text)."""
     frame = _working_frame(np.ascontiguousarray(rgb[..., :3]))
+    flat = flat_fill_share(frame)
     # a 3x3 mean first: paper grain and JPEG noise shrink threefold, so a pale fill a little off the
     # paper's colour (a light-grey mug on textured paper) stands out of it; a stroke only widens a pixel
     frame = (ndimage.uniform_filter(frame.astype(np.float32), size=(3, 3, 1)) + 0.5).astype(np.uint8)
@@ -111,11 +136,11 @@ def line_art_check(rgb: np.ndarray) -> LineArtCheck:
     marked = least_opacity(frame, paper / 255.0) >= MARK_OPACITY
     count = int(marked.sum())
     if count == 0:
-        return LineArtCheck(0.0, 0.0, True, paper_spread=spread)
+        return LineArtCheck(0.0, 0.0, True, paper_spread=spread, flat_fill=flat)
     deep = ndimage.distance_transform_edt(marked) > fill_depth(h, w)
     light = float(paper @ np.asarray([0.299, 0.587, 0.114], np.float32)) >= 128
     return LineArtCheck(count / marked.size, float(deep.sum()) / count, light, coarse_fill(frame, marked),
-                        paper_spread=spread)
+                        paper_spread=spread, flat_fill=flat)
 
 
 def coarse_fill(frame: np.ndarray, marks: np.ndarray, side: int = COARSE_SIDE) -> float:
@@ -237,12 +262,18 @@ def closed_region_decisions(alpha: np.ndarray, labels: np.ndarray) -> dict[int, 
         window[i] = grown
         filled[i] = ndimage.binary_fill_holes(labels[grown] == i)
     areas = {i: int(f.sum()) for i, f in filled.items()}
+    marked = {i: bool((filled[i] & (labels[window[i]] != i) & strokes[window[i]]).sum() >= max(4, 0.01 * areas[i]))
+              for i in filled}  # strokes inside the shape, not on its outline: marks of its own
+    # a net (a spider's web, a grid): many closed cells, none a body, none with marks of its own — all air
+    net = (len(filled) >= NET_MIN_CELLS and not any(marked.values())
+           and max(areas.values()) < BIG_SHARE * box)
     decisions: dict[int, bool] = {}
     for i in sorted(filled, key=lambda r: -areas[r]):  # the bigger first: a part follows its body
         full, sl = filled[i], window[i]
-        own = labels[sl] == i
-        marks = full & ~own & strokes[sl]  # strokes inside the shape, not on its outline
-        if marks.sum() >= max(4, 0.01 * areas[i]):
+        if net:
+            decisions[i] = False
+            continue
+        if marked[i]:
             decisions[i] = True
             continue
         if areas[i] >= BIG_SHARE * box:  # a body, whatever its shape

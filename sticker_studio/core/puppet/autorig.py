@@ -28,6 +28,7 @@ import numpy as np
 from scipy import ndimage
 
 from sticker_studio.core.errors import InvalidInputError
+from sticker_studio.core.puppet.on_subject import on_subject
 from sticker_studio.core.puppet.part_joints import limb_joints_from_parts
 from sticker_studio.core.puppet.rig import PART_JOINTS, PART_NAMES, BodyPlan, Ellipse, Joint, Rig
 
@@ -312,6 +313,7 @@ def find_face(rgba: np.ndarray, head: np.ndarray, mask: np.ndarray) -> dict[str,
     rgb = rgba[..., :3].astype(np.float32)
     lum = _luma(rgba[..., :3])
     inner = head & ndimage.binary_erosion(mask, iterations=max(2, int(0.02 * max(hw, hh))))
+    inner &= rgba[..., 3] > 127  # a hole through the subject (a mug's handle) is not dark: no eye there
     skin_l = float(np.median(lum[inner])) if inner.any() else 128.0
     skin = np.median(rgb[inner], axis=0) if inner.any() else np.array([128.0, 128.0, 128.0])
     dark = inner & (lum < min(100.0, 0.6 * skin_l))
@@ -702,7 +704,7 @@ def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
 
     rig = geometric_rig(rgba)
     face = {n: e for n, (e, c) in _learned_face(learned).items()
-            if n in ("eye_l", "eye_r", "mouth") and c >= LEARNED_FACE_MIN_CONFIDENCE}
+            if n in ("eye_l", "eye_r", "mouth") and c >= LEARNED_FACE_MIN_CONFIDENCE and on_subject(rgba, e)}
     # the geometry's eyes and mouth (precise where it finds a real eye), the network's where the geometry
     # found none or took something far bigger than the eye the network sees for one (ears, a dark muzzle):
     # eyes found on the hand-labelled OpenMoji set 91.5 % (geometry first 76.6 %, the network alone 85.1 %)

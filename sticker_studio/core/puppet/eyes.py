@@ -7,6 +7,12 @@ face motion leaves such eyes alone, and a motion that needs eyes (blink, look) o
 automatic eyes are all doubtful gets a one-line error naming them (fix the rig, or pick another
 motion). Rigs a person made or checked are trusted as they are.
 
+An eye or a mouth must also lie on the subject:
+:func:`~sticker_studio.core.puppet.on_subject.on_subject` (used by the automatic rig before it
+keeps a face feature) refuses one whose ellipse is mostly transparent — a mug handle's
+hole, the gap between an arm and the body, which the hole-filled silhouette counts as inside and
+whose transparent pixels read as "dark" — so blink never draws a lid in a hole through the drawing.
+
 The limits are set from the characters the project draws and the library art, not from the
 held-out real set: eye ellipses of 160 procedural characters (their exact labels) are at most 1.5
 times as tall as wide and each at most 2.2 % of the character; the automatic rig's eyes on the
@@ -28,8 +34,6 @@ from sticker_studio.core.puppet.rig import Rig
 MAX_EYE_ASPECT = 3.0
 #: one eye ellipse bigger than this share of the subject's pixels is not an eye (twice the library's largest)
 MAX_EYE_SHARE = 0.07
-
-
 def eye_doubts(rgba: np.ndarray, rig: Rig) -> dict[str, str]:
     """Why each eye ("eye_l", "eye_r") of an automatic rig does not look like an eye ("" where it does);
     every eye of a trusted rig is fine."""

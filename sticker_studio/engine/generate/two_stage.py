@@ -209,14 +209,35 @@ def _render_candidate(index: ArtIndex, chosen: Candidate, style: str, size: int,
     return used_style, rgba, recoloured, dominant.name
 
 
-def _choose(candidates: list[Candidate], candidate: int | None, seed: int) -> Candidate:
-    """``candidate`` when given; otherwise the seed's pick among the confident near-best ones."""
+def _choose(candidates: list[Candidate], candidate: int | None, seed: int,
+            fit: Callable[[list[Candidate]], list[Candidate]] | None = None) -> Candidate:
+    """``candidate`` when given; otherwise the seed's pick among the confident near-best ones (those
+    ``fit`` keeps: the art that suits a feeling motion, :mod:`~sticker_studio.engine.generate.feeling_art`)."""
     if candidate is not None:
         if not 0 <= candidate < len(candidates):
             raise InvalidInputError(f"candidate must be between 0 and {len(candidates) - 1}, got {candidate}")
         return candidates[candidate]
     pool = variants(candidates)
+    if fit is not None:
+        pool = fit(pool)
     return pool[seed % len(pool)]
+
+
+def _feeling_fit(index: ArtIndex, reading: PromptReading, style: str,
+                 size: int) -> Callable[[list[Candidate]], list[Candidate]] | None:
+    """For a prompt whose motion is a feeling ("a sleepy cat"): keep the plain subjects, and art that
+    already shows that feeling and can still do the motion (rendered and rigged to tell)."""
+    from sticker_studio.engine.generate.feeling_art import art_for_feeling, can_show, feeling_of
+
+    motion = feeling_of(reading)
+    if motion is None:
+        return None
+
+    def fit(pool: list[Candidate]) -> list[Candidate]:
+        return art_for_feeling(pool, motion, lambda c: c.entry.label,
+                               lambda c: can_show(render_entry(index.library, c, style, size)[1]))
+
+    return fit
 
 
 def pick_subject(
@@ -258,7 +279,8 @@ def _subject(index: ArtIndex, reading: PromptReading, slot: int, *, candidate: i
         groups = np.array([e.group in ("smileys-emotion", "people-body") for e in index.library.entries])
         scores = scores - 0.1 * groups
     candidates = index.rank(scores, max(count, (candidate or 0) + 1))
-    chosen = _choose(candidates, candidate, seed)
+    fit = _feeling_fit(index, reading, style, size) if slot == 0 and candidate is None else None
+    chosen = _choose(candidates, candidate, seed, fit)
     used_style, rgba, recoloured, art_colour = _render_candidate(
         index, chosen, style, size, reading.parts.colour if slot == 0 else None)
     return Subject(reading.parts, candidates[:max(count, (candidate or 0) + 1)], chosen, used_style, rgba,

@@ -1,12 +1,16 @@
-"""A still drawing added to a pack as a sticker: cut out from its paper first.
+"""The one cut-out chooser: a drawing (a still or an animation) cut off its paper, the same way
+in the CLI (``animate``, ``rig``, ``pack add``) and in the app (a drop into the pack, Ctrl+I,
+``gui FILE``).
 
-A drawing made on paper (no alpha: a scan, a photo, a JPEG) would otherwise go into the pack
-— and out of the export — as a white square. :func:`cut_drawing_for_pack` cuts it out by the
-same :func:`~sticker_studio.engine.matting.cutout.cut_out` the app's reference panel and
-``animate`` use (line art for a sketch on paper, else the model, else the colour key; opaque
-pixel art on a flat colour keyed exactly, its hard edges kept). An image that already has
-transparency, an animation and ``Background.NONE`` are kept as they are. A cut-out that comes
-out blank raises :class:`~sticker_studio.core.errors.BlankOutputError`: it is never a success.
+A drawing made on paper (no alpha: a scan, a photo, a JPEG, a GIF on white) would otherwise go
+into the pack — and out of the export — as a white square. :func:`cut_drawing` cuts it out by
+:func:`~sticker_studio.engine.matting.cutout.cut_out` with the method :func:`choose_background`
+picks (line art for a sketch on paper, else the model when the bundled head takes the layout
+prior, else the colour key; opaque pixel art on a flat colour keyed exactly, its hard edges
+kept). An image that already has transparency and ``Background.NONE`` are kept as they are. A
+cut-out that comes out blank raises :class:`~sticker_studio.core.errors.BlankOutputError`: it is
+never a success; an image under 16 px on a side raises
+:class:`~sticker_studio.core.drawing_size.DrawingTooSmallError`.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sticker_studio.core.drawing_size import check_drawing_size
+from sticker_studio.core.progress import ProgressCallback
 from sticker_studio.core.sticker import Sticker
-from sticker_studio.core.visibility import ensure_visible
+from sticker_studio.core.visibility import any_visible, ensure_visible
 from sticker_studio.engine.matting.cutout import (
     Background,
     MattingHeadCache,
@@ -45,6 +51,8 @@ class DrawingCut:
     pixel_art: bool = False
     #: what it was cut from, as a person says it ("white paper", "paper", "background")
     paper: str = "background"
+    #: the method was chosen here (:func:`choose_background`), not named by the user
+    chosen: bool = False
 
     @property
     def was_cut(self) -> bool:
@@ -82,26 +90,55 @@ def keyed_pixel_art(sticker: Sticker) -> Sticker | None:
     return Sticker(keyed, list(sticker.durations_ms), sticker.loop_count, dict(sticker.metadata))
 
 
-def cut_drawing_for_pack(sticker: Sticker, background: Background | str | None = None,
-                         heads: MattingHeadCache | None = None, *, regions: bool = True) -> DrawingCut:
-    """``sticker`` as a pack's sticker: a still without useful alpha cut out (see the module).
+def choose_background(sticker: Sticker, heads: MattingHeadCache | None = None) -> Background:
+    """How a drawing the user has not chosen a method for is cut out — the one rule the CLI
+    (``animate``, ``rig``, ``pack add``) and the app (its reference, a drop into the pack) share:
+    line art for a sketch on paper, else the model when the bundled head takes the layout prior,
+    else the colour key (:func:`~sticker_studio.engine.matting.cutout.automatic_background`).
+    Opaque pixel art on a flat colour is keyed before this is asked (:func:`cut_drawing`)."""
+    return automatic_background(sticker, heads)
 
-    ``background`` ``None``: chosen as the app's reference does (:func:`automatic_background`),
-    falling back to the colour key without a model; a method named must work. ``sticker`` itself
-    is never changed (the user's file neither). Raises ``BlankOutputError`` when nothing is left.
+
+def cut_drawing(sticker: Sticker, background: Background | str | None = None,
+                heads: MattingHeadCache | None = None, *, progress: ProgressCallback | None = None,
+                causes: tuple[str, ...] = BLANK_CAUSES) -> DrawingCut:
+    """``sticker`` (a still or an animation) cut off its paper when its first frame has no useful alpha.
+
+    ``background`` ``None``: opaque pixel art on a flat colour keyed exactly, else
+    :func:`choose_background`, falling back to the colour key without a model; a method named
+    must work (the model asked for by name and not installed raises ``ModelNotFoundError``). An
+    image that already has transparency and ``Background.NONE`` are kept as they are; ``sticker``
+    itself is never changed. An animation is cut out frame by frame through the head's temporal
+    window (streamed: no clickable regions). Raises ``BlankOutputError`` (with ``causes``) when
+    nothing is left.
     """
+    check_drawing_size(sticker)
     method = None if background is None else Background.parse(background)
-    if sticker.is_animated or method is Background.NONE or not needs_cut_out(sticker):
+    if method is Background.NONE or not needs_cut_out(sticker):
         return DrawingCut(sticker)
     paper = paper_name(sticker.frames[0])
     if method is None:
         keyed = keyed_pixel_art(sticker)
         if keyed is not None:
-            ensure_visible(keyed, "the cut-out", BLANK_CAUSES)
-            return DrawingCut(keyed, None, True, paper)
-        method = automatic_background(sticker, heads)
-    cut = cut_out(sticker, method, heads, regions=regions, fallback=background is None, keep_if_empty=False)
-    ensure_visible(cut.sticker, "the cut-out", BLANK_CAUSES)
-    if cut.background is None:  # nothing was cut (it should not happen for a still without alpha)
+            ensure_visible(keyed, "the cut-out", causes)
+            return DrawingCut(keyed, None, True, paper, chosen=True)
+        method = choose_background(sticker, heads)
+    cut = cut_out(sticker, method, heads, regions=False, fallback=background is None, keep_if_empty=False,
+                  progress=progress)
+    if background is None and method is Background.LINE_ART and not any_visible(cut.sticker.frames):
+        # taken for a sketch but line art left nothing (a grey paperclip on a paper of a near colour):
+        # the model (or the colour key) as for any other drawing, not an error
+        method = Background.MODEL if (heads if heads is not None else MattingHeadCache()).uses_prior() \
+            else Background.COLOUR_KEY
+        cut = cut_out(sticker, method, heads, regions=False, keep_if_empty=False, progress=progress)
+    ensure_visible(cut.sticker, "the cut-out", causes)
+    if cut.background is None:  # nothing was cut (it should not happen for an image without alpha)
         return DrawingCut(sticker)
-    return DrawingCut(cut.sticker, cut.background, False, paper)
+    return DrawingCut(cut.sticker, cut.background, False, paper, chosen=background is None)
+
+
+def cut_drawing_for_pack(sticker: Sticker, background: Background | str | None = None,
+                         heads: MattingHeadCache | None = None, *,
+                         progress: ProgressCallback | None = None) -> DrawingCut:
+    """``sticker`` as a pack's sticker: :func:`cut_drawing` (stills and animations alike)."""
+    return cut_drawing(sticker, background, heads, progress=progress)

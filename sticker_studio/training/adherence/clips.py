@@ -51,8 +51,12 @@ def rig_from_drawing(d: Drawing) -> Rig:
     return rig
 
 
-def character_clips(family: str, seed: int, *, presets: int = 6, size: int | None = None) -> Iterator[Clip]:
-    """Every playable character motion of ``family``/``seed`` and ``presets`` random whole-body presets."""
+def character_clips(family: str, seed: int, *, presets: int = 6, size: int | None = None,
+                    labels: frozenset[str] | None = None) -> Iterator[Clip]:
+    """Every playable character motion of ``family``/``seed`` and ``presets`` random whole-body presets.
+
+    ``labels``: only these classes are rendered; the others still draw their random parameters, so a clip
+    is the same whether it is rendered alone or with the rest (a changed motion's clips can be rebuilt alone)."""
     rng = np.random.default_rng([seed, FAMILIES.index(family) if family in FAMILIES else 99])
     side = int(size or rng.choice([112, 144, 176, 208]))
     d = render_character(family, seed, side, wide_mouths=WIDE_MOUTHS)
@@ -64,6 +68,8 @@ def character_clips(family: str, seed: int, *, presets: int = 6, size: int | Non
         params = CharacterParams(amplitude=float(rng.uniform(0.6, 1.3)), side=str(rng.choice(["auto", "l", "r"])))
         options = AnimateOptions(frames=int(rng.choice([16, 24, 24, 32])),
                                  speed=2.0 if rng.random() < 0.2 else 1.0, seed=int(rng.integers(1 << 16)))
+        if labels is not None and m.name not in labels:
+            continue
         try:
             sticker = animate_character(d.rgba, rig, m.name, params, options, plan=plan)
         except Exception:  # a motion this drawing cannot play (a side without an arm): not a training clip
@@ -71,8 +77,11 @@ def character_clips(family: str, seed: int, *, presets: int = 6, size: int | Non
         yield Clip(m.name, list(sticker.frames), family, seed)
     names = [p.name for p in list_presets()]
     for name in rng.choice(names, size=min(presets, len(names)), replace=False).tolist():
-        sticker = animate_preset(d.rgba, name, frames=int(rng.choice([12, 16, 16, 24])),
-                                 amplitude=float(rng.uniform(0.6, 1.3)), speed=2.0 if rng.random() < 0.2 else 1.0)
+        frames, amplitude, speed = int(rng.choice([12, 16, 16, 24])), float(rng.uniform(0.6, 1.3)), \
+            2.0 if rng.random() < 0.2 else 1.0
+        if labels is not None and BODY_PREFIX + name not in labels:
+            continue
+        sticker = animate_preset(d.rgba, name, frames=frames, amplitude=amplitude, speed=speed)
         yield Clip(BODY_PREFIX + name, list(sticker.frames), family, seed)
 
 

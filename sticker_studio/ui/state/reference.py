@@ -306,6 +306,9 @@ class ReferenceModel(QObject):
         def work(progress: ProgressCallback, cancel: CancelToken) -> tuple[Sticker, bool]:
             heads.head()  # ~2 s, once: off the event loop
             sticker = read_file(path)
+            from sticker_studio.core.drawing_size import check_drawing_size
+
+            check_drawing_size(sticker, path.name)  # a 1x1 image: one line in the status bar
             # line art or not: looked at here, off the event loop (~60 ms at 1024²)
             return sticker, automatic_background(sticker, heads) is Background.LINE_ART
 

@@ -43,6 +43,7 @@ from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from sticker_studio.core import edits
+from sticker_studio.core.drawing_size import MIN_DRAWING_SIDE
 from sticker_studio.core.errors import ModelNotFoundError, StickerStudioError
 from sticker_studio.core.imageops import fit_into_canvas
 from sticker_studio.core.pack.pack import StickerPack
@@ -390,8 +391,9 @@ class StudioSession(QObject):
             return out
 
         def done(results: list[tuple[Path, Sticker, PackCut]]) -> None:
-            if reference and results:
-                path, original = results[-1][0], results[-1][1]
+            usable = [r for r in results if min(r[1].width, r[1].height) >= MIN_DRAWING_SIDE]  # not a 1x1
+            if reference and usable:
+                path, original = usable[-1][0], usable[-1][1]
                 self.set_reference(original, str(path), path)
             self._add_cut([(path.stem[:NAME_LIMIT], cut) for path, _original, cut in results])
 
