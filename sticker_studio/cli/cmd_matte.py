@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             print("sticker-studio: note: pixel art on a flat background: made that colour transparent, hard edges "
                   "kept (--background model to use the model)", file=sys.stderr)
             out = write_sticker(keyed_sticker, args.output)
-            print(f"wrote {out} ({keyed_sticker.frame_count} frames, pixel art keyed)")
+            print(f"wrote {out} ({_frames(keyed_sticker.frame_count)}, pixel art keyed)")
             return 0
     if background is None:  # not chosen: line art for a sketch on paper, else the model
         from sticker_studio.core.imageops import composite_on_color
@@ -92,9 +92,26 @@ def run(args: argparse.Namespace) -> int:
     del sticker
     ensure_visible(out_sticker, "the matte", MATTING_CAUSES[_CAUSES[background]])
     out = write_sticker(out_sticker, args.output)
-    print(f"wrote {out} ({out_sticker.frame_count} frames, {out_sticker.metadata.get('matting')})")
+    method = _method(background, out_sticker.metadata.get("matting"))
+    print(f"wrote {out} ({_frames(out_sticker.frame_count)}, {method})")
     return 0
 
 
+def _frames(count: int) -> str:
+    """``a still`` or ``N frames`` (never ``1 frames``)."""
+    return "a still" if count == 1 else f"{count} frames"
+
+
+def _method(asked: Background, used: object) -> str:
+    """What cut the background out, in words: ``matting model`` rather than the head's class name
+    (``MattingHead``); the colour key or line art as the cut-out recorded it (a model run that fell
+    back to the colour key says so)."""
+    if isinstance(used, str) and used.lower() in ("colour key", "line art"):
+        return used.lower()
+    return "matting model" if asked is Background.MODEL else _LABEL_OF[asked]
+
+
+_LABEL_OF = {Background.MODEL: "matting model", Background.COLOUR_KEY: "colour key", Background.LINE_ART: "line art",
+             Background.NONE: "unchanged"}
 #: the likely causes of a blank matte per method (core.visibility's keys)
 _CAUSES = {Background.MODEL: "model", Background.COLOUR_KEY: "colorkey", Background.LINE_ART: "lineart"}
