@@ -403,14 +403,14 @@ def test_last_pack_reopens_and_settings_persist(qtbot, tmp_path: Path, no_models
 
 
 def test_paste_image_from_clipboard(qtbot, window: MainWindow) -> None:
-    image = QImage(20, 10, QImage.Format.Format_RGBA8888)
+    image = QImage(40, 20, QImage.Format.Format_RGBA8888)
     image.fill(Qt.GlobalColor.red)
     mime = QMimeData()
     mime.setImageData(image)
     assert window.paste_mime(mime)
     qtbot.waitUntil(lambda: window.reference_panel.reference() is not None, timeout=WAIT_MS)  # cut out on a worker
     ref = window.reference_panel.reference()
-    assert ref.size == (20, 10) and tuple(ref.frames[0][0, 0]) == (255, 0, 0, 255)
+    assert ref.size == (40, 20) and tuple(ref.frames[0][0, 0]) == (255, 0, 0, 255)
 
 
 def test_gui_screenshot_command(qtbot, tmp_path: Path, sample_file: Path, no_models: None) -> None:
@@ -460,3 +460,15 @@ def test_a_prompt_with_no_library_subject_shows_the_closest_with_a_warning(qtbot
     assert found is not None and found.warning
     p.show_candidates(replace(found, warning=None))  # a confident match: the plain title again
     assert p.candidates_title.text() == "Subjects found — pick one"
+
+
+def test_a_tiny_pasted_image_is_refused_with_one_line_as_a_tiny_file_is(qtbot, window: MainWindow) -> None:
+    image = QImage(12, 8, QImage.Format.Format_RGBA8888)
+    image.fill(Qt.GlobalColor.red)
+    mime = QMimeData()
+    mime.setImageData(image)
+    errors: list[str] = []
+    window.session.error.connect(errors.append)
+    assert not window.paste_mime(mime)
+    assert window.reference_panel.reference() is None
+    assert errors and "12x8 pixels" in errors[-1] and "too small" in errors[-1]

@@ -238,7 +238,7 @@ def test_animate_button_is_on_screen_at_1280x800(qtbot, window: MainWindow) -> N
 # ---------------------------------------------------------------- restart
 def test_reference_panel_comes_back_after_a_restart(qtbot, tmp_path: Path, no_models: None) -> None:
     first = open_window(qtbot, tmp_path / "pack")
-    image = QImage(20, 10, QImage.Format.Format_RGBA8888)
+    image = QImage(40, 20, QImage.Format.Format_RGBA8888)
     image.fill(Qt.GlobalColor.red)
     mime = QMimeData()
     mime.setImageData(image)
@@ -253,7 +253,7 @@ def test_reference_panel_comes_back_after_a_restart(qtbot, tmp_path: Path, no_mo
 
     second = open_window(qtbot, tmp_path / "pack", load_settings())
     qtbot.waitUntil(lambda: second.session.reference.sticker() is not None, timeout=WAIT_MS)
-    assert second.session.reference.sticker().size == (20, 10)
+    assert second.session.reference.sticker().size == (40, 20)
     assert second.reference_panel.reference() is not None
     assert second.reference_panel.choice() == chosen
     second.shutdown()

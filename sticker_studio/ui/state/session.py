@@ -368,6 +368,11 @@ class StudioSession(QObject):
             except (ValueError, TypeError):
                 frame = None
             if frame is not None:
+                if min(frame.shape[:2]) < MIN_DRAWING_SIDE:  # as a file would be: one line, nothing changed
+                    from sticker_studio.core.drawing_size import too_small_message
+
+                    self.error.emit(too_small_message(frame.shape[1], frame.shape[0], "the pasted image"))
+                    return False
                 self.set_reference(Sticker([frame], [100]), "pasted")  # kept as a copy
                 return True
         self.error.emit("The clipboard holds no image")
