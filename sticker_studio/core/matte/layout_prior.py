@@ -757,9 +757,11 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
     keep = np.zeros(total + 1, bool)
     for tid, mean in means.items():
         keep[tid] = mean >= VOTE_THRESHOLD
+    by_user = np.zeros(total + 1, bool)
     for tid, decision in (flips or {}).items():
         if 0 < tid <= total:
             keep[tid] = bool(decision)
+            by_user[tid] = True
     for t, (img, prior) in enumerate(zip(track_imgs, priors, strict=False)):
         inside = img > 0
         if not inside.any():
@@ -768,7 +770,8 @@ def vote_regions(priors: list[LayoutPrior], alpha: np.ndarray, flips: dict[int, 
         # a hole the estimate itself opened is cleared on its core only: its rim is the estimate's
         whole = ~core_only[img]
         removed = ~keep[img] & inside & ((cores[t] > 0) | (estimate[img] & whole) | ((enclosed[t] == 0) & whole))
-        removed &= ~pale[t]  # a pale body stays, whatever region it borders (a stripe's seam on paper texture)
+        # a pale body stays, whatever region it borders (a stripe's seam on paper texture), unless the user removed it
+        removed &= ~(pale[t] & ~by_user[img])
         decided[t] |= kept | (keep[img] & (cores[t] > 0)) | removed  # a kept paper area: on its core
         # a removed region keeps the estimate's partial alpha (a shadow seen through a hole)
         # and gets the colour-key ramp (or, for paper, its colour's least opacity) where the
