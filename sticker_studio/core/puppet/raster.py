@@ -227,34 +227,22 @@ def bilinear(padded: np.ndarray, sx: np.ndarray, sy: np.ndarray, nearest: bool =
                 a[mixed] = _blend(words, wp, i.take(mixed), a[mixed], fx.take(mixed, axis=0),
                                   fy.take(mixed, axis=0))
             return a
-    b = words.take(np.add(i, 1, out=j), out=_scratch("b", n, np.complex128)).view(np.float32).reshape(-1, 4)
+    return _blend(words, wp, i, a, fx, fy)
+
+
+def _blend(words: np.ndarray, wp: int, i: np.ndarray, a: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
+    """:func:`bilinear`'s blend of the texels at ``i``, ``i + 1``, ``i + wp``, ``i + wp + 1`` (``a``: those at
+    ``i``, overwritten and returned), with the fractions ``fx``, ``fy`` (N x 1), for every sample or only the
+    mixed ones; the gathers land in this thread's work arrays."""
+    n = len(i)
+    j = np.add(i, 1, out=_scratch("j", n, np.int64))
+    b = words.take(j, out=_scratch("b", n, np.complex128)).view(np.float32).reshape(-1, 4)
     b -= a
     b *= fx
     a += b  # top row
     c = words.take(np.add(i, wp, out=j), out=_scratch("c", n, np.complex128)).view(np.float32).reshape(-1, 4)
     j += 1
     d = words.take(j, out=_scratch("d", n, np.complex128)).view(np.float32).reshape(-1, 4)
-    d -= c
-    d *= fx
-    c += d  # bottom row
-    c -= a
-    c *= fy
-    a += c
-    return a
-
-
-def _blend(words: np.ndarray, wp: int, i: np.ndarray, a: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
-    """:func:`bilinear`'s blend of the texels at ``i``, ``i + 1``, ``i + wp``, ``i + wp + 1`` (``a``: those at
-    ``i``, overwritten), with the fractions ``fx``, ``fy`` (N x 1): the same arithmetic, in the same order."""
-    j = i + 1
-    b = words.take(j).view(np.float32).reshape(-1, 4)
-    b -= a
-    b *= fx
-    a += b  # top row
-    j += wp - 1
-    c = words.take(j).view(np.float32).reshape(-1, 4)
-    j += 1
-    d = words.take(j).view(np.float32).reshape(-1, 4)
     d -= c
     d *= fx
     c += d  # bottom row
