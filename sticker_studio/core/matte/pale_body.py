@@ -42,34 +42,31 @@ EDGE_DEPTH = 2
 EDGE_SHARE = 0.85
 
 
-def _label_boxes(labels: np.ndarray, ids: list[int]) -> Iterator[tuple[int, tuple[slice, ...] | None, np.ndarray]]:
-    """Per label of ``ids``: its box grown by one pixel (None when the label is absent) and its mask there."""
+def _label_insides(labels: np.ndarray, ids: list[int], depth_512: float
+                   ) -> Iterator[tuple[int, tuple[slice, ...], np.ndarray, np.ndarray]]:
+    """Per label of ``ids`` present in ``labels``: its box grown by one pixel, its mask there and its inside
+    (the mask eroded ``depth_512`` pixels at 512², at least one). Absent labels are skipped."""
+    h, w = labels.shape
+    depth = max(1, int(round(depth_512 * max(h, w) / 512)))
     objects = ndimage.find_objects(labels)
-    empty = np.zeros((0, 0), bool)
     for lab in ids:
         box = objects[lab - 1] if lab - 1 < len(objects) else None
         if box is None:
-            yield lab, None, empty
             continue
         box = tuple(slice(max(0, s.start - 1), s.stop + 1) for s in box)
-        yield lab, box, labels[box] == lab
+        region = labels[box] == lab
+        yield lab, box, region, ndimage.binary_erosion(region, iterations=depth)
 
 
 def flat_colour(rgb: np.ndarray, labels: np.ndarray, ids: list[int]) -> dict[int, bool]:
     """Per label of ``ids``: whether the patch's inside is one flat colour (:data:`FLAT_SPREAD`,
     :data:`FLAT_COLOUR_SHARE`). A patch narrower than twice :data:`MIN_HALF_WIDTH_512` is not."""
     h, w = labels.shape
-    inset = max(1, int(round(INSET_512 * max(h, w) / 512)))
     min_half = MIN_HALF_WIDTH_512 * max(h, w) / 512
-    out: dict[int, bool] = {}
-    for lab, box, region in _label_boxes(labels, ids):
-        if box is None:
-            out[lab] = False
-            continue
-        inner = ndimage.binary_erosion(region, iterations=inset)
+    out = dict.fromkeys(ids, False)
+    for lab, box, region, inner in _label_insides(labels, ids, INSET_512):
         # a band a few pixels wide along an edge is a JPEG's colour bleed or ringing, no fill
         if int(inner.sum()) < 16 or float(ndimage.distance_transform_edt(region).max()) < min_half:
-            out[lab] = False
             continue
         px = rgb[box][inner][:, :3].astype(np.float32)
         d = np.linalg.norm(px - np.median(px, axis=0), axis=1)
@@ -124,14 +121,8 @@ FLAT_INSIDE_512 = 3
 def flat_inside(smooth: np.ndarray, labels: np.ndarray, ids: list[int], share: float) -> dict[int, bool]:
     """Per label of ``ids``: whether at least ``share`` of the patch's pixels :data:`FLAT_INSIDE_512`
     in from its edge are flat (``smooth``: (H, W) 1 where the local grain is flat)."""
-    h, w = labels.shape
-    depth = max(1, int(round(FLAT_INSIDE_512 * max(h, w) / 512)))
-    out: dict[int, bool] = {}
-    for lab, box, region in _label_boxes(labels, ids):
-        if box is None:
-            out[lab] = False
-            continue
-        inner = ndimage.binary_erosion(region, iterations=depth)
+    out = dict.fromkeys(ids, False)
+    for lab, box, _region, inner in _label_insides(labels, ids, FLAT_INSIDE_512):
         out[lab] = bool(inner.sum() >= 16 and float(smooth[box][inner].mean()) >= share)
     return out
 
@@ -144,14 +135,8 @@ INSIDE_SHARE = 0.5
 def has_inside(labels: np.ndarray, ids: list[int]) -> dict[int, bool]:
     """Per label of ``ids``: whether at least :data:`INSIDE_SHARE` of the patch lies
     :data:`FLAT_INSIDE_512` or more in from its edge."""
-    h, w = labels.shape
-    depth = max(1, int(round(FLAT_INSIDE_512 * max(h, w) / 512)))
-    out: dict[int, bool] = {}
-    for lab, box, region in _label_boxes(labels, ids):
-        if box is None:
-            out[lab] = False
-            continue
-        inner = ndimage.binary_erosion(region, iterations=depth)
+    out = dict.fromkeys(ids, False)
+    for lab, _box, region, inner in _label_insides(labels, ids, FLAT_INSIDE_512):
         out[lab] = bool(inner.sum() >= INSIDE_SHARE * region.sum())
     return out
 
