@@ -10,13 +10,23 @@ Only what this package calls is listed.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 
-from sticker_studio.engine.models.text_encoder import TextEncoder
-
 __all__ = ["Autoencoder", "Denoiser", "MattingModel", "TextEncoder"]
+
+
+@runtime_checkable
+class TextEncoder(Protocol):
+    """A prompt encoder (MiniLM or the tiny encoder, :mod:`~sticker_studio.engine.models.text_encoder`):
+    prompts → (hidden states ``[B, T, hidden_size]``, attention mask ``[B, T]``). Defined here, not beside the
+    encoders, so that code typed against it (matting, the store) does not import diffusers."""
+
+    hidden_size: int
+
+    def encode(self, prompts: list[str], device: torch.device | str,
+               dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]: ...
 
 
 class Denoiser(Protocol):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import torch
 from diffusers.configuration_utils import ConfigMixin, register_to_config
@@ -27,6 +27,7 @@ from torch import nn
 
 from sticker_studio.core.errors import ModelError
 from sticker_studio.engine.models.blocks import AlignedLoadMixin
+from sticker_studio.engine.models.protocols import TextEncoder as TextEncoder  # re-exported (the protocol)
 
 MINILM_TYPE = "minilm-l6-v2"
 MINILM_HIDDEN_SIZE = 384
@@ -35,14 +36,6 @@ DEFAULT_MAX_LENGTH = 32
 _CACHE_LOCK = threading.Lock()
 _TOKENIZER_CACHE: dict[str, Any] = {}
 _MODEL_CACHE: dict[tuple[str, str, str], nn.Module] = {}
-
-
-@runtime_checkable
-class TextEncoder(Protocol):
-    hidden_size: int
-
-    def encode(self, prompts: list[str], device: torch.device | str,
-               dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]: ...
 
 
 def minilm_model_dir() -> Path:
