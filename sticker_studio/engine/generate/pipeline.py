@@ -302,7 +302,7 @@ class StickerPipeline:
             from sticker_studio.engine.matting.matte import load_matting_head
 
             try:
-                head = load_matting_head(None if matting == "default" else matting)
+                head = load_matting_head(None if matting == "default" else matting, trainable=True)  # saved with it
             except ModelNotFoundError as error:
                 if matting != "default":
                     raise

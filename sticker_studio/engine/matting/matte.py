@@ -40,8 +40,11 @@ MATTING_CLASS = ["sticker_studio.engine.models.matting_head", "MattingHead"]
 
 
 def load_matting_head(model: str | Path | None = None, *, device: torch.device | None = None,
-                      dtype: torch.dtype | None = None) -> Any:
-    """A :class:`MattingHead` from a folder, a manifest id, or (``None``) the default id.
+                      dtype: torch.dtype | None = None, trainable: bool = False) -> Any:
+    """The matting head from a folder, a manifest id, or (``None``) the default id: for inference the plain
+    torch network (:func:`~sticker_studio.engine.models.matting_net.load_matting_net`: the same weights and
+    outputs, without importing diffusers, ~3 s of a CLI run); with ``trainable`` (or for a pipeline that saves
+    it) the diffusers :class:`MattingHead` with ``save_pretrained``.
 
     Raises :class:`ModelNotFoundError` when it is not available; never builds random weights.
     """
@@ -64,7 +67,12 @@ def load_matting_head(model: str | Path | None = None, *, device: torch.device |
             hint="use --colorkey, or add one with `sticker-studio models add PATH`",
         )
         folder = resolve_model(model_id, manifest=manifest)
-    head = model_folder.load_model(folder, MATTING_CLASS, "matting head")
+    if trainable:
+        head = model_folder.load_model(folder, MATTING_CLASS, "matting head")
+    else:
+        from sticker_studio.engine.models.matting_net import load_matting_net
+
+        head = load_matting_net(folder, max_parameters=model_folder.MAX_PARAMETERS)
     head.eval()
     if device is not None:
         head.to(device=device)

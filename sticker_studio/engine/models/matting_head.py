@@ -52,13 +52,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from diffusers.utils import BaseOutput
-from torch import nn
 
-from sticker_studio.engine.models.blocks import AlignedLoadMixin, batch_to_frames, frames_to_batch, group_norm
+from sticker_studio.engine.models.blocks import AlignedLoadMixin
+from sticker_studio.engine.models.matting_net import MattingNet, TemporalConvLayer
 
 
 @dataclass
@@ -69,37 +68,13 @@ class MattingOutput(BaseOutput):
     foreground: torch.Tensor
 
 
-def _conv_gn_relu(cin: int, cout: int, groups: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False),
-                         group_norm(cout, groups, eps=1e-5), nn.ReLU(inplace=True))
+class MattingHead(AlignedLoadMixin, MattingNet, ModelMixin, ConfigMixin):  # type: ignore[misc]
+    """ILDiff-style video matting head: frames ``[B, 3, F, H, W]`` in [0, 1] → alpha + foreground.
 
-
-class TemporalConvLayer(nn.Module):
-    """One residual 3D-conv temporal layer (GroupNorm + ReLU), as in ILDiff's layout adapter."""
-
-    def __init__(self, channels: int, groups: int, kernel: str = "factorized") -> None:
-        super().__init__()
-        if kernel == "factorized":
-            self.conv1 = nn.Conv3d(channels, channels, (3, 1, 1), padding=(1, 0, 0), bias=False)
-            self.conv2: nn.Conv3d | None = nn.Conv3d(channels, channels, (1, 3, 3), padding=(0, 1, 1), bias=False)
-        elif kernel == "3x3x3":
-            self.conv1 = nn.Conv3d(channels, channels, 3, padding=1, bias=False)
-            self.conv2 = None
-        else:
-            raise ValueError("temporal_kernel must be 'factorized' or '3x3x3'")
-        self.norm1 = group_norm(channels, groups, eps=1e-5)
-        self.norm2 = group_norm(channels, groups, eps=1e-5) if self.conv2 is not None else None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = F.relu(self.norm1(self.conv1(x)))
-        if self.conv2 is not None:
-            assert self.norm2 is not None
-            y = self.norm2(self.conv2(y))
-        return F.relu(x + y)
-
-
-class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):  # type: ignore[misc]
-    """ILDiff-style video matting head: frames ``[B, 3, F, H, W]`` in [0, 1] → alpha + foreground."""
+    The network is :class:`~sticker_studio.engine.models.matting_net.MattingNet` (same parameters, same
+    forward, listed first in the bases so its ``__init__`` runs with the arguments); this class adds diffusers'
+    contract: a registered config, ``from_pretrained`` and
+    ``save_pretrained``, and a ``MattingOutput``."""
 
     @register_to_config
     def __init__(
@@ -116,112 +91,14 @@ class MattingHead(AlignedLoadMixin, ModelMixin, ConfigMixin):  # type: ignore[mi
         refine_layers: int = 1,
         prior_residual: bool = False,
     ) -> None:
-        super().__init__()
-        if background_channels not in (0, 3):
-            raise ValueError("background_channels must be 0 or 3")
-        g = norm_num_groups
-        cin = 3 + background_channels + prior_channels
-        self.stem = _conv_gn_relu(cin, stem_channels, g, stride=2)
-        self.encoder = nn.ModuleList()
-        prev = stem_channels
-        for ch in encoder_channels:
-            self.encoder.append(nn.Sequential(_conv_gn_relu(prev, ch, g, stride=2), _conv_gn_relu(ch, ch, g)))
-            prev = ch
-        self.temporal = nn.ModuleList(TemporalConvLayer(prev, g, temporal_kernel) for _ in range(temporal_depth))
-        self.decoder = nn.ModuleList()
-        skips = [stem_channels, *encoder_channels[:-1]]
-        for skip in reversed(skips):
-            self.decoder.append(_conv_gn_relu(prev + skip, skip, g))
-            prev = skip
-        self.coarse_head = nn.Conv2d(prev, 4, 3, padding=1)  # alpha logit + colour correction
-        if prior_channels and prior_residual:  # start as the prior itself: the network learns only the correction
-            nn.init.zeros_(self.coarse_head.weight)
-            assert self.coarse_head.bias is not None
-            nn.init.zeros_(self.coarse_head.bias)
-        layers: list[nn.Module] = [nn.Conv2d(3 + 4 + background_channels + prior_channels, refine_channels, 3,
-                                             padding=1), nn.ReLU(inplace=True)]
-        for _ in range(refine_layers - 1):
-            layers += [nn.Conv2d(refine_channels, refine_channels, 3, padding=1), nn.ReLU(inplace=True)]
-        refine_out = nn.Conv2d(refine_channels, 4, 3, padding=1)
-        layers.append(refine_out)
-        self.refine = nn.Sequential(*layers)
-        nn.init.zeros_(refine_out.weight)
-        assert refine_out.bias is not None
-        nn.init.zeros_(refine_out.bias)
+        # MattingNet builds the layers; its super().__init__() is ModelMixin's here (the MRO puts the network
+        # first), which initialises torch's Module
+        super().__init__(stem_channels, encoder_channels, temporal_depth, temporal_kernel, norm_num_groups,
+                         internal_size, refine_channels, background_channels, prior_channels, refine_layers,
+                         prior_residual)
 
-    @property
-    def stride(self) -> int:
-        return 2 ** (len(self.config["encoder_channels"]) + 1)
+    def _output(self, alpha: torch.Tensor, foreground: torch.Tensor) -> MattingOutput:
+        return MattingOutput(alpha=alpha, foreground=foreground)
 
-    def forward(self, frames: torch.Tensor, background: torch.Tensor | None = None,
-                return_dict: bool = True, prior: torch.Tensor | None = None,
-                ) -> MattingOutput | tuple[torch.Tensor, torch.Tensor]:
-        if frames.dim() != 5 or frames.shape[1] != 3:
-            raise ValueError(f"frames must be [B, 3, F, H, W], got {tuple(frames.shape)}")
-        b, _, f, h, w = frames.shape
-        image = frames_to_batch(frames)  # [N, 3, H, W]
-        bg = self._background(background, frames) if self.config["background_channels"] else None
-        pc = int(getattr(self.config, "prior_channels", 0) or 0)
-        prior_b = None
-        if pc:
-            if prior is None or prior.shape[1] != pc or prior.shape[2:] != frames.shape[2:]:
-                raise ValueError(f"this head needs its layout prior [B, {pc}, F, H, W] "
-                                 "(sticker_studio.core.matte.layout_prior)")
-            prior_b = frames_to_batch(prior.to(dtype=frames.dtype))
-            bg = torch.cat([bg, prior_b], dim=1) if bg is not None else prior_b
 
-        # run the network at the internal resolution (long side capped), padded to the stride
-        scale = min(1.0, self.config["internal_size"] / max(h, w))
-        ih, iw = max(1, round(h * scale)), max(1, round(w * scale))
-        x = torch.cat([image, bg], dim=1) if bg is not None else image
-        small = x if (ih, iw) == (h, w) else F.interpolate(x, size=(ih, iw), mode="bilinear",
-                                                          align_corners=False, antialias=True)
-        s = self.stride
-        ph, pw = (-ih) % s, (-iw) % s
-        small = F.pad(small, (0, pw, 0, ph), mode="replicate")
-
-        feats = [self.stem(small * 2.0 - 1.0)]
-        for stage in self.encoder:
-            feats.append(stage(feats[-1]))
-        z = feats.pop()
-        if len(self.temporal):
-            z5 = batch_to_frames(z, f)
-            for layer in self.temporal:
-                z5 = layer(z5)
-            z = frames_to_batch(z5)
-        for dec in self.decoder:
-            skip = feats.pop()
-            z = F.interpolate(z, size=skip.shape[-2:], mode="bilinear", align_corners=False)
-            z = dec(torch.cat([z, skip], dim=1))
-        coarse = self.coarse_head(z)
-        coarse = F.interpolate(coarse, size=(ih + ph, iw + pw), mode="bilinear", align_corners=False)
-        coarse = coarse[..., :ih, :iw]
-        if (ih, iw) != (h, w):
-            coarse = F.interpolate(coarse, size=(h, w), mode="bilinear", align_corners=False)
-
-        img_logit = torch.logit(image.clamp(1e-3, 1 - 1e-3))
-        alpha_logit = coarse[:, :1]
-        if prior_b is not None and getattr(self.config, "prior_residual", True):
-            # a correction of the key alpha (channel 4 of the prior)
-            alpha_logit = alpha_logit + torch.logit(prior_b[:, 4:5].clamp(0.02, 0.98))
-        fg_logit = img_logit + coarse[:, 1:]
-        refine_in = [image, torch.sigmoid(alpha_logit), torch.sigmoid(fg_logit)]
-        if bg is not None:
-            refine_in.append(bg)
-        delta = self.refine(torch.cat(refine_in, dim=1))
-        alpha = torch.sigmoid(alpha_logit + delta[:, :1])
-        fg = torch.sigmoid(fg_logit + delta[:, 1:])
-        alpha5, fg5 = batch_to_frames(alpha, f).contiguous(), batch_to_frames(fg, f).contiguous()
-        if not return_dict:
-            return alpha5, fg5
-        return MattingOutput(alpha=alpha5, foreground=fg5)
-
-    @staticmethod
-    def _background(background: torch.Tensor | None, frames: torch.Tensor) -> torch.Tensor:
-        b, _, f, h, w = frames.shape
-        if background is None:  # default hint: white, the pipeline's compositing background
-            return torch.ones(b * f, 3, h, w, device=frames.device, dtype=frames.dtype)
-        background = background.to(device=frames.device, dtype=frames.dtype)
-        if background.dim() == 2:
-            return background[:, None, :, None, None].expand(b, f, 3, h, w).reshape(b * f, 3, h, w)
-        return frames_to_batch(background)
+__all__ = ["MattingHead", "MattingOutput", "TemporalConvLayer"]
