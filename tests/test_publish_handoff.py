@@ -17,7 +17,7 @@ from sticker_studio.core.errors import InvalidInputError
 from sticker_studio.core.pack.pack import StickerPack
 from sticker_studio.core.sticker import Sticker
 from sticker_studio.core.text.art_library import ArtLibrary
-from sticker_studio.core.text.emoji_suggest import suggest_emojis, suggest_for_sticker
+from sticker_studio.core.text.emoji_suggest import subject_emoji, suggest_emojis, suggest_for_sticker
 from sticker_studio.formats.handoff import LINE_ZIP_MAX_BYTES, HandoffSticker, write_line_zip
 from sticker_studio.formats.pack_export import MARKER_FILE, PackItem, export_pack
 from sticker_studio.formats.writers import write_sticker
@@ -149,6 +149,11 @@ def test_emoji_come_from_the_art_library_subject_the_prompt_and_the_motion() -> 
     assert suggest_emojis(name="qx17", motion="spin") == ["🙂"]  # nothing meaningful: the fallback
     meta = {"art": "noto:ghost", "prompt": "a ghost floating", "motion": "wave"}
     assert suggest_for_sticker(meta, library=library) == [ghost.emoji, "👋"]
+    # a label is matched by its last word only when the subject has its other words too: a red ball is not
+    # filed under the rice ball 🍙, a fluffy cat is the cat
+    assert subject_emoji("red ball", library) is None and subject_emoji("bowling ball", library) is None
+    assert subject_emoji("rice ball", library) == library.find("rice ball").emoji  # type: ignore[union-attr]
+    assert subject_emoji("fluffy cat", library) == subject_emoji("cat", library)
 
 
 def test_pack_add_suggests_emoji_when_none_are_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -111,8 +111,12 @@ def subject_emoji(subject: str, library: Any | None = None) -> str | None:
     for candidate in candidates:
         if candidate in labels:
             return labels[candidate]
-    last = text.split()[-1]  # "fluffy cat" -> the shortest label ending in "cat"
-    ending = sorted((label for label in labels if label.split()[-1] == last), key=len)
+    # "fluffy cat" -> "cat": the shortest label ending in the subject's last word whose other words the subject
+    # has too ("red ball" is no "rice ball": its emoji would file the sticker under food)
+    words = set(text.split())
+    last = text.split()[-1]
+    ending = sorted((label for label in labels
+                     if label.split()[-1] == last and set(label.split()[:-1]) <= words), key=len)
     return labels[ending[0]] if ending else None
 
 
