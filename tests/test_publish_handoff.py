@@ -154,6 +154,11 @@ def test_emoji_come_from_the_art_library_subject_the_prompt_and_the_motion() -> 
     assert subject_emoji("red ball", library) is None and subject_emoji("bowling ball", library) is None
     assert subject_emoji("rice ball", library) == library.find("rice ball").emoji  # type: ignore[union-attr]
     assert subject_emoji("fluffy cat", library) == subject_emoji("cat", library)
+    # a file name is no sentence: a word of it that is a label names the subject ("fox_paper.jpg")
+    fox = library.find("fox")
+    assert fox is not None
+    assert suggest_emojis(name="fox_paper", library=library) == [fox.emoji]
+    assert suggest_emojis(name="IMG_2041", library=library) == ["🙂"]
 
 
 def test_pack_add_suggests_emoji_when_none_are_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

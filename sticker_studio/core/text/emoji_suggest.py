@@ -120,6 +120,16 @@ def subject_emoji(subject: str, library: Any | None = None) -> str | None:
     return labels[ending[0]] if ending else None
 
 
+def _exact_label_emoji(word: str, library: Any | None = None) -> str | None:
+    """The emoji of the library label ``word`` is on its own ("fox", "cats" -> "cat", "alien" -> "alien
+    face"), or None."""
+    labels = _library_labels(library)
+    for candidate in (word, f"{word} face", word[:-1] if word.endswith("s") and len(word) > 3 else ""):
+        if candidate and candidate in labels:
+            return labels[candidate]
+    return None
+
+
 def _art_label(art: object) -> str:
     """``"fluent-emoji-flat:cat"`` -> ``"cat"``."""
     return str(art).split(":", 1)[-1] if art else ""
@@ -135,13 +145,20 @@ def suggest_emojis(*, subject: str | None = None, prompt: str | None = None, mot
         if emoji and emoji not in found:
             found.append(emoji)
 
-    texts = [t for t in (prompt, (name or "").replace("_", " ").replace("-", " ")) if t and t.strip()]
+    name_text = (name or "").replace("_", " ").replace("-", " ")
+    texts = [t for t in (prompt, name_text) if t and t.strip()]
     if subject:
         put(subject_emoji(subject, library))
     for text in texts:
         parts = parse_prompt(text)
+        had = len(found)
         if parts.subject:
             put(subject_emoji(parts.subject, library))
+        if text is name_text and len(found) == had:
+            # a file name is no sentence ("fox_paper", "penguin sketch v2"): a word of it that is a library
+            # label on its own names the subject
+            for word in words_of(text):
+                put(_exact_label_emoji(word, library))
         for word in words_of(text):
             put(WORD_EMOJI.get(word))
     if motion:
