@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from sticker_studio.core.puppet.animate import AnimateOptions, animate_character
+from sticker_studio.core.puppet.face import FaceGeometry, FacePalette, FaceState, draw_face
 from sticker_studio.core.puppet.motions import CHARACTER_MOTIONS, CharacterParams, MotionContext
 from sticker_studio.core.puppet.rig import BodyPlan, Ellipse, Joint, Rig
 
@@ -71,3 +72,54 @@ def test_head_motions_on_a_whole_face_do_not_tear_it(motion: str) -> None:
         for k in (1, 2):
             ys, xs = np.nonzero(labels == k)
             assert 0.7 <= np.ptp(xs) / max(np.ptp(ys), 1) <= 1.4
+
+
+def _dark_eye_face(eye_r: float, rig_r: float, skin: tuple[int, int, int] = (226, 232, 238),
+                   eye: tuple[int, int, int] = (40, 44, 52)) -> tuple[np.ndarray, FaceGeometry]:
+    """A face with one pupil-less eye drawn as a disc of radius ``eye_r``, rigged with a smaller (or equal) ellipse."""
+    im = Image.new("RGBA", (128, 128), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    d.ellipse((8, 8, 120, 120), fill=(*skin, 255))
+    d.ellipse((64 - eye_r, 56 - eye_r, 64 + eye_r, 56 + eye_r), fill=(*eye, 255))
+    return np.asarray(im).copy(), FaceGeometry(eye_l=(64.0, 56.0, rig_r, rig_r))
+
+
+@pytest.mark.parametrize("rig_r", [7.0, 11.0])
+def test_a_pupilless_eye_looks_aside_whole_without_a_crescent(rig_r: float) -> None:
+    """The rig's ellipse smaller than the drawn eye (Twemoji ghost, fox): the whole drawn disc moves, and nothing
+    of the skin's colour shows inside the dark disc (the old move left a light crescent there)."""
+    rest, geo = _dark_eye_face(11.0, rig_r)
+    frame = rest.copy()
+    draw_face(frame, rest, geo, geo, FaceState(pupil_dx=1.0))
+    dark = (frame[..., :3].astype(int).sum(-1) < 200) & (frame[..., 3] > 0)
+    rest_dark = (rest[..., :3].astype(int).sum(-1) < 200) & (rest[..., 3] > 0)
+    assert np.nonzero(dark)[1].mean() > np.nonzero(rest_dark)[1].mean() + 1.5  # it moved right
+    assert abs(int(dark.sum()) - int(rest_dark.sum())) <= 0.08 * rest_dark.sum()  # whole, not cut
+    assert _holes(dark.astype(np.uint8) * 255) == 0  # no light crescent inside it
+    # what it uncovered is the skin: the mid-tones are the moved disc's one anti-aliased rim, no second rim is
+    # left where its left edge was
+    lum = frame[30:82, 30:98, :3].astype(int).sum(-1)
+    assert int(((lum >= 200) & (lum <= 600)).sum()) <= 2 * np.pi * 11.0
+
+
+def test_a_light_eye_on_a_dark_head_moves_clean() -> None:
+    """A light dot on a dark head (the Twemoji cow's profile): no ring is left where it was."""
+    rest, geo = _dark_eye_face(5.0, 4.0, skin=(46, 50, 60), eye=(200, 210, 220))
+    rest[..., :3] = np.where(rest[..., 3:] > 0, rest[..., :3], 0)
+    frame = rest.copy()
+    draw_face(frame, rest, geo, geo, FaceState(pupil_dx=-1.0))
+    lum = frame[40:72, 40:88, :3].astype(int).sum(-1)
+    assert ((lum < 200) | (lum > 560)).mean() > 0.97  # the head's dark or the eye's light: no grey ring
+    rest_x = np.nonzero(rest[..., :3].astype(int).sum(-1) > 560)[1].mean()
+    assert np.nonzero(frame[..., :3].astype(int).sum(-1) > 560)[1].mean() < rest_x - 0.5
+
+
+def test_an_eye_that_is_part_of_a_bigger_shape_stays_as_drawn() -> None:
+    """The rig's ellipse inside a big dark patch (the alien's, the skull's eye sockets): nothing is cut out of it."""
+    rest, geo = _dark_eye_face(30.0, 6.0)
+    # the lids' skin is the face's (as sampled on the Twemoji alien), the ellipse deep inside the dark eye
+    pal = FacePalette((226, 232, 238), (226, 232, 238), (20, 20, 20), (92, 28, 36), None, None,
+                      (40, 44, 52), (40, 44, 52))
+    frame = rest.copy()
+    draw_face(frame, rest, geo, geo, FaceState(pupil_dx=1.0), palette=pal)
+    assert np.array_equal(frame, rest)
