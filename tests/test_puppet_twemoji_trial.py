@@ -123,3 +123,33 @@ def test_an_eye_that_is_part_of_a_bigger_shape_stays_as_drawn() -> None:
     frame = rest.copy()
     draw_face(frame, rest, geo, geo, FaceState(pupil_dx=1.0), palette=pal)
     assert np.array_equal(frame, rest)
+
+
+def _small_headed(size: int = 160) -> tuple[np.ndarray, Rig]:
+    """A tall character with a head a tenth of its height (a person, an animal in profile)."""
+    im = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    d.rounded_rectangle((60, 40, 100, 150), 12, fill=(90, 140, 200, 255))
+    d.ellipse((68, 12, 92, 36), fill=(240, 200, 160, 255))
+    joints = {"root": Joint(80, 120), "chest": Joint(80, 60), "neck": Joint(80, 38), "head": Joint(80, 24),
+              "head_top": Joint(80, 13)}
+    return np.asarray(im).copy(), Rig(size, size, joints, {}, BodyPlan.HUMANOID, None, "user")
+
+
+@pytest.mark.parametrize(("motion", "colour"), [("sleepy", (128, 156, 255)), ("love", (238, 48, 82))])
+def test_effects_on_a_small_head_are_big_enough_to_read(motion: str, colour: tuple[int, int, int]) -> None:
+    """The zzz and hearts were sized by the head's radius: 2-4 px on a person or a profile animal (Twemoji turtle,
+    cow; OpenMoji people). They are sized from at least a quarter of the character now, and stay near the head."""
+    rgba, rig = _small_headed()
+    sticker = animate_character(rgba, rig, motion, options=AnimateOptions(frames=12))
+    best = 0
+    for f in sticker.frames:
+        fx = (np.abs(f[..., :3].astype(int) - colour).max(-1) <= 24) & (f[..., 3] > 200)
+        labels, n = ndimage.label(fx)
+        if n:
+            sizes = ndimage.find_objects(labels)
+            best = max(best, max(max(s[0].stop - s[0].start, s[1].stop - s[1].start) for s in sizes))
+            ys, _ = np.nonzero(fx)
+            pad_y = sticker.metadata["canvas_padding"][1]
+            assert ys.max() - pad_y < 60, "the effect should stay around the head"
+    assert best >= 5, f"the largest {motion} shape is {best} px"  # (2-3 px before)
