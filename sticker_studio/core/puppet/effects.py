@@ -4,7 +4,8 @@ Each effect is a loop: :func:`draw_effect` paints it at phase ``t`` in [0, 1) ov
 anchored to the character's head (and eyes, mouth, facing). Every particle lives inside
 (0, 1) and fades or shrinks to nothing at both ends of its life, so nothing is drawn at
 ``t = 0`` (frame 0 stays the drawing) and ``t → 1`` joins ``t = 0`` seamlessly. Shapes are
-sticker style (a flat fill inside a dark outline), anti-aliased, sized by the head radius,
+sticker style (a flat fill inside a dark outline), anti-aliased, sized by the head radius (at least
+:attr:`EffectAnchors.glyph_radius`, a share of the whole character),
 and moved inward where they would leave the canvas.
 """
 
