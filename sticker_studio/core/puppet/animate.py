@@ -107,6 +107,10 @@ def motion_poses(motion: CharacterMotion, rig: Rig, puppet: Puppet, params: Char
 #: this share of the pixels inside the drawing the right one's changes: a front view's two arms are alike, and it
 #: keeps the right one
 OPEN_ARM_RATIO = 0.5
+#: effects (zzz, hearts, tears, sweat, anger, sparkles) are sized from at least this share of the character's size
+#: (:attr:`~sticker_studio.core.puppet.effects.EffectAnchors.glyph_radius`): a face-only drawing's head radius is
+#: 0.4-0.6 of it and keeps its sizes; a person's or a profile animal's 0.12 made them 2-4 px on a 256 px sticker
+EFFECT_GLYPH = 0.25
 _OPEN_ARMS: weakref.WeakKeyDictionary[Puppet, dict[tuple[str, ...], str]] = weakref.WeakKeyDictionary()
 
 
@@ -259,7 +263,8 @@ def _anchors(plan: RenderPlan, jt: dict[str, JointTransform], geometry: fx_face.
     mouth = None if geometry.mouth is None else (geometry.mouth[0], geometry.mouth[1])
     return fx_effects.EffectAnchors(head_center=(float(centre[0]), float(centre[1])), head_radius=radius,
                                     eyes=tuple((e[0], e[1]) for e in eyes_e), mouth=mouth, facing=facing,
-                                    eye_radius=max((e[3] for e in eyes_e), default=0.0))
+                                    eye_radius=max((e[3] for e in eyes_e), default=0.0),
+                                    glyph_radius=EFFECT_GLYPH * plan.puppet.size)
 
 
 def _body_layer(name: str, amplitude: float, puppet: Puppet):

@@ -4,7 +4,8 @@ Each effect is a loop: :func:`draw_effect` paints it at phase ``t`` in [0, 1) ov
 anchored to the character's head (and eyes, mouth, facing). Every particle lives inside
 (0, 1) and fades or shrinks to nothing at both ends of its life, so nothing is drawn at
 ``t = 0`` (frame 0 stays the drawing) and ``t → 1`` joins ``t = 0`` seamlessly. Shapes are
-sticker style (a flat fill inside a dark outline), anti-aliased, sized by the head radius,
+sticker style (a flat fill inside a dark outline), anti-aliased, sized by the head radius (at least
+:attr:`EffectAnchors.glyph_radius`, a share of the whole character),
 and moved inward where they would leave the canvas.
 """
 
@@ -52,6 +53,20 @@ class EffectAnchors:
     mouth: Point | None = None     #: fire comes out of it (estimated from the head when None)
     facing: int = 1                #: +1 the character faces right (x+), -1 left
     eye_radius: float = 0.0        #: the eyes' vertical radius; 0 = estimated from the head
+    #: what the shapes are sized from (0: ``head_radius``). A small head (a person, an animal in profile: a
+    #: tenth of the drawing) gave zzz, hearts and tears 2-4 px tall on a 256 px sticker; sized from at least a
+    #: share of the whole character they read, and still sit around the head
+    glyph_radius: float = 0.0
+
+    @property
+    def glyph(self) -> float:
+        """The radius the effect's shapes are sized from."""
+        return self.glyph_radius if self.glyph_radius > self.head_radius else self.head_radius
+
+    @property
+    def reach(self) -> float:
+        """How far from the head's centre shapes sized by :attr:`glyph` sit clear of a small head."""
+        return max(self.head_radius, 0.6 * self.glyph)
 
 
 def draw_effect(frame: np.ndarray, kind: EffectKind, anchors: EffectAnchors, t: float, amount: float = 1.0,
@@ -76,7 +91,7 @@ def effect_layer(shape: tuple[int, ...], kind: EffectKind, anchors: EffectAnchor
     t = float(t) % 1.0
     if amount <= 0.0 or anchors.head_radius <= 0.0 or t <= 0.0:
         return None
-    pen = _Pen(Layer(shape), max(1.2, 0.022 * anchors.head_radius), amount)
+    pen = _Pen(Layer(shape), max(1.2, 0.022 * anchors.glyph), amount)
     rng = np.random.default_rng(seed)
     _DRAWERS[kind](pen, anchors, t, rng)
     return pen.layer
@@ -91,7 +106,7 @@ def effect_bounds(shape: tuple[int, ...], kind: EffectKind, anchors: EffectAncho
     t = float(t) % 1.0
     if amount <= 0.0 or anchors.head_radius <= 0.0 or t <= 0.0:
         return None
-    pen = _Pen(BoundsLayer(shape), max(1.2, 0.022 * anchors.head_radius), amount)
+    pen = _Pen(BoundsLayer(shape), max(1.2, 0.022 * anchors.glyph), amount)
     _DRAWERS[kind](pen, anchors, t, np.random.default_rng(seed))
     return pen.layer.touched
 
@@ -236,13 +251,14 @@ def _tears(pen: _Pen, a: EffectAnchors, t: float, rng: np.random.Generator) -> N
             fall = p * p
             x = ex + out * (0.1 * er + 0.12 * r * fall)
             y = ey + er + 0.06 * r + 0.6 * r * fall
-            size = 0.065 * r * (0.55 + 0.45 * min(1.0, p * 4))
+            size = 0.065 * a.glyph * (0.55 + 0.45 * min(1.0, p * 4))
             _drop(pen, (x, y), size, _fade(p, 0.12, 0.3))
 
 
 def _zzz(pen: _Pen, a: EffectAnchors, t: float, rng: np.random.Generator) -> None:
     hx, hy = a.head_center
-    r = a.head_radius
+    r = a.reach
+    g = a.glyph
     jitter = rng.uniform(-0.05, 0.05, size=3) * r
     for k in range(3):
         p = _life(t, 0.04 + 0.15 * k, 0.6)
@@ -250,7 +266,7 @@ def _zzz(pen: _Pen, a: EffectAnchors, t: float, rng: np.random.Generator) -> Non
             continue
         x = hx + 0.5 * r + 0.75 * r * p + 0.07 * r * math.sin(2 * math.pi * p) + jitter[k]
         y = hy - 0.65 * r - 0.95 * r * p
-        size = r * (0.07 + 0.09 * p)
+        size = g * (0.07 + 0.09 * p)
         pts = _place(Z_PATH, size, (x, y), -0.2)
         pen.stroke(pts, 0.42 * size, (128, 156, 255), (26, 34, 112), _fade(p, 0.15, 0.3))
 
@@ -267,7 +283,7 @@ def _hearts(pen: _Pen, a: EffectAnchors, t: float, rng: np.random.Generator) -> 
         ang = angles[order[i]]
         x = hx + 1.02 * r * math.cos(ang)
         y = hy + 1.02 * r * math.sin(ang) - 0.3 * r * p
-        size = 0.1 * r * (0.45 + 0.55 * _ease_out(min(1.0, p / 0.3)))
+        size = 0.1 * a.glyph * (0.45 + 0.55 * _ease_out(min(1.0, p / 0.3)))
         opacity = 1.0
         if p > 0.78:  # pop: a quick swell while it vanishes
             q = (p - 0.78) / 0.22
@@ -293,7 +309,7 @@ def _sparkles(pen: _Pen, a: EffectAnchors, t: float, rng: np.random.Generator) -
             continue
         j = order[i]
         x, y = hx + dist[j] * r * math.cos(angles[j]), hy + dist[j] * r * math.sin(angles[j])
-        size = 0.15 * r * math.sin(math.pi * p) * (0.8 + 0.4 * (j % 2))
+        size = 0.15 * a.glyph * math.sin(math.pi * p) * (0.8 + 0.4 * (j % 2))
         if size < 0.3:
             continue
         pen.polygon(_place(STAR, size, (x, y), 0.4 * p), (255, 222, 64), (168, 100, 0), min(1.0, 3 * p))
@@ -301,7 +317,7 @@ def _sparkles(pen: _Pen, a: EffectAnchors, t: float, rng: np.random.Generator) -
 
 def _sweat(pen: _Pen, a: EffectAnchors, t: float, rng: np.random.Generator) -> None:
     hx, hy = a.head_center
-    r = a.head_radius
+    r = a.reach
     side = -float(np.sign(a.facing) or 1.0)
     p = _life(t, 0.05, 0.9)
     if p is None:
@@ -309,7 +325,7 @@ def _sweat(pen: _Pen, a: EffectAnchors, t: float, rng: np.random.Generator) -> N
     ang = math.radians(32.0 + float(rng.uniform(-5, 5)))
     x = hx + side * 0.9 * r * math.cos(ang)
     y0 = hy - 0.9 * r * math.sin(ang)
-    size = 0.09 * r * (0.4 + 0.6 * _ease_out(min(1.0, p / 0.2)))
+    size = 0.09 * a.glyph * (0.4 + 0.6 * _ease_out(min(1.0, p / 0.2)))
     eyes, er = _eyes(a) if a.eyes else ((), 0.0)
     for ex, ey in eyes:  # keep the drop off the eyes: out beside them
         if abs(ey - y0) < er + 3.2 * size and (x - ex) * side < er + 1.6 * size:
@@ -320,14 +336,14 @@ def _sweat(pen: _Pen, a: EffectAnchors, t: float, rng: np.random.Generator) -> N
 
 def _anger(pen: _Pen, a: EffectAnchors, t: float, rng: np.random.Generator) -> None:
     hx, hy = a.head_center
-    r = a.head_radius
+    r = a.reach
     side = float(np.sign(a.facing) or 1.0)
     p = _life(t, 0.04, 0.92)
     if p is None:
         return
     env = _fade(p, 0.12, 0.12)
     pulse = 1.0 + 0.14 * math.sin(2 * math.pi * 3 * p) ** 2
-    size = 0.19 * r * env * pulse
+    size = 0.19 * a.glyph * env * pulse
     if size < 0.5:
         return
     centre = np.array([hx + side * 0.72 * r, hy - 0.72 * r])

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
+from scipy import ndimage
 
 from sticker_studio.core.puppet.paint import (
     Box,
@@ -40,6 +41,16 @@ BLUSH: Colour = (255, 92, 124)
 #: one over LID_OTHER fully: the skin around an eye, shading included, is not repainted by a blink
 LID_SAME = 24.0
 LID_OTHER = 48.0
+#: a pupil-less eye that looks aside moves as the shape it is drawn as (the pixels unlike the skin around it
+#: that touch the middle of the rig's ellipse), when that shape lies within this many of the ellipse's radii
+#: of its centre (else it is part of something bigger, and the eye stays as drawn)
+EYE_REACH = 2.2
+#: RGB distance (0..1 per channel, Euclidean) from the skin that makes a pixel the eye's
+EYE_UNLIKE = 0.18
+#: an eye with no shape of its own moves what lies in its ellipse when at least this share of the ring just
+#: outside the ellipse is skin (else the eye is drawn past the ellipse, and moving its inside cut a crescent:
+#: Twemoji alien 0.38, skull 0.30, ghost 0.04; OpenMoji eyes that moved cleanly 0.50-0.99)
+EYE_SKIN_AROUND = 0.5
 
 
 class Brow(Enum):
@@ -483,8 +494,17 @@ def _mouth(frame: np.ndarray, mouth: Ellipse, amount: float, pal: FacePalette, r
 
 def _look(frame: np.ndarray, eye: Ellipse, skin: Colour, sclera: Colour | None, pupil: Colour,
           dx: float, dy: float, rotation: float) -> None:
-    cx, cy, rx, ry = eye
     dx, dy = float(np.clip(dx, -1.0, 1.0)), float(np.clip(dy, -1.0, 1.0))
+    if sclera is None:
+        _look_whole(frame, eye, skin, pupil, dx, dy, rotation)
+        return
+    _look_shift(frame, eye, skin, sclera, pupil, dx, dy, rotation)
+
+
+def _look_shift(frame: np.ndarray, eye: Ellipse, skin: Colour, sclera: Colour | None, pupil: Colour,
+                dx: float, dy: float, rotation: float) -> None:
+    """The pupil moves inside a sclera eye; without a sclera, what lies in the grown ellipse moves whole."""
+    cx, cy, rx, ry = eye
     skin_f = np.asarray(skin, np.float32) / 255.0
     pupil_f = np.asarray(pupil, np.float32) / 255.0
     grow = 1.0 if sclera is not None else 1.15
@@ -536,6 +556,87 @@ def _look(frame: np.ndarray, eye: Ellipse, skin: Colour, sclera: Colour | None, 
     moved = moved * cover[..., None]  # clipped to the eye (or to the eye's surroundings when it moves whole)
     out_rgb = moved[..., :3] + base * base_a[..., None] * (1.0 - moved[..., 3:4])
     out_a = moved[..., 3] + base_a * (1.0 - moved[..., 3])
+    out = np.concatenate([out_rgb / np.maximum(out_a, 1e-6)[..., None], out_a[..., None]], -1)
+    changed = (w > 0) | (moved[..., 3] > 0)
+    dst = frame[box.slices()]
+    dst[changed] = np.clip(np.rint(out[changed] * 255.0), 0, 255).astype(np.uint8)
+
+
+def _drawn_eye(c: np.ndarray, alpha: np.ndarray, core: np.ndarray, within: np.ndarray,
+               skin_f: np.ndarray) -> np.ndarray | None:
+    """The eye as drawn: the pixels nearer the eye's colour (the middle of the rig's ellipse, where it is unlike
+    ``skin_f``) than the skin's, connected to the ellipse's ``core``, with what they enclose (a highlight, a
+    light pupil); None when there are none or they reach past ``within`` (a dark patch, a stripe, an eye joined
+    to an outline: not a shape to move)."""
+    unlike = (np.linalg.norm(c - skin_f, axis=-1) > EYE_UNLIKE) & (alpha > 0.5)
+    seed = core & unlike
+    if np.count_nonzero(seed) < 3:
+        return None
+    eye_f = np.median(c[seed], axis=0)
+    member = unlike & (np.linalg.norm(c - eye_f, axis=-1) < np.linalg.norm(c - skin_f, axis=-1))
+    labels, _ = ndimage.label(member)
+    ids = np.unique(labels[seed & member])
+    ids = ids[ids > 0]
+    if ids.size == 0:
+        return None
+    eye_px = ndimage.binary_fill_holes(np.isin(labels, ids))
+    return None if (eye_px & ~within).any() else eye_px
+
+
+def _look_whole(frame: np.ndarray, eye: Ellipse, skin: Colour, pupil: Colour, dx: float, dy: float,
+                rotation: float) -> None:
+    """A pupil-less eye (a dot, a dark disc with a highlight) looks aside by moving whole, as drawn.
+
+    The rig's ellipse is only where the eye is: moving what lay inside it (grown a little) left the rest of a
+    bigger drawn eye behind and filled the hole with the face's skin colour, a light crescent inside a dark eye
+    (Twemoji alien, skull, ghost) or a ghost rim beside it (fox, cow, turtle). The eye moved is the drawn shape
+    the ellipse's middle touches, its anti-aliased rim included, and what it uncovers takes the colour of the
+    skin right around it. An eye whose shape is not found near the ellipse is left as drawn.
+    """
+    cx, cy, rx, ry = eye
+    lat, down = _axes(rotation)
+    off_u, off_v = dx * 0.35 * _extent(eye, lat), dy * 0.35 * _extent(eye, down)
+    ox = off_u * lat[0] + off_v * down[0]
+    oy = off_u * lat[1] + off_v * down[1]
+    reach = EYE_REACH * max(rx, ry) + 3.0
+    room = reach + math.hypot(ox, oy) + 4.0
+    box = box_around(cx, cy, room, room, frame.shape)
+    if box.empty:
+        return
+    xx, yy = box.grid()
+    region = frame[box.slices()].astype(np.float32) / 255.0
+    c, alpha = region[..., :3], region[..., 3]
+    core = ellipse_sdf(cx, cy, max(0.6 * rx, 1.0), max(0.6 * ry, 1.0))(xx, yy) <= 0.5
+    within = np.hypot(xx - cx, yy - cy) <= reach
+    skin_f = np.asarray(skin, np.float32) / 255.0
+    eye_px = _drawn_eye(c, alpha, core, within, skin_f)
+    outside = ellipse_sdf(cx, cy, rx * 1.15 + 1.0, ry * 1.15 + 1.0)(xx, yy)
+    ring = (outside > 0.5) & (outside <= 0.5 + max(2.0, 0.3 * max(rx, ry))) & (alpha > 0.99)
+    if eye_px is None and np.count_nonzero(ring) >= 6:
+        # the skin sampled for the lids may not be what surrounds this eye (a light eye on a dark head): the
+        # colour just outside the ellipse
+        eye_px = _drawn_eye(c, alpha, core, within, np.median(c[ring], axis=0))
+    if eye_px is None:
+        # no shape of its own (an eye joined to an outline, drawn as a stroke): what lies in the ellipse moves,
+        # as long as the skin shows all around it; an eye drawn past the ellipse stays as drawn
+        skin_like = np.linalg.norm(c[ring] - skin_f, axis=-1) <= EYE_UNLIKE
+        if np.count_nonzero(ring) >= 6 and skin_like.mean() >= EYE_SKIN_AROUND:
+            _look_shift(frame, eye, skin, None, pupil, dx, dy, rotation)
+        return
+    rim = ndimage.binary_dilation(eye_px, iterations=2)
+    around = ndimage.binary_dilation(rim, iterations=2) & ~rim & (alpha > 0.99)
+    if np.count_nonzero(around) < 4:
+        return
+    base_f = np.median(c[around], axis=0).astype(np.float32)
+    dist = np.linalg.norm(c - base_f, axis=-1)
+    ref = max(float(np.percentile(dist[eye_px], 75)), 0.08)
+    w = np.where(eye_px, 1.0, np.clip(dist / ref, 0.0, 1.0) * rim).astype(np.float32)
+    part = np.clip(c - (1.0 - w[..., None]) * base_f, 0.0, 1.0) * (w[..., None] > 0)
+    moved = shift_bilinear(np.concatenate([part, w[..., None]], -1), ox, oy)
+    moved = moved * (alpha > 0.5)[..., None]  # (never onto the empty canvas)
+    base = c + w[..., None] * base_f - part  # the eye taken out: the skin around it
+    out_rgb = moved[..., :3] + base * alpha[..., None] * (1.0 - moved[..., 3:4])
+    out_a = moved[..., 3] + alpha * (1.0 - moved[..., 3])
     out = np.concatenate([out_rgb / np.maximum(out_a, 1e-6)[..., None], out_a[..., None]], -1)
     changed = (w > 0) | (moved[..., 3] > 0)
     dst = frame[box.slices()]

@@ -217,7 +217,7 @@ def _scaled_anchors(a: fx_effects.EffectAnchors, view: FramedView) -> fx_effects
     return fx_effects.EffectAnchors(
         head_center=view.paint(*a.head_center), head_radius=a.head_radius * view.k,
         eyes=tuple(view.paint(*e) for e in a.eyes), mouth=None if a.mouth is None else view.paint(*a.mouth),
-        facing=a.facing, eye_radius=a.eye_radius * view.k)
+        facing=a.facing, eye_radius=a.eye_radius * view.k, glyph_radius=a.glyph_radius * view.k)
 
 
 def animate_framed(rgba: np.ndarray, rig: Rig, motion: str, params: CharacterParams | None = None,

@@ -24,6 +24,11 @@ from sticker_studio.core.motion.poses import EASINGS, Easing
 from sticker_studio.core.puppet.pose import CharacterPose, FacePose
 from sticker_studio.core.puppet.rig import BodyPlan, Rig
 
+#: a head whose centre lies nearer than this share of the character's size to ``root`` is the whole drawing's
+#: middle, not a head on a neck (:meth:`MotionContext.head_turns`); a person's or an animal's head sits 0.3-0.6
+#: away, a face-only drawing's 0.0-0.1
+HEAD_APART = 0.15
+
 
 class MissingPartError(InvalidInputError):
     """The drawing's rig lacks a part the motion needs."""
@@ -107,11 +112,24 @@ class MotionContext:
         rest = math.atan2(end[1] - sh[1], end[0] - sh[0])
         return _wrap(math.atan2(point[1] - sh[1], point[0] - sh[0]) - rest)
 
+    def head_turns(self) -> bool:
+        """Whether the head moves on its own neck: the rig has a head part and a neck, and the head's centre
+        lies away from the body's (at least :data:`HEAD_APART` of the character's size from ``root``). A face
+        drawn as the whole drawing (a robot's or a skull's head, rigged with its centre on ``root`` and a "neck"
+        at the chin) has its head pixels as a strip along the head's bone: turning that strip about the neck
+        sheared the eyes and tore the top of the head (Twemoji robot, skull, unicorn, rocket); such a drawing
+        nods, shakes and tilts as a whole instead."""
+        j = self.rig.joints
+        if "neck" not in j or "head" not in j or "root" not in j or not self.rig.has_part("head"):
+            return False
+        apart = math.hypot(j["head"].x - j["root"].x, j["head"].y - j["root"].y)
+        return apart >= HEAD_APART * self.size
+
     def droop_sign(self) -> float:
         """The sign of the head turn (:meth:`tilt`) that lets a head hang down: a head held out to the side of
         its neck (a profile) turns chin-down toward the side it faces; an upright head tilts clockwise."""
         j = self.rig.joints
-        if "neck" in j and "head" in j and self.rig.has_part("head"):
+        if self.head_turns():
             dx, dy = j["head"].x - j["neck"].x, j["head"].y - j["neck"].y
             if abs(dx) > 0.3 * math.hypot(dx, dy):
                 return math.copysign(1.0, dx)
@@ -120,7 +138,7 @@ class MotionContext:
     def tilt(self, pose: CharacterPose, angle: float, whole: bool = True) -> None:
         """Turn the head about the neck; a blob without a neck turns as a whole about its base
         (``whole=False``: not at all, for motions where the head's turn is only an accent)."""
-        if "neck" in self.rig.joints and self.rig.has_part("head"):
+        if self.head_turns():
             pose.angles["neck"] = pose.angles.get("neck", 0.0) + angle
         elif whole:
             pose.rotation += angle
@@ -196,7 +214,7 @@ def m_look(t: float, c: MotionContext) -> CharacterPose:
 def m_nod(t: float, c: MotionContext) -> CharacterPose:
     p = CharacterPose()
     a = hump(t, 2)
-    if c.rig.has_part("head") and "neck" in c.rig.joints:
+    if c.head_turns():
         p.head_offset = (0.0, 0.035 * c.size * c.amp * a)
         p.head_scale = (1.0, 1.0 - 0.06 * c.amp * a)
     else:
@@ -208,7 +226,7 @@ def m_shake(t: float, c: MotionContext) -> CharacterPose:
     p = CharacterPose()
     s = wave_(t, 2) * env(t, 0.08)
     c.tilt(p, 0.06 * c.amp * s)
-    if c.rig.has_part("head") and "neck" in c.rig.joints:
+    if c.head_turns():
         p.head_offset = (0.03 * c.size * c.amp * s, 0.0)
     else:
         p.offset = (0.02 * c.size * c.amp * s, 0.0)
@@ -328,7 +346,7 @@ def m_dance(t: float, c: MotionContext) -> CharacterPose:
 def m_bow(t: float, c: MotionContext) -> CharacterPose:
     e = env(t, 0.3)
     p = CharacterPose()
-    if c.rig.has_part("head") and "neck" in c.rig.joints:
+    if c.head_turns():
         p.head_offset = (0.0, 0.08 * c.size * c.amp * e)
         p.head_scale = (1.0, 1.0 - 0.1 * c.amp * e)
     p.scale = (1.0 + 0.02 * c.amp * e, 1.0 - 0.08 * c.amp * e)
@@ -385,7 +403,7 @@ def m_ear_sway(t: float, c: MotionContext) -> CharacterPose:
     """Ears (and a tail) swing out, lag and settle, twice a loop; a head that has a neck dips a little to
     kick them. A drawing without a separate head keeps its body still: its whole-body bob read as a nod."""
     p = CharacterPose()
-    if c.rig.has_part("head") and "neck" in c.rig.joints:
+    if c.head_turns():
         p.head_offset = (0.0, 0.006 * c.size * c.amp * hump(t, 2))
     lag = _snap(damped(t, (0.0, 0.5), decay=0.15), 0.0)  # (exactly 0 at t = 0: frame 0 is the drawing)
     for side, sign in (("l", -1.0), ("r", 1.0)):
@@ -402,7 +420,7 @@ def m_sleepy(t: float, c: MotionContext) -> CharacterPose:
     # a head without eyes to close says "sleepy" with its droop alone: it hangs lower (a drawing without a
     # separate head turns as a whole, and keeps the small turn)
     eyes = "eye_l" in c.rig.face or "eye_r" in c.rig.face
-    droop = 0.2 if not eyes and "neck" in c.rig.joints and c.rig.has_part("head") else 0.12
+    droop = 0.2 if not eyes and c.head_turns() else 0.12
     c.tilt(p, droop * c.amp * e * c.droop_sign())
     p.face = face(eye_l=1.0 - 0.9 * e)
     p.effects = {"zzz": e}
