@@ -65,6 +65,10 @@ LIMBED_PLAN_CONFIDENCE = 0.6
 #: a learned limb whose attachment joint lies farther than this share of the subject's size from the part
 #: the geometry labelled for it keeps the geometry's joints (:func:`_limbs_off_their_parts`)
 ATTACH_OFF_PART = 0.1
+#: a learned eye or mouth is kept where at least this share of its pixels differ by FEATURE_CONTRAST (RGB) from
+#: the colour around it: a plain crown or a ball has no face
+FEATURE_MIN_SHARE = 0.1
+FEATURE_CONTRAST = 40.0
 #: parts that are limbs (the plan follows the network only when it gives the drawing one)
 LIMB_PARTS = ("arm_l", "arm_r", "leg_l", "leg_r")
 
@@ -308,6 +312,31 @@ def _blob_ellipse(comp: np.ndarray) -> Ellipse:
     ys, xs = np.nonzero(comp)
     return Ellipse(float(xs.mean()), float(ys.mean()), max(1.0, (xs.max() - xs.min() + 1) / 2.0),
                    max(1.0, (ys.max() - ys.min() + 1) / 2.0))
+
+
+def _featureless(rgba: np.ndarray, e: Ellipse) -> bool:
+    """Whether a learned eye or mouth ``e`` sits on plain colour: under :data:`FEATURE_MIN_SHARE` of its opaque
+    pixels differ (by :data:`FEATURE_CONTRAST`, RGB) from the colour of the ring around it (a mouth in the middle
+    of a plain green crown). The ring lies between 1.5 and 2.5 radii out plus 4 and 8 pixels (a small ellipse on
+    a bigger eye dot looks past the dot)."""
+    h, w = rgba.shape[:2]
+    rx, ry = max(e.rx, 1.0), max(e.ry, 1.0)
+    ox, oy = 2.5 * rx + 8.0, 2.5 * ry + 8.0
+    x0, x1 = max(0, int(e.cx - ox) - 1), min(w, int(e.cx + ox) + 2)
+    y0, y1 = max(0, int(e.cy - oy) - 1), min(h, int(e.cy + oy) + 2)
+    if x0 >= x1 or y0 >= y1:
+        return False
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    dx, dy = xx - e.cx, yy - e.cy
+    opaque = rgba[y0:y1, x0:x1, 3] > 127
+    rgb = rgba[y0:y1, x0:x1, :3].astype(np.float32)
+    inside = (np.hypot(dx / rx, dy / ry) <= 1.0) & opaque
+    ring = ((np.hypot(dx / (1.5 * rx + 4.0), dy / (1.5 * ry + 4.0)) >= 1.0) & (np.hypot(dx / ox, dy / oy) <= 1.0)
+            & opaque)
+    if inside.sum() < 3 or ring.sum() < 3:
+        return False
+    around = np.median(rgb[ring], axis=0)
+    return float(np.mean(np.linalg.norm(rgb[inside] - around, axis=-1) > FEATURE_CONTRAST)) < FEATURE_MIN_SHARE
 
 
 def find_face(rgba: np.ndarray, head: np.ndarray, mask: np.ndarray) -> dict[str, Ellipse]:
@@ -750,7 +779,8 @@ def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
         return stick
     rig = geometric_rig(rgba)
     face = {n: e for n, (e, c) in _learned_face(learned).items()
-            if n in ("eye_l", "eye_r", "mouth") and c >= LEARNED_FACE_MIN_CONFIDENCE and on_subject(rgba, e)}
+            if n in ("eye_l", "eye_r", "mouth") and c >= LEARNED_FACE_MIN_CONFIDENCE and on_subject(rgba, e)
+            and not (n == "mouth" and _featureless(rgba, e))}
     # the geometry's eyes and mouth (precise where it finds a real eye), the network's where the geometry
     # found none or took something far bigger than the eye the network sees for one (ears, a dark muzzle):
     # eyes found on the hand-labelled OpenMoji set 91.5 % (geometry first 76.6 %, the network alone 85.1 %)
@@ -763,8 +793,11 @@ def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
     limbs_seen = {n for part, chain in PART_JOINTS.items() if part not in ("head", "body") and rig.has_part(part)
                   for n in chain}
     learned_joints = _learned_joints(learned)
-    if rig.plan in (BodyPlan.HUMANOID, BodyPlan.QUADRUPED) or _limbed_network(learned):
-        limbs_seen |= _limbs_on_silhouette(rgba, learned_joints, limbs_seen)
+    on_silhouette = _limbs_on_silhouette(rgba, learned_joints, limbs_seen)
+    if not (rig.plan in (BodyPlan.HUMANOID, BodyPlan.QUADRUPED) or _limbed_network(learned)):
+        # a blob or an object the network does not read as a limbed character: no arms or legs it cannot see
+        on_silhouette -= {n for part in LIMB_PARTS for n in PART_JOINTS[part]}
+    limbs_seen |= on_silhouette
     taken = {n: v for n, v in learned_joints.items()
              if (n in CORE_JOINTS or n in limbs_seen) and v[2] >= LEARNED_MIN_CONFIDENCE}
     taken.update(_limbs_from_parts(rgba, learned, learned_joints, limbs_seen))
