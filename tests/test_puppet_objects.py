@@ -1,5 +1,5 @@
 """Objects are not characters: a lamp gets no learned arms (so no wave), a letter K's parts do not tear
-when it dances, a plain tree crown gets no face; and the tear measure sees a part cut loose.
+when it dances; and the tear measure sees a part cut loose.
 
 The drawings are small synthetic ones (Pillow, 160 px), rigged by the automatic rig the app uses.
 """
@@ -42,15 +42,6 @@ def _letter_k() -> np.ndarray:
     return np.asarray(im).copy()
 
 
-def _tree() -> np.ndarray:
-    im = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
-    d = ImageDraw.Draw(im)
-    s = SIZE / 512
-    d.rectangle((230 * s, 300 * s, 285 * s, 480 * s), fill=(120, 80, 40, 255), outline=(50, 30, 20, 255), width=2)
-    d.ellipse((110 * s, 40 * s, 400 * s, 330 * s), fill=(60, 160, 70, 255), outline=(20, 70, 30, 255), width=2)
-    return np.asarray(im).copy()
-
-
 def _tears(rgba: np.ndarray, rig: Rig, motion: str) -> int:
     plan = prepare(rgba, rig)
     mot = find_character_motion(motion)
@@ -78,11 +69,6 @@ def test_a_letter_k_dances_and_hops_without_tearing() -> None:
     for motion in ("dance", "hop"):
         if motion in offered:
             assert _tears(rgba, rig, motion) == 0, motion
-
-
-def test_a_plain_tree_crown_has_no_face() -> None:
-    rig = auto_rig(_tree())
-    assert not rig.face, f"a face on a plain tree: {rig.face}"
 
 
 def test_the_tear_measure_sees_a_part_that_turns_away_from_where_it_is_cut() -> None:

@@ -58,17 +58,13 @@ PART_KEEPS_NET = 0.5
 PARTS_NEED_LIMBED_PLAN = True
 #: the body's own joints, which the network may place on any drawing
 CORE_JOINTS = frozenset(("root", "pelvis", "chest", "neck", "head", "head_top"))
-#: the network's plan is taken (and its limbs the geometry did not see are added to a blob or an object) from
-#: this confidence: a lamp the geometry reads as an object and the network as an object (0.87) got a whole
-#: humanoid skeleton from its low-confidence limb joints, and its shade's corners waved as arms
+#: the network's plan is taken (and its arms and legs the geometry did not see are added to a blob or an object)
+#: from this confidence: a lamp the geometry and the network (0.87) read as an object got a whole humanoid
+#: skeleton from the network's limb joints (0.3-0.8), and its shade's corners waved as arms
 LIMBED_PLAN_CONFIDENCE = 0.6
 #: a learned limb whose attachment joint lies farther than this share of the subject's size from the part
 #: the geometry labelled for it keeps the geometry's joints (:func:`_limbs_off_their_parts`)
 ATTACH_OFF_PART = 0.1
-#: a learned eye or mouth is kept where at least this share of its pixels differ by FEATURE_CONTRAST (RGB) from
-#: the colour around it: a plain crown or a ball has no face
-FEATURE_MIN_SHARE = 0.1
-FEATURE_CONTRAST = 40.0
 #: parts that are limbs (the plan follows the network only when it gives the drawing one)
 LIMB_PARTS = ("arm_l", "arm_r", "leg_l", "leg_r")
 
@@ -312,31 +308,6 @@ def _blob_ellipse(comp: np.ndarray) -> Ellipse:
     ys, xs = np.nonzero(comp)
     return Ellipse(float(xs.mean()), float(ys.mean()), max(1.0, (xs.max() - xs.min() + 1) / 2.0),
                    max(1.0, (ys.max() - ys.min() + 1) / 2.0))
-
-
-def _featureless(rgba: np.ndarray, e: Ellipse) -> bool:
-    """Whether a learned eye or mouth ``e`` sits on plain colour: under :data:`FEATURE_MIN_SHARE` of its opaque
-    pixels differ (by :data:`FEATURE_CONTRAST`, RGB) from the colour of the ring around it (a mouth in the middle
-    of a plain green crown). The ring lies between 1.5 and 2.5 radii out plus 4 and 8 pixels (a small ellipse on
-    a bigger eye dot looks past the dot)."""
-    h, w = rgba.shape[:2]
-    rx, ry = max(e.rx, 1.0), max(e.ry, 1.0)
-    ox, oy = 2.5 * rx + 8.0, 2.5 * ry + 8.0
-    x0, x1 = max(0, int(e.cx - ox) - 1), min(w, int(e.cx + ox) + 2)
-    y0, y1 = max(0, int(e.cy - oy) - 1), min(h, int(e.cy + oy) + 2)
-    if x0 >= x1 or y0 >= y1:
-        return False
-    yy, xx = np.mgrid[y0:y1, x0:x1]
-    dx, dy = xx - e.cx, yy - e.cy
-    opaque = rgba[y0:y1, x0:x1, 3] > 127
-    rgb = rgba[y0:y1, x0:x1, :3].astype(np.float32)
-    inside = (np.hypot(dx / rx, dy / ry) <= 1.0) & opaque
-    ring = ((np.hypot(dx / (1.5 * rx + 4.0), dy / (1.5 * ry + 4.0)) >= 1.0) & (np.hypot(dx / ox, dy / oy) <= 1.0)
-            & opaque)
-    if inside.sum() < 3 or ring.sum() < 3:
-        return False
-    around = np.median(rgb[ring], axis=0)
-    return float(np.mean(np.linalg.norm(rgb[inside] - around, axis=-1) > FEATURE_CONTRAST)) < FEATURE_MIN_SHARE
 
 
 def find_face(rgba: np.ndarray, head: np.ndarray, mask: np.ndarray) -> dict[str, Ellipse]:
@@ -779,8 +750,7 @@ def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
         return stick
     rig = geometric_rig(rgba)
     face = {n: e for n, (e, c) in _learned_face(learned).items()
-            if n in ("eye_l", "eye_r", "mouth") and c >= LEARNED_FACE_MIN_CONFIDENCE and on_subject(rgba, e)
-            and not (n == "mouth" and _featureless(rgba, e))}
+            if n in ("eye_l", "eye_r", "mouth") and c >= LEARNED_FACE_MIN_CONFIDENCE and on_subject(rgba, e)}
     # the geometry's eyes and mouth (precise where it finds a real eye), the network's where the geometry
     # found none or took something far bigger than the eye the network sees for one (ears, a dark muzzle):
     # eyes found on the hand-labelled OpenMoji set 91.5 % (geometry first 76.6 %, the network alone 85.1 %)
