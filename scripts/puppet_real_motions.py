@@ -1,5 +1,6 @@
 """Every character motion the automatic rig offers on every hand-labelled real drawing (tests/data/rig_real,
-256 px): errors, flipped triangles, loop seam > 1, frame 0 differing. What is offered is what animate plays
+256 px): errors, flipped triangles, loop seam > 1, frame 0 differing, torn frames (background through a cut
+inside one run of colour, :mod:`sticker_studio.core.puppet.tears`). What is offered is what animate plays
 (``missing_in``), so any error here is a bug.
 
     PYTHONPATH=. python scripts/puppet_real_motions.py [stem,stem,...] [motion,motion,...] [auto|hand]
@@ -29,7 +30,8 @@ def main() -> None:
     motions = set(sys.argv[2].split(",")) if len(sys.argv) > 2 and sys.argv[2] else None
     hand = len(sys.argv) > 3 and sys.argv[3] == "hand"
     _, items = evaluate.read_real_set(Path("tests/data/rig_real"))
-    tot = {"chars": 0, "clips": 0, "not_offered": 0, "errors": 0, "flips": 0, "seam_over_1": 0, "frame0_differs": 0}
+    tot = {"chars": 0, "clips": 0, "not_offered": 0, "errors": 0, "flips": 0, "seam_over_1": 0, "frame0_differs": 0,
+           "torn_clips": 0, "torn_frames": 0}
     worst_seam = 0.0
     t0 = time.time()
     for rgba0, truth in items:
@@ -59,6 +61,11 @@ def main() -> None:
                 tot["seam_over_1"] += 1
                 print(truth.name, m.name, "seam", round(f["seam"], 3))
             worst_seam = max(worst_seam, f["seam"])
+            if f["tears"]:
+                tot["torn_clips"] += 1
+                tot["torn_frames"] += int(f["tears"])
+                print(truth.name, m.name, "torn frames", int(f["tears"]), "worst seam points torn",
+                      int(f["torn_points"]))
             if not f["frame0"]:
                 tot["frame0_differs"] += 1
                 print(truth.name, m.name, "frame 0 differs")

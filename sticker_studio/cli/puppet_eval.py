@@ -5,7 +5,8 @@ resvg and rigged automatically; none was drawn for this engine. Per motion: flip
 triangles, stretch (p95 of |log sigma| per triangle), loop seam (last -> first change
 divided by the largest step; <= 1 means no visible jump), frame 0 identical to the
 drawing, the share of the subject that changes and where (the changed pixels' mean x
-relative to the subject's centre, in half-widths: -1 left .. +1 right).
+relative to the subject's centre, in half-widths: -1 left .. +1 right), and tears (frames where the
+background shows through a cut between two parts inside one run of colour, :mod:`~sticker_studio.core.puppet.tears`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24,
     )
     from sticker_studio.core.puppet.arap import triangle_stretch
     from sticker_studio.core.puppet.motions import CharacterParams, find_character_motion
+    from sticker_studio.core.puppet.tears import TEAR_MIN_POINTS, seam_points, torn_points
 
     mot = find_character_motion(motion)
     assert mot is not None
@@ -70,7 +72,10 @@ def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24,
     flips, logs = 0, []
     t0 = time.perf_counter()
     arms = playable_arms(rig, plan) if {"arm", "arms"} & set(mot.needs) else None
+    seams = seam_points(puppet)
+    torn: list[int] = []
     for pose in motion_poses(mot, rig, puppet, CharacterParams(), phases, arms):
+        torn.append(torn_points(puppet, seams, pose))
         for layer, verts in zip(puppet.layers, puppet.deform(pose), strict=True):
             det, lg = triangle_stretch(layer.mesh.vertices, verts - puppet.origin, layer.mesh.triangles)
             flips += int((det <= 0).sum())
@@ -98,6 +103,7 @@ def motion_figures(rgba: np.ndarray, rig, plan, motion: str, frames: int = 24,
     frame0 = bool(np.array_equal(sticker.frames[0][py:py + h, px:px + w], rgba))
     return {"flips": flips, "stretch_p95": float(np.percentile(np.concatenate(logs), 95)) if logs else 0.0,
             "seam": seam / max(max(steps), 1e-9), "frame0": float(frame0), "share": share, "side": side,
+            "tears": float(sum(c >= TEAR_MIN_POINTS for c in torn)), "torn_points": float(max(torn, default=0)),
             "seconds": elapsed}
 
 
@@ -139,8 +145,8 @@ def run_eval(args: argparse.Namespace) -> int:
                 reads.setdefault(m.name, []).append(classify(clip))
         print(f"  {key}: {rig.plan.value}, parts {', '.join(rig.part_names())}, face {', '.join(rig.face) or '-'}")
     lines = ["| motion | characters | flipped triangles | stretch p95 | loop seam (max) | frame 0 identical | "
-             "subject changed (max) | changed side (mean) | issue rule | adherence |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "subject changed (max) | changed side (mean) | torn frames (characters) | issue rule | adherence |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, figs in rows.items():
         got = reads.get(name, [])
         adherence = f"{sum(g == name for g in got)}/{len(got)}" if got else "—"
@@ -148,7 +154,8 @@ def run_eval(args: argparse.Namespace) -> int:
             f"| {name} | {len(figs)} | {sum(int(f['flips']) for f in figs)} | "
             f"{max(f['stretch_p95'] for f in figs):.3f} | {max(f['seam'] for f in figs):.2f} | "
             f"{int(sum(f['frame0'] for f in figs))}/{len(figs)} | {max(f['share'] for f in figs):.1%} | "
-            f"{np.mean([f['side'] for f in figs]):+.2f} | {rule_cell(name, [(f['share'], f['side']) for f in figs])} | "
+            f"{np.mean([f['side'] for f in figs]):+.2f} | {int(sum(f['tears'] for f in figs))} "
+            f"({sum(f['tears'] > 0 for f in figs)}) | {rule_cell(name, [(f['share'], f['side']) for f in figs])} | "
             f"{adherence} |")
     if reads:
         hits = sum(g == m for m, gs in reads.items() for g in gs)

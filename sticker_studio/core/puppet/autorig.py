@@ -58,6 +58,13 @@ PART_KEEPS_NET = 0.5
 PARTS_NEED_LIMBED_PLAN = True
 #: the body's own joints, which the network may place on any drawing
 CORE_JOINTS = frozenset(("root", "pelvis", "chest", "neck", "head", "head_top"))
+#: the network's plan is taken (and its arms and legs the geometry did not see are added to a blob or an object)
+#: from this confidence: a lamp the geometry and the network (0.87) read as an object got a whole humanoid
+#: skeleton from the network's limb joints (0.3-0.8), and its shade's corners waved as arms
+LIMBED_PLAN_CONFIDENCE = 0.6
+#: a learned limb whose attachment joint lies farther than this share of the subject's size from the part
+#: the geometry labelled for it keeps the geometry's joints (:func:`_limbs_off_their_parts`)
+ATTACH_OFF_PART = 0.1
 #: parts that are limbs (the plan follows the network only when it gives the drawing one)
 LIMB_PARTS = ("arm_l", "arm_r", "leg_l", "leg_r")
 
@@ -664,6 +671,39 @@ def _limbs_on_silhouette(rgba: np.ndarray, joints: Mapping[str, tuple[float, flo
     return out
 
 
+def _limbs_off_their_parts(rig: Rig, taken: Mapping[str, tuple[float, float, float]]) -> set[str]:
+    """Learned joints of the limbs whose part the geometry labelled but whose learned attachment joint lies
+    off that part (farther than :data:`ATTACH_OFF_PART` of the subject's size): the limb keeps the geometry's
+    joints. The part map is kept, so the part's pixels turn about that joint: a letter K's upper diagonal,
+    its tip labelled an arm and the network's shoulder at the letter's middle, tore across when it turned.
+    A profile animal is left as it is (its learned legs are joints to see and drag; see :func:`propose_rig`)."""
+    if rig.parts is None or rig.plan is BodyPlan.QUADRUPED:
+        return set()
+    ys, xs = np.nonzero(rig.parts)
+    if len(xs) == 0:
+        return set()
+    size = float(max(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1))
+    out: set[str] = set()
+    for part, chain in PART_JOINTS.items():
+        if part in ("head", "body") or chain[0] not in taken or not rig.has_part(part):
+            continue
+        py, px = np.nonzero(rig.parts == PART_NAMES.index(part) + 1)
+        if len(px) == 0:
+            continue
+        x, y, _ = taken[chain[0]]
+        if float(np.min(np.hypot(px - x, py - y))) > ATTACH_OFF_PART * size:
+            out.update(chain)
+    return out
+
+
+def _limbed_network(learned: Any) -> bool:
+    """Whether the network reads the drawing as a character with limbs (humanoid or quadruped, confidence
+    :data:`LIMBED_PLAN_CONFIDENCE`)."""
+    plan = getattr(learned, "body_plan", None)
+    return (plan is not None and float(getattr(learned, "body_plan_confidence", 0.0)) >= LIMBED_PLAN_CONFIDENCE
+            and getattr(plan, "value", plan) in (BodyPlan.HUMANOID.value, BodyPlan.QUADRUPED.value))
+
+
 def _limbs_from_parts(rgba: np.ndarray, learned: Any, learned_joints: Mapping[str, tuple[float, float, float]],
                       limbs_seen: set[str]) -> dict[str, tuple[float, float, float]]:
     """Joints of the limbs the network's part map shows that neither the geometry nor the network's
@@ -723,10 +763,17 @@ def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
     limbs_seen = {n for part, chain in PART_JOINTS.items() if part not in ("head", "body") and rig.has_part(part)
                   for n in chain}
     learned_joints = _learned_joints(learned)
-    limbs_seen |= _limbs_on_silhouette(rgba, learned_joints, limbs_seen)
+    on_silhouette = _limbs_on_silhouette(rgba, learned_joints, limbs_seen)
+    if not (rig.plan in (BodyPlan.HUMANOID, BodyPlan.QUADRUPED) or _limbed_network(learned)):
+        # a blob or an object the network does not read as a limbed character: no arms or legs it cannot see
+        on_silhouette -= {n for part in LIMB_PARTS for n in PART_JOINTS[part]}
+    limbs_seen |= on_silhouette
     taken = {n: v for n, v in learned_joints.items()
              if (n in CORE_JOINTS or n in limbs_seen) and v[2] >= LEARNED_MIN_CONFIDENCE}
     taken.update(_limbs_from_parts(rgba, learned, learned_joints, limbs_seen))
+    if not [n for n in taken if n not in rig.joints]:  # the geometry's part map stays (nothing is added)
+        for name in _limbs_off_their_parts(rig, taken):
+            taken.pop(name, None)
     if not taken:
         if face:
             rig.source = "learned+geometry"
@@ -745,8 +792,7 @@ def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
     # character with limbs on the silhouette takes the network's plan (a person with arms held to the body)
     plan = getattr(learned, "body_plan", None)
     limbs = any(chain[0] in rig.joints for part, chain in PART_JOINTS.items() if part in LIMB_PARTS)
-    if (limbs and plan is not None and float(getattr(learned, "body_plan_confidence", 0.0)) >= 0.6
-            and getattr(plan, "value", plan) in (BodyPlan.HUMANOID.value, BodyPlan.QUADRUPED.value)):
+    if limbs and _limbed_network(learned):
         rig.plan = BodyPlan(getattr(plan, "value", plan))
     if added and not (rig.plan is BodyPlan.QUADRUPED and rig.parts is not None):
         rig.parts = None  # the puppet assigns pixels to the nearest bone

@@ -59,6 +59,9 @@ STRAY_PIECE = 0.1
 #: a limb lying along the body's bones counts at most this share of the body's half-width as its own
 #: (:func:`_limbs_along_body`)
 ALONG_BODY_RADIUS = 0.6
+#: a limb and its parent closer in colour than this (RGB, 0..255) where they meet are one piece of the drawing
+#: cut in two: the parent's fill goes under the limb there (:func:`_under_cut`)
+CUT_COLOUR = 40.0
 #: Rigidity weight per part (stiffer head and torso).
 RIGIDITY: dict[str, float] = {"head": 4.0, "body": 3.0}
 
@@ -402,6 +405,10 @@ class Puppet:
                 continue
             grown = ndimage.distance_transform_edt(~pown) <= reach
             closed = ndimage.distance_transform_edt(grown) > reach if not grown.all() else grown
+            if part in ATTACHED_LIMBS or part == "head":
+                # and under the part where it was cut out of its parent's run of colour (a letter's diagonal,
+                # a lampshade's corner, a block's top as a head): turned, it opened a wedge of background there
+                closed = closed | _under_cut(own[win], pown, rgba[win], opaque[win], reach)
             under = fills[parent][win]
             fill = _nearest_fill(pown & opaque[win], rgba[win], own[win] & opaque[win] & closed & ~(under[..., 3] > 0),
                                  reach)
@@ -694,6 +701,19 @@ class Puppet:
                 draw_run(buf, self, fit, run, moved, self.pixel_art)
         frame[box[1]:box[3], box[0]:box[2]] = to_straight_uint8(buf)
         return frame
+
+
+def _under_cut(own: np.ndarray, parent: np.ndarray, rgba: np.ndarray, opaque: np.ndarray, reach: float) -> np.ndarray:
+    """A limb's pixels (``own``) within ``reach`` of where it meets its ``parent`` in the same colour (no outline,
+    no change of colour across: the part map cut one piece of the drawing in two), and within ``reach`` of the
+    parent: where the parent's fill goes under the limb."""
+    rgb = rgba[..., :3].astype(np.float32)
+    pdist, (iy, ix) = ndimage.distance_transform_edt(~(parent & opaque), return_indices=True)
+    touching = own & opaque & (pdist <= 1.5)
+    cut = touching & (np.linalg.norm(rgb - rgb[iy, ix], axis=-1) < CUT_COLOUR)
+    if not cut.any():
+        return np.zeros_like(own)
+    return own & (pdist <= reach) & (ndimage.distance_transform_edt(~cut) <= reach)
 
 
 def _box(points: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int]:
