@@ -75,7 +75,9 @@ def test_preview_plays_at_the_stickers_real_timing(qtbot) -> None:
     # frame 1 ends ~280 ms after the start (40 + 240), never earlier; measured from the start, not from
     # frame 1's own signal, which a busy machine may deliver late
     assert 0.270 <= t2 - start <= 1.200
-    assert changes[2][0] == 0                     # and it loops
+    # and it loops: the frame shown follows the elapsed time, so a tick that a busy machine delivers more than
+    # 40 ms late lands in frame 1 and the 40-ms frame 0 is (rightly) skipped
+    assert changes[2][0] in (0, 1)
 
 
 def test_preview_options_and_seam(qtbot) -> None:
