@@ -405,15 +405,24 @@ class Puppet:
                 continue
             grown = ndimage.distance_transform_edt(~pown) <= reach
             closed = ndimage.distance_transform_edt(grown) > reach if not grown.all() else grown
-            if part in ATTACHED_LIMBS or part == "head":
-                # and under the part where it was cut out of its parent's run of colour (a letter's diagonal,
-                # a lampshade's corner, a block's top as a head): turned, it opened a wedge of background there
-                closed = closed | _under_cut(own[win], pown, rgba[win], opaque[win], reach)
             under = fills[parent][win]
             fill = _nearest_fill(pown & opaque[win], rgba[win], own[win] & opaque[win] & closed & ~(under[..., 3] > 0),
                                  reach)
             sel = fill[..., 3] > 0
             under[sel] = fill[sel]
+            if part in ATTACHED_LIMBS and rig.parts is not None:
+                # and under a limb where the rig's part map cut it out of its parent's run of colour (a letter's
+                # diagonal, a lampshade's corner): turned, it opened a wedge of background there. Filled from the
+                # parent's fill colours only, not its outline. Not for the head (a bust's head cut from its torso
+                # filled the torso's layer up into the face, and the torso swung off in dance: OpenMoji
+                # superhero), nor for nearest-bone parts (no part map: a pixel monster's clap grew shoulder bulges
+                # and read as tail-wag)
+                cut = _under_cut(own[win], pown, rgba[win], opaque[win], reach) & ~closed
+                if cut.any():
+                    fill = _nearest_fill(pown & opaque[win] & ~_ink_like(rgba[win], pown & opaque[win]), rgba[win],
+                                         cut & opaque[win] & ~(under[..., 3] > 0), reach)
+                    sel = fill[..., 3] > 0
+                    under[sel] = fill[sel]
         jobs = [(part, fills[part], fills[part][..., 3] > 0) for part in present]
         jobs = [job for job in jobs if job[2].any()]
         # each layer's mesh, pins and factorisation are its own: ``workers`` threads make them (scipy and
@@ -714,6 +723,14 @@ def _under_cut(own: np.ndarray, parent: np.ndarray, rgba: np.ndarray, opaque: np
     if not cut.any():
         return np.zeros_like(own)
     return own & (pdist <= reach) & (ndimage.distance_transform_edt(~cut) <= reach)
+
+
+def _ink_like(rgba: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Pixels of ``where`` far darker than its median colour (an outline's ink, not the fill)."""
+    luma = rgba[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    if not where.any():
+        return np.zeros_like(where)
+    return where & (luma < 0.5 * float(np.median(luma[where])))
 
 
 def _box(points: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int]:
