@@ -93,3 +93,22 @@ def test_the_tear_measure_sees_a_part_that_turns_away_from_where_it_is_cut() -> 
     still = prepare(rgba, whole)
     assert seam_points(still.puppet).n == 0
 
+
+
+def test_the_outline_along_a_thick_stem_is_not_an_arm() -> None:
+    """A bold K with a thick outline at 256 px: the strip of outline ink along its stem was taken for an arm
+    held against the side (its colour differs from the fill's) and flew off as a line in hop."""
+    im = Image.new("RGBA", (512, 512), (0, 0, 0, 0))
+    try:
+        font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.truetype("DejaVuSans-Bold.ttf", 400)
+    except OSError:
+        pytest.skip("no DejaVu Sans Bold font to draw the letter with")
+    ImageDraw.Draw(im).text((110, 40), "K", font=font, fill=(220, 60, 60, 255), stroke_width=8,
+                            stroke_fill=(30, 20, 20, 255))
+    rgba = np.asarray(im.resize((256, 256), Image.Resampling.LANCZOS)).copy()
+    rig = auto_rig(rgba)
+    luma = rgba[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    for part in ("arm_l", "arm_r"):
+        if rig.has_part(part) and rig.parts is not None:
+            pixels = rig.part_mask(part)
+            assert np.median(luma[pixels]) > 80, f"{part} is the letter's dark outline"

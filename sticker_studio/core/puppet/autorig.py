@@ -65,6 +65,9 @@ LIMBED_PLAN_CONFIDENCE = 0.6
 #: a learned limb whose attachment joint lies farther than this share of the subject's size from the part
 #: the geometry labelled for it keeps the geometry's joints (:func:`_limbs_off_their_parts`)
 ATTACH_OFF_PART = 0.1
+#: an arm found by colour along the body's side is at least this half-width (median, share of the body's
+#: size): thinner, it is the outline (:func:`_arms_by_colour`)
+ARM_STRIP_HALF_WIDTH = 0.015
 #: parts that are limbs (the plan follows the network only when it gives the drawing one)
 LIMB_PARTS = ("arm_l", "arm_r", "leg_l", "leg_r")
 
@@ -294,6 +297,10 @@ def _arms_by_colour(rgba: np.ndarray, mask: np.ndarray, body: np.ndarray, dist: 
         cy_, cx_ = np.nonzero(comp)
         hgt, wid = cy_.max() - cy_.min() + 1, cx_.max() - cx_.min() + 1
         if hgt < 0.3 * bh or hgt < 1.8 * wid or abs(cx_.mean() - cx) < 0.2 * bw:
+            continue
+        # an arm is a fill, not the outline: a strip of ink along a thick letter's stem (its samples 3 px in
+        # fell on the outline) turned as an arm and flew off as a line in hop
+        if float(np.median(ndimage.distance_transform_edt(comp)[comp])) < ARM_STRIP_HALF_WIDTH * max(bh, bw):
             continue
         top = cy_ <= cy_.min() + 2
         bot = cy_ >= cy_.max() - 2
