@@ -170,3 +170,28 @@ def test_bear_ear_sway_opens_no_seam_along_the_face() -> None:
         f = frame[py:py + h, px:px + w]
         seam = (f[..., 3] < 200) & (rgba[..., 3] == 255) & near
         assert seam.sum() <= 25, f"{int(seam.sum())} see-through pixels along the face"
+
+
+def test_an_arm_that_holds_no_pixels_is_not_waved() -> None:
+    """The hand-labelled T. rex's far arm lies over its body: nearest-bone parts give it no pixels. A wave
+    picked it and nothing moved; now the arm that holds pixels waves, and clap/cheer (two arms) get the
+    one-line error saying which arm is empty."""
+    from sticker_studio.training.adherence.evaluate import hand_rig
+    from sticker_studio.training.rig import evaluate
+
+    _, items = evaluate.read_real_set(REAL)
+    rgba0, truth = next((r, t) for r, t in items if t.name == "t_rex.png")
+    rgba = np.asarray(Image.fromarray(rgba0).resize((256, 256), Image.Resampling.LANCZOS)).copy()
+    rig = hand_rig(truth, 256 / rgba0.shape[0], 256)
+    plan = prepare(rgba, rig)
+    layers = {layer.part for layer in plan.puppet.layers}
+    empty = [s for s in ("l", "r") if rig.has_part(f"arm_{s}") and f"arm_{s}" not in layers]
+    assert empty, "the test's premise: one of the T. rex's hand-placed arms holds no pixels"
+    offered = set(available_motions(rig, plan=plan))
+    assert "wave" in offered and not {"clap", "cheer"} & offered
+    sticker = animate_character(rgba, rig, "wave", options=AnimateOptions(frames=8), plan=plan)
+    assert any(np.any(f != sticker.frames[0]) for f in sticker.frames[1:]), "the wave moved nothing"
+    clap = find_character_motion("clap")
+    assert clap is not None
+    with pytest.raises(MissingPartError, match=f"arm_{empty[0]} holds no pixels"):
+        animate_character(rgba, rig, "clap", options=AnimateOptions(frames=4), plan=plan)

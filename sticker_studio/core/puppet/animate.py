@@ -165,11 +165,15 @@ def open_arm(puppet: Puppet, ctx: MotionContext) -> str | None:
 
 def playable_arms(rig: Rig, plan: RenderPlan) -> tuple[str, ...]:
     """The arm sides wave, cheer and clap may move on this drawing: every arm of a rig a person made,
-    the plausible ones of an automatic rig (:mod:`sticker_studio.core.puppet.arms`); kept in the plan."""
+    the plausible ones of an automatic rig (:mod:`sticker_studio.core.puppet.arms`), and of those only arms
+    that hold pixels of the drawing (a hand-placed arm whose pixels all went to the body moved nothing: the
+    hand-labelled T. rex "waved" its empty arm and nothing changed); kept in the plan."""
     key = ("playable_arms", id(rig))
     got = plan.extras.get(str(key))
     if not isinstance(got, tuple):
-        got = tuple(sorted(plausible_arm_sides(plan.puppet.rgba, rig, plan.puppet)))
+        layers = {layer.part for layer in plan.puppet.layers}
+        got = tuple(sorted(s for s in plausible_arm_sides(plan.puppet.rgba, rig, plan.puppet)
+                           if f"arm_{s}" in layers))
         plan.extras[str(key)] = got
     return got
 
@@ -200,6 +204,11 @@ def check_playable(motion: CharacterMotion, rig: Rig, plan: RenderPlan) -> None:
 
 def _missing_error(motion: CharacterMotion, rig: Rig, plan: RenderPlan, missing: list[str]) -> MissingPartError:
     why = ""
+    layers = {layer.part for layer in plan.puppet.layers}
+    empty = [s for s in ("l", "r") if rig.has_part(f"arm_{s}") and f"arm_{s}" not in layers]
+    if {"arm", "arms"} & set(motion.needs) and empty:
+        why = "; " + " and ".join(f"arm_{s}" for s in empty) + (" holds" if len(empty) == 1 else " hold") \
+            + " no pixels of the drawing"
     if {"arm", "arms"} & set(motion.needs) and is_automatic(rig):
         doubts = arm_doubts(plan.puppet.rgba, rig, plan.puppet)
         if any(doubts.values()):
