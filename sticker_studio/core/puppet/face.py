@@ -549,13 +549,20 @@ def _look_shift(frame: np.ndarray, eye: Ellipse, skin: Colour, sclera: Colour | 
         off_u, off_v = dx * 0.35 * hu, dy * 0.35 * hv
     ox = off_u * lat[0] + off_v * down[0]
     oy = off_u * lat[1] + off_v * down[1]
-    moved = shift_bilinear(np.concatenate([part, w[..., None]], -1), ox, oy)
-    # the base: the eye with its pupil (or the whole eye) taken out, filled with sclera (or skin)
+    # the base: the eye with its pupil (or the whole eye) taken out, filled with sclera (or skin); the moved part
+    # clipped to the eye (or to the eye's surroundings when it moves whole)
+    _shift_part(frame, box, c, alpha, w, part, base_f, ox, oy, cover)
+
+
+def _shift_part(frame: np.ndarray, box: Box, c: np.ndarray, alpha: np.ndarray, w: np.ndarray, part: np.ndarray,
+                base_f: np.ndarray, ox: float, oy: float, keep: np.ndarray) -> None:
+    """Move ``part`` (premultiplied by its weight ``w``, unmixed from ``base_f``) by (ox, oy) within ``box`` of
+    ``frame``, where ``keep`` allows, over the region with the part taken out (``base_f`` in its place), and
+    write back the pixels that changed."""
+    moved = shift_bilinear(np.concatenate([part, w[..., None]], -1), ox, oy) * keep[..., None]
     base = c + w[..., None] * base_f - part
-    base_a = alpha
-    moved = moved * cover[..., None]  # clipped to the eye (or to the eye's surroundings when it moves whole)
-    out_rgb = moved[..., :3] + base * base_a[..., None] * (1.0 - moved[..., 3:4])
-    out_a = moved[..., 3] + base_a * (1.0 - moved[..., 3])
+    out_rgb = moved[..., :3] + base * alpha[..., None] * (1.0 - moved[..., 3:4])
+    out_a = moved[..., 3] + alpha * (1.0 - moved[..., 3])
     out = np.concatenate([out_rgb / np.maximum(out_a, 1e-6)[..., None], out_a[..., None]], -1)
     changed = (w > 0) | (moved[..., 3] > 0)
     dst = frame[box.slices()]
@@ -632,15 +639,8 @@ def _look_whole(frame: np.ndarray, eye: Ellipse, skin: Colour, pupil: Colour, dx
     ref = max(float(np.percentile(dist[eye_px], 75)), 0.08)
     w = np.where(eye_px, 1.0, np.clip(dist / ref, 0.0, 1.0) * rim).astype(np.float32)
     part = np.clip(c - (1.0 - w[..., None]) * base_f, 0.0, 1.0) * (w[..., None] > 0)
-    moved = shift_bilinear(np.concatenate([part, w[..., None]], -1), ox, oy)
-    moved = moved * (alpha > 0.5)[..., None]  # (never onto the empty canvas)
-    base = c + w[..., None] * base_f - part  # the eye taken out: the skin around it
-    out_rgb = moved[..., :3] + base * alpha[..., None] * (1.0 - moved[..., 3:4])
-    out_a = moved[..., 3] + alpha * (1.0 - moved[..., 3])
-    out = np.concatenate([out_rgb / np.maximum(out_a, 1e-6)[..., None], out_a[..., None]], -1)
-    changed = (w > 0) | (moved[..., 3] > 0)
-    dst = frame[box.slices()]
-    dst[changed] = np.clip(np.rint(out[changed] * 255.0), 0, 255).astype(np.uint8)
+    # the eye taken out leaves the skin around it; the moved eye never lands on the empty canvas
+    _shift_part(frame, box, c, alpha, w, part, base_f, ox, oy, (alpha > 0.5).astype(np.float32))
 
 
 def _inner_sign(eye: Ellipse, other: Ellipse | None, lat: np.ndarray) -> float:
