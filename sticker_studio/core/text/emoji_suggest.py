@@ -105,12 +105,9 @@ def subject_emoji(subject: str, library: Any | None = None) -> str | None:
     if not text:
         stripped = subject.strip()
         return stripped if stripped in labels.values() else None
-    candidates = [text, f"{text} face"]
-    if text.endswith("s") and len(text) > 3:  # "cats" -> "cat"
-        candidates += [text[:-1], f"{text[:-1]} face"]
-    for candidate in candidates:
-        if candidate in labels:
-            return labels[candidate]
+    exact = _exact_label_emoji(text, library)
+    if exact is not None:
+        return exact
     # "fluffy cat" -> "cat": the shortest label ending in the subject's last word whose other words the subject
     # has too ("red ball" is no "rice ball": its emoji would file the sticker under food)
     words = set(text.split())
@@ -120,12 +117,15 @@ def subject_emoji(subject: str, library: Any | None = None) -> str | None:
     return labels[ending[0]] if ending else None
 
 
-def _exact_label_emoji(word: str, library: Any | None = None) -> str | None:
-    """The emoji of the library label ``word`` is on its own ("fox", "cats" -> "cat", "alien" -> "alien
-    face"), or None."""
+def _exact_label_emoji(text: str, library: Any | None = None) -> str | None:
+    """The emoji of the library label ``text`` is on its own ("fox", "alien" -> "alien face", "cats" -> "cat"),
+    or None."""
     labels = _library_labels(library)
-    for candidate in (word, f"{word} face", word[:-1] if word.endswith("s") and len(word) > 3 else ""):
-        if candidate and candidate in labels:
+    candidates = [text, f"{text} face"]
+    if text.endswith("s") and len(text) > 3:  # "cats" -> "cat"
+        candidates += [text[:-1], f"{text[:-1]} face"]
+    for candidate in candidates:
+        if candidate in labels:
             return labels[candidate]
     return None
 
