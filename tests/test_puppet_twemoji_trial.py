@@ -125,6 +125,34 @@ def test_an_eye_that_is_part_of_a_bigger_shape_stays_as_drawn() -> None:
     assert np.array_equal(frame, rest)
 
 
+def _face_rig(rest: np.ndarray, geo: FaceGeometry) -> Rig:
+    assert geo.eye_l is not None
+    joints = {"root": Joint(64, 64), "head": Joint(64, 60), "head_top": Joint(64, 8)}
+    return Rig(128, 128, joints, {"eye_l": Ellipse(*geo.eye_l)}, BodyPlan.BLOB, None, "user")
+
+
+def test_look_is_not_offered_where_the_eyes_cannot_move() -> None:
+    """A pupil-less eye drawn far bigger than its ellipse stays as drawn when it looks aside, so ``look`` would
+    play a still picture (Twemoji and OpenMoji aliens, the skull): it is refused with the one-line error, while
+    the same face with an eye the size of its ellipse looks aside."""
+    from sticker_studio.core.puppet.animate import EYES_THAT_LOOK, check_playable, missing_in, prepare
+    from sticker_studio.core.puppet.motions import MissingPartError
+
+    still, still_geo = _dark_eye_face(30.0, 6.0)
+    rig = _face_rig(still, still_geo)
+    plan = prepare(still, rig)
+    assert missing_in(CHARACTER_MOTIONS["look"], rig, plan) == [EYES_THAT_LOOK]
+    assert missing_in(CHARACTER_MOTIONS["blink"], rig, plan) == []  # its lids still close
+    with pytest.raises(MissingPartError, match="eyes that can look aside"):
+        check_playable(CHARACTER_MOTIONS["look"], rig, plan)
+    moving, moving_geo = _dark_eye_face(9.0, 9.0)
+    rig = _face_rig(moving, moving_geo)
+    plan = prepare(moving, rig)
+    assert missing_in(CHARACTER_MOTIONS["look"], rig, plan) == []
+    frames = animate_character(moving, rig, "look", options=AnimateOptions(frames=12), plan=plan).frames
+    assert any(not np.array_equal(f, frames[0]) for f in frames[1:])
+
+
 def _small_headed(size: int = 160) -> tuple[np.ndarray, Rig]:
     """A tall character with a head a tenth of its height (a person, an animal in profile)."""
     im = Image.new("RGBA", (size, size), (0, 0, 0, 0))

@@ -38,6 +38,14 @@ from sticker_studio.core.puppet.rig import Rig
 from sticker_studio.core.sticker import Sticker, durations_for_fps
 
 MAX_FRAMES = 240
+#: the motions whose whole change is the eyes looking aside: offered only where that changes the drawing
+LOOK_MOTIONS = frozenset({"look"})
+#: looking aside must change at least this many pixels (by more than LOOK_CHANGE_LEVEL of 255 in a channel)
+LOOK_MIN_CHANGED = 4
+LOOK_CHANGE_LEVEL = 8
+#: what such a drawing lacks, as the one-line error names it
+EYES_THAT_LOOK = ("eyes that can look aside (the rig's eye ellipses hold no pupil or eye shape the look moves: "
+                  "a pupil-less eye drawn bigger than its ellipse stays as drawn)")
 
 
 @dataclass(frozen=True)
@@ -178,14 +186,37 @@ def playable_arms(rig: Rig, plan: RenderPlan) -> tuple[str, ...]:
     return got
 
 
+def eyes_can_look(plan: RenderPlan) -> bool:
+    """Whether looking aside changes the drawing: the eyes drawn at the look's full reach, both ways, differ
+    from the rest in at least :data:`LOOK_MIN_CHANGED` pixels. A pupil-less eye drawn past the rig's ellipse
+    stays as drawn (:func:`~sticker_studio.core.puppet.face.draw_face`: moving only what lay in the ellipse cut
+    crescents into it), so on the Twemoji and OpenMoji aliens, the skull, and eyes placed on an outline, ``look``
+    played a still picture; kept in the plan."""
+    got = plan.extras.get("eyes_can_look")
+    if not isinstance(got, bool):
+        rest = plan.puppet.rgba
+        got = False
+        for dx in (1.0, -1.0):
+            frame = rest.copy()
+            fx_face.draw_face(frame, rest, plan.rest_face, plan.rest_face, fx_face.FaceState(pupil_dx=dx),
+                              plan.palette)
+            changed = np.abs(frame.astype(np.int16) - rest.astype(np.int16)).max(axis=-1) > LOOK_CHANGE_LEVEL
+            got = got or int(np.count_nonzero(changed)) >= LOOK_MIN_CHANGED
+        plan.extras["eyes_can_look"] = got
+    return got
+
+
 def missing_in(motion: CharacterMotion, rig: Rig, plan: RenderPlan) -> list[str]:
     """What ``motion`` needs that this drawing lacks: :func:`missing_for`, its automatic rig's doubtful arms
-    left out, and ears or a tail that hold no pixel of the drawing (turning them would move nothing)."""
+    left out, ears or a tail that hold no pixel of the drawing (turning them would move nothing), and eyes
+    that do not move when they look aside (for the motions in :data:`LOOK_MOTIONS`)."""
     arms = playable_arms(rig, plan) if {"arm", "arms"} & set(motion.needs) else None
     missing = missing_for(motion, rig, arms)
     if "eyes" in motion.needs and "eyes" not in missing and plan.rest_face.eye_l is None \
             and plan.rest_face.eye_r is None:
         missing.append("eyes")
+    if motion.name in LOOK_MOTIONS and "eyes" not in missing and not eyes_can_look(plan):
+        missing.append(EYES_THAT_LOOK)
     layers = {layer.part for layer in plan.puppet.layers}
     if "ear" in motion.needs and "an ear (or hair tuft)" not in missing and not {"ear_l", "ear_r"} & layers:
         missing.append("an ear (or hair tuft)")
