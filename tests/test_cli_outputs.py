@@ -70,6 +70,22 @@ def test_output_that_is_a_folder(gif: Path, tmp_path: Path, capsys: pytest.Captu
     assert list((tmp_path / "out.webp").iterdir()) == []
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_output_that_is_a_pipe_or_device_is_not_replaced(gif: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """The temp file renamed onto ``-o /dev/null`` replaced the device with a plain file: refused instead."""
+    import stat
+
+    pipe = tmp_path / "out.webp"
+    os.mkfifo(pipe)
+    code, err = _run(capsys, "convert", str(gif), "-o", str(pipe))
+    assert code == 2 and "not a regular file" in err and len(err.strip().splitlines()) == 1
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    with pytest.raises(OutputError, match="not a regular file"):
+        atomic.check_output_path(os.devnull)
+    assert not Path(os.devnull).is_file()
+
+
 def test_output_whose_parent_is_a_file(gif: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = _run(capsys, "convert", str(gif), "-o", str(gif / "x.webp"))
     assert code == 2 and "is a file, not a folder" in err

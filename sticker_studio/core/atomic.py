@@ -135,6 +135,10 @@ def check_output_path(target: str | os.PathLike[str]) -> Path:
         )
     if target.is_dir():
         raise OutputError(f"{target} is a folder; give a file name for the output (e.g. {target / 'sticker.webp'})")
+    if target.exists() and not target.is_file():
+        # the temp file renamed onto it would replace a device or a pipe (``-o /dev/null`` replaced /dev/null)
+        raise OutputError(f"{target} is not a regular file (a device, a pipe or a socket) and would be replaced; "
+                          "give an output file such as out.webp")
     for parent in target.parents:
         if parent.exists():
             if not parent.is_dir():
