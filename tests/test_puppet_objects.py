@@ -94,7 +94,6 @@ def test_the_tear_measure_sees_a_part_that_turns_away_from_where_it_is_cut() -> 
     assert seam_points(still.puppet).n == 0
 
 
-
 def test_the_outline_along_a_thick_stem_is_not_an_arm() -> None:
     """A bold K with a thick outline at 256 px: the strip of outline ink along its stem was taken for an arm
     held against the side (its colour differs from the fill's) and flew off as a line in hop."""

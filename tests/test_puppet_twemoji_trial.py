@@ -125,7 +125,7 @@ def test_an_eye_that_is_part_of_a_bigger_shape_stays_as_drawn() -> None:
     assert np.array_equal(frame, rest)
 
 
-def _face_rig(rest: np.ndarray, geo: FaceGeometry) -> Rig:
+def _face_rig(geo: FaceGeometry) -> Rig:
     assert geo.eye_l is not None
     joints = {"root": Joint(64, 64), "head": Joint(64, 60), "head_top": Joint(64, 8)}
     return Rig(128, 128, joints, {"eye_l": Ellipse(*geo.eye_l)}, BodyPlan.BLOB, None, "user")
@@ -139,14 +139,14 @@ def test_look_is_not_offered_where_the_eyes_cannot_move() -> None:
     from sticker_studio.core.puppet.motions import MissingPartError
 
     still, still_geo = _dark_eye_face(30.0, 6.0)
-    rig = _face_rig(still, still_geo)
+    rig = _face_rig(still_geo)
     plan = prepare(still, rig)
     assert missing_in(CHARACTER_MOTIONS["look"], rig, plan) == [EYES_THAT_LOOK]
     assert missing_in(CHARACTER_MOTIONS["blink"], rig, plan) == []  # its lids still close
     with pytest.raises(MissingPartError, match="eyes that can look aside"):
         check_playable(CHARACTER_MOTIONS["look"], rig, plan)
     moving, moving_geo = _dark_eye_face(9.0, 9.0)
-    rig = _face_rig(moving, moving_geo)
+    rig = _face_rig(moving_geo)
     plan = prepare(moving, rig)
     assert missing_in(CHARACTER_MOTIONS["look"], rig, plan) == []
     frames = animate_character(moving, rig, "look", options=AnimateOptions(frames=12), plan=plan).frames

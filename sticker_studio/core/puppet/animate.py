@@ -179,11 +179,16 @@ def playable_arms(rig: Rig, plan: RenderPlan) -> tuple[str, ...]:
     key = ("playable_arms", id(rig))
     got = plan.extras.get(str(key))
     if not isinstance(got, tuple):
-        layers = {layer.part for layer in plan.puppet.layers}
+        layers = _parts_with_pixels(plan)
         got = tuple(sorted(s for s in plausible_arm_sides(plan.puppet.rgba, rig, plan.puppet)
                            if f"arm_{s}" in layers))
         plan.extras[str(key)] = got
     return got
+
+
+def _parts_with_pixels(plan: RenderPlan) -> set[str]:
+    """The rig's parts that hold pixels of the drawing (a layer of the puppet)."""
+    return {layer.part for layer in plan.puppet.layers}
 
 
 def eyes_can_look(plan: RenderPlan) -> bool:
@@ -194,16 +199,18 @@ def eyes_can_look(plan: RenderPlan) -> bool:
     played a still picture; kept in the plan."""
     got = plan.extras.get("eyes_can_look")
     if not isinstance(got, bool):
-        rest = plan.puppet.rgba
-        got = False
-        for dx in (1.0, -1.0):
-            frame = rest.copy()
-            fx_face.draw_face(frame, rest, plan.rest_face, plan.rest_face, fx_face.FaceState(pupil_dx=dx),
-                              plan.palette)
-            changed = np.abs(frame.astype(np.int16) - rest.astype(np.int16)).max(axis=-1) > LOOK_CHANGE_LEVEL
-            got = got or int(np.count_nonzero(changed)) >= LOOK_MIN_CHANGED
+        got = any(_look_changes(plan, dx) >= LOOK_MIN_CHANGED for dx in (1.0, -1.0))
         plan.extras["eyes_can_look"] = got
     return got
+
+
+def _look_changes(plan: RenderPlan, dx: float) -> int:
+    """How many pixels of the rest drawing change (by more than LOOK_CHANGE_LEVEL) with the eyes looking ``dx``."""
+    rest = plan.puppet.rgba
+    frame = rest.copy()
+    fx_face.draw_face(frame, rest, plan.rest_face, plan.rest_face, fx_face.FaceState(pupil_dx=dx), plan.palette)
+    return int(np.count_nonzero(np.abs(frame.astype(np.int16) - rest.astype(np.int16)).max(axis=-1)
+                                > LOOK_CHANGE_LEVEL))
 
 
 def missing_in(motion: CharacterMotion, rig: Rig, plan: RenderPlan) -> list[str]:
@@ -217,7 +224,7 @@ def missing_in(motion: CharacterMotion, rig: Rig, plan: RenderPlan) -> list[str]
         missing.append("eyes")
     if motion.name in LOOK_MOTIONS and "eyes" not in missing and not eyes_can_look(plan):
         missing.append(EYES_THAT_LOOK)
-    layers = {layer.part for layer in plan.puppet.layers}
+    layers = _parts_with_pixels(plan)
     if "ear" in motion.needs and "an ear (or hair tuft)" not in missing and not {"ear_l", "ear_r"} & layers:
         missing.append("an ear (or hair tuft)")
     if "tail" in motion.needs and "a tail" not in missing and "tail" not in layers:
@@ -235,7 +242,7 @@ def check_playable(motion: CharacterMotion, rig: Rig, plan: RenderPlan) -> None:
 
 def _missing_error(motion: CharacterMotion, rig: Rig, plan: RenderPlan, missing: list[str]) -> MissingPartError:
     why = ""
-    layers = {layer.part for layer in plan.puppet.layers}
+    layers = _parts_with_pixels(plan)
     empty = [s for s in ("l", "r") if rig.has_part(f"arm_{s}") and f"arm_{s}" not in layers]
     if {"arm", "arms"} & set(motion.needs) and empty:
         why = "; " + " and ".join(f"arm_{s}" for s in empty) + (" holds" if len(empty) == 1 else " hold") \
