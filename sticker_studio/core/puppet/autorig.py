@@ -28,6 +28,7 @@ import numpy as np
 from scipy import ndimage
 
 from sticker_studio.core.errors import InvalidInputError
+from sticker_studio.core.puppet.drawn_eyes import fit_drawn_eyes
 from sticker_studio.core.puppet.on_subject import on_subject
 from sticker_studio.core.puppet.part_joints import limb_joints_from_parts
 from sticker_studio.core.puppet.rig import PART_JOINTS, PART_NAMES, BodyPlan, Ellipse, Joint, Rig
@@ -765,6 +766,8 @@ def propose_rig(rgba: np.ndarray, learned: Any = None) -> Rig:
         g = rig.face.get(n)
         if g is None or g.rx > 2 * e.rx + 2 or g.ry > 2 * e.ry + 2:
             rig.face[n] = e  # none found, or the geometry's is far bigger than an eye the network sees (an ear)
+    # a lid must cover the eye as drawn, not the pupil or glint the network or the geometry took for it
+    rig.face = fit_drawn_eyes(rgba, rig.face)
     # the network places the body's own joints and the joints of limbs the silhouette shows; it never
     # adds a limb on its own (on held-out drawings it saw ears and tails in antennas and arms)
     limbs_seen = {n for part, chain in PART_JOINTS.items() if part not in ("head", "body") and rig.has_part(part)

@@ -50,6 +50,7 @@ REBUILD_COMMAND = "python -m sticker_studio.training.data.build_rig_cache"
 #: A new module on the rig's path belongs here too.
 RIG_SOURCES: tuple[str, ...] = (
     "sticker_studio.core.puppet.autorig",
+    "sticker_studio.core.puppet.drawn_eyes",
     "sticker_studio.core.puppet.on_subject",
     "sticker_studio.core.puppet.part_joints",
     "sticker_studio.core.puppet.rig",
