@@ -89,7 +89,7 @@ def test_no_fit_where_the_run_reaches_the_edge_or_is_no_eye() -> None:
     assert fit_drawn_eyes(plain, one) == one  # skin under the eye: nothing drawn there to fit
 
 
-def test_of_a_pair_an_eye_fitted_far_bigger_than_its_partner_is_left_as_it_was() -> None:
+def test_of_a_pair_an_eye_fitted_to_a_patch_takes_its_partners_size() -> None:
     rgba = _face(eye_r=20)
     im = Image.fromarray(rgba)
     ImageDraw.Draw(im).ellipse((174 - 30, 120 - 30, 174 + 30, 120 + 30), fill=(60, 40, 80, 255))  # a dark patch
@@ -97,5 +97,51 @@ def test_of_a_pair_an_eye_fitted_far_bigger_than_its_partner_is_left_as_it_was()
     rgba = np.asarray(im).copy()
     eyes = {"eye_l": Ellipse(84, 110, 8, 8), "eye_r": Ellipse(176, 110, 8, 8)}
     fitted = fit_drawn_eyes(rgba, eyes)
-    assert 19 <= fitted["eye_l"].rx <= 22
-    assert fitted["eye_r"] == eyes["eye_r"]  # the patch is not the eye: left as the rig had it
+    left, right = fitted["eye_l"], fitted["eye_r"]
+    assert 19 <= left.rx <= 22
+    # not the 30 px patch: the left eye's fit, mirrored onto the right eye's place
+    assert (right.rx, right.ry) == (left.rx, left.ry) and abs(right.cx - 174) <= 4 and abs(right.cy - 120) <= 2
+
+
+def test_a_white_eye_with_a_pupil_is_fitted_to_its_white_not_its_outline() -> None:
+    """look moves the pupil inside the white; an ellipse round the outline made it slide the outline too."""
+    im = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    d.ellipse((18, 18, 238, 238), fill=(120, 200, 120, 255))
+    for cx in (86, 170):
+        d.ellipse((cx - 26, 120 - 32, cx + 26, 120 + 32), fill=(0, 0, 0, 255))      # the outline, 6 px
+        d.ellipse((cx - 20, 120 - 26, cx + 20, 120 + 26), fill=(255, 255, 255, 255))  # the white
+        d.ellipse((cx - 8, 120 - 8, cx + 8, 120 + 8), fill=(0, 0, 0, 255))            # the pupil
+    rgba = np.asarray(im).copy()
+    fitted = fit_drawn_eyes(rgba, {"eye_l": Ellipse(86, 120, 8, 8), "eye_r": Ellipse(170, 120, 8, 8)})
+    for e in (fitted["eye_l"], fitted["eye_r"]):
+        assert 20 <= e.rx <= 22 and 26 <= e.ry <= 28, e  # the white and a pixel of its outline, not 26 x 32
+
+
+def test_look_moves_the_pupil_not_the_eyes_outline() -> None:
+    """A white eye's outline stays where it is drawn while the pupil looks aside (its inner edge, in the pupil's
+    colour, used to slide with the pupil: a dark crescent inside the white)."""
+    im = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    d.ellipse((18, 18, 238, 238), fill=(120, 200, 120, 255))
+    for cx in (86, 170):
+        d.ellipse((cx - 26, 120 - 32, cx + 26, 120 + 32), fill=(0, 0, 0, 255))
+        d.ellipse((cx - 20, 120 - 26, cx + 20, 120 + 26), fill=(255, 255, 255, 255))
+        d.ellipse((cx - 8, 120 - 8, cx + 8, 120 + 8), fill=(0, 0, 0, 255))
+    rgba = np.asarray(im).copy()
+    face = fit_drawn_eyes(rgba, {"eye_l": Ellipse(86, 120, 8, 8), "eye_r": Ellipse(170, 120, 8, 8)})
+    rig = _rig(face)
+    sticker = animate_character(rgba, rig, "look", options=AnimateOptions(frames=12), plan=prepare(rgba, rig))
+    px, py = (int(v) for v in sticker.metadata["canvas_padding"])
+    yy, xx = np.mgrid[0:256, 0:256] + 0.5
+    ring = np.zeros((256, 256), bool)
+    for cx in (86, 170):
+        outer = ((xx - cx) / 25.0) ** 2 + ((yy - 120) / 31.0) ** 2 <= 1.0
+        inner = ((xx - cx) / 21.5) ** 2 + ((yy - 120) / 27.5) ** 2 <= 1.0
+        ring |= outer & ~inner
+    moved = False
+    for f in sticker.frames:
+        frame = f[py:py + 256, px:px + 256]
+        assert np.array_equal(frame[ring], rgba[ring])  # the outline stays
+        moved |= not np.array_equal(frame, rgba)
+    assert moved  # and the pupils did look aside

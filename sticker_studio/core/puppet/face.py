@@ -526,7 +526,7 @@ def _look_shift(frame: np.ndarray, eye: Ellipse, skin: Colour, sclera: Colour | 
         base_f = skin_f
     ref = max(float(np.linalg.norm(pupil_f - base_f)), 0.08)
     if sclera is not None:  # how far each pixel is from the sclera toward the pupil (highlights stay behind)
-        w = np.clip(((c - base_f) @ (pupil_f - base_f)) / (ref * ref), 0.0, 1.0) * cover
+        w = _pupil_only(np.clip(((c - base_f) @ (pupil_f - base_f)) / (ref * ref), 0.0, 1.0) * cover, cover)
     else:  # the whole eye: everything unlike the skin
         w = np.clip(np.linalg.norm(c - base_f, axis=-1) / ref, 0.0, 1.0) * cover
     if not np.any(w > 0):
@@ -541,8 +541,17 @@ def _look_shift(frame: np.ndarray, eye: Ellipse, skin: Colour, sclera: Colour | 
         total = float(w.sum())
         pu = float(((xx - cx) * lat[0] + (yy - cy) * lat[1]) .ravel() @ w.ravel()) / total
         pv = float(((xx - cx) * down[0] + (yy - cy) * down[1]).ravel() @ w.ravel()) / total
-        room_u = hu - size - (pu if dx > 0 else -pu)
-        room_v = hv - size - (pv if dy > 0 else -pv)
+        # the rim is the white's where it shows: an ellipse drawn round the eye's outline (or off its centre)
+        # let the pupil slide under the outline
+        lo_u, hi_u, lo_v, hi_v = -hu, hu, -hv, hv
+        white = (cover > 0.5) & (np.linalg.norm(c - base_f, axis=-1) < 0.25)
+        if white.any():
+            u = ((xx - cx) * lat[0] + (yy - cy) * lat[1])[white]
+            v = ((xx - cx) * down[0] + (yy - cy) * down[1])[white]
+            lo_u, hi_u = max(lo_u, float(u.min()) - 0.5), min(hi_u, float(u.max()) + 0.5)
+            lo_v, hi_v = max(lo_v, float(v.min()) - 0.5), min(hi_v, float(v.max()) + 0.5)
+        room_u = (hi_u - pu if dx > 0 else pu - lo_u) - size
+        room_v = (hi_v - pv if dy > 0 else pv - lo_v) - size
         off_u = dx * max(room_u, 0.2 * size)
         off_v = dy * max(room_v, 0.2 * size)
     else:
@@ -552,6 +561,24 @@ def _look_shift(frame: np.ndarray, eye: Ellipse, skin: Colour, sclera: Colour | 
     # the base: the eye with its pupil (or the whole eye) taken out, filled with sclera (or skin); the moved part
     # clipped to the eye (or to the eye's surroundings when it moves whole)
     _shift_part(frame, box, c, alpha, w, part, base_f, ox, oy, cover)
+
+
+def _pupil_only(w: np.ndarray, cover: np.ndarray) -> np.ndarray:
+    """``w`` without the dark runs that reach the eye region's rim: the inner edge of the eye's outline, drawn in
+    the pupil's colour, moved with the pupil and left a dark crescent sliding inside the white (the pile of poo's
+    and any white eye fitted with a pixel of its outline). Unchanged where nothing else is dark (a pupil drawn
+    against the rim)."""
+    inside = cover > 0.5
+    rim = inside & ~ndimage.binary_erosion(inside, iterations=2)
+    lab, n = ndimage.label(w > 0.3)
+    if n == 0:
+        return w
+    touching = np.unique(lab[rim & (lab > 0)])
+    keep = (lab > 0) & ~np.isin(lab, touching)
+    if not keep.any():
+        return w
+    # the pupil and its soft edge: the kept runs grown by a pixel (their antialiased rim stays with them)
+    return w * ndimage.binary_dilation(keep, iterations=1)
 
 
 def _shift_part(frame: np.ndarray, box: Box, c: np.ndarray, alpha: np.ndarray, w: np.ndarray, part: np.ndarray,
