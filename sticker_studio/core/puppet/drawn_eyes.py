@@ -68,9 +68,10 @@ def _skin(rgb: np.ndarray, subject: np.ndarray, cx: float, cy: float, radius: fl
 def fit_drawn_eyes(rgba: np.ndarray, face: dict[str, Ellipse]) -> dict[str, Ellipse]:
     """``face`` with each eye ("eye_l", "eye_r") fitted to the eye drawn around its centre where one is there.
 
-    The skin is read between two eyes (the bridge of the nose), else around the eyes. Of a pair, an
-    eye whose fit is more than twice the other's area while the other's is not is left as the rig had it
-    (a dark patch around one eye of a dog). An "eye" that is a stroke or a flank (:data:`MAX_ASPECT`,
+    The skin is read between two eyes (the bridge of the nose), else around the eyes. Of a pair, a partner
+    whose run leaked (into shading) takes the fitted eye mirrored; of two eyes fitted to sizes more than twice
+    apart (a dark patch round one), the bigger takes the smaller mirrored, and one fitted far bigger than an
+    unfitted partner is left as the rig had it. An "eye" that is a stroke or a flank (:data:`MAX_ASPECT`,
     :data:`MAX_EYE_SHARE`) is not fitted."""
     n = int((rgba[..., 3] > 127).sum())
     eyes = {k: e for k, e in face.items() if k in ("eye_l", "eye_r") and _looks_like_an_eye(e, n)}

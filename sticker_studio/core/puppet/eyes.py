@@ -58,10 +58,7 @@ def eye_doubts(rgba: np.ndarray, rig: Rig) -> dict[str, str]:
         elif share > MAX_EYE_SHARE:
             if drawn_pair is None:
                 drawn_pair = share <= DRAWN_MAX_SHARE and is_drawn_pair(rgba, rig.face)
-            if not drawn_pair:
-                out[name] = f"{share:.0%} of the drawing (an eye is at most {MAX_EYE_SHARE:.0%})"
-            else:
-                out[name] = ""
+            out[name] = "" if drawn_pair else f"{share:.0%} of the drawing (an eye is at most {MAX_EYE_SHARE:.0%})"
         else:
             out[name] = ""
     return out
